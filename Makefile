@@ -1,0 +1,82 @@
+# failover-agent: see README.md.  `make`, `make check`, `make check-asan`,
+# `make install`, `make demo`, `make bench`, `make clean`.
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR	?=
+
+# Objects and test programs go under $(O); check-asan uses another one.
+O	?= build
+CC	?= cc
+PKGS	= ldns libcurl sqlite3 inih jansson libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN	= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
+	  -Wpointer-arith -Wcast-qual -Werror
+CFLAGS	?= -O2 -g
+SANITIZE ?=
+ifneq ($(SANITIZE),)
+CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -I.
+LIBS	= $(PKG_LIBS) -lpthread
+
+LIB_SRCS = $(filter-out agent/main.c,$(wildcard agent/*.c quorum/*.c state/*.c dnsupdate/*.c))
+LIB_OBJS = $(LIB_SRCS:%.c=$(O)/%.o)
+MAIN_OBJ = $(O)/agent/main.o
+TEST_SRCS = $(wildcard t/unit/test_*.c)
+TEST_BINS = $(TEST_SRCS:t/unit/%.c=$(O)/t/%)
+HDRS	= $(wildcard agent/*.h quorum/*.h state/*.h dnsupdate/*.h t/unit/*.h)
+
+all: failover-agent
+
+failover-agent: $(O)/failover-agent
+	cp $< $@
+
+$(O)/failover-agent: $(MAIN_OBJ) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/%.o: %.c $(HDRS) | pkgcheck
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/t/%: t/unit/%.c $(LIB_OBJS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+
+tests: $(O)/failover-agent $(TEST_BINS)
+
+# Say which library is missing instead of a wall of compiler errors.
+pkgcheck:
+	@for p in $(PKGS); do pkg-config --exists $$p || { \
+	  echo "missing: $$p (see INSTALL, or run: sh t/lib/deps.sh --install)" >&2; exit 1; }; done
+
+check: tests
+	FA_BUILD=$(O) prove -r t/
+
+check-asan:
+	$(MAKE) O=build-asan SANITIZE=1 tests
+	FA_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 prove -r t/
+
+demo: failover-agent
+	sh t/lib/deps.sh --install
+	sh etc/demo.sh
+
+bench: failover-agent
+	@echo "no benchmarks yet"
+
+install: failover-agent
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/failover-agent
+	install -m 0755 failover-agent $(DESTDIR)$(SBINDIR)/failover-agent
+	install -m 0644 etc/failover-agent.conf.example \
+	  $(DESTDIR)$(SYSCONFDIR)/failover-agent/failover-agent.conf.example
+
+clean:
+	rm -rf build build-asan failover-agent
+
+.PHONY: all tests check check-asan demo bench install clean pkgcheck

@@ -1,0 +1,53 @@
+/*
+ * check.h: probing the primary.  One file per check type (check_http.c,
+ * check_tcp.c, ...); check.c runs every configured check of a cycle in
+ * parallel in one event loop (a libcurl multi handle; non-curl checks add
+ * their sockets as extra wait fds) and ends each one through check_done().
+ *
+ * Each check has one monotonic deadline, start + its timeout, re-armed with
+ * the time left on every wait.  A cycle therefore takes about as long as its
+ * slowest check, not the sum.
+ */
+#ifndef FA_CHECK_H
+#define FA_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+
+/* Outcomes are stored in history and logged by their string form. */
+enum check_outcome {
+	CHECK_OK = 0,
+	CHECK_TIMEOUT,		/* no answer before the deadline */
+	CHECK_REFUSED,		/* connection refused */
+	CHECK_UNREACHABLE,	/* network/host unreachable, reset */
+	CHECK_RESOLVE_FAILED,	/* name did not resolve */
+	CHECK_TLS_FAILED,	/* handshake or certificate verification */
+	CHECK_BAD_STATUS,	/* HTTP status other than expect_status */
+	CHECK_BODY_MISMATCH,	/* expect_body not in the body */
+	CHECK_PROTOCOL_ERROR,	/* malformed answer */
+	CHECK_INTERNAL_ERROR,	/* our side: out of memory, socket(), ... */
+	CHECK_OUTCOME_MAX
+};
+
+const char *check_outcome_str(enum check_outcome);
+/* Inverse of check_outcome_str, for reading history; -1 if unknown. */
+int	check_outcome_from_str(const char *);
+
+struct check_result {
+	const struct cfg_check	*check;		/* borrowed from the config */
+	enum check_outcome	 outcome;
+	char			 detail[256];	/* "HTTP 503", "connect: refused" */
+	int64_t			 elapsed_ms;
+};
+
+/*
+ * Run every check of cfg in parallel.  results must have room for
+ * cfg->nchecks entries and is filled in config order.  Returns the number of
+ * checks whose outcome is not CHECK_OK (0 = primary looked healthy).  Never
+ * fails as a whole: an internal problem is a CHECK_INTERNAL_ERROR result.
+ */
+int	checks_run(const struct config *cfg, struct check_result *results);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * config.h: the parsed configuration (SPEC §3) and its loader.
+ *
+ * config_load() parses an INI file with libinih into a struct config that the
+ * caller frees with config_free().  Every problem is reported as
+ * "FILE:LINE: message" through the diag list; warnings (e.g. no [quorum]) go
+ * there too, flagged as such.  Nothing secret is read here: secret files are
+ * only checked for existence and permissions; their contents are read by the
+ * module that uses them, right before use, and wiped after.
+ */
+#ifndef FA_CONFIG_H
+#define FA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#define CFG_DEFAULT_PATH	"/etc/failover-agent/failover-agent.conf"
+#define CFG_ENV_PATH		"FAILOVER_AGENT_CONF"
+#define CFG_ADDR_MAX		16
+
+/* One address of a site, kept both as text (canonical inet_ntop form) and binary. */
+struct cfg_addr {
+	int	 family;			/* AF_INET or AF_INET6 */
+	char	 text[INET6_ADDRSTRLEN];
+	union {
+		struct in_addr	v4;
+		struct in6_addr	v6;
+	} a;
+};
+
+/* The A and AAAA values of a site, sorted so two sets compare with memcmp. */
+struct cfg_addrset {
+	size_t		n;
+	struct cfg_addr	addr[CFG_ADDR_MAX];
+};
+
+enum site_role { ROLE_BACKUP, ROLE_SPARE };
+enum failback_mode { FAILBACK_AUTO, FAILBACK_MANUAL };
+
+enum check_type { CHECK_TYPE_HTTP, CHECK_TYPE_TCP };
+
+struct cfg_check {
+	char		*name;		/* the NAME of [check:NAME] */
+	int		 line;		/* line of the section header */
+	enum check_type	 type;
+	int64_t		 timeout_ms;	/* default 5s */
+	/* http */
+	char		*url;
+	long		 expect_status;	/* default 200 */
+	char		*expect_body;	/* substring, NULL = any */
+	char		*ca_file;	/* extra CA bundle, NULL = system */
+	/* tcp */
+	char		*host;
+	uint16_t	 port;
+};
+
+enum dns_method { DNS_METHOD_RFC2136 };
+enum dns_verify { DNS_VERIFY_NONE, DNS_VERIFY_SERVER, DNS_VERIFY_ALL };
+
+struct cfg_dns {
+	int		 line;
+	enum dns_method	 method;
+	char		*server;	/* NULL: the zone's SOA MNAME */
+	uint16_t	 port;		/* default 53 */
+	char		*tsig_key_file;	/* BIND key file (tsig-keygen output) */
+	uint32_t	 ttl;		/* seconds, record TTL written */
+	enum dns_verify	 verify;	/* default server */
+	int64_t		 timeout_ms;	/* one query or update: default 5s */
+	int64_t		 verify_timeout_ms; /* polling for verify: default 30s */
+};
+
+struct cfg_zone {
+	char	 *name;			/* absolute, lower case, trailing dot */
+	int	  line;
+	size_t	  nrecords;
+	char	**records;		/* absolute owner names, trailing dot */
+};
+
+struct cfg_hooks {
+	char	*before_failover;	/* absolute path or NULL */
+	char	*after_failover;
+	char	*before_failback;
+	char	*after_failback;
+	int64_t	 timeout_ms;		/* default 30s */
+};
+
+struct cfg_agent {
+	char			*name;
+	enum site_role		 role;
+	char			*state_db;
+	int			 fail_after;	/* >= 1 */
+	int			 recover_after;	/* >= 1 */
+	enum failback_mode	 failback;
+	int64_t			 hold_down_ms;
+	int64_t			 interval_ms;
+};
+
+struct config {
+	char			*path;
+	struct cfg_agent	 agent;
+	struct cfg_addrset	 primary;
+	struct cfg_addrset	 backup;
+	size_t			 nchecks;
+	struct cfg_check	*checks;
+	struct cfg_dns		 dns;
+	size_t			 nzones;
+	struct cfg_zone		*zones;
+	struct cfg_hooks	 hooks;
+	bool			 has_quorum;	/* [quorum] present */
+};
+
+/* Diagnostics: "FILE:LINE: message" lines, errors and warnings. */
+struct diag {
+	bool	 is_error;
+	char	 msg[512];
+};
+struct diag_list {
+	size_t		 n;
+	size_t		 nerrors;
+	struct diag	*items;
+};
+
+void	diag_add(struct diag_list *, bool is_error, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	diag_clear(struct diag_list *);
+
+/*
+ * Load and validate path.  On success returns 0 and *out is a config the
+ * caller frees with config_free(); warnings may be in diags.  On any error
+ * returns -1, *out is NULL, and diags holds every problem found (the parser
+ * keeps going to report them all).  diags is appended to, never cleared.
+ */
+int	config_load(const char *path, struct config **out, struct diag_list *diags);
+void	config_free(struct config *);
+
+/* The config path to use: explicit, else $FAILOVER_AGENT_CONF, else default. */
+const char *config_default_path(const char *explicit_path);
+
+/* Parse "a, b, c" into a sorted address set.  Returns 0 or -1 with errstr. */
+int	config_addrset_parse(const char *s, struct cfg_addrset *out,
+	    const char **errstr);
+/* Addresses of one family (AF_INET/AF_INET6) out of a set, sorted. */
+void	config_addrset_family(const struct cfg_addrset *in, int family,
+	    struct cfg_addrset *out);
+bool	config_addrset_equal(const struct cfg_addrset *, const struct cfg_addrset *);
+/* "192.0.2.10, 2001:db8::10" */
+void	config_addrset_format(const struct cfg_addrset *, char *buf, size_t len);
+
+const char *site_role_str(enum site_role);
+const char *dns_method_str(enum dns_method);
+const char *dns_verify_str(enum dns_verify);
+const char *check_type_str(enum check_type);
+
+#endif

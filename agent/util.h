@@ -1,0 +1,78 @@
+/*
+ * util.h: small helpers shared by every module: strtonum-style number parsing,
+ * durations, the monotonic clock, secret files and wiping.
+ */
+#ifndef FA_UTIL_H
+#define FA_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define FA_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Exit codes of SPEC §2. */
+#define FA_EXIT_OK		0
+#define FA_EXIT_RUNTIME		1
+#define FA_EXIT_CONFIG		2
+#define FA_EXIT_LOCKED		75
+
+/*
+ * Parse a whole decimal integer in [minval, maxval], like OpenBSD strtonum(3).
+ * Returns 0 and stores the value, or -1 with *errstr set to "invalid",
+ * "too small" or "too large".  Leading/trailing garbage is invalid.
+ */
+int	util_number_parse(const char *s, long long minval, long long maxval,
+	    long long *out, const char **errstr);
+
+/*
+ * Parse a duration: plain seconds ("60", "0.5"), or a number with a unit
+ * "ms", "s", "m", "h" ("500ms", "2s", "5m", "1h", "0.5s").  Stores
+ * milliseconds.  Returns 0, or -1 with *errstr set to a short reason.
+ * Negative values are invalid.
+ */
+int	util_duration_parse(const char *s, int64_t *ms_out, const char **errstr);
+
+/* Format milliseconds the way a person writes them ("500ms", "2s", "5m"). */
+void	util_duration_format(int64_t ms, char *buf, size_t buflen);
+
+/* CLOCK_MONOTONIC and CLOCK_REALTIME in milliseconds. */
+int64_t	util_mono_ms(void);
+int64_t	util_wall_ms(void);
+
+/* Milliseconds left until deadline (monotonic), never negative. */
+int64_t	util_ms_left(int64_t deadline_ms);
+
+/*
+ * Check that a file holding a secret is a regular file not readable or
+ * writable by group or others (like ssh with a private key).  Returns 0, or -1
+ * with a message in err ("... is readable by group or others (mode 0644);
+ * chmod 600 it").
+ */
+int	util_secret_file_check(const char *path, char *err, size_t errlen);
+
+/*
+ * Read a whole secret file (after util_secret_file_check) into a fresh
+ * NUL-terminated buffer the caller frees with util_secret_free().  At most
+ * maxlen bytes.  Returns 0, or -1 with err set.  The message never contains
+ * the file's contents.
+ */
+int	util_secret_read(const char *path, size_t maxlen, char **out,
+	    size_t *outlen, char *err, size_t errlen);
+void	util_secret_free(char *secret, size_t len);
+
+/* explicit_bzero: a wipe the compiler may not remove. */
+void	util_wipe(void *p, size_t len);
+
+/* strdup that aborts via fatal() on ENOMEM. */
+char	*util_xstrdup(const char *s);
+void	*util_xcalloc(size_t n, size_t size);
+void	*util_xreallocarray(void *p, size_t n, size_t size);
+
+/* Trim leading/trailing white space in place; returns s. */
+char	*util_trim(char *s);
+
+/* Format a UNIX time (seconds) as "2026-11-22 03:01:26" local time. */
+void	util_time_format(int64_t unix_s, char *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * dnsupdate.h: reading and repointing the managed records, whatever the
+ * method.  The method (rfc2136.c today; virtualmin.c, powerdns.c, exec.c
+ * later) sits behind struct dnsupdate_method in dnsupdate_impl.h; callers only
+ * see this file.
+ *
+ * The flow of a failover or failback:
+ *   dns_view_read()   ask the server what each managed record holds;
+ *   dnsupdate_plan()  decide per record: change (old -> new), already right,
+ *                     or conflict (holds an address we do not manage);
+ *   dnsupdate_apply() send one change per zone holding every record of that
+ *                     zone that needs it, conditional on the old values, then
+ *                     verify per [dns] verify.
+ * Nothing is sent for a zone whose records are already right.
+ */
+#ifndef FA_DNSUPDATE_H
+#define FA_DNSUPDATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../agent/config.h"
+#include "../agent/decide.h"
+
+enum dns_status {
+	DNS_OK = 0,		/* changed (and verified if asked) */
+	DNS_UNCHANGED,		/* already held the wanted addresses: nothing sent */
+	DNS_CONFLICT,		/* a record holds an address we do not manage */
+	DNS_ERR_TIMEOUT,	/* no answer before the deadline */
+	DNS_ERR_NETWORK,	/* could not send/connect */
+	DNS_ERR_NOTAUTH,	/* server not authoritative for the zone */
+	DNS_ERR_NOTZONE,
+	DNS_ERR_REFUSED,	/* update refused (policy) */
+	DNS_ERR_BADSIG,		/* TSIG: the server says our signature is wrong */
+	DNS_ERR_BADKEY,		/* TSIG: the server does not know our key/algorithm */
+	DNS_ERR_BADTIME,	/* TSIG: clocks differ by more than fudge */
+	DNS_ERR_NXRRSET,	/* prerequisite failed: rrset absent */
+	DNS_ERR_YXRRSET,	/* prerequisite failed: rrset present / differs */
+	DNS_ERR_SERVFAIL,
+	DNS_ERR_FORMERR,
+	DNS_ERR_BAD_REPLY,	/* wrong ID, unsigned or badly signed reply */
+	DNS_ERR_KEY,		/* could not load the TSIG key */
+	DNS_ERR_VERIFY,		/* the change did not show on the server(s) in time */
+	DNS_ERR_INTERNAL,
+	DNS_STATUS_MAX
+};
+
+const char *dns_status_str(enum dns_status);
+
+/* One managed record (owner name, A and AAAA together) as read from DNS. */
+struct dns_record_view {
+	const struct cfg_zone	*zone;		/* borrowed from the config */
+	const char		*owner;		/* borrowed, absolute */
+	struct cfg_addrset	 addrs;		/* A and AAAA values found */
+	enum dns_holds		 holds;		/* PRIMARY, BACKUP, OTHER or UNREADABLE */
+	enum dns_status		 status;	/* DNS_OK, or why it could not be read */
+};
+
+struct dns_view {
+	size_t			 n;
+	struct dns_record_view	*rec;		/* every record of every zone, config order */
+	enum dns_holds		 overall;	/* summary, see decide.h */
+	char			 error[256];	/* first read error, "" if none */
+};
+
+/*
+ * Read every managed record from the DNS server the method updates (for
+ * rfc2136: [dns] server, or the zone's SOA MNAME), without recursion, within
+ * one deadline.  Fills *out (caller frees with dns_view_free()).  Returns 0
+ * when every record was read, -1 otherwise (out->overall is then
+ * DNS_HOLDS_UNREADABLE and out->error says why).
+ */
+int	dns_view_read(const struct config *, struct dns_view *out);
+void	dns_view_free(struct dns_view *);
+
+enum dns_direction { DNS_TO_BACKUP, DNS_TO_PRIMARY };
+
+struct dns_record_change {
+	const char		*owner;		/* borrowed */
+	struct cfg_addrset	 old_addrs;	/* what the record holds now */
+	struct cfg_addrset	 new_addrs;	/* what it will hold */
+	enum dns_status		 status;	/* DNS_OK to change, DNS_UNCHANGED, DNS_CONFLICT */
+};
+
+struct dns_zone_plan {
+	const struct cfg_zone		*zone;
+	char				 server[256];	/* "127.0.0.1#5300", for the plan print */
+	size_t				 n;
+	struct dns_record_change	*rec;
+	size_t				 nchange;	/* records with status DNS_OK */
+	/* filled by dnsupdate_apply(): */
+	enum dns_status			 result;
+	char				 message[512];	/* plain text for logs and history */
+	uint32_t			 serial;	/* SOA serial after the change, 0 unknown */
+	bool				 changed;	/* the server took the change */
+};
+
+struct dns_plan {
+	enum dns_direction	 direction;
+	const char		*method;	/* "rfc2136" */
+	size_t			 nzones;
+	struct dns_zone_plan	*zones;
+	size_t			 nconflicts;
+};
+
+/*
+ * Build the plan for moving every record to direction's addresses, from a
+ * view read just before.  Pure: no I/O.  Caller frees with dns_plan_free().
+ */
+void	dnsupdate_plan(const struct config *, enum dns_direction,
+	    const struct dns_view *, struct dns_plan *out);
+void	dns_plan_free(struct dns_plan *);
+
+/* Print the plan the way --dry-run shows it: "www.example.com. A 192.0.2.10 -> 198.51.100.20 (rfc2136 via 127.0.0.1#5300)". */
+void	dns_plan_print(const struct dns_plan *, FILE *);
+
+/*
+ * Send the changes of plan, one message per zone with changes, then verify
+ * per [dns] verify.  Fills each zone's result/message/serial/changed.
+ * Returns 0 if every zone ended DNS_OK or DNS_UNCHANGED, -1 otherwise.
+ * Conflicting records are never touched; they make the return -1 too.
+ */
+int	dnsupdate_apply(const struct config *, struct dns_plan *plan);
+
+/*
+ * config-test: prove the server answers a TSIG-signed query for each zone
+ * with a correctly signed reply.  Returns 0, or -1 with a plain message per
+ * problem appended to diags (as errors).
+ */
+struct diag_list;
+int	dnsupdate_probe(const struct config *, struct diag_list *diags);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * state.h: the SQLite store.  Schema versioned with PRAGMA user_version and
+ * migrated forward on open; WAL mode; one transaction per cycle, so a run
+ * killed at any point leaves the database as it was after the last complete
+ * cycle.  A separate lock file (STATE_DB.lock, flock) keeps two runs apart.
+ *
+ * Read side: status and history come back as jansson objects with stable
+ * keys (SPEC §2); the CLI renders them as text or prints them as JSON.
+ */
+#ifndef FA_STATE_H
+#define FA_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "../agent/decide.h"
+#include "../agent/check.h"
+
+struct state_db;
+
+/*
+ * Open (creating if needed, with its directory's permissions as they are)
+ * and migrate path.  Returns 0 and *out, or -1 with err set; *out is then
+ * NULL.  read_only opens an existing database without migrating or creating
+ * (for status/history); a missing file is then an error "no state yet".
+ */
+int	state_open(const char *path, bool read_only, struct state_db **out,
+	    char *err, size_t errlen);
+void	state_close(struct state_db *);
+
+/*
+ * Take the run lock beside path (path + ".lock") without waiting.  Returns 0
+ * with *fd_out holding it, 1 if another process holds it, -1 with err on
+ * other errors.  Released by state_lock_release() or process exit.
+ */
+int	state_lock_acquire(const char *path, int *fd_out, char *err, size_t errlen);
+void	state_lock_release(int fd);
+
+/* Last stored state, or the initial one (SITE_UNKNOWN, streaks 0). */
+int	state_load(struct state_db *, struct decide_state *out, char *err,
+	    size_t errlen);
+
+struct transition_record {
+	int64_t		 at;		/* wall seconds */
+	enum site_state	 from, to;
+	const char	*reason;
+};
+
+enum action_result { ACTION_RESULT_OK, ACTION_RESULT_FAILED, ACTION_RESULT_SKIPPED };
+const char *action_result_str(enum action_result);
+
+struct action_record {
+	int64_t			 at;
+	const char		*kind;		/* "hook before_failover", "dns to_backup", ... */
+	const char		*target;	/* zone, hook path, ... (never a secret) */
+	enum action_result	 result;
+	const char		*detail;
+};
+
+/* What each managed record was seen holding, for status. */
+struct record_seen {
+	const char	*zone;
+	const char	*owner;
+	const char	*addrs;		/* "192.0.2.10, 2001:db8::10" or "" */
+	const char	*holds;		/* dns_holds_str() */
+};
+
+struct cycle_record {
+	const char			*kind;		/* "check", "failover", "failback" */
+	int64_t				 started_at;	/* wall seconds */
+	int64_t				 duration_ms;
+	enum cycle_outcome		 outcome;
+	enum primary_status		 status;
+	enum site_state			 state_before, state_after;
+	const char			*message;
+	int				 exit_code;
+	size_t				 nchecks;
+	const struct check_result	*checks;
+	size_t				 ntransitions;
+	const struct transition_record	*transitions;
+	size_t				 nactions;
+	const struct action_record	*actions;
+	size_t				 nrecords;	/* 0: DNS not read this cycle */
+	const struct record_seen	*records;
+};
+
+/*
+ * Store one cycle and the new state in one transaction.  Returns 0 or -1
+ * with err set (then nothing of this cycle is stored).
+ */
+int	state_record_cycle(struct state_db *, const struct cycle_record *,
+	    const struct decide_state *new_state, char *err, size_t errlen);
+
+/*
+ * Status object (SPEC §2): keys "state", "state_since", "primary_status",
+ * "last_cycle" (object or null), "records" (array, as last seen), "votes"
+ * (array), "transitions" (last few, newest first).  New reference, or NULL
+ * with err set.
+ */
+json_t	*state_status_json(struct state_db *, int ntransitions, char *err,
+	    size_t errlen);
+
+/*
+ * History: the last n cycles, newest first, each with its checks, actions
+ * and transitions.  New reference, or NULL with err set.
+ */
+json_t	*state_history_json(struct state_db *, int n, char *err, size_t errlen);
+
+#endif
