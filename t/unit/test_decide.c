@@ -1,0 +1,347 @@
+/*
+ * test_decide.c: the decision engine as a table.  Each row is one situation
+ * a sysadmin could describe ("standby, primary failed its third cycle, the
+ * spares agree") and what must happen, including what must NOT happen.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/decide.h"
+#include "tap.h"
+
+#define NOW	1000000
+
+enum { P_DEFAULT, P_MANUAL, P_NOQUORUM, P_FA1, P_FA2 };
+
+static void
+params_for(int which, struct decide_params *p)
+{
+	p->fail_after = 3;
+	p->recover_after = 3;
+	p->failback_auto = true;
+	p->hold_down_s = 900;
+	p->quorum_configured = true;
+	switch (which) {
+	case P_MANUAL:
+		p->failback_auto = false;
+		break;
+	case P_NOQUORUM:
+		p->quorum_configured = false;
+		break;
+	case P_FA1:
+		p->fail_after = 1;
+		break;
+	case P_FA2:
+		p->fail_after = 2;
+		break;
+	}
+}
+
+struct row {
+	const char		*what;
+	/* previous state */
+	enum site_state		 state;
+	int			 fail_streak, ok_streak;
+	int			 recovering;
+	int64_t			 last_action_ago;	/* 0 = never */
+	int			 params;
+	/* input */
+	enum decide_request	 request;
+	int			 force;
+	int			 probes_ok;
+	enum dns_holds		 dns;
+	enum quorum_result	 quorum;
+	/* expected */
+	enum decide_need	 need;
+	enum cycle_outcome	 outcome;
+	enum site_state		 next_state;
+	enum primary_status	 status;
+	int			 nactions;
+	enum action_kind	 first_dns_action;	/* checked when nactions > 0 */
+};
+
+#define NO_ACTION	ACTION_KIND_MAX
+
+static const struct row rows[] = {
+/* Hysteresis on STANDBY: WARN, CRITICAL, then FAIL asks the spares. */
+{ "standby, primary OK stays OK, nothing to do",
+  SITE_STANDBY, 0, 10, 0, 0, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_OK, 0, NO_ACTION },
+{ "standby, first failed cycle is WARN, no failover",
+  SITE_STANDBY, 0, 10, 0, 0, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_WARN, 0, NO_ACTION },
+{ "standby, fail_after-1 failed cycles is CRITICAL, no failover",
+  SITE_STANDBY, 1, 0, 1, 0, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_CRITICAL, 0, NO_ACTION },
+{ "standby, fail_after failed cycles is FAIL and asks for votes",
+  SITE_STANDBY, 2, 0, 1, 0, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_VOTES, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_FAIL, 0, NO_ACTION },
+{ "standby, FAIL + spares confirm: failover",
+  SITE_STANDBY, 2, 0, 1, 0, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_CONFIRMED,
+  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, PRIMARY_FAIL, 3, ACTION_DNS_TO_BACKUP },
+{ "standby, FAIL + too few spares: ISOLATED, no failover",
+  SITE_STANDBY, 5, 0, 1, 0, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_ISOLATED,
+  NEED_NOTHING, OUTCOME_ISOLATED, SITE_STANDBY, PRIMARY_FAIL, 0, NO_ACTION },
+{ "standby, FAIL + spares see it up: PARTITION, no failover",
+  SITE_STANDBY, 5, 0, 1, 0, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_PARTITION,
+  NEED_NOTHING, OUTCOME_PARTITION, SITE_STANDBY, PRIMARY_FAIL, 0, NO_ACTION },
+{ "standby, FAIL without [quorum]: failover without votes",
+  SITE_STANDBY, 2, 0, 1, 0, P_NOQUORUM, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, PRIMARY_FAIL, 3, ACTION_DNS_TO_BACKUP },
+{ "standby, FAIL inside hold_down after a failback: HELD, no failover",
+  SITE_STANDBY, 2, 0, 1, 100, P_NOQUORUM, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_HELD, SITE_STANDBY, PRIMARY_FAIL, 0, NO_ACTION },
+{ "standby, FAIL once hold_down has passed: failover",
+  SITE_STANDBY, 2, 0, 1, 900, P_NOQUORUM, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, PRIMARY_FAIL, 3, ACTION_DNS_TO_BACKUP },
+{ "fail_after = 1: the first failed cycle is FAIL",
+  SITE_STANDBY, 0, 10, 0, 0, P_FA1, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_VOTES, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_FAIL, 0, NO_ACTION },
+{ "fail_after = 2: the first failed cycle is CRITICAL",
+  SITE_STANDBY, 0, 10, 0, 0, P_FA2, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_CRITICAL, 0, NO_ACTION },
+{ "standby, good cycle after failures is INFO",
+  SITE_STANDBY, 2, 0, 1, 0, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_INFO, 0, NO_ACTION },
+{ "standby, recover_after good cycles make it OK again",
+  SITE_STANDBY, 0, 2, 1, 0, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_OK, 0, NO_ACTION },
+{ "standby, a failure while recovering restarts the count at WARN",
+  SITE_STANDBY, 0, 2, 1, 0, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_WARN, 0, NO_ACTION },
+
+/* ACTIVE: no failover from ACTIVE, failback only when earned. */
+{ "active, primary still failing: stay, no second failover",
+  SITE_ACTIVE, 9, 0, 1, 2000, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_ACTIVE, PRIMARY_FAIL, 0, NO_ACTION },
+{ "active, primary good once: INFO, no failback yet",
+  SITE_ACTIVE, 9, 0, 1, 2000, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_ACTIVE, PRIMARY_INFO, 0, NO_ACTION },
+{ "active, primary OK for recover_after, hold_down passed: failback",
+  SITE_ACTIVE, 0, 2, 1, 2000, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, PRIMARY_OK, 3, ACTION_DNS_TO_PRIMARY },
+{ "active, primary OK but inside hold_down: HELD, no failback",
+  SITE_ACTIVE, 0, 2, 1, 899, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_HELD, SITE_ACTIVE, PRIMARY_OK, 0, NO_ACTION },
+{ "active, failback = manual: WAITING, no failback",
+  SITE_ACTIVE, 0, 2, 1, 2000, P_MANUAL, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_WAITING, SITE_ACTIVE, PRIMARY_OK, 0, NO_ACTION },
+{ "active, primary fails one cycle during recovery: no failback",
+  SITE_ACTIVE, 0, 2, 1, 2000, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_ACTIVE, PRIMARY_WARN, 0, NO_ACTION },
+
+/* UNKNOWN: first run reads DNS and never corrects a foreign address. */
+{ "unknown, first run must read DNS before anything",
+  SITE_UNKNOWN, 0, 0, 0, 0, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_DNS, OUTCOME_NOOP, SITE_UNKNOWN, PRIMARY_OK, 0, NO_ACTION },
+{ "unknown, DNS at primary: STANDBY",
+  SITE_UNKNOWN, 0, 0, 0, 0, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_PRIMARY, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_OK, 0, NO_ACTION },
+{ "unknown, DNS at backup: ACTIVE, and no immediate failback",
+  SITE_UNKNOWN, 0, 0, 0, 0, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_BACKUP, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_ACTIVE, PRIMARY_OK, 0, NO_ACTION },
+{ "unknown, DNS holds a foreign address: FAILED + CONFLICT, no action",
+  SITE_UNKNOWN, 0, 0, 0, 0, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_OTHER, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_CONFLICT, SITE_FAILED, PRIMARY_WARN, 0, NO_ACTION },
+{ "unknown, DNS unreadable: stays UNKNOWN, ERROR",
+  SITE_UNKNOWN, 0, 0, 0, 0, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_UNREADABLE, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_ERROR, SITE_UNKNOWN, PRIMARY_OK, 0, NO_ACTION },
+{ "unknown at primary, primary already at FAIL: votes first",
+  SITE_UNKNOWN, 0, 0, 0, 0, P_FA1, REQUEST_CYCLE, 0, 0, DNS_HOLDS_PRIMARY, QUORUM_NOT_ASKED,
+  NEED_VOTES, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_FAIL, 0, NO_ACTION },
+
+/* FAILED: reconcile from what DNS holds. */
+{ "failed, DNS now all at primary: STANDBY",
+  SITE_FAILED, 0, 5, 0, 100, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_PRIMARY, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_OK, 0, NO_ACTION },
+{ "failed, DNS now all at backup: ACTIVE",
+  SITE_FAILED, 5, 0, 1, 100, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_BACKUP, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_ACTIVE, PRIMARY_FAIL, 0, NO_ACTION },
+{ "failed, split DNS, primary at FAIL, spares agree: finish failover (no hold_down)",
+  SITE_FAILED, 5, 0, 1, 100, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_MIXED, QUORUM_CONFIRMED,
+  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, PRIMARY_FAIL, 3, ACTION_DNS_TO_BACKUP },
+{ "failed, split DNS, primary at FAIL, spares not asked yet: votes",
+  SITE_FAILED, 5, 0, 1, 100, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_MIXED, QUORUM_NOT_ASKED,
+  NEED_VOTES, OUTCOME_NOOP, SITE_FAILED, PRIMARY_FAIL, 0, NO_ACTION },
+{ "failed, split DNS, primary recovered, hold_down passed: finish failback",
+  SITE_FAILED, 0, 5, 1, 2000, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_MIXED, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, PRIMARY_OK, 3, ACTION_DNS_TO_PRIMARY },
+{ "failed, split DNS, primary recovered inside hold_down: HELD",
+  SITE_FAILED, 0, 5, 1, 100, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_MIXED, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_HELD, SITE_FAILED, PRIMARY_OK, 0, NO_ACTION },
+{ "failed, split DNS, primary only WARN: wait",
+  SITE_FAILED, 0, 5, 1, 100, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_MIXED, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_FAILED, PRIMARY_WARN, 0, NO_ACTION },
+{ "failed, foreign address still there: CONFLICT, never corrected",
+  SITE_FAILED, 5, 0, 1, 100, P_NOQUORUM, REQUEST_CYCLE, 0, 0, DNS_HOLDS_OTHER, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_CONFLICT, SITE_FAILED, PRIMARY_FAIL, 0, NO_ACTION },
+{ "failed, foreign address, even a forced manual failover is refused",
+  SITE_FAILED, 5, 0, 1, 100, P_NOQUORUM, REQUEST_FAILOVER, 1, 0, DNS_HOLDS_OTHER, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_CONFLICT, SITE_FAILED, PRIMARY_FAIL, 0, NO_ACTION },
+
+/* Manual requests. */
+{ "manual failover from standby asks the spares first",
+  SITE_STANDBY, 0, 10, 0, 0, P_DEFAULT, REQUEST_FAILOVER, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_VOTES, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_OK, 0, NO_ACTION },
+{ "manual failover refused when the spares see the primary up",
+  SITE_STANDBY, 0, 10, 0, 0, P_DEFAULT, REQUEST_FAILOVER, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_PARTITION,
+  NEED_NOTHING, OUTCOME_PARTITION, SITE_STANDBY, PRIMARY_OK, 0, NO_ACTION },
+{ "manual failover --force skips the quorum and hold_down",
+  SITE_STANDBY, 0, 10, 0, 10, P_DEFAULT, REQUEST_FAILOVER, 1, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, PRIMARY_OK, 3, ACTION_DNS_TO_BACKUP },
+{ "manual failover without [quorum]: goes ahead",
+  SITE_STANDBY, 0, 10, 0, 0, P_NOQUORUM, REQUEST_FAILOVER, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, PRIMARY_OK, 3, ACTION_DNS_TO_BACKUP },
+{ "manual failover when already active: nothing",
+  SITE_ACTIVE, 5, 0, 1, 0, P_NOQUORUM, REQUEST_FAILOVER, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_ACTIVE, PRIMARY_FAIL, 0, NO_ACTION },
+{ "manual failback into a failing primary is refused",
+  SITE_ACTIVE, 5, 0, 1, 0, P_MANUAL, REQUEST_FAILBACK, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_REFUSED, SITE_ACTIVE, PRIMARY_FAIL, 0, NO_ACTION },
+{ "manual failback --force goes ahead even into a failing primary",
+  SITE_ACTIVE, 5, 0, 1, 0, P_MANUAL, REQUEST_FAILBACK, 1, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, PRIMARY_FAIL, 3, ACTION_DNS_TO_PRIMARY },
+{ "manual failback with a healthy primary ignores hold_down",
+  SITE_ACTIVE, 0, 1, 1, 10, P_MANUAL, REQUEST_FAILBACK, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, PRIMARY_INFO, 3, ACTION_DNS_TO_PRIMARY },
+{ "manual failback when already standby: nothing",
+  SITE_STANDBY, 0, 10, 0, 0, P_DEFAULT, REQUEST_FAILBACK, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_OK, 0, NO_ACTION },
+};
+
+static void
+run_row(const struct row *r)
+{
+	struct decide_state	prev;
+	struct decide_params	p;
+	struct decide_input	in;
+	struct decide_result	out;
+	enum action_kind	dns_action = NO_ACTION;
+	int			i;
+
+	memset(&prev, 0, sizeof(prev));
+	prev.state = r->state;
+	prev.state_since = NOW - 5000;
+	prev.fail_streak = r->fail_streak;
+	prev.ok_streak = r->ok_streak;
+	prev.recovering = r->recovering;
+	prev.last_action_at = r->last_action_ago ? NOW - r->last_action_ago : 0;
+	params_for(r->params, &p);
+	memset(&in, 0, sizeof(in));
+	in.now = NOW;
+	in.request = r->request;
+	in.force = r->force;
+	in.probes_ok = r->probes_ok;
+	in.dns = r->dns;
+	in.quorum = r->quorum;
+
+	decide(&prev, &p, &in, &out);
+	for (i = 0; i < out.nactions; i++)
+		if (out.actions[i] == ACTION_DNS_TO_BACKUP ||
+		    out.actions[i] == ACTION_DNS_TO_PRIMARY)
+			dns_action = out.actions[i];
+
+	printf("# %s\n", r->what);
+	is_int(out.need, r->need, "need");
+	is_str(cycle_outcome_str(out.outcome), cycle_outcome_str(r->outcome),
+	    "outcome (%s)", out.reason ? out.reason : "");
+	is_str(site_state_str(out.next.state), site_state_str(r->next_state),
+	    "next state");
+	is_str(primary_status_str(out.next.status),
+	    primary_status_str(r->status), "primary status");
+	is_int(out.nactions, r->nactions, "number of actions");
+	if (r->nactions > 0)
+		is_str(action_kind_str(dns_action),
+		    action_kind_str(r->first_dns_action), "DNS direction");
+	ok(out.reason != NULL, "a reason is given");
+	if (out.outcome == OUTCOME_FAILOVER || out.outcome == OUTCOME_FAILBACK)
+		is_int(out.next.last_action_at, NOW, "the action starts hold_down");
+	else
+		is_int(out.next.last_action_at, prev.last_action_at,
+		    "no action, hold_down clock untouched");
+}
+
+/* decide_settle: what is stored when actions fail. */
+static void
+test_settle(void)
+{
+	struct decide_state	prev, st;
+	struct decide_params	p;
+	struct decide_input	in;
+	struct decide_result	plan;
+	struct decide_report	rep;
+	enum cycle_outcome	oc;
+	const char		*why;
+
+	memset(&prev, 0, sizeof(prev));
+	prev.state = SITE_STANDBY;
+	prev.state_since = 5;
+	prev.fail_streak = 2;
+	prev.recovering = true;
+	params_for(P_NOQUORUM, &p);
+	memset(&in, 0, sizeof(in));
+	in.now = NOW;
+	decide(&prev, &p, &in, &plan);
+	is_str(cycle_outcome_str(plan.outcome), "FAILOVER", "settle: plan is a failover");
+
+	memset(&rep, 0, sizeof(rep));
+	decide_settle(&prev, &in, &plan, &rep, &st, &oc, &why);
+	is_str(site_state_str(st.state), "ACTIVE", "all actions done: ACTIVE");
+	is_str(cycle_outcome_str(oc), "FAILOVER", "all actions done: FAILOVER");
+
+	rep.ndone = 0;
+	rep.failed = true;
+	decide_settle(&prev, &in, &plan, &rep, &st, &oc, &why);
+	is_str(site_state_str(st.state), "STANDBY", "before hook failed: stays STANDBY");
+	is_int(st.state_since, 5, "before hook failed: state_since unchanged");
+	is_int(st.last_action_at, 0, "before hook failed: hold_down not started");
+	is_str(cycle_outcome_str(oc), "ERROR", "before hook failed: ERROR");
+	ok(strstr(why, "before_failover hook failed") != NULL, "reason names the hook");
+	is_int(st.fail_streak, 3, "before hook failed: the probe count is kept");
+
+	rep.ndone = 1;
+	rep.dns_changed = false;
+	decide_settle(&prev, &in, &plan, &rep, &st, &oc, &why);
+	is_str(site_state_str(st.state), "STANDBY", "DNS failed, nothing changed: STANDBY");
+	is_str(cycle_outcome_str(oc), "ERROR", "DNS failed, nothing changed: ERROR");
+
+	rep.dns_changed = true;
+	decide_settle(&prev, &in, &plan, &rep, &st, &oc, &why);
+	is_str(site_state_str(st.state), "FAILED", "DNS failed part-way: FAILED");
+	is_int(st.last_action_at, NOW, "DNS failed part-way: hold_down starts");
+	ok(strstr(why, "part-way") != NULL, "reason says part-way");
+
+	rep.ndone = 2;
+	decide_settle(&prev, &in, &plan, &rep, &st, &oc, &why);
+	is_str(site_state_str(st.state), "ACTIVE", "after hook failed: DNS moved, ACTIVE");
+	is_str(cycle_outcome_str(oc), "FAILOVER", "after hook failed: still a FAILOVER");
+	ok(strstr(why, "after_failover hook failed") != NULL, "reason names the after hook");
+}
+
+/* Strings round-trip: history is read back by name. */
+static void
+test_names(void)
+{
+	int	i;
+
+	for (i = 0; i < SITE_STATE_MAX; i++)
+		is_int(site_state_from_str(site_state_str(i)), i, "state %s", site_state_str(i));
+	for (i = 0; i < PRIMARY_STATUS_MAX; i++)
+		is_int(primary_status_from_str(primary_status_str(i)), i, "status %s", primary_status_str(i));
+	for (i = 0; i < OUTCOME_MAX; i++)
+		is_int(cycle_outcome_from_str(cycle_outcome_str(i)), i, "outcome %s", cycle_outcome_str(i));
+	is_int(site_state_from_str("bogus"), -1, "unknown name is -1");
+	is_str(site_state_str(99), "invalid", "out of range prints invalid");
+}
+
+int
+main(void)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		run_row(&rows[i]);
+	test_settle();
+	test_names();
+	return tap_done();
+}
