@@ -1,0 +1,423 @@
+/*
+ * util.c: small helpers shared by every module (see util.h).
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+/*
+ * strtonum(3) semantics with a stricter grammar: an optional '-' and decimal
+ * digits, nothing else (no white space, no '+', no hex).  On error *out is
+ * left alone and *errstr (when errstr is not NULL) says why.
+ */
+int
+util_number_parse(const char *s, long long minval, long long maxval,
+    long long *out, const char **errstr)
+{
+	const char	*p;
+	char		*end;
+	long long	 v;
+	const char	*err = NULL;
+
+	if (s == NULL || minval > maxval) {
+		err = "invalid";
+		goto done;
+	}
+	p = s;
+	if (*p == '-')
+		p++;
+	if (!isdigit((unsigned char)*p)) {
+		err = "invalid";
+		goto done;
+	}
+	for (; *p != '\0'; p++)
+		if (!isdigit((unsigned char)*p)) {
+			err = "invalid";
+			goto done;
+		}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0')
+		err = "invalid";
+	else if ((errno == ERANGE && v == LLONG_MIN) || v < minval)
+		err = "too small";
+	else if ((errno == ERANGE && v == LLONG_MAX) || v > maxval)
+		err = "too large";
+	else
+		*out = v;
+done:
+	if (errstr != NULL)
+		*errstr = err;
+	return err == NULL ? 0 : -1;
+}
+
+/*
+ * Durations: DIGITS [ "." DIGITS ] [ "ms" | "s" | "m" | "h" ], no sign, no
+ * exponent, no white space.  Computed in integers so "0.1s" is exactly 100ms;
+ * a value finer than a millisecond is refused rather than rounded.
+ */
+int
+util_duration_parse(const char *s, int64_t *ms_out, const char **errstr)
+{
+	const char	*p, *unit;
+	int64_t		 ipart = 0, frac = 0, fscale = 1, mult, ms, fms;
+	int		 fdigits = 0;
+	const char	*err = NULL;
+
+	if (s == NULL || *s == '\0') {
+		err = "empty";
+		goto done;
+	}
+	p = s;
+	if (*p == '-') {
+		err = "must not be negative";
+		goto done;
+	}
+	if (!isdigit((unsigned char)*p)) {
+		err = "not a number";
+		goto done;
+	}
+	for (; isdigit((unsigned char)*p); p++) {
+		if (__builtin_mul_overflow(ipart, 10, &ipart) ||
+		    __builtin_add_overflow(ipart, *p - '0', &ipart)) {
+			err = "too large";
+			goto done;
+		}
+	}
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p)) {
+			err = "digits expected after '.'";
+			goto done;
+		}
+		for (; isdigit((unsigned char)*p); p++) {
+			if (++fdigits > 9) {
+				err = "too many decimals";
+				goto done;
+			}
+			frac = frac * 10 + (*p - '0');
+			fscale *= 10;
+		}
+	}
+	unit = p;
+	if (strcmp(unit, "") == 0 || strcmp(unit, "s") == 0)
+		mult = 1000;
+	else if (strcmp(unit, "ms") == 0)
+		mult = 1;
+	else if (strcmp(unit, "m") == 0)
+		mult = 60 * 1000;
+	else if (strcmp(unit, "h") == 0)
+		mult = 3600 * 1000;
+	else {
+		err = "unknown unit (use ms, s, m or h)";
+		goto done;
+	}
+	if (__builtin_mul_overflow(ipart, mult, &ms)) {
+		err = "too large";
+		goto done;
+	}
+	/* frac < 10^9 and mult <= 3.6e6: the product fits in 63 bits. */
+	if ((frac * mult) % fscale != 0) {
+		err = "finer than a millisecond";
+		goto done;
+	}
+	fms = frac * mult / fscale;
+	if (__builtin_add_overflow(ms, fms, &ms)) {
+		err = "too large";
+		goto done;
+	}
+	*ms_out = ms;
+done:
+	if (errstr != NULL)
+		*errstr = err;
+	return err == NULL ? 0 : -1;
+}
+
+/*
+ * The largest unit that states the value exactly: 900000 -> "15m",
+ * 1500 -> "1.5s", 500 -> "500ms", 0 -> "0s".  Negative values get a '-'.
+ */
+void
+util_duration_format(int64_t ms, char *buf, size_t buflen)
+{
+	const char	*sign = "";
+	uint64_t	 v, s;
+	char		 frac[8];
+	int		 i;
+
+	if (buflen == 0)
+		return;
+	if (ms < 0) {
+		sign = "-";
+		v = (uint64_t)0 - (uint64_t)ms;
+	} else
+		v = (uint64_t)ms;
+
+	if (v == 0)
+		snprintf(buf, buflen, "0s");
+	else if (v < 1000)
+		snprintf(buf, buflen, "%s%" PRIu64 "ms", sign, v);
+	else if (v % 1000 != 0) {
+		snprintf(frac, sizeof(frac), "%03u", (unsigned)(v % 1000));
+		for (i = 2; i > 0 && frac[i] == '0'; i--)
+			frac[i] = '\0';
+		snprintf(buf, buflen, "%s%" PRIu64 ".%ss", sign, v / 1000, frac);
+	} else {
+		s = v / 1000;
+		if (s % 3600 == 0)
+			snprintf(buf, buflen, "%s%" PRIu64 "h", sign, s / 3600);
+		else if (s % 60 == 0)
+			snprintf(buf, buflen, "%s%" PRIu64 "m", sign, s / 60);
+		else
+			snprintf(buf, buflen, "%s%" PRIu64 "s", sign, s);
+	}
+}
+
+static int64_t
+util_clock_ms(clockid_t clk)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(clk, &ts) == -1)
+		fatal("clock_gettime");
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+util_mono_ms(void)
+{
+	return util_clock_ms(CLOCK_MONOTONIC);
+}
+
+int64_t
+util_wall_ms(void)
+{
+	return util_clock_ms(CLOCK_REALTIME);
+}
+
+int64_t
+util_ms_left(int64_t deadline_ms)
+{
+	int64_t	left = deadline_ms - util_mono_ms();
+
+	return left > 0 ? left : 0;
+}
+
+/*
+ * The permission test shared by util_secret_file_check() and
+ * util_secret_read() (the latter runs it on the open descriptor, so the file
+ * checked is the file read).  Like ssh, a secret readable or writable by
+ * group or others is refused, and so is one owned by another ordinary user
+ * (who could replace it).
+ */
+static int
+util_secret_stat_check(const char *path, const struct stat *st, char *err,
+    size_t errlen)
+{
+	const char	*what;
+	unsigned	 mode = (unsigned)(st->st_mode & 07777);
+
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", path);
+		return -1;
+	}
+	if ((st->st_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) != 0) {
+		if ((st->st_mode & (S_IRGRP | S_IROTH)) != 0 &&
+		    (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+			what = "readable and writable";
+		else if ((st->st_mode & (S_IRGRP | S_IROTH)) != 0)
+			what = "readable";
+		else
+			what = "writable";
+		snprintf(err, errlen, "%s is %s by group or others (mode %04o);"
+		    " run: chmod 600 %s", path, what, mode, path);
+		return -1;
+	}
+	if (st->st_uid != geteuid() && st->st_uid != 0) {
+		snprintf(err, errlen, "%s is owned by uid %u, neither this user"
+		    " (uid %u) nor root", path, (unsigned)st->st_uid,
+		    (unsigned)geteuid());
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Stat path (following symbolic links, as ssh does), run the permission test
+ * and make sure this process can read it.  The message names the path and
+ * the fix, never the contents.
+ */
+int
+util_secret_file_check(const char *path, char *err, size_t errlen)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (util_secret_stat_check(path, &st, err, errlen) == -1)
+		return -1;
+	if (access(path, R_OK) == -1) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Open, check the descriptor, read at most maxlen bytes (a longer file is an
+ * error, not silently cut).  On error nothing
+ * is allocated and what was read is wiped.
+ */
+int
+util_secret_read(const char *path, size_t maxlen, char **out, size_t *outlen,
+    char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	*out = NULL;
+	if (outlen != NULL)
+		*outlen = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (util_secret_stat_check(path, &st, err, errlen) == -1)
+		goto cleanup;
+	/* Room for one byte more than allowed, to tell a long file. */
+	buf = util_xcalloc(1, maxlen + 2);
+	while (len <= maxlen) {
+		n = read(fd, buf + len, maxlen + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto cleanup;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > maxlen) {
+		snprintf(err, errlen, "%s is larger than %zu bytes", path, maxlen);
+		goto cleanup;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	buf = NULL;
+	if (outlen != NULL)
+		*outlen = len;
+	rc = 0;
+cleanup:
+	if (buf != NULL)
+		util_secret_free(buf, maxlen + 2);
+	close(fd);
+	return rc;
+}
+
+/* Wipe len bytes (pass the length util_secret_read() gave) and free. */
+void
+util_secret_free(char *secret, size_t len)
+{
+	if (secret == NULL)
+		return;
+	util_wipe(secret, len);
+	free(secret);
+}
+
+void
+util_wipe(void *p, size_t len)
+{
+	if (p != NULL && len > 0)
+		explicit_bzero(p, len);
+}
+
+char *
+util_xstrdup(const char *s)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL)
+		fatal("strdup");
+	return p;
+}
+
+/* calloc that never returns NULL, even for a zero size. */
+void *
+util_xcalloc(size_t n, size_t size)
+{
+	void	*p;
+
+	if (n == 0 || size == 0)
+		n = size = 1;
+	if ((p = calloc(n, size)) == NULL)
+		fatal("calloc");
+	return p;
+}
+
+/* reallocarray with overflow check that never returns NULL. */
+void *
+util_xreallocarray(void *p, size_t n, size_t size)
+{
+	void	*np;
+
+	if (n == 0 || size == 0)
+		n = size = 1;
+	if ((np = reallocarray(p, n, size)) == NULL)
+		fatal("reallocarray");
+	return np;
+}
+
+char *
+util_trim(char *s)
+{
+	char	*start = s, *end;
+	size_t	 len;
+
+	while (isspace((unsigned char)*start))
+		start++;
+	len = strlen(start);
+	end = start + len;
+	while (end > start && isspace((unsigned char)end[-1]))
+		end--;
+	len = (size_t)(end - start);
+	memmove(s, start, len);
+	s[len] = '\0';
+	return s;
+}
+
+void
+util_time_format(int64_t unix_s, char *buf, size_t buflen)
+{
+	struct tm	tm;
+	time_t		t = (time_t)unix_s;
+
+	if (buflen == 0)
+		return;
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, buflen, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, buflen, "%" PRId64, unix_s);
+}

@@ -1,0 +1,269 @@
+/*
+ * test_util.c: numbers, durations, secret files, wiping, trimming.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/log.h"
+#include "agent/util.h"
+#include "tap.h"
+
+static char tmpdir[PATH_MAX];
+
+static void
+write_file(const char *path, const char *content, mode_t mode)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "w")) == NULL)
+		fatal("fopen %s", path);
+	fputs(content, f);
+	if (fclose(f) != 0)
+		fatal("fclose %s", path);
+	if (chmod(path, mode) == -1)
+		fatal("chmod %s", path);
+}
+
+static void
+test_numbers(void)
+{
+	long long	 v = 0;
+	const char	*errstr = NULL;
+
+	ok(util_number_parse("42", 1, 100, &v, &errstr) == 0 && v == 42,
+	    "number 42");
+	is_str(errstr, NULL, "no errstr on success");
+	ok(util_number_parse("-5", -10, 10, &v, &errstr) == 0 && v == -5,
+	    "number -5");
+	ok(util_number_parse("0", 1, 10, &v, &errstr) == -1, "0 below min");
+	is_str(errstr, "too small", "0 below min: too small");
+	ok(util_number_parse("11", 1, 10, &v, &errstr) == -1, "11 above max");
+	is_str(errstr, "too large", "11 above max: too large");
+	ok(util_number_parse("99999999999999999999", 0, LLONG_MAX, &v,
+	    &errstr) == -1, "overflow");
+	is_str(errstr, "too large", "overflow: too large");
+	ok(util_number_parse("-99999999999999999999", LLONG_MIN, 0, &v,
+	    &errstr) == -1, "underflow");
+	is_str(errstr, "too small", "underflow: too small");
+	const char *bad[] = { "", "-", "1x", " 1", "1 ", "+1", "0x10", "1.0",
+	    "1e3" };
+	for (size_t i = 0; i < FA_ARRAY_SIZE(bad); i++) {
+		v = 7;
+		ok(util_number_parse(bad[i], 0, 10000, &v, &errstr) == -1 &&
+		    errstr != NULL && strcmp(errstr, "invalid") == 0 && v == 7,
+		    "number '%s' invalid, value untouched", bad[i]);
+	}
+	ok(util_number_parse(NULL, 0, 1, &v, &errstr) == -1, "NULL invalid");
+	ok(util_number_parse("5", 10, 1, &v, &errstr) == -1,
+	    "min > max invalid");
+}
+
+static void
+test_durations(void)
+{
+	static const struct {
+		const char	*in;
+		int64_t		 ms;
+	} good[] = {
+		{ "60", 60000 }, { "0.5", 500 }, { "500ms", 500 },
+		{ "2s", 2000 }, { "5m", 300000 }, { "1h", 3600000 },
+		{ "0.5s", 500 }, { "0", 0 }, { "0.001", 1 }, { "1.5m", 90000 },
+		{ "900", 900000 }, { "0.25h", 900000 }, { "0ms", 0 },
+	};
+	static const char *bad[] = {
+		"", "-1", "5x", "1e3", ".5", "5.", "1.5ms", "0.0001s",
+		" 5", "5 ", "5 s", "5S", "s", "ms", "1h30m", "+1", "0x10",
+		"99999999999999999999", "9223372036854775807h",
+		"5000000000000h", "1.0000000001s",
+	};
+	int64_t		 ms;
+	const char	*errstr;
+	char		 buf[32];
+
+	for (size_t i = 0; i < FA_ARRAY_SIZE(good); i++) {
+		ms = -1;
+		errstr = "unset";
+		ok(util_duration_parse(good[i].in, &ms, &errstr) == 0 &&
+		    ms == good[i].ms && errstr == NULL,
+		    "duration '%s' = %lld ms", good[i].in,
+		    (long long)good[i].ms);
+	}
+	for (size_t i = 0; i < FA_ARRAY_SIZE(bad); i++) {
+		ms = 12345;
+		errstr = NULL;
+		ok(util_duration_parse(bad[i], &ms, &errstr) == -1 &&
+		    errstr != NULL && ms == 12345,
+		    "duration '%s' refused (%s)", bad[i],
+		    errstr ? errstr : "no reason");
+	}
+	util_duration_parse("-1", &ms, &errstr);
+	is_str(errstr, "must not be negative", "-1: reason");
+	util_duration_parse("99999999999999999999", &ms, &errstr);
+	is_str(errstr, "too large", "overflow: reason");
+
+	static const struct {
+		int64_t		 ms;
+		const char	*out;
+	} fmt[] = {
+		{ 0, "0s" }, { 500, "500ms" }, { 1000, "1s" }, { 1500, "1.5s" },
+		{ 1250, "1.25s" }, { 1001, "1.001s" }, { 30000, "30s" },
+		{ 60000, "1m" }, { 90000, "90s" }, { 300000, "5m" },
+		{ 900000, "15m" }, { 3600000, "1h" }, { 7200000, "2h" },
+		{ -2000, "-2s" },
+	};
+	for (size_t i = 0; i < FA_ARRAY_SIZE(fmt); i++) {
+		util_duration_format(fmt[i].ms, buf, sizeof(buf));
+		is_str(buf, fmt[i].out, "format %lld ms", (long long)fmt[i].ms);
+	}
+	/* Whatever is formatted parses back to the same value. */
+	for (size_t i = 0; i < FA_ARRAY_SIZE(fmt); i++) {
+		if (fmt[i].ms < 0)
+			continue;
+		util_duration_format(fmt[i].ms, buf, sizeof(buf));
+		ok(util_duration_parse(buf, &ms, &errstr) == 0 &&
+		    ms == fmt[i].ms, "'%s' round-trips", buf);
+	}
+}
+
+static void
+test_secret_files(void)
+{
+	char	 p600[PATH_MAX + 16], p644[PATH_MAX + 16], p640[PATH_MAX + 16];
+	char	 p620[PATH_MAX + 16], pnone[PATH_MAX + 16], want[PATH_MAX * 3];
+	char	 err[PATH_MAX * 3];
+	char	*secret = NULL;
+	size_t	 len = 0;
+
+	snprintf(p600, sizeof(p600), "%s/k600", tmpdir);
+	snprintf(p644, sizeof(p644), "%s/k644", tmpdir);
+	snprintf(p640, sizeof(p640), "%s/k640", tmpdir);
+	snprintf(p620, sizeof(p620), "%s/k620", tmpdir);
+	snprintf(pnone, sizeof(pnone), "%s/missing", tmpdir);
+	write_file(p600, "s3cret-value\n", 0600);
+	write_file(p644, "s3cret-value\n", 0644);
+	write_file(p640, "s3cret-value\n", 0640);
+	write_file(p620, "s3cret-value\n", 0620);
+
+	ok(util_secret_file_check(p600, err, sizeof(err)) == 0,
+	    "mode 0600 accepted");
+	ok(util_secret_file_check(p644, err, sizeof(err)) == -1,
+	    "mode 0644 refused");
+	snprintf(want, sizeof(want), "%s is readable by group or others "
+	    "(mode 0644); run: chmod 600 %s", p644, p644);
+	is_str(err, want, "0644 message");
+	ok(util_secret_file_check(p640, err, sizeof(err)) == -1,
+	    "mode 0640 refused");
+	snprintf(want, sizeof(want), "%s is readable by group or others "
+	    "(mode 0640); run: chmod 600 %s", p640, p640);
+	is_str(err, want, "0640 message");
+	ok(util_secret_file_check(p620, err, sizeof(err)) == -1 &&
+	    strstr(err, "writable by group or others (mode 0620)") != NULL,
+	    "mode 0620 refused as writable: %s", err);
+	ok(util_secret_file_check(pnone, err, sizeof(err)) == -1 &&
+	    strstr(err, "No such file") != NULL, "missing file: %s", err);
+	ok(util_secret_file_check(tmpdir, err, sizeof(err)) == -1 &&
+	    strstr(err, "not a regular file") != NULL, "directory: %s", err);
+
+	ok(util_secret_read(p600, 64, &secret, &len, err, sizeof(err)) == 0 &&
+	    len == 13 && secret != NULL && strcmp(secret, "s3cret-value\n") == 0,
+	    "secret read");
+	util_secret_free(secret, len);
+	secret = NULL;
+	ok(util_secret_read(p600, 5, &secret, &len, err, sizeof(err)) == -1 &&
+	    secret == NULL && strstr(err, "larger than 5 bytes") != NULL &&
+	    strstr(err, "s3cret") == NULL, "too long secret refused: %s", err);
+	ok(util_secret_read(p600, 13, &secret, &len, err, sizeof(err)) == 0 &&
+	    len == 13, "secret of exactly maxlen bytes accepted");
+	util_secret_free(secret, len);
+	secret = NULL;
+	ok(util_secret_read(p644, 64, &secret, &len, err, sizeof(err)) == -1 &&
+	    secret == NULL && strstr(err, "chmod 600") != NULL &&
+	    strstr(err, "s3cret") == NULL,
+	    "loose secret not read, message without contents");
+
+	unlink(p600);
+	unlink(p644);
+	unlink(p640);
+	unlink(p620);
+}
+
+static void
+test_wipe_trim(void)
+{
+	char	buf[16], zero[16], s[32];
+
+	memset(buf, 'x', sizeof(buf));
+	memset(zero, 0, sizeof(zero));
+	util_wipe(buf, sizeof(buf));
+	ok(memcmp(buf, zero, sizeof(buf)) == 0, "wipe zeroes the buffer");
+	util_wipe(NULL, 10);
+	ok(1, "wipe NULL is harmless");
+
+	strcpy(s, "  \t hello world \n");
+	is_str(util_trim(s), "hello world", "trim both ends");
+	strcpy(s, "   ");
+	is_str(util_trim(s), "", "trim all space");
+	strcpy(s, "x");
+	is_str(util_trim(s), "x", "trim nothing");
+}
+
+static void
+test_misc(void)
+{
+	char	 buf[64];
+	int64_t	 a, b;
+	char	*p;
+	int	*ip;
+
+	a = util_mono_ms();
+	b = util_mono_ms();
+	ok(a > 0 && b >= a, "monotonic clock does not go back");
+	ok(util_wall_ms() > (int64_t)1600000000 * 1000, "wall clock is sane");
+	is_int(util_ms_left(util_mono_ms() - 1000), 0, "past deadline: 0 left");
+	ok(util_ms_left(util_mono_ms() + 3600000) > 0, "future deadline");
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	util_time_format(1795143686, buf, sizeof(buf));
+	is_str(buf, "2026-11-20 03:01:26", "time format");
+
+	p = util_xstrdup("abc");
+	is_str(p, "abc", "xstrdup");
+	free(p);
+	ip = util_xcalloc(4, sizeof(*ip));
+	ok(ip[3] == 0, "xcalloc zeroes");
+	ip = util_xreallocarray(ip, 8, sizeof(*ip));
+	ip[7] = 1;
+	ok(ip[7] == 1, "xreallocarray grows");
+	free(ip);
+}
+
+int
+main(void)
+{
+	const char	*base = getenv("TMPDIR");
+
+	log_init(LOG_TARGET_STDERR, 0);
+	snprintf(tmpdir, sizeof(tmpdir), "%s/fa-test-util.XXXXXX",
+	    base && *base ? base : "/tmp");
+	if (mkdtemp(tmpdir) == NULL)
+		fatal("mkdtemp");
+
+	test_numbers();
+	test_durations();
+	test_secret_files();
+	test_wipe_trim();
+	test_misc();
+
+	rmdir(tmpdir);
+	return tap_done();
+}
