@@ -88,6 +88,7 @@ test_durations(void)
 	int64_t		 ms;
 	const char	*errstr;
 	char		 buf[32];
+	int		 rc;
 
 	for (size_t i = 0; i < FA_ARRAY_SIZE(good); i++) {
 		ms = -1;
@@ -100,8 +101,8 @@ test_durations(void)
 	for (size_t i = 0; i < FA_ARRAY_SIZE(bad); i++) {
 		ms = 12345;
 		errstr = NULL;
-		ok(util_duration_parse(bad[i], &ms, &errstr) == -1 &&
-		    errstr != NULL && ms == 12345,
+		rc = util_duration_parse(bad[i], &ms, &errstr);
+		ok(rc == -1 && errstr != NULL && ms == 12345,
 		    "duration '%s' refused (%s)", bad[i],
 		    errstr ? errstr : "no reason");
 	}
