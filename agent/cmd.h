@@ -1,0 +1,40 @@
+/*
+ * cmd.h: the subcommands of failover-agent (SPEC §2).  main.c holds the
+ * table; each command parses its own options and returns an exit code
+ * (FA_EXIT_* of util.h).
+ */
+#ifndef FA_CMD_H
+#define FA_CMD_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "decide.h"
+
+struct cmd_ctx {
+	const char	*config_path;	/* resolved: -c, $FAILOVER_AGENT_CONF or default */
+	int		 verbosity;
+};
+
+/*
+ * Load the config for a command, printing every diagnostic to stderr.
+ * Returns 0 and *out, or FA_EXIT_CONFIG.
+ */
+int	cmd_config_load(const struct cmd_ctx *, struct config **out);
+
+int	cmd_check(const struct cmd_ctx *, int argc, char **argv);
+int	cmd_failover(const struct cmd_ctx *, int argc, char **argv);
+int	cmd_failback(const struct cmd_ctx *, int argc, char **argv);
+int	cmd_status(const struct cmd_ctx *, int argc, char **argv);
+int	cmd_history(const struct cmd_ctx *, int argc, char **argv);
+int	cmd_config_test(const struct cmd_ctx *, int argc, char **argv);
+
+/*
+ * One cycle (check) or one manual request, end to end: lock, load state,
+ * probe, decide, act, record.  dry_run prints the plan and changes nothing
+ * (no lock, no DNS change, no history row).  Returns the exit code.
+ */
+int	cycle_execute(const struct config *, enum decide_request, bool force,
+	    bool dry_run);
+
+#endif

@@ -1,0 +1,275 @@
+/*
+ * cmd_status.c: status and history (SPEC §2).  Both read the store as JSON
+ * (state.h) and either print it or render it for a person, so the two views
+ * can never disagree.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "util.h"
+#include "dnsupdate/dnsupdate.h"
+#include "state/state.h"
+
+static const char *
+jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static long long
+jint(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+static void
+print_time(const char *label, long long t)
+{
+	char	buf[64];
+
+	if (t <= 0) {
+		printf("%s-", label);
+		return;
+	}
+	util_time_format(t, buf, sizeof(buf));
+	printf("%s%s", label, buf);
+}
+
+/*
+ * Replace "records" with what DNS holds right now.  If DNS cannot be read,
+ * the stored view stays and "records_live" says false with the error.
+ */
+static void
+status_records_live(const struct config *cfg, json_t *st)
+{
+	struct dns_view	 view;
+	json_t		*arr;
+	char		 addrs[512];
+	size_t		 i;
+
+	memset(&view, 0, sizeof(view));
+	if (dns_view_read(cfg, &view) == -1) {
+		json_object_set_new(st, "records_live", json_false());
+		json_object_set_new(st, "records_error",
+		    json_string(view.error));
+		dns_view_free(&view);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < view.n; i++) {
+		config_addrset_format(&view.rec[i].addrs, addrs, sizeof(addrs));
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:I}",
+		    "zone", view.rec[i].zone->name, "owner", view.rec[i].owner,
+		    "addrs", addrs, "holds", dns_holds_str(view.rec[i].holds),
+		    "seen_at", (json_int_t)(util_wall_ms() / 1000)));
+	}
+	json_object_set_new(st, "records", arr);
+	json_object_set_new(st, "records_live", json_true());
+	dns_view_free(&view);
+}
+
+static void
+status_print(const struct config *cfg, const json_t *st)
+{
+	const json_t	*lc = json_object_get(st, "last_cycle");
+	const json_t	*v;
+	size_t		 i;
+
+	printf("site %s: %s", cfg->agent.name, jstr(st, "state"));
+	print_time(" since ", jint(st, "state_since"));
+	printf("\nprimary: %s", jstr(st, "primary_status"));
+	if (jint(st, "fail_streak") > 0)
+		printf(" (%lld failed cycle%s in a row, fail_after %d)",
+		    jint(st, "fail_streak"), jint(st, "fail_streak") == 1 ?
+		    "" : "s", cfg->agent.fail_after);
+	printf("\nrecords (%s):\n", json_is_true(json_object_get(st,
+	    "records_live")) ? "live from DNS" : "as last seen");
+	if (json_object_get(st, "records_error") != NULL)
+		printf("  DNS could not be read now: %s\n",
+		    jstr(st, "records_error"));
+	json_array_foreach(json_object_get(st, "records"), i, v)
+		printf("  %-32s %-40s %s\n", jstr(v, "owner"),
+		    jstr(v, "addrs")[0] ? jstr(v, "addrs") : "(none)",
+		    jstr(v, "holds"));
+	if (json_is_object(lc)) {
+		printf("last cycle: #%lld %s", jint(lc, "id"), jstr(lc, "kind"));
+		print_time(" at ", jint(lc, "started_at"));
+		printf(": %s, exit %lld: %s\n", jstr(lc, "outcome"),
+		    jint(lc, "exit_code"), jstr(lc, "message"));
+		json_array_foreach(json_object_get(lc, "checks"), i, v)
+			printf("  check %s: %s%s%s (%lld ms)\n", jstr(v, "name"),
+			    jstr(v, "outcome"), jstr(v, "detail")[0] ? ": " : "",
+			    jstr(v, "detail"), jint(v, "elapsed_ms"));
+	} else
+		printf("last cycle: none yet\n");
+	if (json_array_size(json_object_get(st, "votes")) == 0)
+		printf("votes: none%s\n", cfg->has_quorum ? "" :
+		    " (no [quorum] configured)");
+	json_array_foreach(json_object_get(st, "votes"), i, v)
+		printf("  vote %s: %s\n", jstr(v, "voter"), jstr(v, "verdict"));
+	printf("transitions:%s\n", json_array_size(json_object_get(st,
+	    "transitions")) ? "" : " none yet");
+	json_array_foreach(json_object_get(st, "transitions"), i, v) {
+		print_time("  ", jint(v, "at"));
+		printf("  %s -> %s: %s\n", jstr(v, "from"), jstr(v, "to"),
+		    jstr(v, "reason"));
+	}
+}
+
+/* The status of a site that never ran: same keys, nothing in them. */
+static json_t *
+status_empty(void)
+{
+	return json_pack("{s:s,s:n,s:s,s:n,s:[],s:[],s:[],s:i,s:i}",
+	    "state", "UNKNOWN", "state_since", "primary_status", "OK",
+	    "last_cycle", "records", "votes", "transitions",
+	    "fail_streak", 0, "ok_streak", 0);
+}
+
+int
+cmd_status(const struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct config	*cfg = NULL;
+	struct state_db	*db = NULL;
+	json_t		*st = NULL;
+	char		 err[512];
+	bool		 as_json = false;
+	int		 ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
+		if (ch != 'j') {
+			fprintf(stderr, "usage: failover-agent status [--json]\n");
+			return FA_EXIT_CONFIG;
+		}
+		as_json = true;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "usage: failover-agent status [--json]\n");
+		return FA_EXIT_CONFIG;
+	}
+	if ((rc = cmd_config_load(ctx, &cfg)) != 0)
+		return rc;
+	rc = FA_EXIT_RUNTIME;
+	if (state_open(cfg->agent.state_db, true, &db, err, sizeof(err)) == -1) {
+		log_debug("%s", err);
+		st = status_empty();
+	} else if ((st = state_status_json(db, 5, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		goto done;
+	}
+	if (cfg->agent.role == ROLE_BACKUP)
+		status_records_live(cfg, st);
+	if (as_json) {
+		json_dumpf(st, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		printf("\n");
+	} else
+		status_print(cfg, st);
+	rc = FA_EXIT_OK;
+done:
+	json_decref(st);
+	if (db != NULL)
+		state_close(db);
+	config_free(cfg);
+	return rc;
+}
+
+static void
+history_print(const json_t *h)
+{
+	const json_t	*c, *v;
+	size_t		 i, j;
+
+	json_array_foreach(json_object_get(h, "cycles"), i, c) {
+		printf("#%lld", jint(c, "id"));
+		print_time(" ", jint(c, "started_at"));
+		printf(" %-8s %-9s primary %-8s %s -> %s  exit %lld  %s\n",
+		    jstr(c, "kind"), jstr(c, "outcome"),
+		    jstr(c, "primary_status"), jstr(c, "state_before"),
+		    jstr(c, "state_after"), jint(c, "exit_code"),
+		    jstr(c, "message"));
+		json_array_foreach(json_object_get(c, "checks"), j, v)
+			if (strcmp(jstr(v, "outcome"), "ok") != 0)
+				printf("    check %s: %s: %s\n", jstr(v, "name"),
+				    jstr(v, "outcome"), jstr(v, "detail"));
+		json_array_foreach(json_object_get(c, "actions"), j, v)
+			printf("    %s %s: %s: %s\n", jstr(v, "kind"),
+			    jstr(v, "target"), jstr(v, "result"),
+			    jstr(v, "detail"));
+		json_array_foreach(json_object_get(c, "transitions"), j, v)
+			printf("    transition %s -> %s: %s\n", jstr(v, "from"),
+			    jstr(v, "to"), jstr(v, "reason"));
+	}
+}
+
+int
+cmd_history(const struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct config	*cfg = NULL;
+	struct state_db	*db = NULL;
+	json_t		*h = NULL;
+	const char	*errstr;
+	char		 err[512];
+	long long	 n = 20;
+	bool		 as_json = false;
+	int		 ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "n:j", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			if (util_number_parse(optarg, 1, 1000000, &n,
+			    &errstr) == -1) {
+				fprintf(stderr, "failover-agent: history -n %s: "
+				    "%s\n", optarg, errstr);
+				return FA_EXIT_CONFIG;
+			}
+			break;
+		case 'j':
+			as_json = true;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+	if ((rc = cmd_config_load(ctx, &cfg)) != 0)
+		return rc;
+	rc = FA_EXIT_RUNTIME;
+	if (state_open(cfg->agent.state_db, true, &db, err, sizeof(err)) == -1) {
+		fprintf(stderr, "failover-agent: %s\n", err);
+		goto done;
+	}
+	if ((h = state_history_json(db, (int)n, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "failover-agent: %s\n", err);
+		goto done;
+	}
+	if (as_json) {
+		json_dumpf(h, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		printf("\n");
+	} else
+		history_print(h);
+	rc = FA_EXIT_OK;
+done:
+	json_decref(h);
+	if (db != NULL)
+		state_close(db);
+	config_free(cfg);
+	return rc;
+usage:
+	fprintf(stderr, "usage: failover-agent history [-n N] [--json]\n");
+	return FA_EXIT_CONFIG;
+}

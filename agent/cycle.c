@@ -1,0 +1,553 @@
+/*
+ * cycle.c: one cycle, end to end (SPEC §1): lock, load state, probe, decide,
+ * act, record.  This is the only place where the pure engine (decide.c)
+ * meets the world: it reads DNS or asks the spares when the engine needs to
+ * know, runs the actions the engine planned, in order, stopping at the first
+ * failure, and stores what really happened in one transaction.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "cmd.h"
+#include "config.h"
+#include "decide.h"
+#include "log.h"
+#include "spawn.h"
+#include "util.h"
+#include "dnsupdate/dnsupdate.h"
+#include "state/state.h"
+
+struct action_log {
+	struct action_record	rec;
+	char			detail[512];
+};
+
+struct cycle {
+	const struct config	*cfg;
+	enum decide_request	 request;
+	bool			 dry_run;
+	struct decide_state	 prev;
+	struct decide_params	 params;
+	struct decide_input	 in;
+	struct decide_result	 plan;
+	struct check_result	*checks;
+	int			 nfailed;
+	struct dns_view		 view;
+	bool			 have_view;
+	size_t			 nactions, maxactions;
+	struct action_log	*actions;
+	struct decide_report	 report;
+};
+
+static const char *
+request_kind(enum decide_request r)
+{
+	switch (r) {
+	case REQUEST_FAILOVER:
+		return "failover";
+	case REQUEST_FAILBACK:
+		return "failback";
+	case REQUEST_CYCLE:
+		break;
+	}
+	return "check";
+}
+
+static void
+cycle_params(const struct config *cfg, struct decide_params *p)
+{
+	p->fail_after = cfg->agent.fail_after;
+	p->recover_after = cfg->agent.recover_after;
+	p->failback_auto = cfg->agent.failback == FAILBACK_AUTO;
+	p->hold_down_s = cfg->agent.hold_down_ms / 1000;
+	/* Votes arrive with the quorum client; until then no spares exist. */
+	p->quorum_configured = false;
+}
+
+static struct action_log *
+cycle_action_add(struct cycle *c, const char *kind, const char *target,
+    enum action_result result)
+{
+	struct action_log	*a;
+
+	if (c->nactions == c->maxactions) {
+		c->maxactions = c->maxactions ? c->maxactions * 2 : 8;
+		c->actions = util_xreallocarray(c->actions, c->maxactions,
+		    sizeof(*c->actions));
+	}
+	a = &c->actions[c->nactions++];
+	memset(a, 0, sizeof(*a));
+	a->rec.at = util_wall_ms() / 1000;
+	a->rec.kind = kind;
+	a->rec.target = target;
+	a->rec.result = result;
+	return a;
+}
+
+static const char *
+hook_path(const struct config *cfg, enum action_kind k)
+{
+	switch (k) {
+	case ACTION_HOOK_BEFORE_FAILOVER:
+		return cfg->hooks.before_failover;
+	case ACTION_HOOK_AFTER_FAILOVER:
+		return cfg->hooks.after_failover;
+	case ACTION_HOOK_BEFORE_FAILBACK:
+		return cfg->hooks.before_failback;
+	case ACTION_HOOK_AFTER_FAILBACK:
+		return cfg->hooks.after_failback;
+	default:
+		return NULL;
+	}
+}
+
+/* "hook before_failover" -> "before_failover" */
+static const char *
+hook_event(enum action_kind k)
+{
+	return action_kind_str(k) + strlen("hook ");
+}
+
+static void
+records_list(const struct config *cfg, char *buf, size_t len)
+{
+	size_t	 z, r, used = 0;
+	int	 n;
+
+	buf[0] = '\0';
+	for (z = 0; z < cfg->nzones; z++)
+		for (r = 0; r < cfg->zones[z].nrecords; r++) {
+			n = snprintf(buf + used, len - used, "%s%s",
+			    used ? " " : "", cfg->zones[z].records[r]);
+			if (n < 0 || (size_t)n >= len - used)
+				return;
+			used += n;
+		}
+}
+
+/*
+ * Run one hook with a clean environment describing the event.  A hook that
+ * is not configured is not an action.  Returns 0 or -1 (the hook failed or
+ * could not run).
+ */
+static int
+cycle_run_hook(struct cycle *c, enum action_kind k)
+{
+	const char		*path = hook_path(c->cfg, k);
+	char			 ev[64], from[64], to[64], site[128], prim[600],
+				 back[600], recs[4096], why[600];
+	char			*env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+				    ev, from, to, site, prim, back, recs, why, NULL };
+	char			*argv[] = { NULL, NULL };
+	char			 addrs[512], rl[3800];
+	struct spawn_result	 res;
+	struct action_log	*a;
+	int			 rc;
+
+	if (path == NULL)
+		return 0;
+	snprintf(ev, sizeof(ev), "FA_EVENT=%s", hook_event(k));
+	snprintf(from, sizeof(from), "FA_STATE_FROM=%s",
+	    site_state_str(c->plan.reconciled));
+	snprintf(to, sizeof(to), "FA_STATE_TO=%s",
+	    site_state_str(c->plan.next.state));
+	snprintf(site, sizeof(site), "FA_SITE=%s", c->cfg->agent.name);
+	config_addrset_format(&c->cfg->primary, addrs, sizeof(addrs));
+	snprintf(prim, sizeof(prim), "FA_PRIMARY_ADDRESSES=%s", addrs);
+	config_addrset_format(&c->cfg->backup, addrs, sizeof(addrs));
+	snprintf(back, sizeof(back), "FA_BACKUP_ADDRESSES=%s", addrs);
+	records_list(c->cfg, rl, sizeof(rl));
+	snprintf(recs, sizeof(recs), "FA_RECORDS=%s", rl);
+	snprintf(why, sizeof(why), "FA_REASON=%s", c->plan.reason);
+	argv[0] = (char *)(uintptr_t)path;
+
+	rc = spawn_run(argv, env, NULL, 0, c->cfg->hooks.timeout_ms, &res);
+	a = cycle_action_add(c, action_kind_str(k), path,
+	    rc == 0 ? ACTION_RESULT_OK : ACTION_RESULT_FAILED);
+	snprintf(a->detail, sizeof(a->detail), "%s%s%s", res.detail,
+	    res.output[0] ? ": " : "", res.output);
+	if (rc == 0)
+		log_info("%s hook %s: %s", hook_event(k), path, res.detail);
+	else
+		log_warnx("%s hook %s failed: %s", hook_event(k), path,
+		    a->detail);
+	return rc;
+}
+
+static int
+cycle_read_dns(struct cycle *c)
+{
+	if (c->have_view)
+		dns_view_free(&c->view);
+	memset(&c->view, 0, sizeof(c->view));
+	c->have_view = true;
+	if (dns_view_read(c->cfg, &c->view) == -1) {
+		log_warnx("reading DNS: %s", c->view.error);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Repoint every record (SPEC §1 step 5): read what DNS holds now, plan per
+ * record, send one conditional change per zone, verify.  One action row per
+ * zone.  *changed tells whether any server took a change, even if another
+ * zone then failed: that is what makes the site FAILED rather than
+ * unchanged.
+ */
+static int
+cycle_run_dns(struct cycle *c, enum action_kind k, bool *changed)
+{
+	enum dns_direction	 dir = k == ACTION_DNS_TO_BACKUP ?
+				    DNS_TO_BACKUP : DNS_TO_PRIMARY;
+	struct dns_plan		 plan;
+	struct action_log	*a;
+	size_t			 i;
+	int			 rc;
+
+	*changed = false;
+	if (cycle_read_dns(c) == -1) {
+		a = cycle_action_add(c, action_kind_str(k), "dns",
+		    ACTION_RESULT_FAILED);
+		snprintf(a->detail, sizeof(a->detail), "could not read DNS: %s",
+		    c->view.error);
+		return -1;
+	}
+	dnsupdate_plan(c->cfg, dir, &c->view, &plan);
+	rc = dnsupdate_apply(c->cfg, &plan);
+	for (i = 0; i < plan.nzones; i++) {
+		struct dns_zone_plan	*z = &plan.zones[i];
+		bool			 good = z->result == DNS_OK ||
+					    z->result == DNS_UNCHANGED;
+
+		if (z->changed)
+			*changed = true;
+		a = cycle_action_add(c, action_kind_str(k), z->zone->name,
+		    good ? (z->result == DNS_OK ? ACTION_RESULT_OK :
+		    ACTION_RESULT_SKIPPED) : ACTION_RESULT_FAILED);
+		snprintf(a->detail, sizeof(a->detail), "%s: %s",
+		    dns_status_str(z->result), z->message);
+		if (good)
+			log_info("%s %s: %s", action_kind_str(k),
+			    z->zone->name, z->message);
+		else
+			log_warnx("%s %s: %s", action_kind_str(k),
+			    z->zone->name, z->message);
+	}
+	dns_plan_free(&plan);
+	/* What the records hold now, for status. */
+	(void)cycle_read_dns(c);
+	return rc;
+}
+
+static void
+cycle_run_actions(struct cycle *c)
+{
+	int	i, rc = 0;
+	bool	changed;
+
+	memset(&c->report, 0, sizeof(c->report));
+	for (i = 0; i < c->plan.nactions; i++) {
+		enum action_kind k = c->plan.actions[i];
+
+		if (k == ACTION_DNS_TO_BACKUP || k == ACTION_DNS_TO_PRIMARY) {
+			rc = cycle_run_dns(c, k, &changed);
+			if (changed)
+				c->report.dns_changed = true;
+		} else
+			rc = cycle_run_hook(c, k);
+		if (rc == -1) {
+			c->report.failed = true;
+			break;
+		}
+		c->report.ndone++;
+	}
+}
+
+static void
+cycle_print_plan(struct cycle *c)
+{
+	struct dns_plan	 plan;
+	const char	*path;
+	int		 i;
+
+	printf("plan: %s: %s\n", cycle_outcome_str(c->plan.outcome),
+	    c->plan.reason);
+	for (i = 0; i < c->plan.nactions; i++) {
+		enum action_kind k = c->plan.actions[i];
+
+		if (k != ACTION_DNS_TO_BACKUP && k != ACTION_DNS_TO_PRIMARY) {
+			path = hook_path(c->cfg, k);
+			printf("  %s: %s\n", action_kind_str(k),
+			    path ? path : "(not configured)");
+			continue;
+		}
+		if (cycle_read_dns(c) == -1) {
+			printf("  %s: cannot read DNS: %s\n", action_kind_str(k),
+			    c->view.error);
+			continue;
+		}
+		dnsupdate_plan(c->cfg, k == ACTION_DNS_TO_BACKUP ?
+		    DNS_TO_BACKUP : DNS_TO_PRIMARY, &c->view, &plan);
+		printf("  %s:\n", action_kind_str(k));
+		dns_plan_print(&plan, stdout);
+		dns_plan_free(&plan);
+	}
+	printf("dry run: nothing was changed\n");
+}
+
+/* Ask decide() until it needs nothing more (at most DNS, then votes). */
+static int
+cycle_decide(struct cycle *c)
+{
+	int	round;
+
+	for (round = 0; round < 3; round++) {
+		decide(&c->prev, &c->params, &c->in, &c->plan);
+		switch (c->plan.need) {
+		case NEED_NOTHING:
+			return 0;
+		case NEED_DNS:
+			c->in.dns = cycle_read_dns(c) == 0 ? c->view.overall :
+			    DNS_HOLDS_UNREADABLE;
+			break;
+		case NEED_VOTES:
+			/* quorum_configured is false until the vote client exists. */
+			c->in.quorum = QUORUM_NOT_CONFIGURED;
+			break;
+		}
+	}
+	log_warnx("internal: the decision engine kept asking for input");
+	return -1;
+}
+
+static void
+cycle_log_checks(struct cycle *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->cfg->nchecks; i++)
+		log_debug("check %s: %s%s%s (%lld ms)", c->checks[i].check->name,
+		    check_outcome_str(c->checks[i].outcome),
+		    c->checks[i].detail[0] ? ": " : "", c->checks[i].detail,
+		    (long long)c->checks[i].elapsed_ms);
+}
+
+static int
+cycle_exit_code(const struct cycle *c, enum cycle_outcome oc)
+{
+	if (c->report.failed || c->nfailed > 0)
+		return FA_EXIT_RUNTIME;
+	switch (oc) {
+	case OUTCOME_ERROR:
+	case OUTCOME_CONFLICT:
+	case OUTCOME_REFUSED:
+	case OUTCOME_ISOLATED:
+	case OUTCOME_PARTITION:
+		return FA_EXIT_RUNTIME;
+	default:
+		return FA_EXIT_OK;
+	}
+}
+
+/* The records as seen, in the shape the store wants. */
+static struct record_seen *
+cycle_records_seen(struct cycle *c, char (**addrbuf)[512], size_t *n)
+{
+	struct record_seen	*seen;
+	size_t			 i;
+
+	*n = 0;
+	*addrbuf = NULL;
+	if (!c->have_view || c->view.n == 0)
+		return NULL;
+	seen = util_xcalloc(c->view.n, sizeof(*seen));
+	*addrbuf = util_xcalloc(c->view.n, sizeof(**addrbuf));
+	for (i = 0; i < c->view.n; i++) {
+		config_addrset_format(&c->view.rec[i].addrs, (*addrbuf)[i],
+		    sizeof((*addrbuf)[i]));
+		seen[i].zone = c->view.rec[i].zone->name;
+		seen[i].owner = c->view.rec[i].owner;
+		seen[i].addrs = (*addrbuf)[i];
+		seen[i].holds = dns_holds_str(c->view.rec[i].holds);
+	}
+	*n = c->view.n;
+	return seen;
+}
+
+static int
+cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
+    int64_t started_mono, const struct decide_state *next,
+    enum cycle_outcome oc, const char *reason, int exit_code)
+{
+	struct transition_record	 tr[2];
+	struct action_record		*acts = NULL;
+	struct record_seen		*seen;
+	struct cycle_record		 rec;
+	char				 recon_reason[128];
+	char				 (*addrbuf)[512];
+	char				 err[256];
+	size_t				 i, ntr = 0, nseen;
+	int				 rc;
+
+	if (c->plan.reconciled != c->prev.state) {
+		snprintf(recon_reason, sizeof(recon_reason),
+		    "reconciled from DNS: the records hold %s",
+		    dns_holds_str(c->in.dns));
+		tr[ntr].at = started_at;
+		tr[ntr].from = c->prev.state;
+		tr[ntr].to = c->plan.reconciled;
+		tr[ntr].reason = recon_reason;
+		ntr++;
+	}
+	if (next->state != c->plan.reconciled) {
+		tr[ntr].at = util_wall_ms() / 1000;
+		tr[ntr].from = c->plan.reconciled;
+		tr[ntr].to = next->state;
+		tr[ntr].reason = reason;
+		ntr++;
+	}
+	if (c->nactions > 0) {
+		acts = util_xcalloc(c->nactions, sizeof(*acts));
+		for (i = 0; i < c->nactions; i++) {
+			acts[i] = c->actions[i].rec;
+			acts[i].detail = c->actions[i].detail;
+		}
+	}
+	seen = cycle_records_seen(c, &addrbuf, &nseen);
+
+	memset(&rec, 0, sizeof(rec));
+	rec.kind = request_kind(c->request);
+	rec.started_at = started_at;
+	rec.duration_ms = util_mono_ms() - started_mono;
+	rec.outcome = oc;
+	rec.status = next->status;
+	rec.state_before = c->prev.state;
+	rec.state_after = next->state;
+	rec.message = reason;
+	rec.exit_code = exit_code;
+	rec.nchecks = c->cfg->nchecks;
+	rec.checks = c->checks;
+	rec.ntransitions = ntr;
+	rec.transitions = tr;
+	rec.nactions = c->nactions;
+	rec.actions = acts;
+	rec.nrecords = nseen;
+	rec.records = seen;
+	rc = state_record_cycle(db, &rec, next, err, sizeof(err));
+	if (rc == -1)
+		log_warnx("recording the cycle in %s: %s", c->cfg->agent.state_db,
+		    err);
+	free(acts);
+	free(seen);
+	free(addrbuf);
+	return rc;
+}
+
+int
+cycle_execute(const struct config *cfg, enum decide_request request,
+    bool force, bool dry_run)
+{
+	struct cycle		 c;
+	struct state_db		*db = NULL;
+	struct decide_state	 next;
+	enum cycle_outcome	 oc;
+	const char		*reason;
+	char			 err[512];
+	int64_t			 started_at = util_wall_ms() / 1000;
+	int64_t			 started_mono = util_mono_ms();
+	int			 lockfd = -1, rc, exit_code = FA_EXIT_RUNTIME;
+
+	memset(&c, 0, sizeof(c));
+	c.cfg = cfg;
+	c.request = request;
+	c.dry_run = dry_run;
+	cycle_params(cfg, &c.params);
+
+	if (!dry_run) {
+		rc = state_lock_acquire(cfg->agent.state_db, &lockfd, err,
+		    sizeof(err));
+		if (rc == 1) {
+			fprintf(stderr, "failover-agent: %s; not starting "
+			    "another\n", err);
+			exit_code = FA_EXIT_LOCKED;
+			goto done;
+		}
+		if (rc == -1) {
+			log_warnx("%s", err);
+			goto done;
+		}
+	}
+	if (state_open(cfg->agent.state_db, dry_run, &db, err,
+	    sizeof(err)) == -1) {
+		if (!dry_run) {
+			log_warnx("%s", err);
+			goto done;
+		}
+		db = NULL;	/* a dry run before the first cycle */
+	}
+	if (db != NULL && state_load(db, &c.prev, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto done;
+	}
+
+	c.checks = util_xcalloc(cfg->nchecks ? cfg->nchecks : 1,
+	    sizeof(*c.checks));
+	c.nfailed = checks_run(cfg, c.checks);
+	cycle_log_checks(&c);
+
+	c.in.now = started_at;
+	c.in.request = request;
+	c.in.force = force;
+	c.in.probes_ok = c.nfailed == 0;
+	if (cycle_decide(&c) == -1)
+		goto done;
+
+	if (dry_run) {
+		cycle_print_plan(&c);
+		exit_code = FA_EXIT_OK;
+		goto done;
+	}
+
+	cycle_run_actions(&c);
+	decide_settle(&c.prev, &c.in, &c.plan, &c.report, &next, &oc, &reason);
+	exit_code = cycle_exit_code(&c, oc);
+
+	if (next.state != c.prev.state)
+		log_info("state %s -> %s: %s", site_state_str(c.prev.state),
+		    site_state_str(next.state), reason);
+	if (oc == OUTCOME_NOOP && exit_code == FA_EXIT_OK)
+		log_debug("primary %s, state %s: %s",
+		    primary_status_str(next.status), site_state_str(next.state),
+		    reason);
+	else if (exit_code == FA_EXIT_OK)
+		log_info("%s: primary %s, state %s: %s", cycle_outcome_str(oc),
+		    primary_status_str(next.status), site_state_str(next.state),
+		    reason);
+	else
+		log_warnx("%s: primary %s (%d failed check%s), state %s: %s",
+		    cycle_outcome_str(oc), primary_status_str(next.status),
+		    c.nfailed, c.nfailed == 1 ? "" : "s",
+		    site_state_str(next.state), reason);
+	if (request != REQUEST_CYCLE)
+		printf("%s: %s (state %s)\n", cycle_outcome_str(oc), reason,
+		    site_state_str(next.state));
+
+	if (cycle_record(&c, db, started_at, started_mono, &next, oc, reason,
+	    exit_code) == -1)
+		exit_code = FA_EXIT_RUNTIME;
+
+done:
+	if (c.have_view)
+		dns_view_free(&c.view);
+	free(c.actions);
+	free(c.checks);
+	if (db != NULL)
+		state_close(db);
+	if (lockfd != -1)
+		state_lock_release(lockfd);
+	return exit_code;
+}

@@ -1,0 +1,103 @@
+/*
+ * main.c: global options and the table of subcommands (SPEC §2).
+ */
+#include <curl/curl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "log.h"
+#include "util.h"
+
+#ifndef FA_VERSION
+#define FA_VERSION	"0.1"
+#endif
+
+struct command {
+	const char	*name;
+	int		(*fn)(const struct cmd_ctx *, int, char **);
+	const char	*usage;
+};
+
+static const struct command commands[] = {
+	{ "check", cmd_check, "check                 one cycle (for cron)" },
+	{ "status", cmd_status, "status [--json]       this site's state, the primary, the records" },
+	{ "history", cmd_history, "history [-n N] [--json]  the last cycles" },
+	{ "failover", cmd_failover, "failover [--force] [--dry-run]  fail over now" },
+	{ "failback", cmd_failback, "failback [--force] [--dry-run]  fail back now" },
+	{ "config-test", cmd_config_test, "config-test           check the config, keys and the DNS server" },
+};
+
+static void __attribute__((noreturn))
+usage(int code)
+{
+	FILE	*f = code == 0 ? stdout : stderr;
+	size_t	 i;
+
+	fprintf(f, "usage: failover-agent [-c FILE] [-v|-q] COMMAND [OPTIONS]\n");
+	for (i = 0; i < FA_ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %s\n", commands[i].usage);
+	fprintf(f, "config: -c FILE, else $%s, else %s\n", CFG_ENV_PATH,
+	    CFG_DEFAULT_PATH);
+	exit(code);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cmd_ctx	 ctx;
+	const char	*config = NULL;
+	size_t		 i;
+	int		 ch, rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	/* '+': stop at the command, its options are its own. */
+	while ((ch = getopt_long(argc, argv, "+c:vqhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'v':
+			ctx.verbosity = 1;
+			break;
+		case 'q':
+			ctx.verbosity = -1;
+			break;
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("failover-agent %s\n", FA_VERSION);
+			return 0;
+		default:
+			usage(FA_EXIT_CONFIG);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage(FA_EXIT_CONFIG);
+
+	log_init(LOG_TARGET_AUTO, ctx.verbosity);
+	ctx.config_path = config_default_path(config);
+	for (i = 0; i < FA_ARRAY_SIZE(commands); i++)
+		if (strcmp(argv[0], commands[i].name) == 0)
+			break;
+	if (i == FA_ARRAY_SIZE(commands)) {
+		fprintf(stderr, "failover-agent: unknown command '%s'\n",
+		    argv[0]);
+		usage(FA_EXIT_CONFIG);
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("libcurl failed to initialise");
+	optind = 0;	/* glibc: reset getopt for the command's options */
+	rc = commands[i].fn(&ctx, argc, argv);
+	curl_global_cleanup();
+	return rc;
+}
