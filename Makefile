@@ -10,7 +10,7 @@ DESTDIR	?=
 # Objects and test programs go under $(O); check-asan uses another one.
 O	?= build
 CC	?= cc
-PKGS	= ldns libcurl sqlite3 inih jansson libcrypto
+PKGS	= ldns libcurl sqlite3 inih jansson libcrypto libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
