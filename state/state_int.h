@@ -1,0 +1,58 @@
+/*
+ * state_int.h: what the files of state/ share.  Not an interface for other
+ * modules (they use state.h); the unit test includes it to drive the
+ * migration runner directly.
+ */
+#ifndef FA_STATE_INT_H
+#define FA_STATE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sqlite3.h>
+
+/* PRAGMA application_id of our databases: "FaAg", so we never migrate into another program's file. */
+#define STATE_APPLICATION_ID	0x46614167
+/* How long a writer waits for another one (status readers never block it in WAL mode). */
+#define STATE_BUSY_TIMEOUT_MS	5000
+
+struct state_db {
+	sqlite3	*db;
+	char	*path;
+	bool	 read_only;
+};
+
+/* The schema version this build writes (the number of migration steps). */
+int	state_schema_latest(void);
+
+/*
+ * Bring db to the latest schema (read-write), or check that it already is
+ * (read_only).  Refuses a database newer than we know, or one that belongs
+ * to another program.  Returns 0, or -1 with err set (naming path).
+ */
+int	state_schema_open(sqlite3 *db, const char *path, bool read_only,
+	    char *err, size_t errlen);
+
+/*
+ * Apply steps[v .. nsteps-1] to db, where v is its PRAGMA user_version, each
+ * step in its own transaction that also sets user_version to the step's
+ * number, so a failed or interrupted step leaves the previous version
+ * whole.  *applied counts the steps run.  Returns 0, or -1 with err set.
+ * Exposed for the unit test, which runs it with its own steps.
+ */
+int	state_schema_apply(sqlite3 *db, const char *path,
+	    const char *const *steps, int nsteps, int *applied, char *err,
+	    size_t errlen);
+
+/* snprintf into err if err is not NULL. */
+void	state_seterr(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Run SQL without results; -1 with err "PATH: WHAT: sqlite message". */
+int	state_exec(sqlite3 *db, const char *path, const char *sql,
+	    const char *what, char *err, size_t errlen);
+
+/* One integer out of a one-row query such as "PRAGMA user_version". */
+int	state_query_int(sqlite3 *db, const char *path, const char *sql,
+	    long long *out, char *err, size_t errlen);
+
+#endif
