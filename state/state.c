@@ -1,0 +1,556 @@
+/*
+ * state.c: opening the state database, the run lock, and the write side
+ * (state_load, state_record_cycle).  The read side for status and history
+ * is in status.c, the schema in schema.c.
+ *
+ * Durability: journal_mode=WAL so that `status` never waits for a running
+ * cycle, and synchronous=FULL rather than NORMAL.  NORMAL in WAL mode is
+ * safe against a crash of the program but may lose the last committed
+ * cycles on a power cut; the last cycle is exactly the one that may record
+ * a failover, and forgetting it would make the next run believe DNS still
+ * points at the primary and skip hold_down.  FULL costs one fsync of the
+ * WAL per cycle, nothing at one cycle a minute.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "state.h"
+#include "state_int.h"
+
+/*
+ * Explain why a file beside the database could not be made: a missing
+ * directory is named as such (we do not create it: its owner and mode are
+ * the administrator's choice, see the package's install step).
+ */
+static void
+state_create_err(const char *what, const char *file, int saved_errno,
+    char *err, size_t errlen)
+{
+	char	*copy, *dir;
+
+	copy = strdup(file);
+	dir = copy != NULL ? dirname(copy) : NULL;
+	if (saved_errno == ENOENT && dir != NULL && access(dir, F_OK) == -1)
+		state_seterr(err, errlen, "cannot create %s %s: directory %s "
+		    "does not exist (create it, e.g. install -d -m 0700 %s, or "
+		    "set [agent] state_db)", what, file, dir, dir);
+	else
+		state_seterr(err, errlen, "cannot create %s %s: %s", what,
+		    file, strerror(saved_errno));
+	free(copy);
+}
+
+/*
+ * Make sure the database file exists with mode 0600 before SQLite opens it:
+ * SQLite would create it 0644 (less the umask), and its -wal and -shm files
+ * take the database file's mode.  An existing file keeps its mode.
+ */
+static int
+state_file_create(const char *path, char *err, size_t errlen)
+{
+	int	 fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd == -1) {
+		state_create_err("state database", path, errno, err, errlen);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+state_open(const char *path, bool read_only, struct state_db **out,
+    char *err, size_t errlen)
+{
+	struct state_db	*sdb = NULL;
+	struct stat	 sb;
+	sqlite3_stmt	*st = NULL;
+	const char	*mode;
+	int		 flags, rc = -1;
+
+	*out = NULL;
+	if (path == NULL || *path == '\0') {
+		state_seterr(err, errlen, "no state database path "
+		    "([agent] state_db)");
+		return -1;
+	}
+	if ((sdb = calloc(1, sizeof(*sdb))) == NULL ||
+	    (sdb->path = strdup(path)) == NULL) {
+		state_seterr(err, errlen, "state database %s: out of memory",
+		    path);
+		goto done;
+	}
+	sdb->read_only = read_only;
+	if (read_only) {
+		if (stat(path, &sb) == -1) {
+			if (errno == ENOENT)
+				state_seterr(err, errlen, "no state yet at %s: "
+				    "run `failover-agent check` first", path);
+			else
+				state_seterr(err, errlen, "cannot read state "
+				    "database %s: %s", path, strerror(errno));
+			goto done;
+		}
+		flags = SQLITE_OPEN_READONLY;
+	} else {
+		if (state_file_create(path, err, errlen) == -1)
+			goto done;
+		flags = SQLITE_OPEN_READWRITE;
+	}
+	if (sqlite3_open_v2(path, &sdb->db, flags, NULL) != SQLITE_OK) {
+		state_seterr(err, errlen, "cannot open state database %s: %s",
+		    path, sdb->db != NULL ? sqlite3_errmsg(sdb->db) :
+		    "out of memory");
+		goto done;
+	}
+	sqlite3_extended_result_codes(sdb->db, 1);
+	sqlite3_busy_timeout(sdb->db, STATE_BUSY_TIMEOUT_MS);
+	if (!read_only) {
+		/* journal_mode answers with the mode really in force. */
+		if (sqlite3_prepare_v2(sdb->db, "PRAGMA journal_mode = WAL",
+		    -1, &st, NULL) != SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_ROW) {
+			state_seterr(err, errlen, "state database %s: %s",
+			    path, sqlite3_errmsg(sdb->db));
+			goto done;
+		}
+		mode = (const char *)sqlite3_column_text(st, 0);
+		if (mode == NULL || strcmp(mode, "wal") != 0) {
+			state_seterr(err, errlen, "state database %s: cannot "
+			    "use WAL mode (journal mode stays %s); keep it on "
+			    "a local file system", path,
+			    mode != NULL ? mode : "unknown");
+			goto done;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		if (state_exec(sdb->db, path, "PRAGMA synchronous = FULL",
+		    "PRAGMA synchronous", err, errlen) == -1)
+			goto done;
+	}
+	if (state_exec(sdb->db, path, "PRAGMA foreign_keys = ON",
+	    "PRAGMA foreign_keys", err, errlen) == -1)
+		goto done;
+	if (state_schema_open(sdb->db, path, read_only, err, errlen) == -1)
+		goto done;
+	*out = sdb;
+	sdb = NULL;
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	state_close(sdb);
+	return rc;
+}
+
+void
+state_close(struct state_db *sdb)
+{
+	if (sdb == NULL)
+		return;
+	/* Every statement is finalized where it is used, so this closes. */
+	sqlite3_close_v2(sdb->db);
+	free(sdb->path);
+	free(sdb);
+}
+
+/*
+ * The lock is flock(2) on a file of its own, never on the database: SQLite
+ * uses POSIX locks on that file, and closing any descriptor of it would drop
+ * them.  The lock file holds the owner's PID for the message of the run
+ * that finds it taken.  It is never unlinked: unlinking a flock file lets a
+ * third run lock a fresh file while the second still holds the old one.
+ */
+int
+state_lock_acquire(const char *path, int *fd_out, char *err, size_t errlen)
+{
+	char	 lockpath[4096], buf[32];
+	ssize_t	 n;
+	long	 pid;
+	int	 fd, len;
+
+	*fd_out = -1;
+	if (snprintf(lockpath, sizeof(lockpath), "%s.lock", path) >=
+	    (int)sizeof(lockpath)) {
+		state_seterr(err, errlen, "state database path too long: %s",
+		    path);
+		return -1;
+	}
+	fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd == -1) {
+		state_create_err("lock file", lockpath, errno, err, errlen);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK) {
+			state_seterr(err, errlen, "cannot lock %s: %s",
+			    lockpath, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		/* The holder may be between truncating and writing. */
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		pid = strtol(buf, NULL, 10);
+		if (pid > 0)
+			state_seterr(err, errlen, "another failover-agent run "
+			    "(pid %ld) holds %s", pid, lockpath);
+		else
+			state_seterr(err, errlen, "another failover-agent run "
+			    "holds %s", lockpath);
+		return 1;
+	}
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, len, 0) != len) {
+		state_seterr(err, errlen, "cannot write %s: %s", lockpath,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+void
+state_lock_release(int fd)
+{
+	if (fd < 0)
+		return;
+	/* Clear the PID first, so no one reads a stale one. */
+	(void)ftruncate(fd, 0);
+	(void)flock(fd, LOCK_UN);
+	close(fd);
+}
+
+const char *
+action_result_str(enum action_result r)
+{
+	switch (r) {
+	case ACTION_RESULT_OK:
+		return "ok";
+	case ACTION_RESULT_FAILED:
+		return "failed";
+	case ACTION_RESULT_SKIPPED:
+		return "skipped";
+	}
+	return "invalid";
+}
+
+int
+state_load(struct state_db *sdb, struct decide_state *out, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	const char	*s;
+	int		 src, v, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->state = SITE_UNKNOWN;
+	out->status = PRIMARY_OK;
+	if (sqlite3_prepare_v2(sdb->db, "SELECT state, state_since, "
+	    "primary_status, fail_streak, ok_streak, recovering, "
+	    "last_action_at FROM agent_state WHERE id = 1", -1, &st,
+	    NULL) != SQLITE_OK)
+		goto sqlerr;
+	src = sqlite3_step(st);
+	if (src == SQLITE_DONE) {
+		rc = 0;		/* never ran: the initial state */
+		goto done;
+	}
+	if (src != SQLITE_ROW)
+		goto sqlerr;
+	s = (const char *)sqlite3_column_text(st, 0);
+	if ((v = site_state_from_str(s)) == -1) {
+		state_seterr(err, errlen, "state database %s holds an unknown "
+		    "site state '%s'", sdb->path, s != NULL ? s : "");
+		goto done;
+	}
+	out->state = (enum site_state)v;
+	out->state_since = sqlite3_column_int64(st, 1);
+	s = (const char *)sqlite3_column_text(st, 2);
+	if ((v = primary_status_from_str(s)) == -1) {
+		state_seterr(err, errlen, "state database %s holds an unknown "
+		    "primary status '%s'", sdb->path, s != NULL ? s : "");
+		goto done;
+	}
+	out->status = (enum primary_status)v;
+	out->fail_streak = sqlite3_column_int(st, 3);
+	out->ok_streak = sqlite3_column_int(st, 4);
+	out->recovering = sqlite3_column_int(st, 5) != 0;
+	out->last_action_at = sqlite3_column_int64(st, 6);
+	rc = 0;
+	goto done;
+sqlerr:
+	state_seterr(err, errlen, "state database %s: load state: %s",
+	    sdb->path, sqlite3_errmsg(sdb->db));
+done:
+	sqlite3_finalize(st);
+	if (rc == -1) {
+		memset(out, 0, sizeof(*out));
+		out->state = SITE_UNKNOWN;
+	}
+	return rc;
+}
+
+/* Refuse what would be stored as "invalid" before touching the database. */
+static int
+cycle_validate(const struct cycle_record *c, const struct decide_state *ns,
+    char *err, size_t errlen)
+{
+	size_t	 i;
+
+#define BAD(cond, ...) do {						\
+	if (cond) {							\
+		state_seterr(err, errlen, "record cycle: " __VA_ARGS__);\
+		return -1;						\
+	}								\
+} while (0)
+	BAD(c == NULL || ns == NULL, "no cycle or state");
+	BAD((unsigned)c->outcome >= OUTCOME_MAX, "bad outcome %d", c->outcome);
+	BAD((unsigned)c->status >= PRIMARY_STATUS_MAX, "bad primary status %d",
+	    c->status);
+	BAD((unsigned)c->state_before >= SITE_STATE_MAX ||
+	    (unsigned)c->state_after >= SITE_STATE_MAX, "bad site state");
+	BAD((unsigned)ns->state >= SITE_STATE_MAX, "bad new site state %d",
+	    ns->state);
+	BAD((unsigned)ns->status >= PRIMARY_STATUS_MAX,
+	    "bad new primary status %d", ns->status);
+	BAD(c->nchecks > 0 && c->checks == NULL, "checks missing");
+	BAD(c->ntransitions > 0 && c->transitions == NULL,
+	    "transitions missing");
+	BAD(c->nactions > 0 && c->actions == NULL, "actions missing");
+	BAD(c->nrecords > 0 && c->records == NULL, "records missing");
+	for (i = 0; i < c->nchecks; i++) {
+		BAD(c->checks[i].check == NULL, "check result %zu has no "
+		    "check", i);
+		BAD((unsigned)c->checks[i].outcome >= CHECK_OUTCOME_MAX,
+		    "check result %zu: bad outcome %d", i,
+		    c->checks[i].outcome);
+	}
+	for (i = 0; i < c->ntransitions; i++)
+		BAD((unsigned)c->transitions[i].from >= SITE_STATE_MAX ||
+		    (unsigned)c->transitions[i].to >= SITE_STATE_MAX,
+		    "transition %zu: bad site state", i);
+	for (i = 0; i < c->nactions; i++)
+		BAD((unsigned)c->actions[i].result > ACTION_RESULT_SKIPPED,
+		    "action %zu: bad result %d", i, c->actions[i].result);
+#undef BAD
+	return 0;
+}
+
+static int
+prepare(struct state_db *sdb, const char *sql, sqlite3_stmt **st,
+    const char *what, char *err, size_t errlen)
+{
+	sqlite3_finalize(*st);
+	*st = NULL;
+	if (sqlite3_prepare_v2(sdb->db, sql, -1, st, NULL) != SQLITE_OK) {
+		state_seterr(err, errlen, "state database %s: %s: %s",
+		    sdb->path, what, sqlite3_errmsg(sdb->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Step an INSERT/UPDATE once and make it ready for the next row. */
+static int
+step_done(struct state_db *sdb, sqlite3_stmt *st, const char *what,
+    char *err, size_t errlen)
+{
+	int	 src;
+
+	src = sqlite3_step(st);
+	if (src != SQLITE_DONE) {
+		state_seterr(err, errlen, "state database %s: %s: %s",
+		    sdb->path, what, sqlite3_errmsg(sdb->db));
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return 0;
+}
+
+/* A NULL pointer binds SQL NULL; the caller's string outlives the step. */
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+/*
+ * One transaction for the whole cycle: BEGIN IMMEDIATE takes the write lock
+ * up front (a concurrent writer makes us wait busy_timeout, not fail half
+ * way), and any error rolls everything back.  A process killed before
+ * COMMIT leaves nothing of the cycle: SQLite discards the uncommitted WAL
+ * frames on the next open.
+ */
+int
+state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
+    const struct decide_state *ns, char *err, size_t errlen)
+{
+	sqlite3_stmt			*st = NULL;
+	const struct check_result	*cr;
+	const struct transition_record	*tr;
+	const struct action_record	*ar;
+	const struct record_seen	*rs;
+	sqlite3_int64			 cycle_id;
+	int				 in_txn = 0, rc = -1;
+	size_t				 i;
+
+	if (sdb->read_only) {
+		state_seterr(err, errlen, "state database %s is open "
+		    "read-only", sdb->path);
+		return -1;
+	}
+	if (cycle_validate(c, ns, err, errlen) == -1)
+		return -1;
+	if (state_exec(sdb->db, sdb->path, "BEGIN IMMEDIATE", "record cycle",
+	    err, errlen) == -1)
+		goto done;
+	in_txn = 1;
+
+	if (prepare(sdb, "INSERT INTO cycles (kind, started_at, duration_ms, "
+	    "outcome, primary_status, state_before, state_after, message, "
+	    "exit_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &st,
+	    "record cycle", err, errlen) == -1)
+		goto done;
+	bind_text(st, 1, c->kind);
+	sqlite3_bind_int64(st, 2, c->started_at);
+	sqlite3_bind_int64(st, 3, c->duration_ms);
+	bind_text(st, 4, cycle_outcome_str(c->outcome));
+	bind_text(st, 5, primary_status_str(c->status));
+	bind_text(st, 6, site_state_str(c->state_before));
+	bind_text(st, 7, site_state_str(c->state_after));
+	bind_text(st, 8, c->message);
+	sqlite3_bind_int(st, 9, c->exit_code);
+	if (step_done(sdb, st, "record cycle", err, errlen) == -1)
+		goto done;
+	cycle_id = sqlite3_last_insert_rowid(sdb->db);
+
+	if (c->nchecks > 0) {
+		if (prepare(sdb, "INSERT INTO check_results (cycle_id, name, "
+		    "type, outcome, detail, elapsed_ms) VALUES (?1, ?2, ?3, "
+		    "?4, ?5, ?6)", &st, "record checks", err, errlen) == -1)
+			goto done;
+		for (i = 0; i < c->nchecks; i++) {
+			cr = &c->checks[i];
+			sqlite3_bind_int64(st, 1, cycle_id);
+			bind_text(st, 2, cr->check->name);
+			bind_text(st, 3, check_type_str(cr->check->type));
+			bind_text(st, 4, check_outcome_str(cr->outcome));
+			sqlite3_bind_text(st, 5, cr->detail,
+			    (int)strnlen(cr->detail, sizeof(cr->detail)),
+			    SQLITE_STATIC);
+			sqlite3_bind_int64(st, 6, cr->elapsed_ms);
+			if (step_done(sdb, st, "record checks", err,
+			    errlen) == -1)
+				goto done;
+		}
+	}
+
+	if (c->ntransitions > 0) {
+		if (prepare(sdb, "INSERT INTO transitions (cycle_id, at, "
+		    "from_state, to_state, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+		    &st, "record transitions", err, errlen) == -1)
+			goto done;
+		for (i = 0; i < c->ntransitions; i++) {
+			tr = &c->transitions[i];
+			sqlite3_bind_int64(st, 1, cycle_id);
+			sqlite3_bind_int64(st, 2, tr->at);
+			bind_text(st, 3, site_state_str(tr->from));
+			bind_text(st, 4, site_state_str(tr->to));
+			bind_text(st, 5, tr->reason);
+			if (step_done(sdb, st, "record transitions", err,
+			    errlen) == -1)
+				goto done;
+		}
+	}
+
+	if (c->nactions > 0) {
+		if (prepare(sdb, "INSERT INTO actions (cycle_id, at, kind, "
+		    "target, result, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		    &st, "record actions", err, errlen) == -1)
+			goto done;
+		for (i = 0; i < c->nactions; i++) {
+			ar = &c->actions[i];
+			sqlite3_bind_int64(st, 1, cycle_id);
+			sqlite3_bind_int64(st, 2, ar->at);
+			bind_text(st, 3, ar->kind);
+			bind_text(st, 4, ar->target);
+			bind_text(st, 5, action_result_str(ar->result));
+			bind_text(st, 6, ar->detail);
+			if (step_done(sdb, st, "record actions", err,
+			    errlen) == -1)
+				goto done;
+		}
+	}
+
+	if (c->nrecords > 0) {
+		if (prepare(sdb, "INSERT INTO records_seen (zone, owner, "
+		    "addrs, holds, seen_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+		    "ON CONFLICT (zone, owner) DO UPDATE SET "
+		    "addrs = excluded.addrs, holds = excluded.holds, "
+		    "seen_at = excluded.seen_at", &st, "record DNS records",
+		    err, errlen) == -1)
+			goto done;
+		for (i = 0; i < c->nrecords; i++) {
+			rs = &c->records[i];
+			bind_text(st, 1, rs->zone);
+			bind_text(st, 2, rs->owner);
+			bind_text(st, 3, rs->addrs);
+			bind_text(st, 4, rs->holds);
+			sqlite3_bind_int64(st, 5, c->started_at);
+			if (step_done(sdb, st, "record DNS records", err,
+			    errlen) == -1)
+				goto done;
+		}
+	}
+
+	if (prepare(sdb, "INSERT INTO agent_state (id, state, state_since, "
+	    "primary_status, fail_streak, ok_streak, recovering, "
+	    "last_action_at, updated_at) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7, ?8) ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
+	    "state_since = excluded.state_since, "
+	    "primary_status = excluded.primary_status, "
+	    "fail_streak = excluded.fail_streak, "
+	    "ok_streak = excluded.ok_streak, "
+	    "recovering = excluded.recovering, "
+	    "last_action_at = excluded.last_action_at, "
+	    "updated_at = excluded.updated_at", &st, "record state", err,
+	    errlen) == -1)
+		goto done;
+	bind_text(st, 1, site_state_str(ns->state));
+	sqlite3_bind_int64(st, 2, ns->state_since);
+	bind_text(st, 3, primary_status_str(ns->status));
+	sqlite3_bind_int(st, 4, ns->fail_streak);
+	sqlite3_bind_int(st, 5, ns->ok_streak);
+	sqlite3_bind_int(st, 6, ns->recovering ? 1 : 0);
+	sqlite3_bind_int64(st, 7, ns->last_action_at);
+	sqlite3_bind_int64(st, 8, c->started_at + c->duration_ms / 1000);
+	if (step_done(sdb, st, "record state", err, errlen) == -1)
+		goto done;
+	sqlite3_finalize(st);
+	st = NULL;
+
+	if (state_exec(sdb->db, sdb->path, "COMMIT", "record cycle", err,
+	    errlen) == -1)
+		goto done;
+	in_txn = 0;
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	/* Some errors (disk full, I/O) already rolled back on their own. */
+	if (in_txn && !sqlite3_get_autocommit(sdb->db))
+		(void)sqlite3_exec(sdb->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}

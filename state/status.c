@@ -1,0 +1,349 @@
+/*
+ * status.c: the read side of the state database, as jansson objects for
+ * `status` and `history` (SPEC §2).
+ *
+ * Each query names its columns with the JSON keys they become (AS "from"),
+ * and one function turns a row into an object, so the key set is written
+ * once, in SQL, next to the query.  Every call reads inside one transaction:
+ * in WAL mode that is one snapshot, even while a cycle is being recorded.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "state.h"
+#include "state_int.h"
+
+#define CYCLE_COLUMNS							\
+	"SELECT id, kind, started_at, duration_ms, outcome, "		\
+	"primary_status, state_before, state_after, message, exit_code "\
+	"FROM cycles "
+#define CHECKS_SQL							\
+	"SELECT name, type, outcome, detail, elapsed_ms "		\
+	"FROM check_results WHERE cycle_id = ?1 ORDER BY rowid"
+#define ACTIONS_SQL							\
+	"SELECT at, kind, target, result, detail "			\
+	"FROM actions WHERE cycle_id = ?1 ORDER BY id"
+#define TRANSITIONS_COLUMNS						\
+	"SELECT at, from_state AS \"from\", to_state AS \"to\", reason, "\
+	"cycle_id FROM transitions "
+
+/*
+ * A text column as a JSON string.  Stored text is ours, but a check's detail
+ * may quote what the primary answered: bytes that are not UTF-8 become '?'
+ * rather than failing the whole status.
+ */
+static json_t *
+text_json(const char *s, size_t len)
+{
+	json_t	*j;
+	char	*copy;
+	size_t	 i;
+
+	if ((j = json_stringn(s, len)) != NULL)
+		return j;
+	if ((copy = malloc(len + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++)
+		copy[i] = (s[i] > 0 && s[i] < 0x7f) ? s[i] : '?';
+	copy[len] = '\0';
+	j = json_stringn(copy, len);
+	free(copy);
+	return j;
+}
+
+/* The current row of st as an object keyed by column names; NULL on ENOMEM. */
+static json_t *
+row_json(sqlite3_stmt *st)
+{
+	json_t	*obj, *v;
+	int	 i, n;
+
+	if ((obj = json_object()) == NULL)
+		return NULL;
+	n = sqlite3_column_count(st);
+	for (i = 0; i < n; i++) {
+		switch (sqlite3_column_type(st, i)) {
+		case SQLITE_NULL:
+			v = json_null();
+			break;
+		case SQLITE_INTEGER:
+			v = json_integer(sqlite3_column_int64(st, i));
+			break;
+		case SQLITE_FLOAT:
+			v = json_real(sqlite3_column_double(st, i));
+			break;
+		default:
+			v = text_json((const char *)sqlite3_column_text(st, i),
+			    (size_t)sqlite3_column_bytes(st, i));
+			break;
+		}
+		if (json_object_set_new(obj, sqlite3_column_name(st, i),
+		    v) == -1) {
+			json_decref(obj);
+			return NULL;
+		}
+	}
+	return obj;
+}
+
+/*
+ * Append every row of st (bound, not yet stepped) to arr, then reset st.
+ * Returns 0, or -1 with err set.
+ */
+static int
+rows_json(struct state_db *sdb, sqlite3_stmt *st, json_t *arr, char *err,
+    size_t errlen)
+{
+	json_t	*row;
+	int	 src, rc = -1;
+
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((row = row_json(st)) == NULL ||
+		    json_array_append_new(arr, row) == -1) {
+			state_seterr(err, errlen, "state database %s: out of "
+			    "memory", sdb->path);
+			goto done;
+		}
+	}
+	if (src != SQLITE_DONE) {
+		state_seterr(err, errlen, "state database %s: read: %s",
+		    sdb->path, sqlite3_errmsg(sdb->db));
+		goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+/* Run st (bound, with a cycle_id at ?1) into a new array set as obj[key]. */
+static int
+cycle_rows_json(struct state_db *sdb, sqlite3_stmt *st, json_int_t cycle_id,
+    json_t *obj, const char *key, char *err, size_t errlen)
+{
+	json_t	*arr;
+
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(obj, key, arr) == -1) {
+		state_seterr(err, errlen, "state database %s: out of memory",
+		    sdb->path);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, cycle_id);
+	return rows_json(sdb, st, arr, err, errlen);
+}
+
+static int
+prepare(struct state_db *sdb, const char *sql, sqlite3_stmt **st, char *err,
+    size_t errlen)
+{
+	if (sqlite3_prepare_v2(sdb->db, sql, -1, st, NULL) != SQLITE_OK) {
+		state_seterr(err, errlen, "state database %s: read: %s",
+		    sdb->path, sqlite3_errmsg(sdb->db));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+read_begin(struct state_db *sdb, char *err, size_t errlen)
+{
+	return state_exec(sdb->db, sdb->path, "BEGIN", "read", err, errlen);
+}
+
+static void
+read_end(struct state_db *sdb)
+{
+	if (!sqlite3_get_autocommit(sdb->db))
+		(void)sqlite3_exec(sdb->db, "COMMIT", NULL, NULL, NULL);
+}
+
+/* obj's state keys: the stored row, or the initial state of state_load(). */
+static int
+state_row_json(struct state_db *sdb, json_t *obj, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	json_t		*row = NULL;
+	int		 src, rc = -1;
+
+	if (prepare(sdb, "SELECT state, state_since, primary_status, "
+	    "fail_streak, ok_streak, recovering, last_action_at "
+	    "FROM agent_state WHERE id = 1", &st, err, errlen) == -1)
+		goto done;
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		row = row_json(st);
+		if (row != NULL && json_object_set_new(row, "recovering",
+		    json_boolean(sqlite3_column_int(st, 5))) == -1) {
+			json_decref(row);
+			row = NULL;
+		}
+	} else if (src == SQLITE_DONE) {
+		row = json_pack("{s:s, s:I, s:s, s:i, s:i, s:b, s:I}",
+		    "state", site_state_str(SITE_UNKNOWN),
+		    "state_since", (json_int_t)0,
+		    "primary_status", primary_status_str(PRIMARY_OK),
+		    "fail_streak", 0, "ok_streak", 0, "recovering", 0,
+		    "last_action_at", (json_int_t)0);
+	} else {
+		state_seterr(err, errlen, "state database %s: read: %s",
+		    sdb->path, sqlite3_errmsg(sdb->db));
+		goto done;
+	}
+	if (row == NULL || json_object_update(obj, row) == -1) {
+		state_seterr(err, errlen, "state database %s: out of memory",
+		    sdb->path);
+		goto done;
+	}
+	rc = 0;
+done:
+	json_decref(row);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+json_t *
+state_status_json(struct state_db *sdb, int ntransitions, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*st = NULL, *checks = NULL;
+	json_t		*obj = NULL, *arr, *cycle = NULL;
+	int		 src;
+
+	if (read_begin(sdb, err, errlen) == -1)
+		return NULL;
+	if ((obj = json_object()) == NULL)
+		goto nomem;
+	if (state_row_json(sdb, obj, err, errlen) == -1)
+		goto fail;
+
+	/* last_cycle: the highest id is the last rowid, found at once. */
+	if (prepare(sdb, CYCLE_COLUMNS "ORDER BY id DESC LIMIT 1", &st, err,
+	    errlen) == -1 || prepare(sdb, CHECKS_SQL, &checks, err,
+	    errlen) == -1)
+		goto fail;
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		if ((cycle = row_json(st)) == NULL)
+			goto nomem;
+		if (cycle_rows_json(sdb, checks, sqlite3_column_int64(st, 0),
+		    cycle, "checks", err, errlen) == -1)
+			goto fail;
+	} else if (src == SQLITE_DONE)
+		cycle = json_null();
+	else
+		goto sqlerr;
+	if (json_object_set_new(obj, "last_cycle", cycle) == -1) {
+		cycle = NULL;
+		goto nomem;
+	}
+	cycle = NULL;
+	sqlite3_finalize(st);
+	st = NULL;
+
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(obj, "records", arr) == -1)
+		goto nomem;
+	if (prepare(sdb, "SELECT zone, owner, addrs, holds, seen_at "
+	    "FROM records_seen ORDER BY zone, owner", &st, err, errlen) == -1 ||
+	    rows_json(sdb, st, arr, err, errlen) == -1)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+
+	/* No vote is stored yet (struct cycle_record carries none). */
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(obj, "votes", arr) == -1)
+		goto nomem;
+
+	/* LIMIT -1: every transition. */
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(obj, "transitions", arr) == -1)
+		goto nomem;
+	if (prepare(sdb, TRANSITIONS_COLUMNS "ORDER BY at DESC, id DESC "
+	    "LIMIT ?1", &st, err, errlen) == -1)
+		goto fail;
+	sqlite3_bind_int(st, 1, ntransitions < 0 ? -1 : ntransitions);
+	if (rows_json(sdb, st, arr, err, errlen) == -1)
+		goto fail;
+
+	sqlite3_finalize(st);
+	sqlite3_finalize(checks);
+	read_end(sdb);
+	return obj;
+sqlerr:
+	state_seterr(err, errlen, "state database %s: read: %s", sdb->path,
+	    sqlite3_errmsg(sdb->db));
+	goto fail;
+nomem:
+	state_seterr(err, errlen, "state database %s: out of memory",
+	    sdb->path);
+fail:
+	json_decref(cycle);
+	json_decref(obj);
+	sqlite3_finalize(st);
+	sqlite3_finalize(checks);
+	read_end(sdb);
+	return NULL;
+}
+
+json_t *
+state_history_json(struct state_db *sdb, int n, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL, *checks = NULL, *actions = NULL;
+	sqlite3_stmt	*transitions = NULL;
+	json_t		*obj = NULL, *cycles, *cycle;
+	sqlite3_int64	 id;
+	int		 src;
+
+	if (read_begin(sdb, err, errlen) == -1)
+		return NULL;
+	if ((obj = json_object()) == NULL || (cycles = json_array()) == NULL ||
+	    json_object_set_new(obj, "cycles", cycles) == -1)
+		goto nomem;
+	if (prepare(sdb, CYCLE_COLUMNS "ORDER BY id DESC LIMIT ?1", &st, err,
+	    errlen) == -1 ||
+	    prepare(sdb, CHECKS_SQL, &checks, err, errlen) == -1 ||
+	    prepare(sdb, ACTIONS_SQL, &actions, err, errlen) == -1 ||
+	    prepare(sdb, TRANSITIONS_COLUMNS "WHERE cycle_id = ?1 ORDER BY id",
+	    &transitions, err, errlen) == -1)
+		goto fail;
+	sqlite3_bind_int(st, 1, n < 0 ? -1 : n);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((cycle = row_json(st)) == NULL)
+			goto nomem;
+		if (json_array_append_new(cycles, cycle) == -1)
+			goto nomem;
+		id = sqlite3_column_int64(st, 0);
+		if (cycle_rows_json(sdb, checks, id, cycle, "checks", err,
+		    errlen) == -1 ||
+		    cycle_rows_json(sdb, actions, id, cycle, "actions", err,
+		    errlen) == -1 ||
+		    cycle_rows_json(sdb, transitions, id, cycle, "transitions",
+		    err, errlen) == -1)
+			goto fail;
+	}
+	if (src != SQLITE_DONE) {
+		state_seterr(err, errlen, "state database %s: read: %s",
+		    sdb->path, sqlite3_errmsg(sdb->db));
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(checks);
+	sqlite3_finalize(actions);
+	sqlite3_finalize(transitions);
+	read_end(sdb);
+	return obj;
+nomem:
+	state_seterr(err, errlen, "state database %s: out of memory",
+	    sdb->path);
+fail:
+	json_decref(obj);
+	sqlite3_finalize(st);
+	sqlite3_finalize(checks);
+	sqlite3_finalize(actions);
+	sqlite3_finalize(transitions);
+	read_end(sdb);
+	return NULL;
+}
