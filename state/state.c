@@ -75,7 +75,7 @@ state_open(const char *path, bool read_only, struct state_db **out,
 	struct stat	 sb;
 	sqlite3_stmt	*st = NULL;
 	const char	*mode;
-	int		 flags, rc = -1;
+	int		 flags, persist, rc = -1;
 
 	*out = NULL;
 	if (path == NULL || *path == '\0') {
@@ -136,12 +136,33 @@ state_open(const char *path, bool read_only, struct state_db **out,
 		if (state_exec(sdb->db, path, "PRAGMA synchronous = FULL",
 		    "PRAGMA synchronous", err, errlen) == -1)
 			goto done;
+		/*
+		 * Keep the -wal and -shm files when we close (the WAL
+		 * truncated to nothing): a read-only reader that may not
+		 * write the directory, such as `status --nagios` run by the
+		 * monitoring user, can only open a WAL database whose -shm
+		 * file exists.
+		 */
+		persist = 1;
+		(void)sqlite3_file_control(sdb->db, "main",
+		    SQLITE_FCNTL_PERSIST_WAL, &persist);
+		if (state_exec(sdb->db, path, "PRAGMA journal_size_limit = "
+		    "4194304", "PRAGMA journal_size_limit", err, errlen) == -1)
+			goto done;
 	}
 	if (state_exec(sdb->db, path, "PRAGMA foreign_keys = ON",
 	    "PRAGMA foreign_keys", err, errlen) == -1)
 		goto done;
-	if (state_schema_open(sdb->db, path, read_only, err, errlen) == -1)
+	if (state_schema_open(sdb->db, path, read_only, err, errlen) == -1) {
+		if (read_only && ((sqlite3_extended_errcode(sdb->db) & 0xff) ==
+		    SQLITE_READONLY || (sqlite3_extended_errcode(sdb->db) &
+		    0xff) == SQLITE_CANTOPEN))
+			state_seterr(err, errlen, "cannot read state database "
+			    "%s: %s (a reader that may not write its directory "
+			    "needs read access to %s-wal and %s-shm)", path,
+			    sqlite3_errmsg(sdb->db), path, path);
 		goto done;
+	}
 	*out = sdb;
 	sdb = NULL;
 	rc = 0;

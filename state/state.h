@@ -32,7 +32,8 @@ void	state_close(struct state_db *);
 
 /*
  * Take the run lock beside path (path + ".lock") without waiting.  Returns 0
- * with *fd_out holding it, 1 if another process holds it, -1 with err on
+ * with *fd_out holding it, 1 if another process holds it (err then reads
+ * "another failover-agent run (pid N) holds PATH.lock"), -1 with err on
  * other errors.  Released by state_lock_release() or process exit.
  */
 int	state_lock_acquire(const char *path, int *fd_out, char *err, size_t errlen);
@@ -96,15 +97,16 @@ int	state_record_cycle(struct state_db *, const struct cycle_record *,
 /*
  * Status object (SPEC §2): keys "state", "state_since", "primary_status",
  * "last_cycle" (object or null), "records" (array, as last seen), "votes"
- * (array), "transitions" (last few, newest first).  New reference, or NULL
- * with err set.
+ * (array), "transitions" (the last ntransitions, newest first; all if negative).
+ * New reference, or NULL with err set.
  */
 json_t	*state_status_json(struct state_db *, int ntransitions, char *err,
 	    size_t errlen);
 
 /*
- * History: the last n cycles, newest first, each with its checks, actions
- * and transitions.  New reference, or NULL with err set.
+ * History: {"cycles": [...]}, the last n cycles (all if n is negative),
+ * newest first, each with its checks, actions and transitions.  New
+ * reference, or NULL with err set.
  */
 json_t	*state_history_json(struct state_db *, int n, char *err, size_t errlen);
 

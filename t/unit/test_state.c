@@ -964,6 +964,74 @@ test_crash_while_recording(void)
 	state_close(sdb);
 }
 
+/*
+ * `status --nagios` runs as the monitoring user, who may read the database
+ * (the administrator granted it) but not write its directory: the WAL's
+ * -shm file must still be there after the agent closed.
+ */
+static void
+test_reader_other_user(void)
+{
+	char		 path[300], side[320];
+	struct state_db	*sdb;
+	struct decide_state ns;
+	struct cycle_record c;
+	struct check_result cr[2];
+	pid_t		 pid;
+	int		 status;
+
+	pathof(path, sizeof(path), "shared.db");
+	is_zero(state_open(path, false, &sdb, EB, sizeof(errbuf)), "open");
+	cycle_basic(&c, cr, 1000, SITE_UNKNOWN, SITE_STANDBY, PRIMARY_OK,
+	    OUTCOME_NOOP);
+	state_set(&ns, SITE_STANDBY, 1000, PRIMARY_OK, 0, 1, false, 0);
+	is_zero(state_record_cycle(sdb, &c, &ns, EB, sizeof(errbuf)),
+	    "record");
+	state_close(sdb);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	is_int(file_size(side), 0, "the WAL stays, empty, after close");
+	snprintf(side, sizeof(side), "%s-shm", path);
+	ok(file_size(side) > 0, "the -shm file stays after close");
+
+	if (geteuid() != 0) {
+		printf("ok %d # SKIP reading as another user needs root\n",
+		    ++tap_n);
+		return;
+	}
+	/* What the administrator does to let the monitoring user read. */
+	chmod(dir, 0711);
+	chmod(path, 0644);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	chmod(side, 0644);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	chmod(side, 0644);
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		json_t	*j;
+		char	 e[512] = "";
+
+		if (setgid(65534) == -1 || setuid(65534) == -1)
+			_exit(2);
+		if (state_open(path, true, &sdb, e, sizeof(e)) == -1) {
+			printf("# as nobody: %s\n", e);
+			_exit(3);
+		}
+		j = state_status_json(sdb, 5, e, sizeof(e));
+		if (j == NULL || strcmp(json_string_value(json_object_get(j,
+		    "state")), "STANDBY") != 0) {
+			printf("# as nobody: %s\n", e);
+			_exit(4);
+		}
+		json_decref(j);
+		state_close(sdb);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	chmod(dir, 0700);
+	is_int(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0,
+	    "another user with read access only reads the status");
+}
+
 int
 main(void)
 {
@@ -983,6 +1051,7 @@ main(void)
 	test_lock();
 	test_crash_mid_transaction();
 	test_crash_while_recording();
+	test_reader_other_user();
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();
 }
