@@ -122,7 +122,7 @@ util_duration_parse(const char *s, int64_t *ms_out, const char **errstr)
 	else if (strcmp(unit, "h") == 0)
 		mult = 3600 * 1000;
 	else {
-		err = "unknown unit (use ms, s, m or h)";
+		err = "unknown unit";
 		goto done;
 	}
 	if (__builtin_mul_overflow(ipart, mult, &ms)) {

@@ -1,0 +1,1579 @@
+/*
+ * config.c: load and validate the INI configuration of SPEC §3 (see config.h).
+ *
+ * Two passes.  The first reads the file with libinih and collects sections
+ * and "key = value" entries, each with its line number.  The second checks
+ * every section and fills struct config.  Every problem is collected with its
+ * line, sorted by line, and appended to the caller's diag list as
+ * "FILE:LINE: message" (or "FILE: message" for what is missing as a whole),
+ * so one run of config-test shows them all.
+ *
+ * Why our own line reader in front of inih: Debian's inih is built without
+ * INI_HANDLER_LINENO, so the handler is not told the line; inih reports only
+ * the first syntax error; its inline-comment, multi-line and line-length
+ * behaviour are build options (runtime variables in Debian's build only).
+ * The reader below counts lines, reports syntax errors itself, strips
+ * "; comments" itself, and hands inih only well-formed, left-trimmed lines,
+ * so the result is the same whatever options inih was built with.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+#define CFG_NAME_MAX	63	/* agent and check names */
+#define CFG_DNAME_MAX	253	/* a domain name in text, without the final dot */
+#define CFG_KEY_MAX	64
+#define CFG_LATER	"not supported by this version yet"
+
+/* One "key = value" line of a section. */
+struct pentry {
+	char	*key;
+	char	*value;
+	int	 line;
+};
+
+/* One [section] as written, with its entries in file order. */
+struct psection {
+	char		*name;
+	char		*ident;		/* name used to find duplicates */
+	int		 line;
+	bool		 duplicate;	/* a second [x]: reported, not read */
+	size_t		 n;
+	struct pentry	*entries;
+};
+
+/* A problem found, kept until the end to be sorted by line. */
+struct pdiag {
+	int	 line;			/* 0: about the file as a whole */
+	size_t	 seq;
+	bool	 is_error;
+	char	*msg;
+};
+
+struct cfg_ctx {
+	const char		*path;
+	char			*dir;		/* absolute directory of path */
+	FILE			*f;
+	int			 lineno;
+	char			*raw;
+	size_t			 rawcap;
+	char			*long_value;	/* value of a line too long for inih */
+
+	struct psection		*secs;
+	size_t			 nsecs;
+	ssize_t			 cur;		/* index in secs, -1 before any */
+	bool			 cur_broken;	/* after a bad [header line */
+
+	struct pdiag		*diags;
+	size_t			 ndiags;
+
+	struct config		*cfg;
+	/* What the cross-section checks need. */
+	const struct psection	*agent, *primary, *backup, *dns;
+	int			 hold_down_line;
+	bool			 dns_ttl_ok;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Diagnostics */
+
+void
+diag_add(struct diag_list *dl, bool is_error, const char *fmt, ...)
+{
+	va_list		 ap;
+	struct diag	*d;
+
+	dl->items = util_xreallocarray(dl->items, dl->n + 1, sizeof(*dl->items));
+	d = &dl->items[dl->n++];
+	d->is_error = is_error;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+	if (is_error)
+		dl->nerrors++;
+}
+
+void
+diag_clear(struct diag_list *dl)
+{
+	free(dl->items);
+	dl->items = NULL;
+	dl->n = 0;
+	dl->nerrors = 0;
+}
+
+/* strlcat(3), which glibc before 2.38 lacks: append, truncate, terminate. */
+static void
+cfg_strlcat(char *dst, const char *src, size_t size)
+{
+	size_t	len = strnlen(dst, size);
+
+	if (len + 1 >= size)
+		return;
+	snprintf(dst + len, size - len, "%s", src);
+}
+
+static char *
+cfg_vasprintf(const char *fmt, va_list ap)
+{
+	va_list	 ap2;
+	int	 len;
+	char	*s;
+
+	va_copy(ap2, ap);
+	len = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (len < 0)
+		fatalx("vsnprintf failed");
+	s = util_xcalloc(1, (size_t)len + 1);
+	vsnprintf(s, (size_t)len + 1, fmt, ap);
+	return s;
+}
+
+static char *
+cfg_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *
+cfg_asprintf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	s = cfg_vasprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static void
+pdiag(struct cfg_ctx *c, int line, bool is_error, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void
+pdiag(struct cfg_ctx *c, int line, bool is_error, const char *fmt, ...)
+{
+	va_list		 ap;
+	struct pdiag	*d;
+
+	c->diags = util_xreallocarray(c->diags, c->ndiags + 1,
+	    sizeof(*c->diags));
+	d = &c->diags[c->ndiags];
+	d->line = line;
+	d->seq = c->ndiags++;
+	d->is_error = is_error;
+	va_start(ap, fmt);
+	d->msg = cfg_vasprintf(fmt, ap);
+	va_end(ap);
+}
+
+#define perr(c, line, ...)	pdiag((c), (line), true, __VA_ARGS__)
+#define pwarn(c, line, ...)	pdiag((c), (line), false, __VA_ARGS__)
+
+/* File order; problems about the file as a whole (line 0) last. */
+static int
+pdiag_cmp(const void *a, const void *b)
+{
+	const struct pdiag	*x = a, *y = b;
+	long			 lx = x->line > 0 ? x->line : INT_MAX;
+	long			 ly = y->line > 0 ? y->line : INT_MAX;
+
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sort, hand over to the caller's list, return how many were errors. */
+static size_t
+pdiag_flush(struct cfg_ctx *c, struct diag_list *dl)
+{
+	size_t	i, nerr = 0;
+
+	if (c->ndiags > 1)
+		qsort(c->diags, c->ndiags, sizeof(*c->diags), pdiag_cmp);
+	for (i = 0; i < c->ndiags; i++) {
+		struct pdiag *d = &c->diags[i];
+
+		if (d->line > 0)
+			diag_add(dl, d->is_error, "%s:%d: %s", c->path, d->line,
+			    d->msg);
+		else
+			diag_add(dl, d->is_error, "%s: %s", c->path, d->msg);
+		if (d->is_error)
+			nerr++;
+		free(d->msg);
+	}
+	free(c->diags);
+	c->diags = NULL;
+	c->ndiags = 0;
+	return nerr;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pass 1: lines, sections, entries */
+
+/* The identity of a section for duplicate detection: zone names fold case. */
+static char *
+section_ident(const char *name)
+{
+	char	*id = util_xstrdup(name);
+	size_t	 len;
+
+	if (strncmp(id, "zone:", 5) == 0) {
+		for (char *p = id + 5; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+		len = strlen(id);
+		if (len > 5 && id[len - 1] == '.')
+			id[len - 1] = '\0';
+	}
+	return id;
+}
+
+static void
+section_begin(struct cfg_ctx *c, const char *name, int line)
+{
+	struct psection	*s;
+	char		*ident = section_ident(name);
+	size_t		 i;
+
+	c->secs = util_xreallocarray(c->secs, c->nsecs + 1, sizeof(*c->secs));
+	s = &c->secs[c->nsecs];
+	memset(s, 0, sizeof(*s));
+	s->name = util_xstrdup(name);
+	s->ident = ident;
+	s->line = line;
+	for (i = 0; i < c->nsecs; i++) {
+		if (!c->secs[i].duplicate &&
+		    strcmp(c->secs[i].ident, ident) == 0) {
+			perr(c, line, "duplicate section [%s] (first at line %d)",
+			    name, c->secs[i].line);
+			s->duplicate = true;
+			break;
+		}
+	}
+	c->cur = (ssize_t)c->nsecs++;
+	c->cur_broken = false;
+}
+
+/*
+ * The inih handler: one call per "key = value" line, right after our reader
+ * returned that line, so c->lineno is its line.
+ */
+#if INI_HANDLER_LINENO
+static int
+cfg_ini_handler(void *user, const char *section, const char *name,
+    const char *value, int lineno)
+#else
+static int
+cfg_ini_handler(void *user, const char *section, const char *name,
+    const char *value)
+#endif
+{
+	struct cfg_ctx	*c = user;
+	struct psection	*s;
+	size_t		 i;
+
+	(void)section;	/* ours is not truncated at 50 characters */
+#if INI_HANDLER_LINENO
+	(void)lineno;
+#endif
+	if (c->long_value != NULL)
+		value = c->long_value;
+	if (c->cur < 0) {
+		if (!c->cur_broken)
+			perr(c, c->lineno, "key '%s' is outside of any [section]",
+			    name);
+		goto done;
+	}
+	s = &c->secs[c->cur];
+	if (s->duplicate)
+		goto done;
+	for (i = 0; i < s->n; i++) {
+		if (strcmp(s->entries[i].key, name) == 0) {
+			perr(c, c->lineno, "duplicate key '%s' in [%s] (first at"
+			    " line %d)", name, s->name, s->entries[i].line);
+			goto done;
+		}
+	}
+	s->entries = util_xreallocarray(s->entries, s->n + 1,
+	    sizeof(*s->entries));
+	s->entries[s->n].key = util_xstrdup(name);
+	s->entries[s->n].value = util_xstrdup(value);
+	s->entries[s->n].line = c->lineno;
+	s->n++;
+done:
+	free(c->long_value);
+	c->long_value = NULL;
+	return 1;	/* problems are in c->diags; keep parsing */
+}
+
+/*
+ * Cut a "; comment" off: a ';' after white space starts one (inih's rule),
+ * so "a;b" in a URL stays whole.
+ */
+static void
+strip_inline_comment(char *s)
+{
+	for (char *p = s; *p != '\0'; p++) {
+		if (*p == ';' && p > s && isspace((unsigned char)p[-1])) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
+/*
+ * The ini_reader: read one line of the file, count it, and give inih either
+ * a blank line (comments, section headers, which we handle here, and lines
+ * with errors) or a left-trimmed, comment-free "key=value" line that fits its
+ * buffer.  Left-trimming also means inih never sees a continuation line.
+ */
+static char *
+cfg_ini_reader(char *str, int num, void *stream)
+{
+	struct cfg_ctx	*c = stream;
+	ssize_t		 n;
+	char		*line, *end, *sep;
+	size_t		 len, keylen;
+
+	if (num < 2)
+		return NULL;
+	if ((n = getline(&c->raw, &c->rawcap, c->f)) == -1)
+		return NULL;
+	c->lineno++;
+	str[0] = '\n';
+	str[1] = '\0';
+
+	line = c->raw;
+	if ((size_t)n != strlen(line)) {
+		perr(c, c->lineno, "NUL byte in line");
+		return str;
+	}
+	if (c->lineno == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
+		line += 3;	/* UTF-8 byte order mark */
+	while (isspace((unsigned char)*line))
+		line++;
+	if (*line == ';' || *line == '#' || *line == '\0')
+		return str;
+	strip_inline_comment(line);
+	util_trim(line);
+
+	if (*line == '[') {
+		if ((end = strchr(line, ']')) == NULL) {
+			perr(c, c->lineno, "missing ']' in section header");
+			c->cur = -1;
+			c->cur_broken = true;
+			return str;
+		}
+		if (end[1] != '\0')
+			perr(c, c->lineno, "unexpected text after ']'");
+		*end = '\0';
+		util_trim(line + 1);
+		if (line[1] == '\0') {
+			perr(c, c->lineno, "empty section name");
+			c->cur = -1;
+			c->cur_broken = true;
+			return str;
+		}
+		section_begin(c, line + 1, c->lineno);
+		return str;
+	}
+
+	/* inih splits at the first '=' or ':' (Python configparser style). */
+	sep = line + strcspn(line, "=:");
+	if (*sep == '\0') {
+		perr(c, c->lineno, "expected 'key = value' or '[section]'");
+		return str;
+	}
+	keylen = (size_t)(sep - line);
+	while (keylen > 0 && isspace((unsigned char)line[keylen - 1]))
+		keylen--;
+	if (keylen == 0) {
+		perr(c, c->lineno, "missing key name before '%c'", *sep);
+		return str;
+	}
+	if (keylen > CFG_KEY_MAX) {
+		perr(c, c->lineno, "key name longer than %d characters",
+		    CFG_KEY_MAX);
+		return str;
+	}
+	len = strlen(line);
+	if (len + 2 <= (size_t)num) {
+		memcpy(str, line, len);
+		memcpy(str + len, "\n", 2);
+		return str;
+	}
+	/* Too long for inih's line buffer: pass the key, keep the value. */
+	if (keylen + 3 > (size_t)num) {
+		perr(c, c->lineno, "line too long");
+		return str;
+	}
+	c->long_value = util_xstrdup(sep + 1);
+	util_trim(c->long_value);
+	memcpy(str, line, keylen);
+	memcpy(str + keylen, "=\n", 3);
+	return str;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Value helpers for pass 2 */
+
+static const struct pentry *
+sec_get(const struct psection *s, const char *key)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->entries[i].key, key) == 0)
+			return &s->entries[i];
+	return NULL;
+}
+
+static bool
+in_list(const char *const *list, const char *s)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Report every key of s that is neither in keys nor in other (the keys of
+ * another check type, which get their own message) as unknown; keys in later
+ * are SPEC keys a later version will read.
+ */
+static void
+sec_check_keys(struct cfg_ctx *c, const struct psection *s,
+    const char *const *keys, const char *const *later,
+    const char *const *other, const char *other_what)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct pentry *e = &s->entries[i];
+
+		if (in_list(keys, e->key))
+			continue;
+		if (in_list(other, e->key))
+			perr(c, e->line, "key '%s' does not apply to %s",
+			    e->key, other_what);
+		else if (in_list(later, e->key))
+			perr(c, e->line, "unknown key '%s' in [%s] (%s)",
+			    e->key, s->name, CFG_LATER);
+		else
+			perr(c, e->line, "unknown key '%s' in [%s]", e->key,
+			    s->name);
+	}
+}
+
+static void
+missing_key(struct cfg_ctx *c, const struct psection *s, const char *key)
+{
+	perr(c, s->line, "missing key '%s' in [%s]", key, s->name);
+}
+
+/*
+ * A string value.  Returns the entry's value (owned by the entry), or NULL
+ * when the key is absent (reported when required) or empty (reported).
+ */
+static const char *
+get_str(struct cfg_ctx *c, const struct psection *s, const char *key,
+    bool required, int *linep)
+{
+	const struct pentry *e = sec_get(s, key);
+
+	if (e == NULL) {
+		if (required)
+			missing_key(c, s, key);
+		return NULL;
+	}
+	if (linep != NULL)
+		*linep = e->line;
+	if (e->value[0] == '\0') {
+		perr(c, e->line, "empty value for '%s'", key);
+		return NULL;
+	}
+	return e->value;
+}
+
+/* An integer in [min, max]; *out keeps its default when absent or bad. */
+static void
+get_num(struct cfg_ctx *c, const struct psection *s, const char *key,
+    long long min, long long max, long long *out)
+{
+	const char	*v, *errstr;
+	long long	 n;
+	int		 line = s->line;
+
+	if ((v = get_str(c, s, key, false, &line)) == NULL)
+		return;
+	if (util_number_parse(v, min, max, &n, &errstr) == -1)
+		perr(c, line, "bad value '%.64s' for %s: %s (expected a whole"
+		    " number from %lld to %lld)", v, key, errstr, min, max);
+	else
+		*out = n;
+}
+
+/* A duration of at least min_ms; *out keeps its default when absent or bad. */
+static bool
+get_duration(struct cfg_ctx *c, const struct psection *s, const char *key,
+    int64_t min_ms, int64_t *out, int *linep)
+{
+	const char	*v, *errstr;
+	int64_t		 ms;
+	int		 line = s->line;
+	char		 buf[32];
+
+	if ((v = get_str(c, s, key, false, &line)) == NULL)
+		return false;
+	if (linep != NULL)
+		*linep = line;
+	if (util_duration_parse(v, &ms, &errstr) == -1) {
+		perr(c, line, "bad duration '%.64s' for %s: %s (seconds, or with"
+		    " a unit: 0.5, 500ms, 2s, 5m, 1h)", v, key, errstr);
+		return false;
+	}
+	if (ms < min_ms) {
+		util_duration_format(min_ms, buf, sizeof(buf));
+		if (min_ms == 1)
+			perr(c, line, "%s must be more than 0", key);
+		else
+			perr(c, line, "%s must be at least %s", key, buf);
+		return false;
+	}
+	*out = ms;
+	return true;
+}
+
+struct kw {
+	const char	*name;
+	int		 value;
+};
+
+/*
+ * One of the words in kws (stored in *out), or a word a later version will
+ * accept (later), or an error listing the choices.  Returns true when *out
+ * was set.
+ */
+static bool
+get_enum(struct cfg_ctx *c, const struct psection *s, const char *key,
+    const struct kw *kws, size_t nkws, const char *const *later, int *out)
+{
+	const char	*v;
+	int		 line = s->line;
+	char		 choices[128] = "";
+	size_t		 i;
+
+	if ((v = get_str(c, s, key, false, &line)) == NULL)
+		return false;
+	for (i = 0; i < nkws; i++) {
+		if (strcmp(kws[i].name, v) == 0) {
+			*out = kws[i].value;
+			return true;
+		}
+	}
+	if (in_list(later, v)) {
+		perr(c, line, "%s '%s' is %s", key, v, CFG_LATER);
+		return false;
+	}
+	for (i = 0; i < nkws; i++) {
+		cfg_strlcat(choices, kws[i].name, sizeof(choices));
+		if (i + 2 < nkws)
+			cfg_strlcat(choices, ", ", sizeof(choices));
+		else if (i + 2 == nkws)
+			cfg_strlcat(choices, " or ", sizeof(choices));
+	}
+	perr(c, line, "bad value '%.64s' for %s (expected %s)", v, key,
+	    choices);
+	return false;
+}
+
+/* A relative path is taken relative to the config file's directory. */
+static char *
+path_resolve(struct cfg_ctx *c, const char *v)
+{
+	if (v[0] == '/')
+		return util_xstrdup(v);
+	return cfg_asprintf("%s/%s", c->dir, v);
+}
+
+/* A file that must exist and be readable (ca_file). */
+static char *
+get_readable_file(struct cfg_ctx *c, const struct psection *s,
+    const char *key)
+{
+	const char	*v;
+	char		*p;
+	int		 line = s->line;
+	struct stat	 st;
+
+	if ((v = get_str(c, s, key, false, &line)) == NULL)
+		return NULL;
+	p = path_resolve(c, v);
+	if (stat(p, &st) == -1)
+		perr(c, line, "%s: %s: %s", key, p, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		perr(c, line, "%s: %s is not a regular file", key, p);
+	else if (access(p, R_OK) == -1)
+		perr(c, line, "%s: cannot read %s: %s", key, p,
+		    strerror(errno));
+	else
+		return p;
+	free(p);
+	return NULL;
+}
+
+/* A name that travels in votes and history: [A-Za-z0-9._-]{1,63}. */
+static bool
+name_valid(const char *s)
+{
+	size_t	len = strlen(s);
+
+	if (len == 0 || len > CFG_NAME_MAX)
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("._-", *s) == NULL)
+			return false;
+	return true;
+}
+
+/*
+ * Check a domain name in text form (lower case, without the final dot):
+ * labels of 1..63 letters, digits, '-' or '_', at most 253 characters; when
+ * wildcard, the first label may be "*".  Returns NULL or a reason.
+ */
+static const char *
+dname_check(const char *s, bool wildcard)
+{
+	const char	*label = s, *p;
+
+	if (*s == '\0')
+		return "empty name";
+	if (strlen(s) > CFG_DNAME_MAX)
+		return "name longer than 253 characters";
+	if (wildcard && s[0] == '*' && (s[1] == '\0' || s[1] == '.'))
+		label = p = s[1] == '\0' ? s + 1 : s + 2;
+	else
+		p = s;
+	for (;; p++) {
+		if (*p == '.' || *p == '\0') {
+			if (p == label)
+				return "empty label";
+			if (p - label > 63)
+				return "label longer than 63 characters";
+			if (*p == '\0')
+				break;
+			label = p + 1;
+			if (*label == '\0')
+				return "empty label";
+			continue;
+		}
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			return "bad character (letters, digits, '-' and '_')";
+	}
+	return NULL;
+}
+
+static void
+str_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Address sets */
+
+static int
+addr_cmp(const void *a, const void *b)
+{
+	const struct cfg_addr	*x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family == AF_INET ? -1 : 1;
+	if (x->family == AF_INET)
+		return memcmp(&x->a.v4, &y->a.v4, sizeof(x->a.v4));
+	return memcmp(&x->a.v6, &y->a.v6, sizeof(x->a.v6));
+}
+
+/*
+ * Split s at commas, parse each item with inet_pton(3), keep the canonical
+ * inet_ntop(3) text, refuse duplicates (after canonicalisation, so
+ * "2001:DB8::1" and "2001:db8:0::1" are one), sort (IPv4 first).  out is
+ * zeroed first, so equal sets are equal bytes too.
+ */
+static int
+addrset_parse(const char *s, struct cfg_addrset *out, char *err,
+    size_t errlen)
+{
+	char		*copy, *item, *next;
+	struct cfg_addr	 a;
+	int		 rc = -1;
+	size_t		 i;
+
+	memset(out, 0, sizeof(*out));
+	copy = util_xstrdup(s);
+	if (*util_trim(copy) == '\0') {
+		snprintf(err, errlen, "no address");
+		goto cleanup;
+	}
+	for (item = copy; item != NULL; item = next) {
+		if ((next = strchr(item, ',')) != NULL)
+			*next++ = '\0';
+		util_trim(item);
+		if (*item == '\0') {
+			snprintf(err, errlen, "empty item in address list");
+			goto cleanup;
+		}
+		memset(&a, 0, sizeof(a));
+		if (inet_pton(AF_INET, item, &a.a.v4) == 1)
+			a.family = AF_INET;
+		else if (inet_pton(AF_INET6, item, &a.a.v6) == 1)
+			a.family = AF_INET6;
+		else {
+			snprintf(err, errlen, "'%.64s' is not an IPv4 or IPv6"
+			    " address", item);
+			goto cleanup;
+		}
+		if (inet_ntop(a.family, &a.a, a.text, sizeof(a.text)) == NULL) {
+			snprintf(err, errlen, "'%.64s': %s", item,
+			    strerror(errno));
+			goto cleanup;
+		}
+		for (i = 0; i < out->n; i++) {
+			if (addr_cmp(&out->addr[i], &a) == 0) {
+				snprintf(err, errlen, "address %s is listed"
+				    " twice", a.text);
+				goto cleanup;
+			}
+		}
+		if (out->n == CFG_ADDR_MAX) {
+			snprintf(err, errlen, "more than %d addresses",
+			    CFG_ADDR_MAX);
+			goto cleanup;
+		}
+		out->addr[out->n++] = a;
+	}
+	qsort(out->addr, out->n, sizeof(out->addr[0]), addr_cmp);
+	rc = 0;
+cleanup:
+	free(copy);
+	if (rc == -1)
+		memset(out, 0, sizeof(*out));
+	return rc;
+}
+
+/*
+ * The public form: *errstr points to a per-thread buffer that stays valid
+ * until the next call in the same thread.
+ */
+int
+config_addrset_parse(const char *s, struct cfg_addrset *out,
+    const char **errstr)
+{
+	static _Thread_local char	err[128];
+
+	if (addrset_parse(s, out, err, sizeof(err)) == -1) {
+		if (errstr != NULL)
+			*errstr = err;
+		return -1;
+	}
+	if (errstr != NULL)
+		*errstr = NULL;
+	return 0;
+}
+
+void
+config_addrset_family(const struct cfg_addrset *in, int family,
+    struct cfg_addrset *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < in->n; i++)
+		if (in->addr[i].family == family)
+			out->addr[out->n++] = in->addr[i];
+}
+
+bool
+config_addrset_equal(const struct cfg_addrset *a, const struct cfg_addrset *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (addr_cmp(&a->addr[i], &b->addr[i]) != 0)
+			return false;
+	return true;
+}
+
+void
+config_addrset_format(const struct cfg_addrset *set, char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < set->n; i++) {
+		if (i > 0)
+			cfg_strlcat(buf, ", ", len);
+		cfg_strlcat(buf, set->addr[i].text, len);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pass 2: one function per section kind */
+
+static void
+validate_agent(struct cfg_ctx *c, const struct psection *s)
+{
+	static const char *const keys[] = { "name", "role", "state_db",
+	    "fail_after", "recover_after", "failback", "hold_down", "interval",
+	    NULL };
+	static const struct kw roles[] = {
+		{ "backup", ROLE_BACKUP }, { "spare", ROLE_SPARE } };
+	static const struct kw failbacks[] = {
+		{ "auto", FAILBACK_AUTO }, { "manual", FAILBACK_MANUAL } };
+	struct cfg_agent	*a = &c->cfg->agent;
+	const char		*v;
+	int			 line, e;
+	long long		 n;
+
+	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	c->agent = s;
+
+	if (get_enum(c, s, "role", roles, FA_ARRAY_SIZE(roles), NULL, &e))
+		a->role = e;
+	if ((v = get_str(c, s, "name", true, &line)) != NULL) {
+		if (!name_valid(v))
+			perr(c, line, "bad name '%.64s' (1 to %d letters,"
+			    " digits, '.', '_' or '-')", v, CFG_NAME_MAX);
+		else
+			a->name = util_xstrdup(v);
+	}
+	if ((v = get_str(c, s, "state_db", a->role == ROLE_BACKUP,
+	    NULL)) != NULL)
+		a->state_db = path_resolve(c, v);
+	n = a->fail_after;
+	get_num(c, s, "fail_after", 1, 10000, &n);
+	a->fail_after = (int)n;
+	n = a->recover_after;
+	get_num(c, s, "recover_after", 1, 10000, &n);
+	a->recover_after = (int)n;
+	if (get_enum(c, s, "failback", failbacks, FA_ARRAY_SIZE(failbacks),
+	    NULL, &e))
+		a->failback = e;
+	get_duration(c, s, "hold_down", 0, &a->hold_down_ms,
+	    &c->hold_down_line);
+	get_duration(c, s, "interval", 1, &a->interval_ms, NULL);
+}
+
+static void
+validate_site(struct cfg_ctx *c, const struct psection *s,
+    struct cfg_addrset *set)
+{
+	static const char *const keys[] = { "address", NULL };
+	const char	*v;
+	char		 err[160];
+	int		 line;
+
+	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	if ((v = get_str(c, s, "address", true, &line)) == NULL)
+		return;
+	if (addrset_parse(v, set, err, sizeof(err)) == -1)
+		perr(c, line, "bad address list: %s", err);
+}
+
+static void
+validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
+{
+	static const char *const http_keys[] = { "type", "timeout", "url",
+	    "expect_status", "expect_body", "ca_file", NULL };
+	static const char *const tcp_keys[] = { "type", "timeout", "host",
+	    "port", NULL };
+	static const char *const any_type[] = { "type", "timeout", "url",
+	    "expect_status", "expect_body", "ca_file", "host", "port", NULL };
+	static const char *const http_only[] = { "url", "expect_status",
+	    "expect_body", "ca_file", NULL };
+	static const char *const tcp_only[] = { "host", "port", NULL };
+	static const char *const later_types[] = { "mysql", "dns", "exec",
+	    NULL };
+	static const struct kw types[] = {
+		{ "http", CHECK_TYPE_HTTP }, { "tcp", CHECK_TYPE_TCP } };
+	struct config		*cfg = c->cfg;
+	struct cfg_check	*ck;
+	const struct pentry	*te;
+	const char		*v;
+	int			 line, e;
+	long long		 n;
+
+	if (!name_valid(name)) {
+		perr(c, s->line, "bad check name '%.64s' in [%s] (1 to %d"
+		    " letters, digits, '.', '_' or '-')", name, s->name,
+		    CFG_NAME_MAX);
+		return;
+	}
+	cfg->checks = util_xreallocarray(cfg->checks, cfg->nchecks + 1,
+	    sizeof(*cfg->checks));
+	ck = &cfg->checks[cfg->nchecks++];
+	memset(ck, 0, sizeof(*ck));
+	ck->name = util_xstrdup(name);
+	ck->line = s->line;
+	ck->timeout_ms = 5000;
+	ck->expect_status = 200;
+
+	te = sec_get(s, "type");
+	if (te == NULL) {
+		missing_key(c, s, "type");
+		sec_check_keys(c, s, any_type, NULL, NULL, NULL);
+		return;
+	}
+	if (!get_enum(c, s, "type", types, FA_ARRAY_SIZE(types), later_types,
+	    &e)) {
+		/* Without a type only keys of no type are worth a message. */
+		if (!in_list(later_types, te->value))
+			sec_check_keys(c, s, any_type, NULL, NULL, NULL);
+		return;
+	}
+	ck->type = e;
+	get_duration(c, s, "timeout", 1, &ck->timeout_ms, NULL);
+
+	switch (ck->type) {
+	case CHECK_TYPE_HTTP:
+		sec_check_keys(c, s, http_keys, NULL, tcp_only,
+		    "type http checks");
+		if ((v = get_str(c, s, "url", true, &line)) != NULL) {
+			if ((strncasecmp(v, "http://", 7) != 0 &&
+			    strncasecmp(v, "https://", 8) != 0) ||
+			    v[strcspn(v, ":") + 3] == '\0' ||
+			    v[strcspn(v, ":") + 3] == '/')
+				perr(c, line, "bad url '%.64s' (expected"
+				    " http://HOST/... or https://HOST/...)", v);
+			else if (v[strcspn(v, " \t")] != '\0')
+				perr(c, line, "bad url '%.64s': white space",
+				    v);
+			else
+				ck->url = util_xstrdup(v);
+		}
+		n = ck->expect_status;
+		get_num(c, s, "expect_status", 100, 599, &n);
+		ck->expect_status = (long)n;
+		if ((v = get_str(c, s, "expect_body", false, NULL)) != NULL)
+			ck->expect_body = util_xstrdup(v);
+		ck->ca_file = get_readable_file(c, s, "ca_file");
+		break;
+	case CHECK_TYPE_TCP:
+		sec_check_keys(c, s, tcp_keys, NULL, http_only,
+		    "type tcp checks");
+		if ((v = get_str(c, s, "host", true, &line)) != NULL) {
+			if (v[strcspn(v, " \t/")] != '\0')
+				perr(c, line, "bad host '%.64s' (a name or an"
+				    " address)", v);
+			else
+				ck->host = util_xstrdup(v);
+		}
+		if (sec_get(s, "port") == NULL)
+			missing_key(c, s, "port");
+		n = 0;
+		get_num(c, s, "port", 1, 65535, &n);
+		ck->port = (uint16_t)n;
+		break;
+	}
+}
+
+static void
+validate_dns(struct cfg_ctx *c, const struct psection *s)
+{
+	static const char *const keys[] = { "method", "server", "port",
+	    "tsig_key_file", "ttl", "verify", "timeout", "verify_timeout",
+	    NULL };
+	static const char *const later_keys[] = { "canary", NULL };
+	static const char *const later_methods[] = { "virtualmin", "powerdns",
+	    "exec", NULL };
+	static const struct kw methods[] = { { "rfc2136", DNS_METHOD_RFC2136 } };
+	static const struct kw verifies[] = { { "all", DNS_VERIFY_ALL },
+	    { "server", DNS_VERIFY_SERVER }, { "none", DNS_VERIFY_NONE } };
+	struct cfg_dns	*d = &c->cfg->dns;
+	const char	*v;
+	char		*p, err[PATH_MAX + 128];
+	int		 line, e;
+	long long	 n;
+	bool		 method_ok = true;
+
+	sec_check_keys(c, s, keys, later_keys, NULL, NULL);
+	c->dns = s;
+	d->line = s->line;
+	if (sec_get(s, "method") != NULL)
+		method_ok = get_enum(c, s, "method", methods,
+		    FA_ARRAY_SIZE(methods), later_methods, &e);
+	if (method_ok)
+		d->method = DNS_METHOD_RFC2136;
+	if ((v = get_str(c, s, "server", false, &line)) != NULL) {
+		if (v[strcspn(v, " \t/,")] != '\0')
+			perr(c, line, "bad server '%.64s' (one name or"
+			    " address)", v);
+		else
+			d->server = util_xstrdup(v);
+	}
+	n = d->port;
+	get_num(c, s, "port", 1, 65535, &n);
+	d->port = (uint16_t)n;
+	/* rfc2136 is the only method: the key is required. */
+	if ((v = get_str(c, s, "tsig_key_file", method_ok, &line)) != NULL) {
+		p = path_resolve(c, v);
+		if (util_secret_file_check(p, err, sizeof(err)) == -1) {
+			perr(c, line, "tsig_key_file: %s", err);
+			free(p);
+		} else
+			d->tsig_key_file = p;
+	}
+	/* A bad ttl is reported here, not again as a hold_down problem. */
+	c->dns_ttl_ok = true;
+	if (sec_get(s, "ttl") != NULL) {
+		n = -1;
+		get_num(c, s, "ttl", 1, 86400, &n);
+		if (n == -1)
+			c->dns_ttl_ok = false;
+		else
+			d->ttl = (uint32_t)n;
+	}
+	if (get_enum(c, s, "verify", verifies, FA_ARRAY_SIZE(verifies), NULL,
+	    &e))
+		d->verify = e;
+	get_duration(c, s, "timeout", 1, &d->timeout_ms, NULL);
+	get_duration(c, s, "verify_timeout", 1, &d->verify_timeout_ms, NULL);
+}
+
+/*
+ * [zone:NAME] records: "@" is the apex, "www" is relative to the zone,
+ * "www.example.com." is absolute and must be inside the zone.  Stored
+ * absolute, lower case, with the final dot.
+ */
+static void
+validate_zone(struct cfg_ctx *c, const struct psection *s, const char *name)
+{
+	static const char *const keys[] = { "records", NULL };
+	struct config	*cfg = c->cfg;
+	struct cfg_zone	*z;
+	char		*zname, *copy = NULL, *item, *next, *abs;
+	const char	*v, *why;
+	size_t		 zlen, alen;
+	int		 line;
+
+	zname = util_xstrdup(name);
+	str_lower(zname);
+	zlen = strlen(zname);
+	if (zlen > 0 && zname[zlen - 1] == '.')
+		zname[--zlen] = '\0';
+	if ((why = dname_check(zname, false)) != NULL) {
+		perr(c, s->line, "bad zone name '%.64s' in [%s]: %s", name,
+		    s->name, why);
+		free(zname);
+		return;
+	}
+	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+
+	cfg->zones = util_xreallocarray(cfg->zones, cfg->nzones + 1,
+	    sizeof(*cfg->zones));
+	z = &cfg->zones[cfg->nzones++];
+	memset(z, 0, sizeof(*z));
+	z->name = cfg_asprintf("%s.", zname);
+	z->line = s->line;
+
+	if ((v = get_str(c, s, "records", true, &line)) == NULL)
+		goto cleanup;
+	copy = util_xstrdup(v);
+	for (item = copy; item != NULL; item = next) {
+		if ((next = strchr(item, ',')) != NULL)
+			*next++ = '\0';
+		util_trim(item);
+		str_lower(item);
+		if (*item == '\0') {
+			perr(c, line, "empty name in records");
+			continue;
+		}
+		alen = strlen(item);
+		if (strcmp(item, "@") == 0)
+			abs = util_xstrdup(z->name);
+		else if (item[alen - 1] == '.') {
+			item[--alen] = '\0';
+			if ((why = dname_check(item, true)) != NULL) {
+				perr(c, line, "bad record name '%s.': %s",
+				    item, why);
+				continue;
+			}
+			if (!(alen == zlen && strcmp(item, zname) == 0) &&
+			    !(alen > zlen + 1 &&
+			    strcmp(item + alen - zlen, zname) == 0 &&
+			    item[alen - zlen - 1] == '.')) {
+				perr(c, line, "record %s. is outside zone %s",
+				    item, z->name);
+				continue;
+			}
+			abs = cfg_asprintf("%s.", item);
+		} else {
+			if ((why = dname_check(item, true)) != NULL) {
+				perr(c, line, "bad record name '%s': %s", item,
+				    why);
+				continue;
+			}
+			/* The zone-file pitfall: "www.example.com" is relative. */
+			if ((alen == zlen && strcmp(item, zname) == 0) ||
+			    (alen > zlen + 1 &&
+			    strcmp(item + alen - zlen, zname) == 0 &&
+			    item[alen - zlen - 1] == '.')) {
+				perr(c, line, "record '%s' is relative, so it"
+				    " means %s.%s; write it with a final dot"
+				    " ('%s.') or relative to the zone", item,
+				    item, z->name, item);
+				continue;
+			}
+			abs = cfg_asprintf("%s.%s", item, z->name);
+			if (strlen(abs) > CFG_DNAME_MAX + 1) {
+				perr(c, line, "record %s is longer than 253"
+				    " characters", abs);
+				free(abs);
+				continue;
+			}
+		}
+		z->records = util_xreallocarray(z->records, z->nrecords + 1,
+		    sizeof(*z->records));
+		z->records[z->nrecords++] = abs;
+	}
+cleanup:
+	free(copy);
+	free(zname);
+}
+
+/* A hook: an absolute path to an executable file nobody else may change. */
+static char *
+get_hook(struct cfg_ctx *c, const struct psection *s, const char *key)
+{
+	const char	*v;
+	int		 line = s->line;
+	struct stat	 st;
+
+	if ((v = get_str(c, s, key, false, &line)) == NULL)
+		return NULL;
+	if (v[0] != '/')
+		perr(c, line, "%s: '%.64s' is not an absolute path", key, v);
+	else if (stat(v, &st) == -1)
+		perr(c, line, "%s: %s: %s", key, v, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		perr(c, line, "%s: %s is not a regular file", key, v);
+	else if (access(v, X_OK) == -1)
+		perr(c, line, "%s: %s is not executable (mode %04o); run:"
+		    " chmod +x %s", key, v, (unsigned)(st.st_mode & 07777), v);
+	else if ((st.st_mode & S_IWOTH) != 0)
+		perr(c, line, "%s: %s is writable by others (mode %04o); run:"
+		    " chmod o-w %s", key, v, (unsigned)(st.st_mode & 07777), v);
+	else
+		return util_xstrdup(v);
+	return NULL;
+}
+
+static void
+validate_hooks(struct cfg_ctx *c, const struct psection *s)
+{
+	static const char *const keys[] = { "before_failover",
+	    "after_failover", "before_failback", "after_failback", "timeout",
+	    NULL };
+	static const char *const later_keys[] = { "notify", NULL };
+	struct cfg_hooks *h = &c->cfg->hooks;
+
+	sec_check_keys(c, s, keys, later_keys, NULL, NULL);
+	h->before_failover = get_hook(c, s, "before_failover");
+	h->after_failover = get_hook(c, s, "after_failover");
+	h->before_failback = get_hook(c, s, "before_failback");
+	h->after_failback = get_hook(c, s, "after_failback");
+	get_duration(c, s, "timeout", 1, &h->timeout_ms, NULL);
+}
+
+/* Sections of SPEC §3 that this version does not read yet. */
+static bool
+section_later(const char *name)
+{
+	static const char *const later[] = { "vote", "virtualmin", "powerdns",
+	    "mysql", NULL };
+
+	return in_list(later, name);
+}
+
+static void
+validate_section(struct cfg_ctx *c, const struct psection *s)
+{
+	const char	*n = s->name;
+
+	if (s->duplicate)
+		return;
+	if (strcmp(n, "agent") == 0)
+		validate_agent(c, s);
+	else if (strcmp(n, "site:primary") == 0) {
+		c->primary = s;
+		validate_site(c, s, &c->cfg->primary);
+	} else if (strcmp(n, "site:backup") == 0) {
+		c->backup = s;
+		validate_site(c, s, &c->cfg->backup);
+	} else if (strncmp(n, "check:", 6) == 0)
+		validate_check(c, s, n + 6);
+	else if (strcmp(n, "dns") == 0)
+		validate_dns(c, s);
+	else if (strncmp(n, "zone:", 5) == 0)
+		validate_zone(c, s, n + 5);
+	else if (strcmp(n, "hooks") == 0)
+		validate_hooks(c, s);
+	else if (strcmp(n, "quorum") == 0) {
+		/* A later version reads it; an empty one says "none wanted". */
+		c->cfg->has_quorum = true;
+		for (size_t i = 0; i < s->n; i++)
+			perr(c, s->entries[i].line, "quorum votes are %s",
+			    CFG_LATER);
+	} else if (strncmp(n, "spare:", 6) == 0)
+		perr(c, s->line, "[%s]: quorum votes are %s", n, CFG_LATER);
+	else if (section_later(n))
+		perr(c, s->line, "unknown section [%s] (%s)", n, CFG_LATER);
+	else
+		perr(c, s->line, "unknown section [%s]", n);
+}
+
+static bool
+zone_has(const struct cfg_zone *z, const char *record)
+{
+	for (size_t i = 0; i < z->nrecords; i++)
+		if (strcmp(z->records[i], record) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Every record once, and in the most specific configured zone (an UPDATE for
+ * a name of a delegated sub-zone would be refused as NOTZONE).  A record
+ * listed in both zones gets only the "listed twice" message.
+ */
+static void
+validate_records(struct cfg_ctx *c)
+{
+	const struct config	*cfg = c->cfg;
+	size_t			 zi, ri, zj, rj, rlen, zlen;
+
+	for (zi = 0; zi < cfg->nzones; zi++) {
+		const struct cfg_zone *z = &cfg->zones[zi];
+
+		for (ri = 0; ri < z->nrecords; ri++) {
+			const char *r = z->records[ri];
+			bool dup = false;
+
+			for (zj = 0; zj <= zi && !dup; zj++) {
+				const struct cfg_zone *y = &cfg->zones[zj];
+				size_t end = zj == zi ? ri : y->nrecords;
+
+				for (rj = 0; rj < end; rj++) {
+					if (strcmp(y->records[rj], r) != 0)
+						continue;
+					perr(c, z->line, "record %s is listed"
+					    " twice (also in [zone:%s] at line"
+					    " %d)", r, y->name, y->line);
+					dup = true;
+					break;
+				}
+			}
+			if (dup)
+				continue;
+			/* A record of a sub-zone belongs to that zone. */
+			rlen = strlen(r);
+			for (zj = 0; zj < cfg->nzones; zj++) {
+				const char *y = cfg->zones[zj].name;
+
+				zlen = strlen(y);
+				if (zj == zi || zlen <= strlen(z->name) ||
+				    zlen > rlen)
+					continue;
+				if (strcmp(r + rlen - zlen, y) == 0 &&
+				    (rlen == zlen || r[rlen - zlen - 1] == '.') &&
+				    !zone_has(&cfg->zones[zj], r))
+					perr(c, z->line, "record %s belongs to"
+					    " [zone:%s] (line %d), not to %s",
+					    r, y, cfg->zones[zj].line, z->name);
+			}
+		}
+	}
+}
+
+static void
+validate_all(struct cfg_ctx *c)
+{
+	struct config	*cfg = c->cfg;
+	size_t		 i, j;
+	bool		 backup_role;
+	char		 hb[32];
+
+	for (i = 0; i < c->nsecs; i++)
+		validate_section(c, &c->secs[i]);
+
+	if (c->agent == NULL)
+		perr(c, 0, "missing section [agent]");
+	backup_role = cfg->agent.role == ROLE_BACKUP;
+	if (cfg->nchecks == 0)
+		perr(c, 0, "no [check:NAME] section: at least one check is"
+		    " needed");
+	if (!backup_role)
+		return;
+
+	if (c->primary == NULL)
+		perr(c, 0, "missing section [site:primary]");
+	if (c->backup == NULL)
+		perr(c, 0, "missing section [site:backup]");
+	if (c->dns == NULL)
+		perr(c, 0, "missing section [dns]");
+	if (cfg->nzones == 0)
+		perr(c, 0, "no [zone:NAME] section: at least one zone is"
+		    " needed");
+	if (!cfg->has_quorum)
+		pwarn(c, 0, "no [quorum] section: the agent cannot tell its"
+		    " own network outage from the primary's; add spares (see"
+		    " failover-agent.conf(5))");
+
+	/* The two sites must not share an address. */
+	if (cfg->primary.n > 0 && cfg->backup.n > 0) {
+		for (i = 0; i < cfg->backup.n; i++)
+			for (j = 0; j < cfg->primary.n; j++)
+				if (addr_cmp(&cfg->backup.addr[i],
+				    &cfg->primary.addr[j]) == 0)
+					perr(c, sec_get(c->backup,
+					    "address")->line, "address %s is"
+					    " in both [site:primary] and"
+					    " [site:backup]",
+					    cfg->backup.addr[i].text);
+		for (int fam = AF_INET; fam != -1;
+		    fam = fam == AF_INET ? AF_INET6 : -1) {
+			struct cfg_addrset p, b;
+
+			config_addrset_family(&cfg->primary, fam, &p);
+			config_addrset_family(&cfg->backup, fam, &b);
+			if (p.n > 0 && b.n == 0)
+				pwarn(c, c->backup->line, "[site:primary] has"
+				    " %s addresses and [site:backup] none: a"
+				    " failover removes the %s records",
+				    fam == AF_INET ? "IPv4" : "IPv6",
+				    fam == AF_INET ? "A" : "AAAA");
+		}
+	}
+
+	validate_records(c);
+
+	/* Caches keep the old answer for ttl seconds (SPEC §3). */
+	if (c->agent != NULL && c->dns != NULL && c->dns_ttl_ok &&
+	    cfg->agent.hold_down_ms < (int64_t)cfg->dns.ttl * 1000) {
+		util_duration_format(cfg->agent.hold_down_ms, hb, sizeof(hb));
+		perr(c, c->hold_down_line > 0 ? c->hold_down_line :
+		    c->agent->line, "hold_down (%s) is shorter than [dns] ttl"
+		    " (%us): caches would still hold the old answer", hb,
+		    (unsigned)cfg->dns.ttl);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void
+config_defaults(struct config *cfg)
+{
+	cfg->agent.role = ROLE_BACKUP;
+	cfg->agent.fail_after = 3;
+	cfg->agent.recover_after = 3;
+	cfg->agent.failback = FAILBACK_AUTO;
+	cfg->agent.hold_down_ms = 900 * 1000;
+	cfg->agent.interval_ms = 60 * 1000;
+	cfg->dns.method = DNS_METHOD_RFC2136;
+	cfg->dns.port = 53;
+	cfg->dns.ttl = 60;
+	cfg->dns.verify = DNS_VERIFY_SERVER;
+	cfg->dns.timeout_ms = 5000;
+	cfg->dns.verify_timeout_ms = 30000;
+	cfg->hooks.timeout_ms = 30000;
+}
+
+/* The absolute directory of path, for relative paths in the file. */
+static char *
+config_dir(const char *path)
+{
+	char	*copy = util_xstrdup(path), *slash, *real;
+
+	if ((slash = strrchr(copy, '/')) == NULL) {
+		free(copy);
+		copy = util_xstrdup(".");
+	} else if (slash == copy)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if ((real = realpath(copy, NULL)) != NULL) {
+		free(copy);
+		return real;
+	}
+	return copy;
+}
+
+static void
+ctx_free(struct cfg_ctx *c)
+{
+	for (size_t i = 0; i < c->nsecs; i++) {
+		for (size_t j = 0; j < c->secs[i].n; j++) {
+			free(c->secs[i].entries[j].key);
+			free(c->secs[i].entries[j].value);
+		}
+		free(c->secs[i].entries);
+		free(c->secs[i].name);
+		free(c->secs[i].ident);
+	}
+	free(c->secs);
+	for (size_t i = 0; i < c->ndiags; i++)
+		free(c->diags[i].msg);
+	free(c->diags);
+	free(c->raw);
+	free(c->long_value);
+	free(c->dir);
+}
+
+/*
+ * Parse and validate path.  Everything found goes to diags, sorted by line;
+ * *out is set only when there is no error (warnings allowed).
+ */
+int
+config_load(const char *path, struct config **out, struct diag_list *diags)
+{
+	struct cfg_ctx	 c;
+	int		 rc = -1, r;
+
+	*out = NULL;
+	memset(&c, 0, sizeof(c));
+	c.path = path;
+	c.cur = -1;
+	c.cfg = util_xcalloc(1, sizeof(*c.cfg));
+	c.cfg->path = util_xstrdup(path);
+	config_defaults(c.cfg);
+
+	if ((c.f = fopen(path, "r")) == NULL) {
+		diag_add(diags, true, "%s: cannot open: %s", path,
+		    strerror(errno));
+		goto cleanup;
+	}
+	c.dir = config_dir(path);
+	r = ini_parse_stream(cfg_ini_reader, &c, cfg_ini_handler, &c);
+	if (ferror(c.f))
+		perr(&c, 0, "read error: %s", strerror(errno));
+	fclose(c.f);
+	c.f = NULL;
+	if (r == -2)
+		fatalx("ini_parse_stream: out of memory");
+	/* Our reader hands inih only well-formed lines: r > 0 is a surprise. */
+	if (r > 0 && c.ndiags == 0)
+		perr(&c, r, "syntax error");
+
+	validate_all(&c);
+	if (pdiag_flush(&c, diags) == 0) {
+		*out = c.cfg;
+		c.cfg = NULL;
+		rc = 0;
+	}
+cleanup:
+	config_free(c.cfg);
+	ctx_free(&c);
+	return rc;
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t	i, j;
+
+	if (cfg == NULL)
+		return;
+	free(cfg->path);
+	free(cfg->agent.name);
+	free(cfg->agent.state_db);
+	for (i = 0; i < cfg->nchecks; i++) {
+		free(cfg->checks[i].name);
+		free(cfg->checks[i].url);
+		free(cfg->checks[i].expect_body);
+		free(cfg->checks[i].ca_file);
+		free(cfg->checks[i].host);
+	}
+	free(cfg->checks);
+	free(cfg->dns.server);
+	free(cfg->dns.tsig_key_file);
+	for (i = 0; i < cfg->nzones; i++) {
+		for (j = 0; j < cfg->zones[i].nrecords; j++)
+			free(cfg->zones[i].records[j]);
+		free(cfg->zones[i].records);
+		free(cfg->zones[i].name);
+	}
+	free(cfg->zones);
+	free(cfg->hooks.before_failover);
+	free(cfg->hooks.after_failover);
+	free(cfg->hooks.before_failback);
+	free(cfg->hooks.after_failback);
+	free(cfg);
+}
+
+const char *
+config_default_path(const char *explicit_path)
+{
+	const char	*env;
+
+	if (explicit_path != NULL && *explicit_path != '\0')
+		return explicit_path;
+	if ((env = getenv(CFG_ENV_PATH)) != NULL && *env != '\0')
+		return env;
+	return CFG_DEFAULT_PATH;
+}
+
+const char *
+site_role_str(enum site_role r)
+{
+	switch (r) {
+	case ROLE_BACKUP:
+		return "backup";
+	case ROLE_SPARE:
+		return "spare";
+	}
+	return "unknown";
+}
+
+const char *
+dns_method_str(enum dns_method m)
+{
+	switch (m) {
+	case DNS_METHOD_RFC2136:
+		return "rfc2136";
+	}
+	return "unknown";
+}
+
+const char *
+dns_verify_str(enum dns_verify v)
+{
+	switch (v) {
+	case DNS_VERIFY_NONE:
+		return "none";
+	case DNS_VERIFY_SERVER:
+		return "server";
+	case DNS_VERIFY_ALL:
+		return "all";
+	}
+	return "unknown";
+}
+
+const char *
+check_type_str(enum check_type t)
+{
+	switch (t) {
+	case CHECK_TYPE_HTTP:
+		return "http";
+	case CHECK_TYPE_TCP:
+		return "tcp";
+	}
+	return "unknown";
+}

@@ -1,0 +1,734 @@
+/*
+ * test_config.c: a good configuration parses to the right values; each bad
+ * one is refused with the right "FILE:LINE: message"; the shipped example
+ * parses once its files exist.
+ *
+ * Every bad case is the good file with one change, so the line numbers below
+ * are those of GOOD (shown in its comments).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/config.h"
+#include "agent/log.h"
+#include "agent/util.h"
+#include "tap.h"
+
+static char	tmpdir[PATH_MAX];
+static int	nfiles;
+
+static const char GOOD[] =
+	"# failover-agent test config\n"			/*  1 */
+	"[agent]\n"						/*  2 */
+	"name = backup-test   ; this site\n"			/*  3 */
+	"role = backup\n"					/*  4 */
+	"state_db = state.db\n"					/*  5 */
+	"fail_after = 4\n"					/*  6 */
+	"recover_after = 2\n"					/*  7 */
+	"failback = manual\n"					/*  8 */
+	"hold_down = 15m\n"					/*  9 */
+	"interval = 0.5\n"					/* 10 */
+	"\n"							/* 11 */
+	"[site:primary]\n"					/* 12 */
+	"address = 192.0.2.10, 2001:DB8:0::10\n"		/* 13 */
+	"[site:backup]\n"					/* 14 */
+	"address = 2001:db8:1::20,198.51.100.20\n"		/* 15 */
+	"\n"							/* 16 */
+	"[check:web]\n"						/* 17 */
+	"type = http\n"						/* 18 */
+	"url = https://www.example.com/health;x=1\n"		/* 19 */
+	"expect_status = 204\n"					/* 20 */
+	"expect_body = OK\n"					/* 21 */
+	"timeout = 2s\n"					/* 22 */
+	"[check:ssh]\n"						/* 23 */
+	"\ttype = tcp\n"					/* 24 */
+	"host = 192.0.2.10\n"					/* 25 */
+	"port = 22\n"						/* 26 */
+	"\n"							/* 27 */
+	"[quorum]\n"						/* 28 */
+	"\n"							/* 29 */
+	"[dns]\n"						/* 30 */
+	"method = rfc2136\n"					/* 31 */
+	"server = 127.0.0.1\n"					/* 32 */
+	"port = 5353\n"						/* 33 */
+	"tsig_key_file = @DIR@/tsig.key\n"			/* 34 */
+	"ttl = 300\n"						/* 35 */
+	"verify = all\n"					/* 36 */
+	"timeout = 3s\n"					/* 37 */
+	"verify_timeout = 1m\n"					/* 38 */
+	"[zone:Example.COM.]\n"					/* 39 */
+	"records = @, www, Shop.example.com.\n"			/* 40 */
+	"[zone:example.org]\n"					/* 41 */
+	"records = www, *.dev\n"				/* 42 */
+	"[hooks]\n"						/* 43 */
+	"before_failover = @DIR@/hook\n"			/* 44 */
+	"after_failback = @DIR@/hook\n"				/* 45 */
+	"timeout = 10s\n";					/* 46 */
+
+/* A fresh copy of s with the first "from" replaced by "to" (must exist). */
+static char *
+replace(const char *s, const char *from, const char *to)
+{
+	const char	*at = strstr(s, from);
+	size_t		 len;
+	char		*r;
+
+	if (at == NULL) {
+		fprintf(stderr, "test bug: '%s' not found\n", from);
+		exit(2);
+	}
+	len = strlen(s) - strlen(from) + strlen(to);
+	r = util_xcalloc(1, len + 1);
+	memcpy(r, s, (size_t)(at - s));
+	strcat(r, to);
+	strcat(r, at + strlen(from));
+	return r;
+}
+
+/* Write text (with @DIR@ replaced) to a new file; return its path. */
+static char *
+write_conf(const char *text)
+{
+	char	*path, *t = util_xstrdup(text), *n;
+	FILE	*f;
+
+	while (strstr(t, "@DIR@") != NULL) {
+		n = replace(t, "@DIR@", tmpdir);
+		free(t);
+		t = n;
+	}
+	if (asprintf(&path, "%s/conf%d.ini", tmpdir, ++nfiles) == -1)
+		fatal("asprintf");
+	if ((f = fopen(path, "w")) == NULL)
+		fatal("%s", path);
+	fputs(t, f);
+	fclose(f);
+	free(t);
+	return path;
+}
+
+static void
+write_file(const char *name, const char *content, mode_t mode)
+{
+	char	path[PATH_MAX + 64];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		fatal("%s", path);
+	fputs(content, f);
+	fclose(f);
+	if (chmod(path, mode) == -1)
+		fatal("chmod %s", path);
+}
+
+static void
+dump_diags(const struct diag_list *dl)
+{
+	for (size_t i = 0; i < dl->n; i++)
+		printf("#   %s: %s\n", dl->items[i].is_error ? "error" :
+		    "warning", dl->items[i].msg);
+}
+
+/*
+ * Is there a diag of that kind starting with "PATH:LINE: " (or "PATH: " when
+ * line is 0) and containing want?
+ */
+static bool
+has_diag(const struct diag_list *dl, const char *path, int line, bool error,
+    const char *want)
+{
+	char	prefix[PATH_MAX + 32];
+
+	if (line > 0)
+		snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+	else
+		snprintf(prefix, sizeof(prefix), "%s: ", path);
+	for (size_t i = 0; i < dl->n; i++)
+		if (dl->items[i].is_error == error &&
+		    strncmp(dl->items[i].msg, prefix, strlen(prefix)) == 0 &&
+		    strstr(dl->items[i].msg + strlen(prefix), want) != NULL)
+			return true;
+	return false;
+}
+
+/*
+ * Load GOOD with one replacement; expect refusal with the diag
+ * "PATH:LINE: ...want..." (and, when only, nothing else as error).
+ */
+static void
+bad_case(const char *name, const char *from, const char *to, int line,
+    const char *want, bool only)
+{
+	char			*text = replace(GOOD, from, to), *path;
+	struct config		*cfg = (struct config *)1;
+	struct diag_list	 dl = { 0 };
+	int			 rc;
+
+	path = write_conf(text);
+	rc = config_load(path, &cfg, &dl);
+	ok(rc == -1 && cfg == NULL, "%s: refused", name);
+	if (!ok(has_diag(&dl, path, line, true, want), "%s: %s:%d: ...%s...",
+	    name, "FILE", line, want) || (only && dl.nerrors != 1))
+		dump_diags(&dl);
+	if (only)
+		is_int(dl.nerrors, 1, "%s: exactly one error", name);
+	diag_clear(&dl);
+	free(text);
+	unlink(path);
+	free(path);
+}
+
+static void
+test_good(void)
+{
+	char			*path = write_conf(GOOD), want[PATH_MAX + 64];
+	struct config		*cfg = NULL;
+	struct diag_list	 dl = { 0 };
+	char			 buf[256];
+
+	if (!ok(config_load(path, &cfg, &dl) == 0 && cfg != NULL,
+	    "good config loads")) {
+		dump_diags(&dl);
+		exit(tap_done());
+	}
+	is_int(dl.n, 0, "no diagnostics for the good config");
+	dump_diags(&dl);
+
+	is_str(cfg->path, path, "path kept");
+	is_str(cfg->agent.name, "backup-test", "name, inline comment cut");
+	is_int(cfg->agent.role, ROLE_BACKUP, "role");
+	snprintf(want, sizeof(want), "%s/state.db", tmpdir);
+	is_str(cfg->agent.state_db, want,
+	    "relative state_db is relative to the config directory");
+	is_int(cfg->agent.fail_after, 4, "fail_after");
+	is_int(cfg->agent.recover_after, 2, "recover_after");
+	is_int(cfg->agent.failback, FAILBACK_MANUAL, "failback");
+	is_int(cfg->agent.hold_down_ms, 900000, "hold_down 15m");
+	is_int(cfg->agent.interval_ms, 500, "interval 0.5");
+
+	config_addrset_format(&cfg->primary, buf, sizeof(buf));
+	is_str(buf, "192.0.2.10, 2001:db8::10", "primary canonical, sorted");
+	config_addrset_format(&cfg->backup, buf, sizeof(buf));
+	is_str(buf, "198.51.100.20, 2001:db8:1::20", "backup sorted v4 first");
+
+	is_int(cfg->nchecks, 2, "two checks");
+	is_str(cfg->checks[0].name, "web", "check web");
+	is_int(cfg->checks[0].line, 17, "check web line");
+	is_int(cfg->checks[0].type, CHECK_TYPE_HTTP, "web is http");
+	is_str(cfg->checks[0].url, "https://www.example.com/health;x=1",
+	    "url keeps a ';' not after white space");
+	is_int(cfg->checks[0].expect_status, 204, "expect_status");
+	is_str(cfg->checks[0].expect_body, "OK", "expect_body");
+	ok(cfg->checks[0].ca_file == NULL, "no ca_file");
+	is_int(cfg->checks[0].timeout_ms, 2000, "web timeout");
+	is_str(cfg->checks[1].name, "ssh", "check ssh");
+	is_int(cfg->checks[1].type, CHECK_TYPE_TCP, "ssh is tcp (indented key)");
+	is_str(cfg->checks[1].host, "192.0.2.10", "tcp host");
+	is_int(cfg->checks[1].port, 22, "tcp port");
+	is_int(cfg->checks[1].timeout_ms, 5000, "default check timeout");
+
+	ok(cfg->has_quorum, "empty [quorum] noted");
+	is_int(cfg->dns.method, DNS_METHOD_RFC2136, "method");
+	is_str(cfg->dns.server, "127.0.0.1", "server");
+	is_int(cfg->dns.port, 5353, "dns port");
+	snprintf(want, sizeof(want), "%s/tsig.key", tmpdir);
+	is_str(cfg->dns.tsig_key_file, want, "tsig_key_file");
+	is_int(cfg->dns.ttl, 300, "ttl");
+	is_int(cfg->dns.verify, DNS_VERIFY_ALL, "verify");
+	is_int(cfg->dns.timeout_ms, 3000, "dns timeout");
+	is_int(cfg->dns.verify_timeout_ms, 60000, "verify_timeout");
+	is_int(cfg->dns.line, 30, "dns line");
+
+	is_int(cfg->nzones, 2, "two zones");
+	is_str(cfg->zones[0].name, "example.com.", "zone name canonical");
+	is_int(cfg->zones[0].line, 39, "zone line");
+	is_int(cfg->zones[0].nrecords, 3, "three records");
+	is_str(cfg->zones[0].records[0], "example.com.", "@ is the apex");
+	is_str(cfg->zones[0].records[1], "www.example.com.", "relative name");
+	is_str(cfg->zones[0].records[2], "shop.example.com.",
+	    "absolute name, lower case");
+	is_str(cfg->zones[1].name, "example.org.", "second zone");
+	is_str(cfg->zones[1].records[1], "*.dev.example.org.", "wildcard");
+
+	snprintf(want, sizeof(want), "%s/hook", tmpdir);
+	is_str(cfg->hooks.before_failover, want, "before_failover");
+	ok(cfg->hooks.after_failover == NULL, "after_failover unset");
+	is_str(cfg->hooks.after_failback, want, "after_failback");
+	is_int(cfg->hooks.timeout_ms, 10000, "hooks timeout");
+
+	config_free(cfg);
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+}
+
+static void
+test_defaults(void)
+{
+	char			*text, *t2, *path;
+	struct config		*cfg = NULL;
+	struct diag_list	 dl = { 0 };
+
+	/* Drop every optional key: the defaults of config.h apply. */
+	text = replace(GOOD, "fail_after = 4\nrecover_after = 2\n"
+	    "failback = manual\nhold_down = 15m\ninterval = 0.5\n", "");
+	t2 = replace(text, "method = rfc2136\nserver = 127.0.0.1\n"
+	    "port = 5353\n", "");
+	free(text);
+	text = replace(t2, "ttl = 300\nverify = all\ntimeout = 3s\n"
+	    "verify_timeout = 1m\n", "");
+	free(t2);
+	t2 = replace(text, "[hooks]\nbefore_failover = @DIR@/hook\n"
+	    "after_failback = @DIR@/hook\ntimeout = 10s\n", "");
+	free(text);
+	text = replace(t2, "role = backup\n", "");
+	free(t2);
+	t2 = replace(text, "expect_status = 204\nexpect_body = OK\n"
+	    "timeout = 2s\n", "");
+	free(text);
+	text = t2;
+	path = write_conf(text);
+	if (!ok(config_load(path, &cfg, &dl) == 0, "minimal config loads"))
+		dump_diags(&dl);
+	else {
+		is_int(cfg->agent.role, ROLE_BACKUP, "role defaults to backup");
+		is_int(cfg->agent.fail_after, 3, "fail_after default 3");
+		is_int(cfg->agent.recover_after, 3, "recover_after default 3");
+		is_int(cfg->agent.failback, FAILBACK_AUTO, "failback auto");
+		is_int(cfg->agent.hold_down_ms, 900000, "hold_down 900s");
+		is_int(cfg->agent.interval_ms, 60000, "interval 60s");
+		ok(cfg->dns.server == NULL, "no server: SOA MNAME");
+		is_int(cfg->dns.port, 53, "port 53");
+		is_int(cfg->dns.ttl, 60, "ttl 60");
+		is_int(cfg->dns.verify, DNS_VERIFY_SERVER, "verify server");
+		is_int(cfg->dns.timeout_ms, 5000, "dns timeout 5s");
+		is_int(cfg->dns.verify_timeout_ms, 30000, "verify 30s");
+		ok(cfg->hooks.before_failover == NULL, "no hooks");
+		is_int(cfg->hooks.timeout_ms, 30000, "hooks timeout 30s");
+		is_int(cfg->checks[0].expect_status, 200, "expect_status 200");
+		is_int(cfg->checks[0].timeout_ms, 5000, "check timeout 5s");
+	}
+	config_free(cfg);
+	diag_clear(&dl);
+	free(text);
+	unlink(path);
+	free(path);
+}
+
+static void
+test_bad(void)
+{
+	char	want[PATH_MAX * 3];
+
+	bad_case("unknown section", "[hooks]", "[hookz]", 43,
+	    "unknown section [hookz]", true);
+	bad_case("later section", "[hooks]", "[mysql]", 43,
+	    "unknown section [mysql] (not supported by this version yet)",
+	    true);
+	bad_case("unknown key", "expect_body = OK", "expect_bodyy = OK", 21,
+	    "unknown key 'expect_bodyy' in [check:web]", true);
+	bad_case("later key", "verify = all", "canary = 1h", 36,
+	    "unknown key 'canary' in [dns] (not supported by this version yet)",
+	    true);
+	bad_case("missing key", "url = https://www.example.com/health;x=1\n",
+	    "", 17, "missing key 'url' in [check:web]", true);
+	bad_case("missing name", "name = backup-test   ; this site\n", "", 2,
+	    "missing key 'name' in [agent]", true);
+	bad_case("missing tsig key", "tsig_key_file = @DIR@/tsig.key\n", "",
+	    30, "missing key 'tsig_key_file' in [dns]", true);
+	bad_case("bad number", "fail_after = 4", "fail_after = 0", 6,
+	    "bad value '0' for fail_after: too small", true);
+	bad_case("bad number text", "port = 22", "port = ssh", 26,
+	    "bad value 'ssh' for port: invalid", true);
+	bad_case("bad status", "expect_status = 204", "expect_status = 600",
+	    20, "bad value '600' for expect_status: too large", true);
+	bad_case("bad ttl", "ttl = 300", "ttl = 0", 35,
+	    "bad value '0' for ttl: too small", true);
+	bad_case("bad enum", "failback = manual", "failback = sometimes", 8,
+	    "bad value 'sometimes' for failback (expected auto or manual)",
+	    true);
+	bad_case("bad verify", "verify = all", "verify = most", 36,
+	    "bad value 'most' for verify (expected all, server or none)", true);
+	bad_case("later method", "method = rfc2136", "method = powerdns", 31,
+	    "method 'powerdns' is not supported by this version yet", true);
+	bad_case("later check type", "type = http", "type = mysql", 18,
+	    "type 'mysql' is not supported by this version yet", true);
+	bad_case("bad check type", "type = http", "type = ping", 18,
+	    "bad value 'ping' for type (expected http or tcp)", true);
+	bad_case("key of another type", "port = 22", "port = 22\nurl = http://x/", 27,
+	    "key 'url' does not apply to type tcp checks", true);
+	bad_case("bad url", "url = https://www.example.com/health;x=1",
+	    "url = ftp://www.example.com/", 19, "bad url 'ftp://", true);
+	bad_case("bad duration", "timeout = 2s", "timeout = 2x", 22,
+	    "bad duration '2x' for timeout: unknown unit", true);
+	bad_case("negative duration", "interval = 0.5", "interval = -1", 10,
+	    "bad duration '-1' for interval: must not be negative", true);
+	bad_case("zero interval", "interval = 0.5", "interval = 0", 10,
+	    "interval must be more than 0", true);
+	bad_case("empty value", "server = 127.0.0.1", "server =", 32,
+	    "empty value for 'server'", true);
+	bad_case("hold_down < ttl", "hold_down = 15m", "hold_down = 30s", 9,
+	    "hold_down (30s) is shorter than [dns] ttl (300s): caches would"
+	    " still hold the old answer", true);
+	bad_case("default hold_down < ttl", "ttl = 300", "ttl = 3600", 9,
+	    "hold_down (15m) is shorter than [dns] ttl (3600s)", true);
+
+	snprintf(want, sizeof(want), "tsig_key_file: %s/loose.key is readable"
+	    " by group or others (mode 0644); run: chmod 600 %s/loose.key",
+	    tmpdir, tmpdir);
+	bad_case("loose key file", "@DIR@/tsig.key", "@DIR@/loose.key", 34,
+	    want, true);
+	snprintf(want, sizeof(want), "tsig_key_file: %s/group.key is readable"
+	    " by group or others (mode 0640)", tmpdir);
+	bad_case("group-readable key file", "@DIR@/tsig.key", "@DIR@/group.key",
+	    34, want, true);
+	bad_case("missing key file", "@DIR@/tsig.key", "@DIR@/nokey", 34,
+	    "No such file or directory", true);
+
+	bad_case("bad address", "192.0.2.10, 2001", "192.0.2.300, 2001", 13,
+	    "bad address list: '192.0.2.300' is not an IPv4 or IPv6 address",
+	    true);
+	bad_case("empty address item", "2001:db8:1::20,198", "2001:db8:1::20,,198",
+	    15, "bad address list: empty item", true);
+	bad_case("address twice", "2001:db8:1::20,198.51.100.20",
+	    "2001:db8:1::20,198.51.100.20, 2001:DB8:1:0::20", 15,
+	    "address 2001:db8:1::20 is listed twice", true);
+	bad_case("overlapping sites", "2001:db8:1::20,198.51.100.20",
+	    "2001:db8:1::20,198.51.100.20, 192.0.2.10", 15,
+	    "address 192.0.2.10 is in both [site:primary] and [site:backup]",
+	    true);
+	bad_case("missing site", "[site:backup]\naddress = 2001:db8:1::20,"
+	    "198.51.100.20\n", "", 0, "missing section [site:backup]", true);
+	bad_case("missing dns", "[dns]\n", "[hookx]\n", 0,
+	    "missing section [dns]", false);
+
+	bad_case("record outside zone", "Shop.example.com.", "shop.example.net.",
+	    40, "record shop.example.net. is outside zone example.com.", true);
+	bad_case("relative pitfall", "@, www, Shop", "@, www.example.com, Shop",
+	    40, "record 'www.example.com' is relative, so it means"
+	    " www.example.com.example.com.", true);
+	bad_case("bad record name", "www, *.dev", "www, bad name", 42,
+	    "bad record name 'bad name'", true);
+	bad_case("record twice in a zone", "www, *.dev", "www, *.dev, WWW", 41,
+	    "record www.example.org. is listed twice (also in"
+	    " [zone:example.org.] at line 41)", true);
+	bad_case("record in two zones", "[hooks]",
+	    "[zone:shop.example.com]\nrecords = @\n[hooks]", 43,
+	    "record shop.example.com. is listed twice (also in"
+	    " [zone:example.com.] at line 39)", true);
+	bad_case("record of a sub-zone", "[hooks]",
+	    "[zone:www.example.com]\nrecords = mail\n[hooks]", 39,
+	    "record www.example.com. belongs to [zone:www.example.com.]", true);
+	bad_case("zone without records", "records = www, *.dev\n", "", 41,
+	    "missing key 'records' in [zone:example.org]", true);
+
+	bad_case("quorum key", "[quorum]\n\n", "[quorum]\nneed = 2\n", 29,
+	    "quorum votes are not supported by this version yet", true);
+	bad_case("spare section", "[quorum]\n\n", "[quorum]\n[spare:paris]\n",
+	    29, "[spare:paris]: quorum votes are not supported by this version"
+	    " yet", true);
+	bad_case("duplicate key", "role = backup", "name = other", 4,
+	    "duplicate key 'name' in [agent] (first at line 3)", true);
+	bad_case("duplicate section", "[zone:example.org]",
+	    "[zone:EXAMPLE.org.]\nrecords=mail\n[zone:example.org]", 43,
+	    "duplicate section [zone:example.org] (first at line 41)", true);
+	bad_case("syntax error", "\n[site:primary]", "\nthis line\n"
+	    "[site:primary]", 12, "expected 'key = value' or '[section]'", true);
+	bad_case("bad section header", "[hooks]", "[hooks", 43,
+	    "missing ']' in section header", true);
+	bad_case("key outside a section", "# failover-agent test config",
+	    "stray = 1", 1, "key 'stray' is outside of any [section]", true);
+	bad_case("bad check name", "[check:ssh]", "[check:s s]", 23,
+	    "bad check name 's s'", true);
+	bad_case("relative hook", "before_failover = @DIR@/hook",
+	    "before_failover = hook", 44,
+	    "before_failover: 'hook' is not an absolute path", true);
+	snprintf(want, sizeof(want), "after_failback: %s/noexec is not "
+	    "executable (mode 0644); run: chmod +x %s/noexec", tmpdir, tmpdir);
+	bad_case("hook not executable", "after_failback = @DIR@/hook",
+	    "after_failback = @DIR@/noexec", 45, want, true);
+	bad_case("later hook key", "timeout = 10s", "notify = https://x/", 46,
+	    "unknown key 'notify' in [hooks] (not supported by this version "
+	    "yet)", true);
+	bad_case("missing ca_file", "expect_body = OK", "ca_file = nofile.pem",
+	    21, "ca_file: ", true);
+}
+
+/* Several problems are all reported, in file order. */
+static void
+test_many(void)
+{
+	char			*t1 = replace(GOOD, "fail_after = 4", "fail_after = x");
+	char			*t2 = replace(t1, "[hooks]", "[hookz]");
+	char			*path = write_conf(t2);
+	struct config		*cfg = NULL;
+	struct diag_list	 dl = { 0 };
+	char			 p6[PATH_MAX + 16], p43[PATH_MAX + 16];
+
+	ok(config_load(path, &cfg, &dl) == -1, "two errors: refused");
+	is_int(dl.nerrors, 2, "both reported");
+	snprintf(p6, sizeof(p6), "%s:6: ", path);
+	snprintf(p43, sizeof(p43), "%s:43: ", path);
+	ok(dl.n >= 2 && strncmp(dl.items[0].msg, p6, strlen(p6)) == 0 &&
+	    strncmp(dl.items[1].msg, p43, strlen(p43)) == 0, "in file order");
+	diag_clear(&dl);
+	free(t1);
+	free(t2);
+	unlink(path);
+	free(path);
+
+	ok(config_load("/nonexistent/fa.conf", &cfg, &dl) == -1 && cfg == NULL,
+	    "missing file refused");
+	ok(dl.n == 1 && strcmp(dl.items[0].msg, "/nonexistent/fa.conf: cannot"
+	    " open: No such file or directory") == 0, "missing file message");
+	diag_clear(&dl);
+}
+
+static void
+test_warnings(void)
+{
+	char			*text, *path;
+	struct config		*cfg = NULL;
+	struct diag_list	 dl = { 0 };
+
+	text = replace(GOOD, "[quorum]\n", "");
+	path = write_conf(text);
+	ok(config_load(path, &cfg, &dl) == 0 && cfg != NULL,
+	    "no [quorum]: loads");
+	ok(!cfg->has_quorum, "has_quorum false");
+	is_int(dl.nerrors, 0, "no error");
+	ok(has_diag(&dl, path, 0, false, "no [quorum] section: the agent cannot"
+	    " tell its own network outage from the primary's; add spares"),
+	    "no [quorum]: warning");
+	config_free(cfg);
+	diag_clear(&dl);
+	free(text);
+	unlink(path);
+	free(path);
+
+	text = replace(GOOD, "2001:db8:1::20,198", "198");
+	path = write_conf(text);
+	ok(config_load(path, &cfg, &dl) == 0, "backup without IPv6 loads");
+	ok(has_diag(&dl, path, 14, false, "[site:primary] has IPv6 addresses"
+	    " and [site:backup] none: a failover removes the AAAA records"),
+	    "family warning");
+	config_free(cfg);
+	diag_clear(&dl);
+	free(text);
+	unlink(path);
+	free(path);
+
+	/* A spare needs only [agent] and its checks, and no [quorum]. */
+	path = write_conf("[agent]\nname = spare-1\nrole = spare\n"
+	    "[check:web]\ntype = tcp\nhost = 192.0.2.10\nport = 443\n");
+	ok(config_load(path, &cfg, &dl) == 0 && cfg != NULL, "spare loads");
+	is_int(dl.n, 0, "spare: no diagnostics");
+	dump_diags(&dl);
+	if (cfg != NULL)
+		is_int(cfg->agent.role, ROLE_SPARE, "role spare");
+	config_free(cfg);
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+
+	path = write_conf("[agent]\nname = spare-1\nrole = spare\n");
+	ok(config_load(path, &cfg, &dl) == -1, "spare without checks refused");
+	ok(has_diag(&dl, path, 0, true, "no [check:NAME] section"),
+	    "spare: checks required");
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+}
+
+/* A value longer than inih's line buffer (200 bytes in Debian's build). */
+static void
+test_long_line(void)
+{
+	char			 recs[2048] = "records = @";
+	char			*text, *path;
+	struct config		*cfg = NULL;
+	struct diag_list	 dl = { 0 };
+	char			 name[32];
+
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), ", host%d", i);
+		strcat(recs, name);
+	}
+	strcat(recs, "   ; a comment\n");
+	text = replace(GOOD, "records = www, *.dev\n", recs);
+	path = write_conf(text);
+	if (!ok(config_load(path, &cfg, &dl) == 0, "long line loads"))
+		dump_diags(&dl);
+	else {
+		is_int(cfg->zones[1].nrecords, 101, "every record of the line");
+		is_str(cfg->zones[1].records[100], "host99.example.org.",
+		    "the last one, comment cut");
+		/* The next line is still counted right. */
+		is_int(cfg->dns.line, 30, "dns line");
+	}
+	config_free(cfg);
+	diag_clear(&dl);
+	free(text);
+	unlink(path);
+	free(path);
+}
+
+static void
+test_addrset(void)
+{
+	struct cfg_addrset	 a, b, v6;
+	const char		*errstr;
+	char			 buf[256];
+
+	ok(config_addrset_parse("2001:db8::1, 192.0.2.2,192.0.2.1", &a,
+	    &errstr) == 0, "parse");
+	config_addrset_format(&a, buf, sizeof(buf));
+	is_str(buf, "192.0.2.1, 192.0.2.2, 2001:db8::1", "sorted");
+	ok(config_addrset_parse("192.0.2.1, 2001:DB8:0:0::1 ,192.0.2.2", &b,
+	    &errstr) == 0, "parse another order");
+	ok(config_addrset_equal(&a, &b), "equal sets");
+	ok(memcmp(&a, &b, sizeof(a)) == 0, "equal sets are equal bytes");
+	config_addrset_family(&a, AF_INET6, &v6);
+	is_int(v6.n, 1, "one IPv6");
+	is_str(v6.addr[0].text, "2001:db8::1", "IPv6 text");
+	ok(!config_addrset_equal(&a, &v6), "different sets");
+	ok(config_addrset_parse("192.0.2.1, fe80::1%eth0", &a, &errstr) == -1,
+	    "scoped address refused");
+	is_str(errstr, "'fe80::1%eth0' is not an IPv4 or IPv6 address",
+	    "errstr names the item");
+	ok(config_addrset_parse("", &a, &errstr) == -1 && a.n == 0,
+	    "empty refused");
+	ok(config_addrset_parse("192.0.2.1, 192.0.2.01", &a, &errstr) == -1,
+	    "leading zero refused or duplicate");
+}
+
+static void
+test_default_path(void)
+{
+	unsetenv(CFG_ENV_PATH);
+	is_str(config_default_path(NULL), CFG_DEFAULT_PATH, "default path");
+	setenv(CFG_ENV_PATH, "/tmp/x.conf", 1);
+	is_str(config_default_path(NULL), "/tmp/x.conf", "env path");
+	is_str(config_default_path("/a.conf"), "/a.conf", "explicit wins");
+	unsetenv(CFG_ENV_PATH);
+	is_str(site_role_str(ROLE_SPARE), "spare", "role str");
+	is_str(dns_verify_str(DNS_VERIFY_ALL), "all", "verify str");
+	is_str(dns_method_str(DNS_METHOD_RFC2136), "rfc2136", "method str");
+	is_str(check_type_str(CHECK_TYPE_TCP), "tcp", "type str");
+}
+
+/* The shipped example, its /etc and /var/lib paths moved to the temp dir. */
+static void
+test_example(void)
+{
+	const char		*src = getenv("FA_SRCDIR");
+	char			 epath[PATH_MAX], dir[PATH_MAX + 8];
+	char			*text = NULL, *t, *path;
+	FILE			*f;
+	long			 len;
+	struct config		*cfg = NULL;
+	struct diag_list	 dl = { 0 };
+	static const char *hooks[] = { "before-failover", "after-failover",
+	    "before-failback", "after-failback" };
+
+	snprintf(epath, sizeof(epath), "%s/etc/failover-agent.conf.example",
+	    src != NULL ? src : ".");
+	if (!ok((f = fopen(epath, "r")) != NULL, "example at %s", epath))
+		return;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	text = util_xcalloc(1, (size_t)len + 1);
+	if (fread(text, 1, (size_t)len, f) != (size_t)len)
+		fatal("fread");
+	fclose(f);
+	while (strstr(text, "/etc/failover-agent/") != NULL) {
+		t = replace(text, "/etc/failover-agent/", "@DIR@/");
+		free(text);
+		text = t;
+	}
+	t = replace(text, "/var/lib/failover-agent/", "@DIR@/");
+	free(text);
+	text = t;
+
+	snprintf(dir, sizeof(dir), "%s/hooks", tmpdir);
+	mkdir(dir, 0755);
+	for (size_t i = 0; i < FA_ARRAY_SIZE(hooks); i++) {
+		snprintf(dir, sizeof(dir), "hooks/%s", hooks[i]);
+		write_file(dir, "#!/bin/sh\nexit 0\n", 0755);
+	}
+	path = write_conf(text);
+	ok(config_load(path, &cfg, &dl) == 0 && cfg != NULL,
+	    "the example config loads");
+	is_int(dl.nerrors, 0, "example: no error");
+	ok(has_diag(&dl, path, 0, false, "no [quorum] section"),
+	    "example: only the [quorum] warning");
+	is_int(dl.n, 1, "example: one diagnostic");
+	dump_diags(&dl);
+	if (cfg != NULL) {
+		is_str(cfg->agent.name, "backup-ovh", "example name");
+		is_int(cfg->agent.hold_down_ms, 900000, "example hold_down");
+		is_int(cfg->nzones, 2, "example zones");
+		is_int(cfg->zones[0].nrecords, 3, "example records");
+		is_int(cfg->dns.verify, DNS_VERIFY_ALL, "example verify");
+		is_int(cfg->dns.ttl, 60, "example ttl");
+	}
+	config_free(cfg);
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+	free(text);
+	for (size_t i = 0; i < FA_ARRAY_SIZE(hooks); i++) {
+		snprintf(dir, sizeof(dir), "%s/hooks/%s", tmpdir, hooks[i]);
+		unlink(dir);
+	}
+	snprintf(dir, sizeof(dir), "%s/hooks", tmpdir);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const char	*base = getenv("TMPDIR");
+	char		 p[PATH_MAX + 32];
+	static const char *files[] = { "tsig.key", "loose.key", "group.key",
+	    "hook", "noexec" };
+
+	log_init(LOG_TARGET_STDERR, 0);
+	snprintf(tmpdir, sizeof(tmpdir), "%s/fa-test-config.XXXXXX",
+	    base && *base ? base : "/tmp");
+	if (mkdtemp(tmpdir) == NULL)
+		fatal("mkdtemp");
+	write_file("tsig.key", "key \"k\" { algorithm hmac-sha256; "
+	    "secret \"c2VjcmV0\"; };\n", 0600);
+	write_file("loose.key", "x\n", 0644);
+	write_file("group.key", "x\n", 0640);
+	write_file("hook", "#!/bin/sh\nexit 0\n", 0755);
+	write_file("noexec", "#!/bin/sh\nexit 0\n", 0644);
+
+	test_good();
+	test_defaults();
+	test_bad();
+	test_many();
+	test_warnings();
+	test_long_line();
+	test_addrset();
+	test_default_path();
+	test_example();
+
+	for (size_t i = 0; i < FA_ARRAY_SIZE(files); i++) {
+		snprintf(p, sizeof(p), "%s/%s", tmpdir, files[i]);
+		unlink(p);
+	}
+	if (rmdir(tmpdir) == -1)
+		printf("# rmdir %s: %s\n", tmpdir, strerror(errno));
+	return tap_done();
+}
