@@ -1,0 +1,69 @@
+# primary.sh: start and stop the stand-in primary (t/lib/primary.py) for
+# integration tests.  POSIX sh; source it (FA_TOP must name the top of the
+# tree), then:
+#
+#   primary_start DIR PORT [MODE]  start primary.py on 127.0.0.1#PORT, MODE
+#                                  "http" (default: GET /health -> 200 OK) or
+#                                  "silent" (accepts, never answers); wait,
+#                                  polling, until it listens.  One server per
+#                                  DIR (DIR/primary.pid).  Non-zero if it does
+#                                  not come up.
+#   primary_stop DIR               stop it by its PID and wait, polling, until
+#                                  the process is gone and the port is closed.
+#   port_listening PORT            true if something listens on TCP PORT.
+
+port_listening() {
+	[ -n "$(ss -Hlnt "sport = :$1" 2>/dev/null)" ]
+}
+
+primary_start() {
+	_ps_dir=$1
+	_ps_port=$2
+	_ps_mode=${3:-http}
+	mkdir -p "$_ps_dir" || return 1
+	rm -f "$_ps_dir/primary.pid"
+	python3 "$FA_TOP/t/lib/primary.py" "$_ps_mode" "$_ps_port" \
+	    "$_ps_dir/primary.pid" 2> "$_ps_dir/primary.log" &
+	echo $! > "$_ps_dir/primary.bgpid"
+	echo "$_ps_port" > "$_ps_dir/primary.port"
+	_ps_i=0
+	until [ -s "$_ps_dir/primary.pid" ] && port_listening "$_ps_port"; do
+		if ! kill -0 "$(cat "$_ps_dir/primary.bgpid")" 2>/dev/null; then
+			echo "# primary.py exited; its log:" >&2
+			sed 's/^/# /' "$_ps_dir/primary.log" >&2
+			rm -f "$_ps_dir/primary.bgpid"
+			return 1
+		fi
+		_ps_i=$((_ps_i + 1))
+		if [ $_ps_i -ge 200 ]; then
+			echo "# primary.py did not listen on port $_ps_port" >&2
+			primary_stop "$_ps_dir"
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+
+primary_stop() {
+	_pt_dir=$1
+	[ -f "$_pt_dir/primary.bgpid" ] || return 0
+	_pt_pid=$(cat "$_pt_dir/primary.bgpid")
+	_pt_port=$(cat "$_pt_dir/primary.port")
+	rm -f "$_pt_dir/primary.bgpid"
+	kill "$_pt_pid" 2>/dev/null
+	_pt_i=0
+	while kill -0 "$_pt_pid" 2>/dev/null || port_listening "$_pt_port"; do
+		_pt_i=$((_pt_i + 1))
+		if [ $_pt_i -eq 100 ]; then
+			kill -9 "$_pt_pid" 2>/dev/null
+		elif [ $_pt_i -ge 200 ]; then
+			echo "# primary on port $_pt_port did not stop" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	wait "$_pt_pid" 2>/dev/null
+	rm -f "$_pt_dir/primary.pid"
+	return 0
+}

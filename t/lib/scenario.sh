@@ -1,0 +1,258 @@
+# scenario.sh: one throw-away world for an integration test or the demo: a
+# BIND named and a stand-in primary on 127.0.0.1, and a failover-agent config
+# pointing at them, all in a fresh directory removed on exit.  POSIX sh.
+#
+#   FA_TOP=$(cd "$(dirname "$0")/.." && pwd)   # the top of the tree
+#   . "$FA_TOP/t/lib/scenario.sh"
+#   scenario_require            fail (TAP) unless every program is there
+#   scenario_setup || bail_out "scenario setup"
+#
+# After scenario_setup:
+#   SC_DIR        the directory (named/, primary/, the config, the database)
+#   FA            the failover-agent binary (absolute): $FA_BUILD/failover-agent
+#   CONF          the config file;  STATE_DB its state database
+#   DNS_PORT PRIMARY_PORT KEY_FILE
+#   PRIMARY_A PRIMARY_AAAA BACKUP_A BACKUP_AAAA   the two sites' addresses
+#
+# The zones: example.com (@ and www managed) and example.org (www managed;
+# its @ holds the primary's addresses too but is not managed: it must never
+# change).  TTL 1, hold_down 2s (config.c wants hold_down >= ttl),
+# fail_after 3, recover_after 3, failback auto, one http check with a 1s
+# timeout, verify = server.  scenario_write_conf rewrites the config from
+# the SC_* knobs below, so a test can change one thing.
+#
+# Helpers:
+#   fa ARGS...          "$FA" -c "$CONF" ARGS with logs on stderr
+#   run_fa ARGS...      the same, capturing FA_OUT, FA_ERR and FA_RC
+#   dig_a NAME, dig_aaaa NAME     the answer from our named, sorted, one line
+#   dig_ttl NAME TYPE   the TTL of that rrset
+#   soa_serial ZONE
+#   status_field EXPR   evaluate a Python expression on d = status --json
+#   history_field EXPR  the same on d = history -n 1000 --json
+#   history_transitions "FROM->TO FROM->TO ...", oldest first
+#   check_until_state STATE MAX   run `check` until status says STATE, at
+#                       most MAX cycles, pausing 0.2s between them (polling
+#                       a time window such as hold_down, never a fixed wait)
+#   nsupdate_by_hand ZONE LINES   what a person does with nsupdate and the
+#                       real key: "update ..." LINES sent to our named
+#   pick_port           a free TCP+UDP port on 127.0.0.1
+
+: "${FA_TOP:=$(pwd)}"
+. "$FA_TOP/t/lib/tap.sh"
+. "$FA_TOP/t/lib/named.sh"
+. "$FA_TOP/t/lib/primary.sh"
+
+PRIMARY_A=192.0.2.10
+PRIMARY_AAAA=2001:db8::10
+BACKUP_A=198.51.100.20
+BACKUP_AAAA=2001:db8:1::20
+
+FA=${FA_BUILD:-build}/failover-agent
+case $FA in
+/*)	;;
+*)	FA=$FA_TOP/$FA ;;
+esac
+
+SC_DIR=
+SC_PORTS=
+
+# Every program the scenarios run.  A missing one is a failed test with the
+# fix in the message, never a skip.
+scenario_require() {
+	_sr_missing=
+	for _sr_p in named tsig-keygen dig nsupdate python3 sqlite3 ss flock; do
+		command -v "$_sr_p" > /dev/null 2>&1 ||
+		    _sr_missing="$_sr_missing $_sr_p"
+	done
+	if [ -n "$_sr_missing" ]; then
+		bail_out "missing programs:$_sr_missing (install them: sh t/lib/deps.sh --install)"
+	fi
+	if [ ! -x "$FA" ]; then
+		bail_out "no failover-agent binary at $FA (run make, or set FA_BUILD)"
+	fi
+}
+
+pick_port() {
+	python3 - "$SC_PORTS" <<'EOF'
+import socket, sys
+used = set(sys.argv[1].split())
+for _ in range(100):
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.bind(("127.0.0.1", 0))
+    port = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        u.close()
+        t.close()
+    if str(port) not in used:
+        print(port)
+        sys.exit(0)
+sys.exit(1)
+EOF
+}
+
+# scenario_port VAR: pick a port nobody in this scenario uses yet.
+scenario_port() {
+	_sp_p=$(pick_port) || return 1
+	SC_PORTS="$SC_PORTS $_sp_p"
+	eval "$1=\$_sp_p"
+}
+
+scenario_write_conf() {
+	cat > "$CONF" <<EOF
+; written by t/lib/scenario.sh
+[agent]
+name          = backup-test
+role          = backup
+state_db      = ${SC_STATE_DB:-$STATE_DB}
+fail_after    = 3
+recover_after = 3
+failback      = ${SC_FAILBACK:-auto}
+hold_down     = 2s
+interval      = 1
+
+[site:primary]
+address = $PRIMARY_A, $PRIMARY_AAAA
+[site:backup]
+address = $BACKUP_A, $BACKUP_AAAA
+
+[check:web]
+type          = http
+url           = ${SC_CHECK_URL:-http://127.0.0.1:$PRIMARY_PORT/health}
+expect_status = 200
+expect_body   = OK
+timeout       = ${SC_CHECK_TIMEOUT:-1s}
+
+[dns]
+method        = rfc2136
+server        = 127.0.0.1
+port          = $DNS_PORT
+tsig_key_file = ${SC_KEY_FILE:-$KEY_FILE}
+ttl           = 1
+verify        = server
+
+[zone:example.com]
+records = @, www
+[zone:example.org]
+records = www
+${SC_EXTRA:-}
+EOF
+}
+
+scenario_setup() {
+	SC_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fa-test.XXXXXX") || return 1
+	trap scenario_cleanup EXIT
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	mkdir "$SC_DIR/named" || return 1
+	scenario_port DNS_PORT || return 1
+	scenario_port PRIMARY_PORT || return 1
+	NAMED_KEYS="fa-key:hmac-sha256"
+	NAMED_RECORDS="@ www"
+	NAMED_A=$PRIMARY_A
+	NAMED_AAAA=$PRIMARY_AAAA
+	named_start "$SC_DIR/named" "$DNS_PORT" example.com example.org ||
+	    return 1
+	KEY_FILE=$SC_DIR/named/fa-key.key
+	primary_start "$SC_DIR/primary" "$PRIMARY_PORT" || return 1
+	CONF=$SC_DIR/failover-agent.conf
+	STATE_DB=$SC_DIR/state.db
+	scenario_write_conf
+}
+
+# Stop everything this scenario started, by PID, and remove the directory.
+# Runs on every exit, failed or not.  FA_KEEP=1 keeps the directory.
+scenario_cleanup() {
+	[ -n "$SC_DIR" ] && [ -d "$SC_DIR" ] || return 0
+	for _sc_pf in "$SC_DIR"/*/primary.bgpid; do
+		[ -f "$_sc_pf" ] && primary_stop "${_sc_pf%/primary.bgpid}"
+	done
+	named_stop "$SC_DIR/named"
+	if [ -n "${FA_KEEP:-}" ]; then
+		echo "# kept $SC_DIR" >&2
+	else
+		rm -rf "$SC_DIR"
+	fi
+	SC_DIR=
+}
+
+fa() {
+	FA_LOG_STDERR=1 "$FA" -c "$CONF" "$@"
+}
+
+run_fa() {
+	FA_LOG_STDERR=1 "$FA" -c "$CONF" "$@" > "$SC_DIR/fa.out" \
+	    2> "$SC_DIR/fa.err"
+	FA_RC=$?
+	FA_OUT=$(cat "$SC_DIR/fa.out")
+	FA_ERR=$(cat "$SC_DIR/fa.err")
+	return 0
+}
+
+_dig() {
+	dig +norec +time=2 +tries=2 -p "$DNS_PORT" @127.0.0.1 "$@"
+}
+
+dig_a() {
+	_dig +short "$1" A | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+dig_aaaa() {
+	_dig +short "$1" AAAA | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+dig_ttl() {
+	_dig +noall +answer "$1" "$2" | awk '{ print $2 }' | sort -u |
+	    tr '\n' ' ' | sed 's/ $//'
+}
+
+nsupdate_by_hand() {
+	printf 'server 127.0.0.1 %s\nzone %s\n%s\nsend\n' "$DNS_PORT" "$1" "$2" |
+	    nsupdate -k "$KEY_FILE"
+}
+
+soa_serial() {
+	_dig +short "$1" SOA | awk '{ print $3 }'
+}
+
+# Evaluate a Python expression on d, the JSON document on stdin; prints
+# strings as they are, anything else as JSON.
+json_eval() {
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(v if isinstance(v, str) else json.dumps(v))
+' "$1"
+}
+
+status_field() {
+	fa status --json 2> /dev/null | json_eval "$1"
+}
+
+history_field() {
+	fa history -n 1000 --json 2> /dev/null | json_eval "$1"
+}
+
+history_transitions() {
+	history_field '" ".join(t["from"] + "->" + t["to"]
+	    for c in reversed(d["cycles"]) for t in c["transitions"])'
+}
+
+check_until_state() {
+	_cu_want=$1
+	_cu_max=$2
+	_cu_i=0
+	while [ $_cu_i -lt "$_cu_max" ]; do
+		fa check 2> /dev/null
+		_cu_i=$((_cu_i + 1))
+		[ "$(status_field 'd["state"]')" = "$_cu_want" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
