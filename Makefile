@@ -4,6 +4,7 @@
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/failover-agent
 SYSCONFDIR ?= /etc
 DESTDIR	?=
 
@@ -63,9 +64,10 @@ check-asan:
 	FA_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 prove -r t/
 
-demo: failover-agent
-	sh t/lib/deps.sh --install
-	sh etc/demo.sh
+# Packages first: the build itself needs them.  The sub-make re-reads
+# pkg-config once they are there.
+demo:
+	sh t/lib/deps.sh --install && $(MAKE) failover-agent && FA_BUILD=$(O) sh etc/demo.sh
 
 bench: failover-agent
 	@echo "no benchmarks yet"
@@ -75,6 +77,10 @@ install: failover-agent
 	install -m 0755 failover-agent $(DESTDIR)$(SBINDIR)/failover-agent
 	install -m 0644 etc/failover-agent.conf.example \
 	  $(DESTDIR)$(SYSCONFDIR)/failover-agent/failover-agent.conf.example
+	install -d $(DESTDIR)$(DOCDIR)/examples
+	install -m 0644 README.md INSTALL $(DESTDIR)$(DOCDIR)/
+	install -m 0644 etc/failover-agent.conf.example etc/failover-agent.cron \
+	  $(DESTDIR)$(DOCDIR)/examples/
 
 clean:
 	rm -rf build build-asan failover-agent
