@@ -35,7 +35,7 @@
 #include "util.h"
 
 #define CFG_NAME_MAX	63	/* agent and check names */
-#define CFG_DNAME_MAX	253	/* a domain name in text, without the final dot */
+#define CFG_DNAME_MAX	253	/* a name in text, without the final dot */
 #define CFG_KEY_MAX	64
 #define CFG_LATER	"not supported by this version yet"
 
@@ -71,11 +71,11 @@ struct cfg_ctx {
 	int			 lineno;
 	char			*raw;
 	size_t			 rawcap;
-	char			*long_value;	/* value of a line too long for inih */
+	char			*long_value;	/* too long for inih */
 
 	struct psection		*secs;
 	size_t			 nsecs;
-	ssize_t			 cur;		/* index in secs, -1 before any */
+	ssize_t			 cur;		/* index in secs, or -1 */
 	bool			 cur_broken;	/* after a bad [header line */
 
 	struct pdiag		*diags;
@@ -85,6 +85,8 @@ struct cfg_ctx {
 	/* What the cross-section checks need. */
 	const struct psection	*agent, *primary, *backup, *dns;
 	int			 hold_down_line;
+	int			*records_line;	/* per zone: its records line */
+	bool			 hold_down_ok;
 	bool			 dns_ttl_ok;
 };
 
@@ -97,7 +99,8 @@ diag_add(struct diag_list *dl, bool is_error, const char *fmt, ...)
 	va_list		 ap;
 	struct diag	*d;
 
-	dl->items = util_xreallocarray(dl->items, dl->n + 1, sizeof(*dl->items));
+	dl->items = util_xreallocarray(dl->items, dl->n + 1,
+	    sizeof(*dl->items));
 	d = &dl->items[dl->n++];
 	d->is_error = is_error;
 	va_start(ap, fmt);
@@ -256,8 +259,8 @@ section_begin(struct cfg_ctx *c, const char *name, int line)
 	for (i = 0; i < c->nsecs; i++) {
 		if (!c->secs[i].duplicate &&
 		    strcmp(c->secs[i].ident, ident) == 0) {
-			perr(c, line, "duplicate section [%s] (first at line %d)",
-			    name, c->secs[i].line);
+			perr(c, line, "duplicate section [%s] (first at line"
+			    " %d)", name, c->secs[i].line);
 			s->duplicate = true;
 			break;
 		}
@@ -292,8 +295,8 @@ cfg_ini_handler(void *user, const char *section, const char *name,
 		value = c->long_value;
 	if (c->cur < 0) {
 		if (!c->cur_broken)
-			perr(c, c->lineno, "key '%s' is outside of any [section]",
-			    name);
+			perr(c, c->lineno, "key '%s' is outside of any"
+			    " [section]", name);
 		goto done;
 	}
 	s = &c->secs[c->cur];
@@ -301,8 +304,8 @@ cfg_ini_handler(void *user, const char *section, const char *name,
 		goto done;
 	for (i = 0; i < s->n; i++) {
 		if (strcmp(s->entries[i].key, name) == 0) {
-			perr(c, c->lineno, "duplicate key '%s' in [%s] (first at"
-			    " line %d)", name, s->name, s->entries[i].line);
+			perr(c, c->lineno, "duplicate key '%s' in [%s] (first"
+			    " at line %d)", name, s->name, s->entries[i].line);
 			goto done;
 		}
 	}
@@ -349,6 +352,9 @@ cfg_ini_reader(char *str, int num, void *stream)
 
 	if (num < 2)
 		return NULL;
+	/* Set by the previous line only if inih did not call the handler. */
+	free(c->long_value);
+	c->long_value = NULL;
 	if ((n = getline(&c->raw, &c->rawcap, c->f)) == -1)
 		return NULL;
 	c->lineno++;
@@ -537,8 +543,8 @@ get_duration(struct cfg_ctx *c, const struct psection *s, const char *key,
 	if (linep != NULL)
 		*linep = line;
 	if (util_duration_parse(v, &ms, &errstr) == -1) {
-		perr(c, line, "bad duration '%.64s' for %s: %s (seconds, or with"
-		    " a unit: 0.5, 500ms, 2s, 5m, 1h)", v, key, errstr);
+		perr(c, line, "bad duration '%.64s' for %s: %s (seconds, or"
+		    " with a unit: 0.5, 500ms, 2s, 5m, 1h)", v, key, errstr);
 		return false;
 	}
 	if (ms < min_ms) {
@@ -659,11 +665,11 @@ dname_check(const char *s, bool wildcard)
 		return "empty name";
 	if (strlen(s) > CFG_DNAME_MAX)
 		return "name longer than 253 characters";
-	if (wildcard && s[0] == '*' && (s[1] == '\0' || s[1] == '.'))
-		label = p = s[1] == '\0' ? s + 1 : s + 2;
-	else
-		p = s;
-	for (;; p++) {
+	if (wildcard && s[0] == '*' && s[1] == '\0')
+		return NULL;
+	if (wildcard && s[0] == '*' && s[1] == '.')
+		s += 2;
+	for (label = p = s;; p++) {
 		if (*p == '.' || *p == '\0') {
 			if (p == label)
 				return "empty label";
@@ -867,7 +873,9 @@ validate_agent(struct cfg_ctx *c, const struct psection *s)
 	if (get_enum(c, s, "failback", failbacks, FA_ARRAY_SIZE(failbacks),
 	    NULL, &e))
 		a->failback = e;
-	get_duration(c, s, "hold_down", 0, &a->hold_down_ms,
+	/* A bad hold_down is reported here, not again against the ttl. */
+	c->hold_down_ok = sec_get(s, "hold_down") == NULL ||
+	    get_duration(c, s, "hold_down", 0, &a->hold_down_ms,
 	    &c->hold_down_line);
 	get_duration(c, s, "interval", 1, &a->interval_ms, NULL);
 }
@@ -994,7 +1002,8 @@ validate_dns(struct cfg_ctx *c, const struct psection *s)
 	static const char *const later_keys[] = { "canary", NULL };
 	static const char *const later_methods[] = { "virtualmin", "powerdns",
 	    "exec", NULL };
-	static const struct kw methods[] = { { "rfc2136", DNS_METHOD_RFC2136 } };
+	static const struct kw methods[] = {
+		{ "rfc2136", DNS_METHOD_RFC2136 } };
 	static const struct kw verifies[] = { { "all", DNS_VERIFY_ALL },
 	    { "server", DNS_VERIFY_SERVER }, { "none", DNS_VERIFY_NONE } };
 	struct cfg_dns	*d = &c->cfg->dns;
@@ -1083,9 +1092,13 @@ validate_zone(struct cfg_ctx *c, const struct psection *s, const char *name)
 	memset(z, 0, sizeof(*z));
 	z->name = cfg_asprintf("%s.", zname);
 	z->line = s->line;
+	c->records_line = util_xreallocarray(c->records_line, cfg->nzones,
+	    sizeof(*c->records_line));
+	c->records_line[cfg->nzones - 1] = s->line;
 
 	if ((v = get_str(c, s, "records", true, &line)) == NULL)
 		goto cleanup;
+	c->records_line[cfg->nzones - 1] = line;
 	copy = util_xstrdup(v);
 	for (item = copy; item != NULL; item = next) {
 		if ((next = strchr(item, ',')) != NULL)
@@ -1121,7 +1134,7 @@ validate_zone(struct cfg_ctx *c, const struct psection *s, const char *name)
 				    why);
 				continue;
 			}
-			/* The zone-file pitfall: "www.example.com" is relative. */
+			/* Zone-file pitfall: "www.example.com" is relative */
 			if ((alen == zlen && strcmp(item, zname) == 0) ||
 			    (alen > zlen + 1 &&
 			    strcmp(item + alen - zlen, zname) == 0 &&
@@ -1274,9 +1287,10 @@ validate_records(struct cfg_ctx *c)
 				for (rj = 0; rj < end; rj++) {
 					if (strcmp(y->records[rj], r) != 0)
 						continue;
-					perr(c, z->line, "record %s is listed"
-					    " twice (also in [zone:%s] at line"
-					    " %d)", r, y->name, y->line);
+					perr(c, c->records_line[zi], "record %s"
+					    " is listed twice (also in"
+					    " [zone:%s] at line %d)", r,
+					    y->name, y->line);
 					dup = true;
 					break;
 				}
@@ -1293,11 +1307,13 @@ validate_records(struct cfg_ctx *c)
 				    zlen > rlen)
 					continue;
 				if (strcmp(r + rlen - zlen, y) == 0 &&
-				    (rlen == zlen || r[rlen - zlen - 1] == '.') &&
+				    (rlen == zlen ||
+				    r[rlen - zlen - 1] == '.') &&
 				    !zone_has(&cfg->zones[zj], r))
-					perr(c, z->line, "record %s belongs to"
-					    " [zone:%s] (line %d), not to %s",
-					    r, y, cfg->zones[zj].line, z->name);
+					perr(c, c->records_line[zi], "record %s"
+					    " belongs to [zone:%s] (line %d),"
+					    " not to %s", r, y,
+					    cfg->zones[zj].line, z->name);
 			}
 		}
 	}
@@ -1367,6 +1383,7 @@ validate_all(struct cfg_ctx *c)
 
 	/* Caches keep the old answer for ttl seconds (SPEC §3). */
 	if (c->agent != NULL && c->dns != NULL && c->dns_ttl_ok &&
+	    c->hold_down_ok &&
 	    cfg->agent.hold_down_ms < (int64_t)cfg->dns.ttl * 1000) {
 		util_duration_format(cfg->agent.hold_down_ms, hb, sizeof(hb));
 		perr(c, c->hold_down_line > 0 ? c->hold_down_line :
@@ -1435,6 +1452,7 @@ ctx_free(struct cfg_ctx *c)
 	free(c->raw);
 	free(c->long_value);
 	free(c->dir);
+	free(c->records_line);
 }
 
 /*
@@ -1445,6 +1463,7 @@ int
 config_load(const char *path, struct config **out, struct diag_list *diags)
 {
 	struct cfg_ctx	 c;
+	struct stat	 st;
 	int		 rc = -1, r;
 
 	*out = NULL;
@@ -1458,6 +1477,10 @@ config_load(const char *path, struct config **out, struct diag_list *diags)
 	if ((c.f = fopen(path, "r")) == NULL) {
 		diag_add(diags, true, "%s: cannot open: %s", path,
 		    strerror(errno));
+		goto cleanup;
+	}
+	if (fstat(fileno(c.f), &st) == 0 && !S_ISREG(st.st_mode)) {
+		diag_add(diags, true, "%s: not a regular file", path);
 		goto cleanup;
 	}
 	c.dir = config_dir(path);
@@ -1479,6 +1502,8 @@ config_load(const char *path, struct config **out, struct diag_list *diags)
 		rc = 0;
 	}
 cleanup:
+	if (c.f != NULL)
+		fclose(c.f);
 	config_free(c.cfg);
 	ctx_free(&c);
 	return rc;

@@ -174,7 +174,8 @@ util_duration_format(int64_t ms, char *buf, size_t buflen)
 		snprintf(frac, sizeof(frac), "%03u", (unsigned)(v % 1000));
 		for (i = 2; i > 0 && frac[i] == '0'; i--)
 			frac[i] = '\0';
-		snprintf(buf, buflen, "%s%" PRIu64 ".%ss", sign, v / 1000, frac);
+		snprintf(buf, buflen, "%s%" PRIu64 ".%ss", sign, v / 1000,
+		    frac);
 	} else {
 		s = v / 1000;
 		if (s % 3600 == 0)
@@ -322,7 +323,8 @@ util_secret_read(const char *path, size_t maxlen, char **out, size_t *outlen,
 		len += (size_t)n;
 	}
 	if (len > maxlen) {
-		snprintf(err, errlen, "%s is larger than %zu bytes", path, maxlen);
+		snprintf(err, errlen, "%s is larger than %zu bytes", path,
+		    maxlen);
 		goto cleanup;
 	}
 	buf[len] = '\0';

@@ -66,7 +66,7 @@ static const char GOOD[] =
 	"[zone:Example.COM.]\n"					/* 39 */
 	"records = @, www, Shop.example.com.\n"			/* 40 */
 	"[zone:example.org]\n"					/* 41 */
-	"records = www, *.dev\n"				/* 42 */
+	"records = www, *.dev, *\n"				/* 42 */
 	"[hooks]\n"						/* 43 */
 	"before_failover = @DIR@/hook\n"			/* 44 */
 	"after_failback = @DIR@/hook\n"				/* 45 */
@@ -257,6 +257,7 @@ test_good(void)
 	    "absolute name, lower case");
 	is_str(cfg->zones[1].name, "example.org.", "second zone");
 	is_str(cfg->zones[1].records[1], "*.dev.example.org.", "wildcard");
+	is_str(cfg->zones[1].records[2], "*.example.org.", "wildcard '*'");
 
 	snprintf(want, sizeof(want), "%s/hook", tmpdir);
 	is_str(cfg->hooks.before_failover, want, "before_failover");
@@ -371,6 +372,8 @@ test_bad(void)
 	    "bad duration '2x' for timeout: unknown unit", true);
 	bad_case("negative duration", "interval = 0.5", "interval = -1", 10,
 	    "bad duration '-1' for interval: must not be negative", true);
+	bad_case("bad hold_down, no echo against ttl", "hold_down = 15m",
+	    "hold_down = soon", 9, "bad duration 'soon' for hold_down", true);
 	bad_case("zero interval", "interval = 0.5", "interval = 0", 10,
 	    "interval must be more than 0", true);
 	bad_case("empty value", "server = 127.0.0.1", "server =", 32,
@@ -378,7 +381,7 @@ test_bad(void)
 	bad_case("hold_down < ttl", "hold_down = 15m", "hold_down = 30s", 9,
 	    "hold_down (30s) is shorter than [dns] ttl (300s): caches would"
 	    " still hold the old answer", true);
-	bad_case("default hold_down < ttl", "ttl = 300", "ttl = 3600", 9,
+	bad_case("hold_down 15m < ttl 3600", "ttl = 300", "ttl = 3600", 9,
 	    "hold_down (15m) is shorter than [dns] ttl (3600s)", true);
 
 	snprintf(want, sizeof(want), "tsig_key_file: %s/loose.key is readable"
@@ -415,19 +418,19 @@ test_bad(void)
 	bad_case("relative pitfall", "@, www, Shop", "@, www.example.com, Shop",
 	    40, "record 'www.example.com' is relative, so it means"
 	    " www.example.com.example.com.", true);
-	bad_case("bad record name", "www, *.dev", "www, bad name", 42,
+	bad_case("bad record name", "www, *.dev, *", "www, bad name, *", 42,
 	    "bad record name 'bad name'", true);
-	bad_case("record twice in a zone", "www, *.dev", "www, *.dev, WWW", 41,
+	bad_case("record twice in a zone", "www, *.dev, *", "www, *.dev, *, WWW", 42,
 	    "record www.example.org. is listed twice (also in"
 	    " [zone:example.org.] at line 41)", true);
 	bad_case("record in two zones", "[hooks]",
-	    "[zone:shop.example.com]\nrecords = @\n[hooks]", 43,
+	    "[zone:shop.example.com]\nrecords = @\n[hooks]", 44,
 	    "record shop.example.com. is listed twice (also in"
 	    " [zone:example.com.] at line 39)", true);
 	bad_case("record of a sub-zone", "[hooks]",
-	    "[zone:www.example.com]\nrecords = mail\n[hooks]", 39,
+	    "[zone:www.example.com]\nrecords = mail\n[hooks]", 40,
 	    "record www.example.com. belongs to [zone:www.example.com.]", true);
-	bad_case("zone without records", "records = www, *.dev\n", "", 41,
+	bad_case("zone without records", "records = www, *.dev, *\n", "", 41,
 	    "missing key 'records' in [zone:example.org]", true);
 
 	bad_case("quorum key", "[quorum]\n\n", "[quorum]\nneed = 2\n", 29,
@@ -485,6 +488,11 @@ test_many(void)
 	unlink(path);
 	free(path);
 
+	ok(config_load(tmpdir, &cfg, &dl) == -1 && cfg == NULL,
+	    "directory refused");
+	ok(dl.n == 1 && strstr(dl.items[0].msg, ": not a regular file") != NULL,
+	    "directory message");
+	diag_clear(&dl);
 	ok(config_load("/nonexistent/fa.conf", &cfg, &dl) == -1 && cfg == NULL,
 	    "missing file refused");
 	ok(dl.n == 1 && strcmp(dl.items[0].msg, "/nonexistent/fa.conf: cannot"
@@ -563,7 +571,7 @@ test_long_line(void)
 		strcat(recs, name);
 	}
 	strcat(recs, "   ; a comment\n");
-	text = replace(GOOD, "records = www, *.dev\n", recs);
+	text = replace(GOOD, "records = www, *.dev, *\n", recs);
 	path = write_conf(text);
 	if (!ok(config_load(path, &cfg, &dl) == 0, "long line loads"))
 		dump_diags(&dl);
