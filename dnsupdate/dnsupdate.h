@@ -55,6 +55,7 @@ struct dns_record_view {
 	struct cfg_addrset	 addrs;		/* A and AAAA values found */
 	enum dns_holds		 holds;		/* PRIMARY, BACKUP, OTHER or UNREADABLE */
 	enum dns_status		 status;	/* DNS_OK, or why it could not be read */
+	char			 server[256];	/* where it was read: "127.0.0.1#5300" */
 };
 
 struct dns_view {

@@ -1,0 +1,565 @@
+/*
+ * dnsquery.c: the small DNS client every method shares: send a message and
+ * take the right reply (UDP, TCP fallback), read A/AAAA and SOA serials,
+ * address sets.
+ *
+ * ldns's ldns_udp_send() takes the first datagram from anyone and neither it
+ * nor ldns_tcp_send() checks the reply's ID; so we send with
+ * ldns_udp_bgsend2()/ldns_tcp_bgsend2(), read with ldns_udp_read_wire()/
+ * ldns_tcp_read_wire_timeout(), and check source, ID and QR ourselves.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/rand.h>
+
+#include "../agent/util.h"
+#include "dnsupdate_impl.h"
+
+uint16_t
+dns_random_id(void)
+{
+	uint16_t id;
+
+	if (RAND_bytes((unsigned char *)&id, sizeof(id)) != 1)
+		id = (uint16_t)(util_mono_ms() ^ (util_wall_ms() >> 3));
+	return id;
+}
+
+void
+dns_msg(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+const char *
+dns_rcode_str(int rcode, char *buf, size_t buflen)
+{
+	static const char *names[] = { "NOERROR", "FORMERR", "SERVFAIL",
+	    "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET",
+	    "NOTAUTH", "NOTZONE" };
+
+	if (rcode >= 0 && (size_t)rcode < FA_ARRAY_SIZE(names))
+		return names[rcode];
+	dns_msg(buf, buflen, "RCODE%d", rcode);
+	return buf;
+}
+
+static struct timeval
+ms_to_tv(int64_t ms)
+{
+	struct timeval tv;
+
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	return tv;
+}
+
+static bool
+same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4, *b4;
+	const struct sockaddr_in6 *a6, *b6;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		a4 = (const struct sockaddr_in *)a;
+		b4 = (const struct sockaddr_in *)b;
+		return a4->sin_port == b4->sin_port &&
+		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		a6 = (const struct sockaddr_in6 *)a;
+		b6 = (const struct sockaddr_in6 *)b;
+		return a6->sin6_port == b6->sin6_port &&
+		    memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0;
+	}
+	return false;
+}
+
+/* Our reply: at least a header, our ID, the QR bit. */
+static bool
+reply_is_ours(const uint8_t *msg, const uint8_t *r, size_t rlen)
+{
+	return rlen >= LDNS_HEADER_SIZE && r[0] == msg[0] && r[1] == msg[1] &&
+	    LDNS_QR_WIRE(r);
+}
+
+/* One UDP try until deadline.  *tc set when the answer is truncated. */
+static enum dns_status
+exchange_udp(const struct dns_server *srv, ldns_buffer *qbin,
+    int64_t deadline_ms, uint8_t **reply, size_t *replylen, bool *tc,
+    char *err, size_t errlen)
+{
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	struct pollfd pfd;
+	uint8_t *r;
+	size_t rlen;
+	int fd, n;
+	enum dns_status st = DNS_ERR_TIMEOUT;
+
+	*tc = false;
+	fd = ldns_udp_bgsend2(qbin, &srv->ss, srv->sslen,
+	    ms_to_tv(util_ms_left(deadline_ms)));
+	if (fd == -1) {
+		dns_msg(err, errlen, "cannot send to %s over UDP: %s",
+		    srv->text, strerror(errno));
+		return DNS_ERR_NETWORK;
+	}
+	for (;;) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		n = poll(&pfd, 1, (int)util_ms_left(deadline_ms));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			dns_msg(err, errlen, "no answer from %s over UDP",
+			    srv->text);
+			st = DNS_ERR_TIMEOUT;
+			break;
+		}
+		fromlen = sizeof(from);
+		memset(&from, 0, sizeof(from));
+		r = ldns_udp_read_wire(fd, &rlen, &from, &fromlen);
+		if (r == NULL) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			dns_msg(err, errlen, "%s: %s", srv->text,
+			    strerror(errno));
+			st = DNS_ERR_NETWORK;
+			break;
+		}
+		if (!same_peer(&from, &srv->ss) ||
+		    !reply_is_ours(ldns_buffer_begin(qbin), r, rlen)) {
+			/* Someone else's, or spoofed: keep waiting. */
+			free(r);
+			continue;
+		}
+		if (LDNS_TC_WIRE(r)) {
+			free(r);
+			*tc = true;
+			dns_msg(err, errlen, "answer from %s truncated",
+			    srv->text);
+			st = DNS_ERR_NETWORK;
+			break;
+		}
+		*reply = r;
+		*replylen = rlen;
+		st = DNS_OK;
+		break;
+	}
+	close(fd);
+	return st;
+}
+
+static enum dns_status
+exchange_tcp(const struct dns_server *srv, ldns_buffer *qbin,
+    int64_t deadline_ms, uint8_t **reply, size_t *replylen, char *err,
+    size_t errlen)
+{
+	uint8_t *r;
+	size_t rlen = 0;
+	int fd;
+
+	errno = 0;
+	fd = ldns_tcp_bgsend2(qbin, &srv->ss, srv->sslen,
+	    ms_to_tv(util_ms_left(deadline_ms)));
+	if (fd == -1) {
+		if (util_ms_left(deadline_ms) == 0 || errno == 0) {
+			dns_msg(err, errlen, "no TCP connection to %s in time",
+			    srv->text);
+			return DNS_ERR_TIMEOUT;
+		}
+		dns_msg(err, errlen, "cannot reach %s over TCP: %s",
+		    srv->text, strerror(errno));
+		return DNS_ERR_NETWORK;
+	}
+	r = ldns_tcp_read_wire_timeout(fd, &rlen,
+	    ms_to_tv(util_ms_left(deadline_ms)));
+	close(fd);
+	if (r == NULL) {
+		if (util_ms_left(deadline_ms) == 0) {
+			dns_msg(err, errlen, "no answer from %s over TCP",
+			    srv->text);
+			return DNS_ERR_TIMEOUT;
+		}
+		dns_msg(err, errlen, "%s closed the TCP connection without "
+		    "an answer", srv->text);
+		return DNS_ERR_NETWORK;
+	}
+	if (!reply_is_ours(ldns_buffer_begin(qbin), r, rlen)) {
+		free(r);
+		dns_msg(err, errlen, "%s answered over TCP with another "
+		    "message ID", srv->text);
+		return DNS_ERR_BAD_REPLY;
+	}
+	*reply = r;
+	*replylen = rlen;
+	return DNS_OK;
+}
+
+enum dns_status
+dns_exchange(const struct dns_server *srv, const uint8_t *msg, size_t len,
+    int64_t deadline_ms, uint8_t **reply, size_t *replylen, bool *used_tcp,
+    char *err, size_t errlen)
+{
+	ldns_buffer *qbin;
+	enum dns_status st;
+	int64_t udp_deadline;
+	bool tc = false;
+
+	*reply = NULL;
+	*replylen = 0;
+	*used_tcp = false;
+	if (len > UINT16_MAX) {
+		dns_msg(err, errlen, "message too large (%zu bytes)", len);
+		return DNS_ERR_INTERNAL;
+	}
+	if ((qbin = ldns_buffer_new(len)) == NULL) {
+		dns_msg(err, errlen, "out of memory");
+		return DNS_ERR_INTERNAL;
+	}
+	ldns_buffer_write(qbin, msg, len);
+
+	if (len <= DNS_UDP_MAX) {
+		/* Leave TCP half of the time if UDP gets nothing. */
+		udp_deadline = util_mono_ms() + util_ms_left(deadline_ms) / 2;
+		st = exchange_udp(srv, qbin, udp_deadline, reply, replylen,
+		    &tc, err, errlen);
+		if (st == DNS_OK)
+			goto done;
+	}
+	*used_tcp = true;
+	st = exchange_tcp(srv, qbin, deadline_ms, reply, replylen, err,
+	    errlen);
+done:
+	ldns_buffer_free(qbin);
+	return st;
+}
+
+enum dns_status
+dns_server_resolve(const char *host, uint16_t port, struct dns_server *out,
+    char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL;
+	char portstr[8];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	dns_msg(portstr, sizeof(portstr), "%u", (unsigned)port);
+	if ((r = getaddrinfo(host, portstr, &hints, &res)) != 0) {
+		dns_msg(err, errlen, "cannot resolve DNS server %s: %s", host,
+		    gai_strerror(r));
+		return DNS_ERR_NETWORK;
+	}
+	if (res->ai_addrlen > sizeof(out->ss)) {
+		freeaddrinfo(res);
+		dns_msg(err, errlen, "DNS server %s: odd address", host);
+		return DNS_ERR_INTERNAL;
+	}
+	memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
+	out->sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	dns_msg(out->text, sizeof(out->text), "%s#%u", host, (unsigned)port);
+	return DNS_OK;
+}
+
+/*
+ * Ask one question (no RD) and return the parsed reply after checking it
+ * answers that question.  Caller frees *out.
+ */
+static enum dns_status
+query_one(const struct dns_server *srv, const char *name, ldns_rr_type type,
+    int64_t deadline_ms, ldns_pkt **out, char *err, size_t errlen)
+{
+	ldns_pkt *q = NULL, *r = NULL;
+	ldns_rdf *qname = NULL;
+	ldns_rr *qrr;
+	uint8_t *wire = NULL, *rwire = NULL;
+	size_t wirelen = 0, rlen = 0;
+	bool tcp;
+	enum dns_status st = DNS_ERR_INTERNAL;
+
+	*out = NULL;
+	if ((qname = ldns_dname_new_frm_str(name)) == NULL) {
+		dns_msg(err, errlen, "bad name '%s'", name);
+		return DNS_ERR_INTERNAL;
+	}
+	if ((q = ldns_pkt_query_new(ldns_rdf_clone(qname), type,
+	    LDNS_RR_CLASS_IN, 0)) == NULL) {
+		dns_msg(err, errlen, "out of memory");
+		goto done;
+	}
+	ldns_pkt_set_id(q, dns_random_id());
+	if (ldns_pkt2wire(&wire, q, &wirelen) != LDNS_STATUS_OK) {
+		dns_msg(err, errlen, "cannot build the query for %s", name);
+		goto done;
+	}
+	st = dns_exchange(srv, wire, wirelen, deadline_ms, &rwire, &rlen, &tcp,
+	    err, errlen);
+	if (st != DNS_OK)
+		goto done;
+	if (ldns_wire2pkt(&r, rwire, rlen) != LDNS_STATUS_OK) {
+		dns_msg(err, errlen, "%s sent an answer we cannot parse",
+		    srv->text);
+		st = DNS_ERR_BAD_REPLY;
+		goto done;
+	}
+	qrr = ldns_rr_list_rr(ldns_pkt_question(r), 0);
+	if (ldns_pkt_get_opcode(r) != LDNS_PACKET_QUERY || (qrr != NULL &&
+	    (ldns_dname_compare(ldns_rr_owner(qrr), qname) != 0 ||
+	    ldns_rr_get_type(qrr) != type)) || (qrr == NULL &&
+	    ldns_pkt_get_rcode(r) == LDNS_RCODE_NOERROR)) {
+		dns_msg(err, errlen, "%s answered another question",
+		    srv->text);
+		st = DNS_ERR_BAD_REPLY;
+		goto done;
+	}
+	*out = r;
+	r = NULL;
+	st = DNS_OK;
+done:
+	ldns_pkt_free(q);
+	ldns_pkt_free(r);
+	ldns_rdf_deep_free(qname);
+	free(wire);
+	free(rwire);
+	return st;
+}
+
+/* Map the rcode of a query answer; DNS_OK for NOERROR/NXDOMAIN with AA. */
+static enum dns_status
+query_rcode(const struct dns_server *srv, const ldns_pkt *r, const char *name,
+    char *err, size_t errlen)
+{
+	char buf[16];
+	int rc = ldns_pkt_get_rcode(r);
+
+	switch (rc) {
+	case LDNS_RCODE_NOERROR:
+	case LDNS_RCODE_NXDOMAIN:
+		if (!ldns_pkt_aa(r)) {
+			dns_msg(err, errlen, "%s is not authoritative for %s "
+			    "(answer without the AA bit)", srv->text, name);
+			return DNS_ERR_NOTAUTH;
+		}
+		return DNS_OK;
+	case LDNS_RCODE_REFUSED:
+		dns_msg(err, errlen, "%s refused the query for %s (does it "
+		    "serve this zone?)", srv->text, name);
+		return DNS_ERR_REFUSED;
+	case LDNS_RCODE_SERVFAIL:
+		dns_msg(err, errlen, "%s answered SERVFAIL for %s", srv->text,
+		    name);
+		return DNS_ERR_SERVFAIL;
+	case LDNS_RCODE_NOTAUTH:
+		dns_msg(err, errlen, "%s is not authoritative for %s",
+		    srv->text, name);
+		return DNS_ERR_NOTAUTH;
+	case LDNS_RCODE_FORMERR:
+		dns_msg(err, errlen, "%s answered FORMERR for %s", srv->text,
+		    name);
+		return DNS_ERR_FORMERR;
+	default:
+		dns_msg(err, errlen, "%s answered %s for %s", srv->text,
+		    dns_rcode_str(rc, buf, sizeof(buf)), name);
+		return DNS_ERR_BAD_REPLY;
+	}
+}
+
+enum dns_status
+dns_query_addrs(const struct dns_server *srv, const char *owner,
+    int64_t deadline_ms, struct cfg_addrset *out, char *err, size_t errlen)
+{
+	static const ldns_rr_type types[] = { LDNS_RR_TYPE_A,
+	    LDNS_RR_TYPE_AAAA };
+	ldns_pkt *r = NULL;
+	ldns_rdf *qname;
+	ldns_rr_list *an;
+	ldns_rr *rr;
+	const ldns_rdf *rd;
+	size_t t, i;
+	enum dns_status st = DNS_OK;
+
+	memset(out, 0, sizeof(*out));
+	if ((qname = ldns_dname_new_frm_str(owner)) == NULL) {
+		dns_msg(err, errlen, "bad name '%s'", owner);
+		return DNS_ERR_INTERNAL;
+	}
+	for (t = 0; t < FA_ARRAY_SIZE(types) && st == DNS_OK; t++) {
+		st = query_one(srv, owner, types[t], deadline_ms, &r, err,
+		    errlen);
+		if (st != DNS_OK)
+			break;
+		if ((st = query_rcode(srv, r, owner, err, errlen)) != DNS_OK)
+			break;
+		an = ldns_pkt_answer(r);
+		for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
+			rr = ldns_rr_list_rr(an, i);
+			/* A CNAME chain is not an address we manage. */
+			if (ldns_rr_get_type(rr) != types[t] ||
+			    ldns_dname_compare(ldns_rr_owner(rr), qname) != 0 ||
+			    ldns_rr_rd_count(rr) != 1)
+				continue;
+			rd = ldns_rr_rdf(rr, 0);
+			if (dns_addrset_add(out, types[t] == LDNS_RR_TYPE_A ?
+			    AF_INET : AF_INET6, ldns_rdf_data(rd)) == -1) {
+				dns_msg(err, errlen, "%s holds more than %d "
+				    "addresses", owner, CFG_ADDR_MAX);
+				st = DNS_ERR_BAD_REPLY;
+				break;
+			}
+		}
+		ldns_pkt_free(r);
+		r = NULL;
+	}
+	ldns_pkt_free(r);
+	ldns_rdf_deep_free(qname);
+	return st;
+}
+
+enum dns_status
+dns_query_serial(const struct dns_server *srv, const char *zone,
+    int64_t deadline_ms, uint32_t *serial, char *err, size_t errlen)
+{
+	ldns_pkt *r = NULL;
+	ldns_rr_list *an;
+	ldns_rr *rr;
+	size_t i;
+	enum dns_status st;
+
+	*serial = 0;
+	st = query_one(srv, zone, LDNS_RR_TYPE_SOA, deadline_ms, &r, err,
+	    errlen);
+	if (st != DNS_OK)
+		return st;
+	if ((st = query_rcode(srv, r, zone, err, errlen)) != DNS_OK)
+		goto done;
+	an = ldns_pkt_answer(r);
+	st = DNS_ERR_BAD_REPLY;
+	dns_msg(err, errlen, "%s has no SOA for %s", srv->text, zone);
+	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
+		    ldns_rr_rd_count(rr) == 7) {
+			*serial = ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
+			err[0] = '\0';
+			st = DNS_OK;
+			break;
+		}
+	}
+done:
+	ldns_pkt_free(r);
+	return st;
+}
+
+/* ---- address sets ---- */
+
+static int
+addr_cmp(const struct cfg_addr *a, const struct cfg_addr *b)
+{
+	if (a->family != b->family)
+		return a->family == AF_INET ? -1 : 1;
+	return memcmp(&a->a, &b->a, a->family == AF_INET ? 4 : 16);
+}
+
+bool
+dns_addrset_same(const struct cfg_addrset *a, const struct cfg_addrset *b)
+{
+	size_t i, j;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++) {
+		for (j = 0; j < b->n; j++)
+			if (addr_cmp(&a->addr[i], &b->addr[j]) == 0)
+				break;
+		if (j == b->n)
+			return false;
+	}
+	return true;
+}
+
+void
+dns_addrset_family(const struct cfg_addrset *in, int family,
+    struct cfg_addrset *out)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < in->n; i++)
+		if (in->addr[i].family == family)
+			out->addr[out->n++] = in->addr[i];
+}
+
+int
+dns_addrset_add(struct cfg_addrset *set, int family, const void *addr)
+{
+	struct cfg_addr a;
+	size_t i;
+
+	memset(&a, 0, sizeof(a));
+	a.family = family;
+	memcpy(&a.a, addr, family == AF_INET ? 4 : 16);
+	if (inet_ntop(family, &a.a, a.text, sizeof(a.text)) == NULL)
+		return -1;
+	for (i = 0; i < set->n; i++) {
+		if (addr_cmp(&set->addr[i], &a) == 0)
+			return 0;	/* already there */
+		if (addr_cmp(&set->addr[i], &a) > 0)
+			break;
+	}
+	if (set->n >= CFG_ADDR_MAX)
+		return -1;
+	memmove(&set->addr[i + 1], &set->addr[i],
+	    (set->n - i) * sizeof(set->addr[0]));
+	set->addr[i] = a;
+	set->n++;
+	return 0;
+}
+
+void
+dns_addrset_format(const struct cfg_addrset *set, char *buf, size_t len)
+{
+	size_t i, off = 0;
+	int n;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (set->n == 0) {
+		snprintf(buf, len, "(none)");
+		return;
+	}
+	for (i = 0; i < set->n && off < len; i++) {
+		n = snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+		    set->addr[i].text);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+}

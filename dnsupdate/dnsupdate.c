@@ -1,0 +1,617 @@
+/*
+ * dnsupdate.c: reading the managed records, planning the change, applying
+ * it and verifying it, whatever the method (see dnsupdate.h for the flow and
+ * dnsupdate_impl.h for the method interface).
+ *
+ * Records are read from the server the method updates (for rfc2136: [dns]
+ * server, or the zone's SOA MNAME), over plain DNS without recursion, so a
+ * resolver's cache never hides what the server holds.  A record is ours only
+ * when its whole A+AAAA set is exactly the primary's or the backup's; any
+ * other content is a conflict that we report and never touch.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../agent/config.h"
+#include "../agent/log.h"
+#include "../agent/util.h"
+#include "dnsupdate.h"
+#include "dnsupdate_impl.h"
+
+/* Between two verify polls: short enough to notice quickly, kind to the server. */
+#define VERIFY_POLL_MS	250
+
+static const char *dns_status_names[DNS_STATUS_MAX] = {
+	[DNS_OK] = "ok",
+	[DNS_UNCHANGED] = "unchanged",
+	[DNS_CONFLICT] = "conflict",
+	[DNS_ERR_TIMEOUT] = "timeout",
+	[DNS_ERR_NETWORK] = "network",
+	[DNS_ERR_NOTAUTH] = "notauth",
+	[DNS_ERR_NOTZONE] = "notzone",
+	[DNS_ERR_REFUSED] = "refused",
+	[DNS_ERR_BADSIG] = "badsig",
+	[DNS_ERR_BADKEY] = "badkey",
+	[DNS_ERR_BADTIME] = "badtime",
+	[DNS_ERR_NXRRSET] = "nxrrset",
+	[DNS_ERR_YXRRSET] = "yxrrset",
+	[DNS_ERR_SERVFAIL] = "servfail",
+	[DNS_ERR_FORMERR] = "formerr",
+	[DNS_ERR_BAD_REPLY] = "bad-reply",
+	[DNS_ERR_KEY] = "key",
+	[DNS_ERR_VERIFY] = "verify-failed",
+	[DNS_ERR_INTERNAL] = "internal",
+};
+
+const char *
+dns_status_str(enum dns_status st)
+{
+	if ((int)st < 0 || st >= DNS_STATUS_MAX || dns_status_names[st] == NULL)
+		return "internal";
+	return dns_status_names[st];
+}
+
+static const struct dnsupdate_method *
+method_of(const struct config *cfg)
+{
+	switch (cfg->dns.method) {
+	case DNS_METHOD_RFC2136:
+	default:
+		return &dnsupdate_rfc2136;
+	}
+}
+
+/* Append to a message, cutting when full. */
+static void __attribute__((format(printf, 3, 4)))
+msg_append(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n = strlen(buf);
+
+	if (n + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+static void
+zone_label(const struct cfg_zone *z, char *buf, size_t len)
+{
+	size_t n;
+
+	snprintf(buf, len, "%s", z->name);
+	n = strlen(buf);
+	if (n > 1 && buf[n - 1] == '.')
+		buf[n - 1] = '\0';
+}
+
+static enum dns_holds
+classify(const struct config *cfg, const struct cfg_addrset *a)
+{
+	if (dns_addrset_same(a, &cfg->primary))
+		return DNS_HOLDS_PRIMARY;
+	if (dns_addrset_same(a, &cfg->backup))
+		return DNS_HOLDS_BACKUP;
+	return DNS_HOLDS_OTHER;
+}
+
+int
+dns_view_read(const struct config *cfg, struct dns_view *out)
+{
+	const struct dnsupdate_method *m = method_of(cfg);
+	struct dns_server srv;
+	struct dns_record_view *rv;
+	const struct cfg_zone *z;
+	char err[512], dead[256] = "";
+	enum dns_status dead_st = DNS_OK, st;
+	size_t i, j, n = 0, k = 0;
+	bool all_p = true, all_b = true, any_other = false;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < cfg->nzones; i++)
+		n += cfg->zones[i].nrecords;
+	out->overall = DNS_HOLDS_UNREADABLE;
+	if (n == 0) {
+		dns_msg(out->error, sizeof(out->error), "no records to read");
+		return -1;
+	}
+	out->rec = util_xcalloc(n, sizeof(*out->rec));
+	out->n = n;
+
+	for (i = 0; i < cfg->nzones; i++) {
+		z = &cfg->zones[i];
+		err[0] = '\0';
+		st = m->server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
+		    &srv, err, sizeof(err));
+		for (j = 0; j < z->nrecords; j++, k++) {
+			rv = &out->rec[k];
+			rv->zone = z;
+			rv->owner = z->records[j];
+			rv->holds = DNS_HOLDS_UNREADABLE;
+			rv->status = st;
+			if (st != DNS_OK) {
+				if (out->error[0] == '\0')
+					dns_msg(out->error, sizeof(out->error),
+					    "%s: %s", rv->owner, err);
+				continue;
+			}
+			snprintf(rv->server, sizeof(rv->server), "%s",
+			    srv.text);
+			/*
+			 * Once a server did not answer, do not wait for it
+			 * again record after record: the view is unreadable
+			 * anyway.
+			 */
+			if (dead_st != DNS_OK && strcmp(dead, srv.text) == 0) {
+				rv->status = dead_st;
+				continue;
+			}
+			rv->status = dns_query_addrs(&srv, rv->owner,
+			    util_mono_ms() + cfg->dns.timeout_ms, &rv->addrs,
+			    err, sizeof(err));
+			if (rv->status != DNS_OK) {
+				if (out->error[0] == '\0')
+					dns_msg(out->error, sizeof(out->error),
+					    "%s: %s", rv->owner, err);
+				if (rv->status == DNS_ERR_TIMEOUT ||
+				    rv->status == DNS_ERR_NETWORK) {
+					dead_st = rv->status;
+					snprintf(dead, sizeof(dead), "%s",
+					    srv.text);
+				}
+				continue;
+			}
+			rv->holds = classify(cfg, &rv->addrs);
+		}
+	}
+
+	for (k = 0; k < n; k++) {
+		rv = &out->rec[k];
+		if (rv->status != DNS_OK) {
+			out->overall = DNS_HOLDS_UNREADABLE;
+			return -1;
+		}
+		if (rv->holds != DNS_HOLDS_PRIMARY)
+			all_p = false;
+		if (rv->holds != DNS_HOLDS_BACKUP)
+			all_b = false;
+		if (rv->holds == DNS_HOLDS_OTHER)
+			any_other = true;
+	}
+	if (any_other)
+		out->overall = DNS_HOLDS_OTHER;
+	else if (all_p)
+		out->overall = DNS_HOLDS_PRIMARY;
+	else if (all_b)
+		out->overall = DNS_HOLDS_BACKUP;
+	else
+		out->overall = DNS_HOLDS_MIXED;
+	return 0;
+}
+
+void
+dns_view_free(struct dns_view *v)
+{
+	if (v == NULL)
+		return;
+	free(v->rec);
+	memset(v, 0, sizeof(*v));
+}
+
+void
+dnsupdate_plan(const struct config *cfg, enum dns_direction dir,
+    const struct dns_view *view, struct dns_plan *out)
+{
+	const struct cfg_addrset *want, *from;
+	const struct dns_record_view *rv;
+	struct dns_zone_plan *zp;
+	struct dns_record_change *rc;
+	size_t i, k;
+
+	memset(out, 0, sizeof(*out));
+	out->direction = dir;
+	out->method = method_of(cfg)->name;
+	want = dir == DNS_TO_BACKUP ? &cfg->backup : &cfg->primary;
+	from = dir == DNS_TO_BACKUP ? &cfg->primary : &cfg->backup;
+	out->nzones = cfg->nzones;
+	out->zones = util_xcalloc(cfg->nzones ? cfg->nzones : 1,
+	    sizeof(*out->zones));
+	for (i = 0; i < cfg->nzones; i++) {
+		zp = &out->zones[i];
+		zp->zone = &cfg->zones[i];
+		zp->result = DNS_UNCHANGED;
+		zp->rec = util_xcalloc(zp->zone->nrecords ?
+		    zp->zone->nrecords : 1, sizeof(*zp->rec));
+		if (cfg->dns.server != NULL)
+			dns_msg(zp->server, sizeof(zp->server), "%s#%u",
+			    cfg->dns.server, (unsigned)cfg->dns.port);
+		else
+			dns_msg(zp->server, sizeof(zp->server), "the SOA MNAME "
+			    "of %s", zp->zone->name);
+		for (k = 0; k < view->n; k++) {
+			rv = &view->rec[k];
+			if (rv->zone != zp->zone)
+				continue;
+			if (rv->server[0] != '\0')
+				snprintf(zp->server, sizeof(zp->server), "%s",
+				    rv->server);
+			rc = &zp->rec[zp->n++];
+			rc->owner = rv->owner;
+			rc->old_addrs = rv->addrs;
+			rc->new_addrs = *want;
+			if (rv->status != DNS_OK)
+				rc->status = rv->status;
+			else if (dns_addrset_same(&rv->addrs, want))
+				rc->status = DNS_UNCHANGED;
+			else if (dns_addrset_same(&rv->addrs, from)) {
+				rc->status = DNS_OK;
+				zp->nchange++;
+			} else {
+				rc->status = DNS_CONFLICT;
+				out->nconflicts++;
+			}
+		}
+	}
+}
+
+void
+dns_plan_free(struct dns_plan *p)
+{
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->nzones; i++)
+		free(p->zones[i].rec);
+	free(p->zones);
+	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * One line per record and type, e.g.
+ *   www.example.com. A 192.0.2.10 -> 198.51.100.20 (rfc2136 via 127.0.0.1#5300)
+ *   www.example.com. AAAA 2001:db8:1::20 (unchanged: already the backup's)
+ *   ftp.example.com. A 203.0.113.5 CONFLICT: neither the primary's (...) nor the backup's (...); left alone
+ * then a summary line.
+ */
+void
+dns_plan_print(const struct dns_plan *p, FILE *fp)
+{
+	static const struct { int family; const char *name; } fams[] = {
+		{ AF_INET, "A" }, { AF_INET6, "AAAA" } };
+	const struct dns_zone_plan *zp;
+	const struct dns_record_change *rc;
+	struct cfg_addrset oldf, newf;
+	const char *to = p->direction == DNS_TO_BACKUP ? "backup" : "primary";
+	const char *fromname = p->direction == DNS_TO_BACKUP ? "primary" :
+	    "backup";
+	char ob[512], nb[512];
+	size_t i, j, f, nchange = 0, nsame = 0, nother = 0;
+
+	for (i = 0; i < p->nzones; i++) {
+		zp = &p->zones[i];
+		for (j = 0; j < zp->n; j++) {
+			rc = &zp->rec[j];
+			switch (rc->status) {
+			case DNS_OK:
+				nchange++;
+				break;
+			case DNS_UNCHANGED:
+				nsame++;
+				break;
+			default:
+				nother++;
+				break;
+			}
+			for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
+				dns_addrset_family(&rc->old_addrs,
+				    fams[f].family, &oldf);
+				dns_addrset_family(&rc->new_addrs,
+				    fams[f].family, &newf);
+				if (oldf.n == 0 && newf.n == 0 &&
+				    rc->status != DNS_CONFLICT)
+					continue;
+				dns_addrset_format(&oldf, ob, sizeof(ob));
+				dns_addrset_format(&newf, nb, sizeof(nb));
+				fprintf(fp, "%s %s ", rc->owner, fams[f].name);
+				if (rc->status == DNS_OK &&
+				    !dns_addrset_same(&oldf, &newf))
+					fprintf(fp, "%s -> %s (%s via %s)\n", ob,
+					    nb, p->method, zp->server);
+				else if (rc->status == DNS_OK)
+					fprintf(fp, "%s (unchanged: the same at "
+					    "both sites)\n", ob);
+				else if (rc->status == DNS_UNCHANGED)
+					fprintf(fp, "%s (unchanged: already the "
+					    "%s's)\n", ob, to);
+				else if (rc->status == DNS_CONFLICT) {
+					if (dns_addrset_same(&oldf, &newf))
+						fprintf(fp, "%s (record in "
+						    "CONFLICT, this type is the "
+						    "%s's; left alone)\n", ob,
+						    to);
+					else
+						fprintf(fp, "%s CONFLICT: not the "
+						    "%s's (%s) nor the %s's; left "
+						    "alone\n", ob, to, nb,
+						    fromname);
+				} else
+					fprintf(fp, "? (could not read: %s; "
+					    "left alone)\n",
+					    dns_status_str(rc->status));
+			}
+		}
+	}
+	fprintf(fp, "plan: to the %s via %s: %zu record%s to change, %zu "
+	    "unchanged, %zu in conflict or unread (left alone)\n", to,
+	    p->method, nchange, nchange == 1 ? "" : "s", nsame, nother);
+}
+
+/*
+ * Poll srv until every changed record of zp serves exactly its new
+ * addresses, or deadline_ms passes.  Then read the SOA serial.  On failure
+ * says which record still serves what.
+ */
+static enum dns_status
+verify_on_server(const struct config *cfg, const struct dns_server *srv,
+    struct dns_zone_plan *zp, int64_t deadline_ms, char *why, size_t whylen)
+{
+	const struct dns_record_change *rc;
+	struct cfg_addrset got;
+	struct timespec ts;
+	char err[512], gb[512], wb[512];
+	int64_t qdl, left;
+	size_t i;
+	bool all;
+	enum dns_status st;
+
+	for (;;) {
+		all = true;
+		why[0] = '\0';
+		for (i = 0; i < zp->n && all; i++) {
+			rc = &zp->rec[i];
+			if (rc->status != DNS_OK)
+				continue;
+			qdl = util_mono_ms() + cfg->dns.timeout_ms;
+			if (qdl > deadline_ms)
+				qdl = deadline_ms;
+			st = dns_query_addrs(srv, rc->owner, qdl, &got, err,
+			    sizeof(err));
+			if (st != DNS_OK) {
+				dns_msg(why, whylen, "%s: %s", rc->owner, err);
+				all = false;
+			} else if (!dns_addrset_same(&got, &rc->new_addrs)) {
+				dns_addrset_format(&got, gb, sizeof(gb));
+				dns_addrset_format(&rc->new_addrs, wb,
+				    sizeof(wb));
+				dns_msg(why, whylen, "%s still serves %s, not %s",
+				    rc->owner, gb, wb);
+				all = false;
+			}
+		}
+		if (all)
+			break;
+		left = util_ms_left(deadline_ms);
+		if (left == 0)
+			return DNS_ERR_VERIFY;
+		if (left > VERIFY_POLL_MS)
+			left = VERIFY_POLL_MS;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000000L;
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+	}
+	st = dns_query_serial(srv, zp->zone->name,
+	    util_mono_ms() + cfg->dns.timeout_ms, &zp->serial, err,
+	    sizeof(err));
+	if (st != DNS_OK)
+		zp->serial = 0;		/* unknown; the records are right */
+	return DNS_OK;
+}
+
+/*
+ * A prerequisite failed: re-read the records we meant to change.  If each
+ * already holds its new addresses someone did our job: DNS_OK.  Otherwise
+ * keep st and say what each record holds now.
+ */
+static enum dns_status
+recheck_after_prereq(const struct config *cfg, const struct dns_server *srv,
+    struct dns_zone_plan *zp, enum dns_status st)
+{
+	const struct dns_record_change *rc;
+	struct cfg_addrset got;
+	char err[512], gb[512], label[256], what[512] = "";
+	enum dns_status rs;
+	size_t i;
+	bool all = true;
+
+	zone_label(zp->zone, label, sizeof(label));
+	for (i = 0; i < zp->n; i++) {
+		rc = &zp->rec[i];
+		if (rc->status != DNS_OK)
+			continue;
+		rs = dns_query_addrs(srv, rc->owner,
+		    util_mono_ms() + cfg->dns.timeout_ms, &got, err,
+		    sizeof(err));
+		if (rs != DNS_OK) {
+			all = false;
+			msg_append(what, sizeof(what), "%s%s: %s",
+			    what[0] ? "; " : "", rc->owner, err);
+			continue;
+		}
+		if (dns_addrset_same(&got, &rc->new_addrs))
+			continue;
+		all = false;
+		dns_addrset_format(&got, gb, sizeof(gb));
+		msg_append(what, sizeof(what), "%s%s now holds %s",
+		    what[0] ? "; " : "", rc->owner, gb);
+	}
+	if (all) {
+		dns_msg(zp->message, sizeof(zp->message), "%s: already done "
+		    "by someone else: every record already holds the wanted "
+		    "addresses (the server answered %s to our conditional "
+		    "update)", label, st == DNS_ERR_NXRRSET ? "NXRRSET" :
+		    "YXRRSET");
+		(void)dns_query_serial(srv, zp->zone->name,
+		    util_mono_ms() + cfg->dns.timeout_ms, &zp->serial, err,
+		    sizeof(err));
+		return DNS_OK;
+	}
+	dns_msg(zp->message, sizeof(zp->message), "%s: %s: conflict: the "
+	    "records changed since we read them, so nothing was changed and "
+	    "they are left alone: %s", label, st == DNS_ERR_NXRRSET ?
+	    "NXRRSET" : "YXRRSET", what);
+	return st;
+}
+
+/* "; left alone: ftp.example.com. holds 203.0.113.5 (conflict)" */
+static void
+append_left_alone(struct dns_zone_plan *zp)
+{
+	const struct dns_record_change *rc;
+	char b[512];
+	size_t i;
+	bool first = true;
+
+	for (i = 0; i < zp->n; i++) {
+		rc = &zp->rec[i];
+		if (rc->status == DNS_OK || rc->status == DNS_UNCHANGED)
+			continue;
+		dns_addrset_format(&rc->old_addrs, b, sizeof(b));
+		if (rc->status == DNS_CONFLICT)
+			msg_append(zp->message, sizeof(zp->message),
+			    "%s%s holds %s, not ours", first ?
+			    "; left alone (conflict): " : ", ", rc->owner, b);
+		else
+			msg_append(zp->message, sizeof(zp->message),
+			    "%s%s could not be read (%s)", first ?
+			    "; left alone: " : ", ", rc->owner,
+			    dns_status_str(rc->status));
+		first = false;
+	}
+}
+
+int
+dnsupdate_apply(const struct config *cfg, struct dns_plan *plan)
+{
+	const struct dnsupdate_method *m = method_of(cfg);
+	struct dns_zone_plan *zp;
+	struct dns_server srv;
+	char label[256], err[512], why[512];
+	enum dns_status st, worst_other;
+	size_t i, j, nbad;
+	int ret = 0;
+
+	for (i = 0; i < plan->nzones; i++) {
+		zp = &plan->zones[i];
+		zone_label(zp->zone, label, sizeof(label));
+		zp->serial = 0;
+		zp->changed = false;
+		zp->message[0] = '\0';
+		nbad = 0;
+		worst_other = DNS_CONFLICT;
+		for (j = 0; j < zp->n; j++) {
+			if (zp->rec[j].status != DNS_OK &&
+			    zp->rec[j].status != DNS_UNCHANGED) {
+				if (nbad == 0 &&
+				    zp->rec[j].status != DNS_CONFLICT)
+					worst_other = zp->rec[j].status;
+				nbad++;
+			}
+		}
+
+		if (zp->nchange == 0) {
+			/* Nothing sent: no serial churn (SPEC §5). */
+			if (nbad == 0) {
+				zp->result = DNS_UNCHANGED;
+				dns_msg(zp->message, sizeof(zp->message), "%s: "
+				    "nothing to send: every record already holds "
+				    "the wanted addresses", label);
+			} else {
+				zp->result = worst_other;
+				dns_msg(zp->message, sizeof(zp->message), "%s: "
+				    "nothing sent", label);
+				append_left_alone(zp);
+				ret = -1;
+			}
+			continue;
+		}
+
+		st = m->server(cfg, zp->zone,
+		    util_mono_ms() + cfg->dns.timeout_ms, &srv, err,
+		    sizeof(err));
+		if (st != DNS_OK) {
+			zp->result = st;
+			dns_msg(zp->message, sizeof(zp->message), "%s: %s",
+			    label, err);
+			append_left_alone(zp);
+			ret = -1;
+			continue;
+		}
+		snprintf(zp->server, sizeof(zp->server), "%s", srv.text);
+
+		st = m->update(cfg, &srv, zp,
+		    util_mono_ms() + cfg->dns.timeout_ms);
+		if (st == DNS_ERR_NXRRSET || st == DNS_ERR_YXRRSET) {
+			st = recheck_after_prereq(cfg, &srv, zp, st);
+		} else if (st == DNS_OK) {
+			zp->changed = true;
+			switch (cfg->dns.verify) {
+			case DNS_VERIFY_NONE:
+				msg_append(zp->message, sizeof(zp->message),
+				    "; not verified ([dns] verify = none)");
+				break;
+			case DNS_VERIFY_ALL:
+				/*
+				 * SEAM: verify = all must ask every
+				 * nameserver of the zone's NS set (SPEC §5);
+				 * a later issue adds that.  Until then it
+				 * checks the server that took the update, and
+				 * says so.
+				 */
+			case DNS_VERIFY_SERVER:
+				st = verify_on_server(cfg, &srv, zp,
+				    util_mono_ms() + cfg->dns.verify_timeout_ms,
+				    why, sizeof(why));
+				if (st != DNS_OK) {
+					msg_append(zp->message,
+					    sizeof(zp->message), "; but not "
+					    "verified: after %lld ms %s",
+					    (long long)
+					    cfg->dns.verify_timeout_ms, why);
+					break;
+				}
+				msg_append(zp->message, sizeof(zp->message),
+				    "; verified on %s, serial %u%s",
+				    srv.text, (unsigned)zp->serial,
+				    cfg->dns.verify == DNS_VERIFY_ALL ?
+				    " (verify = all checks only this server "
+				    "for now)" : "");
+				break;
+			}
+		}
+		zp->result = st;
+		if (st == DNS_OK && nbad > 0) {
+			zp->result = worst_other;
+			append_left_alone(zp);
+		}
+		if (zp->result != DNS_OK && zp->result != DNS_UNCHANGED)
+			ret = -1;
+		if (zp->result == DNS_OK)
+			log_info("%s", zp->message);
+		else
+			log_warnx("%s", zp->message);
+	}
+	return ret;
+}
+
+int
+dnsupdate_probe(const struct config *cfg, struct diag_list *diags)
+{
+	return method_of(cfg)->probe(cfg, diags);
+}

@@ -1,0 +1,149 @@
+/*
+ * dnsupdate_impl.h: what the dnsupdate/ files share, not for callers (they
+ * use dnsupdate.h).
+ *
+ * A method (rfc2136 today; virtualmin, powerdns, exec later) is a struct
+ * dnsupdate_method: where a zone's records are read from, how one zone's
+ * changes are sent, and how config-test proves the method works.  Reading,
+ * planning, conflict handling and verifying are the same for every method and
+ * live in dnsupdate.c, on top of the small DNS client below (dnsquery.c).
+ */
+#ifndef FA_DNSUPDATE_IMPL_H
+#define FA_DNSUPDATE_IMPL_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ldns/ldns.h>
+
+#include "dnsupdate.h"
+
+/* Classic DNS limit over UDP without EDNS (RFC 1035 §4.2.1). */
+#define DNS_UDP_MAX	512
+
+/* A server to ask: its address, and how plans and messages name it. */
+struct dns_server {
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	char			 text[256];	/* "127.0.0.1#5300", "ns1.example.com#53" */
+};
+
+struct dnsupdate_method {
+	const char	*name;			/* "rfc2136" */
+
+	/*
+	 * Where zone's records are read from and changes sent, resolved
+	 * before deadline_ms (monotonic).  DNS_OK, or an error status with a
+	 * plain message in err.
+	 */
+	enum dns_status	(*server)(const struct config *, const struct cfg_zone *,
+			    int64_t deadline_ms, struct dns_server *out,
+			    char *err, size_t errlen);
+
+	/*
+	 * Send zp's changes (its records with status DNS_OK), conditional on
+	 * their old values, as one change; wait for the answer.  Returns
+	 * DNS_OK when the server took it; otherwise the error, with a plain
+	 * message in zp->message.  DNS_ERR_NXRRSET/YXRRSET mean a
+	 * prerequisite failed: the caller re-reads the records.
+	 */
+	enum dns_status	(*update)(const struct config *, const struct dns_server *,
+			    struct dns_zone_plan *zp, int64_t deadline_ms);
+
+	/* config-test: see dnsupdate_probe(). */
+	int		(*probe)(const struct config *, struct diag_list *);
+};
+
+extern const struct dnsupdate_method dnsupdate_rfc2136;
+
+/* ---- dnsquery.c: a small DNS client on ldns's low-level network calls ---- */
+
+/* A random 16-bit message ID from OpenSSL's CSPRNG. */
+uint16_t	dns_random_id(void);
+
+/*
+ * Send one message and return the raw reply (caller frees *reply with
+ * free()).  Over TCP when the message is larger than DNS_UDP_MAX; else over
+ * UDP, then TCP when UDP gets no answer in half the time left or the answer
+ * is truncated (TC).  Only a reply from the server's address and port with
+ * our ID and the QR bit is taken (ldns checks neither); others are dropped
+ * while waiting.  Returns DNS_OK, DNS_ERR_TIMEOUT, DNS_ERR_NETWORK or
+ * DNS_ERR_BAD_REPLY with a message in err.  *used_tcp says how it went.
+ */
+enum dns_status	dns_exchange(const struct dns_server *, const uint8_t *msg,
+		    size_t len, int64_t deadline_ms, uint8_t **reply,
+		    size_t *replylen, bool *used_tcp, char *err, size_t errlen);
+
+/*
+ * Ask server (no recursion) for owner's A and AAAA records and store both in
+ * *out, sorted.  NXDOMAIN and NODATA give an empty set.  The answer must be
+ * authoritative (AA).  Returns DNS_OK or an error with a message in err.
+ */
+enum dns_status	dns_query_addrs(const struct dns_server *, const char *owner,
+		    int64_t deadline_ms, struct cfg_addrset *out, char *err,
+		    size_t errlen);
+
+/* The SOA serial of zone at server (authoritative answer). */
+enum dns_status	dns_query_serial(const struct dns_server *, const char *zone,
+		    int64_t deadline_ms, uint32_t *serial, char *err,
+		    size_t errlen);
+
+/* Resolve "host" (IP literal or name, getaddrinfo) and port into *out. */
+enum dns_status	dns_server_resolve(const char *host, uint16_t port,
+		    struct dns_server *out, char *err, size_t errlen);
+
+/*
+ * snprintf for messages that may be cut: a long server name or zone must not
+ * break the build with -Wformat-truncation, and a cut message is fine.
+ */
+void		 dns_msg(char *buf, size_t len, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* The "NOERROR", "NXRRSET", ... name of an rcode. */
+const char	*dns_rcode_str(int rcode, char *buf, size_t buflen);
+
+/* ---- address sets (order-independent, whatever order they were built in) ---- */
+
+bool	dns_addrset_same(const struct cfg_addrset *, const struct cfg_addrset *);
+void	dns_addrset_family(const struct cfg_addrset *, int family,
+	    struct cfg_addrset *out);
+/* Add one address (binary, family AF_INET/AF_INET6), kept sorted; -1 if full. */
+int	dns_addrset_add(struct cfg_addrset *, int family, const void *addr);
+/* "192.0.2.10, 2001:db8::10", or "(none)" when empty. */
+void	dns_addrset_format(const struct cfg_addrset *, char *buf, size_t len);
+
+/* ---- rfc2136.c internals, exposed for t/unit/test_rfc2136.c ---- */
+
+struct tsig_key;
+
+/*
+ * Build the UPDATE message of zp (RFC 2136 §2): zone section, prerequisites
+ * and updates for every record with status DNS_OK, unsigned, with a random
+ * ID.  Caller frees with ldns_pkt_free().  NULL on error.
+ */
+ldns_pkt	*rfc2136_update_build(const struct dns_zone_plan *zp, uint32_t ttl);
+
+/*
+ * Judge a reply to request (which we signed with key): parse it, check ID,
+ * opcode and question, the TSIG (name, algorithm, MAC over request's MAC,
+ * time within TSIG_FUDGE of now_s), decode a TSIG error (BADTIME: the clock
+ * skew), map the rcode.  label starts the message ("example.com").  Returns
+ * DNS_OK for a good NOERROR reply, else the status with a plain message in
+ * msg.  *reply_out (may be NULL) gets the parsed reply, caller frees.
+ */
+enum dns_status	rfc2136_reply_check(const struct tsig_key *key,
+		    const ldns_pkt *request, const uint8_t *wire, size_t len,
+		    int64_t now_s, const char *label, const char *server,
+		    ldns_pkt **reply_out, char *msg, size_t msglen);
+
+/*
+ * The SOA MNAME of zone asked through res (recursion as res is set up):
+ * "ns1.example.com." into out.  Used when [dns] server is unset.
+ */
+enum dns_status	rfc2136_soa_mname(ldns_resolver *res, const char *zone,
+		    char *out, size_t outlen, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,567 @@
+/*
+ * test_rfc2136.c: the rfc2136 method against a real BIND named, started by
+ * t/30-rfc2136.t, which passes:
+ *   FA_TEST_DNS_PORT   the port named listens on (127.0.0.1)
+ *   FA_TEST_NAMED_DIR  its directory, holding one key file per algorithm:
+ *                      fa-key.key (hmac-sha256), fa-md5.key, fa-sha1.key,
+ *                      fa-224.key, fa-384.key, fa-512.key
+ * named serves example.com, example.org and example.net, each with @, www,
+ * shop and r1..r60 holding 192.0.2.10 and 2001:db8::10 (the primary's).
+ * Without those variables it prints a skip plan: run it through the .t.
+ *
+ * What a person would check is checked with dig (popen), not with our code.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ldns/ldns.h>
+
+#include "agent/config.h"
+#include "agent/log.h"
+#include "agent/util.h"
+#include "dnsupdate/dnsupdate.h"
+#include "dnsupdate/dnsupdate_impl.h"
+#include "dnsupdate/tsigkey.h"
+#include "tap.h"
+
+#define PRIMARY		"192.0.2.10, 2001:db8::10"
+#define BACKUP		"198.51.100.20, 2001:db8:1::20"
+
+static const char *port, *ndir;
+
+/* Run a shell command, return its output with the trailing newline cut. */
+static void
+sh(char *out, size_t outlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+sh(char *out, size_t outlen, const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	FILE *p;
+	size_t n = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	out[0] = '\0';
+	if ((p = popen(cmd, "r")) == NULL)
+		return;
+	n = fread(out, 1, outlen - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
+		out[--n] = '\0';
+}
+
+/* dig's answer for name/type, sorted, one line. */
+static const char *
+dig(const char *name, const char *type)
+{
+	static char buf[4][1024];
+	static int i;
+
+	i = (i + 1) % 4;
+	sh(buf[i], sizeof(buf[i]), "dig +short +norec +time=2 +tries=2 -p %s "
+	    "@127.0.0.1 %s %s | sort | tr '\\n' ' '", port, name, type);
+	return buf[i];
+}
+
+static const char *
+dig_ttl(const char *name, const char *type)
+{
+	static char buf[64];
+
+	sh(buf, sizeof(buf), "dig +noall +answer +norec -p %s @127.0.0.1 %s %s"
+	    " | awk '{ print $2 }' | sort -u | tr '\\n' ' '", port, name, type);
+	return buf;
+}
+
+static long
+serial(const char *zone)
+{
+	char buf[256];
+	long long v = 0;
+	const char *e;
+
+	sh(buf, sizeof(buf), "dig +short +norec -p %s @127.0.0.1 %s SOA | "
+	    "awk '{ print $3 }'", port, zone);
+	if (util_number_parse(buf, 0, 4294967295LL, &v, &e) == -1)
+		return -1;
+	return (long)v;
+}
+
+/* What a person does with nsupdate and the real key. */
+static int
+nsupdate(const char *zone, const char *lines)
+{
+	char out[1024];
+
+	sh(out, sizeof(out), "printf 'server 127.0.0.1 %s\\nzone %s\\n%s\\n"
+	    "send\\n' | nsupdate -k %s/fa-key.key 2>&1; echo rc=$?", port, zone,
+	    lines, ndir);
+	if (strstr(out, "rc=0") == NULL) {
+		printf("# nsupdate: %s\n", out);
+		return -1;
+	}
+	return 0;
+}
+
+static char keypath[6][512];
+
+/*
+ * A config by hand: zones given as "zone.:rec rec rec" (relative names, @
+ * for the apex).  Freed with cfg_free().
+ */
+static struct config *
+cfg_new(const char *key, int nz, const char **zones)
+{
+	struct config *c = util_xcalloc(1, sizeof(*c));
+	const char *err;
+	char buf[2048], *save = NULL, *tok, *sp, name[4200];
+	int i;
+
+	c->path = util_xstrdup("test.conf");
+	if (config_addrset_parse(PRIMARY, &c->primary, &err) == -1 ||
+	    config_addrset_parse(BACKUP, &c->backup, &err) == -1) {
+		printf("Bail out! addrset: %s\n", err);
+		exit(1);
+	}
+	c->dns.line = 30;
+	c->dns.method = DNS_METHOD_RFC2136;
+	c->dns.server = util_xstrdup("127.0.0.1");
+	c->dns.port = (uint16_t)atoi(port);
+	c->dns.tsig_key_file = util_xstrdup(key);
+	c->dns.ttl = 42;
+	c->dns.verify = DNS_VERIFY_SERVER;
+	c->dns.timeout_ms = 5000;
+	c->dns.verify_timeout_ms = 10000;
+	c->nzones = (size_t)nz;
+	c->zones = util_xcalloc((size_t)nz, sizeof(*c->zones));
+	for (i = 0; i < nz; i++) {
+		snprintf(buf, sizeof(buf), "%s", zones[i]);
+		sp = strchr(buf, ':');
+		*sp++ = '\0';
+		c->zones[i].name = util_xstrdup(buf);
+		c->zones[i].line = 40 + i;
+		for (tok = strtok_r(sp, " ", &save); tok != NULL;
+		    tok = strtok_r(NULL, " ", &save)) {
+			if (strcmp(tok, "@") == 0)
+				snprintf(name, sizeof(name), "%s", buf);
+			else
+				snprintf(name, sizeof(name), "%s.%s", tok, buf);
+			c->zones[i].records = util_xreallocarray(
+			    c->zones[i].records, c->zones[i].nrecords + 1,
+			    sizeof(char *));
+			c->zones[i].records[c->zones[i].nrecords++] =
+			    util_xstrdup(name);
+		}
+	}
+	return c;
+}
+
+static void
+cfg_free(struct config *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->nzones; i++) {
+		for (j = 0; j < c->zones[i].nrecords; j++)
+			free(c->zones[i].records[j]);
+		free(c->zones[i].records);
+		free(c->zones[i].name);
+	}
+	free(c->zones);
+	free(c->dns.server);
+	free(c->dns.tsig_key_file);
+	free(c->path);
+	free(c);
+}
+
+/* Read, plan toward dir, apply.  Returns apply's result; plan kept in *p. */
+static int
+move(const struct config *c, enum dns_direction dir, struct dns_plan *p,
+    struct dns_view *v)
+{
+	if (dns_view_read(c, v) == -1)
+		printf("# view: %s\n", v->error);
+	dnsupdate_plan(c, dir, v, p);
+	return dnsupdate_apply(c, p);
+}
+
+static void
+write_key(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL) {
+		printf("Bail out! %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	fputs(text, f);
+	fclose(f);
+	chmod(path, 0600);
+}
+
+static void
+plan_text(const struct dns_plan *p, char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+
+	if (f == NULL) {
+		buf[0] = '\0';
+		return;
+	}
+	dns_plan_print(p, f);
+	fclose(f);
+}
+
+int
+main(void)
+{
+	static const char *two[] = { "example.com.:@ www shop",
+	    "example.org.:www" };
+	static const char *org[] = { "example.org.:www" };
+	static const char *com[] = { "example.com.:www shop" };
+	static const char *unserved[] = { "unserved.example.:www" };
+	static const char *algs[][2] = { { "fa-md5", "hmac-md5" },
+	    { "fa-sha1", "hmac-sha1" }, { "fa-224", "hmac-sha224" },
+	    { "fa-key", "hmac-sha256" }, { "fa-384", "hmac-sha384" },
+	    { "fa-512", "hmac-sha512" } };
+	struct config *c;
+	struct dns_view v;
+	struct dns_plan p;
+	struct diag_list dl;
+	char want[512], buf[8192], badkey[512], nokey[512], big[4096];
+	char mname[256], err[512];
+	long s1, s2;
+	size_t i;
+	int r;
+
+	port = getenv("FA_TEST_DNS_PORT");
+	ndir = getenv("FA_TEST_NAMED_DIR");
+	if (port == NULL || ndir == NULL) {
+		printf("1..0 # SKIP run via t/30-rfc2136.t\n");
+		return 0;
+	}
+	log_init(LOG_TARGET_STDERR, -1);
+	for (i = 0; i < FA_ARRAY_SIZE(algs); i++)
+		snprintf(keypath[i], sizeof(keypath[i]), "%s/%s.key", ndir,
+		    algs[i][0]);
+
+	/* 1. Read: everything holds the primary's addresses. */
+	c = cfg_new(keypath[3], 2, two);
+	r = dns_view_read(c, &v);
+	is_int(r, 0, "view read");
+	is_int(v.overall, DNS_HOLDS_PRIMARY, "overall: primary");
+	is_int(v.n, 4, "four records read");
+	for (i = 0; i < v.n; i++)
+		ok(v.rec[i].holds == DNS_HOLDS_PRIMARY &&
+		    v.rec[i].status == DNS_OK, "%s: primary", v.rec[i].owner);
+	snprintf(want, sizeof(want), "127.0.0.1#%s", port);
+	is_str(v.rec[0].server, want, "read from [dns] server#port");
+
+	/* 2. The plan, as --dry-run prints it. */
+	dnsupdate_plan(c, DNS_TO_BACKUP, &v, &p);
+	is_int(p.zones[0].nchange, 3, "example.com: 3 records to change");
+	is_int(p.zones[1].nchange, 1, "example.org: 1 record to change");
+	is_int(p.nconflicts, 0, "no conflicts");
+	plan_text(&p, buf, sizeof(buf));
+	snprintf(want, sizeof(want), "www.example.com. A 192.0.2.10 -> "
+	    "198.51.100.20 (rfc2136 via 127.0.0.1#%s)\n", port);
+	ok(strstr(buf, want) != NULL, "plan line for www A");
+	snprintf(want, sizeof(want), "www.example.com. AAAA 2001:db8::10 -> "
+	    "2001:db8:1::20 (rfc2136 via 127.0.0.1#%s)\n", port);
+	ok(strstr(buf, want) != NULL, "plan line for www AAAA");
+	if (strstr(buf, want) == NULL)
+		printf("# plan:\n%s", buf);
+	dns_plan_free(&p);
+	dns_view_free(&v);
+
+	/* 3. Apply to the backup; dig shows it, serial bumped. */
+	s1 = serial("example.com");
+	r = move(c, DNS_TO_BACKUP, &p, &v);
+	is_int(r, 0, "apply to backup");
+	is_int(p.zones[0].result, DNS_OK, "example.com: ok");
+	is_int(p.zones[1].result, DNS_OK, "example.org: ok");
+	ok(p.zones[0].changed, "example.com: changed");
+	ok(strstr(p.zones[0].message, "verified") != NULL,
+	    "message says verified: %s", p.zones[0].message);
+	s2 = serial("example.com");
+	ok(s2 > s1, "example.com serial bumped (%ld -> %ld)", s1, s2);
+	is_int(p.zones[0].serial, s2, "serial recorded as dig sees it");
+	is_str(dig("www.example.com", "A"), "198.51.100.20", "dig www A");
+	is_str(dig("www.example.com", "AAAA"), "2001:db8:1::20",
+	    "dig www AAAA");
+	is_str(dig("example.com", "A"), "198.51.100.20", "dig @ A");
+	is_str(dig("www.example.org", "AAAA"), "2001:db8:1::20",
+	    "dig www.example.org AAAA");
+	is_str(dig_ttl("www.example.com", "A"), "42", "TTL is [dns] ttl");
+	is_str(dig_ttl("shop.example.com", "AAAA"), "42", "TTL of AAAA too");
+	is_str(dig("r1.example.com", "A"), "192.0.2.10",
+	    "an unmanaged record is untouched");
+	dns_plan_free(&p);
+	dns_view_free(&v);
+
+	/* 4. Again: nothing sent, serial unchanged. */
+	s1 = serial("example.com");
+	r = move(c, DNS_TO_BACKUP, &p, &v);
+	is_int(v.overall, DNS_HOLDS_BACKUP, "view now: backup");
+	is_int(r, 0, "apply again");
+	is_int(p.zones[0].result, DNS_UNCHANGED, "example.com: unchanged");
+	is_int(p.zones[1].result, DNS_UNCHANGED, "example.org: unchanged");
+	ok(!p.zones[0].changed, "not changed");
+	is_int(serial("example.com"), s1, "serial not changed");
+	plan_text(&p, buf, sizeof(buf));
+	ok(strstr(buf, "www.example.com. A 198.51.100.20 (unchanged: already "
+	    "the backup's)") != NULL, "plan marks unchanged records");
+	dns_plan_free(&p);
+	dns_view_free(&v);
+	cfg_free(c);
+
+	/* 5. Wrong secret: BADSIG, nothing changed. */
+	snprintf(badkey, sizeof(badkey), "%s/wrong-secret.key", ndir);
+	write_key(badkey, "key \"fa-key\" {\n\talgorithm hmac-sha256;\n\t"
+	    "secret \"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmU=\";\n};\n");
+	c = cfg_new(badkey, 1, org);
+	r = move(c, DNS_TO_PRIMARY, &p, &v);
+	is_int(r, -1, "wrong secret: apply fails");
+	is_int(p.zones[0].result, DNS_ERR_BADSIG, "wrong secret: BADSIG");
+	ok(strstr(p.zones[0].message, "BADSIG: the server rejected our TSIG "
+	    "signature: the key's secret differs from the server's (key "
+	    "'fa-key', hmac-sha256)") != NULL, "message: %s",
+	    p.zones[0].message);
+	ok(strstr(p.zones[0].message, "c2VjcmV0") == NULL,
+	    "the secret is not in the message");
+	ok(!p.zones[0].changed, "not changed");
+	is_str(dig("www.example.org", "A"), "198.51.100.20",
+	    "www.example.org still the backup's");
+	dns_plan_free(&p);
+	dns_view_free(&v);
+	memset(&dl, 0, sizeof(dl));
+	is_int(dnsupdate_probe(c, &dl), -1, "probe with the wrong secret fails");
+	ok(dl.nerrors == 1 && strstr(dl.items[0].msg, "BADSIG") != NULL &&
+	    strncmp(dl.items[0].msg, "test.conf:40: ", 14) == 0,
+	    "probe: FILE:LINE: ... BADSIG: %s", dl.n ? dl.items[0].msg : "");
+	diag_clear(&dl);
+	cfg_free(c);
+
+	/* 6. A key the server does not know: BADKEY. */
+	snprintf(nokey, sizeof(nokey), "%s/unknown.key", ndir);
+	write_key(nokey, "key \"nobody\" {\n\talgorithm hmac-sha256;\n\t"
+	    "secret \"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmU=\";\n};\n");
+	c = cfg_new(nokey, 1, org);
+	r = move(c, DNS_TO_PRIMARY, &p, &v);
+	is_int(r, -1, "unknown key: apply fails");
+	is_int(p.zones[0].result, DNS_ERR_BADKEY, "unknown key: BADKEY");
+	ok(strstr(p.zones[0].message, "BADKEY") != NULL &&
+	    strstr(p.zones[0].message, "'nobody'") != NULL, "message: %s",
+	    p.zones[0].message);
+	dns_plan_free(&p);
+	dns_view_free(&v);
+	memset(&dl, 0, sizeof(dl));
+	is_int(dnsupdate_probe(c, &dl), -1, "probe with an unknown key fails");
+	ok(dl.nerrors == 1 && strstr(dl.items[0].msg, "BADKEY") != NULL,
+	    "probe says BADKEY: %s", dl.n ? dl.items[0].msg : "");
+	diag_clear(&dl);
+	cfg_free(c);
+
+	/* 7. A record changed by hand to a third address: conflict. */
+	if (nsupdate("example.com", "update delete shop.example.com A\n"
+	    "update add shop.example.com 300 A 192.0.2.99") == -1)
+		ok(0, "nsupdate by hand");
+	c = cfg_new(keypath[3], 1, com);
+	r = dns_view_read(c, &v);
+	is_int(v.overall, DNS_HOLDS_OTHER, "a record by hand: view is OTHER");
+	dnsupdate_plan(c, DNS_TO_PRIMARY, &v, &p);
+	is_int(p.nconflicts, 1, "one conflict planned");
+	is_int(p.zones[0].nchange, 1, "www still to change");
+	plan_text(&p, buf, sizeof(buf));
+	ok(strstr(buf, "shop.example.com. A 192.0.2.99 CONFLICT") != NULL,
+	    "plan marks the conflict");
+	if (strstr(buf, "CONFLICT") == NULL)
+		printf("# plan:\n%s", buf);
+	r = dnsupdate_apply(c, &p);
+	is_int(r, -1, "apply with a conflict returns -1");
+	is_int(p.zones[0].result, DNS_CONFLICT, "zone result: conflict");
+	ok(p.zones[0].changed, "the other record was changed");
+	ok(strstr(p.zones[0].message, "shop.example.com. holds 192.0.2.99, "
+	    "2001:db8:1::20, not ours") != NULL, "message names it: %s",
+	    p.zones[0].message);
+	is_str(dig("shop.example.com", "A"), "192.0.2.99",
+	    "the conflicting record is left alone");
+	is_str(dig("www.example.com", "A"), "192.0.2.10",
+	    "www.example.com back to the primary");
+	dns_plan_free(&p);
+	dns_view_free(&v);
+
+	/* 8. Changed between read and update: the prerequisite catches it. */
+	static const char *www[] = { "example.com.:www" };
+	cfg_free(c);
+	c = cfg_new(keypath[3], 1, www);
+	dns_view_read(c, &v);
+	dnsupdate_plan(c, DNS_TO_BACKUP, &v, &p);
+	nsupdate("example.com", "update delete www.example.com A\n"
+	    "update add www.example.com 300 A 192.0.2.77");
+	s1 = serial("example.com");
+	r = dnsupdate_apply(c, &p);
+	is_int(r, -1, "changed meanwhile: apply fails");
+	is_int(p.zones[0].result, DNS_ERR_NXRRSET,
+	    "value-dependent prerequisite: NXRRSET");
+	ok(strstr(p.zones[0].message, "conflict") != NULL &&
+	    strstr(p.zones[0].message, "192.0.2.77") != NULL,
+	    "message: %s", p.zones[0].message);
+	is_str(dig("www.example.com", "A"), "192.0.2.77", "left alone");
+	is_int(serial("example.com"), s1, "nothing applied");
+	dns_plan_free(&p);
+	dns_view_free(&v);
+
+	/* 9. ... or someone already did it: success. */
+	nsupdate("example.com", "update delete www.example.com A\n"
+	    "update add www.example.com 300 A 192.0.2.10");
+	dns_view_read(c, &v);
+	dnsupdate_plan(c, DNS_TO_BACKUP, &v, &p);
+	nsupdate("example.com", "update delete www.example.com A\n"
+	    "update delete www.example.com AAAA\n"
+	    "update add www.example.com 300 A 198.51.100.20\n"
+	    "update add www.example.com 300 AAAA 2001:db8:1::20");
+	r = dnsupdate_apply(c, &p);
+	is_int(r, 0, "done by someone else: apply succeeds");
+	is_int(p.zones[0].result, DNS_OK, "result ok");
+	ok(strstr(p.zones[0].message, "already done by someone else") != NULL,
+	    "message: %s", p.zones[0].message);
+	ok(!p.zones[0].changed, "we did not change it");
+	dns_plan_free(&p);
+	dns_view_free(&v);
+
+	/* 10. An empty AAAA set: "RRset does not exist" prerequisite. */
+	nsupdate("example.com", "update delete www.example.com AAAA");
+	dns_view_read(c, &v);
+	nsupdate("example.com",
+	    "update add www.example.com 300 AAAA 2001:db8::77");
+	/* plan as if the empty AAAA were ours: old = backup A only */
+	dnsupdate_plan(c, DNS_TO_PRIMARY, &v, &p);
+	is_int(p.zones[0].rec[0].status, DNS_CONFLICT,
+	    "A only: not a site's set, conflict");
+	p.zones[0].rec[0].status = DNS_OK;	/* force it, to test YXRRSET */
+	p.zones[0].nchange = 1;
+	r = dnsupdate_apply(c, &p);
+	is_int(p.zones[0].result, DNS_ERR_YXRRSET,
+	    "rrset-does-not-exist prerequisite: YXRRSET");
+	is_str(dig("www.example.com", "AAAA"), "2001:db8::77", "left alone");
+	dns_plan_free(&p);
+	dns_view_free(&v);
+	cfg_free(c);
+
+	/* 11. Every algorithm BIND knows, each with its own key. */
+	for (i = 0; i < FA_ARRAY_SIZE(algs); i++) {
+		c = cfg_new(keypath[i], 1, org);
+		/* www.example.org holds the backup's: alternate from there */
+		r = move(c, i % 2 ? DNS_TO_BACKUP : DNS_TO_PRIMARY, &p, &v);
+		is_int(r, 0, "%s: apply", algs[i][1]);
+		is_int(p.zones[0].result, DNS_OK, "%s: result ok (%s)",
+		    algs[i][1], p.zones[0].message);
+		is_str(dig("www.example.org", "A"), i % 2 ? "198.51.100.20" :
+		    "192.0.2.10", "%s: dig shows it", algs[i][1]);
+		memset(&dl, 0, sizeof(dl));
+		is_int(dnsupdate_probe(c, &dl), 0, "%s: probe ok",
+		    algs[i][1]);
+		if (dl.n > 0)
+			printf("# %s\n", dl.items[0].msg);
+		diag_clear(&dl);
+		dns_plan_free(&p);
+		dns_view_free(&v);
+		cfg_free(c);
+	}
+
+	/* 12. A zone the server does not serve. */
+	c = cfg_new(keypath[3], 1, unserved);
+	r = dns_view_read(c, &v);
+	is_int(r, -1, "unserved zone: view unreadable");
+	is_int(v.overall, DNS_HOLDS_UNREADABLE, "overall: unreadable");
+	ok(strstr(v.error, "refused") != NULL || strstr(v.error,
+	    "not authoritative") != NULL, "view error: %s", v.error);
+	/* Force a plan as if it had been read, to see the server's answer. */
+	dnsupdate_plan(c, DNS_TO_BACKUP, &v, &p);
+	p.zones[0].rec[0].status = DNS_OK;
+	p.zones[0].rec[0].old_addrs = c->primary;
+	p.zones[0].nchange = 1;
+	r = dnsupdate_apply(c, &p);
+	is_int(r, -1, "unserved zone: apply fails");
+	ok(p.zones[0].result == DNS_ERR_NOTAUTH ||
+	    p.zones[0].result == DNS_ERR_REFUSED, "NOTAUTH or REFUSED (%s)",
+	    dns_status_str(p.zones[0].result));
+	ok(strstr(p.zones[0].message, "unserved.example: NOTAUTH: ") != NULL ||
+	    strstr(p.zones[0].message, "unserved.example: REFUSED: ") != NULL,
+	    "message: %s", p.zones[0].message);
+	dns_plan_free(&p);
+	dns_view_free(&v);
+	memset(&dl, 0, sizeof(dl));
+	is_int(dnsupdate_probe(c, &dl), -1, "probe of an unserved zone fails");
+	ok(dl.n == 1, "probe: %s", dl.n ? dl.items[0].msg : "");
+	diag_clear(&dl);
+	cfg_free(c);
+
+	/* 13. Sixty records in one zone: one message, over TCP. */
+	snprintf(big, sizeof(big), "example.net.:");
+	for (i = 1; i <= 60; i++)
+		snprintf(big + strlen(big), sizeof(big) - strlen(big), "r%zu ",
+		    i);
+	{
+		const char *bz[] = { big };
+
+		c = cfg_new(keypath[3], 1, bz);
+	}
+	s1 = serial("example.net");
+	r = move(c, DNS_TO_BACKUP, &p, &v);
+	is_int(r, 0, "60 records: apply");
+	is_int(p.zones[0].nchange, 60, "60 changes in one zone");
+	ok(strstr(p.zones[0].message, "over TCP") != NULL, "sent over TCP: %s",
+	    p.zones[0].message);
+	is_str(dig("r1.example.net", "A"), "198.51.100.20", "r1 changed");
+	is_str(dig("r60.example.net", "AAAA"), "2001:db8:1::20", "r60 changed");
+	is_int(serial("example.net"), s1 + 1, "one UPDATE: serial + 1");
+	dns_plan_free(&p);
+	dns_view_free(&v);
+	cfg_free(c);
+
+	/* 14. Nobody listening: a network error, not a hang. */
+	c = cfg_new(keypath[3], 1, org);
+	c->dns.port = 9;	/* discard: nothing listens on 127.0.0.1 */
+	c->dns.timeout_ms = 1000;
+	r = dns_view_read(c, &v);
+	is_int(r, -1, "dead server: view unreadable");
+	ok(v.rec[0].status == DNS_ERR_NETWORK ||
+	    v.rec[0].status == DNS_ERR_TIMEOUT, "network or timeout (%s): %s",
+	    dns_status_str(v.rec[0].status), v.error);
+	dns_view_free(&v);
+	memset(&dl, 0, sizeof(dl));
+	is_int(dnsupdate_probe(c, &dl), -1, "probe of a dead server fails");
+	ok(dl.n == 1 && strstr(dl.items[0].msg, "127.0.0.1#9") != NULL,
+	    "probe names the server: %s", dl.n ? dl.items[0].msg : "");
+	diag_clear(&dl);
+	cfg_free(c);
+
+	/* 15. The SOA MNAME lookup (used when [dns] server is unset). */
+	{
+		ldns_resolver *res = ldns_resolver_new();
+		ldns_rdf *ns = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A,
+		    "127.0.0.1");
+
+		ldns_resolver_push_nameserver(res, ns);
+		ldns_rdf_deep_free(ns);
+		ldns_resolver_set_port(res, (uint16_t)atoi(port));
+		ldns_resolver_set_recursive(res, false);
+		is_int(rfc2136_soa_mname(res, "example.org.", mname,
+		    sizeof(mname), err, sizeof(err)), DNS_OK, "SOA MNAME found");
+		is_str(mname, "ns1.example.org.", "MNAME of example.org");
+		ldns_resolver_deep_free(res);
+	}
+
+	return tap_done();
+}
