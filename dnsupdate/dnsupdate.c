@@ -110,7 +110,6 @@ dns_view_read(const struct config *cfg, struct dns_view *out)
 	char err[512], dead[256] = "";
 	enum dns_status dead_st = DNS_OK, st;
 	size_t i, j, n = 0, k = 0;
-	bool all_p = true, all_b = true, any_other = false;
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < cfg->nzones; i++)
@@ -164,18 +163,34 @@ dns_view_read(const struct config *cfg, struct dns_view *out)
 					snprintf(dead, sizeof(dead), "%s",
 					    srv.text);
 				}
-				continue;
 			}
-			rv->holds = classify(cfg, &rv->addrs);
 		}
 	}
+	return dns_view_summarise(cfg, out);
+}
 
-	for (k = 0; k < n; k++) {
-		rv = &out->rec[k];
+int
+dns_view_summarise(const struct config *cfg, struct dns_view *v)
+{
+	struct dns_record_view *rv;
+	size_t k;
+	bool all_p = true, all_b = true, any_other = false;
+
+	v->overall = DNS_HOLDS_UNREADABLE;
+	if (v->n == 0)
+		return -1;
+	for (k = 0; k < v->n; k++) {
+		rv = &v->rec[k];
 		if (rv->status != DNS_OK) {
-			out->overall = DNS_HOLDS_UNREADABLE;
-			return -1;
+			rv->holds = DNS_HOLDS_UNREADABLE;
+			continue;
 		}
+		rv->holds = classify(cfg, &rv->addrs);
+	}
+	for (k = 0; k < v->n; k++) {
+		rv = &v->rec[k];
+		if (rv->holds == DNS_HOLDS_UNREADABLE)
+			return -1;
 		if (rv->holds != DNS_HOLDS_PRIMARY)
 			all_p = false;
 		if (rv->holds != DNS_HOLDS_BACKUP)
@@ -184,13 +199,13 @@ dns_view_read(const struct config *cfg, struct dns_view *out)
 			any_other = true;
 	}
 	if (any_other)
-		out->overall = DNS_HOLDS_OTHER;
+		v->overall = DNS_HOLDS_OTHER;
 	else if (all_p)
-		out->overall = DNS_HOLDS_PRIMARY;
+		v->overall = DNS_HOLDS_PRIMARY;
 	else if (all_b)
-		out->overall = DNS_HOLDS_BACKUP;
+		v->overall = DNS_HOLDS_BACKUP;
 	else
-		out->overall = DNS_HOLDS_MIXED;
+		v->overall = DNS_HOLDS_MIXED;
 	return 0;
 }
 

@@ -115,6 +115,17 @@ int	dns_addrset_add(struct cfg_addrset *, int family, const void *addr);
 /* "192.0.2.10, 2001:db8::10", or "(none)" when empty. */
 void	dns_addrset_format(const struct cfg_addrset *, char *buf, size_t len);
 
+/* ---- dnsupdate.c internals, exposed for tests ---- */
+
+/*
+ * Classify each record read (status DNS_OK) as PRIMARY (its A+AAAA set is
+ * exactly cfg->primary), BACKUP (exactly cfg->backup) or OTHER (anything
+ * else, an empty set included); unread ones are UNREADABLE.  Then the
+ * overall verdict: UNREADABLE if any is, else OTHER if any is, else PRIMARY
+ * or BACKUP if all agree, else MIXED.  Returns 0, or -1 when unreadable.
+ */
+int	dns_view_summarise(const struct config *, struct dns_view *);
+
 /* ---- rfc2136.c internals, exposed for t/unit/test_rfc2136.c ---- */
 
 struct tsig_key;

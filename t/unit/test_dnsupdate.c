@@ -1,0 +1,438 @@
+/*
+ * test_dnsupdate.c: the parts of dnsupdate/ that need no server: status
+ * names, classifying a view, the plan and its --dry-run print, the UPDATE
+ * message we build (RFC 2136 sections), and judging crafted replies: TSIG
+ * errors (BADTIME with the measured skew, which a real BIND only shows with
+ * a wrong clock), forged or stale replies, every rcode.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ldns/ldns.h>
+
+#include "agent/config.h"
+#include "agent/util.h"
+#include "dnsupdate/dnsupdate.h"
+#include "dnsupdate/dnsupdate_impl.h"
+#include "dnsupdate/tsigkey.h"
+#include "tap.h"
+
+static struct cfg_addrset
+set(const char *s)
+{
+	struct cfg_addrset a;
+	const char *err;
+
+	memset(&a, 0, sizeof(a));
+	if (*s != '\0' && config_addrset_parse(s, &a, &err) == -1) {
+		printf("Bail out! addrset '%s': %s\n", s, err);
+		exit(1);
+	}
+	return a;
+}
+
+static struct tsig_key *
+key(const char *text)
+{
+	struct tsig_key *k = NULL;
+	char err[512];
+
+	if (tsig_key_parse(text, "test.key", &k, err, sizeof(err)) == -1) {
+		printf("Bail out! key: %s\n", err);
+		exit(1);
+	}
+	return k;
+}
+
+static void
+write48(uint8_t *p, uint64_t v)
+{
+	p[0] = (uint8_t)(v >> 40);
+	p[1] = (uint8_t)(v >> 32);
+	p[2] = (uint8_t)(v >> 24);
+	p[3] = (uint8_t)(v >> 16);
+	p[4] = (uint8_t)(v >> 8);
+	p[5] = (uint8_t)v;
+}
+
+/*
+ * A reply to req as a server would build it: same ID and zone section,
+ * rcode, then (if signer) a TSIG over req's MAC with the given time, error
+ * and other data.  Returns wire (caller frees).
+ */
+static uint8_t *
+reply(const ldns_pkt *req, int rcode, const struct tsig_key *signer,
+    const ldns_rdf *mac, uint64_t t, uint16_t error, int64_t other,
+    uint16_t id_delta, size_t *len)
+{
+	ldns_pkt *r = ldns_pkt_new();
+	uint8_t *wire = NULL, od[6];
+
+	ldns_pkt_set_id(r, (uint16_t)(ldns_pkt_id(req) + id_delta));
+	ldns_pkt_set_qr(r, true);
+	ldns_pkt_set_opcode(r, ldns_pkt_get_opcode(req));
+	ldns_pkt_set_rcode(r, (uint8_t)rcode);
+	ldns_pkt_push_rr(r, LDNS_SECTION_QUESTION, ldns_rr_clone(
+	    ldns_rr_list_rr(ldns_pkt_question(req), 0)));
+	if (signer != NULL) {
+		if (other >= 0)
+			write48(od, (uint64_t)other);
+		tsig_sign_full(r, signer, TSIG_FUDGE, mac, t, error,
+		    other >= 0 ? od : NULL, other >= 0 ? 6 : 0);
+	}
+	ldns_pkt2wire(&wire, r, len);
+	ldns_pkt_free(r);
+	return wire;
+}
+
+/* Judge a crafted reply; returns the status, message in msg. */
+static enum dns_status
+judge(const struct tsig_key *k, const ldns_pkt *req, int rcode,
+    const struct tsig_key *signer, bool over_mac, int64_t toff,
+    uint16_t error, int64_t other_off, uint16_t id_delta, char *msg,
+    size_t msglen)
+{
+	int64_t now = util_wall_ms() / 1000;
+	const ldns_rdf *mac = ldns_rr_rdf(ldns_pkt_tsig(req), 3);
+	uint8_t *w;
+	size_t len = 0;
+	enum dns_status st;
+
+	w = reply(req, rcode, signer, over_mac ? mac : NULL,
+	    (uint64_t)(now + toff), error,
+	    other_off == INT64_MIN ? -1 : now + other_off, id_delta, &len);
+	st = rfc2136_reply_check(k, req, w, len, now, "example.com",
+	    "127.0.0.1#53", NULL, msg, msglen);
+	free(w);
+	return st;
+}
+
+static void
+rr_strings(ldns_rr_list *l, char *buf, size_t len)
+{
+	size_t i, n;
+	char *s;
+
+	buf[0] = '\0';
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++) {
+		s = ldns_rr2str(ldns_rr_list_rr(l, i));
+		n = strlen(buf);
+		snprintf(buf + n, len - n, "%s", s ? s : "?");
+		free(s);
+	}
+}
+
+int
+main(void)
+{
+	static const char *names[] = { "ok", "unchanged", "conflict",
+	    "timeout", "network", "notauth", "notzone", "refused", "badsig",
+	    "badkey", "badtime", "nxrrset", "yxrrset", "servfail", "formerr",
+	    "bad-reply", "key", "verify-failed", "internal" };
+	struct config cfg;
+	struct cfg_zone zones[2];
+	char *recs0[] = { "example.com.", "www.example.com.", "ftp.example.com.",
+	    "mail.example.com." };
+	char *recs1[] = { "www.example.org." };
+	struct dns_view v;
+	struct dns_record_view rv[5];
+	struct dns_plan p;
+	struct dns_zone_plan zp;
+	struct dns_record_change rc[3];
+	struct tsig_key *k256, *k384, *kother;
+	ldns_pkt *req, *parsed = NULL;
+	uint8_t *wire = NULL;
+	size_t len = 0, i;
+	char buf[8192], msg[512];
+	FILE *f;
+	enum dns_status st;
+
+	/* Status names are stable: they are stored in the history. */
+	is_int(FA_ARRAY_SIZE(names), DNS_STATUS_MAX, "one name per status");
+	for (i = 0; i < FA_ARRAY_SIZE(names); i++)
+		is_str(dns_status_str((enum dns_status)i), names[i],
+		    "dns_status_str(%zu)", i);
+	is_str(dns_status_str(DNS_STATUS_MAX), "internal", "out of range");
+
+	/* Address sets compare whatever their order. */
+	{
+		struct cfg_addrset a = set("192.0.2.10, 2001:db8::10"), b;
+		struct in_addr in;
+		struct in6_addr in6;
+
+		memset(&b, 0, sizeof(b));
+		inet_pton(AF_INET6, "2001:db8::10", &in6);
+		inet_pton(AF_INET, "192.0.2.10", &in);
+		dns_addrset_add(&b, AF_INET6, &in6);
+		dns_addrset_add(&b, AF_INET, &in);
+		dns_addrset_add(&b, AF_INET, &in);
+		ok(dns_addrset_same(&a, &b), "same set, built in another order");
+		is_int(b.n, 2, "duplicates kept once");
+		dns_addrset_format(&b, buf, sizeof(buf));
+		is_str(buf, "192.0.2.10, 2001:db8::10", "formatted, A first");
+		b.n = 1;
+		ok(!dns_addrset_same(&a, &b), "a subset is not the same");
+		b.n = 0;
+		dns_addrset_format(&b, buf, sizeof(buf));
+		is_str(buf, "(none)", "empty set formatted");
+	}
+
+	/* A config by hand. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.path = "test.conf";
+	cfg.primary = set("192.0.2.10, 2001:db8::10");
+	cfg.backup = set("198.51.100.20, 2001:db8::10");	/* same AAAA */
+	cfg.dns.method = DNS_METHOD_RFC2136;
+	cfg.dns.server = "192.0.2.53";
+	cfg.dns.port = 53;
+	cfg.dns.ttl = 60;
+	memset(zones, 0, sizeof(zones));
+	zones[0].name = "example.com.";
+	zones[0].nrecords = 4;
+	zones[0].records = recs0;
+	zones[1].name = "example.org.";
+	zones[1].nrecords = 1;
+	zones[1].records = recs1;
+	cfg.nzones = 2;
+	cfg.zones = zones;
+
+	/* Classifying a view. */
+	memset(rv, 0, sizeof(rv));
+	memset(&v, 0, sizeof(v));
+	v.n = 5;
+	v.rec = rv;
+	for (i = 0; i < 4; i++) {
+		rv[i].zone = &zones[0];
+		rv[i].owner = recs0[i];
+		rv[i].addrs = cfg.primary;
+		snprintf(rv[i].server, sizeof(rv[i].server), "192.0.2.53#53");
+	}
+	rv[4].zone = &zones[1];
+	rv[4].owner = recs1[0];
+	rv[4].addrs = cfg.primary;
+	is_int(dns_view_summarise(&cfg, &v), 0, "all primary: readable");
+	is_int(v.overall, DNS_HOLDS_PRIMARY, "all primary: PRIMARY");
+	for (i = 0; i < 5; i++)
+		rv[i].addrs = cfg.backup;
+	dns_view_summarise(&cfg, &v);
+	is_int(v.overall, DNS_HOLDS_BACKUP, "all backup: BACKUP");
+	rv[1].addrs = cfg.primary;
+	dns_view_summarise(&cfg, &v);
+	is_int(v.overall, DNS_HOLDS_MIXED, "some each: MIXED");
+	rv[2].addrs = set("192.0.2.10");
+	dns_view_summarise(&cfg, &v);
+	is_int(rv[2].holds, DNS_HOLDS_OTHER, "primary's A only: OTHER");
+	is_int(v.overall, DNS_HOLDS_OTHER, "one other: OTHER");
+	rv[2].addrs = set("");
+	dns_view_summarise(&cfg, &v);
+	is_int(rv[2].holds, DNS_HOLDS_OTHER, "no addresses at all: OTHER");
+	rv[3].status = DNS_ERR_TIMEOUT;
+	is_int(dns_view_summarise(&cfg, &v), -1, "one unread: -1");
+	is_int(v.overall, DNS_HOLDS_UNREADABLE, "one unread: UNREADABLE");
+
+	/* The plan: apex backup already, www primary, ftp empty, mail unread. */
+	rv[0].addrs = cfg.backup;
+	rv[1].addrs = cfg.primary;
+	rv[2].addrs = set("192.0.2.99");
+	rv[3].status = DNS_ERR_TIMEOUT;
+	rv[4].addrs = cfg.primary;
+	dns_view_summarise(&cfg, &v);
+	dnsupdate_plan(&cfg, DNS_TO_BACKUP, &v, &p);
+	is_str(p.method, "rfc2136", "method named");
+	is_int(p.nzones, 2, "two zones");
+	is_int(p.zones[0].nchange, 1, "example.com: one to change");
+	is_int(p.zones[0].rec[0].status, DNS_UNCHANGED, "apex: unchanged");
+	is_int(p.zones[0].rec[1].status, DNS_OK, "www: change");
+	is_int(p.zones[0].rec[2].status, DNS_CONFLICT, "ftp: conflict");
+	is_int(p.zones[0].rec[3].status, DNS_ERR_TIMEOUT, "mail: unread");
+	is_int(p.nconflicts, 1, "one conflict");
+	is_str(p.zones[0].server, "192.0.2.53#53", "server from the view");
+	f = fmemopen(buf, sizeof(buf), "w");
+	dns_plan_print(&p, f);
+	fclose(f);
+	is_str(buf,
+	    "example.com. A 198.51.100.20 (unchanged: already the backup's)\n"
+	    "example.com. AAAA 2001:db8::10 (unchanged: already the backup's)\n"
+	    "www.example.com. A 192.0.2.10 -> 198.51.100.20 (rfc2136 via "
+	    "192.0.2.53#53)\n"
+	    "www.example.com. AAAA 2001:db8::10 (unchanged: the same at both "
+	    "sites)\n"
+	    "ftp.example.com. A 192.0.2.99 CONFLICT: not the backup's "
+	    "(198.51.100.20) nor the primary's; left alone\n"
+	    "ftp.example.com. AAAA (none) CONFLICT: not the backup's "
+	    "(2001:db8::10) nor the primary's; left alone\n"
+	    "mail.example.com. A ? (could not read: timeout; left alone)\n"
+	    "mail.example.com. AAAA ? (could not read: timeout; left alone)\n"
+	    "www.example.org. A 192.0.2.10 -> 198.51.100.20 (rfc2136 via "
+	    "192.0.2.53#53)\n"
+	    "www.example.org. AAAA 2001:db8::10 (unchanged: the same at both "
+	    "sites)\n"
+	    "plan: to the backup via rfc2136: 2 records to change, 1 "
+	    "unchanged, 2 in conflict or unread (left alone)\n",
+	    "the --dry-run print");
+
+	/* The UPDATE message (RFC 2136 §2). */
+	memset(&zp, 0, sizeof(zp));
+	memset(rc, 0, sizeof(rc));
+	zp.zone = &zones[0];
+	zp.n = 3;
+	zp.rec = rc;
+	rc[0].owner = "www.example.com.";
+	rc[0].old_addrs = cfg.primary;
+	rc[0].new_addrs = cfg.backup;
+	rc[0].status = DNS_OK;
+	rc[1].owner = "ftp.example.com.";
+	rc[1].old_addrs = set("192.0.2.10");
+	rc[1].new_addrs = set("198.51.100.20, 2001:db8:1::20");
+	rc[1].status = DNS_OK;
+	rc[2].owner = "mail.example.com.";
+	rc[2].status = DNS_CONFLICT;
+	zp.nchange = 2;
+	req = rfc2136_update_build(&zp, 60);
+	ok(req != NULL, "update built");
+	ldns_pkt2wire(&wire, req, &len);
+	ldns_wire2pkt(&parsed, wire, len);
+	ok(parsed != NULL, "it parses back");
+	is_int(ldns_pkt_get_opcode(parsed), LDNS_PACKET_UPDATE, "opcode UPDATE");
+	ok(!ldns_pkt_rd(parsed), "RD clear (§2.2: reserved in UPDATE)");
+	rr_strings(ldns_pkt_question(parsed), buf, sizeof(buf));
+	is_str(buf, "example.com.\tIN\tSOA\n", "zone section");
+	rr_strings(ldns_pkt_answer(parsed), buf, sizeof(buf));
+	is_str(buf,
+	    "www.example.com.\t0\tIN\tA\t192.0.2.10\n"
+	    "www.example.com.\t0\tIN\tAAAA\t2001:db8::10\n"
+	    "ftp.example.com.\t0\tIN\tA\t192.0.2.10\n"
+	    "ftp.example.com.\t0\tNONE\tAAAA\t\\# 0\n",
+	    "prerequisites: exact old sets (§2.4.2), empty AAAA (§2.4.3)");
+	rr_strings(ldns_pkt_authority(parsed), buf, sizeof(buf));
+	is_str(buf,
+	    "www.example.com.\t0\tANY\tA\t\\# 0\n"
+	    "www.example.com.\t60\tIN\tA\t198.51.100.20\n"
+	    "ftp.example.com.\t0\tANY\tA\t\\# 0\n"
+	    "ftp.example.com.\t60\tIN\tA\t198.51.100.20\n"
+	    "ftp.example.com.\t0\tANY\tAAAA\t\\# 0\n"
+	    "ftp.example.com.\t60\tIN\tAAAA\t2001:db8:1::20\n",
+	    "updates: delete rrset (§2.5.2), add with ttl (§2.5.1); "
+	    "unchanged AAAA untouched; conflict left out");
+	ldns_pkt_free(parsed);
+	free(wire);
+
+	/* Crafted replies. */
+	k256 = key("key fa-key { algorithm hmac-sha256; secret "
+	    "\"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\"; };");
+	k384 = key("key fa-key { algorithm hmac-sha384; secret "
+	    "\"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\"; };");
+	kother = key("key fa-key { algorithm hmac-sha256; secret "
+	    "\"b3RoZXJvdGhlcm90aGVyb3RoZXJvdGhlcg==\"; };");
+	tsig_sign(req, k256, TSIG_FUDGE, NULL);
+
+	st = judge(k256, req, LDNS_RCODE_NOERROR, k256, true, 0, 0, INT64_MIN,
+	    0, msg, sizeof(msg));
+	is_int(st, DNS_OK, "a good signed NOERROR reply: ok (%s)", msg);
+
+	st = judge(k256, req, LDNS_RCODE_NOTAUTH, k256, true, 0,
+	    TSIG_ERR_BADTIME, 412, 0, msg, sizeof(msg));
+	is_int(st, DNS_ERR_BADTIME, "BADTIME");
+	ok(strstr(msg, "example.com: BADTIME: the server rejected our TSIG "
+	    "time: server clock differs from ours by 412 s (fudge 300 s; the "
+	    "server is ahead)") != NULL, "BADTIME message with the skew: %s",
+	    msg);
+	ok(strstr(msg, "not verified") == NULL, "the BADTIME reply verified");
+	st = judge(k256, req, LDNS_RCODE_NOTAUTH, k256, true, 0,
+	    TSIG_ERR_BADTIME, -3600, 0, msg, sizeof(msg));
+	ok(st == DNS_ERR_BADTIME && strstr(msg, "differs from ours by 3600 s "
+	    "(fudge 300 s; the server is behind)") != NULL,
+	    "server behind: %s", msg);
+	st = judge(k256, req, LDNS_RCODE_NOTAUTH, k256, true, 0,
+	    TSIG_ERR_BADTIME, INT64_MIN, 0, msg, sizeof(msg));
+	ok(st == DNS_ERR_BADTIME && strstr(msg, "did not say its time") != NULL,
+	    "BADTIME without the server's time: %s", msg);
+
+	st = judge(k256, req, LDNS_RCODE_NOTAUTH, k256, false, 0,
+	    TSIG_ERR_BADSIG, INT64_MIN, 0, msg, sizeof(msg));
+	is_int(st, DNS_ERR_BADSIG, "BADSIG");
+	ok(strstr(msg, "example.com: BADSIG: the server rejected our TSIG "
+	    "signature: the key's secret differs from the server's (key "
+	    "'fa-key', hmac-sha256)") != NULL, "BADSIG message: %s", msg);
+	st = judge(k256, req, LDNS_RCODE_NOTAUTH, k256, false, 0,
+	    TSIG_ERR_BADKEY, INT64_MIN, 0, msg, sizeof(msg));
+	is_int(st, DNS_ERR_BADKEY, "BADKEY");
+	ok(strstr(msg, "BADKEY") && strstr(msg, "'fa-key'"), "%s", msg);
+
+	st = judge(k256, req, LDNS_RCODE_NOERROR, k256, true, 0, 0, INT64_MIN,
+	    1, msg, sizeof(msg));
+	is_int(st, DNS_ERR_BAD_REPLY, "another ID: bad reply (%s)", msg);
+	st = judge(k256, req, LDNS_RCODE_NOERROR, NULL, false, 0, 0,
+	    INT64_MIN, 0, msg, sizeof(msg));
+	ok(st == DNS_ERR_BAD_REPLY && strstr(msg, "unsigned") != NULL,
+	    "an unsigned NOERROR is not trusted: %s", msg);
+	st = judge(k256, req, LDNS_RCODE_REFUSED, NULL, false, 0, 0,
+	    INT64_MIN, 0, msg, sizeof(msg));
+	ok(st == DNS_ERR_REFUSED && strstr(msg, "(the reply was not signed)"),
+	    "an unsigned REFUSED is reported as such: %s", msg);
+	st = judge(k256, req, LDNS_RCODE_NOERROR, kother, true, 0, 0,
+	    INT64_MIN, 0, msg, sizeof(msg));
+	ok(st == DNS_ERR_BAD_REPLY && strstr(msg, "does not verify") != NULL,
+	    "signed with another secret: %s", msg);
+	st = judge(k256, req, LDNS_RCODE_NOERROR, k256, false, 0, 0,
+	    INT64_MIN, 0, msg, sizeof(msg));
+	is_int(st, DNS_ERR_BAD_REPLY, "not signed over our request's MAC");
+	st = judge(k256, req, LDNS_RCODE_NOERROR, k384, true, 0, 0,
+	    INT64_MIN, 0, msg, sizeof(msg));
+	is_int(st, DNS_ERR_BAD_REPLY, "signed with another algorithm");
+	st = judge(k256, req, LDNS_RCODE_NOERROR, k256, true, 400, 0,
+	    INT64_MIN, 0, msg, sizeof(msg));
+	ok(st == DNS_ERR_BAD_REPLY && strstr(msg, "400 s away") != NULL,
+	    "signed 400 s in the future: refused (%s)", msg);
+	st = judge(k256, req, LDNS_RCODE_NOERROR, k256, true, -299, 0,
+	    INT64_MIN, 0, msg, sizeof(msg));
+	is_int(st, DNS_OK, "signed 299 s ago: within the fudge");
+
+	{
+		static const struct { int rcode; enum dns_status st;
+		    const char *word; } map[] = {
+			{ LDNS_RCODE_NOTAUTH, DNS_ERR_NOTAUTH, "NOTAUTH" },
+			{ LDNS_RCODE_REFUSED, DNS_ERR_REFUSED, "REFUSED" },
+			{ LDNS_RCODE_NOTZONE, DNS_ERR_NOTZONE, "NOTZONE" },
+			{ LDNS_RCODE_SERVFAIL, DNS_ERR_SERVFAIL, "SERVFAIL" },
+			{ LDNS_RCODE_FORMERR, DNS_ERR_FORMERR, "FORMERR" },
+			{ LDNS_RCODE_NXRRSET, DNS_ERR_NXRRSET, "NXRRSET" },
+			{ LDNS_RCODE_YXRRSET, DNS_ERR_YXRRSET, "YXRRSET" },
+			{ LDNS_RCODE_NOTIMPL, DNS_ERR_REFUSED, "NOTIMP" },
+			{ LDNS_RCODE_YXDOMAIN, DNS_ERR_BAD_REPLY, "YXDOMAIN" },
+		};
+
+		for (i = 0; i < FA_ARRAY_SIZE(map); i++) {
+			st = judge(k256, req, map[i].rcode, k256, true, 0, 0,
+			    INT64_MIN, 0, msg, sizeof(msg));
+			ok(st == map[i].st && strstr(msg, map[i].word) != NULL,
+			    "%s -> %s: %s", map[i].word,
+			    dns_status_str(map[i].st), msg);
+		}
+	}
+	ldns_pkt_free(req);
+
+	/* The same through our own MAC code (hmac-sha384). */
+	req = rfc2136_update_build(&zp, 60);
+	tsig_sign(req, k384, TSIG_FUDGE, NULL);
+	st = judge(k384, req, LDNS_RCODE_NOERROR, k384, true, 0, 0, INT64_MIN,
+	    0, msg, sizeof(msg));
+	is_int(st, DNS_OK, "hmac-sha384: a good reply verifies (%s)", msg);
+	st = judge(k384, req, LDNS_RCODE_NOTAUTH, k384, true, 0,
+	    TSIG_ERR_BADTIME, 1000, 0, msg, sizeof(msg));
+	ok(st == DNS_ERR_BADTIME && strstr(msg, "by 1000 s") != NULL &&
+	    strstr(msg, "not verified") == NULL,
+	    "hmac-sha384: BADTIME verified, skew: %s", msg);
+	ldns_pkt_free(req);
+
+	tsig_key_free(k256);
+	tsig_key_free(k384);
+	tsig_key_free(kother);
+	dns_plan_free(&p);
+	return tap_done();
+}
