@@ -617,10 +617,8 @@ dnsupdate_apply(const struct config *cfg, struct dns_plan *plan)
 		}
 		if (zp->result != DNS_OK && zp->result != DNS_UNCHANGED)
 			ret = -1;
-		if (zp->result == DNS_OK)
-			log_info("%s", zp->message);
-		else
-			log_warnx("%s", zp->message);
+		log_debug("dnsupdate: %s: %s", dns_status_str(zp->result),
+		    zp->message);
 	}
 	return ret;
 }

@@ -114,6 +114,14 @@ nsupdate(const char *zone, const char *lines)
 
 static char keypath[6][512];
 
+static char *
+msg_buf(void)
+{
+	static char buf[512];
+
+	return buf;
+}
+
 /*
  * A config by hand: zones given as "zone.:rec rec rec" (relative names, @
  * for the apex).  Freed with cfg_free().
@@ -561,6 +569,87 @@ main(void)
 		    sizeof(mname), err, sizeof(err)), DNS_OK, "SOA MNAME found");
 		is_str(mname, "ns1.example.org.", "MNAME of example.org");
 		ldns_resolver_deep_free(res);
+	}
+
+	/*
+	 * 16. BADTIME from the real server, without faking the system clock:
+	 * sign a query as a host whose clock is 1000 s slow would (time
+	 * signed = now - 1000) and judge the reply with that same slow
+	 * "now".  Then a good reply judged by a clock 400 s off is refused.
+	 */
+	for (i = 3; i <= 4; i++) {
+		struct tsig_key *k = NULL;
+		struct dns_server srv;
+		ldns_pkt *q = NULL;
+		uint8_t *w = NULL, *rw = NULL;
+		size_t wl = 0, rl = 0;
+		int64_t now = util_wall_ms() / 1000;
+		long long skew = 0;
+		const char *e, *by;
+		char num[32];
+		bool tcp;
+		enum dns_status st;
+
+		if (tsig_key_load(keypath[i], &k, err, sizeof(err)) == -1 ||
+		    dns_server_resolve("127.0.0.1", (uint16_t)atoi(port), &srv,
+		    err, sizeof(err)) != DNS_OK) {
+			ok(0, "setup: %s", err);
+			tsig_key_free(k);
+			continue;
+		}
+		ldns_pkt_query_new_frm_str(&q, "example.org.",
+		    LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0);
+		ldns_pkt_set_id(q, dns_random_id());
+		tsig_sign_full(q, k, TSIG_FUDGE, NULL, (uint64_t)(now - 1000),
+		    0, NULL, 0);
+		ldns_pkt2wire(&w, q, &wl);
+		st = dns_exchange(&srv, w, wl, util_mono_ms() + 5000, &rw, &rl,
+		    &tcp, err, sizeof(err));
+		is_int(st, DNS_OK, "%s: BIND answers a request signed 1000 s "
+		    "ago", algs[i][1]);
+		st = rfc2136_reply_check(k, q, rw, rl, now - 1000, "example.org",
+		    srv.text, NULL, msg_buf(), 512);
+		is_int(st, DNS_ERR_BADTIME, "%s: BADTIME from BIND", algs[i][1]);
+		by = strstr(msg_buf(), "differs from ours by ");
+		if (by != NULL) {
+			snprintf(num, sizeof(num), "%s", by + 21);
+			num[strcspn(num, " ")] = '\0';
+			if (util_number_parse(num, 0, 100000, &skew, &e) == -1)
+				skew = -1;
+		}
+		ok(skew >= 999 && skew <= 1001 &&
+		    strstr(msg_buf(), "(fudge 300 s; the server is ahead)") &&
+		    strstr(msg_buf(), "not verified") == NULL,
+		    "%s: measured skew, reply verified: %s", algs[i][1],
+		    msg_buf());
+		free(rw);
+		rw = NULL;
+		ldns_pkt_free(q);
+		free(w);
+		w = NULL;
+
+		/* A good reply, judged by a clock 400 s fast. */
+		ldns_pkt_query_new_frm_str(&q, "example.org.",
+		    LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0);
+		ldns_pkt_set_id(q, dns_random_id());
+		tsig_sign(q, k, TSIG_FUDGE, NULL);
+		ldns_pkt2wire(&w, q, &wl);
+		st = dns_exchange(&srv, w, wl, util_mono_ms() + 5000, &rw, &rl,
+		    &tcp, err, sizeof(err));
+		st = rfc2136_reply_check(k, q, rw, rl, util_wall_ms() / 1000,
+		    "example.org", srv.text, NULL, msg_buf(), 512);
+		is_int(st, DNS_OK, "%s: signed SOA query: good reply",
+		    algs[i][1]);
+		st = rfc2136_reply_check(k, q, rw, rl,
+		    util_wall_ms() / 1000 + 400, "example.org", srv.text, NULL,
+		    msg_buf(), 512);
+		ok(st == DNS_ERR_BAD_REPLY && strstr(msg_buf(), "s away from "
+		    "our clock") != NULL, "%s: reply time outside the fudge "
+		    "refused: %s", algs[i][1], msg_buf());
+		free(rw);
+		ldns_pkt_free(q);
+		free(w);
+		tsig_key_free(k);
 	}
 
 	return tap_done();
