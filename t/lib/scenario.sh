@@ -30,9 +30,10 @@
 #   status_field EXPR   evaluate a Python expression on d = status --json
 #   history_field EXPR  the same on d = history -n 1000 --json
 #   history_transitions "FROM->TO FROM->TO ...", oldest first
-#   check_until_state STATE MAX   run `check` until status says STATE, at
+#   check_until_state STATE MAX   until status says STATE, run `check`, at
 #                       most MAX cycles, pausing 0.2s between them (polling
-#                       a time window such as hold_down, never a fixed wait)
+#                       a time window such as hold_down, never a fixed wait);
+#                       no cycle at all if the state is already STATE
 #   nsupdate_by_hand ZONE LINES   what a person does with nsupdate and the
 #                       real key: "update ..." LINES sent to our named
 #   pick_port           a free TCP+UDP port on 127.0.0.1
@@ -248,11 +249,11 @@ check_until_state() {
 	_cu_want=$1
 	_cu_max=$2
 	_cu_i=0
-	while [ $_cu_i -lt "$_cu_max" ]; do
+	while [ "$(status_field 'd["state"]')" != "$_cu_want" ]; do
+		[ $_cu_i -lt "$_cu_max" ] || return 1
+		[ $_cu_i -eq 0 ] || sleep 0.2
 		fa check 2> /dev/null
 		_cu_i=$((_cu_i + 1))
-		[ "$(status_field 'd["state"]')" = "$_cu_want" ] && return 0
-		sleep 0.2
 	done
-	return 1
+	return 0
 }
