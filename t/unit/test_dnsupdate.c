@@ -3,11 +3,20 @@
  * names, classifying a view, the plan and its --dry-run print, the UPDATE
  * message we build (RFC 2136 sections), and judging crafted replies: TSIG
  * errors (BADTIME with the measured skew, which a real BIND only shows with
- * a wrong clock), forged or stale replies, every rcode.
+ * a wrong clock), forged or stale replies, every rcode.  And the transport
+ * against a fake server on 127.0.0.1 (a forked child): replies from another
+ * port or with another ID are dropped, TC falls back to TCP, silence is a
+ * timeout.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +134,197 @@ rr_strings(ldns_rr_list *l, char *buf, size_t len)
 		snprintf(buf + n, len - n, "%s", s ? s : "?");
 		free(s);
 	}
+}
+
+
+/* ---- a fake DNS server, forked, on 127.0.0.1 ---- */
+
+static int
+bind_lo(int type, uint16_t port)
+{
+	struct sockaddr_in sin;
+	int fd, one = 1;
+
+	if ((fd = socket(AF_INET, type, 0)) == -1)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    (type == SOCK_STREAM && listen(fd, 4) == -1)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static uint16_t
+port_of(int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	getsockname(fd, (struct sockaddr *)&sin, &len);
+	return ntohs(sin.sin_port);
+}
+
+/* UDP and TCP on the same port: *udp, *tcp, returns the port or 0. */
+static uint16_t
+fake_sockets(int *udp, int *tcp)
+{
+	int i;
+	uint16_t port;
+
+	for (i = 0; i < 50; i++) {
+		if ((*udp = bind_lo(SOCK_DGRAM, 0)) == -1)
+			return 0;
+		port = port_of(*udp);
+		if ((*tcp = bind_lo(SOCK_STREAM, port)) != -1)
+			return port;
+		close(*udp);
+	}
+	return 0;
+}
+
+/* The query turned into an answer: QR, AA, rcode, sections as asked. */
+static size_t
+fake_answer(const uint8_t *q, size_t len, uint8_t *out, int rcode, bool tc)
+{
+	memcpy(out, q, len);
+	out[2] |= 0x84;			/* QR, AA */
+	if (tc)
+		out[2] |= 0x02;
+	out[3] = (uint8_t)((out[3] & 0xf0) | rcode);
+	return len;
+}
+
+/*
+ * Serve until killed.  The first label of the question picks the trick:
+ *   wrongid.  first a right-ID NOERROR from another port, then a wrong-ID
+ *             NOERROR, then the real answer: REFUSED
+ *   tc.       UDP answers truncated; TCP answers REFUSED
+ */
+static void __attribute__((noreturn))
+fake_serve(int udp, int tcp)
+{
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	struct pollfd pfd[2];
+	uint8_t q[1024], a[1100], lenb[2];
+	ssize_t n;
+	size_t alen;
+	int other, c;
+
+	other = bind_lo(SOCK_DGRAM, 0);
+	for (;;) {
+		pfd[0].fd = udp;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = tcp;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, -1) == -1)
+			continue;
+		if (pfd[0].revents & POLLIN) {
+			fromlen = sizeof(from);
+			n = recvfrom(udp, q, sizeof(q), 0,
+			    (struct sockaddr *)&from, &fromlen);
+			if (n < 12 + 9)
+				continue;
+			if (memcmp(q + 12, "\007wrongid", 8) == 0) {
+				alen = fake_answer(q, (size_t)n, a, 0, false);
+				sendto(other, a, alen, 0,
+				    (struct sockaddr *)&from, fromlen);
+				a[0] ^= 0xff;
+				sendto(udp, a, alen, 0,
+				    (struct sockaddr *)&from, fromlen);
+				alen = fake_answer(q, (size_t)n, a, 5, false);
+				sendto(udp, a, alen, 0,
+				    (struct sockaddr *)&from, fromlen);
+			} else if (memcmp(q + 12, "\002tc", 3) == 0) {
+				alen = fake_answer(q, (size_t)n, a, 0, true);
+				sendto(udp, a, alen, 0,
+				    (struct sockaddr *)&from, fromlen);
+			}
+		}
+		if (pfd[1].revents & POLLIN) {
+			if ((c = accept(tcp, NULL, NULL)) == -1)
+				continue;
+			if (recv(c, lenb, 2, MSG_WAITALL) == 2 &&
+			    (n = recv(c, q, (size_t)(lenb[0] << 8 | lenb[1]),
+			    MSG_WAITALL)) >= 12) {
+				alen = fake_answer(q, (size_t)n, a + 2, 5,
+				    false);
+				a[0] = (uint8_t)(alen >> 8);
+				a[1] = (uint8_t)alen;
+				send(c, a, alen + 2, 0);
+			}
+			close(c);
+		}
+	}
+}
+
+static void
+transport_tests(void)
+{
+	struct dns_server srv, quiet;
+	struct cfg_addrset got;
+	ldns_pkt *q = NULL;
+	uint8_t *w = NULL, *r = NULL;
+	size_t wl = 0, rl = 0;
+	char err[512];
+	uint16_t port, qport;
+	int udp, tcp, qudp, qtcp, status;
+	bool tcpused = false;
+	pid_t pid;
+	enum dns_status st;
+
+	if ((port = fake_sockets(&udp, &tcp)) == 0 ||
+	    (qport = fake_sockets(&qudp, &qtcp)) == 0) {
+		ok(0, "fake server sockets: %s", strerror(errno));
+		return;
+	}
+	fflush(stdout);
+	if ((pid = fork()) == -1) {
+		ok(0, "fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0)
+		fake_serve(udp, tcp);
+	close(udp);
+	close(tcp);
+	dns_server_resolve("127.0.0.1", port, &srv, err, sizeof(err));
+
+	st = dns_query_addrs(&srv, "wrongid.example.", util_mono_ms() + 4000,
+	    &got, err, sizeof(err));
+	ok(st == DNS_ERR_REFUSED, "a reply from another port and one with "
+	    "another ID are dropped; the real one (REFUSED) is taken: %s (%s)",
+	    dns_status_str(st), err);
+
+	ldns_pkt_query_new_frm_str(&q, "tc.example.", LDNS_RR_TYPE_A,
+	    LDNS_RR_CLASS_IN, 0);
+	ldns_pkt_set_id(q, dns_random_id());
+	ldns_pkt2wire(&w, q, &wl);
+	st = dns_exchange(&srv, w, wl, util_mono_ms() + 4000, &r, &rl,
+	    &tcpused, err, sizeof(err));
+	ok(st == DNS_OK && tcpused && rl >= 12 && (r[3] & 0x0f) == 5,
+	    "a truncated UDP answer: asked again over TCP (%s)", err);
+	free(r);
+	r = NULL;
+
+	/* Sockets nobody serves: UDP silent, TCP never accepted. */
+	dns_server_resolve("127.0.0.1", qport, &quiet, err, sizeof(err));
+	st = dns_exchange(&quiet, w, wl, util_mono_ms() + 600, &r, &rl,
+	    &tcpused, err, sizeof(err));
+	ok(st == DNS_ERR_TIMEOUT && r == NULL, "a silent server: timeout (%s)",
+	    err);
+	free(r);
+	free(w);
+	ldns_pkt_free(q);
+	close(qudp);
+	close(qtcp);
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
 }
 
 int
@@ -429,6 +629,8 @@ main(void)
 	    strstr(msg, "not verified") == NULL,
 	    "hmac-sha384: BADTIME verified, skew: %s", msg);
 	ldns_pkt_free(req);
+
+	transport_tests();
 
 	tsig_key_free(k256);
 	tsig_key_free(k384);
