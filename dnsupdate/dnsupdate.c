@@ -369,8 +369,9 @@ dns_plan_print(const struct dns_plan *p, FILE *fp)
 
 /*
  * Poll srv until every changed record of zp serves exactly its new
- * addresses, or deadline_ms passes.  Then read the SOA serial.  On failure
- * says which record still serves what.
+ * addresses, or deadline_ms passes (then at most one [dns] timeout more for
+ * the round under way).  Then read the SOA serial.  On failure says which
+ * record still serves what.
  */
 static enum dns_status
 verify_on_server(const struct config *cfg, const struct dns_server *srv,
@@ -380,7 +381,7 @@ verify_on_server(const struct config *cfg, const struct dns_server *srv,
 	struct cfg_addrset got;
 	struct timespec ts;
 	char err[512], gb[512], wb[512];
-	int64_t qdl, left;
+	int64_t left;
 	size_t i;
 	bool all;
 	enum dns_status st;
@@ -392,10 +393,13 @@ verify_on_server(const struct config *cfg, const struct dns_server *srv,
 			rc = &zp->rec[i];
 			if (rc->status != DNS_OK)
 				continue;
-			qdl = util_mono_ms() + cfg->dns.timeout_ms;
-			if (qdl > deadline_ms)
-				qdl = deadline_ms;
-			st = dns_query_addrs(srv, rc->owner, qdl, &got, err,
+			/*
+			 * Each query gets its own [dns] timeout: the verify
+			 * deadline only decides whether another round starts,
+			 * so the last round still gives a real answer.
+			 */
+			st = dns_query_addrs(srv, rc->owner,
+			    util_mono_ms() + cfg->dns.timeout_ms, &got, err,
 			    sizeof(err));
 			if (st != DNS_OK) {
 				dns_msg(why, whylen, "%s: %s", rc->owner, err);
@@ -517,7 +521,7 @@ dnsupdate_apply(const struct config *cfg, struct dns_plan *plan)
 	const struct dnsupdate_method *m = method_of(cfg);
 	struct dns_zone_plan *zp;
 	struct dns_server srv;
-	char label[256], err[512], why[512];
+	char label[256], err[512], why[512], dur[32];
 	enum dns_status st, worst_other;
 	size_t i, j, nbad;
 	int ret = 0;
@@ -594,11 +598,12 @@ dnsupdate_apply(const struct config *cfg, struct dns_plan *plan)
 				    util_mono_ms() + cfg->dns.verify_timeout_ms,
 				    why, sizeof(why));
 				if (st != DNS_OK) {
+					util_duration_format(
+					    cfg->dns.verify_timeout_ms, dur,
+					    sizeof(dur));
 					msg_append(zp->message,
 					    sizeof(zp->message), "; but not "
-					    "verified: after %lld ms %s",
-					    (long long)
-					    cfg->dns.verify_timeout_ms, why);
+					    "verified: after %s %s", dur, why);
 					break;
 				}
 				msg_append(zp->message, sizeof(zp->message),

@@ -200,11 +200,61 @@ fake_answer(const uint8_t *q, size_t len, uint8_t *out, int rcode, bool tc)
 	return len;
 }
 
+static struct tsig_key *fake_key;	/* the child signs its UPDATE replies */
+
+/*
+ * Any other name: an UPDATE gets a NOERROR signed with fake_key (the change
+ * is not applied); an A query gets 192.0.2.10, an authoritative answer; any
+ * other query NODATA.  Returns the answer's length, 0 for none.
+ */
+static size_t
+fake_dns(const uint8_t *q, size_t len, uint8_t *out, size_t outlen)
+{
+	ldns_pkt *req = NULL, *r = NULL;
+	ldns_rr *qrr, *a = NULL;
+	uint8_t *w = NULL;
+	size_t wl = 0;
+
+	if (ldns_wire2pkt(&req, q, len) != LDNS_STATUS_OK)
+		return 0;
+	r = ldns_pkt_new();
+	ldns_pkt_set_id(r, ldns_pkt_id(req));
+	ldns_pkt_set_qr(r, true);
+	ldns_pkt_set_aa(r, true);
+	ldns_pkt_set_opcode(r, ldns_pkt_get_opcode(req));
+	qrr = ldns_rr_list_rr(ldns_pkt_question(req), 0);
+	if (qrr != NULL)
+		ldns_pkt_push_rr(r, LDNS_SECTION_QUESTION, ldns_rr_clone(qrr));
+	if (ldns_pkt_get_opcode(req) == LDNS_PACKET_UPDATE &&
+	    ldns_pkt_tsig(req) != NULL)
+		tsig_sign_full(r, fake_key, TSIG_FUDGE,
+		    ldns_rr_rdf(ldns_pkt_tsig(req), 3),
+		    (uint64_t)(util_wall_ms() / 1000), 0, NULL, 0);
+	else if (qrr != NULL && ldns_rr_get_type(qrr) == LDNS_RR_TYPE_A) {
+		a = ldns_rr_new_frm_type(LDNS_RR_TYPE_A);
+		ldns_rr_set_owner(a, ldns_rdf_clone(ldns_rr_owner(qrr)));
+		ldns_rr_set_ttl(a, 60);
+		ldns_rr_set_rdf(a, ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A,
+		    "192.0.2.10"), 0);
+		ldns_pkt_push_rr(r, LDNS_SECTION_ANSWER, a);
+	}
+	ldns_pkt2wire(&w, r, &wl);
+	if (wl > outlen)
+		wl = 0;
+	if (wl > 0)
+		memcpy(out, w, wl);
+	free(w);
+	ldns_pkt_free(r);
+	ldns_pkt_free(req);
+	return wl;
+}
+
 /*
  * Serve until killed.  The first label of the question picks the trick:
  *   wrongid.  first a right-ID NOERROR from another port, then a wrong-ID
  *             NOERROR, then the real answer: REFUSED
  *   tc.       UDP answers truncated; TCP answers REFUSED
+ *   other     see fake_dns(): an UPDATE is "taken" but never served
  */
 static void __attribute__((noreturn))
 fake_serve(int udp, int tcp)
@@ -245,7 +295,10 @@ fake_serve(int udp, int tcp)
 				alen = fake_answer(q, (size_t)n, a, 0, true);
 				sendto(udp, a, alen, 0,
 				    (struct sockaddr *)&from, fromlen);
-			}
+			} else if ((alen = fake_dns(q, (size_t)n, a,
+			    sizeof(a))) > 0)
+				sendto(udp, a, alen, 0,
+				    (struct sockaddr *)&from, fromlen);
 		}
 		if (pfd[1].revents & POLLIN) {
 			if ((c = accept(tcp, NULL, NULL)) == -1)
@@ -265,7 +318,7 @@ fake_serve(int udp, int tcp)
 }
 
 static void
-transport_tests(void)
+transport_tests(struct tsig_key *k)
 {
 	struct dns_server srv, quiet;
 	struct cfg_addrset got;
@@ -284,6 +337,7 @@ transport_tests(void)
 		ok(0, "fake server sockets: %s", strerror(errno));
 		return;
 	}
+	fake_key = k;
 	fflush(stdout);
 	if ((pid = fork()) == -1) {
 		ok(0, "fork: %s", strerror(errno));
@@ -311,6 +365,69 @@ transport_tests(void)
 	    "a truncated UDP answer: asked again over TCP (%s)", err);
 	free(r);
 	r = NULL;
+
+	/*
+	 * A server that says it took the UPDATE but keeps serving the old
+	 * address: verify = server fails after verify_timeout.
+	 */
+	{
+		static char *recs[] = { "www.stale.example." };
+		struct cfg_zone z;
+		struct config c;
+		struct dns_view v;
+		struct dns_plan p;
+		char kp[] = "/tmp/fa-test-key.XXXXXX";
+		int kfd;
+
+		memset(&z, 0, sizeof(z));
+		z.name = "stale.example.";
+		z.nrecords = 1;
+		z.records = recs;
+		memset(&c, 0, sizeof(c));
+		c.path = "test.conf";
+		c.primary = set("192.0.2.10");
+		c.backup = set("198.51.100.20");
+		c.dns.method = DNS_METHOD_RFC2136;
+		c.dns.server = "127.0.0.1";
+		c.dns.port = port;
+		c.dns.ttl = 60;
+		c.dns.verify = DNS_VERIFY_SERVER;
+		c.dns.timeout_ms = 2000;
+		c.dns.verify_timeout_ms = 600;
+		c.nzones = 1;
+		c.zones = &z;
+		static const char kt[] = "key fa-key { algorithm hmac-sha256; "
+		    "secret \"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\"; };\n";
+
+		if ((kfd = mkstemp(kp)) == -1 || write(kfd, kt, strlen(kt)) !=
+		    (ssize_t)strlen(kt)) {
+			ok(0, "key file: %s", strerror(errno));
+		} else {
+			close(kfd);
+			c.dns.tsig_key_file = kp;
+			is_int(dns_view_read(&c, &v), 0, "fake: view read");
+			is_int(v.overall, DNS_HOLDS_PRIMARY, "fake: primary");
+			dnsupdate_plan(&c, DNS_TO_BACKUP, &v, &p);
+			is_int(dnsupdate_apply(&c, &p), -1,
+			    "taken but not served: apply fails");
+			is_int(p.zones[0].result, DNS_ERR_VERIFY,
+			    "verify-failed");
+			ok(p.zones[0].changed, "the server did take it");
+			ok(strstr(p.zones[0].message, "but not verified: after "
+			    "600ms www.stale.example. still serves 192.0.2.10, "
+			    "not 198.51.100.20") != NULL, "message: %s",
+			    p.zones[0].message);
+			c.dns.verify = DNS_VERIFY_NONE;
+			is_int(dnsupdate_apply(&c, &p), 0,
+			    "verify = none: ok");
+			ok(strstr(p.zones[0].message, "not verified ([dns] "
+			    "verify = none)") != NULL, "message: %s",
+			    p.zones[0].message);
+			dns_plan_free(&p);
+			dns_view_free(&v);
+			unlink(kp);
+		}
+	}
 
 	/* Sockets nobody serves: UDP silent, TCP never accepted. */
 	dns_server_resolve("127.0.0.1", qport, &quiet, err, sizeof(err));
@@ -630,7 +747,7 @@ main(void)
 	    "hmac-sha384: BADTIME verified, skew: %s", msg);
 	ldns_pkt_free(req);
 
-	transport_tests();
+	transport_tests(k256);
 
 	tsig_key_free(k256);
 	tsig_key_free(k384);
