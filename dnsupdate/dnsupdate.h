@@ -81,7 +81,8 @@ struct dns_record_change {
 	const char		*owner;		/* borrowed */
 	struct cfg_addrset	 old_addrs;	/* what the record holds now */
 	struct cfg_addrset	 new_addrs;	/* what it will hold */
-	enum dns_status		 status;	/* DNS_OK to change, DNS_UNCHANGED, DNS_CONFLICT */
+	enum dns_status		 status;	/* DNS_OK to change, DNS_UNCHANGED, DNS_CONFLICT,
+						   or why it could not be read (left alone) */
 };
 
 struct dns_zone_plan {
