@@ -62,9 +62,11 @@ is "$(status_field 'd["state"]')" ACTIVE "still ACTIVE"
 is "$(history_field 'd["cycles"][0]["outcome"]')" REFUSED \
     "history: the refused failback is recorded as REFUSED"
 
+# Its exit code is not asserted: the action succeeds, the probe of the
+# primary fails, and which of the two a manual run's exit code reports is
+# cycle.c's call (today: 1, as for a check whose probe failed).
 run_fa failback --force
 like "$FA_OUT" "FAILBACK" "failback --force goes: it prints FAILBACK"
-[ "$FA_RC" = 0 ] || diag "failback --force exit $FA_RC:" "$FA_ERR"
 dns_points_at "after failback --force" "$PRIMARY_A" "$PRIMARY_AAAA"
 is "$(status_field 'd["state"]')" STANDBY "state STANDBY"
 is "$(history_field 'd["cycles"][0]["kind"]')" failback \
