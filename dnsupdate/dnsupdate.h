@@ -67,8 +67,11 @@ struct dns_view {
 
 /*
  * Read every managed record from the DNS server the method updates (for
- * rfc2136: [dns] server, or the zone's SOA MNAME), without recursion, within
- * one deadline.  Fills *out (caller frees with dns_view_free()).  Returns 0
+ * rfc2136: [dns] server, or the zone's SOA MNAME), without recursion, each
+ * record (its A and AAAA queries) within one [dns] timeout; once a server
+ * does not answer, its remaining records are not asked, so a dead server
+ * costs one timeout, not one per record.  Fills *out (caller frees with
+ * dns_view_free()).  Returns 0
  * when every record was read, -1 otherwise (out->overall is then
  * DNS_HOLDS_UNREADABLE and out->error says why).
  */

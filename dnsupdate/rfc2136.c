@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "../agent/config.h"
+#include "../agent/log.h"
 #include "../agent/util.h"
 #include "dnsupdate_impl.h"
 #include "tsigkey.h"
@@ -470,6 +471,9 @@ signed_exchange(const struct tsig_key *key, const struct dns_server *srv,
 		dns_msg(msg, msglen, "%s: cannot build the message", label);
 		return DNS_ERR_INTERNAL;
 	}
+	log_debug("%s: sending a signed %s (%zu bytes, key '%s', %s) to %s",
+	    label, ldns_pkt_get_opcode(request) == LDNS_PACKET_UPDATE ?
+	    "UPDATE" : "query", len, key->name, key->algorithm, srv->text);
 	st = dns_exchange(srv, wire, len, deadline_ms, &rwire, &rlen,
 	    used_tcp, err, sizeof(err));
 	if (st != DNS_OK) {
