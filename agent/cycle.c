@@ -6,6 +6,7 @@
  * failure, and stores what really happened in one transaction.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,17 @@ struct cycle {
 	struct action_log	*actions;
 	struct decide_report	 report;
 };
+
+/* vsnprintf: a detail longer than the buffer is cut, on purpose. */
+static void __attribute__((format(printf, 2, 3)))
+action_detail(struct action_log *a, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(a->detail, sizeof(a->detail), fmt, ap);
+	va_end(ap);
+}
 
 static const char *
 request_kind(enum decide_request r)
@@ -167,7 +179,7 @@ cycle_run_hook(struct cycle *c, enum action_kind k)
 	rc = spawn_run(argv, env, NULL, 0, c->cfg->hooks.timeout_ms, &res);
 	a = cycle_action_add(c, action_kind_str(k), path,
 	    rc == 0 ? ACTION_RESULT_OK : ACTION_RESULT_FAILED);
-	snprintf(a->detail, sizeof(a->detail), "%s%s%s", res.detail,
+	action_detail(a, "%s%s%s", res.detail,
 	    res.output[0] ? ": " : "", res.output);
 	if (rc == 0)
 		log_info("%s hook %s: %s", hook_event(k), path, res.detail);
@@ -212,8 +224,7 @@ cycle_run_dns(struct cycle *c, enum action_kind k, bool *changed)
 	if (cycle_read_dns(c) == -1) {
 		a = cycle_action_add(c, action_kind_str(k), "dns",
 		    ACTION_RESULT_FAILED);
-		snprintf(a->detail, sizeof(a->detail), "could not read DNS: %s",
-		    c->view.error);
+		action_detail(a, "could not read DNS: %s", c->view.error);
 		return -1;
 	}
 	dnsupdate_plan(c->cfg, dir, &c->view, &plan);
@@ -228,8 +239,8 @@ cycle_run_dns(struct cycle *c, enum action_kind k, bool *changed)
 		a = cycle_action_add(c, action_kind_str(k), z->zone->name,
 		    good ? (z->result == DNS_OK ? ACTION_RESULT_OK :
 		    ACTION_RESULT_SKIPPED) : ACTION_RESULT_FAILED);
-		snprintf(a->detail, sizeof(a->detail), "%s: %s",
-		    dns_status_str(z->result), z->message);
+		action_detail(a, "%s: %s", dns_status_str(z->result),
+		    z->message);
 		if (good)
 			log_info("%s %s: %s", action_kind_str(k),
 			    z->zone->name, z->message);
