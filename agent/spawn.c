@@ -355,7 +355,8 @@ spawn_run(char *const argv[], char *const envp[], const char *stdin_data,
 	sigset_t		 pipeset, oldmask, pending;
 	int			 in_pipe[2] = { -1, -1 }, out_pipe[2] = { -1, -1 };
 	int			 status_pipe[2] = { -1, -1 };
-	int			 status = 0, max_fd = 1024;
+	int			 status = 0, max_fd = 1024, wait_errno = 0;
+	pid_t			 r;
 	bool			 exited, timed_out = false, killed = false;
 	bool			 sigpipe_was_pending;
 	int64_t			 deadline, grace;
@@ -445,8 +446,10 @@ spawn_run(char *const argv[], char *const envp[], const char *stdin_data,
 		killed = spawn_kill_group(&io, grace, &status);
 	} else {
 		spawn_drain(&io);
-		while (waitpid(io.pid, &status, 0) == -1 && errno == EINTR)
+		while ((r = waitpid(io.pid, &status, 0)) == -1 && errno == EINTR)
 			;
+		if (r == -1)
+			wait_errno = errno;	/* e.g. SIGCHLD set to SIG_IGN */
 	}
 	spawn_drain(&io);
 
@@ -456,6 +459,11 @@ spawn_run(char *const argv[], char *const envp[], const char *stdin_data,
 		snprintf(out->detail, sizeof(out->detail), "%s: %s",
 		    io.fail.stage == SPAWN_STAGE_EXEC ? "exec" : "setting up fds",
 		    strerror(io.fail.err));
+	} else if (wait_errno != 0) {
+		/* Never mistake an unknown ending for "exit 0". */
+		out->outcome = SPAWN_CANNOT_RUN;
+		snprintf(out->detail, sizeof(out->detail),
+		    "exit status lost: waitpid: %s", strerror(wait_errno));
 	} else if (timed_out) {
 		out->outcome = SPAWN_TIMEOUT;
 		snprintf(out->detail, sizeof(out->detail),

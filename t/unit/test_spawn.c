@@ -350,6 +350,21 @@ test_process_group(void)
 	no_zombie("process group");
 }
 
+/* With SIGCHLD ignored the kernel reaps for us: the status is lost. */
+static void
+test_sigchld_ignored(void)
+{
+	struct spawn_result	r;
+	const char		*p;
+
+	signal(SIGCHLD, SIG_IGN);
+	p = script("exit0b", "#!/bin/sh\nexit 0\n", 0700);
+	is_int(run1(p, NULL, NULL, 10000, &r), -1,
+	    "SIGCHLD ignored: an unknown exit status is not success (%s)",
+	    r.detail);
+	signal(SIGCHLD, SIG_DFL);
+}
+
 int
 main(void)
 {
@@ -368,6 +383,7 @@ main(void)
 	test_output_capped();
 	test_inherited_state();
 	test_process_group();
+	test_sigchld_ignored();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
