@@ -132,9 +132,14 @@ enum vote_reason {
 	VOTE_VALID = 0,		/* "valid": a vote that counts */
 	VOTE_NO_ANSWER,		/* "no-answer": refused, unreachable, timed out */
 	VOTE_TLS_FAILED,	/* "tls-failed": handshake or certificate */
-	VOTE_HTTP_STATUS,	/* "http-status": not 200 (401 skew, 503, ...) */
+	VOTE_HTTP_STATUS,	/* "http-status": not 200 (nor 401): 503, 302, ... */
 	VOTE_TOO_LARGE,		/* "too-large": body over VOTE_BODY_MAX */
-	VOTE_BAD_SIGNATURE,	/* "bad-signature": missing or wrong X-FA-Signature */
+	/*
+	 * "bad-signature": a missing or wrong X-FA-Signature, or a 401: the
+	 * spare refused our MAC (another secret, clock over 30 s off, replay;
+	 * the detail quotes the spare's reason).
+	 */
+	VOTE_BAD_SIGNATURE,
 	VOTE_MALFORMED,		/* "malformed": not the JSON object of SPEC §4 */
 	VOTE_NONCE_MISMATCH,	/* "nonce-mismatch": not the answer to our request */
 	VOTE_TARGET_MISMATCH,	/* "target-mismatch" */

@@ -301,8 +301,14 @@ vote_ask_done(struct vote_ask *a, const struct vote_secret *secret,
 	}
 	curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &res->http_status);
 	if (res->http_status != 200) {
+		/*
+		 * 401: the spare did not accept our request's MAC (another
+		 * secret, a clock more than 30 s off, a replay): the signature
+		 * exchange failed, and the spare's words say which.
+		 */
 		vote_excerpt(a, excerpt, sizeof(excerpt));
-		vote_result_set(res, VOTE_HTTP_STATUS, "HTTP %ld%s%s",
+		vote_result_set(res, res->http_status == 401 ?
+		    VOTE_BAD_SIGNATURE : VOTE_HTTP_STATUS, "HTTP %ld%s%s",
 		    res->http_status, excerpt[0] != '\0' ? ": " : "", excerpt);
 		return;
 	}
