@@ -1,0 +1,513 @@
+#!/bin/sh
+# 60-vote.t: the vote protocol of SPEC §4 on loopback.
+#
+# Real vote servers (build/t/test_vote_server serve: vote_server_run() with a
+# probe whose verdict and probe count the test controls through files) are
+# asked by curl, with requests signed here by the openssl CLI, not by our
+# code: every rejection of SPEC §4, /v1/health, the verdict cache (a burst
+# of 20 requests costs one probe), then by our client (test_vote_server ask:
+# vote_client_ask() + quorum_tally()) against good, wrong-secret, stopped,
+# hanging, redirecting, oversized and TLS spares.
+#
+# Needs curl, openssl, jq, ss.  Ports: free ones are picked with ss; a
+# server that cannot bind exits 3 and is started again on another port.
+# Readiness is polled (curl /v1/health), never slept for.
+
+B=${FA_BUILD:-build}
+DRV=$B/t/test_vote_server
+export FA_LOG_STDERR=1
+
+for tool in curl openssl jq ss; do
+	if ! command -v $tool >/dev/null 2>&1; then
+		echo "Bail out! $tool is needed by this test"
+		exit 1
+	fi
+done
+if [ ! -x "$DRV" ]; then
+	echo "Bail out! $DRV is not built (make tests)"
+	exit 1
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/fa-vote.XXXXXX") || exit 1
+PIDS=""
+cleanup() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+forget() {	# forget PID: stopped already, not for cleanup()
+	_keep=""
+	for _p in $PIDS; do
+		[ "$_p" = "$1" ] || _keep="$_keep $_p"
+	done
+	PIDS=$_keep
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+n=0
+failed=0
+ok() {	# ok CONDITION-EXIT-STATUS NAME
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+is() {	# is GOT WANT NAME
+	n=$((n + 1))
+	if [ "$1" = "$2" ]; then
+		echo "ok $n - $3"
+	else
+		echo "not ok $n - $3"
+		echo "#   got '$1', want '$2'"
+		failed=$((failed + 1))
+	fi
+}
+
+next_port=$((20000 + ($$ * 7) % 30000))
+pick_port() {
+	while :; do
+		next_port=$((next_port + 1))
+		[ $next_port -gt 60000 ] && next_port=20001
+		if [ -z "$(ss -Hltn "sport = :$next_port" 2>/dev/null)" ]; then
+			echo $next_port
+			return 0
+		fi
+	done
+}
+
+# wait_health PORT PID: poll /v1/health until it answers (0), or the
+# process died (its exit status), or 10 s passed (1).
+wait_health() {
+	_i=0
+	while [ $_i -lt 200 ]; do
+		if curl -fsS -m 1 "http://127.0.0.1:$1/v1/health" >/dev/null 2>&1
+		then
+			return 0
+		fi
+		if ! kill -0 "$2" 2>/dev/null; then
+			wait "$2"
+			return $?
+		fi
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# start_server NAME KEYFILE VERDICT CACHE_MS PROBE_MS [ARGS...]: a vote
+# server named NAME on 127.0.0.1; sets port_NAME and pid_NAME.
+start_server() {
+	_name=$1
+	_key=$2
+	echo "$3" >"$T/$_name.verdict"
+	_cache=$4
+	_probe=$5
+	shift 5
+	_try=0
+	while [ $_try -lt 10 ]; do
+		_port=$(pick_port)
+		"$DRV" serve --listen "127.0.0.1:$_port" --secret "$_key" \
+		    --name "$_name" --verdict-file "$T/$_name.verdict" \
+		    --count-file "$T/$_name.count" --cache-ms "$_cache" \
+		    --probe-ms "$_probe" "$@" >>"$T/$_name.log" 2>&1 &
+		_pid=$!
+		wait_health "$_port" "$_pid"
+		_rc=$?
+		if [ $_rc -eq 0 ]; then
+			PIDS="$PIDS $_pid"
+			eval "port_$_name=$_port pid_$_name=$_pid"
+			return 0
+		fi
+		kill "$_pid" 2>/dev/null && wait "$_pid"
+		[ $_rc -ne 3 ] && break
+		_try=$((_try + 1))
+	done
+	echo "# could not start vote server $_name:"
+	sed 's/^/#   /' "$T/$_name.log"
+	return 1
+}
+
+# start_fake NAME ARGS...: test_vote_server fake; sets port_NAME, pid_NAME.
+start_fake() {
+	_name=$1
+	shift
+	_try=0
+	while [ $_try -lt 10 ]; do
+		_port=$(pick_port)
+		"$DRV" fake --listen "127.0.0.1:$_port" "$@" \
+		    >>"$T/$_name.log" 2>&1 &
+		_pid=$!
+		# Ready when the port listens (it answers no /v1/health).
+		_i=0
+		while [ $_i -lt 200 ] && kill -0 $_pid 2>/dev/null &&
+		    [ -z "$(ss -Hltn "sport = :$_port" 2>/dev/null)" ]; do
+			sleep 0.05
+			_i=$((_i + 1))
+		done
+		if kill -0 $_pid 2>/dev/null && [ $_i -lt 200 ]; then
+			PIDS="$PIDS $_pid"
+			eval "port_$_name=$_port pid_$_name=$_pid"
+			return 0
+		fi
+		kill "$_pid" 2>/dev/null
+		wait "$_pid"
+		_try=$((_try + 1))
+	done
+	return 1
+}
+
+# mac KEYFILE STRING: lowercase hex HMAC-SHA256, by the openssl CLI.
+mac() {
+	printf '%s' "$2" | openssl dgst -sha256 -hmac "$(cat "$1")" -r |
+	    cut -d' ' -f1
+}
+nonce() {
+	openssl rand -hex 16
+}
+now() {
+	date +%s
+}
+
+# get PORT QUERY [CURL ARGS...]: GET /v1/vote?QUERY; the status on stdout,
+# the body in $T/body, the headers in $T/hdr.
+get() {
+	_p=$1
+	_q=$2
+	shift 2
+	curl -sS -g -m 10 -o "$T/body" -D "$T/hdr" -w '%{http_code}' "$@" \
+	    "http://127.0.0.1:$_p/v1/vote?$_q"
+}
+# signed PORT KEYFILE QUERY [CURL ARGS...]: get with the Authorization of
+# SPEC §4.
+signed() {
+	_sp=$1
+	_sk=$2
+	_sq=$3
+	shift 3
+	get "$_sp" "$_sq" -H "Authorization: FA-HMAC-SHA256 $(mac "$_sk" "$(printf 'GET\n/v1/vote\n%s' "$_sq")")" "$@"
+}
+header() {	# header NAME: its value in $T/hdr
+	tr -d '\r' <"$T/hdr" | grep -i "^$1: " | head -n 1 | cut -d' ' -f2-
+}
+count() {	# count NAME: probes so far
+	cat "$T/$1.count" 2>/dev/null || echo 0
+}
+
+openssl rand -hex 32 >"$T/vote.key"
+openssl rand -hex 32 >"$T/wrong.key"
+chmod 600 "$T/vote.key" "$T/wrong.key"
+K=$T/vote.key
+
+# ---------------------------------------------------------------- server
+start_server paris "$K" down 60000 100 || { echo "Bail out! no server"; exit 1; }
+P=$port_paris
+
+is "$(curl -sS -o "$T/body" -w '%{http_code}' "http://127.0.0.1:$P/v1/health")" 200 \
+    "health: 200 without auth"
+is "$(cat "$T/body")" ok "health: body ok"
+is "$(curl -sS -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$P/v1/health")" 405 \
+    "health: POST is 405"
+is "$(count paris)" 0 "health costs no probe"
+
+N1=$(nonce)
+TS=$(now)
+Q="target=primary&from=backup-ovh&ts=$TS&nonce=$N1"
+is "$(signed "$P" "$K" "$Q")" 200 "vote: signed request answered 200"
+BODY=$(cat "$T/body")
+SIG=$(header X-FA-Signature)
+is "$SIG" "$(mac "$K" "$BODY")" "vote: X-FA-Signature is the HMAC of the body"
+is "$(jq -r .voter "$T/body")" paris "vote: voter"
+is "$(jq -r .target "$T/body")" primary "vote: target"
+is "$(jq -r .verdict "$T/body")" down "vote: verdict from the probe"
+is "$(jq -r .nonce "$T/body")" "$N1" "vote: our nonce echoed"
+ok "$(jq -e '(.ts|type) == "number" and (.checked_at|type) == "number"' "$T/body" >/dev/null; echo $?)" \
+    "vote: ts and checked_at are numbers"
+is "$(jq -r 'keys_unsorted|join(",")' "$T/body")" "voter,target,verdict,checked_at,ts,nonce" \
+    "vote: exactly the fields of SPEC §4"
+is "$(header Content-Type)" application/json "vote: Content-Type"
+is "$(count paris)" 1 "vote: one probe"
+
+# Replay and authentication: 401.
+is "$(signed "$P" "$K" "$Q")" 401 "replayed nonce: 401"
+grep -q "replayed" "$T/body"; ok $? "replayed nonce: says so"
+Q=target=primary\&from=backup-ovh\&ts=$(now)\&nonce=$(nonce)
+GOOD=$(mac "$K" "$(printf 'GET\n/v1/vote\n%s' "$Q")")
+# The same MAC with its first digit changed.
+case $GOOD in
+0*) BAD=1${GOOD#?} ;;
+*) BAD=0${GOOD#?} ;;
+esac
+is "$(get "$P" "$Q" -H "Authorization: FA-HMAC-SHA256 $BAD")" 401 "bad MAC: 401"
+grep -q "bad MAC" "$T/body"; ok $? "bad MAC: says so"
+is "$(header WWW-Authenticate)" FA-HMAC-SHA256 "bad MAC: WWW-Authenticate"
+is "$(get "$P" "$Q")" 401 "missing MAC: 401"
+is "$(get "$P" "$Q" -H "Authorization: Bearer $GOOD")" 401 "another scheme: 401"
+is "$(signed "$P" "$T/wrong.key" "$Q")" 401 "MAC under another secret: 401"
+Q2=$(printf '%s' "$Q" | sed 's/from=backup-ovh/from=backup-evil/')
+is "$(get "$P" "$Q2" -H "Authorization: FA-HMAC-SHA256 $GOOD")" 401 \
+    "query changed after signing: 401"
+is "$(get "$P" "$Q" -H "Authorization: FA-HMAC-SHA256 $GOOD" \
+    -H "Authorization: FA-HMAC-SHA256 $GOOD")" 400 "two Authorization headers: 400"
+is "$(get "$P" "$Q" -H "Authorization: FA-HMAC-SHA256 $GOOD")" 200 \
+    "the same request, untouched, is fine"
+OLD=$(( $(now) - 120 ))
+is "$(signed "$P" "$K" "target=primary&from=backup-ovh&ts=$OLD&nonce=$(nonce)")" 401 \
+    "ts 120 s old: 401"
+grep -q "stale timestamp" "$T/body"; ok $? "old ts: says stale timestamp"
+FUT=$(( $(now) + 120 ))
+is "$(signed "$P" "$K" "target=primary&from=backup-ovh&ts=$FUT&nonce=$(nonce)")" 401 \
+    "ts 120 s ahead: 401"
+NEAR=$(( $(now) - 10 ))
+is "$(signed "$P" "$K" "target=primary&from=backup-ovh&ts=$NEAR&nonce=$(nonce)")" 200 \
+    "ts 10 s old: inside the window"
+
+# Targets: only "primary"; nothing in a request names what to probe.
+C0=$(count paris)
+is "$(signed "$P" "$K" "target=secondary&from=backup-ovh&ts=$(now)&nonce=$(nonce)")" 404 \
+    "unknown target: 404"
+is "$(signed "$P" "$K" "target=http://198.51.100.7:8080/health&from=backup-ovh&ts=$(now)&nonce=$(nonce)")" 404 \
+    "a target that looks like a URL: 404"
+is "$(signed "$P" "$K" "target=http%3A%2F%2F198.51.100.7%2F&from=backup-ovh&ts=$(now)&nonce=$(nonce)")" 404 \
+    "a percent-encoded URL target: 404"
+is "$(get "$P" "target=http://198.51.100.7/&from=backup-ovh&ts=$(now)&nonce=$(nonce)")" 401 \
+    "a URL target without a MAC: 401"
+is "$(count paris)" "$C0" "refused targets cost no probe"
+
+# Malformed: 400 (even when correctly signed).
+while IFS='|' read -r what q; do
+	q=$(printf '%s' "$q" | sed "s/TS/$(now)/; s/NONCE/$(nonce)/")
+	is "$(signed "$P" "$K" "$q")" 400 "malformed ($what): 400"
+done <<'EOF'
+no nonce|target=primary&from=backup-ovh&ts=TS
+no target|from=backup-ovh&ts=TS&nonce=NONCE
+duplicate target|target=primary&target=primary&from=backup-ovh&ts=TS&nonce=NONCE
+duplicate nonce|target=primary&from=backup-ovh&ts=TS&nonce=NONCE&nonce=NONCE
+unknown parameter|target=primary&from=backup-ovh&ts=TS&nonce=NONCE&host=192.0.2.1
+non-hex nonce|target=primary&from=backup-ovh&ts=TS&nonce=0123456789abcdef0123456789abcdeg
+short nonce|target=primary&from=backup-ovh&ts=TS&nonce=0123456789abcdef0123456789abcde
+long nonce|target=primary&from=backup-ovh&ts=TS&nonce=0123456789abcdef0123456789abcdef0
+upper-case nonce|target=primary&from=backup-ovh&ts=TS&nonce=0123456789ABCDEF0123456789ABCDEF
+ts not a number|target=primary&from=backup-ovh&ts=now&nonce=NONCE
+negative ts|target=primary&from=backup-ovh&ts=-5&nonce=NONCE
+from not a name|target=primary&from=backup%20ovh&ts=TS&nonce=NONCE
+empty from|target=primary&from=&ts=TS&nonce=NONCE
+parameter without =|target=primary&from=backup-ovh&ts=TS&nonce=NONCE&x
+EOF
+is "$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: FA-HMAC-SHA256 $GOOD" \
+    "http://127.0.0.1:$P/v1/vote")" 400 "no query string: 400"
+
+# Oversized: 431 for the request line and headers, 413 for a body.
+PAD=$(head -c 5000 /dev/zero | tr '\0' 'a')
+is "$(signed "$P" "$K" "target=primary&from=backup-ovh&ts=$(now)&nonce=$(nonce)&pad=$PAD")" 431 \
+    "URL over 4 KiB: 431"
+is "$(signed "$P" "$K" "target=primary&from=backup-ovh&ts=$(now)&nonce=$(nonce)" -H "X-Pad: $PAD")" 431 \
+    "headers over 4 KiB: 431"
+BIG=$(head -c 40000 /dev/zero | tr '\0' 'a')
+code=$(get "$P" "x=1" -H "X-Pad: $BIG")
+case $code in 431|413|414) r=0 ;; *) r=1 ;; esac
+ok $r "headers of 40 KiB refused (libmicrohttpd's own limit: $code)"
+head -c 5000 /dev/zero | tr '\0' 'a' >"$T/bigbody"
+is "$(signed "$P" "$K" "target=primary&from=backup-ovh&ts=$(now)&nonce=$(nonce)" \
+    -X GET --data-binary @"$T/bigbody")" 413 "a 5 KiB body: 413"
+is "$(signed "$P" "$K" "target=primary&from=backup-ovh&ts=$(now)&nonce=$(nonce)" \
+    -X GET --data-binary x)" 413 "any body: 413"
+is "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P/v1/health")" 200 \
+    "still serving after the oversized requests"
+
+# Other paths and methods.
+is "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P/")" 404 "/: 404"
+is "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P/v1/vote/?$Q")" 404 "/v1/vote/: 404"
+is "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P/v1/votes")" 404 "/v1/votes: 404"
+is "$(curl -sS -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$P/v1/vote?$Q")" 405 \
+    "POST /v1/vote: 405"
+is "$(curl -sS -o /dev/null -D "$T/hdr" -w '%{http_code}' -X DELETE "http://127.0.0.1:$P/v1/vote")" 405 \
+    "DELETE /v1/vote: 405"
+is "$(header Allow)" GET "405 says Allow: GET"
+is "$(curl -sS -I -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P/v1/health")" 200 "HEAD /v1/health: 200"
+
+# The log: each refusal with the peer and why, never a secret or a MAC.
+grep -q "refused 127.0.0.1: 401 bad MAC" "$T/paris.log"; ok $? "log: bad MAC refusal with the peer"
+grep -q "refused 127.0.0.1: 401 replayed nonce" "$T/paris.log"; ok $? "log: replay refusal"
+grep -q "refused 127.0.0.1: 404 unknown target" "$T/paris.log"; ok $? "log: unknown target refusal"
+grep -q "refused 127.0.0.1: 431" "$T/paris.log"; ok $? "log: oversized refusal"
+grep -q "refused 127.0.0.1: 400 malformed" "$T/paris.log"; ok $? "log: malformed refusal"
+grep -qF "$(cat "$K")" "$T/paris.log"; ok $((!$?)) "log: the secret never appears"
+grep -qF "$GOOD" "$T/paris.log"; ok $((!$?)) "log: no MAC appears"
+grep -qF "$SIG" "$T/paris.log"; ok $((!$?)) "log: no signature appears"
+
+# ---------------------------------------------------------------- cache
+# A burst of 20 requests while the primary takes 300 ms to probe: the
+# requests that come during the probe wait for it; one probe in all.
+start_server lyon "$K" up 60000 300 --max-per-ip 32 || { echo "Bail out! no server"; exit 1; }
+# Sign all 20 first, then fire them together.
+i=0
+while [ $i -lt 20 ]; do
+	q="target=primary&from=backup-ovh&ts=$(now)&nonce=$(nonce)"
+	echo "$q $(mac "$K" "$(printf 'GET\n/v1/vote\n%s' "$q")")" >"$T/burst.$i.req"
+	i=$((i + 1))
+done
+BURST=""
+i=0
+while [ $i -lt 20 ]; do
+	read -r q m <"$T/burst.$i.req"
+	curl -sS -g -m 10 -o "$T/burst.$i.json" -w '%{http_code}\n' \
+	    -H "Authorization: FA-HMAC-SHA256 $m" \
+	    "http://127.0.0.1:$port_lyon/v1/vote?$q" >"$T/burst.$i.code" &
+	BURST="$BURST $!"
+	i=$((i + 1))
+done
+for p in $BURST; do
+	wait "$p"
+done
+is "$(cat "$T"/burst.*.code | sort | uniq -c | sed 's/^ *//')" "20 200" "burst: 20 answers, all 200"
+is "$(cat "$T"/burst.*.json | jq -r .verdict | sort | uniq -c | sed 's/^ *//')" "20 up" \
+    "burst: 20 votes up"
+is "$(count lyon)" 1 "burst: 20 requests cost one probe"
+echo down >"$T/lyon.verdict"
+is "$(signed "$port_lyon" "$K" "target=primary&from=backup-ovh&ts=$(now)&nonce=$(nonce)")" 200 \
+    "after the burst: 200"
+is "$(jq -r .verdict "$T/body")" up "cache: the verdict is reused (60 s cache)"
+is "$(count lyon)" 1 "cache: still one probe"
+
+# cache 0: no reuse, each request probes.
+start_server nocache "$K" up 0 0 || { echo "Bail out! no server"; exit 1; }
+signed "$port_nocache" "$K" "target=primary&from=a&ts=$(now)&nonce=$(nonce)" >/dev/null
+echo down >"$T/nocache.verdict"
+signed "$port_nocache" "$K" "target=primary&from=a&ts=$(now)&nonce=$(nonce)" >/dev/null
+is "$(jq -r .verdict "$T/body")" down "cache 0: a fresh verdict"
+is "$(count nocache)" 2 "cache 0: two requests, two probes"
+
+# ---------------------------------------------------------------- client
+start_server nyc "$T/wrong.key" down 60000 0 || { echo "Bail out! no server"; exit 1; }
+start_server oslo "$K" down 60000 0 || { echo "Bail out! no server"; exit 1; }
+kill "$pid_oslo"
+wait "$pid_oslo"
+is "$?" 0 "a vote server stops cleanly on SIGTERM"
+forget "$pid_oslo"
+grep -q "vote-server: stopping" "$T/oslo.log"; ok $? "and says so"
+
+ask() {	# ask NEED MAX_UP TIMEOUT_MS NAME=URL...
+	_need=$1 _max=$2 _to=$3
+	shift 3
+	"$DRV" ask --secret "$K" --from backup-ovh --timeout-ms "$_to" \
+	    --need "$_need" --max-up "$_max" "$@" >"$T/ask.out" 2>"$T/ask.err"
+}
+spare() {	# spare NAME: "REASON VERDICT VOTER" from the last ask
+	sed -n "s/^spare $1 \([^ ]*\) \([^ ]*\) \([^ ]*\) .*/\1 \2 \3/p" "$T/ask.out"
+}
+tally() {
+	sed -n 's/^tally \([^ ]*\).*/\1/p' "$T/ask.out"
+}
+
+U_PARIS=http://127.0.0.1:$port_paris
+U_NYC=http://127.0.0.1:$port_nyc
+U_OSLO=http://127.0.0.1:$port_oslo
+U_LYON=http://127.0.0.1:$port_lyon
+
+ask 1 0 3000 paris=$U_PARIS nyc=$U_NYC oslo=$U_OSLO
+is "$(spare paris)" "valid down paris" "client: paris votes down"
+is "$(spare nyc)" "bad-signature - -" "client: wrong secret abstains (bad-signature)"
+grep -q "^spare nyc .* 401 | HTTP 401: bad MAC" "$T/ask.out"
+ok $? "client: ... because nyc refused our MAC (HTTP 401: bad MAC)"
+is "$(spare oslo)" "no-answer - -" "client: stopped spare abstains (no-answer)"
+is "$(tally)" confirmed "client: need 1, one down vote: CONFIRMED"
+grep -q "^down_votes 1$" "$T/ask.out"; ok $? "client: one down vote (veto count)"
+sed 's/^/# /' "$T/ask.out"
+
+ask 2 0 3000 paris=$U_PARIS nyc=$U_NYC oslo=$U_OSLO
+is "$(tally)" isolated "client: need 2, one valid answer: ISOLATED"
+
+ask 2 0 3000 paris=$U_PARIS lyon=$U_LYON nyc=$U_NYC oslo=$U_OSLO
+is "$(spare lyon)" "valid up lyon" "client: lyon votes up"
+is "$(tally)" partition "client: need 2, max_up 0, one up: PARTITION"
+ask 2 1 3000 paris=$U_PARIS lyon=$U_LYON nyc=$U_NYC oslo=$U_OSLO
+is "$(tally)" confirmed "client: max_up 1, one up: CONFIRMED"
+
+ask 2 0 3000 paris=$U_PARIS paris2=$U_PARIS/
+is "$(spare paris2)" "duplicate-voter - -" "client: the same spare twice counts once"
+is "$(tally)" isolated "client: so need 2 is not met"
+
+# Answers a vote server never gives.
+start_fake hang --hang || { echo "Bail out! no fake"; exit 1; }
+start_fake redirect --status 302 --location "$U_PARIS/v1/vote" || { echo "Bail out! no fake"; exit 1; }
+start_fake big --status 200 --body-bytes 5000 || { echo "Bail out! no fake"; exit 1; }
+C0=$(count paris)
+ask 1 0 1000 hang=http://127.0.0.1:$port_hang redirect=http://127.0.0.1:$port_redirect \
+    big=http://127.0.0.1:$port_big paris=$U_PARIS
+is "$(spare hang)" "no-answer - -" "client: a spare that never answers: no-answer at the deadline"
+is "$(spare redirect)" "http-status - -" "client: a redirect is not followed (http-status)"
+is "$(spare big)" "too-large - -" "client: a body over 4 KiB: too-large"
+is "$(spare paris)" "valid down paris" "client: a slow spare does not hold the others back"
+is "$(count paris)" "$C0" "client: paris's cached verdict served again"
+is "$(tally)" confirmed "client: tally with one valid answer of four, need 1"
+sed 's/^/# /' "$T/ask.out"
+
+# https: the certificate is verified.
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 \
+    -keyout "$T/tls.key" -out "$T/tls.crt" >/dev/null 2>&1
+TLS_PORT=$(pick_port)
+openssl s_server -quiet -accept "127.0.0.1:$TLS_PORT" -cert "$T/tls.crt" \
+    -key "$T/tls.key" -www >/dev/null 2>&1 &
+TLS_PID=$!
+PIDS="$PIDS $TLS_PID"
+i=0
+while [ $i -lt 200 ] && [ -z "$(ss -Hltn "sport = :$TLS_PORT" 2>/dev/null)" ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+ask 1 0 3000 tls=https://127.0.0.1:$TLS_PORT
+is "$(spare tls)" "tls-failed - -" "client: a self-signed https spare is refused (tls-failed)"
+
+# Bad spare URLs are our problem, said as such.
+ask 1 0 1000 ftp=ftp://127.0.0.1:21 query=http://127.0.0.1:1/?x=1
+is "$(spare ftp)" "internal-error - -" "client: ftp:// refused"
+is "$(spare query)" "internal-error - -" "client: a URL with a query refused"
+ask 1 0 1000
+is "$(tally)" isolated "client: no spares, need 1: ISOLATED"
+
+# Stopping while a request waits for a probe: the waiting connection is
+# resumed and closed or answered, and the server exits cleanly.
+start_server slow "$K" down 60000 600000 || { echo "Bail out! no server"; exit 1; }
+q="target=primary&from=backup-ovh&ts=$(now)&nonce=$(nonce)"
+m=$(mac "$K" "$(printf 'GET\n/v1/vote\n%s' "$q")")
+curl -sS -g -m 20 -o /dev/null -w '%{http_code}' -H "Authorization: FA-HMAC-SHA256 $m" \
+    "http://127.0.0.1:$port_slow/v1/vote?$q" >"$T/slow.code" 2>/dev/null &
+SLOW_CURL=$!
+i=0
+while [ ! -e "$T/slow.count.probing" ] && [ $i -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+ok "$([ -e "$T/slow.count.probing" ]; echo $?)" "slow spare: a request is waiting for the probe"
+is "$(curl -sS -m 5 "http://127.0.0.1:$port_slow/v1/health")" ok \
+    "slow spare: /v1/health answers during the probe"
+kill "$pid_slow"
+wait "$pid_slow"
+is "$?" 0 "slow spare: stops cleanly with a request waiting"
+forget "$pid_slow"
+wait "$SLOW_CURL"
+case $(cat "$T/slow.code") in 200|503|000) r=0 ;; *) r=1 ;; esac
+ok $r "slow spare: the waiting request ends ($(cat "$T/slow.code"))"
+
+# Every server stops cleanly (under ASan: no leak, no error) and logged
+# nothing alarming.
+for s in paris lyon nocache nyc; do
+	eval "p=\$pid_$s"
+	kill "$p"
+	wait "$p"
+	is "$?" 0 "$s stops cleanly"
+	forget "$p"
+done
+grep -l "Sanitizer\|runtime error" "$T"/*.log >/dev/null 2>&1
+ok $((!$?)) "no sanitizer report in the servers' logs"
+
+echo "1..$n"
+[ $failed -eq 0 ]

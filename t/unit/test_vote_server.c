@@ -1,0 +1,381 @@
+/*
+ * test_vote_server.c: not a TAP test by itself, the driver of t/60-vote.t.
+ *
+ *   test_vote_server serve --listen ADDR [--listen ADDR...] --secret FILE
+ *       --name NAME --verdict-file FILE --count-file FILE [--cache-ms N]
+ *       [--probe-ms N] [--max-per-ip N] [--nonce-max N]
+ *     Run vote_server_run() until SIGTERM/SIGINT.  Each probe reads its
+ *     verdict from --verdict-file ("up", "down", "unknown"), takes
+ *     --probe-ms (a slow primary; FILE.probing, FILE being --count-file,
+ *     exists from its start), then writes the number of probes so far to
+ *     --count-file.  Exit 0 after a clean stop, 3 if it could not start
+ *     (the test then tries another port).
+ *
+ *   test_vote_server ask --secret FILE --from NAME --timeout-ms N
+ *       --need N --max-up N NAME=URL...
+ *     Run vote_client_ask() and quorum_tally(); print one line per spare
+ *       spare NAME REASON VERDICT VOTER HTTP_STATUS | DETAIL
+ *     then "tally RESULT valid=N up=N down=N unknown=N" and "down_votes N".
+ *
+ *   test_vote_server fake --listen IPv4:PORT --status N [--location URL]
+ *       [--body-bytes N] [--hang]
+ *     A minimal HTTP responder, one connection at a time, for answers a
+ *     vote server never gives: a redirect, an oversized body, or (--hang)
+ *     accepting and never answering.  Until SIGTERM.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "agent/log.h"
+#include "agent/util.h"
+#include "quorum/quorum.h"
+
+static volatile sig_atomic_t	stop;
+
+struct probe_state {
+	const char	*verdict_file;
+	const char	*count_file;
+	long long	 probe_ms;
+	unsigned long	 count;
+};
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: test_vote_server serve|ask|fake ...\n");
+	exit(2);
+}
+
+static long long
+num(const char *s, long long min, long long max)
+{
+	const char	*errstr;
+	long long	 v;
+
+	if (util_number_parse(s, min, max, &v, &errstr) == -1)
+		fatalx("number %s: %s", s, errstr);
+	return v;
+}
+
+/* Sleep ms in small steps, so a stop request is not held up by a probe. */
+static void
+nap(long long ms)
+{
+	struct timespec	ts;
+	int64_t		end = util_mono_ms() + ms;
+
+	while (!stop && util_mono_ms() < end) {
+		ts.tv_sec = 0;
+		ts.tv_nsec = 10 * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+}
+
+static enum vote_verdict
+probe(void *arg)
+{
+	struct probe_state	*ps = arg;
+	char			 buf[32] = "", tmp[PATH_MAX];
+	FILE			*f;
+	int			 v;
+
+	if ((f = fopen(ps->verdict_file, "r")) != NULL) {
+		if (fgets(buf, sizeof(buf), f) == NULL)
+			buf[0] = '\0';
+		fclose(f);
+	}
+	util_trim(buf);
+	/* FILE.probing exists while a probe runs: the test can wait for it. */
+	snprintf(tmp, sizeof(tmp), "%s.probing", ps->count_file);
+	if ((f = fopen(tmp, "w")) != NULL)
+		fclose(f);
+	nap(ps->probe_ms);
+	ps->count++;
+	/* Written before the probe returns, so before any answer uses it. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", ps->count_file);
+	if ((f = fopen(tmp, "w")) == NULL)
+		fatal("%s", tmp);
+	fprintf(f, "%lu\n", ps->count);
+	if (fclose(f) != 0 || rename(tmp, ps->count_file) == -1)
+		fatal("%s", ps->count_file);
+	if ((v = vote_verdict_from_str(buf)) == -1)
+		return VOTE_VERDICT_UNKNOWN;
+	return (enum vote_verdict)v;
+}
+
+static void
+signals(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static struct vote_secret *
+secret(const char *path)
+{
+	struct vote_secret	*s;
+	char			 err[512];
+
+	if (path == NULL)
+		usage();
+	if (vote_secret_load(path, &s, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	return s;
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+	struct vote_server_params	 p;
+	struct probe_state		 ps;
+	struct vote_secret		*s = NULL;
+	const char			*listen[8], *secret_file = NULL;
+	int				 i, rc;
+
+	memset(&p, 0, sizeof(p));
+	memset(&ps, 0, sizeof(ps));
+	p.cache_ms = 5000;
+	for (i = 0; i < argc; i++) {
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(argv[i], "--listen") == 0) {
+			if (p.nlisten >= FA_ARRAY_SIZE(listen))
+				usage();
+			listen[p.nlisten++] = argv[++i];
+		} else if (strcmp(argv[i], "--secret") == 0)
+			secret_file = argv[++i];
+		else if (strcmp(argv[i], "--name") == 0)
+			p.voter = argv[++i];
+		else if (strcmp(argv[i], "--verdict-file") == 0)
+			ps.verdict_file = argv[++i];
+		else if (strcmp(argv[i], "--count-file") == 0)
+			ps.count_file = argv[++i];
+		else if (strcmp(argv[i], "--cache-ms") == 0)
+			p.cache_ms = num(argv[++i], 0, 86400000);
+		else if (strcmp(argv[i], "--probe-ms") == 0)
+			ps.probe_ms = num(argv[++i], 0, 600000);
+		else if (strcmp(argv[i], "--max-per-ip") == 0)
+			p.max_per_ip = (unsigned)num(argv[++i], 1, 1024);
+		else if (strcmp(argv[i], "--nonce-max") == 0)
+			p.nonce_cache_max = (size_t)num(argv[++i], 1, 1 << 24);
+		else
+			usage();
+	}
+	if (p.nlisten == 0 || p.voter == NULL || ps.verdict_file == NULL ||
+	    ps.count_file == NULL)
+		usage();
+	s = secret(secret_file);
+	p.listen = listen;
+	p.secret = s;
+	p.probe = probe;
+	p.probe_arg = &ps;
+	signals();
+	rc = vote_server_run(&p, &stop);
+	vote_secret_free(s);
+	return rc == 0 ? 0 : 3;
+}
+
+static int
+cmd_ask(int argc, char **argv)
+{
+	struct vote_spare	 spares[16];
+	struct vote_result	 res[16];
+	struct quorum_count	 c;
+	struct vote_secret	*s;
+	const char		*secret_file = NULL, *from = NULL;
+	char			*eq;
+	long long		 timeout_ms = 2000, need = 1, max_up = 0;
+	size_t			 n = 0, i;
+	int			 a;
+
+	for (a = 0; a < argc; a++) {
+		if (strncmp(argv[a], "--", 2) == 0 && a + 1 >= argc)
+			usage();
+		if (strcmp(argv[a], "--secret") == 0)
+			secret_file = argv[++a];
+		else if (strcmp(argv[a], "--from") == 0)
+			from = argv[++a];
+		else if (strcmp(argv[a], "--timeout-ms") == 0)
+			timeout_ms = num(argv[++a], 0, 600000);
+		else if (strcmp(argv[a], "--need") == 0)
+			need = num(argv[++a], 0, 100);
+		else if (strcmp(argv[a], "--max-up") == 0)
+			max_up = num(argv[++a], 0, 100);
+		else if ((eq = strchr(argv[a], '=')) != NULL &&
+		    n < FA_ARRAY_SIZE(spares)) {
+			*eq = '\0';
+			spares[n].name = argv[a];
+			spares[n].url = eq + 1;
+			n++;
+		} else
+			usage();
+	}
+	if (from == NULL)
+		usage();
+	s = secret(secret_file);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	vote_client_ask(s, from, spares, n, timeout_ms, res);
+	for (i = 0; i < n; i++)
+		printf("spare %s %s %s %s %ld | %s\n", spares[i].name,
+		    vote_reason_str(res[i].reason),
+		    res[i].reason == VOTE_VALID ?
+		    vote_verdict_str(res[i].vote.verdict) : "-",
+		    res[i].reason == VOTE_VALID ? res[i].vote.voter : "-",
+		    res[i].http_status, res[i].detail);
+	quorum_count(res, n, &c);
+	printf("tally %s valid=%d up=%d down=%d unknown=%d\n",
+	    quorum_result_str(quorum_tally(res, n, (int)need, (int)max_up)),
+	    c.valid, c.up, c.down, c.unknown);
+	printf("down_votes %d\n", quorum_down_votes(res, n));
+	vote_secret_free(s);
+	curl_global_cleanup();
+	return 0;
+}
+
+/* Read until the end of the request headers (or give up), then answer. */
+static void
+fake_serve(int cfd, long status, const char *location, long long body_bytes,
+    bool hang)
+{
+	struct pollfd	 pfd;
+	char		 buf[8192], head[1024];
+	size_t		 got = 0;
+	ssize_t		 r;
+	char		*body;
+	int		 n;
+
+	while (got < sizeof(buf) - 1 && !stop) {
+		pfd.fd = cfd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if ((r = read(cfd, buf + got, sizeof(buf) - 1 - got)) <= 0)
+			return;
+		got += (size_t)r;
+		buf[got] = '\0';
+		if (strstr(buf, "\r\n\r\n") != NULL)
+			break;
+	}
+	if (hang) {
+		while (!stop) {
+			pfd.fd = cfd;
+			pfd.events = POLLIN;
+			if (poll(&pfd, 1, 100) == 1 &&
+			    read(cfd, buf, sizeof(buf)) <= 0)
+				return;
+		}
+		return;
+	}
+	n = snprintf(head, sizeof(head), "HTTP/1.1 %ld Test\r\n"
+	    "Content-Length: %lld\r\nConnection: close\r\n%s%s%s\r\n", status,
+	    body_bytes, location != NULL ? "Location: " : "",
+	    location != NULL ? location : "", location != NULL ? "\r\n" : "");
+	if (write(cfd, head, (size_t)n) != n)
+		return;
+	body = util_xcalloc(1, (size_t)body_bytes + 1);
+	memset(body, 'x', (size_t)body_bytes);
+	if (write(cfd, body, (size_t)body_bytes) != (ssize_t)body_bytes)
+		log_debug("fake: short write");
+	free(body);
+}
+
+static int
+cmd_fake(int argc, char **argv)
+{
+	struct sockaddr_storage	 ss;
+	unsigned		 sslen;
+	const char		*addr = NULL, *location = NULL;
+	char			 err[160];
+	long			 status = 200;
+	long long		 body_bytes = 0;
+	bool			 hang = false;
+	struct pollfd		 pfd;
+	int			 i, fd, cfd, on = 1;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--hang") == 0) {
+			hang = true;
+			continue;
+		}
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(argv[i], "--listen") == 0)
+			addr = argv[++i];
+		else if (strcmp(argv[i], "--status") == 0)
+			status = (long)num(argv[++i], 100, 599);
+		else if (strcmp(argv[i], "--location") == 0)
+			location = argv[++i];
+		else if (strcmp(argv[i], "--body-bytes") == 0)
+			body_bytes = num(argv[++i], 0, 1 << 20);
+		else
+			usage();
+	}
+	if (addr == NULL)
+		usage();
+	if (vote_listen_parse(addr, &ss, &sslen, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	signals();
+	if ((fd = socket(ss.ss_family, SOCK_STREAM, 0)) == -1)
+		fatal("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&ss, sslen) == -1) {
+		log_warn("bind %s", addr);
+		return 3;
+	}
+	if (listen(fd, 16) == -1)
+		fatal("listen");
+	while (!stop) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if ((cfd = accept(fd, NULL, NULL)) == -1)
+			continue;
+		fake_serve(cfd, status, location, body_bytes, hang);
+		close(cfd);
+	}
+	close(fd);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	log_init(LOG_TARGET_STDERR, getenv("FA_DEBUG") != NULL ? 1 : 0);
+	if (argc < 2)
+		usage();
+	if (strcmp(argv[1], "serve") == 0)
+		return cmd_serve(argc - 2, argv + 2);
+	if (strcmp(argv[1], "ask") == 0)
+		return cmd_ask(argc - 2, argv + 2);
+	if (strcmp(argv[1], "fake") == 0)
+		return cmd_fake(argc - 2, argv + 2);
+	usage();
+}
