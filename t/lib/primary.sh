@@ -22,8 +22,10 @@ primary_start() {
 	_ps_mode=${3:-http}
 	mkdir -p "$_ps_dir" || return 1
 	rm -f "$_ps_dir/primary.pid"
+	# Its stdout and stderr go to a file: a server holding the caller's
+	# stdout would keep prove (or a pipe) waiting after the test ended.
 	python3 "$FA_TOP/t/lib/primary.py" "$_ps_mode" "$_ps_port" \
-	    "$_ps_dir/primary.pid" 2> "$_ps_dir/primary.log" &
+	    "$_ps_dir/primary.pid" > "$_ps_dir/primary.log" 2>&1 < /dev/null &
 	echo $! > "$_ps_dir/primary.bgpid"
 	echo "$_ps_port" > "$_ps_dir/primary.port"
 	_ps_i=0

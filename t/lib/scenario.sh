@@ -150,6 +150,7 @@ scenario_setup() {
 	trap 'exit 129' HUP
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+	trap 'exit 141' PIPE	# e.g. demo.sh | head: clean up all the same
 	mkdir "$SC_DIR/named" || return 1
 	scenario_port DNS_PORT || return 1
 	scenario_port PRIMARY_PORT || return 1
