@@ -79,8 +79,7 @@ install: failover-agent
 	  $(DESTDIR)$(SYSCONFDIR)/failover-agent/failover-agent.conf.example
 	install -d $(DESTDIR)$(DOCDIR)/examples
 	install -m 0644 README.md INSTALL $(DESTDIR)$(DOCDIR)/
-	install -m 0644 etc/failover-agent.conf.example etc/failover-agent.cron \
-	  $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 etc/failover-agent.cron $(DESTDIR)$(DOCDIR)/examples/
 
 clean:
 	rm -rf build build-asan failover-agent
