@@ -245,6 +245,16 @@ int	vote_client_ask(const struct vote_secret *, const char *from,
 	    const struct vote_spare *spares, size_t nspares, int64_t timeout_ms,
 	    struct vote_result *results);
 
+/*
+ * GET /v1/health of every spare, at once, under one deadline (for
+ * config-test: "which spares answer?").  No secret involved.  Fills results
+ * like vote_client_ask(): reason VOTE_VALID (detail "ok") when the spare
+ * answered 200 "ok"; else no-answer, tls-failed, http-status, too-large or
+ * internal-error with the detail.  Returns the number that answered.
+ */
+int	vote_client_health(const struct vote_spare *spares, size_t nspares,
+	    int64_t timeout_ms, struct vote_result *results);
+
 struct quorum_count {
 	int	valid;		/* answers that count (VOTE_VALID) */
 	int	up;

@@ -26,6 +26,7 @@
 
 struct vote_ask {
 	struct vote_result	*res;
+	bool			 health;	/* GET /v1/health, not a vote */
 	CURL			*easy;
 	struct curl_slist	*headers;
 	struct vote_request	 req;
@@ -114,12 +115,13 @@ vote_header(char *buf, size_t size, size_t nitems, void *arg)
 }
 
 /*
- * "http://host:port" or "https://host/prefix" + "/v1/vote?" + query.  The
+ * "http://host:port" or "https://host/prefix" + path [+ "?" + query].  The
  * spare's URL must not carry a query or a fragment of its own: the MAC covers
  * exactly our query string.
  */
 static char *
-vote_url(const char *base, const char *query, char *err, size_t errlen)
+vote_url(const char *base, const char *path, const char *query, char *err,
+    size_t errlen)
 {
 	size_t	 len, i;
 	char	*url;
@@ -140,8 +142,8 @@ vote_url(const char *base, const char *query, char *err, size_t errlen)
 	len = strlen(base);
 	while (len > 0 && base[len - 1] == '/')
 		len--;
-	if (asprintf(&url, "%.*s%s?%s", (int)len, base, VOTE_PATH, query) ==
-	    -1) {
+	if (asprintf(&url, "%.*s%s%s%s", (int)len, base, path,
+	    query != NULL ? "?" : "", query != NULL ? query : "") == -1) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -158,27 +160,38 @@ vote_ask_prepare(struct vote_ask *a, const struct vote_secret *secret,
 	CURL			*e;
 	long			 ms = timeout_ms < 1 ? 1 : (long)timeout_ms;
 
-	if (vote_request_build(secret, from, util_wall_ms() / 1000, NULL,
-	    &a->req) == -1) {
-		vote_result_set(a->res, VOTE_INTERNAL_ERROR, "cannot build the"
-		    " request (is '%s' a valid site name?)", from);
-		return -1;
-	}
-	if ((a->url = vote_url(sp->url, a->req.query, err, sizeof(err))) ==
-	    NULL) {
-		vote_result_set(a->res, VOTE_INTERNAL_ERROR, "%s", err);
-		return -1;
-	}
-	if (asprintf(&hdr, "Authorization: %s", a->req.authorization) == -1) {
-		vote_result_set(a->res, VOTE_INTERNAL_ERROR, "out of memory");
-		return -1;
-	}
-	a->headers = curl_slist_append(NULL, hdr);
-	util_wipe(hdr, strlen(hdr));
-	free(hdr);
-	if (a->headers == NULL) {
-		vote_result_set(a->res, VOTE_INTERNAL_ERROR, "out of memory");
-		return -1;
+	if (a->health) {
+		if ((a->url = vote_url(sp->url, VOTE_HEALTH_PATH, NULL, err,
+		    sizeof(err))) == NULL) {
+			vote_result_set(a->res, VOTE_INTERNAL_ERROR, "%s", err);
+			return -1;
+		}
+	} else {
+		if (vote_request_build(secret, from, util_wall_ms() / 1000,
+		    NULL, &a->req) == -1) {
+			vote_result_set(a->res, VOTE_INTERNAL_ERROR, "cannot"
+			    " build the request (is '%s' a valid site name?)",
+			    from);
+			return -1;
+		}
+		if ((a->url = vote_url(sp->url, VOTE_PATH, a->req.query, err,
+		    sizeof(err))) == NULL) {
+			vote_result_set(a->res, VOTE_INTERNAL_ERROR, "%s", err);
+			return -1;
+		}
+		if (asprintf(&hdr, "Authorization: %s",
+		    a->req.authorization) == -1) {
+			vote_result_set(a->res, VOTE_INTERNAL_ERROR,
+			    "out of memory");
+			return -1;
+		}
+		a->headers = curl_slist_append(NULL, hdr);
+		free(hdr);
+		if (a->headers == NULL) {
+			vote_result_set(a->res, VOTE_INTERNAL_ERROR,
+			    "out of memory");
+			return -1;
+		}
 	}
 	if ((a->easy = e = curl_easy_init()) == NULL) {
 		vote_result_set(a->res, VOTE_INTERNAL_ERROR,
@@ -198,7 +211,8 @@ vote_ask_prepare(struct vote_ask *a, const struct vote_secret *secret,
 	VOTE_SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 	VOTE_SETOPT(CURLOPT_HTTPGET, 1L);
-	VOTE_SETOPT(CURLOPT_HTTPHEADER, a->headers);
+	if (a->headers != NULL)
+		VOTE_SETOPT(CURLOPT_HTTPHEADER, a->headers);
 	VOTE_SETOPT(CURLOPT_NOSIGNAL, 1L);
 	VOTE_SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
 	VOTE_SETOPT(CURLOPT_PROXY, "");		/* no proxy from the environment */
@@ -300,6 +314,16 @@ vote_ask_done(struct vote_ask *a, const struct vote_secret *secret,
 		return;
 	}
 	curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &res->http_status);
+	if (a->health) {
+		vote_excerpt(a, excerpt, sizeof(excerpt));
+		if (res->http_status == 200 && strcmp(excerpt, "ok") == 0)
+			vote_result_set(res, VOTE_VALID, "ok");
+		else
+			vote_result_set(res, VOTE_HTTP_STATUS, "HTTP %ld%s%s",
+			    res->http_status, excerpt[0] != '\0' ? ": " : "",
+			    excerpt);
+		return;
+	}
 	if (res->http_status != 200) {
 		/*
 		 * 401: the spare did not accept our request's MAC (another
@@ -330,7 +354,7 @@ vote_ask_free(struct vote_ask *a, CURLM *multi)
 			curl_multi_remove_handle(multi, a->easy);
 		curl_easy_cleanup(a->easy);
 	}
-	curl_slist_free_all(a->headers);	/* holds a MAC: not secret */
+	curl_slist_free_all(a->headers);	/* a MAC: not secret */
 	free(a->url);
 	util_wipe(&a->req, sizeof(a->req));
 }
@@ -383,10 +407,14 @@ vote_dedup(struct vote_result *results, size_t n)
 	}
 }
 
-int
-vote_client_ask(const struct vote_secret *secret, const char *from,
+/*
+ * The event loop shared by vote_client_ask() and vote_client_health():
+ * every spare at once, one deadline.
+ */
+static int
+vote_client_run(const struct vote_secret *secret, const char *from,
     const struct vote_spare *spares, size_t nspares, int64_t timeout_ms,
-    struct vote_result *results)
+    struct vote_result *results, bool health)
 {
 	struct vote_ask	*asks = NULL;
 	CURLM		*multi = NULL;
@@ -412,6 +440,7 @@ vote_client_ask(const struct vote_secret *secret, const char *from,
 	}
 	for (i = 0; i < nspares; i++) {
 		asks[i].res = &results[i];
+		asks[i].health = health;
 		asks[i].start_ms = util_mono_ms();
 		if (vote_ask_prepare(&asks[i], secret, from, timeout_ms) == -1) {
 			asks[i].done = true;
@@ -453,16 +482,22 @@ vote_client_ask(const struct vote_secret *secret, const char *from,
 		vote_result_set(&results[i], VOTE_NO_ANSWER, "no answer within"
 		    " %lldms", (long long)(timeout_ms > 0 ? timeout_ms : 0));
 	}
-	vote_dedup(results, nspares);
+	if (!health)
+		vote_dedup(results, nspares);
 	for (i = 0; i < nspares; i++) {
-		if (results[i].reason == VOTE_VALID) {
+		if (results[i].reason == VOTE_VALID)
 			nvalid++;
+		if (health)
+			log_debug("spare %s health: %s: %s", spares[i].name,
+			    vote_reason_str(results[i].reason),
+			    results[i].detail);
+		else if (results[i].reason == VOTE_VALID)
 			log_debug("vote from spare %s: %s (voter %s, checked"
 			    " at %lld)", spares[i].name,
 			    vote_verdict_str(results[i].vote.verdict),
 			    results[i].vote.voter,
 			    (long long)results[i].vote.checked_at);
-		} else
+		else
 			log_debug("spare %s abstains: %s: %s", spares[i].name,
 			    vote_reason_str(results[i].reason),
 			    results[i].detail);
@@ -476,6 +511,23 @@ cleanup:
 	if (multi != NULL)
 		curl_multi_cleanup(multi);
 	return nvalid;
+}
+
+int
+vote_client_ask(const struct vote_secret *secret, const char *from,
+    const struct vote_spare *spares, size_t nspares, int64_t timeout_ms,
+    struct vote_result *results)
+{
+	return vote_client_run(secret, from, spares, nspares, timeout_ms,
+	    results, false);
+}
+
+int
+vote_client_health(const struct vote_spare *spares, size_t nspares,
+    int64_t timeout_ms, struct vote_result *results)
+{
+	return vote_client_run(NULL, NULL, spares, nspares, timeout_ms,
+	    results, true);
 }
 
 /* ---------------------------------------------------------------------- */
