@@ -7,7 +7,7 @@
 # code: every rejection of SPEC §4, /v1/health, the verdict cache (a burst
 # of 20 requests costs one probe), then by our client (test_vote_server ask:
 # vote_client_ask() + quorum_tally()) against good, wrong-secret, stopped,
-# hanging, redirecting, oversized and TLS spares.
+# hanging, redirecting, oversized and TLS spares, and vote_client_health().
 #
 # Needs curl, openssl, jq, ss.  Ports: free ones are picked with ss; a
 # server that cannot bind exits 3 and is started again on another port.
@@ -71,29 +71,37 @@ is() {	# is GOT WANT NAME
 	fi
 }
 
-next_port=$((20000 + ($$ * 7) % 30000))
+# Ports below the usual ephemeral range (32768-60999), so no outgoing
+# connection holds them; a block of 60 per process (by PID), so that runs
+# side by side do not pick each other's ports, even a stopped server's.
+# pick_port sets PORT (not a subshell: the next call must move on).
+next_port=$((20000 + ($$ % 200) * 60))
 pick_port() {
 	while :; do
 		next_port=$((next_port + 1))
-		[ $next_port -gt 60000 ] && next_port=20001
+		[ $next_port -gt 32000 ] && next_port=20001
 		if [ -z "$(ss -Hltn "sport = :$next_port" 2>/dev/null)" ]; then
-			echo $next_port
+			PORT=$next_port
 			return 0
 		fi
 	done
 }
 
-# wait_health PORT PID: poll /v1/health until it answers (0), or the
-# process died (its exit status), or 10 s passed (1).
-wait_health() {
+# wait_ready LOG PORT PID: poll until LOG says the process listens on
+# 127.0.0.1:PORT (so a listener on that port is ours, not another test's)
+# and, for a vote server, /v1/health answers.  Returns 0, or the process's
+# exit status if it died (3: could not bind), or 1 after 10 s.
+wait_ready() {
 	_i=0
 	while [ $_i -lt 200 ]; do
-		if curl -fsS -m 1 "http://127.0.0.1:$1/v1/health" >/dev/null 2>&1
+		if grep -q "listening on 127.0.0.1:$2\$" "$1" 2>/dev/null &&
+		    { [ -n "$4" ] ||
+		    curl -fsS -m 1 "http://127.0.0.1:$2/v1/health" >/dev/null 2>&1; }
 		then
 			return 0
 		fi
-		if ! kill -0 "$2" 2>/dev/null; then
-			wait "$2"
+		if ! kill -0 "$3" 2>/dev/null; then
+			wait "$3"
 			return $?
 		fi
 		sleep 0.05
@@ -113,13 +121,14 @@ start_server() {
 	shift 5
 	_try=0
 	while [ $_try -lt 10 ]; do
-		_port=$(pick_port)
+		pick_port
+		_port=$PORT
 		"$DRV" serve --listen "127.0.0.1:$_port" --secret "$_key" \
 		    --name "$_name" --verdict-file "$T/$_name.verdict" \
 		    --count-file "$T/$_name.count" --cache-ms "$_cache" \
 		    --probe-ms "$_probe" "$@" >>"$T/$_name.log" 2>&1 &
 		_pid=$!
-		wait_health "$_port" "$_pid"
+		wait_ready "$T/$_name.log" "$_port" "$_pid"
 		_rc=$?
 		if [ $_rc -eq 0 ]; then
 			PIDS="$PIDS $_pid"
@@ -141,26 +150,24 @@ start_fake() {
 	shift
 	_try=0
 	while [ $_try -lt 10 ]; do
-		_port=$(pick_port)
+		pick_port
+		_port=$PORT
 		"$DRV" fake --listen "127.0.0.1:$_port" "$@" \
 		    >>"$T/$_name.log" 2>&1 &
 		_pid=$!
-		# Ready when the port listens (it answers no /v1/health).
-		_i=0
-		while [ $_i -lt 200 ] && kill -0 $_pid 2>/dev/null &&
-		    [ -z "$(ss -Hltn "sport = :$_port" 2>/dev/null)" ]; do
-			sleep 0.05
-			_i=$((_i + 1))
-		done
-		if kill -0 $_pid 2>/dev/null && [ $_i -lt 200 ]; then
+		wait_ready "$T/$_name.log" "$_port" "$_pid" nohealth
+		_rc=$?
+		if [ $_rc -eq 0 ]; then
 			PIDS="$PIDS $_pid"
 			eval "port_$_name=$_port pid_$_name=$_pid"
 			return 0
 		fi
-		kill "$_pid" 2>/dev/null
-		wait "$_pid"
+		kill "$_pid" 2>/dev/null && wait "$_pid"
+		[ $_rc -ne 3 ] && break
 		_try=$((_try + 1))
 	done
+	echo "# could not start fake server $_name:"
+	sed 's/^/#   /' "$T/$_name.log"
 	return 1
 }
 
@@ -450,19 +457,46 @@ is "$(count paris)" "$C0" "client: paris's cached verdict served again"
 is "$(tally)" confirmed "client: tally with one valid answer of four, need 1"
 sed 's/^/# /' "$T/ask.out"
 
+# Health, for config-test: which spares answer /v1/health (no secret).
+"$DRV" health --timeout-ms 1000 paris=$U_PARIS oslo=$U_OSLO \
+    redirect=http://127.0.0.1:$port_redirect big=http://127.0.0.1:$port_big \
+    nyc=$U_NYC/ >"$T/health.out" 2>&1
+hs() {
+	sed -n "s/^spare $1 \([^ ]*\) .*/\1/p" "$T/health.out"
+}
+is "$(hs paris)" valid "health: paris answers"
+is "$(hs nyc)" valid "health: nyc answers (no secret involved)"
+is "$(hs oslo)" no-answer "health: stopped oslo does not"
+is "$(hs redirect)" http-status "health: a redirect is not ok"
+is "$(hs big)" too-large "health: a 5000-byte answer is not ok"
+is "$(sed -n 's/^answered //p' "$T/health.out")" 2 "health: two of five answer"
+
 # https: the certificate is verified.
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 \
     -keyout "$T/tls.key" -out "$T/tls.crt" >/dev/null 2>&1
-TLS_PORT=$(pick_port)
-openssl s_server -quiet -accept "127.0.0.1:$TLS_PORT" -cert "$T/tls.crt" \
-    -key "$T/tls.key" -www >/dev/null 2>&1 &
-TLS_PID=$!
-PIDS="$PIDS $TLS_PID"
-i=0
-while [ $i -lt 200 ] && [ -z "$(ss -Hltn "sport = :$TLS_PORT" 2>/dev/null)" ]; do
-	sleep 0.05
-	i=$((i + 1))
+# s_server prints ACCEPT once it listens; it exits if the port is taken.
+TLS_PORT=""
+for _t in 1 2 3 4 5; do
+	pick_port
+	: >"$T/tls.log"
+	openssl s_server -accept "127.0.0.1:$PORT" -cert "$T/tls.crt" \
+	    -key "$T/tls.key" -www >"$T/tls.log" 2>&1 &
+	TLS_PID=$!
+	i=0
+	while [ $i -lt 200 ] && kill -0 $TLS_PID 2>/dev/null &&
+	    ! grep -q ACCEPT "$T/tls.log"; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if grep -q ACCEPT "$T/tls.log" && kill -0 $TLS_PID 2>/dev/null; then
+		TLS_PORT=$PORT
+		PIDS="$PIDS $TLS_PID"
+		break
+	fi
+	kill $TLS_PID 2>/dev/null
+	wait $TLS_PID
 done
+ok "$([ -n "$TLS_PORT" ]; echo $?)" "an https server with a self-signed certificate"
 ask 1 0 3000 tls=https://127.0.0.1:$TLS_PORT
 is "$(spare tls)" "tls-failed - -" "client: a self-signed https spare is refused (tls-failed)"
 

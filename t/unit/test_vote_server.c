@@ -17,6 +17,10 @@
  *       spare NAME REASON VERDICT VOTER HTTP_STATUS | DETAIL
  *     then "tally RESULT valid=N up=N down=N unknown=N" and "down_votes N".
  *
+ *   test_vote_server health --timeout-ms N NAME=URL...
+ *     Run vote_client_health(); print "spare NAME REASON HTTP_STATUS |
+ *     DETAIL" per spare, then "answered N".
+ *
  *   test_vote_server fake --listen IPv4:PORT --status N [--location URL]
  *       [--body-bytes N] [--hang]
  *     A minimal HTTP responder, one connection at a time, for answers a
@@ -63,7 +67,7 @@ on_signal(int sig)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: test_vote_server serve|ask|fake ...\n");
+	fprintf(stderr, "usage: test_vote_server serve|ask|health|fake ...\n");
 	exit(2);
 }
 
@@ -200,6 +204,39 @@ cmd_serve(int argc, char **argv)
 	rc = vote_server_run(&p, &stop);
 	vote_secret_free(s);
 	return rc == 0 ? 0 : 3;
+}
+
+static int
+cmd_health(int argc, char **argv)
+{
+	struct vote_spare	 spares[16];
+	struct vote_result	 res[16];
+	char			*eq;
+	long long		 timeout_ms = 2000;
+	size_t			 n = 0, i;
+	int			 a, answered;
+
+	for (a = 0; a < argc; a++) {
+		if (strcmp(argv[a], "--timeout-ms") == 0 && a + 1 < argc)
+			timeout_ms = num(argv[++a], 0, 600000);
+		else if ((eq = strchr(argv[a], '=')) != NULL &&
+		    n < FA_ARRAY_SIZE(spares)) {
+			*eq = '\0';
+			spares[n].name = argv[a];
+			spares[n].url = eq + 1;
+			n++;
+		} else
+			usage();
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	answered = vote_client_health(spares, n, timeout_ms, res);
+	for (i = 0; i < n; i++)
+		printf("spare %s %s %ld | %s\n", spares[i].name,
+		    vote_reason_str(res[i].reason), res[i].http_status,
+		    res[i].detail);
+	printf("answered %d\n", answered);
+	curl_global_cleanup();
+	return 0;
 }
 
 static int
@@ -351,6 +388,7 @@ cmd_fake(int argc, char **argv)
 	}
 	if (listen(fd, 16) == -1)
 		fatal("listen");
+	log_info("fake: listening on %s", addr);
 	while (!stop) {
 		pfd.fd = fd;
 		pfd.events = POLLIN;
@@ -375,6 +413,8 @@ main(int argc, char **argv)
 		return cmd_serve(argc - 2, argv + 2);
 	if (strcmp(argv[1], "ask") == 0)
 		return cmd_ask(argc - 2, argv + 2);
+	if (strcmp(argv[1], "health") == 0)
+		return cmd_health(argc - 2, argv + 2);
 	if (strcmp(argv[1], "fake") == 0)
 		return cmd_fake(argc - 2, argv + 2);
 	usage();
