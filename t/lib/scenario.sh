@@ -18,8 +18,13 @@
 # its @ holds the primary's addresses too but is not managed: it must never
 # change).  TTL 1, hold_down 2s (config.c wants hold_down >= ttl),
 # fail_after 3, recover_after 3, failback auto, one http check with a 1s
-# timeout, verify = server.  scenario_write_conf rewrites the config from
-# the SC_* knobs below, so a test can change one thing.
+# timeout, verify = server.  scenario_write_conf rewrites the config; set
+# one of these first to change one thing (empty: the default):
+#   SC_CHECK_URL SC_CHECK_TIMEOUT   the http check
+#   SC_KEY_FILE                     [dns] tsig_key_file
+#   SC_STATE_DB                     [agent] state_db
+#   SC_FAILBACK                     auto | manual
+#   SC_EXTRA                        text appended (more sections)
 #
 # Helpers:
 #   fa ARGS...          "$FA" -c "$CONF" ARGS with logs on stderr
