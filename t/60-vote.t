@@ -111,7 +111,8 @@ wait_ready() {
 }
 
 # start_server NAME KEYFILE VERDICT CACHE_MS PROBE_MS [ARGS...]: a vote
-# server named NAME on 127.0.0.1; sets port_NAME and pid_NAME.
+# server named NAME on 127.0.0.1 (and on $ALSO_ON, same port, when set);
+# sets port_NAME and pid_NAME.
 start_server() {
 	_name=$1
 	_key=$2
@@ -123,7 +124,8 @@ start_server() {
 	while [ $_try -lt 10 ]; do
 		pick_port
 		_port=$PORT
-		"$DRV" serve --listen "127.0.0.1:$_port" --secret "$_key" \
+		"$DRV" serve --listen "127.0.0.1:$_port" \
+		    ${ALSO_ON:+--listen "$ALSO_ON:$_port"} --secret "$_key" \
 		    --name "$_name" --verdict-file "$T/$_name.verdict" \
 		    --count-file "$T/$_name.count" --cache-ms "$_cache" \
 		    --probe-ms "$_probe" "$@" >>"$T/$_name.log" 2>&1 &
@@ -350,6 +352,26 @@ grep -qF "$(cat "$K")" "$T/paris.log"; ok $((!$?)) "log: the secret never appear
 grep -qF "$GOOD" "$T/paris.log"; ok $((!$?)) "log: no MAC appears"
 grep -qF "$SIG" "$T/paris.log"; ok $((!$?)) "log: no signature appears"
 
+# Every listen address is served (two here; IPv6 needs no more code, but
+# tests send traffic to 127.0.0.0/8 only).
+ALSO_ON=127.0.0.2 start_server twoaddr "$K" up 60000 0 || { echo "Bail out! no server"; exit 1; }
+is "$(curl -sS -m 5 "http://127.0.0.2:$port_twoaddr/v1/health")" ok \
+    "listen on two addresses: the second one answers"
+is "$(signed "$port_twoaddr" "$K" "target=primary&from=a&ts=$(now)&nonce=$(nonce)")" 200 \
+    "listen on two addresses: the first one votes"
+grep -q "listening on 127.0.0.2:$port_twoaddr" "$T/twoaddr.log"; ok $? "both addresses logged"
+
+# A full replay cache refuses (503) rather than forget a nonce early.
+start_server tiny "$K" up 60000 0 --nonce-max 2 || { echo "Bail out! no server"; exit 1; }
+is "$(signed "$port_tiny" "$K" "target=primary&from=a&ts=$(now)&nonce=$(nonce)")" 200 \
+    "replay cache of 2: first nonce"
+is "$(signed "$port_tiny" "$K" "target=primary&from=a&ts=$(now)&nonce=$(nonce)")" 200 \
+    "replay cache of 2: second nonce"
+is "$(signed "$port_tiny" "$K" "target=primary&from=a&ts=$(now)&nonce=$(nonce)")" 503 \
+    "replay cache full: 503"
+is "$(header Retry-After)" 5 "replay cache full: Retry-After"
+grep -q "503 replay cache full" "$T/tiny.log"; ok $? "replay cache full: logged"
+
 # ---------------------------------------------------------------- cache
 # A burst of 20 requests while the primary takes 300 ms to probe: the
 # requests that come during the probe wait for it; one probe in all.
@@ -533,7 +555,7 @@ ok $r "slow spare: the waiting request ends ($(cat "$T/slow.code"))"
 
 # Every server stops cleanly (under ASan: no leak, no error) and logged
 # nothing alarming.
-for s in paris lyon nocache nyc; do
+for s in paris lyon nocache nyc twoaddr tiny; do
 	eval "p=\$pid_$s"
 	kill "$p"
 	wait "$p"
