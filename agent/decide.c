@@ -252,6 +252,33 @@ decide_quorum_allows(const struct decide_params *p,
 }
 
 /*
+ * Before an automatic failback: one spare that still sees the primary down
+ * vetoes it, so we do not fail back into a primary that only we can reach
+ * (issue 3).  Too few answers do not block it: our own checks saw the
+ * primary healthy for recover_after cycles, and failing back is what an
+ * unreachable backup would want anyway.  Returns true when the failback may
+ * go ahead.
+ */
+static bool
+decide_failback_allowed(const struct decide_params *p,
+    const struct decide_input *in, struct decide_result *out)
+{
+	if (!p->quorum_configured)
+		return true;
+	if (in->quorum == QUORUM_NOT_ASKED) {
+		out->need = NEED_VOTES;
+		out->reason = "primary OK: asking the spares before failing back";
+		return false;
+	}
+	if (in->votes_down > 0) {
+		out->outcome = OUTCOME_HELD;
+		out->reason = "a spare still sees the primary down: failback vetoed";
+		return false;
+	}
+	return true;
+}
+
+/*
  * From UNKNOWN or FAILED, decide what DNS says we are.  Returns false when
  * the cycle ends here (need DNS, conflict, unreadable).
  */
@@ -372,6 +399,8 @@ decide_cycle_active(const struct decide_state *prev,
 		out->reason = "primary OK but hold_down since the failover has not passed";
 		return;
 	}
+	if (!decide_failback_allowed(p, in, out))
+		return;
 	plan_failback(out, in->now, "primary OK for recover_after cycles");
 }
 
@@ -395,6 +424,8 @@ decide_cycle_failed(const struct decide_state *prev,
 			out->reason = "DNS split between primary and backup; hold_down has not passed";
 			return;
 		}
+		if (!decide_failback_allowed(p, in, out))
+			return;
 		plan_failback(out, in->now,
 		    "DNS split between primary and backup, primary OK: finishing the failback");
 		return;

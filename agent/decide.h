@@ -120,6 +120,7 @@ struct decide_input {
 	bool			probes_ok;	/* every check passed this cycle */
 	enum dns_holds		dns;		/* DNS_HOLDS_NOT_READ unless asked */
 	enum quorum_result	quorum;		/* QUORUM_NOT_ASKED unless asked */
+	int			votes_down;	/* valid "down" votes, when asked */
 };
 
 struct decide_result {
