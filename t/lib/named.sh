@@ -17,6 +17,12 @@
 #   NAMED_RECORDS  owner names (relative, "@" for the apex) that get an A and
 #                  an AAAA record.  Default "@ www shop".
 #   NAMED_A, NAMED_AAAA  their values.  Default 192.0.2.10 and 2001:db8::10.
+#   NAMED_LISTEN   the IPv4 address named listens on (and is polled at).
+#                  Default 127.0.0.1.
+#   NAMED_EXEC     a command prefix for named and the polling dig, e.g.
+#                  "ip netns exec NS" to run them in a network namespace
+#                  (t/lib/netns.sh).  Default none.  named_stop needs no
+#                  prefix: it signals the PID.
 #
 # Everything (config, zones, journals, pid file, session key, log) lives in
 # DIR, which should be fresh per test: journals never leak between runs.
@@ -79,7 +85,8 @@ named_start() {
 		printf '\tpid-file "%s/named.pid";\n' "$_ns_dir"
 		printf '\tsession-keyfile "%s/session.key";\n' "$_ns_dir"
 		printf '\tmanaged-keys-directory "%s";\n' "$_ns_dir"
-		printf '\tlisten-on port %s { 127.0.0.1; };\n' "$_ns_port"
+		printf '\tlisten-on port %s { %s; };\n' "$_ns_port" \
+		    "${NAMED_LISTEN:-127.0.0.1}"
 		printf '\tlisten-on-v6 { none; };\n'
 		printf '\trecursion no;\n'
 		printf '\tdnssec-validation no;\n'
@@ -97,7 +104,10 @@ named_start() {
 		named_zone_file "$_ns_z" > "$_ns_dir/$_ns_z.zone"
 		rm -f "$_ns_dir/$_ns_z.zone.jnl"
 	done
-	named -g -c "$_ns_dir/named.conf" > "$_ns_dir/named.log" 2>&1 &
+	# NAMED_EXEC is a word list on purpose ("ip netns exec NS").
+	# shellcheck disable=SC2086
+	${NAMED_EXEC:-} named -g -c "$_ns_dir/named.conf" \
+	    > "$_ns_dir/named.log" 2>&1 < /dev/null &
 	echo $! > "$_ns_dir/named.bgpid"
 	# Poll: every zone must answer its SOA (bounded, about 20 s).
 	_ns_i=0
@@ -108,8 +118,10 @@ named_start() {
 				sed 's/^/# /' "$_ns_dir/named.log" >&2
 				return 1
 			fi
-			_ns_soa=$(dig +short +norec +time=1 +tries=1 -p "$_ns_port" \
-			    @127.0.0.1 "$_ns_z" SOA 2>/dev/null)
+			# shellcheck disable=SC2086
+			_ns_soa=$(${NAMED_EXEC:-} dig +short +norec +time=1 \
+			    +tries=1 -p "$_ns_port" @"${NAMED_LISTEN:-127.0.0.1}" \
+			    "$_ns_z" SOA 2>/dev/null)
 			[ -n "$_ns_soa" ] && break
 			_ns_i=$((_ns_i + 1))
 			if [ $_ns_i -ge 200 ]; then

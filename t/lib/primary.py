@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""A controllable stand-in for the primary site, on 127.0.0.1 only.
+"""A controllable stand-in for the primary site, on 127.0.0.1 by default.
 
-    primary.py http   PORT PIDFILE   GET /health answers 200 "OK"; anything
-                                     else 404.
-    primary.py silent PORT PIDFILE   accepts TCP connections and never
+    primary.py http   PORT PIDFILE [ADDR]  GET /health answers 200 "OK";
+                                     anything else 404.
+    primary.py silent PORT PIDFILE [ADDR]  accepts TCP connections and never
                                      answers: a check against it lasts until
                                      its timeout.  SIGTERM closes every held
                                      connection (the client then sees an
                                      empty reply at once) and exits.
+
+ADDR is the IPv4 address to listen on (default 127.0.0.1); t/lib/netns.sh
+gives it a test network's address inside a network namespace.
 
 The pid file is written once the socket listens, so a caller that sees it
 (or the port in `ss`) can connect.  Stopped by SIGTERM (t/lib/primary.sh).
@@ -47,8 +50,8 @@ def stop(signum, frame):
     raise SystemExit(0)
 
 
-def serve_http(port, pidfile):
-    srv = http.server.HTTPServer(("127.0.0.1", port), Health)
+def serve_http(addr, port, pidfile):
+    srv = http.server.HTTPServer((addr, port), Health)
     write_pid(pidfile)
     try:
         srv.serve_forever()
@@ -56,10 +59,10 @@ def serve_http(port, pidfile):
         srv.server_close()
 
 
-def serve_silent(port, pidfile):
+def serve_silent(addr, port, pidfile):
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", port))
+    ls.bind((addr, port))
     ls.listen(16)
     write_pid(pidfile)
     held = []
@@ -74,15 +77,16 @@ def serve_silent(port, pidfile):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("http", "silent"):
-        sys.stderr.write("usage: primary.py http|silent PORT PIDFILE\n")
+    if len(sys.argv) not in (4, 5) or sys.argv[1] not in ("http", "silent"):
+        sys.stderr.write("usage: primary.py http|silent PORT PIDFILE [ADDR]\n")
         return 2
     signal.signal(signal.SIGTERM, stop)
     port = int(sys.argv[2])
+    addr = sys.argv[4] if len(sys.argv) == 5 else "127.0.0.1"
     if sys.argv[1] == "http":
-        serve_http(port, sys.argv[3])
+        serve_http(addr, port, sys.argv[3])
     else:
-        serve_silent(port, sys.argv[3])
+        serve_silent(addr, port, sys.argv[3])
     return 0
 
 

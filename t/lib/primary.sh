@@ -11,9 +11,23 @@
 #   primary_stop DIR               stop it by its PID and wait, polling, until
 #                                  the process is gone and the port is closed.
 #   port_listening PORT            true if something listens on TCP PORT.
+#
+# Knobs (environment, read by primary_start and remembered in DIR, so that
+# primary_stop needs neither):
+#   PRIMARY_LISTEN  the IPv4 address to listen on.  Default 127.0.0.1.
+#   PRIMARY_EXEC    a command prefix for primary.py and the readiness check,
+#                   e.g. "ip netns exec NS" to run it in a network namespace
+#                   (t/lib/netns.sh).  Default none.
 
 port_listening() {
-	[ -n "$(ss -Hlnt "sport = :$1" 2>/dev/null)" ]
+	_primary_listening "${PRIMARY_EXEC:-}" "$1"
+}
+
+# _primary_listening PREFIX PORT: port_listening through a command prefix.
+_primary_listening() {
+	# The prefix is a word list on purpose ("ip netns exec NS").
+	# shellcheck disable=SC2086
+	[ -n "$($1 ss -Hlnt "sport = :$2" 2>/dev/null)" ]
 }
 
 primary_start() {
@@ -24,10 +38,13 @@ primary_start() {
 	rm -f "$_ps_dir/primary.pid"
 	# Its stdout and stderr go to a file: a server holding the caller's
 	# stdout would keep prove (or a pipe) waiting after the test ended.
-	python3 "$FA_TOP/t/lib/primary.py" "$_ps_mode" "$_ps_port" \
-	    "$_ps_dir/primary.pid" > "$_ps_dir/primary.log" 2>&1 < /dev/null &
+	# shellcheck disable=SC2086
+	${PRIMARY_EXEC:-} python3 "$FA_TOP/t/lib/primary.py" "$_ps_mode" \
+	    "$_ps_port" "$_ps_dir/primary.pid" "${PRIMARY_LISTEN:-127.0.0.1}" \
+	    > "$_ps_dir/primary.log" 2>&1 < /dev/null &
 	echo $! > "$_ps_dir/primary.bgpid"
 	echo "$_ps_port" > "$_ps_dir/primary.port"
+	printf '%s\n' "${PRIMARY_EXEC:-}" > "$_ps_dir/primary.exec"
 	_ps_i=0
 	until [ -s "$_ps_dir/primary.pid" ] && port_listening "$_ps_port"; do
 		if ! kill -0 "$(cat "$_ps_dir/primary.bgpid")" 2>/dev/null; then
@@ -52,10 +69,12 @@ primary_stop() {
 	[ -f "$_pt_dir/primary.bgpid" ] || return 0
 	_pt_pid=$(cat "$_pt_dir/primary.bgpid")
 	_pt_port=$(cat "$_pt_dir/primary.port")
+	_pt_exec=$(cat "$_pt_dir/primary.exec" 2>/dev/null)
 	rm -f "$_pt_dir/primary.bgpid"
 	kill "$_pt_pid" 2>/dev/null
 	_pt_i=0
-	while kill -0 "$_pt_pid" 2>/dev/null || port_listening "$_pt_port"; do
+	while kill -0 "$_pt_pid" 2>/dev/null ||
+	    _primary_listening "$_pt_exec" "$_pt_port"; do
 		_pt_i=$((_pt_i + 1))
 		if [ $_pt_i -eq 100 ]; then
 			kill -9 "$_pt_pid" 2>/dev/null
