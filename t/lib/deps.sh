@@ -27,6 +27,7 @@ python3
 perl
 procps
 iproute2
+nftables
 ca-certificates
 util-linux
 "
