@@ -16,6 +16,7 @@
  * "; comments" itself, and hands inih only well-formed, left-trimmed lines,
  * so the result is the same whatever options inih was built with.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -33,11 +34,14 @@
 #include "config.h"
 #include "log.h"
 #include "util.h"
+#include "quorum/quorum.h"
 
 #define CFG_NAME_MAX	63	/* agent and check names */
 #define CFG_DNAME_MAX	253	/* a name in text, without the final dot */
 #define CFG_KEY_MAX	64
 #define CFG_LATER	"not supported by this version yet"
+#define CFG_VOTE_LISTEN	"0.0.0.0:8053, [::]:8053"	/* SPEC §3 */
+#define CFG_NUM_MAX	1000	/* need, max_up: far above any real count */
 
 /* One "key = value" line of a section. */
 struct pentry {
@@ -84,6 +88,7 @@ struct cfg_ctx {
 	struct config		*cfg;
 	/* What the cross-section checks need. */
 	const struct psection	*agent, *primary, *backup, *dns;
+	const struct psection	*quorum, *vote;
 	int			 hold_down_line;
 	int			*records_line;	/* per zone: its records line */
 	bool			 hold_down_ok;
@@ -854,8 +859,9 @@ validate_agent(struct cfg_ctx *c, const struct psection *s)
 
 	if (get_enum(c, s, "role", roles, FA_ARRAY_SIZE(roles), NULL, &e))
 		a->role = e;
+	/* The name travels in votes (from=): the protocol's rule. */
 	if ((v = get_str(c, s, "name", true, &line)) != NULL) {
-		if (!name_valid(v))
+		if (!vote_name_valid(v))
 			perr(c, line, "bad name '%.64s' (1 to %d letters,"
 			    " digits, '.', '_' or '-')", v, CFG_NAME_MAX);
 		else
@@ -1206,11 +1212,204 @@ validate_hooks(struct cfg_ctx *c, const struct psection *s)
 	get_duration(c, s, "timeout", 1, &h->timeout_ms, NULL);
 }
 
+/*
+ * A spare's URL: http:// or https://, a host, no white space, and no query
+ * or fragment (the client appends /v1/vote?... to it).  Returns NULL or why.
+ */
+static const char *
+spare_url_check(const char *v)
+{
+	const char	*host;
+
+	if (strncasecmp(v, "http://", 7) == 0)
+		host = v + 7;
+	else if (strncasecmp(v, "https://", 8) == 0)
+		host = v + 8;
+	else
+		return "expected http://HOST:PORT or https://HOST:PORT";
+	if (*host == '\0' || *host == '/' || *host == ':')
+		return "no host";
+	if (v[strcspn(v, " \t")] != '\0')
+		return "white space";
+	if (strpbrk(v, "?#") != NULL)
+		return "no query or fragment allowed (/v1/vote?... is appended)";
+	return NULL;
+}
+
+/* Do two spare URLs name the same server?  A final '/' does not count. */
+static bool
+spare_url_same(const char *a, const char *b)
+{
+	size_t	la = strlen(a), lb = strlen(b);
+
+	while (la > 0 && a[la - 1] == '/')
+		la--;
+	while (lb > 0 && b[lb - 1] == '/')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/*
+ * [quorum]: read for either role (a spare uses secret_file only).  Whether
+ * secret_file is required, and need against the spares, is for
+ * validate_all(), once every [spare:*] is known.
+ */
+static void
+validate_quorum(struct cfg_ctx *c, const struct psection *s)
+{
+	static const char *const keys[] = { "secret_file", "need", "max_up",
+	    "timeout", NULL };
+	struct cfg_quorum	*q = &c->cfg->quorum;
+	const char		*v;
+	char			*p, err[PATH_MAX + 128];
+	int			 line;
+	long long		 n;
+
+	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	c->cfg->has_quorum = true;
+	c->quorum = s;
+	q->line = s->line;
+	/* Like the TSIG key: existence and mode now, contents when used. */
+	if ((v = get_str(c, s, "secret_file", false, &line)) != NULL) {
+		p = path_resolve(c, v);
+		if (util_secret_file_check(p, err, sizeof(err)) == -1) {
+			perr(c, line, "secret_file: %s", err);
+			free(p);
+		} else
+			q->secret_file = p;
+	}
+	n = q->need;
+	get_num(c, s, "need", 0, CFG_NUM_MAX, &n);
+	q->need = (int)n;
+	n = q->max_up;
+	get_num(c, s, "max_up", 0, CFG_NUM_MAX, &n);
+	q->max_up = (int)n;
+	get_duration(c, s, "timeout", 1, &q->timeout_ms, NULL);
+}
+
+static void
+validate_spare(struct cfg_ctx *c, const struct psection *s, const char *name)
+{
+	static const char *const keys[] = { "url", NULL };
+	struct config		*cfg = c->cfg;
+	struct cfg_spare	*sp;
+	const char		*v, *why;
+	size_t			 i;
+	int			 line;
+
+	if (!vote_name_valid(name)) {
+		perr(c, s->line, "bad spare name '%.64s' in [%s] (1 to %d"
+		    " letters, digits, '.', '_' or '-')", name, s->name,
+		    VOTE_NAME_MAX);
+		return;
+	}
+	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	if ((v = get_str(c, s, "url", true, &line)) == NULL)
+		return;
+	if ((why = spare_url_check(v)) != NULL) {
+		perr(c, line, "bad url '%.64s': %s", v, why);
+		return;
+	}
+	for (i = 0; i < cfg->nspares; i++) {
+		if (spare_url_same(cfg->spares[i].url, v)) {
+			perr(c, line, "url %.64s is also the url of"
+			    " [spare:%s] (line %d): one spare must not count"
+			    " twice", v, cfg->spares[i].name,
+			    cfg->spares[i].line);
+			return;
+		}
+	}
+	cfg->spares = util_xreallocarray(cfg->spares, cfg->nspares + 1,
+	    sizeof(*cfg->spares));
+	sp = &cfg->spares[cfg->nspares++];
+	sp->name = util_xstrdup(name);
+	sp->url = util_xstrdup(v);
+	sp->line = s->line;
+}
+
+/*
+ * Split a listen list "a, b" into cfg->vote.listen, each address checked
+ * with vote_listen_parse() (numeric, with a port) and listed once.
+ * Returns 0, or -1 with err set (the list is then left empty).
+ */
+static int
+vote_listen_list(struct cfg_vote *vt, const char *list, char *err,
+    size_t errlen)
+{
+	struct sockaddr_storage	 ss, *seen = NULL;
+	unsigned		*seenlen = NULL, sslen;
+	char			*copy, *item, *next;
+	size_t			 i, n = 0;
+	int			 rc = -1;
+
+	copy = util_xstrdup(list);
+	for (item = copy; item != NULL; item = next) {
+		if ((next = strchr(item, ',')) != NULL)
+			*next++ = '\0';
+		util_trim(item);
+		if (*item == '\0') {
+			snprintf(err, errlen, "empty item in the list");
+			goto cleanup;
+		}
+		if (vote_listen_parse(item, &ss, &sslen, err, errlen) == -1)
+			goto cleanup;
+		for (i = 0; i < n; i++) {
+			if (seenlen[i] == sslen &&
+			    memcmp(&seen[i], &ss, sslen) == 0) {
+				snprintf(err, errlen, "%s is listed twice",
+				    item);
+				goto cleanup;
+			}
+		}
+		seen = util_xreallocarray(seen, n + 1, sizeof(*seen));
+		seenlen = util_xreallocarray(seenlen, n + 1, sizeof(*seenlen));
+		seen[n] = ss;
+		seenlen[n] = sslen;
+		n++;
+		vt->listen = util_xreallocarray(vt->listen, vt->nlisten + 1,
+		    sizeof(*vt->listen));
+		vt->listen[vt->nlisten++] = util_xstrdup(item);
+	}
+	rc = 0;
+cleanup:
+	if (rc == -1) {
+		for (i = 0; i < vt->nlisten; i++)
+			free(vt->listen[i]);
+		free(vt->listen);
+		vt->listen = NULL;
+		vt->nlisten = 0;
+	}
+	free(seen);
+	free(seenlen);
+	free(copy);
+	return rc;
+}
+
+static void
+validate_vote(struct cfg_ctx *c, const struct psection *s)
+{
+	static const char *const keys[] = { "listen", "cache", NULL };
+	struct cfg_vote	*vt = &c->cfg->vote;
+	const char	*v;
+	char		 err[256];
+	int		 line;
+
+	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	c->cfg->has_vote = true;
+	c->vote = s;
+	vt->line = s->line;
+	if ((v = get_str(c, s, "listen", false, &line)) != NULL &&
+	    vote_listen_list(vt, v, err, sizeof(err)) == -1)
+		perr(c, line, "bad listen address list: %s", err);
+	/* 0: every request probes the primary (tests, tiny setups). */
+	get_duration(c, s, "cache", 0, &vt->cache_ms, NULL);
+}
+
 /* Sections of SPEC §3 that this version does not read yet. */
 static bool
 section_later(const char *name)
 {
-	static const char *const later[] = { "vote", "virtualmin", "powerdns",
+	static const char *const later[] = { "virtualmin", "powerdns",
 	    "mysql", NULL };
 
 	return in_list(later, name);
@@ -1239,14 +1438,12 @@ validate_section(struct cfg_ctx *c, const struct psection *s)
 		validate_zone(c, s, n + 5);
 	else if (strcmp(n, "hooks") == 0)
 		validate_hooks(c, s);
-	else if (strcmp(n, "quorum") == 0) {
-		/* A later version reads it; an empty one says "none wanted". */
-		c->cfg->has_quorum = true;
-		for (size_t i = 0; i < s->n; i++)
-			perr(c, s->entries[i].line, "quorum votes are %s",
-			    CFG_LATER);
-	} else if (strncmp(n, "spare:", 6) == 0)
-		perr(c, s->line, "[%s]: quorum votes are %s", n, CFG_LATER);
+	else if (strcmp(n, "quorum") == 0)
+		validate_quorum(c, s);
+	else if (strncmp(n, "spare:", 6) == 0)
+		validate_spare(c, s, n + 6);
+	else if (strcmp(n, "vote") == 0)
+		validate_vote(c, s);
 	else if (section_later(n))
 		perr(c, s->line, "unknown section [%s] (%s)", n, CFG_LATER);
 	else
@@ -1319,6 +1516,93 @@ validate_records(struct cfg_ctx *c)
 	}
 }
 
+/*
+ * role = spare (SPEC §3): its checks, [quorum] secret_file and [vote]; any
+ * other section is allowed and unused.
+ */
+static void
+validate_spare_role(struct cfg_ctx *c)
+{
+	const struct config	*cfg = c->cfg;
+
+	if (!cfg->has_quorum)
+		perr(c, 0, "missing section [quorum]: a spare needs [quorum]"
+		    " secret_file, the secret it shares with the backup");
+	else if (sec_get(c->quorum, "secret_file") == NULL)
+		missing_key(c, c->quorum, "secret_file");
+	if (!cfg->has_vote)
+		perr(c, 0, "missing section [vote]: a spare needs [vote], where"
+		    " vote-server listens (an empty [vote] takes the defaults:"
+		    " listen = %s, cache = 5s)", CFG_VOTE_LISTEN);
+}
+
+/*
+ * role = backup: without [quorum] it cannot tell its own outage from the
+ * primary's (a warning: a one-site setup is legal); with it, a secret and
+ * spares enough to meet need.
+ */
+static void
+validate_backup_quorum(struct cfg_ctx *c)
+{
+	const struct config	*cfg = c->cfg;
+	const struct cfg_quorum	*q = &cfg->quorum;
+	const struct pentry	*e;
+	size_t			 ns = cfg->nspares;
+
+	if (cfg->has_vote)
+		pwarn(c, c->vote->line, "[vote] is read only when role ="
+		    " spare (by vote-server); this site is a backup");
+	if (!cfg->has_quorum) {
+		if (ns > 0)
+			perr(c, cfg->spares[0].line, "[spare:%s]: spares are"
+			    " asked only with a [quorum] section (secret_file,"
+			    " need)", cfg->spares[0].name);
+		else
+			pwarn(c, 0, "no [quorum] section: the agent cannot"
+			    " tell its own network outage from the primary's;"
+			    " add spares (see failover-agent.conf(5))");
+		return;
+	}
+	if (sec_get(c->quorum, "secret_file") == NULL)
+		missing_key(c, c->quorum, "secret_file");
+	if (ns == 0) {
+		perr(c, q->line, "[quorum] without any [spare:NAME] section:"
+		    " add the spares to ask (or remove [quorum])");
+		return;
+	}
+	if ((size_t)q->need > ns) {
+		e = sec_get(c->quorum, "need");
+		perr(c, e != NULL ? e->line : q->line, "need = %d but there"
+		    " %s only %zu [spare:NAME] section%s: it could never be"
+		    " met", q->need, ns == 1 ? "is" : "are", ns,
+		    ns == 1 ? "" : "s");
+	}
+	if (q->need == 0) {
+		e = sec_get(c->quorum, "need");
+		pwarn(c, e != NULL ? e->line : q->line, "need = 0: a backup"
+		    " that no spare can reach fails over all the same");
+	}
+	if ((size_t)q->max_up >= ns) {
+		e = sec_get(c->quorum, "max_up");
+		pwarn(c, e != NULL ? e->line : q->line, "max_up = %d with %zu"
+		    " spare%s: no number of \"up\" votes can stop a failover"
+		    " (PARTITION is never found)", q->max_up, ns,
+		    ns == 1 ? "" : "s");
+	}
+}
+
+/* [vote] listen when absent: the SPEC's default. */
+static void
+vote_defaults(struct config *cfg)
+{
+	char	err[128];
+
+	if (cfg->vote.nlisten == 0 &&
+	    vote_listen_list(&cfg->vote, CFG_VOTE_LISTEN, err,
+	    sizeof(err)) == -1)
+		fatalx("internal: default listen list: %s", err);
+}
+
 static void
 validate_all(struct cfg_ctx *c)
 {
@@ -1329,6 +1613,7 @@ validate_all(struct cfg_ctx *c)
 
 	for (i = 0; i < c->nsecs; i++)
 		validate_section(c, &c->secs[i]);
+	vote_defaults(cfg);
 
 	if (c->agent == NULL)
 		perr(c, 0, "missing section [agent]");
@@ -1336,8 +1621,10 @@ validate_all(struct cfg_ctx *c)
 	if (cfg->nchecks == 0)
 		perr(c, 0, "no [check:NAME] section: at least one check is"
 		    " needed");
-	if (!backup_role)
+	if (!backup_role) {
+		validate_spare_role(c);
 		return;
+	}
 
 	if (c->primary == NULL)
 		perr(c, 0, "missing section [site:primary]");
@@ -1348,10 +1635,7 @@ validate_all(struct cfg_ctx *c)
 	if (cfg->nzones == 0)
 		perr(c, 0, "no [zone:NAME] section: at least one zone is"
 		    " needed");
-	if (!cfg->has_quorum)
-		pwarn(c, 0, "no [quorum] section: the agent cannot tell its"
-		    " own network outage from the primary's; add spares (see"
-		    " failover-agent.conf(5))");
+	validate_backup_quorum(c);
 
 	/* The two sites must not share an address. */
 	if (cfg->primary.n > 0 && cfg->backup.n > 0) {
@@ -1411,6 +1695,10 @@ config_defaults(struct config *cfg)
 	cfg->dns.timeout_ms = 5000;
 	cfg->dns.verify_timeout_ms = 30000;
 	cfg->hooks.timeout_ms = 30000;
+	cfg->quorum.need = 1;
+	cfg->quorum.max_up = 0;
+	cfg->quorum.timeout_ms = 5000;
+	cfg->vote.cache_ms = 5000;
 }
 
 /* The absolute directory of path, for relative paths in the file. */
@@ -1540,6 +1828,15 @@ config_free(struct config *cfg)
 	free(cfg->hooks.after_failover);
 	free(cfg->hooks.before_failback);
 	free(cfg->hooks.after_failback);
+	free(cfg->quorum.secret_file);
+	for (i = 0; i < cfg->nspares; i++) {
+		free(cfg->spares[i].name);
+		free(cfg->spares[i].url);
+	}
+	free(cfg->spares);
+	for (i = 0; i < cfg->vote.nlisten; i++)
+		free(cfg->vote.listen[i]);
+	free(cfg->vote.listen);
 	free(cfg);
 }
 

@@ -87,6 +87,30 @@ struct cfg_hooks {
 	int64_t	 timeout_ms;		/* default 30s */
 };
 
+/* [quorum]: asking the spares before a failover (SPEC §1 step 4). */
+struct cfg_quorum {
+	int		 line;		/* of [quorum]; 0 when absent */
+	char		*secret_file;	/* absolute; contents read when used */
+	int		 need;		/* valid answers needed, default 1 */
+	int		 max_up;	/* "up" votes tolerated, default 0 */
+	int64_t		 timeout_ms;	/* one deadline for all, default 5s */
+};
+
+/* [spare:NAME]: a site that votes (SPEC §4). */
+struct cfg_spare {
+	char	*name;			/* vote_name_valid() */
+	char	*url;			/* http(s)://host[:port][/prefix] */
+	int	 line;			/* of the section header */
+};
+
+/* [vote]: the vote server of a spare (role = spare). */
+struct cfg_vote {
+	int	  line;			/* of [vote]; 0 when absent */
+	size_t	  nlisten;
+	char	**listen;		/* "0.0.0.0:8053", "[::]:8053" (default) */
+	int64_t	  cache_ms;		/* a verdict is reused, default 5s */
+};
+
 struct cfg_agent {
 	char			*name;
 	enum site_role		 role;
@@ -110,6 +134,11 @@ struct config {
 	struct cfg_zone		*zones;
 	struct cfg_hooks	 hooks;
 	bool			 has_quorum;	/* [quorum] present */
+	struct cfg_quorum	 quorum;
+	size_t			 nspares;
+	struct cfg_spare	*spares;	/* in file order */
+	bool			 has_vote;	/* [vote] present */
+	struct cfg_vote		 vote;		/* defaults filled in even if absent */
 };
 
 /* Diagnostics: "FILE:LINE: message" lines, errors and warnings. */

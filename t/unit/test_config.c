@@ -53,7 +53,7 @@ static const char GOOD[] =
 	"port = 22\n"						/* 26 */
 	"\n"							/* 27 */
 	"[quorum]\n"						/* 28 */
-	"\n"							/* 29 */
+	"secret_file = @DIR@/vote.key\n"			/* 29 */
 	"[dns]\n"						/* 30 */
 	"method = rfc2136\n"					/* 31 */
 	"server = 127.0.0.1\n"					/* 32 */
@@ -70,7 +70,11 @@ static const char GOOD[] =
 	"[hooks]\n"						/* 43 */
 	"before_failover = @DIR@/hook\n"			/* 44 */
 	"after_failback = @DIR@/hook\n"				/* 45 */
-	"timeout = 10s\n";					/* 46 */
+	"timeout = 10s\n"					/* 46 */
+	"[spare:paris]\n"					/* 47 */
+	"url = http://127.0.0.1:8053\n"				/* 48 */
+	"[spare:nyc]\n"						/* 49 */
+	"url = https://spare2.example.org:8053/fa\n";		/* 50 */
 
 /* A fresh copy of s with the first "from" replaced by "to" (must exist). */
 static char *
@@ -235,7 +239,22 @@ test_good(void)
 	is_int(cfg->checks[1].port, 22, "tcp port");
 	is_int(cfg->checks[1].timeout_ms, 5000, "default check timeout");
 
-	ok(cfg->has_quorum, "empty [quorum] noted");
+	ok(cfg->has_quorum, "[quorum] noted");
+	snprintf(want, sizeof(want), "%s/vote.key", tmpdir);
+	is_str(cfg->quorum.secret_file, want, "secret_file");
+	is_int(cfg->quorum.line, 28, "quorum line");
+	is_int(cfg->quorum.need, 1, "need defaults to 1");
+	is_int(cfg->quorum.max_up, 0, "max_up defaults to 0");
+	is_int(cfg->quorum.timeout_ms, 5000, "quorum timeout defaults to 5s");
+	is_int(cfg->nspares, 2, "two spares");
+	is_str(cfg->spares[0].name, "paris", "spare paris, in file order");
+	is_str(cfg->spares[0].url, "http://127.0.0.1:8053", "paris url");
+	is_int(cfg->spares[0].line, 47, "paris line");
+	is_str(cfg->spares[1].name, "nyc", "spare nyc");
+	is_str(cfg->spares[1].url, "https://spare2.example.org:8053/fa",
+	    "nyc url (https, with a prefix)");
+	ok(!cfg->has_vote, "no [vote] on a backup");
+	is_int(cfg->vote.nlisten, 2, "[vote] listen default even if absent");
 	is_int(cfg->dns.method, DNS_METHOD_RFC2136, "method");
 	is_str(cfg->dns.server, "127.0.0.1", "server");
 	is_int(cfg->dns.port, 5353, "dns port");
@@ -433,11 +452,6 @@ test_bad(void)
 	bad_case("zone without records", "records = www, *.dev, *\n", "", 41,
 	    "missing key 'records' in [zone:example.org]", true);
 
-	bad_case("quorum key", "[quorum]\n\n", "[quorum]\nneed = 2\n", 29,
-	    "quorum votes are not supported by this version yet", true);
-	bad_case("spare section", "[quorum]\n\n", "[quorum]\n[spare:paris]\n",
-	    29, "[spare:paris]: quorum votes are not supported by this version"
-	    " yet", true);
 	bad_case("duplicate key", "role = backup", "name = other", 4,
 	    "duplicate key 'name' in [agent] (first at line 3)", true);
 	bad_case("duplicate section", "[zone:example.org]",
@@ -463,6 +477,258 @@ test_bad(void)
 	    "yet)", true);
 	bad_case("missing ca_file", "expect_body = OK", "ca_file = nofile.pem",
 	    21, "ca_file: ", true);
+	bad_case("agent name not a vote name", "name = backup-test",
+	    "name = backup/test", 3, "bad name 'backup/test' (1 to 63"
+	    " letters, digits, '.', '_' or '-')", true);
+}
+
+/* [quorum], [spare:*] and [vote] (issue 3); lines as in GOOD. */
+#define SECRET_LINE	"secret_file = @DIR@/vote.key\n"
+
+static void
+test_bad_quorum(void)
+{
+	char	want[PATH_MAX * 3];
+
+	bad_case("need above the spares", SECRET_LINE, SECRET_LINE
+	    "need = 3\n", 30, "need = 3 but there are only 2 [spare:NAME]"
+	    " sections: it could never be met", true);
+	bad_case("need negative", SECRET_LINE, SECRET_LINE "need = -1\n", 30,
+	    "bad value '-1' for need: too small", true);
+	bad_case("need not a number", SECRET_LINE, SECRET_LINE "need = two\n",
+	    30, "bad value 'two' for need: invalid", true);
+	bad_case("max_up negative", SECRET_LINE, SECRET_LINE "max_up = -2\n",
+	    30, "bad value '-2' for max_up: too small", true);
+	bad_case("quorum timeout zero", SECRET_LINE, SECRET_LINE
+	    "timeout = 0\n", 30, "timeout must be more than 0", true);
+	bad_case("quorum timeout bad", SECRET_LINE, SECRET_LINE
+	    "timeout = soon\n", 30, "bad duration 'soon' for timeout", true);
+	bad_case("quorum unknown key", SECRET_LINE, SECRET_LINE
+	    "secret = abc\n", 30, "unknown key 'secret' in [quorum]", true);
+	bad_case("missing secret_file", SECRET_LINE, "\n", 28,
+	    "missing key 'secret_file' in [quorum]", true);
+	snprintf(want, sizeof(want), "secret_file: %s/loose.key is readable"
+	    " by group or others (mode 0644); run: chmod 600 %s/loose.key",
+	    tmpdir, tmpdir);
+	bad_case("loose secret file", "@DIR@/vote.key", "@DIR@/loose.key", 29,
+	    want, true);
+	bad_case("missing secret file", "@DIR@/vote.key", "@DIR@/novote.key",
+	    29, "secret_file: ", true);
+	bad_case("quorum without spares", "[spare:paris]\n"
+	    "url = http://127.0.0.1:8053\n[spare:nyc]\n"
+	    "url = https://spare2.example.org:8053/fa\n", "", 28,
+	    "[quorum] without any [spare:NAME] section: add the spares to ask",
+	    true);
+	bad_case("spares without quorum", "[quorum]\n" SECRET_LINE, "\n\n", 47,
+	    "[spare:paris]: spares are asked only with a [quorum] section",
+	    true);
+
+	bad_case("bad spare name", "[spare:nyc]", "[spare:n y]", 49,
+	    "bad spare name 'n y' in [spare:n y]", true);
+	bad_case("spare url scheme", "url = https://spare2", "url = ftp://spare2",
+	    50, "bad url 'ftp://spare2.example.org:8053/fa': expected"
+	    " http://HOST:PORT or https://HOST:PORT", true);
+	bad_case("spare url without host", "url = https://spare2.example.org:8053/fa",
+	    "url = http:///v1", 50, "bad url 'http:///v1': no host", true);
+	bad_case("spare url with a query", "8053/fa\n", "8053/fa?x=1\n", 50,
+	    "no query or fragment allowed", true);
+	bad_case("spare without url", "url = https://spare2.example.org:8053/fa\n",
+	    "", 49, "missing key 'url' in [spare:nyc]", true);
+	bad_case("spare url twice", "url = https://spare2.example.org:8053/fa",
+	    "url = HTTP://127.0.0.1:8053/", 50, "url HTTP://127.0.0.1:8053/ is"
+	    " also the url of [spare:paris] (line 47): one spare must not"
+	    " count twice", true);
+	bad_case("spare unknown key", "8053/fa\n", "8053/fa\nweight = 2\n", 51,
+	    "unknown key 'weight' in [spare:nyc]", true);
+
+	/* [vote] is checked even on a backup (which warns it is unused). */
+	bad_case("listen without port", "8053/fa\n",
+	    "8053/fa\n[vote]\nlisten = 0.0.0.0\n", 52,
+	    "bad listen address list: '0.0.0.0': want ADDRESS:PORT", true);
+	bad_case("listen name", "8053/fa\n",
+	    "8053/fa\n[vote]\nlisten = localhost:8053\n", 52,
+	    "'localhost:8053': not an IPv4 address", true);
+	bad_case("listen IPv6 without brackets", "8053/fa\n",
+	    "8053/fa\n[vote]\nlisten = ::1:8053\n", 52,
+	    "bad listen address list: '::1:8053'", true);
+	bad_case("listen twice", "8053/fa\n",
+	    "8053/fa\n[vote]\nlisten = 127.0.0.1:8053, [::1]:8053,"
+	    " 127.0.0.1:8053\n", 52, "127.0.0.1:8053 is listed twice", true);
+	bad_case("listen empty item", "8053/fa\n",
+	    "8053/fa\n[vote]\nlisten = 127.0.0.1:8053,,[::1]:8053\n", 52,
+	    "empty item in the list", true);
+	bad_case("listen port 0", "8053/fa\n",
+	    "8053/fa\n[vote]\nlisten = 127.0.0.1:0\n", 52,
+	    "'127.0.0.1:0': port too small", true);
+	bad_case("vote cache", "8053/fa\n", "8053/fa\n[vote]\ncache = -1\n", 52,
+	    "bad duration '-1' for cache", true);
+	bad_case("vote unknown key", "8053/fa\n",
+	    "8053/fa\n[vote]\nport = 8053\n", 52,
+	    "unknown key 'port' in [vote]", true);
+}
+
+/* Load text; expect success with exactly nwarn warnings, return the config. */
+static struct config *
+good_case(const char *name, const char *text, size_t nwarn, char **pathp,
+    struct diag_list *dl)
+{
+	struct config	*cfg = NULL;
+
+	*pathp = write_conf(text);
+	memset(dl, 0, sizeof(*dl));
+	if (!ok(config_load(*pathp, &cfg, dl) == 0 && cfg != NULL,
+	    "%s: loads", name))
+		dump_diags(dl);
+	if (!ok(dl->n == nwarn, "%s: %zu warning(s)", name, nwarn))
+		dump_diags(dl);
+	return cfg;
+}
+
+static void
+good_case_end(struct config *cfg, char *path, struct diag_list *dl)
+{
+	config_free(cfg);
+	diag_clear(dl);
+	unlink(path);
+	free(path);
+}
+
+static void
+test_quorum(void)
+{
+	struct config		*cfg;
+	struct diag_list	 dl;
+	char			*text, *path;
+
+	text = replace(GOOD, SECRET_LINE, SECRET_LINE "need = 2\nmax_up = 1\n"
+	    "timeout = 1500ms\n");
+	cfg = good_case("quorum values", text, 0, &path, &dl);
+	if (cfg != NULL) {
+		is_int(cfg->quorum.need, 2, "need 2");
+		is_int(cfg->quorum.max_up, 1, "max_up 1");
+		is_int(cfg->quorum.timeout_ms, 1500, "timeout 1500ms");
+	}
+	good_case_end(cfg, path, &dl);
+	free(text);
+
+	text = replace(GOOD, SECRET_LINE, SECRET_LINE "need = 0\n");
+	cfg = good_case("need 0", text, 1, &path, &dl);
+	ok(has_diag(&dl, path, 30, false, "need = 0: a backup that no spare"
+	    " can reach fails over all the same"), "need 0: warning");
+	good_case_end(cfg, path, &dl);
+	free(text);
+
+	text = replace(GOOD, SECRET_LINE, SECRET_LINE "max_up = 2\n");
+	cfg = good_case("max_up 2 of 2", text, 1, &path, &dl);
+	ok(has_diag(&dl, path, 30, false, "max_up = 2 with 2 spares: no number"
+	    " of \"up\" votes can stop a failover"), "max_up 2: warning");
+	good_case_end(cfg, path, &dl);
+	free(text);
+
+	text = replace(GOOD, "8053/fa\n", "8053/fa\n[vote]\n");
+	cfg = good_case("[vote] on a backup", text, 1, &path, &dl);
+	ok(has_diag(&dl, path, 51, false, "[vote] is read only when role ="
+	    " spare"), "[vote] on a backup: warning");
+	good_case_end(cfg, path, &dl);
+	free(text);
+
+	/* The spares' section order is kept; names may hold . _ - */
+	text = replace(GOOD, "[spare:paris]", "[spare:par_is.1-a]");
+	cfg = good_case("spare name characters", text, 0, &path, &dl);
+	if (cfg != NULL)
+		is_str(cfg->spares[0].name, "par_is.1-a", "spare name kept");
+	good_case_end(cfg, path, &dl);
+	free(text);
+}
+
+#define SPARE_HEAD							\
+	"[agent]\nname = spare-1\nrole = spare\n"			\
+	"[check:web]\ntype = tcp\nhost = 192.0.2.10\nport = 443\n"
+	/* lines 1-7 */
+
+static void
+test_spare_role(void)
+{
+	struct config		*cfg;
+	struct diag_list	 dl;
+	char			*path, want[PATH_MAX + 64];
+
+	cfg = good_case("spare", SPARE_HEAD "[quorum]\n" SECRET_LINE
+	    "[vote]\nlisten = 127.0.0.1:8053, [::1]:9053\ncache = 2s\n", 0,
+	    &path, &dl);
+	if (cfg != NULL) {
+		is_int(cfg->agent.role, ROLE_SPARE, "role spare");
+		ok(cfg->agent.state_db == NULL, "a spare needs no state_db");
+		snprintf(want, sizeof(want), "%s/vote.key", tmpdir);
+		is_str(cfg->quorum.secret_file, want, "spare secret_file");
+		ok(cfg->has_vote, "has_vote");
+		is_int(cfg->vote.nlisten, 2, "two listen addresses");
+		is_str(cfg->vote.listen[0], "127.0.0.1:8053", "listen 0");
+		is_str(cfg->vote.listen[1], "[::1]:9053", "listen 1");
+		is_int(cfg->vote.cache_ms, 2000, "cache 2s");
+	}
+	good_case_end(cfg, path, &dl);
+
+	cfg = good_case("spare, empty [vote]", SPARE_HEAD "[quorum]\n"
+	    SECRET_LINE "[vote]\n", 0, &path, &dl);
+	if (cfg != NULL) {
+		is_int(cfg->vote.nlisten, 2, "default: two listen addresses");
+		is_str(cfg->vote.listen[0], "0.0.0.0:8053", "default IPv4");
+		is_str(cfg->vote.listen[1], "[::]:8053", "default IPv6");
+		is_int(cfg->vote.cache_ms, 5000, "default cache 5s");
+	}
+	good_case_end(cfg, path, &dl);
+
+	cfg = good_case("spare, cache 0", SPARE_HEAD "[quorum]\n" SECRET_LINE
+	    "[vote]\ncache = 0\n", 0, &path, &dl);
+	if (cfg != NULL)
+		is_int(cfg->vote.cache_ms, 0, "cache 0 allowed");
+	good_case_end(cfg, path, &dl);
+
+	/* Other sections are allowed and unused: no need/spare rule. */
+	cfg = good_case("spare with a backup's sections", SPARE_HEAD
+	    "[quorum]\n" SECRET_LINE "need = 5\n[vote]\n[spare:x]\n"
+	    "url = http://127.0.0.1:1\n[hooks]\ntimeout = 1s\n", 0, &path,
+	    &dl);
+	good_case_end(cfg, path, &dl);
+
+	path = write_conf(SPARE_HEAD "[vote]\n");
+	memset(&dl, 0, sizeof(dl));
+	ok(config_load(path, &cfg, &dl) == -1, "spare without [quorum] refused");
+	ok(has_diag(&dl, path, 0, true, "missing section [quorum]: a spare"
+	    " needs [quorum] secret_file"), "spare: [quorum] required");
+	is_int(dl.nerrors, 1, "spare without [quorum]: one error");
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+
+	path = write_conf(SPARE_HEAD "[quorum]\nneed = 1\n[vote]\n");
+	ok(config_load(path, &cfg, &dl) == -1, "spare without secret refused");
+	ok(has_diag(&dl, path, 8, true, "missing key 'secret_file' in"
+	    " [quorum]"), "spare: secret_file required (FILE:8)");
+	is_int(dl.nerrors, 1, "spare without secret_file: one error");
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+
+	path = write_conf(SPARE_HEAD "[quorum]\n" SECRET_LINE);
+	ok(config_load(path, &cfg, &dl) == -1, "spare without [vote] refused");
+	ok(has_diag(&dl, path, 0, true, "missing section [vote]: a spare"
+	    " needs [vote]"), "spare: [vote] required");
+	is_int(dl.nerrors, 1, "spare without [vote]: one error");
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+
+	path = write_conf("[agent]\nname = spare 1\nrole = spare\n"
+	    "[check:web]\ntype = tcp\nhost = 192.0.2.10\nport = 443\n"
+	    "[quorum]\n" SECRET_LINE "[vote]\n");
+	ok(config_load(path, &cfg, &dl) == -1, "spare with a bad name refused");
+	ok(has_diag(&dl, path, 2, true, "bad name 'spare 1'"),
+	    "spare: the name must be a vote name (FILE:2)");
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
 }
 
 /* Several problems are all reported, in file order. */
@@ -503,14 +769,19 @@ test_many(void)
 static void
 test_warnings(void)
 {
-	char			*text, *path;
+	char			*text, *t2, *path;
 	struct config		*cfg = NULL;
 	struct diag_list	 dl = { 0 };
 
-	text = replace(GOOD, "[quorum]\n", "");
+	text = replace(GOOD, "[quorum]\n" SECRET_LINE, "");
+	t2 = replace(text, "[spare:paris]\nurl = http://127.0.0.1:8053\n"
+	    "[spare:nyc]\nurl = https://spare2.example.org:8053/fa\n", "");
+	free(text);
+	text = t2;
 	path = write_conf(text);
 	ok(config_load(path, &cfg, &dl) == 0 && cfg != NULL,
 	    "no [quorum]: loads");
+	is_int(dl.n, 1, "no [quorum]: one warning");
 	ok(!cfg->has_quorum, "has_quorum false");
 	is_int(dl.nerrors, 0, "no error");
 	ok(has_diag(&dl, path, 0, false, "no [quorum] section: the agent cannot"
@@ -534,9 +805,10 @@ test_warnings(void)
 	unlink(path);
 	free(path);
 
-	/* A spare needs only [agent] and its checks, and no [quorum]. */
+	/* A spare needs [agent], its checks, [quorum] secret_file, [vote]. */
 	path = write_conf("[agent]\nname = spare-1\nrole = spare\n"
-	    "[check:web]\ntype = tcp\nhost = 192.0.2.10\nport = 443\n");
+	    "[check:web]\ntype = tcp\nhost = 192.0.2.10\nport = 443\n"
+	    "[quorum]\nsecret_file = @DIR@/vote.key\n[vote]\n");
 	ok(config_load(path, &cfg, &dl) == 0 && cfg != NULL, "spare loads");
 	is_int(dl.n, 0, "spare: no diagnostics");
 	dump_diags(&dl);
@@ -547,7 +819,8 @@ test_warnings(void)
 	unlink(path);
 	free(path);
 
-	path = write_conf("[agent]\nname = spare-1\nrole = spare\n");
+	path = write_conf("[agent]\nname = spare-1\nrole = spare\n"
+	    "[quorum]\nsecret_file = @DIR@/vote.key\n[vote]\n");
 	ok(config_load(path, &cfg, &dl) == -1, "spare without checks refused");
 	ok(has_diag(&dl, path, 0, true, "no [check:NAME] section"),
 	    "spare: checks required");
@@ -708,7 +981,7 @@ main(void)
 	const char	*base = getenv("TMPDIR");
 	char		 p[PATH_MAX + 32];
 	static const char *files[] = { "tsig.key", "loose.key", "group.key",
-	    "hook", "noexec" };
+	    "hook", "noexec", "vote.key" };
 
 	log_init(LOG_TARGET_STDERR, 0);
 	snprintf(tmpdir, sizeof(tmpdir), "%s/fa-test-config.XXXXXX",
@@ -721,10 +994,15 @@ main(void)
 	write_file("group.key", "x\n", 0640);
 	write_file("hook", "#!/bin/sh\nexit 0\n", 0755);
 	write_file("noexec", "#!/bin/sh\nexit 0\n", 0644);
+	write_file("vote.key", "0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef\n", 0600);
 
 	test_good();
 	test_defaults();
 	test_bad();
+	test_bad_quorum();
+	test_quorum();
+	test_spare_role();
 	test_many();
 	test_warnings();
 	test_long_line();
