@@ -3,7 +3,7 @@
  * loopback.  Not a test (no pass/fail).
  *
  *   bench_votes [-c CLIENTS] [-d SECONDS] [-p PROBE_MS] [-C CACHE_MS]
- *               [-t SERVER_THREADS] [-n NONCE_MAX] [-f]
+ *               [-t SERVER_THREADS] [-n NONCE_MAX] [-f] [-u URL]
  *
  * Starts vote_server_run() in this process on 127.0.0.1 (a free port),
  * with a probe that takes PROBE_MS (a simulated primary; default 50 ms) and
@@ -14,11 +14,17 @@
  * agent), and verifies every answer (vote_response_verify()).  Prints valid
  * votes per second, p50/p99/max latency of a request (sign + round trip +
  * verify), what was refused, and how many times the primary was probed.
+ * Exits 1 when nothing was measured (no valid answer at all).
  *
  * The replay cache must hold every nonce of the last minute: the default
  * NONCE_MAX here is 2^21 (about 35000 requests a second for a minute), far
  * above the server's default of 65536; when it fills, the server answers
  * 503 and those show up as refused.
+ *
+ * -u URL: no vote server and no signing: the same clients send a plain GET
+ * to URL (another server on loopback, e.g. nginx answering a static 200)
+ * and count each 200 as "ok", so that bench/run.sh compares both servers
+ * with one client.  Latency is then the round trip alone.
  *
  * Build (from the top of the tree; add -fsanitize=address,undefined to
  * check it, drop -O2 to debug):
@@ -58,6 +64,8 @@ struct bench {
 	long long		 probe_ms;
 	atomic_ulong		 probes;
 	bool			 fresh;
+	const char		*plain_url;	/* -u: plain GET, no server */
+	long long		 clients, cache_ms, threads, nonce_max;
 };
 
 struct client {
@@ -126,6 +134,17 @@ bench_header(char *buf, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
+static void
+bench_latency_add(struct client *c, int64_t us)
+{
+	if (c->nlat == c->cap) {
+		c->cap = c->cap == 0 ? 4096 : c->cap * 2;
+		c->lat_us = util_xreallocarray(c->lat_us, c->cap,
+		    sizeof(*c->lat_us));
+	}
+	c->lat_us[c->nlat++] = (uint32_t)us;
+}
+
 static void *
 bench_client(void *arg)
 {
@@ -153,7 +172,28 @@ bench_client(void *arg)
 		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	}
-	while (util_mono_ms() < b->end_ms) {
+	while (util_mono_ms() < b->end_ms && b->plain_url != NULL) {
+		t0 = now_us();
+		curl_easy_setopt(e, CURLOPT_URL, b->plain_url);
+		c->bodylen = 0;
+		c->capped = false;
+		rc = curl_easy_perform(e);
+		status = 0;
+		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+		if (rc != CURLE_OK) {
+			c->errors++;
+			continue;
+		}
+		if (status >= 0 && status < 600)
+			c->by_status[status]++;
+		if (status != 200) {
+			c->refused++;
+			continue;
+		}
+		c->valid++;
+		bench_latency_add(c, now_us() - t0);
+	}
+	while (util_mono_ms() < b->end_ms && b->plain_url == NULL) {
 		t0 = now_us();
 		if (vote_request_build(b->secret, "bench", util_wall_ms() /
 		    1000, NULL, &req) == -1)
@@ -189,12 +229,7 @@ bench_client(void *arg)
 			continue;
 		}
 		c->valid++;
-		if (c->nlat == c->cap) {
-			c->cap = c->cap == 0 ? 4096 : c->cap * 2;
-			c->lat_us = util_xreallocarray(c->lat_us, c->cap,
-			    sizeof(*c->lat_us));
-		}
-		c->lat_us[c->nlat++] = (uint32_t)(now_us() - t0);
+		bench_latency_add(c, now_us() - t0);
 	}
 	curl_easy_cleanup(e);
 	return NULL;
@@ -273,6 +308,57 @@ opt_num(const char *s, long long min, long long max)
 	return v;
 }
 
+/*
+ * A random secret in b->secret, and vote_server_run() on a thread (*st) on
+ * 127.0.0.1 at a free port (b->base), with bounds sized for the clients;
+ * returns once /v1/health answers.  p and *sa must outlive the server.
+ */
+static void
+bench_server_start(struct bench *b, struct vote_server_params *p,
+    struct server_arg *sa, pthread_t *st)
+{
+	/* static: they must outlive the server */
+	static char		 listen_addr[32];
+	static const char	*listen[1];
+	unsigned char		 raw[32];
+	char			 key[65];
+	size_t			 k;
+	int			 i;
+
+	/* A random secret, as hex like `openssl rand -hex 32`. */
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		fatalx("RAND_bytes");
+	for (k = 0; k < sizeof(raw); k++)
+		snprintf(key + 2 * k, 3, "%02x", raw[k]);
+	b->secret = vote_secret_new(key, 64);
+	util_wipe(key, sizeof(key));
+
+	snprintf(listen_addr, sizeof(listen_addr), "127.0.0.1:%u",
+	    bench_free_port());
+	snprintf(b->base, sizeof(b->base), "http://%s", listen_addr);
+	listen[0] = listen_addr;
+	memset(p, 0, sizeof(*p));
+	p->listen = listen;
+	p->nlisten = 1;
+	p->voter = "bench-spare";
+	p->secret = b->secret;
+	p->cache_ms = b->cache_ms;
+	p->probe = bench_probe;
+	p->probe_arg = b;
+	p->max_connections = (unsigned)b->clients + 16;
+	p->max_per_ip = (unsigned)b->clients + 16;
+	p->nonce_cache_max = (size_t)b->nonce_max;
+	p->threads = (unsigned)b->threads;
+	sa->p = p;
+	if (pthread_create(st, NULL, bench_server, sa) != 0)
+		fatalx("pthread_create");
+	for (i = 0; !bench_ready(b->base); i++) {
+		if (i == 100 || sa->rc != 0)
+			fatalx("bench_votes: the vote server did not come up");
+		usleep(20000);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -281,11 +367,8 @@ main(int argc, char **argv)
 	struct bench			 b;
 	struct client			*cl;
 	pthread_t			 st;
-	unsigned char			 raw[32];
-	char				 key[65], listen_addr[32];
-	const char			*listen[1];
 	uint32_t			*all;
-	size_t				 nall = 0, k;
+	size_t				 nall = 0;
 	unsigned long			 valid = 0, refused = 0, errors = 0;
 	unsigned long			 by_status[600];
 	long long			 clients = 4, seconds = 5, cache_ms = 5000;
@@ -295,7 +378,7 @@ main(int argc, char **argv)
 
 	memset(&b, 0, sizeof(b));
 	b.probe_ms = 50;
-	while ((ch = getopt(argc, argv, "c:d:p:C:t:n:f")) != -1) {
+	while ((ch = getopt(argc, argv, "c:d:p:C:t:n:fu:")) != -1) {
 		switch (ch) {
 		case 'c':
 			clients = opt_num(optarg, 1, 1024);
@@ -318,50 +401,29 @@ main(int argc, char **argv)
 		case 'f':
 			b.fresh = true;
 			break;
+		case 'u':
+			if (strncmp(optarg, "http://", 7) != 0)
+				fatalx("bench_votes: -u takes an http:// URL");
+			b.plain_url = optarg;
+			break;
 		default:
 			fprintf(stderr, "usage: bench_votes [-c clients]"
 			    " [-d seconds] [-p probe_ms] [-C cache_ms]"
-			    " [-t server_threads] [-n nonce_max] [-f]\n");
+			    " [-t server_threads] [-n nonce_max] [-f]"
+			    " [-u url]\n");
 			return 2;
 		}
 	}
 	log_init(LOG_TARGET_STDERR, -1);
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-
-	/* A random secret, as hex like `openssl rand -hex 32`. */
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		fatalx("RAND_bytes");
-	for (k = 0; k < sizeof(raw); k++)
-		snprintf(key + 2 * k, 3, "%02x", raw[k]);
-	b.secret = vote_secret_new(key, 64);
-	util_wipe(key, sizeof(key));
-
-	snprintf(listen_addr, sizeof(listen_addr), "127.0.0.1:%u",
-	    bench_free_port());
-	snprintf(b.base, sizeof(b.base), "http://%s", listen_addr);
-	listen[0] = listen_addr;
-	memset(&p, 0, sizeof(p));
-	p.listen = listen;
-	p.nlisten = 1;
-	p.voter = "bench-spare";
-	p.secret = b.secret;
-	p.cache_ms = cache_ms;
-	p.probe = bench_probe;
-	p.probe_arg = &b;
-	p.max_connections = (unsigned)clients + 16;
-	p.max_per_ip = (unsigned)clients + 16;
-	p.nonce_cache_max = (size_t)nonce_max;
-	p.threads = (unsigned)threads;
-	sa.p = &p;
 	sa.rc = 0;
-	if (pthread_create(&st, NULL, bench_server, &sa) != 0)
-		fatalx("pthread_create");
-	for (i = 0; !bench_ready(b.base); i++) {
-		if (i == 100 || sa.rc != 0)
-			fatalx("bench_votes: the vote server did not come up");
-		usleep(20000);
-	}
+	b.clients = clients;
+	b.cache_ms = cache_ms;
+	b.threads = threads;
+	b.nonce_max = nonce_max;
+	if (b.plain_url == NULL)
+		bench_server_start(&b, &p, &sa, &st);
 
 	cl = util_xcalloc((size_t)clients, sizeof(*cl));
 	start = util_mono_ms();
@@ -383,24 +445,37 @@ main(int argc, char **argv)
 			by_status[s] += cl[i].by_status[s];
 	}
 	elapsed = util_mono_ms() - start;
-	server_stop = 1;
-	pthread_join(st, NULL);
+	if (b.plain_url == NULL) {
+		server_stop = 1;
+		pthread_join(st, NULL);
+	}
 
-	all = util_xcalloc(nall, sizeof(*all));
+	all = util_xcalloc(nall + 1, sizeof(*all));
 	for (nall = 0, i = 0; i < clients; i++) {
-		memcpy(all + nall, cl[i].lat_us, cl[i].nlat * sizeof(*all));
+		if (cl[i].nlat > 0)	/* lat_us is NULL then */
+			memcpy(all + nall, cl[i].lat_us,
+			    cl[i].nlat * sizeof(*all));
 		nall += cl[i].nlat;
 		free(cl[i].lat_us);
 	}
 	qsort(all, nall, sizeof(*all), cmp_u32);
 
-	printf("bench_votes: %lld clients, %lld s, %s, server threads %lld,"
-	    " cache %lld ms, probe %lld ms, replay cache %lld\n", clients,
-	    seconds, b.fresh ? "a connection per request" : "keep-alive",
-	    threads, cache_ms, b.probe_ms, nonce_max);
-	printf("votes:    %lu valid, %.0f/s; %lu refused; %lu errors\n",
-	    valid, elapsed > 0 ? valid * 1000.0 / (double)elapsed : 0.0,
-	    refused, errors);
+	if (b.plain_url != NULL) {
+		printf("bench_votes: %lld clients, %lld s, %s, plain GET %s\n",
+		    clients, seconds, b.fresh ? "a connection per request" :
+		    "keep-alive", b.plain_url);
+		printf("requests: %lu ok, %.0f/s; %lu refused; %lu errors\n",
+		    valid, elapsed > 0 ? valid * 1000.0 / (double)elapsed :
+		    0.0, refused, errors);
+	} else {
+		printf("bench_votes: %lld clients, %lld s, %s, server threads"
+		    " %lld, cache %lld ms, probe %lld ms, replay cache %lld\n",
+		    clients, seconds, b.fresh ? "a connection per request" :
+		    "keep-alive", threads, cache_ms, b.probe_ms, nonce_max);
+		printf("votes:    %lu valid, %.0f/s; %lu refused; %lu errors\n",
+		    valid, elapsed > 0 ? valid * 1000.0 / (double)elapsed :
+		    0.0, refused, errors);
+	}
 	for (s = 0; s < 600; s++)
 		if (s != 200 && by_status[s] > 0)
 			printf("          HTTP %d: %lu\n", s, by_status[s]);
@@ -408,11 +483,13 @@ main(int argc, char **argv)
 		printf("latency:  p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
 		    all[nall / 2] / 1000.0, all[(nall * 99) / 100] / 1000.0,
 		    all[nall - 1] / 1000.0);
-	printf("probes:   %lu of the primary for %lu valid votes\n",
-	    (unsigned long)atomic_load(&b.probes), valid);
+	if (b.plain_url == NULL)
+		printf("probes:   %lu of the primary for %lu valid votes\n",
+		    (unsigned long)atomic_load(&b.probes), valid);
 	free(all);
 	free(cl);
 	vote_secret_free(b.secret);
 	curl_global_cleanup();
-	return sa.rc == 0 ? 0 : 1;
+	/* Nothing measured (no server, every answer refused): say so. */
+	return sa.rc == 0 && valid > 0 ? 0 : 1;
 }
