@@ -84,12 +84,42 @@ static const char *const state_migrations[] = {
 	"  seen_at        INTEGER NOT NULL,"
 	"  PRIMARY KEY (zone, owner)"
 	");",
+
+	/*
+	 * 2: the spares' votes (issue 3).  One row per spare asked, valid or
+	 * not: an abstention and its reason are what a person needs after an
+	 * ISOLATED cycle.  voter, verdict and checked_at are NULL for an
+	 * abstention.  cycles.quorum is the tally (quorum_result_str());
+	 * NULL for cycles recorded before this step.
+	 */
+	"CREATE TABLE votes ("
+	"  id             INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  cycle_id       INTEGER NOT NULL REFERENCES cycles(id) ON DELETE CASCADE,"
+	"  spare          TEXT    NOT NULL,"
+	"  url            TEXT    NOT NULL,"
+	"  voter          TEXT,"
+	"  verdict        TEXT,"
+	"  checked_at     INTEGER,"
+	"  valid          INTEGER NOT NULL CHECK (valid IN (0, 1)),"
+	"  reason         TEXT    NOT NULL,"
+	"  detail         TEXT,"
+	"  elapsed_ms     INTEGER NOT NULL"
+	");"
+	/* Also "the latest cycle that asked": max(cycle_id) from the index. */
+	"CREATE INDEX votes_cycle ON votes(cycle_id);"
+	"ALTER TABLE cycles ADD COLUMN quorum TEXT;",
 };
 
 int
 state_schema_latest(void)
 {
 	return (int)(sizeof(state_migrations) / sizeof(state_migrations[0]));
+}
+
+const char *const *
+state_schema_steps(void)
+{
+	return state_migrations;
 }
 
 void

@@ -350,6 +350,9 @@ cycle_validate(const struct cycle_record *c, const struct decide_state *ns,
 	    "transitions missing");
 	BAD(c->nactions > 0 && c->actions == NULL, "actions missing");
 	BAD(c->nrecords > 0 && c->records == NULL, "records missing");
+	BAD(c->nvotes > 0 && c->votes == NULL, "votes missing");
+	BAD((unsigned)c->quorum >= QUORUM_MAX, "bad quorum result %d",
+	    c->quorum);
 	for (i = 0; i < c->nchecks; i++) {
 		BAD(c->checks[i].check == NULL, "check result %zu has no "
 		    "check", i);
@@ -364,6 +367,14 @@ cycle_validate(const struct cycle_record *c, const struct decide_state *ns,
 	for (i = 0; i < c->nactions; i++)
 		BAD((unsigned)c->actions[i].result > ACTION_RESULT_SKIPPED,
 		    "action %zu: bad result %d", i, c->actions[i].result);
+	for (i = 0; i < c->nvotes; i++) {
+		BAD((unsigned)c->votes[i].reason >= VOTE_REASON_MAX,
+		    "vote %zu: bad reason %d", i, c->votes[i].reason);
+		BAD(c->votes[i].reason == VOTE_VALID &&
+		    ((unsigned)c->votes[i].verdict >= VOTE_VERDICT_MAX ||
+		    c->votes[i].voter == NULL), "vote %zu: a valid vote"
+		    " without voter or verdict", i);
+	}
 #undef BAD
 	return 0;
 }
@@ -424,6 +435,7 @@ state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
 	const struct transition_record	*tr;
 	const struct action_record	*ar;
 	const struct record_seen	*rs;
+	const struct vote_record	*vr;
 	sqlite3_int64			 cycle_id;
 	int				 in_txn = 0, rc = -1;
 	size_t				 i;
@@ -442,8 +454,8 @@ state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
 
 	if (prepare(sdb, "INSERT INTO cycles (kind, started_at, duration_ms, "
 	    "outcome, primary_status, state_before, state_after, message, "
-	    "exit_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &st,
-	    "record cycle", err, errlen) == -1)
+	    "exit_code, quorum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+	    "?10)", &st, "record cycle", err, errlen) == -1)
 		goto done;
 	bind_text(st, 1, c->kind);
 	sqlite3_bind_int64(st, 2, c->started_at);
@@ -454,6 +466,7 @@ state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
 	bind_text(st, 7, site_state_str(c->state_after));
 	bind_text(st, 8, c->message);
 	sqlite3_bind_int(st, 9, c->exit_code);
+	bind_text(st, 10, quorum_result_str(c->quorum));
 	if (step_done(sdb, st, "record cycle", err, errlen) == -1)
 		goto done;
 	cycle_id = sqlite3_last_insert_rowid(sdb->db);
@@ -492,6 +505,33 @@ state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
 			bind_text(st, 4, site_state_str(tr->to));
 			bind_text(st, 5, tr->reason);
 			if (step_done(sdb, st, "record transitions", err,
+			    errlen) == -1)
+				goto done;
+		}
+	}
+
+	if (c->nvotes > 0) {
+		if (prepare(sdb, "INSERT INTO votes (cycle_id, spare, url, "
+		    "voter, verdict, checked_at, valid, reason, detail, "
+		    "elapsed_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+		    "?10)", &st, "record votes", err, errlen) == -1)
+			goto done;
+		for (i = 0; i < c->nvotes; i++) {
+			vr = &c->votes[i];
+			sqlite3_bind_int64(st, 1, cycle_id);
+			bind_text(st, 2, vr->spare);
+			bind_text(st, 3, vr->url);
+			/* Unbound parameters are NULL: an abstention. */
+			if (vr->reason == VOTE_VALID) {
+				bind_text(st, 4, vr->voter);
+				bind_text(st, 5, vote_verdict_str(vr->verdict));
+				sqlite3_bind_int64(st, 6, vr->checked_at);
+			}
+			sqlite3_bind_int(st, 7, vr->reason == VOTE_VALID);
+			bind_text(st, 8, vote_reason_str(vr->reason));
+			bind_text(st, 9, vr->detail);
+			sqlite3_bind_int64(st, 10, vr->elapsed_ms);
+			if (step_done(sdb, st, "record votes", err,
 			    errlen) == -1)
 				goto done;
 		}

@@ -17,6 +17,7 @@
 
 #include "../agent/decide.h"
 #include "../agent/check.h"
+#include "../quorum/quorum.h"
 
 struct state_db;
 
@@ -68,6 +69,22 @@ struct record_seen {
 	const char	*holds;		/* dns_holds_str() */
 };
 
+/*
+ * One spare's answer to this cycle's question, or why it abstained (SPEC
+ * §1 step 4).  voter, verdict and checked_at mean something only when
+ * reason is VOTE_VALID (they are stored as NULL otherwise).
+ */
+struct vote_record {
+	const char		*spare;		/* the config's [spare:NAME] */
+	const char		*url;
+	enum vote_reason	 reason;	/* VOTE_VALID: the vote counts */
+	const char		*voter;		/* the name the spare signed */
+	enum vote_verdict	 verdict;
+	int64_t			 checked_at;	/* when the spare probed */
+	const char		*detail;	/* why not, in words; may be NULL */
+	int64_t			 elapsed_ms;
+};
+
 struct cycle_record {
 	const char			*kind;		/* "check", "failover", "failback" */
 	int64_t				 started_at;	/* wall seconds */
@@ -85,6 +102,9 @@ struct cycle_record {
 	const struct action_record	*actions;
 	size_t				 nrecords;	/* 0: DNS not read this cycle */
 	const struct record_seen	*records;
+	enum quorum_result		 quorum;	/* QUORUM_NOT_ASKED unless asked */
+	size_t				 nvotes;	/* 0: the spares were not asked */
+	const struct vote_record	*votes;
 };
 
 /*
@@ -97,16 +117,21 @@ int	state_record_cycle(struct state_db *, const struct cycle_record *,
 /*
  * Status object (SPEC §2): keys "state", "state_since", "primary_status",
  * "last_cycle" (object or null), "records" (array, as last seen), "votes"
- * (array), "transitions" (the last ntransitions, newest first; all if negative).
- * New reference, or NULL with err set.
+ * (array: the votes of the most recent cycle that asked the spares, each
+ * with spare, url, voter, verdict, checked_at, valid (boolean), reason,
+ * detail, elapsed_ms and cycle_id), "votes_cycle" (that cycle, with its
+ * "quorum" result, or null), "transitions" (the last ntransitions, newest
+ * first; all if negative).  New reference, or NULL with err set.
  */
 json_t	*state_status_json(struct state_db *, int ntransitions, char *err,
 	    size_t errlen);
 
 /*
  * History: {"cycles": [...]}, the last n cycles (all if n is negative),
- * newest first, each with its checks, actions and transitions.  New
- * reference, or NULL with err set.
+ * newest first, each with its quorum result ("quorum": "not-asked",
+ * "confirmed", ...; null for cycles recorded before votes were stored),
+ * checks, votes, actions and transitions.  New reference, or NULL with err
+ * set.
  */
 json_t	*state_history_json(struct state_db *, int n, char *err, size_t errlen);
 

@@ -25,6 +25,12 @@ struct state_db {
 int	state_schema_latest(void);
 
 /*
+ * The migration steps themselves (state_schema_latest() of them), for the
+ * unit test that builds a database of an older version step by step.
+ */
+const char *const *state_schema_steps(void);
+
+/*
  * Bring db to the latest schema (read-write), or check that it already is
  * (read_only).  Refuses a database newer than we know, or one that belongs
  * to another program.  Returns 0, or -1 with err set (naming path).

@@ -15,14 +15,25 @@
 
 #define CYCLE_COLUMNS							\
 	"SELECT id, kind, started_at, duration_ms, outcome, "		\
-	"primary_status, state_before, state_after, message, exit_code "\
-	"FROM cycles "
+	"primary_status, state_before, state_after, message, exit_code, "\
+	"quorum FROM cycles "
 #define CHECKS_SQL							\
 	"SELECT name, type, outcome, detail, elapsed_ms "		\
 	"FROM check_results WHERE cycle_id = ?1 ORDER BY rowid"
 #define ACTIONS_SQL							\
 	"SELECT at, kind, target, result, detail "			\
 	"FROM actions WHERE cycle_id = ?1 ORDER BY id"
+#define VOTES_SQL							\
+	"SELECT spare, url, voter, verdict, checked_at, valid, reason, "	\
+	"detail, elapsed_ms FROM votes WHERE cycle_id = ?1 ORDER BY id"
+/* status: the same with the cycle, for a reader of one vote. */
+#define STATUS_VOTES_SQL						\
+	"SELECT spare, url, voter, verdict, checked_at, valid, reason, "	\
+	"detail, elapsed_ms, cycle_id FROM votes WHERE cycle_id = ?1 "	\
+	"ORDER BY id"
+/* The most recent cycle that asked the spares. */
+#define VOTES_CYCLE_SQL							\
+	CYCLE_COLUMNS "WHERE id = (SELECT max(cycle_id) FROM votes)"
 #define TRANSITIONS_COLUMNS						\
 	"SELECT at, from_state AS \"from\", to_state AS \"to\", reason, "\
 	"cycle_id FROM transitions "
@@ -134,6 +145,31 @@ cycle_rows_json(struct state_db *sdb, sqlite3_stmt *st, json_int_t cycle_id,
 	return rows_json(sdb, st, arr, err, errlen);
 }
 
+/*
+ * The votes of one cycle as obj[key]: cycle_rows_json() with "valid" as a
+ * JSON boolean (SQLite stores 0/1).
+ */
+static int
+votes_json(struct state_db *sdb, sqlite3_stmt *st, json_int_t cycle_id,
+    json_t *obj, const char *key, char *err, size_t errlen)
+{
+	json_t	*v;
+	size_t	 i;
+
+	if (cycle_rows_json(sdb, st, cycle_id, obj, key, err, errlen) == -1)
+		return -1;
+	json_array_foreach(json_object_get(obj, key), i, v) {
+		if (json_object_set_new(v, "valid", json_boolean(
+		    json_integer_value(json_object_get(v, "valid")) != 0)) ==
+		    -1) {
+			state_seterr(err, errlen, "state database %s: out of "
+			    "memory", sdb->path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 prepare(struct state_db *sdb, const char *sql, sqlite3_stmt **st, char *err,
     size_t errlen)
@@ -207,7 +243,7 @@ json_t *
 state_status_json(struct state_db *sdb, int ntransitions, char *err,
     size_t errlen)
 {
-	sqlite3_stmt	*st = NULL, *checks = NULL;
+	sqlite3_stmt	*st = NULL, *checks = NULL, *votes = NULL;
 	json_t		*obj = NULL, *arr, *cycle = NULL;
 	int		 src;
 
@@ -252,10 +288,34 @@ state_status_json(struct state_db *sdb, int ntransitions, char *err,
 	sqlite3_finalize(st);
 	st = NULL;
 
-	/* No vote is stored yet (struct cycle_record carries none). */
-	if ((arr = json_array()) == NULL ||
-	    json_object_set_new(obj, "votes", arr) == -1)
+	/*
+	 * votes: those of the most recent cycle that asked, which need not
+	 * be the last cycle (most cycles ask nobody).
+	 */
+	if (prepare(sdb, VOTES_CYCLE_SQL, &st, err, errlen) == -1 ||
+	    prepare(sdb, STATUS_VOTES_SQL, &votes, err, errlen) == -1)
+		goto fail;
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		if ((cycle = row_json(st)) == NULL)
+			goto nomem;
+		if (votes_json(sdb, votes, sqlite3_column_int64(st, 0), obj,
+		    "votes", err, errlen) == -1)
+			goto fail;
+	} else if (src == SQLITE_DONE) {
+		cycle = json_null();
+		if ((arr = json_array()) == NULL ||
+		    json_object_set_new(obj, "votes", arr) == -1)
+			goto nomem;
+	} else
+		goto sqlerr;
+	if (json_object_set_new(obj, "votes_cycle", cycle) == -1) {
+		cycle = NULL;
 		goto nomem;
+	}
+	cycle = NULL;
+	sqlite3_finalize(st);
+	st = NULL;
 
 	/* LIMIT -1: every transition. */
 	if ((arr = json_array()) == NULL ||
@@ -270,6 +330,7 @@ state_status_json(struct state_db *sdb, int ntransitions, char *err,
 
 	sqlite3_finalize(st);
 	sqlite3_finalize(checks);
+	sqlite3_finalize(votes);
 	read_end(sdb);
 	return obj;
 sqlerr:
@@ -284,6 +345,7 @@ fail:
 	json_decref(obj);
 	sqlite3_finalize(st);
 	sqlite3_finalize(checks);
+	sqlite3_finalize(votes);
 	read_end(sdb);
 	return NULL;
 }
@@ -292,7 +354,7 @@ json_t *
 state_history_json(struct state_db *sdb, int n, char *err, size_t errlen)
 {
 	sqlite3_stmt	*st = NULL, *checks = NULL, *actions = NULL;
-	sqlite3_stmt	*transitions = NULL;
+	sqlite3_stmt	*transitions = NULL, *votes = NULL;
 	json_t		*obj = NULL, *cycles, *cycle;
 	sqlite3_int64	 id;
 	int		 src;
@@ -306,6 +368,7 @@ state_history_json(struct state_db *sdb, int n, char *err, size_t errlen)
 	    errlen) == -1 ||
 	    prepare(sdb, CHECKS_SQL, &checks, err, errlen) == -1 ||
 	    prepare(sdb, ACTIONS_SQL, &actions, err, errlen) == -1 ||
+	    prepare(sdb, VOTES_SQL, &votes, err, errlen) == -1 ||
 	    prepare(sdb, TRANSITIONS_COLUMNS "WHERE cycle_id = ?1 ORDER BY id",
 	    &transitions, err, errlen) == -1)
 		goto fail;
@@ -317,6 +380,8 @@ state_history_json(struct state_db *sdb, int n, char *err, size_t errlen)
 			goto nomem;
 		id = sqlite3_column_int64(st, 0);
 		if (cycle_rows_json(sdb, checks, id, cycle, "checks", err,
+		    errlen) == -1 ||
+		    votes_json(sdb, votes, id, cycle, "votes", err,
 		    errlen) == -1 ||
 		    cycle_rows_json(sdb, actions, id, cycle, "actions", err,
 		    errlen) == -1 ||
@@ -333,6 +398,7 @@ state_history_json(struct state_db *sdb, int n, char *err, size_t errlen)
 	sqlite3_finalize(checks);
 	sqlite3_finalize(actions);
 	sqlite3_finalize(transitions);
+	sqlite3_finalize(votes);
 	read_end(sdb);
 	return obj;
 nomem:
@@ -344,6 +410,7 @@ fail:
 	sqlite3_finalize(checks);
 	sqlite3_finalize(actions);
 	sqlite3_finalize(transitions);
+	sqlite3_finalize(votes);
 	read_end(sdb);
 	return NULL;
 }

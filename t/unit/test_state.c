@@ -393,7 +393,7 @@ test_load_and_record(void)
 	    "fail_streak", "ok_streak", "last_action_at", NULL };
 	static const char *const cycle_keys[] = { "id", "kind", "started_at",
 	    "duration_ms", "outcome", "primary_status", "state_before",
-	    "state_after", "message", "exit_code", "checks", NULL };
+	    "state_after", "message", "exit_code", "quorum", "checks", NULL };
 	static const char *const check_keys[] = { "name", "type", "outcome",
 	    "detail", "elapsed_ms", NULL };
 	static const char *const record_keys[] = { "zone", "owner", "addrs",
@@ -706,6 +706,283 @@ test_load_and_record(void)
 	state_close(sdb);
 }
 
+static void
+vote_set(struct vote_record *v, const char *spare, enum vote_reason reason,
+    enum vote_verdict verdict, int64_t checked_at, const char *detail)
+{
+	static char	urls[8][64];
+	static int	nurl;
+	char		*u = urls[nurl++ % 8];
+
+	memset(v, 0, sizeof(*v));
+	snprintf(u, 64, "http://%s.example.net:8053", spare);
+	v->spare = spare;
+	v->url = u;
+	v->reason = reason;
+	v->voter = reason == VOTE_VALID ? spare : NULL;
+	v->verdict = verdict;
+	v->checked_at = checked_at;
+	v->detail = detail;
+	v->elapsed_ms = 42;
+}
+
+/* Votes: stored with their cycle, read back by status and history. */
+static void
+test_votes(void)
+{
+	char		 path[300], buf[64];
+	struct state_db	*sdb;
+	struct decide_state ns;
+	struct cycle_record c;
+	struct check_result cr[2];
+	struct vote_record vr[3];
+	json_t		*j, *a, *o, *h, *cy;
+	static const char *const vote_keys[] = { "spare", "url", "voter",
+	    "verdict", "checked_at", "valid", "reason", "detail",
+	    "elapsed_ms", NULL };
+
+	pathof(path, sizeof(path), "votes.db");
+	is_zero(state_open(path, false, &sdb, EB, sizeof(errbuf)),
+	    "votes: open");
+
+	/* Cycle 1: nobody asked. */
+	cycle_basic(&c, cr, 2000, SITE_STANDBY, SITE_STANDBY, PRIMARY_OK,
+	    OUTCOME_NOOP);
+	state_set(&ns, SITE_STANDBY, 1000, PRIMARY_OK, 0, 1, false, 0);
+	is_zero(state_record_cycle(sdb, &c, &ns, EB, sizeof(errbuf)),
+	    "votes: cycle 1 without votes");
+	j = state_status_json(sdb, 5, EB, sizeof(errbuf));
+	is_int(json_array_size(json_object_get(j, "votes")), 0,
+	    "no votes yet: status votes empty");
+	ok(json_is_null(json_object_get(j, "votes_cycle")),
+	    "no votes yet: votes_cycle null");
+	is_str(jstr(json_object_get(j, "last_cycle"), "quorum"), "not-asked",
+	    "a cycle that asked nobody: quorum not-asked");
+	json_decref(j);
+
+	/* Cycle 2: the spares were asked; one counts, two abstain. */
+	cycle_basic(&c, cr, 2060, SITE_STANDBY, SITE_ACTIVE, PRIMARY_FAIL,
+	    OUTCOME_FAILOVER);
+	vote_set(&vr[0], "paris", VOTE_VALID, VOTE_VERDICT_DOWN, 2058, "");
+	vote_set(&vr[1], "nyc", VOTE_BAD_SIGNATURE, VOTE_VERDICT_UP, 0,
+	    "HTTP 401: bad MAC");
+	vote_set(&vr[2], "oslo", VOTE_NO_ANSWER, VOTE_VERDICT_UP, 0,
+	    "Connection refused");
+	c.quorum = QUORUM_CONFIRMED;
+	c.nvotes = 3;
+	c.votes = vr;
+	state_set(&ns, SITE_ACTIVE, 2061, PRIMARY_FAIL, 3, 0, true, 2061);
+	is_zero(state_record_cycle(sdb, &c, &ns, EB, sizeof(errbuf)),
+	    "votes: cycle 2 with three votes");
+
+	/* Cycle 3: nobody asked again. */
+	cycle_basic(&c, cr, 2120, SITE_ACTIVE, SITE_ACTIVE, PRIMARY_FAIL,
+	    OUTCOME_NOOP);
+	is_zero(state_record_cycle(sdb, &c, &ns, EB, sizeof(errbuf)),
+	    "votes: cycle 3 without votes");
+
+	is_int(sql_int(path, "SELECT count(*) FROM votes"), 3,
+	    "three vote rows");
+	is_str(sql_text(path, "SELECT verdict FROM votes WHERE spare = 'paris'",
+	    buf, sizeof(buf)), "down", "verdict stored as its string");
+	is_str(sql_text(path, "SELECT reason FROM votes WHERE spare = 'nyc'",
+	    buf, sizeof(buf)), "bad-signature", "reason stored as its string");
+	is_int(sql_int(path, "SELECT count(*) FROM votes WHERE spare = 'nyc' "
+	    "AND voter IS NULL AND verdict IS NULL AND checked_at IS NULL AND "
+	    "valid = 0"), 1, "an abstention has no voter, verdict or time");
+	is_str(sql_text(path, "SELECT quorum FROM cycles WHERE id = 2", buf,
+	    sizeof(buf)), "confirmed", "the tally stored with its cycle");
+
+	j = state_status_json(sdb, 5, EB, sizeof(errbuf));
+	if (!ok(j != NULL, "votes: status"))
+		printf("#   error: %s\n", errbuf);
+	a = json_object_get(j, "votes");
+	is_int(json_array_size(a), 3,
+	    "status: the votes of the last cycle that asked (not the last)");
+	o = json_array_get(a, 0);
+	ok(has_keys(o, vote_keys), "a vote has every key");
+	is_str(jstr(o, "spare"), "paris", "votes in the order asked");
+	is_str(jstr(o, "url"), "http://paris.example.net:8053", "vote url");
+	is_str(jstr(o, "voter"), "paris", "vote voter");
+	is_str(jstr(o, "verdict"), "down", "vote verdict");
+	is_int(jint(o, "checked_at"), 2058, "vote checked_at");
+	ok(json_is_true(json_object_get(o, "valid")), "valid is true");
+	is_str(jstr(o, "reason"), "valid", "reason valid");
+	is_int(jint(o, "elapsed_ms"), 42, "vote elapsed_ms");
+	is_int(jint(o, "cycle_id"), 2, "status votes carry their cycle_id");
+	o = json_array_get(a, 1);
+	is_str(jstr(o, "spare"), "nyc", "second vote");
+	ok(json_is_false(json_object_get(o, "valid")), "abstention: valid false");
+	ok(json_is_null(json_object_get(o, "voter")) &&
+	    json_is_null(json_object_get(o, "verdict")) &&
+	    json_is_null(json_object_get(o, "checked_at")),
+	    "abstention: voter, verdict, checked_at null");
+	is_str(jstr(o, "reason"), "bad-signature", "abstention reason");
+	is_str(jstr(o, "detail"), "HTTP 401: bad MAC", "abstention detail");
+	is_str(jstr(json_array_get(a, 2), "reason"), "no-answer",
+	    "third vote: no-answer");
+	o = json_object_get(j, "votes_cycle");
+	is_int(jint(o, "id"), 2, "votes_cycle: the cycle that asked");
+	is_int(jint(o, "started_at"), 2060, "votes_cycle: its time");
+	is_str(jstr(o, "quorum"), "confirmed", "votes_cycle: its tally");
+	is_str(jstr(o, "outcome"), "FAILOVER", "votes_cycle: its outcome");
+	is_int(jint(json_object_get(j, "last_cycle"), "id"), 3,
+	    "while last_cycle is the newer one");
+	json_decref(j);
+
+	h = state_history_json(sdb, -1, EB, sizeof(errbuf));
+	if (!ok(h != NULL, "votes: history"))
+		printf("#   error: %s\n", errbuf);
+	a = json_object_get(h, "cycles");
+	cy = json_array_get(a, 1);
+	is_int(jint(cy, "id"), 2, "history: cycle 2");
+	is_str(jstr(cy, "quorum"), "confirmed", "history: cycle 2's tally");
+	is_int(json_array_size(json_object_get(cy, "votes")), 3,
+	    "history: cycle 2 carries its three votes");
+	o = json_array_get(json_object_get(cy, "votes"), 0);
+	ok(has_keys(o, vote_keys), "history vote has every key");
+	ok(json_is_true(json_object_get(o, "valid")), "history: valid true");
+	ok(json_is_false(json_object_get(json_array_get(json_object_get(cy,
+	    "votes"), 2), "valid")), "history: abstention valid false");
+	is_int(json_array_size(json_object_get(json_array_get(a, 0), "votes")),
+	    0, "history: cycle 3 has no votes");
+	is_str(jstr(json_array_get(a, 0), "quorum"), "not-asked",
+	    "history: cycle 3 not-asked");
+	json_decref(h);
+
+	/* Bad votes are refused before anything is written. */
+	cycle_basic(&c, cr, 2180, SITE_ACTIVE, SITE_ACTIVE, PRIMARY_FAIL,
+	    OUTCOME_NOOP);
+	vote_set(&vr[0], "paris", VOTE_REASON_MAX, VOTE_VERDICT_DOWN, 0, NULL);
+	c.nvotes = 1;
+	c.votes = vr;
+	is_int(state_record_cycle(sdb, &c, &ns, EB, sizeof(errbuf)), -1,
+	    "a vote with a bad reason is refused");
+	ok(contains(errbuf, "bad reason"), "saying so: %s", errbuf);
+	vote_set(&vr[0], "paris", VOTE_VALID, VOTE_VERDICT_DOWN, 0, NULL);
+	vr[0].voter = NULL;
+	is_int(state_record_cycle(sdb, &c, &ns, EB, sizeof(errbuf)), -1,
+	    "a valid vote without a voter is refused");
+	c.nvotes = 1;
+	c.votes = NULL;
+	is_int(state_record_cycle(sdb, &c, &ns, EB, sizeof(errbuf)), -1,
+	    "votes counted but missing: refused");
+	vote_set(&vr[0], "paris", VOTE_VALID, VOTE_VERDICT_UP, 2179, NULL);
+	vr[0].spare = NULL;
+	c.votes = vr;
+	c.quorum = QUORUM_PARTITION;
+	is_int(state_record_cycle(sdb, &c, &ns, EB, sizeof(errbuf)), -1,
+	    "a vote without its spare fails the cycle (NOT NULL)");
+	is_int(sql_int(path, "SELECT count(*) FROM cycles"), 3,
+	    "no cycle of the refused ones stored");
+	is_int(sql_int(path, "SELECT count(*) FROM votes"), 3,
+	    "no vote of the refused ones stored");
+
+	/* Cycle 4 asks again: status now shows its votes. */
+	vote_set(&vr[0], "paris", VOTE_VALID, VOTE_VERDICT_UP, 2179, NULL);
+	vote_set(&vr[1], "nyc", VOTE_VALID, VOTE_VERDICT_UNKNOWN, 2178, NULL);
+	c.nvotes = 2;
+	c.outcome = OUTCOME_PARTITION;
+	is_zero(state_record_cycle(sdb, &c, &ns, EB, sizeof(errbuf)),
+	    "votes: cycle 4 with two votes");
+	j = state_status_json(sdb, 5, EB, sizeof(errbuf));
+	a = json_object_get(j, "votes");
+	is_int(json_array_size(a), 2, "status: cycle 4's two votes");
+	is_str(jstr(json_array_get(a, 1), "verdict"), "unknown",
+	    "an unknown verdict is a valid vote");
+	is_str(jstr(json_object_get(j, "votes_cycle"), "quorum"), "partition",
+	    "votes_cycle: partition");
+	is_int(jint(json_array_get(a, 0), "cycle_id"), 4, "cycle_id 4");
+	json_decref(j);
+	state_close(sdb);
+}
+
+/*
+ * A database written by a version that knew only step 1 (made here by that
+ * step's own SQL, with a cycle in it) is migrated on open: the votes table
+ * appears, the old cycle stays readable, with no tally and no votes.
+ */
+static void
+test_migration_from_v1(void)
+{
+	char		 path[300];
+	struct state_db	*sdb;
+	sqlite3		*db;
+	struct decide_state st, ns;
+	struct cycle_record c;
+	struct check_result cr[2];
+	struct vote_record vr[1];
+	json_t		*h, *cy, *j;
+	int		 applied;
+
+	pathof(path, sizeof(path), "v1.db");
+	ok(sqlite3_open(path, &db) == SQLITE_OK, "v1: raw open");
+	is_zero(state_schema_apply(db, path, state_schema_steps(), 1, &applied,
+	    EB, sizeof(errbuf)), "v1: step 1 only");
+	is_int(applied, 1, "v1: one step applied");
+	ok(sqlite3_exec(db, "INSERT INTO cycles (kind, started_at, "
+	    "duration_ms, outcome, primary_status, state_before, state_after, "
+	    "message, exit_code) VALUES ('check', 500, 12, 'NOOP', 'OK', "
+	    "'STANDBY', 'STANDBY', 'primary OK', 0);"
+	    "INSERT INTO check_results VALUES (1, 'web', 'http', 'ok', "
+	    "'HTTP 200', 3);"
+	    "INSERT INTO agent_state VALUES (1, 'STANDBY', 400, 'OK', 0, 5, "
+	    "0, 0, 500);", NULL, NULL, NULL) == SQLITE_OK,
+	    "v1: a cycle and a state written the version-1 way");
+	sqlite3_close(db);
+	is_int(sql_int(path, "PRAGMA user_version"), 1, "v1: user_version 1");
+
+	is_int(state_open(path, true, &sdb, EB, sizeof(errbuf)), -1,
+	    "v1: a read-only open does not migrate");
+	ok(contains(errbuf, "older than this failover-agent's"),
+	    "v1: and says to run check once: %s", errbuf);
+
+	is_zero(state_open(path, false, &sdb, EB, sizeof(errbuf)),
+	    "v1: open read-write migrates");
+	is_int(sql_int(path, "PRAGMA user_version"), state_schema_latest(),
+	    "v1: now at the latest version");
+	ok(state_schema_latest() >= 2, "the latest version has votes (>= 2)");
+	is_int(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name = 'votes'"), 1, "v1: votes table added");
+	is_int(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'index' AND name = 'votes_cycle'"), 1,
+	    "v1: votes_cycle index added");
+	is_int(sql_int(path, "SELECT count(*) FROM cycles WHERE quorum IS "
+	    "NULL"), 1, "v1: the old cycle has no tally");
+	is_int(state_load(sdb, &st, EB, sizeof(errbuf)), 0, "v1: load");
+	is_int(st.state, SITE_STANDBY, "v1: the state survived");
+	is_int(st.ok_streak, 5, "v1: with its streak");
+
+	h = state_history_json(sdb, -1, EB, sizeof(errbuf));
+	cy = json_array_get(json_object_get(h, "cycles"), 0);
+	is_str(jstr(cy, "message"), "primary OK", "v1: the old cycle reads");
+	ok(json_is_null(json_object_get(cy, "quorum")), "v1: quorum null");
+	ok(json_is_array(json_object_get(cy, "votes")) &&
+	    json_array_size(json_object_get(cy, "votes")) == 0,
+	    "v1: votes []");
+	is_int(json_array_size(json_object_get(cy, "checks")), 1,
+	    "v1: its check");
+	json_decref(h);
+
+	cycle_basic(&c, cr, 560, SITE_STANDBY, SITE_STANDBY, PRIMARY_FAIL,
+	    OUTCOME_ISOLATED);
+	vote_set(&vr[0], "paris", VOTE_NO_ANSWER, VOTE_VERDICT_UP, 0,
+	    "timed out");
+	c.quorum = QUORUM_ISOLATED;
+	c.nvotes = 1;
+	c.votes = vr;
+	state_set(&ns, SITE_STANDBY, 400, PRIMARY_FAIL, 3, 0, true, 0);
+	is_zero(state_record_cycle(sdb, &c, &ns, EB, sizeof(errbuf)),
+	    "v1: a cycle with votes after the migration");
+	j = state_status_json(sdb, 5, EB, sizeof(errbuf));
+	is_str(jstr(json_array_get(json_object_get(j, "votes"), 0), "reason"),
+	    "no-answer", "v1: the new vote in status");
+	is_str(jstr(json_object_get(j, "votes_cycle"), "quorum"), "isolated",
+	    "v1: the new tally");
+	json_decref(j);
+	state_close(sdb);
+}
+
 /* The status and history queries use indexes, not a sort or a full scan. */
 static void
 test_query_plans(void)
@@ -722,6 +999,9 @@ test_query_plans(void)
 		"SELECT * FROM transitions WHERE cycle_id = 3 ORDER BY id",
 		"SELECT * FROM check_results WHERE cycle_id = 3 ORDER BY rowid",
 		"SELECT * FROM actions WHERE cycle_id = 3 ORDER BY id",
+		"SELECT * FROM votes WHERE cycle_id = 3 ORDER BY id",
+		"SELECT * FROM cycles WHERE id = "
+		    "(SELECT max(cycle_id) FROM votes)",
 	};
 
 	pathof(path, sizeof(path), "state.db");
@@ -741,7 +1021,9 @@ test_query_plans(void)
 			    (const char *)sqlite3_column_text(st, 3));
 		sqlite3_finalize(st);
 		ok(strstr(plan, "TEMP B-TREE") == NULL &&
+		    strstr(plan, "SCAN votes") == NULL &&
 		    (strstr(plan, "USING INDEX") != NULL ||
+		    strstr(plan, "USING COVERING INDEX") != NULL ||
 		    strstr(plan, "SCAN cycles") != NULL),
 		    "%s: %s", queries[i], plan);
 	}
@@ -1047,6 +1329,8 @@ main(void)
 	test_open_errors();
 	test_modes();
 	test_load_and_record();
+	test_votes();
+	test_migration_from_v1();
 	test_query_plans();
 	test_lock();
 	test_crash_mid_transaction();
