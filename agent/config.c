@@ -27,8 +27,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <ini.h>
 
 #include "config.h"
@@ -89,6 +91,8 @@ struct cfg_ctx {
 	/* What the cross-section checks need. */
 	const struct psection	*agent, *primary, *backup, *dns;
 	const struct psection	*quorum, *vote;
+	const struct psection	*virtualmin, *powerdns, *exec;
+	bool			 dns_method_ok;
 	int			 hold_down_line;
 	int			*records_line;	/* per zone: its records line */
 	bool			 hold_down_ok;
@@ -1006,10 +1010,11 @@ validate_dns(struct cfg_ctx *c, const struct psection *s)
 	    "tsig_key_file", "ttl", "verify", "timeout", "verify_timeout",
 	    NULL };
 	static const char *const later_keys[] = { "canary", NULL };
-	static const char *const later_methods[] = { "virtualmin", "powerdns",
-	    "exec", NULL };
 	static const struct kw methods[] = {
-		{ "rfc2136", DNS_METHOD_RFC2136 } };
+		{ "rfc2136", DNS_METHOD_RFC2136 },
+		{ "virtualmin", DNS_METHOD_VIRTUALMIN },
+		{ "powerdns", DNS_METHOD_POWERDNS },
+		{ "exec", DNS_METHOD_EXEC } };
 	static const struct kw verifies[] = { { "all", DNS_VERIFY_ALL },
 	    { "server", DNS_VERIFY_SERVER }, { "none", DNS_VERIFY_NONE } };
 	struct cfg_dns	*d = &c->cfg->dns;
@@ -1022,11 +1027,13 @@ validate_dns(struct cfg_ctx *c, const struct psection *s)
 	sec_check_keys(c, s, keys, later_keys, NULL, NULL);
 	c->dns = s;
 	d->line = s->line;
+	e = DNS_METHOD_RFC2136;
 	if (sec_get(s, "method") != NULL)
 		method_ok = get_enum(c, s, "method", methods,
-		    FA_ARRAY_SIZE(methods), later_methods, &e);
+		    FA_ARRAY_SIZE(methods), NULL, &e);
 	if (method_ok)
-		d->method = DNS_METHOD_RFC2136;
+		d->method = e;
+	c->dns_method_ok = method_ok;
 	if ((v = get_str(c, s, "server", false, &line)) != NULL) {
 		if (v[strcspn(v, " \t/,")] != '\0')
 			perr(c, line, "bad server '%.64s' (one name or"
@@ -1037,8 +1044,9 @@ validate_dns(struct cfg_ctx *c, const struct psection *s)
 	n = d->port;
 	get_num(c, s, "port", 1, 65535, &n);
 	d->port = (uint16_t)n;
-	/* rfc2136 is the only method: the key is required. */
-	if ((v = get_str(c, s, "tsig_key_file", method_ok, &line)) != NULL) {
+	/* The key is required by rfc2136; the other methods need none. */
+	if ((v = get_str(c, s, "tsig_key_file", method_ok &&
+	    d->method == DNS_METHOD_RFC2136, &line)) != NULL) {
 		p = path_resolve(c, v);
 		if (util_secret_file_check(p, err, sizeof(err)) == -1) {
 			perr(c, line, "tsig_key_file: %s", err);
@@ -1405,12 +1413,225 @@ validate_vote(struct cfg_ctx *c, const struct psection *s)
 	get_duration(c, s, "cache", 0, &vt->cache_ms, NULL);
 }
 
+/* "localhost", 127.0.0.0/8 or ::1 (curl gives IPv6 hosts in brackets). */
+static bool
+host_is_loopback(const char *host)
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+	char		 buf[INET6_ADDRSTRLEN + 2];
+	size_t		 n = strlen(host);
+
+	if (strcasecmp(host, "localhost") == 0 ||
+	    strcasecmp(host, "localhost.") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']' &&
+	    n - 2 < sizeof(buf)) {
+		memcpy(buf, host + 1, n - 2);
+		buf[n - 2] = '\0';
+		if (inet_pton(AF_INET6, buf, &a6) == 1)
+			return IN6_IS_ADDR_LOOPBACK(&a6);
+	}
+	return false;
+}
+
+/*
+ * The url of an API that gets a secret: http or https, a host, no user
+ * name or password in it (they come from their own keys, never a URL that
+ * ends up in logs), no query or fragment.  Plain http only to a loopback
+ * address: anywhere else the secret would cross the network in clear text.
+ * Returns a copy without the final '/', or NULL (reported).
+ */
+static char *
+get_api_url(struct cfg_ctx *c, const struct psection *s, const char *key)
+{
+	const char	*v;
+	char		*scheme = NULL, *host = NULL, *user = NULL,
+			*pass = NULL, *query = NULL, *frag = NULL, *out = NULL;
+	CURLU		*u;
+	size_t		 n;
+	int		 line = s->line;
+
+	if ((v = get_str(c, s, key, true, &line)) == NULL)
+		return NULL;
+	if ((u = curl_url()) == NULL)
+		fatalx("curl_url: out of memory");
+	if (v[strcspn(v, " \t")] != '\0') {
+		perr(c, line, "bad %s '%.64s': white space", key, v);
+		goto done;
+	}
+	if (curl_url_set(u, CURLUPART_URL, v, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		perr(c, line, "bad %s '%.64s' (expected https://HOST[:PORT]/...)",
+		    key, v);
+		goto done;
+	}
+	(void)curl_url_get(u, CURLUPART_USER, &user, 0);
+	(void)curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
+	(void)curl_url_get(u, CURLUPART_QUERY, &query, 0);
+	(void)curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0);
+	if (user != NULL || pass != NULL) {
+		perr(c, line, "%s must not hold a user name or password (they"
+		    " would show in logs); use the section's own keys", key);
+		goto done;
+	}
+	if (query != NULL || frag != NULL) {
+		perr(c, line, "%s must not have a ?query or #fragment", key);
+		goto done;
+	}
+	if (strcmp(scheme, "http") == 0 && !host_is_loopback(host)) {
+		perr(c, line, "%s: http:// would send the credentials to %s in"
+		    " clear text; use https:// (plain http is allowed only to"
+		    " a loopback address: 127.0.0.1, ::1, localhost)", key,
+		    host);
+		goto done;
+	}
+	out = util_xstrdup(v);
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '/')
+		out[--n] = '\0';
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_free(pass);
+	curl_free(query);
+	curl_free(frag);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/* A secret file: absolute (or relative to the config), mode 600 or less. */
+static char *
+get_secret_file(struct cfg_ctx *c, const struct psection *s, const char *key)
+{
+	const char	*v;
+	char		*p, err[PATH_MAX + 128];
+	int		 line = s->line;
+
+	if ((v = get_str(c, s, key, true, &line)) == NULL)
+		return NULL;
+	p = path_resolve(c, v);
+	if (util_secret_file_check(p, err, sizeof(err)) == -1) {
+		perr(c, line, "%s: %s", key, err);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static void
+validate_virtualmin(struct cfg_ctx *c, const struct psection *s)
+{
+	static const char *const keys[] = { "url", "user", "password_file",
+	    "ca_file", NULL };
+	struct cfg_virtualmin	*vm = &c->cfg->virtualmin;
+	const char		*v;
+	int			 line;
+
+	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	vm->line = s->line;
+	vm->url = get_api_url(c, s, "url");
+	if ((v = get_str(c, s, "user", true, &line)) != NULL) {
+		/* RFC 7617 §2: a user-id holding ':' cannot be sent. */
+		if (v[strcspn(v, ":\t ")] != '\0')
+			perr(c, line, "bad user '%.64s': no ':' or white space",
+			    v);
+		else
+			vm->user = util_xstrdup(v);
+	}
+	vm->password_file = get_secret_file(c, s, "password_file");
+	vm->ca_file = get_readable_file(c, s, "ca_file");
+}
+
+static void
+validate_powerdns(struct cfg_ctx *c, const struct psection *s)
+{
+	static const char *const keys[] = { "url", "api_key_file", "ca_file",
+	    NULL };
+	struct cfg_powerdns	*pd = &c->cfg->powerdns;
+
+	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	pd->line = s->line;
+	pd->url = get_api_url(c, s, "url");
+	pd->api_key_file = get_secret_file(c, s, "api_key_file");
+	pd->ca_file = get_readable_file(c, s, "ca_file");
+}
+
+static void
+validate_exec(struct cfg_ctx *c, const struct psection *s)
+{
+	static const char *const keys[] = { "program", "timeout", NULL };
+	struct cfg_exec	*ex = &c->cfg->exec;
+
+	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	ex->line = s->line;
+	if (sec_get(s, "program") == NULL)
+		missing_key(c, s, "program");
+	else
+		ex->program = get_hook(c, s, "program");
+	get_duration(c, s, "timeout", 1, &ex->timeout_ms, NULL);
+}
+
+/*
+ * The section of [dns] method: required and read in full.  The sections of
+ * the other methods may stay in the file (unused, with a warning); only
+ * their key names are checked.
+ */
+static void
+validate_dns_method(struct cfg_ctx *c)
+{
+	static const struct {
+		enum dns_method	 m;
+		const char	*name;
+		const char	*keys;
+	} ms[] = {
+		{ DNS_METHOD_VIRTUALMIN, "virtualmin", "url, user,"
+		    " password_file" },
+		{ DNS_METHOD_POWERDNS, "powerdns", "url, api_key_file" },
+		{ DNS_METHOD_EXEC, "exec", "program" },
+	};
+	static const char *const any[] = { "url", "user", "password_file",
+	    "api_key_file", "ca_file", "program", "timeout", NULL };
+	enum dns_method		 m = c->cfg->dns.method;
+	const struct pentry	*me;
+	const struct psection	*secs[] = { c->virtualmin, c->powerdns,
+				    c->exec }, *s;
+	size_t			 i;
+
+	if (c->dns == NULL || !c->dns_method_ok)
+		return;
+	for (i = 0; i < FA_ARRAY_SIZE(ms); i++) {
+		s = secs[i];
+		if (ms[i].m == m && s == NULL) {
+			me = sec_get(c->dns, "method");
+			perr(c, me != NULL ? me->line : c->dns->line, "method ="
+			    " %s needs a [%s] section (%s)", ms[i].name,
+			    ms[i].name, ms[i].keys);
+		} else if (ms[i].m == m) {
+			if (m == DNS_METHOD_VIRTUALMIN)
+				validate_virtualmin(c, s);
+			else if (m == DNS_METHOD_POWERDNS)
+				validate_powerdns(c, s);
+			else
+				validate_exec(c, s);
+		} else if (s != NULL) {
+			sec_check_keys(c, s, any, NULL, NULL, NULL);
+			pwarn(c, s->line, "[%s] is not used: [dns] method is %s",
+			    ms[i].name, dns_method_str(m));
+		}
+	}
+}
+
 /* Sections of SPEC §3 that this version does not read yet. */
 static bool
 section_later(const char *name)
 {
-	static const char *const later[] = { "virtualmin", "powerdns",
-	    "mysql", NULL };
+	static const char *const later[] = { "mysql", NULL };
 
 	return in_list(later, name);
 }
@@ -1444,6 +1665,12 @@ validate_section(struct cfg_ctx *c, const struct psection *s)
 		validate_spare(c, s, n + 6);
 	else if (strcmp(n, "vote") == 0)
 		validate_vote(c, s);
+	else if (strcmp(n, "virtualmin") == 0)
+		c->virtualmin = s;	/* read once [dns] method is known */
+	else if (strcmp(n, "powerdns") == 0)
+		c->powerdns = s;
+	else if (strcmp(n, "exec") == 0)
+		c->exec = s;
 	else if (section_later(n))
 		perr(c, s->line, "unknown section [%s] (%s)", n, CFG_LATER);
 	else
@@ -1664,6 +1891,7 @@ validate_all(struct cfg_ctx *c)
 	}
 
 	validate_records(c);
+	validate_dns_method(c);
 
 	/* Caches keep the old answer for ttl seconds (SPEC §3). */
 	if (c->agent != NULL && c->dns != NULL && c->dns_ttl_ok &&
@@ -1695,6 +1923,7 @@ config_defaults(struct config *cfg)
 	cfg->dns.timeout_ms = 5000;
 	cfg->dns.verify_timeout_ms = 30000;
 	cfg->hooks.timeout_ms = 30000;
+	cfg->exec.timeout_ms = 30000;
 	cfg->quorum.need = 1;
 	cfg->quorum.max_up = 0;
 	cfg->quorum.timeout_ms = 5000;
@@ -1829,6 +2058,14 @@ config_free(struct config *cfg)
 	free(cfg->hooks.before_failback);
 	free(cfg->hooks.after_failback);
 	free(cfg->quorum.secret_file);
+	free(cfg->virtualmin.url);
+	free(cfg->virtualmin.user);
+	free(cfg->virtualmin.password_file);
+	free(cfg->virtualmin.ca_file);
+	free(cfg->powerdns.url);
+	free(cfg->powerdns.api_key_file);
+	free(cfg->powerdns.ca_file);
+	free(cfg->exec.program);
 	for (i = 0; i < cfg->nspares; i++) {
 		free(cfg->spares[i].name);
 		free(cfg->spares[i].url);
@@ -1870,6 +2107,12 @@ dns_method_str(enum dns_method m)
 	switch (m) {
 	case DNS_METHOD_RFC2136:
 		return "rfc2136";
+	case DNS_METHOD_VIRTUALMIN:
+		return "virtualmin";
+	case DNS_METHOD_POWERDNS:
+		return "powerdns";
+	case DNS_METHOD_EXEC:
+		return "exec";
 	}
 	return "unknown";
 }

@@ -57,7 +57,8 @@ struct cfg_check {
 	uint16_t	 port;
 };
 
-enum dns_method { DNS_METHOD_RFC2136 };
+enum dns_method { DNS_METHOD_RFC2136, DNS_METHOD_VIRTUALMIN,
+	DNS_METHOD_POWERDNS, DNS_METHOD_EXEC };
 enum dns_verify { DNS_VERIFY_NONE, DNS_VERIFY_SERVER, DNS_VERIFY_ALL };
 
 struct cfg_dns {
@@ -70,6 +71,34 @@ struct cfg_dns {
 	enum dns_verify	 verify;	/* default server */
 	int64_t		 timeout_ms;	/* one query or update: default 5s */
 	int64_t		 verify_timeout_ms; /* polling for verify: default 30s */
+	int64_t		 canary_ms;	/* between two canaries: default 1h, 0 off */
+	char		*resolver;	/* discovery only (SOA MNAME, NS addresses):
+					   an IP address; NULL: /etc/resolv.conf */
+	uint16_t	 resolver_port;	/* default 53 */
+};
+
+/* [virtualmin] (method = virtualmin): Virtualmin's remote API. */
+struct cfg_virtualmin {
+	int	 line;			/* of [virtualmin]; 0 when absent */
+	char	*url;			/* .../virtual-server/remote.cgi */
+	char	*user;
+	char	*password_file;		/* absolute; contents read when used */
+	char	*ca_file;		/* NULL: the system's CAs */
+};
+
+/* [powerdns] (method = powerdns): the PowerDNS Authoritative HTTP API. */
+struct cfg_powerdns {
+	int	 line;			/* of [powerdns]; 0 when absent */
+	char	*url;			/* .../api/v1/servers/localhost, no final / */
+	char	*api_key_file;		/* absolute; contents read when used */
+	char	*ca_file;		/* NULL: the system's CAs */
+};
+
+/* [exec] (method = exec): a program run once per zone with changes. */
+struct cfg_exec {
+	int	 line;			/* of [exec]; 0 when absent */
+	char	*program;		/* absolute path */
+	int64_t	 timeout_ms;		/* default 30s */
 };
 
 struct cfg_zone {
@@ -130,6 +159,9 @@ struct config {
 	size_t			 nchecks;
 	struct cfg_check	*checks;
 	struct cfg_dns		 dns;
+	struct cfg_virtualmin	 virtualmin;	/* used with method = virtualmin */
+	struct cfg_powerdns	 powerdns;	/* used with method = powerdns */
+	struct cfg_exec		 exec;		/* used with method = exec */
 	size_t			 nzones;
 	struct cfg_zone		*zones;
 	struct cfg_hooks	 hooks;

@@ -377,8 +377,9 @@ test_bad(void)
 	    true);
 	bad_case("bad verify", "verify = all", "verify = most", 36,
 	    "bad value 'most' for verify (expected all, server or none)", true);
-	bad_case("later method", "method = rfc2136", "method = powerdns", 31,
-	    "method 'powerdns' is not supported by this version yet", true);
+	bad_case("method without its section", "method = rfc2136",
+	    "method = powerdns", 31, "method = powerdns needs a [powerdns] "
+	    "section (url, api_key_file)", true);
 	bad_case("later check type", "type = http", "type = mysql", 18,
 	    "type 'mysql' is not supported by this version yet", true);
 	bad_case("bad check type", "type = http", "type = ping", 18,
@@ -906,6 +907,193 @@ test_default_path(void)
 	is_str(check_type_str(CHECK_TYPE_TCP), "tcp", "type str");
 }
 
+/* GOOD with another [dns] method and its section appended (line 51 on). */
+static char *
+with_method(const char *method, const char *section)
+{
+	char	*a, *b, m[64];
+
+	snprintf(m, sizeof(m), "method = %s", method);
+	a = replace(GOOD, "method = rfc2136", m);
+	b = util_xcalloc(1, strlen(a) + strlen(section) + 1);
+	strcpy(b, a);
+	strcat(b, section);
+	free(a);
+	return b;
+}
+
+/* Like bad_case, on GOOD with another method and its section. */
+static void
+bad_method(const char *name, const char *method, const char *section,
+    int line, const char *want)
+{
+	char			*text = with_method(method, section), *path;
+	struct config		*cfg = (struct config *)1;
+	struct diag_list	 dl = { 0 };
+
+	path = write_conf(text);
+	ok(config_load(path, &cfg, &dl) == -1 && cfg == NULL, "%s: refused",
+	    name);
+	if (!ok(has_diag(&dl, path, line, true, want), "%s: FILE:%d: ...%s...",
+	    name, line, want) || dl.nerrors != 1)
+		dump_diags(&dl);
+	is_int(dl.nerrors, 1, "%s: exactly one error", name);
+	diag_clear(&dl);
+	free(text);
+	unlink(path);
+	free(path);
+}
+
+/* [dns] method = virtualmin | powerdns | exec and their sections. */
+static void
+test_methods(void)
+{
+	struct config		*cfg;
+	struct diag_list	 dl;
+	char			*path, *text, *t, want[PATH_MAX * 3];
+
+	/* powerdns: http to loopback allowed, final '/' dropped, no TSIG key. */
+	text = with_method("powerdns", "[powerdns]\n"		/* 51 */
+	    "url = http://127.0.0.1:8081/api/v1/servers/localhost/\n"
+	    "api_key_file = @DIR@/vote.key\n");
+	t = replace(text, "tsig_key_file = @DIR@/tsig.key\n", "");
+	cfg = good_case("powerdns", t, 0, &path, &dl);
+	if (cfg != NULL) {
+		is_int(cfg->dns.method, DNS_METHOD_POWERDNS, "method powerdns");
+		is_str(cfg->powerdns.url,
+		    "http://127.0.0.1:8081/api/v1/servers/localhost",
+		    "powerdns url without the final /");
+		snprintf(want, sizeof(want), "%s/vote.key", tmpdir);
+		is_str(cfg->powerdns.api_key_file, want, "api_key_file");
+		ok(cfg->powerdns.ca_file == NULL, "no ca_file");
+		ok(cfg->dns.tsig_key_file == NULL, "no TSIG key needed");
+		is_int(cfg->powerdns.line, 50, "[powerdns] line (one line less)");
+	}
+	good_case_end(cfg, path, &dl);
+	free(t);
+	free(text);
+
+	/* virtualmin over https, with a ca_file. */
+	text = with_method("virtualmin", "[virtualmin]\n"
+	    "url = https://backup.example.com:10000/virtual-server/remote.cgi\n"
+	    "user = failover\n"
+	    "password_file = @DIR@/vote.key\n"
+	    "ca_file = @DIR@/hook\n");
+	cfg = good_case("virtualmin", text, 0, &path, &dl);
+	if (cfg != NULL) {
+		is_int(cfg->dns.method, DNS_METHOD_VIRTUALMIN,
+		    "method virtualmin");
+		is_str(cfg->virtualmin.url, "https://backup.example.com:10000/"
+		    "virtual-server/remote.cgi", "virtualmin url");
+		is_str(cfg->virtualmin.user, "failover", "virtualmin user");
+		snprintf(want, sizeof(want), "%s/hook", tmpdir);
+		is_str(cfg->virtualmin.ca_file, want, "virtualmin ca_file");
+		is_str(dns_method_str(cfg->dns.method), "virtualmin",
+		    "method str virtualmin");
+	}
+	good_case_end(cfg, path, &dl);
+	free(text);
+
+	/* exec, default and explicit timeout. */
+	text = with_method("exec", "[exec]\nprogram = @DIR@/hook\n");
+	cfg = good_case("exec", text, 0, &path, &dl);
+	if (cfg != NULL) {
+		snprintf(want, sizeof(want), "%s/hook", tmpdir);
+		is_str(cfg->exec.program, want, "exec program");
+		is_int(cfg->exec.timeout_ms, 30000, "exec timeout 30s");
+		is_str(dns_method_str(cfg->dns.method), "exec",
+		    "method str exec");
+	}
+	good_case_end(cfg, path, &dl);
+	free(text);
+	text = with_method("exec", "[exec]\nprogram = @DIR@/hook\n"
+	    "timeout = 500ms\n");
+	cfg = good_case("exec timeout", text, 0, &path, &dl);
+	if (cfg != NULL)
+		is_int(cfg->exec.timeout_ms, 500, "exec timeout 500ms");
+	good_case_end(cfg, path, &dl);
+	free(text);
+
+	/* The section of another method: a warning, not an error. */
+	text = replace(GOOD, "[hooks]\n", "[powerdns]\n"
+	    "url = https://pdns.example.net/api/v1/servers/localhost\n"
+	    "[hooks]\n");
+	cfg = good_case("unused section", text, 1, &path, &dl);
+	ok(has_diag(&dl, path, 43, false, "[powerdns] is not used: [dns] "
+	    "method is rfc2136"), "unused [powerdns]: warning at its line");
+	good_case_end(cfg, path, &dl);
+	free(text);
+
+	bad_method("http to another host", "powerdns", "[powerdns]\n"
+	    "url = http://pdns.example.net:8081/api/v1/servers/localhost\n"
+	    "api_key_file = @DIR@/vote.key\n", 52, "url: http:// would send "
+	    "the credentials to pdns.example.net in clear text; use https://");
+	bad_method("http to ::1", "powerdns", "[powerdns]\n"
+	    "url = http://[::2]:8081/api/v1/servers/localhost\n"
+	    "api_key_file = @DIR@/vote.key\n", 52, "plain http is allowed "
+	    "only to a loopback address");
+	text = with_method("powerdns", "[powerdns]\n"
+	    "url = http://[::1]:8081/api/v1/servers/localhost\n"
+	    "api_key_file = @DIR@/vote.key\n");
+	cfg = good_case("http to [::1]", text, 0, &path, &dl);
+	good_case_end(cfg, path, &dl);
+	free(text);
+	text = with_method("virtualmin", "[virtualmin]\n"
+	    "url = http://LocalHost:10000/virtual-server/remote.cgi\n"
+	    "user = u\npassword_file = @DIR@/vote.key\n");
+	cfg = good_case("http to localhost", text, 0, &path, &dl);
+	good_case_end(cfg, path, &dl);
+	free(text);
+	bad_method("credentials in the url", "virtualmin", "[virtualmin]\n"
+	    "url = https://root:secret@vm.example.com:10000/virtual-server/"
+	    "remote.cgi\nuser = u\npassword_file = @DIR@/vote.key\n", 52,
+	    "url must not hold a user name or password");
+	bad_method("query in the url", "virtualmin", "[virtualmin]\n"
+	    "url = https://vm.example.com/remote.cgi?program=x\n"
+	    "user = u\npassword_file = @DIR@/vote.key\n", 52,
+	    "url must not have a ?query");
+	bad_method("not an http url", "powerdns", "[powerdns]\n"
+	    "url = ftp://pdns.example.net/\napi_key_file = @DIR@/vote.key\n",
+	    52, "bad url 'ftp://pdns.example.net/' (expected https://");
+	bad_method("missing api_key_file", "powerdns", "[powerdns]\n"
+	    "url = https://pdns.example.net/api/v1/servers/localhost\n", 51,
+	    "missing key 'api_key_file' in [powerdns]");
+	snprintf(want, sizeof(want), "api_key_file: %s/loose.key is readable "
+	    "by group or others (mode 0644)", tmpdir);
+	bad_method("loose api key", "powerdns", "[powerdns]\n"
+	    "url = https://pdns.example.net/api/v1/servers/localhost\n"
+	    "api_key_file = @DIR@/loose.key\n", 53, want);
+	snprintf(want, sizeof(want), "password_file: %s/group.key is readable "
+	    "by group or others", tmpdir);
+	bad_method("loose password", "virtualmin", "[virtualmin]\n"
+	    "url = https://vm.example.com:10000/virtual-server/remote.cgi\n"
+	    "user = u\npassword_file = @DIR@/group.key\n", 54, want);
+	bad_method("missing user", "virtualmin", "[virtualmin]\n"
+	    "url = https://vm.example.com:10000/virtual-server/remote.cgi\n"
+	    "password_file = @DIR@/vote.key\n", 51,
+	    "missing key 'user' in [virtualmin]");
+	bad_method("user with a colon", "virtualmin", "[virtualmin]\n"
+	    "url = https://vm.example.com:10000/virtual-server/remote.cgi\n"
+	    "user = a:b\npassword_file = @DIR@/vote.key\n", 53,
+	    "bad user 'a:b': no ':' or white space");
+	bad_method("missing program", "exec", "[exec]\ntimeout = 5s\n", 51,
+	    "missing key 'program' in [exec]");
+	bad_method("relative program", "exec", "[exec]\nprogram = hook\n", 52,
+	    "program: 'hook' is not an absolute path");
+	snprintf(want, sizeof(want), "program: %s/noexec is not executable "
+	    "(mode 0644); run: chmod +x %s/noexec", tmpdir, tmpdir);
+	bad_method("program not executable", "exec",
+	    "[exec]\nprogram = @DIR@/noexec\n", 52, want);
+	bad_method("bad exec timeout", "exec",
+	    "[exec]\nprogram = @DIR@/hook\ntimeout = 0\n", 53,
+	    "timeout must be more than 0");
+	bad_method("unknown key in [exec]", "exec",
+	    "[exec]\nprogram = @DIR@/hook\nargs = -v\n", 53,
+	    "unknown key 'args' in [exec]");
+	bad_method("method = exec without [exec]", "exec", "", 31,
+	    "method = exec needs a [exec] section (program)");
+}
+
 /* The shipped example, its /etc and /var/lib paths moved to the temp dir. */
 static void
 test_example(void)
@@ -1009,6 +1197,7 @@ main(void)
 	test_addrset();
 	test_default_path();
 	test_example();
+	test_methods();
 
 	for (size_t i = 0; i < FA_ARRAY_SIZE(files); i++) {
 		snprintf(p, sizeof(p), "%s/%s", tmpdir, files[i]);
