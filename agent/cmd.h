@@ -28,6 +28,7 @@ int	cmd_failback(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_status(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_history(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_config_test(const struct cmd_ctx *, int argc, char **argv);
+int	cmd_vote_server(const struct cmd_ctx *, int argc, char **argv);
 
 /*
  * One cycle (check) or one manual request, end to end: lock, load state,

@@ -74,6 +74,42 @@ status_records_live(const struct config *cfg, json_t *st)
 	dns_view_free(&view);
 }
 
+/* One vote: "down (checked ...)" or "abstained: no-answer: detail". */
+static void
+print_vote(const char *indent, const json_t *v)
+{
+	printf("%svote %s: ", indent, jstr(v, "spare"));
+	if (json_is_true(json_object_get(v, "valid"))) {
+		printf("%s", jstr(v, "verdict"));
+		if (strcmp(jstr(v, "voter"), jstr(v, "spare")) != 0)
+			printf(" (voter %s)", jstr(v, "voter"));
+		print_time(", checked ", jint(v, "checked_at"));
+	} else
+		printf("abstained: %s%s%s", jstr(v, "reason"),
+		    jstr(v, "detail")[0] ? ": " : "", jstr(v, "detail"));
+	printf("\n");
+}
+
+/* The last votes (SPEC §2) and the tally of the cycle that asked. */
+static void
+status_print_votes(const struct config *cfg, const json_t *st)
+{
+	const json_t	*vc = json_object_get(st, "votes_cycle");
+	const json_t	*v;
+	size_t		 i;
+
+	if (!json_is_object(vc)) {
+		printf("votes: none yet%s\n", cfg->has_quorum ? "" :
+		    " (no [quorum] configured)");
+		return;
+	}
+	printf("last votes: cycle #%lld", jint(vc, "id"));
+	print_time(" at ", jint(vc, "started_at"));
+	printf(" (%s): quorum %s\n", jstr(vc, "outcome"), jstr(vc, "quorum"));
+	json_array_foreach(json_object_get(st, "votes"), i, v)
+		print_vote("  ", v);
+}
+
 static void
 status_print(const struct config *cfg, const json_t *st)
 {
@@ -108,11 +144,7 @@ status_print(const struct config *cfg, const json_t *st)
 			    jstr(v, "detail"), jint(v, "elapsed_ms"));
 	} else
 		printf("last cycle: none yet\n");
-	if (json_array_size(json_object_get(st, "votes")) == 0)
-		printf("votes: none%s\n", cfg->has_quorum ? "" :
-		    " (no [quorum] configured)");
-	json_array_foreach(json_object_get(st, "votes"), i, v)
-		printf("  vote %s: %s\n", jstr(v, "voter"), jstr(v, "verdict"));
+	status_print_votes(cfg, st);
 	printf("transitions:%s\n", json_array_size(json_object_get(st,
 	    "transitions")) ? "" : " none yet");
 	json_array_foreach(json_object_get(st, "transitions"), i, v) {
@@ -126,9 +158,9 @@ status_print(const struct config *cfg, const json_t *st)
 static json_t *
 status_empty(void)
 {
-	return json_pack("{s:s,s:n,s:s,s:n,s:[],s:[],s:[],s:i,s:i}",
+	return json_pack("{s:s,s:n,s:s,s:n,s:[],s:[],s:n,s:[],s:i,s:i}",
 	    "state", "UNKNOWN", "state_since", "primary_status", "OK",
-	    "last_cycle", "records", "votes", "transitions",
+	    "last_cycle", "records", "votes", "votes_cycle", "transitions",
 	    "fail_streak", 0, "ok_streak", 0);
 }
 
@@ -201,6 +233,10 @@ history_print(const json_t *h)
 			if (strcmp(jstr(v, "outcome"), "ok") != 0)
 				printf("    check %s: %s: %s\n", jstr(v, "name"),
 				    jstr(v, "outcome"), jstr(v, "detail"));
+		if (json_array_size(json_object_get(c, "votes")) > 0)
+			printf("    quorum %s\n", jstr(c, "quorum"));
+		json_array_foreach(json_object_get(c, "votes"), j, v)
+			print_vote("    ", v);
 		json_array_foreach(json_object_get(c, "actions"), j, v)
 			printf("    %s %s: %s: %s\n", jstr(v, "kind"),
 			    jstr(v, "target"), jstr(v, "result"),

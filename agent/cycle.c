@@ -19,6 +19,7 @@
 #include "spawn.h"
 #include "util.h"
 #include "dnsupdate/dnsupdate.h"
+#include "quorum/quorum.h"
 #include "state/state.h"
 
 struct action_log {
@@ -41,6 +42,9 @@ struct cycle {
 	size_t			 nactions, maxactions;
 	struct action_log	*actions;
 	struct decide_report	 report;
+	struct vote_spare	*spares;	/* the config's, for the client */
+	struct vote_result	*votes;		/* one per spare, once asked */
+	size_t			 nvotes;	/* 0: the spares were not asked */
 };
 
 /* vsnprintf: a detail longer than the buffer is cut, on purpose. */
@@ -75,8 +79,8 @@ cycle_params(const struct config *cfg, struct decide_params *p)
 	p->recover_after = cfg->agent.recover_after;
 	p->failback_auto = cfg->agent.failback == FAILBACK_AUTO;
 	p->hold_down_s = cfg->agent.hold_down_ms / 1000;
-	/* Votes arrive with the quorum client; until then no spares exist. */
-	p->quorum_configured = false;
+	/* config.c refuses a backup's [quorum] without spares. */
+	p->quorum_configured = cfg->has_quorum && cfg->nspares > 0;
 }
 
 static struct action_log *
@@ -285,6 +289,19 @@ cycle_print_plan(struct cycle *c)
 	const char	*path;
 	int		 i;
 
+	for (i = 0; i < (int)c->nvotes; i++) {
+		const struct vote_result *r = &c->votes[i];
+
+		if (r->reason == VOTE_VALID)
+			printf("vote %s: %s\n", r->spare->name,
+			    vote_verdict_str(r->vote.verdict));
+		else
+			printf("vote %s: abstained: %s%s%s\n", r->spare->name,
+			    vote_reason_str(r->reason), r->detail[0] ? ": " :
+			    "", r->detail);
+	}
+	if (c->nvotes > 0)
+		printf("quorum: %s\n", quorum_result_str(c->in.quorum));
 	printf("plan: %s: %s\n", cycle_outcome_str(c->plan.outcome),
 	    c->plan.reason);
 	for (i = 0; i < c->plan.nactions; i++) {
@@ -310,6 +327,99 @@ cycle_print_plan(struct cycle *c)
 	printf("dry run: nothing was changed\n");
 }
 
+/* vsnprintf, like action_detail(): a long detail is cut, on purpose. */
+static void __attribute__((format(printf, 2, 3)))
+vote_detail(struct vote_result *r, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
+	va_end(ap);
+}
+
+static void
+cycle_log_vote(const struct vote_result *r)
+{
+	const struct vote_spare	*sp = r->spare;
+	char			 when[64];
+
+	if (r->reason != VOTE_VALID) {
+		log_warnx("vote %s (%s): abstained: %s%s%s", sp->name, sp->url,
+		    vote_reason_str(r->reason), r->detail[0] ? ": " : "",
+		    r->detail);
+		return;
+	}
+	util_time_format(r->vote.checked_at, when, sizeof(when));
+	/* The voter is the name the spare signed; say it when it differs. */
+	if (strcmp(r->vote.voter, sp->name) != 0)
+		log_info("vote %s (voter %s): %s (checked %s, %lld ms)",
+		    sp->name, r->vote.voter, vote_verdict_str(r->vote.verdict),
+		    when, (long long)r->elapsed_ms);
+	else
+		log_info("vote %s: %s (checked %s, %lld ms)", sp->name,
+		    vote_verdict_str(r->vote.verdict), when,
+		    (long long)r->elapsed_ms);
+}
+
+/*
+ * Ask every spare at once (SPEC §1 step 4) and give decide() the tally and
+ * the "down" votes.  The secret is read now, used, and wiped.  A secret
+ * that cannot be read makes every spare abstain, with that reason, so the
+ * cycle ends ISOLATED (with need >= 1) and says why: never a crash, never
+ * a failover on votes nobody could verify.
+ */
+static void
+cycle_ask_spares(struct cycle *c)
+{
+	const struct config	*cfg = c->cfg;
+	struct vote_secret	*secret = NULL;
+	struct quorum_count	 qc;
+	char			 err[512];
+	size_t			 i, n = cfg->nspares;
+
+	if (c->votes == NULL) {
+		c->spares = util_xcalloc(n, sizeof(*c->spares));
+		c->votes = util_xcalloc(n, sizeof(*c->votes));
+	}
+	c->nvotes = n;
+	for (i = 0; i < n; i++) {
+		c->spares[i].name = cfg->spares[i].name;
+		c->spares[i].url = cfg->spares[i].url;
+	}
+	if (cfg->quorum.secret_file == NULL)
+		snprintf(err, sizeof(err), "no [quorum] secret_file");
+	if (cfg->quorum.secret_file == NULL ||
+	    vote_secret_load(cfg->quorum.secret_file, &secret, err,
+	    sizeof(err)) == -1) {
+		log_warnx("quorum: cannot load the shared secret: %s; every"
+		    " spare abstains", err);
+		for (i = 0; i < n; i++) {
+			memset(&c->votes[i], 0, sizeof(c->votes[i]));
+			c->votes[i].spare = &c->spares[i];
+			c->votes[i].reason = VOTE_INTERNAL_ERROR;
+			vote_detail(&c->votes[i], "cannot load the shared"
+			    " secret: %s", err);
+		}
+	} else {
+		(void)vote_client_ask(secret, cfg->agent.name, c->spares, n,
+		    cfg->quorum.timeout_ms, c->votes);
+		vote_secret_free(secret);	/* wipes */
+		secret = NULL;
+	}
+	for (i = 0; i < n; i++)
+		cycle_log_vote(&c->votes[i]);
+
+	c->in.quorum = quorum_tally(c->votes, n, cfg->quorum.need,
+	    cfg->quorum.max_up);
+	c->in.votes_down = quorum_down_votes(c->votes, n);
+	quorum_count(c->votes, n, &qc);
+	log_info("quorum: %d of %zu spare%s answered (%d up, %d down, %d"
+	    " unknown; need %d, max_up %d): %s", qc.valid, n, n == 1 ? "" :
+	    "s", qc.up, qc.down, qc.unknown, cfg->quorum.need,
+	    cfg->quorum.max_up, quorum_result_str(c->in.quorum));
+}
+
 /* Ask decide() until it needs nothing more (at most DNS, then votes). */
 static int
 cycle_decide(struct cycle *c)
@@ -326,8 +436,12 @@ cycle_decide(struct cycle *c)
 			    DNS_HOLDS_UNREADABLE;
 			break;
 		case NEED_VOTES:
-			/* quorum_configured is false until the vote client exists. */
-			c->in.quorum = QUORUM_NOT_CONFIGURED;
+			if (c->cfg->nspares == 0) {
+				/* decide() asks only when spares exist. */
+				c->in.quorum = QUORUM_NOT_CONFIGURED;
+				break;
+			}
+			cycle_ask_spares(c);
 			break;
 		}
 	}
@@ -396,6 +510,7 @@ cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
 {
 	struct transition_record	 tr[2];
 	struct action_record		*acts = NULL;
+	struct vote_record		*votes = NULL;
 	struct record_seen		*seen;
 	struct cycle_record		 rec;
 	char				 recon_reason[128];
@@ -429,6 +544,21 @@ cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
 		}
 	}
 	seen = cycle_records_seen(c, &addrbuf, &nseen);
+	if (c->nvotes > 0) {
+		votes = util_xcalloc(c->nvotes, sizeof(*votes));
+		for (i = 0; i < c->nvotes; i++) {
+			const struct vote_result *r = &c->votes[i];
+
+			votes[i].spare = r->spare->name;
+			votes[i].url = r->spare->url;
+			votes[i].reason = r->reason;
+			votes[i].voter = r->vote.voter;
+			votes[i].verdict = r->vote.verdict;
+			votes[i].checked_at = r->vote.checked_at;
+			votes[i].detail = r->detail;
+			votes[i].elapsed_ms = r->elapsed_ms;
+		}
+	}
 
 	memset(&rec, 0, sizeof(rec));
 	rec.kind = request_kind(c->request);
@@ -448,6 +578,9 @@ cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
 	rec.actions = acts;
 	rec.nrecords = nseen;
 	rec.records = seen;
+	rec.quorum = c->in.quorum;
+	rec.nvotes = c->nvotes;
+	rec.votes = votes;
 	rc = state_record_cycle(db, &rec, next, err, sizeof(err));
 	if (rc == -1)
 		log_warnx("recording the cycle in %s: %s", c->cfg->agent.state_db,
@@ -455,6 +588,7 @@ cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
 	free(acts);
 	free(seen);
 	free(addrbuf);
+	free(votes);
 	return rc;
 }
 
@@ -556,6 +690,8 @@ done:
 		dns_view_free(&c.view);
 	free(c.actions);
 	free(c.checks);
+	free(c.votes);
+	free(c.spares);
 	if (db != NULL)
 		state_close(db);
 	if (lockfd != -1)

@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "failover", cmd_failover, "failover [--force] [--dry-run]  fail over now" },
 	{ "failback", cmd_failback, "failback [--force] [--dry-run]  fail back now" },
 	{ "config-test", cmd_config_test, "config-test           check the config, keys and the DNS server" },
+	{ "vote-server", cmd_vote_server, "vote-server           answer the backup's votes (role = spare), until SIGTERM" },
 };
 
 static void __attribute__((noreturn))
