@@ -69,8 +69,34 @@ check-asan:
 demo:
 	sh t/lib/deps.sh --install && $(MAKE) failover-agent && FA_BUILD=$(O) sh etc/demo.sh
 
-bench: failover-agent
-	@echo "no benchmarks yet"
+# `make bench`: a benchmark, not a test (nothing in it asserts a timing).
+# Needs nginx (the static 200 it is compared with) and wrk: installed with
+# apt-get when root, else named and make stops.  nginx lives in /usr/sbin,
+# outside a user's PATH.
+BENCH_SRCS = $(wildcard bench/*.c)
+BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(O)/bench/%)
+
+$(O)/bench/%: bench/%.c $(LIB_OBJS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+
+bench-deps:
+	@m=""; \
+	{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 || \
+	  m="nginx-light"; \
+	command -v wrk >/dev/null 2>&1 || m="$${m:+$$m }wrk"; \
+	test -z "$$m" && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "make bench: installing $$m"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y $$m || { apt-get update && apt-get install -y $$m; }; \
+	else \
+	  echo "make bench: missing $$m; as root: apt-get install -y $$m" >&2; \
+	  exit 1; \
+	fi
+
+bench: bench-deps $(BENCH_BINS)
+	FA_BUILD=$(O) sh bench/run.sh
 
 install: failover-agent
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/failover-agent
@@ -84,4 +110,5 @@ install: failover-agent
 clean:
 	rm -rf build build-asan failover-agent
 
-.PHONY: all tests check check-asan demo bench install clean pkgcheck
+.PHONY: all tests check check-asan demo bench bench-deps install clean \
+	pkgcheck
