@@ -223,7 +223,7 @@ echo "checks:      ${checks_line:-n/a}"
 echo "vote-server: ${v_rps:-n/a} req/s, nginx static 200: ${n_rps:-n/a} req/s," \
     "ratio $(ratio "${v_rps:-0}" "${n_rps:-0}")  (same client: bench_votes)"
 echo "  vote-server (signed + verified): p50 ${v_p50:-n/a} ms, p99 ${v_p99:-n/a} ms;" \
-    "primary probed ${v_probes:-n/a} times for ${v_valid:-n/a} votes"
+    "primary probes: ${v_probes:-n/a} for ${v_valid:-n/a} votes"
 echo "  nginx static 200 (bench_votes -u): p50 ${n_p50:-n/a} ms, p99 ${n_p99:-n/a} ms"
 echo "  nginx static 200 (wrk): ${w_rps:-n/a} req/s, p50 ${w_p50:-n/a} ms," \
     "p99 ${w_p99:-n/a} ms; vote-server/wrk-nginx ratio $(ratio "${v_rps:-0}" "${w_rps:-0}")"
