@@ -21,6 +21,7 @@
 #include "../agent/util.h"
 #include "dnsupdate.h"
 #include "dnsupdate_impl.h"
+#include "methods.h"
 
 /* Between two verify polls: short enough to notice quickly, kind to the server. */
 #define VERIFY_POLL_MS	250
@@ -59,6 +60,12 @@ static const struct dnsupdate_method *
 method_of(const struct config *cfg)
 {
 	switch (cfg->dns.method) {
+	case DNS_METHOD_VIRTUALMIN:
+		return &dnsupdate_virtualmin;
+	case DNS_METHOD_POWERDNS:
+		return &dnsupdate_powerdns;
+	case DNS_METHOD_EXEC:
+		return &dnsupdate_exec;
 	case DNS_METHOD_RFC2136:
 	default:
 		return &dnsupdate_rfc2136;

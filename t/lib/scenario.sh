@@ -24,6 +24,8 @@
 #   SC_KEY_FILE                     [dns] tsig_key_file
 #   SC_STATE_DB                     [agent] state_db
 #   SC_FAILBACK                     auto | manual
+#   SC_DNS_METHOD                   [dns] method (default rfc2136; the
+#                                   other methods' sections go in SC_EXTRA)
 #   SC_EXTRA                        text appended (more sections)
 #
 # Helpers:
@@ -134,7 +136,7 @@ expect_body   = OK
 timeout       = ${SC_CHECK_TIMEOUT:-1s}
 
 [dns]
-method        = rfc2136
+method        = ${SC_DNS_METHOD:-rfc2136}
 server        = 127.0.0.1
 port          = $DNS_PORT
 tsig_key_file = ${SC_KEY_FILE:-$KEY_FILE}

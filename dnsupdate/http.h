@@ -1,0 +1,102 @@
+/*
+ * http.h: the one HTTP client the API methods (powerdns.c, virtualmin.c)
+ * share, on libcurl's easy interface.
+ *
+ * Every request: http and https only; TLS verified (peer and host name),
+ * against ca_file when given; no redirects followed (an API that redirects
+ * is misconfigured, and a redirect must not carry our credentials
+ * elsewhere); no proxy from the environment; one CLOCK_MONOTONIC deadline
+ * for connect, TLS and transfer; at most body_max bytes of answer kept.
+ *
+ * Secrets (an API key, a password) are read from their file right before
+ * the request (http_secret_load) and wiped right after (http_secret_free,
+ * http_headers_free).  They travel only in request headers that we build
+ * and wipe ourselves: never in a URL, argv, a log line or a message.
+ */
+#ifndef FA_DNSUPDATE_HTTP_H
+#define FA_DNSUPDATE_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+/* What we keep of an answer by default: an API answer, not a download. */
+#define HTTP_BODY_MAX		(1024 * 1024)
+
+struct http_req {
+	const char		*method;	/* "GET", "POST", "PATCH" */
+	const char		*url;
+	const char		*ca_file;	/* NULL: the system's CAs */
+	const struct curl_slist	*headers;	/* borrowed, may be NULL */
+	const char		*body;		/* NULL: none */
+	size_t			 bodylen;
+	size_t			 body_max;	/* 0: HTTP_BODY_MAX */
+	int64_t			 deadline_ms;	/* CLOCK_MONOTONIC, util_mono_ms() */
+};
+
+enum http_fail {
+	HTTP_FAIL_NONE = 0,
+	HTTP_FAIL_TIMEOUT,	/* the deadline passed */
+	HTTP_FAIL_NETWORK,	/* resolve, connect, send, receive */
+	HTTP_FAIL_TLS,		/* handshake or certificate verification */
+	HTTP_FAIL_INTERNAL,	/* our side: bad URL, CA file, memory */
+};
+
+struct http_resp {
+	long		 status;	/* HTTP status; 0 when there is no answer */
+	char		*body;		/* NUL-terminated, never NULL after a call */
+	size_t		 len;
+	bool		 capped;	/* the answer was longer than body_max */
+	enum http_fail	 fail;
+	char		 error[256];	/* why there is no answer: no secrets */
+};
+
+/*
+ * Send req and wait for the answer until req->deadline_ms.  Returns 0 when
+ * an HTTP answer came (whatever its status: the caller judges it), -1
+ * otherwise with resp->fail and resp->error set.  resp is filled in every
+ * case; the caller frees it with http_resp_free().  A capped answer is an
+ * answer (resp->capped says it was cut).
+ */
+int	http_request(const struct http_req *req, struct http_resp *resp);
+void	http_resp_free(struct http_resp *);
+
+/*
+ * Read a secret file (util_secret_read: the permission checks of
+ * util_secret_file_check on the open file) and keep its first line without
+ * the line end.  An empty first line, or one holding control characters
+ * (which could split an HTTP header), is refused.  On success *secret is a
+ * fresh buffer the caller gives to http_secret_free(); on error -1 with a
+ * message in err that names the file, never its contents.
+ */
+int	http_secret_load(const char *path, char **secret, size_t *len,
+	    char *err, size_t errlen);
+void	http_secret_free(char *secret, size_t len);
+
+/*
+ * Append "name: value" to *list.  Returns 0, or -1 (no memory; *list is
+ * unchanged).  Lists that may hold a secret are freed with
+ * http_headers_free(), which wipes every line first.
+ */
+int	http_header_add(struct curl_slist **list, const char *name,
+	    const char *value);
+/* "Authorization: Basic base64(user:password)" (RFC 7617), wiped copies. */
+int	http_header_basic_auth(struct curl_slist **list, const char *user,
+	    const char *password);
+void	http_headers_free(struct curl_slist *list);
+
+/*
+ * Percent-encode s for a URL path segment or a form value (RFC 3986
+ * unreserved characters stay; everything else is %XX).  Caller frees.
+ */
+char	*http_escape(const char *s);
+
+/*
+ * The first line of text that is not blank, made printable (control
+ * characters become '?') and cut to fit out: for messages quoting an API.
+ */
+void	http_first_line(const char *text, char *out, size_t outlen);
+
+#endif

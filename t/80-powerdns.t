@@ -1,0 +1,148 @@
+#!/bin/sh
+# 80-powerdns.t: method = powerdns against a real pdns_server (sqlite
+# backend, API on loopback) started here: config-test proves the key; the
+# failover and the failback go through the API, one PATCH per zone, and are
+# confirmed by dig against PowerDNS; a wrong key, an unknown zone and a
+# record changed by hand each give a plain message and change nothing.
+FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$FA_TOP/t/lib/scenario.sh"
+. "$FA_TOP/t/lib/pdns.sh"
+scenario_require
+for p in pdns_server curl; do
+	command -v "$p" > /dev/null 2>&1 || [ -x "/usr/sbin/$p" ] ||
+	    bail_out "missing $p (install pdns-server pdns-backend-sqlite3 curl: sh t/lib/deps.sh --install)"
+done
+PATH=$PATH:/usr/sbin
+pdns_schema > /dev/null ||
+    bail_out "no PowerDNS sqlite schema (install pdns-backend-sqlite3)"
+scenario_setup || bail_out "scenario setup (named, primary, config)"
+trap 'pdns_stop "$SC_DIR/pdns"; scenario_cleanup' EXIT
+
+mkdir "$SC_DIR/pdns"
+scenario_port PDNS_DNS || bail_out "no port"
+scenario_port PDNS_API || bail_out "no port"
+pdns_start "$SC_DIR/pdns" "$PDNS_DNS" "$PDNS_API" example.com example.org ||
+    bail_out "pdns_server did not start"
+# From here on every dig of scenario.sh asks PowerDNS.
+DNS_PORT=$PDNS_DNS
+PDNS_KEY=$SC_DIR/pdns.key
+(umask 077 && cp "$SC_DIR/pdns/api.key" "$PDNS_KEY")
+SC_DNS_METHOD=powerdns
+SC_EXTRA="[powerdns]
+url          = http://127.0.0.1:$PDNS_API/api/v1/servers/localhost
+api_key_file = $PDNS_KEY"
+scenario_write_conf
+
+MANAGED="example.com www.example.com www.example.org"
+
+# check_until_err ERE MAX: run `check` until its stderr matches ERE, at most
+# MAX cycles, 0.2s apart (hold_down is a time window: poll, never wait).
+check_until_err() {
+	_ce_i=0
+	while [ $_ce_i -lt "$2" ]; do
+		[ $_ce_i -eq 0 ] || sleep 0.2
+		run_fa check
+		printf '%s\n' "$FA_ERR" | grep -Eq "$1" && return 0
+		_ce_i=$((_ce_i + 1))
+	done
+	return 1
+}
+dns_points_at() {
+	for _n in $MANAGED; do
+		is "$(dig_a "$_n")" "$2" "$1: $_n A (dig @PowerDNS)"
+		is "$(dig_aaaa "$_n")" "$3" "$1: $_n AAAA (dig @PowerDNS)"
+	done
+}
+
+run_fa config-test
+is "$FA_RC" 0 "config-test: exit 0 (the key works, the zones exist)"
+like "$FA_OUT" "configuration OK" "config-test says configuration OK"
+
+serial_com=$(soa_serial example.com)
+run_fa check
+is "$FA_RC" 0 "first check: exit 0"
+is "$(status_field 'd["state"]')" STANDBY "PowerDNS holds the primary's: STANDBY"
+run_fa check
+is "$(soa_serial example.com)" "$serial_com" "steady state: nothing sent"
+
+# --- failover through the API ---------------------------------------------
+primary_stop "$SC_DIR/primary"
+for i in 1 2 3; do
+	run_fa check
+done
+is "$FA_RC" 1 "failed cycle 3: exit 1 (the primary is down)"
+is "$(status_field 'd["last_cycle"]["outcome"]')" FAILOVER "outcome FAILOVER"
+is "$(status_field 'd["state"]')" ACTIVE "state ACTIVE"
+[ "$(status_field 'd["state"]')" = ACTIVE ] || diag "$FA_ERR"
+dns_points_at "after the failover" "$BACKUP_A" "$BACKUP_AAAA"
+is "$(dig_ttl www.example.com A)" 1 "the new rrset has [dns] ttl"
+is "$(dig_a example.org)" "$PRIMARY_A" "example.org @ (not managed) untouched"
+like "$(history_field '" ".join(a["detail"] for a in d["cycles"][0]["actions"])')" \
+    "PowerDNS at http://127.0.0.1:$PDNS_API/api/v1/servers/localhost took the change" \
+    "history: PowerDNS took the change"
+like "$(history_field '" ".join(a["detail"] for a in d["cycles"][0]["actions"])')" \
+    "verified on 127.0.0.1#$PDNS_DNS" "history: and it was verified through DNS"
+new_serial=$(soa_serial example.com)
+isnt "$new_serial" "$serial_com" "example.com serial moved (SOA-EDIT-API)"
+run_fa check
+is "$(soa_serial example.com)" "$new_serial" "ACTIVE, DNS right: nothing sent"
+
+# --- failback -------------------------------------------------------------
+primary_start "$SC_DIR/primary" "$PRIMARY_PORT"
+check_until_state STANDBY 60
+ok $? "failback through the API: STANDBY"
+dns_points_at "after the failback" "$PRIMARY_A" "$PRIMARY_AAAA"
+is "$(history_transitions)" "UNKNOWN->STANDBY STANDBY->ACTIVE ACTIVE->STANDBY" \
+    "history: the three transitions"
+
+# --- a wrong API key --------------------------------------------------------
+GOOD_KEY=$(cat "$PDNS_KEY")
+(umask 077 && echo "not-the-key-0123456789" > "$PDNS_KEY")
+run_fa config-test
+is "$FA_RC" 2 "config-test with a wrong key: exit 2"
+like "$FA_ERR" "PowerDNS refused the API key \(401\)" "config-test: plain message"
+primary_stop "$SC_DIR/primary"
+check_until_err "PowerDNS refused the API key \(401\)" 60
+ok $? "the failover's run says PowerDNS refused the API key (401)"
+is "$FA_RC" 1 "failover with a wrong key: exit 1"
+isnt "$(status_field 'd["state"]')" ACTIVE "the site does not claim ACTIVE"
+is "$(dig_a www.example.com)" "$PRIMARY_A" "DNS unchanged"
+all=$(cat "$SC_DIR/fa.err"; fa history -n 1000 --json 2>&1; fa status --json 2>&1)
+unlike "$all" "not-the-key-0123456789" "the key is not in logs, status or history"
+unlike "$all" "$GOOD_KEY" "nor is the real key"
+(umask 077 && printf '%s\n' "$GOOD_KEY" > "$PDNS_KEY")
+
+# --- an unknown zone --------------------------------------------------------
+SC_EXTRA="$SC_EXTRA
+[zone:example.net]
+records = www"
+scenario_write_conf
+run_fa config-test
+is "$FA_RC" 2 "config-test with a zone PowerDNS does not have: exit 2"
+like "$FA_ERR" "zone example.net. not found on the PowerDNS server \(404" \
+    "config-test: zone example.net. not found on the PowerDNS server (404)"
+run_fa check
+is "$FA_RC" 1 "a cycle with that zone: exit 1"
+is "$(dig_a www.example.com)" "$PRIMARY_A" "nothing changed"
+SC_EXTRA="[powerdns]
+url          = http://127.0.0.1:$PDNS_API/api/v1/servers/localhost
+api_key_file = $PDNS_KEY"
+scenario_write_conf
+
+# --- a record changed by hand: a conflict, left alone ----------------------
+primary_start "$SC_DIR/primary" "$PRIMARY_PORT"
+check_until_state STANDBY 60
+ok $? "back to STANDBY with the right key"
+code=$(pdns_api "$SC_DIR/pdns" PATCH /zones/example.com. '{"rrsets": [{"name": "www.example.com.", "type": "A", "ttl": 300, "changetype": "REPLACE", "records": [{"content": "203.0.113.7", "disabled": false}]}]}' | tail -n 1)
+is "$code" 204 "a person sets www.example.com A 203.0.113.7 through the API"
+serial=$(soa_serial example.com)
+primary_stop "$SC_DIR/primary"
+check_until_err "[Cc]onflict" 60
+ok $? "the failover's run says conflict"
+is "$FA_RC" 1 "failover meets the conflict: exit 1"
+is "$(dig_a www.example.com)" 203.0.113.7 "the hand-made record is left alone"
+is "$(dig_aaaa www.example.com)" "$PRIMARY_AAAA" "its AAAA is not touched either"
+is "$(dig_a www.example.org)" "$BACKUP_A" "example.org (no conflict) moved"
+isnt "$(status_field 'd["state"]')" ACTIVE "the site does not claim ACTIVE"
+
+done_testing
