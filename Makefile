@@ -11,7 +11,7 @@ DESTDIR	?=
 # Objects and test programs go under $(O); check-asan uses another one.
 O	?= build
 CC	?= cc
-PKGS	= ldns libcurl sqlite3 inih jansson libcrypto libmicrohttpd
+PKGS	= ldns libcurl sqlite3 inih jansson libcrypto libmicrohttpd libmariadb
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -50,6 +50,12 @@ static const char *const check_outcome_names[CHECK_OUTCOME_MAX] = {
 	[CHECK_BODY_MISMATCH] = "body-mismatch",
 	[CHECK_PROTOCOL_ERROR] = "protocol-error",
 	[CHECK_INTERNAL_ERROR] = "internal-error",
+	[CHECK_MYSQL_CONNECT_FAILED] = "mysql-connect-failed",
+	[CHECK_ACCESS_DENIED] = "access-denied",
+	[CHECK_QUERY_FAILED] = "query-failed",
+	[CHECK_IO_STOPPED] = "io-thread-stopped",
+	[CHECK_SQL_STOPPED] = "sql-thread-stopped",
+	[CHECK_LAGGING] = "lagging",
 };
 
 /* The stable lower-case name of an outcome; "unknown" for a bad value. */
@@ -146,6 +152,8 @@ check_ops_for(enum check_type type)
 		return &check_http_ops;
 	case CHECK_TYPE_TCP:
 		return &check_tcp_ops;
+	case CHECK_TYPE_MYSQL:
+		return &check_mysql_ops;
 	}
 	return NULL;
 }

@@ -28,6 +28,12 @@ enum check_outcome {
 	CHECK_BODY_MISMATCH,	/* expect_body not in the body */
 	CHECK_PROTOCOL_ERROR,	/* malformed answer */
 	CHECK_INTERNAL_ERROR,	/* our side: out of memory, socket(), ... */
+	CHECK_MYSQL_CONNECT_FAILED, /* the client library could not connect */
+	CHECK_ACCESS_DENIED,	/* login refused, or a statement not granted */
+	CHECK_QUERY_FAILED,	/* the configured query returned an error */
+	CHECK_IO_STOPPED,	/* replica: IO thread not running */
+	CHECK_SQL_STOPPED,	/* replica: SQL thread not running */
+	CHECK_LAGGING,		/* replica: more than max_lag behind */
 	CHECK_OUTCOME_MAX
 };
 
@@ -40,6 +46,13 @@ struct check_result {
 	enum check_outcome	 outcome;
 	char			 detail[256];	/* "HTTP 503", "connect: refused" */
 	int64_t			 elapsed_ms;
+	/*
+	 * mysql checks: the server's GTIDs in gtid.h notation (MariaDB
+	 * gtid_binlog_state + gtid_slave_pos, MySQL gtid_executed), read
+	 * when the check passed; gtid_read false if they could not be.
+	 */
+	bool			 gtid_read;
+	char			 gtid[2048];
 };
 
 /*

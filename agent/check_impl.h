@@ -63,6 +63,7 @@ struct check_ops {
 
 extern const struct check_ops check_http_ops;
 extern const struct check_ops check_tcp_ops;
+extern const struct check_ops check_mysql_ops;
 
 /*
  * End a check: set outcome, detail (printf-style) and elapsed time, log it

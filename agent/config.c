@@ -906,6 +906,89 @@ validate_site(struct cfg_ctx *c, const struct psection *s,
 		perr(c, line, "bad address list: %s", err);
 }
 
+static char *get_secret_file(struct cfg_ctx *, const struct psection *,
+    const char *);
+
+/*
+ * A MySQL server to log in to: host (and port, default 3306) or socket,
+ * user, and an optional password_file.  Shared by [check:NAME] type = mysql
+ * and [mysql].  A section with neither host nor socket gets def_socket, or
+ * an error when def_socket is NULL.
+ */
+static void
+get_mysql_login(struct cfg_ctx *c, const struct psection *s,
+    const char *def_socket, char **host, uint16_t *port, char **sock,
+    char **user, char **password_file)
+{
+	const char	*v;
+	int		 line;
+	long long	 n = 3306;
+
+	if ((v = get_str(c, s, "host", false, &line)) != NULL) {
+		if (v[strcspn(v, " \t/")] != '\0')
+			perr(c, line, "bad host '%.64s' (a name or an address;"
+			    " for a Unix socket use socket =)", v);
+		else
+			*host = util_xstrdup(v);
+	}
+	if ((v = get_str(c, s, "socket", false, &line)) != NULL) {
+		if (sec_get(s, "host") != NULL)
+			perr(c, line, "host and socket are both set in [%s]:"
+			    " keep one", s->name);
+		else if (v[0] != '/')
+			perr(c, line, "socket: '%.64s' is not an absolute"
+			    " path", v);
+		else
+			*sock = util_xstrdup(v);
+	}
+	if (sec_get(s, "host") == NULL && sec_get(s, "socket") == NULL) {
+		if (def_socket != NULL)
+			*sock = util_xstrdup(def_socket);
+		else
+			perr(c, s->line, "missing key 'host' or 'socket' in"
+			    " [%s]", s->name);
+	}
+	if (sec_get(s, "port") != NULL && sec_get(s, "host") == NULL)
+		perr(c, sec_get(s, "port")->line, "port applies to host, not"
+		    " to a socket");
+	get_num(c, s, "port", 1, 65535, &n);
+	*port = (uint16_t)n;
+	if ((v = get_str(c, s, "user", true, &line)) != NULL) {
+		if (strlen(v) > 80 || v[strcspn(v, " \t")] != '\0')
+			perr(c, line, "bad user '%.64s' (no white space, at"
+			    " most 80 characters)", v);
+		else
+			*user = util_xstrdup(v);
+	}
+	if (sec_get(s, "password_file") != NULL)
+		*password_file = get_secret_file(c, s, "password_file");
+}
+
+/* The mysql half of [check:NAME] (SPEC §6). */
+static void
+validate_check_mysql(struct cfg_ctx *c, const struct psection *s,
+    struct cfg_check *ck)
+{
+	const char	*v;
+	int		 line;
+	int64_t		 ms;
+
+	get_mysql_login(c, s, NULL, &ck->host, &ck->port, &ck->socket,
+	    &ck->user, &ck->password_file);
+	if ((v = get_str(c, s, "query", false, &line)) != NULL)
+		ck->query = util_xstrdup(v);
+	else if (sec_get(s, "query") == NULL)
+		ck->query = util_xstrdup("SELECT 1");
+	ck->max_lag_s = -1;
+	if (get_duration(c, s, "max_lag", 0, &ms, NULL)) {
+		if (ms % 1000 != 0)
+			perr(c, sec_get(s, "max_lag")->line, "max_lag is in"
+			    " whole seconds (Seconds_Behind_Master)");
+		else
+			ck->max_lag_s = ms / 1000;
+	}
+}
+
 static void
 validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
 {
@@ -913,15 +996,23 @@ validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
 	    "expect_status", "expect_body", "ca_file", NULL };
 	static const char *const tcp_keys[] = { "type", "timeout", "host",
 	    "port", NULL };
+	static const char *const mysql_keys[] = { "type", "timeout", "host",
+	    "port", "socket", "user", "password_file", "query", "max_lag",
+	    NULL };
 	static const char *const any_type[] = { "type", "timeout", "url",
-	    "expect_status", "expect_body", "ca_file", "host", "port", NULL };
+	    "expect_status", "expect_body", "ca_file", "host", "port",
+	    "socket", "user", "password_file", "query", "max_lag", NULL };
 	static const char *const http_only[] = { "url", "expect_status",
 	    "expect_body", "ca_file", NULL };
-	static const char *const tcp_only[] = { "host", "port", NULL };
-	static const char *const later_types[] = { "mysql", "dns", "exec",
-	    NULL };
+	static const char *const not_http[] = { "host", "port", "socket",
+	    "user", "password_file", "query", "max_lag", NULL };
+	static const char *const not_tcp[] = { "url", "expect_status",
+	    "expect_body", "ca_file", "socket", "user", "password_file",
+	    "query", "max_lag", NULL };
+	static const char *const later_types[] = { "dns", "exec", NULL };
 	static const struct kw types[] = {
-		{ "http", CHECK_TYPE_HTTP }, { "tcp", CHECK_TYPE_TCP } };
+		{ "http", CHECK_TYPE_HTTP }, { "tcp", CHECK_TYPE_TCP },
+		{ "mysql", CHECK_TYPE_MYSQL } };
 	struct config		*cfg = c->cfg;
 	struct cfg_check	*ck;
 	const struct pentry	*te;
@@ -962,7 +1053,7 @@ validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
 
 	switch (ck->type) {
 	case CHECK_TYPE_HTTP:
-		sec_check_keys(c, s, http_keys, NULL, tcp_only,
+		sec_check_keys(c, s, http_keys, NULL, not_http,
 		    "type http checks");
 		if ((v = get_str(c, s, "url", true, &line)) != NULL) {
 			if ((strncasecmp(v, "http://", 7) != 0 &&
@@ -985,7 +1076,7 @@ validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
 		ck->ca_file = get_readable_file(c, s, "ca_file");
 		break;
 	case CHECK_TYPE_TCP:
-		sec_check_keys(c, s, tcp_keys, NULL, http_only,
+		sec_check_keys(c, s, tcp_keys, NULL, not_tcp,
 		    "type tcp checks");
 		if ((v = get_str(c, s, "host", true, &line)) != NULL) {
 			if (v[strcspn(v, " \t/")] != '\0')
@@ -999,6 +1090,11 @@ validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
 		n = 0;
 		get_num(c, s, "port", 1, 65535, &n);
 		ck->port = (uint16_t)n;
+		break;
+	case CHECK_TYPE_MYSQL:
+		sec_check_keys(c, s, mysql_keys, NULL, http_only,
+		    "type mysql checks");
+		validate_check_mysql(c, s, ck);
 		break;
 	}
 }
@@ -1627,11 +1723,91 @@ validate_dns_method(struct cfg_ctx *c)
 	}
 }
 
+/*
+ * [mysql]: the backup's own replica (SPEC §6).  wait_to_apply is -1
+ * (forever), 0 (do not wait) or a duration.
+ */
+static void
+validate_mysql(struct cfg_ctx *c, const struct psection *s)
+{
+	static const char *const keys[] = { "socket", "host", "port", "user",
+	    "password_file", "promote", "wait_to_apply", "timeout",
+	    "primary_check", NULL };
+	static const struct kw promotes[] = {
+		{ "writable", MYSQL_PROMOTE_WRITABLE },
+		{ "read-only", MYSQL_PROMOTE_READ_ONLY },
+		{ "none", MYSQL_PROMOTE_NONE } };
+	struct cfg_mysql	*m = &c->cfg->mysql;
+	const char		*v;
+	int			 e, line;
+
+	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	c->cfg->has_mysql = true;
+	m->line = s->line;
+	get_mysql_login(c, s, "/run/mysqld/mysqld.sock", &m->host, &m->port,
+	    &m->socket, &m->user, &m->password_file);
+	if (get_enum(c, s, "promote", promotes, FA_ARRAY_SIZE(promotes), NULL,
+	    &e))
+		m->promote = e;
+	if ((v = get_str(c, s, "wait_to_apply", false, &line)) != NULL &&
+	    strcmp(v, "-1") == 0)
+		m->wait_to_apply_ms = -1;
+	else
+		get_duration(c, s, "wait_to_apply", 0, &m->wait_to_apply_ms,
+		    NULL);
+	get_duration(c, s, "timeout", 1, &m->timeout_ms, NULL);
+	if ((v = get_str(c, s, "primary_check", false, &line)) != NULL)
+		m->primary_check = util_xstrdup(v);
+}
+
+/*
+ * Failback safety reads the primary's GTIDs through a [check:NAME] of type
+ * mysql: primary_check names it, or the only one there is is taken.
+ */
+static void
+validate_mysql_primary(struct cfg_ctx *c)
+{
+	struct config		*cfg = c->cfg;
+	const struct psection	*s = NULL;
+	const struct pentry	*e;
+	size_t			 i, n = 0, found = 0;
+
+	if (!cfg->has_mysql)
+		return;
+	for (i = 0; i < c->nsecs; i++)
+		if (!c->secs[i].duplicate && strcmp(c->secs[i].name, "mysql") == 0)
+			s = &c->secs[i];
+	if (s == NULL)
+		return;
+	for (i = 0; i < cfg->nchecks; i++) {
+		if (cfg->checks[i].type != CHECK_TYPE_MYSQL)
+			continue;
+		n++;
+		if (cfg->mysql.primary_check == NULL ||
+		    strcmp(cfg->checks[i].name, cfg->mysql.primary_check) == 0)
+			found = i + 1;
+	}
+	if ((e = sec_get(s, "primary_check")) != NULL) {
+		if (cfg->mysql.primary_check != NULL && found == 0)
+			perr(c, e->line, "primary_check: no [check:%s] of type"
+			    " mysql", cfg->mysql.primary_check);
+	} else if (n == 0)
+		perr(c, s->line, "[mysql] needs a [check:NAME] of type mysql"
+		    " on the primary's database: failback compares its GTIDs"
+		    " with this replica's (SPEC §6)");
+	else if (n > 1)
+		perr(c, s->line, "[mysql]: %zu checks of type mysql; say which"
+		    " one reads the primary's database with primary_check ="
+		    " NAME", n);
+	if (found > 0)
+		cfg->mysql.primary_check_index = found - 1;
+}
+
 /* Sections of SPEC §3 that this version does not read yet. */
 static bool
 section_later(const char *name)
 {
-	static const char *const later[] = { "mysql", NULL };
+	static const char *const later[] = { NULL };
 
 	return in_list(later, name);
 }
@@ -1671,6 +1847,8 @@ validate_section(struct cfg_ctx *c, const struct psection *s)
 		c->powerdns = s;
 	else if (strcmp(n, "exec") == 0)
 		c->exec = s;
+	else if (strcmp(n, "mysql") == 0)
+		validate_mysql(c, s);
 	else if (section_later(n))
 		perr(c, s->line, "unknown section [%s] (%s)", n, CFG_LATER);
 	else
@@ -1863,6 +2041,7 @@ validate_all(struct cfg_ctx *c)
 		perr(c, 0, "no [zone:NAME] section: at least one zone is"
 		    " needed");
 	validate_backup_quorum(c);
+	validate_mysql_primary(c);
 
 	/* The two sites must not share an address. */
 	if (cfg->primary.n > 0 && cfg->backup.n > 0) {
@@ -1928,6 +2107,9 @@ config_defaults(struct config *cfg)
 	cfg->quorum.max_up = 0;
 	cfg->quorum.timeout_ms = 5000;
 	cfg->vote.cache_ms = 5000;
+	cfg->mysql.port = 3306;
+	cfg->mysql.wait_to_apply_ms = 30000;
+	cfg->mysql.timeout_ms = 10000;
 }
 
 /* The absolute directory of path, for relative paths in the file. */
@@ -2042,8 +2224,17 @@ config_free(struct config *cfg)
 		free(cfg->checks[i].expect_body);
 		free(cfg->checks[i].ca_file);
 		free(cfg->checks[i].host);
+		free(cfg->checks[i].socket);
+		free(cfg->checks[i].user);
+		free(cfg->checks[i].password_file);
+		free(cfg->checks[i].query);
 	}
 	free(cfg->checks);
+	free(cfg->mysql.socket);
+	free(cfg->mysql.host);
+	free(cfg->mysql.user);
+	free(cfg->mysql.password_file);
+	free(cfg->mysql.primary_check);
 	free(cfg->dns.server);
 	free(cfg->dns.tsig_key_file);
 	for (i = 0; i < cfg->nzones; i++) {
@@ -2139,6 +2330,22 @@ check_type_str(enum check_type t)
 		return "http";
 	case CHECK_TYPE_TCP:
 		return "tcp";
+	case CHECK_TYPE_MYSQL:
+		return "mysql";
+	}
+	return "unknown";
+}
+
+const char *
+mysql_promote_str(enum mysql_promote p)
+{
+	switch (p) {
+	case MYSQL_PROMOTE_WRITABLE:
+		return "writable";
+	case MYSQL_PROMOTE_READ_ONLY:
+		return "read-only";
+	case MYSQL_PROMOTE_NONE:
+		return "none";
 	}
 	return "unknown";
 }

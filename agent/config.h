@@ -40,7 +40,7 @@ struct cfg_addrset {
 enum site_role { ROLE_BACKUP, ROLE_SPARE };
 enum failback_mode { FAILBACK_AUTO, FAILBACK_MANUAL };
 
-enum check_type { CHECK_TYPE_HTTP, CHECK_TYPE_TCP };
+enum check_type { CHECK_TYPE_HTTP, CHECK_TYPE_TCP, CHECK_TYPE_MYSQL };
 
 struct cfg_check {
 	char		*name;		/* the NAME of [check:NAME] */
@@ -52,9 +52,37 @@ struct cfg_check {
 	long		 expect_status;	/* default 200 */
 	char		*expect_body;	/* substring, NULL = any */
 	char		*ca_file;	/* extra CA bundle, NULL = system */
-	/* tcp */
+	/* tcp, mysql */
 	char		*host;
-	uint16_t	 port;
+	uint16_t	 port;		/* mysql: default 3306 */
+	/* mysql: host/port or socket */
+	char		*socket;
+	char		*user;
+	char		*password_file;	/* NULL: no password */
+	char		*query;		/* default "SELECT 1" */
+	int64_t		 max_lag_s;	/* -1: replication lag not judged */
+};
+
+/* [mysql]: the backup site's own replica (SPEC §6). */
+enum mysql_promote {
+	MYSQL_PROMOTE_WRITABLE,		/* STOP SLAVE, read_only = OFF */
+	MYSQL_PROMOTE_READ_ONLY,	/* keep read_only = ON; hooks get FA_READ_ONLY=1 */
+	MYSQL_PROMOTE_NONE,		/* leave it as it is */
+};
+
+struct cfg_mysql {
+	int			 line;
+	char			*socket;	/* default /run/mysqld/mysqld.sock */
+	char			*host;		/* instead of socket */
+	uint16_t		 port;		/* default 3306 */
+	char			*user;
+	char			*password_file;	/* NULL: no password (unix_socket auth) */
+	enum mysql_promote	 promote;	/* default writable */
+	int64_t			 wait_to_apply_ms; /* -1 forever, 0 never; default 30s */
+	int64_t			 timeout_ms;	/* connect and each query: default 10s */
+	/* The [check:NAME] of type mysql that reads the primary's GTIDs. */
+	char			*primary_check;
+	size_t			 primary_check_index;	/* in checks[] */
 };
 
 enum dns_method { DNS_METHOD_RFC2136, DNS_METHOD_VIRTUALMIN,
@@ -171,6 +199,8 @@ struct config {
 	struct cfg_spare	*spares;	/* in file order */
 	bool			 has_vote;	/* [vote] present */
 	struct cfg_vote		 vote;		/* defaults filled in even if absent */
+	bool			 has_mysql;	/* [mysql] present */
+	struct cfg_mysql	 mysql;
 };
 
 /* Diagnostics: "FILE:LINE: message" lines, errors and warnings. */
@@ -214,5 +244,6 @@ const char *site_role_str(enum site_role);
 const char *dns_method_str(enum dns_method);
 const char *dns_verify_str(enum dns_verify);
 const char *check_type_str(enum check_type);
+const char *mysql_promote_str(enum mysql_promote);
 
 #endif

@@ -350,9 +350,6 @@ test_bad(void)
 
 	bad_case("unknown section", "[hooks]", "[hookz]", 43,
 	    "unknown section [hookz]", true);
-	bad_case("later section", "[hooks]", "[mysql]", 43,
-	    "unknown section [mysql] (not supported by this version yet)",
-	    true);
 	bad_case("unknown key", "expect_body = OK", "expect_bodyy = OK", 21,
 	    "unknown key 'expect_bodyy' in [check:web]", true);
 	bad_case("later key", "verify = all", "canary = 1h", 36,
@@ -380,10 +377,10 @@ test_bad(void)
 	bad_case("method without its section", "method = rfc2136",
 	    "method = powerdns", 31, "method = powerdns needs a [powerdns] "
 	    "section (url, api_key_file)", true);
-	bad_case("later check type", "type = http", "type = mysql", 18,
-	    "type 'mysql' is not supported by this version yet", true);
+	bad_case("later check type", "type = http", "type = dns", 18,
+	    "type 'dns' is not supported by this version yet", true);
 	bad_case("bad check type", "type = http", "type = ping", 18,
-	    "bad value 'ping' for type (expected http or tcp)", true);
+	    "bad value 'ping' for type (expected http, tcp or mysql)", true);
 	bad_case("key of another type", "port = 22", "port = 22\nurl = http://x/", 27,
 	    "key 'url' does not apply to type tcp checks", true);
 	bad_case("bad url", "url = https://www.example.com/health;x=1",
@@ -1163,6 +1160,183 @@ test_example(void)
 	rmdir(dir);
 }
 
+/* GOOD with a mysql check and [mysql] after its line 50. */
+static const char MYSQL_TAIL[] =
+	"[check:db]\n"						/* 51 */
+	"type = mysql\n"					/* 52 */
+	"host = 192.0.2.10\n"					/* 53 */
+	"user = monitor\n"					/* 54 */
+	"password_file = @DIR@/mysql.pw\n"			/* 55 */
+	"max_lag = 30\n"					/* 56 */
+	"[mysql]\n"						/* 57 */
+	"user = failover\n"					/* 58 */
+	"promote = read-only\n"					/* 59 */
+	"wait_to_apply = -1\n";					/* 60 */
+
+/* Load GOOD + MYSQL_TAIL with one change; *cfg on success. */
+static int
+mysql_load(const char *from, const char *to, struct config **cfg,
+    struct diag_list *dl, char **pathp)
+{
+	char	*base, *text;
+	int	 rc;
+
+	if (asprintf(&base, "%s%s", GOOD, MYSQL_TAIL) == -1)
+		fatal("asprintf");
+	text = from != NULL ? replace(base, from, to) : util_xstrdup(base);
+	*pathp = write_conf(text);
+	rc = config_load(*pathp, cfg, dl);
+	free(text);
+	free(base);
+	return rc;
+}
+
+static void
+mysql_bad(const char *name, const char *from, const char *to, int line,
+    const char *want)
+{
+	struct config		*cfg = NULL;
+	struct diag_list	 dl = { 0 };
+	char			*path;
+
+	ok(mysql_load(from, to, &cfg, &dl, &path) == -1, "%s: refused", name);
+	if (!ok(has_diag(&dl, path, line, true, want), "%s: FILE:%d: ...%s...",
+	    name, line, want) || dl.nerrors != 1)
+		dump_diags(&dl);
+	is_int(dl.nerrors, 1, "%s: exactly one error", name);
+	config_free(cfg);
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+}
+
+static void
+test_mysql(void)
+{
+	struct config		*cfg = NULL;
+	struct diag_list	 dl = { 0 };
+	char			*path, p[PATH_MAX + 16];
+	const struct cfg_check	*db;
+
+	write_file("mysql.pw", "secret\n", 0600);
+	write_file("mysql-loose.pw", "secret\n", 0644);
+	ok(mysql_load(NULL, NULL, &cfg, &dl, &path) == 0 && cfg != NULL,
+	    "mysql: check and [mysql] load");
+	dump_diags(&dl);
+	if (cfg != NULL) {
+		db = &cfg->checks[2];
+		is_int(db->type, CHECK_TYPE_MYSQL, "mysql: type");
+		is_str(check_type_str(db->type), "mysql", "mysql: type name");
+		is_str(db->host, "192.0.2.10", "mysql: host");
+		is_int(db->port, 3306, "mysql: port defaults to 3306");
+		is_str(db->socket, NULL, "mysql: no socket with a host");
+		is_str(db->user, "monitor", "mysql: user");
+		snprintf(p, sizeof(p), "%s/mysql.pw", tmpdir);
+		is_str(db->password_file, p, "mysql: password_file");
+		is_str(db->query, "SELECT 1", "mysql: query defaults to SELECT 1");
+		is_int(db->max_lag_s, 30, "mysql: max_lag");
+		is_int(db->timeout_ms, 5000, "mysql: timeout defaults to 5s");
+		ok(cfg->has_mysql, "[mysql] present");
+		is_str(cfg->mysql.socket, "/run/mysqld/mysqld.sock",
+		    "[mysql] socket defaults to Debian's");
+		is_str(cfg->mysql.host, NULL, "[mysql] no host");
+		is_str(cfg->mysql.user, "failover", "[mysql] user");
+		is_str(cfg->mysql.password_file, NULL,
+		    "[mysql] no password_file (unix_socket login)");
+		is_int(cfg->mysql.promote, MYSQL_PROMOTE_READ_ONLY,
+		    "[mysql] promote = read-only");
+		is_str(mysql_promote_str(cfg->mysql.promote), "read-only",
+		    "[mysql] promote name");
+		is_int(cfg->mysql.wait_to_apply_ms, -1, "[mysql] wait_to_apply -1");
+		is_int(cfg->mysql.timeout_ms, 10000, "[mysql] timeout 10s");
+		is_int(cfg->mysql.primary_check_index, 2,
+		    "[mysql] the only mysql check reads the primary's GTIDs");
+	}
+	config_free(cfg);
+	cfg = NULL;
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+
+	ok(mysql_load("max_lag = 30\n", "max_lag = 30\nsocket = "
+	    "/run/mysqld/m.sock\nquery = DO 1\ntimeout = 2\n", &cfg, &dl,
+	    &path) == -1, "mysql: host and socket refused");
+	ok(has_diag(&dl, path, 57, true, "host and socket are both set"),
+	    "mysql: host and socket: FILE:57");
+	config_free(cfg);
+	cfg = NULL;
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+
+	ok(mysql_load("wait_to_apply = -1\n", "wait_to_apply = 0\n"
+	    "promote = none\n", &cfg, &dl, &path) == -1,
+	    "duplicate key refused");
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+
+	ok(mysql_load("promote = read-only\nwait_to_apply = -1\n",
+	    "host = 127.0.0.1\nport = 3307\npassword_file = @DIR@/mysql.pw\n"
+	    "wait_to_apply = 2m\ntimeout = 3s\n", &cfg, &dl, &path) == 0 &&
+	    cfg != NULL, "[mysql] over TCP loads");
+	if (cfg != NULL) {
+		is_str(cfg->mysql.host, "127.0.0.1", "[mysql] host");
+		is_str(cfg->mysql.socket, NULL, "[mysql] no default socket with host");
+		is_int(cfg->mysql.port, 3307, "[mysql] port");
+		is_int(cfg->mysql.promote, MYSQL_PROMOTE_WRITABLE,
+		    "[mysql] promote defaults to writable");
+		is_int(cfg->mysql.wait_to_apply_ms, 120000, "[mysql] wait_to_apply 2m");
+		is_int(cfg->mysql.timeout_ms, 3000, "[mysql] timeout 3s");
+	}
+	config_free(cfg);
+	cfg = NULL;
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+
+	mysql_bad("check without user", "user = monitor\n", "", 51,
+	    "missing key 'user' in [check:db]");
+	mysql_bad("check without host or socket", "host = 192.0.2.10\nuser",
+	    "user", 51, "missing key 'host' or 'socket' in [check:db]");
+	mysql_bad("relative socket", "host = 192.0.2.10\nuser = monitor",
+	    "socket = run/s\nuser = monitor", 53,
+	    "socket: 'run/s' is not an absolute path");
+	mysql_bad("port with a socket", "host = 192.0.2.10\nuser = monitor",
+	    "socket = /run/s\nport = 3306\nuser = monitor", 54,
+	    "port applies to host, not to a socket");
+	mysql_bad("loose password file", "@DIR@/mysql.pw",
+	    "@DIR@/mysql-loose.pw", 55, "readable by group or others");
+	mysql_bad("fractional max_lag", "max_lag = 30", "max_lag = 1.5", 56,
+	    "max_lag is in whole seconds");
+	mysql_bad("http key in a mysql check", "max_lag = 30", "url = http://x/",
+	    56, "key 'url' does not apply to type mysql checks");
+	mysql_bad("mysql key in a tcp check", "port = 22", "port = 22\n"
+	    "user = x", 27, "key 'user' does not apply to type tcp checks");
+	mysql_bad("bad promote", "promote = read-only", "promote = readonly", 59,
+	    "bad value 'readonly' for promote (expected writable, read-only or"
+	    " none)");
+	mysql_bad("bad wait_to_apply", "wait_to_apply = -1", "wait_to_apply = -2",
+	    60, "bad duration '-2' for wait_to_apply");
+	mysql_bad("unknown key", "wait_to_apply = -1", "wait_to_aply = 3", 60,
+	    "unknown key 'wait_to_aply' in [mysql]");
+	mysql_bad("[mysql] without a mysql check", "type = mysql\nhost = "
+	    "192.0.2.10\nuser = monitor\npassword_file = @DIR@/mysql.pw\n"
+	    "max_lag = 30\n", "type = tcp\nhost = 192.0.2.10\nport = 3306\n"
+	    "\n\n", 57, "[mysql] needs a [check:NAME] of type mysql");
+	mysql_bad("primary_check names no mysql check", "promote = read-only",
+	    "primary_check = ssh", 59, "primary_check: no [check:ssh] of type"
+	    " mysql");
+	mysql_bad("two mysql checks, no primary_check", "[mysql]",
+	    "[check:db2]\ntype = mysql\nsocket = /run/s\nuser = u\n[mysql]",
+	    61, "2 checks of type mysql; say which one");
+
+	snprintf(p, sizeof(p), "%s/mysql.pw", tmpdir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/mysql-loose.pw", tmpdir);
+	unlink(p);
+}
+
 int
 main(void)
 {
@@ -1198,6 +1372,7 @@ main(void)
 	test_default_path();
 	test_example();
 	test_methods();
+	test_mysql();
 
 	for (size_t i = 0; i < FA_ARRAY_SIZE(files); i++) {
 		snprintf(p, sizeof(p), "%s/%s", tmpdir, files[i]);
