@@ -26,6 +26,7 @@
 #   SC_FAILBACK                     auto | manual
 #   SC_DNS_METHOD                   [dns] method (default rfc2136; the
 #                                   other methods' sections go in SC_EXTRA)
+#   SC_DNS_EXTRA                    lines appended to [dns]
 #   SC_EXTRA                        text appended (more sections)
 #
 # Helpers:
@@ -44,6 +45,20 @@
 #   nsupdate_by_hand ZONE LINES   what a person does with nsupdate and the
 #                       real key: "update ..." LINES sent to our named
 #   pick_port           a free TCP+UDP port on 127.0.0.1
+#
+# Spares (issue 3): real `failover-agent vote-server` processes, each in
+# $SC_DIR/spare-NAME/ (its config, log, port and PID):
+#   vote_key FILE       write a fresh shared secret (64 hex digits, mode 600)
+#   spare_start NAME CHECK_PORT [KEY]   (re)write NAME's config (role spare,
+#                       one http check of 127.0.0.1:CHECK_PORT/health, the
+#                       secret KEY, default $SC_DIR/vote.key, cache 0) and
+#                       start it; the same port as its last run, else a
+#                       free one; polls until its log says it listens and
+#                       /v1/health answers.  Non-zero if it does not come up.
+#   spare_stop NAME     SIGTERM by PID and wait; returns its exit status
+#   spare_url NAME      http://127.0.0.1:PORT
+#   spare_conf NAME     the path of its config
+# scenario_cleanup stops every spare still running.
 
 : "${FA_TOP:=$(pwd)}"
 . "$FA_TOP/t/lib/tap.sh"
@@ -142,6 +157,7 @@ port          = $DNS_PORT
 tsig_key_file = ${SC_KEY_FILE:-$KEY_FILE}
 ttl           = 1
 verify        = server
+${SC_DNS_EXTRA:-}
 
 [zone:example.com]
 records = @, www
@@ -174,12 +190,105 @@ scenario_setup() {
 	scenario_write_conf
 }
 
+vote_key() {
+	python3 -c 'import secrets; print(secrets.token_hex(32))' > "$1" &&
+	    chmod 600 "$1"
+}
+
+spare_url() {
+	echo "http://127.0.0.1:$(cat "$SC_DIR/spare-$1/port")"
+}
+
+spare_conf() {
+	echo "$SC_DIR/spare-$1/spare.conf"
+}
+
+# _spare_write NAME CHECK_PORT KEY PORT
+_spare_write() {
+	cat > "$SC_DIR/spare-$1/spare.conf" <<EOF
+; written by t/lib/scenario.sh: spare $1
+[agent]
+name = $1
+role = spare
+
+[check:web]
+type          = http
+url           = http://127.0.0.1:$2/health
+expect_status = 200
+expect_body   = OK
+timeout       = 1s
+
+[quorum]
+secret_file = $3
+
+[vote]
+listen = 127.0.0.1:$4
+cache  = 0
+EOF
+}
+
+spare_start() {
+	_ss_dir=$SC_DIR/spare-$1
+	_ss_key=${3:-$SC_DIR/vote.key}
+	mkdir -p "$_ss_dir" || return 1
+	[ -f "$_ss_dir/spare.pid" ] && spare_stop "$1"
+	[ -f "$SC_DIR/vote.key" ] || vote_key "$SC_DIR/vote.key" || return 1
+	_ss_try=0
+	while [ $_ss_try -lt 5 ]; do
+		_ss_try=$((_ss_try + 1))
+		if [ ! -f "$_ss_dir/port" ]; then
+			scenario_port _ss_port || return 1
+			echo "$_ss_port" > "$_ss_dir/port"
+		fi
+		_ss_port=$(cat "$_ss_dir/port")
+		_spare_write "$1" "$2" "$_ss_key" "$_ss_port"
+		: > "$_ss_dir/spare.log"
+		FA_LOG_STDERR=1 "$FA" -c "$_ss_dir/spare.conf" vote-server \
+		    >> "$_ss_dir/spare.log" 2>&1 < /dev/null &
+		echo $! > "$_ss_dir/spare.pid"
+		_ss_i=0
+		while [ $_ss_i -lt 200 ]; do
+			if grep -q "listening on 127.0.0.1:$_ss_port\$" \
+			    "$_ss_dir/spare.log" &&
+			    [ "$(curl -sS -m 1 \
+			    "http://127.0.0.1:$_ss_port/v1/health" \
+			    2> /dev/null)" = ok ]; then
+				return 0
+			fi
+			kill -0 "$(cat "$_ss_dir/spare.pid")" 2> /dev/null ||
+			    break
+			sleep 0.05
+			_ss_i=$((_ss_i + 1))
+		done
+		spare_stop "$1"
+		echo "# spare $1 did not come up on port $_ss_port; its log:" >&2
+		sed 's/^/#   /' "$_ss_dir/spare.log" >&2
+		# The port was taken meanwhile: try another one.
+		rm -f "$_ss_dir/port"
+	done
+	return 1
+}
+
+spare_stop() {
+	_st_pf=$SC_DIR/spare-$1/spare.pid
+	[ -f "$_st_pf" ] || return 0
+	_st_pid=$(cat "$_st_pf")
+	rm -f "$_st_pf"
+	kill "$_st_pid" 2> /dev/null
+	wait "$_st_pid"
+}
+
 # Stop everything this scenario started, by PID, and remove the directory.
 # Runs on every exit, failed or not.  FA_KEEP=1 keeps the directory.
 scenario_cleanup() {
 	[ -n "$SC_DIR" ] && [ -d "$SC_DIR" ] || return 0
 	for _sc_pf in "$SC_DIR"/*/primary.bgpid; do
 		[ -f "$_sc_pf" ] && primary_stop "${_sc_pf%/primary.bgpid}"
+	done
+	for _sc_pf in "$SC_DIR"/spare-*/spare.pid; do
+		[ -f "$_sc_pf" ] || continue
+		_sc_n=${_sc_pf%/spare.pid}
+		spare_stop "${_sc_n##*/spare-}"
 	done
 	named_stop "$SC_DIR/named"
 	if [ -n "${FA_KEEP:-}" ]; then
