@@ -253,6 +253,12 @@ run_fa failback --force
 is "$(status_field 'd["state"]')" STANDBY "failback --force: STANDBY"
 spare_stop paris
 spare_stop nyc
+ncycles=$(history_field 'len(d["cycles"])')
+run_fa failover --dry-run
+like "$FA_OUT" "^vote paris: abstained: no-answer" "failover --dry-run: asks and shows each vote"
+like "$FA_OUT" "^quorum: isolated$" "failover --dry-run: shows the tally"
+like "$FA_OUT" "^plan: ISOLATED: " "failover --dry-run: the plan is ISOLATED"
+is "$(history_field 'len(d["cycles"])')" "$ncycles" "failover --dry-run: no history row"
 run_fa failover
 is "$FA_RC" 1 "failover without an answering spare: exit 1"
 like "$FA_OUT" "^ISOLATED: too few spares answered" "failover: not done (ISOLATED), and why"
