@@ -70,6 +70,29 @@ struct spawn_io {
  * In the child, between fork() and execve(): only async-signal-safe calls
  * (the parent may have threads, e.g. curl's resolver).  Never returns.
  */
+/*
+ * glibc refuses sigaction() on the signals it reserves for itself (32 and
+ * 33 on Linux), yet a parent may have left them ignored, and an ignored
+ * signal survives exec.  Reset them through the system call itself.  The
+ * layout is the kernel's struct sigaction with SA_RESTORER (x86-64, arm64).
+ */
+static void
+spawn_signal_default_raw(int sig)
+{
+	struct {
+		void		(*handler)(int);
+		unsigned long	  flags;
+		void		(*restorer)(void);
+		uint64_t	  mask;
+	} k;
+
+	if (sig < 32 || sig >= SIGRTMIN)
+		return;
+	memset(&k, 0, sizeof(k));
+	k.handler = SIG_DFL;
+	(void)syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof(k.mask));
+}
+
 static void __attribute__((noreturn))
 spawn_child(char *const argv[], char *const envp[], int in_fd, int out_fd,
     int status_fd, int max_fd)
@@ -84,7 +107,8 @@ spawn_child(char *const argv[], char *const envp[], int in_fd, int out_fd,
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
 	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);	/* KILL, STOP: EINVAL */
+		if (sigaction(sig, &sa, NULL) == -1 && errno == EINVAL)
+			spawn_signal_default_raw(sig);	/* KILL, STOP stay EINVAL */
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 
