@@ -33,7 +33,8 @@
 #                          $NETNS_DIR/NAME.log; its PID in NETNS_PID and
 #                          $NETNS_DIR/pids/NAME (killed at teardown)
 #   netns_kill NAME        stop a netns_spawn'ed process (TERM, then KILL
-#                          after ~5 s) and wait until it is gone
+#                          after ~5 s) and wait until it is gone; returns
+#                          its exit status (0: it stopped cleanly on TERM)
 #   netns_track PID        have netns_teardown kill PID too (a process that
 #                          another library started, e.g. named_start)
 #   netns_uplink_down HOST / netns_uplink_up HOST
@@ -115,11 +116,12 @@ netns_setup() {
 			return 1
 		fi
 	done
-	if [ "$(id -u)" != 0 ]; then
-		NETNS_ERROR="not root (uid $(id -u)); ip netns needs CAP_SYS_ADMIN and CAP_NET_ADMIN"
+	# Let ip itself say why it cannot (no privilege, no /run/netns, a
+	# kernel without namespaces); add the likely cause.
+	if ! _netns_add sw; then
+		[ "$(id -u)" = 0 ] || NETNS_ERROR="$NETNS_ERROR (not root: uid $(id -u); ip netns needs CAP_SYS_ADMIN and CAP_NET_ADMIN)"
 		return 1
 	fi
-	_netns_add sw || return 1
 	_ns_sw=$(netns_ns sw)
 	_netns_run ip -n "$_ns_sw" link set lo up || return 1
 	# STP off and no forwarding delay: a port forwards as soon as it is up.
@@ -183,9 +185,11 @@ netns_track() {
 }
 
 # _netns_stop_pid PID: TERM, poll until gone (the shell reaps its own
-# children as they exit), KILL after about 5 s.
+# children as they exit), KILL after about 5 s.  Returns the process's exit
+# status when it is a child of this shell (143 = died of the TERM, 137 = of
+# the KILL), 0 for another process once gone, 1 if it would not die.
 _netns_stop_pid() {
-	kill "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
+	kill "$1" 2>/dev/null
 	_nk_i=0
 	while kill -0 "$1" 2>/dev/null; do
 		_nk_i=$((_nk_i + 1))
@@ -198,7 +202,9 @@ _netns_stop_pid() {
 		sleep 0.05
 	done
 	wait "$1" 2>/dev/null
-	return 0
+	_nk_rc=$?
+	[ $_nk_rc = 127 ] && return 0	# not our child
+	return $_nk_rc
 }
 
 netns_kill() {
