@@ -1701,6 +1701,14 @@ validate_dns_method(struct cfg_ctx *c)
 
 	if (c->dns == NULL || !c->dns_method_ok)
 		return;
+	/* An API's or a program's "done" is confirmed through DNS, always. */
+	if (m != DNS_METHOD_RFC2136 && c->cfg->dns.verify == DNS_VERIFY_NONE) {
+		me = sec_get(c->dns, "verify");
+		perr(c, me != NULL ? me->line : c->dns->line, "verify = none is"
+		    " not allowed with method = %s: its answer alone is not"
+		    " trusted, the change is confirmed through DNS (use server"
+		    " or all)", dns_method_str(m));
+	}
 	for (i = 0; i < FA_ARRAY_SIZE(ms); i++) {
 		s = secs[i];
 		if (ms[i].m == m && s == NULL) {

@@ -1089,6 +1089,22 @@ test_methods(void)
 	    "unknown key 'args' in [exec]");
 	bad_method("method = exec without [exec]", "exec", "", 31,
 	    "method = exec needs a [exec] section (program)");
+	text = with_method("exec", "[exec]\nprogram = @DIR@/hook\n");
+	t = replace(text, "verify = all", "verify = none");
+	path = write_conf(t);
+	memset(&dl, 0, sizeof(dl));
+	cfg = (struct config *)1;
+	ok(config_load(path, &cfg, &dl) == -1 && cfg == NULL,
+	    "verify = none with exec: refused");
+	if (!ok(has_diag(&dl, path, 36, true, "verify = none is not allowed "
+	    "with method = exec: its answer alone is not trusted"),
+	    "verify = none with exec: FILE:36: message"))
+		dump_diags(&dl);
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+	free(t);
+	free(text);
 }
 
 /* The shipped example, its /etc and /var/lib paths moved to the temp dir. */
