@@ -50,6 +50,17 @@ void	method_zone_label(const char *zone, char *buf, size_t len);
 /* strcasecmp for owner names, ignoring one final dot on either side. */
 bool	method_name_eq(const char *a, const char *b);
 
+/*
+ * virtualmin.c, exposed for tests: judge an HTTP 200 answer of remote.cgi
+ * (JSON status, else an "ERROR:" line, else the last "Exit status: N").
+ * DNS_OK when the program reported success; DNS_ERR_REFUSED when it failed
+ * or was refused; DNS_ERR_BAD_REPLY when the answer says neither.  What it
+ * said (first line) in why.
+ */
+struct http_resp;
+enum dns_status	virtualmin_answer_judge(const struct http_resp *, char *why,
+		    size_t whylen);
+
 extern const struct dnsupdate_method dnsupdate_powerdns;
 extern const struct dnsupdate_method dnsupdate_virtualmin;
 extern const struct dnsupdate_method dnsupdate_exec;

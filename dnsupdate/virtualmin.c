@@ -70,13 +70,9 @@ vm_form_add(struct vm_form *f, const char *name, const char *value)
 	free(v);
 }
 
-/*
- * Judge a 200 answer of remote.cgi.  DNS_OK when the program reported
- * success; else DNS_ERR_REFUSED (it failed or was refused) or
- * DNS_ERR_BAD_REPLY (neither), with what it said in why.
- */
-static enum dns_status
-vm_judge(const struct http_resp *r, char *why, size_t whylen)
+/* Judge a 200 answer of remote.cgi: see methods.h. */
+enum dns_status
+virtualmin_answer_judge(const struct http_resp *r, char *why, size_t whylen)
 {
 	json_t		*j;
 	json_error_t	 jerr;
@@ -201,7 +197,7 @@ vm_call(const struct config *cfg, const char *label, const char *form,
 		goto done;
 	}
 	/* HTTP 200 says nothing: remote.cgi says 200 to failures too. */
-	st = vm_judge(resp, why, sizeof(why));
+	st = virtualmin_answer_judge(resp, why, sizeof(why));
 	if (st == DNS_ERR_REFUSED)
 		dns_msg(msg, msglen, "%s: Virtualmin refused the change: %s",
 		    label, why[0] ? why : "(no error text)");
