@@ -16,6 +16,7 @@
 #include "config.h"
 #include "decide.h"
 #include "log.h"
+#include "mysql_local.h"
 #include "spawn.h"
 #include "util.h"
 #include "dnsupdate/dnsupdate.h"
@@ -45,6 +46,7 @@ struct cycle {
 	struct vote_spare	*spares;	/* the config's, for the client */
 	struct vote_result	*votes;		/* one per spare, once asked */
 	size_t			 nvotes;	/* 0: the spares were not asked */
+	char			 safety_msg[1024];	/* failback safety, when asked */
 };
 
 /* vsnprintf: a detail longer than the buffer is cut, on purpose. */
@@ -81,6 +83,9 @@ cycle_params(const struct config *cfg, struct decide_params *p)
 	p->hold_down_s = cfg->agent.hold_down_ms / 1000;
 	/* config.c refuses a backup's [quorum] without spares. */
 	p->quorum_configured = cfg->has_quorum && cfg->nspares > 0;
+	p->mysql_configured = cfg->has_mysql;
+	p->mysql_demote = cfg->has_mysql &&
+	    cfg->mysql.promote == MYSQL_PROMOTE_WRITABLE;
 }
 
 static struct action_log *
@@ -154,9 +159,10 @@ cycle_run_hook(struct cycle *c, enum action_kind k)
 {
 	const char		*path = hook_path(c->cfg, k);
 	char			 ev[64], from[64], to[64], site[128], prim[600],
-				 back[600], recs[4096], why[600];
+				 back[600], recs[4096], why[600], ro[32];
 	char			*env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-				    ev, from, to, site, prim, back, recs, why, NULL };
+				    ev, from, to, site, prim, back, recs, why, ro,
+				    NULL };
 	char			*argv[] = { NULL, NULL };
 	char			 addrs[512], rl[3800];
 	struct spawn_result	 res;
@@ -178,6 +184,9 @@ cycle_run_hook(struct cycle *c, enum action_kind k)
 	records_list(c->cfg, rl, sizeof(rl));
 	snprintf(recs, sizeof(recs), "FA_RECORDS=%s", rl);
 	snprintf(why, sizeof(why), "FA_REASON=%s", c->plan.reason);
+	/* The seeds' reduced-functionality failover: hide the login box. */
+	snprintf(ro, sizeof(ro), "FA_READ_ONLY=%d", c->cfg->has_mysql &&
+	    c->cfg->mysql.promote == MYSQL_PROMOTE_READ_ONLY ? 1 : 0);
 	argv[0] = (char *)(uintptr_t)path;
 
 	rc = spawn_run(argv, env, NULL, 0, c->cfg->hooks.timeout_ms, &res);
@@ -258,6 +267,67 @@ cycle_run_dns(struct cycle *c, enum action_kind k, bool *changed)
 	return rc;
 }
 
+/* The mysql actions: one history row per step (mysql_local.h). */
+static int
+cycle_run_mysql(struct cycle *c, enum action_kind k)
+{
+	const struct config	*cfg = c->cfg;
+	const struct check_result *pr;
+	struct mysql_step	 steps[MYSQL_STEPS_MAX];
+	struct action_log	*a;
+	size_t			 i, n = 0;
+	int			 rc;
+
+	if (k == ACTION_MYSQL_PROMOTE)
+		rc = mysql_local_failover(&cfg->mysql, steps, &n);
+	else {
+		pr = &c->checks[cfg->mysql.primary_check_index];
+		rc = mysql_local_failback(&cfg->mysql, pr->outcome ==
+		    CHECK_OK && pr->gtid_read ? pr->gtid : NULL, steps, &n);
+	}
+	for (i = 0; i < n; i++) {
+		a = cycle_action_add(c, steps[i].kind, cfg->mysql.host != NULL ?
+		    cfg->mysql.host : cfg->mysql.socket, steps[i].ok ?
+		    ACTION_RESULT_OK : ACTION_RESULT_FAILED);
+		action_detail(a, "%s", steps[i].detail);
+	}
+	return rc;
+}
+
+/*
+ * Failback safety (SPEC §6): the backup's GTIDs against the primary's, as
+ * read by the [mysql] primary_check this cycle.  One history row; the
+ * message also goes into the cycle's message when the failback is refused.
+ */
+static enum failback_safety
+cycle_failback_safety(struct cycle *c)
+{
+	const struct config	*cfg = c->cfg;
+	const struct check_result *pr;
+	struct action_log	*a;
+	char			 why[400];
+	int			 safe;
+
+	pr = &c->checks[cfg->mysql.primary_check_index];
+	snprintf(why, sizeof(why), "[check:%s] %s%s%s", pr->check->name,
+	    pr->outcome == CHECK_OK ? "passed but could not read them" :
+	    check_outcome_str(pr->outcome), pr->detail[0] ? ": " : "",
+	    pr->detail);
+	safe = mysql_local_failback_safe(&cfg->mysql, pr->outcome == CHECK_OK &&
+	    pr->gtid_read ? pr->gtid : NULL, why, c->safety_msg,
+	    sizeof(c->safety_msg));
+	a = cycle_action_add(c, "mysql failback_safety", cfg->mysql.host !=
+	    NULL ? cfg->mysql.host : cfg->mysql.socket, safe == 1 ?
+	    ACTION_RESULT_OK : ACTION_RESULT_FAILED);
+	action_detail(a, "%s", c->safety_msg);
+	if (safe == 1)
+		log_info("failback safety: %s", c->safety_msg);
+	else
+		log_warnx("failback safety: %s", c->safety_msg);
+	return safe == 1 ? FAILBACK_SAFETY_SAFE : safe == 0 ?
+	    FAILBACK_SAFETY_UNSAFE : FAILBACK_SAFETY_UNKNOWN;
+}
+
 static void
 cycle_run_actions(struct cycle *c)
 {
@@ -272,7 +342,9 @@ cycle_run_actions(struct cycle *c)
 			rc = cycle_run_dns(c, k, &changed);
 			if (changed)
 				c->report.dns_changed = true;
-		} else
+		} else if (k == ACTION_MYSQL_PROMOTE || k == ACTION_MYSQL_DEMOTE)
+			rc = cycle_run_mysql(c, k);
+		else
 			rc = cycle_run_hook(c, k);
 		if (rc == -1) {
 			c->report.failed = true;
@@ -307,6 +379,25 @@ cycle_print_plan(struct cycle *c)
 	for (i = 0; i < c->plan.nactions; i++) {
 		enum action_kind k = c->plan.actions[i];
 
+		if (k == ACTION_MYSQL_PROMOTE || k == ACTION_MYSQL_DEMOTE) {
+			char	wait[32];
+
+			util_duration_format(c->cfg->mysql.wait_to_apply_ms,
+			    wait, sizeof(wait));
+			if (k == ACTION_MYSQL_DEMOTE)
+				printf("  %s: read_only = ON at %s\n",
+				    action_kind_str(k), c->cfg->mysql.host ?
+				    c->cfg->mysql.host : c->cfg->mysql.socket);
+			else
+				printf("  %s: wait_to_apply %s, then promote ="
+				    " %s at %s\n", action_kind_str(k),
+				    c->cfg->mysql.wait_to_apply_ms < 0 ?
+				    "without end" : wait,
+				    mysql_promote_str(c->cfg->mysql.promote),
+				    c->cfg->mysql.host ? c->cfg->mysql.host :
+				    c->cfg->mysql.socket);
+			continue;
+		}
 		if (k != ACTION_DNS_TO_BACKUP && k != ACTION_DNS_TO_PRIMARY) {
 			path = hook_path(c->cfg, k);
 			printf("  %s: %s\n", action_kind_str(k),
@@ -420,13 +511,16 @@ cycle_ask_spares(struct cycle *c)
 	    cfg->quorum.max_up, quorum_result_str(c->in.quorum));
 }
 
-/* Ask decide() until it needs nothing more (at most DNS, then votes). */
+/*
+ * Ask decide() until it needs nothing more (at most DNS, the failback
+ * safety, then votes).
+ */
 static int
 cycle_decide(struct cycle *c)
 {
 	int	round;
 
-	for (round = 0; round < 3; round++) {
+	for (round = 0; round < 4; round++) {
 		decide(&c->prev, &c->params, &c->in, &c->plan);
 		switch (c->plan.need) {
 		case NEED_NOTHING:
@@ -442,6 +536,9 @@ cycle_decide(struct cycle *c)
 				break;
 			}
 			cycle_ask_spares(c);
+			break;
+		case NEED_FAILBACK_SAFETY:
+			c->in.failback_safety = cycle_failback_safety(c);
 			break;
 		}
 	}
@@ -473,6 +570,11 @@ cycle_exit_code(const struct cycle *c, enum cycle_outcome oc)
 	case OUTCOME_ISOLATED:
 	case OUTCOME_PARTITION:
 		return FA_EXIT_RUNTIME;
+	case OUTCOME_UNSAFE:
+		/* A refused `failback` failed; a cycle waiting for a person
+		 * did its job (status shows a WARNING). */
+		return c->request == REQUEST_CYCLE ? FA_EXIT_OK :
+		    FA_EXIT_RUNTIME;
 	default:
 		return FA_EXIT_OK;
 	}
@@ -601,7 +703,7 @@ cycle_execute(const struct config *cfg, enum decide_request request,
 	struct decide_state	 next;
 	enum cycle_outcome	 oc;
 	const char		*reason;
-	char			 err[512];
+	char			 err[512], unsafe[1400];
 	int64_t			 started_at = util_wall_ms() / 1000;
 	int64_t			 started_mono = util_mono_ms();
 	int			 lockfd = -1, rc, exit_code = FA_EXIT_RUNTIME;
@@ -660,6 +762,12 @@ cycle_execute(const struct config *cfg, enum decide_request request,
 	cycle_run_actions(&c);
 	decide_settle(&c.prev, &c.in, &c.plan, &c.report, &next, &oc, &reason);
 	exit_code = cycle_exit_code(&c, oc);
+	if (oc == OUTCOME_UNSAFE && c.safety_msg[0] != '\0') {
+		/* Say which transactions: the message is what people read. */
+		snprintf(unsafe, sizeof(unsafe), "%s: %s", reason,
+		    c.safety_msg);
+		reason = unsafe;
+	}
 
 	if (next.state != c.prev.state)
 		log_info("state %s -> %s: %s", site_state_str(c.prev.state),

@@ -36,6 +36,7 @@ static const char *const cycle_outcome_names[OUTCOME_MAX] = {
 	[OUTCOME_REFUSED] = "REFUSED",
 	[OUTCOME_CONFLICT] = "CONFLICT",
 	[OUTCOME_ERROR] = "ERROR",
+	[OUTCOME_UNSAFE] = "UNSAFE",
 };
 
 static const char *const dns_holds_names[DNS_HOLDS_MAX] = {
@@ -62,6 +63,15 @@ static const char *const action_kind_names[ACTION_KIND_MAX] = {
 	[ACTION_HOOK_BEFORE_FAILBACK] = "hook before_failback",
 	[ACTION_DNS_TO_PRIMARY] = "dns to_primary",
 	[ACTION_HOOK_AFTER_FAILBACK] = "hook after_failback",
+	[ACTION_MYSQL_PROMOTE] = "mysql promote",
+	[ACTION_MYSQL_DEMOTE] = "mysql demote",
+};
+
+static const char *const failback_safety_names[FAILBACK_SAFETY_MAX] = {
+	[FAILBACK_SAFETY_NOT_CHECKED] = "not-checked",
+	[FAILBACK_SAFETY_SAFE] = "safe",
+	[FAILBACK_SAFETY_UNSAFE] = "unsafe",
+	[FAILBACK_SAFETY_UNKNOWN] = "unknown",
 };
 
 static const char *
@@ -119,6 +129,12 @@ const char *
 action_kind_str(enum action_kind v)
 {
 	return name_of(action_kind_names, ACTION_KIND_MAX, v);
+}
+
+const char *
+failback_safety_str(enum failback_safety v)
+{
+	return name_of(failback_safety_names, FAILBACK_SAFETY_MAX, v);
 }
 
 int
@@ -191,13 +207,21 @@ decide_held(const struct decide_state *s, const struct decide_params *p,
 	return s->last_action_at != 0 && now - s->last_action_at < p->hold_down_s;
 }
 
+/*
+ * SPEC §1 step 5: before_failover hook, local MySQL promotion (with
+ * [mysql]), DNS, after_failover hook.  The database is promoted before DNS
+ * moves, so the first client sent to the backup finds it writable.
+ */
 static void
-plan_failover(struct decide_result *out, int64_t now, const char *reason)
+plan_failover(struct decide_result *out, const struct decide_params *p,
+    int64_t now, const char *reason)
 {
 	out->outcome = OUTCOME_FAILOVER;
 	out->reason = reason;
 	out->nactions = 0;
 	out->actions[out->nactions++] = ACTION_HOOK_BEFORE_FAILOVER;
+	if (p->mysql_configured)
+		out->actions[out->nactions++] = ACTION_MYSQL_PROMOTE;
 	out->actions[out->nactions++] = ACTION_DNS_TO_BACKUP;
 	out->actions[out->nactions++] = ACTION_HOOK_AFTER_FAILOVER;
 	out->next.state = SITE_ACTIVE;
@@ -205,14 +229,22 @@ plan_failover(struct decide_result *out, int64_t now, const char *reason)
 	out->next.last_action_at = now;
 }
 
+/*
+ * The mirror image; with promote = writable the local database goes back to
+ * read_only right after DNS moved: clients still sent to the backup by
+ * caches get an error instead of writing where nobody will read.
+ */
 static void
-plan_failback(struct decide_result *out, int64_t now, const char *reason)
+plan_failback(struct decide_result *out, const struct decide_params *p,
+    int64_t now, const char *reason)
 {
 	out->outcome = OUTCOME_FAILBACK;
 	out->reason = reason;
 	out->nactions = 0;
 	out->actions[out->nactions++] = ACTION_HOOK_BEFORE_FAILBACK;
 	out->actions[out->nactions++] = ACTION_DNS_TO_PRIMARY;
+	if (p->mysql_configured && p->mysql_demote)
+		out->actions[out->nactions++] = ACTION_MYSQL_DEMOTE;
 	out->actions[out->nactions++] = ACTION_HOOK_AFTER_FAILBACK;
 	out->next.state = SITE_STANDBY;
 	out->next.state_since = now;
@@ -279,6 +311,39 @@ decide_failback_allowed(const struct decide_params *p,
 }
 
 /*
+ * Before any failback that is not forced, with [mysql]: the backup's
+ * database must not hold transactions the primary lacks (SPEC §6), or the
+ * failback would throw them away.  A comparison that could not be made
+ * counts as unsafe: a person decides (failback --force).  Returns true when
+ * the failback may go ahead.
+ */
+static bool
+decide_failback_safe(const struct decide_params *p,
+    const struct decide_input *in, struct decide_result *out)
+{
+	if (!p->mysql_configured || in->force)
+		return true;
+	switch (in->failback_safety) {
+	case FAILBACK_SAFETY_NOT_CHECKED:
+		out->need = NEED_FAILBACK_SAFETY;
+		out->reason = "comparing the databases' GTIDs before failing back";
+		return false;
+	case FAILBACK_SAFETY_UNSAFE:
+		out->outcome = OUTCOME_UNSAFE;
+		out->reason = "the backup's database holds transactions the primary lacks: not failing back (failback --force overrides)";
+		return false;
+	case FAILBACK_SAFETY_UNKNOWN:
+	case FAILBACK_SAFETY_MAX:
+		out->outcome = OUTCOME_UNSAFE;
+		out->reason = "the databases' GTIDs could not be compared: not failing back (failback --force overrides)";
+		return false;
+	case FAILBACK_SAFETY_SAFE:
+		break;
+	}
+	return true;
+}
+
+/*
  * From UNKNOWN or FAILED, decide what DNS says we are.  Returns false when
  * the cycle ends here (need DNS, conflict, unreadable).
  */
@@ -336,12 +401,13 @@ decide_manual_failover(const struct decide_params *p,
 			out->outcome = OUTCOME_REFUSED;
 		return;
 	}
-	plan_failover(out, in->now, in->force ?
+	plan_failover(out, p, in->now, in->force ?
 	    "manual failover (--force: quorum skipped)" : "manual failover");
 }
 
 static void
-decide_manual_failback(const struct decide_input *in, struct decide_result *out)
+decide_manual_failback(const struct decide_params *p,
+    const struct decide_input *in, struct decide_result *out)
 {
 	if (out->reconciled == SITE_STANDBY) {
 		out->reason = "already failed back: DNS points at the primary";
@@ -352,7 +418,9 @@ decide_manual_failback(const struct decide_input *in, struct decide_result *out)
 		out->reason = "the primary fails its checks: not failing back into it (--force overrides)";
 		return;
 	}
-	plan_failback(out, in->now, in->force ?
+	if (!decide_failback_safe(p, in, out))
+		return;
+	plan_failback(out, p, in->now, in->force ?
 	    "manual failback (--force)" : "manual failback");
 }
 
@@ -373,7 +441,7 @@ decide_cycle_standby(const struct decide_state *prev,
 	}
 	if (!decide_quorum_allows(p, in, out))
 		return;
-	plan_failover(out, in->now, p->quorum_configured ?
+	plan_failover(out, p, in->now, p->quorum_configured ?
 	    "primary at FAIL and the spares agree" :
 	    "primary at FAIL (no quorum configured)");
 }
@@ -399,9 +467,10 @@ decide_cycle_active(const struct decide_state *prev,
 		out->reason = "primary OK but hold_down since the failover has not passed";
 		return;
 	}
-	if (!decide_failback_allowed(p, in, out))
+	if (!decide_failback_safe(p, in, out) ||
+	    !decide_failback_allowed(p, in, out))
 		return;
-	plan_failback(out, in->now, "primary OK for recover_after cycles");
+	plan_failback(out, p, in->now, "primary OK for recover_after cycles");
 }
 
 /* FAILED with DNS split between the sites: finish whichever way is right. */
@@ -414,7 +483,7 @@ decide_cycle_failed(const struct decide_state *prev,
 		/* Finishing a failover already decided: no hold_down. */
 		if (!decide_quorum_allows(p, in, out))
 			return;
-		plan_failover(out, in->now,
+		plan_failover(out, p, in->now,
 		    "DNS split between primary and backup, primary at FAIL: finishing the failover");
 		return;
 	}
@@ -424,9 +493,10 @@ decide_cycle_failed(const struct decide_state *prev,
 			out->reason = "DNS split between primary and backup; hold_down has not passed";
 			return;
 		}
-		if (!decide_failback_allowed(p, in, out))
+		if (!decide_failback_safe(p, in, out) ||
+		    !decide_failback_allowed(p, in, out))
 			return;
-		plan_failback(out, in->now,
+		plan_failback(out, p, in->now,
 		    "DNS split between primary and backup, primary OK: finishing the failback");
 		return;
 	}
@@ -449,7 +519,7 @@ decide(const struct decide_state *prev, const struct decide_params *p,
 		decide_manual_failover(p, in, out);
 		return;
 	case REQUEST_FAILBACK:
-		decide_manual_failback(in, out);
+		decide_manual_failback(p, in, out);
 		return;
 	case REQUEST_CYCLE:
 		break;
@@ -487,7 +557,7 @@ decide_settle(const struct decide_state *prev, const struct decide_input *in,
     const char **out_reason)
 {
 	enum action_kind	 failed_kind;
-	bool			 dns_done = false;
+	bool			 dns_done = false, promoted = false;
 	int			 i;
 
 	*out_state = plan->next;
@@ -496,16 +566,22 @@ decide_settle(const struct decide_state *prev, const struct decide_input *in,
 	if (!rep->failed || rep->ndone >= plan->nactions)
 		return;
 
-	for (i = 0; i < rep->ndone; i++)
+	for (i = 0; i < rep->ndone; i++) {
 		if (action_is_dns(plan->actions[i]))
 			dns_done = true;
+		if (plan->actions[i] == ACTION_MYSQL_PROMOTE)
+			promoted = true;
+	}
 	failed_kind = plan->actions[rep->ndone];
 
 	if (dns_done) {
-		/* DNS moved; only an after-hook failed.  The site did change. */
-		*out_reason = plan->outcome == OUTCOME_FAILOVER ?
-		    "failed over, but the after_failover hook failed" :
-		    "failed back, but the after_failback hook failed";
+		/* DNS moved; only what follows it failed.  The site did change. */
+		if (failed_kind == ACTION_MYSQL_DEMOTE)
+			*out_reason = "failed back, but putting the local database back to read_only failed: it still takes writes";
+		else
+			*out_reason = plan->outcome == OUTCOME_FAILOVER ?
+			    "failed over, but the after_failover hook failed" :
+			    "failed back, but the after_failback hook failed";
 		return;
 	}
 
@@ -515,6 +591,10 @@ decide_settle(const struct decide_state *prev, const struct decide_input *in,
 	    in->now : prev->state_since;
 	out_state->last_action_at = prev->last_action_at;
 	*out_outcome = OUTCOME_ERROR;
+	if (failed_kind == ACTION_MYSQL_PROMOTE) {
+		*out_reason = "promoting the local database failed: failover aborted";
+		return;
+	}
 	if (!action_is_dns(failed_kind)) {
 		*out_reason = failed_kind == ACTION_HOOK_BEFORE_FAILOVER ?
 		    "before_failover hook failed: failover aborted" :
@@ -522,7 +602,10 @@ decide_settle(const struct decide_state *prev, const struct decide_input *in,
 		return;
 	}
 	if (!rep->dns_changed) {
-		*out_reason = "DNS update failed; nothing was changed";
+		/* A promoted database stays promoted: say so, it matters. */
+		*out_reason = promoted ?
+		    "DNS update failed; DNS unchanged, but the local database was already promoted" :
+		    "DNS update failed; nothing was changed";
 		return;
 	}
 	/* ...unless DNS changed part-way: then nobody knows where we are. */

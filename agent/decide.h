@@ -6,9 +6,10 @@
  * a table (t/unit/test_decide.c).
  *
  * Running a cycle is two calls:
- *   1. decide()  plans the cycle.  It may answer "need" = DNS or VOTES
- *      first: the caller reads DNS or asks the spares and calls decide()
- *      again with that input filled in.
+ *   1. decide()  plans the cycle.  It may answer "need" = DNS, VOTES or
+ *      FAILBACK_SAFETY first: the caller reads DNS, asks the spares or
+ *      compares the databases' GTIDs and calls decide() again with that
+ *      input filled in.
  *   2. decide_settle() takes the plan and what really happened when the
  *      actions ran, and gives the state to store.
  */
@@ -46,6 +47,8 @@ enum cycle_outcome {
 	OUTCOME_REFUSED,	/* a manual request the engine turned down */
 	OUTCOME_CONFLICT,	/* DNS holds addresses we do not manage */
 	OUTCOME_ERROR,		/* an action or a DNS read failed */
+	OUTCOME_UNSAFE,		/* failback refused: the backup's database holds
+				   transactions the primary lacks (SPEC §6) */
 	OUTCOME_MAX
 };
 
@@ -80,6 +83,16 @@ enum decide_need {
 	NEED_NOTHING = 0,
 	NEED_DNS,		/* read what DNS holds, then call again */
 	NEED_VOTES,		/* ask the spares, then call again */
+	NEED_FAILBACK_SAFETY,	/* compare the databases' GTIDs, then call again */
+};
+
+/* Failback safety (SPEC §6): the backup's GTIDs against the primary's. */
+enum failback_safety {
+	FAILBACK_SAFETY_NOT_CHECKED = 0,	/* the engine did not ask */
+	FAILBACK_SAFETY_SAFE,		/* the primary holds all the backup has */
+	FAILBACK_SAFETY_UNSAFE,		/* the backup holds transactions the primary lacks */
+	FAILBACK_SAFETY_UNKNOWN,	/* could not compare: counts as unsafe */
+	FAILBACK_SAFETY_MAX
 };
 
 enum action_kind {
@@ -89,6 +102,8 @@ enum action_kind {
 	ACTION_HOOK_BEFORE_FAILBACK,
 	ACTION_DNS_TO_PRIMARY,		/* repoint + verify */
 	ACTION_HOOK_AFTER_FAILBACK,
+	ACTION_MYSQL_PROMOTE,		/* [mysql]: wait for the relay log, promote */
+	ACTION_MYSQL_DEMOTE,		/* [mysql] promote = writable: read_only back on */
 	ACTION_KIND_MAX
 };
 
@@ -111,6 +126,8 @@ struct decide_params {
 	bool			failback_auto;
 	int64_t			hold_down_s;
 	bool			quorum_configured;
+	bool			mysql_configured;	/* [mysql]: promotion, failback safety */
+	bool			mysql_demote;		/* [mysql] promote = writable */
 };
 
 struct decide_input {
@@ -121,6 +138,7 @@ struct decide_input {
 	enum dns_holds		dns;		/* DNS_HOLDS_NOT_READ unless asked */
 	enum quorum_result	quorum;		/* QUORUM_NOT_ASKED unless asked */
 	int			votes_down;	/* valid "down" votes, when asked */
+	enum failback_safety	failback_safety; /* NOT_CHECKED unless asked */
 };
 
 struct decide_result {
@@ -160,6 +178,7 @@ const char *cycle_outcome_str(enum cycle_outcome);
 const char *dns_holds_str(enum dns_holds);
 const char *quorum_result_str(enum quorum_result);
 const char *action_kind_str(enum action_kind);
+const char *failback_safety_str(enum failback_safety);
 /* Inverse of the *_str functions, for reading the database; -1 if unknown. */
 int	site_state_from_str(const char *);
 int	primary_status_from_str(const char *);

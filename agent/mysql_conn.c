@@ -4,6 +4,7 @@
  */
 #include <limits.h>
 #include <pthread.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,4 +327,129 @@ done:
 	gtid_set_free(one);
 	gtid_set_free(all);
 	return rc;
+}
+
+/* One need: the privileges any of which meets it, by flavor and version. */
+struct grant_need {
+	unsigned int	 need;
+	const char	*what;		/* the statement, for the message */
+	const char	*any[4];	/* NULL-terminated */
+};
+
+static void
+grant_needs_for(enum mysql_flavor f, unsigned long v,
+    struct grant_need out[3])
+{
+	static const struct grant_need mariadb[3] = {
+		{ FA_MYSQL_NEED_MONITOR, "SHOW SLAVE STATUS",
+		    { "SLAVE MONITOR", "REPLICA MONITOR", "SUPER", NULL } },
+		{ FA_MYSQL_NEED_READ_ONLY, "SET GLOBAL read_only",
+		    { "READ_ONLY ADMIN", NULL } },
+		{ FA_MYSQL_NEED_STOP, "STOP SLAVE",
+		    { "REPLICATION SLAVE ADMIN", "SUPER", NULL } },
+	};
+	static const struct grant_need mysql[3] = {
+		{ FA_MYSQL_NEED_MONITOR, "SHOW REPLICA STATUS",
+		    { "REPLICATION CLIENT", "SUPER", NULL } },
+		{ FA_MYSQL_NEED_READ_ONLY, "SET GLOBAL read_only",
+		    { "SYSTEM_VARIABLES_ADMIN", "SUPER", NULL } },
+		{ FA_MYSQL_NEED_STOP, "STOP REPLICA",
+		    { "REPLICATION_SLAVE_ADMIN", "SUPER", NULL } },
+	};
+
+	memcpy(out, f == FA_MYSQL_MARIADB ? mariadb : mysql,
+	    sizeof(mariadb));
+	if (f != FA_MYSQL_MARIADB)
+		return;
+	/* Before 10.5.9 / 10.5.2 / 10.11 the old names did. */
+	if (v < 100509) {
+		out[0].any[0] = "REPLICATION CLIENT";
+		out[0].any[1] = "BINLOG MONITOR";
+	}
+	if (v < 101100)
+		out[1].any[1] = "SUPER";
+	if (v < 100502)
+		out[2].any[0] = "SUPER";
+}
+
+/* "GRANT A, B ON *.* TO ..." holds priv?  Case-insensitive, whole names. */
+static bool
+grant_line_has(const char *line, const char *priv)
+{
+	const char	*p, *on, *end;
+	size_t		 len, plen = strlen(priv);
+
+	if (strncasecmp(line, "GRANT ", 6) != 0 ||
+	    (on = strstr(line, " ON *.* ")) == NULL)
+		return false;
+	for (p = line + 6; p < on; p = end + 1) {
+		while (p < on && isspace((unsigned char)*p))
+			p++;
+		end = p;
+		while (end < on && *end != ',')
+			end++;
+		len = (size_t)(end - p);
+		while (len > 0 && isspace((unsigned char)p[len - 1]))
+			len--;
+		if ((len == plen && strncasecmp(p, priv, plen) == 0) ||
+		    (len == 14 && strncasecmp(p, "ALL PRIVILEGES", 14) == 0))
+			return true;
+		if (end >= on)
+			break;
+	}
+	return false;
+}
+
+int
+mysql_conn_grants(MYSQL *m, unsigned int needs, char *missing, size_t len,
+    char *err, size_t errlen)
+{
+	struct grant_need	 gn[3];
+	enum mysql_flavor	 f;
+	unsigned long		 v;
+	MYSQL_RES		*res;
+	MYSQL_ROW		 row;
+	char			**lines = NULL;
+	size_t			 n = 0, i, k, used = 0;
+	bool			 met;
+	int			 j;
+
+	missing[0] = '\0';
+	mysql_conn_flavor(m, &f, &v);
+	grant_needs_for(f, v, gn);
+	if (mysql_query(m, "SHOW GRANTS") != 0 ||
+	    (res = mysql_store_result(m)) == NULL) {
+		snprintf(err, errlen, "SHOW GRANTS: %s", mysql_error(m));
+		return -1;
+	}
+	while ((row = mysql_fetch_row(res)) != NULL)
+		if (row[0] != NULL) {
+			lines = util_xreallocarray(lines, n + 1, sizeof(*lines));
+			lines[n++] = util_xstrdup(row[0]);
+		}
+	mysql_free_result(res);
+
+	for (k = 0; k < 3; k++) {
+		if ((needs & gn[k].need) == 0)
+			continue;
+		met = false;
+		for (i = 0; i < n && !met; i++)
+			for (j = 0; gn[k].any[j] != NULL && !met; j++)
+				met = grant_line_has(lines[i], gn[k].any[j]);
+		if (met)
+			continue;
+		used += (size_t)snprintf(missing + (used < len ? used : len),
+		    used < len ? len - used : 0, "%s%s", used ? ", " : "",
+		    gn[k].any[0]);
+		for (j = 1; gn[k].any[j] != NULL; j++)
+			used += (size_t)snprintf(missing + (used < len ? used :
+			    len), used < len ? len - used : 0, " or %s",
+			    gn[k].any[j]);
+		used += (size_t)snprintf(missing + (used < len ? used : len),
+		    used < len ? len - used : 0, " (for %s)", gn[k].what);
+	}
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	return 0;
 }

@@ -110,4 +110,26 @@ int	mysql_conn_gtid_read(MYSQL_RES *, char *out, size_t len, char *err,
 /* The privilege that SHOW SLAVE/REPLICA STATUS needs, for messages. */
 const char *mysql_conn_monitor_grant(enum mysql_flavor);
 
+/*
+ * What a user must be granted, by use.  The privilege names differ by
+ * flavor and version (verified on MariaDB 10.11: SHOW SLAVE STATUS wants
+ * SUPER or SLAVE MONITOR, REPLICATION CLIENT no longer does; SET GLOBAL
+ * read_only wants READ_ONLY ADMIN, which SUPER no longer includes; STOP
+ * SLAVE wants SUPER or REPLICATION SLAVE ADMIN).
+ */
+#define FA_MYSQL_NEED_MONITOR	0x1	/* SHOW SLAVE STATUS */
+#define FA_MYSQL_NEED_READ_ONLY	0x2	/* SET GLOBAL read_only */
+#define FA_MYSQL_NEED_STOP	0x4	/* STOP SLAVE */
+
+/*
+ * Read SHOW GRANTS (of the logged-in user) and check the global (ON *.*)
+ * privileges against needs.  Returns 0 with missing "" when all is there,
+ * else missing lists each need not met ("SLAVE MONITOR (for SHOW SLAVE
+ * STATUS)"); -1 with err when the grants cannot be read.  Privileges that
+ * come through a role are not seen (a role's grants are not in SHOW GRANTS
+ * of the user).
+ */
+int	mysql_conn_grants(MYSQL *, unsigned int needs, char *missing,
+	    size_t len, char *err, size_t errlen);
+
 #endif

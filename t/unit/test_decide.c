@@ -16,6 +16,7 @@ enum { P_DEFAULT, P_MANUAL, P_NOQUORUM, P_FA1, P_FA2 };
 static void
 params_for(int which, struct decide_params *p)
 {
+	memset(p, 0, sizeof(*p));
 	p->fail_after = 3;
 	p->recover_after = 3;
 	p->failback_auto = true;
@@ -335,6 +336,207 @@ test_settle(void)
 	ok(strstr(why, "after_failover hook failed") != NULL, "reason names the after hook");
 }
 
+/*
+ * [mysql] (issue 5): promotion between the before hook and DNS, demotion
+ * after DNS on failback with promote = writable, and the failback safety
+ * gate: asked before the spares, refused when unsafe or unknown, skipped by
+ * --force.
+ */
+enum { M_WRITABLE, M_READ_ONLY, M_WRITABLE_QUORUM };
+
+struct mrow {
+	const char		*what;
+	enum site_state		 state;
+	int			 fail_streak, ok_streak;
+	int64_t			 last_action_ago;
+	int			 params;
+	enum decide_request	 request;
+	int			 force, probes_ok;
+	enum dns_holds		 dns;
+	enum quorum_result	 quorum;
+	enum failback_safety	 safety;
+	/* expected */
+	enum decide_need	 need;
+	enum cycle_outcome	 outcome;
+	enum site_state		 next_state;
+	const char		*actions;	/* action_kind_str()s joined by "," */
+};
+
+static const struct mrow mrows[] = {
+{ "mysql: standby, FAIL: promote between the before hook and DNS",
+  SITE_STANDBY, 2, 0, 0, M_WRITABLE, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
+  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, "hook before_failover,mysql promote,dns to_backup,hook after_failover" },
+{ "mysql read-only: the promotion action is there too (it waits and records)",
+  SITE_STANDBY, 2, 0, 0, M_READ_ONLY, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
+  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, "hook before_failover,mysql promote,dns to_backup,hook after_failover" },
+{ "mysql: manual failover --force promotes too",
+  SITE_STANDBY, 0, 10, 0, M_WRITABLE_QUORUM, REQUEST_FAILOVER, 1, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
+  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, "hook before_failover,mysql promote,dns to_backup,hook after_failover" },
+{ "mysql: active, primary OK: compare GTIDs first",
+  SITE_ACTIVE, 0, 2, 2000, M_WRITABLE, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
+  NEED_FAILBACK_SAFETY, OUTCOME_NOOP, SITE_ACTIVE, "" },
+{ "mysql: active, safe: failback, read_only back on right after DNS",
+  SITE_ACTIVE, 0, 2, 2000, M_WRITABLE, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_SAFE,
+  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, "hook before_failback,dns to_primary,mysql demote,hook after_failback" },
+{ "mysql read-only: safe failback has nothing to demote",
+  SITE_ACTIVE, 0, 2, 2000, M_READ_ONLY, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_SAFE,
+  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, "hook before_failback,dns to_primary,hook after_failback" },
+{ "mysql: active, the backup holds transactions the primary lacks: UNSAFE, stays ACTIVE",
+  SITE_ACTIVE, 0, 2, 2000, M_WRITABLE, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_UNSAFE,
+  NEED_NOTHING, OUTCOME_UNSAFE, SITE_ACTIVE, "" },
+{ "mysql: active, GTIDs could not be compared: UNSAFE, stays ACTIVE",
+  SITE_ACTIVE, 0, 2, 2000, M_WRITABLE, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_UNKNOWN,
+  NEED_NOTHING, OUTCOME_UNSAFE, SITE_ACTIVE, "" },
+{ "mysql + quorum: GTIDs are compared before the spares are asked",
+  SITE_ACTIVE, 0, 2, 2000, M_WRITABLE_QUORUM, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
+  NEED_FAILBACK_SAFETY, OUTCOME_NOOP, SITE_ACTIVE, "" },
+{ "mysql + quorum: safe, then the spares",
+  SITE_ACTIVE, 0, 2, 2000, M_WRITABLE_QUORUM, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_SAFE,
+  NEED_VOTES, OUTCOME_NOOP, SITE_ACTIVE, "" },
+{ "mysql: inside hold_down the GTIDs are not even read",
+  SITE_ACTIVE, 0, 2, 100, M_WRITABLE, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
+  NEED_NOTHING, OUTCOME_HELD, SITE_ACTIVE, "" },
+{ "mysql: primary still failing: no comparison",
+  SITE_ACTIVE, 3, 0, 2000, M_WRITABLE, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
+  NEED_NOTHING, OUTCOME_NOOP, SITE_ACTIVE, "" },
+{ "mysql: manual failback compares first",
+  SITE_ACTIVE, 0, 1, 10, M_WRITABLE, REQUEST_FAILBACK, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
+  NEED_FAILBACK_SAFETY, OUTCOME_NOOP, SITE_ACTIVE, "" },
+{ "mysql: manual failback, unsafe: UNSAFE",
+  SITE_ACTIVE, 0, 1, 10, M_WRITABLE, REQUEST_FAILBACK, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_UNSAFE,
+  NEED_NOTHING, OUTCOME_UNSAFE, SITE_ACTIVE, "" },
+{ "mysql: manual failback --force does not compare and fails back",
+  SITE_ACTIVE, 0, 1, 10, M_WRITABLE, REQUEST_FAILBACK, 1, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
+  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, "hook before_failback,dns to_primary,mysql demote,hook after_failback" },
+{ "mysql: manual failback --force overrides unsafe",
+  SITE_ACTIVE, 0, 1, 10, M_WRITABLE, REQUEST_FAILBACK, 1, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_UNSAFE,
+  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, "hook before_failback,dns to_primary,mysql demote,hook after_failback" },
+{ "mysql: manual failback into a failing primary is refused before any comparison",
+  SITE_ACTIVE, 5, 0, 10, M_WRITABLE, REQUEST_FAILBACK, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
+  NEED_NOTHING, OUTCOME_REFUSED, SITE_ACTIVE, "" },
+{ "mysql: failed, split DNS, primary OK: compare before finishing the failback",
+  SITE_FAILED, 0, 5, 2000, M_WRITABLE, REQUEST_CYCLE, 0, 1, DNS_HOLDS_MIXED, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
+  NEED_FAILBACK_SAFETY, OUTCOME_NOOP, SITE_FAILED, "" },
+{ "mysql: failed, split DNS, unsafe: stays FAILED, UNSAFE",
+  SITE_FAILED, 0, 5, 2000, M_WRITABLE, REQUEST_CYCLE, 0, 1, DNS_HOLDS_MIXED, QUORUM_NOT_ASKED, FAILBACK_SAFETY_UNSAFE,
+  NEED_NOTHING, OUTCOME_UNSAFE, SITE_FAILED, "" },
+};
+
+static void
+mparams(int which, struct decide_params *p)
+{
+	params_for(which == M_WRITABLE_QUORUM ? P_DEFAULT : P_NOQUORUM, p);
+	p->mysql_configured = true;
+	p->mysql_demote = which != M_READ_ONLY;
+}
+
+static void
+run_mrow(const struct mrow *r)
+{
+	struct decide_state	prev;
+	struct decide_params	p;
+	struct decide_input	in;
+	struct decide_result	out;
+	char			acts[256] = "";
+	int			i;
+
+	memset(&prev, 0, sizeof(prev));
+	prev.state = r->state;
+	prev.state_since = NOW - 5000;
+	prev.fail_streak = r->fail_streak;
+	prev.ok_streak = r->ok_streak;
+	prev.recovering = true;
+	prev.last_action_at = r->last_action_ago ? NOW - r->last_action_ago : 0;
+	mparams(r->params, &p);
+	memset(&in, 0, sizeof(in));
+	in.now = NOW;
+	in.request = r->request;
+	in.force = r->force;
+	in.probes_ok = r->probes_ok;
+	in.dns = r->dns;
+	in.quorum = r->quorum;
+	in.failback_safety = r->safety;
+
+	decide(&prev, &p, &in, &out);
+	for (i = 0; i < out.nactions; i++) {
+		if (i > 0)
+			strcat(acts, ",");
+		strcat(acts, action_kind_str(out.actions[i]));
+	}
+	printf("# %s\n", r->what);
+	is_int(out.need, r->need, "need");
+	is_str(cycle_outcome_str(out.outcome), cycle_outcome_str(r->outcome),
+	    "outcome (%s)", out.reason ? out.reason : "");
+	is_str(site_state_str(out.next.state), site_state_str(r->next_state),
+	    "next state");
+	is_str(acts, r->actions, "actions in order");
+	ok(out.reason != NULL, "a reason is given");
+	if (out.outcome == OUTCOME_UNSAFE) {
+		ok(strstr(out.reason, "--force") != NULL,
+		    "the reason says how to override");
+		is_int(out.next.last_action_at, prev.last_action_at,
+		    "refused: hold_down clock untouched");
+	}
+}
+
+/* decide_settle with the mysql actions. */
+static void
+test_settle_mysql(void)
+{
+	struct decide_state	prev, st;
+	struct decide_params	p;
+	struct decide_input	in;
+	struct decide_result	plan;
+	struct decide_report	rep;
+	enum cycle_outcome	oc;
+	const char		*why;
+
+	memset(&prev, 0, sizeof(prev));
+	prev.state = SITE_STANDBY;
+	prev.state_since = 5;
+	prev.fail_streak = 2;
+	prev.recovering = true;
+	mparams(M_WRITABLE, &p);
+	memset(&in, 0, sizeof(in));
+	in.now = NOW;
+	decide(&prev, &p, &in, &plan);
+	is_int(plan.nactions, 4, "settle mysql: failover plan of 4 actions");
+
+	memset(&rep, 0, sizeof(rep));
+	rep.failed = true;
+	rep.ndone = 1;
+	decide_settle(&prev, &in, &plan, &rep, &st, &oc, &why);
+	is_str(site_state_str(st.state), "STANDBY", "promotion failed: stays STANDBY");
+	is_str(cycle_outcome_str(oc), "ERROR", "promotion failed: ERROR");
+	ok(strstr(why, "promoting the local database failed") != NULL,
+	    "promotion failed: the reason says so (%s)", why);
+	is_int(st.last_action_at, 0, "promotion failed: hold_down not started");
+
+	rep.ndone = 2;
+	rep.dns_changed = false;
+	decide_settle(&prev, &in, &plan, &rep, &st, &oc, &why);
+	is_str(site_state_str(st.state), "STANDBY", "DNS failed after promotion: STANDBY");
+	ok(strstr(why, "already promoted") != NULL,
+	    "DNS failed after promotion: the reason warns the database is promoted");
+
+	/* Failback: DNS moved, then read_only could not be set back. */
+	prev.state = SITE_ACTIVE;
+	prev.fail_streak = 0;
+	prev.ok_streak = 5;
+	prev.last_action_at = NOW - 5000;
+	in.probes_ok = true;
+	in.failback_safety = FAILBACK_SAFETY_SAFE;
+	decide(&prev, &p, &in, &plan);
+	is_str(cycle_outcome_str(plan.outcome), "FAILBACK", "settle mysql: failback plan");
+	rep.ndone = 2;
+	rep.dns_changed = true;
+	decide_settle(&prev, &in, &plan, &rep, &st, &oc, &why);
+	is_str(site_state_str(st.state), "STANDBY", "demote failed: DNS moved, STANDBY");
+	is_str(cycle_outcome_str(oc), "FAILBACK", "demote failed: still a FAILBACK");
+	ok(strstr(why, "read_only") != NULL, "demote failed: the reason names read_only");
+	is_str(failback_safety_str(FAILBACK_SAFETY_UNSAFE), "unsafe", "safety names");
+}
+
 /* Strings round-trip: history is read back by name. */
 static void
 test_names(void)
@@ -358,7 +560,10 @@ main(void)
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		run_row(&rows[i]);
+	for (i = 0; i < sizeof(mrows) / sizeof(mrows[0]); i++)
+		run_mrow(&mrows[i]);
 	test_settle();
+	test_settle_mysql();
 	test_names();
 	return tap_done();
 }
