@@ -124,6 +124,9 @@ status_print(const struct config *cfg, const json_t *st)
 		printf(" (%lld failed cycle%s in a row, fail_after %d)",
 		    jint(st, "fail_streak"), jint(st, "fail_streak") == 1 ?
 		    "" : "s", cfg->agent.fail_after);
+	/* A failback waiting for a person must not hide below the fold. */
+	if (json_is_object(lc) && strcmp(jstr(lc, "outcome"), "UNSAFE") == 0)
+		printf("\nWARNING: failback refused: %s", jstr(lc, "message"));
 	printf("\nrecords (%s):\n", json_is_true(json_object_get(st,
 	    "records_live")) ? "live from DNS" : "as last seen");
 	if (json_object_get(st, "records_error") != NULL)
