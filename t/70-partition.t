@@ -70,7 +70,7 @@ NAMED_LISTEN=$IP_DNS
 NAMED_EXEC="ip netns exec $(netns_ns dns)"
 named_start "$T/named" 53 example.com example.org ||
     bail_out "named did not start in the dns namespace"
-netns_track "$(cat "$T/named/named.bgpid")"
+netns_track named "$(cat "$T/named/named.bgpid")"
 KEY_FILE=$T/named/fa-key.key
 
 PRIMARY_LISTEN=$IP_PRIMARY
@@ -78,10 +78,10 @@ PRIMARY_EXEC="ip netns exec $(netns_ns primary)"
 primary_up() {
 	[ -f "$T/primary/primary.bgpid" ] && return 0
 	primary_start "$T/primary" 80 || return 1
-	netns_track "$(cat "$T/primary/primary.bgpid")"
+	netns_track primary "$(cat "$T/primary/primary.bgpid")"
 }
 primary_down() {
-	primary_stop "$T/primary"
+	primary_stop "$T/primary" && netns_untrack primary
 }
 primary_up || bail_out "the stand-in primary did not start"
 

@@ -35,8 +35,9 @@
 #   netns_kill NAME        stop a netns_spawn'ed process (TERM, then KILL
 #                          after ~5 s) and wait until it is gone; returns
 #                          its exit status (0: it stopped cleanly on TERM)
-#   netns_track PID        have netns_teardown kill PID too (a process that
-#                          another library started, e.g. named_start)
+#   netns_track NAME PID   have netns_teardown stop PID too (a process that
+#                          another library started in a namespace, e.g.
+#                          named_start); netns_untrack NAME once it is gone
 #   netns_uplink_down HOST / netns_uplink_up HOST
 #                          ip link set eth0 down / up in HOST's namespace;
 #                          up waits (polling) until the link and its route
@@ -46,9 +47,12 @@
 #   netns_cut_oneway A B   drop only what A sends to B (B -> A still arrives)
 #   netns_heal             remove every cut and bring every uplink up
 #   netns_teardown         kill every process started in the namespaces (the
-#                          tracked PIDs, then whatever `ip netns pids` still
-#                          finds in them), delete the namespaces and with them
-#                          every link; remove NETNS_DIR.  Idempotent.
+#                          tracked PIDs with TERM, then whatever `ip netns
+#                          pids` still finds in them with KILL), delete the
+#                          namespaces and with them every link; remove
+#                          NETNS_DIR.  Idempotent.  A PID is signalled only
+#                          while `ip netns identify` places it in one of our
+#                          namespaces: a stale PID may be someone else's now.
 
 NETNS_HOSTS="primary backup spare1 spare2 dns"
 NETNS_PREFIX=${NETNS_PREFIX:-fa$$-}
@@ -181,7 +185,22 @@ netns_spawn() {
 }
 
 netns_track() {
-	echo "$1" > "$NETNS_DIR/pids/track-$1"
+	echo "$2" > "$NETNS_DIR/pids/$1"
+}
+
+netns_untrack() {
+	rm -f "$NETNS_DIR/pids/$1"
+}
+
+# _netns_ours PID: is PID alive in one of our namespaces?  Teardown signals
+# only those: a PID written down long ago may belong to someone else now.
+_netns_ours() {
+	for _no_n in $(ip netns identify "$1" 2>/dev/null); do
+		case $_no_n in
+		"$NETNS_PREFIX"*)	return 0 ;;
+		esac
+	done
+	return 1
 }
 
 # _netns_stop_pid PID: TERM, poll until gone (the shell reaps its own
@@ -211,6 +230,11 @@ netns_kill() {
 	[ -f "$NETNS_DIR/pids/$1" ] || return 0
 	_nk_pid=$(cat "$NETNS_DIR/pids/$1")
 	rm -f "$NETNS_DIR/pids/$1"
+	if ! _netns_ours "$_nk_pid"; then
+		# Gone already: its exit status, if it was our child.
+		wait "$_nk_pid" 2>/dev/null
+		return $?
+	fi
 	_netns_stop_pid "$_nk_pid"
 }
 
@@ -261,14 +285,18 @@ netns_heal() {
 
 netns_teardown() {
 	if [ -n "$NETNS_DIR" ] && [ -d "$NETNS_DIR/pids" ]; then
+		# TERM to all first (they stop in parallel), then wait for each.
+		_nt_live=
 		for _nt_f in "$NETNS_DIR"/pids/*; do
 			[ -f "$_nt_f" ] || continue
-			kill "$(cat "$_nt_f")" 2>/dev/null
-		done
-		for _nt_f in "$NETNS_DIR"/pids/*; do
-			[ -f "$_nt_f" ] || continue
-			_netns_stop_pid "$(cat "$_nt_f")"
+			_nt_p=$(cat "$_nt_f")
 			rm -f "$_nt_f"
+			_netns_ours "$_nt_p" || continue
+			kill "$_nt_p" 2>/dev/null
+			_nt_live="$_nt_live $_nt_p"
+		done
+		for _nt_p in $_nt_live; do
+			_netns_stop_pid "$_nt_p"
 		done
 	fi
 	# Whatever is still inside (a command cut short by a signal, a
