@@ -1099,13 +1099,69 @@ validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
 	}
 }
 
+/*
+ * [dns] resolver: "ADDR", "ADDR:PORT" or "[V6ADDR]:PORT".  An address, not
+ * a name: the resolver is how names get found.
+ */
+static void
+dns_resolver_parse(struct cfg_ctx *c, int line, const char *v,
+    struct cfg_dns *d)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+	const char	*errstr, *portstr = NULL;
+	char		 host[INET6_ADDRSTRLEN + 2];
+	long long	 port = 53;
+	size_t		 len;
+
+	if (v[0] == '[') {
+		len = strcspn(v + 1, "]");
+		if (v[1 + len] != ']' || len >= sizeof(host)) {
+			perr(c, line, "bad resolver '%.64s' (ADDRESS,"
+			    " ADDRESS:PORT or [IPV6]:PORT)", v);
+			return;
+		}
+		memcpy(host, v + 1, len);
+		host[len] = '\0';
+		if (v[2 + len] == ':')
+			portstr = v + 3 + len;
+		else if (v[2 + len] != '\0') {
+			perr(c, line, "bad resolver '%.64s' (ADDRESS,"
+			    " ADDRESS:PORT or [IPV6]:PORT)", v);
+			return;
+		}
+	} else if (strchr(v, ':') != NULL && strchr(v, ':') == strrchr(v,
+	    ':')) {
+		len = (size_t)(strchr(v, ':') - v);
+		if (len >= sizeof(host))
+			len = sizeof(host) - 1;
+		memcpy(host, v, len);
+		host[len] = '\0';
+		portstr = v + len + 1;
+	} else
+		snprintf(host, sizeof(host), "%s", v);
+	if (inet_pton(AF_INET, host, &a4) != 1 &&
+	    inet_pton(AF_INET6, host, &a6) != 1) {
+		perr(c, line, "bad resolver '%.64s': not an IP address (the"
+		    " resolver finds names; it cannot be one)", v);
+		return;
+	}
+	if (portstr != NULL && util_number_parse(portstr, 1, 65535, &port,
+	    &errstr) == -1) {
+		perr(c, line, "bad resolver port '%.16s': %s", portstr, errstr);
+		return;
+	}
+	free(d->resolver);
+	d->resolver = util_xstrdup(host);
+	d->resolver_port = (uint16_t)port;
+}
+
 static void
 validate_dns(struct cfg_ctx *c, const struct psection *s)
 {
 	static const char *const keys[] = { "method", "server", "port",
 	    "tsig_key_file", "ttl", "verify", "timeout", "verify_timeout",
-	    NULL };
-	static const char *const later_keys[] = { "canary", NULL };
+	    "canary", "resolver", NULL };
 	static const struct kw methods[] = {
 		{ "rfc2136", DNS_METHOD_RFC2136 },
 		{ "virtualmin", DNS_METHOD_VIRTUALMIN },
@@ -1120,7 +1176,7 @@ validate_dns(struct cfg_ctx *c, const struct psection *s)
 	long long	 n;
 	bool		 method_ok = true;
 
-	sec_check_keys(c, s, keys, later_keys, NULL, NULL);
+	sec_check_keys(c, s, keys, NULL, NULL, NULL);
 	c->dns = s;
 	d->line = s->line;
 	e = DNS_METHOD_RFC2136;
@@ -1165,6 +1221,9 @@ validate_dns(struct cfg_ctx *c, const struct psection *s)
 		d->verify = e;
 	get_duration(c, s, "timeout", 1, &d->timeout_ms, NULL);
 	get_duration(c, s, "verify_timeout", 1, &d->verify_timeout_ms, NULL);
+	get_duration(c, s, "canary", 0, &d->canary_ms, NULL);
+	if ((v = get_str(c, s, "resolver", false, &line)) != NULL)
+		dns_resolver_parse(c, line, v, d);
 }
 
 /*
@@ -2109,6 +2168,8 @@ config_defaults(struct config *cfg)
 	cfg->dns.verify = DNS_VERIFY_SERVER;
 	cfg->dns.timeout_ms = 5000;
 	cfg->dns.verify_timeout_ms = 30000;
+	cfg->dns.canary_ms = 3600 * 1000;
+	cfg->dns.resolver_port = 53;
 	cfg->hooks.timeout_ms = 30000;
 	cfg->exec.timeout_ms = 30000;
 	cfg->quorum.need = 1;
@@ -2245,6 +2306,7 @@ config_free(struct config *cfg)
 	free(cfg->mysql.primary_check);
 	free(cfg->dns.server);
 	free(cfg->dns.tsig_key_file);
+	free(cfg->dns.resolver);
 	for (i = 0; i < cfg->nzones; i++) {
 		for (j = 0; j < cfg->zones[i].nrecords; j++)
 			free(cfg->zones[i].records[j]);

@@ -288,13 +288,9 @@ dns_server_resolve(const char *host, uint16_t port, struct dns_server *out,
 	return DNS_OK;
 }
 
-/*
- * Ask one question (no RD) and return the parsed reply after checking it
- * answers that question.  Caller frees *out.
- */
-static enum dns_status
-query_one(const struct dns_server *srv, const char *name, ldns_rr_type type,
-    int64_t deadline_ms, ldns_pkt **out, char *err, size_t errlen)
+enum dns_status
+dns_query(const struct dns_server *srv, const char *name, ldns_rr_type type,
+    bool rd, int64_t deadline_ms, ldns_pkt **out, char *err, size_t errlen)
 {
 	ldns_pkt *q = NULL, *r = NULL;
 	ldns_rdf *qname = NULL;
@@ -310,7 +306,7 @@ query_one(const struct dns_server *srv, const char *name, ldns_rr_type type,
 		return DNS_ERR_INTERNAL;
 	}
 	if ((q = ldns_pkt_query_new(ldns_rdf_clone(qname), type,
-	    LDNS_RR_CLASS_IN, 0)) == NULL) {
+	    LDNS_RR_CLASS_IN, rd ? LDNS_RD : 0)) == NULL) {
 		dns_msg(err, errlen, "out of memory");
 		goto done;
 	}
@@ -411,8 +407,8 @@ dns_query_addrs(const struct dns_server *srv, const char *owner,
 		return DNS_ERR_INTERNAL;
 	}
 	for (t = 0; t < FA_ARRAY_SIZE(types) && st == DNS_OK; t++) {
-		st = query_one(srv, owner, types[t], deadline_ms, &r, err,
-		    errlen);
+		st = dns_query(srv, owner, types[t], false, deadline_ms, &r,
+		    err, errlen);
 		if (st != DNS_OK)
 			break;
 		if ((st = query_rcode(srv, r, owner, err, errlen)) != DNS_OK)
@@ -453,8 +449,8 @@ dns_query_serial(const struct dns_server *srv, const char *zone,
 	enum dns_status st;
 
 	*serial = 0;
-	st = query_one(srv, zone, LDNS_RR_TYPE_SOA, deadline_ms, &r, err,
-	    errlen);
+	st = dns_query(srv, zone, LDNS_RR_TYPE_SOA, false, deadline_ms, &r,
+	    err, errlen);
 	if (st != DNS_OK)
 		return st;
 	if ((st = query_rcode(srv, r, zone, err, errlen)) != DNS_OK)

@@ -45,6 +45,7 @@ static const char *dns_status_names[DNS_STATUS_MAX] = {
 	[DNS_ERR_BAD_REPLY] = "bad-reply",
 	[DNS_ERR_KEY] = "key",
 	[DNS_ERR_VERIFY] = "verify-failed",
+	[DNS_ERR_LAGGING] = "lagging",
 	[DNS_ERR_INTERNAL] = "internal",
 };
 
@@ -107,72 +108,104 @@ classify(const struct config *cfg, const struct cfg_addrset *a)
 	return DNS_HOLDS_OTHER;
 }
 
+/* One zone of dns_view_read(), on its own slice of the view. */
+struct view_job {
+	const struct config		*cfg;
+	const struct dnsupdate_method	*m;
+	struct dns_view			*out;
+	size_t				*first;		/* per zone: its first record */
+	char				(*error)[256];	/* per zone: its first error */
+};
+
+static void
+view_read_zone(void *ctx, size_t i)
+{
+	struct view_job *job = ctx;
+	const struct config *cfg = job->cfg;
+	const struct cfg_zone *z = &cfg->zones[i];
+	struct dns_server srv;
+	struct dns_record_view *rv;
+	char err[512], *first_err = job->error[i];
+	enum dns_status dead_st = DNS_OK, st;
+	size_t j;
+
+	err[0] = '\0';
+	st = job->m->server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms, &srv,
+	    err, sizeof(err));
+	for (j = 0; j < z->nrecords; j++) {
+		rv = &job->out->rec[job->first[i] + j];
+		rv->zone = z;
+		rv->owner = z->records[j];
+		rv->holds = DNS_HOLDS_UNREADABLE;
+		rv->status = st;
+		if (st != DNS_OK) {
+			if (first_err[0] == '\0')
+				dns_msg(first_err, sizeof(job->error[i]),
+				    "%s: %s", rv->owner, err);
+			continue;
+		}
+		snprintf(rv->server, sizeof(rv->server), "%s", srv.text);
+		/*
+		 * Once the server did not answer, do not wait for it again
+		 * record after record: the view is unreadable anyway.
+		 */
+		if (dead_st != DNS_OK) {
+			rv->status = dead_st;
+			continue;
+		}
+		rv->status = dns_query_addrs(&srv, rv->owner,
+		    util_mono_ms() + cfg->dns.timeout_ms, &rv->addrs, err,
+		    sizeof(err));
+		if (rv->status != DNS_OK) {
+			if (first_err[0] == '\0')
+				dns_msg(first_err, sizeof(job->error[i]),
+				    "%s: %s", rv->owner, err);
+			if (rv->status == DNS_ERR_TIMEOUT ||
+			    rv->status == DNS_ERR_NETWORK)
+				dead_st = rv->status;
+		}
+	}
+}
+
+/*
+ * Zones are read at once (a method that allows it), each zone's records
+ * one after the other from its server; a dead server costs each of its
+ * zones one timeout, all zones together about one.
+ */
 int
 dns_view_read(const struct config *cfg, struct dns_view *out)
 {
 	const struct dnsupdate_method *m = method_of(cfg);
-	struct dns_server srv;
-	struct dns_record_view *rv;
-	const struct cfg_zone *z;
-	char err[512], dead[256] = "";
-	enum dns_status dead_st = DNS_OK, st;
-	size_t i, j, n = 0, k = 0;
+	struct view_job job;
+	size_t i, n = 0;
 
 	memset(out, 0, sizeof(*out));
+	out->overall = DNS_HOLDS_UNREADABLE;
 	for (i = 0; i < cfg->nzones; i++)
 		n += cfg->zones[i].nrecords;
-	out->overall = DNS_HOLDS_UNREADABLE;
 	if (n == 0) {
 		dns_msg(out->error, sizeof(out->error), "no records to read");
 		return -1;
 	}
 	out->rec = util_xcalloc(n, sizeof(*out->rec));
 	out->n = n;
-
-	for (i = 0; i < cfg->nzones; i++) {
-		z = &cfg->zones[i];
-		err[0] = '\0';
-		st = m->server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
-		    &srv, err, sizeof(err));
-		for (j = 0; j < z->nrecords; j++, k++) {
-			rv = &out->rec[k];
-			rv->zone = z;
-			rv->owner = z->records[j];
-			rv->holds = DNS_HOLDS_UNREADABLE;
-			rv->status = st;
-			if (st != DNS_OK) {
-				if (out->error[0] == '\0')
-					dns_msg(out->error, sizeof(out->error),
-					    "%s: %s", rv->owner, err);
-				continue;
-			}
-			snprintf(rv->server, sizeof(rv->server), "%s",
-			    srv.text);
-			/*
-			 * Once a server did not answer, do not wait for it
-			 * again record after record: the view is unreadable
-			 * anyway.
-			 */
-			if (dead_st != DNS_OK && strcmp(dead, srv.text) == 0) {
-				rv->status = dead_st;
-				continue;
-			}
-			rv->status = dns_query_addrs(&srv, rv->owner,
-			    util_mono_ms() + cfg->dns.timeout_ms, &rv->addrs,
-			    err, sizeof(err));
-			if (rv->status != DNS_OK) {
-				if (out->error[0] == '\0')
-					dns_msg(out->error, sizeof(out->error),
-					    "%s: %s", rv->owner, err);
-				if (rv->status == DNS_ERR_TIMEOUT ||
-				    rv->status == DNS_ERR_NETWORK) {
-					dead_st = rv->status;
-					snprintf(dead, sizeof(dead), "%s",
-					    srv.text);
-				}
-			}
-		}
-	}
+	memset(&job, 0, sizeof(job));
+	job.cfg = cfg;
+	job.m = m;
+	job.out = out;
+	job.first = util_xcalloc(cfg->nzones, sizeof(*job.first));
+	job.error = util_xcalloc(cfg->nzones, sizeof(*job.error));
+	for (i = 1; i < cfg->nzones; i++)
+		job.first[i] = job.first[i - 1] + cfg->zones[i - 1].nrecords;
+	dns_parallel(cfg->nzones, m->parallel ? DNS_PARALLEL_MAX : 1,
+	    view_read_zone, &job);
+	/* The first error in config order, whatever order the zones ran in. */
+	for (i = 0; i < cfg->nzones && out->error[0] == '\0'; i++)
+		if (job.error[i][0] != '\0')
+			snprintf(out->error, sizeof(out->error), "%s",
+			    job.error[i]);
+	free(job.first);
+	free(job.error);
 	return dns_view_summarise(cfg, out);
 }
 
@@ -288,8 +321,10 @@ dns_plan_free(struct dns_plan *p)
 
 	if (p == NULL)
 		return;
-	for (i = 0; i < p->nzones; i++)
+	for (i = 0; i < p->nzones; i++) {
 		free(p->zones[i].rec);
+		free(p->zones[i].ns);
+	}
 	free(p->zones);
 	memset(p, 0, sizeof(*p));
 }
@@ -489,9 +524,10 @@ recheck_after_prereq(const struct config *cfg, const struct dns_server *srv,
 		return DNS_OK;
 	}
 	dns_msg(zp->message, sizeof(zp->message), "%s: %s: conflict: the "
-	    "records changed since we read them, so nothing was changed and "
-	    "they are left alone: %s", label, st == DNS_ERR_NXRRSET ?
-	    "NXRRSET" : "YXRRSET", what);
+	    "records changed since we read them, so %s and they are left "
+	    "alone: %s", label, st == DNS_ERR_NXRRSET ? "NXRRSET" : "YXRRSET",
+	    zp->changed ? "the rest of the change was not applied" :
+	    "nothing was changed", what);
 	return st;
 }
 
@@ -522,117 +558,241 @@ append_left_alone(struct dns_zone_plan *zp)
 	}
 }
 
+/*
+ * Verify zp's change per [dns] verify, on srv (the server that took it)
+ * and, with verify = all, on every nameserver of the zone, all under one
+ * deadline.  Appends to zp->message; returns DNS_OK, DNS_ERR_VERIFY (srv
+ * itself does not serve it: nobody knows what DNS holds) or DNS_ERR_LAGGING
+ * (srv serves it; not every nameserver does).
+ */
+static enum dns_status
+apply_verify(const struct config *cfg, const struct dns_server *srv,
+    struct dns_zone_plan *zp)
+{
+	int64_t deadline = util_mono_ms() + cfg->dns.verify_timeout_ms;
+	char why[512], dur[32], list[400] = "";
+	size_t i;
+	enum dns_status st;
+
+	util_duration_format(cfg->dns.verify_timeout_ms, dur, sizeof(dur));
+	if (cfg->dns.verify == DNS_VERIFY_NONE) {
+		msg_append(zp->message, sizeof(zp->message),
+		    "; not verified ([dns] verify = none)");
+		return DNS_OK;
+	}
+	st = verify_on_server(cfg, srv, zp, deadline, why, sizeof(why));
+	if (st != DNS_OK) {
+		msg_append(zp->message, sizeof(zp->message), "; but not "
+		    "verified: after %s %s", dur, why);
+		return st;
+	}
+	if (cfg->dns.verify == DNS_VERIFY_SERVER) {
+		msg_append(zp->message, sizeof(zp->message), "; verified on "
+		    "%s, serial %u", srv->text, (unsigned)zp->serial);
+		return DNS_OK;
+	}
+	st = dns_verify_all(cfg, srv, zp, zp->serial, zp->serial != 0,
+	    deadline, why, sizeof(why));
+	if (st == DNS_OK) {
+		for (i = 0; i < zp->nns; i++)
+			msg_append(list, sizeof(list), "%s%s", i ? ", " : "",
+			    zp->ns[i].label);
+		msg_append(zp->message, sizeof(zp->message), "; verified on "
+		    "every nameserver of the zone (%s), serial %u", list,
+		    (unsigned)zp->serial);
+		return DNS_OK;
+	}
+	if (zp->nns == 0)
+		msg_append(zp->message, sizeof(zp->message), "; verified on "
+		    "%s (serial %u), but the other nameservers could not be "
+		    "checked: %s", srv->text, (unsigned)zp->serial, why);
+	else
+		msg_append(zp->message, sizeof(zp->message), "; verified on "
+		    "%s (serial %u), but after %s not every nameserver serves "
+		    "it: %s", srv->text, (unsigned)zp->serial, dur, why);
+	return DNS_ERR_LAGGING;
+}
+
+struct apply_job {
+	const struct config		*cfg;
+	const struct dnsupdate_method	*m;
+	struct dns_plan			*plan;
+	int				*ret;		/* per zone: 0 or -1 */
+};
+
+/* One zone of dnsupdate_apply(): send, recheck or verify; fill zp. */
+static void
+apply_zone(void *ctx, size_t i)
+{
+	struct apply_job *job = ctx;
+	const struct config *cfg = job->cfg;
+	struct dns_zone_plan *zp = &job->plan->zones[i];
+	struct dns_server srv;
+	char label[256], err[512];
+	enum dns_status st, worst_other;
+	size_t j, nbad;
+
+	job->ret[i] = 0;
+	zone_label(zp->zone, label, sizeof(label));
+	zp->serial = 0;
+	zp->changed = false;
+	zp->message[0] = '\0';
+	free(zp->ns);
+	zp->ns = NULL;
+	zp->nns = 0;
+	nbad = 0;
+	worst_other = DNS_CONFLICT;
+	for (j = 0; j < zp->n; j++) {
+		if (zp->rec[j].status != DNS_OK &&
+		    zp->rec[j].status != DNS_UNCHANGED) {
+			if (nbad == 0 && zp->rec[j].status != DNS_CONFLICT)
+				worst_other = zp->rec[j].status;
+			nbad++;
+		}
+	}
+
+	if (zp->nchange == 0) {
+		/* Nothing sent: no serial churn (SPEC §5). */
+		if (nbad == 0) {
+			zp->result = DNS_UNCHANGED;
+			dns_msg(zp->message, sizeof(zp->message), "%s: nothing "
+			    "to send: every record already holds the wanted "
+			    "addresses", label);
+		} else {
+			zp->result = worst_other;
+			dns_msg(zp->message, sizeof(zp->message), "%s: nothing "
+			    "sent", label);
+			append_left_alone(zp);
+			job->ret[i] = -1;
+		}
+		return;
+	}
+
+	st = job->m->server(cfg, zp->zone, util_mono_ms() + cfg->dns.timeout_ms,
+	    &srv, err, sizeof(err));
+	if (st != DNS_OK) {
+		zp->result = st;
+		dns_msg(zp->message, sizeof(zp->message), "%s: %s", label, err);
+		append_left_alone(zp);
+		job->ret[i] = -1;
+		return;
+	}
+	snprintf(zp->server, sizeof(zp->server), "%s", srv.text);
+
+	st = job->m->update(cfg, &srv, zp, util_mono_ms() + cfg->dns.timeout_ms);
+	if (st == DNS_ERR_NXRRSET || st == DNS_ERR_YXRRSET)
+		st = recheck_after_prereq(cfg, &srv, zp, st);
+	else if (st == DNS_OK) {
+		zp->changed = true;
+		st = apply_verify(cfg, &srv, zp);
+	}
+	zp->result = st;
+	if ((st == DNS_OK || st == DNS_ERR_LAGGING) && nbad > 0) {
+		zp->result = worst_other;
+		append_left_alone(zp);
+	}
+	if (zp->result != DNS_OK && zp->result != DNS_UNCHANGED)
+		job->ret[i] = -1;
+	log_debug("dnsupdate: %s: %s", dns_status_str(zp->result),
+	    zp->message);
+}
+
+/*
+ * Zones are worked on at once when the method allows it (DNS_PARALLEL_MAX
+ * at a time), each with one UPDATE in flight at most.
+ */
 int
 dnsupdate_apply(const struct config *cfg, struct dns_plan *plan)
 {
 	const struct dnsupdate_method *m = method_of(cfg);
-	struct dns_zone_plan *zp;
-	struct dns_server srv;
-	char label[256], err[512], why[512], dur[32];
-	enum dns_status st, worst_other;
-	size_t i, j, nbad;
+	struct apply_job job;
+	size_t i;
 	int ret = 0;
 
-	for (i = 0; i < plan->nzones; i++) {
-		zp = &plan->zones[i];
-		zone_label(zp->zone, label, sizeof(label));
-		zp->serial = 0;
-		zp->changed = false;
-		zp->message[0] = '\0';
-		nbad = 0;
-		worst_other = DNS_CONFLICT;
-		for (j = 0; j < zp->n; j++) {
-			if (zp->rec[j].status != DNS_OK &&
-			    zp->rec[j].status != DNS_UNCHANGED) {
-				if (nbad == 0 &&
-				    zp->rec[j].status != DNS_CONFLICT)
-					worst_other = zp->rec[j].status;
-				nbad++;
-			}
-		}
-
-		if (zp->nchange == 0) {
-			/* Nothing sent: no serial churn (SPEC §5). */
-			if (nbad == 0) {
-				zp->result = DNS_UNCHANGED;
-				dns_msg(zp->message, sizeof(zp->message), "%s: "
-				    "nothing to send: every record already holds "
-				    "the wanted addresses", label);
-			} else {
-				zp->result = worst_other;
-				dns_msg(zp->message, sizeof(zp->message), "%s: "
-				    "nothing sent", label);
-				append_left_alone(zp);
-				ret = -1;
-			}
-			continue;
-		}
-
-		st = m->server(cfg, zp->zone,
-		    util_mono_ms() + cfg->dns.timeout_ms, &srv, err,
-		    sizeof(err));
-		if (st != DNS_OK) {
-			zp->result = st;
-			dns_msg(zp->message, sizeof(zp->message), "%s: %s",
-			    label, err);
-			append_left_alone(zp);
+	memset(&job, 0, sizeof(job));
+	job.cfg = cfg;
+	job.m = m;
+	job.plan = plan;
+	job.ret = util_xcalloc(plan->nzones ? plan->nzones : 1,
+	    sizeof(*job.ret));
+	dns_parallel(plan->nzones, m->parallel ? DNS_PARALLEL_MAX : 1,
+	    apply_zone, &job);
+	for (i = 0; i < plan->nzones; i++)
+		if (job.ret[i] == -1)
 			ret = -1;
-			continue;
-		}
-		snprintf(zp->server, sizeof(zp->server), "%s", srv.text);
-
-		st = m->update(cfg, &srv, zp,
-		    util_mono_ms() + cfg->dns.timeout_ms);
-		if (st == DNS_ERR_NXRRSET || st == DNS_ERR_YXRRSET) {
-			st = recheck_after_prereq(cfg, &srv, zp, st);
-		} else if (st == DNS_OK) {
-			zp->changed = true;
-			switch (cfg->dns.verify) {
-			case DNS_VERIFY_NONE:
-				msg_append(zp->message, sizeof(zp->message),
-				    "; not verified ([dns] verify = none)");
-				break;
-			case DNS_VERIFY_ALL:
-				/*
-				 * SEAM: verify = all must ask every
-				 * nameserver of the zone's NS set (SPEC §5);
-				 * a later issue adds that.  Until then it
-				 * checks the server that took the update, and
-				 * says so.
-				 */
-			case DNS_VERIFY_SERVER:
-				st = verify_on_server(cfg, &srv, zp,
-				    util_mono_ms() + cfg->dns.verify_timeout_ms,
-				    why, sizeof(why));
-				if (st != DNS_OK) {
-					util_duration_format(
-					    cfg->dns.verify_timeout_ms, dur,
-					    sizeof(dur));
-					msg_append(zp->message,
-					    sizeof(zp->message), "; but not "
-					    "verified: after %s %s", dur, why);
-					break;
-				}
-				msg_append(zp->message, sizeof(zp->message),
-				    "; verified on %s, serial %u%s",
-				    srv.text, (unsigned)zp->serial,
-				    cfg->dns.verify == DNS_VERIFY_ALL ?
-				    " (verify = all checks only this server "
-				    "for now)" : "");
-				break;
-			}
-		}
-		zp->result = st;
-		if (st == DNS_OK && nbad > 0) {
-			zp->result = worst_other;
-			append_left_alone(zp);
-		}
-		if (zp->result != DNS_OK && zp->result != DNS_UNCHANGED)
-			ret = -1;
-		log_debug("dnsupdate: %s: %s", dns_status_str(zp->result),
-		    zp->message);
-	}
+	free(job.ret);
 	return ret;
+}
+
+struct canary_job {
+	const struct config		*cfg;
+	const struct dnsupdate_method	*m;
+	enum dns_status			*st;		/* per zone */
+	char				(*msg)[512];	/* per zone */
+};
+
+static void
+canary_zone(void *ctx, size_t i)
+{
+	struct canary_job *job = ctx;
+	const struct config *cfg = job->cfg;
+	const struct cfg_zone *z = &cfg->zones[i];
+	struct dns_server srv;
+	char label[256], err[512];
+
+	zone_label(z, label, sizeof(label));
+	job->st[i] = job->m->server(cfg, z, util_mono_ms() +
+	    cfg->dns.timeout_ms, &srv, err, sizeof(err));
+	if (job->st[i] != DNS_OK) {
+		dns_msg(job->msg[i], sizeof(job->msg[i]), "%s: %s", label, err);
+		return;
+	}
+	job->st[i] = job->m->canary(cfg, &srv, z, util_mono_ms() +
+	    cfg->dns.timeout_ms, job->msg[i], sizeof(job->msg[i]));
+}
+
+int
+dnsupdate_canary(const struct config *cfg, char *msg, size_t msglen)
+{
+	const struct dnsupdate_method *m = method_of(cfg);
+	struct canary_job job;
+	size_t i, nbad = 0, shown = 0;
+
+	msg[0] = '\0';
+	if (m->canary == NULL) {
+		dns_msg(msg, msglen, "method %s has no canary", m->name);
+		return 1;
+	}
+	if (cfg->nzones == 0) {
+		dns_msg(msg, msglen, "no zone to send a canary to");
+		return -1;
+	}
+	memset(&job, 0, sizeof(job));
+	job.cfg = cfg;
+	job.m = m;
+	job.st = util_xcalloc(cfg->nzones, sizeof(*job.st));
+	job.msg = util_xcalloc(cfg->nzones, sizeof(*job.msg));
+	dns_parallel(cfg->nzones, m->parallel ? DNS_PARALLEL_MAX : 1,
+	    canary_zone, &job);
+	for (i = 0; i < cfg->nzones; i++)
+		if (job.st[i] != DNS_OK)
+			nbad++;
+	if (nbad > 0)
+		dns_msg(msg, msglen, "%zu of %zu zone%s refused the canary: ",
+		    nbad, cfg->nzones, cfg->nzones == 1 ? "" : "s");
+	else if (cfg->nzones > 1)
+		dns_msg(msg, msglen, "%zu zones accept the canary: ",
+		    cfg->nzones);
+	for (i = 0; i < cfg->nzones; i++) {
+		/* Failures only, when there are some: they are the news. */
+		if (nbad > 0 && job.st[i] == DNS_OK)
+			continue;
+		msg_append(msg, msglen, "%s%s", shown++ ? "; " : "",
+		    job.msg[i]);
+	}
+	free(job.st);
+	free(job.msg);
+	return nbad > 0 ? -1 : 0;
 }
 
 int

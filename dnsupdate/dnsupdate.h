@@ -42,6 +42,9 @@ enum dns_status {
 	DNS_ERR_BAD_REPLY,	/* wrong ID, unsigned or badly signed reply */
 	DNS_ERR_KEY,		/* could not load the TSIG key */
 	DNS_ERR_VERIFY,		/* the change did not show on the server(s) in time */
+	DNS_ERR_LAGGING,	/* verify = all: the server that took the change
+				   serves it, some other nameservers of the zone
+				   did not in time (see dns_zone_plan.ns) */
 	DNS_ERR_INTERNAL,
 	DNS_STATUS_MAX
 };
@@ -88,6 +91,17 @@ struct dns_record_change {
 						   or why it could not be read (left alone) */
 };
 
+/* verify = all: what one nameserver address of the zone served. */
+struct dns_ns_check {
+	char		 name[256];	/* "ns2.example.com." */
+	char		 label[320];	/* "ns2.example.com (127.0.0.2#5301)" */
+	bool		 ok;		/* serves the change */
+	uint32_t	 serial;	/* last SOA serial seen, if have_serial */
+	bool		 have_serial;
+	char		 detail[512];	/* "serial 2 < 3", "no answer: ...", or
+					   "serves the change (serial 3)" */
+};
+
 struct dns_zone_plan {
 	const struct cfg_zone		*zone;
 	char				 server[256];	/* "127.0.0.1#5300", for the plan print */
@@ -99,6 +113,8 @@ struct dns_zone_plan {
 	char				 message[512];	/* plain text for logs and history */
 	uint32_t			 serial;	/* SOA serial after the change, 0 unknown */
 	bool				 changed;	/* the server took the change */
+	size_t				 nns;		/* verify = all: nameserver */
+	struct dns_ns_check		*ns;		/*   addresses checked */
 };
 
 struct dns_plan {
@@ -127,6 +143,16 @@ void	dns_plan_print(const struct dns_plan *, FILE *);
  * Conflicting records are never touched; they make the return -1 too.
  */
 int	dnsupdate_apply(const struct config *, struct dns_plan *plan);
+
+/*
+ * The canary (SPEC §5): for every zone, at once, a signed UPDATE that holds
+ * only a prerequisite (the zone's SOA exists) and no change, so a broken key,
+ * clock or permission shows before the day a failover needs them.  The serial
+ * does not move.  msg gets one line: what was checked, or every zone that
+ * failed and why.  Returns 0 when every zone accepted it, -1 when one did
+ * not, 1 when the method has no canary (msg says so).
+ */
+int	dnsupdate_canary(const struct config *, char *msg, size_t msglen);
 
 /*
  * config-test: prove the server answers a TSIG-signed query for each zone

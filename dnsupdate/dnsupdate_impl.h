@@ -55,6 +55,23 @@ struct dnsupdate_method {
 
 	/* config-test: see dnsupdate_probe(). */
 	int		(*probe)(const struct config *, struct diag_list *);
+
+	/*
+	 * Optional (NULL: the method has none): the canary of SPEC §5, a
+	 * signed change that changes nothing, sent to srv for zone.  DNS_OK
+	 * when the server accepted it; else the error with a plain message
+	 * in msg.
+	 */
+	enum dns_status	(*canary)(const struct config *, const struct dns_server *,
+			    const struct cfg_zone *, int64_t deadline_ms,
+			    char *msg, size_t msglen);
+
+	/*
+	 * true: server(), update() and canary() may run for several zones at
+	 * once, each in its own thread (DNS_PARALLEL_MAX at most), each with
+	 * its own zone plan.  false (the default): one zone after another.
+	 */
+	bool		 parallel;
 };
 
 extern const struct dnsupdate_method dnsupdate_rfc2136;
@@ -105,6 +122,81 @@ void		 dns_msg(char *buf, size_t len, const char *fmt, ...)
 /* The "NOERROR", "NXRRSET", ... name of an rcode. */
 const char	*dns_rcode_str(int rcode, char *buf, size_t buflen);
 
+/*
+ * The answer of server (no recursion, or with RD when rd) to name/type,
+ * parsed, after checking it answers that question.  The rcode is not
+ * judged: the caller looks.  Caller frees *out.
+ */
+enum dns_status	dns_query(const struct dns_server *, const char *name,
+		    ldns_rr_type type, bool rd, int64_t deadline_ms,
+		    ldns_pkt **out, char *err, size_t errlen);
+
+/* ---- dnspool.c ---- */
+
+/* Zones (and nameservers of a zone) worked on at once, at most. */
+#define DNS_PARALLEL_MAX	8
+
+/*
+ * Call fn(ctx, i) for every i in [0, n), at most maxthreads at a time, and
+ * return when all are done.  fn must only write what belongs to its i.
+ */
+void	dns_parallel(size_t n, size_t maxthreads,
+	    void (*fn)(void *ctx, size_t i), void *ctx);
+
+/*
+ * RFC 1982 serial number comparison: -1 if a < b, 0 if equal, 1 if a > b,
+ * 2 when undefined (exactly 2^31 apart).
+ */
+int	dns_serial_cmp(uint32_t a, uint32_t b);
+
+/* ---- discovery: where a zone lives, through a resolver ---- */
+
+/*
+ * The resolvers used to discover a zone's SOA MNAME and the addresses of
+ * names (MNAME, nameservers without glue): [dns] resolver when set, else
+ * the nameservers of /etc/resolv.conf.  Fills out[0..*n) (at most max).
+ * DNS_OK, or an error with a plain message in err.
+ */
+enum dns_status	dns_discovery_servers(const struct config *,
+		    struct dns_server *out, size_t max, size_t *n, char *err,
+		    size_t errlen);
+
+/*
+ * The SOA MNAME of zone ("ns1.example.com.") asked of resolvers (with RD),
+ * one after the other until one answers, within deadline_ms.
+ */
+enum dns_status	dns_discover_mname(const struct dns_server *resolvers,
+		    size_t n, const char *zone, int64_t deadline_ms, char *out,
+		    size_t outlen, char *err, size_t errlen);
+
+/* The A and AAAA addresses of name asked of resolvers (with RD). */
+enum dns_status	dns_discover_addrs(const struct dns_server *resolvers,
+		    size_t n, const char *name, int64_t deadline_ms,
+		    struct cfg_addrset *out, char *err, size_t errlen);
+
+/* A dns_server for a binary address and port; text is "ADDR#PORT". */
+void	dns_server_from_addr(const struct cfg_addr *, uint16_t port,
+	    struct dns_server *out);
+
+/* ---- verify.c: verify = all ---- */
+
+/*
+ * Verify = all (SPEC §5): find the NS set of zp's zone by asking upd, the
+ * server that took the update, and each nameserver's addresses (glue, then
+ * upd, then the discovery resolvers); then ask every address, all at once,
+ * without recursion, until each answers authoritatively with a SOA serial
+ * at least want_serial (RFC 1982; not checked when !have_serial) and every
+ * changed record's exact new A+AAAA set, or deadline_ms passes (a first
+ * round always gets [dns] timeout).  Fills zp->ns / zp->nns (one entry per
+ * nameserver address, freed by dns_plan_free()).  Returns DNS_OK when every
+ * one serves the change; DNS_ERR_LAGGING when some do not (why says which);
+ * another error when the NS set could not be found.
+ */
+enum dns_status	dns_verify_all(const struct config *,
+		    const struct dns_server *upd, struct dns_zone_plan *zp,
+		    uint32_t want_serial, bool have_serial, int64_t deadline_ms,
+		    char *why, size_t whylen);
+
 /* ---- address sets (order-independent, whatever order they were built in) ---- */
 
 bool	dns_addrset_same(const struct cfg_addrset *, const struct cfg_addrset *);
@@ -151,10 +243,26 @@ enum dns_status	rfc2136_reply_check(const struct tsig_key *key,
 		    ldns_pkt **reply_out, char *msg, size_t msglen);
 
 /*
- * The SOA MNAME of zone asked through res (recursion as res is set up):
- * "ns1.example.com." into out.  Used when [dns] server is unset.
+ * The same for part of zp: only its changed records (status DNS_OK) number
+ * first to first + count - 1, counted in plan order.  NULL on error or when
+ * that part changes nothing.
  */
-enum dns_status	rfc2136_soa_mname(ldns_resolver *res, const char *zone,
-		    char *out, size_t outlen, char *err, size_t errlen);
+ldns_pkt	*rfc2136_update_build_part(const struct dns_zone_plan *zp,
+		    uint32_t ttl, size_t first, size_t count);
+
+/*
+ * Largest UPDATE we send before its TSIG: a DNS message over TCP holds
+ * 65535 bytes (RFC 1035 §4.2.2), and the TSIG RR needs room (key name up
+ * to 255, algorithm name, a MAC up to 64 bytes).  A zone whose change is
+ * larger goes in several UPDATEs.
+ */
+#define RFC2136_UPDATE_MAX	(65535 - 1024)
+
+/*
+ * The canary UPDATE for zone (RFC 2136 §2.4.1): one prerequisite "the
+ * zone's SOA RRset exists" (class ANY, type SOA, TTL 0, no rdata), no
+ * update, unsigned, random ID.  Caller frees.  NULL on error.
+ */
+ldns_pkt	*rfc2136_canary_build(const char *zone);
 
 #endif

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,100 +37,55 @@ label_of(const char *name, char *buf, size_t len)
 		buf[n - 1] = '\0';
 }
 
-static struct timeval
-ms_tv(int64_t ms)
-{
-	struct timeval tv;
-
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
-	return tv;
-}
-
-enum dns_status
-rfc2136_soa_mname(ldns_resolver *res, const char *zone, char *out,
-    size_t outlen, char *err, size_t errlen)
-{
-	ldns_rdf *zrdf = NULL;
-	ldns_pkt *p = NULL;
-	ldns_rr_list *an;
-	ldns_rr *rr;
-	char *s;
-	size_t i;
-	enum dns_status st = DNS_ERR_BAD_REPLY;
-
-	out[0] = '\0';
-	if ((zrdf = ldns_dname_new_frm_str(zone)) == NULL) {
-		dns_msg(err, errlen, "bad zone name '%s'", zone);
-		return DNS_ERR_INTERNAL;
-	}
-	p = ldns_resolver_query(res, zrdf, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN,
-	    LDNS_RD);
-	if (p == NULL) {
-		dns_msg(err, errlen, "no answer from the system resolver "
-		    "(/etc/resolv.conf) for the SOA of %s; set [dns] server",
-		    zone);
-		st = DNS_ERR_TIMEOUT;
-		goto done;
-	}
-	an = ldns_pkt_answer(p);
-	dns_msg(err, errlen, "the system resolver found no SOA for %s; set "
-	    "[dns] server", zone);
-	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
-		rr = ldns_rr_list_rr(an, i);
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA ||
-		    ldns_rr_rd_count(rr) < 1 ||
-		    ldns_dname_compare(ldns_rr_owner(rr), zrdf) != 0)
-			continue;
-		/* RFC 1035 §3.3.13: MNAME, the zone's primary server. */
-		if ((s = ldns_rdf2str(ldns_rr_rdf(rr, 0))) == NULL)
-			break;
-		dns_msg(out, outlen, "%s", s);
-		free(s);
-		err[0] = '\0';
-		st = DNS_OK;
-		break;
-	}
-done:
-	ldns_pkt_free(p);
-	ldns_rdf_deep_free(zrdf);
-	return st;
-}
-
 /*
  * [dns] server and port; without a server, the zone's SOA MNAME found
- * through the system resolver (/etc/resolv.conf), then resolved with
- * getaddrinfo().  The resolver gets the time left as its timeout;
- * getaddrinfo() has no timeout of its own.
+ * through the discovery resolver ([dns] resolver, else /etc/resolv.conf),
+ * and its address through that same resolver when [dns] resolver is set
+ * (a test or private resolver also knows the MNAME's address), else with
+ * getaddrinfo() (which also reads /etc/hosts; it has no timeout of its
+ * own).  The text then names both: "ns1.example.com (192.0.2.53#53)".
  */
 static enum dns_status
 rfc2136_server(const struct config *cfg, const struct cfg_zone *zone,
     int64_t deadline_ms, struct dns_server *out, char *err, size_t errlen)
 {
-	ldns_resolver *res = NULL;
-	char mname[256];
-	size_t n;
+	struct dns_server res[4];
+	struct cfg_addrset addrs;
+	char mname[256], host[NI_MAXHOST], text[sizeof(out->text)];
+	size_t n, nres;
 	enum dns_status st;
 
 	if (cfg->dns.server != NULL)
 		return dns_server_resolve(cfg->dns.server, cfg->dns.port, out,
 		    err, errlen);
-	if (ldns_resolver_new_frm_file(&res, NULL) != LDNS_STATUS_OK) {
-		dns_msg(err, errlen, "cannot read /etc/resolv.conf to find "
-		    "the SOA MNAME of %s; set [dns] server", zone->name);
-		return DNS_ERR_NETWORK;
-	}
-	ldns_resolver_set_timeout(res, ms_tv(util_ms_left(deadline_ms)));
-	ldns_resolver_set_retry(res, 1);
-	st = rfc2136_soa_mname(res, zone->name, mname, sizeof(mname), err,
+	st = dns_discovery_servers(cfg, res, FA_ARRAY_SIZE(res), &nres, err,
 	    errlen);
-	ldns_resolver_deep_free(res);
+	if (st != DNS_OK)
+		return st;
+	st = dns_discover_mname(res, nres, zone->name, deadline_ms, mname,
+	    sizeof(mname), err, errlen);
 	if (st != DNS_OK)
 		return st;
 	n = strlen(mname);
 	if (n > 1 && mname[n - 1] == '.')
 		mname[n - 1] = '\0';
-	return dns_server_resolve(mname, cfg->dns.port, out, err, errlen);
+	if (cfg->dns.resolver != NULL) {
+		st = dns_discover_addrs(res, nres, mname, deadline_ms, &addrs,
+		    err, errlen);
+		if (st != DNS_OK)
+			return st;
+		/* Sorted: IPv4 first. */
+		dns_server_from_addr(&addrs.addr[0], cfg->dns.port, out);
+	} else if ((st = dns_server_resolve(mname, cfg->dns.port, out, err,
+	    errlen)) != DNS_OK)
+		return st;
+	if (getnameinfo((struct sockaddr *)&out->ss, out->sslen, host,
+	    sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(host, sizeof(host), "?");
+	dns_msg(text, sizeof(text), "%s (%s#%u)", mname, host,
+	    (unsigned)cfg->dns.port);
+	memcpy(out->text, text, sizeof(out->text));
+	return DNS_OK;
 }
 
 /* One RR: owner, type, class, ttl and, when addr is set, its address. */
@@ -174,6 +130,13 @@ push(ldns_rr_list *l, ldns_rr *rr)
 ldns_pkt *
 rfc2136_update_build(const struct dns_zone_plan *zp, uint32_t ttl)
 {
+	return rfc2136_update_build_part(zp, ttl, 0, zp->n);
+}
+
+ldns_pkt *
+rfc2136_update_build_part(const struct dns_zone_plan *zp, uint32_t ttl,
+    size_t first, size_t count)
+{
 	static const struct { int family; ldns_rr_type type; } fams[] = {
 		{ AF_INET, LDNS_RR_TYPE_A }, { AF_INET6, LDNS_RR_TYPE_AAAA } };
 	const struct dns_record_change *rc;
@@ -181,7 +144,7 @@ rfc2136_update_build(const struct dns_zone_plan *zp, uint32_t ttl)
 	ldns_rr_list *pr = NULL, *up = NULL;
 	ldns_rdf *owner = NULL, *zrdf = NULL;
 	ldns_pkt *p = NULL;
-	size_t i, f, j;
+	size_t i, f, j, k = 0;
 	bool okay = true;
 
 	pr = ldns_rr_list_new();
@@ -192,6 +155,9 @@ rfc2136_update_build(const struct dns_zone_plan *zp, uint32_t ttl)
 		rc = &zp->rec[i];
 		if (rc->status != DNS_OK)
 			continue;
+		/* k counts the changed records: is this one in the part? */
+		if (k++ < first || k > first + count)
+			continue;
 		if ((owner = ldns_dname_new_frm_str(rc->owner)) == NULL) {
 			okay = false;
 			break;
@@ -201,6 +167,14 @@ rfc2136_update_build(const struct dns_zone_plan *zp, uint32_t ttl)
 			    &oldf);
 			dns_addrset_family(&rc->new_addrs, fams[f].family,
 			    &newf);
+			/*
+			 * A type neither the old nor the new set has (AAAA
+			 * when neither site has an IPv6 address) is not part
+			 * of the change: not pinned either, which keeps 1000
+			 * IPv4-only records within one message.
+			 */
+			if (oldf.n == 0 && newf.n == 0)
+				continue;
 			/*
 			 * Prerequisites.  §2.4.3 "RRset does not exist":
 			 * class NONE, TTL 0, no rdata.  §2.4.2 "RRset exists
@@ -488,15 +462,71 @@ done:
 	return st;
 }
 
+/* The wire size of part first..first + count - 1 (unsigned); 0 on error. */
+static size_t
+part_size(const struct dns_zone_plan *zp, uint32_t ttl, size_t first,
+    size_t count)
+{
+	ldns_pkt *p;
+	uint8_t *wire = NULL;
+	size_t len = 0;
+
+	if ((p = rfc2136_update_build_part(zp, ttl, first, count)) == NULL)
+		return 0;
+	if (ldns_pkt2wire(&wire, p, &len) != LDNS_STATUS_OK)
+		len = 0;
+	free(wire);
+	ldns_pkt_free(p);
+	return len;
+}
+
+/*
+ * Split zp's changes into as few UPDATEs as fit RFC2136_UPDATE_MAX each:
+ * start from the whole size over the limit, add a part until each fits.
+ * Returns the number of parts (part i holds changed records i * per to
+ * i * per + per - 1), or 0 when a message cannot be built or one record
+ * alone does not fit.
+ */
+static size_t
+update_parts(const struct dns_zone_plan *zp, uint32_t ttl, size_t *per)
+{
+	size_t nparts, i, len;
+	bool fits;
+
+	if ((len = part_size(zp, ttl, 0, zp->nchange)) == 0)
+		return 0;
+	for (nparts = len / RFC2136_UPDATE_MAX + 1; nparts <= zp->nchange;
+	    nparts++) {
+		*per = (zp->nchange + nparts - 1) / nparts;
+		fits = true;
+		for (i = 0; i * *per < zp->nchange && fits; i++) {
+			if ((len = part_size(zp, ttl, i * *per, *per)) == 0)
+				return 0;
+			fits = len <= RFC2136_UPDATE_MAX;
+		}
+		if (fits)
+			return (zp->nchange + *per - 1) / *per;
+	}
+	return 0;
+}
+
+/*
+ * One UPDATE for the zone's changes; a change too large for one DNS message
+ * (about 480 records with A and AAAA, 1100 with A only) goes in several,
+ * one after the other, each conditional on its own records' old values: RFC
+ * 2136 has no transaction across messages.  A part that fails stops the
+ * rest; zp->changed then says whether earlier parts were applied.
+ */
 static enum dns_status
 rfc2136_update(const struct config *cfg, const struct dns_server *srv,
     struct dns_zone_plan *zp, int64_t deadline_ms)
 {
 	struct tsig_key *key = NULL;
 	ldns_pkt *p = NULL;
-	char label[256], err[512];
-	bool tcp = false;
-	enum dns_status st;
+	char label[256], err[512], msg[512];
+	size_t nparts, per = 0, i;
+	bool tcp = false, any_tcp = false;
+	enum dns_status st = DNS_ERR_INTERNAL;
 
 	label_of(zp->zone->name, label, sizeof(label));
 	if (tsig_key_load(cfg->dns.tsig_key_file, &key, err, sizeof(err)) ==
@@ -505,19 +535,128 @@ rfc2136_update(const struct config *cfg, const struct dns_server *srv,
 		    "TSIG key: %s", label, err);
 		return DNS_ERR_KEY;
 	}
-	if ((p = rfc2136_update_build(zp, cfg->dns.ttl)) == NULL) {
+	if ((nparts = update_parts(zp, cfg->dns.ttl, &per)) == 0) {
 		dns_msg(zp->message, sizeof(zp->message), "%s: cannot build "
 		    "the UPDATE message", label);
-		st = DNS_ERR_INTERNAL;
 		goto done;
 	}
-	st = signed_exchange(key, srv, p, deadline_ms, label, NULL, &tcp,
-	    zp->message, sizeof(zp->message));
-	if (st == DNS_OK)
+	for (i = 0; i < nparts; i++) {
+		if ((p = rfc2136_update_build_part(zp, cfg->dns.ttl, i * per,
+		    per)) == NULL) {
+			dns_msg(zp->message, sizeof(zp->message), "%s: cannot "
+			    "build the UPDATE message", label);
+			st = DNS_ERR_INTERNAL;
+			goto done;
+		}
+		st = signed_exchange(key, srv, p, deadline_ms, label, NULL,
+		    &tcp, msg, sizeof(msg));
+		ldns_pkt_free(p);
+		p = NULL;
+		any_tcp = any_tcp || tcp;
+		if (st != DNS_OK) {
+			if (nparts == 1)
+				dns_msg(zp->message, sizeof(zp->message), "%s",
+				    msg);
+			else
+				dns_msg(zp->message, sizeof(zp->message), "%s "
+				    "(UPDATE %zu of %zu; %s)", msg, i + 1,
+				    nparts, i == 0 ? "nothing was applied" :
+				    "the earlier ones were applied");
+			goto done;
+		}
+		if (i + 1 < nparts) {
+			/* The server applied this part: say so if a later one fails. */
+			zp->changed = true;
+			/* One deadline per exchange, re-armed. */
+			deadline_ms = util_mono_ms() + cfg->dns.timeout_ms;
+		}
+	}
+	if (nparts == 1)
 		dns_msg(zp->message, sizeof(zp->message), "%s: %s took the "
 		    "update of %zu record%s (over %s)", label, srv->text,
 		    zp->nchange, zp->nchange == 1 ? "" : "s",
-		    tcp ? "TCP" : "UDP");
+		    any_tcp ? "TCP" : "UDP");
+	else
+		dns_msg(zp->message, sizeof(zp->message), "%s: %s took the "
+		    "update of %zu records in %zu UPDATEs (too large for one "
+		    "DNS message; over %s)", label, srv->text, zp->nchange,
+		    nparts, any_tcp ? "TCP" : "UDP");
+done:
+	ldns_pkt_free(p);
+	tsig_key_free(key);
+	return st;
+}
+
+ldns_pkt *
+rfc2136_canary_build(const char *zone)
+{
+	ldns_rr_list *pr = NULL, *up = NULL;
+	ldns_rdf *zrdf = NULL, *owner = NULL;
+	ldns_rr *rr;
+	ldns_pkt *p = NULL;
+
+	/* ldns wants an update list, even an empty one. */
+	if ((zrdf = ldns_dname_new_frm_str(zone)) == NULL ||
+	    (owner = ldns_dname_new_frm_str(zone)) == NULL ||
+	    (pr = ldns_rr_list_new()) == NULL ||
+	    (up = ldns_rr_list_new()) == NULL)
+		goto done;
+	/* §2.4.1 "RRset exists (value independent)": class ANY, TTL 0. */
+	if ((rr = rr_make(owner, LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_ANY, 0,
+	    NULL)) == NULL || !push(pr, rr))
+		goto done;
+	p = ldns_update_pkt_new(zrdf, LDNS_RR_CLASS_IN, pr, up, NULL);
+	if (p == NULL)
+		goto done;
+	zrdf = NULL;
+	ldns_pkt_set_rd(p, false);
+	ldns_pkt_set_id(p, dns_random_id());
+done:
+	ldns_rdf_deep_free(zrdf);
+	ldns_rdf_deep_free(owner);
+	ldns_rr_list_deep_free(pr);
+	ldns_rr_list_deep_free(up);
+	return p;
+}
+
+/*
+ * The canary: the same key, transport and reply checks as a real change,
+ * so whatever would break a failover (key, algorithm, clock, permission to
+ * update the zone at all, the server being the zone's primary) breaks it.
+ * What it cannot show: a per-name update-policy that refuses the records
+ * themselves (there is no record in it to judge).
+ */
+static enum dns_status
+rfc2136_canary(const struct config *cfg, const struct dns_server *srv,
+    const struct cfg_zone *zone, int64_t deadline_ms, char *msg,
+    size_t msglen)
+{
+	struct tsig_key *key = NULL;
+	ldns_pkt *p = NULL;
+	char label[256], err[512], kl[256];
+	bool tcp;
+	enum dns_status st;
+
+	label_of(zone->name, label, sizeof(label));
+	if (tsig_key_load(cfg->dns.tsig_key_file, &key, err, sizeof(err)) ==
+	    -1) {
+		dns_msg(msg, msglen, "%s: cannot use the TSIG key: %s", label,
+		    err);
+		return DNS_ERR_KEY;
+	}
+	if ((p = rfc2136_canary_build(zone->name)) == NULL) {
+		dns_msg(msg, msglen, "%s: cannot build the canary UPDATE",
+		    label);
+		st = DNS_ERR_INTERNAL;
+		goto done;
+	}
+	st = signed_exchange(key, srv, p, deadline_ms, label, NULL, &tcp, msg,
+	    msglen);
+	if (st == DNS_OK) {
+		key_label(key, kl, sizeof(kl));
+		dns_msg(msg, msglen, "%s: %s accepts our signed UPDATE (key "
+		    "'%s', %s)", label, srv->text, kl, key->algorithm);
+	}
 done:
 	ldns_pkt_free(p);
 	tsig_key_free(key);
@@ -598,4 +737,6 @@ const struct dnsupdate_method dnsupdate_rfc2136 = {
 	.server = rfc2136_server,
 	.update = rfc2136_update,
 	.probe = rfc2136_probe,
+	.canary = rfc2136_canary,
+	.parallel = true,
 };

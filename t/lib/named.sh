@@ -16,7 +16,19 @@
 #                  every zone.  Default "fa-key:hmac-sha256".
 #   NAMED_RECORDS  owner names (relative, "@" for the apex) that get an A and
 #                  an AAAA record.  Default "@ www shop".
-#   NAMED_A, NAMED_AAAA  their values.  Default 192.0.2.10 and 2001:db8::10.
+#   NAMED_A, NAMED_AAAA  their values.  Default 192.0.2.10 and 2001:db8::10;
+#                  NAMED_AAAA=- writes no AAAA records.
+#   NAMED_NS       the zones' nameservers, "NAME=IPV4 ...": an NS record for
+#                  each NAME and its glue A record.  The first is the SOA
+#                  MNAME.  Default "ns1=192.0.2.53".
+#   NAMED_NOTIFY   IPv4 addresses of secondaries: named sends them NOTIFY at
+#                  PORT as soon as a zone changes, and lets 127.0.0.0/8
+#                  transfer the zones (IXFR).  Default none (no NOTIFY, no
+#                  transfers).
+#   NAMED_SECONDARY_OF  an IPv4 address: the zones are secondaries of the
+#                  named there (same PORT), loaded by zone transfer instead
+#                  of from zone files; no keys, no updates.  named_start then
+#                  waits for every zone to be transferred.
 #   NAMED_LISTEN   the IPv4 address named listens on (and is polled at).
 #                  Default 127.0.0.1.
 #   NAMED_EXEC     a command prefix for named and the polling dig, e.g.
@@ -48,13 +60,19 @@ named_pick_port() {
 named_zone_file() {
 	_nz_zone=$1
 	printf '$TTL 300\n'
-	printf '@ IN SOA ns1.%s. hostmaster.%s. 1 3600 600 86400 300\n' \
-	    "$_nz_zone" "$_nz_zone"
-	printf '@ IN NS ns1.%s.\n' "$_nz_zone"
-	printf 'ns1 IN A 192.0.2.53\n'
+	_nz_m=${NAMED_NS:-ns1=192.0.2.53}
+	_nz_m=${_nz_m%%=*}
+	printf '@ IN SOA %s.%s. hostmaster.%s. 1 3600 600 86400 300\n' \
+	    "$_nz_m" "$_nz_zone" "$_nz_zone"
+	for _nz_ns in ${NAMED_NS:-ns1=192.0.2.53}; do
+		printf '@ IN NS %s.%s.\n' "${_nz_ns%%=*}" "$_nz_zone"
+		printf '%s IN A %s\n' "${_nz_ns%%=*}" "${_nz_ns#*=}"
+	done
 	for _nz_r in ${NAMED_RECORDS:-@ www shop}; do
 		printf '%s IN A %s\n' "$_nz_r" "${NAMED_A:-192.0.2.10}"
-		printf '%s IN AAAA %s\n' "$_nz_r" "${NAMED_AAAA:-2001:db8::10}"
+		[ "${NAMED_AAAA:-}" = - ] ||
+		    printf '%s IN AAAA %s\n' "$_nz_r" \
+		    "${NAMED_AAAA:-2001:db8::10}"
 	done
 }
 
@@ -90,19 +108,41 @@ named_start() {
 		printf '\tlisten-on-v6 { none; };\n'
 		printf '\trecursion no;\n'
 		printf '\tdnssec-validation no;\n'
-		printf '\tnotify no;\n'
-		printf '\tallow-transfer { none; };\n'
+		if [ -n "${NAMED_NOTIFY:-}" ]; then
+			# At once, to these only (NS names have no port).
+			printf '\tnotify explicit;\n\tnotify-delay 0;\n'
+			printf '\talso-notify {'
+			for _ns_a in $NAMED_NOTIFY; do
+				printf ' %s port %s;' "$_ns_a" "$_ns_port"
+			done
+			printf ' };\n\tallow-transfer { 127.0.0.0/8; };\n'
+		else
+			printf '\tnotify no;\n'
+			printf '\tallow-transfer { none; };\n'
+		fi
 		printf '};\n'
 		printf 'controls { };\n'
 		for _ns_z in "$@"; do
+			if [ -n "${NAMED_SECONDARY_OF:-}" ]; then
+				printf 'zone "%s" {\n\ttype secondary;\n' "$_ns_z"
+				printf '\tprimaries { %s port %s; };\n' \
+				    "$NAMED_SECONDARY_OF" "$_ns_port"
+				printf '\tfile "%s/%s.zone";\n};\n' "$_ns_dir" \
+				    "$_ns_z"
+				continue
+			fi
 			printf 'zone "%s" {\n\ttype primary;\n' "$_ns_z"
 			printf '\tfile "%s/%s.zone";\n' "$_ns_dir" "$_ns_z"
 			printf '\tallow-update {%s };\n};\n' "$_ns_allow"
 		done
 	} > "$_ns_dir/named.conf"
 	for _ns_z in "$@"; do
-		named_zone_file "$_ns_z" > "$_ns_dir/$_ns_z.zone"
 		rm -f "$_ns_dir/$_ns_z.zone.jnl"
+		if [ -n "${NAMED_SECONDARY_OF:-}" ]; then
+			rm -f "$_ns_dir/$_ns_z.zone"
+			continue
+		fi
+		named_zone_file "$_ns_z" > "$_ns_dir/$_ns_z.zone"
 	done
 	# NAMED_EXEC is a word list on purpose ("ip netns exec NS").
 	# shellcheck disable=SC2086
@@ -141,6 +181,8 @@ named_stop() {
 	[ -f "$_nt_dir/named.bgpid" ] || return 0
 	_nt_pid=$(cat "$_nt_dir/named.bgpid")
 	rm -f "$_nt_dir/named.bgpid"
+	# A test may have stopped it (SIGSTOP): TERM waits for a CONT.
+	kill -CONT "$_nt_pid" 2>/dev/null
 	kill "$_nt_pid" 2>/dev/null || return 0
 	_nt_i=0
 	while kill -0 "$_nt_pid" 2>/dev/null; do

@@ -352,9 +352,13 @@ test_bad(void)
 	    "unknown section [hookz]", true);
 	bad_case("unknown key", "expect_body = OK", "expect_bodyy = OK", 21,
 	    "unknown key 'expect_bodyy' in [check:web]", true);
-	bad_case("later key", "verify = all", "canary = 1h", 36,
-	    "unknown key 'canary' in [dns] (not supported by this version yet)",
-	    true);
+	bad_case("bad canary", "verify = all", "canary = soon", 36,
+	    "bad duration 'soon' for canary", true);
+	bad_case("resolver by name", "verify = all", "resolver = "
+	    "resolver.example", 36, "bad resolver 'resolver.example': not an "
+	    "IP address", true);
+	bad_case("bad resolver port", "verify = all", "resolver = "
+	    "127.0.0.1:0", 36, "bad resolver port '0': too small", true);
 	bad_case("missing key", "url = https://www.example.com/health;x=1\n",
 	    "", 17, "missing key 'url' in [check:web]", true);
 	bad_case("missing name", "name = backup-test   ; this site\n", "", 2,
@@ -589,6 +593,47 @@ good_case_end(struct config *cfg, char *path, struct diag_list *dl)
 	diag_clear(dl);
 	unlink(path);
 	free(path);
+}
+
+/* [dns] canary and resolver (SPEC §5; resolver is ours, for discovery). */
+static void
+test_dns_discovery(void)
+{
+	static const struct {
+		const char	*line;
+		int64_t		 canary_ms;
+		const char	*resolver;
+		int		 port;
+	} cases[] = {
+		{ "verify = all", 3600000, NULL, 53 },
+		{ "canary = 0", 0, NULL, 53 },
+		{ "canary = 5m", 300000, NULL, 53 },
+		{ "resolver = 127.0.0.1", 3600000, "127.0.0.1", 53 },
+		{ "resolver = 127.0.0.1:5300", 3600000, "127.0.0.1", 5300 },
+		{ "resolver = ::1", 3600000, "::1", 53 },
+		{ "resolver = [2001:db8::53]:5353", 3600000, "2001:db8::53",
+		    5353 },
+	};
+	struct config		*cfg;
+	struct diag_list	 dl;
+	char			*text, *path;
+	size_t			 i;
+
+	for (i = 0; i < FA_ARRAY_SIZE(cases); i++) {
+		text = replace(GOOD, "verify = all", cases[i].line);
+		cfg = good_case(cases[i].line, text, 0, &path, &dl);
+		if (cfg != NULL) {
+			is_int(cfg->dns.canary_ms, cases[i].canary_ms,
+			    "%s: canary", cases[i].line);
+			is_str(cfg->dns.resolver ? cfg->dns.resolver : "(null)",
+			    cases[i].resolver ? cases[i].resolver : "(null)",
+			    "%s: resolver", cases[i].line);
+			is_int(cfg->dns.resolver_port, cases[i].port,
+			    "%s: resolver port", cases[i].line);
+		}
+		good_case_end(cfg, path, &dl);
+		free(text);
+	}
 }
 
 static void
@@ -1428,6 +1473,7 @@ main(void)
 	test_bad();
 	test_bad_quorum();
 	test_quorum();
+	test_dns_discovery();
 	test_spare_role();
 	test_many();
 	test_warnings();

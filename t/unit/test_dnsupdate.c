@@ -450,7 +450,7 @@ main(void)
 	static const char *names[] = { "ok", "unchanged", "conflict",
 	    "timeout", "network", "notauth", "notzone", "refused", "badsig",
 	    "badkey", "badtime", "nxrrset", "yxrrset", "servfail", "formerr",
-	    "bad-reply", "key", "verify-failed", "internal" };
+	    "bad-reply", "key", "verify-failed", "lagging", "internal" };
 	struct config cfg;
 	struct cfg_zone zones[2];
 	char *recs0[] = { "example.com.", "www.example.com.", "ftp.example.com.",

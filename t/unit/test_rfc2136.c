@@ -5,8 +5,11 @@
  *   FA_TEST_NAMED_DIR  its directory, holding one key file per algorithm:
  *                      fa-key.key (hmac-sha256), fa-md5.key, fa-sha1.key,
  *                      fa-224.key, fa-384.key, fa-512.key
- * named serves example.com, example.org and example.net, each with @, www,
- * shop and r1..r60 holding 192.0.2.10 and 2001:db8::10 (the primary's).
+ * named serves example.com, example.org, example.net and split.example,
+ * each with @, www, shop and r1..r1000 holding 192.0.2.10 and
+ * 2001:db8::10 (the primary's), ns1 (the SOA MNAME) with glue 127.0.0.1.
+ *   FA_TEST_BIG_PORT   a second named on 127.0.0.1 serving big.example:
+ *                      r1..r1000 with an A record only (192.0.2.10).
  * Without those variables it prints a skip plan: run it through the .t.
  *
  * What a person would check is checked with dig (popen), not with our code.
@@ -96,6 +99,47 @@ serial(const char *zone)
 	return (long)v;
 }
 
+/*
+ * How many of name-prefix 1..n in zone at port answer type with value: one
+ * dig in batch mode (-f), one query per line.
+ */
+static int
+dig_count(const char *p, const char *prefix, int n, const char *zone,
+    const char *type, const char *value)
+{
+	char path[512], out[64];
+	FILE *f;
+	long long v = -1;
+	const char *e;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/dig-batch.txt", ndir);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	for (i = 1; i <= n; i++)
+		fprintf(f, "%s%d.%s %s\n", prefix, i, zone, type);
+	fclose(f);
+	sh(out, sizeof(out), "dig +short +norec +time=2 +tries=2 -p %s "
+	    "@127.0.0.1 -f %s | grep -cx '%s'", p, path, value);
+	if (util_number_parse(out, 0, 1000000, &v, &e) == -1)
+		return -1;
+	return (int)v;
+}
+
+static long
+serial_at(const char *p, const char *zone)
+{
+	char buf[256];
+	long long v = 0;
+	const char *e;
+
+	sh(buf, sizeof(buf), "dig +short +norec -p %s @127.0.0.1 %s SOA | "
+	    "awk '{ print $3 }'", p, zone);
+	if (util_number_parse(buf, 0, 4294967295LL, &v, &e) == -1)
+		return -1;
+	return (long)v;
+}
+
 /* What a person does with nsupdate and the real key. */
 static int
 nsupdate(const char *zone, const char *lines)
@@ -131,7 +175,8 @@ cfg_new(const char *key, int nz, const char **zones)
 {
 	struct config *c = util_xcalloc(1, sizeof(*c));
 	const char *err;
-	char buf[2048], *save = NULL, *tok, *sp, name[4200];
+	static char buf[16384];
+	char *save = NULL, *tok, *sp, name[4200];
 	int i;
 
 	c->path = util_xstrdup("test.conf");
@@ -160,9 +205,10 @@ cfg_new(const char *key, int nz, const char **zones)
 		for (tok = strtok_r(sp, " ", &save); tok != NULL;
 		    tok = strtok_r(NULL, " ", &save)) {
 			if (strcmp(tok, "@") == 0)
-				snprintf(name, sizeof(name), "%s", buf);
+				snprintf(name, sizeof(name), "%.300s", buf);
 			else
-				snprintf(name, sizeof(name), "%s.%s", tok, buf);
+				snprintf(name, sizeof(name), "%.300s.%.300s",
+				    tok, buf);
 			c->zones[i].records = util_xreallocarray(
 			    c->zones[i].records, c->zones[i].nrecords + 1,
 			    sizeof(char *));
@@ -187,6 +233,7 @@ cfg_free(struct config *c)
 	free(c->zones);
 	free(c->dns.server);
 	free(c->dns.tsig_key_file);
+	free(c->dns.resolver);
 	free(c->path);
 	free(c);
 }
@@ -555,21 +602,55 @@ main(void)
 	diag_clear(&dl);
 	cfg_free(c);
 
-	/* 15. The SOA MNAME lookup (used when [dns] server is unset). */
+	/*
+	 * 15. The SOA MNAME lookup (used when [dns] server is unset), asked
+	 * of named as a resolver would be; then a config without server
+	 * and with [dns] resolver: reads, updates and verifies at the MNAME
+	 * (ns1.example.org has glue 127.0.0.1 in the test zones).
+	 */
 	{
-		ldns_resolver *res = ldns_resolver_new();
-		ldns_rdf *ns = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A,
-		    "127.0.0.1");
+		struct dns_server res;
 
-		ldns_resolver_push_nameserver(res, ns);
-		ldns_rdf_deep_free(ns);
-		ldns_resolver_set_port(res, (uint16_t)atoi(port));
-		ldns_resolver_set_recursive(res, false);
-		is_int(rfc2136_soa_mname(res, "example.org.", mname,
-		    sizeof(mname), err, sizeof(err)), DNS_OK, "SOA MNAME found");
+		if (dns_server_resolve("127.0.0.1", (uint16_t)atoi(port), &res,
+		    err, sizeof(err)) != DNS_OK)
+			ok(0, "resolve: %s", err);
+		is_int(dns_discover_mname(&res, 1, "example.org.",
+		    util_mono_ms() + 5000, mname, sizeof(mname), err,
+		    sizeof(err)), DNS_OK, "SOA MNAME found: %s", err);
 		is_str(mname, "ns1.example.org.", "MNAME of example.org");
-		ldns_resolver_deep_free(res);
+		is_int(dns_discover_mname(&res, 1, "unserved.example.",
+		    util_mono_ms() + 5000, mname, sizeof(mname), err,
+		    sizeof(err)) == DNS_OK, 0, "no MNAME for a zone the "
+		    "resolver does not know: %s", err);
 	}
+	c = cfg_new(keypath[3], 1, org);
+	free(c->dns.server);
+	c->dns.server = NULL;
+	c->dns.resolver = util_xstrdup("127.0.0.1");
+	c->dns.resolver_port = (uint16_t)atoi(port);
+	r = move(c, DNS_TO_PRIMARY, &p, &v);
+	snprintf(want, sizeof(want), "ns1.example.org (127.0.0.1#%s)", port);
+	is_str(v.rec[0].server, want, "no [dns] server: read at the MNAME");
+	is_int(r, 0, "no [dns] server: apply at the MNAME (%s)",
+	    p.zones[0].message);
+	ok(strstr(p.zones[0].message, want) != NULL, "the message names "
+	    "the MNAME and its address: %s", p.zones[0].message);
+	is_str(dig("www.example.org", "A"), "192.0.2.10",
+	    "no [dns] server: dig shows the change");
+	memset(&dl, 0, sizeof(dl));
+	is_int(dnsupdate_probe(c, &dl), 0, "no [dns] server: probe ok");
+	diag_clear(&dl);
+	dns_plan_free(&p);
+	dns_view_free(&v);
+	/* The resolver does not answer: a clear error naming the zone. */
+	c->dns.resolver_port = 9;
+	c->dns.timeout_ms = 1000;
+	r = dns_view_read(c, &v);
+	is_int(r, -1, "resolver silent: view unreadable");
+	ok(strstr(v.error, "SOA MNAME of example.org.") != NULL &&
+	    strstr(v.error, "set [dns] server") != NULL, "error: %s", v.error);
+	dns_view_free(&v);
+	cfg_free(c);
 
 	/*
 	 * 16. BADTIME from the real server, without faking the system clock:
@@ -650,6 +731,142 @@ main(void)
 		ldns_pkt_free(q);
 		free(w);
 		tsig_key_free(k);
+	}
+
+	/*
+	 * 17. Several zones in one run: each zone's UPDATE is sent in its
+	 * own thread; every zone ends right, each with its own message.
+	 */
+	{
+		static const char *three[] = { "example.com.:r70 r71",
+		    "example.org.:www", "example.net.:r61 r62 r63" };
+
+		c = cfg_new(keypath[3], 3, three);
+		r = move(c, DNS_TO_BACKUP, &p, &v);
+		is_int(r, 0, "three zones at once: apply");
+		for (i = 0; i < 3; i++)
+			ok(p.zones[i].result == DNS_OK && strncmp(
+			    p.zones[i].message, c->zones[i].name,
+			    strlen(c->zones[i].name) - 1) == 0,
+			    "zone %zu: %s", i, p.zones[i].message);
+		is_str(dig("r71.example.com", "AAAA"), "2001:db8:1::20",
+		    "example.com changed");
+		is_str(dig("r63.example.net", "A"), "198.51.100.20",
+		    "example.net changed");
+		dns_plan_free(&p);
+		dns_view_free(&v);
+
+		/* 18. The canary: accepted by every zone, nothing changes. */
+		s1 = serial("example.com");
+		s2 = serial("example.net");
+		r = dnsupdate_canary(c, buf, sizeof(buf));
+		is_int(r, 0, "canary accepted: %s", buf);
+		ok(strstr(buf, "3 zones accept the canary: ") == buf &&
+		    strstr(buf, "example.org: 127.0.0.1#") != NULL &&
+		    strstr(buf, "accepts our signed UPDATE (key 'fa-key', "
+		    "hmac-sha256)") != NULL, "canary message: %s", buf);
+		is_int(serial("example.com"), s1, "canary: serial unchanged");
+		is_int(serial("example.net"), s2, "canary: serial unchanged "
+		    "(another zone)");
+		cfg_free(c);
+	}
+	c = cfg_new(badkey, 1, org);
+	s1 = serial("example.org");
+	r = dnsupdate_canary(c, buf, sizeof(buf));
+	is_int(r, -1, "canary with the wrong secret fails");
+	ok(strstr(buf, "1 of 1 zone refused the canary: example.org: BADSIG")
+	    == buf, "canary says BADSIG: %s", buf);
+	is_int(serial("example.org"), s1, "failed canary: serial unchanged");
+	cfg_free(c);
+	for (i = 0; i < FA_ARRAY_SIZE(algs); i++) {
+		c = cfg_new(keypath[i], 1, org);
+		r = dnsupdate_canary(c, buf, sizeof(buf));
+		ok(r == 0 && strstr(buf, algs[i][1]) != NULL,
+		    "%s: canary accepted: %s", algs[i][1], buf);
+		cfg_free(c);
+	}
+
+	/*
+	 * 19. 1000 records with an IPv4 address only (FA_TEST_BIG_PORT:
+	 * zone big.example, r1..r1000 holding 192.0.2.10): one UPDATE,
+	 * over TCP (about 51 KiB), serial + 1.
+	 */
+	if (getenv("FA_TEST_BIG_PORT") != NULL) {
+		const char *bport = getenv("FA_TEST_BIG_PORT");
+		static char bigz[16384];
+		const char *bz[] = { bigz };
+		const char *e4;
+
+		snprintf(bigz, sizeof(bigz), "big.example.:");
+		for (i = 1; i <= 1000; i++)
+			snprintf(bigz + strlen(bigz), sizeof(bigz) -
+			    strlen(bigz), "r%zu ", i);
+		char bkey[600];
+
+		snprintf(bkey, sizeof(bkey), "%s/big/fa-key.key", ndir);
+		c = cfg_new(bkey, 1, bz);
+		c->dns.port = (uint16_t)atoi(bport);
+		if (config_addrset_parse("192.0.2.10", &c->primary, &e4) == -1
+		    || config_addrset_parse("198.51.100.20", &c->backup,
+		    &e4) == -1)
+			ok(0, "addrset: %s", e4);
+		s1 = serial_at(bport, "big.example");
+		r = move(c, DNS_TO_BACKUP, &p, &v);
+		is_int(r, 0, "1000 records: apply: %s", p.zones[0].message);
+		is_int(p.zones[0].nchange, 1000, "1000 changes in one zone");
+		ok(strstr(p.zones[0].message, "took the update of 1000 records "
+		    "(over TCP)") != NULL, "one UPDATE over TCP: %s",
+		    p.zones[0].message);
+		is_int(serial_at(bport, "big.example"), s1 + 1,
+		    "one UPDATE: serial + 1");
+		is_int(dig_count(bport, "r", 1000, "big.example", "A",
+		    "198.51.100.20"), 1000, "dig: all 1000 hold the backup's");
+		is_int(dig_count(bport, "r", 1000, "big.example", "A",
+		    "192.0.2.10"), 0, "dig: none holds the primary's");
+		{
+			char bb[64];
+
+			sh(bb, sizeof(bb), "dig +short +norec -p %s @127.0.0.1 "
+			    "r777.big.example A", bport);
+			is_str(bb, "198.51.100.20", "dig a sample: r777");
+		}
+		dns_plan_free(&p);
+		dns_view_free(&v);
+		cfg_free(c);
+	} else
+		ok(0, "FA_TEST_BIG_PORT is not set: the 1000-record zone was "
+		    "not tested");
+
+	/*
+	 * 20. 1000 records with A and AAAA (about 130 KiB of change): more
+	 * than one DNS message holds, so it goes in 3 UPDATEs, each
+	 * conditional on its own records; serial + 3.
+	 */
+	{
+		static char bigz[16384];
+		const char *bz[] = { bigz };
+
+		snprintf(bigz, sizeof(bigz), "split.example.:");
+		for (i = 1; i <= 1000; i++)
+			snprintf(bigz + strlen(bigz), sizeof(bigz) -
+			    strlen(bigz), "r%zu ", i);
+		c = cfg_new(keypath[3], 1, bz);
+		s1 = serial("split.example");
+		r = move(c, DNS_TO_BACKUP, &p, &v);
+		is_int(r, 0, "1000 dual-stack records: apply: %s",
+		    p.zones[0].message);
+		ok(strstr(p.zones[0].message, "took the update of 1000 records "
+		    "in 3 UPDATEs") != NULL, "split in 3 UPDATEs: %s",
+		    p.zones[0].message);
+		is_int(serial("split.example"), s1 + 3, "serial + 3");
+		is_int(dig_count(port, "r", 1000, "split.example", "AAAA",
+		    "2001:db8:1::20"), 1000, "dig: all 1000 AAAA are the "
+		    "backup's");
+		is_int(dig_count(port, "r", 1000, "split.example", "A",
+		    "198.51.100.20"), 1000, "dig: all 1000 A are the backup's");
+		dns_plan_free(&p);
+		dns_view_free(&v);
+		cfg_free(c);
 	}
 
 	return tap_done();

@@ -1,0 +1,433 @@
+/*
+ * verify.c: verify = all (SPEC §5): after the server that took the update
+ * serves the change, ask every authoritative nameserver of the zone until
+ * each serves it too, or the verify deadline passes.
+ *
+ * The NS set and the nameservers' addresses come from the server that took
+ * the update (it is authoritative for the zone: its NS RRset, glue from the
+ * additional section, or its answer for in-zone names), then from the
+ * discovery resolver for names outside the zone (discover.c).  [dns] port
+ * applies to every nameserver: NS records carry no port.
+ *
+ * A nameserver address serves the change when it answers without recursion,
+ * authoritatively (AA), with a SOA serial at least the one the update
+ * produced (RFC 1982 arithmetic) and, for every changed record, exactly the
+ * new A+AAAA set.  Every address is polled in its own thread, all under one
+ * deadline, so a nameserver that does not answer costs the time of its own
+ * queries, never the others' and never more than the deadline.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../agent/util.h"
+#include "dnsupdate_impl.h"
+
+/* Nameserver addresses checked per zone, at most; more are not asked. */
+#define VERIFY_NS_MAX		16
+/* Between two rounds on a nameserver that does not serve the change yet. */
+#define VERIFY_ALL_POLL_MS	250
+
+struct ns_name {
+	char			name[256];	/* "ns2.example.com." */
+	struct cfg_addrset	addrs;
+};
+
+struct verify_job {
+	const struct config		*cfg;
+	const struct dns_zone_plan	*zp;
+	uint32_t			 want;
+	bool				 have_want;
+	int64_t				 deadline;	/* no round starts after it */
+	int64_t				 hard;		/* no query lasts past it */
+	struct dns_server		*srv;		/* per target */
+	struct dns_ns_check		*res;		/* per target */
+	bool				*ask;		/* per target: poll it */
+};
+
+static void
+sleep_ms(int64_t ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* "ns2.example.com." -> "ns2.example.com" */
+static void
+name_label(const char *name, char *buf, size_t len)
+{
+	size_t n;
+
+	dns_msg(buf, len, "%s", name);
+	n = strlen(buf);
+	if (n > 1 && buf[n - 1] == '.')
+		buf[n - 1] = '\0';
+}
+
+/*
+ * The zone's NS names, with the addresses the same answer carries as
+ * glue, from upd (which must answer authoritatively).
+ */
+static enum dns_status
+ns_set_read(const struct config *cfg, const struct dns_server *upd,
+    const char *zone, struct ns_name *names, size_t max, size_t *n,
+    char *err, size_t errlen)
+{
+	ldns_pkt *r = NULL;
+	ldns_rdf *zrdf = NULL;
+	ldns_rr_list *an, *ad;
+	ldns_rr *rr;
+	char *s, rb[16];
+	size_t i, j, k;
+	enum dns_status st;
+
+	*n = 0;
+	st = dns_query(upd, zone, LDNS_RR_TYPE_NS, false,
+	    util_mono_ms() + cfg->dns.timeout_ms, &r, err, errlen);
+	if (st != DNS_OK)
+		return st;
+	if (ldns_pkt_get_rcode(r) != LDNS_RCODE_NOERROR || !ldns_pkt_aa(r)) {
+		dns_msg(err, errlen, "%s did not answer authoritatively for the "
+		    "NS set of %s (%s%s)", upd->text, zone,
+		    dns_rcode_str(ldns_pkt_get_rcode(r), rb, sizeof(rb)),
+		    ldns_pkt_aa(r) ? "" : ", no AA bit");
+		st = DNS_ERR_NOTAUTH;
+		goto done;
+	}
+	if ((zrdf = ldns_dname_new_frm_str(zone)) == NULL) {
+		st = DNS_ERR_INTERNAL;
+		goto done;
+	}
+	an = ldns_pkt_answer(r);
+	for (i = 0; i < ldns_rr_list_rr_count(an) && *n < max; i++) {
+		rr = ldns_rr_list_rr(an, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS ||
+		    ldns_rr_rd_count(rr) != 1 ||
+		    ldns_dname_compare(ldns_rr_owner(rr), zrdf) != 0)
+			continue;
+		if ((s = ldns_rdf2str(ldns_rr_rdf(rr, 0))) == NULL)
+			continue;
+		for (k = 0; s[k] != '\0'; k++)
+			s[k] = (char)tolower((unsigned char)s[k]);
+		memset(&names[*n], 0, sizeof(names[*n]));
+		dns_msg(names[*n].name, sizeof(names[*n].name), "%s", s);
+		free(s);
+		/* Glue (RFC 1034 §4.3.2): addresses of this name, if given. */
+		ad = ldns_pkt_additional(r);
+		for (j = 0; j < ldns_rr_list_rr_count(ad); j++) {
+			ldns_rr *g = ldns_rr_list_rr(ad, j);
+
+			if ((ldns_rr_get_type(g) != LDNS_RR_TYPE_A &&
+			    ldns_rr_get_type(g) != LDNS_RR_TYPE_AAAA) ||
+			    ldns_rr_rd_count(g) != 1 ||
+			    ldns_dname_compare(ldns_rr_owner(g),
+			    ldns_rr_rdf(rr, 0)) != 0)
+				continue;
+			(void)dns_addrset_add(&names[*n].addrs,
+			    ldns_rr_get_type(g) == LDNS_RR_TYPE_A ? AF_INET :
+			    AF_INET6, ldns_rdf_data(ldns_rr_rdf(g, 0)));
+		}
+		(*n)++;
+	}
+	if (*n == 0) {
+		dns_msg(err, errlen, "%s holds no NS records for %s",
+		    upd->text, zone);
+		st = DNS_ERR_BAD_REPLY;
+	}
+done:
+	ldns_rdf_deep_free(zrdf);
+	ldns_pkt_free(r);
+	return st;
+}
+
+/* getaddrinfo(): every address of name (the system resolver, /etc/hosts). */
+static enum dns_status
+system_addrs(const char *name, struct cfg_addrset *out, char *err,
+    size_t errlen)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	if ((r = getaddrinfo(name, NULL, &hints, &res)) != 0) {
+		dns_msg(err, errlen, "cannot resolve %s: %s", name,
+		    gai_strerror(r));
+		return DNS_ERR_NETWORK;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET)
+			(void)dns_addrset_add(out, AF_INET,
+			    &((struct sockaddr_in *)ai->ai_addr)->sin_addr);
+		else if (ai->ai_family == AF_INET6)
+			(void)dns_addrset_add(out, AF_INET6,
+			    &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr);
+	}
+	freeaddrinfo(res);
+	return out->n > 0 ? DNS_OK : DNS_ERR_NETWORK;
+}
+
+/*
+ * Addresses of a nameserver that came without glue: upd's authoritative
+ * answer (an in-zone name), then the discovery resolver.
+ */
+static enum dns_status
+ns_addrs_find(const struct config *cfg, const struct dns_server *upd,
+    struct ns_name *ns, char *err, size_t errlen)
+{
+	struct dns_server res[4];
+	size_t nres;
+	char label[256];
+	enum dns_status st;
+
+	st = dns_query_addrs(upd, ns->name, util_mono_ms() +
+	    cfg->dns.timeout_ms, &ns->addrs, err, errlen);
+	if (st == DNS_OK && ns->addrs.n > 0)
+		return DNS_OK;
+	name_label(ns->name, label, sizeof(label));
+	if (cfg->dns.resolver == NULL)
+		return system_addrs(label, &ns->addrs, err, errlen);
+	st = dns_discovery_servers(cfg, res, FA_ARRAY_SIZE(res), &nres, err,
+	    errlen);
+	if (st != DNS_OK)
+		return st;
+	return dns_discover_addrs(res, nres, ns->name, util_mono_ms() +
+	    cfg->dns.timeout_ms, &ns->addrs, err, errlen);
+}
+
+/*
+ * Can this host reach addr at all?  A UDP connect() sends nothing and fails
+ * at once without a route (an IPv6 nameserver seen from an IPv4-only host).
+ */
+static int
+route_check(const struct dns_server *srv, char *err, size_t errlen)
+{
+	int fd, e;
+
+	if ((fd = socket(srv->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) ==
+	    -1) {
+		dns_msg(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (const struct sockaddr *)&srv->ss, srv->sslen) == -1) {
+		e = errno;
+		close(fd);
+		dns_msg(err, errlen, "%s", strerror(e));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * One round on one nameserver address: SOA serial, then every changed
+ * record.  Returns true when it serves the change; else detail says why.
+ */
+static bool
+verify_round(struct verify_job *job, size_t i)
+{
+	const struct config *cfg = job->cfg;
+	const struct dns_zone_plan *zp = job->zp;
+	const struct dns_server *srv = &job->srv[i];
+	struct dns_ns_check *res = &job->res[i];
+	const struct dns_record_change *rc;
+	struct cfg_addrset got;
+	char err[400], gb[256], wb[256];
+	int64_t qdl;
+	size_t j;
+	int cmp;
+	enum dns_status st;
+
+	qdl = util_mono_ms() + cfg->dns.timeout_ms;
+	if (qdl > job->hard)
+		qdl = job->hard;
+	st = dns_query_serial(srv, zp->zone->name, qdl, &res->serial, err,
+	    sizeof(err));
+	if (st != DNS_OK) {
+		dns_msg(res->detail, sizeof(res->detail), "%s%s",
+		    st == DNS_ERR_TIMEOUT || st == DNS_ERR_NETWORK ?
+		    "no answer: " : "", err);
+		return false;
+	}
+	res->have_serial = true;
+	if (job->have_want) {
+		cmp = dns_serial_cmp(res->serial, job->want);
+		if (cmp == -1 || cmp == 2) {
+			dns_msg(res->detail, sizeof(res->detail), "serial %u "
+			    "%s %u", (unsigned)res->serial, cmp == -1 ? "<" :
+			    "is 2^31 away from", (unsigned)job->want);
+			return false;
+		}
+	}
+	for (j = 0; j < zp->n; j++) {
+		rc = &zp->rec[j];
+		if (rc->status != DNS_OK)
+			continue;
+		qdl = util_mono_ms() + cfg->dns.timeout_ms;
+		if (qdl > job->hard)
+			qdl = job->hard;
+		st = dns_query_addrs(srv, rc->owner, qdl, &got, err,
+		    sizeof(err));
+		if (st != DNS_OK) {
+			dns_msg(res->detail, sizeof(res->detail), "%s%s",
+			    st == DNS_ERR_TIMEOUT || st == DNS_ERR_NETWORK ?
+			    "no answer: " : "", err);
+			return false;
+		}
+		if (!dns_addrset_same(&got, &rc->new_addrs)) {
+			dns_addrset_format(&got, gb, sizeof(gb));
+			dns_addrset_format(&rc->new_addrs, wb, sizeof(wb));
+			dns_msg(res->detail, sizeof(res->detail), "serial %u, "
+			    "but %s serves %s, not %s", (unsigned)res->serial,
+			    rc->owner, gb, wb);
+			return false;
+		}
+	}
+	if (res->have_serial)
+		dns_msg(res->detail, sizeof(res->detail), "serves the change "
+		    "(serial %u)", (unsigned)res->serial);
+	return true;
+}
+
+static void
+verify_target(void *ctx, size_t i)
+{
+	struct verify_job *job = ctx;
+	struct dns_ns_check *res = &job->res[i];
+	int64_t left;
+
+	if (!job->ask[i])
+		return;
+	for (;;) {
+		if (verify_round(job, i)) {
+			res->ok = true;
+			return;
+		}
+		if ((left = util_ms_left(job->deadline)) == 0)
+			return;
+		sleep_ms(left < VERIFY_ALL_POLL_MS ? left : VERIFY_ALL_POLL_MS);
+	}
+}
+
+enum dns_status
+dns_verify_all(const struct config *cfg, const struct dns_server *upd,
+    struct dns_zone_plan *zp, uint32_t want_serial, bool have_serial,
+    int64_t deadline_ms, char *why, size_t whylen)
+{
+	struct ns_name names[VERIFY_NS_MAX];
+	struct dns_server srv[VERIFY_NS_MAX];
+	struct dns_ns_check *res;
+	struct verify_job job;
+	char err[400], label[256], rerr[128];
+	bool ask[VERIFY_NS_MAX];
+	size_t nnames = 0, nt = 0, i, j, k, nbad = 0, reachable, first;
+	int64_t floor;
+	enum dns_status st;
+
+	why[0] = '\0';
+	free(zp->ns);
+	zp->ns = NULL;
+	zp->nns = 0;
+	st = ns_set_read(cfg, upd, zp->zone->name, names, VERIFY_NS_MAX,
+	    &nnames, err, sizeof(err));
+	if (st != DNS_OK) {
+		dns_msg(why, whylen, "cannot read the NS set: %s", err);
+		return st;
+	}
+
+	res = util_xcalloc(VERIFY_NS_MAX, sizeof(*res));
+	for (i = 0; i < nnames && nt < VERIFY_NS_MAX; i++) {
+		name_label(names[i].name, label, sizeof(label));
+		if (names[i].addrs.n == 0 &&
+		    ns_addrs_find(cfg, upd, &names[i], err, sizeof(err)) !=
+		    DNS_OK) {
+			/* A nameserver nobody can find cannot serve anything. */
+			memset(&srv[nt], 0, sizeof(srv[nt]));
+			dns_msg(res[nt].name, sizeof(res[nt].name), "%s",
+			    names[i].name);
+			dns_msg(res[nt].label, sizeof(res[nt].label), "%s",
+			    label);
+			dns_msg(res[nt].detail, sizeof(res[nt].detail), "no "
+			    "address: %s", err);
+			ask[nt++] = false;
+			continue;
+		}
+		first = nt;
+		reachable = 0;
+		for (j = 0; j < names[i].addrs.n && nt < VERIFY_NS_MAX; j++) {
+			dns_server_from_addr(&names[i].addrs.addr[j],
+			    cfg->dns.port, &srv[nt]);
+			/* The same address under two names: asked once. */
+			for (k = 0; k < nt; k++)
+				if (srv[k].sslen == srv[nt].sslen &&
+				    memcmp(&srv[k].ss, &srv[nt].ss,
+				    srv[nt].sslen) == 0)
+					break;
+			if (k < nt) {
+				reachable++;
+				continue;
+			}
+			dns_msg(res[nt].name, sizeof(res[nt].name), "%s",
+			    names[i].name);
+			dns_msg(res[nt].label, sizeof(res[nt].label), "%s (%s)",
+			    label, srv[nt].text);
+			ask[nt] = route_check(&srv[nt], rerr, sizeof(rerr)) == 0;
+			if (!ask[nt])
+				dns_msg(res[nt].detail, sizeof(res[nt].detail),
+				    "not asked: no route from this host (%s)",
+				    rerr);
+			else
+				reachable++;
+			nt++;
+		}
+		/*
+		 * An address this host has no route to (IPv6 seen from an
+		 * IPv4-only backup) is not held against the nameserver while
+		 * another of its addresses is asked; with none, it lags.
+		 */
+		for (k = first; k < nt; k++)
+			if (!ask[k])
+				res[k].ok = reachable > 0;
+	}
+
+	memset(&job, 0, sizeof(job));
+	job.cfg = cfg;
+	job.zp = zp;
+	job.want = want_serial;
+	job.have_want = have_serial;
+	job.deadline = deadline_ms;
+	/* Even when the deadline is (nearly) gone, one real round. */
+	floor = util_mono_ms() + cfg->dns.timeout_ms;
+	job.hard = deadline_ms > floor ? deadline_ms : floor;
+	job.srv = srv;
+	job.res = res;
+	job.ask = ask;
+	dns_parallel(nt, VERIFY_NS_MAX, verify_target, &job);
+
+	for (i = 0; i < nt; i++) {
+		if (res[i].ok)
+			continue;
+		nbad++;
+		dns_msg(why + strlen(why), whylen - strlen(why), "%s%s: %s",
+		    why[0] ? "; " : "", res[i].label, res[i].detail);
+	}
+	zp->ns = res;
+	zp->nns = nt;
+	return nbad == 0 ? DNS_OK : DNS_ERR_LAGGING;
+}
