@@ -476,6 +476,30 @@ main(void)
 		    "dns_status_str(%zu)", i);
 	is_str(dns_status_str(DNS_STATUS_MAX), "internal", "out of range");
 
+	/*
+	 * RFC 1982 serial arithmetic (verify = all): a secondary at serial
+	 * 4294967295 is behind one at 0 after the wrap, and 2^31 apart is
+	 * undefined (RFC 1982 §3.2): never "at least".
+	 */
+	is_int(dns_serial_cmp(3, 3), 0, "serial 3 = 3");
+	is_int(dns_serial_cmp(2, 3), -1, "serial 2 < 3");
+	is_int(dns_serial_cmp(3, 2), 1, "serial 3 > 2");
+	is_int(dns_serial_cmp(4294967295u, 0), -1, "serial 2^32-1 < 0 (wrap)");
+	is_int(dns_serial_cmp(0, 4294967295u), 1, "serial 0 > 2^32-1 (wrap)");
+	is_int(dns_serial_cmp(4294967290u, 5), -1, "serial 2^32-6 < 5 (wrap)");
+	is_int(dns_serial_cmp(2026112201u, 2026112202u), -1,
+	    "date serials: 2026112201 < 2026112202");
+	is_int(dns_serial_cmp(1, 2147483648u), -1, "1 < 2^31 (distance "
+	    "2^31-1)");
+	is_int(dns_serial_cmp(2, 2147483648u + 3), 1, "2 > 2^31+3 (distance "
+	    "2^31+1: the wrap makes 2 later)");
+	is_int(dns_serial_cmp(1, 2147483647u), -1, "1 < 2^31-1 (distance "
+	    "2^31-2)");
+	is_int(dns_serial_cmp(0, 2147483648u), 2, "0 and 2^31: undefined");
+	is_int(dns_serial_cmp(2147483648u, 0), 2, "2^31 and 0: undefined");
+	is_int(dns_serial_cmp(0, 2147483647u), -1, "0 < 2^31-1");
+	is_int(dns_serial_cmp(0, 2147483649u), 1, "0 > 2^31+1 (wrap)");
+
 	/* Address sets compare whatever their order. */
 	{
 		struct cfg_addrset a = set("192.0.2.10, 2001:db8::10"), b;
@@ -637,7 +661,62 @@ main(void)
 	    "updates: delete rrset (§2.5.2), add with ttl (§2.5.1); "
 	    "unchanged AAAA untouched; conflict left out");
 	ldns_pkt_free(parsed);
+	parsed = NULL;
 	free(wire);
+	wire = NULL;
+
+	/*
+	 * Sites without IPv6: AAAA is not part of the change, so it is not
+	 * pinned (keeps 1000 IPv4-only records in one message).  And parts:
+	 * the second changed record alone.
+	 */
+	{
+		struct dns_zone_plan z4 = zp;
+		struct dns_record_change r4[2];
+		ldns_pkt *p4;
+
+		memset(r4, 0, sizeof(r4));
+		r4[0].owner = "a.example.com.";
+		r4[0].old_addrs = set("192.0.2.10");
+		r4[0].new_addrs = set("198.51.100.20");
+		r4[0].status = DNS_OK;
+		r4[1] = r4[0];
+		r4[1].owner = "b.example.com.";
+		z4.rec = r4;
+		z4.n = 2;
+		z4.nchange = 2;
+		p4 = rfc2136_update_build_part(&z4, 60, 1, 1);
+		ok(p4 != NULL, "part 2 of 2 built");
+		rr_strings(ldns_pkt_answer(p4), buf, sizeof(buf));
+		is_str(buf, "b.example.com.\t0\tIN\tA\t192.0.2.10\n",
+		    "IPv4 only: the A set pinned, AAAA not; only part 2's "
+		    "record");
+		rr_strings(ldns_pkt_authority(p4), buf, sizeof(buf));
+		is_str(buf, "b.example.com.\t0\tANY\tA\t\\# 0\n"
+		    "b.example.com.\t60\tIN\tA\t198.51.100.20\n",
+		    "IPv4 only: part 2's update");
+		ldns_pkt_free(p4);
+		ok(rfc2136_update_build_part(&z4, 60, 2, 1) == NULL,
+		    "a part past the end changes nothing: NULL");
+	}
+
+	/* The canary: §2.4.1 "SOA RRset exists", no update. */
+	{
+		ldns_pkt *cy = rfc2136_canary_build("example.com.");
+
+		ok(cy != NULL, "canary built");
+		is_int(ldns_pkt_get_opcode(cy), LDNS_PACKET_UPDATE,
+		    "canary: opcode UPDATE");
+		ok(!ldns_pkt_rd(cy), "canary: RD clear");
+		rr_strings(ldns_pkt_question(cy), buf, sizeof(buf));
+		is_str(buf, "example.com.\tIN\tSOA\n", "canary: zone section");
+		rr_strings(ldns_pkt_answer(cy), buf, sizeof(buf));
+		is_str(buf, "example.com.\t0\tANY\tSOA\t\\# 0\n",
+		    "canary: one prerequisite, the zone's SOA exists");
+		is_int(ldns_rr_list_rr_count(ldns_pkt_authority(cy)), 0,
+		    "canary: no update");
+		ldns_pkt_free(cy);
+	}
 
 	/* Crafted replies. */
 	k256 = key("key fa-key { algorithm hmac-sha256; secret "
