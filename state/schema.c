@@ -108,6 +108,12 @@ static const char *const state_migrations[] = {
 	/* Also "the latest cycle that asked": max(cycle_id) from the index. */
 	"CREATE INDEX votes_cycle ON votes(cycle_id);"
 	"ALTER TABLE cycles ADD COLUMN quorum TEXT;",
+	/*
+	 * 3: the last action of a kind (the last "dns canary", for "at most
+	 * once per [dns] canary"; the last DNS move and its "dns verify"
+	 * rows, for status) from an index, not a scan of the whole history.
+	 */
+	"CREATE INDEX actions_kind ON actions(kind, id);",
 };
 
 int

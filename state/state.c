@@ -267,6 +267,37 @@ action_result_str(enum action_result r)
 }
 
 int
+state_last_action_at(struct state_db *sdb, const char *kind, int64_t *at,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 src, rc = -1;
+
+	*at = 0;
+	/* Walks the actions_kind index backwards: one row read. */
+	if (sqlite3_prepare_v2(sdb->db, "SELECT at FROM actions WHERE kind = "
+	    "?1 ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		goto sqlerr;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	src = sqlite3_step(st);
+	if (src == SQLITE_DONE) {
+		rc = 1;
+		goto done;
+	}
+	if (src != SQLITE_ROW)
+		goto sqlerr;
+	*at = sqlite3_column_int64(st, 0);
+	rc = 0;
+	goto done;
+sqlerr:
+	state_seterr(err, errlen, "state database %s: read: %s", sdb->path,
+	    sqlite3_errmsg(sdb->db));
+done:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
 state_load(struct state_db *sdb, struct decide_state *out, char *err,
     size_t errlen)
 {

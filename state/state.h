@@ -115,12 +115,23 @@ int	state_record_cycle(struct state_db *, const struct cycle_record *,
 	    const struct decide_state *new_state, char *err, size_t errlen);
 
 /*
+ * When the last action of kind (e.g. "dns canary") was recorded, in wall
+ * seconds.  Returns 0 with *at set, 1 when there is none yet, -1 with err
+ * set.
+ */
+int	state_last_action_at(struct state_db *, const char *kind, int64_t *at,
+	    char *err, size_t errlen);
+
+/*
  * Status object (SPEC §2): keys "state", "state_since", "primary_status",
  * "last_cycle" (object or null), "records" (array, as last seen), "votes"
  * (array: the votes of the most recent cycle that asked the spares, each
  * with spare, url, voter, verdict, checked_at, valid (boolean), reason,
  * detail, elapsed_ms and cycle_id), "votes_cycle" (that cycle, with its
- * "quorum" result, or null), "transitions" (the last ntransitions, newest
+ * "quorum" result, or null), "canary" (the last [dns] canary: {at, ok,
+ * message}, or null), "verify" (the last cycle that moved DNS: {cycle_id,
+ * at, lagging: [{zone, detail}]}: the nameservers that did not serve the
+ * change in time, or null), "transitions" (the last ntransitions, newest
  * first; all if negative).  New reference, or NULL with err set.
  */
 json_t	*state_status_json(struct state_db *, int ntransitions, char *err,

@@ -239,6 +239,84 @@ done:
 	return rc;
 }
 
+/*
+ * obj["canary"]: the last "dns canary" action as {at, ok, message}, or
+ * null.  obj["verify"]: the last cycle that moved DNS, as {cycle_id, at,
+ * lagging: [{zone, detail}]} (its "dns verify" actions: nameservers that
+ * did not serve the change in time), or null.  Both found through the
+ * actions_kind index.
+ */
+static int
+dns_health_json(struct state_db *sdb, json_t *obj, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	json_t		*v = NULL, *arr;
+	int		 src, rc = -1;
+
+	if (prepare(sdb, "SELECT at, result = 'ok' AS ok, detail AS message "
+	    "FROM actions WHERE kind = 'dns canary' ORDER BY id DESC LIMIT 1",
+	    &st, err, errlen) == -1)
+		goto done;
+	if ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((v = row_json(st)) == NULL || json_object_set_new(v, "ok",
+		    json_boolean(sqlite3_column_int(st, 1))) == -1)
+			goto nomem;
+	} else if (src == SQLITE_DONE)
+		v = json_null();
+	else
+		goto sqlerr;
+	if (json_object_set_new(obj, "canary", v) == -1) {
+		v = NULL;
+		goto nomem;
+	}
+	v = NULL;
+	sqlite3_finalize(st);
+	st = NULL;
+
+	/* max(id) over the index: no sort (moves are few anyway). */
+	if (prepare(sdb, "SELECT cycle_id, at FROM actions WHERE id = (SELECT "
+	    "max(id) FROM actions WHERE kind IN ('dns to_backup', "
+	    "'dns to_primary'))", &st, err, errlen) == -1)
+		goto done;
+	if ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		json_int_t id = sqlite3_column_int64(st, 0);
+
+		if ((v = row_json(st)) == NULL || (arr = json_array()) == NULL
+		    || json_object_set_new(v, "lagging", arr) == -1)
+			goto nomem;
+		sqlite3_finalize(st);
+		st = NULL;
+		if (prepare(sdb, "SELECT target AS zone, detail FROM actions "
+		    "WHERE cycle_id = ?1 AND kind = 'dns verify' ORDER BY id",
+		    &st, err, errlen) == -1)
+			goto done;
+		sqlite3_bind_int64(st, 1, id);
+		if (rows_json(sdb, st, arr, err, errlen) == -1)
+			goto done;
+	} else if (src == SQLITE_DONE)
+		v = json_null();
+	else
+		goto sqlerr;
+	if (json_object_set_new(obj, "verify", v) == -1) {
+		v = NULL;
+		goto nomem;
+	}
+	v = NULL;
+	rc = 0;
+	goto done;
+sqlerr:
+	state_seterr(err, errlen, "state database %s: read: %s", sdb->path,
+	    sqlite3_errmsg(sdb->db));
+	goto done;
+nomem:
+	state_seterr(err, errlen, "state database %s: out of memory",
+	    sdb->path);
+done:
+	json_decref(v);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 json_t *
 state_status_json(struct state_db *sdb, int ntransitions, char *err,
     size_t errlen)
@@ -316,6 +394,9 @@ state_status_json(struct state_db *sdb, int ntransitions, char *err,
 	cycle = NULL;
 	sqlite3_finalize(st);
 	st = NULL;
+
+	if (dns_health_json(sdb, obj, err, errlen) == -1)
+		goto fail;
 
 	/* LIMIT -1: every transition. */
 	if ((arr = json_array()) == NULL ||

@@ -1002,6 +1002,11 @@ test_query_plans(void)
 		"SELECT * FROM votes WHERE cycle_id = 3 ORDER BY id",
 		"SELECT * FROM cycles WHERE id = "
 		    "(SELECT max(cycle_id) FROM votes)",
+		"SELECT at FROM actions WHERE kind = 'dns canary' "
+		    "ORDER BY id DESC LIMIT 1",
+		"SELECT cycle_id, at FROM actions WHERE id = (SELECT max(id) "
+		    "FROM actions WHERE kind IN ('dns to_backup', "
+		    "'dns to_primary'))",
 	};
 
 	pathof(path, sizeof(path), "state.db");
@@ -1028,6 +1033,108 @@ test_query_plans(void)
 		    "%s: %s", queries[i], plan);
 	}
 	sqlite3_close(db);
+}
+
+/*
+ * [dns] canary and verify = all in status: the last "dns canary" action
+ * as "canary", the "dns verify" rows of the last cycle that moved DNS as
+ * "verify"; state_last_action_at() finds the last canary.
+ */
+static void
+test_dns_health(void)
+{
+	char		 path[300];
+	struct state_db	*sdb;
+	struct decide_state ns;
+	struct cycle_record c;
+	struct check_result cr[2];
+	struct action_record ar[3];
+	json_t		*j, *v, *l;
+	int64_t		 at = -1;
+
+	pathof(path, sizeof(path), "health.db");
+	is_zero(state_open(path, false, &sdb, EB, sizeof(errbuf)), "open");
+	is_int(state_last_action_at(sdb, "dns canary", &at, EB,
+	    sizeof(errbuf)), 1, "no canary yet");
+	j = state_status_json(sdb, 5, EB, sizeof(errbuf));
+	ok(json_is_null(json_object_get(j, "canary")), "status: canary null");
+	ok(json_is_null(json_object_get(j, "verify")), "status: verify null");
+	json_decref(j);
+
+	/* A cycle with a good canary. */
+	cycle_basic(&c, cr, 2000, SITE_STANDBY, SITE_STANDBY, PRIMARY_OK,
+	    OUTCOME_NOOP);
+	ar[0] = (struct action_record){ 2001, "dns canary", "dns",
+	    ACTION_RESULT_OK, "example.com: 127.0.0.1#53 accepts our signed "
+	    "UPDATE" };
+	c.nactions = 1;
+	c.actions = ar;
+	state_set(&ns, SITE_STANDBY, 1001, PRIMARY_OK, 0, 1, false, 0);
+	is_zero(state_record_cycle(sdb, &c, &ns, EB, sizeof(errbuf)),
+	    "record a canary");
+	/* A failover whose verify found a lagging nameserver. */
+	cycle_basic(&c, cr, 2060, SITE_STANDBY, SITE_ACTIVE, PRIMARY_FAIL,
+	    OUTCOME_FAILOVER);
+	ar[0] = (struct action_record){ 2061, "dns to_backup", "example.com.",
+	    ACTION_RESULT_FAILED, "lagging: ..." };
+	ar[1] = (struct action_record){ 2062, "dns verify", "example.com.",
+	    ACTION_RESULT_FAILED, "ns2.example.com (127.0.0.2#5301): serial "
+	    "2 < 3" };
+	c.nactions = 2;
+	c.actions = ar;
+	state_set(&ns, SITE_ACTIVE, 2060, PRIMARY_FAIL, 3, 0, true, 2060);
+	is_zero(state_record_cycle(sdb, &c, &ns, EB, sizeof(errbuf)),
+	    "record a lagging verify");
+	/* Then a failed canary, in a cycle that moves nothing. */
+	cycle_basic(&c, cr, 5700, SITE_ACTIVE, SITE_ACTIVE, PRIMARY_FAIL,
+	    OUTCOME_NOOP);
+	ar[0] = (struct action_record){ 5701, "dns canary", "dns",
+	    ACTION_RESULT_FAILED, "1 of 1 zone refused the canary: "
+	    "example.com: BADSIG" };
+	c.nactions = 1;
+	c.actions = ar;
+	is_zero(state_record_cycle(sdb, &c, &ns, EB, sizeof(errbuf)),
+	    "record a failed canary");
+
+	is_int(state_last_action_at(sdb, "dns canary", &at, EB,
+	    sizeof(errbuf)), 0, "a canary found");
+	is_int(at, 5701, "the last one");
+	j = state_status_json(sdb, 5, EB, sizeof(errbuf));
+	v = json_object_get(j, "canary");
+	ok(json_is_object(v), "status: canary object");
+	is_int(jint(v, "at"), 5701, "canary at");
+	ok(json_is_false(json_object_get(v, "ok")), "canary ok false");
+	is_str(jstr(v, "message"), "1 of 1 zone refused the canary: "
+	    "example.com: BADSIG", "canary message");
+	v = json_object_get(j, "verify");
+	ok(json_is_object(v), "status: verify object (the last move, not "
+	    "the last cycle)");
+	is_int(jint(v, "at"), 2061, "verify at");
+	l = json_object_get(v, "lagging");
+	is_int(json_array_size(l), 1, "one nameserver lagging");
+	is_str(jstr(json_array_get(l, 0), "zone"), "example.com.",
+	    "lagging zone");
+	is_str(jstr(json_array_get(l, 0), "detail"), "ns2.example.com "
+	    "(127.0.0.2#5301): serial 2 < 3", "lagging detail");
+	json_decref(j);
+
+	/* A later move that every nameserver served: nothing lags. */
+	cycle_basic(&c, cr, 9000, SITE_ACTIVE, SITE_STANDBY, PRIMARY_OK,
+	    OUTCOME_FAILBACK);
+	ar[0] = (struct action_record){ 9001, "dns to_primary", "example.com.",
+	    ACTION_RESULT_OK, "ok: verified on every nameserver" };
+	c.nactions = 1;
+	c.actions = ar;
+	state_set(&ns, SITE_STANDBY, 9000, PRIMARY_OK, 0, 3, false, 9000);
+	is_zero(state_record_cycle(sdb, &c, &ns, EB, sizeof(errbuf)),
+	    "record a verified failback");
+	j = state_status_json(sdb, 5, EB, sizeof(errbuf));
+	v = json_object_get(j, "verify");
+	is_int(jint(v, "at"), 9001, "verify: the failback");
+	is_int(json_array_size(json_object_get(v, "lagging")), 0,
+	    "nothing lagging");
+	json_decref(j);
+	state_close(sdb);
 }
 
 static void
@@ -1332,6 +1439,7 @@ main(void)
 	test_votes();
 	test_migration_from_v1();
 	test_query_plans();
+	test_dns_health();
 	test_lock();
 	test_crash_mid_transaction();
 	test_crash_while_recording();
