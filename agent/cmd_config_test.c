@@ -1,7 +1,8 @@
 /*
  * cmd_config_test.c: config-test (SPEC §2): parse the config, check the
  * files, keys and permissions, prove the DNS server takes our key, load the
- * vote secret, and say which spares answer.  Problems are printed as
+ * vote secret, say which spares answer, and log in to every MySQL server
+ * of the config to check the user's grants.  Problems are printed as
  * FILE:LINE: message; "configuration OK" when none.
  */
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "mysql_local.h"
 #include "util.h"
 #include "dnsupdate/dnsupdate.h"
 #include "quorum/quorum.h"
@@ -80,6 +82,84 @@ config_test_spares(const struct config *cfg)
 	free(spares);
 }
 
+/*
+ * Log in as [mysql] says (or as a mysql check, with its own login) and read
+ * SHOW GRANTS: what is missing is named.  A check's server that cannot be
+ * reached is a warning (the primary may be down today); a refused login or
+ * a missing privilege is an error, as is a [mysql] server that cannot be
+ * reached (it is this site's own).  Returns 0 or -1.
+ */
+static int
+config_test_mysql_one(const struct config *cfg, const struct cfg_mysql *m,
+    const char *what, int line, bool own, struct diag_list *diags)
+{
+	struct mysql_local	*l = NULL;
+	char			 err[600], missing[600];
+	bool			 on;
+	int			 rc = -1;
+
+	if (mysql_local_open(m, &l, err, sizeof(err)) == -1) {
+		bool denied = strstr(err, "Access denied") != NULL;
+
+		diag_add(diags, own || denied, "%s:%d: %s: cannot log in: %s",
+		    cfg->path, line, what, err);
+		return own || denied ? -1 : 0;
+	}
+	if (mysql_local_grants(l, own ? m->promote : MYSQL_PROMOTE_NONE,
+	    missing, sizeof(missing), err, sizeof(err)) == -1) {
+		diag_add(diags, true, "%s:%d: %s: %s", cfg->path, line, what,
+		    err);
+		goto done;
+	}
+	if (missing[0] != '\0') {
+		diag_add(diags, true, "%s:%d: %s: user %s lacks %s (see"
+		    " INSTALL, \"MySQL grants\")", cfg->path, line, what,
+		    m->user, missing);
+		goto done;
+	}
+	if (own && mysql_local_log_bin(l, &on, err, sizeof(err)) == 0 && !on)
+		diag_add(diags, false, "%s:%d: %s: log_bin is OFF: writes made"
+		    " after a promotion carry no GTID, so the failback safety"
+		    " check cannot see them", cfg->path, line, what);
+	printf("%s: %s: grants OK\n", what, mysql_local_name(l));
+	rc = 0;
+done:
+	mysql_local_close(l);
+	return rc;
+}
+
+static int
+config_test_mysql(const struct config *cfg, struct diag_list *diags)
+{
+	struct cfg_mysql	 m;
+	char			 what[96];
+	size_t			 i;
+	int			 rc = 0;
+
+	for (i = 0; i < cfg->nchecks; i++) {
+		const struct cfg_check *c = &cfg->checks[i];
+
+		if (c->type != CHECK_TYPE_MYSQL)
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.host = c->host;
+		m.port = c->port;
+		m.socket = c->socket;
+		m.user = c->user;
+		m.password_file = c->password_file;
+		m.timeout_ms = c->timeout_ms;
+		snprintf(what, sizeof(what), "[check:%s]", c->name);
+		if (config_test_mysql_one(cfg, &m, what, c->line, false,
+		    diags) == -1)
+			rc = -1;
+	}
+	if (cfg->agent.role == ROLE_BACKUP && cfg->has_mysql &&
+	    config_test_mysql_one(cfg, &cfg->mysql, "[mysql]", cfg->mysql.line,
+	    true, diags) == -1)
+		rc = -1;
+	return rc;
+}
+
 int
 cmd_config_test(const struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -101,7 +181,8 @@ cmd_config_test(const struct cmd_ctx *ctx, int argc, char **argv)
 	/* A key the server does not take is a config error too. */
 	if ((cfg->agent.role == ROLE_BACKUP &&
 	    dnsupdate_probe(cfg, &diags) == -1) ||
-	    config_test_secret(cfg, &diags) == -1) {
+	    config_test_secret(cfg, &diags) == -1 ||
+	    config_test_mysql(cfg, &diags) == -1) {
 		diags_print(&diags);
 		rc = FA_EXIT_CONFIG;
 		goto done;

@@ -414,6 +414,17 @@ mysql_local_grants(struct mysql_local *l, enum mysql_promote how,
 	return mysql_conn_grants(l->mysql, needs, missing, len, err, errlen);
 }
 
+int
+mysql_local_log_bin(struct mysql_local *l, bool *on, char *err, size_t errlen)
+{
+	long long	v = 0;
+
+	if (local_int(l, "SELECT @@GLOBAL.log_bin", &v, err, errlen) == -1)
+		return -1;
+	*on = v != 0;
+	return 0;
+}
+
 static struct mysql_step *
 step_add(struct mysql_step *steps, size_t *n, const char *kind)
 {

@@ -77,6 +77,13 @@ int	mysql_local_grants(struct mysql_local *, enum mysql_promote,
 	    char *missing, size_t len, char *err, size_t errlen);
 
 /*
+ * Is the binary log on?  Without it the writes made on a promoted backup
+ * carry no GTID, and failback safety cannot see them.
+ */
+int	mysql_local_log_bin(struct mysql_local *, bool *on, char *err,
+	    size_t errlen);
+
+/*
  * What the cycle runs.  Each fills steps[] (at most MYSQL_STEPS_MAX), one
  * history row each, and logs them.
  */
