@@ -228,4 +228,6 @@ const struct dnsupdate_method dnsupdate_exec = {
 	.server = exec_server,
 	.update = exec_update,
 	.probe = exec_probe,
+	/* One zone after another: the program need not be reentrant. */
+	.parallel = false,
 };

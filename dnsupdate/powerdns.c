@@ -396,4 +396,10 @@ const struct dnsupdate_method dnsupdate_powerdns = {
 	.server = pdns_server,
 	.update = pdns_update,
 	.probe = pdns_probe,
+	/*
+	 * One zone after another: with the gsqlite3 backend PowerDNS answers
+	 * 500 to a PATCH that meets another one in flight (t/80-powerdns.t
+	 * showed it), and a half-done failover is worse than a slower one.
+	 */
+	.parallel = false,
 };

@@ -347,4 +347,9 @@ const struct dnsupdate_method dnsupdate_virtualmin = {
 	.server = vm_server,
 	.update = vm_update,
 	.probe = vm_probe,
+	/*
+	 * One zone after another: each call is a Perl process on the
+	 * Virtualmin host, often a small one.
+	 */
+	.parallel = false,
 };
