@@ -135,6 +135,9 @@ check_until_state STANDBY 60
 ok $? "back to STANDBY with the right key"
 code=$(pdns_api "$SC_DIR/pdns" PATCH /zones/example.com. '{"rrsets": [{"name": "www.example.com.", "type": "A", "ttl": 300, "changetype": "REPLACE", "records": [{"content": "203.0.113.7", "disabled": false}]}]}' | tail -n 1)
 is "$code" 204 "a person sets www.example.com A 203.0.113.7 through the API"
+code=$(pdns_api "$SC_DIR/pdns" PATCH /zones/example.org. "{\"rrsets\": [{\"name\": \"www.example.org.\", \"type\": \"A\", \"ttl\": 300, \"changetype\": \"REPLACE\", \"records\": [{\"content\": \"$PRIMARY_A\", \"disabled\": false}, {\"content\": \"203.0.113.8\", \"disabled\": true}]}]}" | tail -n 1)
+is "$code" 204 "and adds a disabled www.example.org A 203.0.113.8 (DNS does not serve it)"
+is "$(dig_a www.example.org)" "$PRIMARY_A" "DNS serves only the primary's for www.example.org"
 serial=$(soa_serial example.com)
 primary_stop "$SC_DIR/primary"
 check_until_err "[Cc]onflict" 60
@@ -142,7 +145,12 @@ ok $? "the failover's run says conflict"
 is "$FA_RC" 1 "failover meets the conflict: exit 1"
 is "$(dig_a www.example.com)" 203.0.113.7 "the hand-made record is left alone"
 is "$(dig_aaaa www.example.com)" "$PRIMARY_AAAA" "its AAAA is not touched either"
-is "$(dig_a www.example.org)" "$BACKUP_A" "example.org (no conflict) moved"
+is "$(dig_a example.com)" "$BACKUP_A" "example.com @ (no conflict) moved"
+like "$FA_ERR" "www.example.org. A holds disabled records in PowerDNS, which the change would delete: nothing sent" \
+    "the API's read shows what DNS does not: a disabled record, left alone"
+is "$(dig_a www.example.org)" "$PRIMARY_A" "www.example.org not changed"
+like "$(pdns_api "$SC_DIR/pdns" GET /zones/example.org. | head -n 1)" \
+    '"content": "203.0.113.8", "disabled": true' "the disabled record is still there"
 isnt "$(status_field 'd["state"]')" ACTIVE "the site does not claim ACTIVE"
 
 done_testing
