@@ -110,6 +110,47 @@ status_print_votes(const struct config *cfg, const json_t *st)
 		print_vote("  ", v);
 }
 
+/*
+ * The [dns] canary's last result, and the nameservers that did not serve
+ * the last DNS move in time (verify = all).
+ */
+static void
+status_print_dns(const struct config *cfg, const json_t *st)
+{
+	const json_t	*cy = json_object_get(st, "canary");
+	const json_t	*vf = json_object_get(st, "verify");
+	const json_t	*lag, *v;
+	size_t		 i;
+
+	if (json_is_object(cy)) {
+		printf("canary: %s", json_is_true(json_object_get(cy, "ok")) ?
+		    "ok" : "FAILED");
+		print_time(" at ", jint(cy, "at"));
+		printf(": %s\n", jstr(cy, "message"));
+	} else if (cfg->dns.canary_ms == 0)
+		printf("canary: off ([dns] canary = 0)\n");
+	else
+		printf("canary: none yet\n");
+	if (!json_is_object(vf))
+		return;
+	lag = json_object_get(vf, "lagging");
+	if (json_array_size(lag) == 0) {
+		if (cfg->dns.verify == DNS_VERIFY_ALL) {
+			printf("verify: every nameserver served the last change");
+			print_time(" (", jint(vf, "at"));
+			printf(")\n");
+		}
+		return;
+	}
+	printf("verify: %zu nameserver%s did not serve the last change in "
+	    "time", json_array_size(lag), json_array_size(lag) == 1 ? "" :
+	    "s");
+	print_time(" (", jint(vf, "at"));
+	printf("):\n");
+	json_array_foreach(lag, i, v)
+		printf("  %s %s\n", jstr(v, "zone"), jstr(v, "detail"));
+}
+
 static void
 status_print(const struct config *cfg, const json_t *st)
 {
@@ -127,6 +168,9 @@ status_print(const struct config *cfg, const json_t *st)
 	/* A failback waiting for a person must not hide below the fold. */
 	if (json_is_object(lc) && strcmp(jstr(lc, "outcome"), "UNSAFE") == 0)
 		printf("\nWARNING: failback refused: %s", jstr(lc, "message"));
+	if (json_is_false(json_object_get(json_object_get(st, "canary"), "ok")))
+		printf("\nWARNING: the DNS canary failed: a failover would fail "
+		    "too (see canary: below)");
 	printf("\nrecords (%s):\n", json_is_true(json_object_get(st,
 	    "records_live")) ? "live from DNS" : "as last seen");
 	if (json_object_get(st, "records_error") != NULL)
@@ -148,6 +192,7 @@ status_print(const struct config *cfg, const json_t *st)
 	} else
 		printf("last cycle: none yet\n");
 	status_print_votes(cfg, st);
+	status_print_dns(cfg, st);
 	printf("transitions:%s\n", json_array_size(json_object_get(st,
 	    "transitions")) ? "" : " none yet");
 	json_array_foreach(json_object_get(st, "transitions"), i, v) {
@@ -161,10 +206,11 @@ status_print(const struct config *cfg, const json_t *st)
 static json_t *
 status_empty(void)
 {
-	return json_pack("{s:s,s:n,s:s,s:n,s:[],s:[],s:n,s:[],s:i,s:i}",
+	return json_pack("{s:s,s:n,s:s,s:n,s:[],s:[],s:n,s:[],s:i,s:i,s:n,"
+	    "s:n}",
 	    "state", "UNKNOWN", "state_since", "primary_status", "OK",
 	    "last_cycle", "records", "votes", "votes_cycle", "transitions",
-	    "fail_streak", 0, "ok_streak", 0);
+	    "fail_streak", 0, "ok_streak", 0, "canary", "verify");
 }
 
 int

@@ -47,6 +47,8 @@ struct cycle {
 	struct vote_result	*votes;		/* one per spare, once asked */
 	size_t			 nvotes;	/* 0: the spares were not asked */
 	char			 safety_msg[1024];	/* failback safety, when asked */
+	bool			 dns_lagging;	/* verify = all: a nameserver lags */
+	bool			 canary_failed;	/* [dns] canary refused */
 };
 
 /* vsnprintf: a detail longer than the buffer is cut, on purpose. */
@@ -219,9 +221,17 @@ cycle_read_dns(struct cycle *c)
 /*
  * Repoint every record (SPEC §1 step 5): read what DNS holds now, plan per
  * record, send one conditional change per zone, verify.  One action row per
- * zone.  *changed tells whether any server took a change, even if another
- * zone then failed: that is what makes the site FAILED rather than
- * unchanged.
+ * zone, plus one "dns verify" row per nameserver that did not serve the
+ * change in time (verify = all).  *changed tells whether any server took a
+ * change, even if another zone then failed: that is what makes the site
+ * FAILED rather than unchanged.
+ *
+ * Returns 0, -1 (failed), or 1 when the only trouble is lagging
+ * nameservers: the server that took the update serves the change, so DNS
+ * has moved and the move goes on (the after hook runs, the state follows),
+ * but the cycle exits 1 and status names the laggards.  Stopping there
+ * instead would leave the site FAILED and the after hook unrun because a
+ * secondary is slow or down, which is not what happened to the records.
  */
 static int
 cycle_run_dns(struct cycle *c, enum action_kind k, bool *changed)
@@ -230,7 +240,8 @@ cycle_run_dns(struct cycle *c, enum action_kind k, bool *changed)
 				    DNS_TO_BACKUP : DNS_TO_PRIMARY;
 	struct dns_plan		 plan;
 	struct action_log	*a;
-	size_t			 i;
+	size_t			 i, j, lagging;
+	bool			 hard = false;
 	int			 rc;
 
 	*changed = false;
@@ -242,11 +253,16 @@ cycle_run_dns(struct cycle *c, enum action_kind k, bool *changed)
 	}
 	dnsupdate_plan(c->cfg, dir, &c->view, &plan);
 	rc = dnsupdate_apply(c->cfg, &plan);
+	lagging = 0;
 	for (i = 0; i < plan.nzones; i++) {
 		struct dns_zone_plan	*z = &plan.zones[i];
 		bool			 good = z->result == DNS_OK ||
 					    z->result == DNS_UNCHANGED;
 
+		if (z->result == DNS_ERR_LAGGING)
+			lagging++;
+		else if (!good)
+			hard = true;
 		if (z->changed)
 			*changed = true;
 		a = cycle_action_add(c, action_kind_str(k), z->zone->name,
@@ -260,10 +276,22 @@ cycle_run_dns(struct cycle *c, enum action_kind k, bool *changed)
 		else
 			log_warnx("%s %s: %s", action_kind_str(k),
 			    z->zone->name, z->message);
+		for (j = 0; j < z->nns; j++) {
+			if (z->ns[j].ok)
+				continue;
+			a = cycle_action_add(c, "dns verify", z->zone->name,
+			    ACTION_RESULT_FAILED);
+			action_detail(a, "%s: %s", z->ns[j].label,
+			    z->ns[j].detail);
+		}
 	}
 	dns_plan_free(&plan);
 	/* What the records hold now, for status. */
 	(void)cycle_read_dns(c);
+	if (rc == -1 && !hard && lagging > 0) {
+		c->dns_lagging = true;
+		return 1;
+	}
 	return rc;
 }
 
@@ -350,6 +378,7 @@ cycle_run_actions(struct cycle *c)
 			c->report.failed = true;
 			break;
 		}
+		/* rc 1: DNS moved, a nameserver lags: go on (see above). */
 		c->report.ndone++;
 	}
 }
@@ -558,10 +587,57 @@ cycle_log_checks(struct cycle *c)
 		    (long long)c->checks[i].elapsed_ms);
 }
 
+/*
+ * [dns] canary (SPEC §5): at most once per canary interval, in a cycle
+ * that moves no record (a move proves more than a canary), a signed
+ * UPDATE that changes nothing, recorded as a "canary" action: status
+ * shows the last one, history each.  A refused canary makes the cycle exit
+ * 1, like any failed action, and changes nothing else.
+ */
+static void
+cycle_run_canary(struct cycle *c, struct state_db *db)
+{
+	const struct config	*cfg = c->cfg;
+	struct action_log	*a;
+	char			 msg[512], err[256];
+	int64_t			 last = 0, now = util_wall_ms() / 1000;
+	int			 i, rc;
+
+	if (cfg->dns.canary_ms <= 0 || c->request != REQUEST_CYCLE ||
+	    db == NULL)
+		return;
+	for (i = 0; i < c->plan.nactions; i++)
+		if (c->plan.actions[i] == ACTION_DNS_TO_BACKUP ||
+		    c->plan.actions[i] == ACTION_DNS_TO_PRIMARY)
+			return;
+	rc = state_last_action_at(db, "canary", &last, err, sizeof(err));
+	if (rc == -1) {
+		log_warnx("%s", err);
+		return;
+	}
+	if (rc == 0 && (now - last) * 1000 < cfg->dns.canary_ms)
+		return;
+	rc = dnsupdate_canary(cfg, msg, sizeof(msg));
+	if (rc == 1) {
+		log_debug("canary: %s", msg);	/* the method has none */
+		return;
+	}
+	a = cycle_action_add(c, "canary", "dns", rc == 0 ?
+	    ACTION_RESULT_OK : ACTION_RESULT_FAILED);
+	action_detail(a, "%s", msg);
+	if (rc == 0)
+		log_info("canary: %s", msg);
+	else {
+		log_warnx("canary: %s", msg);
+		c->canary_failed = true;
+	}
+}
+
 static int
 cycle_exit_code(const struct cycle *c, enum cycle_outcome oc)
 {
-	if (c->report.failed || c->nfailed > 0)
+	if (c->report.failed || c->nfailed > 0 || c->dns_lagging ||
+	    c->canary_failed)
 		return FA_EXIT_RUNTIME;
 	switch (oc) {
 	case OUTCOME_ERROR:
@@ -760,6 +836,7 @@ cycle_execute(const struct config *cfg, enum decide_request request,
 	}
 
 	cycle_run_actions(&c);
+	cycle_run_canary(&c, db);
 	decide_settle(&c.prev, &c.in, &c.plan, &c.report, &next, &oc, &reason);
 	exit_code = cycle_exit_code(&c, oc);
 	if (oc == OUTCOME_UNSAFE && c.safety_msg[0] != '\0') {

@@ -109,7 +109,7 @@ static const char *const state_migrations[] = {
 	"CREATE INDEX votes_cycle ON votes(cycle_id);"
 	"ALTER TABLE cycles ADD COLUMN quorum TEXT;",
 	/*
-	 * 3: the last action of a kind (the last "dns canary", for "at most
+	 * 3: the last action of a kind (the last "canary", for "at most
 	 * once per [dns] canary"; the last DNS move and its "dns verify"
 	 * rows, for status) from an index, not a scan of the whole history.
 	 */

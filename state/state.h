@@ -115,7 +115,7 @@ int	state_record_cycle(struct state_db *, const struct cycle_record *,
 	    const struct decide_state *new_state, char *err, size_t errlen);
 
 /*
- * When the last action of kind (e.g. "dns canary") was recorded, in wall
+ * When the last action of kind (e.g. "canary") was recorded, in wall
  * seconds.  Returns 0 with *at set, 1 when there is none yet, -1 with err
  * set.
  */

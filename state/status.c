@@ -240,7 +240,7 @@ done:
 }
 
 /*
- * obj["canary"]: the last "dns canary" action as {at, ok, message}, or
+ * obj["canary"]: the last "canary" action as {at, ok, message}, or
  * null.  obj["verify"]: the last cycle that moved DNS, as {cycle_id, at,
  * lagging: [{zone, detail}]} (its "dns verify" actions: nameservers that
  * did not serve the change in time), or null.  Both found through the
@@ -254,7 +254,7 @@ dns_health_json(struct state_db *sdb, json_t *obj, char *err, size_t errlen)
 	int		 src, rc = -1;
 
 	if (prepare(sdb, "SELECT at, result = 'ok' AS ok, detail AS message "
-	    "FROM actions WHERE kind = 'dns canary' ORDER BY id DESC LIMIT 1",
+	    "FROM actions WHERE kind = 'canary' ORDER BY id DESC LIMIT 1",
 	    &st, err, errlen) == -1)
 		goto done;
 	if ((src = sqlite3_step(st)) == SQLITE_ROW) {

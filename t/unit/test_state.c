@@ -1002,7 +1002,7 @@ test_query_plans(void)
 		"SELECT * FROM votes WHERE cycle_id = 3 ORDER BY id",
 		"SELECT * FROM cycles WHERE id = "
 		    "(SELECT max(cycle_id) FROM votes)",
-		"SELECT at FROM actions WHERE kind = 'dns canary' "
+		"SELECT at FROM actions WHERE kind = 'canary' "
 		    "ORDER BY id DESC LIMIT 1",
 		"SELECT cycle_id, at FROM actions WHERE id = (SELECT max(id) "
 		    "FROM actions WHERE kind IN ('dns to_backup', "
@@ -1036,7 +1036,7 @@ test_query_plans(void)
 }
 
 /*
- * [dns] canary and verify = all in status: the last "dns canary" action
+ * [dns] canary and verify = all in status: the last "canary" action
  * as "canary", the "dns verify" rows of the last cycle that moved DNS as
  * "verify"; state_last_action_at() finds the last canary.
  */
@@ -1054,7 +1054,7 @@ test_dns_health(void)
 
 	pathof(path, sizeof(path), "health.db");
 	is_zero(state_open(path, false, &sdb, EB, sizeof(errbuf)), "open");
-	is_int(state_last_action_at(sdb, "dns canary", &at, EB,
+	is_int(state_last_action_at(sdb, "canary", &at, EB,
 	    sizeof(errbuf)), 1, "no canary yet");
 	j = state_status_json(sdb, 5, EB, sizeof(errbuf));
 	ok(json_is_null(json_object_get(j, "canary")), "status: canary null");
@@ -1064,7 +1064,7 @@ test_dns_health(void)
 	/* A cycle with a good canary. */
 	cycle_basic(&c, cr, 2000, SITE_STANDBY, SITE_STANDBY, PRIMARY_OK,
 	    OUTCOME_NOOP);
-	ar[0] = (struct action_record){ 2001, "dns canary", "dns",
+	ar[0] = (struct action_record){ 2001, "canary", "dns",
 	    ACTION_RESULT_OK, "example.com: 127.0.0.1#53 accepts our signed "
 	    "UPDATE" };
 	c.nactions = 1;
@@ -1088,7 +1088,7 @@ test_dns_health(void)
 	/* Then a failed canary, in a cycle that moves nothing. */
 	cycle_basic(&c, cr, 5700, SITE_ACTIVE, SITE_ACTIVE, PRIMARY_FAIL,
 	    OUTCOME_NOOP);
-	ar[0] = (struct action_record){ 5701, "dns canary", "dns",
+	ar[0] = (struct action_record){ 5701, "canary", "dns",
 	    ACTION_RESULT_FAILED, "1 of 1 zone refused the canary: "
 	    "example.com: BADSIG" };
 	c.nactions = 1;
@@ -1096,7 +1096,7 @@ test_dns_health(void)
 	is_zero(state_record_cycle(sdb, &c, &ns, EB, sizeof(errbuf)),
 	    "record a failed canary");
 
-	is_int(state_last_action_at(sdb, "dns canary", &at, EB,
+	is_int(state_last_action_at(sdb, "canary", &at, EB,
 	    sizeof(errbuf)), 0, "a canary found");
 	is_int(at, 5701, "the last one");
 	j = state_status_json(sdb, 5, EB, sizeof(errbuf));
