@@ -65,7 +65,7 @@ done:
 }
 
 /*
- * Durations: DIGITS [ "." DIGITS ] [ "ms" | "s" | "m" | "h" ], no sign, no
+ * Durations: DIGITS [ "." DIGITS ] [ "ms" | "s" | "m" | "h" | "d" ], no sign, no
  * exponent, no white space.  Computed in integers so "0.1s" is exactly 100ms;
  * a value finer than a millisecond is refused rather than rounded.
  */
@@ -121,6 +121,8 @@ util_duration_parse(const char *s, int64_t *ms_out, const char **errstr)
 		mult = 60 * 1000;
 	else if (strcmp(unit, "h") == 0)
 		mult = 3600 * 1000;
+	else if (strcmp(unit, "d") == 0)
+		mult = 86400 * 1000;	/* history_keep = 90d */
 	else {
 		err = "unknown unit";
 		goto done;
@@ -129,7 +131,7 @@ util_duration_parse(const char *s, int64_t *ms_out, const char **errstr)
 		err = "too large";
 		goto done;
 	}
-	/* frac < 10^9 and mult <= 3.6e6: the product fits in 63 bits. */
+	/* frac < 10^9 and mult <= 8.64e7: the product fits in 63 bits. */
 	if ((frac * mult) % fscale != 0) {
 		err = "finer than a millisecond";
 		goto done;
@@ -148,7 +150,7 @@ done:
 
 /*
  * The largest unit that states the value exactly: 900000 -> "15m",
- * 1500 -> "1.5s", 500 -> "500ms", 0 -> "0s".  Negative values get a '-'.
+ * 7776000000 -> "90d", 1500 -> "1.5s", 500 -> "500ms", 0 -> "0s".  Negative values get a '-'.
  */
 void
 util_duration_format(int64_t ms, char *buf, size_t buflen)
@@ -178,7 +180,9 @@ util_duration_format(int64_t ms, char *buf, size_t buflen)
 		    frac);
 	} else {
 		s = v / 1000;
-		if (s % 3600 == 0)
+		if (s % 86400 == 0)
+			snprintf(buf, buflen, "%s%" PRIu64 "d", sign, s / 86400);
+		else if (s % 3600 == 0)
 			snprintf(buf, buflen, "%s%" PRIu64 "h", sign, s / 3600);
 		else if (s % 60 == 0)
 			snprintf(buf, buflen, "%s%" PRIu64 "m", sign, s / 60);

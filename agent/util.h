@@ -27,7 +27,7 @@ int	util_number_parse(const char *s, long long minval, long long maxval,
 
 /*
  * Parse a duration: plain seconds ("60", "0.5"), or a number with a unit
- * "ms", "s", "m", "h" ("500ms", "2s", "5m", "1h", "0.5s").  Stores
+ * "ms", "s", "m", "h", "d" ("500ms", "2s", "5m", "1h", "0.5s", "90d").  Stores
  * milliseconds.  Returns 0, or -1 with *errstr set to a short reason.
  * Negative values are invalid.
  */
