@@ -113,7 +113,7 @@ config_test_mysql_one(const struct config *cfg, const struct cfg_mysql *m,
 	}
 	if (missing[0] != '\0') {
 		diag_add(diags, true, "%s:%d: %s: user %s lacks %s (see"
-		    " INSTALL, \"MySQL grants\")", cfg->path, line, what,
+		    " INSTALL, section 6)", cfg->path, line, what,
 		    m->user, missing);
 		goto done;
 	}
