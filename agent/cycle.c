@@ -403,6 +403,8 @@ cycle_print_plan(struct cycle *c)
 	}
 	if (c->nvotes > 0)
 		printf("quorum: %s\n", quorum_result_str(c->in.quorum));
+	if (c->safety_msg[0] != '\0')
+		printf("failback safety: %s\n", c->safety_msg);
 	printf("plan: %s: %s\n", cycle_outcome_str(c->plan.outcome),
 	    c->plan.reason);
 	for (i = 0; i < c->plan.nactions; i++) {
