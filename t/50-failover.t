@@ -8,16 +8,6 @@ FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 scenario_require
 scenario_setup || bail_out "scenario setup (named, primary, config)"
 
-MANAGED="example.com www.example.com www.example.org"
-
-# dns_points_at WHO A AAAA: every managed record holds exactly A and AAAA.
-dns_points_at() {
-	for _n in $MANAGED; do
-		is "$(dig_a "$_n")" "$2" "$1: $_n A"
-		is "$(dig_aaaa "$_n")" "$3" "$1: $_n AAAA"
-	done
-}
-
 serial_com=$(soa_serial example.com)
 serial_org=$(soa_serial example.org)
 isnt "$serial_com" "" "named serves example.com (serial $serial_com)"

@@ -7,15 +7,6 @@ FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 scenario_require
 scenario_setup || bail_out "scenario setup (named, primary, config)"
 
-MANAGED="example.com www.example.com www.example.org"
-
-dns_points_at() {
-	for _n in $MANAGED; do
-		is "$(dig_a "$_n")" "$2" "$1: $_n A"
-		is "$(dig_aaaa "$_n")" "$3" "$1: $_n AAAA"
-	done
-}
-
 run_fa check
 is "$FA_RC" 0 "first check: exit 0"
 is "$(status_field 'd["state"]')" STANDBY "state STANDBY"

@@ -35,6 +35,8 @@
 #   dig_a NAME, dig_aaaa NAME     the answer from our named, sorted, one line
 #   dig_ttl NAME TYPE   the TTL of that rrset
 #   soa_serial ZONE
+#   dns_points_at WHO A AAAA    TAP: every managed record (SC_MANAGED)
+#                       answers exactly A and AAAA; WHO labels the tests
 #   status_field EXPR   evaluate a Python expression on d = status --json
 #   history_field EXPR  the same on d = history -n 1000 --json
 #   history_transitions "FROM->TO FROM->TO ...", oldest first
@@ -332,6 +334,15 @@ dig_ttl() {
 nsupdate_by_hand() {
 	printf 'server 127.0.0.1 %s\nzone %s\n%s\nsend\n' "$DNS_PORT" "$1" "$2" |
 	    nsupdate -k "$KEY_FILE"
+}
+
+SC_MANAGED="example.com www.example.com www.example.org"
+
+dns_points_at() {
+	for _dp_n in $SC_MANAGED; do
+		is "$(dig_a "$_dp_n")" "$2" "$1: $_dp_n A"
+		is "$(dig_aaaa "$_dp_n")" "$3" "$1: $_dp_n AAAA"
+	done
 }
 
 soa_serial() {
