@@ -114,6 +114,48 @@ static const char *const state_migrations[] = {
 	 * rows, for status) from an index, not a scan of the whole history.
 	 */
 	"CREATE INDEX actions_kind ON actions(kind, id);",
+	/*
+	 * 4: operations (issue 6).
+	 * - [agent] history_keep prunes old cycles with their checks,
+	 *   votes and actions, never the transitions: their cycle_id
+	 *   becomes NULL (ON DELETE SET NULL).  SQLite cannot change a
+	 *   column's constraint in place, so the table is rebuilt, ids
+	 *   kept (the documented ALTER TABLE procedure; nothing refers to
+	 *   transitions, so foreign_keys may stay on).
+	 * - cycles by time (history --since, pruning) and by outcome
+	 *   (history --outcome) from an index, not a scan of a year of
+	 *   cycles.
+	 * - notify_pending: the JSON of each transition for [hooks]
+	 *   notify, written in the cycle's transaction and deleted once
+	 *   delivered; a failed POST stays for the next cycle.  No foreign
+	 *   key: the body is self-contained.
+	 */
+	"CREATE TABLE transitions_new ("
+	"  id             INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  cycle_id       INTEGER REFERENCES cycles(id) ON DELETE SET NULL,"
+	"  at             INTEGER NOT NULL,"
+	"  from_state     TEXT    NOT NULL,"
+	"  to_state       TEXT    NOT NULL,"
+	"  reason         TEXT"
+	");"
+	"INSERT INTO transitions_new (id, cycle_id, at, from_state, to_state,"
+	"  reason) SELECT id, cycle_id, at, from_state, to_state, reason"
+	"  FROM transitions;"
+	"DROP TABLE transitions;"
+	"ALTER TABLE transitions_new RENAME TO transitions;"
+	"CREATE INDEX transitions_at ON transitions(at);"
+	"CREATE INDEX transitions_cycle ON transitions(cycle_id);"
+	"CREATE INDEX cycles_started ON cycles(started_at);"
+	"CREATE INDEX cycles_outcome ON cycles(outcome);"
+	"CREATE TABLE notify_pending ("
+	"  id             INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  transition_id  INTEGER,"
+	"  created_at     INTEGER NOT NULL,"
+	"  body           TEXT    NOT NULL,"
+	"  attempts       INTEGER NOT NULL DEFAULT 0,"
+	"  last_attempt_at INTEGER,"
+	"  last_error     TEXT"
+	");",
 };
 
 int

@@ -461,7 +461,7 @@ int
 state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
     const struct decide_state *ns, char *err, size_t errlen)
 {
-	sqlite3_stmt			*st = NULL;
+	sqlite3_stmt			*st = NULL, *nst = NULL;
 	const struct check_result	*cr;
 	const struct transition_record	*tr;
 	const struct action_record	*ar;
@@ -526,7 +526,10 @@ state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
 	if (c->ntransitions > 0) {
 		if (prepare(sdb, "INSERT INTO transitions (cycle_id, at, "
 		    "from_state, to_state, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-		    &st, "record transitions", err, errlen) == -1)
+		    &st, "record transitions", err, errlen) == -1 ||
+		    prepare(sdb, "INSERT INTO notify_pending (transition_id, "
+		    "created_at, body) VALUES (?1, ?2, ?3)", &nst,
+		    "queue notifications", err, errlen) == -1)
 			goto done;
 		for (i = 0; i < c->ntransitions; i++) {
 			tr = &c->transitions[i];
@@ -536,6 +539,17 @@ state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
 			bind_text(st, 4, site_state_str(tr->to));
 			bind_text(st, 5, tr->reason);
 			if (step_done(sdb, st, "record transitions", err,
+			    errlen) == -1)
+				goto done;
+			if (c->notify_bodies == NULL ||
+			    c->notify_bodies[i] == NULL)
+				continue;
+			/* Queued with the transition: both or neither. */
+			sqlite3_bind_int64(nst, 1,
+			    sqlite3_last_insert_rowid(sdb->db));
+			sqlite3_bind_int64(nst, 2, tr->at);
+			bind_text(nst, 3, c->notify_bodies[i]);
+			if (step_done(sdb, nst, "queue notifications", err,
 			    errlen) == -1)
 				goto done;
 		}
@@ -641,8 +655,205 @@ state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
 	rc = 0;
 done:
 	sqlite3_finalize(st);
+	sqlite3_finalize(nst);
 	/* Some errors (disk full, I/O) already rolled back on their own. */
 	if (in_txn && !sqlite3_get_autocommit(sdb->db))
 		(void)sqlite3_exec(sdb->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/*
+ * Oldest first through the cycles_started index; the cascades go through
+ * the cycle_id indexes of check_results, votes, actions and transitions
+ * (which ON DELETE SET NULL keeps).
+ */
+int
+state_prune(struct state_db *sdb, int64_t before, int limit, int *deleted,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 in_txn = 0, rc = -1;
+
+	*deleted = 0;
+	if (sdb->read_only) {
+		state_seterr(err, errlen, "state database %s is open "
+		    "read-only", sdb->path);
+		return -1;
+	}
+	if (state_exec(sdb->db, sdb->path, "BEGIN IMMEDIATE", "prune", err,
+	    errlen) == -1)
+		goto done;
+	in_txn = 1;
+	if (prepare(sdb, "DELETE FROM cycles WHERE id IN (SELECT id FROM "
+	    "cycles WHERE started_at < ?1 ORDER BY started_at LIMIT ?2)", &st,
+	    "prune", err, errlen) == -1)
+		goto done;
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int(st, 2, limit < 0 ? -1 : limit);
+	if (step_done(sdb, st, "prune", err, errlen) == -1)
+		goto done;
+	*deleted = sqlite3_changes(sdb->db);
+	if (state_exec(sdb->db, sdb->path, "COMMIT", "prune", err,
+	    errlen) == -1)
+		goto done;
+	in_txn = 0;
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	if (in_txn && !sqlite3_get_autocommit(sdb->db))
+		(void)sqlite3_exec(sdb->db, "ROLLBACK", NULL, NULL, NULL);
+	if (rc == -1)
+		*deleted = 0;
+	return rc;
+}
+
+/*
+ * AUTOINCREMENT gives max(sqlite_sequence's seq, max(rowid)) + 1; the
+ * sequence row exists once a cycle was ever stored.
+ */
+int
+state_next_cycle_id(struct state_db *sdb, int64_t *id, char *err,
+    size_t errlen)
+{
+	long long	 n;
+
+	if (state_query_int(sdb->db, sdb->path, "SELECT max(coalesce((SELECT "
+	    "seq FROM sqlite_sequence WHERE name = 'cycles'), 0), coalesce("
+	    "(SELECT max(id) FROM cycles), 0)) + 1", &n, err, errlen) == -1)
+		return -1;
+	*id = n;
+	return 0;
+}
+
+int
+state_notify_pending(struct state_db *sdb, int max, struct notify_item **out,
+    size_t *n, char *err, size_t errlen)
+{
+	sqlite3_stmt		*st = NULL;
+	struct notify_item	*items = NULL;
+	size_t			 cnt = 0;
+	const char		*body;
+	int			 src, rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (max <= 0)
+		return 0;
+	items = calloc((size_t)max, sizeof(*items));
+	if (items == NULL) {
+		state_seterr(err, errlen, "state database %s: out of memory",
+		    sdb->path);
+		return -1;
+	}
+	if (prepare(sdb, "SELECT id, created_at, attempts, body FROM "
+	    "notify_pending ORDER BY id LIMIT ?1", &st, "notifications", err,
+	    errlen) == -1)
+		goto done;
+	sqlite3_bind_int(st, 1, max);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW && cnt < (size_t)max) {
+		body = (const char *)sqlite3_column_text(st, 3);
+		items[cnt].id = sqlite3_column_int64(st, 0);
+		items[cnt].created_at = sqlite3_column_int64(st, 1);
+		items[cnt].attempts = sqlite3_column_int(st, 2);
+		if ((items[cnt].body = strdup(body != NULL ? body : "")) ==
+		    NULL) {
+			state_seterr(err, errlen, "state database %s: out of "
+			    "memory", sdb->path);
+			goto done;
+		}
+		cnt++;
+	}
+	if (src != SQLITE_ROW && src != SQLITE_DONE) {
+		state_seterr(err, errlen, "state database %s: notifications: "
+		    "%s", sdb->path, sqlite3_errmsg(sdb->db));
+		goto done;
+	}
+	*out = items;
+	*n = cnt;
+	items = NULL;
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	state_notify_free(items, cnt);
+	return rc;
+}
+
+void
+state_notify_free(struct notify_item *items, size_t n)
+{
+	size_t	i;
+
+	if (items == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(items[i].body);
+	free(items);
+}
+
+/* One statement with an id at ?1 (and more bound by the caller). */
+static int
+notify_update(struct state_db *sdb, const char *sql, int64_t id, int64_t at,
+    const char *why, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc;
+
+	if (sdb->read_only) {
+		state_seterr(err, errlen, "state database %s is open "
+		    "read-only", sdb->path);
+		return -1;
+	}
+	if (prepare(sdb, sql, &st, "notifications", err, errlen) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_bind_parameter_count(st) >= 3) {
+		sqlite3_bind_int64(st, 2, at);
+		bind_text(st, 3, why);
+	}
+	rc = step_done(sdb, st, "notifications", err, errlen);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+state_notify_done(struct state_db *sdb, int64_t id, char *err, size_t errlen)
+{
+	return notify_update(sdb, "DELETE FROM notify_pending WHERE id = ?1",
+	    id, 0, NULL, err, errlen);
+}
+
+int
+state_notify_failed(struct state_db *sdb, int64_t id, int64_t at,
+    const char *why, char *err, size_t errlen)
+{
+	return notify_update(sdb, "UPDATE notify_pending SET attempts = "
+	    "attempts + 1, last_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
+	    id, at, why, err, errlen);
+}
+
+int
+state_notify_trim(struct state_db *sdb, int keep, int *dropped, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc = -1;
+
+	*dropped = 0;
+	if (sdb->read_only) {
+		state_seterr(err, errlen, "state database %s is open "
+		    "read-only", sdb->path);
+		return -1;
+	}
+	if (prepare(sdb, "DELETE FROM notify_pending WHERE id < (SELECT id "
+	    "FROM notify_pending ORDER BY id DESC LIMIT 1 OFFSET ?1)", &st,
+	    "notifications", err, errlen) == -1)
+		goto done;
+	sqlite3_bind_int(st, 1, keep > 0 ? keep - 1 : 0);
+	if (step_done(sdb, st, "notifications", err, errlen) == -1)
+		goto done;
+	*dropped = sqlite3_changes(sdb->db);
+	rc = 0;
+done:
+	sqlite3_finalize(st);
 	return rc;
 }

@@ -105,6 +105,12 @@ struct cycle_record {
 	enum quorum_result		 quorum;	/* QUORUM_NOT_ASKED unless asked */
 	size_t				 nvotes;	/* 0: the spares were not asked */
 	const struct vote_record	*votes;
+	/*
+	 * [hooks] notify: per transition, the JSON body to POST, queued in
+	 * notify_pending in the cycle's transaction (NULL, or a NULL entry:
+	 * not notified).
+	 */
+	const char *const		*notify_bodies;
 };
 
 /*
@@ -131,10 +137,84 @@ int	state_last_action_at(struct state_db *, const char *kind, int64_t *at,
  * "quorum" result, or null), "canary" (the last [dns] canary: {at, ok,
  * message}, or null), "verify" (the last cycle that moved DNS: {cycle_id,
  * at, lagging: [{zone, detail}]}: the nameservers that did not serve the
- * change in time, or null), "transitions" (the last ntransitions, newest
- * first; all if negative).  New reference, or NULL with err set.
+ * change in time, or null), "notify" ({pending, oldest_at, attempts,
+ * last_error}: the [hooks] notify POSTs not delivered yet; pending 0 and
+ * nulls when none), "transitions" (the last ntransitions, newest first;
+ * all if negative; a transition whose cycle was pruned has cycle_id
+ * null).  New reference, or NULL with err set.
  */
 json_t	*state_status_json(struct state_db *, int ntransitions, char *err,
+	    size_t errlen);
+
+/*
+ * What history shows: the newest `limit` cycles (all if negative) that
+ * started at or after `since` (wall seconds; 0: no bound) and whose
+ * outcome is one of outcomes[0 .. noutcomes-1] (noutcomes 0: any).
+ */
+struct history_query {
+	int				 limit;
+	int64_t				 since;
+	size_t				 noutcomes;
+	const enum cycle_outcome	*outcomes;
+};
+
+/*
+ * state_history_json() with filters: the same object, only the cycles
+ * that match.  Every query reads through an index (cycles by id, by
+ * started_at, by outcome), so a year of one-minute cycles costs what a
+ * day does.  New reference, or NULL with err set.
+ */
+json_t	*state_history_query(struct state_db *, const struct history_query *,
+	    char *err, size_t errlen);
+
+/*
+ * [agent] history_keep: delete at most `limit` cycles that started before
+ * `before` (wall seconds), oldest first, with their checks, votes and
+ * actions, in one transaction.  Transitions stay, their cycle_id set to
+ * NULL: what happened to the site is never forgotten.  *deleted counts the
+ * cycles deleted.  Returns 0, or -1 with err set (nothing deleted).
+ */
+int	state_prune(struct state_db *, int64_t before, int limit, int *deleted,
+	    char *err, size_t errlen);
+
+/*
+ * The id the next state_record_cycle() will give its cycle (history's #N),
+ * for the hooks' FA_CYCLE_ID.  Exact while the caller holds the run lock
+ * (no other writer); if that cycle then fails to be recorded, the id goes
+ * to the next one.  Returns 0, or -1 with err set.
+ */
+int	state_next_cycle_id(struct state_db *, int64_t *id, char *err,
+	    size_t errlen);
+
+/* A queued [hooks] notify POST (notify_pending), oldest first. */
+struct notify_item {
+	int64_t	 id;
+	int64_t	 created_at;
+	int	 attempts;
+	char	*body;			/* the JSON, NUL-terminated */
+};
+
+/*
+ * At most max queued notifications, oldest first, into a fresh array the
+ * caller frees with state_notify_free().  Returns 0 (*n may be 0), or -1
+ * with err set.
+ */
+int	state_notify_pending(struct state_db *, int max, struct notify_item **out,
+	    size_t *n, char *err, size_t errlen);
+void	state_notify_free(struct notify_item *, size_t n);
+
+/* Delivered: the row goes.  Returns 0, or -1 with err set. */
+int	state_notify_done(struct state_db *, int64_t id, char *err,
+	    size_t errlen);
+/* Not delivered: attempts + 1, when and why kept for status. */
+int	state_notify_failed(struct state_db *, int64_t id, int64_t at,
+	    const char *why, char *err, size_t errlen);
+/*
+ * Keep the newest `keep` queued notifications, delete older ones (a
+ * webhook down for days must not grow the database without end); *dropped
+ * counts them.  Returns 0, or -1 with err set.
+ */
+int	state_notify_trim(struct state_db *, int keep, int *dropped, char *err,
 	    size_t errlen);
 
 /*

@@ -7,6 +7,7 @@
  * once, in SQL, next to the query.  Every call reads inside one transaction:
  * in WAL mode that is one snapshot, even while a cycle is being recorded.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -317,6 +318,42 @@ done:
 	return rc;
 }
 
+/*
+ * obj["notify"]: the [hooks] notify POSTs still queued (at most a hundred:
+ * the cycle trims the queue), the oldest's time, and the last failure.
+ */
+static int
+notify_json(struct state_db *sdb, json_t *obj, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	json_t		*v = NULL;
+	int		 rc = -1;
+
+	if (prepare(sdb, "SELECT count(*) AS pending, min(created_at) AS "
+	    "oldest_at, (SELECT attempts FROM notify_pending ORDER BY id "
+	    "LIMIT 1) AS attempts, (SELECT last_error FROM notify_pending "
+	    "WHERE last_error IS NOT NULL ORDER BY last_attempt_at DESC, id "
+	    "DESC LIMIT 1) AS last_error FROM notify_pending", &st, err,
+	    errlen) == -1)
+		goto done;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		state_seterr(err, errlen, "state database %s: read: %s",
+		    sdb->path, sqlite3_errmsg(sdb->db));
+		goto done;
+	}
+	if ((v = row_json(st)) == NULL ||
+	    json_object_set_new(obj, "notify", v) == -1) {
+		v = NULL;
+		state_seterr(err, errlen, "state database %s: out of memory",
+		    sdb->path);
+		goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 json_t *
 state_status_json(struct state_db *sdb, int ntransitions, char *err,
     size_t errlen)
@@ -332,10 +369,13 @@ state_status_json(struct state_db *sdb, int ntransitions, char *err,
 	if (state_row_json(sdb, obj, err, errlen) == -1)
 		goto fail;
 
-	/* last_cycle: the highest id is the last rowid, found at once. */
-	if (prepare(sdb, CYCLE_COLUMNS "ORDER BY id DESC LIMIT 1", &st, err,
-	    errlen) == -1 || prepare(sdb, CHECKS_SQL, &checks, err,
-	    errlen) == -1)
+	/*
+	 * last_cycle: max(id) is the last rowid, found at once (written so,
+	 * rather than ORDER BY id DESC LIMIT 1, the plan says so too).
+	 */
+	if (prepare(sdb, CYCLE_COLUMNS "WHERE id = (SELECT max(id) FROM "
+	    "cycles)", &st, err, errlen) == -1 ||
+	    prepare(sdb, CHECKS_SQL, &checks, err, errlen) == -1)
 		goto fail;
 	src = sqlite3_step(st);
 	if (src == SQLITE_ROW) {
@@ -395,7 +435,8 @@ state_status_json(struct state_db *sdb, int ntransitions, char *err,
 	sqlite3_finalize(st);
 	st = NULL;
 
-	if (dns_health_json(sdb, obj, err, errlen) == -1)
+	if (dns_health_json(sdb, obj, err, errlen) == -1 ||
+	    notify_json(sdb, obj, err, errlen) == -1)
 		goto fail;
 
 	/* LIMIT -1: every transition. */
@@ -431,29 +472,117 @@ fail:
 	return NULL;
 }
 
+/*
+ * The smallest id of a cycle that started at or after since, through the
+ * cycles_started index (min(id) WHERE ... would walk the rowids from the
+ * oldest cycle).  *id is 0 when there is no bound, -1 when no cycle
+ * started since then.
+ */
+static int
+history_low_id(struct state_db *sdb, int64_t since, sqlite3_int64 *id,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 src, rc = -1;
+
+	*id = 0;
+	if (since <= 0)
+		return 0;
+	if (prepare(sdb, "SELECT id FROM cycles WHERE started_at >= ?1 ORDER "
+	    "BY started_at, id LIMIT 1", &st, err, errlen) == -1)
+		return -1;
+	sqlite3_bind_int64(st, 1, since);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (src == SQLITE_DONE)
+		*id = -1;
+	else {
+		state_seterr(err, errlen, "state database %s: read: %s",
+		    sdb->path, sqlite3_errmsg(sdb->db));
+		goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 json_t *
 state_history_json(struct state_db *sdb, int n, char *err, size_t errlen)
+{
+	struct history_query	q;
+
+	memset(&q, 0, sizeof(q));
+	q.limit = n;
+	return state_history_query(sdb, &q, err, errlen);
+}
+
+/*
+ * The cycles newest first from an id range (id >= the first cycle since
+ * q->since, or >= 0), so the plan is a search of the rowid, never a scan;
+ * started_at is checked again for a clock that went back.  An outcome
+ * filter goes through cycles_outcome instead.
+ */
+json_t *
+state_history_query(struct state_db *sdb, const struct history_query *q,
+    char *err, size_t errlen)
 {
 	sqlite3_stmt	*st = NULL, *checks = NULL, *actions = NULL;
 	sqlite3_stmt	*transitions = NULL, *votes = NULL;
 	json_t		*obj = NULL, *cycles, *cycle;
-	sqlite3_int64	 id;
+	sqlite3_int64	 id, low;
+	char		 sql[1024];
+	size_t		 i, used;
 	int		 src;
 
+	if (q->noutcomes > OUTCOME_MAX) {
+		state_seterr(err, errlen, "history: too many outcomes");
+		return NULL;
+	}
+	for (i = 0; i < q->noutcomes; i++)
+		if ((unsigned)q->outcomes[i] >= OUTCOME_MAX) {
+			state_seterr(err, errlen, "history: bad outcome %d",
+			    q->outcomes[i]);
+			return NULL;
+		}
 	if (read_begin(sdb, err, errlen) == -1)
 		return NULL;
 	if ((obj = json_object()) == NULL || (cycles = json_array()) == NULL ||
 	    json_object_set_new(obj, "cycles", cycles) == -1)
 		goto nomem;
-	if (prepare(sdb, CYCLE_COLUMNS "ORDER BY id DESC LIMIT ?1", &st, err,
-	    errlen) == -1 ||
+	if (history_low_id(sdb, q->since, &low, err, errlen) == -1)
+		goto fail;
+	if (low == -1) {		/* nothing since then */
+		read_end(sdb);
+		return obj;
+	}
+	/*
+	 * With outcomes, their index, searched per outcome from the low id:
+	 * the planner may otherwise walk every cycle since `since`.
+	 */
+	used = (size_t)snprintf(sql, sizeof(sql), "%s%sWHERE id >= ?2%s",
+	    CYCLE_COLUMNS, q->noutcomes > 0 ? "INDEXED BY cycles_outcome " :
+	    "", q->since > 0 ? " AND started_at >= ?3" : "");
+	for (i = 0; i < q->noutcomes; i++)
+		used += (size_t)snprintf(sql + used, sizeof(sql) - used,
+		    "%s?%zu", i == 0 ? " AND outcome IN (" : ", ", i + 4);
+	(void)snprintf(sql + used, sizeof(sql) - used, "%s ORDER BY id DESC "
+	    "LIMIT ?1", q->noutcomes > 0 ? ")" : "");
+	if (prepare(sdb, sql, &st, err, errlen) == -1 ||
 	    prepare(sdb, CHECKS_SQL, &checks, err, errlen) == -1 ||
 	    prepare(sdb, ACTIONS_SQL, &actions, err, errlen) == -1 ||
 	    prepare(sdb, VOTES_SQL, &votes, err, errlen) == -1 ||
 	    prepare(sdb, TRANSITIONS_COLUMNS "WHERE cycle_id = ?1 ORDER BY id",
 	    &transitions, err, errlen) == -1)
 		goto fail;
-	sqlite3_bind_int(st, 1, n < 0 ? -1 : n);
+	sqlite3_bind_int(st, 1, q->limit < 0 ? -1 : q->limit);
+	sqlite3_bind_int64(st, 2, low);
+	if (q->since > 0)
+		sqlite3_bind_int64(st, 3, q->since);
+	for (i = 0; i < q->noutcomes; i++)
+		sqlite3_bind_text(st, (int)i + 4,
+		    cycle_outcome_str(q->outcomes[i]), -1, SQLITE_STATIC);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((cycle = row_json(st)) == NULL)
 			goto nomem;
