@@ -44,6 +44,8 @@
 #define CFG_LATER	"not supported by this version yet"
 #define CFG_VOTE_LISTEN	"0.0.0.0:8053, [::]:8053"	/* SPEC §3 */
 #define CFG_NUM_MAX	1000	/* need, max_up: far above any real count */
+#define CFG_HISTORY_KEEP_DEFAULT_MS	(90LL * 86400 * 1000)
+#define CFG_HISTORY_KEEP_MIN_MS		(86400LL * 1000)
 
 /* One "key = value" line of a section. */
 struct pentry {
@@ -848,7 +850,7 @@ validate_agent(struct cfg_ctx *c, const struct psection *s)
 {
 	static const char *const keys[] = { "name", "role", "state_db",
 	    "fail_after", "recover_after", "failback", "hold_down", "interval",
-	    NULL };
+	    "history_keep", NULL };
 	static const struct kw roles[] = {
 		{ "backup", ROLE_BACKUP }, { "spare", ROLE_SPARE } };
 	static const struct kw failbacks[] = {
@@ -857,6 +859,7 @@ validate_agent(struct cfg_ctx *c, const struct psection *s)
 	const char		*v;
 	int			 line, e;
 	long long		 n;
+	int64_t			 n64 = a->history_keep_ms;
 
 	sec_check_keys(c, s, keys, NULL, NULL, NULL);
 	c->agent = s;
@@ -888,6 +891,17 @@ validate_agent(struct cfg_ctx *c, const struct psection *s)
 	    get_duration(c, s, "hold_down", 0, &a->hold_down_ms,
 	    &c->hold_down_line);
 	get_duration(c, s, "interval", 1, &a->interval_ms, NULL);
+	/*
+	 * A plain number is seconds: "history_keep = 90" would keep 90
+	 * seconds of history.  Less than a day is surely that mistake.
+	 */
+	if (get_duration(c, s, "history_keep", 0, &n64, &line) && n64 != 0 &&
+	    n64 < CFG_HISTORY_KEEP_MIN_MS) {
+		perr(c, line, "history_keep must be at least 1d, or 0 to keep "
+		    "every cycle (a plain number is seconds: 90d is 90 days)");
+		a->history_keep_ms = CFG_HISTORY_KEEP_DEFAULT_MS;
+	} else if (sec_get(s, "history_keep") != NULL)
+		a->history_keep_ms = n64;
 }
 
 static void
@@ -1358,21 +1372,24 @@ get_hook(struct cfg_ctx *c, const struct psection *s, const char *key)
 	return NULL;
 }
 
+static char *get_notify_url(struct cfg_ctx *, const struct psection *);
+
 static void
 validate_hooks(struct cfg_ctx *c, const struct psection *s)
 {
 	static const char *const keys[] = { "before_failover",
 	    "after_failover", "before_failback", "after_failback", "timeout",
-	    NULL };
-	static const char *const later_keys[] = { "notify", NULL };
+	    "notify", NULL };
 	struct cfg_hooks *h = &c->cfg->hooks;
 
-	sec_check_keys(c, s, keys, later_keys, NULL, NULL);
+	sec_check_keys(c, s, keys, NULL, NULL, NULL);
 	h->before_failover = get_hook(c, s, "before_failover");
 	h->after_failover = get_hook(c, s, "after_failover");
 	h->before_failback = get_hook(c, s, "before_failback");
 	h->after_failback = get_hook(c, s, "after_failback");
 	get_duration(c, s, "timeout", 1, &h->timeout_ms, NULL);
+	if (sec_get(s, "notify") != NULL)
+		h->notify = get_notify_url(c, s);
 }
 
 /*
@@ -1656,6 +1673,58 @@ done:
 	curl_free(pass);
 	curl_free(query);
 	curl_free(frag);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/*
+ * [hooks] notify: the webhook every transition is POSTed to.  https, or
+ * plain http to a loopback address only (a relay on this host): the body
+ * says which site failed over, and a forged or read one misleads people.
+ * No user or password in it (they would show wherever the URL does); a
+ * query is allowed, since many webhooks carry their token there, which is
+ * why the agent never logs more of this URL than its scheme and host.
+ * Returns a copy, or NULL (reported).
+ */
+static char *
+get_notify_url(struct cfg_ctx *c, const struct psection *s)
+{
+	const char	*v;
+	char		*scheme = NULL, *host = NULL, *user = NULL,
+			*pass = NULL, *out = NULL;
+	CURLU		*u;
+	int		 line = s->line;
+
+	if ((v = get_str(c, s, "notify", true, &line)) == NULL)
+		return NULL;
+	if ((u = curl_url()) == NULL)
+		fatalx("curl_url: out of memory");
+	if (v[strcspn(v, " \t")] != '\0' ||
+	    curl_url_set(u, CURLUPART_URL, v, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		perr(c, line, "bad notify URL (expected "
+		    "https://HOST[:PORT]/...)");
+		goto done;
+	}
+	(void)curl_url_get(u, CURLUPART_USER, &user, 0);
+	(void)curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
+	if (user != NULL || pass != NULL) {
+		perr(c, line, "notify must not hold a user name or password");
+		goto done;
+	}
+	if (strcmp(scheme, "http") == 0 && !host_is_loopback(host)) {
+		perr(c, line, "notify: use https:// (plain http is allowed only"
+		    " to a loopback address: 127.0.0.1, ::1, localhost)");
+		goto done;
+	}
+	out = util_xstrdup(v);
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_free(pass);
 	curl_url_cleanup(u);
 	return out;
 }
@@ -2162,6 +2231,7 @@ config_defaults(struct config *cfg)
 	cfg->agent.failback = FAILBACK_AUTO;
 	cfg->agent.hold_down_ms = 900 * 1000;
 	cfg->agent.interval_ms = 60 * 1000;
+	cfg->agent.history_keep_ms = CFG_HISTORY_KEEP_DEFAULT_MS;
 	cfg->dns.method = DNS_METHOD_RFC2136;
 	cfg->dns.port = 53;
 	cfg->dns.ttl = 60;
@@ -2318,6 +2388,7 @@ config_free(struct config *cfg)
 	free(cfg->hooks.after_failover);
 	free(cfg->hooks.before_failback);
 	free(cfg->hooks.after_failback);
+	free(cfg->hooks.notify);
 	free(cfg->quorum.secret_file);
 	free(cfg->virtualmin.url);
 	free(cfg->virtualmin.user);

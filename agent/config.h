@@ -142,7 +142,11 @@ struct cfg_hooks {
 	char	*before_failback;
 	char	*after_failback;
 	int64_t	 timeout_ms;		/* default 30s */
+	char	*notify;		/* http(s) URL of a webhook, or NULL */
 };
+
+/* A [hooks] notify POST waits at most this long (never blocks DNS). */
+#define CFG_NOTIFY_TIMEOUT_MS	5000
 
 /* [quorum]: asking the spares before a failover (SPEC §1 step 4). */
 struct cfg_quorum {
@@ -177,6 +181,7 @@ struct cfg_agent {
 	enum failback_mode	 failback;
 	int64_t			 hold_down_ms;
 	int64_t			 interval_ms;
+	int64_t			 history_keep_ms; /* default 90d; 0: keep all */
 };
 
 struct config {

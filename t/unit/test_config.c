@@ -325,6 +325,9 @@ test_defaults(void)
 		is_int(cfg->agent.failback, FAILBACK_AUTO, "failback auto");
 		is_int(cfg->agent.hold_down_ms, 900000, "hold_down 900s");
 		is_int(cfg->agent.interval_ms, 60000, "interval 60s");
+		is_int(cfg->agent.history_keep_ms, 90LL * 86400 * 1000,
+		    "history_keep 90d");
+		ok(cfg->hooks.notify == NULL, "no notify");
 		ok(cfg->dns.server == NULL, "no server: SOA MNAME");
 		is_int(cfg->dns.port, 53, "port 53");
 		is_int(cfg->dns.ttl, 60, "ttl 60");
@@ -341,6 +344,52 @@ test_defaults(void)
 	free(text);
 	unlink(path);
 	free(path);
+}
+
+/* [agent] history_keep and [hooks] notify (issue 6), accepted. */
+static void
+test_ops_keys(void)
+{
+	static const struct {
+		const char	*keep, *notify;
+		int64_t		 keep_ms;
+	} cases[] = {
+		{ "history_keep = 30d", "notify = https://hooks.example.com/fa"
+		    "?token=abc", 30LL * 86400 * 1000 },
+		{ "history_keep = 0", "notify = http://127.0.0.1:8080/hook", 0 },
+		{ "history_keep = 1d", "notify = http://[::1]:8080/hook",
+		    86400000 },
+	};
+	struct config		*cfg;
+	struct diag_list	 dl = { 0 };
+	char			*t1, *t2, *path, line[160];
+	size_t			 i;
+
+	for (i = 0; i < FA_ARRAY_SIZE(cases); i++) {
+		snprintf(line, sizeof(line), "interval = 0.5\n%s",
+		    cases[i].keep);
+		t1 = replace(GOOD, "interval = 0.5", line);
+		snprintf(line, sizeof(line), "timeout = 10s\n%s",
+		    cases[i].notify);
+		t2 = replace(t1, "timeout = 10s", line);
+		path = write_conf(t2);
+		cfg = NULL;
+		if (!ok(config_load(path, &cfg, &dl) == 0, "%s, %s: loads",
+		    cases[i].keep, cases[i].notify))
+			dump_diags(&dl);
+		else {
+			is_int(cfg->agent.history_keep_ms, cases[i].keep_ms,
+			    "%s", cases[i].keep);
+			is_str(cfg->hooks.notify, cases[i].notify +
+			    strlen("notify = "), "notify URL kept as written");
+		}
+		config_free(cfg);
+		diag_clear(&dl);
+		unlink(path);
+		free(path);
+		free(t1);
+		free(t2);
+	}
 }
 
 static void
@@ -474,9 +523,20 @@ test_bad(void)
 	    "executable (mode 0644); run: chmod +x %s/noexec", tmpdir, tmpdir);
 	bad_case("hook not executable", "after_failback = @DIR@/hook",
 	    "after_failback = @DIR@/noexec", 45, want, true);
-	bad_case("later hook key", "timeout = 10s", "notify = https://x/", 46,
-	    "unknown key 'notify' in [hooks] (not supported by this version "
-	    "yet)", true);
+	bad_case("notify over http elsewhere", "timeout = 10s",
+	    "notify = http://hooks.example.com/fa", 46, "notify: use https://"
+	    " (plain http is allowed only to a loopback address", true);
+	bad_case("notify with a password", "timeout = 10s",
+	    "notify = https://u:pw@hooks.example.com/fa", 46,
+	    "notify must not hold a user name or password", true);
+	bad_case("notify not a URL", "timeout = 10s", "notify = ftp://x/", 46,
+	    "bad notify URL (expected https://HOST[:PORT]/...)", true);
+	bad_case("history_keep in seconds", "interval = 0.5",
+	    "history_keep = 90", 10, "history_keep must be at least 1d, or 0"
+	    " to keep every cycle", true);
+	bad_case("history_keep not a duration", "interval = 0.5",
+	    "history_keep = forever", 10, "bad duration 'forever' for "
+	    "history_keep", true);
 	bad_case("missing ca_file", "expect_body = OK", "ca_file = nofile.pem",
 	    21, "ca_file: ", true);
 	bad_case("agent name not a vote name", "name = backup-test",
@@ -1470,6 +1530,7 @@ main(void)
 
 	test_good();
 	test_defaults();
+	test_ops_keys();
 	test_bad();
 	test_bad_quorum();
 	test_quorum();
