@@ -315,6 +315,10 @@ run_fa failback
 is "$FA_RC" 1 "failback without --force: exit 1"
 like "$FA_OUT" "^UNSAFE: .*$backup_gtid" "failback without --force says UNSAFE and which GTIDs"
 is "$(status_field 'd["state"]')" ACTIVE "still ACTIVE"
+run_fa failback --dry-run
+like "$FA_OUT" "failback safety: the backup holds $backup_gtid that the primary lacks" \
+    "failback --dry-run shows the comparison"
+like "$FA_OUT" "plan: UNSAFE: " "and the refusal"
 
 # --- failback --force ------------------------------------------------------
 run_fa failback --force
@@ -327,6 +331,33 @@ like "$(history_field '"\n".join(a["kind"] + " | " + a["detail"] for a in d["cyc
     "mysql demote \| read_only ON again; replication left stopped: re-point it at the primary by hand; the backup holds $backup_gtid that the primary lacks" \
     "history: the demotion, and the GTIDs the forced failback left behind"
 like "$(cat "$SC_DIR/hook.log")" "after_failback FA_READ_ONLY=0" "the after_failback hook ran"
+
+# --- wait_to_apply = -1 never promotes a replica that cannot apply --------
+# The backup replicates again, but only receives: its SQL thread is stopped.
+# (The primary's row gets an id of its own: the backup's own row took the
+# next one, and applying a clash would stop the SQL thread for good.)
+mariadb_sql "$DBR" "START SLAVE IO_THREAD"
+mariadb_sql "$DBP" "INSERT INTO shop.orders (id, note) VALUES (100, 'after the failback')"
+want_pos=$(mariadb_sql "$DBP" "SELECT @@gtid_binlog_pos")
+i=0
+while [ "$(mariadb_field "$DBR" Gtid_IO_Pos)" != "$want_pos" ] && [ $i -lt 100 ]; do
+	i=$((i + 1)); sleep 0.1
+done
+is "$(mariadb_field "$DBR" Gtid_IO_Pos)" "$want_pos" "the backup received $want_pos, SQL thread stopped"
+mysql_conf writable -1
+run_fa failover --force
+is "$FA_RC" 1 "wait_to_apply = -1, SQL thread stopped: failover --force fails, exit 1"
+like "$FA_OUT" "^ERROR: promoting the local database failed: failover aborted" \
+    "the failover is aborted before DNS"
+is "$(status_field 'd["state"]')" STANDBY "aborted: still STANDBY"
+is "$(dig_a www.example.com)" "$PRIMARY_A" "aborted: DNS untouched"
+is "$(mariadb_sql "$DBR" "SELECT @@read_only")" 1 "aborted: the backup still read-only"
+like "$(history_field '"\n".join(a["kind"] + " | " + a["result"] + " | " + a["detail"] for a in d["cycles"][0]["actions"])')" \
+    "mysql wait_to_apply \| failed \| SQL thread not running \(No\): it cannot apply the relay log; received $want_pos.*wait_to_apply = -1: not promoting" \
+    "history says why"
+mariadb_sql "$DBR" "START SLAVE SQL_THREAD"
+mariadb_until "$DBR" "SELECT COUNT(*) FROM shop.orders WHERE note = 'after the failback'" 1 ||
+    diag "the backup did not catch up"
 
 # --- promote = read-only -----------------------------------------------------
 mysql_conf read-only 0
