@@ -156,6 +156,21 @@ out=$(replica_check)
 like "$out" "^ok: 127\.0\.0\.1:$DBR_PORT MariaDB .*SELECT 1 ok; replica of 127\.0\.0\.1, 0s behind" \
     "healthy replica: ok, 0s behind ($out)"
 
+# A server that accepts and never answers: the check's own deadline ends
+# it (the library's non-blocking calls wait in the checks' event loop),
+# while the other mysql check of the same cycle still gets its answer.
+scenario_port SILENT_PORT || bail_out "no port"
+primary_start "$SC_DIR/silent" "$SILENT_PORT" silent || bail_out "silent server"
+sed "s/^records = www\$/records = www\n[check:silent]\ntype = mysql\nhost = 127.0.0.1\nport = $SILENT_PORT\nuser = monitor\ntimeout = 1s/" \
+    "$WCONF" > "$SC_DIR/silent.conf"
+FA_LOG_STDERR=1 "$FA" -c "$SC_DIR/silent.conf" check > /dev/null 2>&1
+out=$(FA_LOG_STDERR=1 "$FA" -c "$SC_DIR/silent.conf" history -n 1 --json 2>/dev/null |
+    json_eval '" / ".join(c["name"] + ": " + c["outcome"] + ": " + c["detail"] for c in d["cycles"][0]["checks"])')
+like "$out" "silent: timeout: 127\.0\.0\.1:$SILENT_PORT: connect: no answer within 1s" \
+    "a server that never answers: timeout, from the check's deadline"
+like "$out" "replica: ok: " "the other mysql check of the cycle: ok"
+primary_stop "$SC_DIR/silent"
+
 mariadb_sql "$DBR" "STOP SLAVE IO_THREAD"
 mariadb_until "$DBR" "SELECT COUNT(*) FROM information_schema.processlist WHERE command = 'Slave_IO'" 0 ||
     diag "the IO thread did not stop"
