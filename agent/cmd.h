@@ -38,4 +38,17 @@ int	cmd_vote_server(const struct cmd_ctx *, int argc, char **argv);
 int	cycle_execute(const struct config *, enum decide_request, bool force,
 	    bool dry_run);
 
+struct state_db;
+
+/*
+ * The same cycle on a state database the caller opened (read-write) and
+ * whose run lock it holds: cycle_execute() takes the lock, opens the
+ * database, calls this, and lets go; `run` holds both for its whole life
+ * and calls this once per interval.  db may be NULL only for a dry run.
+ * After the cycle's transaction: history_keep pruning, then the [hooks]
+ * notify POSTs.  Returns the cycle's exit code.
+ */
+int	cycle_execute_locked(const struct config *, struct state_db *db,
+	    enum decide_request, bool force, bool dry_run);
+
 #endif

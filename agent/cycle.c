@@ -17,6 +17,7 @@
 #include "decide.h"
 #include "log.h"
 #include "mysql_local.h"
+#include "notify.h"
 #include "spawn.h"
 #include "util.h"
 #include "dnsupdate/dnsupdate.h"
@@ -47,6 +48,7 @@ struct cycle {
 	struct vote_result	*votes;		/* one per spare, once asked */
 	size_t			 nvotes;	/* 0: the spares were not asked */
 	char			 safety_msg[1024];	/* failback safety, when asked */
+	int64_t			 cycle_id;	/* history's #N, 0: unknown */
 	bool			 dns_lagging;	/* verify = all: a nameserver lags */
 	bool			 canary_failed;	/* [dns] canary refused */
 };
@@ -161,10 +163,10 @@ cycle_run_hook(struct cycle *c, enum action_kind k)
 {
 	const char		*path = hook_path(c->cfg, k);
 	char			 ev[64], from[64], to[64], site[128], prim[600],
-				 back[600], recs[4096], why[600], ro[32];
+				 back[600], recs[4096], why[600], ro[32], id[48];
 	char			*env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 				    ev, from, to, site, prim, back, recs, why, ro,
-				    NULL };
+				    id, NULL };
 	char			*argv[] = { NULL, NULL };
 	char			 addrs[512], rl[3800];
 	struct spawn_result	 res;
@@ -189,6 +191,10 @@ cycle_run_hook(struct cycle *c, enum action_kind k)
 	/* The seeds' reduced-functionality failover: hide the login box. */
 	snprintf(ro, sizeof(ro), "FA_READ_ONLY=%d", c->cfg->has_mysql &&
 	    c->cfg->mysql.promote == MYSQL_PROMOTE_READ_ONLY ? 1 : 0);
+	/* The cycle's number in history, for the hook's own logs. */
+	snprintf(id, sizeof(id), "FA_CYCLE_ID=%lld", (long long)c->cycle_id);
+	if (c->cycle_id <= 0)
+		env[10] = NULL;
 	argv[0] = (char *)(uintptr_t)path;
 
 	rc = spawn_run(argv, env, NULL, 0, c->cfg->hooks.timeout_ms, &res);
@@ -689,6 +695,7 @@ cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
     enum cycle_outcome oc, const char *reason, int exit_code)
 {
 	struct transition_record	 tr[2];
+	char				*bodies[2] = { NULL, NULL };
 	struct action_record		*acts = NULL;
 	struct vote_record		*votes = NULL;
 	struct record_seen		*seen;
@@ -716,6 +723,12 @@ cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
 		tr[ntr].reason = reason;
 		ntr++;
 	}
+	/* Queued with the transitions, sent after the transaction. */
+	for (i = 0; c->cfg->hooks.notify != NULL && i < ntr; i++)
+		if ((bodies[i] = notify_body(c->cfg, c->cycle_id, tr[i].at,
+		    tr[i].from, tr[i].to, tr[i].reason, i == 0 &&
+		    c->plan.reconciled != c->prev.state)) == NULL)
+			fatalx("notify: out of memory");
 	if (c->nactions > 0) {
 		acts = util_xcalloc(c->nactions, sizeof(*acts));
 		for (i = 0; i < c->nactions; i++) {
@@ -761,6 +774,7 @@ cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
 	rec.quorum = c->in.quorum;
 	rec.nvotes = c->nvotes;
 	rec.votes = votes;
+	rec.notify_bodies = (const char *const *)bodies;
 	rc = state_record_cycle(db, &rec, next, err, sizeof(err));
 	if (rc == -1)
 		log_warnx("recording the cycle in %s: %s", c->cfg->agent.state_db,
@@ -769,28 +783,45 @@ cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
 	free(seen);
 	free(addrbuf);
 	free(votes);
+	free(bodies[0]);
+	free(bodies[1]);
 	return rc;
+}
+
+/*
+ * [agent] history_keep, after the cycle's transaction: the oldest cycles
+ * first, at most CYCLE_PRUNE_MAX a cycle, so a database that has never
+ * been pruned catches up over a few cycles instead of holding one up.
+ */
+#define CYCLE_PRUNE_MAX	1000
+
+static void
+cycle_prune(const struct config *cfg, struct state_db *db)
+{
+	char	err[512], keep[32];
+	int	n;
+
+	if (cfg->agent.history_keep_ms <= 0)
+		return;
+	if (state_prune(db, util_wall_ms() / 1000 -
+	    cfg->agent.history_keep_ms / 1000, CYCLE_PRUNE_MAX, &n, err,
+	    sizeof(err)) == -1) {
+		log_warnx("history_keep: %s", err);
+		return;
+	}
+	util_duration_format(cfg->agent.history_keep_ms, keep, sizeof(keep));
+	if (n > 0)
+		log_debug("history_keep %s: pruned %d cycle%s", keep, n,
+		    n == 1 ? "" : "s");
 }
 
 int
 cycle_execute(const struct config *cfg, enum decide_request request,
     bool force, bool dry_run)
 {
-	struct cycle		 c;
 	struct state_db		*db = NULL;
-	struct decide_state	 next;
-	enum cycle_outcome	 oc;
-	const char		*reason;
-	char			 err[512], unsafe[1400];
-	int64_t			 started_at = util_wall_ms() / 1000;
-	int64_t			 started_mono = util_mono_ms();
+	char			 err[512];
 	int			 lockfd = -1, rc, exit_code = FA_EXIT_RUNTIME;
-
-	memset(&c, 0, sizeof(c));
-	c.cfg = cfg;
-	c.request = request;
-	c.dry_run = dry_run;
-	cycle_params(cfg, &c.params);
 
 	if (!dry_run) {
 		rc = state_lock_acquire(cfg->agent.state_db, &lockfd, err,
@@ -814,10 +845,41 @@ cycle_execute(const struct config *cfg, enum decide_request request,
 		}
 		db = NULL;	/* a dry run before the first cycle */
 	}
+	exit_code = cycle_execute_locked(cfg, db, request, force, dry_run);
+done:
+	if (db != NULL)
+		state_close(db);
+	if (lockfd != -1)
+		state_lock_release(lockfd);
+	return exit_code;
+}
+
+int
+cycle_execute_locked(const struct config *cfg, struct state_db *db,
+    enum decide_request request, bool force, bool dry_run)
+{
+	struct cycle		 c;
+	struct decide_state	 next;
+	enum cycle_outcome	 oc;
+	const char		*reason;
+	char			 err[512], unsafe[1400];
+	int64_t			 started_at = util_wall_ms() / 1000;
+	int64_t			 started_mono = util_mono_ms();
+	int			 exit_code = FA_EXIT_RUNTIME;
+
+	memset(&c, 0, sizeof(c));
+	c.cfg = cfg;
+	c.request = request;
+	c.dry_run = dry_run;
+	cycle_params(cfg, &c.params);
+
 	if (db != NULL && state_load(db, &c.prev, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto done;
 	}
+	if (db != NULL && !dry_run && state_next_cycle_id(db, &c.cycle_id, err,
+	    sizeof(err)) == -1)
+		log_warnx("%s", err);	/* only FA_CYCLE_ID goes without */
 
 	c.checks = util_xcalloc(cfg->nchecks ? cfg->nchecks : 1,
 	    sizeof(*c.checks));
@@ -869,8 +931,13 @@ cycle_execute(const struct config *cfg, enum decide_request request,
 		    site_state_str(next.state));
 
 	if (cycle_record(&c, db, started_at, started_mono, &next, oc, reason,
-	    exit_code) == -1)
+	    exit_code) == -1) {
 		exit_code = FA_EXIT_RUNTIME;
+		goto done;
+	}
+	/* The cycle is stored: now what may wait or fail on its own. */
+	cycle_prune(cfg, db);
+	(void)notify_deliver(cfg, db);
 
 done:
 	if (c.have_view)
@@ -879,9 +946,5 @@ done:
 	free(c.checks);
 	free(c.votes);
 	free(c.spares);
-	if (db != NULL)
-		state_close(db);
-	if (lockfd != -1)
-		state_lock_release(lockfd);
 	return exit_code;
 }

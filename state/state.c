@@ -844,11 +844,13 @@ state_notify_trim(struct state_db *sdb, int keep, int *dropped, char *err,
 		    "read-only", sdb->path);
 		return -1;
 	}
-	if (prepare(sdb, "DELETE FROM notify_pending WHERE id < (SELECT id "
-	    "FROM notify_pending ORDER BY id DESC LIMIT 1 OFFSET ?1)", &st,
-	    "notifications", err, errlen) == -1)
+	if (prepare(sdb, keep > 0 ? "DELETE FROM notify_pending WHERE id < "
+	    "(SELECT id FROM notify_pending ORDER BY id DESC LIMIT 1 OFFSET "
+	    "?1)" : "DELETE FROM notify_pending", &st, "notifications", err,
+	    errlen) == -1)
 		goto done;
-	sqlite3_bind_int(st, 1, keep > 0 ? keep - 1 : 0);
+	if (keep > 0)
+		sqlite3_bind_int(st, 1, keep - 1);
 	if (step_done(sdb, st, "notifications", err, errlen) == -1)
 		goto done;
 	*dropped = sqlite3_changes(sdb->db);

@@ -211,8 +211,8 @@ int	state_notify_failed(struct state_db *, int64_t id, int64_t at,
 	    const char *why, char *err, size_t errlen);
 /*
  * Keep the newest `keep` queued notifications, delete older ones (a
- * webhook down for days must not grow the database without end); *dropped
- * counts them.  Returns 0, or -1 with err set.
+ * webhook down for days must not grow the database without end); keep 0
+ * empties the queue.  *dropped counts them.  Returns 0, or -1 with err set.
  */
 int	state_notify_trim(struct state_db *, int keep, int *dropped, char *err,
 	    size_t errlen);
