@@ -78,9 +78,16 @@ name_label(const char *name, char *buf, size_t len)
 		buf[n - 1] = '\0';
 }
 
+static int
+ns_name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ns_name *)a)->name,
+	    ((const struct ns_name *)b)->name);
+}
+
 /*
- * The zone's NS names, with the addresses the same answer carries as
- * glue, from upd (which must answer authoritatively).
+ * The zone's NS names, sorted, with the addresses the same answer carries
+ * as glue, from upd (which must answer authoritatively).
  */
 static enum dns_status
 ns_set_read(const struct config *cfg, const struct dns_server *upd,
@@ -148,6 +155,8 @@ ns_set_read(const struct config *cfg, const struct dns_server *upd,
 		    upd->text, zone);
 		st = DNS_ERR_BAD_REPLY;
 	}
+	/* Servers rotate the RRset: sort, so reports read the same each time. */
+	qsort(names, *n, sizeof(*names), ns_name_cmp);
 done:
 	ldns_rdf_deep_free(zrdf);
 	ldns_pkt_free(r);
@@ -319,9 +328,15 @@ verify_target(void *ctx, size_t i)
 			res->ok = true;
 			return;
 		}
-		if ((left = util_ms_left(job->deadline)) == 0)
+		/*
+		 * Another round only with time for it: one started at the
+		 * deadline would replace a real answer ("serial 1 < 3") by a
+		 * timeout of its own making.
+		 */
+		left = util_ms_left(job->deadline);
+		if (left <= VERIFY_ALL_POLL_MS)
 			return;
-		sleep_ms(left < VERIFY_ALL_POLL_MS ? left : VERIFY_ALL_POLL_MS);
+		sleep_ms(VERIFY_ALL_POLL_MS);
 	}
 }
 

@@ -21,6 +21,7 @@
 #   NAMED_NS       the zones' nameservers, "NAME=IPV4 ...": an NS record for
 #                  each NAME and its glue A record.  The first is the SOA
 #                  MNAME.  Default "ns1=192.0.2.53".
+#   NAMED_SERIAL   the zones' SOA serial.  Default 1.
 #   NAMED_NOTIFY   IPv4 addresses of secondaries: named sends them NOTIFY at
 #                  PORT as soon as a zone changes, and lets 127.0.0.0/8
 #                  transfer the zones (IXFR).  Default none (no NOTIFY, no
@@ -62,8 +63,8 @@ named_zone_file() {
 	printf '$TTL 300\n'
 	_nz_m=${NAMED_NS:-ns1=192.0.2.53}
 	_nz_m=${_nz_m%%=*}
-	printf '@ IN SOA %s.%s. hostmaster.%s. 1 3600 600 86400 300\n' \
-	    "$_nz_m" "$_nz_zone" "$_nz_zone"
+	printf '@ IN SOA %s.%s. hostmaster.%s. %s 3600 600 86400 300\n' \
+	    "$_nz_m" "$_nz_zone" "$_nz_zone" "${NAMED_SERIAL:-1}"
 	for _nz_ns in ${NAMED_NS:-ns1=192.0.2.53}; do
 		printf '@ IN NS %s.%s.\n' "${_nz_ns%%=*}" "$_nz_zone"
 		printf '%s IN A %s\n' "${_nz_ns%%=*}" "${_nz_ns#*=}"
@@ -162,7 +163,11 @@ named_start() {
 			_ns_soa=$(${NAMED_EXEC:-} dig +short +norec +time=1 \
 			    +tries=1 -p "$_ns_port" @"${NAMED_LISTEN:-127.0.0.1}" \
 			    "$_ns_z" SOA 2>/dev/null)
-			[ -n "$_ns_soa" ] && break
+			# A real SOA: dig prints ";; communications error"
+			# on stdout while named is not listening yet.
+			case $_ns_soa in
+			*hostmaster*) break ;;
+			esac
 			_ns_i=$((_ns_i + 1))
 			if [ $_ns_i -ge 200 ]; then
 				echo "# named did not answer for $_ns_z; its log:" >&2

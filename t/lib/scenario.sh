@@ -27,6 +27,7 @@
 #   SC_DNS_METHOD                   [dns] method (default rfc2136; the
 #                                   other methods' sections go in SC_EXTRA)
 #   SC_DNS_EXTRA                    lines appended to [dns]
+#   SC_VERIFY                       [dns] verify (default server)
 #   SC_EXTRA                        text appended (more sections)
 #
 # Helpers:
@@ -65,6 +66,7 @@
 : "${FA_TOP:=$(pwd)}"
 . "$FA_TOP/t/lib/tap.sh"
 . "$FA_TOP/t/lib/named.sh"
+. "$FA_TOP/t/lib/knot.sh"
 . "$FA_TOP/t/lib/primary.sh"
 
 PRIMARY_A=192.0.2.10
@@ -158,7 +160,7 @@ server        = 127.0.0.1
 port          = $DNS_PORT
 tsig_key_file = ${SC_KEY_FILE:-$KEY_FILE}
 ttl           = 1
-verify        = server
+verify        = ${SC_VERIFY:-server}
 ${SC_DNS_EXTRA:-}
 
 [zone:example.com]
@@ -292,7 +294,13 @@ scenario_cleanup() {
 		_sc_n=${_sc_pf%/spare.pid}
 		spare_stop "${_sc_n##*/spare-}"
 	done
-	named_stop "$SC_DIR/named"
+	# $SC_DIR/named, and any other named or knotd a test started there.
+	for _sc_pf in "$SC_DIR"/*/named.bgpid; do
+		[ -f "$_sc_pf" ] && named_stop "${_sc_pf%/named.bgpid}"
+	done
+	for _sc_pf in "$SC_DIR"/*/knot.bgpid; do
+		[ -f "$_sc_pf" ] && knot_stop "${_sc_pf%/knot.bgpid}"
+	done
 	if [ -n "${FA_KEEP:-}" ]; then
 		echo "# kept $SC_DIR" >&2
 	else
