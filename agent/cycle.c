@@ -274,8 +274,12 @@ cycle_run_dns(struct cycle *c, enum action_kind k, bool *changed)
 		a = cycle_action_add(c, action_kind_str(k), z->zone->name,
 		    good ? (z->result == DNS_OK ? ACTION_RESULT_OK :
 		    ACTION_RESULT_SKIPPED) : ACTION_RESULT_FAILED);
-		action_detail(a, "%s: %s", dns_status_str(z->result),
-		    z->message);
+		/* The result column already says ok; name only other statuses. */
+		if (z->result == DNS_OK)
+			action_detail(a, "%s", z->message);
+		else
+			action_detail(a, "%s: %s", dns_status_str(z->result),
+			    z->message);
 		if (good)
 			log_info("%s %s: %s", action_kind_str(k),
 			    z->zone->name, z->message);
@@ -644,8 +648,13 @@ cycle_run_canary(struct cycle *c, struct state_db *db)
 static int
 cycle_exit_code(const struct cycle *c, enum cycle_outcome oc)
 {
-	if (c->report.failed || c->nfailed > 0 || c->dns_lagging ||
-	    c->canary_failed)
+	/*
+	 * A failed probe makes a cycle exit 1 (SPEC §2), but not a manual
+	 * failover/failback that did what was asked: failing over by hand
+	 * during an outage is the usual case, and must read as success.
+	 */
+	if (c->report.failed || c->dns_lagging || c->canary_failed ||
+	    (c->nfailed > 0 && c->request == REQUEST_CYCLE))
 		return FA_EXIT_RUNTIME;
 	switch (oc) {
 	case OUTCOME_ERROR:
@@ -827,8 +836,8 @@ cycle_execute(const struct config *cfg, enum decide_request request,
 		rc = state_lock_acquire(cfg->agent.state_db, &lockfd, err,
 		    sizeof(err));
 		if (rc == 1) {
-			fprintf(stderr, "failover-agent: %s; not starting "
-			    "another\n", err);
+			/* Through the log: syslog under cron, so no mail. */
+			log_warnx("%s; not starting another", err);
 			exit_code = FA_EXIT_LOCKED;
 			goto done;
 		}
