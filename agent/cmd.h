@@ -23,9 +23,12 @@ struct cmd_ctx {
 int	cmd_config_load(const struct cmd_ctx *, struct config **out);
 
 int	cmd_check(const struct cmd_ctx *, int argc, char **argv);
+int	cmd_run(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_failover(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_failback(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_status(const struct cmd_ctx *, int argc, char **argv);
+/* status --nagios: one plugin line on stdout; returns 0, 1, 2 or 3. */
+int	cmd_status_nagios(const struct cmd_ctx *);
 int	cmd_history(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_config_test(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_vote_server(const struct cmd_ctx *, int argc, char **argv);
