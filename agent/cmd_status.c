@@ -3,8 +3,10 @@
  * (state.h) and either print it or render it for a person, so the two views
  * can never disagree.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 
@@ -218,26 +220,29 @@ cmd_status(const struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "nagios", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct config	*cfg = NULL;
 	struct state_db	*db = NULL;
 	json_t		*st = NULL;
 	char		 err[512];
-	bool		 as_json = false;
+	bool		 as_json = false, nagios = false;
 	int		 ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
-		if (ch != 'j') {
-			fprintf(stderr, "usage: failover-agent status [--json]\n");
-			return FA_EXIT_CONFIG;
-		}
-		as_json = true;
+		if (ch == 'N')
+			nagios = true;
+		else if (ch == 'j')
+			as_json = true;
+		else
+			goto usage;
 	}
-	if (optind != argc) {
-		fprintf(stderr, "usage: failover-agent status [--json]\n");
-		return FA_EXIT_CONFIG;
-	}
+	if (optind != argc || (nagios && as_json))
+		goto usage;
+	/* The plugin's own rules: every trouble is UNKNOWN (exit 3). */
+	if (nagios)
+		return cmd_status_nagios(ctx);
 	if ((rc = cmd_config_load(ctx, &cfg)) != 0)
 		return rc;
 	rc = FA_EXIT_RUNTIME;
@@ -262,6 +267,10 @@ done:
 		state_close(db);
 	config_free(cfg);
 	return rc;
+usage:
+	fprintf(stderr, "usage: failover-agent status [--json | --nagios]\n");
+	/* A Nagios plugin's usage error is UNKNOWN too. */
+	return nagios ? 3 : FA_EXIT_CONFIG;
 }
 
 static void
@@ -296,22 +305,83 @@ history_print(const json_t *h)
 	}
 }
 
+/*
+ * --since: a duration back from now ("2h", "7d", "90m", plain seconds) or
+ * a point in time (util_time_parse: "2026-11-22 03:00", "@UNIX").
+ */
+static int
+history_since_parse(const char *arg, int64_t *since)
+{
+	const char	*errstr, *terr;
+	int64_t		 ms;
+
+	if (util_duration_parse(arg, &ms, &errstr) == 0) {
+		*since = util_wall_ms() / 1000 - ms / 1000;
+		return 0;
+	}
+	if (util_time_parse(arg, since, &terr) == 0)
+		return 0;
+	fprintf(stderr, "failover-agent: history --since %s: not a duration "
+	    "(%s; e.g. 90m, 2h, 7d) nor a time (%s)\n", arg, errstr, terr);
+	return -1;
+}
+
+/* --outcome NAME[,NAME...]: names as history shows them, any case. */
+static int
+history_outcomes_parse(const char *arg, enum cycle_outcome *out, size_t *n)
+{
+	char	*copy = util_xstrdup(arg), *word, *save = NULL, *p;
+	int	 v, rc = -1, i;
+
+	for (word = strtok_r(copy, ",", &save); word != NULL;
+	    word = strtok_r(NULL, ",", &save)) {
+		word = util_trim(word);
+		for (p = word; *p != '\0'; p++)
+			*p = (char)toupper((unsigned char)*p);
+		if ((v = cycle_outcome_from_str(word)) == -1) {
+			fprintf(stderr, "failover-agent: history --outcome: "
+			    "unknown outcome '%s'; one of:", word);
+			for (i = 0; i < OUTCOME_MAX; i++)
+				fprintf(stderr, " %s", cycle_outcome_str(i));
+			fprintf(stderr, "\n");
+			goto done;
+		}
+		if (*n < OUTCOME_MAX)
+			out[(*n)++] = (enum cycle_outcome)v;
+	}
+	if (*n == 0) {
+		fprintf(stderr, "failover-agent: history --outcome: no outcome "
+		    "named\n");
+		goto done;
+	}
+	rc = 0;
+done:
+	free(copy);
+	return rc;
+}
+
 int
 cmd_history(const struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "outcome", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct config	*cfg = NULL;
-	struct state_db	*db = NULL;
-	json_t		*h = NULL;
-	const char	*errstr;
-	char		 err[512];
-	long long	 n = 20;
-	bool		 as_json = false;
-	int		 ch, rc;
+	struct config		*cfg = NULL;
+	struct state_db		*db = NULL;
+	struct history_query	 q;
+	enum cycle_outcome	 outcomes[OUTCOME_MAX];
+	json_t			*h = NULL;
+	const char		*errstr;
+	char			 err[512];
+	long long		 n = -1;
+	bool			 as_json = false;
+	int			 ch, rc;
 
+	memset(&q, 0, sizeof(q));
+	q.outcomes = outcomes;
 	while ((ch = getopt_long(argc, argv, "n:j", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
@@ -325,10 +395,21 @@ cmd_history(const struct cmd_ctx *ctx, int argc, char **argv)
 		case 'j':
 			as_json = true;
 			break;
+		case 'S':
+			if (history_since_parse(optarg, &q.since) == -1)
+				return FA_EXIT_CONFIG;
+			break;
+		case 'O':
+			if (history_outcomes_parse(optarg, outcomes,
+			    &q.noutcomes) == -1)
+				return FA_EXIT_CONFIG;
+			break;
 		default:
 			goto usage;
 		}
 	}
+	/* The last 20 by default; everything since --since unless -n. */
+	q.limit = n > 0 ? (int)n : q.since > 0 ? -1 : 20;
 	if (optind != argc)
 		goto usage;
 	if ((rc = cmd_config_load(ctx, &cfg)) != 0)
@@ -338,7 +419,7 @@ cmd_history(const struct cmd_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "failover-agent: %s\n", err);
 		goto done;
 	}
-	if ((h = state_history_json(db, (int)n, err, sizeof(err))) == NULL) {
+	if ((h = state_history_query(db, &q, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "failover-agent: %s\n", err);
 		goto done;
 	}
@@ -355,6 +436,7 @@ done:
 	config_free(cfg);
 	return rc;
 usage:
-	fprintf(stderr, "usage: failover-agent history [-n N] [--json]\n");
+	fprintf(stderr, "usage: failover-agent history [-n N] [--since "
+	    "DURATION|TIME] [--outcome NAME[,NAME...]] [--json]\n");
 	return FA_EXIT_CONFIG;
 }

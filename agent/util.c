@@ -427,3 +427,50 @@ util_time_format(int64_t unix_s, char *buf, size_t buflen)
 	    strftime(buf, buflen, "%Y-%m-%d %H:%M:%S", &tm) == 0)
 		snprintf(buf, buflen, "%" PRId64, unix_s);
 }
+
+int
+util_time_parse(const char *s, int64_t *out, const char **errstr)
+{
+	static const char *const formats[] = { "%Y-%m-%d %H:%M:%S",
+	    "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
+	    "%Y-%m-%d" };
+	struct tm	 tm;
+	const char	*end;
+	long long	 v;
+	time_t		 t;
+	size_t		 i;
+	int		 y, m, d;
+
+	*errstr = NULL;
+	if (s == NULL || *s == '\0') {
+		*errstr = "empty";
+		return -1;
+	}
+	if (s[0] == '@') {
+		if (util_number_parse(s + 1, 0, INT64_MAX / 1000, &v,
+		    errstr) == -1)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	for (i = 0; i < FA_ARRAY_SIZE(formats); i++) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, formats[i], &tm);
+		if (end == NULL || *end != '\0')
+			continue;
+		tm.tm_isdst = -1;	/* local time, whatever DST says */
+		y = tm.tm_year;
+		m = tm.tm_mon;
+		d = tm.tm_mday;
+		/* mktime() would take February 31 for March 3. */
+		if ((t = mktime(&tm)) == (time_t)-1 || tm.tm_year != y ||
+		    tm.tm_mon != m || tm.tm_mday != d) {
+			*errstr = "not a valid date";
+			return -1;
+		}
+		*out = (int64_t)t;
+		return 0;
+	}
+	*errstr = "expected YYYY-MM-DD[ HH:MM[:SS]] or @UNIX_SECONDS";
+	return -1;
+}

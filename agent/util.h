@@ -75,4 +75,12 @@ char	*util_trim(char *s);
 /* Format a UNIX time (seconds) as "2026-11-22 03:01:26" local time. */
 void	util_time_format(int64_t unix_s, char *buf, size_t buflen);
 
+/*
+ * Parse a point in time: local "YYYY-MM-DD", "YYYY-MM-DD HH:MM",
+ * "YYYY-MM-DD HH:MM:SS" (or with 'T' for the space, as util_time_format
+ * and ISO 8601 write it), or "@UNIX_SECONDS".  Returns 0 and *out (UNIX
+ * seconds), or -1 with *errstr set.
+ */
+int	util_time_parse(const char *s, int64_t *out, const char **errstr);
+
 #endif

@@ -140,6 +140,48 @@ test_durations(void)
 }
 
 static void
+test_times(void)
+{
+	static const struct {
+		const char	*in;
+		int64_t		 t;
+	} good[] = {
+		{ "2026-11-22 03:01:26", 1795316486 },
+		{ "2026-11-22T03:01:26", 1795316486 },
+		{ "2026-11-22 03:01", 1795316460 },
+		{ "2026-11-22", 1795305600 },
+		{ "@1700000000", 1700000000 },
+		{ "2024-02-29", 1709164800 },
+	};
+	static const char *bad[] = { "", "yesterday", "2026-02-31",
+	    "2026-11-22 25:00", "2026-11-22 03:01:26 ", "22/11/2026", "@",
+	    "@-5", "@12x", "2026-13-01", "2025-02-29" };
+	const char	*errstr;
+	int64_t		 t;
+	char		 buf[64];
+	size_t		 i;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	for (i = 0; i < FA_ARRAY_SIZE(good); i++) {
+		t = -1;
+		ok(util_time_parse(good[i].in, &t, &errstr) == 0 &&
+		    t == good[i].t, "time '%s' = %lld (got %lld)", good[i].in,
+		    (long long)good[i].t, (long long)t);
+	}
+	for (i = 0; i < FA_ARRAY_SIZE(bad); i++) {
+		errstr = NULL;
+		ok(util_time_parse(bad[i], &t, &errstr) == -1 &&
+		    errstr != NULL, "time '%s' refused (%s)", bad[i],
+		    errstr ? errstr : "no reason");
+	}
+	/* What status and history print, --since reads back. */
+	util_time_format(1795316486, buf, sizeof(buf));
+	ok(util_time_parse(buf, &t, &errstr) == 0 && t == 1795316486,
+	    "'%s' round-trips", buf);
+}
+
+static void
 test_secret_files(void)
 {
 	char	 p600[PATH_MAX + 16], p644[PATH_MAX + 16], p640[PATH_MAX + 16];
@@ -265,6 +307,7 @@ main(void)
 
 	test_numbers();
 	test_durations();
+	test_times();
 	test_secret_files();
 	test_wipe_trim();
 	test_misc();
