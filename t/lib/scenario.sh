@@ -28,6 +28,8 @@
 #                                   other methods' sections go in SC_EXTRA)
 #   SC_DNS_EXTRA                    lines appended to [dns]
 #   SC_VERIFY                       [dns] verify (default server)
+#   SC_DNS_SERVER                   [dns] server (default 127.0.0.1; "-"
+#                                   leaves it out: the SOA MNAME)
 #   SC_EXTRA                        text appended (more sections)
 #
 # Helpers:
@@ -156,7 +158,7 @@ timeout       = ${SC_CHECK_TIMEOUT:-1s}
 
 [dns]
 method        = ${SC_DNS_METHOD:-rfc2136}
-server        = 127.0.0.1
+$([ "${SC_DNS_SERVER:-}" = - ] || echo "server        = ${SC_DNS_SERVER:-127.0.0.1}")
 port          = $DNS_PORT
 tsig_key_file = ${SC_KEY_FILE:-$KEY_FILE}
 ttl           = 1
