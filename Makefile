@@ -95,7 +95,7 @@ bench-deps:
 	  exit 1; \
 	fi
 
-bench: bench-deps $(BENCH_BINS)
+bench: bench-deps $(BENCH_BINS) $(O)/failover-agent
 	FA_BUILD=$(O) sh bench/run.sh
 
 install: failover-agent

@@ -22,6 +22,10 @@
 #    connections as clients.  wrk cannot sign votes, and the vote server
 #    lives inside bench_votes, so wrk measures nginx only: it shows how much
 #    of the figure is the client's own cost.
+# 4. dns: bench/bench_dns.sh repoints 1000 records across 50 zones on a
+#    local BIND with failover-agent (read, one UPDATE per zone, verify),
+#    with one nsupdate call per zone and with one nsupdate call per record,
+#    in the same run; the ratios (its own knobs: see that file).
 #
 # Knobs (environment): BENCH_CLIENTS (4), BENCH_SECONDS (5), BENCH_CHECKS
 # (10), BENCH_CHECK_TIMEOUT (1s), BENCH_FRESH=1 (a new connection per
@@ -216,6 +220,21 @@ else
 	nginx_stop
 fi
 
+# -- 4. dns ----------------------------------------------------------------
+echo
+echo "== dns: 1000 records in 50 zones, failover-agent vs nsupdate (bench/bench_dns.sh)"
+d_line=
+if timeout 600 sh "$(dirname "$0")/bench_dns.sh" >"$tmp/dns.out" \
+    2>"$tmp/dns.err"; then
+	grep -v '^dns-summary:' "$tmp/dns.out"
+	d_line=$(sed -n 's/^dns-summary: //p' "$tmp/dns.out")
+else
+	grep -v '^dns-summary:' "$tmp/dns.out"
+	echo "bench: bench_dns.sh failed:" >&2
+	tail -n 5 "$tmp/dns.err" >&2
+	failed=1
+fi
+
 # -- summary ----------------------------------------------------------------
 echo
 echo "== summary ($CLIENTS clients, $shape, ${DURATION} s each, 127.0.0.1, $(nproc) CPUs)"
@@ -227,4 +246,13 @@ echo "  vote-server (signed + verified): p50 ${v_p50:-n/a} ms, p99 ${v_p99:-n/a}
 echo "  nginx static 200 (bench_votes -u): p50 ${n_p50:-n/a} ms, p99 ${n_p99:-n/a} ms"
 echo "  nginx static 200 (wrk): ${w_rps:-n/a} req/s, p50 ${w_p50:-n/a} ms," \
     "p99 ${w_p99:-n/a} ms; vote-server/wrk-nginx ratio $(ratio "${v_rps:-0}" "${w_rps:-0}")"
+if [ -n "$d_line" ]; then
+	# shellcheck disable=SC2086
+	set -- $d_line
+	echo "dns:         $1 records in $2 zones: failover-agent $3 s" \
+	    "(failback $4 s), nsupdate per zone $5 s (ratio $(ratio "$5" "$3"))," \
+	    "per record $6 s (ratio $(ratio "$6" "$3"))"
+else
+	echo "dns:         n/a"
+fi
 exit $failed
