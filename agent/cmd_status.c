@@ -157,7 +157,7 @@ static void
 status_print(const struct config *cfg, const json_t *st)
 {
 	const json_t	*lc = json_object_get(st, "last_cycle");
-	const json_t	*v;
+	const json_t	*v, *nt;
 	size_t		 i;
 
 	printf("site %s: %s", cfg->agent.name, jstr(st, "state"));
@@ -195,6 +195,14 @@ status_print(const struct config *cfg, const json_t *st)
 		printf("last cycle: none yet\n");
 	status_print_votes(cfg, st);
 	status_print_dns(cfg, st);
+	nt = json_object_get(st, "notify");
+	if (jint(nt, "pending") > 0)
+		printf("notify: %lld notification%s not delivered yet (%lld "
+		    "attempt%s for the oldest): %s\n", jint(nt, "pending"),
+		    jint(nt, "pending") == 1 ? "" : "s", jint(nt, "attempts"),
+		    jint(nt, "attempts") == 1 ? "" : "s",
+		    jstr(nt, "last_error")[0] ? jstr(nt, "last_error") :
+		    "not tried yet");
 	printf("transitions:%s\n", json_array_size(json_object_get(st,
 	    "transitions")) ? "" : " none yet");
 	json_array_foreach(json_object_get(st, "transitions"), i, v) {
