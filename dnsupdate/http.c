@@ -10,9 +10,12 @@
  * line that we build, and wipe before freeing.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -45,6 +48,38 @@ http_write(char *data, size_t size, size_t nmemb, void *arg)
 	}
 	memcpy(s->buf + s->len, data, n);
 	s->len += n;
+	return n;
+}
+
+/*
+ * curl header callback: keep Retry-After (RFC 9110 §10.2.3: delay-seconds
+ * or an HTTP-date) as seconds from now in *arg, -1 when absent or not
+ * readable.  libcurl's CURLINFO_RETRY_AFTER says 0 both for "0" and for
+ * no header at all, which a caller that waits must tell apart.
+ */
+static size_t
+http_header_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	long		*ra = arg;
+	size_t		 n = size * nmemb, i;
+	char		 v[128];
+	const char	*errstr;
+	long long	 secs;
+	time_t		 when;
+
+	if (n > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
+		for (i = 12; i < n && (data[i] == ' ' || data[i] == '\t'); i++)
+			;
+		snprintf(v, sizeof(v), "%.*s", (int)(n - i), data + i);
+		v[strcspn(v, "\r\n")] = '\0';
+		if (util_number_parse(v, 0, 86400, &secs, &errstr) == 0)
+			*ra = (long)secs;
+		else if ((when = curl_getdate(v, NULL)) != -1)
+			*ra = when <= time(NULL) ? 0 :
+			    (long)(when - time(NULL) > 86400 ? 86400 :
+			    when - time(NULL));
+	} else if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+		*ra = -1;	/* a new response (after a 100): start again */
 	return n;
 }
 
@@ -111,9 +146,11 @@ http_request(const struct http_req *req, struct http_resp *resp)
 	CURLcode		 rc = CURLE_OK;
 	char			 errbuf[CURL_ERROR_SIZE] = "";
 	int64_t			 left;
+	long			 retry_after = -1;
 	int			 ret = -1;
 
 	memset(resp, 0, sizeof(*resp));
+	resp->retry_after = -1;
 	memset(&sink, 0, sizeof(sink));
 	sink.max = req->body_max ? req->body_max : HTTP_BODY_MAX;
 	if ((sink.buf = malloc(sink.max + 1)) == NULL) {
@@ -157,6 +194,8 @@ http_request(const struct http_req *req, struct http_resp *resp)
 	HTTP_SETOPT(CURLOPT_HTTPHEADER, hdrs);
 	HTTP_SETOPT(CURLOPT_WRITEFUNCTION, http_write);
 	HTTP_SETOPT(CURLOPT_WRITEDATA, (void *)&sink);
+	HTTP_SETOPT(CURLOPT_HEADERFUNCTION, http_header_cb);
+	HTTP_SETOPT(CURLOPT_HEADERDATA, (void *)&retry_after);
 	/* One deadline: connect, TLS and transfer share the time left. */
 	HTTP_SETOPT(CURLOPT_TIMEOUT_MS, (long)left);
 	HTTP_SETOPT(CURLOPT_CONNECTTIMEOUT_MS, (long)left);
@@ -192,6 +231,8 @@ http_request(const struct http_req *req, struct http_resp *resp)
 		goto done;
 	}
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (resp->status == 429)
+		resp->retry_after = retry_after;
 	ret = 0;
 done:
 	if (sink.buf != NULL)
@@ -205,6 +246,25 @@ done:
 		curl_easy_cleanup(e);
 	http_headers_free(hdrs);
 	return ret;
+}
+
+bool
+http_retry_wait(const struct http_resp *r, int64_t deadline_ms,
+    int64_t reserve_ms)
+{
+	struct timespec	ts;
+	int64_t		wait_ms;
+
+	if (r->status != 429 || r->retry_after < 0)
+		return false;
+	wait_ms = (int64_t)r->retry_after * 1000;
+	if (util_ms_left(deadline_ms) <= wait_ms + reserve_ms)
+		return false;
+	ts.tv_sec = (time_t)(wait_ms / 1000);
+	ts.tv_nsec = (long)(wait_ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+	return true;
 }
 
 void

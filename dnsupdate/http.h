@@ -49,6 +49,9 @@ struct http_resp {
 	char		*body;		/* NUL-terminated, never NULL after a call */
 	size_t		 len;
 	bool		 capped;	/* the answer was longer than body_max */
+	long		 retry_after;	/* Retry-After in seconds (RFC 9110
+					   §10.2.3, a delay or a date), -1
+					   when the answer has none */
 	enum http_fail	 fail;
 	char		 error[256];	/* why there is no answer: no secrets */
 };
@@ -62,6 +65,17 @@ struct http_resp {
  */
 int	http_request(const struct http_req *req, struct http_resp *resp);
 void	http_resp_free(struct http_resp *);
+
+/*
+ * A 429 Too Many Requests (RFC 6585 §4) that says when to come back: when
+ * Retry-After seconds from now, plus reserve_ms for the request to be sent
+ * again, still end before deadline_ms, sleep that long and return true
+ * (the caller sends the request again, once more at most per call).
+ * Otherwise return false at once: the caller fails and the next cycle
+ * tries again.  A 429 without Retry-After is not waited for.
+ */
+bool	http_retry_wait(const struct http_resp *r, int64_t deadline_ms,
+	    int64_t reserve_ms);
 
 /*
  * Read a secret file (util_secret_read: the permission checks of
