@@ -37,6 +37,7 @@
 #include "log.h"
 #include "util.h"
 #include "quorum/quorum.h"
+#include "dnsupdate/httptmpl.h"
 
 #define CFG_NAME_MAX	63	/* agent and check names */
 #define CFG_DNAME_MAX	253	/* a name in text, without the final dot */
@@ -94,6 +95,8 @@ struct cfg_ctx {
 	const struct psection	*agent, *primary, *backup, *dns;
 	const struct psection	*quorum, *vote;
 	const struct psection	*virtualmin, *powerdns, *exec;
+	const struct psection	*cloudflare, *ovh, *http;
+	unsigned		 http_uses;	/* HTTPTMPL_USES_* of [http] */
 	bool			 dns_method_ok;
 	int			 hold_down_line;
 	int			*records_line;	/* per zone: its records line */
@@ -314,6 +317,9 @@ cfg_ini_handler(void *user, const char *section, const char *name,
 	if (s->duplicate)
 		goto done;
 	for (i = 0; i < s->n; i++) {
+		/* [http] takes one "header = Name: value" line per header. */
+		if (strcmp(name, "header") == 0 && strcmp(s->name, "http") == 0)
+			break;
 		if (strcmp(s->entries[i].key, name) == 0) {
 			perr(c, c->lineno, "duplicate key '%s' in [%s] (first"
 			    " at line %d)", name, s->name, s->entries[i].line);
@@ -1180,7 +1186,10 @@ validate_dns(struct cfg_ctx *c, const struct psection *s)
 		{ "rfc2136", DNS_METHOD_RFC2136 },
 		{ "virtualmin", DNS_METHOD_VIRTUALMIN },
 		{ "powerdns", DNS_METHOD_POWERDNS },
-		{ "exec", DNS_METHOD_EXEC } };
+		{ "exec", DNS_METHOD_EXEC },
+		{ "cloudflare", DNS_METHOD_CLOUDFLARE },
+		{ "ovh", DNS_METHOD_OVH },
+		{ "http", DNS_METHOD_HTTP } };
 	static const struct kw verifies[] = { { "all", DNS_VERIFY_ALL },
 	    { "server", DNS_VERIFY_SERVER }, { "none", DNS_VERIFY_NONE } };
 	struct cfg_dns	*d = &c->cfg->dns;
@@ -1801,6 +1810,363 @@ validate_exec(struct cfg_ctx *c, const struct psection *s)
 	get_duration(c, s, "timeout", 1, &ex->timeout_ms, NULL);
 }
 
+/* ------------------------------------------------------------------------ */
+/* [cloudflare], [ovh], [http]: the registrar and DNS-provider APIs */
+
+/* An optional API base URL (get_api_url's rules), else def. */
+static char *
+get_api_base(struct cfg_ctx *c, const struct psection *s, const char *key,
+    const char *def)
+{
+	if (sec_get(s, key) == NULL)
+		return util_xstrdup(def);
+	return get_api_url(c, s, key);
+}
+
+static void
+validate_cloudflare(struct cfg_ctx *c, const struct psection *s)
+{
+	static const char *const keys[] = { "api_token_file", "api_url",
+	    "ca_file", NULL };
+	struct cfg_cloudflare	*cf = &c->cfg->cloudflare;
+
+	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	cf->line = s->line;
+	cf->api_url = get_api_base(c, s, "api_url", CFG_CLOUDFLARE_API);
+	cf->api_token_file = get_secret_file(c, s, "api_token_file");
+	cf->ca_file = get_readable_file(c, s, "ca_file");
+}
+
+static void
+validate_ovh(struct cfg_ctx *c, const struct psection *s)
+{
+	static const char *const keys[] = { "endpoint",
+	    "application_key_file", "application_secret_file",
+	    "consumer_key_file", "ca_file", NULL };
+	struct cfg_ovh	*o = &c->cfg->ovh;
+
+	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	o->line = s->line;
+	o->endpoint = get_api_base(c, s, "endpoint", CFG_OVH_ENDPOINT);
+	o->application_key_file = get_secret_file(c, s,
+	    "application_key_file");
+	o->application_secret_file = get_secret_file(c, s,
+	    "application_secret_file");
+	o->consumer_key_file = get_secret_file(c, s, "consumer_key_file");
+	o->ca_file = get_readable_file(c, s, "ca_file");
+}
+
+/*
+ * A URL template of [http] once expanded with sample values: http or https,
+ * a host, no user or password; plain http to a loopback address only (the
+ * request carries a secret in a header).  A query is allowed (some APIs
+ * take their parameters there), never the secret ({secret} is refused in a
+ * URL, which shows in logs).
+ */
+static void
+http_url_check(struct cfg_ctx *c, int line, const char *key, const char *url)
+{
+	char	*scheme = NULL, *host = NULL, *user = NULL, *pass = NULL;
+	CURLU	*u;
+
+	if ((u = curl_url()) == NULL)
+		fatalx("curl_url: out of memory");
+	if (url[strcspn(url, " \t")] != '\0' ||
+	    curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		perr(c, line, "bad %s '%.80s' (expected https://HOST[:PORT]/...)",
+		    key, url);
+		goto done;
+	}
+	(void)curl_url_get(u, CURLUPART_USER, &user, 0);
+	(void)curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
+	if (user != NULL || pass != NULL)
+		perr(c, line, "%s must not hold a user name or password (they"
+		    " would show in logs); put the secret in a header with"
+		    " {secret}", key);
+	else if (strcmp(scheme, "http") == 0 && !host_is_loopback(host))
+		perr(c, line, "%s: http:// would send the secret to %s in clear"
+		    " text; use https:// (plain http is allowed only to a"
+		    " loopback address: 127.0.0.1, ::1, localhost)", key, host);
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_free(pass);
+	curl_url_cleanup(u);
+}
+
+/*
+ * Check the template of key at where, and, for a URL or a body, what it
+ * expands to with sample values (a URL that curl takes, a body that is
+ * JSON).  Returns a copy of the template, or NULL (reported).  *uses gets
+ * what it uses.
+ */
+static char *
+get_http_template(struct cfg_ctx *c, const struct psection *s,
+    const char *key, enum httptmpl_where where, bool required, unsigned *uses)
+{
+	struct httptmpl_vars	 v;
+	struct cfg_addrset	 sample;
+	json_error_t		 jerr;
+	json_t			*j;
+	const char		*t;
+	char			*x, err[256];
+	int			 line = s->line;
+
+	*uses = 0;
+	if ((t = get_str(c, s, key, required, &line)) == NULL)
+		return NULL;
+	if (httptmpl_check(t, where, uses, err, sizeof(err)) == -1) {
+		perr(c, line, "%s: %s", key, err);
+		return NULL;
+	}
+	httptmpl_sample(&v, &sample);
+	v.records = "[]";
+	if ((x = httptmpl_expand(t, where, &v, err, sizeof(err))) == NULL) {
+		perr(c, line, "%s: %s", key, err);
+		return NULL;
+	}
+	if (where == HTTPTMPL_URL || where == HTTPTMPL_URL_ZONE ||
+	    where == HTTPTMPL_TEST_URL)
+		http_url_check(c, line, key, x);
+	else if (where == HTTPTMPL_BODY_RECORD ||
+	    where == HTTPTMPL_BODY_ZONE || where == HTTPTMPL_RECORD) {
+		if ((j = json_loads(x, JSON_DECODE_ANY, &jerr)) == NULL)
+			perr(c, line, "%s is not JSON once expanded (%s, at"
+			    " character %d of: %.120s)", key, jerr.text,
+			    jerr.position, x);
+		json_decref(j);
+	}
+	free(x);
+	return util_xstrdup(t);
+}
+
+/* header = Name: value, as many as needed (in file order). */
+static void
+get_http_headers(struct cfg_ctx *c, const struct psection *s,
+    unsigned *uses)
+{
+	struct cfg_http		*h = &c->cfg->http;
+	const struct pentry	*e;
+	const char		*colon, *p;
+	char			*name, err[256];
+	unsigned		 u;
+	size_t			 i, n;
+
+	*uses = 0;
+	for (i = 0; i < s->n; i++) {
+		e = &s->entries[i];
+		if (strcmp(e->key, "header") != 0)
+			continue;
+		if (h->nheaders == CFG_HTTP_HEADERS_MAX) {
+			perr(c, e->line, "more than %d header lines",
+			    CFG_HTTP_HEADERS_MAX);
+			return;
+		}
+		colon = strchr(e->value, ':');
+		n = colon != NULL ? (size_t)(colon - e->value) : 0;
+		while (n > 0 && isspace((unsigned char)e->value[n - 1]))
+			n--;
+		/* RFC 9110 §5.1: a field name is a token. */
+		for (p = e->value; colon != NULL && p < e->value + n; p++)
+			if (!isalnum((unsigned char)*p) &&
+			    strchr("!#$%&'*+-.^_`|~", *p) == NULL)
+				break;
+		if (colon == NULL || n == 0 || p < e->value + n) {
+			perr(c, e->line, "bad header '%.64s' (expected"
+			    " 'header = Name: value')", e->value);
+			continue;
+		}
+		for (p = colon + 1; isspace((unsigned char)*p); p++)
+			;
+		if (httptmpl_check(p, HTTPTMPL_HEADER, &u, err,
+		    sizeof(err)) == -1) {
+			perr(c, e->line, "header: %s", err);
+			continue;
+		}
+		*uses |= u;
+		name = util_xcalloc(1, n + 1);
+		memcpy(name, e->value, n);
+		h->headers[h->nheaders].name = name;
+		h->headers[h->nheaders].value = util_xstrdup(p);
+		h->headers[h->nheaders].line = e->line;
+		h->nheaders++;
+	}
+}
+
+/* success_status = 200, 204: HTTP statuses, 100 to 599. */
+static void
+get_http_statuses(struct cfg_ctx *c, const struct psection *s)
+{
+	struct cfg_http	*h = &c->cfg->http;
+	const char	*v, *errstr;
+	char		*copy, *tok, *save;
+	long long	 n;
+	int		 line = s->line;
+
+	if ((v = get_str(c, s, "success_status", false, &line)) == NULL)
+		return;
+	copy = util_xstrdup(v);
+	for (tok = strtok_r(copy, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (util_number_parse(tok, 100, 599, &n, &errstr) == -1) {
+			perr(c, line, "bad HTTP status '%.32s' in"
+			    " success_status: %s (100 to 599)", tok, errstr);
+			break;
+		}
+		if (h->nstatus == CFG_HTTP_STATUS_MAX) {
+			perr(c, line, "more than %d statuses in"
+			    " success_status", CFG_HTTP_STATUS_MAX);
+			break;
+		}
+		h->success_status[h->nstatus++] = (long)n;
+	}
+	if (h->nstatus == 0 && tok == NULL)
+		perr(c, line, "success_status lists no status");
+	free(copy);
+}
+
+static void
+validate_http(struct cfg_ctx *c, const struct psection *s)
+{
+	static const char *const keys[] = { "method", "url", "header", "body",
+	    "per", "record", "success_status", "success_json_pointer",
+	    "success_json_value", "secret_file", "test_url", "ca_file", NULL };
+	static const char *const methods[] = { "GET", "POST", "PUT", "PATCH",
+	    "DELETE", NULL };
+	static const struct kw pers[] = { { "record", 0 }, { "zone", 1 } };
+	struct cfg_http		*h = &c->cfg->http;
+	const struct pentry	*e;
+	const char		*v;
+	char			*m;
+	unsigned		 uh = 0, uu = 0, ub = 0, ur = 0, ut = 0;
+	json_error_t		 jerr;
+	json_t			*j;
+	int			 line = s->line, per = 0;
+
+	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	h->line = s->line;
+	if ((v = get_str(c, s, "method", true, &line)) != NULL) {
+		m = util_xstrdup(v);
+		for (char *p = m; *p != '\0'; p++)
+			*p = (char)toupper((unsigned char)*p);
+		if (!in_list(methods, m)) {
+			perr(c, line, "bad method '%.32s' (expected GET, POST,"
+			    " PUT, PATCH or DELETE)", v);
+			free(m);
+		} else
+			h->method = m;
+	}
+	if (get_enum(c, s, "per", pers, FA_ARRAY_SIZE(pers), NULL, &per))
+		h->per_zone = per == 1;
+	h->url = get_http_template(c, s, "url", h->per_zone ?
+	    HTTPTMPL_URL_ZONE : HTTPTMPL_URL, true, &uu);
+	get_http_headers(c, s, &uh);
+	h->body = get_http_template(c, s, "body", h->per_zone ?
+	    HTTPTMPL_BODY_ZONE : HTTPTMPL_BODY_RECORD, h->per_zone, &ub);
+	if (h->per_zone) {
+		h->record = get_http_template(c, s, "record", HTTPTMPL_RECORD,
+		    true, &ur);
+		if (h->body != NULL && !(ub & HTTPTMPL_USES_RECORDS))
+			perr(c, sec_get(s, "body")->line, "per = zone: the body"
+			    " must hold {records} (the changed records, each"
+			    " written with the record template)");
+	} else if ((e = sec_get(s, "record")) != NULL)
+		perr(c, e->line, "record applies to per = zone only");
+	h->test_url = get_http_template(c, s, "test_url", HTTPTMPL_TEST_URL,
+	    false, &ut);
+	get_http_statuses(c, s);
+	h->success_json_pointer = (v = get_str(c, s, "success_json_pointer",
+	    false, &line)) != NULL ? util_xstrdup(v) : NULL;
+	if (v != NULL && v[0] != '/')
+		perr(c, line, "success_json_pointer '%.64s' is not a JSON"
+		    " pointer (RFC 6901: /key/0/key)", v);
+	if ((v = get_str(c, s, "success_json_value", false, &line)) != NULL) {
+		if ((j = json_loads(v, JSON_DECODE_ANY, &jerr)) == NULL)
+			perr(c, line, "success_json_value must be JSON (true,"
+			    " 1, \"ok\"): %s", jerr.text);
+		else
+			h->success_json_value = util_xstrdup(v);
+		json_decref(j);
+	}
+	if ((sec_get(s, "success_json_pointer") == NULL) !=
+	    (sec_get(s, "success_json_value") == NULL))
+		perr(c, s->line, "success_json_pointer and success_json_value"
+		    " go together");
+	if (sec_get(s, "secret_file") != NULL) {
+		h->secret_file = get_secret_file(c, s, "secret_file");
+		if (!(uh & HTTPTMPL_USES_SECRET))
+			perr(c, sec_get(s, "secret_file")->line, "secret_file"
+			    " is set but no header holds {secret}");
+	} else if (uh & HTTPTMPL_USES_SECRET)
+		perr(c, s->line, "a header holds {secret} but [http] has no"
+		    " secret_file");
+	h->ca_file = get_readable_file(c, s, "ca_file");
+	c->http_uses = uu | ub | ur;
+	(void)ut;
+}
+
+/*
+ * {address} writes one address: each site must have at most one address
+ * of each type, and both the same count (else a move would empty it).
+ */
+static void
+validate_http_sites(struct cfg_ctx *c)
+{
+	const struct config	*cfg = c->cfg;
+	struct cfg_addrset	 p, b;
+	int			 fam;
+
+	if (!(c->http_uses & HTTPTMPL_USES_ADDRESS))
+		return;
+	for (fam = AF_INET; fam != -1; fam = fam == AF_INET ? AF_INET6 : -1) {
+		config_addrset_family(&cfg->primary, fam, &p);
+		config_addrset_family(&cfg->backup, fam, &b);
+		if (p.n > 1 || b.n > 1 || p.n != b.n) {
+			perr(c, c->cfg->http.line, "[http] uses {address}, which"
+			    " holds one address, but [site:primary] has %zu"
+			    " and [site:backup] %zu %s address%s: use"
+			    " {addresses} (a JSON array)", p.n, b.n,
+			    fam == AF_INET ? "IPv4" : "IPv6",
+			    p.n + b.n == 1 ? "" : "es");
+			return;
+		}
+	}
+}
+
+/*
+ * Cloudflare's TTL: 1 means automatic, else 60 to 86400 (30 on Enterprise
+ * zones, which this version does not tell apart).  Automatic is 300 s for
+ * a DNS-only record: a hold_down shorter than that is worth a warning.
+ */
+static void
+validate_cloudflare_ttl(struct cfg_ctx *c)
+{
+	const struct pentry	*e = sec_get(c->dns, "ttl");
+	const struct config	*cfg = c->cfg;
+	char			 hb[32];
+
+	if (!c->dns_ttl_ok)
+		return;
+	if (cfg->dns.ttl != 1 && cfg->dns.ttl < 60) {
+		perr(c, e != NULL ? e->line : c->dns->line, "ttl = %u is not a"
+		    " Cloudflare TTL: 1 (automatic) or 60 to 86400",
+		    (unsigned)cfg->dns.ttl);
+		return;
+	}
+	if (cfg->dns.ttl == 1 && c->hold_down_ok &&
+	    cfg->agent.hold_down_ms < 300 * 1000) {
+		util_duration_format(cfg->agent.hold_down_ms, hb, sizeof(hb));
+		pwarn(c, e != NULL ? e->line : c->dns->line, "ttl = 1 is"
+		    " Cloudflare's automatic TTL (300s for a DNS-only"
+		    " record), longer than hold_down (%s): caches may hold the"
+		    " old answer after a move", hb);
+	}
+}
+
 /*
  * The section of [dns] method: required and read in full.  The sections of
  * the other methods may stay in the file (unused, with a warning); only
@@ -1818,13 +2184,22 @@ validate_dns_method(struct cfg_ctx *c)
 		    " password_file" },
 		{ DNS_METHOD_POWERDNS, "powerdns", "url, api_key_file" },
 		{ DNS_METHOD_EXEC, "exec", "program" },
+		{ DNS_METHOD_CLOUDFLARE, "cloudflare", "api_token_file" },
+		{ DNS_METHOD_OVH, "ovh", "application_key_file,"
+		    " application_secret_file, consumer_key_file" },
+		{ DNS_METHOD_HTTP, "http", "method, url" },
 	};
 	static const char *const any[] = { "url", "user", "password_file",
-	    "api_key_file", "ca_file", "program", "timeout", NULL };
+	    "api_key_file", "ca_file", "program", "timeout", "api_token_file",
+	    "api_url", "endpoint", "application_key_file",
+	    "application_secret_file", "consumer_key_file", "method", "header",
+	    "body", "per", "record", "success_status", "success_json_pointer",
+	    "success_json_value", "secret_file", "test_url", NULL };
 	enum dns_method		 m = c->cfg->dns.method;
 	const struct pentry	*me;
 	const struct psection	*secs[] = { c->virtualmin, c->powerdns,
-				    c->exec }, *s;
+				    c->exec, c->cloudflare, c->ovh, c->http },
+				*s;
 	size_t			 i;
 
 	if (c->dns == NULL || !c->dns_method_ok)
@@ -1849,6 +2224,12 @@ validate_dns_method(struct cfg_ctx *c)
 				validate_virtualmin(c, s);
 			else if (m == DNS_METHOD_POWERDNS)
 				validate_powerdns(c, s);
+			else if (m == DNS_METHOD_CLOUDFLARE)
+				validate_cloudflare(c, s);
+			else if (m == DNS_METHOD_OVH)
+				validate_ovh(c, s);
+			else if (m == DNS_METHOD_HTTP)
+				validate_http(c, s);
 			else
 				validate_exec(c, s);
 		} else if (s != NULL) {
@@ -1857,6 +2238,10 @@ validate_dns_method(struct cfg_ctx *c)
 			    ms[i].name, dns_method_str(m));
 		}
 	}
+	if (m == DNS_METHOD_CLOUDFLARE)
+		validate_cloudflare_ttl(c);
+	else if (m == DNS_METHOD_HTTP && c->http != NULL)
+		validate_http_sites(c);
 }
 
 /*
@@ -1983,6 +2368,12 @@ validate_section(struct cfg_ctx *c, const struct psection *s)
 		c->powerdns = s;
 	else if (strcmp(n, "exec") == 0)
 		c->exec = s;
+	else if (strcmp(n, "cloudflare") == 0)
+		c->cloudflare = s;
+	else if (strcmp(n, "ovh") == 0)
+		c->ovh = s;
+	else if (strcmp(n, "http") == 0)
+		c->http = s;
 	else if (strcmp(n, "mysql") == 0)
 		validate_mysql(c, s);
 	else if (section_later(n))
@@ -2396,6 +2787,27 @@ config_free(struct config *cfg)
 	free(cfg->virtualmin.ca_file);
 	free(cfg->powerdns.url);
 	free(cfg->powerdns.api_key_file);
+	free(cfg->cloudflare.api_url);
+	free(cfg->cloudflare.api_token_file);
+	free(cfg->cloudflare.ca_file);
+	free(cfg->ovh.endpoint);
+	free(cfg->ovh.application_key_file);
+	free(cfg->ovh.application_secret_file);
+	free(cfg->ovh.consumer_key_file);
+	free(cfg->ovh.ca_file);
+	free(cfg->http.method);
+	free(cfg->http.url);
+	for (size_t k = 0; k < cfg->http.nheaders; k++) {
+		free(cfg->http.headers[k].name);
+		free(cfg->http.headers[k].value);
+	}
+	free(cfg->http.body);
+	free(cfg->http.record);
+	free(cfg->http.success_json_pointer);
+	free(cfg->http.success_json_value);
+	free(cfg->http.secret_file);
+	free(cfg->http.test_url);
+	free(cfg->http.ca_file);
 	free(cfg->powerdns.ca_file);
 	free(cfg->exec.program);
 	for (i = 0; i < cfg->nspares; i++) {
@@ -2445,6 +2857,12 @@ dns_method_str(enum dns_method m)
 		return "powerdns";
 	case DNS_METHOD_EXEC:
 		return "exec";
+	case DNS_METHOD_CLOUDFLARE:
+		return "cloudflare";
+	case DNS_METHOD_OVH:
+		return "ovh";
+	case DNS_METHOD_HTTP:
+		return "http";
 	}
 	return "unknown";
 }

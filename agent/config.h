@@ -86,7 +86,8 @@ struct cfg_mysql {
 };
 
 enum dns_method { DNS_METHOD_RFC2136, DNS_METHOD_VIRTUALMIN,
-	DNS_METHOD_POWERDNS, DNS_METHOD_EXEC };
+	DNS_METHOD_POWERDNS, DNS_METHOD_EXEC, DNS_METHOD_CLOUDFLARE,
+	DNS_METHOD_OVH, DNS_METHOD_HTTP };
 enum dns_verify { DNS_VERIFY_NONE, DNS_VERIFY_SERVER, DNS_VERIFY_ALL };
 
 struct cfg_dns {
@@ -127,6 +128,52 @@ struct cfg_exec {
 	int	 line;			/* of [exec]; 0 when absent */
 	char	*program;		/* absolute path */
 	int64_t	 timeout_ms;		/* default 30s */
+};
+
+/* [cloudflare] (method = cloudflare): the Cloudflare API v4. */
+#define CFG_CLOUDFLARE_API	"https://api.cloudflare.com/client/v4"
+struct cfg_cloudflare {
+	int	 line;			/* of [cloudflare]; 0 when absent */
+	char	*api_url;		/* default CFG_CLOUDFLARE_API, no final / */
+	char	*api_token_file;	/* absolute; contents read when used */
+	char	*ca_file;		/* NULL: the system's CAs */
+};
+
+/* [ovh] (method = ovh): the OVHcloud API v1, signed requests. */
+#define CFG_OVH_ENDPOINT	"https://eu.api.ovh.com/1.0"
+struct cfg_ovh {
+	int	 line;			/* of [ovh]; 0 when absent */
+	char	*endpoint;		/* default CFG_OVH_ENDPOINT, no final / */
+	char	*application_key_file;	/* absolute; contents read when used */
+	char	*application_secret_file;
+	char	*consumer_key_file;
+	char	*ca_file;		/* NULL: the system's CAs */
+};
+
+/* [http] (method = http): a templated request (dnsupdate/httptmpl.h). */
+#define CFG_HTTP_HEADERS_MAX	16
+#define CFG_HTTP_STATUS_MAX	16
+struct cfg_http_header {
+	char	*name;			/* "Authorization" */
+	char	*value;			/* template: "Token {secret}" */
+	int	 line;
+};
+struct cfg_http {
+	int			 line;	/* of [http]; 0 when absent */
+	char			*method;	/* "PUT", upper case */
+	char			*url;		/* template */
+	size_t			 nheaders;
+	struct cfg_http_header	 headers[CFG_HTTP_HEADERS_MAX];
+	char			*body;		/* JSON template, NULL: none */
+	bool			 per_zone;	/* per = zone (default record) */
+	char			*record;	/* per = zone: one {records} item */
+	size_t			 nstatus;	/* 0: any 2xx is success */
+	long			 success_status[CFG_HTTP_STATUS_MAX];
+	char			*success_json_pointer;	/* RFC 6901, or NULL */
+	char			*success_json_value;	/* JSON text, with the pointer */
+	char			*secret_file;	/* absolute, or NULL */
+	char			*test_url;	/* config-test GETs it, or NULL */
+	char			*ca_file;	/* NULL: the system's CAs */
 };
 
 struct cfg_zone {
@@ -195,6 +242,9 @@ struct config {
 	struct cfg_virtualmin	 virtualmin;	/* used with method = virtualmin */
 	struct cfg_powerdns	 powerdns;	/* used with method = powerdns */
 	struct cfg_exec		 exec;		/* used with method = exec */
+	struct cfg_cloudflare	 cloudflare;	/* used with method = cloudflare */
+	struct cfg_ovh		 ovh;		/* used with method = ovh */
+	struct cfg_http		 http;		/* used with method = http */
 	size_t			 nzones;
 	struct cfg_zone		*zones;
 	struct cfg_hooks	 hooks;

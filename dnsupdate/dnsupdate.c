@@ -67,6 +67,12 @@ method_of(const struct config *cfg)
 		return &dnsupdate_powerdns;
 	case DNS_METHOD_EXEC:
 		return &dnsupdate_exec;
+	case DNS_METHOD_CLOUDFLARE:
+		return &dnsupdate_cloudflare;
+	case DNS_METHOD_OVH:
+		return &dnsupdate_ovh;
+	case DNS_METHOD_HTTP:
+		return &dnsupdate_http;
 	case DNS_METHOD_RFC2136:
 	default:
 		return &dnsupdate_rfc2136;

@@ -64,5 +64,9 @@ enum dns_status	virtualmin_answer_judge(const struct http_resp *, char *why,
 extern const struct dnsupdate_method dnsupdate_powerdns;
 extern const struct dnsupdate_method dnsupdate_virtualmin;
 extern const struct dnsupdate_method dnsupdate_exec;
+/* The provider APIs: cloudflare.c, ovh.c, httptmpl.c (see apimethod.h). */
+extern const struct dnsupdate_method dnsupdate_cloudflare;
+extern const struct dnsupdate_method dnsupdate_ovh;
+extern const struct dnsupdate_method dnsupdate_http;
 
 #endif

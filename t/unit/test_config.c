@@ -1212,6 +1212,328 @@ test_methods(void)
 	free(text);
 }
 
+/* Like bad_method, on any text (GOOD with changes). */
+static void
+bad_text(const char *name, const char *text, int line, const char *want)
+{
+	char			*path;
+	struct config		*cfg = (struct config *)1;
+	struct diag_list	 dl = { 0 };
+
+	path = write_conf(text);
+	ok(config_load(path, &cfg, &dl) == -1 && cfg == NULL, "%s: refused",
+	    name);
+	if (!ok(has_diag(&dl, path, line, true, want), "%s: FILE:%d: ...%s...",
+	    name, line, want) || dl.nerrors != 1)
+		dump_diags(&dl);
+	is_int(dl.nerrors, 1, "%s: exactly one error", name);
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+}
+
+/* A deSEC-style [http] section (line 51 on), each key on its own line. */
+static const char HTTP_DESEC[] =
+	"[http]\n"						/* 51 */
+	"method = put\n"					/* 52 */
+	"url = https://desec.io/api/v1/domains/{zone}/rrsets/{subname}..."
+	    "/{type}/\n"					/* 53 */
+	"header = Authorization: Token {secret}\n"		/* 54 */
+	"header = X-Note: failover ; a comment\n"		/* 55 */
+	"body = {\"subname\": \"{subname}\", \"type\": \"{type}\", "
+	    "\"ttl\": {ttl}, \"records\": {addresses}}\n"	/* 56 */
+	"success_status = 200, 201,204\n"			/* 57 */
+	"success_json_pointer = /type\n"			/* 58 */
+	"success_json_value = \"A\"\n"				/* 59 */
+	"secret_file = @DIR@/vote.key\n"			/* 60 */
+	"test_url = https://desec.io/api/v1/auth/account/\n";	/* 61 */
+
+/* [dns] method = cloudflare | ovh | http and their sections. */
+static void
+test_provider_methods(void)
+{
+	struct config		*cfg;
+	struct diag_list	 dl;
+	char			*path, *text, *t, *u, want[PATH_MAX * 3];
+
+	/* cloudflare: the default API, no TSIG key needed. */
+	text = with_method("cloudflare", "[cloudflare]\n"	/* 51 */
+	    "api_token_file = @DIR@/vote.key\n");
+	t = replace(text, "tsig_key_file = @DIR@/tsig.key\n", "");
+	cfg = good_case("cloudflare", t, 0, &path, &dl);
+	if (cfg != NULL) {
+		is_int(cfg->dns.method, DNS_METHOD_CLOUDFLARE,
+		    "method cloudflare");
+		is_str(dns_method_str(cfg->dns.method), "cloudflare",
+		    "method str cloudflare");
+		is_str(cfg->cloudflare.api_url,
+		    "https://api.cloudflare.com/client/v4", "default api_url");
+		snprintf(want, sizeof(want), "%s/vote.key", tmpdir);
+		is_str(cfg->cloudflare.api_token_file, want, "api_token_file");
+		ok(cfg->cloudflare.ca_file == NULL, "no ca_file");
+		is_int(cfg->cloudflare.line, 50, "[cloudflare] line");
+	}
+	good_case_end(cfg, path, &dl);
+	free(t);
+	free(text);
+	text = with_method("cloudflare", "[cloudflare]\n"
+	    "api_token_file = @DIR@/vote.key\n"
+	    "api_url = http://127.0.0.1:8443/client/v4/\n"
+	    "ca_file = @DIR@/hook\n");
+	cfg = good_case("cloudflare api_url", text, 0, &path, &dl);
+	if (cfg != NULL)
+		is_str(cfg->cloudflare.api_url, "http://127.0.0.1:8443/client/v4",
+		    "api_url (a test double) without the final /");
+	good_case_end(cfg, path, &dl);
+	free(text);
+
+	/* Cloudflare's TTLs: 1 (automatic) or 60 to 86400. */
+	text = with_method("cloudflare", "[cloudflare]\n"
+	    "api_token_file = @DIR@/vote.key\n");
+	t = replace(text, "ttl = 300", "ttl = 30");
+	bad_text("cloudflare ttl 30", t, 35, "ttl = 30 is not a Cloudflare "
+	    "TTL: 1 (automatic) or 60 to 86400");
+	free(t);
+	t = replace(text, "ttl = 300", "ttl = 60");
+	cfg = good_case("cloudflare ttl 60", t, 0, &path, &dl);
+	good_case_end(cfg, path, &dl);
+	free(t);
+	t = replace(text, "ttl = 300", "ttl = 1");
+	cfg = good_case("cloudflare ttl 1, hold_down 15m", t, 0, &path, &dl);
+	good_case_end(cfg, path, &dl);
+	u = replace(t, "hold_down = 15m", "hold_down = 2m");
+	cfg = good_case("cloudflare ttl 1, hold_down 2m", u, 1, &path, &dl);
+	ok(has_diag(&dl, path, 35, false, "ttl = 1 is Cloudflare's automatic "
+	    "TTL (300s for a DNS-only record), longer than hold_down (2m)"),
+	    "automatic TTL longer than hold_down: a warning at [dns] ttl");
+	good_case_end(cfg, path, &dl);
+	free(u);
+	free(t);
+	free(text);
+	bad_method("method = cloudflare without [cloudflare]", "cloudflare", "",
+	    31, "method = cloudflare needs a [cloudflare] section "
+	    "(api_token_file)");
+	bad_method("missing api_token_file", "cloudflare", "[cloudflare]\n"
+	    "ca_file = @DIR@/hook\n", 51, "missing key 'api_token_file' in "
+	    "[cloudflare]");
+	snprintf(want, sizeof(want), "api_token_file: %s/loose.key is readable "
+	    "by group or others (mode 0644)", tmpdir);
+	bad_method("loose api token", "cloudflare", "[cloudflare]\n"
+	    "api_token_file = @DIR@/loose.key\n", 52, want);
+	bad_method("cloudflare api_url over http elsewhere", "cloudflare",
+	    "[cloudflare]\napi_token_file = @DIR@/vote.key\n"
+	    "api_url = http://api.cloudflare.com/client/v4\n", 53,
+	    "api_url: http:// would send the credentials to "
+	    "api.cloudflare.com in clear text");
+	bad_method("unknown key in [cloudflare]", "cloudflare", "[cloudflare]\n"
+	    "api_token_file = @DIR@/vote.key\nzone_id = 0123\n", 53,
+	    "unknown key 'zone_id' in [cloudflare]");
+
+	/* ovh: the three key files, the default endpoint. */
+	text = with_method("ovh", "[ovh]\n"			/* 51 */
+	    "application_key_file = @DIR@/vote.key\n"
+	    "application_secret_file = @DIR@/vote.key\n"
+	    "consumer_key_file = @DIR@/vote.key\n");
+	cfg = good_case("ovh", text, 0, &path, &dl);
+	if (cfg != NULL) {
+		is_int(cfg->dns.method, DNS_METHOD_OVH, "method ovh");
+		is_str(dns_method_str(cfg->dns.method), "ovh", "method str ovh");
+		is_str(cfg->ovh.endpoint, "https://eu.api.ovh.com/1.0",
+		    "default endpoint");
+		snprintf(want, sizeof(want), "%s/vote.key", tmpdir);
+		is_str(cfg->ovh.consumer_key_file, want, "consumer_key_file");
+	}
+	good_case_end(cfg, path, &dl);
+	free(text);
+	text = with_method("ovh", "[ovh]\n"
+	    "endpoint = https://ca.api.ovh.com/1.0/\n"
+	    "application_key_file = @DIR@/vote.key\n"
+	    "application_secret_file = @DIR@/vote.key\n"
+	    "consumer_key_file = @DIR@/vote.key\n");
+	cfg = good_case("ovh endpoint", text, 0, &path, &dl);
+	if (cfg != NULL)
+		is_str(cfg->ovh.endpoint, "https://ca.api.ovh.com/1.0",
+		    "endpoint without the final /");
+	good_case_end(cfg, path, &dl);
+	free(text);
+	bad_method("missing consumer_key_file", "ovh", "[ovh]\n"
+	    "application_key_file = @DIR@/vote.key\n"
+	    "application_secret_file = @DIR@/vote.key\n", 51,
+	    "missing key 'consumer_key_file' in [ovh]");
+	snprintf(want, sizeof(want), "application_secret_file: %s/group.key is "
+	    "readable by group or others", tmpdir);
+	bad_method("group-readable application secret", "ovh", "[ovh]\n"
+	    "application_key_file = @DIR@/vote.key\n"
+	    "application_secret_file = @DIR@/group.key\n"
+	    "consumer_key_file = @DIR@/vote.key\n", 53, want);
+	bad_method("method = ovh without [ovh]", "ovh", "", 31, "method = ovh "
+	    "needs a [ovh] section (application_key_file, "
+	    "application_secret_file, consumer_key_file)");
+
+	/* An unused section of another method: a warning at its line. */
+	text = replace(GOOD, "[hooks]\n", "[ovh]\n"
+	    "consumer_key_file = x\n[hooks]\n");
+	cfg = good_case("unused [ovh]", text, 1, &path, &dl);
+	ok(has_diag(&dl, path, 43, false, "[ovh] is not used: [dns] method is "
+	    "rfc2136"), "unused [ovh]: warning at its line");
+	good_case_end(cfg, path, &dl);
+	free(text);
+
+	/* http, per record: a deSEC-style section. */
+	text = with_method("http", HTTP_DESEC);
+	cfg = good_case("http deSEC", text, 0, &path, &dl);
+	if (cfg != NULL) {
+		is_int(cfg->dns.method, DNS_METHOD_HTTP, "method http");
+		is_str(cfg->http.method, "PUT", "method upper-cased");
+		ok(!cfg->http.per_zone, "per = record by default");
+		is_int(cfg->http.nheaders, 2, "two header lines");
+		is_str(cfg->http.headers[0].name, "Authorization",
+		    "header 1 name");
+		is_str(cfg->http.headers[0].value, "Token {secret}",
+		    "header 1 value: the template");
+		is_int(cfg->http.headers[0].line, 54, "header 1 line");
+		is_str(cfg->http.headers[1].value, "failover",
+		    "header 2: the comment cut off");
+		is_int(cfg->http.nstatus, 3, "three statuses");
+		is_int(cfg->http.success_status[2], 204, "the third is 204");
+		is_str(cfg->http.success_json_pointer, "/type", "pointer");
+		is_str(cfg->http.success_json_value, "\"A\"", "value (JSON)");
+		ok(cfg->http.secret_file != NULL, "secret_file");
+		is_str(cfg->http.test_url,
+		    "https://desec.io/api/v1/auth/account/", "test_url");
+	}
+	good_case_end(cfg, path, &dl);
+	free(text);
+
+	/* http, per zone: {records} and the record template. */
+	text = with_method("http", "[http]\n"
+	    "method = PATCH\n"
+	    "per = zone\n"
+	    "url = https://desec.io/api/v1/domains/{zone}/rrsets/\n"
+	    "header = Authorization: Token {secret}\n"
+	    "body = {records}\n"
+	    "record = {\"subname\": \"{subname}\", \"type\": \"{type}\", "
+	    "\"ttl\": {ttl}, \"records\": {addresses}}\n"
+	    "secret_file = @DIR@/vote.key\n");
+	cfg = good_case("http per zone", text, 0, &path, &dl);
+	if (cfg != NULL) {
+		ok(cfg->http.per_zone, "per = zone");
+		is_int(cfg->http.nstatus, 0, "no success_status: any 2xx");
+	}
+	good_case_end(cfg, path, &dl);
+	free(text);
+
+	bad_method("method = http without [http]", "http", "", 31,
+	    "method = http needs a [http] section (method, url)");
+	t = replace(HTTP_DESEC, "{subname}.../{type}/", "{type}/?k={secret}");
+	text = with_method("http", t);
+	bad_text("secret in the url", text, 53, "url: {secret} is allowed in a "
+	    "header only, not in the url (which shows in logs)");
+	free(text);
+	free(t);
+	t = replace(HTTP_DESEC, "{subname}...", "{sub}");
+	text = with_method("http", t);
+	bad_text("unknown placeholder", text, 53, "url: unknown placeholder "
+	    "{sub}");
+	free(text);
+	free(t);
+	t = replace(HTTP_DESEC, "{addresses}}", "{addresses}");
+	text = with_method("http", t);
+	bad_text("body not JSON", text, 56, "body is not JSON once expanded");
+	free(text);
+	free(t);
+	t = replace(HTTP_DESEC, "header = X-Note: failover", "header = "
+	    "X Note: failover");
+	text = with_method("http", t);
+	bad_text("bad header name", text, 55, "bad header 'X Note: failover' "
+	    "(expected 'header = Name: value')");
+	free(text);
+	free(t);
+	t = replace(HTTP_DESEC, "Token {secret}", "Token abc");
+	text = with_method("http", t);
+	bad_text("secret_file without {secret}", text, 60, "secret_file is set "
+	    "but no header holds {secret}");
+	free(text);
+	free(t);
+	t = replace(HTTP_DESEC, "secret_file = @DIR@/vote.key\n", "");
+	text = with_method("http", t);
+	bad_text("{secret} without secret_file", text, 51, "a header holds "
+	    "{secret} but [http] has no secret_file");
+	free(text);
+	free(t);
+	t = replace(HTTP_DESEC, "method = put", "method = fetch");
+	text = with_method("http", t);
+	bad_text("bad http method", text, 52, "bad method 'fetch' (expected "
+	    "GET, POST, PUT, PATCH or DELETE)");
+	free(text);
+	free(t);
+	t = replace(HTTP_DESEC, "200, 201,204", "200, 2000");
+	text = with_method("http", t);
+	bad_text("bad success_status", text, 57, "bad HTTP status '2000' in "
+	    "success_status: too large (100 to 599)");
+	free(text);
+	free(t);
+	t = replace(HTTP_DESEC, "success_json_value = \"A\"\n", "");
+	text = with_method("http", t);
+	bad_text("pointer without value", text, 51, "success_json_pointer and "
+	    "success_json_value go together");
+	free(text);
+	free(t);
+	t = replace(HTTP_DESEC, "= \"A\"", "= A");
+	text = with_method("http", t);
+	bad_text("value not JSON", text, 59, "success_json_value must be JSON "
+	    "(true, 1, \"ok\")");
+	free(text);
+	free(t);
+	t = replace(HTTP_DESEC, "= /type", "= type");
+	text = with_method("http", t);
+	bad_text("not a JSON pointer", text, 58, "success_json_pointer 'type' "
+	    "is not a JSON pointer (RFC 6901");
+	free(text);
+	free(t);
+	t = replace(HTTP_DESEC, "https://desec.io/api/v1/domains",
+	    "http://desec.io/api/v1/domains");
+	text = with_method("http", t);
+	bad_text("http url to another host", text, 53, "url: http:// would "
+	    "send the secret to desec.io in clear text");
+	free(text);
+	free(t);
+	t = replace(HTTP_DESEC, "test_url = https://desec.io/api/v1/auth/"
+	    "account/", "test_url = https://desec.io/{zone}");
+	text = with_method("http", t);
+	bad_text("placeholder in test_url", text, 61, "test_url: test_url "
+	    "takes no placeholder ({zone})");
+	free(text);
+	free(t);
+	t = replace(HTTP_DESEC, "{addresses}}", "[\"{address}\"]}");
+	text = with_method("http", t);
+	cfg = good_case("{address}, one address of each type", text, 0, &path,
+	    &dl);
+	good_case_end(cfg, path, &dl);
+	u = replace(text, "address = 2001:db8:1::20,198.51.100.20",
+	    "address = 2001:db8:1::20,198.51.100.20, 198.51.100.21");
+	bad_text("{address} with two IPv4 at the backup", u, 51, "[http] uses "
+	    "{address}, which holds one address, but [site:primary] has 1 and "
+	    "[site:backup] 2 IPv4 addresses: use {addresses}");
+	free(u);
+	free(text);
+	free(t);
+	bad_method("per zone without {records}", "http", "[http]\n"
+	    "method = PATCH\nper = zone\nurl = https://x.example/{zone}\n"
+	    "body = []\nrecord = {}\n", 55, "per = zone: the body must hold "
+	    "{records}");
+	bad_method("per zone with a record placeholder in the url", "http",
+	    "[http]\nmethod = PATCH\nper = zone\n"
+	    "url = https://x.example/{zone}/{name}\nbody = {records}\n"
+	    "record = {}\n", 54, "url: {name} is not known in the url of per "
+	    "= zone");
+	bad_method("record with per = record", "http", "[http]\n"
+	    "method = PUT\nurl = https://x.example/{fqdn}\nrecord = {}\n", 54,
+	    "record applies to per = zone only");
+	bad_method("missing url", "http", "[http]\nmethod = PUT\n", 51,
+	    "missing key 'url' in [http]");
+}
+
 /* The shipped example, its /etc and /var/lib paths moved to the temp dir. */
 static void
 test_example(void)
@@ -1544,6 +1866,7 @@ main(void)
 	test_example();
 	test_example_spare();
 	test_methods();
+	test_provider_methods();
 	test_mysql();
 
 	for (size_t i = 0; i < FA_ARRAY_SIZE(files); i++) {

@@ -1,0 +1,2 @@
+#!/bin/sh
+exec "${FA_BUILD:-build}/t/test_apimethods"
