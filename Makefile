@@ -6,6 +6,7 @@ SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 DOCDIR	?= $(PREFIX)/share/doc/failover-agent
 SYSCONFDIR ?= /etc
+UNITDIR	?= $(PREFIX)/lib/systemd/system
 DESTDIR	?=
 
 # Objects and test programs go under $(O); check-asan uses another one.
@@ -98,6 +99,11 @@ bench-deps:
 bench: bench-deps $(BENCH_BINS) $(O)/failover-agent
 	FA_BUILD=$(O) sh bench/run.sh
 
+# The systemd units (in UNITDIR) and the cron file (an example) name the
+# binary where it was installed.
+UNITS	= failover-agent.service failover-agent.timer \
+	  failover-agent-run.service failover-vote.service
+
 install: failover-agent
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/failover-agent
 	install -m 0755 failover-agent $(DESTDIR)$(SBINDIR)/failover-agent
@@ -105,7 +111,19 @@ install: failover-agent
 	  $(DESTDIR)$(SYSCONFDIR)/failover-agent/failover-agent.conf.example
 	install -d $(DESTDIR)$(DOCDIR)/examples
 	install -m 0644 README.md INSTALL $(DESTDIR)$(DOCDIR)/
-	install -m 0644 etc/failover-agent.cron $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 etc/failover-agent.conf.example \
+	  etc/failover-agent-spare.conf.example $(DESTDIR)$(DOCDIR)/examples/
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 0644 man/failover-agent.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/failover-agent.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(UNITDIR)
+	for f in $(UNITS); do \
+	  sed 's|/usr/local/sbin/failover-agent|$(SBINDIR)/failover-agent|g' \
+	    etc/$$f > $(DESTDIR)$(UNITDIR)/$$f && \
+	  chmod 0644 $(DESTDIR)$(UNITDIR)/$$f || exit 1; done
+	sed 's|/usr/local/sbin/failover-agent|$(SBINDIR)/failover-agent|g' \
+	  etc/failover-agent.cron > $(DESTDIR)$(DOCDIR)/examples/failover-agent.cron
+	chmod 0644 $(DESTDIR)$(DOCDIR)/examples/failover-agent.cron
 
 clean:
 	rm -rf build build-asan failover-agent
