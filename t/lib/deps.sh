@@ -39,6 +39,9 @@ iproute2
 nftables
 ca-certificates
 util-linux
+mandoc
+groff-base
+systemd
 "
 
 installed() {
