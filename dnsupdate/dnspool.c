@@ -80,6 +80,56 @@ dns_parallel(size_t n, size_t maxthreads, void (*fn)(void *ctx, size_t i),
 	pthread_mutex_destroy(&p.lock);
 }
 
+void
+dns_dead_init(struct dns_dead *d)
+{
+	memset(d, 0, sizeof(*d));
+	pthread_mutex_init(&d->lock, NULL);
+}
+
+void
+dns_dead_free(struct dns_dead *d)
+{
+	pthread_mutex_destroy(&d->lock);
+}
+
+void
+dns_dead_add(struct dns_dead *d, const struct dns_server *srv,
+    enum dns_status st, const char *why)
+{
+	size_t i;
+
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < d->n; i++)
+		if (strcmp(d->text[i], srv->text) == 0)
+			break;
+	if (i == d->n && d->n < DNS_DEAD_MAX) {
+		dns_msg(d->text[i], sizeof(d->text[i]), "%s", srv->text);
+		d->st[i] = st;
+		dns_msg(d->why[i], sizeof(d->why[i]), "%s", why);
+		d->n++;
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+enum dns_status
+dns_dead_get(struct dns_dead *d, const struct dns_server *srv, char *why,
+    size_t whylen)
+{
+	enum dns_status st = DNS_OK;
+	size_t i;
+
+	pthread_mutex_lock(&d->lock);
+	for (i = 0; i < d->n; i++)
+		if (strcmp(d->text[i], srv->text) == 0) {
+			st = d->st[i];
+			dns_msg(why, whylen, "%s", d->why[i]);
+			break;
+		}
+	pthread_mutex_unlock(&d->lock);
+	return st;
+}
+
 /*
  * RFC 1982 §3.2: s1 < s2 when (s1 < s2 and s2 - s1 < 2^31) or (s1 > s2 and
  * s1 - s2 > 2^31); a distance of exactly 2^31 is undefined.

@@ -121,6 +121,7 @@ struct view_job {
 	struct dns_view			*out;
 	size_t				*first;		/* per zone: its first record */
 	char				(*error)[256];	/* per zone: its first error */
+	struct dns_dead			 dead;		/* servers that did not answer */
 };
 
 static void
@@ -132,7 +133,7 @@ view_read_zone(void *ctx, size_t i)
 	struct dns_server srv;
 	struct dns_record_view *rv;
 	char err[512], *first_err = job->error[i];
-	enum dns_status dead_st = DNS_OK, st;
+	enum dns_status st;
 	size_t j;
 
 	err[0] = '\0';
@@ -152,11 +153,15 @@ view_read_zone(void *ctx, size_t i)
 		}
 		snprintf(rv->server, sizeof(rv->server), "%s", srv.text);
 		/*
-		 * Once the server did not answer, do not wait for it again
-		 * record after record: the view is unreadable anyway.
+		 * Once the server did not answer (for this zone or another),
+		 * do not wait for it again record after record: the view is
+		 * unreadable anyway.
 		 */
-		if (dead_st != DNS_OK) {
-			rv->status = dead_st;
+		if ((rv->status = dns_dead_get(&job->dead, &srv, err,
+		    sizeof(err))) != DNS_OK) {
+			if (first_err[0] == '\0')
+				dns_msg(first_err, sizeof(job->error[i]),
+				    "%s: %s", rv->owner, err);
 			continue;
 		}
 		rv->status = dns_query_addrs(&srv, rv->owner,
@@ -168,15 +173,16 @@ view_read_zone(void *ctx, size_t i)
 				    "%s: %s", rv->owner, err);
 			if (rv->status == DNS_ERR_TIMEOUT ||
 			    rv->status == DNS_ERR_NETWORK)
-				dead_st = rv->status;
+				dns_dead_add(&job->dead, &srv, rv->status,
+				    err);
 		}
 	}
 }
 
 /*
  * Zones are read at once (a method that allows it), each zone's records
- * one after the other from its server; a dead server costs each of its
- * zones one timeout, all zones together about one.
+ * one after the other from its server; a dead server costs the zones
+ * asking it at that moment one timeout, and no zone after them.
  */
 int
 dns_view_read(const struct config *cfg, struct dns_view *out)
@@ -203,8 +209,10 @@ dns_view_read(const struct config *cfg, struct dns_view *out)
 	job.error = util_xcalloc(cfg->nzones, sizeof(*job.error));
 	for (i = 1; i < cfg->nzones; i++)
 		job.first[i] = job.first[i - 1] + cfg->zones[i - 1].nrecords;
+	dns_dead_init(&job.dead);
 	dns_parallel(cfg->nzones, m->parallel ? DNS_PARALLEL_MAX : 1,
 	    view_read_zone, &job);
+	dns_dead_free(&job.dead);
 	/* The first error in config order, whatever order the zones ran in. */
 	for (i = 0; i < cfg->nzones && out->error[0] == '\0'; i++)
 		if (job.error[i][0] != '\0')
@@ -735,6 +743,7 @@ struct canary_job {
 	const struct dnsupdate_method	*m;
 	enum dns_status			*st;		/* per zone */
 	char				(*msg)[512];	/* per zone */
+	struct dns_dead			 dead;		/* servers that did not answer */
 };
 
 static void
@@ -753,8 +762,23 @@ canary_zone(void *ctx, size_t i)
 		dns_msg(job->msg[i], sizeof(job->msg[i]), "%s: %s", label, err);
 		return;
 	}
+	/* A server that did not answer another zone's canary: not again. */
+	if ((job->st[i] = dns_dead_get(&job->dead, &srv, err, sizeof(err))) !=
+	    DNS_OK) {
+		dns_msg(job->msg[i], sizeof(job->msg[i]), "%s: %s", label, err);
+		return;
+	}
 	job->st[i] = job->m->canary(cfg, &srv, z, util_mono_ms() +
 	    cfg->dns.timeout_ms, job->msg[i], sizeof(job->msg[i]));
+	if (job->st[i] == DNS_ERR_TIMEOUT || job->st[i] == DNS_ERR_NETWORK) {
+		/* The message without its "zone: " for the others. */
+		const char *w = job->msg[i];
+		size_t n = strlen(label);
+
+		if (strncmp(w, label, n) == 0 && w[n] == ':' && w[n + 1] == ' ')
+			w += n + 2;
+		dns_dead_add(&job->dead, &srv, job->st[i], w);
+	}
 }
 
 int
@@ -778,13 +802,15 @@ dnsupdate_canary(const struct config *cfg, char *msg, size_t msglen)
 	job.m = m;
 	job.st = util_xcalloc(cfg->nzones, sizeof(*job.st));
 	job.msg = util_xcalloc(cfg->nzones, sizeof(*job.msg));
+	dns_dead_init(&job.dead);
 	dns_parallel(cfg->nzones, m->parallel ? DNS_PARALLEL_MAX : 1,
 	    canary_zone, &job);
+	dns_dead_free(&job.dead);
 	for (i = 0; i < cfg->nzones; i++)
 		if (job.st[i] != DNS_OK)
 			nbad++;
 	if (nbad > 0)
-		dns_msg(msg, msglen, "%zu of %zu zone%s refused the canary: ",
+		dns_msg(msg, msglen, "the canary failed for %zu of %zu zone%s: ",
 		    nbad, cfg->nzones, cfg->nzones == 1 ? "" : "s");
 	else if (cfg->nzones > 1)
 		dns_msg(msg, msglen, "%zu zones accept the canary: ",

@@ -149,7 +149,8 @@ int	dnsupdate_apply(const struct config *, struct dns_plan *plan);
  * only a prerequisite (the zone's SOA exists) and no change, so a broken key,
  * clock or permission shows before the day a failover needs them.  The serial
  * does not move.  msg gets one line: what was checked, or every zone that
- * failed and why.  Returns 0 when every zone accepted it, -1 when one did
+ * failed and why.  A server that does not answer one zone is not asked
+ * again for the others.  Returns 0 when every zone accepted it, -1 when one did
  * not, 1 when the method has no canary (msg says so).
  */
 int	dnsupdate_canary(const struct config *, char *msg, size_t msglen);

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -142,6 +143,29 @@ enum dns_status	dns_query(const struct dns_server *, const char *name,
  */
 void	dns_parallel(size_t n, size_t maxthreads,
 	    void (*fn)(void *ctx, size_t i), void *ctx);
+
+/*
+ * Servers found dead (no answer, or unreachable) by one zone's thread, so
+ * that the other zones of the same run do not wait for them again: a dead
+ * server costs about one timeout per run, not one per zone.  Shared by the
+ * threads of one dns_parallel() call; init before, free after.
+ */
+#define DNS_DEAD_MAX	16
+struct dns_dead {
+	pthread_mutex_t	 lock;
+	size_t		 n;
+	char		 text[DNS_DEAD_MAX][256];	/* dns_server.text */
+	enum dns_status	 st[DNS_DEAD_MAX];
+	char		 why[DNS_DEAD_MAX][256];
+};
+void	dns_dead_init(struct dns_dead *);
+void	dns_dead_free(struct dns_dead *);
+/* Mark srv dead with st and why (a plain message). */
+void	dns_dead_add(struct dns_dead *, const struct dns_server *,
+	    enum dns_status st, const char *why);
+/* DNS_OK when srv is not known dead; else its status, with why copied. */
+enum dns_status	dns_dead_get(struct dns_dead *, const struct dns_server *,
+		    char *why, size_t whylen);
 
 /*
  * RFC 1982 serial number comparison: -1 if a < b, 0 if equal, 1 if a > b,

@@ -110,7 +110,7 @@ scenario_write_conf
 s_com=$(soa_serial example.com)
 run_fa check
 is "$FA_RC" 1 "wrong secret: the canary fails the cycle: exit 1"
-like "$FA_ERR" "canary: 2 of 2 zones refused the canary: example\.com: BADSIG" \
+like "$FA_ERR" "canary: the canary failed for 2 of 2 zones: example\.com: BADSIG" \
     "wrong secret: the log says BADSIG"
 is "$(canaries)" "failed" "wrong secret: history: the canary failed"
 is "$(status_field 'd["canary"]["ok"]')" false "wrong secret: status --json"
@@ -118,11 +118,11 @@ is "$(status_field 'd["state"]')" STANDBY \
     "wrong secret: the state is not touched by a canary"
 run_fa status
 like "$FA_OUT" "WARNING: the DNS canary failed" "wrong secret: status warns"
-like "$FA_OUT" "canary: FAILED at [0-9-]+ [0-9:]+: 2 of 2 zones refused" \
+like "$FA_OUT" "canary: FAILED at [0-9-]+ [0-9:]+: the canary failed for 2 of 2 zones" \
     "wrong secret: status: the canary line"
 is "$(soa_serial example.com)" "$s_com" "wrong secret: serial unchanged"
 run_fa history
-like "$FA_OUT" "canary dns: failed: 2 of 2 zones refused the canary" \
+like "$FA_OUT" "canary dns: failed: the canary failed for 2 of 2 zones" \
     "wrong secret: history shows the canary as an action"
 
 # -- a resolver that does not answer: a clear message ------------------------------

@@ -429,6 +429,71 @@ transport_tests(struct tsig_key *k)
 		}
 	}
 
+	/*
+	 * A dead server and 20 zones (read 8 at a time): once one zone's
+	 * thread found it dead, the zones after it do not ask again.  At
+	 * most the first 8 queries reach it, not 20.  The same for the
+	 * canary.
+	 */
+	{
+		static char *rec1[] = { "www.dead.example." };
+		struct cfg_zone dz[20];
+		struct config c;
+		struct dns_view v;
+		char msg[2048], kp[] = "/tmp/fa-test-key.XXXXXX";
+		static const char kt[] = "key fa-key { algorithm hmac-sha256; "
+		    "secret \"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\"; };\n";
+		size_t i, nq;
+		int kfd, rc;
+
+		memset(dz, 0, sizeof(dz));
+		for (i = 0; i < 20; i++) {
+			dz[i].name = "dead.example.";
+			dz[i].nrecords = 1;
+			dz[i].records = rec1;
+		}
+		memset(&c, 0, sizeof(c));
+		c.path = "test.conf";
+		c.primary = set("192.0.2.10");
+		c.backup = set("198.51.100.20");
+		c.dns.method = DNS_METHOD_RFC2136;
+		c.dns.server = "127.0.0.1";
+		c.dns.port = qport;
+		c.dns.timeout_ms = 400;
+		c.nzones = 20;
+		c.zones = dz;
+		is_int(dns_view_read(&c, &v), -1, "dead server, 20 zones: "
+		    "unreadable");
+		for (i = 0, nq = 0; i < v.n; i++)
+			if (v.rec[i].status == DNS_ERR_TIMEOUT ||
+			    v.rec[i].status == DNS_ERR_NETWORK)
+				nq++;
+		is_int(nq, 20, "every record unreadable, as timeout or network");
+		for (nq = 0; recv(qudp, msg, sizeof(msg), MSG_DONTWAIT) > 0;)
+			nq++;
+		ok(nq >= 1 && nq <= DNS_PARALLEL_MAX, "the dead server was "
+		    "asked %zu times for 20 zones (at most %d: the zones "
+		    "under way when it was found dead)", nq, DNS_PARALLEL_MAX);
+		dns_view_free(&v);
+		if ((kfd = mkstemp(kp)) == -1 || write(kfd, kt, strlen(kt)) !=
+		    (ssize_t)strlen(kt))
+			ok(0, "key file: %s", strerror(errno));
+		else {
+			close(kfd);
+			c.dns.tsig_key_file = kp;
+			rc = dnsupdate_canary(&c, msg, sizeof(msg));
+			ok(rc == -1 && strstr(msg, "the canary failed for 20 of "
+			    "20 zones: dead.example: ") == msg, "canary to a dead "
+			    "server: %.120s", msg);
+			for (nq = 0; recv(qudp, msg, sizeof(msg),
+			    MSG_DONTWAIT) > 0;)
+				nq++;
+			ok(nq >= 1 && nq <= DNS_PARALLEL_MAX, "the canary asked "
+			    "it %zu times for 20 zones", nq);
+			unlink(kp);
+		}
+	}
+
 	/* Sockets nobody serves: UDP silent, TCP never accepted. */
 	dns_server_resolve("127.0.0.1", qport, &quiet, err, sizeof(err));
 	st = dns_exchange(&quiet, w, wl, util_mono_ms() + 600, &r, &rl,

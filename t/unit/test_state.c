@@ -1089,7 +1089,7 @@ test_dns_health(void)
 	cycle_basic(&c, cr, 5700, SITE_ACTIVE, SITE_ACTIVE, PRIMARY_FAIL,
 	    OUTCOME_NOOP);
 	ar[0] = (struct action_record){ 5701, "canary", "dns",
-	    ACTION_RESULT_FAILED, "1 of 1 zone refused the canary: "
+	    ACTION_RESULT_FAILED, "the canary failed for 1 of 1 zone: "
 	    "example.com: BADSIG" };
 	c.nactions = 1;
 	c.actions = ar;
@@ -1104,7 +1104,7 @@ test_dns_health(void)
 	ok(json_is_object(v), "status: canary object");
 	is_int(jint(v, "at"), 5701, "canary at");
 	ok(json_is_false(json_object_get(v, "ok")), "canary ok false");
-	is_str(jstr(v, "message"), "1 of 1 zone refused the canary: "
+	is_str(jstr(v, "message"), "the canary failed for 1 of 1 zone: "
 	    "example.com: BADSIG", "canary message");
 	v = json_object_get(j, "verify");
 	ok(json_is_object(v), "status: verify object (the last move, not "
