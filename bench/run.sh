@@ -26,6 +26,12 @@
 #    local BIND with failover-agent (read, one UPDATE per zone, verify),
 #    with one nsupdate call per zone and with one nsupdate call per record,
 #    in the same run; the ratios (its own knobs: see that file).
+# 5. detection: bench/bench_detect.sh, `failover-agent run` with interval
+#    0.5s and fail_after 3, two spares, a BIND primary and a Knot secondary
+#    nameserver (verify = all), all on loopback: from the primary's death
+#    to the backup's addresses served by every nameserver, several runs,
+#    median and worst beside the floor fail_after x interval (its own
+#    knobs: see that file).
 #
 # Knobs (environment): BENCH_CLIENTS (4), BENCH_SECONDS (5), BENCH_CHECKS
 # (10), BENCH_CHECK_TIMEOUT (1s), BENCH_FRESH=1 (a new connection per
@@ -235,6 +241,21 @@ else
 	failed=1
 fi
 
+# -- 5. detection -----------------------------------------------------------
+echo
+echo "== detection: the primary dies -> every nameserver serves the backup (bench/bench_detect.sh)"
+t_line=
+if timeout 900 sh "$(dirname "$0")/bench_detect.sh" >"$tmp/detect.out" \
+    2>"$tmp/detect.err"; then
+	grep -v '^detect-summary:' "$tmp/detect.out"
+	t_line=$(sed -n 's/^detect-summary: //p' "$tmp/detect.out")
+else
+	grep -v '^detect-summary:' "$tmp/detect.out"
+	echo "bench: bench_detect.sh failed:" >&2
+	tail -n 5 "$tmp/detect.err" >&2
+	failed=1
+fi
+
 # -- summary ----------------------------------------------------------------
 echo
 echo "== summary ($CLIENTS clients, $shape, ${DURATION} s each, 127.0.0.1, $(nproc) CPUs)"
@@ -254,5 +275,14 @@ if [ -n "$d_line" ]; then
 	    "per record $6 s (ratio $(ratio "$6" "$3"))"
 else
 	echo "dns:         n/a"
+fi
+if [ -n "$t_line" ]; then
+	# shellcheck disable=SC2086
+	set -- $t_line
+	echo "detection:   $1 runs, floor $2 s: median $3 s (ratio" \
+	    "$(ratio "$3" "$2")), worst $4 s (ratio $(ratio "$4" "$2"))," \
+	    "best $5 s"
+else
+	echo "detection:   n/a"
 fi
 exit $failed
