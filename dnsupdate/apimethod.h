@@ -83,9 +83,10 @@ bool	ovh_rule_match(const char *rule, const char *path);
 /*
  * Cloudflare's envelope: "CODE MESSAGE; CODE MESSAGE" from errors[] (and
  * each error_chain[] after its error), else the first line of the body.
- * Sets *auth when one of the codes says the token was refused.
+ * Sets *auth when one of the codes says the token was refused, *first to
+ * the first error's code (0: none).
  */
 void	cloudflare_errors_text(const char *body, size_t len, char *out,
-	    size_t outlen, bool *auth);
+	    size_t outlen, bool *auth, long long *first);
 
 #endif

@@ -86,7 +86,7 @@ cf_auth_code(long long code)
 
 void
 cloudflare_errors_text(const char *body, size_t len, char *out,
-    size_t outlen, bool *auth)
+    size_t outlen, bool *auth, long long *first)
 {
 	json_t		*j, *errs, *e, *chain, *c;
 	json_error_t	 jerr;
@@ -96,6 +96,7 @@ cloudflare_errors_text(const char *body, size_t len, char *out,
 
 	out[0] = '\0';
 	*auth = false;
+	*first = 0;
 	j = json_loadb(body, len, 0, &jerr);
 	errs = j != NULL ? json_object_get(j, "errors") : NULL;
 	json_array_foreach(errs, i, e) {
@@ -103,6 +104,8 @@ cloudflare_errors_text(const char *body, size_t len, char *out,
 		m = json_string_value(json_object_get(e, "message"));
 		if (cf_auth_code(code))
 			*auth = true;
+		if (*first == 0)
+			*first = code;
 		dns_msg(out + strlen(out), outlen - strlen(out), "%s%lld %s",
 		    out[0] ? "; " : "", code, m != NULL ? m : "(no message)");
 		chain = json_object_get(e, "error_chain");
@@ -146,6 +149,7 @@ cf_call(const struct config *cfg, const char *label, const char *method,
 	char				*tok = NULL, *auth = NULL, *url;
 	char				 err[512], etext[400];
 	size_t				 toklen = 0, alen, ulen;
+	long long			 code = 0;
 	bool				 authcode = false;
 	enum dns_status			 st = DNS_ERR_INTERNAL;
 
@@ -203,7 +207,7 @@ cf_call(const struct config *cfg, const char *label, const char *method,
 		goto done;
 	}
 	cloudflare_errors_text(resp.body, resp.len, etext, sizeof(etext),
-	    &authcode);
+	    &authcode, &code);
 	if (resp.status == 429) {
 		api_rate_limited(&resp, "Cloudflare", err, sizeof(err));
 		dns_msg(msg, msglen, "%s: %s", label, err);
@@ -219,6 +223,12 @@ cf_call(const struct config *cfg, const char *label, const char *method,
 		    "%s", label, resp.status, j == NULL ? "no JSON" :
 		    "success false", etext);
 		st = j == NULL ? DNS_ERR_BAD_REPLY : DNS_ERR_REFUSED;
+	} else if (code == 7003 || code == 7000) {
+		/* "Could not route to /zones/ID/...": the zone id is stale. */
+		dns_msg(msg, msglen, "%s: Cloudflare does not know the zone id "
+		    "any more (HTTP %ld: %s); it is looked up again next time",
+		    label, resp.status, etext);
+		st = DNS_ERR_NOTAUTH;
 	} else {
 		dns_msg(msg, msglen, "%s: Cloudflare refused %s %s (HTTP %ld): "
 		    "%s", label, method, path, resp.status, etext);

@@ -226,8 +226,9 @@ test_ovh(void)
 static void
 test_cloudflare(void)
 {
-	char	out[400];
-	bool	auth;
+	char		out[400];
+	bool		auth;
+	long long	code;
 	const char *b1 = "{\"success\":false,\"errors\":[{\"code\":6003,"
 	    "\"message\":\"Invalid request headers\",\"error_chain\":[{\"code\""
 	    ":6111,\"message\":\"Invalid format for Authorization header\"}]}],"
@@ -236,20 +237,21 @@ test_cloudflare(void)
 	    "\"message\":\"Record already exists.\"},{\"code\":1004,\"message\""
 	    ":\"DNS Validation Error\"}],\"messages\":[],\"result\":null}";
 
-	cloudflare_errors_text(b1, strlen(b1), out, sizeof(out), &auth);
+	cloudflare_errors_text(b1, strlen(b1), out, sizeof(out), &auth, &code);
 	is_str(out, "6003 Invalid request headers (6111 Invalid format for "
 	    "Authorization header)", "errors[] and error_chain in one line");
 	ok(auth, "6003/6111: the token was refused");
-	cloudflare_errors_text(b2, strlen(b2), out, sizeof(out), &auth);
+	is_int(code, 6003, "the first code");
+	cloudflare_errors_text(b2, strlen(b2), out, sizeof(out), &auth, &code);
 	is_str(out, "81057 Record already exists.; 1004 DNS Validation Error",
 	    "every error, in order");
 	ok(!auth, "81057: not about the token");
 	cloudflare_errors_text("<html>\n502 Bad Gateway", 22, out, sizeof(out),
-	    &auth);
+	    &auth, &code);
 	is_str(out, "<html>", "not JSON: the first line");
 	b2 = "{\"errors\":[{\"code\":10000,\"message\":"
 	    "\"Authentication\\nerror\"}]}";
-	cloudflare_errors_text(b2, strlen(b2), out, sizeof(out), &auth);
+	cloudflare_errors_text(b2, strlen(b2), out, sizeof(out), &auth, &code);
 	is_str(out, "10000 Authentication?error", "control characters made "
 	    "harmless");
 	ok(auth, "10000: the token was refused");
