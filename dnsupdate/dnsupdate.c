@@ -104,6 +104,29 @@ zone_label(const struct cfg_zone *z, char *buf, size_t len)
 		buf[n - 1] = '\0';
 }
 
+/*
+ * Part-way: each type (A, AAAA) holds exactly one site's set, not both the
+ * same site's.  A method that changes a record's A and AAAA in two requests
+ * (ovh, http per record) leaves that when the second one fails: the record
+ * holds only managed addresses, and finishing the move is safe.
+ */
+static bool
+part_way(const struct config *cfg, const struct cfg_addrset *a)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	struct cfg_addrset	 af, pf, bf;
+	size_t			 f;
+
+	for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
+		dns_addrset_family(a, fams[f], &af);
+		dns_addrset_family(&cfg->primary, fams[f], &pf);
+		dns_addrset_family(&cfg->backup, fams[f], &bf);
+		if (!dns_addrset_same(&af, &pf) && !dns_addrset_same(&af, &bf))
+			return false;
+	}
+	return true;
+}
+
 static enum dns_holds
 classify(const struct config *cfg, const struct cfg_addrset *a)
 {
@@ -111,6 +134,8 @@ classify(const struct config *cfg, const struct cfg_addrset *a)
 		return DNS_HOLDS_PRIMARY;
 	if (dns_addrset_same(a, &cfg->backup))
 		return DNS_HOLDS_BACKUP;
+	if (part_way(cfg, a))
+		return DNS_HOLDS_MIXED;
 	return DNS_HOLDS_OTHER;
 }
 
@@ -317,7 +342,9 @@ dnsupdate_plan(const struct config *cfg, enum dns_direction dir,
 				rc->status = rv->status;
 			else if (dns_addrset_same(&rv->addrs, want))
 				rc->status = DNS_UNCHANGED;
-			else if (dns_addrset_same(&rv->addrs, from)) {
+			else if (dns_addrset_same(&rv->addrs, from) ||
+			    part_way(cfg, &rv->addrs)) {
+				/* Part-way: only the types still to move move. */
 				rc->status = DNS_OK;
 				zp->nchange++;
 			} else {

@@ -641,6 +641,42 @@ main(void)
 	is_int(dns_view_summarise(&cfg, &v), -1, "one unread: -1");
 	is_int(v.overall, DNS_HOLDS_UNREADABLE, "one unread: UNREADABLE");
 
+	/*
+	 * Part-way (a method that moved a record's A but not yet its AAAA):
+	 * each type one site's set is MIXED, and the plan moves what is left.
+	 */
+	{
+		struct config		c2 = cfg;
+		struct dns_plan		p2;
+
+		c2.backup = set("198.51.100.20, 2001:db8:1::20");
+		for (i = 0; i < 5; i++) {
+			rv[i].status = DNS_OK;
+			rv[i].addrs = c2.primary;
+		}
+		rv[1].addrs = set("198.51.100.20, 2001:db8::10");
+		rv[2].addrs = set("198.51.100.20, 2001:db8::99");
+		dns_view_summarise(&c2, &v);
+		is_int(rv[1].holds, DNS_HOLDS_MIXED, "backup's A, primary's AAAA: "
+		    "part-way, MIXED");
+		is_int(rv[2].holds, DNS_HOLDS_OTHER, "backup's A, a foreign AAAA: "
+		    "OTHER");
+		rv[2].addrs = c2.backup;
+		dns_view_summarise(&c2, &v);
+		is_int(v.overall, DNS_HOLDS_MIXED, "a part-way record: MIXED");
+		dnsupdate_plan(&c2, DNS_TO_BACKUP, &v, &p2);
+		is_int(p2.zones[0].rec[1].status, DNS_OK, "part-way: to change");
+		is_int(p2.zones[0].nchange, 3, "part-way and primary records "
+		    "change, the backup's one not");
+		dns_plan_free(&p2);
+		dnsupdate_plan(&c2, DNS_TO_PRIMARY, &v, &p2);
+		is_int(p2.zones[0].rec[1].status, DNS_OK, "part-way: to change "
+		    "back as well");
+		dns_plan_free(&p2);
+		rv[1].status = rv[2].status = DNS_OK;
+		rv[3].status = DNS_ERR_TIMEOUT;
+	}
+
 	/* The plan: apex backup already, www primary, ftp empty, mail unread. */
 	rv[0].addrs = cfg.backup;
 	rv[1].addrs = cfg.primary;
