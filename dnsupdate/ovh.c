@@ -399,6 +399,13 @@ ovh_call(const struct ovh_ctx *x, const char *label, const char *method,
 		    "and DELETE on /domain/zone/ZONE/* (see INSTALL)", label,
 		    method, path, resp.status, etext);
 		st = DNS_ERR_REFUSED;
+	} else if (resp.status == 404 && strncmp(path, "/domain/zone/", 13) ==
+	    0 && strstr(path, "/record/") == NULL) {
+		/* The zone itself (not a record that vanished). */
+		dns_msg(msg, msglen, "%s: zone %.*s is not in this OVH account "
+		    "(%s %s: HTTP 404: %s)", label, (int)strcspn(path + 13,
+		    "/?"), path + 13, method, path, etext);
+		st = DNS_ERR_NOTAUTH;
 	} else if (resp.status == 404) {
 		dns_msg(msg, msglen, "%s: OVH: %s %s: not found (HTTP 404: %s)",
 		    label, method, path, etext);
