@@ -209,7 +209,14 @@ while [ $i -lt "$RUNS" ]; do
 	t=${tt% *}
 	t1=${tt#* }
 	primary_stop "$SC_DIR/primary" > /dev/null 2>&1
-	# Of which the failover cycle itself: votes, UPDATE, verify = all.
+	# Of which the failover cycle itself: votes, UPDATE, verify = all
+	# (recorded once its verify is over: a moment after the poller saw it).
+	n=0
+	until [ "$(status_field 'd["state"]' 2> /dev/null)" = ACTIVE ]; do
+		n=$((n + 1))
+		[ $n -lt 300 ] || break
+		sleep 0.05
+	done
 	c=$(fa history --outcome FAILOVER -n 1 --json 2> /dev/null |
 	    json_eval '"%.3f" % (d["cycles"][0]["duration_ms"] / 1000.0)')
 	echo "run $i: $t s (floor $(awk -v t="$t" -v f="$FAIL_AFTER" \
