@@ -470,6 +470,20 @@ ht_ctx_init(struct ht_ctx *x, const struct config *cfg, const char *label,
 	return DNS_OK;
 }
 
+/* Is status one of success_status (default: any 2xx)? */
+static bool
+ht_status_ok(const struct cfg_http *h, long status)
+{
+	size_t	i;
+
+	if (h->nstatus == 0)
+		return status >= 200 && status < 300;
+	for (i = 0; i < h->nstatus; i++)
+		if (status == h->success_status[i])
+			return true;
+	return false;
+}
+
 /*
  * Is resp a success by [http]'s rule?  false with why (a plain reason,
  * the secret scrubbed) when not.
@@ -482,18 +496,12 @@ ht_success(const struct ht_ctx *x, const struct http_resp *resp, char *why,
 	json_t			*j = NULL, *got, *want = NULL;
 	json_error_t		 jerr;
 	char			 line[300], *gs = NULL;
-	size_t			 i;
 	bool			 ok = false;
 
 	why[0] = '\0';
 	http_first_line(resp->body, line, sizeof(line));
 	api_scrub(line, x->secret);
-	if (h->nstatus == 0)
-		ok = resp->status >= 200 && resp->status < 300;
-	for (i = 0; i < h->nstatus; i++)
-		if (resp->status == h->success_status[i])
-			ok = true;
-	if (!ok) {
+	if (!(ok = ht_status_ok(h, resp->status))) {
 		dns_msg(why, whylen, "HTTP %ld%s%s", resp->status,
 		    line[0] ? ": " : "", line);
 		return false;
@@ -538,7 +546,8 @@ done:
  */
 static enum dns_status
 ht_send(const struct ht_ctx *x, const char *url, const char *body,
-    const char *label, int64_t deadline_ms, char *why, size_t whylen)
+    const char *label, int64_t deadline_ms, bool *unknown, char *why,
+    size_t whylen)
 {
 	const struct cfg_http	*h = &x->cfg->http;
 	struct http_req		 req;
@@ -546,6 +555,7 @@ ht_send(const struct ht_ctx *x, const char *url, const char *body,
 	char			 prov[300];
 	enum dns_status		 st;
 
+	*unknown = false;
 	memset(&req, 0, sizeof(req));
 	req.method = h->method;
 	req.url = url;
@@ -562,7 +572,12 @@ ht_send(const struct ht_ctx *x, const char *url, const char *body,
 		st = api_fail_status(&resp);
 	} else if (ht_success(x, &resp, why, whylen))
 		st = DNS_OK;
-	else if (resp.status == 429) {
+	else if (h->success_json_pointer != NULL && resp.status >= 200 &&
+	    resp.status < 300 && ht_status_ok(h, resp.status)) {
+		/* A success status with an answer that says otherwise. */
+		*unknown = true;
+		st = DNS_ERR_BAD_REPLY;
+	} else if (resp.status == 429) {
 		snprintf(prov, sizeof(prov), "%s", x->host);
 		api_rate_limited(&resp, prov, why, whylen);
 		st = DNS_ERR_REFUSED;
@@ -571,9 +586,12 @@ ht_send(const struct ht_ctx *x, const char *url, const char *body,
 		    "provider refused the credentials: check [http] "
 		    "secret_file and the header that holds {secret})");
 		st = DNS_ERR_BADKEY;
-	} else if (resp.status == 404)
+	} else if (resp.status == 404) {
+		dns_msg(why + strlen(why), whylen - strlen(why), " (the "
+		    "provider does not know this zone or name: check the "
+		    "zone and [http] url)");
 		st = DNS_ERR_NOTAUTH;
-	else if (resp.status >= 500)
+	} else if (resp.status >= 500)
 		st = DNS_ERR_SERVFAIL;
 	else
 		st = DNS_ERR_REFUSED;
@@ -662,6 +680,7 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 	char			 err[512], why[512], done[512], left[512];
 	char			*url = NULL, *body = NULL, *recs = NULL;
 	size_t			 n, i, ndone = 0;
+	bool			 unknown = false;
 	enum dns_status		 st;
 
 	memset(&x, 0, sizeof(x));
@@ -693,14 +712,21 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 			    label, err);
 			goto done;
 		}
-		st = ht_send(&x, url, body, label, deadline_ms, why,
+		st = ht_send(&x, url, body, label, deadline_ms, &unknown, why,
 		    sizeof(why));
 		if (st == DNS_OK)
 			dns_msg(zp->message, sizeof(zp->message), "%s: %s took "
 			    "the change of %zu record%s in one %s request",
 			    label, x.host, zp->nchange, zp->nchange == 1 ?
 			    "" : "s", h->method);
-		else
+		else if (unknown) {
+			/* The site is FAILED; the next cycle reads DNS. */
+			zp->changed = true;
+			dns_msg(zp->message, sizeof(zp->message), "%s: %s %s "
+			    "at %s: %s; whether it was applied is not known: "
+			    "the next cycle reads DNS", label, h->method, url,
+			    x.host, why);
+		} else
 			dns_msg(zp->message, sizeof(zp->message), "%s: %s %s "
 			    "at %s: %s; nothing was changed", label, h->method,
 			    url, x.host, why);
@@ -720,12 +746,15 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 			st = DNS_ERR_INTERNAL;
 			dns_msg(why, sizeof(why), "%s", err);
 		} else
-			st = ht_send(&x, url, body, label, deadline_ms, why,
-			    sizeof(why));
+			st = ht_send(&x, url, body, label, deadline_ms,
+			    &unknown, why, sizeof(why));
 		if (st != DNS_OK)
 			break;
 		ndone++;
 	}
+	if (unknown)
+		dns_msg(why + strlen(why), sizeof(why) - strlen(why), "; "
+		    "whether it was applied is not known");
 	if (st == DNS_OK) {
 		dns_msg(zp->message, sizeof(zp->message), "%s: %s took the "
 		    "change of %zu record%s (%zu %s request%s)", label, x.host,
@@ -735,7 +764,7 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 	}
 	ht_list(mcs, 0, ndone, done, sizeof(done));
 	ht_list(mcs, ndone, n, left, sizeof(left));
-	if (ndone == 0)
+	if (ndone == 0 && !unknown)
 		dns_msg(zp->message, sizeof(zp->message), "%s: %s %s at %s: "
 		    "%s; nothing was changed", label, h->method, url != NULL ?
 		    url : "(no url)", x.host, why);
@@ -744,7 +773,8 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 		zp->changed = true;
 		dns_msg(zp->message, sizeof(zp->message), "%s: stopped half-way:"
 		    " changed %s; not changed: %s (%s %s: %s); the next cycle "
-		    "reads DNS and finishes", label, done, left, h->method,
+		    "reads DNS and finishes", label, ndone > 0 ? done :
+		    "nothing for sure", left, h->method,
 		    url != NULL ? url : "(no url)", why);
 	}
 done:
