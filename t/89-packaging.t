@@ -66,7 +66,8 @@ for k in $keys; do
 	grep -q "^\\.It Cm \\(.*[ ,]\\)\\?$k\\( \\|\$\\|,\\)" "$MAN5" ||
 	    missing="$missing $k"
 done
-is "$missing" "" "failover-agent.conf.5 documents every key of config.c"
+is "$missing" "" "failover-agent.conf.5 documents every key of config.c" ||
+    diag "add an '.It Cm KEY No = ...' item for each to man/failover-agent.conf.5"
 sections=$(grep -o 'strcmp(n, "[a-z]*")\|strncmp(n, "[a-z]*:' agent/config.c |
     sed 's/^[^"]*"\([a-z]*\).*/\1/' | sort -u)
 missing=
@@ -74,7 +75,8 @@ for s in $sections; do
 	grep -q "^\\.Ss \\[$s" "$MAN5" ||
 	    grep -q "^\\.Ss .*\\[$s" "$MAN5" || missing="$missing [$s]"
 done
-is "$missing" "" "and every section ($(echo $sections))"
+is "$missing" "" "and every section ($(echo $sections))" ||
+    diag "add a '.Ss [SECTION]' to man/failover-agent.conf.5"
 
 # --- systemd units ----------------------------------------------------------------
 UNITS="failover-agent.service failover-agent.timer failover-agent-run.service failover-vote.service"
