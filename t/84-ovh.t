@@ -110,6 +110,11 @@ run_fa config-test
 is "$FA_RC" 2 "config-test with a consumer key that may not write: exit 2"
 like "$FA_ERR" "example.com: the OVH consumer key may not call POST /domain/zone/example.com/record, DELETE /domain/zone/example.com/record/1, POST /domain/zone/example.com/refresh" \
     "config-test names the calls the key's rules do not grant"
+printf 'GET /domain/*\nPUT /domain/*\nPOST /domain/*\nDELETE /domain/*\n' > "$OVH/rules"
+run_fa config-test
+is "$FA_RC" 0 "rules without /auth: config-test still passes (the zones prove the keys)"
+like "$FA_ERR$FA_OUT" "the OVH consumer key may not call GET /auth/currentCredential \(HTTP 403 NOT_GRANTED_CALL: This call has not been granted\).*the consumer key's rules are not checked" \
+    "and warns that the rules could not be read"
 rm -f "$OVH/rules"
 
 # --- failover and failback end to end ---------------------------------------
