@@ -160,8 +160,8 @@ cf_call(const struct config *cfg, const char *label, const char *method,
 	snprintf(url, ulen, "%s%s", cf->api_url, path);
 	if (http_secret_load(cf->api_token_file, &tok, &toklen, err,
 	    sizeof(err)) == -1) {
-		dns_msg(msg, msglen, "%s: cannot read the Cloudflare API token: "
-		    "%s", label, err);
+		dns_msg(msg, msglen, "%s: cannot read the Cloudflare API "
+		    "token: %s", label, err);
 		st = DNS_ERR_KEY;
 		goto done;
 	}
@@ -219,8 +219,8 @@ cf_call(const struct config *cfg, const char *label, const char *method,
 		    label, resp.status, etext);
 		st = DNS_ERR_BADKEY;
 	} else if (resp.status >= 200 && resp.status < 300) {
-		dns_msg(msg, msglen, "%s: Cloudflare answered HTTP %ld with %s: "
-		    "%s", label, resp.status, j == NULL ? "no JSON" :
+		dns_msg(msg, msglen, "%s: Cloudflare answered HTTP %ld with "
+		    "%s: %s", label, resp.status, j == NULL ? "no JSON" :
 		    "success false", etext);
 		st = j == NULL ? DNS_ERR_BAD_REPLY : DNS_ERR_REFUSED;
 	} else if (code == 7003 || code == 7000) {
@@ -318,8 +318,8 @@ cf_zone_id(const struct config *cfg, const char *zone, int64_t deadline_ms,
 	zid = json_string_value(json_object_get(z, "id"));
 	if (!json_is_array(res) || (z != NULL && (zid == NULL ||
 	    strlen(zid) >= idlen || zid[strcspn(zid, "/?#&% ")] != '\0'))) {
-		dns_msg(msg, msglen, "%s: Cloudflare's answer to GET /zones has "
-		    "no zone id we can use", zone);
+		dns_msg(msg, msglen, "%s: Cloudflare's answer to GET /zones "
+		    "has no zone id we can use", zone);
 		st = DNS_ERR_BAD_REPLY;
 	} else if (z == NULL) {
 		dns_msg(msg, msglen, "%s: zone %s is not in the Cloudflare "
@@ -488,7 +488,8 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 	struct cfg_addrset	 now;
 	json_t			*batch = NULL, *del, *pat, *pos, *res = NULL;
 	char			 label[256], zid[CF_ID_MAX], fqdn[256];
-	char			 name[256], sub[256], nb[512], ob[512], path[300];
+	char			 name[256], sub[256], nb[512], ob[512];
+	char			 path[300];
 	char			*body = NULL;
 	size_t			 n, i, nrecs, nsame = 0;
 	enum dns_status		 st;
@@ -527,9 +528,9 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 			if (recs[k].proxied) {
 				dns_msg(zp->message, sizeof(zp->message), "%s: "
 				    "%s %s is proxied by Cloudflare (DNS "
-				    "answers with Cloudflare's addresses, never "
-				    "ours): left alone, nothing sent", label,
-				    mcs[i].owner, mcs[i].type);
+				    "answers with Cloudflare's addresses, "
+				    "never ours): left alone, nothing sent",
+				    label, mcs[i].owner, mcs[i].type);
 				st = DNS_CONFLICT;
 				goto done;
 			}
@@ -567,8 +568,8 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 	if ((body = json_dumps(batch, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
 	    NULL) {
 		st = DNS_ERR_INTERNAL;
-		dns_msg(zp->message, sizeof(zp->message), "%s: cannot build the "
-		    "batch", label);
+		dns_msg(zp->message, sizeof(zp->message), "%s: cannot build "
+		    "the batch", label);
 		goto done;
 	}
 	snprintf(path, sizeof(path), "/zones/%s/dns_records/batch", zid);
@@ -579,9 +580,9 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 	if (st == DNS_OK)
 		dns_msg(zp->message, sizeof(zp->message), "%s: Cloudflare took "
 		    "the change of %zu record%s in one batch (%zu patched, %zu "
-		    "deleted, %zu added)", label, zp->nchange, zp->nchange == 1 ?
-		    "" : "s", json_array_size(pat), json_array_size(del),
-		    json_array_size(pos));
+		    "deleted, %zu added)", label, zp->nchange,
+		    zp->nchange == 1 ? "" : "s", json_array_size(pat),
+		    json_array_size(del), json_array_size(pos));
 	else if (zp->message[0] != '\0')
 		dns_msg(zp->message + strlen(zp->message), sizeof(zp->message) -
 		    strlen(zp->message), "; the batch is all or nothing: "
@@ -664,8 +665,8 @@ cf_probe(const struct config *cfg, struct diag_list *diags)
 			    sizeof(err));
 		if (st != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s: Cloudflare has the "
-			    "zone, but reading it through DNS failed (set [dns] "
-			    "server to one of the zone's Cloudflare "
+			    "zone, but reading it through DNS failed (set "
+			    "[dns] server to one of the zone's Cloudflare "
 			    "nameservers, or leave it unset for the SOA "
 			    "MNAME): %s", cfg->path, cfg->dns.line, label, err);
 			ret = -1;

@@ -179,7 +179,7 @@ ht_put(struct ht_buf *b, const char *s, size_t n)
 		t = util_xcalloc(1, b->cap);
 		if (b->s != NULL) {
 			memcpy(t, b->s, b->len);
-			util_wipe(b->s, b->len);	/* may hold the secret */
+			util_wipe(b->s, b->len);  /* may hold the secret */
 			free(b->s);
 		}
 		b->s = t;
@@ -771,10 +771,10 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 	else {
 		/* Half-done: the site is FAILED and the next cycle finishes. */
 		zp->changed = true;
-		dns_msg(zp->message, sizeof(zp->message), "%s: stopped half-way:"
-		    " changed %s; not changed: %s (%s %s: %s); the next cycle "
-		    "reads DNS and finishes", label, ndone > 0 ? done :
-		    "nothing for sure", left, h->method,
+		dns_msg(zp->message, sizeof(zp->message), "%s: stopped "
+		    "half-way: changed %s; not changed: %s (%s %s: %s); the "
+		    "next cycle reads DNS and finishes", label,
+		    ndone > 0 ? done : "nothing for sure", left, h->method,
 		    url != NULL ? url : "(no url)", why);
 	}
 done:

@@ -63,7 +63,7 @@ struct httptmpl_vars {
 	const struct cfg_addrset	*addrs;		/* of that type only */
 	uint32_t			 ttl;
 	const char			*records;	/* JSON array text */
-	const char			*secret;	/* NULL: written "***" */
+	const char			*secret;	/* NULL: "***" */
 };
 
 /*

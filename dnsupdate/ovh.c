@@ -376,28 +376,29 @@ ovh_call(const struct ovh_ctx *x, const char *label, const char *method,
 		st = DNS_ERR_BADSIG;
 	} else if (strstr(code, "TIME") != NULL) {
 		dns_msg(msg, msglen, "%s: OVH refused the request's timestamp "
-		    "(HTTP %ld %s: %s), stamped with OVH's time from /auth/time "
-		    "(our clock %+llds); it is measured again next time", label,
+		    "(HTTP %ld %s: %s), stamped with OVH's time from "
+		    "/auth/time (our clock %+llds); it is measured again next "
+		    "time", label,
 		    resp.status, code, etext, -delta);
 		ovh_delta_forget();
 		st = DNS_ERR_BADTIME;
 	} else if (strcmp(code, "INVALID_KEY") == 0) {
-		dns_msg(msg, msglen, "%s: OVH does not know the application key "
-		    "(HTTP %ld INVALID_KEY: %s); check [ovh] "
+		dns_msg(msg, msglen, "%s: OVH does not know the application "
+		    "key (HTTP %ld INVALID_KEY: %s); check [ovh] "
 		    "application_key_file", label, resp.status, etext);
 		st = DNS_ERR_BADKEY;
 	} else if (strcmp(code, "INVALID_CREDENTIAL") == 0 ||
 	    strcmp(code, "NOT_CREDENTIAL") == 0) {
-		dns_msg(msg, msglen, "%s: OVH refused the consumer key (HTTP %ld "
-		    "%s: %s); check [ovh] consumer_key_file (a consumer key "
-		    "must be validated, and may have expired)", label,
+		dns_msg(msg, msglen, "%s: OVH refused the consumer key (HTTP "
+		    "%ld %s: %s); check [ovh] consumer_key_file (a consumer "
+		    "key must be validated, and may have expired)", label,
 		    resp.status, code, etext);
 		st = DNS_ERR_BADKEY;
 	} else if (strcmp(code, "NOT_GRANTED_CALL") == 0) {
 		dns_msg(msg, msglen, "%s: the OVH consumer key may not call %s "
-		    "%s (HTTP %ld NOT_GRANTED_CALL: %s); grant it GET, PUT, POST "
-		    "and DELETE on /domain/zone/ZONE/* (see INSTALL)", label,
-		    method, path, resp.status, etext);
+		    "%s (HTTP %ld NOT_GRANTED_CALL: %s); grant it GET, PUT, "
+		    "POST and DELETE on /domain/zone/ZONE/* (see INSTALL)",
+		    label, method, path, resp.status, etext);
 		st = DNS_ERR_REFUSED;
 	} else if (resp.status == 404 && strncmp(path, "/domain/zone/", 13) ==
 	    0 && strstr(path, "/record/") == NULL) {
@@ -490,8 +491,8 @@ ovh_records(const struct ovh_ctx *x, const char *label, const char *zone,
 		if (target == NULL || *n == max ||
 		    api_addr_add(addrs, mc->family, target) == -1) {
 			st = DNS_ERR_BAD_REPLY;
-			dns_msg(msg, msglen, "%s: OVH sent a record of %s %s we "
-			    "cannot read", label, mc->owner, mc->type);
+			dns_msg(msg, msglen, "%s: OVH sent a record of %s %s "
+			    "we cannot read", label, mc->owner, mc->type);
 			goto done;
 		}
 		recs[*n].id = (long long)json_integer_value(id);
@@ -705,7 +706,7 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 		    "%s%s", ndone > 0 ? ", " : "", one);
 		ndone++;
 	}
-	/* Publish what OVH holds now, whole or half: DNS must tell the truth. */
+	/* Publish what OVH holds, whole or half: DNS must tell the truth. */
 	if (ndone > 0 || npending > 0) {
 		snprintf(path, sizeof(path), "/domain/zone/%s/refresh", ez);
 		rst = ovh_call(&x, label, "POST", path, NULL, deadline_ms, NULL,
@@ -713,8 +714,8 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 	}
 	if (st == DNS_OK && rst == DNS_OK) {
 		dns_msg(zp->message, sizeof(zp->message), "%s: OVH took the "
-		    "change of %zu record%s (%zu request%s%s) and refreshed the "
-		    "zone", label, zp->nchange, zp->nchange == 1 ? "" : "s",
+		    "change of %zu record%s (%zu request%s%s) and refreshed "
+		    "the zone", label, zp->nchange, zp->nchange == 1 ? "" : "s",
 		    nops, nops == 1 ? "" : "s", npending > 0 ? ", some changed "
 		    "there before and not yet published" : "");
 		goto done;
@@ -724,8 +725,9 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 		zp->changed = ndone > 0;
 		dns_msg(zp->message, sizeof(zp->message), "%s: OVH took the "
 		    "records' change (%s) but the zone refresh failed, so DNS "
-		    "still serves the old records: %s; the next cycle refreshes "
-		    "again", label, ndone > 0 ? done : "made before", rmsg);
+		    "still serves the old records: %s; the next cycle "
+		    "refreshes again", label, ndone > 0 ? done : "made before",
+		    rmsg);
 		st = rst;
 		goto done;
 	}
@@ -792,9 +794,9 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 	st = ovh_time_delta(cfg, "config-test", util_mono_ms() +
 	    cfg->dns.timeout_ms, &delta, msg, sizeof(msg));
 	if (st == DNS_OK)
-		st = ovh_call(&x, "config-test", "GET", "/auth/currentCredential",
-		    NULL, util_mono_ms() + cfg->dns.timeout_ms, &cred, msg,
-		    sizeof(msg));
+		st = ovh_call(&x, "config-test", "GET",
+		    "/auth/currentCredential", NULL, util_mono_ms() +
+		    cfg->dns.timeout_ms, &cred, msg, sizeof(msg));
 	if (st == DNS_ERR_REFUSED && strstr(msg, "NOT_GRANTED_CALL") != NULL) {
 		/* Rules that do not cover /auth: the zones below still prove
 		 * the keys; the rules cannot be read. */
@@ -867,10 +869,11 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 			    util_mono_ms() + cfg->dns.timeout_ms, &serial, err,
 			    sizeof(err));
 		if (st != DNS_OK) {
-			diag_add(diags, true, "%s:%d: %s: OVH has the zone, but "
-			    "reading it through DNS failed (set [dns] server to "
-			    "one of its OVH nameservers, or leave it unset for "
-			    "the SOA MNAME): %s", cfg->path, cfg->dns.line,
+			diag_add(diags, true, "%s:%d: %s: OVH has the zone, "
+			    "but reading it through DNS failed (set [dns] "
+			    "server to one of its OVH nameservers, or leave it "
+			    "unset for the SOA MNAME): %s", cfg->path,
+			    cfg->dns.line,
 			    label, err);
 			ret = -1;
 		}

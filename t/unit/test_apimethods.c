@@ -163,7 +163,8 @@ static void
 test_pointer(void)
 {
 	json_error_t	 e;
-	json_t		*j = json_loads("{\"success\": true, \"a/b\": {\"m~n\": "
+	json_t		*j = json_loads("{\"success\": true, \"a/b\": "
+	    "{\"m~n\": "
 	    "[10, {\"x\": \"ok\"}]}, \"\": 5}", 0, &e);
 
 	ok(httptmpl_json_pointer(j, "") == j, "pointer '': the document");
@@ -212,7 +213,8 @@ test_ovh(void)
 	ok(ovh_signature("a", "b", "GET", "u", NULL, 1, sig, 10) == -1,
 	    "a buffer too small is refused");
 
-	ok(ovh_rule_match("/domain/zone/*", "/domain/zone/example.com/record/1"),
+	ok(ovh_rule_match("/domain/zone/*",
+	    "/domain/zone/example.com/record/1"),
 	    "/domain/zone/* covers a record");
 	ok(ovh_rule_match("/*", "/auth/currentCredential"), "/* covers all");
 	ok(ovh_rule_match("/domain/zone/example.com/refresh",
@@ -321,10 +323,12 @@ serve(int fd)
 		    "31 Dec 1999 23:59:59 GMT\r\nContent-Length: 2\r\n"
 		    "Connection: close\r\n\r\n{}";
 	else if (strcmp(path, "/bare") == 0)
-		answer = "HTTP/1.1 429 Too Many Requests\r\nContent-Length: 2\r\n"
+		answer = "HTTP/1.1 429 Too Many Requests\r\n"
+		    "Content-Length: 2\r\n"
 		    "Connection: close\r\n\r\n{}";
 	else
-		answer = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n"
+		answer = "HTTP/1.1 503 Service Unavailable\r\n"
+		    "Retry-After: 5\r\n"
 		    "Content-Length: 2\r\nConnection: close\r\n\r\n{}";
 	(void)!write(fd, answer, strlen(answer));
 	close(fd);
