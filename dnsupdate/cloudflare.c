@@ -472,14 +472,6 @@ cf_batch_add(json_t *deletes, json_t *patches, json_t *posts,
 }
 
 static enum dns_status
-cf_server(const struct config *cfg, const struct cfg_zone *zone,
-    int64_t deadline_ms, struct dns_server *out, char *err, size_t errlen)
-{
-	return dnsupdate_rfc2136.server(cfg, zone, deadline_ms, out, err,
-	    errlen);
-}
-
-static enum dns_status
 cf_update(const struct config *cfg, const struct dns_server *srv,
     struct dns_zone_plan *zp, int64_t deadline_ms)
 {
@@ -657,7 +649,7 @@ cf_probe(const struct config *cfg, struct diag_list *diags)
 				break;		/* the same for every zone */
 			continue;
 		}
-		st = cf_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
+		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
 		    &srv, err, sizeof(err));
 		if (st == DNS_OK)
 			st = dns_query_serial(&srv, z->name,
@@ -677,7 +669,7 @@ cf_probe(const struct config *cfg, struct diag_list *diags)
 
 const struct dnsupdate_method dnsupdate_cloudflare = {
 	.name = "cloudflare",
-	.server = cf_server,
+	.server = method_server,
 	.update = cf_update,
 	.probe = cf_probe,
 	/* One zone after another: one rate limit per token, and a batch

@@ -99,14 +99,6 @@ exec_direction(const struct config *cfg, const struct dns_zone_plan *zp)
 }
 
 static enum dns_status
-exec_server(const struct config *cfg, const struct cfg_zone *zone,
-    int64_t deadline_ms, struct dns_server *out, char *err, size_t errlen)
-{
-	return dnsupdate_rfc2136.server(cfg, zone, deadline_ms, out, err,
-	    errlen);
-}
-
-static enum dns_status
 exec_update(const struct config *cfg, const struct dns_server *srv,
     struct dns_zone_plan *zp, int64_t deadline_ms)
 {
@@ -206,7 +198,7 @@ exec_probe(const struct config *cfg, struct diag_list *diags)
 	for (i = 0; i < cfg->nzones; i++) {
 		z = &cfg->zones[i];
 		method_zone_label(z->name, label, sizeof(label));
-		st = exec_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
+		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
 		    &srv, err, sizeof(err));
 		if (st == DNS_OK)
 			st = dns_query_serial(&srv, z->name,
@@ -225,7 +217,7 @@ exec_probe(const struct config *cfg, struct diag_list *diags)
 
 const struct dnsupdate_method dnsupdate_exec = {
 	.name = "exec",
-	.server = exec_server,
+	.server = method_server,
 	.update = exec_update,
 	.probe = exec_probe,
 	/* One zone after another: the program need not be reentrant. */

@@ -631,14 +631,6 @@ ht_list(const struct method_change *mcs, size_t first, size_t n, char *buf,
 		    i > first ? ", " : "", mcs[i].owner, mcs[i].type);
 }
 
-static enum dns_status
-ht_server(const struct config *cfg, const struct cfg_zone *zone,
-    int64_t deadline_ms, struct dns_server *out, char *err, size_t errlen)
-{
-	return dnsupdate_rfc2136.server(cfg, zone, deadline_ms, out, err,
-	    errlen);
-}
-
 /* per = zone: the body's {records}, a JSON array. NULL with err on error. */
 static char *
 ht_records(const struct config *cfg, const struct dns_zone_plan *zp,
@@ -846,7 +838,7 @@ ht_probe(const struct config *cfg, struct diag_list *diags)
 	for (i = 0; i < cfg->nzones; i++) {
 		z = &cfg->zones[i];
 		method_zone_label(z->name, label, sizeof(label));
-		st = ht_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
+		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
 		    &srv, err, sizeof(err));
 		if (st == DNS_OK)
 			st = dns_query_serial(&srv, z->name,
@@ -865,7 +857,7 @@ ht_probe(const struct config *cfg, struct diag_list *diags)
 
 const struct dnsupdate_method dnsupdate_http = {
 	.name = "http",
-	.server = ht_server,
+	.server = method_server,
 	.update = ht_update,
 	.probe = ht_probe,
 	/* One zone after another: most providers rate-limit per account. */

@@ -101,3 +101,11 @@ method_name_eq(const char *a, const char *b)
 		lb--;
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
+
+enum dns_status
+method_server(const struct config *cfg, const struct cfg_zone *zone,
+    int64_t deadline_ms, struct dns_server *out, char *err, size_t errlen)
+{
+	return dnsupdate_rfc2136.server(cfg, zone, deadline_ms, out, err,
+	    errlen);
+}

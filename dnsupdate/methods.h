@@ -31,6 +31,15 @@ struct method_change {
  * AAAA), skipping records not to change (status other than DNS_OK) and
  * types whose set stays the same.  Caller frees *out.  Returns the count.
  */
+/*
+ * Where an API method's records are read and its change confirmed: [dns]
+ * server and port (the provider's DNS listener), else the zone's SOA MNAME,
+ * found the way rfc2136 finds its server.  Every API method uses this.
+ */
+enum dns_status method_server(const struct config *, const struct cfg_zone *,
+	    int64_t deadline_ms, struct dns_server *out, char *err,
+	    size_t errlen);
+
 size_t	method_changes(const struct dns_zone_plan *zp,
 	    struct method_change **out);
 

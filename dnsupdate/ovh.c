@@ -626,14 +626,6 @@ ovh_send_op(const struct ovh_ctx *x, const char *label, const char *ez,
 }
 
 static enum dns_status
-ovh_server(const struct config *cfg, const struct cfg_zone *zone,
-    int64_t deadline_ms, struct dns_server *out, char *err, size_t errlen)
-{
-	return dnsupdate_rfc2136.server(cfg, zone, deadline_ms, out, err,
-	    errlen);
-}
-
-static enum dns_status
 ovh_update(const struct config *cfg, const struct dns_server *srv,
     struct dns_zone_plan *zp, int64_t deadline_ms)
 {
@@ -862,7 +854,7 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 			ret = -1;
 			continue;
 		}
-		st = ovh_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
+		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
 		    &srv, err, sizeof(err));
 		if (st == DNS_OK)
 			st = dns_query_serial(&srv, z->name,
@@ -886,7 +878,7 @@ done:
 
 const struct dnsupdate_method dnsupdate_ovh = {
 	.name = "ovh",
-	.server = ovh_server,
+	.server = method_server,
 	.update = ovh_update,
 	.probe = ovh_probe,
 	/* One zone after another: one set of keys, one rate limit. */

@@ -243,18 +243,6 @@ done:
 	return text;
 }
 
-/*
- * [dns] server and port (PowerDNS's DNS listener), else the zone's SOA
- * MNAME: where the records are read and the change confirmed.
- */
-static enum dns_status
-pdns_server(const struct config *cfg, const struct cfg_zone *zone,
-    int64_t deadline_ms, struct dns_server *out, char *err, size_t errlen)
-{
-	return dnsupdate_rfc2136.server(cfg, zone, deadline_ms, out, err,
-	    errlen);
-}
-
 static enum dns_status
 pdns_update(const struct config *cfg, const struct dns_server *srv,
     struct dns_zone_plan *zp, int64_t deadline_ms)
@@ -373,7 +361,7 @@ pdns_probe(const struct config *cfg, struct diag_list *diags)
 				break;		/* the same for every zone */
 			continue;
 		}
-		st = pdns_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
+		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
 		    &srv, err, sizeof(err));
 		if (st == DNS_OK)
 			st = dns_query_serial(&srv, z->name,
@@ -393,7 +381,7 @@ pdns_probe(const struct config *cfg, struct diag_list *diags)
 
 const struct dnsupdate_method dnsupdate_powerdns = {
 	.name = "powerdns",
-	.server = pdns_server,
+	.server = method_server,
 	.update = pdns_update,
 	.probe = pdns_probe,
 	/*

@@ -211,14 +211,6 @@ done:
 }
 
 static enum dns_status
-vm_server(const struct config *cfg, const struct cfg_zone *zone,
-    int64_t deadline_ms, struct dns_server *out, char *err, size_t errlen)
-{
-	return dnsupdate_rfc2136.server(cfg, zone, deadline_ms, out, err,
-	    errlen);
-}
-
-static enum dns_status
 vm_update(const struct config *cfg, const struct dns_server *srv,
     struct dns_zone_plan *zp, int64_t deadline_ms)
 {
@@ -322,7 +314,7 @@ vm_probe(const struct config *cfg, struct diag_list *diags)
 			ret = -1;
 			continue;
 		}
-		st = vm_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
+		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
 		    &srv, err, sizeof(err));
 		if (st == DNS_OK)
 			st = dns_query_serial(&srv, z->name,
@@ -344,7 +336,7 @@ done:
 
 const struct dnsupdate_method dnsupdate_virtualmin = {
 	.name = "virtualmin",
-	.server = vm_server,
+	.server = method_server,
 	.update = vm_update,
 	.probe = vm_probe,
 	/*
