@@ -37,6 +37,7 @@ static const char *const cycle_outcome_names[OUTCOME_MAX] = {
 	[OUTCOME_CONFLICT] = "CONFLICT",
 	[OUTCOME_ERROR] = "ERROR",
 	[OUTCOME_UNSAFE] = "UNSAFE",
+	[OUTCOME_UNCONFIRMED] = "UNCONFIRMED",
 };
 
 static const char *const dns_holds_names[DNS_HOLDS_MAX] = {
@@ -54,6 +55,9 @@ static const char *const quorum_result_names[QUORUM_MAX] = {
 	[QUORUM_ISOLATED] = "isolated",
 	[QUORUM_PARTITION] = "partition",
 	[QUORUM_CONFIRMED] = "confirmed",
+	[QUORUM_UNCONFIRMED] = "unconfirmed",
+	[QUORUM_FAILBACK_ALLOWED] = "failback-allowed",
+	[QUORUM_FAILBACK_VETOED] = "failback-vetoed",
 };
 
 static const char *const action_kind_names[ACTION_KIND_MAX] = {
@@ -275,8 +279,14 @@ decide_quorum_allows(const struct decide_params *p,
 		out->outcome = OUTCOME_PARTITION;
 		out->reason = "spares see the primary up: the fault is between us and the primary; not failing over";
 		return false;
+	case QUORUM_UNCONFIRMED:
+		out->outcome = OUTCOME_UNCONFIRMED;
+		out->reason = "fewer spares than need_down see the primary down: nobody independent confirms the outage; not failing over";
+		return false;
 	case QUORUM_CONFIRMED:
 	case QUORUM_NOT_CONFIGURED:
+	case QUORUM_FAILBACK_ALLOWED:
+	case QUORUM_FAILBACK_VETOED:
 	case QUORUM_MAX:
 		break;
 	}

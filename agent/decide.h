@@ -49,6 +49,8 @@ enum cycle_outcome {
 	OUTCOME_ERROR,		/* an action or a DNS read failed */
 	OUTCOME_UNSAFE,		/* failback refused: the backup's database holds
 				   transactions the primary lacks (SPEC §6) */
+	OUTCOME_UNCONFIRMED,	/* spares answered, fewer than need_down saw the
+				   primary down: nobody independent confirms it */
 	OUTCOME_MAX
 };
 
@@ -70,6 +72,10 @@ enum quorum_result {
 	QUORUM_ISOLATED,	/* fewer than need valid answers */
 	QUORUM_PARTITION,	/* more than max_up say up */
 	QUORUM_CONFIRMED,	/* the spares agree the primary is down */
+	QUORUM_UNCONFIRMED,	/* enough answers, fewer than need_down "down" */
+	/* Asked before a failback (the other direction, other words): */
+	QUORUM_FAILBACK_ALLOWED,	/* no valid "down" vote */
+	QUORUM_FAILBACK_VETOED,		/* a spare still sees the primary down */
 	QUORUM_MAX
 };
 

@@ -47,6 +47,7 @@ static const char *dns_status_names[DNS_STATUS_MAX] = {
 	[DNS_ERR_VERIFY] = "verify-failed",
 	[DNS_ERR_LAGGING] = "lagging",
 	[DNS_ERR_INTERNAL] = "internal",
+	[DNS_ERR_UNKNOWN] = "unknown-outcome",
 };
 
 const char *

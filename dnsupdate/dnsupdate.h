@@ -46,6 +46,9 @@ enum dns_status {
 				   serves it, some other nameservers of the zone
 				   did not in time (see dns_zone_plan.ns) */
 	DNS_ERR_INTERNAL,
+	DNS_ERR_UNKNOWN,	/* the change was sent, no answer came and the
+				   records could not be read back: DNS may have
+				   changed (dns_zone_plan.maybe_changed) */
 	DNS_STATUS_MAX
 };
 
@@ -113,6 +116,8 @@ struct dns_zone_plan {
 	char				 message[512];	/* plain text for logs and history */
 	uint32_t			 serial;	/* SOA serial after the change, 0 unknown */
 	bool				 changed;	/* the server took the change */
+	bool				 maybe_changed;	/* sent, outcome unknown
+							   (DNS_ERR_UNKNOWN) */
 	size_t				 nns;		/* verify = all: nameserver */
 	struct dns_ns_check		*ns;		/*   addresses checked */
 };

@@ -156,6 +156,63 @@ static const char *const state_migrations[] = {
 	"  last_attempt_at INTEGER,"
 	"  last_error     TEXT"
 	");",
+	/*
+	 * 5: moves that survive interruption, drift, conditions (issues
+	 * 10, 16).
+	 * - intents: committed in their own transaction before the first
+	 *   action that changes anything outside the agent (a hook, MySQL,
+	 *   DNS); closed (closed_at set) by the cycle's final transaction,
+	 *   or by a later cycle that found it open and read DNS.  hold_down
+	 *   counts from opened_at, measured on CLOCK_BOOTTIME when the
+	 *   boot is the same (boot_id), so a wall-clock step cannot
+	 *   shorten it.
+	 * - agent_state keeps the boot and boottime of the last move for
+	 *   the same reason.
+	 * - zone_serials: the SOA serial each zone was last seen with; a
+	 *   serial that moved makes the cycle read the records again.
+	 * - conditions: what needs a person (a refused key, a conflict,
+	 *   FAILED, ...), since when: written to stderr when one starts
+	 *   and when it clears, never once per cycle.
+	 * - spare_probe: a spare's latest finished probe of the primary
+	 *   (one row), for its own `status`.
+	 */
+	"CREATE TABLE intents ("
+	"  id             INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  opened_at      INTEGER NOT NULL,"
+	"  boot_id        TEXT,"
+	"  boottime_ms    INTEGER,"
+	"  cycle_id       INTEGER,"
+	"  kind           TEXT    NOT NULL,"
+	"  direction      TEXT    NOT NULL,"
+	"  records        TEXT    NOT NULL,"
+	"  reason         TEXT,"
+	"  closed_at      INTEGER,"
+	"  closed_cycle_id INTEGER,"
+	"  closed_how     TEXT"
+	");"
+	"CREATE INDEX intents_open ON intents(closed_at);"
+	"ALTER TABLE agent_state ADD COLUMN last_action_boot_id TEXT;"
+	"ALTER TABLE agent_state ADD COLUMN last_action_boottime_ms INTEGER;"
+	"CREATE TABLE zone_serials ("
+	"  zone           TEXT    PRIMARY KEY,"
+	"  serial         INTEGER NOT NULL,"
+	"  seen_at        INTEGER NOT NULL"
+	");"
+	"CREATE TABLE conditions ("
+	"  name           TEXT    PRIMARY KEY,"
+	"  since          INTEGER NOT NULL,"
+	"  detail         TEXT"
+	");"
+	"CREATE TABLE spare_probe ("
+	"  id             INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  verdict        TEXT    NOT NULL,"
+	"  checked_at     INTEGER NOT NULL,"
+	"  finished_at    INTEGER NOT NULL,"
+	"  duration_ms    INTEGER NOT NULL,"
+	"  max_age        INTEGER NOT NULL,"
+	"  probes         INTEGER NOT NULL DEFAULT 0,"
+	"  detail         TEXT"
+	");",
 };
 
 int
