@@ -204,11 +204,45 @@ decide_count(const struct decide_state *prev, const struct decide_params *p,
 		next->recovering = false;
 }
 
+/*
+ * hold_down (issue 10): within one boot, measured on CLOCK_BOOTTIME, which
+ * no wall-clock step moves and which counts a suspend; across a reboot the
+ * wall clock is all there is, and the time since boot is a floor (the move
+ * came before it), so a clock set back at boot cannot stretch hold_down
+ * beyond one hold_down after the boot.
+ */
+static int64_t
+decide_since_action(const struct decide_state *s, const struct decide_input *in)
+{
+	int64_t	elapsed;
+
+	if (s->last_action_boot_id[0] != '\0' && in->boot_id[0] != '\0' &&
+	    strcmp(s->last_action_boot_id, in->boot_id) == 0 &&
+	    in->boottime_ms >= s->last_action_boottime_ms)
+		return (in->boottime_ms - s->last_action_boottime_ms) / 1000;
+	elapsed = in->now - s->last_action_at;
+	if (in->boot_id[0] != '\0' && elapsed < in->boottime_ms / 1000)
+		elapsed = in->boottime_ms / 1000;
+	return elapsed;
+}
+
 static bool
 decide_held(const struct decide_state *s, const struct decide_params *p,
-    int64_t now)
+    const struct decide_input *in)
 {
-	return s->last_action_at != 0 && now - s->last_action_at < p->hold_down_s;
+	return s->last_action_at != 0 &&
+	    decide_since_action(s, in) < p->hold_down_s;
+}
+
+/* A move starts now: hold_down counts from here (both clocks). */
+static void
+decide_mark_action(struct decide_state *next, const struct decide_input *in)
+{
+	next->last_action_at = in->now;
+	memcpy(next->last_action_boot_id, in->boot_id,
+	    sizeof(next->last_action_boot_id));
+	next->last_action_boot_id[sizeof(next->last_action_boot_id) - 1] = '\0';
+	next->last_action_boottime_ms = in->boottime_ms;
 }
 
 /*
@@ -218,7 +252,7 @@ decide_held(const struct decide_state *s, const struct decide_params *p,
  */
 static void
 plan_failover(struct decide_result *out, const struct decide_params *p,
-    int64_t now, const char *reason)
+    const struct decide_input *in, const char *reason)
 {
 	out->outcome = OUTCOME_FAILOVER;
 	out->reason = reason;
@@ -229,8 +263,8 @@ plan_failover(struct decide_result *out, const struct decide_params *p,
 	out->actions[out->nactions++] = ACTION_DNS_TO_BACKUP;
 	out->actions[out->nactions++] = ACTION_HOOK_AFTER_FAILOVER;
 	out->next.state = SITE_ACTIVE;
-	out->next.state_since = now;
-	out->next.last_action_at = now;
+	out->next.state_since = in->now;
+	decide_mark_action(&out->next, in);
 }
 
 /*
@@ -240,7 +274,7 @@ plan_failover(struct decide_result *out, const struct decide_params *p,
  */
 static void
 plan_failback(struct decide_result *out, const struct decide_params *p,
-    int64_t now, const char *reason)
+    const struct decide_input *in, const char *reason)
 {
 	out->outcome = OUTCOME_FAILBACK;
 	out->reason = reason;
@@ -251,8 +285,8 @@ plan_failback(struct decide_result *out, const struct decide_params *p,
 		out->actions[out->nactions++] = ACTION_MYSQL_DEMOTE;
 	out->actions[out->nactions++] = ACTION_HOOK_AFTER_FAILBACK;
 	out->next.state = SITE_STANDBY;
-	out->next.state_since = now;
-	out->next.last_action_at = now;
+	out->next.state_since = in->now;
+	decide_mark_action(&out->next, in);
 }
 
 /*
@@ -309,12 +343,13 @@ decide_failback_allowed(const struct decide_params *p,
 		return true;
 	if (in->quorum == QUORUM_NOT_ASKED) {
 		out->need = NEED_VOTES;
+		out->votes_for_failback = true;
 		out->reason = "primary OK: asking the spares before failing back";
 		return false;
 	}
-	if (in->votes_down > 0) {
+	if (in->quorum == QUORUM_FAILBACK_VETOED || in->votes_down > 0) {
 		out->outcome = OUTCOME_HELD;
-		out->reason = "a spare still sees the primary down: failback vetoed";
+		out->reason = "failback vetoed: a spare still sees the primary down";
 		return false;
 	}
 	return true;
@@ -354,16 +389,41 @@ decide_failback_safe(const struct decide_params *p,
 }
 
 /*
- * From UNKNOWN or FAILED, decide what DNS says we are.  Returns false when
+ * An interrupted move (an intent still open) was a move all the same:
+ * hold_down counts from when it started, whatever it got to do.
+ */
+static void
+decide_reconcile_intent(const struct decide_input *in,
+    struct decide_result *out)
+{
+	out->interrupted = true;
+	out->next.last_action_at = in->intent.opened_at;
+	memcpy(out->next.last_action_boot_id, in->intent.boot_id,
+	    sizeof(out->next.last_action_boot_id));
+	out->next.last_action_boot_id[sizeof(out->next.last_action_boot_id) -
+	    1] = '\0';
+	out->next.last_action_boottime_ms = in->intent.boottime_ms;
+}
+
+/*
+ * From UNKNOWN or FAILED, after an interrupted move, or when a zone's
+ * serial moved (drift), decide what DNS says we are.  Returns false when
  * the cycle ends here (need DNS, conflict, unreadable).
  */
 static bool
 decide_reconcile(const struct decide_state *prev, const struct decide_input *in,
     struct decide_result *out)
 {
+	bool	must = prev->state == SITE_UNKNOWN || prev->state == SITE_FAILED ||
+		    in->intent.open;
+
 	out->reconciled = prev->state;
-	if (prev->state != SITE_UNKNOWN && prev->state != SITE_FAILED)
+	if (!must && !in->dns_drift)
 		return true;
+	if (in->dns == DNS_HOLDS_UNREADABLE && !must)
+		return true;	/* drift only: the stored state stands */
+	if (in->intent.open && in->dns != DNS_HOLDS_NOT_READ)
+		decide_reconcile_intent(in, out);
 
 	switch (in->dns) {
 	case DNS_HOLDS_NOT_READ:
@@ -388,7 +448,15 @@ decide_reconcile(const struct decide_state *prev, const struct decide_input *in,
 	case DNS_HOLDS_UNREADABLE:
 	case DNS_HOLDS_MAX:
 		out->outcome = OUTCOME_ERROR;
-		out->reason = "could not read what DNS holds: state unchanged, retried next cycle";
+		if (!in->intent.open) {
+			out->reason = "could not read what DNS holds: state unchanged, retried next cycle";
+			return false;
+		}
+		/* The stored state may be a lie: say we do not know. */
+		out->reconciled = SITE_FAILED;
+		out->next.state = SITE_FAILED;
+		out->next.state_since = in->now;
+		out->reason = "a move was interrupted and DNS cannot be read: state unknown until DNS answers";
 		return false;
 	}
 	if (out->reconciled != prev->state) {
@@ -411,7 +479,7 @@ decide_manual_failover(const struct decide_params *p,
 			out->outcome = OUTCOME_REFUSED;
 		return;
 	}
-	plan_failover(out, p, in->now, in->force ?
+	plan_failover(out, p, in, in->force ?
 	    "manual failover (--force: quorum skipped)" : "manual failover");
 }
 
@@ -430,13 +498,12 @@ decide_manual_failback(const struct decide_params *p,
 	}
 	if (!decide_failback_safe(p, in, out))
 		return;
-	plan_failback(out, p, in->now, in->force ?
+	plan_failback(out, p, in, in->force ?
 	    "manual failback (--force)" : "manual failback");
 }
 
 static void
-decide_cycle_standby(const struct decide_state *prev,
-    const struct decide_params *p, const struct decide_input *in,
+decide_cycle_standby(const struct decide_params *p, const struct decide_input *in,
     struct decide_result *out)
 {
 	if (out->next.status != PRIMARY_FAIL) {
@@ -444,21 +511,20 @@ decide_cycle_standby(const struct decide_state *prev,
 		    "primary OK" : "primary not at FAIL yet";
 		return;
 	}
-	if (decide_held(prev, p, in->now)) {
+	if (decide_held(&out->next, p, in)) {
 		out->outcome = OUTCOME_HELD;
 		out->reason = "primary at FAIL but hold_down since the last failover/failback has not passed";
 		return;
 	}
 	if (!decide_quorum_allows(p, in, out))
 		return;
-	plan_failover(out, p, in->now, p->quorum_configured ?
+	plan_failover(out, p, in, p->quorum_configured ?
 	    "primary at FAIL and the spares agree" :
 	    "primary at FAIL (no quorum configured)");
 }
 
 static void
-decide_cycle_active(const struct decide_state *prev,
-    const struct decide_params *p, const struct decide_input *in,
+decide_cycle_active(const struct decide_params *p, const struct decide_input *in,
     struct decide_result *out)
 {
 	if (out->next.ok_streak < p->recover_after) {
@@ -472,7 +538,7 @@ decide_cycle_active(const struct decide_state *prev,
 		out->reason = "primary OK; failback = manual: waiting for `failover-agent failback`";
 		return;
 	}
-	if (decide_held(prev, p, in->now)) {
+	if (decide_held(&out->next, p, in)) {
 		out->outcome = OUTCOME_HELD;
 		out->reason = "primary OK but hold_down since the failover has not passed";
 		return;
@@ -480,25 +546,24 @@ decide_cycle_active(const struct decide_state *prev,
 	if (!decide_failback_safe(p, in, out) ||
 	    !decide_failback_allowed(p, in, out))
 		return;
-	plan_failback(out, p, in->now, "primary OK for recover_after cycles");
+	plan_failback(out, p, in, "primary OK for recover_after cycles");
 }
 
 /* FAILED with DNS split between the sites: finish whichever way is right. */
 static void
-decide_cycle_failed(const struct decide_state *prev,
-    const struct decide_params *p, const struct decide_input *in,
+decide_cycle_failed(const struct decide_params *p, const struct decide_input *in,
     struct decide_result *out)
 {
 	if (out->next.status == PRIMARY_FAIL) {
 		/* Finishing a failover already decided: no hold_down. */
 		if (!decide_quorum_allows(p, in, out))
 			return;
-		plan_failover(out, p, in->now,
+		plan_failover(out, p, in,
 		    "DNS split between primary and backup, primary at FAIL: finishing the failover");
 		return;
 	}
 	if (out->next.ok_streak >= p->recover_after && p->failback_auto) {
-		if (decide_held(prev, p, in->now)) {
+		if (decide_held(&out->next, p, in)) {
 			out->outcome = OUTCOME_HELD;
 			out->reason = "DNS split between primary and backup; hold_down has not passed";
 			return;
@@ -506,7 +571,7 @@ decide_cycle_failed(const struct decide_state *prev,
 		if (!decide_failback_safe(p, in, out) ||
 		    !decide_failback_allowed(p, in, out))
 			return;
-		plan_failback(out, p, in->now,
+		plan_failback(out, p, in,
 		    "DNS split between primary and backup, primary OK: finishing the failback");
 		return;
 	}
@@ -537,13 +602,13 @@ decide(const struct decide_state *prev, const struct decide_params *p,
 
 	switch (out->reconciled) {
 	case SITE_STANDBY:
-		decide_cycle_standby(prev, p, in, out);
+		decide_cycle_standby(p, in, out);
 		break;
 	case SITE_ACTIVE:
-		decide_cycle_active(prev, p, in, out);
+		decide_cycle_active(p, in, out);
 		break;
 	case SITE_FAILED:
-		decide_cycle_failed(prev, p, in, out);
+		decide_cycle_failed(p, in, out);
 		break;
 	case SITE_UNKNOWN:
 	case SITE_STATE_MAX:
@@ -558,6 +623,29 @@ static bool
 action_is_dns(enum action_kind k)
 {
 	return k == ACTION_DNS_TO_BACKUP || k == ACTION_DNS_TO_PRIMARY;
+}
+
+/*
+ * A move that did not start (its before hook or promotion said no, or DNS
+ * refused it whole) is no move: hold_down counts from the one before, or
+ * from the interrupted move this cycle found.
+ */
+static void
+decide_restore_action(const struct decide_state *prev,
+    const struct decide_input *in, const struct decide_result *plan,
+    struct decide_state *st)
+{
+	st->last_action_at = prev->last_action_at;
+	memcpy(st->last_action_boot_id, prev->last_action_boot_id,
+	    sizeof(st->last_action_boot_id));
+	st->last_action_boottime_ms = prev->last_action_boottime_ms;
+	if (!plan->interrupted)
+		return;
+	st->last_action_at = in->intent.opened_at;
+	memcpy(st->last_action_boot_id, in->intent.boot_id,
+	    sizeof(st->last_action_boot_id));
+	st->last_action_boot_id[sizeof(st->last_action_boot_id) - 1] = '\0';
+	st->last_action_boottime_ms = in->intent.boottime_ms;
 }
 
 void
@@ -599,7 +687,7 @@ decide_settle(const struct decide_state *prev, const struct decide_input *in,
 	out_state->state = plan->reconciled;
 	out_state->state_since = plan->reconciled != prev->state ?
 	    in->now : prev->state_since;
-	out_state->last_action_at = prev->last_action_at;
+	decide_restore_action(prev, in, plan, out_state);
 	*out_outcome = OUTCOME_ERROR;
 	if (failed_kind == ACTION_MYSQL_PROMOTE) {
 		*out_reason = "promoting the local database failed: failover aborted";
@@ -609,6 +697,14 @@ decide_settle(const struct decide_state *prev, const struct decide_input *in,
 		*out_reason = failed_kind == ACTION_HOOK_BEFORE_FAILOVER ?
 		    "before_failover hook failed: failover aborted" :
 		    "before_failback hook failed: failback aborted";
+		return;
+	}
+	if (!rep->dns_changed && rep->dns_maybe_changed) {
+		/* Sent, never answered: only reading DNS will tell. */
+		out_state->state = SITE_FAILED;
+		out_state->state_since = in->now;
+		decide_mark_action(out_state, in);
+		*out_reason = "DNS update sent, no answer: DNS may have changed; reading DNS next cycle";
 		return;
 	}
 	if (!rep->dns_changed) {
@@ -621,6 +717,6 @@ decide_settle(const struct decide_state *prev, const struct decide_input *in,
 	/* ...unless DNS changed part-way: then nobody knows where we are. */
 	out_state->state = SITE_FAILED;
 	out_state->state_since = in->now;
-	out_state->last_action_at = in->now;
+	decide_mark_action(out_state, in);
 	*out_reason = "DNS update failed part-way: some records changed; reconciling next cycle";
 }

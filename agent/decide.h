@@ -124,6 +124,14 @@ struct decide_state {
 	int			ok_streak;	/* consecutive good cycles */
 	bool			recovering;	/* failed since the last OK status */
 	int64_t			last_action_at;	/* wall seconds of the last failover/failback, 0 never */
+	/*
+	 * The same moment on CLOCK_BOOTTIME, and the boot it belongs to
+	 * (/proc/sys/kernel/random/boot_id; "" unknown): within one boot,
+	 * hold_down is measured on that clock, which no wall-clock step
+	 * moves.
+	 */
+	char			last_action_boot_id[40];
+	int64_t			last_action_boottime_ms;
 };
 
 struct decide_params {
@@ -136,8 +144,23 @@ struct decide_params {
 	bool			mysql_demote;		/* [mysql] promote = writable */
 };
 
+/* A move that a cycle committed to and did not close (SPEC §1). */
+struct decide_intent {
+	bool			open;
+	enum decide_request	kind;		/* what asked for it */
+	bool			to_backup;	/* failover; false: failback */
+	int64_t			opened_at;	/* wall seconds */
+	char			boot_id[40];	/* as in decide_state */
+	int64_t			boottime_ms;
+};
+
 struct decide_input {
 	int64_t			now;		/* wall seconds */
+	char			boot_id[40];	/* this boot, "" unknown */
+	int64_t			boottime_ms;	/* CLOCK_BOOTTIME now */
+	struct decide_intent	intent;		/* an interrupted move, if any */
+	bool			dns_drift;	/* a zone's SOA serial moved since
+						   the last cycle: read DNS */
 	enum decide_request	request;
 	bool			force;		/* --force */
 	bool			probes_ok;	/* every check passed this cycle */
@@ -149,8 +172,10 @@ struct decide_input {
 
 struct decide_result {
 	enum decide_need	need;
+	bool			votes_for_failback; /* NEED_VOTES before a failback */
 	struct decide_state	next;		/* state if every action succeeds */
 	enum site_state		reconciled;	/* state after reading DNS, before acting */
+	bool			interrupted;	/* reconciled from an open intent */
 	enum cycle_outcome	outcome;
 	const char		*reason;	/* static text for history and logs */
 	int			nactions;
@@ -162,6 +187,7 @@ struct decide_report {
 	int	 ndone;			/* actions completed, in order */
 	bool	 failed;		/* action ndone failed */
 	bool	 dns_changed;		/* some record was changed before the failure */
+	bool	 dns_maybe_changed;	/* a change was sent, its outcome unknown */
 };
 
 void	decide(const struct decide_state *prev, const struct decide_params *,

@@ -213,6 +213,33 @@ util_wall_ms(void)
 	return util_clock_ms(CLOCK_REALTIME);
 }
 
+/*
+ * Counts a suspend, and no wall-clock step moves it (issue 10: hold_down
+ * must not shrink when someone sets the clock).
+ */
+int64_t
+util_boottime_ms(void)
+{
+	return util_clock_ms(CLOCK_BOOTTIME);
+}
+
+void
+util_boot_id(char *buf, size_t len)
+{
+	FILE	*fp;
+	size_t	 n;
+
+	buf[0] = '\0';
+	if ((fp = fopen("/proc/sys/kernel/random/boot_id", "re")) == NULL)
+		return;
+	if (fgets(buf, (int)len, fp) == NULL)
+		buf[0] = '\0';
+	fclose(fp);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+}
+
 int64_t
 util_ms_left(int64_t deadline_ms)
 {

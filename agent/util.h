@@ -40,6 +40,11 @@ void	util_duration_format(int64_t ms, char *buf, size_t buflen);
 int64_t	util_mono_ms(void);
 int64_t	util_wall_ms(void);
 
+/* CLOCK_BOOTTIME in milliseconds: since boot, suspend included. */
+int64_t	util_boottime_ms(void);
+/* This boot's id (/proc/sys/kernel/random/boot_id), "" when unknown. */
+void	util_boot_id(char *buf, size_t len);
+
 /* Milliseconds left until deadline (monotonic), never negative. */
 int64_t	util_ms_left(int64_t deadline_ms);
 

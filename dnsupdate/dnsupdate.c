@@ -80,6 +80,12 @@ method_of(const struct config *cfg)
 	}
 }
 
+const struct dnsupdate_method *
+dnsupdate_method_for(const struct config *cfg)
+{
+	return method_of(cfg);
+}
+
 /* Append to a message, cutting when full. */
 static void __attribute__((format(printf, 3, 4)))
 msg_append(char *buf, size_t len, const char *fmt, ...)

@@ -149,6 +149,23 @@ void	dns_plan_print(const struct dns_plan *, FILE *);
  */
 int	dnsupdate_apply(const struct config *, struct dns_plan *plan);
 
+/* A zone's SOA serial at the server its records are read from. */
+struct dns_zone_serial {
+	const struct cfg_zone	*zone;		/* borrowed from the config */
+	bool			 have;		/* serial was read */
+	uint32_t		 serial;
+	char			 error[256];	/* why not, when !have */
+};
+
+/*
+ * Drift (issue 10 item 2): every zone's SOA serial at the server the method
+ * reads records from (the one dns_view_read() asks), zones at once, each
+ * within one [dns] timeout.  out has room for cfg->nzones entries, filled
+ * in config order.  Returns how many were read.  Thread-safe: the cycle
+ * runs it beside the probes.
+ */
+size_t	dns_serials_read(const struct config *, struct dns_zone_serial *out);
+
 /*
  * The canary (SPEC §5): for every zone, at once, a signed UPDATE that holds
  * only a prerequisite (the zone's SOA exists) and no change, so a broken key,

@@ -77,6 +77,9 @@ struct dnsupdate_method {
 
 extern const struct dnsupdate_method dnsupdate_rfc2136;
 
+/* The method [dns] method names. */
+const struct dnsupdate_method *dnsupdate_method_for(const struct config *);
+
 /* ---- dnsquery.c: a small DNS client on ldns's low-level network calls ---- */
 
 /* A random 16-bit message ID from OpenSSL's CSPRNG. */

@@ -310,7 +310,8 @@ state_load(struct state_db *sdb, struct decide_state *out, char *err,
 	out->status = PRIMARY_OK;
 	if (sqlite3_prepare_v2(sdb->db, "SELECT state, state_since, "
 	    "primary_status, fail_streak, ok_streak, recovering, "
-	    "last_action_at FROM agent_state WHERE id = 1", -1, &st,
+	    "last_action_at, last_action_boot_id, last_action_boottime_ms "
+	    "FROM agent_state WHERE id = 1", -1, &st,
 	    NULL) != SQLITE_OK)
 		goto sqlerr;
 	src = sqlite3_step(st);
@@ -339,6 +340,10 @@ state_load(struct state_db *sdb, struct decide_state *out, char *err,
 	out->ok_streak = sqlite3_column_int(st, 4);
 	out->recovering = sqlite3_column_int(st, 5) != 0;
 	out->last_action_at = sqlite3_column_int64(st, 6);
+	if ((s = (const char *)sqlite3_column_text(st, 7)) != NULL)
+		snprintf(out->last_action_boot_id,
+		    sizeof(out->last_action_boot_id), "%s", s);
+	out->last_action_boottime_ms = sqlite3_column_int64(st, 8);
 	rc = 0;
 	goto done;
 sqlerr:
@@ -622,10 +627,16 @@ state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
 		}
 	}
 
+	if (state_record_extras(sdb, c, cycle_id, err, errlen) == -1)
+		goto done;
+
 	if (prepare(sdb, "INSERT INTO agent_state (id, state, state_since, "
 	    "primary_status, fail_streak, ok_streak, recovering, "
-	    "last_action_at, updated_at) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, "
-	    "?7, ?8) ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
+	    "last_action_at, updated_at, last_action_boot_id, "
+	    "last_action_boottime_ms) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7, ?8, ?9, ?10) ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
+	    "last_action_boot_id = excluded.last_action_boot_id, "
+	    "last_action_boottime_ms = excluded.last_action_boottime_ms, "
 	    "state_since = excluded.state_since, "
 	    "primary_status = excluded.primary_status, "
 	    "fail_streak = excluded.fail_streak, "
@@ -643,6 +654,11 @@ state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
 	sqlite3_bind_int(st, 6, ns->recovering ? 1 : 0);
 	sqlite3_bind_int64(st, 7, ns->last_action_at);
 	sqlite3_bind_int64(st, 8, c->started_at + c->duration_ms / 1000);
+	if (ns->last_action_boot_id[0] != '\0')
+		bind_text(st, 9, ns->last_action_boot_id);
+	else
+		sqlite3_bind_null(st, 9);
+	sqlite3_bind_int64(st, 10, ns->last_action_boottime_ms);
 	if (step_done(sdb, st, "record state", err, errlen) == -1)
 		goto done;
 	sqlite3_finalize(st);

@@ -85,6 +85,65 @@ struct vote_record {
 	int64_t			 elapsed_ms;
 };
 
+/*
+ * A move a cycle committed to before its first outside action (SPEC §1,
+ * "Moves survive interruption").  Loaded ones own records and reason;
+ * state_intent_clear() frees them.
+ */
+struct state_intent {
+	int64_t		 id;
+	int64_t		 opened_at;	/* wall seconds: hold_down counts from it */
+	char		 boot_id[40];	/* the boot it was opened in */
+	int64_t		 boottime_ms;	/* CLOCK_BOOTTIME then */
+	int64_t		 cycle_id;	/* the cycle that opened it */
+	char		 kind[16];	/* "check", "failover", "failback" */
+	bool		 to_backup;	/* failover; false: failback */
+	char		*records;	/* "www.example.com. shop.example.com." */
+	char		*reason;
+};
+
+/* A zone's SOA serial as seen by a cycle. */
+struct zone_serial {
+	const char	*zone;
+	uint32_t	 serial;
+};
+
+/* A condition that needs a person (issue 10 item 8). */
+struct condition {
+	const char	*name;		/* "dns-key", "conflict", ... */
+	const char	*detail;	/* what a person reads */
+	int64_t		 since;		/* 0: now (a new one) */
+};
+
+/*
+ * Commit intent in its own transaction (before the first action), closing
+ * every intent still open as "reconciled" (this cycle read DNS after
+ * finding it).  Sets intent->id.  Returns 0, or -1 with err set: then
+ * nothing is stored and the caller must not act.
+ */
+int	state_intent_open(struct state_db *, struct state_intent *intent,
+	    char *err, size_t errlen);
+
+/*
+ * The newest open intent into *out (state_intent_clear() it).  Returns 0
+ * when there is one, 1 when none is open, -1 with err set.
+ */
+int	state_intent_load_open(struct state_db *, struct state_intent *out,
+	    char *err, size_t errlen);
+void	state_intent_clear(struct state_intent *);
+
+/* zone's last seen serial: 0 with *serial set, 1 when none, -1 on error. */
+int	state_zone_serial_load(struct state_db *, const char *zone,
+	    uint32_t *serial, char *err, size_t errlen);
+
+/*
+ * The stored conditions, into a fresh array of *n (names and details
+ * allocated; state_conditions_free()).  Returns 0 or -1 with err set.
+ */
+int	state_conditions_load(struct state_db *, struct condition **out,
+	    size_t *n, char *err, size_t errlen);
+void	state_conditions_free(struct condition *, size_t n);
+
 struct cycle_record {
 	const char			*kind;		/* "check", "failover", "failback" */
 	int64_t				 started_at;	/* wall seconds */
@@ -111,6 +170,21 @@ struct cycle_record {
 	 * not notified).
 	 */
 	const char *const		*notify_bodies;
+	/*
+	 * Issue 10.  intent_close: non-NULL closes every open intent with
+	 * that word ("completed", "aborted", "reconciled"); NULL leaves an
+	 * open one open (the outcome of a change is unknown: the next cycle
+	 * reads DNS first).  serials: each zone's SOA serial seen this
+	 * cycle (stored for the next one).  conditions: when have_conditions,
+	 * the conditions that need a person now, replacing the stored ones
+	 * (each keeps its "since" while it lasts).
+	 */
+	const char			*intent_close;
+	size_t				 nserials;
+	const struct zone_serial	*serials;
+	bool				 have_conditions;
+	size_t				 nconditions;
+	const struct condition		*conditions;
 };
 
 /*

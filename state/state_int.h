@@ -49,6 +49,12 @@ int	state_schema_apply(sqlite3 *db, const char *path,
 	    const char *const *steps, int nsteps, int *applied, char *err,
 	    size_t errlen);
 
+struct cycle_record;
+
+/* intent.c: the issue-10 parts of a cycle's transaction. */
+int	state_record_extras(struct state_db *, const struct cycle_record *,
+	    long long cycle_id, char *err, size_t errlen);
+
 /* snprintf into err if err is not NULL. */
 void	state_seterr(char *err, size_t errlen, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
