@@ -2,12 +2,69 @@
  * cmd_cycle.c: the commands that run a cycle: check, failover, failback.
  */
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "log.h"
+#include "spawn.h"
 #include "util.h"
+
+/*
+ * SPEC §1: check, failover and failback hold SIGTERM, SIGINT and SIGHUP
+ * until the cycle under way has finished and been recorded (every step of
+ * it is bounded), then exit as usual: a stop or a reboot never leaves a move
+ * half done and unrecorded.  The signals are blocked in every thread and
+ * taken by one thread with sigwait().  A second SIGINT from a terminal
+ * (a person pressing Ctrl-C again) aborts at once: the running hook's
+ * process group is ended with us, and the move's intent stays open for the
+ * next cycle to reconcile.
+ */
+static sigset_t	cmd_held;
+
+static void *
+cmd_signal_thread(void *arg)
+{
+	bool	tty = isatty(STDIN_FILENO) == 1;
+	int	sig, n = 0;
+
+	(void)arg;
+	for (;;) {
+		if (sigwait(&cmd_held, &sig) != 0)
+			continue;
+		if (++n > 1 && sig == SIGINT && tty) {
+			log_warnx("interrupted again: stopping now; a move under"
+			    " way stays open and the next cycle reconciles it"
+			    " from DNS");
+			spawn_abort();
+			_exit(130);
+		}
+		if (n == 1)
+			log_warnx("%s: finishing the cycle under way first%s",
+			    strsignal(sig), tty ? " (Ctrl-C again to abort"
+			    " at once)" : "");
+	}
+	return NULL;
+}
+
+/* Block the stop signals here and in every thread started after. */
+static void
+cmd_hold_signals(void)
+{
+	pthread_t	tid;
+
+	sigemptyset(&cmd_held);
+	sigaddset(&cmd_held, SIGTERM);
+	sigaddset(&cmd_held, SIGINT);
+	sigaddset(&cmd_held, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &cmd_held, NULL) != 0)
+		return;
+	if (pthread_create(&tid, NULL, cmd_signal_thread, NULL) == 0)
+		pthread_detach(tid);
+}
 
 int
 cmd_config_load(const struct cmd_ctx *ctx, struct config **out)
@@ -56,6 +113,7 @@ cmd_check(const struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if ((rc = cmd_backup_config(ctx, &cfg)) != 0)
 		return rc;
+	cmd_hold_signals();
 	rc = cycle_execute(cfg, REQUEST_CYCLE, false, false);
 	config_free(cfg);
 	return rc;
@@ -90,6 +148,8 @@ cmd_manual(const struct cmd_ctx *ctx, int argc, char **argv,
 		goto usage;
 	if ((rc = cmd_backup_config(ctx, &cfg)) != 0)
 		return rc;
+	if (!dry_run)
+		cmd_hold_signals();
 	rc = cycle_execute(cfg, request, force, dry_run);
 	config_free(cfg);
 	return rc;

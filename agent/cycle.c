@@ -6,6 +6,7 @@
  * failure, and stores what really happened in one transaction.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@
 #include "dnsupdate/dnsupdate.h"
 #include "quorum/quorum.h"
 #include "state/state.h"
+
+#define CYCLE_CONDS_MAX	8
 
 struct action_log {
 	struct action_record	rec;
@@ -51,6 +54,18 @@ struct cycle {
 	int64_t			 cycle_id;	/* history's #N, 0: unknown */
 	bool			 dns_lagging;	/* verify = all: a nameserver lags */
 	bool			 canary_failed;	/* [dns] canary refused */
+	struct state_db		*db;		/* NULL: a dry run without one */
+	struct state_intent	 found;		/* an open intent found at the start */
+	bool			 have_found;
+	bool			 intent_opened;	/* this cycle committed one */
+	bool			 intent_failed;	/* ... or could not: did not act */
+	struct dns_zone_serial	*serials;	/* cfg->nzones, read at the start */
+	bool			 have_serials;
+	char			 fail_step[600]; /* the first failing step, in words */
+	struct condition	 conds[CYCLE_CONDS_MAX];	/* needing a person now */
+	char			 cond_detail[CYCLE_CONDS_MAX][600];
+	size_t			 nconds;
+	char			 message[1600];	/* the cycle's message, composed */
 };
 
 /* vsnprintf: a detail longer than the buffer is cut, on purpose. */
@@ -255,6 +270,8 @@ cycle_run_dns(struct cycle *c, enum action_kind k, bool *changed)
 		a = cycle_action_add(c, action_kind_str(k), "dns",
 		    ACTION_RESULT_FAILED);
 		action_detail(a, "could not read DNS: %s", c->view.error);
+		snprintf(c->fail_step, sizeof(c->fail_step), "%s",
+		    c->view.error);
 		return -1;
 	}
 	dnsupdate_plan(c->cfg, dir, &c->view, &plan);
@@ -271,6 +288,12 @@ cycle_run_dns(struct cycle *c, enum action_kind k, bool *changed)
 			hard = true;
 		if (z->changed)
 			*changed = true;
+		if (z->maybe_changed)
+			c->report.dns_maybe_changed = true;
+		if (!good && z->result != DNS_ERR_LAGGING &&
+		    c->fail_step[0] == '\0')
+			snprintf(c->fail_step, sizeof(c->fail_step), "%s: %s",
+			    z->zone->name, z->message);
 		a = cycle_action_add(c, action_kind_str(k), z->zone->name,
 		    good ? (z->result == DNS_OK ? ACTION_RESULT_OK :
 		    ACTION_RESULT_SKIPPED) : ACTION_RESULT_FAILED);
@@ -366,6 +389,25 @@ cycle_failback_safety(struct cycle *c)
 	    FAILBACK_SAFETY_UNSAFE : FAILBACK_SAFETY_UNKNOWN;
 }
 
+/* The first failed step in words, unless the step said it already. */
+static void
+cycle_note_failure(struct cycle *c)
+{
+	size_t	i;
+
+	if (c->fail_step[0] != '\0')
+		return;
+	for (i = c->nactions; i > 0; i--) {
+		const struct action_log *a = &c->actions[i - 1];
+
+		if (a->rec.result != ACTION_RESULT_FAILED)
+			continue;
+		snprintf(c->fail_step, sizeof(c->fail_step), "%s %s: %s",
+		    a->rec.kind, a->rec.target, a->detail);
+		return;
+	}
+}
+
 static void
 cycle_run_actions(struct cycle *c)
 {
@@ -386,6 +428,7 @@ cycle_run_actions(struct cycle *c)
 			rc = cycle_run_hook(c, k);
 		if (rc == -1) {
 			c->report.failed = true;
+			cycle_note_failure(c);
 			break;
 		}
 		/* rc 1: DNS moved, a nameserver lags: go on (see above). */
@@ -495,6 +538,42 @@ cycle_log_vote(const struct vote_result *r)
 }
 
 /*
+ * Before a failback the question is the other one (issue 16 item 4): does
+ * any spare still see the primary down?  One valid "down" vetoes; the
+ * words say so in this direction, never "confirmed" or "partition".
+ */
+static void
+cycle_failback_tally(struct cycle *c, const struct quorum_count *qc)
+{
+	char	names[512];
+	size_t	i, used = 0;
+	int	k;
+
+	c->in.quorum = qc->down > 0 ? QUORUM_FAILBACK_VETOED :
+	    QUORUM_FAILBACK_ALLOWED;
+	if (qc->down == 0) {
+		log_info("failback allowed: %d of %zu spare%s see%s the primary"
+		    " up (%d unknown, %zu abstained)", qc->up, c->nvotes,
+		    c->nvotes == 1 ? "" : "s", c->nvotes == 1 ? "s" : "",
+		    qc->unknown, c->nvotes - (size_t)qc->valid);
+		return;
+	}
+	names[0] = '\0';
+	for (i = 0; i < c->nvotes; i++) {
+		if (c->votes[i].reason != VOTE_VALID ||
+		    c->votes[i].vote.verdict != VOTE_VERDICT_DOWN)
+			continue;
+		k = snprintf(names + used, sizeof(names) - used, "%s%s",
+		    used ? ", " : "", c->votes[i].spare->name);
+		if (k < 0 || (size_t)k >= sizeof(names) - used)
+			break;
+		used += (size_t)k;
+	}
+	log_info("failback vetoed: %s see%s the primary down", names,
+	    qc->down == 1 ? "s" : "");
+}
+
+/*
  * Ask every spare at once (SPEC §1 step 4) and give decide() the tally and
  * the "down" votes.  The secret is read now, used, and wiped.  A secret
  * that cannot be read makes every spare abstain, with that reason, so the
@@ -546,6 +625,10 @@ cycle_ask_spares(struct cycle *c)
 	    cfg->quorum.max_up);
 	c->in.votes_down = quorum_down_votes(c->votes, n);
 	quorum_count(c->votes, n, &qc);
+	if (c->plan.votes_for_failback) {
+		cycle_failback_tally(c, &qc);
+		return;
+	}
 	log_info("quorum: %d of %zu spare%s answered (%d up, %d down, %d"
 	    " unknown; need %d, max_up %d): %s", qc.valid, n, n == 1 ? "" :
 	    "s", qc.up, qc.down, qc.unknown, cfg->quorum.need,
@@ -698,6 +781,88 @@ cycle_records_seen(struct cycle *c, char (**addrbuf)[512], size_t *n)
 	return seen;
 }
 
+
+/* How the reconciled state came about, for its transition. */
+static void
+cycle_recon_reason(const struct cycle *c, char *buf, size_t len)
+{
+	char	when[64];
+
+	if (c->plan.interrupted) {
+		util_time_format(c->found.opened_at, when, sizeof(when));
+		snprintf(buf, len, "the last cycle was interrupted during a %s"
+		    " (%s, started %s): the records hold %s",
+		    c->found.to_backup ? "failover" : "failback",
+		    c->found.kind, when, dns_holds_str(c->in.dns));
+	} else if (c->in.dns_drift && c->prev.state != SITE_UNKNOWN &&
+	    c->prev.state != SITE_FAILED)
+		snprintf(buf, len, "a zone's serial moved since the last cycle:"
+		    " the records hold %s", dns_holds_str(c->in.dns));
+	else
+		snprintf(buf, len, "reconciled from DNS: the records hold %s",
+		    dns_holds_str(c->in.dns));
+}
+
+/*
+ * How this cycle's transaction closes the open intents: NULL leaves them
+ * open (the outcome of a change is unknown, or an interrupted move could
+ * not be checked against DNS), so the next cycle reads DNS first.
+ */
+static const char *
+cycle_intent_close(const struct cycle *c, const struct decide_state *next)
+{
+	if (c->intent_opened) {
+		if (next->state == SITE_FAILED && c->report.dns_maybe_changed &&
+		    !c->report.dns_changed)
+			return NULL;
+		return c->report.failed ? "failed" : "completed";
+	}
+	if (c->have_found)
+		return c->plan.interrupted ? "reconciled" : NULL;
+	return NULL;
+}
+
+/* The serials to store: those read, each zone once. */
+static size_t
+cycle_serials_list(const struct cycle *c, struct zone_serial **out)
+{
+	size_t	i, n = 0;
+
+	*out = NULL;
+	if (!c->have_serials || c->cfg->nzones == 0)
+		return 0;
+	*out = util_xcalloc(c->cfg->nzones, sizeof(**out));
+	for (i = 0; i < c->cfg->nzones; i++) {
+		if (!c->serials[i].have)
+			continue;
+		(*out)[n].zone = c->cfg->zones[i].name;
+		(*out)[n].serial = c->serials[i].serial;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The final transaction failed (a full disk, an I/O error): loud, because
+ * DNS may have moved while the store still says otherwise.  The intent
+ * stays open, so the next cycle reads DNS before it decides.
+ */
+static void
+cycle_write_failed(const struct cycle *c, const char *err)
+{
+	if (c->report.dns_changed || c->report.dns_maybe_changed)
+		log_person("recording the cycle failed: %s; DNS changed and the"
+		    " store did not: the next cycle reconciles from DNS (the"
+		    " move's intent stays open)", err);
+	else if (c->intent_opened)
+		log_person("recording the cycle failed: %s; a move was under"
+		    " way: the next cycle reconciles from DNS (the move's intent"
+		    " stays open)", err);
+	else
+		log_person("recording the cycle failed: %s; nothing of this"
+		    " cycle is stored", err);
+}
+
 static int
 cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
     int64_t started_mono, const struct decide_state *next,
@@ -708,17 +873,16 @@ cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
 	struct action_record		*acts = NULL;
 	struct vote_record		*votes = NULL;
 	struct record_seen		*seen;
+	struct zone_serial		*zs = NULL;
 	struct cycle_record		 rec;
-	char				 recon_reason[128];
+	char				 recon_reason[384];
 	char				 (*addrbuf)[512];
 	char				 err[256];
 	size_t				 i, ntr = 0, nseen;
 	int				 rc;
 
-	if (c->plan.reconciled != c->prev.state) {
-		snprintf(recon_reason, sizeof(recon_reason),
-		    "reconciled from DNS: the records hold %s",
-		    dns_holds_str(c->in.dns));
+	if (c->plan.reconciled != c->prev.state || c->plan.interrupted) {
+		cycle_recon_reason(c, recon_reason, sizeof(recon_reason));
 		tr[ntr].at = started_at;
 		tr[ntr].from = c->prev.state;
 		tr[ntr].to = c->plan.reconciled;
@@ -784,10 +948,16 @@ cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
 	rec.nvotes = c->nvotes;
 	rec.votes = votes;
 	rec.notify_bodies = (const char *const *)bodies;
+	rec.intent_close = cycle_intent_close(c, next);
+	rec.nserials = cycle_serials_list(c, &zs);
+	rec.serials = zs;
+	rec.have_conditions = true;
+	rec.nconditions = c->nconds;
+	rec.conditions = c->conds;
 	rc = state_record_cycle(db, &rec, next, err, sizeof(err));
 	if (rc == -1)
-		log_warnx("recording the cycle in %s: %s", c->cfg->agent.state_db,
-		    err);
+		cycle_write_failed(c, err);
+	free(zs);
 	free(acts);
 	free(seen);
 	free(addrbuf);
@@ -822,6 +992,322 @@ cycle_prune(const struct config *cfg, struct state_db *db)
 	if (n > 0)
 		log_debug("history_keep %s: pruned %d cycle%s", keep, n,
 		    n == 1 ? "" : "s");
+}
+
+
+static void __attribute__((format(printf, 3, 4)))
+cycle_cond_add(struct cycle *c, const char *name, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (c->nconds == CYCLE_CONDS_MAX)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(c->cond_detail[c->nconds],
+	    sizeof(c->cond_detail[c->nconds]), fmt, ap);
+	va_end(ap);
+	c->conds[c->nconds].name = name;
+	c->conds[c->nconds].detail = c->cond_detail[c->nconds];
+	c->conds[c->nconds].since = 0;
+	c->nconds++;
+}
+
+/* A DNS action or canary refused for the key (BADSIG, BADKEY, BADTIME). */
+static const char *
+cycle_key_refused(const struct cycle *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nactions; i++) {
+		const struct action_log *a = &c->actions[i];
+
+		if (a->rec.result != ACTION_RESULT_FAILED)
+			continue;
+		if (strcasestr(a->detail, "badsig") != NULL ||
+		    strcasestr(a->detail, "badkey") != NULL ||
+		    strcasestr(a->detail, "badtime") != NULL)
+			return a->detail;
+	}
+	return NULL;
+}
+
+/*
+ * What needs a person after this cycle (issue 10 item 8).  Each is told
+ * on stderr (cron mails it) when it starts and when it clears, never once
+ * a cycle: a broken key must not mail every minute.
+ */
+static void
+cycle_conditions(struct cycle *c, const struct decide_state *next,
+    enum cycle_outcome oc, const char *msg)
+{
+	const char	*key;
+	char		 when[64];
+
+	if ((key = cycle_key_refused(c)) != NULL)
+		cycle_cond_add(c, "dns-key", "the DNS server refuses our key or"
+		    " clock: %s", key);
+	if (oc == OUTCOME_CONFLICT)
+		cycle_cond_add(c, "conflict", "DNS conflict: %s", msg);
+	if (next->state == SITE_FAILED && oc != OUTCOME_CONFLICT)
+		cycle_cond_add(c, "failed", "state FAILED: %s", msg);
+	if (c->dns_lagging)
+		cycle_cond_add(c, "lagging", "a nameserver did not serve the"
+		    " last change in time (status names it)");
+	if (oc == OUTCOME_UNSAFE)
+		cycle_cond_add(c, "failback-refused", "failback refused: %s",
+		    msg);
+	if (oc == OUTCOME_UNCONFIRMED)
+		cycle_cond_add(c, "unconfirmed", "the primary is at FAIL and no"
+		    " spare confirms it: %s", msg);
+	if (c->have_found) {
+		util_time_format(c->found.opened_at, when, sizeof(when));
+		cycle_cond_add(c, "interrupted", "a %s started %s was"
+		    " interrupted before it was recorded%s",
+		    c->found.to_backup ? "failover" : "failback", when,
+		    c->plan.interrupted ? "; reconciled from DNS" :
+		    "; DNS cannot be read yet");
+	}
+}
+
+/* Say what started and what cleared since the stored conditions. */
+static void
+cycle_conditions_announce(struct cycle *c)
+{
+	struct condition	*old = NULL;
+	size_t			 nold = 0, i, j;
+	char			 err[256];
+
+	if (state_conditions_load(c->db, &old, &nold, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return;
+	}
+	for (i = 0; i < c->nconds; i++) {
+		for (j = 0; j < nold; j++)
+			if (strcmp(old[j].name, c->conds[i].name) == 0)
+				break;
+		if (j < nold)
+			c->conds[i].since = old[j].since;
+		else
+			log_person("needs attention: %s", c->conds[i].detail);
+	}
+	for (j = 0; j < nold; j++) {
+		for (i = 0; i < c->nconds; i++)
+			if (strcmp(old[j].name, c->conds[i].name) == 0)
+				break;
+		if (i == c->nconds)
+			log_person("cleared: %s", old[j].detail);
+	}
+	state_conditions_free(old, nold);
+}
+
+/* The probes' companion: each zone's serial, read at the same time. */
+static void *
+cycle_serials_thread(void *arg)
+{
+	struct cycle	*c = arg;
+
+	(void)dns_serials_read(c->cfg, c->serials);
+	return NULL;
+}
+
+/* Has a zone's serial moved since the last cycle stored it? */
+static bool
+cycle_drift(struct cycle *c)
+{
+	char		err[256];
+	uint32_t	old;
+	size_t		i;
+	bool		moved = false;
+	int		rc;
+
+	for (i = 0; i < c->cfg->nzones; i++) {
+		if (!c->serials[i].have) {
+			log_debug("zone %s: serial not read: %s",
+			    c->cfg->zones[i].name, c->serials[i].error);
+			continue;
+		}
+		rc = state_zone_serial_load(c->db, c->cfg->zones[i].name, &old,
+		    err, sizeof(err));
+		if (rc == -1)
+			log_warnx("%s", err);
+		if (rc != 0 || old == c->serials[i].serial)
+			continue;
+		log_info("zone %s: serial %u -> %u since the last cycle:"
+		    " reading the records again", c->cfg->zones[i].name, old,
+		    c->serials[i].serial);
+		moved = true;
+	}
+	return moved;
+}
+
+/* Every managed record, space-separated, in a fresh string. */
+static char *
+cycle_records_join(const struct config *cfg)
+{
+	size_t	 z, r, len = 1, used = 0;
+	char	*buf;
+
+	for (z = 0; z < cfg->nzones; z++)
+		for (r = 0; r < cfg->zones[z].nrecords; r++)
+			len += strlen(cfg->zones[z].records[r]) + 1;
+	buf = util_xcalloc(len, 1);
+	for (z = 0; z < cfg->nzones; z++)
+		for (r = 0; r < cfg->zones[z].nrecords; r++)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s",
+			    used ? " " : "", cfg->zones[z].records[r]);
+	return buf;
+}
+
+/*
+ * SPEC §1: before the first action that changes anything outside the
+ * agent, commit the intent in its own transaction.  If it cannot be
+ * stored, nothing is done: a move the store cannot know about is the one
+ * that would be lost.
+ */
+static int
+cycle_open_intent(struct cycle *c)
+{
+	struct state_intent	in;
+	char			err[512];
+	int			rc;
+
+	memset(&in, 0, sizeof(in));
+	in.opened_at = c->in.now;
+	memcpy(in.boot_id, c->in.boot_id, sizeof(in.boot_id));
+	in.boottime_ms = c->in.boottime_ms;
+	in.cycle_id = c->cycle_id;
+	snprintf(in.kind, sizeof(in.kind), "%s", request_kind(c->request));
+	in.to_backup = c->plan.outcome == OUTCOME_FAILOVER;
+	in.records = cycle_records_join(c->cfg);
+	in.reason = util_xstrdup(c->plan.reason);
+	rc = state_intent_open(c->db, &in, err, sizeof(err));
+	state_intent_clear(&in);
+	if (rc == -1) {
+		log_person("not acting: cannot record the intent of this %s: %s",
+		    c->plan.outcome == OUTCOME_FAILOVER ? "failover" :
+		    "failback", err);
+		c->intent_failed = true;
+		return -1;
+	}
+	c->intent_opened = true;
+	return 0;
+}
+
+/* What the cycle starts from: stored state, an open intent, the clocks. */
+static int
+cycle_load(struct cycle *c)
+{
+	char	err[512];
+	int	rc;
+
+	util_boot_id(c->in.boot_id, sizeof(c->in.boot_id));
+	c->in.boottime_ms = util_boottime_ms();
+	if (c->db == NULL)
+		return 0;
+	if (state_load(c->db, &c->prev, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	if ((rc = state_intent_load_open(c->db, &c->found, err,
+	    sizeof(err))) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	if (rc == 0 && !c->dry_run) {
+		c->have_found = true;
+		c->in.intent.open = true;
+		c->in.intent.to_backup = c->found.to_backup;
+		c->in.intent.kind = strcmp(c->found.kind, "failover") == 0 ?
+		    REQUEST_FAILOVER : strcmp(c->found.kind, "failback") == 0 ?
+		    REQUEST_FAILBACK : REQUEST_CYCLE;
+		c->in.intent.opened_at = c->found.opened_at;
+		memcpy(c->in.intent.boot_id, c->found.boot_id,
+		    sizeof(c->in.intent.boot_id));
+		c->in.intent.boottime_ms = c->found.boottime_ms;
+		log_warnx("found the intent of a %s started by cycle #%lld that"
+		    " did not finish: reading DNS first", c->found.to_backup ?
+		    "failover" : "failback", (long long)c->found.cycle_id);
+	}
+	return 0;
+}
+
+/*
+ * Probes and the zones' serials at once (issue 10 item 2: drift costs no
+ * time of its own while the probes take longer than one SOA query).
+ */
+static void
+cycle_probe(struct cycle *c)
+{
+	pthread_t	tid;
+	bool		started = false;
+
+	c->checks = util_xcalloc(c->cfg->nchecks ? c->cfg->nchecks : 1,
+	    sizeof(*c->checks));
+	if (c->db != NULL && !c->dry_run && c->cfg->nzones > 0) {
+		c->serials = util_xcalloc(c->cfg->nzones, sizeof(*c->serials));
+		started = pthread_create(&tid, NULL, cycle_serials_thread,
+		    c) == 0;
+	}
+	c->nfailed = checks_run(c->cfg, c->checks);
+	if (started) {
+		pthread_join(tid, NULL);
+		c->have_serials = true;
+		c->in.dns_drift = cycle_drift(c);
+	}
+	cycle_log_checks(c);
+}
+
+/* After a move of ours the serials moved: store the new ones, not drift. */
+static void
+cycle_serials_after_move(struct cycle *c)
+{
+	if (!c->have_serials ||
+	    (!c->report.dns_changed && !c->report.dns_maybe_changed))
+		return;
+	(void)dns_serials_read(c->cfg, c->serials);
+}
+
+/* The cycle's message: the engine's words, then the first failing step. */
+static const char *
+cycle_message(struct cycle *c, enum cycle_outcome oc, const char *reason)
+{
+	const char	*step;
+
+	if (c->report.failed && c->fail_step[0] != '\0')
+		step = c->fail_step;
+	else if (oc == OUTCOME_ERROR && !c->report.failed && c->have_view &&
+	    c->view.error[0] != '\0')
+		step = c->view.error;
+	else
+		return reason;
+	snprintf(c->message, sizeof(c->message), "%s: %s", reason, step);
+	return c->message;
+}
+
+static void
+cycle_log_outcome(const struct cycle *c, const struct decide_state *next,
+    enum cycle_outcome oc, const char *reason, int exit_code)
+{
+	if (next->state != c->prev.state)
+		log_info("state %s -> %s: %s", site_state_str(c->prev.state),
+		    site_state_str(next->state), reason);
+	if (oc == OUTCOME_NOOP && exit_code == FA_EXIT_OK)
+		log_debug("primary %s, state %s: %s",
+		    primary_status_str(next->status),
+		    site_state_str(next->state), reason);
+	else if (exit_code == FA_EXIT_OK)
+		log_info("%s: primary %s, state %s: %s", cycle_outcome_str(oc),
+		    primary_status_str(next->status),
+		    site_state_str(next->state), reason);
+	else
+		log_warnx("%s: primary %s (%d failed check%s), state %s: %s",
+		    cycle_outcome_str(oc), primary_status_str(next->status),
+		    c->nfailed, c->nfailed == 1 ? "" : "s",
+		    site_state_str(next->state), reason);
+	if (c->request != REQUEST_CYCLE)
+		printf("%s: %s (state %s)\n", cycle_outcome_str(oc), reason,
+		    site_state_str(next->state));
 }
 
 int
@@ -878,23 +1364,18 @@ cycle_execute_locked(const struct config *cfg, struct state_db *db,
 
 	memset(&c, 0, sizeof(c));
 	c.cfg = cfg;
+	c.db = db;
 	c.request = request;
 	c.dry_run = dry_run;
 	cycle_params(cfg, &c.params);
 
-	if (db != NULL && state_load(db, &c.prev, err, sizeof(err)) == -1) {
-		log_warnx("%s", err);
+	if (cycle_load(&c) == -1)
 		goto done;
-	}
 	if (db != NULL && !dry_run && state_next_cycle_id(db, &c.cycle_id, err,
 	    sizeof(err)) == -1)
 		log_warnx("%s", err);	/* only FA_CYCLE_ID goes without */
 
-	c.checks = util_xcalloc(cfg->nchecks ? cfg->nchecks : 1,
-	    sizeof(*c.checks));
-	c.nfailed = checks_run(cfg, c.checks);
-	cycle_log_checks(&c);
-
+	cycle_probe(&c);
 	c.in.now = started_at;
 	c.in.request = request;
 	c.in.force = force;
@@ -908,36 +1389,31 @@ cycle_execute_locked(const struct config *cfg, struct state_db *db,
 		goto done;
 	}
 
-	cycle_run_actions(&c);
+	if (c.plan.nactions > 0 && db != NULL &&
+	    cycle_open_intent(&c) == 0)
+		cycle_run_actions(&c);
+	else if (c.plan.nactions > 0) {
+		c.report.failed = true;	/* nothing done: stay where we are */
+		c.intent_failed = true;
+	}
+	cycle_serials_after_move(&c);
 	cycle_run_canary(&c, db);
 	decide_settle(&c.prev, &c.in, &c.plan, &c.report, &next, &oc, &reason);
+	if (c.intent_failed)
+		reason = "cannot record the move's intent in the state database: not acting";
 	exit_code = cycle_exit_code(&c, oc);
 	if (oc == OUTCOME_UNSAFE && c.safety_msg[0] != '\0') {
 		/* Say which transactions: the message is what people read. */
 		snprintf(unsafe, sizeof(unsafe), "%s: %s", reason,
 		    c.safety_msg);
 		reason = unsafe;
+	} else
+		reason = cycle_message(&c, oc, reason);
+	cycle_log_outcome(&c, &next, oc, reason, exit_code);
+	if (db != NULL) {
+		cycle_conditions(&c, &next, oc, reason);
+		cycle_conditions_announce(&c);
 	}
-
-	if (next.state != c.prev.state)
-		log_info("state %s -> %s: %s", site_state_str(c.prev.state),
-		    site_state_str(next.state), reason);
-	if (oc == OUTCOME_NOOP && exit_code == FA_EXIT_OK)
-		log_debug("primary %s, state %s: %s",
-		    primary_status_str(next.status), site_state_str(next.state),
-		    reason);
-	else if (exit_code == FA_EXIT_OK)
-		log_info("%s: primary %s, state %s: %s", cycle_outcome_str(oc),
-		    primary_status_str(next.status), site_state_str(next.state),
-		    reason);
-	else
-		log_warnx("%s: primary %s (%d failed check%s), state %s: %s",
-		    cycle_outcome_str(oc), primary_status_str(next.status),
-		    c.nfailed, c.nfailed == 1 ? "" : "s",
-		    site_state_str(next.state), reason);
-	if (request != REQUEST_CYCLE)
-		printf("%s: %s (state %s)\n", cycle_outcome_str(oc), reason,
-		    site_state_str(next.state));
 
 	if (cycle_record(&c, db, started_at, started_mono, &next, oc, reason,
 	    exit_code) == -1) {
@@ -951,6 +1427,8 @@ cycle_execute_locked(const struct config *cfg, struct state_db *db,
 done:
 	if (c.have_view)
 		dns_view_free(&c.view);
+	state_intent_clear(&c.found);
+	free(c.serials);
 	free(c.actions);
 	free(c.checks);
 	free(c.votes);

@@ -424,6 +424,8 @@ decide_reconcile(const struct decide_state *prev, const struct decide_input *in,
 		return true;	/* drift only: the stored state stands */
 	if (in->intent.open && in->dns != DNS_HOLDS_NOT_READ)
 		decide_reconcile_intent(in, out);
+	if (out->interrupted && in->dns == DNS_HOLDS_UNREADABLE)
+		out->interrupted = false;	/* not known yet: still open */
 
 	switch (in->dns) {
 	case DNS_HOLDS_NOT_READ:

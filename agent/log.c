@@ -170,3 +170,26 @@ fatalx(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+/*
+ * A condition that needs a person (issue 10 item 8): logged as a warning
+ * and, when the log goes to syslog (cron), written to stderr as well, since
+ * that is what cron mails.  Callers say it when it starts and when it
+ * clears, not every cycle.
+ */
+void
+log_person(const char *fmt, ...)
+{
+	char	msg[LOG_MSG_MAX];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_sanitize(msg);
+	log_warnx("%s", msg);
+	if (!log_to_stderr) {
+		fprintf(stderr, "%s: %s\n", LOG_IDENT, msg);
+		fflush(stderr);
+	}
+}

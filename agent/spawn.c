@@ -368,6 +368,20 @@ spawn_set_nonblock(int fd)
  * stdin (a program that does not read it is not an error), and any SIGPIPE
  * this raises is consumed before the mask is restored.
  */
+/* The group of the program running now (0: none), for spawn_abort(). */
+static volatile sig_atomic_t	spawn_group;
+
+void
+spawn_abort(void)
+{
+	pid_t	pgid = (pid_t)spawn_group;
+
+	if (pgid <= 0)
+		return;
+	(void)kill(-pgid, SIGTERM);
+	(void)kill(-pgid, SIGKILL);
+}
+
 int
 spawn_run(char *const argv[], char *const envp[], const char *stdin_data,
     size_t stdin_len, int64_t timeout_ms, struct spawn_result *out)
@@ -438,6 +452,7 @@ spawn_run(char *const argv[], char *const envp[], const char *stdin_data,
 
 	/* Both sides set the group, so neither order of events races. */
 	(void)setpgid(io.pid, io.pid);
+	spawn_group = io.pid;
 	close(out_pipe[1]);
 	out_pipe[1] = -1;
 	close(status_pipe[1]);
@@ -511,6 +526,7 @@ spawn_run(char *const argv[], char *const envp[], const char *stdin_data,
 	}
 
 done:
+	spawn_group = 0;
 	if (io.out_fd != -1)
 		close(io.out_fd);
 	if (io.in_fd != -1)

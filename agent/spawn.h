@@ -35,4 +35,11 @@ struct spawn_result {
 int	spawn_run(char *const argv[], char *const envp[], const char *stdin_data,
 	    size_t stdin_len, int64_t timeout_ms, struct spawn_result *out);
 
+/*
+ * End the process group of the program spawn_run() is running now, if any
+ * (SIGTERM, then SIGKILL at once): for a command aborted by a second
+ * Ctrl-C, whose hook must not outlive it.  Safe from any thread.
+ */
+void	spawn_abort(void);
+
 #endif
