@@ -7,10 +7,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "cmd.h"
@@ -389,6 +391,24 @@ cycle_failback_safety(struct cycle *c)
 	    FAILBACK_SAFETY_UNSAFE : FAILBACK_SAFETY_UNKNOWN;
 }
 
+/*
+ * Tests only (t/57-interrupt.t): FA_TEST_PAUSE_AT=STEP stops the process
+ * (SIGSTOP) when a move reaches STEP ("intent": committed, nothing done
+ * yet; "dns": DNS moved, the after hook not run; "record": before the
+ * final write), so a test can SIGKILL it at exactly that point instead of
+ * guessing with sleeps.  Nothing else reads the variable.
+ */
+static void
+cycle_test_pause(const char *step)
+{
+	const char	*at = getenv("FA_TEST_PAUSE_AT");
+
+	if (at == NULL || strcmp(at, step) != 0)
+		return;
+	log_warnx("test: paused at %s (pid %ld)", step, (long)getpid());
+	(void)raise(SIGSTOP);
+}
+
 /* The first failed step in words, unless the step said it already. */
 static void
 cycle_note_failure(struct cycle *c)
@@ -422,6 +442,8 @@ cycle_run_actions(struct cycle *c)
 			rc = cycle_run_dns(c, k, &changed);
 			if (changed)
 				c->report.dns_changed = true;
+			if (changed)
+				cycle_test_pause("dns");
 		} else if (k == ACTION_MYSQL_PROMOTE || k == ACTION_MYSQL_DEMOTE)
 			rc = cycle_run_mysql(c, k);
 		else
@@ -949,6 +971,8 @@ cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
 	rec.votes = votes;
 	rec.notify_bodies = (const char *const *)bodies;
 	rec.intent_close = cycle_intent_close(c, next);
+	if (c->intent_opened)
+		cycle_test_pause("record");
 	rec.nserials = cycle_serials_list(c, &zs);
 	rec.serials = zs;
 	rec.have_conditions = true;
@@ -1390,8 +1414,10 @@ cycle_execute_locked(const struct config *cfg, struct state_db *db,
 	}
 
 	if (c.plan.nactions > 0 && db != NULL &&
-	    cycle_open_intent(&c) == 0)
+	    cycle_open_intent(&c) == 0) {
+		cycle_test_pause("intent");
 		cycle_run_actions(&c);
+	}
 	else if (c.plan.nactions > 0) {
 		c.report.failed = true;	/* nothing done: stay where we are */
 		c.intent_failed = true;
