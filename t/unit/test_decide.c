@@ -553,6 +553,193 @@ test_names(void)
 	is_str(site_state_str(99), "invalid", "out of range prints invalid");
 }
 
+
+/* An interrupted move (issue 10): read DNS first, follow it, hold_down from the intent. */
+static void
+test_intent(void)
+{
+	struct decide_state	prev;
+	struct decide_params	p;
+	struct decide_input	in;
+	struct decide_result	out;
+
+	memset(&prev, 0, sizeof(prev));
+	prev.state = SITE_STANDBY;
+	prev.ok_streak = 10;
+	params_for(P_DEFAULT, &p);
+	memset(&in, 0, sizeof(in));
+	in.now = NOW;
+	in.probes_ok = true;
+	in.intent.open = true;
+	in.intent.to_backup = true;
+	in.intent.opened_at = NOW - 60;
+	decide(&prev, &p, &in, &out);
+	is_int(out.need, NEED_DNS, "intent open, STANDBY: read DNS before anything");
+
+	in.dns = DNS_HOLDS_BACKUP;
+	decide(&prev, &p, &in, &out);
+	is_str(site_state_str(out.reconciled), "ACTIVE",
+	    "intent open, DNS holds the backup: the state follows (ACTIVE)");
+	ok(out.interrupted, "... and the cycle knows it was interrupted");
+	is_int(out.next.last_action_at, NOW - 60,
+	    "... hold_down counts from the intent");
+	is_str(cycle_outcome_str(out.outcome), "HELD",
+	    "... so the primary being OK does not fail back inside hold_down");
+
+	in.dns = DNS_HOLDS_PRIMARY;
+	prev.state = SITE_ACTIVE;
+	in.intent.to_backup = false;
+	decide(&prev, &p, &in, &out);
+	is_str(site_state_str(out.next.state), "STANDBY",
+	    "failback intent, DNS holds the primary: STANDBY");
+
+	in.dns = DNS_HOLDS_UNREADABLE;
+	decide(&prev, &p, &in, &out);
+	is_str(site_state_str(out.next.state), "FAILED",
+	    "intent open, DNS unreadable: FAILED (the stored state may be a lie)");
+	is_str(cycle_outcome_str(out.outcome), "ERROR", "... ERROR");
+	ok(!out.interrupted, "... not reconciled: the intent stays open");
+	is_int(out.nactions, 0, "... and nothing is done");
+
+	/* Drift: a moved serial read DNS; unreadable then changes nothing. */
+	memset(&in, 0, sizeof(in));
+	in.now = NOW;
+	in.probes_ok = true;
+	in.dns_drift = true;
+	prev.state = SITE_ACTIVE;
+	prev.fail_streak = 0;
+	decide(&prev, &p, &in, &out);
+	is_int(out.need, NEED_DNS, "serial moved: read DNS");
+	in.dns = DNS_HOLDS_PRIMARY;
+	decide(&prev, &p, &in, &out);
+	is_str(site_state_str(out.next.state), "STANDBY",
+	    "ACTIVE, someone failed back by hand: STANDBY");
+	in.dns = DNS_HOLDS_OTHER;
+	decide(&prev, &p, &in, &out);
+	is_str(cycle_outcome_str(out.outcome), "CONFLICT",
+	    "a third address set by hand: CONFLICT");
+	in.dns = DNS_HOLDS_UNREADABLE;
+	decide(&prev, &p, &in, &out);
+	is_str(site_state_str(out.next.state), "ACTIVE",
+	    "serial moved but the records unreadable: the stored state stands");
+}
+
+/* hold_down on CLOCK_BOOTTIME within a boot (issue 10 item 6). */
+static void
+test_hold_down_clock(void)
+{
+	struct decide_state	prev;
+	struct decide_params	p;
+	struct decide_input	in;
+	struct decide_result	out;
+
+	memset(&prev, 0, sizeof(prev));
+	prev.state = SITE_STANDBY;
+	prev.fail_streak = 5;
+	prev.recovering = true;
+	prev.last_action_at = NOW - 100;
+	snprintf(prev.last_action_boot_id, sizeof(prev.last_action_boot_id),
+	    "boot-a");
+	prev.last_action_boottime_ms = 50000;
+	params_for(P_NOQUORUM, &p);
+	memset(&in, 0, sizeof(in));
+	in.probes_ok = false;
+	snprintf(in.boot_id, sizeof(in.boot_id), "boot-a");
+
+	/* The wall clock jumped a day ahead; 100 s passed on boottime. */
+	in.now = NOW + 86400;
+	in.boottime_ms = 150000;
+	decide(&prev, &p, &in, &out);
+	is_str(cycle_outcome_str(out.outcome), "HELD",
+	    "wall clock forward a day, 100 s really passed: still HELD");
+
+	/* The wall clock went back; 1000 s passed on boottime. */
+	in.now = NOW - 86400;
+	in.boottime_ms = 1050000;
+	decide(&prev, &p, &in, &out);
+	is_str(cycle_outcome_str(out.outcome), "FAILOVER",
+	    "wall clock back a day, 1000 s really passed: hold_down is over");
+	is_str(out.next.last_action_boot_id, "boot-a",
+	    "the move records its boot");
+	is_int(out.next.last_action_boottime_ms, 1050000,
+	    "... and its boottime");
+
+	/* Another boot: the wall clock, floored by the time since boot. */
+	snprintf(in.boot_id, sizeof(in.boot_id), "boot-b");
+	in.now = NOW - 86400;
+	in.boottime_ms = 1000000;
+	decide(&prev, &p, &in, &out);
+	is_str(cycle_outcome_str(out.outcome), "FAILOVER",
+	    "after a reboot with the clock set back: up 1000 s, hold_down over");
+	in.boottime_ms = 10000;
+	decide(&prev, &p, &in, &out);
+	is_str(cycle_outcome_str(out.outcome), "HELD",
+	    "after a reboot 10 s ago with the clock set back: HELD");
+}
+
+/* Quorum words per direction, need_down, and the unknown DNS outcome. */
+static void
+test_quorum_and_unknown(void)
+{
+	struct decide_state	prev, st;
+	struct decide_params	p;
+	struct decide_input	in;
+	struct decide_result	out;
+	struct decide_report	rep;
+	enum cycle_outcome	oc;
+	const char		*why;
+
+	memset(&prev, 0, sizeof(prev));
+	prev.state = SITE_STANDBY;
+	prev.fail_streak = 5;
+	prev.recovering = true;
+	params_for(P_DEFAULT, &p);
+	memset(&in, 0, sizeof(in));
+	in.now = NOW;
+	in.quorum = QUORUM_UNCONFIRMED;
+	decide(&prev, &p, &in, &out);
+	is_str(cycle_outcome_str(out.outcome), "UNCONFIRMED",
+	    "enough spares answered, none saw it down: UNCONFIRMED");
+	is_int(out.nactions, 0, "... nothing moves");
+
+	memset(&prev, 0, sizeof(prev));
+	prev.state = SITE_ACTIVE;
+	prev.ok_streak = 5;
+	memset(&in, 0, sizeof(in));
+	in.now = NOW;
+	in.probes_ok = true;
+	decide(&prev, &p, &in, &out);
+	is_int(out.need, NEED_VOTES, "before a failback: ask the spares");
+	ok(out.votes_for_failback, "... about a failback");
+	in.quorum = QUORUM_FAILBACK_VETOED;
+	in.votes_down = 1;
+	decide(&prev, &p, &in, &out);
+	is_str(cycle_outcome_str(out.outcome), "HELD", "failback vetoed: HELD");
+	ok(strstr(out.reason, "vetoed") != NULL, "... and says vetoed");
+	in.quorum = QUORUM_FAILBACK_ALLOWED;
+	in.votes_down = 0;
+	decide(&prev, &p, &in, &out);
+	is_str(cycle_outcome_str(out.outcome), "FAILBACK", "failback allowed");
+
+	memset(&prev, 0, sizeof(prev));
+	prev.state = SITE_STANDBY;
+	prev.fail_streak = 5;
+	prev.recovering = true;
+	params_for(P_NOQUORUM, &p);
+	memset(&in, 0, sizeof(in));
+	in.now = NOW;
+	decide(&prev, &p, &in, &out);
+	memset(&rep, 0, sizeof(rep));
+	rep.ndone = 1;
+	rep.failed = true;
+	rep.dns_maybe_changed = true;
+	decide_settle(&prev, &in, &out, &rep, &st, &oc, &why);
+	is_str(site_state_str(st.state), "FAILED",
+	    "UPDATE sent, no answer: FAILED, not 'nothing changed'");
+	ok(strstr(why, "may have changed") != NULL, "... and says DNS may have changed");
+	is_int(st.last_action_at, NOW, "... hold_down starts");
+}
+
 int
 main(void)
 {
@@ -564,6 +751,9 @@ main(void)
 		run_mrow(&mrows[i]);
 	test_settle();
 	test_settle_mysql();
+	test_intent();
+	test_hold_down_clock();
+	test_quorum_and_unknown();
 	test_names();
 	return tap_done();
 }
