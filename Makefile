@@ -24,7 +24,10 @@ ifneq ($(SANITIZE),)
 CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS	+= -fsanitize=address,undefined
 endif
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -I.
+# The version: debian/changelog's, so the package and --version agree.
+VERSION	?= $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null || echo 0.1)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -I. \
+	  -DFA_VERSION='"$(VERSION)"'
 LIBS	= $(PKG_LIBS) -lpthread
 
 LIB_SRCS = $(filter-out agent/main.c,$(wildcard agent/*.c quorum/*.c state/*.c dnsupdate/*.c))
@@ -102,6 +105,8 @@ bench: bench-deps $(BENCH_BINS) $(O)/failover-agent
 # The systemd units (in UNITDIR) and the cron file (an example) name the
 # binary where it was installed.
 UNITS	= failover-agent.service failover-agent.timer \
+	  failover-agent@.service failover-agent@.timer \
+	  failover-agent-run@.service failover-vote@.service \
 	  failover-agent-run.service failover-vote.service
 
 install: failover-agent
@@ -125,8 +130,18 @@ install: failover-agent
 	  etc/failover-agent.cron > $(DESTDIR)$(DOCDIR)/examples/failover-agent.cron
 	chmod 0644 $(DESTDIR)$(DOCDIR)/examples/failover-agent.cron
 
+# `make deb`: the Debian package, built from a copy of the tree (so the
+# package build's clean never touches this tree's build directories); the
+# .deb ends in $(O)/deb/.
+deb:
+	rm -rf $(O)/deb && mkdir -p $(O)/deb/src
+	tar --exclude='./build*' --exclude=./.git --exclude=./failover-agent \
+	  -cf - . | tar -xf - -C $(O)/deb/src
+	cd $(O)/deb/src && dpkg-buildpackage -us -uc -b
+	@ls $(O)/deb/*.deb
+
 clean:
 	rm -rf build build-asan failover-agent
 
-.PHONY: all tests check check-asan demo bench bench-deps install clean \
+.PHONY: all tests check check-asan demo bench bench-deps install clean deb \
 	pkgcheck

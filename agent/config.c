@@ -856,7 +856,7 @@ validate_agent(struct cfg_ctx *c, const struct psection *s)
 {
 	static const char *const keys[] = { "name", "role", "state_db",
 	    "fail_after", "recover_after", "failback", "hold_down", "interval",
-	    "history_keep", NULL };
+	    "history_keep", "metrics_file", NULL };
 	static const struct kw roles[] = {
 		{ "backup", ROLE_BACKUP }, { "spare", ROLE_SPARE } };
 	static const struct kw failbacks[] = {
@@ -883,6 +883,14 @@ validate_agent(struct cfg_ctx *c, const struct psection *s)
 	if ((v = get_str(c, s, "state_db", a->role == ROLE_BACKUP,
 	    NULL)) != NULL)
 		a->state_db = path_resolve(c, v);
+	/* Prometheus (issue 14): node_exporter's textfile collector. */
+	if ((v = get_str(c, s, "metrics_file", false, &line)) != NULL) {
+		if (strlen(v) < 6 || strcmp(v + strlen(v) - 5, ".prom") != 0)
+			perr(c, line, "metrics_file must end in .prom (the"
+			    " textfile collector reads only those)");
+		else
+			a->metrics_file = path_resolve(c, v);
+	}
 	n = a->fail_after;
 	get_num(c, s, "fail_after", 1, 10000, &n);
 	a->fail_after = (int)n;
@@ -2748,6 +2756,7 @@ config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->agent.name);
 	free(cfg->agent.state_db);
+	free(cfg->agent.metrics_file);
 	for (i = 0; i < cfg->nchecks; i++) {
 		free(cfg->checks[i].name);
 		free(cfg->checks[i].url);

@@ -229,6 +229,7 @@ struct cfg_agent {
 	int64_t			 hold_down_ms;
 	int64_t			 interval_ms;
 	int64_t			 history_keep_ms; /* default 90d; 0: keep all */
+	char			*metrics_file;	/* Prometheus textfile, or NULL */
 };
 
 struct config {

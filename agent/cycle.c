@@ -19,6 +19,7 @@
 #include "config.h"
 #include "decide.h"
 #include "log.h"
+#include "metrics.h"
 #include "mysql_local.h"
 #include "notify.h"
 #include "spawn.h"
@@ -1309,6 +1310,24 @@ cycle_message(struct cycle *c, enum cycle_outcome oc, const char *reason)
 	return c->message;
 }
 
+/* [agent] metrics_file: the status as stored, for Prometheus. */
+static void
+cycle_metrics(const struct config *cfg, struct state_db *db)
+{
+	json_t	*st;
+	char	 err[512];
+
+	if (cfg->agent.metrics_file == NULL || db == NULL)
+		return;
+	if ((st = state_status_json(db, 0, err, sizeof(err))) == NULL) {
+		log_warnx("metrics_file: %s", err);
+		return;
+	}
+	if (metrics_write(cfg, st, err, sizeof(err)) == -1)
+		log_warnx("metrics_file: %s", err);
+	json_decref(st);
+}
+
 static void
 cycle_log_outcome(const struct cycle *c, const struct decide_state *next,
     enum cycle_outcome oc, const char *reason, int exit_code)
@@ -1449,6 +1468,7 @@ cycle_execute_locked(const struct config *cfg, struct state_db *db,
 	/* The cycle is stored: now what may wait or fail on its own. */
 	cycle_prune(cfg, db);
 	(void)notify_deliver(cfg, db);
+	cycle_metrics(cfg, db);
 
 done:
 	if (c.have_view)

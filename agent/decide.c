@@ -420,8 +420,15 @@ decide_reconcile(const struct decide_state *prev, const struct decide_input *in,
 	out->reconciled = prev->state;
 	if (!must && !in->dns_drift)
 		return true;
-	if (in->dns == DNS_HOLDS_UNREADABLE && !must)
-		return true;	/* drift only: the stored state stands */
+	/*
+	 * Drift only: follow DNS when it holds one site's addresses; a record
+	 * set to a third address (or one part-way) is shown in status and
+	 * Nagios, and left alone by the next move as a conflict, while the
+	 * other records still fail over.
+	 */
+	if (!must && in->dns != DNS_HOLDS_PRIMARY &&
+	    in->dns != DNS_HOLDS_BACKUP && in->dns != DNS_HOLDS_NOT_READ)
+		return true;
 	if (in->intent.open && in->dns != DNS_HOLDS_NOT_READ)
 		decide_reconcile_intent(in, out);
 	if (out->interrupted && in->dns == DNS_HOLDS_UNREADABLE)

@@ -515,7 +515,8 @@ main(void)
 	static const char *names[] = { "ok", "unchanged", "conflict",
 	    "timeout", "network", "notauth", "notzone", "refused", "badsig",
 	    "badkey", "badtime", "nxrrset", "yxrrset", "servfail", "formerr",
-	    "bad-reply", "key", "verify-failed", "lagging", "internal" };
+	    "bad-reply", "key", "verify-failed", "lagging", "internal",
+	    "unknown-outcome" };
 	struct config cfg;
 	struct cfg_zone zones[2];
 	char *recs0[] = { "example.com.", "www.example.com.", "ftp.example.com.",

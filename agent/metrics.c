@@ -1,0 +1,277 @@
+/*
+ * metrics.c: [agent] metrics_file (issue 14): after every cycle, what
+ * `status --json` shows, in the text format node_exporter's textfile
+ * collector reads (Prometheus exposition format 0.0.4).  Written from the
+ * status object itself, so the two can never disagree, to a temporary file
+ * in the same directory and renamed over the old one: the collector never
+ * reads half a file.
+ *
+ * Every metric is a gauge named failover_agent_*; times are Unix seconds
+ * (*_timestamp_seconds), durations seconds; an enumerated value (the
+ * site's state, the primary's status) is one series per value, 1 for the
+ * current one, so a query never has to parse a label.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "decide.h"
+#include "metrics.h"
+#include "util.h"
+
+/* A label value: backslash, double quote and newline escaped. */
+static void
+metrics_label(FILE *fp, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(fp, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", fp);
+		else
+			fputc(*s, fp);
+	}
+}
+
+static void
+metrics_head(FILE *fp, const char *name, const char *help)
+{
+	fprintf(fp, "# HELP failover_agent_%s %s\n# TYPE failover_agent_%s"
+	    " gauge\n", name, help, name);
+}
+
+static void
+metrics_value(FILE *fp, const char *name, double v)
+{
+	fprintf(fp, "failover_agent_%s %.17g\n", name, v);
+}
+
+static double
+jnum(const json_t *o, const char *key)
+{
+	json_t	*v = o != NULL ? json_object_get(o, key) : NULL;
+
+	if (json_is_integer(v))
+		return (double)json_integer_value(v);
+	if (json_is_real(v))
+		return json_real_value(v);
+	if (json_is_boolean(v))
+		return json_is_true(v) ? 1 : 0;
+	return 0;
+}
+
+static const char *
+jstr(const json_t *o, const char *key)
+{
+	json_t	*v = o != NULL ? json_object_get(o, key) : NULL;
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* One series per value of an enumeration, 1 for the current one. */
+static void
+metrics_enum(FILE *fp, const char *name, const char *label, const char *help,
+    const char *(*str)(int), int max, const char *current)
+{
+	int	i;
+
+	metrics_head(fp, name, help);
+	for (i = 0; i < max; i++)
+		fprintf(fp, "failover_agent_%s{%s=\"%s\"} %d\n", name, label,
+		    str(i), strcmp(str(i), current) == 0);
+}
+
+static const char *
+state_name(int i)
+{
+	return site_state_str((enum site_state)i);
+}
+
+static const char *
+status_name(int i)
+{
+	return primary_status_str((enum primary_status)i);
+}
+
+static const char *
+outcome_name(int i)
+{
+	return cycle_outcome_str((enum cycle_outcome)i);
+}
+
+static void
+metrics_votes(FILE *fp, const json_t *st)
+{
+	const json_t	*votes = json_object_get(st, "votes"), *v;
+	size_t		 i;
+	int		 up = 0, down = 0, unknown = 0, abstained = 0;
+
+	json_array_foreach(votes, i, v) {
+		if (!json_is_true(json_object_get(v, "valid")))
+			abstained++;
+		else if (strcmp(jstr(v, "verdict"), "up") == 0)
+			up++;
+		else if (strcmp(jstr(v, "verdict"), "down") == 0)
+			down++;
+		else
+			unknown++;
+	}
+	metrics_head(fp, "votes", "The spares' votes of the last cycle that"
+	    " asked them, by verdict (abstained: no valid answer).");
+	fprintf(fp, "failover_agent_votes{verdict=\"up\"} %d\n"
+	    "failover_agent_votes{verdict=\"down\"} %d\n"
+	    "failover_agent_votes{verdict=\"unknown\"} %d\n"
+	    "failover_agent_votes{verdict=\"abstained\"} %d\n", up, down,
+	    unknown, abstained);
+	metrics_head(fp, "votes_timestamp_seconds", "When the spares were"
+	    " last asked (0: never).");
+	metrics_value(fp, "votes_timestamp_seconds",
+	    jnum(json_object_get(st, "votes_cycle"), "started_at"));
+}
+
+static void
+metrics_dns(FILE *fp, const json_t *st)
+{
+	const json_t	*verify = json_object_get(st, "verify"), *lag, *l;
+	const json_t	*canary = json_object_get(st, "canary"), *r;
+	size_t		 i;
+
+	metrics_head(fp, "dns_lagging", "A nameserver that did not serve the"
+	    " last change in time (verify = all), 1 per nameserver.");
+	lag = verify != NULL ? json_object_get(verify, "lagging") : NULL;
+	json_array_foreach(lag, i, l) {
+		fputs("failover_agent_dns_lagging{zone=\"", fp);
+		metrics_label(fp, jstr(l, "zone"));
+		fputs("\",nameserver=\"", fp);
+		metrics_label(fp, jstr(l, "detail"));
+		fputs("\"} 1\n", fp);
+	}
+	metrics_head(fp, "dns_lagging_nameservers", "How many nameservers"
+	    " lag behind the last change.");
+	metrics_value(fp, "dns_lagging_nameservers",
+	    (double)json_array_size(lag));
+	metrics_head(fp, "canary_ok", "The last [dns] canary: 1 accepted, 0"
+	    " refused, -1 none yet.");
+	metrics_value(fp, "canary_ok", json_is_object(canary) ?
+	    jnum(canary, "ok") : -1);
+	metrics_head(fp, "canary_timestamp_seconds", "When the last canary"
+	    " was sent (0: never).");
+	metrics_value(fp, "canary_timestamp_seconds", jnum(canary, "at"));
+	metrics_head(fp, "record", "What each managed record held when last"
+	    " read (holds: primary, backup, mixed, other, ...).");
+	json_array_foreach(json_object_get(st, "records"), i, r) {
+		fputs("failover_agent_record{owner=\"", fp);
+		metrics_label(fp, jstr(r, "owner"));
+		fputs("\",holds=\"", fp);
+		metrics_label(fp, jstr(r, "holds"));
+		fputs("\"} 1\n", fp);
+	}
+}
+
+/* The body of the file. */
+static void
+metrics_print(FILE *fp, const struct config *cfg, const json_t *st)
+{
+	const json_t	*last = json_object_get(st, "last_cycle");
+
+	metrics_head(fp, "info", "This agent: its version, role and site"
+	    " name.");
+	fprintf(fp, "failover_agent_info{version=\"");
+	metrics_label(fp, FA_VERSION);
+	fprintf(fp, "\",role=\"%s\",site=\"", site_role_str(cfg->agent.role));
+	metrics_label(fp, cfg->agent.name);
+	fputs("\"} 1\n", fp);
+	metrics_enum(fp, "state", "state", "This site's state (1 for the"
+	    " current one).", state_name, SITE_STATE_MAX, jstr(st, "state"));
+	metrics_head(fp, "state_since_timestamp_seconds", "Since when the"
+	    " site is in its state.");
+	metrics_value(fp, "state_since_timestamp_seconds",
+	    jnum(st, "state_since"));
+	metrics_enum(fp, "primary_status", "status", "The primary's status"
+	    " (1 for the current one).", status_name, PRIMARY_STATUS_MAX,
+	    jstr(st, "primary_status"));
+	metrics_head(fp, "primary_consecutive_failures", "Failed cycles in a"
+	    " row.");
+	metrics_value(fp, "primary_consecutive_failures",
+	    jnum(st, "fail_streak"));
+	metrics_head(fp, "last_cycle_timestamp_seconds", "When the last cycle"
+	    " started.");
+	metrics_value(fp, "last_cycle_timestamp_seconds",
+	    jnum(last, "started_at"));
+	metrics_head(fp, "last_cycle_duration_seconds", "How long the last"
+	    " cycle took.");
+	metrics_value(fp, "last_cycle_duration_seconds",
+	    jnum(last, "duration_ms") / 1000.0);
+	metrics_head(fp, "last_cycle_exit_code", "The last cycle's exit code.");
+	metrics_value(fp, "last_cycle_exit_code", jnum(last, "exit_code"));
+	metrics_enum(fp, "last_cycle_outcome", "outcome", "The last cycle's"
+	    " outcome (1 for it).", outcome_name, OUTCOME_MAX,
+	    jstr(last, "outcome"));
+	metrics_head(fp, "last_move_timestamp_seconds", "When the last"
+	    " failover or failback started (0: never).");
+	metrics_value(fp, "last_move_timestamp_seconds",
+	    jnum(st, "last_action_at"));
+	metrics_votes(fp, st);
+	metrics_dns(fp, st);
+	metrics_head(fp, "notify_pending", "[hooks] notify POSTs not"
+	    " delivered yet.");
+	metrics_value(fp, "notify_pending",
+	    jnum(json_object_get(st, "notify"), "pending"));
+}
+
+int
+metrics_write(const struct config *cfg, const json_t *status, char *err,
+    size_t errlen)
+{
+	char	*tmp = NULL;
+	FILE	*fp = NULL;
+	int	 fd = -1, rc = -1;
+
+	if (asprintf(&tmp, "%s.tmp.%ld", cfg->agent.metrics_file,
+	    (long)getpid()) == -1) {
+		tmp = NULL;
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	/* 0644: the collector runs as another user; nothing in it is secret. */
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "cannot write %s: %s", tmp,
+		    strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	metrics_print(fp, cfg, status);
+	if (fflush(fp) == EOF || fsync(fileno(fp)) == -1 || ferror(fp)) {
+		snprintf(err, errlen, "cannot write %s: %s", tmp,
+		    strerror(errno));
+		goto done;
+	}
+	if (fclose(fp) == EOF) {
+		fp = NULL;
+		snprintf(err, errlen, "cannot write %s: %s", tmp,
+		    strerror(errno));
+		goto done;
+	}
+	fp = NULL;
+	if (rename(tmp, cfg->agent.metrics_file) == -1) {
+		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp,
+		    cfg->agent.metrics_file, strerror(errno));
+		goto done;
+	}
+	rc = 0;
+done:
+	if (fp != NULL)
+		fclose(fp);
+	if (fd != -1)
+		close(fd);
+	if (rc == -1 && tmp != NULL)
+		(void)unlink(tmp);
+	free(tmp);
+	return rc;
+}

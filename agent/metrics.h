@@ -1,0 +1,26 @@
+/*
+ * metrics.h: [agent] metrics_file, the status for Prometheus (node_exporter's
+ * textfile collector).
+ */
+#ifndef FA_METRICS_H
+#define FA_METRICS_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "config.h"
+
+#ifndef FA_VERSION
+#define FA_VERSION	"0.1"
+#endif
+
+/*
+ * Write cfg->agent.metrics_file from status (the object of
+ * state_status_json(), borrowed) atomically: a temporary file beside it,
+ * fsync, rename.  Returns 0, or -1 with err set (the old file, if any, is
+ * left as it was).
+ */
+int	metrics_write(const struct config *cfg, const json_t *status, char *err,
+	    size_t errlen);
+
+#endif
