@@ -29,6 +29,8 @@ int	cmd_failback(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_status(const struct cmd_ctx *, int argc, char **argv);
 /* status --nagios: one plugin line on stdout; returns 0, 1, 2 or 3. */
 int	cmd_status_nagios(const struct cmd_ctx *);
+/* status --all: every instance's config in the config file's directory. */
+int	cmd_status_all(const struct cmd_ctx *, bool as_json);
 int	cmd_history(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_config_test(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_vote_server(const struct cmd_ctx *, int argc, char **argv);

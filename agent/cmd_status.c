@@ -229,25 +229,30 @@ cmd_status(const struct cmd_ctx *ctx, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "nagios", no_argument, NULL, 'N' },
+		{ "all", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct config	*cfg = NULL;
 	struct state_db	*db = NULL;
 	json_t		*st = NULL;
 	char		 err[512];
-	bool		 as_json = false, nagios = false;
+	bool		 as_json = false, nagios = false, all = false;
 	int		 ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
-		if (ch == 'N')
+		if (ch == 'a')
+			all = true;
+		else if (ch == 'N')
 			nagios = true;
 		else if (ch == 'j')
 			as_json = true;
 		else
 			goto usage;
 	}
-	if (optind != argc || (nagios && as_json))
+	if (optind != argc || (nagios && as_json) || (all && nagios))
 		goto usage;
+	if (all)
+		return cmd_status_all(ctx, as_json);
 	/* The plugin's own rules: every trouble is UNKNOWN (exit 3). */
 	if (nagios)
 		return cmd_status_nagios(ctx);
@@ -276,7 +281,7 @@ done:
 	config_free(cfg);
 	return rc;
 usage:
-	fprintf(stderr, "usage: failover-agent status [--json | --nagios]\n");
+	fprintf(stderr, "usage: failover-agent status [--all] [--json | --nagios]\n");
 	/* A Nagios plugin's usage error is UNKNOWN too. */
 	return nagios ? 3 : FA_EXIT_CONFIG;
 }

@@ -24,7 +24,7 @@ struct command {
 static const struct command commands[] = {
 	{ "check", cmd_check, "check                 one cycle (for cron)" },
 	{ "run", cmd_run, "run                   a cycle every [agent] interval until SIGTERM (a service)" },
-	{ "status", cmd_status, "status [--json | --nagios]  this site's state, the primary, the records" },
+	{ "status", cmd_status, "status [--all] [--json | --nagios]  this site's state, the primary, the records; --all: every instance" },
 	{ "history", cmd_history, "history [-n N] [--since WHEN] [--outcome NAME[,NAME]] [--json]  the last cycles" },
 	{ "failover", cmd_failover, "failover [--force] [--dry-run]  fail over now" },
 	{ "failback", cmd_failback, "failback [--force] [--dry-run]  fail back now" },
