@@ -42,6 +42,9 @@ util-linux
 mandoc
 groff-base
 systemd
+debhelper
+lintian
+dpkg-dev
 "
 
 installed() {
