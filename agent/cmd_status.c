@@ -251,7 +251,7 @@ cmd_status(const struct cmd_ctx *ctx, int argc, char **argv)
 	/* The plugin's own rules: every trouble is UNKNOWN (exit 3). */
 	if (nagios)
 		return cmd_status_nagios(ctx);
-	if ((rc = cmd_config_load(ctx, &cfg)) != 0)
+	if ((rc = cmd_config_load_public(ctx, &cfg)) != 0)
 		return rc;
 	rc = FA_EXIT_RUNTIME;
 	if (state_open(cfg->agent.state_db, true, &db, err, sizeof(err)) == -1) {
@@ -420,7 +420,7 @@ cmd_history(const struct cmd_ctx *ctx, int argc, char **argv)
 	q.limit = n > 0 ? (int)n : q.since > 0 ? -1 : 20;
 	if (optind != argc)
 		goto usage;
-	if ((rc = cmd_config_load(ctx, &cfg)) != 0)
+	if ((rc = cmd_config_load_public(ctx, &cfg)) != 0)
 		return rc;
 	rc = FA_EXIT_RUNTIME;
 	if (state_open(cfg->agent.state_db, true, &db, err, sizeof(err)) == -1) {

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,20 +222,65 @@ util_ms_left(int64_t deadline_ms)
 	return left > 0 ? left : 0;
 }
 
+/* The command line a refusal suggests running as another user. */
+static char	util_command[128] = "failover-agent";
+
+void
+util_command_set(const char *command)
+{
+	snprintf(util_command, sizeof(util_command), "failover-agent %s",
+	    command);
+}
+
+/* "failover-agent (uid 106)", or "uid 106" for a uid without a name. */
+static void
+util_user_format(uid_t uid, char *buf, size_t buflen)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwuid(uid)) != NULL)
+		snprintf(buf, buflen, "%s (uid %u)", pw->pw_name,
+		    (unsigned)uid);
+	else
+		snprintf(buf, buflen, "uid %u", (unsigned)uid);
+}
+
+/* "...: run it as that user: runuser -u NAME -- failover-agent CMD" */
+static void
+util_run_as_hint(uid_t uid, char *buf, size_t buflen)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwuid(uid)) != NULL)
+		snprintf(buf, buflen, "run it as that user: runuser -u %s --"
+		    " %s", pw->pw_name, util_command);
+	else
+		snprintf(buf, buflen, "run it as that user (uid %u)",
+		    (unsigned)uid);
+}
+
 /*
  * The permission test shared by util_secret_file_check() and
  * util_secret_read() (the latter runs it on the open descriptor, so the file
  * checked is the file read).  Like ssh, a secret readable or writable by
- * group or others is refused, and so is one owned by another ordinary user
- * (who could replace it).
+ * group or others is refused.  Its owner matters only when the reader is not
+ * root: then it must be this user or root (another ordinary user could
+ * replace it); root is judged by the mode alone, so the documented commands
+ * work as root on the service user's files.
  */
 static int
 util_secret_stat_check(const char *path, const struct stat *st, char *err,
     size_t errlen)
 {
 	const char	*what;
+	char		 who[96], hint[192];
 	unsigned	 mode = (unsigned)(st->st_mode & 07777);
 
+	if (S_ISLNK(st->st_mode)) {
+		snprintf(err, errlen, "%s is a symbolic link: name the file"
+		    " itself", path);
+		return -1;
+	}
 	if (!S_ISREG(st->st_mode)) {
 		snprintf(err, errlen, "%s is not a regular file", path);
 		return -1;
@@ -251,43 +297,63 @@ util_secret_stat_check(const char *path, const struct stat *st, char *err,
 		    " run: chmod 600 %s", path, what, mode, path);
 		return -1;
 	}
-	if (st->st_uid != geteuid() && st->st_uid != 0) {
-		snprintf(err, errlen, "%s is owned by uid %u, neither this user"
-		    " (uid %u) nor root", path, (unsigned)st->st_uid,
-		    (unsigned)geteuid());
+	if (geteuid() != 0 && st->st_uid != geteuid() && st->st_uid != 0) {
+		util_user_format(st->st_uid, who, sizeof(who));
+		util_run_as_hint(st->st_uid, hint, sizeof(hint));
+		snprintf(err, errlen, "%s is owned by %s: %s", path, who, hint);
 		return -1;
 	}
 	return 0;
 }
 
+/* "PATH: cannot read: Permission denied (owned by X): run it as ..." */
+static void
+util_secret_eaccess(const char *path, int errnum, const struct stat *st,
+    char *err, size_t errlen)
+{
+	char	who[96], hint[192];
+
+	if (errnum != EACCES || st == NULL || st->st_uid == geteuid()) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+		    strerror(errnum));
+		return;
+	}
+	util_user_format(st->st_uid, who, sizeof(who));
+	util_run_as_hint(st->st_uid, hint, sizeof(hint));
+	snprintf(err, errlen, "%s: cannot read: %s (owned by %s): %s", path,
+	    strerror(errnum), who, hint);
+}
+
 /*
- * Stat path (following symbolic links, as ssh does), run the permission test
- * and make sure this process can read it.  The message names the path and
- * the fix, never the contents.
+ * lstat path (a symbolic link is refused: the secret is opened with
+ * O_NOFOLLOW), run the permission test and make sure this process can read
+ * it.  Never opens the file, so a FIFO or a device cannot block it.  The
+ * message names the path and the fix, never the contents.
  */
 int
 util_secret_file_check(const char *path, char *err, size_t errlen)
 {
 	struct stat	st;
 
-	if (stat(path, &st) == -1) {
+	if (lstat(path, &st) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (util_secret_stat_check(path, &st, err, errlen) == -1)
 		return -1;
 	if (access(path, R_OK) == -1) {
-		snprintf(err, errlen, "%s: cannot read: %s", path,
-		    strerror(errno));
+		util_secret_eaccess(path, errno, &st, err, errlen);
 		return -1;
 	}
 	return 0;
 }
 
 /*
- * Open, check the descriptor, read at most maxlen bytes (a longer file is an
- * error, not silently cut).  On error nothing
- * is allocated and what was read is wiped.
+ * Open without following a link and without blocking (a FIFO or a device
+ * in place of the file must not hang the agent: it is refused by the
+ * fstat() test below), check the descriptor, read at most maxlen bytes (a
+ * longer file is an error, not silently cut).  On error nothing is
+ * allocated and what was read is wiped.
  */
 int
 util_secret_read(const char *path, size_t maxlen, char **out, size_t *outlen,
@@ -302,8 +368,15 @@ util_secret_read(const char *path, size_t maxlen, char **out, size_t *outlen,
 	*out = NULL;
 	if (outlen != NULL)
 		*outlen = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW |
+	    O_NONBLOCK)) == -1) {
+		if (errno == ELOOP)
+			snprintf(err, errlen, "%s is a symbolic link: name the"
+			    " file itself", path);
+		else if (errno == EACCES && lstat(path, &st) == 0)
+			util_secret_eaccess(path, EACCES, &st, err, errlen);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
@@ -341,6 +414,109 @@ cleanup:
 	if (buf != NULL)
 		util_secret_free(buf, maxlen + 2);
 	close(fd);
+	return rc;
+}
+
+/*
+ * One step of util_program_check(): st (of what) must belong to root or to
+ * this process's user and be writable by nobody else.  A directory owned by
+ * root with the sticky bit (/tmp) is accepted though writable by all: there
+ * only a file's owner may rename or remove it.
+ */
+static int
+util_program_stat_check(const char *what, const struct stat *st, char *err,
+    size_t errlen)
+{
+	char		 who[96];
+	unsigned	 mode = (unsigned)(st->st_mode & 07777);
+
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		util_user_format(st->st_uid, who, sizeof(who));
+		snprintf(err, errlen, "%s is owned by %s, neither root nor the"
+		    " user the agent runs as; run: chown root %s", what, who,
+		    what);
+		return -1;
+	}
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) == 0)
+		return 0;
+	if (S_ISDIR(st->st_mode) && st->st_uid == 0 &&
+	    (st->st_mode & S_ISVTX) != 0)
+		return 0;
+	snprintf(err, errlen, "%s is writable by %s (mode %04o); run: chmod"
+	    " go-w %s", what, (st->st_mode & S_IWOTH) != 0 ? "others" :
+	    "its group", mode, what);
+	return -1;
+}
+
+/* Every directory from path's parent up to /, as path names them. */
+static int
+util_program_dirs_check(const char *path, char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		*dir, *slash;
+	int		 rc = -1;
+
+	dir = util_xstrdup(path);
+	for (;;) {
+		if ((slash = strrchr(dir, '/')) == NULL)
+			break;
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(dir, &st) == -1) {
+			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+			goto cleanup;
+		}
+		if (util_program_stat_check(dir, &st, err, errlen) == -1)
+			goto cleanup;
+		if (strcmp(dir, "/") == 0)
+			break;
+	}
+	rc = 0;
+cleanup:
+	free(dir);
+	return rc;
+}
+
+/*
+ * What sshd asks of AuthorizedKeysCommand: the program a hook or the exec
+ * method names, and every directory above it, belong to root or to the
+ * agent's user and are not writable by group or others; otherwise someone
+ * else could make the agent run their code.  Both the path as written and
+ * the file it resolves to (through symbolic links) are checked.
+ */
+int
+util_program_check(const char *path, char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		*real = NULL;
+	int		 rc = -1;
+
+	if (path[0] != '/') {
+		snprintf(err, errlen, "%s is not an absolute path", path);
+		return -1;
+	}
+	if ((real = realpath(path, NULL)) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (stat(real, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", real, strerror(errno));
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", path);
+		goto cleanup;
+	}
+	if (util_program_stat_check(real, &st, err, errlen) == -1 ||
+	    util_program_dirs_check(real, err, errlen) == -1 ||
+	    (strcmp(real, path) != 0 &&
+	    util_program_dirs_check(path, err, errlen) == -1))
+		goto cleanup;
+	rc = 0;
+cleanup:
+	free(real);
 	return rc;
 }
 
