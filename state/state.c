@@ -128,9 +128,9 @@ state_file_err(const char *what, const char *file, int saved_errno,
 }
 
 /*
- * SQLite opens the -wal and -shm files by name: refuse to start when one
- * of them is a symbolic link (SQLITE_OPEN_NOFOLLOW covers the database
- * file only).
+ * SQLite 3.40 opens its -wal, -shm and -journal files with O_NOFOLLOW and
+ * O_CLOEXEC itself (seen with strace), so a link there fails as "unable to
+ * open database file"; this check names the culprit instead.
  */
 static int
 state_aux_check(const char *path, char *err, size_t errlen)
