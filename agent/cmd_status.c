@@ -44,6 +44,34 @@ print_time(const char *label, long long t)
 }
 
 /*
+ * Escape every string of a tree for the text renderers (util_text_escape):
+ * hook output, provider, MySQL and DNS messages are stored as received,
+ * and an escape sequence among them must not reach the terminal.  --json
+ * prints the tree as it is (jansson escapes control characters itself).
+ */
+static void
+text_escape_tree(json_t *j)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 i;
+	char		*e;
+
+	if (json_is_string(j)) {
+		e = util_text_escape(json_string_value(j));
+		if (strcmp(e, json_string_value(j)) != 0)
+			json_string_set(j, e);
+		free(e);
+	} else if (json_is_object(j)) {
+		json_object_foreach(j, key, v)
+			text_escape_tree(v);
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			text_escape_tree(v);
+	}
+}
+
+/*
  * Replace "records" with what DNS holds right now.  If DNS cannot be read,
  * the stored view stays and "records_live" says false with the error.
  */
@@ -266,8 +294,10 @@ cmd_status(const struct cmd_ctx *ctx, int argc, char **argv)
 	if (as_json) {
 		json_dumpf(st, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		printf("\n");
-	} else
+	} else {
+		text_escape_tree(st);
 		status_print(cfg, st);
+	}
 	rc = FA_EXIT_OK;
 done:
 	json_decref(st);
@@ -434,8 +464,10 @@ cmd_history(const struct cmd_ctx *ctx, int argc, char **argv)
 	if (as_json) {
 		json_dumpf(h, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		printf("\n");
-	} else
+	} else {
+		text_escape_tree(h);
 		history_print(h);
+	}
 	rc = FA_EXIT_OK;
 done:
 	json_decref(h);

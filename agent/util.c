@@ -520,6 +520,90 @@ cleanup:
 	return rc;
 }
 
+/*
+ * Length of the valid UTF-8 sequence at p (RFC 3629 §4: no overlong form,
+ * no surrogate, nothing above U+10FFFF) and its code point, or 0.
+ */
+static size_t
+util_utf8_decode(const unsigned char *p, uint32_t *cp)
+{
+	size_t		 n, i;
+	uint32_t	 c, min;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if ((p[0] & 0xe0) == 0xc0) {
+		n = 2;
+		c = p[0] & 0x1f;
+		min = 0x80;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		n = 3;
+		c = p[0] & 0x0f;
+		min = 0x800;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		n = 4;
+		c = p[0] & 0x07;
+		min = 0x10000;
+	} else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)	/* also stops at the NUL */
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/*
+ * A code point a terminal may act on rather than show: C0 controls and DEL
+ * (ESC starts every escape sequence), C1 controls (U+009B is CSI on some
+ * terminals), and the bidirectional overrides and isolates that reorder
+ * what is shown (U+202A-U+202E, U+2066-U+2069).
+ */
+static bool
+util_text_unsafe(uint32_t c)
+{
+	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) ||
+	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+char *
+util_text_escape(const char *in)
+{
+	const unsigned char	*p = (const unsigned char *)in;
+	char			*out, *o;
+	size_t			 n;
+	uint32_t		 c;
+
+	/* At most 6 bytes of output ("\u202e") per byte of input. */
+	out = o = util_xcalloc(strlen(in) * 6 + 1, 1);
+	while (*p != '\0') {
+		if ((n = util_utf8_decode(p, &c)) == 0) {
+			o += sprintf(o, "\\x%02x", *p);
+			p++;
+		} else if (c == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+			p++;
+		} else if (util_text_unsafe(c)) {
+			o += c < 0x80 ? sprintf(o, "\\x%02x", (unsigned)c) :
+			    sprintf(o, "\\u%04x", (unsigned)c);
+			p += n;
+		} else {
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 /* Wipe len bytes (pass the length util_secret_read() gave) and free. */
 void
 util_secret_free(char *secret, size_t len)

@@ -81,6 +81,15 @@ int	util_secret_read(const char *path, size_t maxlen, char **out,
 	    size_t *outlen, char *err, size_t errlen);
 void	util_secret_free(char *secret, size_t len);
 
+/*
+ * Stored text made safe for a terminal (status and history print hook
+ * output, provider and server messages): C0 controls, DEL, C1 controls and
+ * the bidirectional overrides become "\x1b" or "\u202e", a byte that is
+ * not UTF-8 becomes "\xff", a backslash "\\"; printable UTF-8 stays as
+ * it is.  Returns a fresh string the caller frees; never NULL.
+ */
+char	*util_text_escape(const char *in);
+
 /* explicit_bzero: a wipe the compiler may not remove. */
 void	util_wipe(void *p, size_t len);
 

@@ -433,6 +433,41 @@ test_program_check(void)
 	rmdir(d);
 }
 
+/* Issue 11: stored text printed to a terminal. */
+static void
+test_text_escape(void)
+{
+	static const struct {
+		const char	*in, *want, *what;
+	} cases[] = {
+		{ "plain text: ok", "plain text: ok", "plain text unchanged" },
+		{ "\x1b]0;pwned\x07\x1b[2J", "\\x1b]0;pwned\\x07\\x1b[2J",
+		    "ESC and BEL escaped" },
+		{ "line 1\nline 2\r\tx", "line 1\\x0aline 2\\x0d\\x09x",
+		    "newline, CR and tab escaped" },
+		{ "del\x7f", "del\\x7f", "DEL escaped" },
+		{ "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80",
+		    "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80",
+		    "printable UTF-8 kept" },
+		{ "csi\xc2\x9b" "31m", "csi\\u009b31m", "C1 CSI escaped" },
+		{ "abc\xe2\x80\xae" "cba", "abc\\u202ecba",
+		    "bidi override escaped" },
+		{ "bad\xff\xc3", "bad\\xff\\xc3", "invalid bytes escaped" },
+		{ "\xc0\xaf", "\\xc0\\xaf", "overlong form escaped" },
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80", "surrogate escaped" },
+		{ "a\\x1b", "a\\\\x1b", "a backslash doubled: no look-alike" },
+		{ "", "", "empty" },
+	};
+	char	*e;
+	size_t	 i;
+
+	for (i = 0; i < FA_ARRAY_SIZE(cases); i++) {
+		e = util_text_escape(cases[i].in);
+		is_str(e, cases[i].want, "%s", cases[i].what);
+		free(e);
+	}
+}
+
 int
 main(void)
 {
@@ -450,6 +485,7 @@ main(void)
 	test_secret_files();
 	test_secret_hostile();
 	test_program_check();
+	test_text_escape();
 	test_wipe_trim();
 	test_misc();
 
