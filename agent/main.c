@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,7 @@ main(int argc, char **argv)
 	};
 	struct cmd_ctx	 ctx;
 	const char	*config = NULL;
+	char		 cmdline[PATH_MAX + 64];
 	size_t		 i;
 	int		 ch, rc;
 
@@ -107,7 +109,10 @@ main(int argc, char **argv)
 	 */
 	if (commands[i].secrets && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		fatal("prctl(PR_SET_DUMPABLE)");
-	util_command_set(commands[i].name);
+	snprintf(cmdline, sizeof(cmdline), "failover-agent%s%s %s",
+	    config != NULL ? " -c " : "", config != NULL ? config : "",
+	    commands[i].name);
+	util_command_set(cmdline);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatalx("libcurl failed to initialise");
 	optind = 0;	/* glibc: reset getopt for the command's options */

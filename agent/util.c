@@ -223,13 +223,12 @@ util_ms_left(int64_t deadline_ms)
 }
 
 /* The command line a refusal suggests running as another user. */
-static char	util_command[128] = "failover-agent";
+static char	util_command[PATH_MAX + 64] = "failover-agent";
 
 void
-util_command_set(const char *command)
+util_command_set(const char *command_line)
 {
-	snprintf(util_command, sizeof(util_command), "failover-agent %s",
-	    command);
+	snprintf(util_command, sizeof(util_command), "%s", command_line);
 }
 
 /* "failover-agent (uid 106)", or "uid 106" for a uid without a name. */
@@ -273,7 +272,7 @@ util_secret_stat_check(const char *path, const struct stat *st, char *err,
     size_t errlen)
 {
 	const char	*what;
-	char		 who[96], hint[192];
+	char		 who[96], hint[PATH_MAX + 160];
 	unsigned	 mode = (unsigned)(st->st_mode & 07777);
 
 	if (S_ISLNK(st->st_mode)) {
@@ -311,7 +310,7 @@ static void
 util_secret_eaccess(const char *path, int errnum, const struct stat *st,
     char *err, size_t errlen)
 {
-	char	who[96], hint[192];
+	char	who[96], hint[PATH_MAX + 160];
 
 	if (errnum != EACCES || st == NULL || st->st_uid == geteuid()) {
 		snprintf(err, errlen, "%s: cannot read: %s", path,

@@ -55,10 +55,11 @@ int64_t	util_ms_left(int64_t deadline_ms);
 int	util_secret_file_check(const char *path, char *err, size_t errlen);
 
 /*
- * The command a refusal suggests running as another user ("check" ->
- * "runuser -u NAME -- failover-agent check").  main() sets it.
+ * The command line a refusal suggests running as another user
+ * ("failover-agent -c FILE check" -> "runuser -u NAME -- failover-agent -c
+ * FILE check").  main() sets it.
  */
-void	util_command_set(const char *command);
+void	util_command_set(const char *command_line);
 
 /*
  * A program the agent runs (a hook, the exec method's program): it and

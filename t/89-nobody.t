@@ -108,7 +108,7 @@ is "$MON_RC" 0 "history as the monitoring user: exit 0"
 like "$MON_OUT" "FAILOVER" "and it shows the failover"
 as_monitor check
 is "$MON_RC" 2 "check as the monitoring user: refused (exit 2)"
-like "$MON_ERR" "tsig_key_file: $U/tsig.key is owned by nobody \\(uid 65534\\): run it as that user: runuser -u nobody -- failover-agent check" \
+like "$MON_ERR" "tsig_key_file: $U/tsig.key is owned by nobody \\(uid 65534\\): run it as that user: runuser -u nobody -- failover-agent -c $CONF check" \
     "the refusal says which user should run it, and how"
 
 # A command that reads a key cannot be dumped or traced: its /proc entries

@@ -342,7 +342,7 @@ test_secret_hostile(void)
 	ok(util_secret_file_check(key, err, sizeof(err)) == 0,
 	    "root may use it (mode 0600)");
 	/* Anyone else: its own or root's, and told whom to run as. */
-	util_command_set("check");
+	util_command_set("failover-agent check");
 	chmod(tmpdir, 0711);
 	ok(pipe(p) == 0, "pipe");
 	if ((pid = fork()) == 0) {
@@ -376,7 +376,7 @@ test_secret_hostile(void)
 	    "runuser -u nobody -- failover-agent check") != NULL,
 	    "reading it says the same: %s", strchr(buf, '\n') != NULL ?
 	    strchr(buf, '\n') + 1 : "");
-	util_command_set("");
+	util_command_set("failover-agent");
 done:
 	unlink(fifo);
 	unlink(link);
