@@ -22,6 +22,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -2778,7 +2779,7 @@ config_load_flags(const char *path, unsigned flags, struct config **out,
 {
 	struct cfg_ctx	 c;
 	struct stat	 st;
-	int		 rc = -1, r;
+	int		 rc = -1, r, fd;
 
 	*out = NULL;
 	memset(&c, 0, sizeof(c));
@@ -2789,9 +2790,13 @@ config_load_flags(const char *path, unsigned flags, struct config **out,
 	c.cfg->path = util_xstrdup(path);
 	config_defaults(c.cfg);
 
-	if ((c.f = fopen(path, "r")) == NULL) {
+	/* O_NONBLOCK: a FIFO in place of the file must not hang a cron job. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1 || (c.f = fdopen(fd, "r")) == NULL) {
 		diag_add(diags, true, "%s: cannot open: %s", path,
 		    strerror(errno));
+		if (fd != -1)
+			close(fd);
 		goto cleanup;
 	}
 	if (fstat(fileno(c.f), &st) == 0 && !S_ISREG(st.st_mode)) {

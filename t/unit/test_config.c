@@ -1860,7 +1860,7 @@ test_harden(void)
 		    "abcDEF123ghiJKL456",
 	};
 	struct diag_list	 dl = { 0 };
-	char			*text, *t2, *path, want[PATH_MAX * 3], d[PATH_MAX + 8];
+	char			*text, *t2, *path, want[PATH_MAX * 3], d[PATH_MAX + 16];
 	size_t			 i;
 
 	for (i = 0; i < FA_ARRAY_SIZE(tokens); i++) {
@@ -1947,6 +1947,21 @@ test_harden(void)
 	unlink(want);
 	rmdir(d);
 	free(text);
+
+	/* A FIFO in place of the config: refused, not waited on. */
+	snprintf(d, sizeof(d), "%s/fifo.conf", tmpdir);
+	ok(mkfifo(d, 0600) == 0, "a FIFO as the config file");
+	alarm(10);
+	{
+		struct config	*cfg = NULL;
+
+		ok(config_load(d, &cfg, &dl) == -1 && cfg == NULL &&
+		    has_diag(&dl, d, 0, true, "not a regular file"),
+		    "refused without blocking");
+	}
+	alarm(0);
+	diag_clear(&dl);
+	unlink(d);
 
 	/* No secret file is looked at for status: a loose key, a missing hook. */
 	text = replace(GOOD, "@DIR@/tsig.key", "@DIR@/loose.key");
