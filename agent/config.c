@@ -2799,7 +2799,11 @@ config_load_flags(const char *path, unsigned flags, struct config **out,
 			close(fd);
 		goto cleanup;
 	}
-	if (fstat(fileno(c.f), &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (fstat(fileno(c.f), &st) == -1) {
+		diag_add(diags, true, "%s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		diag_add(diags, true, "%s: not a regular file", path);
 		goto cleanup;
 	}
