@@ -21,6 +21,11 @@ struct cmd_ctx {
  * Returns 0 and *out, or FA_EXIT_CONFIG.
  */
 int	cmd_config_load(const struct cmd_ctx *, struct config **out);
+/*
+ * The same for status and history, which read the config and the state
+ * only: CONFIG_LOAD_NO_SECRETS (no secret file or program is looked at).
+ */
+int	cmd_config_load_public(const struct cmd_ctx *, struct config **out);
 
 int	cmd_check(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_run(const struct cmd_ctx *, int argc, char **argv);

@@ -66,20 +66,34 @@ cmd_hold_signals(void)
 		pthread_detach(tid);
 }
 
-int
-cmd_config_load(const struct cmd_ctx *ctx, struct config **out)
+/* Load with config_load_flags(flags); diagnostics to stderr. */
+static int
+cmd_config_load_flags(const struct cmd_ctx *ctx, unsigned flags,
+    struct config **out)
 {
 	struct diag_list	 diags;
 	size_t			 i;
 	int			 rc;
 
 	memset(&diags, 0, sizeof(diags));
-	rc = config_load(ctx->config_path, out, &diags);
+	rc = config_load_flags(ctx->config_path, flags, out, &diags);
 	for (i = 0; i < diags.n; i++)
 		if (diags.items[i].is_error || ctx->verbosity > 0)
 			fprintf(stderr, "%s\n", diags.items[i].msg);
 	diag_clear(&diags);
 	return rc == 0 ? 0 : FA_EXIT_CONFIG;
+}
+
+int
+cmd_config_load(const struct cmd_ctx *ctx, struct config **out)
+{
+	return cmd_config_load_flags(ctx, 0, out);
+}
+
+int
+cmd_config_load_public(const struct cmd_ctx *ctx, struct config **out)
+{
+	return cmd_config_load_flags(ctx, CONFIG_LOAD_NO_SECRETS, out);
 }
 
 static int

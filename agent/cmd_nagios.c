@@ -250,7 +250,8 @@ cmd_status_nagios(const struct cmd_ctx *ctx)
 
 	memset(&diags, 0, sizeof(diags));
 	memset(&n, 0, sizeof(n));
-	if (config_load(ctx->config_path, &cfg, &diags) == -1) {
+	if (config_load_flags(ctx->config_path, CONFIG_LOAD_NO_SECRETS,
+	    &cfg, &diags) == -1) {
 		for (i = 0; i < diags.n; i++)
 			if (diags.items[i].is_error)
 				break;

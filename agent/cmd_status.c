@@ -44,6 +44,34 @@ print_time(const char *label, long long t)
 }
 
 /*
+ * Escape every string of a tree for the text renderers (util_text_escape):
+ * hook output, provider, MySQL and DNS messages are stored as received,
+ * and an escape sequence among them must not reach the terminal.  --json
+ * prints the tree as it is (jansson escapes control characters itself).
+ */
+static void
+text_escape_tree(json_t *j)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 i;
+	char		*e;
+
+	if (json_is_string(j)) {
+		e = util_text_escape(json_string_value(j));
+		if (strcmp(e, json_string_value(j)) != 0)
+			json_string_set(j, e);
+		free(e);
+	} else if (json_is_object(j)) {
+		json_object_foreach(j, key, v)
+			text_escape_tree(v);
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			text_escape_tree(v);
+	}
+}
+
+/*
  * Replace "records" with what DNS holds right now.  If DNS cannot be read,
  * the stored view stays and "records_live" says false with the error.
  */
@@ -256,7 +284,7 @@ cmd_status(const struct cmd_ctx *ctx, int argc, char **argv)
 	/* The plugin's own rules: every trouble is UNKNOWN (exit 3). */
 	if (nagios)
 		return cmd_status_nagios(ctx);
-	if ((rc = cmd_config_load(ctx, &cfg)) != 0)
+	if ((rc = cmd_config_load_public(ctx, &cfg)) != 0)
 		return rc;
 	rc = FA_EXIT_RUNTIME;
 	if (state_open(cfg->agent.state_db, true, &db, err, sizeof(err)) == -1) {
@@ -271,8 +299,10 @@ cmd_status(const struct cmd_ctx *ctx, int argc, char **argv)
 	if (as_json) {
 		json_dumpf(st, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		printf("\n");
-	} else
+	} else {
+		text_escape_tree(st);
 		status_print(cfg, st);
+	}
 	rc = FA_EXIT_OK;
 done:
 	json_decref(st);
@@ -425,7 +455,7 @@ cmd_history(const struct cmd_ctx *ctx, int argc, char **argv)
 	q.limit = n > 0 ? (int)n : q.since > 0 ? -1 : 20;
 	if (optind != argc)
 		goto usage;
-	if ((rc = cmd_config_load(ctx, &cfg)) != 0)
+	if ((rc = cmd_config_load_public(ctx, &cfg)) != 0)
 		return rc;
 	rc = FA_EXIT_RUNTIME;
 	if (state_open(cfg->agent.state_db, true, &db, err, sizeof(err)) == -1) {
@@ -439,8 +469,10 @@ cmd_history(const struct cmd_ctx *ctx, int argc, char **argv)
 	if (as_json) {
 		json_dumpf(h, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		printf("\n");
-	} else
+	} else {
+		text_escape_tree(h);
 		history_print(h);
+	}
 	rc = FA_EXIT_OK;
 done:
 	json_decref(h);

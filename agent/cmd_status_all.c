@@ -66,7 +66,8 @@ status_all_one(const char *dir, const char *file)
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	json_object_set_new(o, "config", json_string(path));
 	memset(&diags, 0, sizeof(diags));
-	if (config_load(path, &cfg, &diags) == -1) {
+	if (config_load_flags(path, CONFIG_LOAD_NO_SECRETS, &cfg,
+	    &diags) == -1) {
 		json_object_set_new(o, "error", json_string(diags.n > 0 ?
 		    diags.items[0].msg : "configuration error"));
 		goto done;

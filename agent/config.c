@@ -22,6 +22,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -102,7 +103,14 @@ struct cfg_ctx {
 	int			*records_line;	/* per zone: its records line */
 	bool			 hold_down_ok;
 	bool			 dns_ttl_ok;
+	/* CONFIG_LOAD_*; the config file's mode; [hooks] notify's line. */
+	unsigned		 flags;
+	mode_t			 file_mode;
+	int			 notify_secret_line;
 };
+
+/* Are secret files and programs judged in this load (config.h)? */
+#define CFG_JUDGE_FILES(c)	(((c)->flags & CONFIG_LOAD_NO_SECRETS) == 0)
 
 /* ------------------------------------------------------------------------ */
 /* Diagnostics */
@@ -1231,7 +1239,8 @@ validate_dns(struct cfg_ctx *c, const struct psection *s)
 	if ((v = get_str(c, s, "tsig_key_file", method_ok &&
 	    d->method == DNS_METHOD_RFC2136, &line)) != NULL) {
 		p = path_resolve(c, v);
-		if (util_secret_file_check(p, err, sizeof(err)) == -1) {
+		if (CFG_JUDGE_FILES(c) &&
+		    util_secret_file_check(p, err, sizeof(err)) == -1) {
 			perr(c, line, "tsig_key_file: %s", err);
 			free(p);
 		} else
@@ -1362,18 +1371,25 @@ cleanup:
 	free(zname);
 }
 
-/* A hook: an absolute path to an executable file nobody else may change. */
+/*
+ * A hook: an absolute path to an executable file nobody else may change
+ * (util_program_check(): it and its directories belong to root or to us).
+ * Without CFG_JUDGE_FILES (status, history) only the path is read.
+ */
 static char *
 get_hook(struct cfg_ctx *c, const struct psection *s, const char *key)
 {
 	const char	*v;
 	int		 line = s->line;
 	struct stat	 st;
+	char		 err[PATH_MAX + 256];
 
 	if ((v = get_str(c, s, key, false, &line)) == NULL)
 		return NULL;
 	if (v[0] != '/')
 		perr(c, line, "%s: '%.64s' is not an absolute path", key, v);
+	else if (!CFG_JUDGE_FILES(c))
+		return util_xstrdup(v);
 	else if (stat(v, &st) == -1)
 		perr(c, line, "%s: %s: %s", key, v, strerror(errno));
 	else if (!S_ISREG(st.st_mode))
@@ -1384,6 +1400,8 @@ get_hook(struct cfg_ctx *c, const struct psection *s, const char *key)
 	else if ((st.st_mode & S_IWOTH) != 0)
 		perr(c, line, "%s: %s is writable by others (mode %04o); run:"
 		    " chmod o-w %s", key, v, (unsigned)(st.st_mode & 07777), v);
+	else if (util_program_check(v, err, sizeof(err)) == -1)
+		perr(c, line, "%s: %s", key, err);
 	else
 		return util_xstrdup(v);
 	return NULL;
@@ -1433,6 +1451,56 @@ spare_url_check(const char *v)
 	return NULL;
 }
 
+/* Does the authority of a URL ("scheme://authority/...") hold a '@'? */
+static bool
+url_has_userinfo(const char *v)
+{
+	const char	*a;
+	size_t		 n;
+
+	if ((a = strstr(v, "://")) == NULL)
+		return false;
+	a += 3;
+	n = strcspn(a, "/?#");
+	return memchr(a, '@', n) != NULL;
+}
+
+/*
+ * Does a [hooks] notify URL carry a token, making the config file a secret
+ * (mode 600, like the key files)?  The rule, documented in
+ * failover-agent.conf(5): a query string, or a path segment of 16
+ * characters or more holding both a letter and a digit (Slack's
+ * /services/T../B../XXXX, Discord's /api/webhooks/ID/TOKEN).
+ */
+static bool
+notify_url_has_token(const char *v)
+{
+	const char	*p, *end;
+	size_t		 n;
+	bool		 alpha, digit;
+
+	if ((p = strstr(v, "://")) == NULL)
+		return false;
+	p += 3;
+	if (strchr(p, '?') != NULL)
+		return true;
+	end = p + strcspn(p, "#");
+	p += strcspn(p, "/");
+	while (p < end) {
+		p++;
+		n = strcspn(p, "/#");
+		alpha = digit = false;
+		for (size_t i = 0; i < n; i++) {
+			alpha |= isalpha((unsigned char)p[i]) != 0;
+			digit |= isdigit((unsigned char)p[i]) != 0;
+		}
+		if (n >= 16 && alpha && digit)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
 /* Do two spare URLs name the same server?  A final '/' does not count. */
 static bool
 spare_url_same(const char *a, const char *b)
@@ -1469,7 +1537,8 @@ validate_quorum(struct cfg_ctx *c, const struct psection *s)
 	/* Like the TSIG key: existence and mode now, contents when used. */
 	if ((v = get_str(c, s, "secret_file", false, &line)) != NULL) {
 		p = path_resolve(c, v);
-		if (util_secret_file_check(p, err, sizeof(err)) == -1) {
+		if (CFG_JUDGE_FILES(c) &&
+		    util_secret_file_check(p, err, sizeof(err)) == -1) {
 			perr(c, line, "secret_file: %s", err);
 			free(p);
 		} else
@@ -1503,6 +1572,13 @@ validate_spare(struct cfg_ctx *c, const struct psection *s, const char *name)
 	sec_check_keys(c, s, keys, NULL, NULL, NULL);
 	if ((v = get_str(c, s, "url", true, &line)) == NULL)
 		return;
+	/* Not echoed: it may hold a password. */
+	if (url_has_userinfo(v)) {
+		perr(c, line, "url must not hold a user name or password"
+		    " (user:pass@): the vote key ([quorum] secret_file)"
+		    " already authenticates the backup");
+		return;
+	}
 	if ((why = spare_url_check(v)) != NULL) {
 		perr(c, line, "bad url '%.64s': %s", v, why);
 		return;
@@ -1736,6 +1812,8 @@ get_notify_url(struct cfg_ctx *c, const struct psection *s)
 		    " to a loopback address: 127.0.0.1, ::1, localhost)");
 		goto done;
 	}
+	if (notify_url_has_token(v))
+		c->notify_secret_line = line;
 	out = util_xstrdup(v);
 done:
 	curl_free(scheme);
@@ -1757,7 +1835,8 @@ get_secret_file(struct cfg_ctx *c, const struct psection *s, const char *key)
 	if ((v = get_str(c, s, key, true, &line)) == NULL)
 		return NULL;
 	p = path_resolve(c, v);
-	if (util_secret_file_check(p, err, sizeof(err)) == -1) {
+	if (CFG_JUDGE_FILES(c) &&
+	    util_secret_file_check(p, err, sizeof(err)) == -1) {
 		perr(c, line, "%s: %s", key, err);
 		free(p);
 		return NULL;
@@ -2699,27 +2778,44 @@ ctx_free(struct cfg_ctx *c)
 int
 config_load(const char *path, struct config **out, struct diag_list *diags)
 {
+	return config_load_flags(path, 0, out, diags);
+}
+
+int
+config_load_flags(const char *path, unsigned flags, struct config **out,
+    struct diag_list *diags)
+{
 	struct cfg_ctx	 c;
 	struct stat	 st;
-	int		 rc = -1, r;
+	int		 rc = -1, r, fd;
 
 	*out = NULL;
 	memset(&c, 0, sizeof(c));
 	c.path = path;
+	c.flags = flags;
 	c.cur = -1;
 	c.cfg = util_xcalloc(1, sizeof(*c.cfg));
 	c.cfg->path = util_xstrdup(path);
 	config_defaults(c.cfg);
 
-	if ((c.f = fopen(path, "r")) == NULL) {
+	/* O_NONBLOCK: a FIFO in place of the file must not hang a cron job. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1 || (c.f = fdopen(fd, "r")) == NULL) {
 		diag_add(diags, true, "%s: cannot open: %s", path,
 		    strerror(errno));
+		if (fd != -1)
+			close(fd);
 		goto cleanup;
 	}
-	if (fstat(fileno(c.f), &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (fstat(fileno(c.f), &st) == -1) {
+		diag_add(diags, true, "%s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		diag_add(diags, true, "%s: not a regular file", path);
 		goto cleanup;
 	}
+	c.file_mode = st.st_mode;
 	c.dir = config_dir(path);
 	r = ini_parse_stream(cfg_ini_reader, &c, cfg_ini_handler, &c);
 	if (ferror(c.f))
@@ -2733,6 +2829,13 @@ config_load(const char *path, struct config **out, struct diag_list *diags)
 		perr(&c, r, "syntax error");
 
 	validate_all(&c);
+	/* A token in the file makes the file a secret (failover-agent.conf(5)). */
+	if (c.notify_secret_line > 0 && CFG_JUDGE_FILES(&c) &&
+	    (c.file_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) != 0)
+		perr(&c, c.notify_secret_line, "notify holds a token, so %s"
+		    " is a secret: it must not be readable by group or others"
+		    " (mode %04o); run: chmod 600 %s", path,
+		    (unsigned)(c.file_mode & 07777), path);
 	if (pdiag_flush(&c, diags) == 0) {
 		*out = c.cfg;
 		c.cfg = NULL;

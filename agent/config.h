@@ -281,6 +281,19 @@ void	diag_clear(struct diag_list *);
  * keeps going to report them all).  diags is appended to, never cleared.
  */
 int	config_load(const char *path, struct config **out, struct diag_list *diags);
+
+/*
+ * config_load() with flags.  CONFIG_LOAD_NO_SECRETS: for the commands that
+ * read only the config and the state (status, history): secret files,
+ * hooks and the exec program are not stat()ed, opened or judged (their
+ * paths are kept), and a token in [hooks] notify does not make the file's
+ * mode an error, so a monitoring user with group read on the config can
+ * run them.  Every command that uses a secret or runs a program loads with
+ * flags 0 (config_load()).
+ */
+#define CONFIG_LOAD_NO_SECRETS	0x1
+int	config_load_flags(const char *path, unsigned flags, struct config **out,
+	    struct diag_list *diags);
 void	config_free(struct config *);
 
 /* The config path to use: explicit, else $FAILOVER_AGENT_CONF, else default. */

@@ -154,65 +154,60 @@ hook_event(enum action_kind k)
 	return action_kind_str(k) + strlen("hook ");
 }
 
-static void
-records_list(const struct config *cfg, char *buf, size_t len)
-{
-	size_t	 z, r, used = 0;
-	int	 n;
-
-	buf[0] = '\0';
-	for (z = 0; z < cfg->nzones; z++)
-		for (r = 0; r < cfg->zones[z].nrecords; r++) {
-			n = snprintf(buf + used, len - used, "%s%s",
-			    used ? " " : "", cfg->zones[z].records[r]);
-			if (n < 0 || (size_t)n >= len - used)
-				return;
-			used += n;
-		}
-}
-
 /*
  * Run one hook with a clean environment describing the event.  A hook that
- * is not configured is not an action.  Returns 0 or -1 (the hook failed or
- * could not run).
+ * is not configured is not an action.  Every value is passed whole (the
+ * environment is built with allocated strings: a long FA_RECORDS is never
+ * cut).  Returns 0 or -1 (the hook failed or could not run).
  */
 static int
 cycle_run_hook(struct cycle *c, enum action_kind k)
 {
 	const char		*path = hook_path(c->cfg, k);
-	char			 ev[64], from[64], to[64], site[128], prim[600],
-				 back[600], recs[4096], why[600], ro[32], id[48];
-	char			*env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-				    ev, from, to, site, prim, back, recs, why, ro,
-				    id, NULL };
-	char			*argv[] = { NULL, NULL };
-	char			 addrs[512], rl[3800];
+	const struct cfg_zone	*z;
+	char			*env[12], *argv[] = { NULL, NULL };
+	char			 prim[CFG_ADDR_MAX * (INET6_ADDRSTRLEN + 2)];
+	char			 back[sizeof(prim)];
+	char			*recs, *p;
+	size_t			 n = 0, len = 1, i, r;
 	struct spawn_result	 res;
 	struct action_log	*a;
 	int			 rc;
 
 	if (path == NULL)
 		return 0;
-	snprintf(ev, sizeof(ev), "FA_EVENT=%s", hook_event(k));
-	snprintf(from, sizeof(from), "FA_STATE_FROM=%s",
-	    site_state_str(c->plan.reconciled));
-	snprintf(to, sizeof(to), "FA_STATE_TO=%s",
-	    site_state_str(c->plan.next.state));
-	snprintf(site, sizeof(site), "FA_SITE=%s", c->cfg->agent.name);
-	config_addrset_format(&c->cfg->primary, addrs, sizeof(addrs));
-	snprintf(prim, sizeof(prim), "FA_PRIMARY_ADDRESSES=%s", addrs);
-	config_addrset_format(&c->cfg->backup, addrs, sizeof(addrs));
-	snprintf(back, sizeof(back), "FA_BACKUP_ADDRESSES=%s", addrs);
-	records_list(c->cfg, rl, sizeof(rl));
-	snprintf(recs, sizeof(recs), "FA_RECORDS=%s", rl);
-	snprintf(why, sizeof(why), "FA_REASON=%s", c->plan.reason);
-	/* The seeds' reduced-functionality failover: hide the login box. */
-	snprintf(ro, sizeof(ro), "FA_READ_ONLY=%d", c->cfg->has_mysql &&
-	    c->cfg->mysql.promote == MYSQL_PROMOTE_READ_ONLY ? 1 : 0);
-	/* The cycle's number in history, for the hook's own logs. */
-	snprintf(id, sizeof(id), "FA_CYCLE_ID=%lld", (long long)c->cycle_id);
-	if (c->cycle_id <= 0)
-		env[10] = NULL;
+	for (i = 0; i < c->cfg->nzones; i++)
+		for (r = 0; r < c->cfg->zones[i].nrecords; r++)
+			len += strlen(c->cfg->zones[i].records[r]) + 1;
+	p = recs = util_xcalloc(1, len);
+	for (i = 0; i < c->cfg->nzones; i++) {
+		z = &c->cfg->zones[i];
+		for (r = 0; r < z->nrecords; r++)
+			p += sprintf(p, "%s%s", p == recs ? "" : " ",
+			    z->records[r]);
+	}
+	/* Room for CFG_ADDR_MAX of the longest addresses: never cut. */
+	config_addrset_format(&c->cfg->primary, prim, sizeof(prim));
+	config_addrset_format(&c->cfg->backup, back, sizeof(back));
+	env[n++] = util_xstrdup("PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+	if (asprintf(&env[n++], "FA_EVENT=%s", hook_event(k)) == -1 ||
+	    asprintf(&env[n++], "FA_STATE_FROM=%s",
+	    site_state_str(c->plan.reconciled)) == -1 ||
+	    asprintf(&env[n++], "FA_STATE_TO=%s",
+	    site_state_str(c->plan.next.state)) == -1 ||
+	    asprintf(&env[n++], "FA_SITE=%s", c->cfg->agent.name) == -1 ||
+	    asprintf(&env[n++], "FA_PRIMARY_ADDRESSES=%s", prim) == -1 ||
+	    asprintf(&env[n++], "FA_BACKUP_ADDRESSES=%s", back) == -1 ||
+	    asprintf(&env[n++], "FA_RECORDS=%s", recs) == -1 ||
+	    asprintf(&env[n++], "FA_REASON=%s", c->plan.reason) == -1 ||
+	    /* The seeds' reduced-functionality failover: hide the login box. */
+	    asprintf(&env[n++], "FA_READ_ONLY=%d", c->cfg->has_mysql &&
+	    c->cfg->mysql.promote == MYSQL_PROMOTE_READ_ONLY ? 1 : 0) == -1 ||
+	    /* The cycle's number in history, for the hook's own logs. */
+	    (c->cycle_id > 0 && asprintf(&env[n++], "FA_CYCLE_ID=%lld",
+	    (long long)c->cycle_id) == -1))
+		fatal("asprintf");
+	env[n] = NULL;
 	argv[0] = (char *)(uintptr_t)path;
 
 	rc = spawn_run(argv, env, NULL, 0, c->cfg->hooks.timeout_ms, &res);
@@ -225,6 +220,9 @@ cycle_run_hook(struct cycle *c, enum action_kind k)
 	else
 		log_warnx("%s hook %s failed: %s", hook_event(k), path,
 		    a->detail);
+	for (i = 0; i < n; i++)
+		free(env[i]);
+	free(recs);
 	return rc;
 }
 

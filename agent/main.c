@@ -1,8 +1,11 @@
 /*
  * main.c: global options and the table of subcommands (SPEC §2).
  */
+#include <sys/prctl.h>
+
 #include <curl/curl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,17 +22,18 @@ struct command {
 	const char	*name;
 	int		(*fn)(const struct cmd_ctx *, int, char **);
 	const char	*usage;
+	bool		 secrets;	/* reads a key: no core dump, no ptrace */
 };
 
 static const struct command commands[] = {
-	{ "check", cmd_check, "check                 one cycle (for cron)" },
-	{ "run", cmd_run, "run                   a cycle every [agent] interval until SIGTERM (a service)" },
-	{ "status", cmd_status, "status [--all] [--json | --nagios]  this site's state, the primary, the records; --all: every instance" },
-	{ "history", cmd_history, "history [-n N] [--since WHEN] [--outcome NAME[,NAME]] [--json]  the last cycles" },
-	{ "failover", cmd_failover, "failover [--force] [--dry-run]  fail over now" },
-	{ "failback", cmd_failback, "failback [--force] [--dry-run]  fail back now" },
-	{ "config-test", cmd_config_test, "config-test           check the config, keys and the DNS server" },
-	{ "vote-server", cmd_vote_server, "vote-server           answer the backup's votes (role = spare), until SIGTERM" },
+	{ "check", cmd_check, "check                 one cycle (for cron)", true },
+	{ "run", cmd_run, "run                   a cycle every [agent] interval until SIGTERM (a service)", true },
+	{ "status", cmd_status, "status [--all] [--json | --nagios]  this site's state, the primary, the records; --all: every instance", false },
+	{ "history", cmd_history, "history [-n N] [--since WHEN] [--outcome NAME[,NAME]] [--json]  the last cycles", false },
+	{ "failover", cmd_failover, "failover [--force] [--dry-run]  fail over now", true },
+	{ "failback", cmd_failback, "failback [--force] [--dry-run]  fail back now", true },
+	{ "config-test", cmd_config_test, "config-test           check the config, keys and the DNS server", true },
+	{ "vote-server", cmd_vote_server, "vote-server           answer the backup's votes (role = spare), until SIGTERM", true },
 };
 
 static void __attribute__((noreturn))
@@ -56,6 +60,7 @@ main(int argc, char **argv)
 	};
 	struct cmd_ctx	 ctx;
 	const char	*config = NULL;
+	char		 cmdline[PATH_MAX + 64];
 	size_t		 i;
 	int		 ch, rc;
 
@@ -96,6 +101,18 @@ main(int argc, char **argv)
 		    argv[0]);
 		usage(FA_EXIT_CONFIG);
 	}
+	/*
+	 * Before any secret is read: a core file or a debugger attached by
+	 * the same user would show the keys (and every copy is wiped after
+	 * use, but a crash can come first).  Not dumpable also makes
+	 * /proc/PID/ (mem, environ) root's.
+	 */
+	if (commands[i].secrets && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		fatal("prctl(PR_SET_DUMPABLE)");
+	snprintf(cmdline, sizeof(cmdline), "failover-agent%s%s %s",
+	    config != NULL ? " -c " : "", config != NULL ? config : "",
+	    commands[i].name);
+	util_command_set(cmdline);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatalx("libcurl failed to initialise");
 	optind = 0;	/* glibc: reset getopt for the command's options */

@@ -398,7 +398,7 @@ spawn_run(char *const argv[], char *const envp[], const char *stdin_data,
 	bool			 exited, timed_out = false, killed = false;
 	bool			 sigpipe_was_pending;
 	int64_t			 deadline, grace;
-	char			 limit[32];
+	char			 limit[32], unsafe[sizeof(out->detail)];
 
 	memset(out, 0, sizeof(*out));
 	memset(&io, 0, sizeof(io));
@@ -417,6 +417,16 @@ spawn_run(char *const argv[], char *const envp[], const char *stdin_data,
 		snprintf(out->detail, sizeof(out->detail),
 		    "not an absolute path: %s",
 		    argv != NULL && argv[0] != NULL ? argv[0] : "(none)");
+		goto done;
+	}
+	/*
+	 * Checked at config load, and again now: a file or a directory
+	 * changed since (or swapped in between) must not run with our rights.
+	 */
+	if (access(argv[0], F_OK) == 0 &&
+	    util_program_check(argv[0], unsafe, sizeof(unsafe)) == -1) {
+		snprintf(out->detail, sizeof(out->detail), "refused: %.*s",
+		    (int)sizeof(out->detail) - 10, unsafe);
 		goto done;
 	}
 	if (envp == NULL)

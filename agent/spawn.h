@@ -30,7 +30,10 @@ struct spawn_result {
  * Run argv[0] (an absolute path) with argv and exactly envp (NULL-terminated,
  * may be empty), stdin_data written to its stdin (or /dev/null if NULL), and
  * wait at most timeout_ms.  Returns 0 if it exited with status 0, -1
- * otherwise; *out says what happened in every case.
+ * otherwise; *out says what happened in every case.  A program that fails
+ * util_program_check() (owned by someone else than root or us, or writable
+ * by others, or in such a directory) is not run: SPAWN_CANNOT_RUN,
+ * detail "refused: ...".
  */
 int	spawn_run(char *const argv[], char *const envp[], const char *stdin_data,
 	    size_t stdin_len, int64_t timeout_ms, struct spawn_result *out);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,20 +249,64 @@ util_ms_left(int64_t deadline_ms)
 	return left > 0 ? left : 0;
 }
 
+/* The command line a refusal suggests running as another user. */
+static char	util_command[PATH_MAX + 64] = "failover-agent";
+
+void
+util_command_set(const char *command_line)
+{
+	snprintf(util_command, sizeof(util_command), "%s", command_line);
+}
+
+/* "failover-agent (uid 106)", or "uid 106" for a uid without a name. */
+static void
+util_user_format(uid_t uid, char *buf, size_t buflen)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwuid(uid)) != NULL)
+		snprintf(buf, buflen, "%s (uid %u)", pw->pw_name,
+		    (unsigned)uid);
+	else
+		snprintf(buf, buflen, "uid %u", (unsigned)uid);
+}
+
+/* "...: run it as that user: runuser -u NAME -- failover-agent CMD" */
+static void
+util_run_as_hint(uid_t uid, char *buf, size_t buflen)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwuid(uid)) != NULL)
+		snprintf(buf, buflen, "run it as that user: runuser -u %s --"
+		    " %s", pw->pw_name, util_command);
+	else
+		snprintf(buf, buflen, "run it as that user (uid %u)",
+		    (unsigned)uid);
+}
+
 /*
  * The permission test shared by util_secret_file_check() and
  * util_secret_read() (the latter runs it on the open descriptor, so the file
  * checked is the file read).  Like ssh, a secret readable or writable by
- * group or others is refused, and so is one owned by another ordinary user
- * (who could replace it).
+ * group or others is refused.  Its owner matters only when the reader is not
+ * root: then it must be this user or root (another ordinary user could
+ * replace it); root is judged by the mode alone, so the documented commands
+ * work as root on the service user's files.
  */
 static int
 util_secret_stat_check(const char *path, const struct stat *st, char *err,
     size_t errlen)
 {
 	const char	*what;
+	char		 who[96], hint[PATH_MAX + 160];
 	unsigned	 mode = (unsigned)(st->st_mode & 07777);
 
+	if (S_ISLNK(st->st_mode)) {
+		snprintf(err, errlen, "%s is a symbolic link: name the file"
+		    " itself", path);
+		return -1;
+	}
 	if (!S_ISREG(st->st_mode)) {
 		snprintf(err, errlen, "%s is not a regular file", path);
 		return -1;
@@ -278,43 +323,63 @@ util_secret_stat_check(const char *path, const struct stat *st, char *err,
 		    " run: chmod 600 %s", path, what, mode, path);
 		return -1;
 	}
-	if (st->st_uid != geteuid() && st->st_uid != 0) {
-		snprintf(err, errlen, "%s is owned by uid %u, neither this user"
-		    " (uid %u) nor root", path, (unsigned)st->st_uid,
-		    (unsigned)geteuid());
+	if (geteuid() != 0 && st->st_uid != geteuid() && st->st_uid != 0) {
+		util_user_format(st->st_uid, who, sizeof(who));
+		util_run_as_hint(st->st_uid, hint, sizeof(hint));
+		snprintf(err, errlen, "%s is owned by %s: %s", path, who, hint);
 		return -1;
 	}
 	return 0;
 }
 
+/* "PATH: cannot read: Permission denied (owned by X): run it as ..." */
+static void
+util_secret_eaccess(const char *path, int errnum, const struct stat *st,
+    char *err, size_t errlen)
+{
+	char	who[96], hint[PATH_MAX + 160];
+
+	if (errnum != EACCES || st == NULL || st->st_uid == geteuid()) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+		    strerror(errnum));
+		return;
+	}
+	util_user_format(st->st_uid, who, sizeof(who));
+	util_run_as_hint(st->st_uid, hint, sizeof(hint));
+	snprintf(err, errlen, "%s: cannot read: %s (owned by %s): %s", path,
+	    strerror(errnum), who, hint);
+}
+
 /*
- * Stat path (following symbolic links, as ssh does), run the permission test
- * and make sure this process can read it.  The message names the path and
- * the fix, never the contents.
+ * lstat path (a symbolic link is refused: the secret is opened with
+ * O_NOFOLLOW), run the permission test and make sure this process can read
+ * it.  Never opens the file, so a FIFO or a device cannot block it.  The
+ * message names the path and the fix, never the contents.
  */
 int
 util_secret_file_check(const char *path, char *err, size_t errlen)
 {
 	struct stat	st;
 
-	if (stat(path, &st) == -1) {
+	if (lstat(path, &st) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (util_secret_stat_check(path, &st, err, errlen) == -1)
 		return -1;
 	if (access(path, R_OK) == -1) {
-		snprintf(err, errlen, "%s: cannot read: %s", path,
-		    strerror(errno));
+		util_secret_eaccess(path, errno, &st, err, errlen);
 		return -1;
 	}
 	return 0;
 }
 
 /*
- * Open, check the descriptor, read at most maxlen bytes (a longer file is an
- * error, not silently cut).  On error nothing
- * is allocated and what was read is wiped.
+ * Open without following a link and without blocking (a FIFO or a device
+ * in place of the file must not hang the agent: it is refused by the
+ * fstat() test below), check the descriptor, read at most maxlen bytes (a
+ * longer file is an error, not silently cut).  On error nothing is
+ * allocated and what was read is wiped.
  */
 int
 util_secret_read(const char *path, size_t maxlen, char **out, size_t *outlen,
@@ -329,8 +394,15 @@ util_secret_read(const char *path, size_t maxlen, char **out, size_t *outlen,
 	*out = NULL;
 	if (outlen != NULL)
 		*outlen = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW |
+	    O_NONBLOCK)) == -1) {
+		if (errno == ELOOP)
+			snprintf(err, errlen, "%s is a symbolic link: name the"
+			    " file itself", path);
+		else if (errno == EACCES && lstat(path, &st) == 0)
+			util_secret_eaccess(path, EACCES, &st, err, errlen);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) == -1) {
@@ -369,6 +441,193 @@ cleanup:
 		util_secret_free(buf, maxlen + 2);
 	close(fd);
 	return rc;
+}
+
+/*
+ * One step of util_program_check(): st (of what) must belong to root or to
+ * this process's user and be writable by nobody else.  A directory owned by
+ * root with the sticky bit (/tmp) is accepted though writable by all: there
+ * only a file's owner may rename or remove it.
+ */
+static int
+util_program_stat_check(const char *what, const struct stat *st, char *err,
+    size_t errlen)
+{
+	char		 who[96];
+	unsigned	 mode = (unsigned)(st->st_mode & 07777);
+
+	if (st->st_uid != 0 && st->st_uid != geteuid()) {
+		util_user_format(st->st_uid, who, sizeof(who));
+		snprintf(err, errlen, "%s is owned by %s, neither root nor the"
+		    " user the agent runs as; run: chown root %s", what, who,
+		    what);
+		return -1;
+	}
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) == 0)
+		return 0;
+	if (S_ISDIR(st->st_mode) && st->st_uid == 0 &&
+	    (st->st_mode & S_ISVTX) != 0)
+		return 0;
+	snprintf(err, errlen, "%s is writable by %s (mode %04o); run: chmod"
+	    " go-w %s", what, (st->st_mode & S_IWOTH) != 0 ? "others" :
+	    "its group", mode, what);
+	return -1;
+}
+
+/* Every directory from path's parent up to /, as path names them. */
+static int
+util_program_dirs_check(const char *path, char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		*dir, *slash;
+	int		 rc = -1;
+
+	dir = util_xstrdup(path);
+	for (;;) {
+		if ((slash = strrchr(dir, '/')) == NULL)
+			break;
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(dir, &st) == -1) {
+			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+			goto cleanup;
+		}
+		if (util_program_stat_check(dir, &st, err, errlen) == -1)
+			goto cleanup;
+		if (strcmp(dir, "/") == 0)
+			break;
+	}
+	rc = 0;
+cleanup:
+	free(dir);
+	return rc;
+}
+
+/*
+ * What sshd asks of AuthorizedKeysCommand: the program a hook or the exec
+ * method names, and every directory above it, belong to root or to the
+ * agent's user and are not writable by group or others; otherwise someone
+ * else could make the agent run their code.  Both the path as written and
+ * the file it resolves to (through symbolic links) are checked.
+ */
+int
+util_program_check(const char *path, char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		*real = NULL;
+	int		 rc = -1;
+
+	if (path[0] != '/') {
+		snprintf(err, errlen, "%s is not an absolute path", path);
+		return -1;
+	}
+	if ((real = realpath(path, NULL)) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (stat(real, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", real, strerror(errno));
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", path);
+		goto cleanup;
+	}
+	if (util_program_stat_check(real, &st, err, errlen) == -1 ||
+	    util_program_dirs_check(real, err, errlen) == -1 ||
+	    (strcmp(real, path) != 0 &&
+	    util_program_dirs_check(path, err, errlen) == -1))
+		goto cleanup;
+	rc = 0;
+cleanup:
+	free(real);
+	return rc;
+}
+
+/*
+ * Length of the valid UTF-8 sequence at p (RFC 3629 §4: no overlong form,
+ * no surrogate, nothing above U+10FFFF) and its code point, or 0.
+ */
+static size_t
+util_utf8_decode(const unsigned char *p, uint32_t *cp)
+{
+	size_t		 n, i;
+	uint32_t	 c, min;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if ((p[0] & 0xe0) == 0xc0) {
+		n = 2;
+		c = p[0] & 0x1f;
+		min = 0x80;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		n = 3;
+		c = p[0] & 0x0f;
+		min = 0x800;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		n = 4;
+		c = p[0] & 0x07;
+		min = 0x10000;
+	} else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)	/* also stops at the NUL */
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/*
+ * A code point a terminal may act on rather than show: C0 controls and DEL
+ * (ESC starts every escape sequence), C1 controls (U+009B is CSI on some
+ * terminals), and the bidirectional overrides and isolates that reorder
+ * what is shown (U+202A-U+202E, U+2066-U+2069).
+ */
+static bool
+util_text_unsafe(uint32_t c)
+{
+	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) ||
+	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+char *
+util_text_escape(const char *in)
+{
+	const unsigned char	*p = (const unsigned char *)in;
+	char			*out, *o;
+	size_t			 n;
+	uint32_t		 c;
+
+	/* At most 6 bytes of output ("\u202e") per byte of input. */
+	out = o = util_xcalloc(strlen(in) * 6 + 1, 1);
+	while (*p != '\0') {
+		if ((n = util_utf8_decode(p, &c)) == 0) {
+			o += sprintf(o, "\\x%02x", *p);
+			p++;
+		} else if (c == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+			p++;
+		} else if (util_text_unsafe(c)) {
+			o += c < 0x80 ? sprintf(o, "\\x%02x", (unsigned)c) :
+			    sprintf(o, "\\u%04x", (unsigned)c);
+			p += n;
+		} else {
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		}
+	}
+	*o = '\0';
+	return out;
 }
 
 /* Wipe len bytes (pass the length util_secret_read() gave) and free. */

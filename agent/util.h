@@ -49,15 +49,36 @@ void	util_boot_id(char *buf, size_t len);
 int64_t	util_ms_left(int64_t deadline_ms);
 
 /*
- * Check that a file holding a secret is a regular file not readable or
- * writable by group or others (like ssh with a private key).  Returns 0, or -1
- * with a message in err ("... is readable by group or others (mode 0644);
- * chmod 600 it").
+ * Check that a file holding a secret is a regular file (not a symbolic
+ * link, a FIFO or a device: it is never opened here) not readable or
+ * writable by group or others (like ssh with a private key), and, unless
+ * this process is root, owned by this user or root.  Returns 0, or -1 with
+ * a message in err ("... is readable by group or others (mode 0644); run:
+ * chmod 600 ...", "... is owned by NAME (uid N): run it as that user:
+ * runuser -u NAME -- failover-agent COMMAND").
  */
 int	util_secret_file_check(const char *path, char *err, size_t errlen);
 
 /*
- * Read a whole secret file (after util_secret_file_check) into a fresh
+ * The command line a refusal suggests running as another user
+ * ("failover-agent -c FILE check" -> "runuser -u NAME -- failover-agent -c
+ * FILE check").  main() sets it.
+ */
+void	util_command_set(const char *command_line);
+
+/*
+ * A program the agent runs (a hook, the exec method's program): it and
+ * every directory above it up to / must belong to root or to this
+ * process's user and not be writable by group or others (a root-owned
+ * sticky directory such as /tmp excepted), as sshd requires of
+ * AuthorizedKeysCommand.  Returns 0, or -1 with a message naming the
+ * offending path and the fix.
+ */
+int	util_program_check(const char *path, char *err, size_t errlen);
+
+/*
+ * Read a whole secret file (after util_secret_file_check; opened with
+ * O_NOFOLLOW | O_NONBLOCK and checked again on the descriptor) into a fresh
  * NUL-terminated buffer the caller frees with util_secret_free().  At most
  * maxlen bytes.  Returns 0, or -1 with err set.  The message never contains
  * the file's contents.
@@ -65,6 +86,15 @@ int	util_secret_file_check(const char *path, char *err, size_t errlen);
 int	util_secret_read(const char *path, size_t maxlen, char **out,
 	    size_t *outlen, char *err, size_t errlen);
 void	util_secret_free(char *secret, size_t len);
+
+/*
+ * Stored text made safe for a terminal (status and history print hook
+ * output, provider and server messages): C0 controls, DEL, C1 controls and
+ * the bidirectional overrides become "\x1b" or "\u202e", a byte that is
+ * not UTF-8 becomes "\xff", a backslash "\\"; printable UTF-8 stays as
+ * it is.  Returns a fresh string the caller frees; never NULL.
+ */
+char	*util_text_escape(const char *in);
 
 /* explicit_bzero: a wipe the compiler may not remove. */
 void	util_wipe(void *p, size_t len);

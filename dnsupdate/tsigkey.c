@@ -15,6 +15,11 @@
  * TSIG RR we build is the same ldns_rr ldns would build, so the rest of the
  * code does not care.  Tests check our code against ldns (for sha256) and
  * against BIND (for every algorithm).
+ *
+ * Since issue 11 our code computes every MAC, for every algorithm: ldns
+ * decodes the base64 secret into a heap buffer that it frees without
+ * wiping, and our decoded key is wiped right after HMAC().  ldns is still
+ * the reference the tests compare with.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -655,9 +660,12 @@ ldns_status
 tsig_sign(ldns_pkt *pkt, const struct tsig_key *k, uint16_t fudge,
     const ldns_rdf *query_mac)
 {
-	if (k->alg->ldns_ok)
-		return ldns_pkt_tsig_sign(pkt, k->name, k->secret, fudge,
-		    k->alg->wire, query_mac);
+	/*
+	 * Never ldns_pkt_tsig_sign(), even where its MAC is right: it decodes
+	 * the secret into a buffer it frees without wiping (ldns 1.8.3
+	 * tsig.c, ldns_tsig_mac_new), a copy of the key left in the heap.
+	 * Ours is wiped (tsig_mac_compute).
+	 */
 	return tsig_sign_full(pkt, k, fudge, query_mac,
 	    (uint64_t)(util_wall_ms() / 1000), 0, NULL, 0);
 }
@@ -759,8 +767,6 @@ tsig_verify(ldns_pkt *pkt, const uint8_t *wire, size_t wirelen,
 	 */
 	if (!tsig_rr_matches(ldns_pkt_tsig(pkt), k))
 		return false;
-	if (k->alg->ldns_ok)
-		return ldns_pkt_tsig_verify(pkt, wire, wirelen, k->name,
-		    k->secret, request_mac);
+	/* Not ldns_pkt_tsig_verify(): see tsig_sign() (the key copy). */
 	return tsig_verify_own(pkt, wire, wirelen, k, request_mac);
 }

@@ -9,13 +9,12 @@
  *		secret "BASE64";
  *	};
  *
- * Signing and verifying go through ldns (ldns_pkt_tsig_sign/_verify) for the
- * algorithms ldns 1.8.3 computes correctly (hmac-md5, hmac-sha1,
- * hmac-sha256, hmac-sha512).  ldns 1.8.3 cannot do hmac-sha224 (absent from
- * its digest table) nor hmac-sha384 (its table spells the name
- * "hmac-shac384.", so the real name never matches and a key named that way
- * would put the misspelt name on the wire): for those two we compute the MAC
- * ourselves with OpenSSL per RFC 8945 §4.3.3.  Callers see one interface.
+ * The MAC is computed by our own code with OpenSSL per RFC 8945 §4.3.3,
+ * for every algorithm: ldns 1.8.3 cannot do hmac-sha224 (absent from its
+ * digest table) nor hmac-sha384 (its table spells the name
+ * "hmac-shac384."), and where it can (hmac-md5, hmac-sha1, hmac-sha256,
+ * hmac-sha512) it leaves an unwiped copy of the decoded secret in the heap.
+ * The decoded key is wiped right after use.  Callers see one interface.
  */
 #ifndef FA_TSIGKEY_H
 #define FA_TSIGKEY_H
@@ -68,7 +67,10 @@ void	tsig_key_free(struct tsig_key *);
 /* The key's algorithm name as it goes on the wire: "hmac-sha256.". */
 const char *tsig_key_wire_algorithm(const struct tsig_key *);
 
-/* True when ldns computes the MAC itself (false: hmac-sha224, hmac-sha384). */
+/*
+ * True when ldns could compute the MAC (false: hmac-sha224, hmac-sha384):
+ * tests compare our MACs with ldns's for those.
+ */
 bool	tsig_key_ldns_native(const struct tsig_key *);
 
 /*
@@ -101,7 +103,7 @@ ldns_status tsig_sign_full(ldns_pkt *pkt, const struct tsig_key *,
 bool	tsig_verify(ldns_pkt *pkt, const uint8_t *wire, size_t wirelen,
 	    const struct tsig_key *, const ldns_rdf *request_mac);
 
-/* Same, always with our own code (used by tests to cross-check ldns). */
+/* What tsig_verify() runs after the name and algorithm check. */
 bool	tsig_verify_own(ldns_pkt *pkt, const uint8_t *wire, size_t wirelen,
 	    const struct tsig_key *, const ldns_rdf *request_mac);
 

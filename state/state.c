@@ -49,22 +49,135 @@ state_create_err(const char *what, const char *file, int saved_errno,
 }
 
 /*
- * Make sure the database file exists with mode 0600 before SQLite opens it:
- * SQLite would create it 0644 (less the umask), and its -wal and -shm files
- * take the database file's mode.  An existing file keeps its mode.
+ * The directory of the state must not be writable by others: whoever may
+ * write it may replace the database (the record of a failover) or plant a
+ * link where the -wal, -shm or lock file will be created.  A root-owned
+ * sticky directory (/tmp) is accepted: there nobody may rename or remove
+ * another user's file.
  */
 static int
-state_file_create(const char *path, char *err, size_t errlen)
+state_dir_check(const char *path, char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		*copy, *dir;
+	int		 rc = -1;
+
+	if ((copy = strdup(path)) == NULL) {
+		state_seterr(err, errlen, "state database %s: out of memory",
+		    path);
+		return -1;
+	}
+	dir = dirname(copy);
+	if (stat(dir, &st) == -1) {
+		rc = 0;		/* reported with the file that cannot be made */
+		goto done;
+	}
+	if ((st.st_mode & S_IWOTH) != 0 &&
+	    !(st.st_uid == 0 && (st.st_mode & S_ISVTX) != 0)) {
+		state_seterr(err, errlen, "state directory %s is writable by"
+		    " others (mode %04o): anyone could replace the state; run:"
+		    " chmod o-w %s", dir, (unsigned)(st.st_mode & 07777), dir);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(copy);
+	return rc;
+}
+
+/*
+ * Open a file of the state (the database, its lock) the safe way: never
+ * through a symbolic link (O_NOFOLLOW: a link planted there would make us
+ * write where it points), never inherited by a hook (O_CLOEXEC), and for
+ * the database never a FIFO or a device (O_NONBLOCK, then S_ISREG).
+ * Returns the descriptor, or -1 with errno (ELOOP for a link, EINVAL for
+ * something not a regular file).
+ */
+static int
+state_file_open(const char *path, int flags, mode_t mode)
+{
+	struct stat	 st;
+	int		 fd;
+
+	fd = open(path, flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW |
+	    O_NONBLOCK, mode);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+/* The message for state_file_open()'s errors. */
+static void
+state_file_err(const char *what, const char *file, int saved_errno,
+    char *err, size_t errlen)
+{
+	if (saved_errno == ELOOP)
+		state_seterr(err, errlen, "%s %s is a symbolic link: refused"
+		    " (remove it; the agent creates the file itself)", what,
+		    file);
+	else if (saved_errno == EINVAL)
+		state_seterr(err, errlen, "%s %s is not a regular file",
+		    what, file);
+	else
+		state_create_err(what, file, saved_errno, err, errlen);
+}
+
+/*
+ * SQLite 3.40 opens its -wal, -shm and -journal files with O_NOFOLLOW and
+ * O_CLOEXEC itself (seen with strace), so a link there fails as "unable to
+ * open database file"; this check names the culprit instead.
+ */
+static int
+state_aux_check(const char *path, char *err, size_t errlen)
+{
+	static const char *const sfx[] = { "-wal", "-shm", "-journal" };
+	struct stat	 st;
+	char		 aux[4096];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(aux, sizeof(aux), "%s%s", path, sfx[i]);
+		if (lstat(aux, &st) == 0 && !S_ISREG(st.st_mode)) {
+			state_file_err("state file", aux, S_ISLNK(st.st_mode) ?
+			    ELOOP : EINVAL, err, errlen);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Make sure the database file exists with mode 0600 before SQLite opens it:
+ * SQLite would create it 0644 (less the umask), and its -wal and -shm files
+ * take the database file's mode.  An existing file keeps its mode.  A
+ * reader (read_only) only checks that it is a regular file, not a link.
+ */
+static int
+state_file_create(const char *path, bool read_only, char *err, size_t errlen)
 {
 	int	 fd;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	fd = state_file_open(path, read_only ? O_RDONLY : O_RDWR | O_CREAT,
+	    0600);
 	if (fd == -1) {
-		state_create_err("state database", path, errno, err, errlen);
+		if (read_only && errno == ENOENT)
+			state_seterr(err, errlen, "no state yet at %s: "
+			    "run `failover-agent check` first", path);
+		else if (read_only && errno != ELOOP && errno != EINVAL)
+			state_seterr(err, errlen, "cannot read state "
+			    "database %s: %s", path, strerror(errno));
+		else
+			state_file_err("state database", path, errno, err,
+			    errlen);
 		return -1;
 	}
 	close(fd);
-	return 0;
+	return state_aux_check(path, err, errlen);
 }
 
 int
@@ -72,7 +185,6 @@ state_open(const char *path, bool read_only, struct state_db **out,
     char *err, size_t errlen)
 {
 	struct state_db	*sdb = NULL;
-	struct stat	 sb;
 	sqlite3_stmt	*st = NULL;
 	const char	*mode;
 	int		 flags, persist, rc = -1;
@@ -90,22 +202,12 @@ state_open(const char *path, bool read_only, struct state_db **out,
 		goto done;
 	}
 	sdb->read_only = read_only;
-	if (read_only) {
-		if (stat(path, &sb) == -1) {
-			if (errno == ENOENT)
-				state_seterr(err, errlen, "no state yet at %s: "
-				    "run `failover-agent check` first", path);
-			else
-				state_seterr(err, errlen, "cannot read state "
-				    "database %s: %s", path, strerror(errno));
-			goto done;
-		}
-		flags = SQLITE_OPEN_READONLY;
-	} else {
-		if (state_file_create(path, err, errlen) == -1)
-			goto done;
-		flags = SQLITE_OPEN_READWRITE;
-	}
+	if (state_dir_check(path, err, errlen) == -1 ||
+	    state_file_create(path, read_only, err, errlen) == -1)
+		goto done;
+	/* SQLite itself opens its files O_CLOEXEC and O_NOFOLLOW (3.40). */
+	flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+	    SQLITE_OPEN_NOFOLLOW;
 	if (sqlite3_open_v2(path, &sdb->db, flags, NULL) != SQLITE_OK) {
 		state_seterr(err, errlen, "cannot open state database %s: %s",
 		    path, sdb->db != NULL ? sqlite3_errmsg(sdb->db) :
@@ -205,9 +307,10 @@ state_lock_acquire(const char *path, int *fd_out, char *err, size_t errlen)
 		    path);
 		return -1;
 	}
-	fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-	if (fd == -1) {
-		state_create_err("lock file", lockpath, errno, err, errlen);
+	if (state_dir_check(path, err, errlen) == -1)
+		return -1;
+	if ((fd = state_file_open(lockpath, O_RDWR | O_CREAT, 0600)) == -1) {
+		state_file_err("lock file", lockpath, errno, err, errlen);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {

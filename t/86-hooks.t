@@ -12,7 +12,11 @@
 #     failure is recorded;
 #   - a before_failback hook that cannot run (its interpreter does not
 #     exist) counts as failed: no failback, the reason in history;
-#   - after_failback sees the failback's values.
+#   - after_failback sees the failback's values;
+#   - issue 11: a 12 kB FA_RECORDS reaches the hook whole; what a hook
+#     prints is shown escaped by status and history (no ESC byte reaches the
+#     terminal), JSON-escaped by --json; a hook in a group-writable
+#     directory is refused at its FILE:LINE.
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
 scenario_require
@@ -151,5 +155,68 @@ FA_STATE_FROM=ACTIVE
 FA_STATE_TO=STANDBY
 EOF
 )" "after_failback's environment: the failback's values"
+
+# --- issue 11: values passed whole, stored text escaped, unsafe hooks refused --
+# 300 more records: FA_RECORDS is about 12 kB, far above the old 3.8 kB cut.
+long="www"
+want_recs="example.com. www.example.com. www.example.org."
+i=0
+while [ $i -lt 300 ]; do
+	long="$long, record-with-a-long-name-$i"
+	want_recs="$want_recs record-with-a-long-name-$i.example.org."
+	i=$((i + 1))
+done
+hook loud "env > $SC_DIR/env.loud
+printf '\\033]0;pwned\\007\\033[31mred\\033[0m and \\342\\234\\223 ok\\n'
+exit 1"
+hooks_conf "before_failover = $SC_DIR/hooks/loud"
+sed -i "s/^records = www\$/records = $long/" "$CONF"
+run_fa config-test
+is "$FA_RC" 0 "300 records more: config-test exit 0"
+[ "$FA_RC" = 0 ] || diag "$FA_ERR"
+primary_stop "$SC_DIR/primary"
+# fail_after 3, then hold_down (2s) since the failback.
+i=0
+while [ ! -e "$SC_DIR/env.loud" ] && [ $i -lt 60 ]; do
+	[ $i -eq 0 ] || sleep 0.2
+	check_env
+	i=$((i + 1))
+done
+is "$(history_field 'd["cycles"][0]["actions"][0]["kind"]')" \
+    "hook before_failover" "the failover cycle ran the hook"
+recs=$(sed -n 's/^FA_RECORDS=//p' "$SC_DIR/env.loud")
+is "${#recs}" "${#want_recs}" "FA_RECORDS is whole: ${#want_recs} bytes"
+is "$recs" "$want_recs" "and holds every record, in order"
+hist=$(fa history -n 1 2>&1)
+like "$hist" 'failed: exit 1: \\x1b\]0;pwned\\x07\\x1b\[31mred\\x1b\[0m and ✓ ok' \
+    "history (text): the hook's escape sequences shown escaped, UTF-8 kept"
+printf '%s' "$hist" | grep -q "$(printf '\033')"
+isnt $? 0 "history (text): no ESC byte reaches the terminal"
+fa status 2>&1 | grep -q "$(printf '\033')"
+isnt $? 0 "status (text): no ESC byte either"
+like "$(fa history -n 1 --json)" '\\u001[bB]\]0;pwned\\u0007' \
+    "history --json: JSON escapes, as JSON does"
+primary_start "$SC_DIR/primary" "$PRIMARY_PORT"
+ok $? "primary back"
+
+# A hook in a directory its group may write: refused at its line, by every
+# command that runs hooks; status still works (it runs none).
+mkdir -m 775 "$SC_DIR/gw"
+printf '#!/bin/sh\nexit 0\n' > "$SC_DIR/gw/hook"
+chmod 755 "$SC_DIR/gw/hook"
+hooks_conf "before_failover = $SC_DIR/gw/hook"
+line=$(grep -n '^before_failover' "$CONF" | cut -d: -f1)
+run_fa config-test
+is "$FA_RC" 2 "hook in a group-writable directory: config-test exit 2"
+like "$FA_ERR" "^$CONF:$line: before_failover: $SC_DIR/gw is writable by its group \\(mode 0775\\); run: chmod go-w $SC_DIR/gw" \
+    "FILE:LINE, the directory and the fix"
+run_fa check
+is "$FA_RC" 2 "check refuses it too"
+run_fa status
+is "$FA_RC" 0 "status does not judge hooks: exit 0"
+chmod 755 "$SC_DIR/gw"
+run_fa config-test
+is "$FA_RC" 0 "chmod go-w: config-test exit 0"
+[ "$FA_RC" = 0 ] || diag "$FA_ERR"
 
 done_testing

@@ -61,8 +61,18 @@ notify_to() {
 [hooks]
 notify = $1"
 	scenario_write_conf
+	chmod 600 "$CONF"	# a token in it makes it a secret (issue 11)
 }
 notify_to "$URL"
+
+# Issue 11: the token makes the config file a secret, mode 600 like a key.
+chmod 644 "$CONF"
+run_fa config-test
+is "$FA_RC" 2 "a notify token in a 0644 config: config-test exit 2"
+like "$FA_ERR" "^$CONF:[0-9]+: notify holds a token, so $CONF is a secret: it must not be readable by group or others \\(mode 0644\\); run: chmod 600 $CONF" \
+    "FILE:LINE, why and the fix"
+unlike "$FA_ERR" "$TOKEN" "without the token"
+chmod 600 "$CONF"
 
 LOGS=$SC_DIR/all-logs
 check() {

@@ -373,6 +373,7 @@ test_ops_keys(void)
 		    cases[i].notify);
 		t2 = replace(t1, "timeout = 10s", line);
 		path = write_conf(t2);
+		chmod(path, 0600);	/* a notify token makes it a secret */
 		cfg = NULL;
 		if (!ok(config_load(path, &cfg, &dl) == 0, "%s, %s: loads",
 		    cases[i].keep, cases[i].notify))
@@ -1828,6 +1829,160 @@ test_mysql(void)
 	unlink(p);
 }
 
+/*
+ * Issue 11 and 17 hardening: a notify token makes the file a secret; a
+ * spare URL never carries a password; hooks as sshd wants
+ * AuthorizedKeysCommand; CONFIG_LOAD_NO_SECRETS (status, history) looks at
+ * no secret file and no program.
+ */
+static int
+load_text(const char *text, mode_t mode, unsigned flags, char **pathp,
+    struct diag_list *dl)
+{
+	struct config	*cfg = NULL;
+	int		 rc;
+
+	*pathp = write_conf(text);
+	chmod(*pathp, mode);
+	rc = config_load_flags(*pathp, flags, &cfg, dl);
+	config_free(cfg);
+	return rc;
+}
+
+static void
+test_harden(void)
+{
+	static const char *const tokens[] = {
+		"notify = https://hooks.example.com/fa?token=abc",
+		"notify = https://hooks.slack.com/services/T0123ABCD/B0123ABCD/"
+		    "Xk2mP9qR7sT4vW1yZ3aB5cD8",
+		"notify = https://discord.com/api/webhooks/1234567890123456/"
+		    "abcDEF123ghiJKL456",
+	};
+	struct diag_list	 dl = { 0 };
+	char			*text, *t2, *path, want[PATH_MAX * 3], d[PATH_MAX + 16];
+	size_t			 i;
+
+	for (i = 0; i < FA_ARRAY_SIZE(tokens); i++) {
+		text = replace(GOOD, "timeout = 10s", tokens[i]);
+		ok(load_text(text, 0644, 0, &path, &dl) == -1 &&
+		    has_diag(&dl, path, 46, true, "notify holds a token, so") &&
+		    has_diag(&dl, path, 46, true, "(mode 0644); run: chmod 600"),
+		    "%s in a 0644 file: refused at its line", tokens[i]);
+		diag_clear(&dl);
+		unlink(path);
+		free(path);
+		ok(load_text(text, 0600, 0, &path, &dl) == 0,
+		    "the same in a 0600 file: loads");
+		diag_clear(&dl);
+		unlink(path);
+		free(path);
+		ok(load_text(text, 0640, CONFIG_LOAD_NO_SECRETS, &path,
+		    &dl) == 0, "0640, for status (no secrets): loads");
+		diag_clear(&dl);
+		unlink(path);
+		free(path);
+		free(text);
+	}
+	text = replace(GOOD, "timeout = 10s",
+	    "notify = https://hooks.example.com/failover-agent/notify");
+	ok(load_text(text, 0644, 0, &path, &dl) == 0,
+	    "a notify URL without a token: 0644 is fine");
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+	free(text);
+
+	text = replace(GOOD, "url = http://127.0.0.1:8053",
+	    "url = http://fa:s3cr3tpw@127.0.0.1:8053");
+	ok(load_text(text, 0644, 0, &path, &dl) == -1 &&
+	    has_diag(&dl, path, 48, true, "url must not hold a user name or"
+	    " password (user:pass@)"), "spare url with user:pass@: refused");
+	for (i = 0; i < dl.n; i++)
+		ok(strstr(dl.items[i].msg, "s3cr3tpw") == NULL,
+		    "the password is not echoed");
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+	free(text);
+
+	/* A hook in a directory its group may write. */
+	snprintf(d, sizeof(d), "%s/gw", tmpdir);
+	mkdir(d, 0700);
+	chmod(d, 0770);
+	write_file("gw/hook", "#!/bin/sh\nexit 0\n", 0755);
+	text = replace(GOOD, "before_failover = @DIR@/hook",
+	    "before_failover = @DIR@/gw/hook");
+	snprintf(want, sizeof(want), "before_failover: %s is writable by its"
+	    " group (mode 0770); run: chmod go-w %s", d, d);
+	ok(load_text(text, 0644, 0, &path, &dl) == -1 &&
+	    has_diag(&dl, path, 44, true, want),
+	    "hook in a group-writable directory: refused");
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+	ok(load_text(text, 0644, CONFIG_LOAD_NO_SECRETS, &path, &dl) == 0,
+	    "the same for status: the hook is not judged");
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+	chmod(d, 0755);
+	ok(load_text(text, 0644, 0, &path, &dl) == 0,
+	    "chmod go-w the directory: loads");
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+	/* Owned by another ordinary user (root can give it away). */
+	snprintf(want, sizeof(want), "%s/gw/hook", tmpdir);
+	if (geteuid() == 0 && chown(want, 65534, 65534) == 0) {
+		ok(load_text(text, 0644, 0, &path, &dl) == -1 &&
+		    has_diag(&dl, path, 44, true, "uid 65534), neither root"
+		    " nor the user the agent runs as"),
+		    "hook owned by uid 65534: refused");
+		diag_clear(&dl);
+		unlink(path);
+		free(path);
+	} else
+		printf("ok %d # skip not root: cannot chown\n", ++tap_n);
+	unlink(want);
+	rmdir(d);
+	free(text);
+
+	/* A FIFO in place of the config: refused, not waited on. */
+	snprintf(d, sizeof(d), "%s/fifo.conf", tmpdir);
+	ok(mkfifo(d, 0600) == 0, "a FIFO as the config file");
+	alarm(10);
+	{
+		struct config	*cfg = NULL;
+
+		ok(config_load(d, &cfg, &dl) == -1 && cfg == NULL &&
+		    has_diag(&dl, d, 0, true, "not a regular file"),
+		    "refused without blocking");
+	}
+	alarm(0);
+	diag_clear(&dl);
+	unlink(d);
+
+	/* No secret file is looked at for status: a loose key, a missing hook. */
+	text = replace(GOOD, "@DIR@/tsig.key", "@DIR@/loose.key");
+	t2 = replace(text, "after_failback = @DIR@/hook",
+	    "after_failback = @DIR@/no-such-hook");
+	ok(load_text(t2, 0644, 0, &path, &dl) == -1 &&
+	    has_diag(&dl, path, 34, true, "readable by group or others") &&
+	    has_diag(&dl, path, 45, true, "no-such-hook"),
+	    "a loose key and a missing hook: refused for check");
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+	ok(load_text(t2, 0644, CONFIG_LOAD_NO_SECRETS, &path, &dl) == 0,
+	    "and loaded for status, which reads neither");
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+	free(t2);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -1868,6 +2023,7 @@ main(void)
 	test_methods();
 	test_provider_methods();
 	test_mysql();
+	test_harden();
 
 	for (size_t i = 0; i < FA_ARRAY_SIZE(files); i++) {
 		snprintf(p, sizeof(p), "%s/%s", tmpdir, files[i]);

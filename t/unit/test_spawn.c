@@ -131,6 +131,29 @@ test_cannot_run(void)
 	is_str(r.detail, "exec: Permission denied",
 	    "not executable: the errno text");
 
+	/*
+	 * Issue 11: checked again right before running, as sshd does: a
+	 * program others may change since the config was loaded is not run.
+	 */
+	{
+		char	 marker[600], body[700], want[700];
+
+		snprintf(marker, sizeof(marker), "%s/ran", tmpdir);
+		snprintf(body, sizeof(body), "#!/bin/sh\ntouch %s\n", marker);
+		p = script("loose", body, 0777);
+		is_int(run1(p, NULL, NULL, 10000, &r), -1,
+		    "a program others may write returns -1");
+		is_int(r.outcome, SPAWN_CANNOT_RUN, "unsafe: SPAWN_CANNOT_RUN");
+		snprintf(want, sizeof(want), "refused: %s is writable by others"
+		    " (mode 0777); run: chmod go-w %s", p, p);
+		is_str(r.detail, want, "unsafe: the detail says why and how");
+		ok(access(marker, F_OK) == -1, "and it did not run");
+		chmod(p, 0700);
+		is_int(run1(p, NULL, NULL, 10000, &r), 0, "chmod go-w: it runs");
+		ok(access(marker, F_OK) == 0, "(it ran)");
+		unlink(marker);
+	}
+
 	/* No shell fallback: a file without #! is not run by /bin/sh. */
 	p = script("noshebang", "exit 0\n", 0700);
 	run1(p, NULL, NULL, 10000, &r);

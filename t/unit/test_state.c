@@ -1421,6 +1421,81 @@ test_reader_other_user(void)
 	    "another user with read access only reads the status");
 }
 
+/*
+ * Issue 11: no file of the state is opened through a symbolic link (one
+ * planted there would make us write where it points), none is a FIFO, and
+ * a directory others may write is refused.
+ */
+static void
+test_links_and_dirs(void)
+{
+	char		 sub[300], path[400], target[400], aux[420];
+	struct state_db	*sdb = NULL;
+	struct stat	 st;
+	int		 fd = -5;
+
+	pathof(sub, sizeof(sub), "hostile");
+	ok(mkdir(sub, 0700) == 0, "a directory of its own");
+	snprintf(path, sizeof(path), "%s/state.db", sub);
+	snprintf(target, sizeof(target), "%s/elsewhere", sub);
+	ok(symlink(target, path) == 0, "state.db is a link");
+	is_int(state_open(path, false, &sdb, EB, sizeof(errbuf)), -1,
+	    "opening a linked database fails");
+	ok(contains(errbuf, path) && contains(errbuf, "symbolic link"),
+	    "and says why: %s", errbuf);
+	ok(lstat(target, &st) == -1, "nothing created where it points");
+	is_int(state_open(path, true, &sdb, EB, sizeof(errbuf)), -1,
+	    "a reader refuses it too");
+	ok(contains(errbuf, "symbolic link"), "%s", errbuf);
+	unlink(path);
+
+	snprintf(aux, sizeof(aux), "%s.lock", path);
+	ok(symlink(target, aux) == 0, "state.db.lock is a link");
+	is_int(state_lock_acquire(path, &fd, EB, sizeof(errbuf)), -1,
+	    "the lock is refused");
+	is_int(fd, -1, "no lock fd");
+	ok(contains(errbuf, aux) && contains(errbuf, "symbolic link"),
+	    "naming the lock file: %s", errbuf);
+	ok(lstat(target, &st) == -1, "nothing created where it points");
+	unlink(aux);
+
+	snprintf(aux, sizeof(aux), "%s-wal", path);
+	ok(symlink(target, aux) == 0, "state.db-wal is a link");
+	is_int(state_open(path, false, &sdb, EB, sizeof(errbuf)), -1,
+	    "the database is refused");
+	ok(contains(errbuf, aux) && contains(errbuf, "symbolic link"),
+	    "naming the -wal file: %s", errbuf);
+	ok(lstat(target, &st) == -1, "nothing created where it points");
+	unlink(aux);
+	unlink(path);
+
+	ok(mkfifo(path, 0600) == 0, "state.db is a FIFO");
+	is_int(state_open(path, true, &sdb, EB, sizeof(errbuf)), -1,
+	    "refused without blocking");
+	ok(contains(errbuf, "not a regular file"), "%s", errbuf);
+	unlink(path);
+
+	ok(chmod(sub, 0777) == 0, "the directory is writable by others");
+	is_int(state_open(path, false, &sdb, EB, sizeof(errbuf)), -1,
+	    "the state is refused");
+	ok(contains(errbuf, sub) && contains(errbuf, "writable by others") &&
+	    contains(errbuf, "chmod o-w"), "naming the directory: %s", errbuf);
+	is_int(state_lock_acquire(path, &fd, EB, sizeof(errbuf)), -1,
+	    "and so is the lock");
+	ok(access(path, F_OK) == -1, "nothing created");
+	ok(chmod(sub, 01777) == 0 && chown(sub, 0, 0) == 0,
+	    "a root-owned sticky directory (like /tmp)");
+	if (geteuid() == 0) {
+		is_zero(state_open(path, false, &sdb, EB, sizeof(errbuf)),
+		    "is accepted");
+		state_close(sdb);
+		sdb = NULL;
+	} else
+		printf("ok %d # skip not root: the directory is not root's\n",
+		    ++tap_n);
+	chmod(sub, 0700);
+}
+
 int
 main(void)
 {
@@ -1444,6 +1519,7 @@ main(void)
 	test_crash_mid_transaction();
 	test_crash_while_recording();
 	test_reader_other_user();
+	test_links_and_dirs();
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return tap_done();
 }

@@ -2,6 +2,7 @@
  * test_util.c: numbers, durations, secret files, wiping, trimming.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -294,6 +295,179 @@ test_misc(void)
 	free(ip);
 }
 
+/*
+ * Issue 11: a secret path that is a link, a FIFO or a device is refused
+ * without blocking; issue 17: root judges a secret by its mode, anyone else
+ * also by its owner, and the refusal says whom to run as.
+ */
+static void
+test_secret_hostile(void)
+{
+	char	 fifo[PATH_MAX + 16], link[PATH_MAX + 16], key[PATH_MAX + 16];
+	char	 err[PATH_MAX * 3], want[PATH_MAX * 3], buf[1024];
+	char	*secret = NULL;
+	size_t	 len = 0;
+	ssize_t	 n;
+	pid_t	 pid;
+	int	 p[2], status;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", tmpdir);
+	snprintf(link, sizeof(link), "%s/link", tmpdir);
+	snprintf(key, sizeof(key), "%s/key", tmpdir);
+	write_file(key, "s3cret-value\n", 0600);
+	ok(mkfifo(fifo, 0600) == 0, "a FIFO in place of a key");
+	alarm(10);	/* a read that blocks fails the test, not hangs it */
+	ok(util_secret_file_check(fifo, err, sizeof(err)) == -1 &&
+	    strstr(err, "not a regular file") != NULL, "check: %s", err);
+	ok(util_secret_read(fifo, 64, &secret, &len, err, sizeof(err)) == -1 &&
+	    secret == NULL && strstr(err, "not a regular file") != NULL,
+	    "read: refused without blocking: %s", err);
+	ok(util_secret_read("/dev/zero", 64, &secret, &len, err,
+	    sizeof(err)) == -1 && strstr(err, "not a regular file") != NULL,
+	    "a device: %s", err);
+	alarm(0);
+	ok(symlink(key, link) == 0, "a link to a good key");
+	ok(util_secret_file_check(link, err, sizeof(err)) == -1 &&
+	    strstr(err, "is a symbolic link") != NULL, "check: %s", err);
+	ok(util_secret_read(link, 64, &secret, &len, err, sizeof(err)) == -1 &&
+	    strstr(err, "is a symbolic link") != NULL, "read: %s", err);
+
+	if (geteuid() != 0) {
+		printf("ok %d # skip not root: cannot give files away\n",
+		    ++tap_n);
+		goto done;
+	}
+	/* Root: the mode decides, whoever owns it. */
+	ok(chown(key, 65534, 65534) == 0, "the key belongs to uid 65534");
+	ok(util_secret_file_check(key, err, sizeof(err)) == 0,
+	    "root may use it (mode 0600)");
+	/* Anyone else: its own or root's, and told whom to run as. */
+	util_command_set("failover-agent check");
+	chmod(tmpdir, 0711);
+	ok(pipe(p) == 0, "pipe");
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		if (setresgid(1, 1, 1) == -1 || setresuid(1, 1, 1) == -1)
+			_exit(3);
+		if (util_secret_file_check(key, err, sizeof(err)) == 0)
+			snprintf(err, sizeof(err), "accepted");
+		n = write(p[1], err, strlen(err));
+		if (util_secret_read(key, 64, &secret, &len, err,
+		    sizeof(err)) == 0)
+			snprintf(err, sizeof(err), "read");
+		n += write(p[1], "\n", 1);
+		n += write(p[1], err, strlen(err));
+		_exit(n > 0 ? 0 : 4);
+	}
+	close(p[1]);
+	len = 0;
+	while (len < sizeof(buf) - 1 &&
+	    (n = read(p[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	chmod(tmpdir, 0700);
+	snprintf(want, sizeof(want), "%s is owned by nobody (uid 65534): run"
+	    " it as that user: runuser -u nobody -- failover-agent check", key);
+	ok(strncmp(buf, want, strlen(want)) == 0,
+	    "as uid 1: refused, naming the user to run as: %s", buf);
+	ok(strstr(buf, "\n") != NULL && strstr(strchr(buf, '\n'),
+	    "runuser -u nobody -- failover-agent check") != NULL,
+	    "reading it says the same: %s", strchr(buf, '\n') != NULL ?
+	    strchr(buf, '\n') + 1 : "");
+	util_command_set("failover-agent");
+done:
+	unlink(fifo);
+	unlink(link);
+	unlink(key);
+}
+
+/* Issue 11: the programs the agent runs, checked like sshd does. */
+static void
+test_program_check(void)
+{
+	char	 d[PATH_MAX + 16], prog[PATH_MAX + 32], link[PATH_MAX + 16];
+	char	 err[PATH_MAX * 3], want[PATH_MAX * 3];
+
+	ok(util_program_check("/bin/sh", err, sizeof(err)) == 0,
+	    "/bin/sh (a link on merged /usr) is fine");
+	ok(util_program_check("bin/sh", err, sizeof(err)) == -1 &&
+	    strstr(err, "not an absolute path") != NULL, "relative: %s", err);
+	snprintf(d, sizeof(d), "%s/hooks", tmpdir);
+	snprintf(prog, sizeof(prog), "%s/hook", d);
+	snprintf(link, sizeof(link), "%s/hook-link", tmpdir);
+	ok(mkdir(d, 0755) == 0, "a hooks directory");
+	write_file(prog, "#!/bin/sh\n", 0755);
+	ok(util_program_check(prog, err, sizeof(err)) == 0,
+	    "a hook of ours under /tmp (root's and sticky)");
+	chmod(prog, 0775);
+	snprintf(want, sizeof(want), "%s is writable by its group (mode 0775);"
+	    " run: chmod go-w %s", prog, prog);
+	ok(util_program_check(prog, err, sizeof(err)) == -1 &&
+	    strcmp(err, want) == 0, "group-writable hook: %s", err);
+	chmod(prog, 0755);
+	chmod(d, 0757);
+	snprintf(want, sizeof(want), "%s is writable by others (mode 0757);"
+	    " run: chmod go-w %s", d, d);
+	ok(util_program_check(prog, err, sizeof(err)) == -1 &&
+	    strcmp(err, want) == 0, "in a directory others may write: %s",
+	    err);
+	ok(symlink(prog, link) == 0 &&
+	    util_program_check(link, err, sizeof(err)) == -1 &&
+	    strcmp(err, want) == 0, "through a link, the target's"
+	    " directory counts: %s", err);
+	chmod(d, 0755);
+	ok(util_program_check(link, err, sizeof(err)) == 0,
+	    "fixed: the link is fine");
+	if (geteuid() == 0 && chown(prog, 65534, 65534) == 0)
+		ok(util_program_check(prog, err, sizeof(err)) == -1 &&
+		    strstr(err, "is owned by nobody (uid 65534), neither root"
+		    " nor the user the agent runs as") != NULL,
+		    "another user's hook: %s", err);
+	else
+		printf("ok %d # skip not root: cannot give files away\n",
+		    ++tap_n);
+	unlink(link);
+	unlink(prog);
+	rmdir(d);
+}
+
+/* Issue 11: stored text printed to a terminal. */
+static void
+test_text_escape(void)
+{
+	static const struct {
+		const char	*in, *want, *what;
+	} cases[] = {
+		{ "plain text: ok", "plain text: ok", "plain text unchanged" },
+		{ "\x1b]0;pwned\x07\x1b[2J", "\\x1b]0;pwned\\x07\\x1b[2J",
+		    "ESC and BEL escaped" },
+		{ "line 1\nline 2\r\tx", "line 1\\x0aline 2\\x0d\\x09x",
+		    "newline, CR and tab escaped" },
+		{ "del\x7f", "del\\x7f", "DEL escaped" },
+		{ "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80",
+		    "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80",
+		    "printable UTF-8 kept" },
+		{ "csi\xc2\x9b" "31m", "csi\\u009b31m", "C1 CSI escaped" },
+		{ "abc\xe2\x80\xae" "cba", "abc\\u202ecba",
+		    "bidi override escaped" },
+		{ "bad\xff\xc3", "bad\\xff\\xc3", "invalid bytes escaped" },
+		{ "\xc0\xaf", "\\xc0\\xaf", "overlong form escaped" },
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80", "surrogate escaped" },
+		{ "a\\x1b", "a\\\\x1b", "a backslash doubled: no look-alike" },
+		{ "", "", "empty" },
+	};
+	char	*e;
+	size_t	 i;
+
+	for (i = 0; i < FA_ARRAY_SIZE(cases); i++) {
+		e = util_text_escape(cases[i].in);
+		is_str(e, cases[i].want, "%s", cases[i].what);
+		free(e);
+	}
+}
+
 int
 main(void)
 {
@@ -309,6 +483,9 @@ main(void)
 	test_durations();
 	test_times();
 	test_secret_files();
+	test_secret_hostile();
+	test_program_check();
+	test_text_escape();
 	test_wipe_trim();
 	test_misc();
 
