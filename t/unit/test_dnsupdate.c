@@ -327,7 +327,7 @@ transport_tests(struct tsig_key *k)
 	size_t wl = 0, rl = 0;
 	char err[512];
 	uint16_t port, qport;
-	int udp, tcp, qudp, qtcp, status;
+	int udp, tcp, qudp, qtcp, status, nsent;
 	bool tcpused = false;
 	pid_t pid;
 	enum dns_status st;
@@ -360,7 +360,7 @@ transport_tests(struct tsig_key *k)
 	ldns_pkt_set_id(q, dns_random_id());
 	ldns_pkt2wire(&w, q, &wl);
 	st = dns_exchange(&srv, w, wl, util_mono_ms() + 4000, &r, &rl,
-	    &tcpused, err, sizeof(err));
+	    &tcpused, NULL, err, sizeof(err));
 	ok(st == DNS_OK && tcpused && rl >= 12 && (r[3] & 0x0f) == 5,
 	    "a truncated UDP answer: asked again over TCP (%s)", err);
 	free(r);
@@ -469,6 +469,11 @@ transport_tests(struct tsig_key *k)
 			    v.rec[i].status == DNS_ERR_NETWORK)
 				nq++;
 		is_int(nq, 20, "every record unreadable, as timeout or network");
+		snprintf(msg, sizeof(msg), "cannot read the records from DNS "
+		    "master 127.0.0.1#%u: no answer over UDP in 200 ms; no "
+		    "TCP connection in 200 ms", (unsigned)qport);
+		ok(strncmp(v.error, msg, strlen(msg)) == 0, "the view's error "
+		    "names the master and each attempt: %s", v.error);
 		for (nq = 0; recv(qudp, msg, sizeof(msg), MSG_DONTWAIT) > 0;)
 			nq++;
 		ok(nq >= 1 && nq <= DNS_PARALLEL_MAX, "the dead server was "
@@ -497,9 +502,13 @@ transport_tests(struct tsig_key *k)
 	/* Sockets nobody serves: UDP silent, TCP never accepted. */
 	dns_server_resolve("127.0.0.1", qport, &quiet, err, sizeof(err));
 	st = dns_exchange(&quiet, w, wl, util_mono_ms() + 600, &r, &rl,
-	    &tcpused, err, sizeof(err));
+	    &tcpused, &nsent, err, sizeof(err));
 	ok(st == DNS_ERR_TIMEOUT && r == NULL, "a silent server: timeout (%s)",
 	    err);
+	ok(strcmp(err, "no answer over UDP in 300 ms; no TCP connection in "
+	    "300 ms") == 0, "the message names both attempts, not the server "
+	    "(the caller does): %s", err);
+	is_int(nsent, 1, "one copy left (UDP; TCP never connected)");
 	free(r);
 	free(w);
 	ldns_pkt_free(q);
@@ -515,7 +524,8 @@ main(void)
 	static const char *names[] = { "ok", "unchanged", "conflict",
 	    "timeout", "network", "notauth", "notzone", "refused", "badsig",
 	    "badkey", "badtime", "nxrrset", "yxrrset", "servfail", "formerr",
-	    "bad-reply", "key", "verify-failed", "lagging", "internal" };
+	    "bad-reply", "key", "verify-failed", "lagging", "internal",
+	    "unknown-outcome" };
 	struct config cfg;
 	struct cfg_zone zones[2];
 	char *recs0[] = { "example.com.", "www.example.com.", "ftp.example.com.",

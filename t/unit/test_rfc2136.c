@@ -685,7 +685,7 @@ main(void)
 		    0, NULL, 0);
 		ldns_pkt2wire(&w, q, &wl);
 		st = dns_exchange(&srv, w, wl, util_mono_ms() + 5000, &rw, &rl,
-		    &tcp, err, sizeof(err));
+		    &tcp, NULL, err, sizeof(err));
 		is_int(st, DNS_OK, "%s: BIND answers a request signed 1000 s "
 		    "ago", algs[i][1]);
 		st = rfc2136_reply_check(k, q, rw, rl, now - 1000, "example.org",
@@ -716,7 +716,7 @@ main(void)
 		tsig_sign(q, k, TSIG_FUDGE, NULL);
 		ldns_pkt2wire(&w, q, &wl);
 		st = dns_exchange(&srv, w, wl, util_mono_ms() + 5000, &rw, &rl,
-		    &tcp, err, sizeof(err));
+		    &tcp, NULL, err, sizeof(err));
 		st = rfc2136_reply_check(k, q, rw, rl, util_wall_ms() / 1000,
 		    "example.org", srv.text, NULL, msg_buf(), 512);
 		is_int(st, DNS_OK, "%s: signed SOA query: good reply",
