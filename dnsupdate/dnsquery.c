@@ -104,10 +104,10 @@ reply_is_ours(const uint8_t *msg, const uint8_t *r, size_t rlen)
 }
 
 /*
- * One UDP try until deadline.  *tc set when the answer is truncated.  err says what happened to this attempt, without
- * the server's name (dns_exchange() joins the attempts), with budget as
- * the time it was given.  *nsent counts
- * the copies that left.
+ * One UDP try until deadline.  *tc set when the answer is truncated.  err
+ * says what happened to this attempt, without the server's name
+ * (dns_exchange() joins the attempts), with budget as the time it was
+ * given.  *nsent counts the copies that left.
  */
 static enum dns_status
 exchange_udp(const struct dns_server *srv, ldns_buffer *qbin,

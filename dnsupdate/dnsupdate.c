@@ -587,14 +587,15 @@ enum readback {
 
 /*
  * Read zp's changed records back from srv, again and again until they can
- * be read or deadline_ms passes (the first round always gets one [dns]
- * timeout); a round stops at the first record that cannot be read.  what
- * gets why the verdict is READBACK_OTHER or READBACK_UNREAD.
+ * be read (with wait_new: until they hold the new addresses) or
+ * deadline_ms passes (the first round always gets one [dns] timeout); a
+ * round stops at the first record that cannot be read.  what gets why the
+ * verdict is READBACK_OTHER or READBACK_UNREAD.
  */
 static enum readback
 read_back(const struct config *cfg, const struct dns_server *srv,
-    const struct dns_zone_plan *zp, int64_t deadline_ms, char *what,
-    size_t whatlen)
+    const struct dns_zone_plan *zp, bool wait_new, int64_t deadline_ms,
+    char *what, size_t whatlen)
 {
 	const struct dns_record_change *rc;
 	struct cfg_addrset got;
@@ -619,8 +620,9 @@ read_back(const struct config *cfg, const struct dns_server *srv,
 			st = dns_query_addrs(srv, rc->owner, qdl, &got, err,
 			    sizeof(err));
 			if (st != DNS_OK) {
-				dns_msg(what, whatlen, "cannot read the records "
-				    "back from %s: %s", srv->text, err);
+				dns_msg(what, whatlen, "cannot read the "
+				    "records back from %s: %s", srv->text,
+				    err);
 				break;
 			}
 			if (dns_addrset_same(&got, &rc->new_addrs))
@@ -635,7 +637,9 @@ read_back(const struct config *cfg, const struct dns_server *srv,
 				return READBACK_OTHER;
 			}
 		}
-		if (i == zp->n)
+		/* wait_new: DNS may lag; only the new addresses end early. */
+		if (i == zp->n && (!wait_new || nnew == nchanged ||
+		    util_ms_left(deadline_ms) == 0))
 			break;
 		first = false;
 		left = util_ms_left(deadline_ms);
@@ -667,15 +671,28 @@ read_back(const struct config *cfg, const struct dns_server *srv,
  * other.
  */
 static enum dns_status
-after_lost_answer(const struct config *cfg, const struct dns_server *srv,
-    struct dns_zone_plan *zp, enum dns_status st, int64_t deadline_ms)
+after_lost_answer(const struct config *cfg, const struct dnsupdate_method *m,
+    const struct dns_server *srv, struct dns_zone_plan *zp,
+    enum dns_status st, int64_t deadline_ms)
 {
 	char what[512], label[256];
 	bool prereq = st == DNS_ERR_NXRRSET || st == DNS_ERR_YXRRSET;
+	/*
+	 * Only an rfc2136 master is the records' truth at once; behind an
+	 * API (or a program) DNS may show a change later.
+	 */
+	bool master = m == &dnsupdate_rfc2136;
 	enum readback rb;
 
 	zone_label(zp->zone, label, sizeof(label));
-	rb = read_back(cfg, srv, zp, deadline_ms, what, sizeof(what));
+	rb = read_back(cfg, srv, zp, !master, deadline_ms, what, sizeof(what));
+	if (!master && (rb == READBACK_OLD || rb == READBACK_PART)) {
+		dns_msg(what, sizeof(what), "%s still serves the old addresses "
+		    "of %s, but DNS may show the provider's change late",
+		    srv->text, rb == READBACK_OLD ? "every record" :
+		    "some records");
+		rb = READBACK_OTHER;
+	}
 	if (rb == READBACK_NEW) {
 		zp->changed = true;
 		zp->maybe_changed = false;
@@ -882,8 +899,10 @@ apply_zone(void *ctx, size_t i)
 	deadline = util_mono_ms() + cfg->dns.timeout_ms +
 	    cfg->dns.verify_timeout_ms;
 	st = job->m->update(cfg, &srv, zp, util_mono_ms() + cfg->dns.timeout_ms);
+	if (st == DNS_ERR_UNKNOWN)
+		zp->maybe_changed = true;	/* an API write, no answer */
 	if (st != DNS_OK && zp->maybe_changed) {
-		st = after_lost_answer(cfg, &srv, zp, st, deadline);
+		st = after_lost_answer(cfg, job->m, &srv, zp, st, deadline);
 		if (st == DNS_OK)
 			st = apply_verify(cfg, &srv, zp);
 	} else if (st == DNS_ERR_NXRRSET || st == DNS_ERR_YXRRSET)

@@ -565,7 +565,7 @@ update_failed(const struct dns_server *srv, const char *label,
 	case DNS_ERR_BADTIME:
 	case DNS_ERR_SERVFAIL:
 	case DNS_ERR_FORMERR:
-		/* "LABEL: BADSIG: ..." -> "LABEL: UPDATE refused: BADSIG: ..." */
+		/* "LABEL: BADSIG: ..." -> "LABEL: UPDATE refused: BADSIG: .." */
 		if (strncmp(msg, label, strlen(label)) == 0 &&
 		    strncmp(msg + strlen(label), ": ", 2) == 0) {
 			dns_msg(why, sizeof(why), "%s",
