@@ -255,8 +255,14 @@ dns_exchange(const struct dns_server *srv, const uint8_t *msg, size_t len,
 	}
 	ldns_buffer_write(qbin, msg, len);
 
-	/* The split is planned up front, so messages say "1000 ms" twice. */
+	/*
+	 * The split is planned up front, so messages say "1000 ms" twice;
+	 * the caller armed the deadline a moment ago: 1999 ms left reads
+	 * as 2000.
+	 */
 	total = util_ms_left(deadline_ms);
+	if (total >= 100)
+		total = (total + 5) / 10 * 10;
 	if (len <= DNS_UDP_MAX) {
 		/* Leave TCP half of the time if UDP gets nothing. */
 		udp_deadline = util_mono_ms() + total / 2;
