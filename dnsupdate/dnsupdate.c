@@ -605,6 +605,7 @@ read_back(const struct config *cfg, const struct dns_server *srv,
 	size_t i, nnew, nold, nchanged;
 	bool first = true;
 	enum dns_status st;
+	enum readback last = READBACK_UNREAD;	/* of the last whole round */
 
 	for (;;) {
 		nnew = nold = nchanged = 0;
@@ -637,14 +638,19 @@ read_back(const struct config *cfg, const struct dns_server *srv,
 				return READBACK_OTHER;
 			}
 		}
+		if (i == zp->n)
+			last = nnew == nchanged ? READBACK_NEW :
+			    nold == nchanged ? READBACK_OLD : READBACK_PART;
+		else if (last != READBACK_UNREAD)
+			return last;	/* a later round cut short */
 		/* wait_new: DNS may lag; only the new addresses end early. */
-		if (i == zp->n && (!wait_new || nnew == nchanged ||
-		    util_ms_left(deadline_ms) == 0))
-			break;
+		if (last == READBACK_NEW || (last != READBACK_UNREAD &&
+		    !wait_new))
+			return last;
 		first = false;
 		left = util_ms_left(deadline_ms);
 		if (left == 0)
-			return READBACK_UNREAD;
+			return last;
 		if (left > VERIFY_POLL_MS)
 			left = VERIFY_POLL_MS;
 		ts.tv_sec = 0;
@@ -652,11 +658,6 @@ read_back(const struct config *cfg, const struct dns_server *srv,
 		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 			;
 	}
-	if (nnew == nchanged)
-		return READBACK_NEW;
-	if (nold == nchanged)
-		return READBACK_OLD;
-	return READBACK_PART;
 }
 
 /*
