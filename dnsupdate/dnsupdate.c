@@ -708,9 +708,10 @@ after_lost_answer(const struct config *cfg, const struct dnsupdate_method *m,
 			    dns_status_str(st));
 		else
 			msg_append(zp->message, sizeof(zp->message), ": the "
-			    "answer was lost but the change is there (read "
+			    "answer was %s but the change is there (read "
 			    "back from %s: every record holds the new "
-			    "addresses)", srv->text);
+			    "addresses)", st == DNS_ERR_BAD_REPLY ?
+			    "not to be trusted" : "lost", srv->text);
 		(void)dns_query_serial(srv, zp->zone->name, util_mono_ms() +
 		    cfg->dns.timeout_ms, &zp->serial, what, sizeof(what));
 		return DNS_OK;

@@ -469,11 +469,15 @@ transport_tests(struct tsig_key *k)
 			    v.rec[i].status == DNS_ERR_NETWORK)
 				nq++;
 		is_int(nq, 20, "every record unreadable, as timeout or network");
+		/* TCP: connected while the backlog (4) lasts, then not. */
 		snprintf(msg, sizeof(msg), "cannot read the records from DNS "
-		    "master 127.0.0.1#%u: no answer over UDP in 200 ms; no "
-		    "TCP connection in 200 ms", (unsigned)qport);
-		ok(strncmp(v.error, msg, strlen(msg)) == 0, "the view's error "
-		    "names the master and each attempt: %s", v.error);
+		    "master 127.0.0.1#%u: no answer over UDP in 200 ms; no ",
+		    (unsigned)qport);
+		ok(strncmp(v.error, msg, strlen(msg)) == 0 &&
+		    (strcmp(v.error + strlen(msg), "TCP connection in 200 ms")
+		    == 0 || strcmp(v.error + strlen(msg), "answer over TCP in "
+		    "200 ms") == 0), "the view's error names the master and "
+		    "each attempt: %s", v.error);
 		for (nq = 0; recv(qudp, msg, sizeof(msg), MSG_DONTWAIT) > 0;)
 			nq++;
 		ok(nq >= 1 && nq <= DNS_PARALLEL_MAX, "the dead server was "
@@ -505,10 +509,11 @@ transport_tests(struct tsig_key *k)
 	    &tcpused, &nsent, err, sizeof(err));
 	ok(st == DNS_ERR_TIMEOUT && r == NULL, "a silent server: timeout (%s)",
 	    err);
-	ok(strcmp(err, "no answer over UDP in 300 ms; no TCP connection in "
-	    "300 ms") == 0, "the message names both attempts, not the server "
-	    "(the caller does): %s", err);
-	is_int(nsent, 1, "one copy left (UDP; TCP never connected)");
+	ok((strcmp(err, "no answer over UDP in 300 ms; no TCP connection in "
+	    "300 ms") == 0 && nsent == 1) || (strcmp(err, "no answer over UDP "
+	    "in 300 ms; no answer over TCP in 300 ms") == 0 && nsent == 2),
+	    "the message names both attempts, not the server (the caller "
+	    "does), and the copies that left (%d): %s", nsent, err);
 	free(r);
 	free(w);
 	ldns_pkt_free(q);
