@@ -317,6 +317,50 @@ fake_serve(int udp, int tcp)
 	}
 }
 
+/*
+ * An UPDATE sent to a server that never answers, nor answers the reads
+ * back (issue 16): not "nothing changed" but DNS_ERR_UNKNOWN, maybe_changed,
+ * a message naming the server, each attempt, and the failed read.
+ */
+static void
+lost_update(struct config *c, int qudp, uint16_t qport)
+{
+	struct dns_plan	 p;
+	struct dns_view	 v;
+	char		 want[256], buf[512];
+	int		 rc;
+
+	c->nzones = 1;
+	c->dns.verify_timeout_ms = 400;
+	memset(&v, 0, sizeof(v));
+	v.n = 1;
+	v.rec = util_xcalloc(1, sizeof(*v.rec));
+	v.rec[0].zone = &c->zones[0];
+	v.rec[0].owner = c->zones[0].records[0];
+	v.rec[0].addrs = c->primary;
+	v.rec[0].status = DNS_OK;
+	dnsupdate_plan(c, DNS_TO_BACKUP, &v, &p);
+	is_int((int)p.zones[0].nchange, 1, "lost answer: one change planned");
+	rc = dnsupdate_apply(c, &p);
+	is_int(rc, -1, "lost answer, nothing readable: apply fails");
+	is_int(p.zones[0].result, DNS_ERR_UNKNOWN, "unknown-outcome (%s)",
+	    dns_status_str(p.zones[0].result));
+	ok(p.zones[0].maybe_changed && !p.zones[0].changed,
+	    "maybe_changed, not changed");
+	snprintf(want, sizeof(want), "dead.example: UPDATE sent to "
+	    "127.0.0.1#%u, no answer (no answer over UDP in 200 ms; no ",
+	    (unsigned)qport);
+	ok(strncmp(p.zones[0].message, want, strlen(want)) == 0 &&
+	    strstr(p.zones[0].message, "): DNS may have changed (cannot read "
+	    "the records back from 127.0.0.1#") != NULL &&
+	    strstr(p.zones[0].message, "nothing was changed") == NULL,
+	    "message: %s", p.zones[0].message);
+	while (recv(qudp, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	dns_plan_free(&p);
+	dns_view_free(&v);
+}
+
 static void
 transport_tests(struct tsig_key *k)
 {
@@ -499,6 +543,7 @@ transport_tests(struct tsig_key *k)
 				nq++;
 			ok(nq >= 1 && nq <= DNS_PARALLEL_MAX, "the canary asked "
 			    "it %zu times for 20 zones", nq);
+			lost_update(&c, qudp, qport);
 			unlink(kp);
 		}
 	}
