@@ -633,8 +633,10 @@ rfc2136_update(const struct config *cfg, const struct dns_server *srv,
 			else
 				dns_msg(zp->message, sizeof(zp->message), "%s "
 				    "(UPDATE %zu of %zu; %s)", msg, i + 1,
-				    nparts, i == 0 ? "nothing was applied" :
-				    "the earlier ones were applied");
+				    nparts, i > 0 ? "the earlier ones were "
+				    "applied" : zp->maybe_changed ? "the "
+				    "others were not sent" : "nothing was "
+				    "applied");
 			goto done;
 		}
 		if (i + 1 < nparts) {
