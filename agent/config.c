@@ -946,6 +946,41 @@ static char *get_secret_file(struct cfg_ctx *, const struct psection *,
     const char *);
 
 /*
+ * The host[:port] of an http:// or https:// URL (RFC 3986 §3.2.2: an IPv6
+ * literal in brackets), checked as every address is (util_hostport_parse):
+ * "http://[fd77::1]:99999/" is refused here, not when the request fails.
+ * Userinfo ("user@") is skipped.  Returns 0, or -1 with why in err.
+ */
+static int
+url_host_check(const char *url, char *err, size_t errlen)
+{
+	struct util_hostport	 hp;
+	const char		*a, *at;
+	char			 auth[300];
+	size_t			 len;
+
+	a = strstr(url, "://");
+	a = a != NULL ? a + 3 : url;
+	len = strcspn(a, "/?#");
+	if (len >= sizeof(auth)) {
+		snprintf(err, errlen, "host too long");
+		return -1;
+	}
+	memcpy(auth, a, len);
+	auth[len] = '\0';
+	at = strrchr(auth, '@');
+	at = at != NULL ? at + 1 : auth;
+	if (util_hostport_parse(at, 0, &hp, err, errlen) == -1)
+		return -1;
+	if (hp.family == AF_INET6 && at[0] != '[') {
+		snprintf(err, errlen, "an IPv6 address in a URL goes in "
+		    "brackets: http://[%.64s]:PORT/", hp.host);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * A MySQL server to log in to: host (and port, default 3306) or socket,
  * user, and an optional password_file.  Shared by [check:NAME] type = mysql
  * and [mysql].  A section with neither host nor socket gets def_socket, or
@@ -956,16 +991,22 @@ get_mysql_login(struct cfg_ctx *c, const struct psection *s,
     const char *def_socket, char **host, uint16_t *port, char **sock,
     char **user, char **password_file)
 {
+	struct util_hostport hp;
 	const char	*v;
+	char		 err[256];
 	int		 line;
 	long long	 n = 3306;
 
+	memset(&hp, 0, sizeof(hp));
 	if ((v = get_str(c, s, "host", false, &line)) != NULL) {
-		if (v[strcspn(v, " \t/")] != '\0')
+		if (v[strcspn(v, "/")] != '\0')
 			perr(c, line, "bad host '%.64s' (a name or an address;"
 			    " for a Unix socket use socket =)", v);
+		else if (util_hostport_parse(v, 0, &hp, err,
+		    sizeof(err)) == -1)
+			perr(c, line, "bad host %s", err);
 		else
-			*host = util_xstrdup(v);
+			*host = util_xstrdup(hp.host);
 	}
 	if ((v = get_str(c, s, "socket", false, &line)) != NULL) {
 		if (sec_get(s, "host") != NULL)
@@ -987,6 +1028,11 @@ get_mysql_login(struct cfg_ctx *c, const struct psection *s,
 	if (sec_get(s, "port") != NULL && sec_get(s, "host") == NULL)
 		perr(c, sec_get(s, "port")->line, "port applies to host, not"
 		    " to a socket");
+	else if (sec_get(s, "port") != NULL && hp.port != 0)
+		perr(c, sec_get(s, "port")->line, "port given twice: in host"
+		    " and here; keep one");
+	if (hp.port != 0)
+		n = hp.port;
 	get_num(c, s, "port", 1, 65535, &n);
 	*port = (uint16_t)n;
 	if ((v = get_str(c, s, "user", true, &line)) != NULL) {
@@ -1052,6 +1098,8 @@ validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
 	struct config		*cfg = c->cfg;
 	struct cfg_check	*ck;
 	const struct pentry	*te;
+	struct util_hostport	 hp;
+	char			 err[256];
 	const char		*v;
 	int			 line, e;
 	long long		 n;
@@ -1101,6 +1149,8 @@ validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
 			else if (v[strcspn(v, " \t")] != '\0')
 				perr(c, line, "bad url '%.64s': white space",
 				    v);
+			else if (url_host_check(v, err, sizeof(err)) == -1)
+				perr(c, line, "bad url '%.64s': %s", v, err);
 			else
 				ck->url = util_xstrdup(v);
 		}
@@ -1114,16 +1164,21 @@ validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
 	case CHECK_TYPE_TCP:
 		sec_check_keys(c, s, tcp_keys, NULL, not_tcp,
 		    "type tcp checks");
+		memset(&hp, 0, sizeof(hp));
 		if ((v = get_str(c, s, "host", true, &line)) != NULL) {
-			if (v[strcspn(v, " \t/")] != '\0')
-				perr(c, line, "bad host '%.64s' (a name or an"
-				    " address)", v);
+			if (util_hostport_parse(v, 0, &hp, err,
+			    sizeof(err)) == -1)
+				perr(c, line, "bad host %s", err);
 			else
-				ck->host = util_xstrdup(v);
+				ck->host = util_xstrdup(hp.host);
 		}
-		if (sec_get(s, "port") == NULL)
+		if (hp.port != 0 && sec_get(s, "port") != NULL)
+			perr(c, sec_get(s, "port")->line, "port given twice:"
+			    " in host and here; keep one");
+		else if (hp.port == 0 && sec_get(s, "port") == NULL &&
+		    ck->host != NULL)
 			missing_key(c, s, "port");
-		n = 0;
+		n = hp.port;
 		get_num(c, s, "port", 1, 65535, &n);
 		ck->port = (uint16_t)n;
 		break;
@@ -1136,60 +1191,25 @@ validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
 }
 
 /*
- * [dns] resolver: "ADDR", "ADDR:PORT" or "[V6ADDR]:PORT".  An address, not
- * a name: the resolver is how names get found.
+ * [dns] resolver: "ADDR", "ADDR:PORT", "[V6ADDR]" or "[V6ADDR]:PORT".  An
+ * address, not a name: the resolver is how names get found.
  */
 static void
 dns_resolver_parse(struct cfg_ctx *c, int line, const char *v,
     struct cfg_dns *d)
 {
-	struct in6_addr	 a6;
-	struct in_addr	 a4;
-	const char	*errstr, *portstr = NULL;
-	char		 host[INET6_ADDRSTRLEN + 2];
-	long long	 port = 53;
-	size_t		 len;
+	struct util_hostport	hp;
+	char			err[256];
 
-	if (v[0] == '[') {
-		len = strcspn(v + 1, "]");
-		if (v[1 + len] != ']' || len >= sizeof(host)) {
-			perr(c, line, "bad resolver '%.64s' (ADDRESS,"
-			    " ADDRESS:PORT or [IPV6]:PORT)", v);
-			return;
-		}
-		memcpy(host, v + 1, len);
-		host[len] = '\0';
-		if (v[2 + len] == ':')
-			portstr = v + 3 + len;
-		else if (v[2 + len] != '\0') {
-			perr(c, line, "bad resolver '%.64s' (ADDRESS,"
-			    " ADDRESS:PORT or [IPV6]:PORT)", v);
-			return;
-		}
-	} else if (strchr(v, ':') != NULL && strchr(v, ':') == strrchr(v,
-	    ':')) {
-		len = (size_t)(strchr(v, ':') - v);
-		if (len >= sizeof(host))
-			len = sizeof(host) - 1;
-		memcpy(host, v, len);
-		host[len] = '\0';
-		portstr = v + len + 1;
-	} else
-		snprintf(host, sizeof(host), "%s", v);
-	if (inet_pton(AF_INET, host, &a4) != 1 &&
-	    inet_pton(AF_INET6, host, &a6) != 1) {
-		perr(c, line, "bad resolver '%.64s': not an IP address (the"
-		    " resolver finds names; it cannot be one)", v);
-		return;
-	}
-	if (portstr != NULL && util_number_parse(portstr, 1, 65535, &port,
-	    &errstr) == -1) {
-		perr(c, line, "bad resolver port '%.16s': %s", portstr, errstr);
+	if (util_hostport_parse(v, UTIL_HP_NUMERIC, &hp, err,
+	    sizeof(err)) == -1) {
+		perr(c, line, "bad resolver %s (the resolver finds names; it "
+		    "cannot be one)", err);
 		return;
 	}
 	free(d->resolver);
-	d->resolver = util_xstrdup(host);
-	d->resolver_port = (uint16_t)port;
+	d->resolver = util_xstrdup(hp.host);
+	d->resolver_port = hp.port != 0 ? hp.port : 53;
 }
 
 static void
@@ -1209,6 +1229,7 @@ validate_dns(struct cfg_ctx *c, const struct psection *s)
 	static const struct kw verifies[] = { { "all", DNS_VERIFY_ALL },
 	    { "server", DNS_VERIFY_SERVER }, { "none", DNS_VERIFY_NONE } };
 	struct cfg_dns	*d = &c->cfg->dns;
+	struct util_hostport hp;
 	const char	*v;
 	char		*p, err[PATH_MAX + 128];
 	int		 line, e;
@@ -1216,6 +1237,7 @@ validate_dns(struct cfg_ctx *c, const struct psection *s)
 	bool		 method_ok = true;
 
 	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	memset(&hp, 0, sizeof(hp));
 	c->dns = s;
 	d->line = s->line;
 	e = DNS_METHOD_RFC2136;
@@ -1226,15 +1248,17 @@ validate_dns(struct cfg_ctx *c, const struct psection *s)
 		d->method = e;
 	c->dns_method_ok = method_ok;
 	if ((v = get_str(c, s, "server", false, &line)) != NULL) {
-		if (v[strcspn(v, " \t/,")] != '\0')
-			perr(c, line, "bad server '%.64s' (one name or"
-			    " address)", v);
+		if (util_hostport_parse(v, 0, &hp, err, sizeof(err)) == -1)
+			perr(c, line, "bad server %s", err);
 		else
-			d->server = util_xstrdup(v);
+			d->server = util_xstrdup(hp.host);
 	}
 	n = d->port;
 	get_num(c, s, "port", 1, 65535, &n);
 	d->port = (uint16_t)n;
+	/* A port written in server (ADDR:PORT, [IPV6]:PORT) wins over port. */
+	if (d->server != NULL && hp.port != 0)
+		d->port = hp.port;
 	/* The key is required by rfc2136; the other methods need none. */
 	if ((v = get_str(c, s, "tsig_key_file", method_ok &&
 	    d->method == DNS_METHOD_RFC2136, &line)) != NULL) {
@@ -1429,10 +1453,11 @@ validate_hooks(struct cfg_ctx *c, const struct psection *s)
 
 /*
  * A spare's URL: http:// or https://, a host, no white space, and no query
- * or fragment (the client appends /v1/vote?... to it).  Returns NULL or why.
+ * or fragment (the client appends /v1/vote?... to it).  Returns NULL or why
+ * (a constant, or err).
  */
 static const char *
-spare_url_check(const char *v)
+spare_url_check(const char *v, char *err, size_t errlen)
 {
 	const char	*host;
 
@@ -1448,6 +1473,8 @@ spare_url_check(const char *v)
 		return "white space";
 	if (strpbrk(v, "?#") != NULL)
 		return "no query or fragment allowed (/v1/vote?... is appended)";
+	if (url_host_check(v, err, errlen) == -1)
+		return err;
 	return NULL;
 }
 
@@ -1560,6 +1587,7 @@ validate_spare(struct cfg_ctx *c, const struct psection *s, const char *name)
 	struct config		*cfg = c->cfg;
 	struct cfg_spare	*sp;
 	const char		*v, *why;
+	char			 err[256];
 	size_t			 i;
 	int			 line;
 
@@ -1579,7 +1607,7 @@ validate_spare(struct cfg_ctx *c, const struct psection *s, const char *name)
 		    " already authenticates the backup");
 		return;
 	}
-	if ((why = spare_url_check(v)) != NULL) {
+	if ((why = spare_url_check(v, err, sizeof(err))) != NULL) {
 		perr(c, line, "bad url '%.64s': %s", v, why);
 		return;
 	}

@@ -3,6 +3,8 @@
  */
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -759,4 +761,127 @@ util_time_parse(const char *s, int64_t *out, const char **errstr)
 	}
 	*errstr = "expected YYYY-MM-DD[ HH:MM[:SS]] or @UNIX_SECONDS";
 	return -1;
+}
+
+/* A DNS name as a host (RFC 1123 §2.1 letters, digits, '-', plus '_'). */
+static bool
+hostname_ok(const char *h)
+{
+	size_t	 n = strlen(h), lab = 0, i;
+	bool	 alldigits = true;
+
+	if (n == 0 || n > 253 || h[0] == '.' || h[0] == '-')
+		return false;
+	for (i = 0; i < n; i++) {
+		if (h[i] == '.') {
+			if (lab == 0 && i + 1 != n)
+				return false;	/* an empty label */
+			lab = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)h[i]) && h[i] != '-' &&
+		    h[i] != '_')
+			return false;
+		if (!isdigit((unsigned char)h[i]))
+			alldigits = false;
+		if (++lab > 63)
+			return false;
+	}
+	/* "10.0.0.999" is a bad IPv4 address, not a name. */
+	return !alldigits;
+}
+
+int
+util_hostport_parse(const char *s, unsigned flags, struct util_hostport *out,
+    char *err, size_t errlen)
+{
+	unsigned char	 bin[16];
+	const char	*portstr = NULL, *close, *colon, *errstr;
+	long long	 pn;
+	size_t		 len;
+
+	memset(out, 0, sizeof(*out));
+	out->family = AF_UNSPEC;
+	if (s == NULL || *s == '\0') {
+		snprintf(err, errlen, "empty address");
+		return -1;
+	}
+	if (s[0] == '[') {
+		if ((close = strchr(s, ']')) == NULL) {
+			snprintf(err, errlen, "'%.64s': no closing ']' (IPv6 "
+			    "in brackets: [2001:db8::53] or "
+			    "[2001:db8::53]:5353)", s);
+			return -1;
+		}
+		len = (size_t)(close - s - 1);
+		if (len < sizeof(out->host)) {
+			memcpy(out->host, s + 1, len);
+			out->host[len] = '\0';
+		}
+		if (len >= sizeof(out->host) ||
+		    inet_pton(AF_INET6, out->host, bin) != 1) {
+			snprintf(err, errlen, "'%.64s': not an IPv6 address in "
+			    "the brackets", s);
+			return -1;
+		}
+		out->family = AF_INET6;
+		if (close[1] == ':')
+			portstr = close + 2;
+		else if (close[1] != '\0') {
+			snprintf(err, errlen, "'%.64s': after ']' only :PORT",
+			    s);
+			return -1;
+		}
+	} else if ((colon = strchr(s, ':')) != NULL && strchr(colon + 1,
+	    ':') != NULL) {
+		/* Several colons: a bare IPv6 literal, which has no port. */
+		if (strlen(s) >= sizeof(out->host) ||
+		    inet_pton(AF_INET6, s, bin) != 1) {
+			snprintf(err, errlen, "'%.64s': not an IPv6 address "
+			    "(with a port, IPv6 goes in brackets: "
+			    "[2001:db8::53]:5353)", s);
+			return -1;
+		}
+		snprintf(out->host, sizeof(out->host), "%s", s);
+		out->family = AF_INET6;
+	} else {
+		len = colon != NULL ? (size_t)(colon - s) : strlen(s);
+		if (len >= sizeof(out->host)) {
+			snprintf(err, errlen, "'%.64s': name too long", s);
+			return -1;
+		}
+		memcpy(out->host, s, len);
+		out->host[len] = '\0';
+		if (colon != NULL)
+			portstr = colon + 1;
+		if (inet_pton(AF_INET, out->host, bin) == 1)
+			out->family = AF_INET;
+		else if (!hostname_ok(out->host)) {
+			snprintf(err, errlen, "'%.64s': not an IPv4 address "
+			    "nor a host name", s);
+			return -1;
+		}
+	}
+	if ((flags & UTIL_HP_NUMERIC) && out->family == AF_UNSPEC) {
+		snprintf(err, errlen, "'%.64s': not an IP address", s);
+		return -1;
+	}
+	if (portstr != NULL) {
+		if (flags & UTIL_HP_NO_PORT) {
+			snprintf(err, errlen, "'%.64s': no port here (it has "
+			    "its own key)", s);
+			return -1;
+		}
+		if (util_number_parse(portstr, 1, 65535, &pn, &errstr) == -1) {
+			snprintf(err, errlen, "'%.64s': port '%.16s' %s (1 to "
+			    "65535)", s, portstr, errstr);
+			return -1;
+		}
+		out->port = (uint16_t)pn;
+	} else if (flags & UTIL_HP_PORT_REQUIRED) {
+		snprintf(err, errlen, "'%.64s': no port (ADDRESS:PORT, or "
+		    "[IPV6]:PORT)", s);
+		return -1;
+	}
+	return 0;
 }

@@ -36,6 +36,28 @@ int	util_duration_parse(const char *s, int64_t *ms_out, const char **errstr);
 /* Format milliseconds the way a person writes them ("500ms", "2s", "5m"). */
 void	util_duration_format(int64_t ms, char *buf, size_t buflen);
 
+/*
+ * An address as the config writes it, the same in every key ([dns] server
+ * and resolver, [vote] listen, spare and check URLs, check hosts): HOST,
+ * HOST:PORT, [IPV6] or [IPV6]:PORT, or a bare IPv6 literal (no port: its
+ * colons would be ambiguous).  HOST is an IPv4 literal or a DNS name (an
+ * all-numeric name must be an IPv4 literal).  The caller says what it allows
+ * with flags.  Fills *out (host without brackets; port 0 when none given).
+ * Returns 0, or -1 with a plain reason in err (the caller adds FILE:LINE).
+ */
+#define UTIL_HP_NUMERIC		0x01	/* an IP literal, no name */
+#define UTIL_HP_PORT_REQUIRED	0x02
+#define UTIL_HP_NO_PORT		0x04
+
+struct util_hostport {
+	char		host[256];	/* "2001:db8::53", "ns1.example.com" */
+	uint16_t	port;		/* 0: none given */
+	int		family;		/* AF_INET(6), AF_UNSPEC: a name */
+};
+
+int	util_hostport_parse(const char *s, unsigned flags,
+	    struct util_hostport *out, char *err, size_t errlen);
+
 /* CLOCK_MONOTONIC and CLOCK_REALTIME in milliseconds. */
 int64_t	util_mono_ms(void);
 int64_t	util_wall_ms(void);

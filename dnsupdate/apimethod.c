@@ -40,8 +40,10 @@ api_request(const struct http_req *req, struct http_resp *resp,
 }
 
 enum dns_status
-api_fail_status(const struct http_resp *resp)
+api_fail_status(const struct http_resp *resp, bool write)
 {
+	if (write && resp->sent)
+		return DNS_ERR_UNKNOWN;
 	switch (resp->fail) {
 	case HTTP_FAIL_TIMEOUT:
 		return DNS_ERR_TIMEOUT;

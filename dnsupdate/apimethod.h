@@ -34,8 +34,14 @@
 int	api_request(const struct http_req *req, struct http_resp *resp,
 	    const char *label, int *waits);
 
-/* The status of a request that got no answer (resp->fail). */
-enum dns_status	api_fail_status(const struct http_resp *resp);
+/*
+ * The status of a request that got no answer (resp->fail).  A request
+ * that may change something (write) and left (resp->sent) is
+ * DNS_ERR_UNKNOWN: the provider may have applied it, and dnsupdate.c reads
+ * the records back (issue 16).
+ */
+enum dns_status	api_fail_status(const struct http_resp *resp,
+		    bool write);
 
 /*
  * "rate limited by PROVIDER (HTTP 429, Retry-After 30s, later than this

@@ -195,7 +195,7 @@ cf_call(const struct config *cfg, const char *label, const char *method,
 	if (api_request(&req, &resp, label, NULL) == -1) {
 		dns_msg(msg, msglen, "%s: Cloudflare API at %s: %s", label,
 		    cf->api_url, resp.error);
-		st = api_fail_status(&resp);
+		st = api_fail_status(&resp, strcmp(method, "GET") != 0);
 		goto done;
 	}
 	j = json_loadb(resp.body, resp.len, 0, &jerr);
@@ -575,7 +575,7 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 		    "deleted, %zu added)", label, zp->nchange,
 		    zp->nchange == 1 ? "" : "s", json_array_size(pat),
 		    json_array_size(del), json_array_size(pos));
-	else if (zp->message[0] != '\0')
+	else if (zp->message[0] != '\0' && st != DNS_ERR_UNKNOWN)
 		dns_msg(zp->message + strlen(zp->message), sizeof(zp->message) -
 		    strlen(zp->message), "; the batch is all or nothing: "
 		    "nothing in %s was changed", label);

@@ -129,7 +129,7 @@ ask_resolvers(const struct dns_server *res, size_t n, const char *name,
     size_t errlen)
 {
 	ldns_pkt *r = NULL;
-	char rb[16];
+	char rb[16], why[256];
 	int64_t sub;
 	size_t i;
 	int rc;
@@ -140,9 +140,13 @@ ask_resolvers(const struct dns_server *res, size_t n, const char *name,
 	for (i = 0; i < n; i++) {
 		sub = util_mono_ms() + util_ms_left(deadline_ms) /
 		    (int64_t)(n - i);
-		st = dns_query(&res[i], name, type, true, sub, &r, err, errlen);
-		if (st != DNS_OK)
+		st = dns_query(&res[i], name, type, true, sub, &r, why,
+		    sizeof(why));
+		if (st != DNS_OK) {
+			dns_msg(err, errlen, "resolver %s: %s", res[i].text,
+			    why);
 			continue;
+		}
 		rc = ldns_pkt_get_rcode(r);
 		if (rc == LDNS_RCODE_NOERROR || rc == LDNS_RCODE_NXDOMAIN) {
 			*out = r;

@@ -103,11 +103,16 @@ reply_is_ours(const uint8_t *msg, const uint8_t *r, size_t rlen)
 	    LDNS_QR_WIRE(r);
 }
 
-/* One UDP try until deadline.  *tc set when the answer is truncated. */
+/*
+ * One UDP try until deadline.  *tc set when the answer is truncated.  err
+ * says what happened to this attempt, without the server's name
+ * (dns_exchange() joins the attempts), with budget as the time it was
+ * given.  *nsent counts the copies that left.
+ */
 static enum dns_status
 exchange_udp(const struct dns_server *srv, ldns_buffer *qbin,
-    int64_t deadline_ms, uint8_t **reply, size_t *replylen, bool *tc,
-    char *err, size_t errlen)
+    int64_t deadline_ms, int64_t budget, uint8_t **reply, size_t *replylen,
+    bool *tc, int *nsent, char *err, size_t errlen)
 {
 	struct sockaddr_storage from;
 	socklen_t fromlen;
@@ -121,10 +126,11 @@ exchange_udp(const struct dns_server *srv, ldns_buffer *qbin,
 	fd = ldns_udp_bgsend2(qbin, &srv->ss, srv->sslen,
 	    ms_to_tv(util_ms_left(deadline_ms)));
 	if (fd == -1) {
-		dns_msg(err, errlen, "cannot send to %s over UDP: %s",
-		    srv->text, strerror(errno));
+		dns_msg(err, errlen, "cannot send over UDP: %s",
+		    strerror(errno));
 		return DNS_ERR_NETWORK;
 	}
+	(*nsent)++;
 	for (;;) {
 		pfd.fd = fd;
 		pfd.events = POLLIN;
@@ -133,8 +139,8 @@ exchange_udp(const struct dns_server *srv, ldns_buffer *qbin,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			dns_msg(err, errlen, "no answer from %s over UDP",
-			    srv->text);
+			dns_msg(err, errlen, "no answer over UDP in %lld ms",
+			    (long long)budget);
 			st = DNS_ERR_TIMEOUT;
 			break;
 		}
@@ -144,8 +150,7 @@ exchange_udp(const struct dns_server *srv, ldns_buffer *qbin,
 		if (r == NULL) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			dns_msg(err, errlen, "%s: %s", srv->text,
-			    strerror(errno));
+			dns_msg(err, errlen, "UDP: %s", strerror(errno));
 			st = DNS_ERR_NETWORK;
 			break;
 		}
@@ -158,8 +163,7 @@ exchange_udp(const struct dns_server *srv, ldns_buffer *qbin,
 		if (LDNS_TC_WIRE(r)) {
 			free(r);
 			*tc = true;
-			dns_msg(err, errlen, "answer from %s truncated",
-			    srv->text);
+			dns_msg(err, errlen, "answer over UDP truncated");
 			st = DNS_ERR_NETWORK;
 			break;
 		}
@@ -172,10 +176,14 @@ exchange_udp(const struct dns_server *srv, ldns_buffer *qbin,
 	return st;
 }
 
+/*
+ * One TCP try until deadline: connect, send, read one answer.  err and
+ * *nsent as for exchange_udp().
+ */
 static enum dns_status
 exchange_tcp(const struct dns_server *srv, ldns_buffer *qbin,
-    int64_t deadline_ms, uint8_t **reply, size_t *replylen, char *err,
-    size_t errlen)
+    int64_t deadline_ms, int64_t budget, uint8_t **reply, size_t *replylen,
+    int *nsent, char *err, size_t errlen)
 {
 	uint8_t *r;
 	size_t rlen = 0;
@@ -186,31 +194,32 @@ exchange_tcp(const struct dns_server *srv, ldns_buffer *qbin,
 	    ms_to_tv(util_ms_left(deadline_ms)));
 	if (fd == -1) {
 		if (util_ms_left(deadline_ms) == 0 || errno == 0) {
-			dns_msg(err, errlen, "no TCP connection to %s in time",
-			    srv->text);
+			dns_msg(err, errlen, "no TCP connection in %lld ms",
+			    (long long)budget);
 			return DNS_ERR_TIMEOUT;
 		}
-		dns_msg(err, errlen, "cannot reach %s over TCP: %s",
-		    srv->text, strerror(errno));
+		dns_msg(err, errlen, "no TCP connection: %s",
+		    strerror(errno));
 		return DNS_ERR_NETWORK;
 	}
+	(*nsent)++;
 	r = ldns_tcp_read_wire_timeout(fd, &rlen,
 	    ms_to_tv(util_ms_left(deadline_ms)));
 	close(fd);
 	if (r == NULL) {
 		if (util_ms_left(deadline_ms) == 0) {
-			dns_msg(err, errlen, "no answer from %s over TCP",
-			    srv->text);
+			dns_msg(err, errlen, "no answer over TCP in %lld ms",
+			    (long long)budget);
 			return DNS_ERR_TIMEOUT;
 		}
-		dns_msg(err, errlen, "%s closed the TCP connection without "
-		    "an answer", srv->text);
+		dns_msg(err, errlen, "the TCP connection closed without an "
+		    "answer");
 		return DNS_ERR_NETWORK;
 	}
 	if (!reply_is_ours(ldns_buffer_begin(qbin), r, rlen)) {
 		free(r);
-		dns_msg(err, errlen, "%s answered over TCP with another "
-		    "message ID", srv->text);
+		dns_msg(err, errlen, "an answer over TCP with another "
+		    "message ID");
 		return DNS_ERR_BAD_REPLY;
 	}
 	*reply = r;
@@ -221,16 +230,21 @@ exchange_tcp(const struct dns_server *srv, ldns_buffer *qbin,
 enum dns_status
 dns_exchange(const struct dns_server *srv, const uint8_t *msg, size_t len,
     int64_t deadline_ms, uint8_t **reply, size_t *replylen, bool *used_tcp,
-    char *err, size_t errlen)
+    int *nsent, char *err, size_t errlen)
 {
 	ldns_buffer *qbin;
 	enum dns_status st;
-	int64_t udp_deadline;
+	int64_t udp_deadline, total;
+	char udperr[128] = "", tcperr[128];
 	bool tc = false;
+	int dummy;
 
+	if (nsent == NULL)
+		nsent = &dummy;
 	*reply = NULL;
 	*replylen = 0;
 	*used_tcp = false;
+	*nsent = 0;
 	if (len > UINT16_MAX) {
 		dns_msg(err, errlen, "message too large (%zu bytes)", len);
 		return DNS_ERR_INTERNAL;
@@ -241,17 +255,30 @@ dns_exchange(const struct dns_server *srv, const uint8_t *msg, size_t len,
 	}
 	ldns_buffer_write(qbin, msg, len);
 
+	/*
+	 * The split is planned up front, so messages say "1000 ms" twice;
+	 * the caller armed the deadline a moment ago: 1999 ms left reads
+	 * as 2000.
+	 */
+	total = util_ms_left(deadline_ms);
+	if (total >= 100)
+		total = (total + 5) / 10 * 10;
 	if (len <= DNS_UDP_MAX) {
 		/* Leave TCP half of the time if UDP gets nothing. */
-		udp_deadline = util_mono_ms() + util_ms_left(deadline_ms) / 2;
-		st = exchange_udp(srv, qbin, udp_deadline, reply, replylen,
-		    &tc, err, errlen);
+		udp_deadline = util_mono_ms() + total / 2;
+		st = exchange_udp(srv, qbin, udp_deadline, total / 2, reply,
+		    replylen, &tc, nsent, udperr, sizeof(udperr));
 		if (st == DNS_OK)
 			goto done;
+		total -= total / 2;
 	}
 	*used_tcp = true;
-	st = exchange_tcp(srv, qbin, deadline_ms, reply, replylen, err,
-	    errlen);
+	st = exchange_tcp(srv, qbin, deadline_ms, total, reply, replylen,
+	    nsent, tcperr, sizeof(tcperr));
+	/* Every attempt, not only the last: "no answer over UDP ...; ...". */
+	if (st != DNS_OK)
+		dns_msg(err, errlen, "%s%s%s", udperr, udperr[0] ? "; " : "",
+		    tcperr);
 done:
 	ldns_buffer_free(qbin);
 	return st;
@@ -316,7 +343,7 @@ dns_query(const struct dns_server *srv, const char *name, ldns_rr_type type,
 		goto done;
 	}
 	st = dns_exchange(srv, wire, wirelen, deadline_ms, &rwire, &rlen, &tcp,
-	    err, errlen);
+	    NULL, err, errlen);
 	if (st != DNS_OK)
 		goto done;
 	if (ldns_wire2pkt(&r, rwire, rlen) != LDNS_STATUS_OK) {

@@ -164,7 +164,7 @@ view_read_zone(void *ctx, size_t i)
 	const struct cfg_zone *z = &cfg->zones[i];
 	struct dns_server srv;
 	struct dns_record_view *rv;
-	char err[512], *first_err = job->error[i];
+	char err[512], why[256], *first_err = job->error[i];
 	enum dns_status st;
 	size_t j;
 
@@ -193,21 +193,24 @@ view_read_zone(void *ctx, size_t i)
 		    sizeof(err))) != DNS_OK) {
 			if (first_err[0] == '\0')
 				dns_msg(first_err, sizeof(job->error[i]),
-				    "%s: %s", rv->owner, err);
+				    "%s", err);
 			continue;
 		}
 		rv->status = dns_query_addrs(&srv, rv->owner,
 		    util_mono_ms() + cfg->dns.timeout_ms, &rv->addrs, err,
 		    sizeof(err));
-		if (rv->status != DNS_OK) {
+		if (rv->status == DNS_ERR_TIMEOUT ||
+		    rv->status == DNS_ERR_NETWORK) {
+			/* The cause first: the master does not answer. */
+			dns_msg(why, sizeof(why), "cannot read the records "
+			    "from DNS master %s: %s", srv.text, err);
 			if (first_err[0] == '\0')
-				dns_msg(first_err, sizeof(job->error[i]),
-				    "%s: %s", rv->owner, err);
-			if (rv->status == DNS_ERR_TIMEOUT ||
-			    rv->status == DNS_ERR_NETWORK)
-				dns_dead_add(&job->dead, &srv, rv->status,
-				    err);
-		}
+				dns_msg(first_err, sizeof(job->error[i]), "%s",
+				    why);
+			dns_dead_add(&job->dead, &srv, rv->status, why);
+		} else if (rv->status != DNS_OK && first_err[0] == '\0')
+			dns_msg(first_err, sizeof(job->error[i]), "%s: %s",
+			    rv->owner, err);
 	}
 }
 
@@ -579,6 +582,174 @@ recheck_after_prereq(const struct config *cfg, const struct dns_server *srv,
 	return st;
 }
 
+/* What the changed records of a zone hold, read back after a lost answer. */
+enum readback {
+	READBACK_NEW,		/* every one its new addresses */
+	READBACK_OLD,		/* every one its old addresses */
+	READBACK_PART,		/* each its old or its new, not all the same */
+	READBACK_OTHER,		/* one holds something else */
+	READBACK_UNREAD,	/* one could not be read in time */
+};
+
+/*
+ * Read zp's changed records back from srv, again and again until they can
+ * be read (with wait_new: until they hold the new addresses) or
+ * deadline_ms passes (the first round always gets one [dns] timeout); a
+ * round stops at the first record that cannot be read.  what gets why the
+ * verdict is READBACK_OTHER or READBACK_UNREAD.
+ */
+static enum readback
+read_back(const struct config *cfg, const struct dns_server *srv,
+    const struct dns_zone_plan *zp, bool wait_new, int64_t deadline_ms,
+    char *what, size_t whatlen)
+{
+	const struct dns_record_change *rc;
+	struct cfg_addrset got;
+	struct timespec ts;
+	char err[512], gb[512];
+	int64_t qdl, left;
+	size_t i, nnew, nold, nchanged;
+	bool first = true;
+	enum dns_status st;
+	enum readback last = READBACK_UNREAD;	/* of the last whole round */
+
+	for (;;) {
+		nnew = nold = nchanged = 0;
+		what[0] = '\0';
+		for (i = 0; i < zp->n; i++) {
+			rc = &zp->rec[i];
+			if (rc->status != DNS_OK)
+				continue;
+			nchanged++;
+			qdl = util_mono_ms() + cfg->dns.timeout_ms;
+			if (!first && qdl > deadline_ms)
+				qdl = deadline_ms;
+			st = dns_query_addrs(srv, rc->owner, qdl, &got, err,
+			    sizeof(err));
+			if (st != DNS_OK) {
+				dns_msg(what, whatlen, "cannot read the "
+				    "records back from %s: %s", srv->text,
+				    err);
+				break;
+			}
+			if (dns_addrset_same(&got, &rc->new_addrs))
+				nnew++;
+			else if (dns_addrset_same(&got, &rc->old_addrs))
+				nold++;
+			else {
+				dns_addrset_format(&got, gb, sizeof(gb));
+				dns_msg(what, whatlen, "%s now holds %s, "
+				    "neither the old nor the new addresses",
+				    rc->owner, gb);
+				return READBACK_OTHER;
+			}
+		}
+		if (i == zp->n)
+			last = nnew == nchanged ? READBACK_NEW :
+			    nold == nchanged ? READBACK_OLD : READBACK_PART;
+		else if (last != READBACK_UNREAD)
+			return last;	/* a later round cut short */
+		/* wait_new: DNS may lag; only the new addresses end early. */
+		if (last == READBACK_NEW || (last != READBACK_UNREAD &&
+		    !wait_new))
+			return last;
+		first = false;
+		left = util_ms_left(deadline_ms);
+		if (left == 0)
+			return last;
+		if (left > VERIFY_POLL_MS)
+			left = VERIFY_POLL_MS;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000000L;
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+	}
+}
+
+/*
+ * The method sent zp's change and no answer said what became of it
+ * (zp->maybe_changed; st its error): read the records back within what is
+ * left of the zone's deadline.  Every record at its new addresses: the
+ * change is there, DNS_OK (zp->changed).  Every one at its old addresses:
+ * st, nothing was changed.  Some of each: st, changed in part.  Otherwise
+ * DNS_ERR_UNKNOWN: DNS may have changed, zp->maybe_changed stays.  A failed
+ * prerequisite on a resent copy (NXRRSET/YXRRSET) whose records can be
+ * read and do not hold the change goes to recheck_after_prereq() as any
+ * other.
+ */
+static enum dns_status
+after_lost_answer(const struct config *cfg, const struct dnsupdate_method *m,
+    const struct dns_server *srv, struct dns_zone_plan *zp,
+    enum dns_status st, int64_t deadline_ms)
+{
+	char what[512], label[256];
+	bool prereq = st == DNS_ERR_NXRRSET || st == DNS_ERR_YXRRSET;
+	/*
+	 * Only an rfc2136 master is the records' truth at once; behind an
+	 * API (or a program) DNS may show a change later.
+	 */
+	bool master = m == &dnsupdate_rfc2136;
+	enum readback rb;
+
+	zone_label(zp->zone, label, sizeof(label));
+	rb = read_back(cfg, srv, zp, !master, deadline_ms, what, sizeof(what));
+	if (!master && (rb == READBACK_OLD || rb == READBACK_PART)) {
+		dns_msg(what, sizeof(what), "%s still serves the old addresses "
+		    "of %s, but DNS may show the provider's change late",
+		    srv->text, rb == READBACK_OLD ? "every record" :
+		    "some records");
+		rb = READBACK_OTHER;
+	}
+	if (rb == READBACK_NEW) {
+		zp->changed = true;
+		zp->maybe_changed = false;
+		if (prereq)
+			dns_msg(zp->message, sizeof(zp->message), "%s: %s took "
+			    "the update of %zu record%s: the answer to its "
+			    "first copy was lost, so it was sent again, and "
+			    "the second copy's prerequisite failed (%s) "
+			    "because the first had landed: every record holds "
+			    "the new addresses", label, srv->text, zp->nchange,
+			    zp->nchange == 1 ? "" : "s",
+			    dns_status_str(st));
+		else
+			msg_append(zp->message, sizeof(zp->message), ": the "
+			    "answer was %s but the change is there (read "
+			    "back from %s: every record holds the new "
+			    "addresses)", st == DNS_ERR_BAD_REPLY ?
+			    "not to be trusted" : "lost", srv->text);
+		(void)dns_query_serial(srv, zp->zone->name, util_mono_ms() +
+		    cfg->dns.timeout_ms, &zp->serial, what, sizeof(what));
+		return DNS_OK;
+	}
+	if (prereq && rb != READBACK_UNREAD) {
+		/* Not ours: someone else changed the records. */
+		zp->maybe_changed = false;
+		return recheck_after_prereq(cfg, srv, zp, st);
+	}
+	switch (rb) {
+	case READBACK_OLD:
+		zp->maybe_changed = false;
+		msg_append(zp->message, sizeof(zp->message), ": %s (read back "
+		    "from %s: every record still holds the old addresses)",
+		    zp->changed ? "the rest of the change was not applied" :
+		    "nothing was changed", srv->text);
+		return st;
+	case READBACK_PART:
+		zp->maybe_changed = false;
+		zp->changed = true;
+		msg_append(zp->message, sizeof(zp->message), ": the change "
+		    "was applied in part (read back from %s: some records hold "
+		    "the new addresses, the others the old)", srv->text);
+		return st;
+	default:
+		zp->maybe_changed = true;
+		msg_append(zp->message, sizeof(zp->message), ": DNS may have "
+		    "changed (%s)", what);
+		return DNS_ERR_UNKNOWN;
+	}
+}
+
 /* "; left alone: ftp.example.com. holds 203.0.113.5 (conflict)" */
 static void
 append_left_alone(struct dns_zone_plan *zp)
@@ -677,6 +848,7 @@ apply_zone(void *ctx, size_t i)
 	struct dns_zone_plan *zp = &job->plan->zones[i];
 	struct dns_server srv;
 	char label[256], err[512];
+	int64_t deadline;
 	enum dns_status st, worst_other;
 	size_t j, nbad;
 
@@ -684,6 +856,7 @@ apply_zone(void *ctx, size_t i)
 	zone_label(zp->zone, label, sizeof(label));
 	zp->serial = 0;
 	zp->changed = false;
+	zp->maybe_changed = false;
 	zp->message[0] = '\0';
 	free(zp->ns);
 	zp->ns = NULL;
@@ -727,8 +900,20 @@ apply_zone(void *ctx, size_t i)
 	}
 	snprintf(zp->server, sizeof(zp->server), "%s", srv.text);
 
+	/*
+	 * The zone's deadline: the change, then its verification.  A lost
+	 * answer is read back within what is left of it.
+	 */
+	deadline = util_mono_ms() + cfg->dns.timeout_ms +
+	    cfg->dns.verify_timeout_ms;
 	st = job->m->update(cfg, &srv, zp, util_mono_ms() + cfg->dns.timeout_ms);
-	if (st == DNS_ERR_NXRRSET || st == DNS_ERR_YXRRSET)
+	if (st == DNS_ERR_UNKNOWN)
+		zp->maybe_changed = true;	/* an API write, no answer */
+	if (st != DNS_OK && zp->maybe_changed) {
+		st = after_lost_answer(cfg, job->m, &srv, zp, st, deadline);
+		if (st == DNS_OK)
+			st = apply_verify(cfg, &srv, zp);
+	} else if (st == DNS_ERR_NXRRSET || st == DNS_ERR_YXRRSET)
 		st = recheck_after_prereq(cfg, &srv, zp, st);
 	else if (st == DNS_OK) {
 		zp->changed = true;

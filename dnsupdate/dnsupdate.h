@@ -47,7 +47,9 @@ enum dns_status {
 				   did not in time (see dns_zone_plan.ns) */
 	DNS_ERR_INTERNAL,
 	DNS_ERR_UNKNOWN,	/* the change was sent, no answer came and the
-				   records could not be read back: DNS may have
+				   records read back do not settle it (cannot
+				   be read, hold something else, or behind an
+				   API still the old addresses): DNS may have
 				   changed (dns_zone_plan.maybe_changed) */
 	DNS_STATUS_MAX
 };
@@ -144,6 +146,11 @@ void	dns_plan_print(const struct dns_plan *, FILE *);
 /*
  * Send the changes of plan, one message per zone with changes, then verify
  * per [dns] verify.  Fills each zone's result/message/serial/changed.
+ * A change sent without an answer is read back within the zone's time
+ * ([dns] timeout + verify_timeout): the new addresses are DNS_OK (changed,
+ * the message says the answer was lost); an rfc2136 master still at the
+ * old ones is the send's own error ("nothing was changed"); anything else
+ * is DNS_ERR_UNKNOWN with maybe_changed.
  * Returns 0 if every zone ended DNS_OK or DNS_UNCHANGED, -1 otherwise.
  * Conflicting records are never touched; they make the return -1 too.
  */

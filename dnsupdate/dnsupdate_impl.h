@@ -92,11 +92,17 @@ uint16_t	dns_random_id(void);
  * is truncated (TC).  Only a reply from the server's address and port with
  * our ID and the QR bit is taken (ldns checks neither); others are dropped
  * while waiting.  Returns DNS_OK, DNS_ERR_TIMEOUT, DNS_ERR_NETWORK or
- * DNS_ERR_BAD_REPLY with a message in err.  *used_tcp says how it went.
+ * DNS_ERR_BAD_REPLY with a message in err that names every attempt and not
+ * the server (the caller does): "no answer over UDP in 1000 ms; no TCP
+ * connection in 1000 ms".  *used_tcp says how it went; *nsent (may be NULL)
+ * counts the copies that left (a datagram sent, a TCP connection that took
+ * it): with no answer, the server may have acted on any of them, and a
+ * second copy may find the first one's effect.
  */
 enum dns_status	dns_exchange(const struct dns_server *, const uint8_t *msg,
 		    size_t len, int64_t deadline_ms, uint8_t **reply,
-		    size_t *replylen, bool *used_tcp, char *err, size_t errlen);
+		    size_t *replylen, bool *used_tcp, int *nsent, char *err,
+		    size_t errlen);
 
 /*
  * Ask server (no recursion) for owner's A and AAAA records and store both in
@@ -129,7 +135,8 @@ const char	*dns_rcode_str(int rcode, char *buf, size_t buflen);
 /*
  * The answer of server (no recursion, or with RD when rd) to name/type,
  * parsed, after checking it answers that question.  The rcode is not
- * judged: the caller looks.  Caller frees *out.
+ * judged: the caller looks.  Caller frees *out.  When no answer came, err
+ * is dns_exchange()'s (the attempts, not the server's name).
  */
 enum dns_status	dns_query(const struct dns_server *, const char *name,
 		    ldns_rr_type type, bool rd, int64_t deadline_ms,

@@ -159,6 +159,8 @@ exec_update(const struct config *cfg, const struct dns_server *srv,
 		dns_msg(zp->message, sizeof(zp->message), "%s: %s did not "
 		    "finish within [exec] timeout (%s); its process group was "
 		    "killed%s%s", label, argv[0], dur, out[0] ? ": " : "", out);
+		/* It may have made the change before it was killed. */
+		zp->maybe_changed = true;
 		return DNS_ERR_TIMEOUT;
 	case SPAWN_CANNOT_RUN:
 		dns_msg(zp->message, sizeof(zp->message), "%s: cannot run %s: "

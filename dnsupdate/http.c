@@ -146,7 +146,7 @@ http_request(const struct http_req *req, struct http_resp *resp)
 	CURLcode		 rc = CURLE_OK;
 	char			 errbuf[CURL_ERROR_SIZE] = "";
 	int64_t			 left;
-	long			 retry_after = -1;
+	long			 retry_after = -1, reqsize = 0;
 	int			 ret = -1;
 
 	memset(resp, 0, sizeof(*resp));
@@ -221,10 +221,22 @@ http_request(const struct http_req *req, struct http_resp *resp)
 		rc = CURLE_OK;		/* we stopped it: judge what we have */
 	if (rc != CURLE_OK) {
 		resp->fail = http_fail_of(rc);
+		/*
+		 * Did the request leave?  Then the server may have acted on
+		 * it though no answer came (a lost answer, issue 16).
+		 */
+		if (curl_easy_getinfo(e, CURLINFO_REQUEST_SIZE, &reqsize) ==
+		    CURLE_OK && reqsize > 0 && (resp->fail ==
+		    HTTP_FAIL_TIMEOUT || resp->fail == HTTP_FAIL_NETWORK))
+			resp->sent = true;
 		/* curl's messages name the host and the reason, never headers. */
 		snprintf(resp->error, sizeof(resp->error), "%.200s",
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
-		if (resp->fail == HTTP_FAIL_TIMEOUT)
+		if (resp->sent)
+			snprintf(resp->error, sizeof(resp->error), "%s sent, "
+			    "no answer (%.200s)", req->method, errbuf[0] !=
+			    '\0' ? errbuf : curl_easy_strerror(rc));
+		else if (resp->fail == HTTP_FAIL_TIMEOUT)
 			snprintf(resp->error, sizeof(resp->error), "no answer "
 			    "in time (%.200s)", errbuf[0] != '\0' ? errbuf :
 			    curl_easy_strerror(rc));

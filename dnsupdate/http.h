@@ -53,6 +53,10 @@ struct http_resp {
 					   §10.2.3, a delay or a date), -1
 					   when the answer has none */
 	enum http_fail	 fail;
+	bool		 sent;		/* no answer (timeout, network),
+					   but the request left: the server
+					   may have acted on it; error says
+					   "PATCH sent, no answer (...)" */
 	char		 error[256];	/* why there is no answer: no secrets */
 };
 

@@ -569,7 +569,8 @@ ht_send(const struct ht_ctx *x, const char *url, const char *body,
 	    body != NULL ? ": " : "", body != NULL ? body : "");
 	if (api_request(&req, &resp, label, NULL) == -1) {
 		dns_msg(why, whylen, "%s", resp.error);
-		st = api_fail_status(&resp);
+		st = api_fail_status(&resp, true);
+		*unknown = st == DNS_ERR_UNKNOWN;
 	} else if (ht_success(x, &resp, why, whylen))
 		st = DNS_OK;
 	else if (h->success_json_pointer != NULL && resp.status >= 200 &&

@@ -207,7 +207,7 @@ ovh_time_delta(const struct config *cfg, const char *label,
 	if (api_request(&req, &resp, label, NULL) == -1) {
 		dns_msg(msg, msglen, "%s: OVH API at %s: %s", label,
 		    cfg->ovh.endpoint, resp.error);
-		st = api_fail_status(&resp);
+		st = api_fail_status(&resp, false);
 		goto done;
 	}
 	now = util_wall_ms() / 1000;
@@ -326,7 +326,8 @@ ovh_call(const struct ovh_ctx *x, const char *label, const char *method,
 		if (http_request(&req, &resp) == -1) {
 			dns_msg(msg, msglen, "%s: OVH API at %s: %s", label,
 			    o->endpoint, resp.error);
-			st = api_fail_status(&resp);
+			st = api_fail_status(&resp,
+			    strcmp(method, "GET") != 0);
 			goto done;
 		}
 		http_headers_free(hdrs);
@@ -699,7 +700,7 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 		ndone++;
 	}
 	/* Publish what OVH holds, whole or half: DNS must tell the truth. */
-	if (ndone > 0 || npending > 0) {
+	if (ndone > 0 || npending > 0 || st == DNS_ERR_UNKNOWN) {
 		snprintf(path, sizeof(path), "/domain/zone/%s/refresh", ez);
 		rst = ovh_call(&x, label, "POST", path, NULL, deadline_ms, NULL,
 		    rmsg, sizeof(rmsg));
@@ -729,7 +730,7 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 		dns_msg(left + strlen(left), sizeof(left) - strlen(left),
 		    "%s%s", k > i ? ", " : "", one);
 	}
-	if (ndone == 0 && npending == 0)
+	if (ndone == 0 && npending == 0 && st != DNS_ERR_UNKNOWN)
 		dns_msg(zp->message, sizeof(zp->message), "%s; nothing was "
 		    "changed", why);
 	else {

@@ -31,6 +31,7 @@
 #include "../agent/config.h"
 #include "../agent/log.h"
 #include "../agent/util.h"
+#include "apimethod.h"
 #include "http.h"
 #include "methods.h"
 
@@ -112,9 +113,7 @@ pdns_call(const struct config *cfg, const char *method, const char *zone,
 	if (http_request(&req, resp) == -1) {
 		dns_msg(msg, msglen, "%s: PowerDNS API at %s: %s", label,
 		    pd->url, resp->error);
-		st = resp->fail == HTTP_FAIL_TIMEOUT ? DNS_ERR_TIMEOUT :
-		    resp->fail == HTTP_FAIL_INTERNAL ? DNS_ERR_INTERNAL :
-		    DNS_ERR_NETWORK;
+		st = api_fail_status(resp, strcmp(method, "GET") != 0);
 		goto done;
 	}
 	if (resp->status >= 200 && resp->status < 300) {

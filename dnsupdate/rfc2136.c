@@ -418,12 +418,15 @@ done:
 
 /*
  * Sign request with key, send it, judge the reply.  On DNS_OK *reply_out
- * (if given) is the parsed reply.  msg gets a message on error.
+ * (if given) is the parsed reply.  msg gets a message on error; when no
+ * answer came, "LABEL: no answer from SRV (ATTEMPTS)"; *nsent counts the
+ * copies that left (dns_exchange()).
  */
 static enum dns_status
 signed_exchange(const struct tsig_key *key, const struct dns_server *srv,
     ldns_pkt *request, int64_t deadline_ms, const char *label,
-    ldns_pkt **reply_out, bool *used_tcp, char *msg, size_t msglen)
+    ldns_pkt **reply_out, bool *used_tcp, int *nsent, char *msg,
+    size_t msglen)
 {
 	uint8_t *wire = NULL, *rwire = NULL;
 	size_t len = 0, rlen = 0;
@@ -434,6 +437,7 @@ signed_exchange(const struct tsig_key *key, const struct dns_server *srv,
 	if (reply_out != NULL)
 		*reply_out = NULL;
 	*used_tcp = false;
+	*nsent = 0;
 	if ((ls = tsig_sign(request, key, TSIG_FUDGE, NULL)) !=
 	    LDNS_STATUS_OK) {
 		dns_msg(msg, msglen, "%s: cannot sign with key '%s' (%s): %s",
@@ -449,9 +453,10 @@ signed_exchange(const struct tsig_key *key, const struct dns_server *srv,
 	    label, ldns_pkt_get_opcode(request) == LDNS_PACKET_UPDATE ?
 	    "UPDATE" : "query", len, key->name, key->algorithm, srv->text);
 	st = dns_exchange(srv, wire, len, deadline_ms, &rwire, &rlen,
-	    used_tcp, err, sizeof(err));
+	    used_tcp, nsent, err, sizeof(err));
 	if (st != DNS_OK) {
-		dns_msg(msg, msglen, "%s: %s", label, err);
+		dns_msg(msg, msglen, "%s: no answer from %s (%s)", label,
+		    srv->text, err);
 		goto done;
 	}
 	st = rfc2136_reply_check(key, request, rwire, rlen,
@@ -511,6 +516,71 @@ update_parts(const struct dns_zone_plan *zp, uint32_t ttl, size_t *per)
 }
 
 /*
+ * An UPDATE that got no good answer, after nsent copies left (RFC 2136 §3.8
+ * lets a client resend; the server may have applied a copy whose answer was
+ * lost).  Sets zp->maybe_changed when a copy may have landed: no answer, an
+ * answer we cannot trust, or a failed prerequisite on a second copy (the
+ * first one may be what changed the records); dnsupdate.c then reads the
+ * records back.  Rewrites msg to say what was sent and what came back.
+ */
+static void
+update_failed(const struct dns_server *srv, const char *label,
+    enum dns_status st, int nsent, struct dns_zone_plan *zp, char *msg,
+    size_t msglen)
+{
+	char why[512], head[512];
+	size_t n;
+
+	/* signed_exchange() wrote "LABEL: no answer from SRV (ATTEMPTS)". */
+	dns_msg(head, sizeof(head), "%s: no answer from %s ", label,
+	    srv->text);
+	n = strlen(head);
+	dns_msg(why, sizeof(why), "%s", strncmp(msg, head, n) == 0 ? msg + n :
+	    msg);
+	switch (st) {
+	case DNS_ERR_TIMEOUT:
+	case DNS_ERR_NETWORK:
+		if (nsent == 0) {
+			dns_msg(msg, msglen, "%s: the UPDATE could not be sent "
+			    "to %s %s: nothing was changed", label, srv->text,
+			    why);
+			break;
+		}
+		zp->maybe_changed = true;
+		dns_msg(msg, msglen, "%s: UPDATE sent to %s, no answer %s",
+		    label, srv->text, why);
+		break;
+	case DNS_ERR_BAD_REPLY:
+		zp->maybe_changed = nsent > 0;
+		break;
+	case DNS_ERR_NXRRSET:
+	case DNS_ERR_YXRRSET:
+		zp->maybe_changed = nsent > 1;
+		break;
+	case DNS_ERR_NOTAUTH:
+	case DNS_ERR_NOTZONE:
+	case DNS_ERR_REFUSED:
+	case DNS_ERR_BADSIG:
+	case DNS_ERR_BADKEY:
+	case DNS_ERR_BADTIME:
+	case DNS_ERR_SERVFAIL:
+	case DNS_ERR_FORMERR:
+		/* "LABEL: BADSIG: ..." -> "LABEL: UPDATE refused: BADSIG: .." */
+		if (strncmp(msg, label, strlen(label)) == 0 &&
+		    strncmp(msg + strlen(label), ": ", 2) == 0) {
+			dns_msg(why, sizeof(why), "%s",
+			    msg + strlen(label) + 2);
+			dns_msg(msg, msglen, "%s: UPDATE %s: %s", label,
+			    st == DNS_ERR_SERVFAIL || st == DNS_ERR_FORMERR ?
+			    "failed" : "refused", why);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/*
  * One UPDATE for the zone's changes; a change too large for one DNS message
  * (about 480 records with A and AAAA, 1100 with A only) goes in several,
  * one after the other, each conditional on its own records' old values: RFC
@@ -526,6 +596,7 @@ rfc2136_update(const struct config *cfg, const struct dns_server *srv,
 	char label[256], err[512], msg[512];
 	size_t nparts, per = 0, i;
 	bool tcp = false, any_tcp = false;
+	int nsent;
 	enum dns_status st = DNS_ERR_INTERNAL;
 
 	label_of(zp->zone->name, label, sizeof(label));
@@ -549,19 +620,23 @@ rfc2136_update(const struct config *cfg, const struct dns_server *srv,
 			goto done;
 		}
 		st = signed_exchange(key, srv, p, deadline_ms, label, NULL,
-		    &tcp, msg, sizeof(msg));
+		    &tcp, &nsent, msg, sizeof(msg));
 		ldns_pkt_free(p);
 		p = NULL;
 		any_tcp = any_tcp || tcp;
 		if (st != DNS_OK) {
+			update_failed(srv, label, st, nsent, zp, msg,
+			    sizeof(msg));
 			if (nparts == 1)
 				dns_msg(zp->message, sizeof(zp->message), "%s",
 				    msg);
 			else
 				dns_msg(zp->message, sizeof(zp->message), "%s "
 				    "(UPDATE %zu of %zu; %s)", msg, i + 1,
-				    nparts, i == 0 ? "nothing was applied" :
-				    "the earlier ones were applied");
+				    nparts, i > 0 ? "the earlier ones were "
+				    "applied" : zp->maybe_changed ? "the "
+				    "others were not sent" : "nothing was "
+				    "applied");
 			goto done;
 		}
 		if (i + 1 < nparts) {
@@ -635,6 +710,7 @@ rfc2136_canary(const struct config *cfg, const struct dns_server *srv,
 	ldns_pkt *p = NULL;
 	char label[256], err[512], kl[256];
 	bool tcp;
+	int nsent;
 	enum dns_status st;
 
 	label_of(zone->name, label, sizeof(label));
@@ -650,8 +726,8 @@ rfc2136_canary(const struct config *cfg, const struct dns_server *srv,
 		st = DNS_ERR_INTERNAL;
 		goto done;
 	}
-	st = signed_exchange(key, srv, p, deadline_ms, label, NULL, &tcp, msg,
-	    msglen);
+	st = signed_exchange(key, srv, p, deadline_ms, label, NULL, &tcp,
+	    &nsent, msg, msglen);
 	if (st == DNS_OK) {
 		key_label(key, kl, sizeof(kl));
 		dns_msg(msg, msglen, "%s: %s accepts our signed UPDATE (key "
@@ -679,6 +755,7 @@ rfc2136_probe(const struct config *cfg, struct diag_list *diags)
 	int64_t deadline;
 	size_t i;
 	bool tcp;
+	int nsent;
 	int ret = 0;
 	enum dns_status st;
 
@@ -710,7 +787,7 @@ rfc2136_probe(const struct config *cfg, struct diag_list *diags)
 		}
 		ldns_pkt_set_id(q, dns_random_id());
 		st = signed_exchange(key, &srv, q, deadline, label, &r, &tcp,
-		    msg, sizeof(msg));
+		    &nsent, msg, sizeof(msg));
 		if (st == DNS_OK && (!ldns_pkt_aa(r) ||
 		    ldns_rr_list_rr_count(ldns_pkt_answer(r)) == 0)) {
 			dns_msg(msg, sizeof(msg), "%s: %s answered the signed "

@@ -245,6 +245,18 @@ route_check(const struct dns_server *srv, char *err, size_t errlen)
 }
 
 /*
+ * "no answer: " before a transport error that does not say so itself
+ * (dns_exchange() names each attempt: "no answer over UDP in 1000 ms; ...").
+ */
+static const char *
+no_answer_prefix(enum dns_status st, const char *err)
+{
+	if (st != DNS_ERR_TIMEOUT && st != DNS_ERR_NETWORK)
+		return "";
+	return strncmp(err, "no answer", 9) == 0 ? "" : "no answer: ";
+}
+
+/*
  * One round on one nameserver address: SOA serial, then every changed
  * record.  Returns true when it serves the change; else detail says why.
  */
@@ -270,8 +282,7 @@ verify_round(struct verify_job *job, size_t i)
 	    sizeof(err));
 	if (st != DNS_OK) {
 		dns_msg(res->detail, sizeof(res->detail), "%s%s",
-		    st == DNS_ERR_TIMEOUT || st == DNS_ERR_NETWORK ?
-		    "no answer: " : "", err);
+		    no_answer_prefix(st, err), err);
 		return false;
 	}
 	res->have_serial = true;
@@ -295,8 +306,7 @@ verify_round(struct verify_job *job, size_t i)
 		    sizeof(err));
 		if (st != DNS_OK) {
 			dns_msg(res->detail, sizeof(res->detail), "%s%s",
-			    st == DNS_ERR_TIMEOUT || st == DNS_ERR_NETWORK ?
-			    "no answer: " : "", err);
+			    no_answer_prefix(st, err), err);
 			return false;
 		}
 		if (!dns_addrset_same(&got, &rc->new_addrs)) {

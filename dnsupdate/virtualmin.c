@@ -43,6 +43,7 @@
 #include "../agent/config.h"
 #include "../agent/log.h"
 #include "../agent/util.h"
+#include "apimethod.h"
 #include "http.h"
 #include "methods.h"
 
@@ -177,9 +178,7 @@ vm_call(const struct config *cfg, const char *label, const char *form,
 	if (http_request(&req, resp) == -1) {
 		dns_msg(msg, msglen, "%s: Virtualmin at %s: %s", label,
 		    vm->url, resp->error);
-		st = resp->fail == HTTP_FAIL_TIMEOUT ? DNS_ERR_TIMEOUT :
-		    resp->fail == HTTP_FAIL_INTERNAL ? DNS_ERR_INTERNAL :
-		    DNS_ERR_NETWORK;
+		st = api_fail_status(resp, true);
 		goto done;
 	}
 	if (resp->status == 401 || resp->status == 403) {

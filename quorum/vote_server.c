@@ -227,61 +227,22 @@ vote_listen_parse(const char *s, void *ssp, unsigned *sslen, char *err,
 	struct sockaddr_storage	*ss = ssp;
 	struct sockaddr_in	*sin = ssp;
 	struct sockaddr_in6	*sin6 = ssp;
-	char			 host[INET6_ADDRSTRLEN + 1];
-	const char		*colon, *port, *errstr;
-	long long		 pn;
-	size_t			 hlen;
-	bool			 v6 = false;
+	struct util_hostport	 hp;
 
+	/* Written as every address is (util.h); numeric, with a port. */
 	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		if ((colon = strstr(s, "]:")) == NULL) {
-			snprintf(err, errlen, "'%s': want [IPv6]:PORT", s);
-			return -1;
-		}
-		hlen = (size_t)(colon - s - 1);
-		if (hlen >= sizeof(host)) {
-			snprintf(err, errlen, "'%s': not an IPv6 address", s);
-			return -1;
-		}
-		memcpy(host, s + 1, hlen);
-		port = colon + 2;
-		v6 = true;
-	} else {
-		if ((colon = strrchr(s, ':')) == NULL) {
-			snprintf(err, errlen, "'%s': want ADDRESS:PORT"
-			    " (e.g. 0.0.0.0:8053 or [::]:8053)", s);
-			return -1;
-		}
-		hlen = (size_t)(colon - s);
-		if (hlen >= sizeof(host)) {
-			snprintf(err, errlen, "'%s': not an IPv4 address", s);
-			return -1;
-		}
-		memcpy(host, s, hlen);
-		port = colon + 1;
-	}
-	host[hlen] = '\0';
-	if (util_number_parse(port, 1, 65535, &pn, &errstr) == -1) {
-		snprintf(err, errlen, "'%s': port %s", s, errstr);
+	if (util_hostport_parse(s, UTIL_HP_NUMERIC | UTIL_HP_PORT_REQUIRED,
+	    &hp, err, errlen) == -1)
 		return -1;
-	}
-	if (v6) {
+	if (hp.family == AF_INET6) {
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)pn);
-		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1) {
-			snprintf(err, errlen, "'%s': not an IPv6 address", s);
-			return -1;
-		}
+		sin6->sin6_port = htons(hp.port);
+		(void)inet_pton(AF_INET6, hp.host, &sin6->sin6_addr);
 		*sslen = sizeof(*sin6);
 	} else {
 		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)pn);
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
-			snprintf(err, errlen, "'%s': not an IPv4 address"
-			    " (IPv6 goes in brackets: [::]:8053)", s);
-			return -1;
-		}
+		sin->sin_port = htons(hp.port);
+		(void)inet_pton(AF_INET, hp.host, &sin->sin_addr);
 		*sslen = sizeof(*sin);
 	}
 	return 0;

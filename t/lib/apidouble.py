@@ -13,6 +13,11 @@ A double's STATEDIR holds:
   delay        (optional) "SECONDS": every request waits that long before
                it is answered (a test reads the agent's argv meanwhile);
                the file "seen" is created when one arrives
+  lose_answer  (optional) "METHOD [COUNT]" per line: such a request is
+               carried out, then the connection is closed with no answer
+               (an answer lost on the way back)
+  swallow      (optional) "METHOD [COUNT]" per line: such a request is
+               read, not carried out, and not answered
   calls.log    written: one JSON line per request that passed
                authentication: method, path, query, body (never a header)
   double.pid   written: our PID once listening
@@ -139,6 +144,9 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def reply(self, code, obj, headers=(), raw=None):
+        if getattr(self, "lose", False):
+            self.close_connection = True    # carried out, never answered
+            return
         data = raw if raw is not None else (
             b"" if obj is None and code == 204 else json.dumps(obj).encode())
         self.send_response(code)
@@ -161,6 +169,10 @@ class Handler(BaseHTTPRequestHandler):
     def handle_any(self):
         self.double.delay()
         self.body_text = self.read_body()
+        if self.double.take_fault("swallow", self.command):
+            self.close_connection = True
+            return
+        self.lose = self.double.take_fault("lose_answer", self.command)
         try:
             self.route(self.command)
         except Exception as e:  # a bug in the double: say it loudly

@@ -30,8 +30,8 @@
 #                  named there (same PORT), loaded by zone transfer instead
 #                  of from zone files; no keys, no updates.  named_start then
 #                  waits for every zone to be transferred.
-#   NAMED_LISTEN   the IPv4 address named listens on (and is polled at).
-#                  Default 127.0.0.1.
+#   NAMED_LISTEN   the address named listens on (and is polled at): IPv4,
+#                  or IPv6 ("::1": then IPv6 only).  Default 127.0.0.1.
 #   NAMED_EXEC     a command prefix for named and the polling dig, e.g.
 #                  "ip netns exec NS" to run them in a network namespace
 #                  (t/lib/netns.sh).  Default none.  named_stop needs no
@@ -104,9 +104,15 @@ named_start() {
 		printf '\tpid-file "%s/named.pid";\n' "$_ns_dir"
 		printf '\tsession-keyfile "%s/session.key";\n' "$_ns_dir"
 		printf '\tmanaged-keys-directory "%s";\n' "$_ns_dir"
-		printf '\tlisten-on port %s { %s; };\n' "$_ns_port" \
-		    "${NAMED_LISTEN:-127.0.0.1}"
-		printf '\tlisten-on-v6 { none; };\n'
+		case ${NAMED_LISTEN:-127.0.0.1} in
+		*:*)	# IPv6 only
+			printf '\tlisten-on { none; };\n'
+			printf '\tlisten-on-v6 port %s { %s; };\n' \
+			    "$_ns_port" "$NAMED_LISTEN" ;;
+		*)	printf '\tlisten-on port %s { %s; };\n' "$_ns_port" \
+			    "${NAMED_LISTEN:-127.0.0.1}"
+			printf '\tlisten-on-v6 { none; };\n' ;;
+		esac
 		printf '\trecursion no;\n'
 		printf '\tdnssec-validation no;\n'
 		if [ -n "${NAMED_NOTIFY:-}" ]; then

@@ -408,7 +408,8 @@ test_bad(void)
 	    "resolver.example", 36, "bad resolver 'resolver.example': not an "
 	    "IP address", true);
 	bad_case("bad resolver port", "verify = all", "resolver = "
-	    "127.0.0.1:0", 36, "bad resolver port '0': too small", true);
+	    "127.0.0.1:0", 36, "bad resolver '127.0.0.1:0': port '0' too "
+	    "small", true);
 	bad_case("missing key", "url = https://www.example.com/health;x=1\n",
 	    "", 17, "missing key 'url' in [check:web]", true);
 	bad_case("missing name", "name = backup-test   ; this site\n", "", 2,
@@ -607,10 +608,11 @@ test_bad_quorum(void)
 	/* [vote] is checked even on a backup (which warns it is unused). */
 	bad_case("listen without port", "8053/fa\n",
 	    "8053/fa\n[vote]\nlisten = 0.0.0.0\n", 52,
-	    "bad listen address list: '0.0.0.0': want ADDRESS:PORT", true);
+	    "bad listen address list: '0.0.0.0': no port (ADDRESS:PORT, or "
+	    "[IPV6]:PORT)", true);
 	bad_case("listen name", "8053/fa\n",
 	    "8053/fa\n[vote]\nlisten = localhost:8053\n", 52,
-	    "'localhost:8053': not an IPv4 address", true);
+	    "'localhost:8053': not an IP address", true);
 	bad_case("listen IPv6 without brackets", "8053/fa\n",
 	    "8053/fa\n[vote]\nlisten = ::1:8053\n", 52,
 	    "bad listen address list: '::1:8053'", true);
@@ -622,7 +624,7 @@ test_bad_quorum(void)
 	    "empty item in the list", true);
 	bad_case("listen port 0", "8053/fa\n",
 	    "8053/fa\n[vote]\nlisten = 127.0.0.1:0\n", 52,
-	    "'127.0.0.1:0': port too small", true);
+	    "'127.0.0.1:0': port '0' too small", true);
 	bad_case("vote cache", "8053/fa\n", "8053/fa\n[vote]\ncache = -1\n", 52,
 	    "bad duration '-1' for cache", true);
 	bad_case("vote unknown key", "8053/fa\n",
@@ -695,6 +697,112 @@ test_dns_discovery(void)
 		good_case_end(cfg, path, &dl);
 		free(text);
 	}
+}
+
+#define GOOD_URL	"url = https://www.example.com/health;x=1"
+
+/*
+ * Addresses are written one way everywhere (issue 16): [IPV6] and
+ * [IPV6]:PORT wherever an address goes; a value that can never resolve is
+ * refused at its own line.
+ */
+static void
+test_addresses(void)
+{
+	static const struct {
+		const char	*line;
+		const char	*server;
+		int		 port;
+	} servers[] = {
+		{ "server = [2001:db8::53]", "2001:db8::53", 5353 },
+		{ "server = [2001:db8::53]:5300", "2001:db8::53", 5300 },
+		{ "server = 2001:db8::53", "2001:db8::53", 5353 },
+		{ "server = 127.0.0.1:5301", "127.0.0.1", 5301 },
+		{ "server = ns1.example.com:5302", "ns1.example.com", 5302 },
+	};
+	static const struct {
+		const char	*name, *from, *to, *want;
+		int		 line;
+	} bad[] = {
+		{ "server [nonsense", "server = 127.0.0.1",
+		    "server = [nonsense", "bad server '[nonsense': no closing "
+		    "']'", 32 },
+		{ "server [::1", "server = 127.0.0.1", "server = [::1",
+		    "bad server '[::1': no closing ']'", 32 },
+		{ "server port 99999", "server = 127.0.0.1",
+		    "server = [fd77::1]:99999", "bad server '[fd77::1]:99999': "
+		    "port '99999' too large", 32 },
+		{ "server not v6 in brackets", "server = 127.0.0.1",
+		    "server = [nonsense]", "bad server '[nonsense]': not an "
+		    "IPv6 address in the brackets", 32 },
+		{ "server bare v6 with port", "server = 127.0.0.1",
+		    "server = fd77::1:99999:x", "not an IPv6 address (with a "
+		    "port, IPv6 goes in brackets", 32 },
+		{ "server bad IPv4", "server = 127.0.0.1",
+		    "server = 10.0.0.999", "bad server '10.0.0.999': not an "
+		    "IPv4 address nor a host name", 32 },
+		{ "resolver [::1", "verify = all", "resolver = [::1",
+		    "bad resolver '[::1': no closing ']'", 36 },
+		{ "tcp host [::1", "host = 192.0.2.10\nport = 22",
+		    "host = [::1\nport = 22", "bad host '[::1': no closing ']'",
+		    25 },
+		{ "tcp port twice", "host = 192.0.2.10\nport = 22",
+		    "host = [::1]:22\nport = 22", "port given twice", 26 },
+		{ "http url [nonsense", GOOD_URL,
+		    "url = https://[nonsense/health", "bad url "
+		    "'https://[nonsense/health': '[nonsense': no closing ']'",
+		    19 },
+		{ "http url bare v6", GOOD_URL, "url = http://fd77::1/health",
+		    "an IPv6 address in a URL "
+		    "goes in brackets", 19 },
+		{ "spare url port", "url = http://127.0.0.1:8053",
+		    "url = http://[fd77::1]:99999", "bad url "
+		    "'http://[fd77::1]:99999': '[fd77::1]:99999': port '99999' "
+		    "too large", 48 },
+	};
+	struct config		*cfg;
+	struct diag_list	 dl;
+	char			*text, *path;
+	size_t			 i;
+
+	for (i = 0; i < FA_ARRAY_SIZE(servers); i++) {
+		text = replace(GOOD, "server = 127.0.0.1", servers[i].line);
+		cfg = good_case(servers[i].line, text, 0, &path, &dl);
+		if (cfg != NULL) {
+			is_str(cfg->dns.server, servers[i].server, "%s: host",
+			    servers[i].line);
+			is_int(cfg->dns.port, servers[i].port, "%s: port (one "
+			    "in server wins over port = 5353)",
+			    servers[i].line);
+		}
+		good_case_end(cfg, path, &dl);
+		free(text);
+	}
+	text = replace(GOOD, "host = 192.0.2.10\nport = 22",
+	    "host = [::1]:2222");
+	cfg = good_case("tcp host = [::1]:2222", text, 0, &path, &dl);
+	if (cfg != NULL) {
+		is_str(cfg->checks[1].host, "::1", "tcp host: no brackets");
+		is_int(cfg->checks[1].port, 2222, "tcp host: its port");
+	}
+	good_case_end(cfg, path, &dl);
+	free(text);
+	text = replace(GOOD, GOOD_URL,
+	    "url = http://[2001:db8::10]:8080/health");
+	cfg = good_case("http url with [IPV6]:PORT", text, 0, &path, &dl);
+	if (cfg != NULL)
+		is_str(cfg->checks[0].url, "http://[2001:db8::10]:8080/health",
+		    "http url kept as written");
+	good_case_end(cfg, path, &dl);
+	free(text);
+	text = replace(GOOD, "url = http://127.0.0.1:8053",
+	    "url = http://[::1]:8053");
+	cfg = good_case("spare url [::1]:8053", text, 0, &path, &dl);
+	good_case_end(cfg, path, &dl);
+	free(text);
+	for (i = 0; i < FA_ARRAY_SIZE(bad); i++)
+		bad_case(bad[i].name, bad[i].from, bad[i].to, bad[i].line,
+		    bad[i].want, true);
 }
 
 static void
@@ -2012,6 +2120,7 @@ main(void)
 	test_bad_quorum();
 	test_quorum();
 	test_dns_discovery();
+	test_addresses();
 	test_spare_role();
 	test_many();
 	test_warnings();

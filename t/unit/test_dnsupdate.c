@@ -317,6 +317,50 @@ fake_serve(int udp, int tcp)
 	}
 }
 
+/*
+ * An UPDATE sent to a server that never answers, nor answers the reads
+ * back (issue 16): not "nothing changed" but DNS_ERR_UNKNOWN, maybe_changed,
+ * a message naming the server, each attempt, and the failed read.
+ */
+static void
+lost_update(struct config *c, int qudp, uint16_t qport)
+{
+	struct dns_plan	 p;
+	struct dns_view	 v;
+	char		 want[256], buf[512];
+	int		 rc;
+
+	c->nzones = 1;
+	c->dns.verify_timeout_ms = 400;
+	memset(&v, 0, sizeof(v));
+	v.n = 1;
+	v.rec = util_xcalloc(1, sizeof(*v.rec));
+	v.rec[0].zone = &c->zones[0];
+	v.rec[0].owner = c->zones[0].records[0];
+	v.rec[0].addrs = c->primary;
+	v.rec[0].status = DNS_OK;
+	dnsupdate_plan(c, DNS_TO_BACKUP, &v, &p);
+	is_int((int)p.zones[0].nchange, 1, "lost answer: one change planned");
+	rc = dnsupdate_apply(c, &p);
+	is_int(rc, -1, "lost answer, nothing readable: apply fails");
+	is_int(p.zones[0].result, DNS_ERR_UNKNOWN, "unknown-outcome (%s)",
+	    dns_status_str(p.zones[0].result));
+	ok(p.zones[0].maybe_changed && !p.zones[0].changed,
+	    "maybe_changed, not changed");
+	snprintf(want, sizeof(want), "dead.example: UPDATE sent to "
+	    "127.0.0.1#%u, no answer (no answer over UDP in 200 ms; no ",
+	    (unsigned)qport);
+	ok(strncmp(p.zones[0].message, want, strlen(want)) == 0 &&
+	    strstr(p.zones[0].message, "): DNS may have changed (cannot read "
+	    "the records back from 127.0.0.1#") != NULL &&
+	    strstr(p.zones[0].message, "nothing was changed") == NULL,
+	    "message: %s", p.zones[0].message);
+	while (recv(qudp, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	dns_plan_free(&p);
+	dns_view_free(&v);
+}
+
 static void
 transport_tests(struct tsig_key *k)
 {
@@ -327,7 +371,7 @@ transport_tests(struct tsig_key *k)
 	size_t wl = 0, rl = 0;
 	char err[512];
 	uint16_t port, qport;
-	int udp, tcp, qudp, qtcp, status;
+	int udp, tcp, qudp, qtcp, status, nsent;
 	bool tcpused = false;
 	pid_t pid;
 	enum dns_status st;
@@ -360,7 +404,7 @@ transport_tests(struct tsig_key *k)
 	ldns_pkt_set_id(q, dns_random_id());
 	ldns_pkt2wire(&w, q, &wl);
 	st = dns_exchange(&srv, w, wl, util_mono_ms() + 4000, &r, &rl,
-	    &tcpused, err, sizeof(err));
+	    &tcpused, NULL, err, sizeof(err));
 	ok(st == DNS_OK && tcpused && rl >= 12 && (r[3] & 0x0f) == 5,
 	    "a truncated UDP answer: asked again over TCP (%s)", err);
 	free(r);
@@ -469,6 +513,15 @@ transport_tests(struct tsig_key *k)
 			    v.rec[i].status == DNS_ERR_NETWORK)
 				nq++;
 		is_int(nq, 20, "every record unreadable, as timeout or network");
+		/* TCP: connected while the backlog (4) lasts, then not. */
+		snprintf(msg, sizeof(msg), "cannot read the records from DNS "
+		    "master 127.0.0.1#%u: no answer over UDP in 200 ms; no ",
+		    (unsigned)qport);
+		ok(strncmp(v.error, msg, strlen(msg)) == 0 &&
+		    (strcmp(v.error + strlen(msg), "TCP connection in 200 ms")
+		    == 0 || strcmp(v.error + strlen(msg), "answer over TCP in "
+		    "200 ms") == 0), "the view's error names the master and "
+		    "each attempt: %s", v.error);
 		for (nq = 0; recv(qudp, msg, sizeof(msg), MSG_DONTWAIT) > 0;)
 			nq++;
 		ok(nq >= 1 && nq <= DNS_PARALLEL_MAX, "the dead server was "
@@ -490,6 +543,7 @@ transport_tests(struct tsig_key *k)
 				nq++;
 			ok(nq >= 1 && nq <= DNS_PARALLEL_MAX, "the canary asked "
 			    "it %zu times for 20 zones", nq);
+			lost_update(&c, qudp, qport);
 			unlink(kp);
 		}
 	}
@@ -497,9 +551,14 @@ transport_tests(struct tsig_key *k)
 	/* Sockets nobody serves: UDP silent, TCP never accepted. */
 	dns_server_resolve("127.0.0.1", qport, &quiet, err, sizeof(err));
 	st = dns_exchange(&quiet, w, wl, util_mono_ms() + 600, &r, &rl,
-	    &tcpused, err, sizeof(err));
+	    &tcpused, &nsent, err, sizeof(err));
 	ok(st == DNS_ERR_TIMEOUT && r == NULL, "a silent server: timeout (%s)",
 	    err);
+	ok((strcmp(err, "no answer over UDP in 300 ms; no TCP connection in "
+	    "300 ms") == 0 && nsent == 1) || (strcmp(err, "no answer over UDP "
+	    "in 300 ms; no answer over TCP in 300 ms") == 0 && nsent == 2),
+	    "the message names both attempts, not the server (the caller "
+	    "does), and the copies that left (%d): %s", nsent, err);
 	free(r);
 	free(w);
 	ldns_pkt_free(q);

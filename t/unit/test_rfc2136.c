@@ -387,9 +387,9 @@ main(void)
 	r = move(c, DNS_TO_PRIMARY, &p, &v);
 	is_int(r, -1, "wrong secret: apply fails");
 	is_int(p.zones[0].result, DNS_ERR_BADSIG, "wrong secret: BADSIG");
-	ok(strstr(p.zones[0].message, "BADSIG: the server rejected our TSIG "
-	    "signature: the key's secret differs from the server's (key "
-	    "'fa-key', hmac-sha256)") != NULL, "message: %s",
+	ok(strstr(p.zones[0].message, ": UPDATE refused: BADSIG: the server "
+	    "rejected our TSIG signature: the key's secret differs from the "
+	    "server's (key 'fa-key', hmac-sha256)") != NULL, "message: %s",
 	    p.zones[0].message);
 	ok(strstr(p.zones[0].message, "c2VjcmV0") == NULL,
 	    "the secret is not in the message");
@@ -551,8 +551,9 @@ main(void)
 	ok(p.zones[0].result == DNS_ERR_NOTAUTH ||
 	    p.zones[0].result == DNS_ERR_REFUSED, "NOTAUTH or REFUSED (%s)",
 	    dns_status_str(p.zones[0].result));
-	ok(strstr(p.zones[0].message, "unserved.example: NOTAUTH: ") != NULL ||
-	    strstr(p.zones[0].message, "unserved.example: REFUSED: ") != NULL,
+	ok(strstr(p.zones[0].message, "unserved.example: UPDATE refused: "
+	    "NOTAUTH: ") != NULL || strstr(p.zones[0].message,
+	    "unserved.example: UPDATE refused: REFUSED: ") != NULL,
 	    "message: %s", p.zones[0].message);
 	dns_plan_free(&p);
 	dns_view_free(&v);
@@ -685,7 +686,7 @@ main(void)
 		    0, NULL, 0);
 		ldns_pkt2wire(&w, q, &wl);
 		st = dns_exchange(&srv, w, wl, util_mono_ms() + 5000, &rw, &rl,
-		    &tcp, err, sizeof(err));
+		    &tcp, NULL, err, sizeof(err));
 		is_int(st, DNS_OK, "%s: BIND answers a request signed 1000 s "
 		    "ago", algs[i][1]);
 		st = rfc2136_reply_check(k, q, rw, rl, now - 1000, "example.org",
@@ -716,7 +717,7 @@ main(void)
 		tsig_sign(q, k, TSIG_FUDGE, NULL);
 		ldns_pkt2wire(&w, q, &wl);
 		st = dns_exchange(&srv, w, wl, util_mono_ms() + 5000, &rw, &rl,
-		    &tcp, err, sizeof(err));
+		    &tcp, NULL, err, sizeof(err));
 		st = rfc2136_reply_check(k, q, rw, rl, util_wall_ms() / 1000,
 		    "example.org", srv.text, NULL, msg_buf(), 512);
 		is_int(st, DNS_OK, "%s: signed SOA query: good reply",

@@ -3,6 +3,7 @@
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -468,6 +469,68 @@ test_text_escape(void)
 	}
 }
 
+/* One address syntax everywhere (issue 16): util_hostport_parse(). */
+static void
+test_hostport(void)
+{
+	static const struct {
+		const char	*in;
+		unsigned	 flags;
+		const char	*host;		/* NULL: refused */
+		int		 port, family;
+		const char	*why;		/* part of the reason */
+	} cases[] = {
+		{ "[2001:db8::53]", 0, "2001:db8::53", 0, AF_INET6, NULL },
+		{ "[2001:db8::53]:5353", 0, "2001:db8::53", 5353, AF_INET6,
+		    NULL },
+		{ "2001:db8::53", 0, "2001:db8::53", 0, AF_INET6, NULL },
+		{ "::1", UTIL_HP_NUMERIC, "::1", 0, AF_INET6, NULL },
+		{ "192.0.2.53", 0, "192.0.2.53", 0, AF_INET, NULL },
+		{ "192.0.2.53:53", 0, "192.0.2.53", 53, AF_INET, NULL },
+		{ "ns1.example.com", 0, "ns1.example.com", 0, AF_UNSPEC, NULL },
+		{ "ns1.example.com.:5300", 0, "ns1.example.com.", 5300,
+		    AF_UNSPEC, NULL },
+		{ "localhost", 0, "localhost", 0, AF_UNSPEC, NULL },
+		{ "[::]:8053", UTIL_HP_NUMERIC | UTIL_HP_PORT_REQUIRED, "::",
+		    8053, AF_INET6, NULL },
+		{ "[nonsense", 0, NULL, 0, 0, "no closing ']'" },
+		{ "[::1", 0, NULL, 0, 0, "no closing ']'" },
+		{ "[fd77::1]:99999", 0, NULL, 0, 0, "port '99999' too large" },
+		{ "[fd77::1]:0", 0, NULL, 0, 0, "port '0' too small" },
+		{ "[fd77::1]x", 0, NULL, 0, 0, "after ']' only :PORT" },
+		{ "[192.0.2.1]", 0, NULL, 0, 0, "not an IPv6 address" },
+		{ "fd77::1:99999:x", 0, NULL, 0, 0, "IPv6 goes in brackets" },
+		{ "10.0.0.999", 0, NULL, 0, 0, "not an IPv4 address" },
+		{ "bad host", 0, NULL, 0, 0, "nor a host name" },
+		{ "a..b", 0, NULL, 0, 0, "nor a host name" },
+		{ "", 0, NULL, 0, 0, "empty" },
+		{ "ns1.example.com", UTIL_HP_NUMERIC, NULL, 0, 0,
+		    "not an IP address" },
+		{ "127.0.0.1", UTIL_HP_PORT_REQUIRED, NULL, 0, 0, "no port" },
+		{ "127.0.0.1:22", UTIL_HP_NO_PORT, NULL, 0, 0, "no port here" },
+		{ "127.0.0.1:x", 0, NULL, 0, 0, "port 'x' invalid" },
+	};
+	struct util_hostport	hp;
+	char			err[256];
+	size_t			i;
+	int			rc;
+
+	for (i = 0; i < FA_ARRAY_SIZE(cases); i++) {
+		err[0] = '\0';
+		rc = util_hostport_parse(cases[i].in, cases[i].flags, &hp, err,
+		    sizeof(err));
+		if (cases[i].host == NULL) {
+			ok(rc == -1 && strstr(err, cases[i].why) != NULL,
+			    "'%s' refused: %s", cases[i].in, err);
+			continue;
+		}
+		ok(rc == 0 && strcmp(hp.host, cases[i].host) == 0 &&
+		    hp.port == cases[i].port && hp.family == cases[i].family,
+		    "'%s' -> host '%s' port %d (%s)", cases[i].in, hp.host,
+		    hp.port, err);
+	}
+}
+
 int
 main(void)
 {
@@ -488,6 +551,7 @@ main(void)
 	test_text_escape();
 	test_wipe_trim();
 	test_misc();
+	test_hostport();
 
 	rmdir(tmpdir);
 	return tap_done();
