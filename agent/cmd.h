@@ -45,6 +45,14 @@ int	cmd_status_nagios(const struct cmd_ctx *);
  * Never fails; a key it cannot fill is left out.
  */
 void	cmd_status_annotate(const struct config *, json_t *st, int64_t now);
+/*
+ * One spare's answer to a signed vote request in the words config-test
+ * and the [quorum] canary use: "answers and agrees on the secret (up,
+ * checked ...)", "401 bad MAC: the spare holds a different vote.key",
+ * "401 stale timestamp: ...", "no-answer: ...".  Written to buf.
+ */
+struct vote_result;
+void	cmd_vote_describe(const struct vote_result *, char *buf, size_t len);
 int	cmd_history(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_config_test(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_vote_server(const struct cmd_ctx *, int argc, char **argv);

@@ -137,6 +137,14 @@ int	state_last_action_at(struct state_db *, const char *kind, int64_t *at,
 	    char *err, size_t errlen);
 
 /*
+ * When a spare was last asked for a signed vote: its last "quorum canary"
+ * action, or the last round that asked the spares if it was in it (wall
+ * seconds; 0: never).  Returns 0, or -1 with err set.
+ */
+int	state_spare_last_asked(struct state_db *, const char *spare,
+	    int64_t *at, char *err, size_t errlen);
+
+/*
  * Status object (SPEC §2): keys "state", "state_since", "primary_status",
  * "last_cycle" (object or null), "records" (array, as last seen), "votes"
  * (array: the votes of the most recent cycle that asked the spares, each

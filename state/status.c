@@ -922,3 +922,30 @@ state_lock_held(const char *path)
 	close(fd);
 	return rc;
 }
+
+int
+state_spare_last_asked(struct state_db *sdb, const char *spare, int64_t *at,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc = -1;
+
+	*at = 0;
+	if (prepare(sdb, "SELECT max(at) FROM (SELECT max(at) AS at FROM "
+	    "actions WHERE kind = 'quorum canary' AND target = ?1 UNION ALL "
+	    "SELECT c.started_at FROM votes v JOIN cycles c ON c.id = "
+	    "v.cycle_id WHERE v.cycle_id = (SELECT max(cycle_id) FROM votes) "
+	    "AND v.spare = ?1)", &st, err, errlen) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, spare, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		state_seterr(err, errlen, "state database %s: read: %s",
+		    sdb->path, sqlite3_errmsg(sdb->db));
+		goto done;
+	}
+	*at = sqlite3_column_int64(st, 0);	/* NULL reads as 0: never */
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	return rc;
+}
