@@ -253,8 +253,8 @@ status_print_dns(const struct config *cfg, const json_t *st)
 		printf("WARNING: a DNS move failed since: cycle #%lld",
 		    jint(fs, "cycle_id"));
 		print_time(" at ", jint(fs, "at"));
-		printf(": %s %s: not verified, nothing is known to have "
-		    "changed\n", jstr(fs, "zone"), jstr(fs, "detail"));
+		printf(": %s: %s (not verified)\n", jstr(fs, "zone"),
+		    jstr(fs, "detail"));
 	}
 }
 

@@ -88,8 +88,8 @@ like "$(history_field '[a["detail"] for a in d["cycles"][0]["actions"]
 is "$(status_field 'len(d["verify"]["lagging"])')" 0 \
     "A: status --json: verify.lagging is empty"
 run_fa status
-like "$FA_OUT" "verify: every nameserver served the last change" \
-    "A: status says every nameserver served it"
+like "$FA_OUT" "last change: cycle #[0-9]+ to_backup at .*: verified, every nameserver served it" \
+    "A: status says every nameserver served the last change, and which"
 is "$(cat "$SC_DIR/hook.log")" "after_failover" "A: the after hook ran"
 
 # -- B: ns2 frozen -------------------------------------------------------
