@@ -393,34 +393,52 @@ intent_json(struct state_db *sdb, json_t *obj, char *err, size_t errlen)
 /*
  * obj["quorum_canary"]: per spare, the last "quorum canary" action (issue
  * 17: a signed vote asked outside an outage, so a wrong vote.key shows
- * before it is needed), as [{spare, at, cycle_id, ok, detail}] by name.
+ * before it is needed), as [{spare, at, cycle_id, ok, detail}], newest
+ * first.  Read from the newest QUORUM_CANARY_ROWS canaries through the
+ * actions_kind index (a canary asks one spare at a time, in rotation, so
+ * every spare of any sane config is among them).
  */
+#define QUORUM_CANARY_ROWS	64
+
 static int
 quorum_canary_json(struct state_db *sdb, json_t *obj, char *err,
     size_t errlen)
 {
 	sqlite3_stmt	*st = NULL;
-	json_t		*arr, *v;
-	size_t		 i;
+	json_t		*arr, *all = NULL, *v, *w;
+	size_t		 i, j;
+	bool		 seen;
 	int		 rc = -1;
 
 	if ((arr = json_array()) == NULL ||
-	    json_object_set_new(obj, "quorum_canary", arr) == -1) {
+	    json_object_set_new(obj, "quorum_canary", arr) == -1 ||
+	    (all = json_array()) == NULL) {
 		state_seterr(err, errlen, "state database %s: out of memory",
 		    sdb->path);
 		return -1;
 	}
 	if (prepare(sdb, "SELECT target AS spare, at, cycle_id, result = 'ok' "
-	    "AS ok, detail FROM actions WHERE id IN (SELECT max(id) FROM "
-	    "actions WHERE kind = 'quorum canary' GROUP BY target) ORDER BY "
-	    "target", &st, err, errlen) == -1 ||
-	    rows_json(sdb, st, arr, err, errlen) == -1)
+	    "AS ok, detail FROM actions WHERE kind = 'quorum canary' ORDER BY "
+	    "id DESC LIMIT ?1", &st, err, errlen) == -1)
 		goto done;
-	json_array_foreach(arr, i, v)
+	sqlite3_bind_int(st, 1, QUORUM_CANARY_ROWS);
+	if (rows_json(sdb, st, all, err, errlen) == -1)
+		goto done;
+	json_array_foreach(all, i, v) {
+		seen = false;
+		json_array_foreach(arr, j, w)
+			if (json_equal(json_object_get(v, "spare"),
+			    json_object_get(w, "spare")))
+				seen = true;
+		if (seen)
+			continue;
 		json_object_set_new(v, "ok", json_boolean(json_integer_value(
 		    json_object_get(v, "ok")) != 0));
+		json_array_append(arr, v);
+	}
 	rc = 0;
 done:
+	json_decref(all);
 	sqlite3_finalize(st);
 	return rc;
 }
