@@ -248,7 +248,7 @@ status_print_dns(const struct config *cfg, const json_t *st)
 		json_array_foreach(lag, i, v)
 			printf("  %s %s\n", jstr(v, "zone"), jstr(v, "detail"));
 	} else
-		printf("last change: none made yet\n");
+		printf("last change: none in history\n");
 	if (json_is_object(fs)) {
 		printf("WARNING: a DNS move failed since: cycle #%lld",
 		    jint(fs, "cycle_id"));

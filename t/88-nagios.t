@@ -13,7 +13,18 @@
 #     cycle writes it): FAILED -> CRITICAL; a lagging nameserver, a
 #     refused failback (UNSAFE), a last cycle in ERROR, a notification
 #     not delivered, a primary INFO, a last cycle older than 3 x interval
-#     -> WARNING, each naming why.
+#     -> WARNING, each naming why;
+#   - no [quorum]: WARNING every time, until [agent] quorum = none;
+#   - drift while STANDBY: a record that holds neither site's addresses
+#     -> CRITICAL, part of a site's set (or an unknown holds) -> WARNING;
+#   - the primary at FAIL and the site unable to fail over (ERROR,
+#     UNCONFIRMED, ISOLATED twice) -> CRITICAL; PARTITION, one ISOLATED
+#     -> WARNING;
+#   - an open move intent: CRITICAL while no run holds the lock, normal
+#     while one does (flock); status and --json show it;
+#   - status: the last change made and its verification, a failed move
+#     since shown as such, a failed attempt never as verified;
+#   - failback tallies in text, JSON and Nagios, new rows and old ones.
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
 scenario_require
@@ -305,7 +316,7 @@ standby_variant onlyfailed "INSERT INTO actions (cycle_id, at, kind, target, res
     VALUES (1, strftime('%s'), 'dns to_backup', 'example.com.', 'failed', 'refused: NOTAUTH')"
 OCONF=$(conf_for "$SC_DIR/onlyfailed.db")
 st=$("$FA" -c "$OCONF" status 2> /dev/null)
-like "$st" "last change: none made yet" "status: a failed attempt is no change"
+like "$st" "last change: none in history" "status: a failed attempt is no change"
 unlike "$st" ": verified" "and nothing reads verified"
 
 # --- failback tallies in their own words (issue 16) -------------------------
