@@ -45,7 +45,9 @@ fi
 . "$FA_TOP/t/lib/scenario.sh"
 scenario_require
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export PATH
+# make install builds from the objects the suite was built with.
+O=${FA_BUILD:-build}
+export PATH O
 INSTALL_FILE=$FA_TOP/INSTALL
 
 SC_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fa-walk.XXXXXX") || bail_out "mktemp"
