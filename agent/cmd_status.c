@@ -192,6 +192,13 @@ status_print_votes(const struct config *cfg, const json_t *st)
 	const json_t	*v;
 	size_t		 i;
 
+	/* Each spare's last [quorum] canary: does a signed vote go through? */
+	json_array_foreach(json_object_get(st, "quorum_canary"), i, v) {
+		printf("quorum canary %s: %s", jstr(v, "spare"),
+		    json_is_true(json_object_get(v, "ok")) ? "ok" : "FAILED");
+		print_time(" at ", jint(v, "at"));
+		printf(": %s\n", jstr(v, "detail"));
+	}
 	if (!json_is_object(vc)) {
 		printf("votes: none yet%s\n", cfg->has_quorum ? "" :
 		    " (no [quorum] configured)");

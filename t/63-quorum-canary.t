@@ -81,6 +81,9 @@ run_fa check
 is "$(canaries)" "paris:ok nyc:ok" "the third asks nobody: both were asked less than 1h ago"
 nag
 is "$NAG_RC" 0 "both spares passed: OK"
+run_fa status
+like "$FA_OUT" "quorum canary paris: ok at .*: answers and agrees on the secret" \
+    "status shows each spare's last canary"
 
 # nyc's key changes later: the next canary to ask it finds out.
 spare_start nyc "$PRIMARY_PORT" "$SC_DIR/wrong.key" || bail_out "nyc (wrong key)"
