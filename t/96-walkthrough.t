@@ -352,7 +352,6 @@ is "$left" "" "make uninstall: nothing of the program is left"
 test -f "$CONF" && test -f "$STATE_DB"
 ok $? "the configuration and the state stay (remove, not purge)"
 step "rm -r /etc/failover-agent /var/lib/failover-agent"
-ps -o pid,user,args -u failover-agent | sed 's/^/# /' >&2
 step "deluser --system failover-agent"
 id failover-agent > /dev/null 2>&1
 isnt "$?" 0 "the user failover-agent is gone"
