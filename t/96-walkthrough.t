@@ -35,7 +35,7 @@ if [ -z "${FA_WALK_NS:-}" ]; then
 	. "$FA_TOP/t/lib/tap.sh"
 	[ "$(id -u)" = 0 ] ||
 	    bail_out "INSTALL's walkthrough needs root (adduser, chown, mounts)"
-	for p in unshare setpriv runuser adduser deluser openssl make; do
+	for p in unshare setpriv runuser adduser deluser openssl make curl; do
 		command -v "$p" > /dev/null 2>&1 ||
 		    bail_out "missing program: $p (install it: sh t/lib/deps.sh --install)"
 	done
