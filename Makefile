@@ -1,5 +1,5 @@
 # failover-agent: see README.md.  `make`, `make check`, `make check-asan`,
-# `make install`, `make demo`, `make bench`, `make clean`.
+# `make install`, `make uninstall`, `make demo`, `make bench`, `make clean`.
 
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
@@ -139,9 +139,25 @@ deb:
 	  -cf - . | tar -xf - -C $(O)/deb/src
 	cd $(O)/deb/src && dpkg-buildpackage -us -uc -b
 	@ls $(O)/deb/*.deb
+# Exactly what install put in place; the configuration and the state stay
+# (Debian's remove, not purge): /etc/failover-agent keeps the config and
+# its keys, and goes only when nothing else is left in it.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/failover-agent
+	rm -f $(DESTDIR)$(SYSCONFDIR)/failover-agent/failover-agent.conf.example
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/failover-agent 2>/dev/null
+	rm -f $(DESTDIR)$(DOCDIR)/README.md $(DESTDIR)$(DOCDIR)/INSTALL
+	rm -f $(DESTDIR)$(DOCDIR)/examples/failover-agent.conf.example \
+	  $(DESTDIR)$(DOCDIR)/examples/failover-agent-spare.conf.example \
+	  $(DESTDIR)$(DOCDIR)/examples/failover-agent.cron
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	rm -f $(DESTDIR)$(MANDIR)/man8/failover-agent.8 \
+	  $(DESTDIR)$(MANDIR)/man5/failover-agent.conf.5
+	for f in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$f; done
 
 clean:
 	rm -rf build build-asan failover-agent
 
-.PHONY: all tests check check-asan demo bench bench-deps install clean deb \
+.PHONY: all tests check check-asan demo bench bench-deps install uninstall clean \
+	deb \
 	pkgcheck

@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
 #include "config.h"
 #include "decide.h"
 
@@ -36,6 +38,28 @@ int	cmd_status(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_status_nagios(const struct cmd_ctx *);
 /* status --all: every instance's config in the config file's directory. */
 int	cmd_status_all(const struct cmd_ctx *, bool as_json);
+/*
+ * What status, --json and --nagios judge alike, added to a status object
+ * (state_status_json()) from the config and the lock, at wall time now:
+ *   intent.running      true while a run holds the lock, false when none
+ *                       does, null when the lock file cannot be read
+ *   intent.interrupted  true: nobody is finishing the move (CRITICAL)
+ *   no_quorum           true: no [quorum] and not [agent] quorum = none
+ *   quorum_check        {need, spares, failing: [{spare, at, detail}]}:
+ *                       per configured spare its newest signed-vote
+ *                       evidence (a [quorum] canary or a real round) that
+ *                       failed; absent without [quorum]
+ * Never fails; a key it cannot fill is left out.
+ */
+void	cmd_status_annotate(const struct config *, json_t *st, int64_t now);
+/*
+ * One spare's answer to a signed vote request in the words config-test
+ * and the [quorum] canary use: "answers and agrees on the secret (up,
+ * checked ...)", "401 bad MAC: the spare holds a different vote.key",
+ * "401 stale timestamp: ...", "no-answer: ...".  Written to buf.
+ */
+struct vote_result;
+void	cmd_vote_describe(const struct vote_result *, char *buf, size_t len);
 int	cmd_history(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_config_test(const struct cmd_ctx *, int argc, char **argv);
 int	cmd_vote_server(const struct cmd_ctx *, int argc, char **argv);

@@ -1,7 +1,7 @@
 /*
  * cmd_config_test.c: config-test (SPEC §2): parse the config, check the
  * files, keys and permissions, prove the DNS server takes our key, load the
- * vote secret, say which spares answer, and log in to every MySQL server
+ * vote secret, ask each spare for a real signed vote, and log in to every MySQL server
  * of the config to check the user's grants.  Problems are printed as
  * FILE:LINE: message; "configuration OK" when none.
  */
@@ -47,39 +47,84 @@ config_test_secret(const struct config *cfg, struct diag_list *diags)
 	return 0;
 }
 
-/*
- * Which spares answer GET /v1/health right now (no secret involved).  One
- * that does not is a warning, not an error: it may be down today, and the
- * quorum is there for exactly that.
- */
-static void
-config_test_spares(const struct config *cfg)
+void
+cmd_vote_describe(const struct vote_result *r, char *buf, size_t len)
 {
+	char	when[64];
+
+	if (r->reason == VOTE_VALID) {
+		util_time_format(r->vote.checked_at, when, sizeof(when));
+		snprintf(buf, len, "answers and agrees on the secret (%s, "
+		    "checked %s)", vote_verdict_str(r->vote.verdict), when);
+	} else if (r->http_status == 401 && strstr(r->detail, "bad MAC"))
+		snprintf(buf, len, "401 bad MAC: the spare holds a different "
+		    "vote.key");
+	else if (r->http_status == 401 && strstr(r->detail, "stale"))
+		snprintf(buf, len, "401 stale timestamp: the clocks differ by "
+		    "more than %d s (%s)", VOTE_TS_WINDOW, r->detail);
+	else if (r->reason == VOTE_BAD_SIGNATURE && r->http_status != 401)
+		snprintf(buf, len, "its answer does not verify under our "
+		    "vote.key: the spare holds a different one (%s)",
+		    r->detail);
+	else
+		snprintf(buf, len, "%s%s%s", vote_reason_str(r->reason),
+		    r->detail[0] ? ": " : "", r->detail);
+}
+
+/*
+ * Send each spare a real signed vote request, the one a failover sends
+ * (issue 17: /v1/health alone passed with a wrong vote.key, and the day
+ * of the outage every vote was refused).  A spare that refuses our MAC,
+ * or whose answer does not verify under our secret, is an error; one
+ * that does not answer is a warning (it may be down today, and the
+ * quorum is there for exactly that).  Returns 0, or -1 with the problem
+ * in diags.
+ */
+static int
+config_test_spares(const struct config *cfg, struct diag_list *diags)
+{
+	struct vote_secret	*secret = NULL;
 	struct vote_spare	*spares;
 	struct vote_result	*res;
+	char			 err[512], what[400];
 	size_t			 i, n = cfg->nspares;
+	int			 rc = 0;
 
-	if (!cfg->has_quorum || n == 0)
-		return;
+	if (!cfg->has_quorum || n == 0 || cfg->quorum.secret_file == NULL)
+		return 0;
+	if (vote_secret_load(cfg->quorum.secret_file, &secret, err,
+	    sizeof(err)) == -1)
+		return 0;	/* config_test_secret() said why */
 	spares = util_xcalloc(n, sizeof(*spares));
 	res = util_xcalloc(n, sizeof(*res));
 	for (i = 0; i < n; i++) {
 		spares[i].name = cfg->spares[i].name;
 		spares[i].url = cfg->spares[i].url;
 	}
-	(void)vote_client_health(spares, n, cfg->quorum.timeout_ms, res);
+	(void)vote_client_ask(secret, cfg->agent.name, spares, n,
+	    cfg->quorum.timeout_ms, res);
+	vote_secret_free(secret);	/* wipes */
 	for (i = 0; i < n; i++) {
+		cmd_vote_describe(&res[i], what, sizeof(what));
 		if (res[i].reason == VOTE_VALID)
-			printf("spare %s (%s): answers\n", spares[i].name,
-			    spares[i].url);
-		else
-			fprintf(stderr, "spare %s (%s): no answer: %s%s%s\n",
-			    spares[i].name, spares[i].url,
-			    vote_reason_str(res[i].reason),
-			    res[i].detail[0] ? ": " : "", res[i].detail);
+			printf("spare %s (%s): %s\n", spares[i].name,
+			    spares[i].url, what);
+		else if (res[i].reason == VOTE_BAD_SIGNATURE ||
+		    res[i].reason == VOTE_MALFORMED ||
+		    res[i].reason == VOTE_NONCE_MISMATCH ||
+		    res[i].reason == VOTE_TARGET_MISMATCH) {
+			diag_add(diags, true, "%s:%d: [spare:%s] %s: %s",
+			    cfg->path, cfg->spares[i].line, spares[i].name,
+			    spares[i].url, what);
+			rc = -1;
+		} else
+			diag_add(diags, false, "%s:%d: [spare:%s] %s: no "
+			    "signed vote: %s", cfg->path, cfg->spares[i].line,
+			    spares[i].name, spares[i].url, what);
 	}
 	free(res);
 	free(spares);
+	return rc;
 }
 
 /*
@@ -160,11 +205,26 @@ config_test_mysql(const struct config *cfg, struct diag_list *diags)
 	return rc;
 }
 
+/* Say that the DNS check passed, and for what (issue 17: it never did). */
+static void
+config_test_dns_ok(const struct config *cfg)
+{
+	size_t	i;
+
+	printf("DNS check passed: method %s answers for %s", dns_method_str(
+	    cfg->dns.method), cfg->nzones == 1 ? "zone" : "zones");
+	for (i = 0; i < cfg->nzones; i++)
+		printf("%s %s", i > 0 ? "," : "", cfg->zones[i].name);
+	printf(cfg->dns.method == DNS_METHOD_RFC2136 ? " with a correctly "
+	    "signed reply (the TSIG key is accepted)\n" : "\n");
+}
+
 int
 cmd_config_test(const struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct diag_list	 diags;
 	struct config		*cfg = NULL;
+	bool			 bad = false;
 	int			 rc;
 
 	(void)argv;
@@ -179,17 +239,22 @@ cmd_config_test(const struct cmd_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	/* A key the server does not take is a config error too. */
-	if ((cfg->agent.role == ROLE_BACKUP &&
-	    dnsupdate_probe(cfg, &diags) == -1) ||
-	    config_test_secret(cfg, &diags) == -1 ||
-	    config_test_mysql(cfg, &diags) == -1) {
-		diags_print(&diags);
+	if (cfg->agent.role == ROLE_BACKUP) {
+		if (dnsupdate_probe(cfg, &diags) == -1)
+			bad = true;
+		else
+			config_test_dns_ok(cfg);
+	}
+	if (config_test_secret(cfg, &diags) == -1 ||
+	    (cfg->agent.role == ROLE_BACKUP &&
+	    config_test_spares(cfg, &diags) == -1) ||
+	    config_test_mysql(cfg, &diags) == -1)
+		bad = true;
+	diags_print(&diags);
+	if (bad) {
 		rc = FA_EXIT_CONFIG;
 		goto done;
 	}
-	diags_print(&diags);	/* warnings */
-	if (cfg->agent.role == ROLE_BACKUP)
-		config_test_spares(cfg);
 	printf("configuration OK\n");
 	rc = FA_EXIT_OK;
 done:

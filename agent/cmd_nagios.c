@@ -4,19 +4,28 @@
  * 2 CRITICAL, 3 UNKNOWN (Nagios plugin guidelines: any trouble of the
  * plugin itself, a config it cannot read included, is UNKNOWN).
  *
- * It reads only the state database, read-only, and never the network: a
+ * It reads only the state database, read-only (and tries a shared lock on
+ * its lock file, only while a move intent is open), never the network: a
  * monitoring system polls it every minute, and it must answer at once even
  * when DNS is what is broken.
  *
  *   CRITICAL  the site is ACTIVE (failed over: DNS points at the backup),
- *             or FAILED (an action failed part-way, or DNS is in conflict)
+ *             or FAILED (an action failed part-way, or DNS is in conflict);
+ *             the primary at FAIL and this site unable to fail over (ERROR,
+ *             UNCONFIRMED, ISOLATED twice in a row); a managed record that
+ *             holds neither site's addresses; a move interrupted (an open
+ *             intent, no run holding the lock); fewer spares passing the
+ *             signed vote check than [quorum] need
  *   WARNING   STANDBY, but: the primary is WARN, CRITICAL or FAIL (not
- *             failed over: ISOLATED, PARTITION, HELD, ...) or INFO
+ *             failed over: PARTITION, HELD, one ISOLATED, ...) or INFO
  *             (recovering); the [dns] canary failed; a nameserver lagged
  *             on the last DNS move; a failback was refused (UNSAFE); the
  *             last cycle ended in ERROR; notifications wait undelivered;
  *             or the last cycle is older than 3 x interval (cron or `run`
- *             stopped: the agent is not watching)
+ *             stopped: the agent is not watching); a record that holds
+ *             part of a site's set; a spare that refused our signed vote
+ *             or whose answer did not verify; no [quorum] (unless [agent]
+ *             quorum = none)
  *   UNKNOWN   no cycle recorded yet, or the database cannot be read
  *   OK        STANDBY, primary OK, none of the above
  *
@@ -24,6 +33,7 @@
  * "warnings") are honoured when present and ignored when absent.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +121,99 @@ nagios_unknown(const char *fmt, ...)
 	printf("\n");
 }
 
+/*
+ * The primary is at FAIL and this site cannot fail over (issue 18): the
+ * last cycle ended in ERROR or UNCONFIRMED, or ISOLATED twice in a row
+ * (once may be one lost packet).  PARTITION and HELD stay warnings: the
+ * spares see the primary up, or the move only waits.
+ */
+static bool
+nagios_cannot_fail_over(const json_t *lc)
+{
+	const char	*oc = jstr(lc, "outcome");
+
+	return strcmp(oc, "ERROR") == 0 || strcmp(oc, "UNCONFIRMED") == 0 ||
+	    (strcmp(oc, "ISOLATED") == 0 &&
+	    strcmp(jstr(lc, "previous_outcome"), "ISOLATED") == 0);
+}
+
+/* An open move intent nobody finishes (issue 10); one under way is fine. */
+static void
+nagios_judge_intent(const json_t *st, struct nagios *n)
+{
+	const json_t	*in = json_object_get(st, "intent");
+	char		 when[64];
+
+	if (!json_is_object(in) ||
+	    !json_is_true(json_object_get(in, "interrupted")))
+		return;
+	util_time_format(jint(in, "opened_at"), when, sizeof(when));
+	nagios_add(n, NAGIOS_CRITICAL, "a failover/failback was interrupted "
+	    "(started %s): the next cycle reconciles from DNS", when);
+}
+
+/*
+ * Records as last seen (issue 17): one that holds neither site's
+ * addresses is CRITICAL while STANDBY too (a hand-made change waits there
+ * for the next outage); one that holds part of a site's set, or anything
+ * this plugin does not know, WARNING.
+ */
+static void
+nagios_judge_records(const json_t *st, struct nagios *n)
+{
+	const json_t	*v;
+	const char	*h, *addrs;
+	size_t		 i;
+
+	json_array_foreach(json_object_get(st, "records"), i, v) {
+		h = jstr(v, "holds");
+		addrs = jstr(v, "addrs")[0] ? jstr(v, "addrs") : "nothing";
+		if (strcmp(h, "primary") == 0 || strcmp(h, "backup") == 0 ||
+		    strcmp(h, "not-read") == 0 || strcmp(h, "unreadable") == 0)
+			continue;
+		if (strcmp(h, "other") == 0)
+			nagios_add(n, NAGIOS_CRITICAL, "%s holds %s, neither "
+			    "site's addresses", jstr(v, "owner"), addrs);
+		else
+			nagios_add(n, NAGIOS_WARNING, "%s holds %s (%s), not a "
+			    "site's whole set", jstr(v, "owner"), addrs, h);
+	}
+}
+
+/*
+ * The quorum path (issue 17): a spare whose signed vote failed (refused
+ * our MAC, or its answer does not verify) is WARNING; fewer spares left
+ * than need, CRITICAL.  Without [quorum], WARNING every time unless
+ * [agent] quorum = none says it is on purpose (issue 10).
+ */
+static void
+nagios_judge_spares(const json_t *st, struct nagios *n)
+{
+	const json_t	*qc = json_object_get(st, "quorum_check");
+	const json_t	*fl = json_object_get(qc, "failing");
+	const json_t	*v;
+	char		 when[64];
+	size_t		 i;
+
+	if (json_is_true(json_object_get(st, "no_quorum")))
+		nagios_add(n, NAGIOS_WARNING, "no spares: this agent cannot "
+		    "tell its own outage from the primary's");
+	if (!json_is_object(qc))
+		return;
+	if (jint(qc, "spares") - (long long)json_array_size(fl) <
+	    jint(qc, "need"))
+		nagios_add(n, NAGIOS_CRITICAL, "only %lld of %lld spares pass "
+		    "the signed vote check, need %lld: a failover cannot be "
+		    "confirmed", jint(qc, "spares") -
+		    (long long)json_array_size(fl), jint(qc, "spares"),
+		    jint(qc, "need"));
+	json_array_foreach(fl, i, v) {
+		util_time_format(jint(v, "at"), when, sizeof(when));
+		nagios_add(n, NAGIOS_WARNING, "spare %s: signed vote failed at "
+		    "%s: %s", jstr(v, "spare"), when, jstr(v, "detail"));
+	}
+}
+
 /* Judge the status object; fills n.  now is wall seconds. */
 static void
 nagios_judge(const struct config *cfg, const json_t *st, int64_t now,
@@ -123,24 +226,30 @@ nagios_judge(const struct config *cfg, const json_t *st, int64_t now,
 	const json_t	*vf = json_object_get(st, "verify");
 	const json_t	*nt = json_object_get(st, "notify");
 	const json_t	*fr = json_object_get(st, "failback_refused");
+	const json_t	*vc = json_object_get(st, "votes_cycle");
 	const json_t	*v, *lag;
+	const char	*tally;
 	const char	*state = jstr(st, "state");
 	const char	*ps = jstr(st, "primary_status");
 	char		 since[64], when[64], stale[32];
 	long long	 end, ok_streak = jint(st, "ok_streak");
 	size_t		 i;
 
+	/* The spares' words, when the last cycle is the one that asked. */
+	tally = jint(vc, "id") == jint(lc, "id") ? jstr(vc, "tally") : "";
 	util_time_format(jint(st, "state_since"), since, sizeof(since));
 	end = jint(lc, "started_at") + (jint(lc, "duration_ms") + 999) / 1000;
 	*age = now > end ? now - end : 0;
 
 	if (strcmp(state, "ACTIVE") == 0)
 		nagios_add(n, NAGIOS_CRITICAL, "failed over: DNS points at the "
-		    "backup since %s (%s); primary %s%s", since,
+		    "backup since %s (%s); primary %s%s%s", since,
 		    tr0 != NULL && strcmp(jstr(tr0, "to"), "ACTIVE") == 0 ?
 		    jstr(tr0, "reason") : jstr(lc, "message"), ps,
 		    strcmp(jstr(lc, "outcome"), "WAITING") == 0 ?
-		    ", waiting for `failover-agent failback`" : "");
+		    ", waiting for `failover-agent failback`" : tally[0] ?
+		    "; " : "", strcmp(jstr(lc, "outcome"), "WAITING") == 0 ?
+		    "" : tally);
 	else if (strcmp(state, "FAILED") == 0)
 		nagios_add(n, NAGIOS_CRITICAL, "FAILED since %s: %s", since,
 		    jstr(lc, "message"));
@@ -151,10 +260,13 @@ nagios_judge(const struct config *cfg, const json_t *st, int64_t now,
 			    "recovering (%lld of %d good cycles)", ok_streak,
 			    cfg->agent.recover_after);
 		else if (strcmp(ps, "FAIL") == 0)
-			nagios_add(n, NAGIOS_WARNING, "primary FAIL (%lld failed"
-			    " cycles) but not failed over: %s: %s",
-			    jint(st, "fail_streak"), jstr(lc, "outcome"),
-			    jstr(lc, "message"));
+			nagios_add(n, nagios_cannot_fail_over(lc) ?
+			    NAGIOS_CRITICAL : NAGIOS_WARNING, "primary FAIL "
+			    "(%lld failed cycles) %s: %s: %s%s%s",
+			    jint(st, "fail_streak"), nagios_cannot_fail_over(lc)
+			    ? "and this site cannot fail over" :
+			    "but not failed over", jstr(lc, "outcome"),
+			    jstr(lc, "message"), tally[0] ? "; " : "", tally);
 		else if (strcmp(ps, "OK") != 0)
 			nagios_add(n, NAGIOS_WARNING, "primary %s (%lld failed"
 			    " cycle%s, fail_after %d)", ps,
@@ -198,6 +310,9 @@ nagios_judge(const struct config *cfg, const json_t *st, int64_t now,
 		else if (json_is_object(v))
 			nagios_add(n, NAGIOS_WARNING, "%s", jstr(v, "message"));
 	}
+	nagios_judge_intent(st, n);
+	nagios_judge_records(st, n);
+	nagios_judge_spares(st, n);
 	if (*age * 1000 > NAGIOS_STALE_FACTOR * cfg->agent.interval_ms) {
 		util_duration_format(cfg->agent.interval_ms, stale,
 		    sizeof(stale));
@@ -282,6 +397,7 @@ cmd_status_nagios(const struct cmd_ctx *ctx)
 		    cfg->agent.state_db);
 		goto done;
 	}
+	cmd_status_annotate(cfg, st, util_wall_ms() / 1000);
 	nagios_judge(cfg, st, util_wall_ms() / 1000, &n, &age);
 	nagios_print(cfg, st, &n, age);
 	rc = n.level;

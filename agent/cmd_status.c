@@ -72,6 +72,98 @@ text_escape_tree(json_t *j)
 }
 
 /*
+ * An open intent whose lock nobody holds was interrupted.  When the lock
+ * file cannot be read (it is the service user's, mode 600, and this is the
+ * monitoring user), its age decides: no move takes longer than this.
+ */
+#define STATUS_INTENT_MAX_S	(15 * 60)
+
+static void
+status_annotate_intent(const struct config *cfg, json_t *st, int64_t now)
+{
+	json_t		*in = json_object_get(st, "intent");
+	long long	 age;
+	int		 held;
+
+	if (!json_is_object(in))
+		return;
+	held = state_lock_held(cfg->agent.state_db);
+	age = now - jint(in, "opened_at");
+	json_object_set_new(in, "running", held == -1 ? json_null() :
+	    json_boolean(held == 1));
+	json_object_set_new(in, "interrupted", json_boolean(held == 0 ||
+	    (held == -1 && age > STATUS_INTENT_MAX_S &&
+	    age * 1000 > 3 * cfg->agent.interval_ms)));
+}
+
+/*
+ * Per configured spare, the newest evidence that a signed vote goes
+ * through: its last [quorum] canary, or its vote in the last round that
+ * asked the spares, whichever is newer.  A spare never asked yet counts
+ * as neither passing nor failing.
+ */
+static void
+status_annotate_spares(const struct config *cfg, json_t *st)
+{
+	const json_t	*vc = json_object_get(st, "votes_cycle");
+	const json_t	*v, *best;
+	json_t		*failing, *qc;
+	long long	 at, best_at;
+	bool		 ok;
+	size_t		 i, j;
+	char		 detail[400];
+
+	if (!cfg->has_quorum || cfg->nspares == 0)
+		return;
+	failing = json_array();
+	for (i = 0; i < cfg->nspares; i++) {
+		const char *name = cfg->spares[i].name;
+
+		best = NULL;
+		best_at = -1;
+		ok = true;
+		json_array_foreach(json_object_get(st, "quorum_canary"), j, v)
+			if (strcmp(jstr(v, "spare"), name) == 0) {
+				best = v;
+				best_at = jint(v, "at");
+				ok = json_is_true(json_object_get(v, "ok"));
+				snprintf(detail, sizeof(detail), "%s",
+				    jstr(v, "detail"));
+			}
+		at = jint(vc, "started_at");
+		json_array_foreach(json_object_get(st, "votes"), j, v)
+			if (strcmp(jstr(v, "spare"), name) == 0 &&
+			    at >= best_at) {
+				best = v;
+				best_at = at;
+				ok = json_is_true(json_object_get(v, "valid"));
+				snprintf(detail, sizeof(detail), "%s%s%s",
+				    jstr(v, "reason"), jstr(v, "detail")[0] ?
+				    ": " : "", jstr(v, "detail"));
+			}
+		if (best == NULL || ok)
+			continue;
+		json_array_append_new(failing, json_pack("{s:s, s:I, s:s}",
+		    "spare", name, "at", (json_int_t)best_at, "detail",
+		    detail));
+	}
+	qc = json_pack("{s:i, s:i, s:o}", "need", cfg->quorum.need, "spares",
+	    (int)cfg->nspares, "failing", failing);
+	json_object_set_new(st, "quorum_check", qc);
+}
+
+void
+cmd_status_annotate(const struct config *cfg, json_t *st, int64_t now)
+{
+	if (cfg->agent.role != ROLE_BACKUP)
+		return;
+	status_annotate_intent(cfg, st, now);
+	json_object_set_new(st, "no_quorum", json_boolean(!cfg->has_quorum &&
+	    !cfg->agent.quorum_none));
+	status_annotate_spares(cfg, st);
+}
+
+/*
  * Replace "records" with what DNS holds right now.  If DNS cannot be read,
  * the stored view stays and "records_live" says false with the error.
  */
@@ -128,6 +220,13 @@ status_print_votes(const struct config *cfg, const json_t *st)
 	const json_t	*v;
 	size_t		 i;
 
+	/* Each spare's last [quorum] canary: does a signed vote go through? */
+	json_array_foreach(json_object_get(st, "quorum_canary"), i, v) {
+		printf("quorum canary %s: %s", jstr(v, "spare"),
+		    json_is_true(json_object_get(v, "ok")) ? "ok" : "FAILED");
+		print_time(" at ", jint(v, "at"));
+		printf(": %s\n", jstr(v, "detail"));
+	}
 	if (!json_is_object(vc)) {
 		printf("votes: none yet%s\n", cfg->has_quorum ? "" :
 		    " (no [quorum] configured)");
@@ -135,7 +234,8 @@ status_print_votes(const struct config *cfg, const json_t *st)
 	}
 	printf("last votes: cycle #%lld", jint(vc, "id"));
 	print_time(" at ", jint(vc, "started_at"));
-	printf(" (%s): quorum %s\n", jstr(vc, "outcome"), jstr(vc, "quorum"));
+	printf(" (%s): %s\n", jstr(vc, "outcome"), jstr(vc, "tally")[0] ?
+	    jstr(vc, "tally") : jstr(vc, "quorum"));
 	json_array_foreach(json_object_get(st, "votes"), i, v)
 		print_vote("  ", v);
 }
@@ -149,7 +249,7 @@ status_print_dns(const struct config *cfg, const json_t *st)
 {
 	const json_t	*cy = json_object_get(st, "canary");
 	const json_t	*vf = json_object_get(st, "verify");
-	const json_t	*lag, *v;
+	const json_t	*lag, *v, *fs;
 	size_t		 i;
 
 	if (json_is_object(cy)) {
@@ -164,21 +264,84 @@ status_print_dns(const struct config *cfg, const json_t *st)
 	if (!json_is_object(vf))
 		return;
 	lag = json_object_get(vf, "lagging");
-	if (json_array_size(lag) == 0) {
-		if (cfg->dns.verify == DNS_VERIFY_ALL) {
-			printf("verify: every nameserver served the last change");
-			print_time(" (", jint(vf, "at"));
-			printf(")\n");
-		}
-		return;
+	fs = json_object_get(vf, "failed_since");
+	if (jint(vf, "cycle_id") > 0) {
+		printf("last change: cycle #%lld %s", jint(vf, "cycle_id"),
+		    jstr(vf, "direction"));
+		print_time(" at ", jint(vf, "at"));
+		if (json_array_size(lag) > 0)
+			printf(": %zu nameserver%s did not serve it in time:\n",
+			    json_array_size(lag), json_array_size(lag) == 1 ?
+			    "" : "s");
+		else if (cfg->dns.verify == DNS_VERIFY_ALL)
+			printf(": verified, every nameserver served it\n");
+		else if (cfg->dns.verify == DNS_VERIFY_SERVER)
+			printf(": verified, the server that took it serves "
+			    "it\n");
+		else
+			printf(": not verified (verify = none)\n");
+		json_array_foreach(lag, i, v)
+			printf("  %s %s\n", jstr(v, "zone"), jstr(v, "detail"));
+	} else
+		printf("last change: none in history\n");
+	if (json_is_object(fs)) {
+		printf("WARNING: a DNS move failed since: cycle #%lld",
+		    jint(fs, "cycle_id"));
+		print_time(" at ", jint(fs, "at"));
+		printf(": %s: %s (not verified)\n", jstr(fs, "zone"),
+		    jstr(fs, "detail"));
 	}
-	printf("verify: %zu nameserver%s did not serve the last change in "
-	    "time", json_array_size(lag), json_array_size(lag) == 1 ? "" :
-	    "s");
-	print_time(" (", jint(vf, "at"));
-	printf("):\n");
-	json_array_foreach(lag, i, v)
-		printf("  %s %s\n", jstr(v, "zone"), jstr(v, "detail"));
+}
+
+/*
+ * What needs a person, said near the top: an interrupted move, no spares,
+ * spares that refuse our signed votes, records that hold neither site's
+ * set.  The same judgements as status --nagios (cmd_status_annotate()).
+ */
+static void
+status_print_warnings(const json_t *st)
+{
+	const json_t	*in = json_object_get(st, "intent");
+	const json_t	*qc = json_object_get(st, "quorum_check");
+	const json_t	*v;
+	const char	*h;
+	size_t		 i;
+
+	if (json_is_object(in)) {
+		print_time(json_is_true(json_object_get(in, "interrupted")) ?
+		    "\nCRITICAL: a failover/failback was interrupted (started " :
+		    "\na move is under way (started ", jint(in, "opened_at"));
+		printf("; %s %s)%s", jstr(in, "kind"), jstr(in, "direction"),
+		    json_is_true(json_object_get(in, "interrupted")) ?
+		    ": the next cycle reconciles from DNS" : "");
+	}
+	if (json_is_true(json_object_get(st, "no_quorum")))
+		printf("\nWARNING: no spares: this agent cannot tell its own "
+		    "outage from the primary's (add [quorum], or say [agent] "
+		    "quorum = none)");
+	json_array_foreach(json_object_get(qc, "failing"), i, v) {
+		printf("\nWARNING: spare %s: signed vote failed", jstr(v,
+		    "spare"));
+		print_time(" at ", jint(v, "at"));
+		printf(": %s", jstr(v, "detail"));
+	}
+	if (json_is_object(qc) && jint(qc, "spares") - (long long)
+	    json_array_size(json_object_get(qc, "failing")) < jint(qc, "need"))
+		printf("\nCRITICAL: fewer spares than need = %lld pass: a "
+		    "failover could not be confirmed", jint(qc, "need"));
+	json_array_foreach(json_object_get(st, "records"), i, v) {
+		h = jstr(v, "holds");
+		if (strcmp(h, "other") == 0)
+			printf("\nCRITICAL: %s holds neither site's addresses: "
+			    "%s", jstr(v, "owner"), jstr(v, "addrs")[0] ?
+			    jstr(v, "addrs") : "(none)");
+		else if (strcmp(h, "primary") != 0 && strcmp(h, "backup") != 0
+		    && strcmp(h, "not-read") != 0 &&
+		    strcmp(h, "unreadable") != 0)
+			printf("\nWARNING: %s holds %s: %s", jstr(v, "owner"),
+			    h, jstr(v, "addrs")[0] ? jstr(v, "addrs") :
+			    "(none)");
+	}
 }
 
 static void
@@ -201,6 +364,7 @@ status_print(const struct config *cfg, const json_t *st)
 	if (json_is_false(json_object_get(json_object_get(st, "canary"), "ok")))
 		printf("\nWARNING: the DNS canary failed: a failover would fail "
 		    "too (see canary: below)");
+	status_print_warnings(st);
 	printf("\nrecords (%s):\n", json_is_true(json_object_get(st,
 	    "records_live")) ? "live from DNS" : "as last seen");
 	if (json_object_get(st, "records_error") != NULL)
@@ -245,10 +409,11 @@ static json_t *
 status_empty(void)
 {
 	return json_pack("{s:s,s:n,s:s,s:n,s:[],s:[],s:n,s:[],s:i,s:i,s:n,"
-	    "s:n}",
+	    "s:n,s:n,s:[]}",
 	    "state", "UNKNOWN", "state_since", "primary_status", "OK",
 	    "last_cycle", "records", "votes", "votes_cycle", "transitions",
-	    "fail_streak", 0, "ok_streak", 0, "canary", "verify");
+	    "fail_streak", 0, "ok_streak", 0, "canary", "verify", "intent",
+	    "quorum_canary");
 }
 
 int
@@ -296,6 +461,7 @@ cmd_status(const struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (cfg->agent.role == ROLE_BACKUP)
 		status_records_live(cfg, st);
+	cmd_status_annotate(cfg, st, util_wall_ms() / 1000);
 	if (as_json) {
 		json_dumpf(st, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		printf("\n");
@@ -335,7 +501,8 @@ history_print(const json_t *h)
 				printf("    check %s: %s: %s\n", jstr(v, "name"),
 				    jstr(v, "outcome"), jstr(v, "detail"));
 		if (json_array_size(json_object_get(c, "votes")) > 0)
-			printf("    quorum %s\n", jstr(c, "quorum"));
+			printf("    %s\n", jstr(c, "tally")[0] ? jstr(c, "tally")
+			    : jstr(c, "quorum"));
 		json_array_foreach(json_object_get(c, "votes"), j, v)
 			print_vote("    ", v);
 		json_array_foreach(json_object_get(c, "actions"), j, v)

@@ -864,7 +864,9 @@ validate_agent(struct cfg_ctx *c, const struct psection *s)
 {
 	static const char *const keys[] = { "name", "role", "state_db",
 	    "fail_after", "recover_after", "failback", "hold_down", "interval",
-	    "history_keep", "metrics_file", NULL };
+	    "history_keep", "metrics_file", "quorum", NULL };
+	static const struct kw quorums[] = {
+		{ "spares", 0 }, { "none", 1 } };
 	static const struct kw roles[] = {
 		{ "backup", ROLE_BACKUP }, { "spare", ROLE_SPARE } };
 	static const struct kw failbacks[] = {
@@ -924,6 +926,10 @@ validate_agent(struct cfg_ctx *c, const struct psection *s)
 		a->history_keep_ms = CFG_HISTORY_KEEP_DEFAULT_MS;
 	} else if (sec_get(s, "history_keep") != NULL)
 		a->history_keep_ms = n64;
+	/* quorum = none: a one-site set-up, said on purpose (no warning). */
+	if (get_enum(c, s, "quorum", quorums, FA_ARRAY_SIZE(quorums), NULL,
+	    &e))
+		a->quorum_none = e == 1;
 }
 
 static void
@@ -1550,7 +1556,7 @@ static void
 validate_quorum(struct cfg_ctx *c, const struct psection *s)
 {
 	static const char *const keys[] = { "secret_file", "need", "max_up",
-	    "timeout", NULL };
+	    "timeout", "canary", NULL };
 	struct cfg_quorum	*q = &c->cfg->quorum;
 	const char		*v;
 	char			*p, err[PATH_MAX + 128];
@@ -1578,6 +1584,7 @@ validate_quorum(struct cfg_ctx *c, const struct psection *s)
 	get_num(c, s, "max_up", 0, CFG_NUM_MAX, &n);
 	q->max_up = (int)n;
 	get_duration(c, s, "timeout", 1, &q->timeout_ms, NULL);
+	get_duration(c, s, "canary", 0, &q->canary_ms, NULL);
 }
 
 static void
@@ -2599,15 +2606,23 @@ validate_backup_quorum(struct cfg_ctx *c)
 	if (cfg->has_vote)
 		pwarn(c, c->vote->line, "[vote] is read only when role ="
 		    " spare (by vote-server); this site is a backup");
+	if (cfg->has_quorum && cfg->agent.quorum_none) {
+		e = sec_get(c->agent, "quorum");
+		perr(c, e != NULL ? e->line : q->line, "quorum = none, but"
+		    " there is a [quorum] section at line %d: remove one of"
+		    " them", q->line);
+		return;
+	}
 	if (!cfg->has_quorum) {
 		if (ns > 0)
 			perr(c, cfg->spares[0].line, "[spare:%s]: spares are"
 			    " asked only with a [quorum] section (secret_file,"
 			    " need)", cfg->spares[0].name);
-		else
+		else if (!cfg->agent.quorum_none)
 			pwarn(c, 0, "no [quorum] section: the agent cannot"
 			    " tell its own network outage from the primary's;"
-			    " add spares (see failover-agent.conf(5))");
+			    " add spares (see failover-agent.conf(5)), or say"
+			    " [agent] quorum = none if that is on purpose");
 		return;
 	}
 	if (sec_get(c->quorum, "secret_file") == NULL)
@@ -2751,6 +2766,7 @@ config_defaults(struct config *cfg)
 	cfg->quorum.need = 1;
 	cfg->quorum.max_up = 0;
 	cfg->quorum.timeout_ms = 5000;
+	cfg->quorum.canary_ms = 3600 * 1000;
 	cfg->vote.cache_ms = 5000;
 	cfg->mysql.port = 3306;
 	cfg->mysql.wait_to_apply_ms = 30000;

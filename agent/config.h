@@ -202,6 +202,7 @@ struct cfg_quorum {
 	int		 need;		/* valid answers needed, default 1 */
 	int		 max_up;	/* "up" votes tolerated, default 0 */
 	int64_t		 timeout_ms;	/* one deadline for all, default 5s */
+	int64_t		 canary_ms;	/* one spare asked per canary: default 1h, 0 off */
 };
 
 /* [spare:NAME]: a site that votes (SPEC §4). */
@@ -230,6 +231,7 @@ struct cfg_agent {
 	int64_t			 interval_ms;
 	int64_t			 history_keep_ms; /* default 90d; 0: keep all */
 	char			*metrics_file;	/* Prometheus textfile, or NULL */
+	bool			 quorum_none;	/* quorum = none: no spares, on purpose */
 };
 
 struct config {

@@ -457,32 +457,16 @@ cycle_run_actions(struct cycle *c)
 	}
 }
 
+/* The actions of plan, each as it would run (DNS: record by record). */
 static void
-cycle_print_plan(struct cycle *c)
+cycle_print_actions(struct cycle *c, const struct decide_result *plan)
 {
-	struct dns_plan	 plan;
+	struct dns_plan	 dplan;
 	const char	*path;
 	int		 i;
 
-	for (i = 0; i < (int)c->nvotes; i++) {
-		const struct vote_result *r = &c->votes[i];
-
-		if (r->reason == VOTE_VALID)
-			printf("vote %s: %s\n", r->spare->name,
-			    vote_verdict_str(r->vote.verdict));
-		else
-			printf("vote %s: abstained: %s%s%s\n", r->spare->name,
-			    vote_reason_str(r->reason), r->detail[0] ? ": " :
-			    "", r->detail);
-	}
-	if (c->nvotes > 0)
-		printf("quorum: %s\n", quorum_result_str(c->in.quorum));
-	if (c->safety_msg[0] != '\0')
-		printf("failback safety: %s\n", c->safety_msg);
-	printf("plan: %s: %s\n", cycle_outcome_str(c->plan.outcome),
-	    c->plan.reason);
-	for (i = 0; i < c->plan.nactions; i++) {
-		enum action_kind k = c->plan.actions[i];
+	for (i = 0; i < plan->nactions; i++) {
+		enum action_kind k = plan->actions[i];
 
 		if (k == ACTION_MYSQL_PROMOTE || k == ACTION_MYSQL_DEMOTE) {
 			char	wait[32];
@@ -515,10 +499,55 @@ cycle_print_plan(struct cycle *c)
 			continue;
 		}
 		dnsupdate_plan(c->cfg, k == ACTION_DNS_TO_BACKUP ?
-		    DNS_TO_BACKUP : DNS_TO_PRIMARY, &c->view, &plan);
+		    DNS_TO_BACKUP : DNS_TO_PRIMARY, &c->view, &dplan);
 		printf("  %s:\n", action_kind_str(k));
-		dns_plan_print(&plan, stdout);
-		dns_plan_free(&plan);
+		dns_plan_print(&dplan, stdout);
+		dns_plan_free(&dplan);
+	}
+}
+
+/*
+ * --dry-run: the votes, the plan, and when a manual move would not happen,
+ * what stops it and the plan --force would carry out (issue 17: a dry run
+ * showed no plan unless --force was added).
+ */
+static void
+cycle_print_plan(struct cycle *c)
+{
+	struct decide_input	 in;
+	struct decide_result	 forced;
+	int			 i;
+
+	for (i = 0; i < (int)c->nvotes; i++) {
+		const struct vote_result *r = &c->votes[i];
+
+		if (r->reason == VOTE_VALID)
+			printf("vote %s: %s\n", r->spare->name,
+			    vote_verdict_str(r->vote.verdict));
+		else
+			printf("vote %s: abstained: %s%s%s\n", r->spare->name,
+			    vote_reason_str(r->reason), r->detail[0] ? ": " :
+			    "", r->detail);
+	}
+	if (c->nvotes > 0)
+		printf("quorum: %s\n", quorum_result_str(c->in.quorum));
+	if (c->safety_msg[0] != '\0')
+		printf("failback safety: %s\n", c->safety_msg);
+	printf("plan: %s: %s\n", cycle_outcome_str(c->plan.outcome),
+	    c->plan.reason);
+	cycle_print_actions(c, &c->plan);
+	if (c->plan.nactions == 0 && c->request != REQUEST_CYCLE &&
+	    !c->in.force) {
+		in = c->in;
+		in.force = true;
+		decide(&c->prev, &c->params, &in, &forced);
+		printf("what stops it: %s\n", c->plan.reason);
+		if (forced.need == NEED_NOTHING && forced.nactions > 0) {
+			printf("with --force (only when you know better than "
+			    "the check that stopped it): %s: %s\n",
+			    cycle_outcome_str(forced.outcome), forced.reason);
+			cycle_print_actions(c, &forced);
+		}
 	}
 	printf("dry run: nothing was changed\n");
 }
@@ -747,6 +776,66 @@ cycle_run_canary(struct cycle *c, struct state_db *db)
 		log_warnx("canary: %s", msg);
 		c->canary_failed = true;
 	}
+}
+
+/*
+ * [quorum] canary (issue 17): in a cycle that does not ask the spares, ask
+ * at most one, the one asked longest ago, and only once it has not been
+ * asked for [quorum] canary, for a real signed vote: a wrong vote.key or a
+ * spare that cannot verify shows now, not on the day of the outage.  One
+ * "quorum canary" action, target the spare's name; status --nagios warns
+ * on a failed one.  The vote itself counts for nothing.
+ */
+static void
+cycle_run_quorum_canary(struct cycle *c, struct state_db *db)
+{
+	const struct config	*cfg = c->cfg;
+	struct vote_secret	*secret = NULL;
+	struct vote_spare	 sp;
+	struct vote_result	 r;
+	struct action_log	*a;
+	char			 err[512], what[400];
+	int64_t			 at, oldest = -1, now = util_wall_ms() / 1000;
+	size_t			 i, pick = 0;
+
+	if (cfg->quorum.canary_ms <= 0 || !cfg->has_quorum ||
+	    cfg->nspares == 0 || cfg->quorum.secret_file == NULL ||
+	    c->request != REQUEST_CYCLE || c->nvotes > 0 || db == NULL)
+		return;
+	for (i = 0; i < cfg->nspares; i++) {
+		if (state_spare_last_asked(db, cfg->spares[i].name, &at, err,
+		    sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			return;
+		}
+		if (oldest == -1 || at < oldest) {
+			oldest = at;
+			pick = i;
+		}
+	}
+	if ((now - oldest) * 1000 < cfg->quorum.canary_ms)
+		return;
+	sp.name = cfg->spares[pick].name;
+	sp.url = cfg->spares[pick].url;
+	memset(&r, 0, sizeof(r));
+	if (vote_secret_load(cfg->quorum.secret_file, &secret, err,
+	    sizeof(err)) == -1) {
+		r.reason = VOTE_INTERNAL_ERROR;
+		vote_detail(&r, "cannot load the shared secret: %s", err);
+	} else {
+		(void)vote_client_ask(secret, cfg->agent.name, &sp, 1,
+		    cfg->quorum.timeout_ms, &r);
+		vote_secret_free(secret);	/* wipes */
+	}
+	cmd_vote_describe(&r, what, sizeof(what));
+	a = cycle_action_add(c, "quorum canary", cfg->spares[pick].name,
+	    r.reason == VOTE_VALID ? ACTION_RESULT_OK : ACTION_RESULT_FAILED);
+	action_detail(a, "%s", what);
+	if (r.reason == VOTE_VALID)
+		log_info("quorum canary: spare %s: %s", sp.name, what);
+	else
+		log_warnx("quorum canary: spare %s (%s): %s", sp.name, sp.url,
+		    what);
 }
 
 static int
@@ -1441,6 +1530,7 @@ cycle_execute_locked(const struct config *cfg, struct state_db *db,
 	}
 	cycle_serials_after_move(&c);
 	cycle_run_canary(&c, db);
+	cycle_run_quorum_canary(&c, db);
 	decide_settle(&c.prev, &c.in, &c.plan, &c.report, &next, &oc, &reason);
 	if (c.intent_failed)
 		reason = "cannot record the move's intent in the state database: not acting";
@@ -1457,6 +1547,12 @@ cycle_execute_locked(const struct config *cfg, struct state_db *db,
 		cycle_conditions(&c, &next, oc, reason);
 		cycle_conditions_announce(&c);
 	}
+
+	/* A person asked: say how to overrule the spares (issue 17). */
+	if (request == REQUEST_FAILOVER && !force && (oc == OUTCOME_PARTITION ||
+	    oc == OUTCOME_ISOLATED || oc == OUTCOME_UNCONFIRMED))
+		printf("failover --force skips the spares' vote: use it only "
+		    "when you know the primary is down for its users\n");
 
 	if (cycle_record(&c, db, started_at, started_mono, &next, oc, reason,
 	    exit_code) == -1) {

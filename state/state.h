@@ -40,6 +40,14 @@ void	state_close(struct state_db *);
 int	state_lock_acquire(const char *path, int *fd_out, char *err, size_t errlen);
 void	state_lock_release(int fd);
 
+/*
+ * Does a run hold the lock beside path now?  For status, which must not
+ * take it (nor write the lock file): opens it read-only and tries a shared
+ * lock, released at once.  Returns 1 held, 0 free (or no lock file), -1
+ * cannot tell (the file cannot be opened: another user's 0600 lock file).
+ */
+int	state_lock_held(const char *path);
+
 /* Last stored state, or the initial one (SITE_UNKNOWN, streaks 0). */
 int	state_load(struct state_db *, struct decide_state *out, char *err,
 	    size_t errlen);
@@ -203,17 +211,31 @@ int	state_last_action_at(struct state_db *, const char *kind, int64_t *at,
 	    char *err, size_t errlen);
 
 /*
+ * When a spare was last asked for a signed vote: its last "quorum canary"
+ * action, or the last round that asked the spares if it was in it (wall
+ * seconds; 0: never).  Returns 0, or -1 with err set.
+ */
+int	state_spare_last_asked(struct state_db *, const char *spare,
+	    int64_t *at, char *err, size_t errlen);
+
+/*
  * Status object (SPEC §2): keys "state", "state_since", "primary_status",
  * "last_cycle" (object or null), "records" (array, as last seen), "votes"
  * (array: the votes of the most recent cycle that asked the spares, each
  * with spare, url, voter, verdict, checked_at, valid (boolean), reason,
  * detail, elapsed_ms and cycle_id), "votes_cycle" (that cycle, with its
- * "quorum" result, or null), "canary" (the last [dns] canary: {at, ok,
- * message}, or null), "verify" (the last cycle that moved DNS: {cycle_id,
- * at, lagging: [{zone, detail}]}: the nameservers that did not serve the
- * change in time, or null), "notify" ({pending, oldest_at, attempts,
+ * "quorum" result in the direction asked and its "tally" in words, or
+ * null), "canary" (the last [dns] canary: {at, ok, message}, or null),
+ * "verify" (the last change that was made: {cycle_id, at, direction,
+ * lagging: [{zone, detail}]: the nameservers that did not serve it in
+ * time, failed_since: the newest failed move after it, {cycle_id, at,
+ * zone, detail} or null}; cycle_id null when no change was ever made but
+ * a move failed; null when neither), "notify" ({pending, oldest_at, attempts,
  * last_error}: the [hooks] notify POSTs not delivered yet; pending 0 and
- * nulls when none), "transitions" (the last ntransitions, newest first;
+ * nulls when none), "intent" (the open move intent {id, opened_at, kind,
+ * direction, records, reason, cycle_id}, or null), "quorum_canary" (per
+ * spare the last [quorum] canary: [{spare, at, cycle_id, ok, detail}]),
+ * "transitions" (the last ntransitions, newest first;
  * all if negative; a transition whose cycle was pruned has cycle_id
  * null).  New reference, or NULL with err set.
  */
@@ -294,7 +316,8 @@ int	state_notify_trim(struct state_db *, int keep, int *dropped, char *err,
 /*
  * History: {"cycles": [...]}, the last n cycles (all if n is negative),
  * newest first, each with its quorum result ("quorum": "not-asked",
- * "confirmed", ...; null for cycles recorded before votes were stored),
+ * "confirmed", ...; null for cycles recorded before votes were stored; in
+ * the direction asked, with "tally" in words, for a cycle that asked),
  * checks, votes, actions and transitions.  New reference, or NULL with err
  * set.
  */

@@ -7,9 +7,14 @@
  * once, in SQL, next to the query.  Every call reads inside one transaction:
  * in WAL mode that is one snapshot, even while a cycle is being recorded.
  */
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "state.h"
 #include "state_int.h"
@@ -240,18 +245,297 @@ done:
 	return rc;
 }
 
+/* A DNS move's action rows (one per zone, and "could not read DNS"). */
+#define DNS_MOVE_KINDS	"kind IN ('dns to_backup', 'dns to_primary')"
+/*
+ * A zone that took the change: "ok", or a change served by the master
+ * that a nameserver lagged on (cycle.c writes "lagging: ..." as failed).
+ */
+#define DNS_CHANGED	"(result = 'ok' OR detail LIKE 'lagging:%')"
+
+/*
+ * *out: the first row of sql (?1 bound to id when id >= 0) as an object,
+ * or NULL when there is none.  Returns 0, or -1 with err set.
+ */
+static int
+one_row_json(struct state_db *sdb, const char *sql, sqlite3_int64 id,
+    json_t **out, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 src, rc = -1;
+
+	*out = NULL;
+	if (prepare(sdb, sql, &st, err, errlen) == -1)
+		return -1;
+	if (id >= 0)
+		sqlite3_bind_int64(st, 1, id);
+	if ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((*out = row_json(st)) == NULL) {
+			state_seterr(err, errlen, "state database %s: out of "
+			    "memory", sdb->path);
+			goto done;
+		}
+	} else if (src != SQLITE_DONE) {
+		state_seterr(err, errlen, "state database %s: read: %s",
+		    sdb->path, sqlite3_errmsg(sdb->db));
+		goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * The verification of the last change that was made (issue 18): the
+ * newest DNS move action that changed a record, never merely the newest
+ * DNS action (a cycle that failed before sending anything changed
+ * nothing).  *out is {cycle_id, at, direction, lagging: [{zone, detail}],
+ * failed_since: {cycle_id, at, zone, detail} or null}: failed_since is
+ * the newest failed move after it, shown as such.  cycle_id and at are
+ * null when no change was ever made but an attempt failed; *out is NULL
+ * when neither exists.
+ */
+static int
+verify_json(struct state_db *sdb, json_t **out, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	json_t		*v = NULL, *f = NULL, *arr;
+	json_int_t	 id = 0, cycle_id;
+	int		 rc = -1;
+
+	*out = NULL;
+	if (one_row_json(sdb, "SELECT id, cycle_id, at, substr(kind, 5) AS "
+	    "direction FROM actions WHERE id = (SELECT max(id) FROM actions "
+	    "WHERE " DNS_MOVE_KINDS " AND " DNS_CHANGED ")", -1, &v, err,
+	    errlen) == -1)
+		goto done;
+	if (v != NULL)
+		id = json_integer_value(json_object_get(v, "id"));
+	if (one_row_json(sdb, "SELECT cycle_id, at, target AS zone, detail "
+	    "FROM actions WHERE id = (SELECT max(id) FROM actions WHERE "
+	    DNS_MOVE_KINDS " AND NOT " DNS_CHANGED " AND result = 'failed' "
+	    "AND id > ?1)", id, &f, err, errlen) == -1)
+		goto done;
+	if (v == NULL && f == NULL) {
+		rc = 0;
+		goto done;
+	}
+	if (v == NULL && (v = json_pack("{s:n, s:n, s:n}", "cycle_id", "at",
+	    "direction")) == NULL)
+		goto nomem;
+	json_object_del(v, "id");
+	if (json_object_set_new(v, "failed_since", f != NULL ? f :
+	    json_null()) == -1) {
+		f = NULL;
+		goto nomem;
+	}
+	f = NULL;
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(v, "lagging", arr) == -1)
+		goto nomem;
+	cycle_id = json_integer_value(json_object_get(v, "cycle_id"));
+	if (cycle_id > 0) {
+		if (prepare(sdb, "SELECT target AS zone, detail FROM actions "
+		    "WHERE cycle_id = ?1 AND kind = 'dns verify' ORDER BY id",
+		    &st, err, errlen) == -1)
+			goto done;
+		sqlite3_bind_int64(st, 1, cycle_id);
+		if (rows_json(sdb, st, arr, err, errlen) == -1)
+			goto done;
+	}
+	*out = v;
+	v = NULL;
+	rc = 0;
+	goto done;
+nomem:
+	state_seterr(err, errlen, "state database %s: out of memory",
+	    sdb->path);
+done:
+	json_decref(v);
+	json_decref(f);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * obj["intent"]: the open move intent (issue 10: a failover or failback
+ * that committed its intent and has not closed it), as {id, opened_at,
+ * kind, direction, records, reason, cycle_id}, or null.  A database from
+ * before schema 5 has no intents: null.
+ */
+static int
+intent_json(struct state_db *sdb, json_t *obj, char *err, size_t errlen)
+{
+	json_t	*v = NULL, *has = NULL;
+
+	if (one_row_json(sdb, "SELECT 1 AS yes FROM sqlite_master WHERE "
+	    "type = 'table' AND name = 'intents'", -1, &has, err,
+	    errlen) == -1)
+		return -1;
+	if (has != NULL && one_row_json(sdb, "SELECT id, opened_at, kind, "
+	    "direction, records, reason, cycle_id FROM intents WHERE "
+	    "closed_at IS NULL ORDER BY id DESC LIMIT 1", -1, &v, err,
+	    errlen) == -1) {
+		json_decref(has);
+		return -1;
+	}
+	json_decref(has);
+	if (json_object_set_new(obj, "intent", v != NULL ? v :
+	    json_null()) == -1) {
+		state_seterr(err, errlen, "state database %s: out of memory",
+		    sdb->path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * obj["quorum_canary"]: per spare, the last "quorum canary" action (issue
+ * 17: a signed vote asked outside an outage, so a wrong vote.key shows
+ * before it is needed), as [{spare, at, cycle_id, ok, detail}], newest
+ * first.  Read from the newest QUORUM_CANARY_ROWS canaries through the
+ * actions_kind index (a canary asks one spare at a time, in rotation, so
+ * every spare of any sane config is among them).
+ */
+#define QUORUM_CANARY_ROWS	64
+
+static int
+quorum_canary_json(struct state_db *sdb, json_t *obj, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	json_t		*arr, *all = NULL, *v, *w;
+	size_t		 i, j;
+	bool		 seen;
+	int		 rc = -1;
+
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(obj, "quorum_canary", arr) == -1 ||
+	    (all = json_array()) == NULL) {
+		state_seterr(err, errlen, "state database %s: out of memory",
+		    sdb->path);
+		return -1;
+	}
+	if (prepare(sdb, "SELECT target AS spare, at, cycle_id, result = 'ok' "
+	    "AS ok, detail FROM actions WHERE kind = 'quorum canary' ORDER BY "
+	    "id DESC LIMIT ?1", &st, err, errlen) == -1)
+		goto done;
+	sqlite3_bind_int(st, 1, QUORUM_CANARY_ROWS);
+	if (rows_json(sdb, st, all, err, errlen) == -1)
+		goto done;
+	json_array_foreach(all, i, v) {
+		seen = false;
+		json_array_foreach(arr, j, w)
+			if (json_equal(json_object_get(v, "spare"),
+			    json_object_get(w, "spare")))
+				seen = true;
+		if (seen)
+			continue;
+		json_object_set_new(v, "ok", json_boolean(json_integer_value(
+		    json_object_get(v, "ok")) != 0));
+		json_array_append(arr, v);
+	}
+	rc = 0;
+done:
+	json_decref(all);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * The spares' tally in the direction the cycle asked about (issue 16): a
+ * cycle that started ACTIVE, or a manual failback, asked whether the
+ * primary may have the traffic back.  Rows stored before the failback
+ * words existed ("confirmed", "partition", ... on a failback) are read
+ * again from their votes: a valid "down" vote vetoes.  Sets
+ * cycle["quorum"] to the word in that direction (the stored one in
+ * cycle["quorum_stored"] when it differs) and cycle["tally"] to what a
+ * person reads: "failback allowed: 2 of 2 spares see the primary up",
+ * "failback vetoed: spare1 sees the primary down", "quorum confirmed:
+ * 2 of 2 spares see the primary down", ...  Votes are the cycle's.
+ */
+static int
+tally_json(json_t *cycle, const json_t *votes)
+{
+	const char	*q = json_string_value(json_object_get(cycle,
+			    "quorum"));
+	const char	*kind = json_string_value(json_object_get(cycle,
+			    "kind"));
+	const char	*before = json_string_value(json_object_get(cycle,
+			    "state_before"));
+	const char	*word, *verdict;
+	const json_t	*v;
+	char		 tally[512], names[400];
+	size_t		 i, n = json_array_size(votes), used = 0;
+	int		 up = 0, down = 0, valid = 0;
+	bool		 failback;
+
+	if (q == NULL || n == 0)
+		return 0;
+	names[0] = '\0';
+	json_array_foreach(votes, i, v) {
+		if (!json_is_true(json_object_get(v, "valid")))
+			continue;
+		valid++;
+		verdict = json_string_value(json_object_get(v, "verdict"));
+		if (verdict != NULL && strcmp(verdict, "up") == 0)
+			up++;
+		else if (verdict != NULL && strcmp(verdict, "down") == 0) {
+			down++;
+			if (used < sizeof(names))
+				used += (size_t)snprintf(names + used,
+				    sizeof(names) - used, "%s%s", used ?
+				    ", " : "", json_string_value(
+				    json_object_get(v, "spare")));
+		}
+	}
+	failback = (kind != NULL && strcmp(kind, "failback") == 0) ||
+	    (before != NULL && strcmp(before, "ACTIVE") == 0);
+	word = q;
+	if (failback && (strcmp(q, "confirmed") == 0 ||
+	    strcmp(q, "partition") == 0 || strcmp(q, "unconfirmed") == 0))
+		word = down > 0 ? "failback-vetoed" : "failback-allowed";
+	if (strcmp(word, "failback-allowed") == 0)
+		snprintf(tally, sizeof(tally), "failback allowed: %d of %zu "
+		    "spare%s see%s the primary up", up, n, n == 1 ? "" : "s",
+		    up == 1 && n == 1 ? "s" : "");
+	else if (strcmp(word, "failback-vetoed") == 0)
+		snprintf(tally, sizeof(tally), "failback vetoed: %s see%s the "
+		    "primary down", down > 0 ? names : "a spare", down > 1 ?
+		    "" : "s");
+	else if (strcmp(word, "confirmed") == 0 ||
+	    strcmp(word, "unconfirmed") == 0)
+		snprintf(tally, sizeof(tally), "quorum %s: %d of %zu spare%s "
+		    "see%s the primary down", word, down, n, n == 1 ? "" : "s",
+		    down == 1 && n == 1 ? "s" : "");
+	else if (strcmp(word, "partition") == 0)
+		snprintf(tally, sizeof(tally), "quorum partition: %d of %zu "
+		    "spare%s see%s the primary up", up, n, n == 1 ? "" : "s",
+		    up == 1 && n == 1 ? "s" : "");
+	else
+		snprintf(tally, sizeof(tally), "quorum %s: %d of %zu spare%s "
+		    "answered", word, valid, n, n == 1 ? "" : "s");
+	if (word != q && json_object_set_new(cycle, "quorum_stored",
+	    json_string(q)) == -1)
+		return -1;
+	/* q belongs to cycle["quorum"]: replace it last. */
+	if (json_object_set_new(cycle, "tally", json_string(tally)) == -1 ||
+	    json_object_set_new(cycle, "quorum", json_string(word)) == -1)
+		return -1;
+	return 0;
+}
+
 /*
  * obj["canary"]: the last "canary" action as {at, ok, message}, or
- * null.  obj["verify"]: the last cycle that moved DNS, as {cycle_id, at,
- * lagging: [{zone, detail}]} (its "dns verify" actions: nameservers that
- * did not serve the change in time), or null.  Both found through the
+ * null.  obj["verify"]: verify_json(), or null.  Both found through the
  * actions_kind index.
  */
 static int
 dns_health_json(struct state_db *sdb, json_t *obj, char *err, size_t errlen)
 {
 	sqlite3_stmt	*st = NULL;
-	json_t		*v = NULL, *arr;
+	json_t		*v = NULL;
 	int		 src, rc = -1;
 
 	if (prepare(sdb, "SELECT at, result = 'ok' AS ok, detail AS message "
@@ -274,31 +558,10 @@ dns_health_json(struct state_db *sdb, json_t *obj, char *err, size_t errlen)
 	sqlite3_finalize(st);
 	st = NULL;
 
-	/* max(id) over the index: no sort (moves are few anyway). */
-	if (prepare(sdb, "SELECT cycle_id, at FROM actions WHERE id = (SELECT "
-	    "max(id) FROM actions WHERE kind IN ('dns to_backup', "
-	    "'dns to_primary'))", &st, err, errlen) == -1)
+	if (verify_json(sdb, &v, err, errlen) == -1)
 		goto done;
-	if ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		json_int_t id = sqlite3_column_int64(st, 0);
-
-		if ((v = row_json(st)) == NULL || (arr = json_array()) == NULL
-		    || json_object_set_new(v, "lagging", arr) == -1)
-			goto nomem;
-		sqlite3_finalize(st);
-		st = NULL;
-		if (prepare(sdb, "SELECT target AS zone, detail FROM actions "
-		    "WHERE cycle_id = ?1 AND kind = 'dns verify' ORDER BY id",
-		    &st, err, errlen) == -1)
-			goto done;
-		sqlite3_bind_int64(st, 1, id);
-		if (rows_json(sdb, st, arr, err, errlen) == -1)
-			goto done;
-	} else if (src == SQLITE_DONE)
-		v = json_null();
-	else
-		goto sqlerr;
-	if (json_object_set_new(obj, "verify", v) == -1) {
+	if (json_object_set_new(obj, "verify", v != NULL ? v :
+	    json_null()) == -1) {
 		v = NULL;
 		goto nomem;
 	}
@@ -354,6 +617,30 @@ done:
 	return rc;
 }
 
+/*
+ * cycle["previous_outcome"]: the outcome of the cycle before id (a rowid
+ * search), or null: "ISOLATED for more than one cycle" needs two.
+ */
+static int
+previous_outcome_json(struct state_db *sdb, json_t *cycle, sqlite3_int64 id,
+    char *err, size_t errlen)
+{
+	json_t	*v = NULL;
+
+	if (one_row_json(sdb, "SELECT outcome FROM cycles WHERE id < ?1 ORDER "
+	    "BY id DESC LIMIT 1", id, &v, err, errlen) == -1)
+		return -1;
+	if (json_object_set(cycle, "previous_outcome", v != NULL ?
+	    json_object_get(v, "outcome") : json_null()) == -1) {
+		json_decref(v);
+		state_seterr(err, errlen, "state database %s: out of memory",
+		    sdb->path);
+		return -1;
+	}
+	json_decref(v);
+	return 0;
+}
+
 json_t *
 state_status_json(struct state_db *sdb, int ntransitions, char *err,
     size_t errlen)
@@ -382,7 +669,9 @@ state_status_json(struct state_db *sdb, int ntransitions, char *err,
 		if ((cycle = row_json(st)) == NULL)
 			goto nomem;
 		if (cycle_rows_json(sdb, checks, sqlite3_column_int64(st, 0),
-		    cycle, "checks", err, errlen) == -1)
+		    cycle, "checks", err, errlen) == -1 ||
+		    previous_outcome_json(sdb, cycle, sqlite3_column_int64(st,
+		    0), err, errlen) == -1)
 			goto fail;
 	} else if (src == SQLITE_DONE)
 		cycle = json_null();
@@ -420,6 +709,8 @@ state_status_json(struct state_db *sdb, int ntransitions, char *err,
 		if (votes_json(sdb, votes, sqlite3_column_int64(st, 0), obj,
 		    "votes", err, errlen) == -1)
 			goto fail;
+		if (tally_json(cycle, json_object_get(obj, "votes")) == -1)
+			goto nomem;
 	} else if (src == SQLITE_DONE) {
 		cycle = json_null();
 		if ((arr = json_array()) == NULL ||
@@ -436,7 +727,9 @@ state_status_json(struct state_db *sdb, int ntransitions, char *err,
 	st = NULL;
 
 	if (dns_health_json(sdb, obj, err, errlen) == -1 ||
-	    notify_json(sdb, obj, err, errlen) == -1)
+	    notify_json(sdb, obj, err, errlen) == -1 ||
+	    intent_json(sdb, obj, err, errlen) == -1 ||
+	    quorum_canary_json(sdb, obj, err, errlen) == -1)
 		goto fail;
 
 	/* LIMIT -1: every transition. */
@@ -598,6 +891,8 @@ state_history_query(struct state_db *sdb, const struct history_query *q,
 		    cycle_rows_json(sdb, transitions, id, cycle, "transitions",
 		    err, errlen) == -1)
 			goto fail;
+		if (tally_json(cycle, json_object_get(cycle, "votes")) == -1)
+			goto nomem;
 	}
 	if (src != SQLITE_DONE) {
 		state_seterr(err, errlen, "state database %s: read: %s",
@@ -623,4 +918,52 @@ fail:
 	sqlite3_finalize(votes);
 	read_end(sdb);
 	return NULL;
+}
+
+int
+state_lock_held(const char *path)
+{
+	char	lockpath[4096];
+	int	fd, rc;
+
+	if (snprintf(lockpath, sizeof(lockpath), "%s.lock", path) >=
+	    (int)sizeof(lockpath))
+		return -1;
+	if ((fd = open(lockpath, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	/* Shared: it conflicts with a run's exclusive lock, never with us. */
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+		(void)flock(fd, LOCK_UN);
+		rc = 0;
+	} else
+		rc = errno == EWOULDBLOCK ? 1 : -1;
+	close(fd);
+	return rc;
+}
+
+int
+state_spare_last_asked(struct state_db *sdb, const char *spare, int64_t *at,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc = -1;
+
+	*at = 0;
+	if (prepare(sdb, "SELECT max(at) FROM (SELECT max(at) AS at FROM "
+	    "actions WHERE kind = 'quorum canary' AND target = ?1 UNION ALL "
+	    "SELECT c.started_at FROM votes v JOIN cycles c ON c.id = "
+	    "v.cycle_id WHERE v.cycle_id = (SELECT max(cycle_id) FROM votes) "
+	    "AND v.spare = ?1)", &st, err, errlen) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, spare, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		state_seterr(err, errlen, "state database %s: read: %s",
+		    sdb->path, sqlite3_errmsg(sdb->db));
+		goto done;
+	}
+	*at = sqlite3_column_int64(st, 0);	/* NULL reads as 0: never */
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	return rc;
 }

@@ -88,8 +88,8 @@ like "$(history_field '[a["detail"] for a in d["cycles"][0]["actions"]
 is "$(status_field 'len(d["verify"]["lagging"])')" 0 \
     "A: status --json: verify.lagging is empty"
 run_fa status
-like "$FA_OUT" "verify: every nameserver served the last change" \
-    "A: status says every nameserver served it"
+like "$FA_OUT" "last change: cycle #[0-9]+ to_backup at .*: verified, every nameserver served it" \
+    "A: status says every nameserver served the last change, and which"
 is "$(cat "$SC_DIR/hook.log")" "after_failover" "A: the after hook ran"
 
 # -- B: ns2 frozen -------------------------------------------------------
@@ -110,7 +110,7 @@ like "$(status_field 'd["verify"]["lagging"][0]["detail"]')" \
     "^ns2\.example\.com \(127\.0\.0\.2#$DNS_PORT\): no answer" \
     "B: status --json: the lagging detail names ns2"
 run_fa status
-like "$FA_OUT" "verify: 2 nameservers did not serve the last change in time" \
+like "$FA_OUT" "last change: cycle #[0-9]+ to_primary at .*: 2 nameservers did not serve it in time" \
     "B: status says two lag"
 like "$FA_OUT" "  example.com. ns2.example.com \(127.0.0.2#$DNS_PORT\): no answer" \
     "B: status lists ns2 for example.com"

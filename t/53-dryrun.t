@@ -1,7 +1,9 @@
 #!/bin/sh
 # 53-dryrun.t: `failover --dry-run` prints the plan (each record old -> new,
 # the method, the server), exits 0 and changes nothing: not DNS, not the
-# serial, not the state, not history.
+# serial, not the state, not history.  When the move would not happen (the
+# spares see the primary up) it still prints the plan, what stops it and
+# what --force would do; the real `failover` then names --force.
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
 scenario_require
@@ -65,6 +67,40 @@ unchanged "after failover --dry-run"
 is "$(status_field 'd["state"]')" STANDBY "state still STANDBY"
 is "$(history_field 'len(d["cycles"])')" "$ncycles" \
     "no history row added by the dry run"
+
+# --- a move the spares would stop: the plan, what stops it, --force ----------
+command -v curl > /dev/null 2>&1 ||
+    bail_out "missing program: curl (install it: sh t/lib/deps.sh --install)"
+vote_key "$SC_DIR/vote.key" || bail_out "vote key"
+spare_start paris "$PRIMARY_PORT" || bail_out "spare paris did not start"
+SC_EXTRA="
+[quorum]
+secret_file = $SC_DIR/vote.key
+need        = 1
+[spare:paris]
+url = $(spare_url paris)"
+scenario_write_conf
+run_fa failover --dry-run
+is "$FA_RC" 0 "failover --dry-run, the spare sees the primary up: exit 0"
+like "$FA_OUT" "plan: PARTITION: spares see the primary up" "the plan: PARTITION"
+like "$FA_OUT" "what stops it: spares see the primary up" "what would stop it"
+like "$FA_OUT" "with --force .*: FAILOVER: manual failover \\(--force: quorum skipped\\)" \
+    "and what --force would do"
+plan_shows "$FA_OUT" 'www\.example\.com\.? .*A' "$PRIMARY_A" "$BACKUP_A" \
+    "the --force plan, record by record"
+unchanged "after a dry run the spares would stop"
+run_fa failover
+is "$FA_RC" 1 "failover with a healthy primary: exit 1"
+like "$FA_OUT" "PARTITION: spares see the primary up" "it answers PARTITION"
+like "$FA_OUT" "failover --force skips the spares' vote" "and names --force"
+unchanged "after the refused failover"
+run_fa failback --dry-run
+like "$FA_OUT" "plan: NOOP: already failed back" "failback --dry-run from STANDBY: nothing to do"
+like "$FA_OUT" "what stops it: already failed back" "and says so"
+spare_stop paris
+SC_EXTRA=
+scenario_write_conf
+ncycles=$(history_field 'len(d["cycles"])')
 
 # --- the primary down makes no difference to a dry run ------------------------
 primary_stop "$SC_DIR/primary"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # 55-config-test.t: config-test on a good config, and the errors a person
 # makes: an unknown key, hold_down shorter than ttl, a bad duration, a key
-# file others can read.  Errors are FILE:LINE: message and exit 2, for
+# file others can read, quorum = none beside a [quorum] section.  A good
+# config says the DNS check passed.  Errors are FILE:LINE: message and exit 2, for
 # config-test and for check alike.
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
@@ -13,10 +14,30 @@ is "$FA_RC" 0 "config-test on the scenario's config: exit 0"
 [ "$FA_RC" = 0 ] || diag "$FA_ERR"
 like "$FA_OUT" "^configuration OK$" "it prints configuration OK"
 like "$FA_ERR" "quorum" "it warns that no [quorum] is configured"
+like "$FA_ERR" "\\[agent\\] quorum = none" "and how to say it is on purpose"
+like "$FA_OUT" "^DNS check passed: method rfc2136 answers for zones example\\.com\\., example\\.org\\." \
+    "it says the DNS check passed"
 test ! -e "$STATE_DB"
 ok $? "config-test does not create the state database"
 
 GOOD=$CONF
+
+# quorum = none and a [quorum] section contradict each other.
+vote_key "$SC_DIR/vote.key"
+SC_AGENT_EXTRA="quorum = none"
+SC_EXTRA="
+[quorum]
+secret_file = $SC_DIR/vote.key
+[spare:paris]
+url = http://127.0.0.1:1"
+scenario_write_conf
+run_fa config-test
+is "$FA_RC" 2 "quorum = none with a [quorum] section: exit 2"
+like "$FA_ERR" "failover-agent.conf:[0-9]+: quorum = none, but there is a \\[quorum\\] section at line [0-9]+" \
+    "FILE:LINE: names both"
+SC_AGENT_EXTRA=
+SC_EXTRA=
+scenario_write_conf
 
 # bad_conf NAME SED: a copy of the good config edited by SED, in $BAD.
 bad_conf() {

@@ -99,10 +99,10 @@ CONF=$FA_SAVE
 run_fa config-test
 is "$FA_RC" 0 "config-test on the backup: exit 0"
 [ "$FA_RC" = 0 ] || diag "$FA_ERR"
-like "$FA_OUT" "^spare paris \\(http://127\\.0\\.0\\.1:[0-9]+\\): answers$" \
-    "config-test: spare paris answers"
-like "$FA_OUT" "^spare nyc \\(http://127\\.0\\.0\\.1:[0-9]+\\): answers$" \
-    "config-test: spare nyc answers"
+like "$FA_OUT" "^spare paris \\(http://127\\.0\\.0\\.1:[0-9]+\\): answers and agrees on the secret \\(up, checked " \
+    "config-test: spare paris answers a signed vote and agrees on the secret"
+like "$FA_OUT" "^spare nyc \\(http://127\\.0\\.0\\.1:[0-9]+\\): answers and agrees on the secret \\(up, checked " \
+    "config-test: spare nyc answers a signed vote and agrees on the secret"
 unlike "$FA_ERR" "no \\[quorum\\]" "config-test: no warning about a missing [quorum]"
 
 run_fa check
@@ -211,8 +211,8 @@ like "$(fa status 2>&1)" "vote paris: abstained: no-answer" \
 
 run_fa config-test
 is "$FA_RC" 0 "config-test with both spares down: exit 0 (a warning)"
-like "$FA_ERR" "^spare paris \\(http://127\\.0\\.0\\.1:[0-9]+\\): no answer: no-answer" \
-    "config-test: paris does not answer"
+like "$FA_ERR" ":[0-9]+: \\[spare:paris\\] http://127\\.0\\.0\\.1:[0-9]+: no signed vote: no-answer" \
+    "config-test: paris does not answer (a warning at its line)"
 like "$FA_OUT" "^configuration OK$" "config-test: configuration OK all the same"
 
 # A secret that cannot be loaded (too short): every spare abstains, no crash.

@@ -13,7 +13,18 @@
 #     cycle writes it): FAILED -> CRITICAL; a lagging nameserver, a
 #     refused failback (UNSAFE), a last cycle in ERROR, a notification
 #     not delivered, a primary INFO, a last cycle older than 3 x interval
-#     -> WARNING, each naming why.
+#     -> WARNING, each naming why;
+#   - no [quorum]: WARNING every time, until [agent] quorum = none;
+#   - drift while STANDBY: a record that holds neither site's addresses
+#     -> CRITICAL, part of a site's set (or an unknown holds) -> WARNING;
+#   - the primary at FAIL and the site unable to fail over (ERROR,
+#     UNCONFIRMED, ISOLATED twice) -> CRITICAL; PARTITION, one ISOLATED
+#     -> WARNING;
+#   - an open move intent: CRITICAL while no run holds the lock, normal
+#     while one does (flock); status and --json show it;
+#   - status: the last change made and its verification, a failed move
+#     since shown as such, a failed attempt never as verified;
+#   - failback tallies in text, JSON and Nagios, new rows and old ones.
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
 scenario_require
@@ -86,12 +97,27 @@ like "$NAG_OUT" "^FAILOVER UNKNOWN - .*role = spare" "UNKNOWN, says why"
 "$FA" -c "$CONF" status --nagios --bogus > /dev/null 2>&1
 is "$?" 3 "a usage error: exit 3"
 
-# --- OK ----------------------------------------------------------------------
+# --- no spares: WARNING until the config says it is on purpose -------------
 run_fa check
 is "$FA_RC" 0 "first check"
 nag
+is "$NAG_RC" 1 "no [quorum]: exit 1"
+like "$NAG_OUT" "^FAILOVER WARNING - no spares: this agent cannot tell its own outage from the primary's $PERF" \
+    "WARNING: no spares, every time"
+run_fa status
+like "$FA_OUT" "WARNING: no spares: this agent cannot tell its own outage from the primary's" \
+    "status says it too"
+SC_AGENT_EXTRA="quorum = none"
+scenario_write_conf
+run_fa config-test
+unlike "$FA_ERR" "no \\[quorum\\] section" "quorum = none: config-test does not warn"
+run_fa status
+unlike "$FA_OUT" "no spares" "quorum = none: status does not warn"
+
+# --- OK ----------------------------------------------------------------------
+nag
 is "$NAG_RC" 0 "STANDBY, primary OK: exit 0"
-like "$NAG_OUT" "^FAILOVER OK - STANDBY since .*, primary OK, last cycle #1 [0-9]+s ago \\(NOOP\\) $PERF" \
+like "$NAG_OUT" "^FAILOVER OK - STANDBY since .*, primary OK, last cycle #[0-9]+ [0-9]+s ago \\(NOOP\\) $PERF" \
     "OK line with perfdata"
 like "$NAG_OUT" "fail_streak=0;;;0 ok_streak=[0-9]+;;;0 last_cycle_age=[0-9]+s;3;;0" \
     "perfdata: streaks, and the age with its warning threshold (3 x 1s)"
@@ -204,5 +230,138 @@ is "$NAG_RC" 1 "a last cycle 10 minutes old with interval 1s: exit 1"
 like "$NAG_OUT" "^FAILOVER WARNING - stale: the last cycle ended (59[0-9]|6[0-9][0-9])s ago, more than 3 x interval \\(1s\\)" \
     "WARNING: stale, how old"
 like "$NAG_OUT" "last_cycle_age=(59[0-9]|6[0-9][0-9])s;3;;0" "perfdata: the age"
+
+# --- drift while STANDBY (issue 17): records as a cycle stores them ---------
+standby_variant other "UPDATE records_seen SET addrs = '203.0.113.9', holds = 'other'
+    WHERE owner = 'www.example.com.'"
+is "$NAG_RC" 2 "a record that holds neither site's addresses, STANDBY: exit 2"
+like "$NAG_OUT" "^FAILOVER CRITICAL - www.example.com. holds 203.0.113.9, neither site's addresses" \
+    "CRITICAL names the record and what it holds"
+
+standby_variant partial "UPDATE records_seen SET addrs = '192.0.2.10', holds = 'primary-partial'
+    WHERE owner = 'www.example.com.'"
+is "$NAG_RC" 1 "a record that holds part of the primary's set: exit 1"
+like "$NAG_OUT" "^FAILOVER WARNING - www.example.com. holds 192.0.2.10 \\(primary-partial\\), not a site's whole set" \
+    "WARNING names the record, what it holds and how"
+
+standby_variant strange "UPDATE records_seen SET holds = 'something-new'
+    WHERE owner = 'www.example.com.'"
+is "$NAG_RC" 1 "a holds value this plugin does not know: WARNING, not OK"
+
+# --- the primary at FAIL and this site cannot fail over (issue 18) ----------
+# fail_variant NAME OUTCOME [PREVIOUS]: the primary at FAIL, STANDBY, the
+# last cycle ended OUTCOME (the one before it PREVIOUS, default NOOP).
+fail_variant() {
+	standby_variant "$1" "UPDATE agent_state SET primary_status = 'FAIL',
+	    fail_streak = 4; UPDATE cycles SET outcome = '${3:-NOOP}';
+	    INSERT INTO cycles (kind, started_at, duration_ms, outcome,
+	    primary_status, state_before, state_after, message, exit_code,
+	    quorum) VALUES ('check', strftime('%s'), 5, '$2', 'FAIL',
+	    'STANDBY', 'STANDBY', 'the reason of $2', 1, 'not-asked')"
+}
+fail_variant error ERROR
+is "$NAG_RC" 2 "primary FAIL, last cycle ERROR: exit 2"
+like "$NAG_OUT" "^FAILOVER CRITICAL - primary FAIL \\(4 failed cycles\\) and this site cannot fail over: ERROR: the reason of ERROR" \
+    "CRITICAL: the primary is down and the site cannot fail over, and why"
+fail_variant unconfirmed UNCONFIRMED
+is "$NAG_RC" 2 "primary FAIL, UNCONFIRMED: exit 2"
+fail_variant isolated1 ISOLATED
+is "$NAG_RC" 1 "primary FAIL, ISOLATED once: exit 1 (one lost answer)"
+fail_variant isolated2 ISOLATED ISOLATED
+is "$NAG_RC" 2 "primary FAIL, ISOLATED twice in a row: exit 2"
+like "$NAG_OUT" "^FAILOVER CRITICAL - primary FAIL .* cannot fail over: ISOLATED" \
+    "CRITICAL: ISOLATED"
+fail_variant partition PARTITION
+is "$NAG_RC" 1 "primary FAIL, PARTITION: stays exit 1"
+like "$NAG_OUT" "^FAILOVER WARNING - primary FAIL \\(4 failed cycles\\) but not failed over: PARTITION" \
+    "WARNING: PARTITION"
+
+# --- an open move intent (issue 10) -----------------------------------------
+INTENT="INSERT INTO intents (opened_at, kind, direction, records, reason)
+    VALUES (strftime('%s') - 30, 'failover', 'to_backup', 'www.example.com.', 'primary at FAIL')"
+standby_variant intent "$INTENT"
+is "$NAG_RC" 2 "an open intent, no run holding the lock: exit 2"
+like "$NAG_OUT" "^FAILOVER CRITICAL - a failover/failback was interrupted \\(started [0-9-]+ [0-9:]+\\): the next cycle reconciles from DNS" \
+    "CRITICAL: interrupted, when, what happens next"
+ICONF=$(conf_for "$SC_DIR/intent.db")
+"$FA" -c "$ICONF" status --json > "$SC_DIR/intent.json"
+is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["intent"]["direction"], d["intent"]["running"], d["intent"]["interrupted"])' "$SC_DIR/intent.json")" \
+    "to_backup False True" "status --json: intent, not running, interrupted"
+like "$("$FA" -c "$ICONF" status 2> /dev/null)" "CRITICAL: a failover/failback was interrupted \\(started " \
+    "status says it"
+# A run holds the lock: the move is under way, which is normal.
+out=$(flock -x "$SC_DIR/intent.db.lock" "$FA" -c "$ICONF" status --nagios)
+rc=$?
+is "$rc" 0 "the same intent while a run holds the lock: exit 0"
+unlike "$out" "interrupted" "and nothing about an interruption"
+is "$(status_field 'd["intent"]')" null "status --json: intent null when none is open"
+
+# --- the verification of the last change that was made (issue 18) ---------
+standby_variant verified "INSERT INTO actions (cycle_id, at, kind, target, result, detail)
+    VALUES (1, strftime('%s') - 60, 'dns to_primary', 'example.com.', 'ok', 'took it')"
+VCONF=$(conf_for "$SC_DIR/verified.db")
+like "$("$FA" -c "$VCONF" status 2> /dev/null)" "last change: cycle #1 to_primary at .*: verified" \
+    "status: the last change, its cycle, verified"
+standby_variant failedsince "INSERT INTO actions (cycle_id, at, kind, target, result, detail)
+    VALUES (1, strftime('%s') - 60, 'dns to_primary', 'example.com.', 'ok', 'took it'),
+    (2, strftime('%s'), 'dns to_backup', 'dns', 'failed', 'could not read DNS: no answer')"
+FCONF=$(conf_for "$SC_DIR/failedsince.db")
+st=$("$FA" -c "$FCONF" status 2> /dev/null)
+like "$st" "last change: cycle #1 to_primary" "status: the last change is still cycle #1"
+like "$st" "WARNING: a DNS move failed since: cycle #2 at .*: dns: could not read DNS: no answer \\(not verified\\)" \
+    "status: the failed attempt since, shown as such"
+is "$("$FA" -c "$FCONF" status --json | python3 -c 'import json,sys; d=json.load(sys.stdin)["verify"]; print(d["cycle_id"], d["failed_since"]["cycle_id"])')" \
+    "1 2" "status --json: verify of cycle 1, failed_since cycle 2"
+standby_variant onlyfailed "INSERT INTO actions (cycle_id, at, kind, target, result, detail)
+    VALUES (1, strftime('%s'), 'dns to_backup', 'example.com.', 'failed', 'refused: NOTAUTH')"
+OCONF=$(conf_for "$SC_DIR/onlyfailed.db")
+st=$("$FA" -c "$OCONF" status 2> /dev/null)
+like "$st" "last change: none in history" "status: a failed attempt is no change"
+unlike "$st" ": verified" "and nothing reads verified"
+
+# --- failback tallies in their own words (issue 16) -------------------------
+# tally_variant NAME QUORUM STATE_BEFORE KIND VOTES: a last cycle that asked
+# the spares, its votes as (spare, verdict) pairs.
+tally_variant() {
+	_tv_votes=
+	for _tv in $5; do
+		_tv_votes="$_tv_votes${_tv_votes:+,}((SELECT max(id) FROM cycles), '${_tv%%:*}', 'http://x', '${_tv%%:*}', '${_tv##*:}', strftime('%s'), 1, 'valid', NULL, 3)"
+	done
+	standby_variant "$1" "UPDATE agent_state SET state = 'ACTIVE';
+	    INSERT INTO cycles (kind, started_at, duration_ms, outcome,
+	    primary_status, state_before, state_after, message, exit_code,
+	    quorum) VALUES ('$4', strftime('%s'), 5, 'HELD', 'OK', '$3',
+	    'ACTIVE', 'a spare still sees the primary down: failback vetoed',
+	    0, '$2');
+	    INSERT INTO votes (cycle_id, spare, url, voter, verdict, checked_at,
+	    valid, reason, detail, elapsed_ms) VALUES $_tv_votes"
+	TCONF=$(conf_for "$SC_DIR/$1.db")
+}
+tally_variant vetoed failback-vetoed ACTIVE check "spare1:down spare2:up"
+like "$NAG_OUT" "failback vetoed: spare1 sees the primary down" \
+    "Nagios: failback vetoed, who sees the primary down"
+is "$("$FA" -c "$TCONF" status --json | python3 -c 'import json,sys; d=json.load(sys.stdin)["votes_cycle"]; print(d["quorum"] + "|" + d["tally"])')" \
+    "failback-vetoed|failback vetoed: spare1 sees the primary down" "status --json: quorum and tally"
+like "$("$FA" -c "$TCONF" status 2> /dev/null)" "last votes: cycle #[0-9]+ .*\\(HELD\\): failback vetoed: spare1 sees the primary down" \
+    "status: the tally"
+h=$("$FA" -c "$TCONF" history -n 1 2> /dev/null)
+like "$h" "failback vetoed: spare1 sees the primary down" "history: the tally"
+unlike "$h" "confirmed|partition" "history: no failover words on a failback"
+
+tally_variant allowed failback-allowed ACTIVE check "spare1:up spare2:up"
+is "$("$FA" -c "$TCONF" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["votes_cycle"]["tally"])')" \
+    "failback allowed: 2 of 2 spares see the primary up" "status --json: failback allowed, 2 of 2"
+
+# Rows stored before the failback words: read by the cycle's direction.
+tally_variant oldveto confirmed ACTIVE check "spare1:down spare2:down"
+is "$("$FA" -c "$TCONF" history -n 1 --json | python3 -c 'import json,sys; c=json.load(sys.stdin)["cycles"][0]; print(c["quorum"], c["quorum_stored"], c["tally"])')" \
+    "failback-vetoed confirmed failback vetoed: spare1, spare2 see the primary down" \
+    "an old failback row stored as confirmed reads as vetoed"
+tally_variant oldallow partition STANDBY failback "spare1:up spare2:up"
+like "$("$FA" -c "$TCONF" history -n 1 2> /dev/null)" "failback allowed: 2 of 2 spares see the primary up" \
+    "an old manual failback stored as partition reads as allowed"
+tally_variant failover confirmed STANDBY check "spare1:down spare2:down"
+is "$("$FA" -c "$TCONF" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["votes_cycle"]["tally"])')" \
+    "quorum confirmed: 2 of 2 spares see the primary down" "a failover keeps the failover words"
 
 done_testing

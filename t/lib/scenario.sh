@@ -31,6 +31,7 @@
 #   SC_DNS_SERVER                   [dns] server (default 127.0.0.1; "-"
 #                                   leaves it out: the SOA MNAME)
 #   SC_EXTRA                        text appended (more sections)
+#   SC_AGENT_EXTRA                  lines appended to [agent]
 #
 # Helpers:
 #   fa ARGS...          "$FA" -c "$CONF" ARGS with logs on stderr
@@ -143,6 +144,7 @@ recover_after = 3
 failback      = ${SC_FAILBACK:-auto}
 hold_down     = 2s
 interval      = 1
+${SC_AGENT_EXTRA:-}
 
 [site:primary]
 address = $PRIMARY_A, $PRIMARY_AAAA

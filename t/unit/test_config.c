@@ -1697,7 +1697,12 @@ test_example(void)
 		is_int(cfg->agent.hold_down_ms, 900000, "example hold_down");
 		is_int(cfg->nzones, 2, "example zones");
 		is_int(cfg->zones[0].nrecords, 3, "example records");
-		is_int(cfg->dns.verify, DNS_VERIFY_ALL, "example verify");
+		is_int(cfg->dns.verify, DNS_VERIFY_SERVER,
+		    "example verify (server, as INSTALL shows)");
+		ok(cfg->hooks.before_failover == NULL &&
+		    cfg->hooks.after_failback == NULL,
+		    "example: no hook named (the scripts do not exist yet)");
+		is_int(cfg->quorum.canary_ms, 3600000, "example quorum canary");
 		is_int(cfg->dns.ttl, 60, "example ttl");
 	}
 	config_free(cfg);
