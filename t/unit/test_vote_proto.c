@@ -639,6 +639,41 @@ test_judge(void)
 	vote_secret_free(s);
 }
 
+/* The worked example of quorum/PROTOCOL.md, byte for byte. */
+static void
+test_protocol_example(void)
+{
+	static const char	 key[] = "00112233445566778899aabbccddeeff"
+	    "00112233445566778899aabbccddeeff";
+	struct vote_secret	*s = vote_secret_new(key, 64);
+	struct vote_request	 req;
+	struct vote		 v;
+	char			*body = NULL, sig[VOTE_MAC_HEX_LEN + 1];
+	size_t			 len;
+
+	ok(vote_request_build(s, "backup-ovh", 1764849600,
+	    "0f1e2d3c4b5a69788796a5b4c3d2e1f0", &req) == 0, "PROTOCOL.md: request");
+	is_str(req.query, "target=primary&from=backup-ovh&ts=1764849600"
+	    "&nonce=0f1e2d3c4b5a69788796a5b4c3d2e1f0", "PROTOCOL.md: query");
+	is_str(req.authorization, "FA-HMAC-SHA256 345ca86efc40dc6ed4027d2864f7"
+	    "e4a9ef19feee6d5015a5560625ac66b65ef7", "PROTOCOL.md: request MAC");
+	ok(vote_response_build(s, "paris", "primary", VOTE_VERDICT_DOWN,
+	    1764849597, 10, 1764849600, req.nonce, &body, &len, sig) == 0,
+	    "PROTOCOL.md: response");
+	is_str(body, "{\"voter\":\"paris\",\"target\":\"primary\","
+	    "\"verdict\":\"down\",\"checked_at\":1764849597,\"max_age\":10,"
+	    "\"ts\":1764849600,\"nonce\":\"0f1e2d3c4b5a69788796a5b4c3d2e1f0\"}",
+	    "PROTOCOL.md: response body");
+	is_str(sig, "e5d3b954276e6d882e962220cc911b9f02e3a7fddf686a62709695464df"
+	    "220da", "PROTOCOL.md: response signature");
+	is_str(vote_reason_str(vote_response_verify(s, &req, sig, body, len, &v,
+	    NULL, 0)), "valid", "PROTOCOL.md: verifies");
+	is_str(vote_reason_str(vote_judge(&v, "paris", 5000, NULL, 0)), "valid",
+	    "PROTOCOL.md: age 3 s of max_age 10: counts");
+	free(body);
+	vote_secret_free(s);
+}
+
 static void
 test_cidr(void)
 {
@@ -731,6 +766,7 @@ main(void)
 	test_response();
 	test_tally();
 	test_judge();
+	test_protocol_example();
 	test_cidr();
 	test_listen();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
