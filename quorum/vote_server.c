@@ -913,6 +913,7 @@ vsrv_sweep(struct vsrv *srv)
 {
 	struct vsrv_conn	*c;
 	char			 peers[8][INET6_ADDRSTRLEN + 1], what[96];
+	char			 more[32];
 	int64_t			 now = util_mono_ms();
 	size_t			 n = 0, i;
 
@@ -929,9 +930,13 @@ vsrv_sweep(struct vsrv *srv)
 	pthread_mutex_unlock(&srv->cmu);
 	snprintf(what, sizeof(what), "closed: no whole request within %lld ms",
 	    (long long)srv->request_timeout_ms);
-	for (i = 0; i < n; i++)
-		vsrv_log_refusal(srv, i < FA_ARRAY_SIZE(peers) ? peers[i] :
-		    "(more)", what);
+	for (i = 0; i < n && i < FA_ARRAY_SIZE(peers); i++)
+		vsrv_log_refusal(srv, peers[i], what);
+	if (n > FA_ARRAY_SIZE(peers)) {
+		snprintf(more, sizeof(more), "%zu more peers",
+		    n - FA_ARRAY_SIZE(peers));
+		vsrv_log_refusal(srv, more, what);
+	}
 }
 
 /*
