@@ -15,8 +15,11 @@
  * pool (default 2).  -s SLOW: a child process holds SLOW slowloris
  * connections open meanwhile (one byte every 500 ms, never a whole
  * request; each one the server closes is opened again), from 127.0.0.2.
- * -r: the process's RSS and open descriptors once the server is up and
- * again after the run (the server lives in this process).  Each client signs its own requests (vote_request_build(): a
+ * -r: the process's RSS and open descriptors once the server is up, after
+ * half of the -N requests (the replay cache, allocated once and touched at
+ * random, is then wholly in memory: what grows after that is a leak) and
+ * after the run (the server lives in this process); latencies are not
+ * kept then.  Each client signs its own requests (vote_request_build(): a
  * fresh nonce and HMAC each time), sends them one after the other on its own
  * connection (keep-alive; -f: a fresh connection per request, like the
  * agent), and verifies every answer (vote_response_verify()).  Prints valid
@@ -81,7 +84,8 @@ struct bench {
 	const char		*plain_url;	/* -u: plain GET, no server */
 	long long		 clients, interval_ms, threads, nonce_max;
 	long long		 limit, slow;	/* -N, -s */
-	atomic_llong		 sent;
+	atomic_llong		 sent, done;
+	bool			 resources;	/* -r */
 	unsigned		 port;
 };
 
@@ -153,9 +157,18 @@ bench_header(char *buf, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
+static void bench_resources(const char *);
+
 static void
 bench_latency_add(struct client *c, int64_t us)
 {
+	struct bench	*b = c->b;
+
+	if (b->resources) {
+		if (atomic_fetch_add(&b->done, 1) + 1 == b->limit / 2)
+			bench_resources("half-way");
+		return;
+	}
 	if (c->nlat == c->cap) {
 		c->cap = c->cap == 0 ? 4096 : c->cap * 2;
 		c->lat_us = util_xreallocarray(c->lat_us, c->cap,
@@ -524,6 +537,7 @@ main(int argc, char **argv)
 
 	memset(&b, 0, sizeof(b));
 	b.probe_ms = 50;
+	(void)resources;
 	while ((ch = getopt(argc, argv, "c:d:N:p:i:t:n:s:rfu:")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -545,7 +559,7 @@ main(int argc, char **argv)
 			b.slow = opt_num(optarg, 1, 100000);
 			break;
 		case 'r':
-			resources = true;
+			resources = b.resources = true;
 			break;
 		case 't':
 			threads = opt_num(optarg, 1, 64);
