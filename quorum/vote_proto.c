@@ -353,15 +353,18 @@ cleanup:
 
 /* ---------------------------------------------------------------------- */
 
+/* The body of SPEC §4, compact, in this key order (PROTOCOL.md §5). */
+#define VOTE_BODY_FMT	"{\"voter\":\"%s\",\"target\":\"%s\",\"verdict\":\"%s\","\
+	"\"checked_at\":%lld,\"max_age\":%lld,\"ts\":%lld,\"nonce\":\"%s\"}"
+
 int
 vote_response_build(const struct vote_secret *s, const char *voter,
     const char *target, enum vote_verdict verdict, int64_t checked_at,
     int64_t max_age, int64_t ts, const char *nonce, char **body,
     size_t *bodylen, char sig[VOTE_MAC_HEX_LEN + 1])
 {
-	json_t	*obj = NULL;
 	char	*text = NULL;
-	int	 rc = -1;
+	int	 n, rc = -1;
 
 	*body = NULL;
 	*bodylen = 0;
@@ -369,19 +372,22 @@ vote_response_build(const struct vote_secret *s, const char *voter,
 	if (!vote_name_valid(voter) || (unsigned)verdict >= VOTE_VERDICT_MAX ||
 	    max_age < 0)
 		goto cleanup;
-	obj = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s}",
-	    "voter", voter,
-	    "target", target,
-	    "verdict", vote_verdict_str(verdict),
-	    "checked_at", (json_int_t)checked_at,
-	    "max_age", (json_int_t)max_age,
-	    "ts", (json_int_t)ts,
-	    "nonce", nonce);
-	if (obj == NULL)
+	/*
+	 * Written directly, cheaper than a jansson object per vote: every
+	 * value is a validated name, a fixed word, hex digits or a number,
+	 * none needs JSON escaping.
+	 */
+	if (!vote_name_valid(target) || !vote_nonce_valid(nonce))
 		goto cleanup;
-	if ((text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
-	    NULL)
+	n = snprintf(NULL, 0, VOTE_BODY_FMT, voter, target,
+	    vote_verdict_str(verdict), (long long)checked_at,
+	    (long long)max_age, (long long)ts, nonce);
+	if (n < 0)
 		goto cleanup;
+	text = util_xcalloc(1, (size_t)n + 1);
+	snprintf(text, (size_t)n + 1, VOTE_BODY_FMT, voter, target,
+	    vote_verdict_str(verdict), (long long)checked_at,
+	    (long long)max_age, (long long)ts, nonce);
 	if (vote_mac_hex(s, text, strlen(text), sig) == -1)
 		goto cleanup;
 	*bodylen = strlen(text);
@@ -390,7 +396,6 @@ vote_response_build(const struct vote_secret *s, const char *voter,
 	rc = 0;
 cleanup:
 	free(text);
-	json_decref(obj);
 	return rc;
 }
 

@@ -477,7 +477,7 @@ vsrv_reply_vote(struct vsrv *srv, struct vsrv_req *r, enum vote_verdict v,
 		return vsrv_reply(r->conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "internal error", NULL, NULL);
 	}
-	/* MUST_FREE: MHD free()s body, which jansson malloc()ed. */
+	/* MUST_FREE: MHD free()s body, malloc()ed by vote_response_build(). */
 	resp = MHD_create_response_from_buffer(len, body,
 	    MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
