@@ -189,8 +189,8 @@ struct vote {
 	int64_t			checked_at;	/* when its probe started, UNIX s */
 	int64_t			ts;		/* when the spare answered */
 	/*
-	 * The oldest ts - checked_at a healthy spare shows (its interval plus
-	 * its largest check timeout), seconds; -1 when the answer had none
+	 * The oldest ts - checked_at a healthy spare shows (vote_max_age()),
+	 * seconds; -1 when the answer had none
 	 * (a spare older than max_age: see vote_judge()).
 	 */
 	int64_t			max_age;
@@ -401,8 +401,10 @@ struct vote_server_params {
 #define VOTE_MAX_PER_IP_DEFAULT		256
 
 /*
- * max_age for an interval and the largest check timeout: their sum in
- * seconds, rounded up (SPEC §4).
+ * max_age for an interval and the largest check timeout T, in seconds:
+ * max(interval, T) + T, rounded up, plus 2 (whole-second timestamps, a
+ * check a little over its timeout).  SPEC §4 says interval + T: that holds
+ * only while T <= interval, since a probe that lasts T delays the next.
  */
 int64_t	vote_max_age(int64_t interval_ms, int64_t max_check_timeout_ms);
 

@@ -523,10 +523,23 @@ cleanup:
 	return reason;
 }
 
+/*
+ * Probes do not overlap: one that takes its whole timeout T delays the
+ * next, so a vote can be answered from a probe that started
+ * max(interval, T) + T ago (the next probe started late and is still
+ * running).  Plus a second because ts and checked_at are whole seconds,
+ * and a second for a check that overruns its timeout by a little.
+ */
 int64_t
 vote_max_age(int64_t interval_ms, int64_t max_check_timeout_ms)
 {
-	int64_t	ms = interval_ms + max_check_timeout_ms;
+	int64_t	ms;
 
-	return ms <= 0 ? 0 : (ms + 999) / 1000;
+	if (interval_ms < 0)
+		interval_ms = 0;
+	if (max_check_timeout_ms < 0)
+		max_check_timeout_ms = 0;
+	ms = (interval_ms > max_check_timeout_ms ? interval_ms :
+	    max_check_timeout_ms) + max_check_timeout_ms;
+	return (ms + 999) / 1000 + 2;
 }

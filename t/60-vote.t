@@ -262,7 +262,7 @@ ok "$(jq -e '(.ts|type) == "number" and (.checked_at|type) == "number"' "$T/body
 is "$(jq -r 'keys_unsorted|join(",")' "$T/body")" \
     "voter,target,verdict,checked_at,max_age,ts,nonce" \
     "vote: exactly the fields of SPEC §4"
-is "$(jq -r .max_age "$T/body")" 61 "vote: max_age: interval 60 s + probe 0.1 s, rounded up"
+is "$(jq -r .max_age "$T/body")" 63 "vote: max_age: interval 60 s + probe 0.1 s, rounded up, + 2"
 is "$(jq -r .checked_at "$T/body")" \
     "$(sed -n 's/.* checked_at \([0-9]*\) .*/\1/p' "$T/paris.count.report")" \
     "vote: checked_at is when the probe started"
@@ -513,6 +513,23 @@ wait_probes blind1 1 && wait_probes blind2 1; ok $? "blind spares probed"
 ask 2 0 3000 blind1=http://127.0.0.1:$port_blind1 blind2=http://127.0.0.1:$port_blind2
 is "$(spare blind1)" "valid unknown blind1" "client: unknown is a valid answer"
 is "$(tally)" unconfirmed "client: two unknown, need 2: UNCONFIRMED"
+
+# A primary gone silent: every probe of this spare lasts its whole check
+# timeout (3 s here, longer than its 1 s interval); a backup that waits
+# only 2 s still gets a valid, fresh vote, whenever it asks.
+start_server silent "$K" down 1000 3000 || { echo "Bail out! no server"; exit 1; }
+wait_probes silent 2; ok $? "silent primary: two 3 s probes done"
+for i in 1 2 3; do
+	ask 1 0 2000 silent=http://127.0.0.1:$port_silent
+	is "$(spare silent)" "valid down silent" "silent primary: vote $i within a 2 s timeout, not stale"
+	sleep 1	# not a wait for anything: votes at different ages
+done
+is "$(sed -n 's/.* max_age \([0-9]*\)$/\1/p' "$T/silent.count.report")" 8 \
+    "silent primary: max_age = max(1 s, 3 s) + 3 s + 2"
+kill "$pid_silent"
+wait "$pid_silent"
+is "$?" 0 "silent primary: the spare stops cleanly during a probe"
+forget "$pid_silent"
 
 # Stale: a spare whose probe started longer ago than its max_age (0 here,
 # with probes of 1.5 s: ts - checked_at is at least 1).

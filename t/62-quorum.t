@@ -124,11 +124,11 @@ is "$FA_RC" 0 "spare status: exit 0"
 like "$FA_OUT" "^spare paris: sees the primary up" "spare status: the verdict"
 like "$FA_OUT" "^latest probe: started [0-9-]+ [0-9:]+.*, finished .*, took [0-9]+ ms" \
     "spare status: when the probe started and finished, how long it took"
-like "$FA_OUT" "^probes: [0-9]+ since vote-server started; max_age 2 s" \
-    "spare status: probes done, max_age (interval 0.2 s + timeout 1 s)"
+like "$FA_OUT" "^probes: [0-9]+ since vote-server started; max_age 4 s" \
+    "spare status: probes done, max_age (timeout 1 s + timeout 1 s + 2)"
 run_fa status --json
 is "$(echo "$FA_OUT" | json_eval 'd["role"] + " " + d["probe"]["verdict"] + " " + str(d["probe"]["max_age"])')" \
-    "spare up 2" "spare status --json: role, verdict, max_age"
+    "spare up 4" "spare status --json: role, verdict, max_age"
 is "$(echo "$FA_OUT" | json_eval '" ".join(sorted(d["probe"].keys()))')" \
     "checked_at detail duration_ms finished_at max_age probes verdict" \
     "spare status --json: the probe's keys"

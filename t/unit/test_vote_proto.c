@@ -613,9 +613,10 @@ test_judge(void)
 	is_str(vote_reason_str(vote_judge(&v, "paris", 1500, NULL, 0)),
 	    "stale", "judge: legacy spare, age 8 > 5 + 2");
 
-	is_int(vote_max_age(5000, 5000), 10, "max_age: 5 s + 5 s");
-	is_int(vote_max_age(5000, 30000), 35, "max_age: 5 s + 30 s");
-	is_int(vote_max_age(1500, 200), 2, "max_age: rounded up");
+	is_int(vote_max_age(5000, 5000), 12, "max_age: 5 s + 5 s + 2");
+	is_int(vote_max_age(5000, 30000), 62,
+	    "max_age: 30 s + 30 s + 2 (a 30 s probe delays the next)");
+	is_int(vote_max_age(1500, 200), 4, "max_age: rounded up, + 2");
 
 	/* An answer without max_age verifies, with max_age -1. */
 	vote_request_build(s, "backup", 1700000000, NONCE, &req);
