@@ -1612,29 +1612,17 @@ cleanup:
 	return rc;
 }
 
+/*
+ * [vote] interval, or its old name cache: interval replaced cache (a
+ * verdict reused on request) when spares began to probe on their own clock;
+ * cache is read as interval, with a warning at its line.
+ */
 static void
-validate_vote(struct cfg_ctx *c, const struct psection *s)
+vote_interval_get(struct cfg_ctx *c, const struct psection *s,
+    struct cfg_vote *vt)
 {
-	static const char *const keys[] = { "listen", "interval", "cache",
-	    "request_timeout", "max_connections", "max_per_ip", "allow", NULL };
-	struct cfg_vote		*vt = &c->cfg->vote;
 	const struct pentry	*ei, *ec;
-	const char		*v;
-	char			 err[256];
-	int			 line;
-	long long		 n;
 
-	sec_check_keys(c, s, keys, NULL, NULL, NULL);
-	c->cfg->has_vote = true;
-	c->vote = s;
-	vt->line = s->line;
-	if ((v = get_str(c, s, "listen", false, &line)) != NULL &&
-	    vote_listen_list(vt, v, err, sizeof(err)) == -1)
-		perr(c, line, "bad listen address list: %s", err);
-	/*
-	 * interval replaced cache (a verdict reused on request) when spares
-	 * began to probe on their own clock; cache is read as interval.
-	 */
 	ei = sec_get(s, "interval");
 	if ((ec = sec_get(s, "cache")) != NULL) {
 		if (ei != NULL)
@@ -1651,6 +1639,27 @@ validate_vote(struct cfg_ctx *c, const struct psection *s)
 		}
 	}
 	get_duration(c, s, "interval", 1, &vt->interval_ms, NULL);
+}
+
+static void
+validate_vote(struct cfg_ctx *c, const struct psection *s)
+{
+	static const char *const keys[] = { "listen", "interval", "cache",
+	    "request_timeout", "max_connections", "max_per_ip", "allow", NULL };
+	struct cfg_vote		*vt = &c->cfg->vote;
+	const char		*v;
+	char			 err[256];
+	int			 line;
+	long long		 n;
+
+	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	c->cfg->has_vote = true;
+	c->vote = s;
+	vt->line = s->line;
+	if ((v = get_str(c, s, "listen", false, &line)) != NULL &&
+	    vote_listen_list(vt, v, err, sizeof(err)) == -1)
+		perr(c, line, "bad listen address list: %s", err);
+	vote_interval_get(c, s, vt);
 	get_duration(c, s, "request_timeout", 1, &vt->request_timeout_ms,
 	    NULL);
 	n = vt->max_connections;
