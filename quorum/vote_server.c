@@ -76,7 +76,7 @@
 
 #define VSRV_THREADS		2
 #define VSRV_NONCE_CACHE_MAX	65536
-#define VSRV_BACKLOG		1024
+#define VSRV_BACKLOG		16384	/* the kernel caps it at somaxconn */
 #define VSRV_POOL_BYTES		(16 * 1024)	/* MHD's per-connection memory */
 #define VSRV_STOP_POLL_MS	100
 #define VSRV_LOG_BURST		100	/* refusals logged in a burst ... */
