@@ -9,8 +9,8 @@
 #    after BENCH_CHECK_TIMEOUT (bench_checks): the cycle's wall time against
 #    the sum of the timeouts.  Parallel checks: a cycle costs about the
 #    slowest check, a ratio near 1/N.
-# 2. votes: bench_votes starts one vote server (vote_server_run(), one HTTP
-#    thread, the verdict cached 5 s, a simulated primary whose probe takes
+# 2. votes: bench_votes starts one vote server (vote_server_run(), two
+#    epoll threads, probing every 5 s a simulated primary whose probe takes
 #    50 ms) on 127.0.0.1 and drives it for BENCH_SECONDS with BENCH_CLIENTS
 #    client threads, each signing every request and verifying every answer:
 #    valid votes/s, p50/p99, primary probes during the run.
