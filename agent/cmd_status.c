@@ -416,6 +416,67 @@ status_empty(void)
 	    "quorum_canary");
 }
 
+/*
+ * role = spare: the vote server's latest probe, as it wrote it to its
+ * state_db (state_spare_probe_json), in JSON or for a person.  A probe
+ * older than max_age means no vote-server is probing now.  Returns an exit
+ * code.
+ */
+static int
+status_spare(const struct config *cfg, bool as_json)
+{
+	struct state_db	*db = NULL;
+	json_t		*st = NULL, *pr = NULL;
+	char		 err[512] = "";
+	long long	 age;
+
+	if (cfg->agent.state_db == NULL)
+		snprintf(err, sizeof(err), "no [agent] state_db: vote-server"
+		    " records its probes only there");
+	else if (state_open(cfg->agent.state_db, true, &db, err,
+	    sizeof(err)) == 0 && (pr = state_spare_probe_json(db, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		state_close(db);
+		return FA_EXIT_RUNTIME;
+	}
+	if (pr == NULL)
+		pr = json_null();
+	st = json_pack("{s:s, s:s, s:O, s:s?}", "site", cfg->agent.name,
+	    "role", "spare", "probe", pr, "error",
+	    json_is_null(pr) && err[0] != '\0' ? err : NULL);
+	if (st == NULL)
+		fatalx("out of memory");
+	if (as_json) {
+		json_dumpf(st, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		printf("\n");
+	} else if (json_is_null(pr)) {
+		printf("spare %s: no probe recorded yet%s%s\n", cfg->agent.name,
+		    err[0] != '\0' ? ": " : " (is vote-server running?)",
+		    err);
+	} else {
+		printf("spare %s: sees the primary %s", cfg->agent.name,
+		    jstr(pr, "verdict"));
+		if (jstr(pr, "detail")[0] != '\0')
+			printf(" (%s)", jstr(pr, "detail"));
+		print_time("\nlatest probe: started ", jint(pr, "checked_at"));
+		print_time(", finished ", jint(pr, "finished_at"));
+		printf(", took %lld ms\nprobes: %lld since vote-server started;"
+		    " max_age %lld s\n", jint(pr, "duration_ms"),
+		    jint(pr, "probes"), jint(pr, "max_age"));
+		age = (long long)(util_wall_ms() / 1000) -
+		    jint(pr, "checked_at");
+		if (age > jint(pr, "max_age"))
+			printf("WARNING: this probe started %lld s ago, more"
+			    " than max_age: is vote-server running?\n", age);
+	}
+	json_decref(pr);
+	json_decref(st);
+	if (db != NULL)
+		state_close(db);
+	return FA_EXIT_OK;
+}
+
 int
 cmd_status(const struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -451,6 +512,10 @@ cmd_status(const struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_status_nagios(ctx);
 	if ((rc = cmd_config_load_public(ctx, &cfg)) != 0)
 		return rc;
+	if (cfg->agent.role == ROLE_SPARE) {
+		rc = status_spare(cfg, as_json);
+		goto done;
+	}
 	rc = FA_EXIT_RUNTIME;
 	if (state_open(cfg->agent.state_db, true, &db, err, sizeof(err)) == -1) {
 		log_debug("%s", err);
@@ -624,6 +689,10 @@ cmd_history(const struct cmd_ctx *ctx, int argc, char **argv)
 		goto usage;
 	if ((rc = cmd_config_load_public(ctx, &cfg)) != 0)
 		return rc;
+	if (cfg->agent.role == ROLE_SPARE) {
+		rc = status_spare(cfg, as_json);
+		goto done;
+	}
 	rc = FA_EXIT_RUNTIME;
 	if (state_open(cfg->agent.state_db, true, &db, err, sizeof(err)) == -1) {
 		fprintf(stderr, "failover-agent: %s\n", err);

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "util.h"
 #include "quorum/quorum.h"
+#include "state/state.h"
 
 static volatile sig_atomic_t	vote_stop;
 
@@ -32,6 +33,8 @@ struct vote_probe {
 	const struct config	*cfg;
 	struct check_result	*results;	/* cfg->nchecks of them */
 	int			 last;		/* verdict last logged, -1: none */
+	struct state_db		*db;		/* [agent] state_db, or NULL */
+	bool			 db_failing;	/* the last write failed (logged) */
 };
 
 /*
@@ -44,7 +47,7 @@ struct vote_probe {
  * debug.
  */
 static enum vote_verdict
-vote_probe_checks(void *arg)
+vote_probe_checks(void *arg, char *detail, size_t detaillen)
 {
 	struct vote_probe		*vp = arg;
 	const struct check_result	*r, *first = NULL;
@@ -72,6 +75,13 @@ vote_probe_checks(void *arg)
 	}
 	v = nnet > 0 ? VOTE_VERDICT_DOWN : nint > 0 ? VOTE_VERDICT_UNKNOWN :
 	    VOTE_VERDICT_UP;
+	if (first != NULL)
+		snprintf(detail, detaillen, "check %s: %s%s%s",
+		    first->check->name, check_outcome_str(first->outcome),
+		    first->detail[0] ? ": " : "", first->detail);
+	else
+		snprintf(detail, detaillen, "%zu check%s passed",
+		    vp->cfg->nchecks, vp->cfg->nchecks == 1 ? "" : "s");
 	if ((int)v != vp->last) {
 		if (first != NULL)
 			log_info("vote-server: the primary is seen %s: check %s:"
@@ -85,6 +95,44 @@ vote_probe_checks(void *arg)
 		vp->last = (int)v;
 	}
 	return v;
+}
+
+/*
+ * After each probe, on the prober thread and outside the server's locks:
+ * the spare's own `status` reads this row.  A failed write is logged when
+ * it starts failing and when it works again, never once per probe, and
+ * never stops the votes.
+ */
+static void
+vote_probe_store(void *arg, const struct vote_probe_report *rep)
+{
+	struct vote_probe	*vp = arg;
+	char			 err[512];
+
+	if (vp->db == NULL)
+		return;
+	if (state_spare_probe_write(vp->db, rep, err, sizeof(err)) == -1) {
+		if (!vp->db_failing)
+			log_warnx("vote-server: cannot record the probe: %s"
+			    " (votes are not affected)", err);
+		vp->db_failing = true;
+	} else if (vp->db_failing) {
+		log_info("vote-server: recording probes again");
+		vp->db_failing = false;
+	}
+}
+
+/* The largest [check:*] timeout: with the interval, the spare's max_age. */
+static int64_t
+vote_check_timeout_max(const struct config *cfg)
+{
+	int64_t	max = 0;
+	size_t	i;
+
+	for (i = 0; i < cfg->nchecks; i++)
+		if (cfg->checks[i].timeout_ms > max)
+			max = cfg->checks[i].timeout_ms;
+	return max;
 }
 
 /* SIGTERM, SIGINT and SIGHUP end the server; no SA_RESTART, so its wait ends at once. */
@@ -112,7 +160,7 @@ cmd_vote_server(const struct cmd_ctx *ctx, int argc, char **argv)
 	struct vote_secret		*secret = NULL;
 	struct vote_server_params	 p;
 	struct vote_probe		 vp;
-	char				 err[512], cache[32];
+	char				 err[512], interval[32];
 	int				 rc;
 
 	(void)argv;
@@ -149,21 +197,38 @@ cmd_vote_server(const struct cmd_ctx *ctx, int argc, char **argv)
 	vp.cfg = cfg;
 	vp.results = util_xcalloc(cfg->nchecks, sizeof(*vp.results));
 	vp.last = -1;
+	/* Optional for a spare: without it, `status` has nothing to show. */
+	if (cfg->agent.state_db != NULL && state_open(cfg->agent.state_db,
+	    false, &vp.db, err, sizeof(err)) == -1)
+		log_warnx("vote-server: %s; votes are answered, but `status`"
+		    " will not show the probes", err);
 	memset(&p, 0, sizeof(p));
 	p.listen = (const char *const *)cfg->vote.listen;
 	p.nlisten = cfg->vote.nlisten;
 	p.voter = cfg->agent.name;
 	p.secret = secret;
-	p.cache_ms = cfg->vote.cache_ms;
+	p.interval_ms = cfg->vote.interval_ms;
+	p.max_age = vote_max_age(cfg->vote.interval_ms,
+	    vote_check_timeout_max(cfg));
 	p.probe = vote_probe_checks;
 	p.probe_arg = &vp;
-	util_duration_format(cfg->vote.cache_ms, cache, sizeof(cache));
-	log_info("vote-server: %s starting: %zu check%s of the primary, a"
-	    " verdict reused for %s", cfg->agent.name, cfg->nchecks,
-	    cfg->nchecks == 1 ? "" : "s", cache);
+	p.probed = vote_probe_store;
+	p.probed_arg = &vp;
+	p.allow = cfg->vote.allow;
+	p.nallow = cfg->vote.nallow;
+	p.max_connections = cfg->vote.max_connections;
+	p.max_per_ip = cfg->vote.max_per_ip;
+	p.request_timeout_ms = cfg->vote.request_timeout_ms;
+	util_duration_format(cfg->vote.interval_ms, interval,
+	    sizeof(interval));
+	log_info("vote-server: %s starting: %zu check%s of the primary every"
+	    " %s, max_age %llds", cfg->agent.name, cfg->nchecks,
+	    cfg->nchecks == 1 ? "" : "s", interval, (long long)p.max_age);
 	rc = vote_server_run(&p, &vote_stop) == 0 ? FA_EXIT_OK :
 	    FA_EXIT_RUNTIME;
 done:
+	if (vp.db != NULL)
+		state_close(vp.db);
 	vote_secret_free(secret);
 	free(vp.results);
 	config_free(cfg);

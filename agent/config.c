@@ -1556,7 +1556,7 @@ static void
 validate_quorum(struct cfg_ctx *c, const struct psection *s)
 {
 	static const char *const keys[] = { "secret_file", "need", "max_up",
-	    "timeout", "canary", NULL };
+	    "need_down", "timeout", "canary", NULL };
 	struct cfg_quorum	*q = &c->cfg->quorum;
 	const char		*v;
 	char			*p, err[PATH_MAX + 128];
@@ -1583,6 +1583,14 @@ validate_quorum(struct cfg_ctx *c, const struct psection *s)
 	n = q->max_up;
 	get_num(c, s, "max_up", 0, CFG_NUM_MAX, &n);
 	q->max_up = (int)n;
+	/*
+	 * need_down: 1 by default, 0 only as the consequence of need = 0 (a
+	 * backup that fails over with no spare at all cannot require a
+	 * "down" vote); set, it is 1..need (checked once need is known).
+	 */
+	n = q->need > 0 ? 1 : 0;
+	get_num(c, s, "need_down", 1, CFG_NUM_MAX, &n);
+	q->need_down = (int)n;
 	get_duration(c, s, "timeout", 1, &q->timeout_ms, NULL);
 	get_duration(c, s, "canary", 0, &q->canary_ms, NULL);
 }
@@ -1693,14 +1701,75 @@ cleanup:
 	return rc;
 }
 
+/* [vote] allow = CIDR, ...: into vt->allow.  Returns 0, or -1 with err. */
+static int
+vote_allow_list(struct cfg_vote *vt, const char *list, char *err,
+    size_t errlen)
+{
+	char	*copy, *item, *next;
+	int	 rc = -1;
+
+	copy = util_xstrdup(list);
+	for (item = copy; item != NULL; item = next) {
+		if ((next = strchr(item, ',')) != NULL)
+			*next++ = '\0';
+		util_trim(item);
+		if (*item == '\0') {
+			snprintf(err, errlen, "empty item in the list");
+			goto cleanup;
+		}
+		vt->allow = util_xreallocarray(vt->allow, vt->nallow + 1,
+		    sizeof(*vt->allow));
+		if (vote_cidr_parse(item, &vt->allow[vt->nallow], err,
+		    errlen) == -1)
+			goto cleanup;
+		vt->nallow++;
+	}
+	rc = 0;
+cleanup:
+	free(copy);
+	return rc;
+}
+
+/*
+ * [vote] interval, or its old name cache: interval replaced cache (a
+ * verdict reused on request) when spares began to probe on their own clock;
+ * cache is read as interval, with a warning at its line.
+ */
+static void
+vote_interval_get(struct cfg_ctx *c, const struct psection *s,
+    struct cfg_vote *vt)
+{
+	const struct pentry	*ei, *ec;
+
+	ei = sec_get(s, "interval");
+	if ((ec = sec_get(s, "cache")) != NULL) {
+		if (ei != NULL)
+			perr(c, ec->line, "cache is the old name of interval,"
+			    " which line %d sets: remove cache", ei->line);
+		else {
+			pwarn(c, ec->line, "cache is now called interval (the"
+			    " spare probes every interval, whether asked or"
+			    " not): rename it");
+			/* cache = 0 (probe on every request): as often as 1s. */
+			if (get_duration(c, s, "cache", 0, &vt->interval_ms,
+			    NULL) && vt->interval_ms == 0)
+				vt->interval_ms = 1000;
+		}
+	}
+	get_duration(c, s, "interval", 1, &vt->interval_ms, NULL);
+}
+
 static void
 validate_vote(struct cfg_ctx *c, const struct psection *s)
 {
-	static const char *const keys[] = { "listen", "cache", NULL };
-	struct cfg_vote	*vt = &c->cfg->vote;
-	const char	*v;
-	char		 err[256];
-	int		 line;
+	static const char *const keys[] = { "listen", "interval", "cache",
+	    "request_timeout", "max_connections", "max_per_ip", "allow", NULL };
+	struct cfg_vote		*vt = &c->cfg->vote;
+	const char		*v;
+	char			 err[256];
+	int			 line;
+	long long		 n;
 
 	sec_check_keys(c, s, keys, NULL, NULL, NULL);
 	c->cfg->has_vote = true;
@@ -1709,8 +1778,18 @@ validate_vote(struct cfg_ctx *c, const struct psection *s)
 	if ((v = get_str(c, s, "listen", false, &line)) != NULL &&
 	    vote_listen_list(vt, v, err, sizeof(err)) == -1)
 		perr(c, line, "bad listen address list: %s", err);
-	/* 0: every request probes the primary (tests, tiny setups). */
-	get_duration(c, s, "cache", 0, &vt->cache_ms, NULL);
+	vote_interval_get(c, s, vt);
+	get_duration(c, s, "request_timeout", 1, &vt->request_timeout_ms,
+	    NULL);
+	n = vt->max_connections;
+	get_num(c, s, "max_connections", 1, 1000000, &n);
+	vt->max_connections = (unsigned)n;
+	n = vt->max_per_ip;
+	get_num(c, s, "max_per_ip", 1, 1000000, &n);
+	vt->max_per_ip = (unsigned)n;
+	if ((v = get_str(c, s, "allow", false, &line)) != NULL &&
+	    vote_allow_list(vt, v, err, sizeof(err)) == -1)
+		perr(c, line, "bad allow list: %s", err);
 }
 
 /* "localhost", 127.0.0.0/8 or ::1 (curl gives IPv6 hosts in brackets). */
@@ -2587,7 +2666,7 @@ validate_spare_role(struct cfg_ctx *c)
 	if (!cfg->has_vote)
 		perr(c, 0, "missing section [vote]: a spare needs [vote], where"
 		    " vote-server listens (an empty [vote] takes the defaults:"
-		    " listen = %s, cache = 5s)", CFG_VOTE_LISTEN);
+		    " listen = %s, interval = 5s)", CFG_VOTE_LISTEN);
 }
 
 /*
@@ -2639,6 +2718,11 @@ validate_backup_quorum(struct cfg_ctx *c)
 		    " met", q->need, ns == 1 ? "is" : "are", ns,
 		    ns == 1 ? "" : "s");
 	}
+	if ((e = sec_get(c->quorum, "need_down")) != NULL &&
+	    q->need_down > q->need)
+		perr(c, e->line, "need_down = %d is more than need = %d: a"
+		    " \"down\" vote is a valid answer, so need_down must be"
+		    " from 1 to need", q->need_down, q->need);
 	if (q->need == 0) {
 		e = sec_get(c->quorum, "need");
 		pwarn(c, e != NULL ? e->line : q->line, "need = 0: a backup"
@@ -2767,7 +2851,11 @@ config_defaults(struct config *cfg)
 	cfg->quorum.max_up = 0;
 	cfg->quorum.timeout_ms = 5000;
 	cfg->quorum.canary_ms = 3600 * 1000;
-	cfg->vote.cache_ms = 5000;
+	cfg->quorum.need_down = 1;
+	cfg->vote.interval_ms = VOTE_INTERVAL_DEFAULT_MS;
+	cfg->vote.request_timeout_ms = VOTE_REQUEST_TIMEOUT_DEFAULT_MS;
+	cfg->vote.max_connections = VOTE_MAX_CONNECTIONS_DEFAULT;
+	cfg->vote.max_per_ip = VOTE_MAX_PER_IP_DEFAULT;
 	cfg->mysql.port = 3306;
 	cfg->mysql.wait_to_apply_ms = 30000;
 	cfg->mysql.timeout_ms = 10000;
@@ -2973,6 +3061,7 @@ config_free(struct config *cfg)
 	free(cfg->spares);
 	for (i = 0; i < cfg->vote.nlisten; i++)
 		free(cfg->vote.listen[i]);
+	free(cfg->vote.allow);
 	free(cfg->vote.listen);
 	free(cfg);
 }

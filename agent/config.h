@@ -201,6 +201,7 @@ struct cfg_quorum {
 	char		*secret_file;	/* absolute; contents read when used */
 	int		 need;		/* valid answers needed, default 1 */
 	int		 max_up;	/* "up" votes tolerated, default 0 */
+	int		 need_down;	/* valid "down" votes, 1..need, default 1 */
 	int64_t		 timeout_ms;	/* one deadline for all, default 5s */
 	int64_t		 canary_ms;	/* one spare asked per canary: default 1h, 0 off */
 };
@@ -212,12 +213,19 @@ struct cfg_spare {
 	int	 line;			/* of the section header */
 };
 
+struct vote_cidr;	/* quorum/quorum.h */
+
 /* [vote]: the vote server of a spare (role = spare). */
 struct cfg_vote {
 	int	  line;			/* of [vote]; 0 when absent */
 	size_t	  nlisten;
 	char	**listen;		/* "0.0.0.0:8053", "[::]:8053" (default) */
-	int64_t	  cache_ms;		/* a verdict is reused, default 5s */
+	int64_t	  interval_ms;		/* probe every, default 5s ("cache" alias) */
+	int64_t	  request_timeout_ms;	/* whole request from accept, default 2s */
+	unsigned  max_connections;	/* per listen address, default 4096 */
+	unsigned  max_per_ip;		/* per listen address, default 256 */
+	size_t	  nallow;
+	struct vote_cidr *allow;	/* [vote] allow; none: everyone */
 };
 
 struct cfg_agent {

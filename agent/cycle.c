@@ -575,16 +575,10 @@ cycle_log_vote(const struct vote_result *r)
 		    r->detail);
 		return;
 	}
+	/* A voter other than the spare asked abstains (voter-mismatch). */
 	util_time_format(r->vote.checked_at, when, sizeof(when));
-	/* The voter is the name the spare signed; say it when it differs. */
-	if (strcmp(r->vote.voter, sp->name) != 0)
-		log_info("vote %s (voter %s): %s (checked %s, %lld ms)",
-		    sp->name, r->vote.voter, vote_verdict_str(r->vote.verdict),
-		    when, (long long)r->elapsed_ms);
-	else
-		log_info("vote %s: %s (checked %s, %lld ms)", sp->name,
-		    vote_verdict_str(r->vote.verdict), when,
-		    (long long)r->elapsed_ms);
+	log_info("vote %s: %s (checked %s, %lld ms)", sp->name,
+	    vote_verdict_str(r->vote.verdict), when, (long long)r->elapsed_ms);
 }
 
 /*
@@ -672,7 +666,7 @@ cycle_ask_spares(struct cycle *c)
 		cycle_log_vote(&c->votes[i]);
 
 	c->in.quorum = quorum_tally(c->votes, n, cfg->quorum.need,
-	    cfg->quorum.max_up);
+	    cfg->quorum.max_up, cfg->quorum.need_down);
 	c->in.votes_down = quorum_down_votes(c->votes, n);
 	quorum_count(c->votes, n, &qc);
 	if (c->plan.votes_for_failback) {

@@ -2,13 +2,24 @@
  * bench_votes.c: signed votes per second against one vote server on
  * loopback.  Not a test (no pass/fail).
  *
- *   bench_votes [-c CLIENTS] [-d SECONDS] [-p PROBE_MS] [-C CACHE_MS]
- *               [-t SERVER_THREADS] [-n NONCE_MAX] [-f] [-u URL]
+ *   bench_votes [-c CLIENTS] [-d SECONDS] [-N REQUESTS] [-p PROBE_MS]
+ *               [-i INTERVAL_MS] [-t SERVER_THREADS] [-n NONCE_MAX]
+ *               [-s SLOW] [-r] [-f] [-u URL]
  *
  * Starts vote_server_run() in this process on 127.0.0.1 (a free port),
- * with a probe that takes PROBE_MS (a simulated primary; default 50 ms) and
- * counts its calls, then runs CLIENTS threads (default 4) for SECONDS
- * (default 5).  Each client signs its own requests (vote_request_build(): a
+ * probing every INTERVAL_MS (default 5000) with a probe that takes PROBE_MS
+ * (a simulated primary; default 50 ms; a silent primary is a probe as long
+ * as its check timeout, e.g. -p 5000) and counts its calls, then runs
+ * CLIENTS threads (default 4) for SECONDS (default 5), or until REQUESTS
+ * requests were sent in all (-N).  SERVER_THREADS is the server's thread
+ * pool (default 2).  -s SLOW: a child process holds SLOW slowloris
+ * connections open meanwhile (one byte every 500 ms, never a whole
+ * request; each one the server closes is opened again), from 127.0.0.2.
+ * -r: the process's RSS and open descriptors once the server is up, after
+ * half of the -N requests (the replay cache, allocated once and touched at
+ * random, is then wholly in memory: what grows after that is a leak) and
+ * after the run (the server lives in this process); latencies are not
+ * kept then.  Each client signs its own requests (vote_request_build(): a
  * fresh nonce and HMAC each time), sends them one after the other on its own
  * connection (keep-alive; -f: a fresh connection per request, like the
  * agent), and verifies every answer (vote_response_verify()).  Prints valid
@@ -35,10 +46,16 @@
  *      quorum/vote_client.c quorum/vote_server.c agent/util.c agent/log.c \
  *      $(pkg-config --libs libcurl jansson libcrypto libmicrohttpd) -lpthread
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -65,7 +82,11 @@ struct bench {
 	atomic_ulong		 probes;
 	bool			 fresh;
 	const char		*plain_url;	/* -u: plain GET, no server */
-	long long		 clients, cache_ms, threads, nonce_max;
+	long long		 clients, interval_ms, threads, nonce_max;
+	long long		 limit, slow;	/* -N, -s */
+	atomic_llong		 sent, done;
+	bool			 resources;	/* -r */
+	unsigned		 port;
 };
 
 struct client {
@@ -93,11 +114,13 @@ now_us(void)
 }
 
 static enum vote_verdict
-bench_probe(void *arg)
+bench_probe(void *arg, char *detail, size_t detaillen)
 {
 	struct bench	*b = arg;
 	struct timespec	 ts;
 
+	(void)detail;
+	(void)detaillen;
 	ts.tv_sec = b->probe_ms / 1000;
 	ts.tv_nsec = (b->probe_ms % 1000) * 1000000L;
 	nanosleep(&ts, NULL);		/* a primary that takes probe_ms */
@@ -134,15 +157,33 @@ bench_header(char *buf, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
+static void bench_resources(const char *);
+
 static void
 bench_latency_add(struct client *c, int64_t us)
 {
+	struct bench	*b = c->b;
+
+	if (b->resources) {
+		if (atomic_fetch_add(&b->done, 1) + 1 == b->limit / 2)
+			bench_resources("half-way");
+		return;
+	}
 	if (c->nlat == c->cap) {
 		c->cap = c->cap == 0 ? 4096 : c->cap * 2;
 		c->lat_us = util_xreallocarray(c->lat_us, c->cap,
 		    sizeof(*c->lat_us));
 	}
 	c->lat_us[c->nlat++] = (uint32_t)us;
+}
+
+/* One more request allowed (-N), and the time not over? */
+static bool
+bench_go(struct bench *b)
+{
+	if (util_mono_ms() >= b->end_ms)
+		return false;
+	return b->limit == 0 || atomic_fetch_add(&b->sent, 1) < b->limit;
 }
 
 static void *
@@ -172,7 +213,7 @@ bench_client(void *arg)
 		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	}
-	while (util_mono_ms() < b->end_ms && b->plain_url != NULL) {
+	while (b->plain_url != NULL && bench_go(b)) {
 		t0 = now_us();
 		curl_easy_setopt(e, CURLOPT_URL, b->plain_url);
 		c->bodylen = 0;
@@ -193,7 +234,7 @@ bench_client(void *arg)
 		c->valid++;
 		bench_latency_add(c, now_us() - t0);
 	}
-	while (util_mono_ms() < b->end_ms && b->plain_url == NULL) {
+	while (b->plain_url == NULL && bench_go(b)) {
 		t0 = now_us();
 		if (vote_request_build(b->secret, "bench", util_wall_ms() /
 		    1000, NULL, &req) == -1)
@@ -233,6 +274,121 @@ bench_client(void *arg)
 	}
 	curl_easy_cleanup(e);
 	return NULL;
+}
+
+/*
+ * The child of -s: hold n slowloris connections to 127.0.0.1:port from
+ * 127.0.0.2, opening again each one the server closes, until SIGTERM.
+ * No allocation after the fork but the one array made here.
+ */
+static void
+bench_slow_child(unsigned port, long long n)
+{
+	static const char	 req[] = "GET /v1/vote?target=primary HTTP/1.1\r\n"
+	    "Host: x\r\nX-Slow: ";
+	struct sockaddr_in	 src, dst;
+	struct pollfd		*pf;
+	int64_t			 next = 0;
+	long long		 i;
+	size_t			*sent;
+	char			 buf[512];
+
+	pf = calloc((size_t)n, sizeof(*pf));
+	sent = calloc((size_t)n, sizeof(*sent));
+	if (pf == NULL || sent == NULL)
+		_exit(1);
+	memset(&src, 0, sizeof(src));
+	src.sin_family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.2", &src.sin_addr);
+	dst = src;
+	inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
+	dst.sin_port = htons((uint16_t)port);
+	for (i = 0; i < n; i++)
+		pf[i].fd = -1;
+	signal(SIGTERM, SIG_DFL);
+	for (;;) {
+		for (i = 0; i < n; i++) {
+			if (pf[i].fd != -1)
+				continue;
+			pf[i].fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK,
+			    0);
+			if (pf[i].fd == -1)
+				break;
+			if (bind(pf[i].fd, (struct sockaddr *)&src,
+			    sizeof(src)) == -1 || (connect(pf[i].fd,
+			    (struct sockaddr *)&dst, sizeof(dst)) == -1 &&
+			    errno != EINPROGRESS)) {
+				close(pf[i].fd);
+				pf[i].fd = -1;
+				break;
+			}
+			pf[i].events = POLLIN;
+			sent[i] = 0;
+		}
+		(void)poll(pf, (nfds_t)n, 100);
+		for (i = 0; i < n; i++) {
+			if (pf[i].fd == -1 || (pf[i].revents &
+			    (POLLIN | POLLHUP | POLLERR)) == 0)
+				continue;
+			if (read(pf[i].fd, buf, sizeof(buf)) <= 0) {
+				close(pf[i].fd);
+				pf[i].fd = -1;
+			}
+		}
+		if (util_mono_ms() < next)
+			continue;
+		next = util_mono_ms() + 500;
+		for (i = 0; i < n; i++) {
+			if (pf[i].fd == -1)
+				continue;
+			/* The request line, then one byte of a header. */
+			if (write(pf[i].fd, sent[i] < sizeof(req) - 1 ?
+			    req + sent[i] : "x", 1) == 1)
+				sent[i]++;
+		}
+	}
+}
+
+/* Start the -s child; its pid. */
+static pid_t
+bench_slow_start(struct bench *b)
+{
+	pid_t	pid;
+
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		bench_slow_child(b->port, b->slow);
+		_exit(0);
+	}
+	return pid;
+}
+
+/* This process's resident memory (KiB) and open descriptors. */
+static void
+bench_resources(const char *when)
+{
+	FILE		*f;
+	DIR		*d;
+	struct dirent	*de;
+	char		 line[256];
+	long		 rss = -1;
+	int		 nfd = 0;
+
+	if ((f = fopen("/proc/self/status", "r")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strncmp(line, "VmRSS:", 6) == 0)
+				rss = strtol(line + 6, NULL, 10);
+		fclose(f);
+	}
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				nfd++;
+		closedir(d);
+		nfd--;	/* the directory itself */
+	}
+	printf("resources %s: rss %ld KiB, open fds %d\n", when, rss, nfd);
 }
 
 struct server_arg {
@@ -333,8 +489,7 @@ bench_server_start(struct bench *b, struct vote_server_params *p,
 	b->secret = vote_secret_new(key, 64);
 	util_wipe(key, sizeof(key));
 
-	snprintf(listen_addr, sizeof(listen_addr), "127.0.0.1:%u",
-	    bench_free_port());
+	snprintf(listen_addr, sizeof(listen_addr), "127.0.0.1:%u", b->port);
 	snprintf(b->base, sizeof(b->base), "http://%s", listen_addr);
 	listen[0] = listen_addr;
 	memset(p, 0, sizeof(*p));
@@ -342,11 +497,13 @@ bench_server_start(struct bench *b, struct vote_server_params *p,
 	p->nlisten = 1;
 	p->voter = "bench-spare";
 	p->secret = b->secret;
-	p->cache_ms = b->cache_ms;
+	p->interval_ms = b->interval_ms;
+	p->max_age = vote_max_age(b->interval_ms, b->probe_ms);
 	p->probe = bench_probe;
 	p->probe_arg = b;
-	p->max_connections = (unsigned)b->clients + 16;
-	p->max_per_ip = (unsigned)b->clients + 16;
+	/* Room for the slow connections too: the test is whether they hurt. */
+	p->max_connections = (unsigned)(b->clients + b->slow) + 16;
+	p->max_per_ip = (unsigned)(b->clients + b->slow) + 16;
 	p->nonce_cache_max = (size_t)b->nonce_max;
 	p->threads = (unsigned)b->threads;
 	sa->p = p;
@@ -371,14 +528,17 @@ main(int argc, char **argv)
 	size_t				 nall = 0;
 	unsigned long			 valid = 0, refused = 0, errors = 0;
 	unsigned long			 by_status[600];
-	long long			 clients = 4, seconds = 5, cache_ms = 5000;
-	long long			 threads = 1, nonce_max = 1 << 21;
+	long long			 clients = 4, seconds = 5, interval_ms = 5000;
+	long long			 threads = 2, nonce_max = 1 << 21;
 	int64_t				 start, elapsed;
+	pid_t				 slow_pid = -1;
+	bool				 resources = false;
 	int				 ch, i, s;
 
 	memset(&b, 0, sizeof(b));
 	b.probe_ms = 50;
-	while ((ch = getopt(argc, argv, "c:d:p:C:t:n:fu:")) != -1) {
+	(void)resources;
+	while ((ch = getopt(argc, argv, "c:d:N:p:i:t:n:s:rfu:")) != -1) {
 		switch (ch) {
 		case 'c':
 			clients = opt_num(optarg, 1, 1024);
@@ -389,8 +549,17 @@ main(int argc, char **argv)
 		case 'p':
 			b.probe_ms = opt_num(optarg, 0, 60000);
 			break;
-		case 'C':
-			cache_ms = opt_num(optarg, 0, 3600000);
+		case 'i':
+			interval_ms = opt_num(optarg, 1, 3600000);
+			break;
+		case 'N':
+			b.limit = opt_num(optarg, 1, 1000000000);
+			break;
+		case 's':
+			b.slow = opt_num(optarg, 1, 100000);
+			break;
+		case 'r':
+			resources = b.resources = true;
 			break;
 		case 't':
 			threads = opt_num(optarg, 1, 64);
@@ -408,9 +577,9 @@ main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: bench_votes [-c clients]"
-			    " [-d seconds] [-p probe_ms] [-C cache_ms]"
-			    " [-t server_threads] [-n nonce_max] [-f]"
-			    " [-u url]\n");
+			    " [-d seconds] [-N requests] [-p probe_ms]"
+			    " [-i interval_ms] [-t server_threads]"
+			    " [-n nonce_max] [-s slow] [-r] [-f] [-u url]\n");
 			return 2;
 		}
 	}
@@ -419,11 +588,23 @@ main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	sa.rc = 0;
 	b.clients = clients;
-	b.cache_ms = cache_ms;
+	b.interval_ms = interval_ms;
 	b.threads = threads;
 	b.nonce_max = nonce_max;
-	if (b.plain_url == NULL)
+	if (b.plain_url == NULL) {
+		b.port = bench_free_port();
+		/* Before any thread: the child only polls its sockets. */
+		if (b.slow > 0)
+			slow_pid = bench_slow_start(&b);
 		bench_server_start(&b, &p, &sa, &st);
+		/* The first probe, so that votes say what the primary is. */
+		for (i = 0; atomic_load(&b.probes) == 0 && i < 6000; i++)
+			usleep(10000);
+		if (b.slow > 0)
+			sleep(3);	/* the slow connections pile up */
+		if (resources)
+			bench_resources("before");
+	}
 
 	cl = util_xcalloc((size_t)clients, sizeof(*cl));
 	start = util_mono_ms();
@@ -446,6 +627,12 @@ main(int argc, char **argv)
 	}
 	elapsed = util_mono_ms() - start;
 	if (b.plain_url == NULL) {
+		if (resources)
+			bench_resources("after");
+		if (slow_pid != -1) {
+			kill(slow_pid, SIGTERM);
+			waitpid(slow_pid, NULL, 0);
+		}
 		server_stop = 1;
 		pthread_join(st, NULL);
 	}
@@ -469,9 +656,10 @@ main(int argc, char **argv)
 		    0.0, refused, errors);
 	} else {
 		printf("bench_votes: %lld clients, %lld s, %s, server threads"
-		    " %lld, cache %lld ms, probe %lld ms, replay cache %lld\n",
-		    clients, seconds, b.fresh ? "a connection per request" :
-		    "keep-alive", threads, cache_ms, b.probe_ms, nonce_max);
+		    " %lld, interval %lld ms, probe %lld ms, replay cache %lld,"
+		    " %lld slow connections\n", clients, seconds, b.fresh ?
+		    "a connection per request" : "keep-alive", threads,
+		    interval_ms, b.probe_ms, nonce_max, b.slow);
 		printf("votes:    %lu valid, %.0f/s; %lu refused; %lu errors\n",
 		    valid, elapsed > 0 ? valid * 1000.0 / (double)elapsed :
 		    0.0, refused, errors);

@@ -9,11 +9,22 @@
 #    after BENCH_CHECK_TIMEOUT (bench_checks): the cycle's wall time against
 #    the sum of the timeouts.  Parallel checks: a cycle costs about the
 #    slowest check, a ratio near 1/N.
-# 2. votes: bench_votes starts one vote server (vote_server_run(), one HTTP
-#    thread, the verdict cached 5 s, a simulated primary whose probe takes
+# 2. votes: bench_votes starts one vote server (vote_server_run(), two
+#    epoll threads, probing every 5 s a simulated primary whose probe takes
 #    50 ms) on 127.0.0.1 and drives it for BENCH_SECONDS with BENCH_CLIENTS
 #    client threads, each signing every request and verifying every answer:
 #    valid votes/s, p50/p99, primary probes during the run.
+# 2b. votes under attack and with a silent primary, one client (a backup
+#    asks one vote at a time): p50/p99 of one signed vote alone (the
+#    baseline), while 1000 slowloris connections are held open (a child
+#    process re-opens each one the server closes at its request deadline),
+#    while 10000 are (when the hard open files limit allows), and while the
+#    primary is silent (every probe lasts a 5 s check timeout) next to it
+#    being up (50 ms): the ratios to the baseline.
+# 2c. RSS and open descriptors of the vote server's process before, half-way
+#    through and after BENCH_REQUESTS (1000000) signed votes: the replay
+#    cache (2^21 nonces here, 96 MiB allocated at start) is touched at
+#    random, so it is wholly resident half-way; growth after that is a leak.
 # 3. nginx (one worker, `return 200 "ok"`, access log off for that location:
 #    the vote server logs only refused requests) in a throw-away directory,
 #    on 127.0.0.1 in the same run, loaded with the same client shape two
@@ -35,7 +46,9 @@
 #
 # Knobs (environment): BENCH_CLIENTS (4), BENCH_SECONDS (5), BENCH_CHECKS
 # (10), BENCH_CHECK_TIMEOUT (1s), BENCH_FRESH=1 (a new connection per
-# request, as the agent does, instead of keep-alive).  Everything listens on
+# request, as the agent does, instead of keep-alive), BENCH_REQUESTS
+# (1000000; 0 skips step 2c), BENCH_NO_DNS=1 (skip steps 4 and 5, which
+# start name servers).  Everything listens on
 # 127.0.0.1 only; every step is bounded by `timeout`; nginx is stopped by
 # its PID on exit.
 
@@ -47,6 +60,7 @@ DURATION=${BENCH_SECONDS:-5}
 NCHECKS=${BENCH_CHECKS:-10}
 CHECK_TIMEOUT=${BENCH_CHECK_TIMEOUT:-1s}
 FRESH=${BENCH_FRESH:-}
+REQUESTS=${BENCH_REQUESTS:-1000000}
 
 for v in "$CLIENTS" "$DURATION" "$NCHECKS"; do
 	case $v in
@@ -145,6 +159,58 @@ else
 	failed=1
 fi
 
+# -- 2b. votes under attack, and with a silent primary -------------------------
+# bv NAME ARGS...: one bench_votes run; sets NAME_p50, NAME_p99, NAME_rps.
+bv() {
+	_n=$1
+	shift
+	echo
+	echo "== vote server: $_n (bench_votes $*)"
+	if timeout $((DURATION + 90)) "$B/bench/bench_votes" "$@" \
+	    >"$tmp/$_n.out" 2>"$tmp/$_n.err"; then
+		cat "$tmp/$_n.out"
+		eval "${_n}_rps=\$(sed -n 's/^votes: .* valid, \([0-9]*\)\/s.*/\1/p' \"\$tmp/\$_n.out\")"
+		eval "${_n}_p50=\$(sed -n 's/^latency: *p50 \([0-9.]*\) ms.*/\1/p' \"\$tmp/\$_n.out\")"
+		eval "${_n}_p99=\$(sed -n 's/^latency: .*p99 \([0-9.]*\) ms.*/\1/p' \"\$tmp/\$_n.out\")"
+	else
+		cat "$tmp/$_n.out"
+		echo "bench: bench_votes $* failed:" >&2
+		tail -n 5 "$tmp/$_n.err" >&2
+		failed=1
+	fi
+}
+one_p50= one_p99= slow1k_p50= slow1k_p99= slow10k_p50= slow10k_p99=
+silent_p50= silent_p99=
+bv one -c 1 -d "$DURATION" $bv_fresh
+bv slow1k -c 1 -d "$DURATION" -s 1000 $bv_fresh
+# 10000 sockets in each process (the server's, the child's) and a margin.
+if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 10500 ]; then
+	bv slow10k -c 1 -d "$DURATION" -s 10000 $bv_fresh
+else
+	echo "== vote server: 10000 slow connections skipped: hard open files" \
+	    "limit $(ulimit -Hn)"
+fi
+bv silent -c 1 -d "$DURATION" -p 5000 $bv_fresh
+
+# -- 2c. RSS and descriptors over many requests -------------------------------
+r_before= r_half= r_after=
+if [ "$REQUESTS" -gt 0 ]; then
+	echo
+	echo "== vote server: $REQUESTS signed votes (bench_votes -c $CLIENTS -N $REQUESTS -r)"
+	if timeout 900 "$B/bench/bench_votes" -c "$CLIENTS" -d 800 \
+	    -N "$REQUESTS" -r >"$tmp/long.out" 2>"$tmp/long.err"; then
+		cat "$tmp/long.out"
+		r_before=$(sed -n 's/^resources before: //p' "$tmp/long.out")
+		r_half=$(sed -n 's/^resources half-way: //p' "$tmp/long.out")
+		r_after=$(sed -n 's/^resources after: //p' "$tmp/long.out")
+	else
+		cat "$tmp/long.out"
+		echo "bench: bench_votes -N failed:" >&2
+		tail -n 5 "$tmp/long.err" >&2
+		failed=1
+	fi
+fi
+
 # -- 3. nginx ---------------------------------------------------------------
 # A port the kernel does not hand out as ephemeral is not guaranteed free:
 # try a few, and know it is our nginx by a token only it serves.
@@ -227,9 +293,14 @@ else
 fi
 
 # -- 4. dns ----------------------------------------------------------------
+d_line=
+t_line=
+if [ -n "${BENCH_NO_DNS:-}" ]; then
+	echo
+	echo "== dns, detection: skipped (BENCH_NO_DNS)"
+else
 echo
 echo "== dns: 1000 records in 50 zones, failover-agent vs nsupdate (bench/bench_dns.sh)"
-d_line=
 if timeout 600 sh "$(dirname "$0")/bench_dns.sh" >"$tmp/dns.out" \
     2>"$tmp/dns.err"; then
 	grep -v '^dns-summary:' "$tmp/dns.out"
@@ -244,7 +315,6 @@ fi
 # -- 5. detection -----------------------------------------------------------
 echo
 echo "== detection: the primary dies -> every nameserver serves the backup (bench/bench_detect.sh)"
-t_line=
 if timeout 900 sh "$(dirname "$0")/bench_detect.sh" >"$tmp/detect.out" \
     2>"$tmp/detect.err"; then
 	grep -v '^detect-summary:' "$tmp/detect.out"
@@ -254,6 +324,7 @@ else
 	echo "bench: bench_detect.sh failed:" >&2
 	tail -n 5 "$tmp/detect.err" >&2
 	failed=1
+fi
 fi
 
 # -- summary ----------------------------------------------------------------
@@ -267,6 +338,15 @@ echo "  vote-server (signed + verified): p50 ${v_p50:-n/a} ms, p99 ${v_p99:-n/a}
 echo "  nginx static 200 (bench_votes -u): p50 ${n_p50:-n/a} ms, p99 ${n_p99:-n/a} ms"
 echo "  nginx static 200 (wrk): ${w_rps:-n/a} req/s, p50 ${w_p50:-n/a} ms," \
     "p99 ${w_p99:-n/a} ms; vote-server/wrk-nginx ratio $(ratio "${v_rps:-0}" "${w_rps:-0}")"
+echo "  one vote at a time: p50 ${one_p50:-n/a} ms, p99 ${one_p99:-n/a} ms;" \
+    "with 1000 slow connections p99 ${slow1k_p99:-n/a} ms (ratio" \
+    "$(ratio "${slow1k_p99:-0}" "${one_p99:-0}")); with 10000 p99" \
+    "${slow10k_p99:-n/a} ms (ratio $(ratio "${slow10k_p99:-0}" "${one_p99:-0}"))"
+echo "  primary silent (5 s probes): p50 ${silent_p50:-n/a} ms, p99" \
+    "${silent_p99:-n/a} ms; up: p50 ${one_p50:-n/a}, p99 ${one_p99:-n/a}" \
+    "(p99 ratio $(ratio "${silent_p99:-0}" "${one_p99:-0}"))"
+echo "  $REQUESTS votes: before ${r_before:-n/a}; half-way (the replay" \
+    "cache in memory) ${r_half:-n/a}; after ${r_after:-n/a}"
 if [ -n "$d_line" ]; then
 	# shellcheck disable=SC2086
 	set -- $d_line

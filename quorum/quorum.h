@@ -17,8 +17,9 @@
  * where HEX = lowercase hex HMAC-SHA256(secret, "GET\n/v1/vote\n" + the query
  * string exactly as sent).  The answer is a JSON object
  *   {"voter":..,"target":..,"verdict":"up|down|unknown","checked_at":..,
- *    "ts":..,"nonce":..}
- * with X-FA-Signature: HEX over the exact body bytes.
+ *    "max_age":..,"ts":..,"nonce":..}
+ * with X-FA-Signature: HEX over the exact body bytes.  quorum/PROTOCOL.md
+ * is the whole description, enough to write a spare in another language.
  *
  * Names (from=, voter) are 1..VOTE_NAME_MAX characters of [A-Za-z0-9._-]:
  * they travel in a query string unencoded, so one spelling is one MAC.
@@ -145,6 +146,13 @@ enum vote_reason {
 	VOTE_TARGET_MISMATCH,	/* "target-mismatch" */
 	VOTE_DUPLICATE_VOTER,	/* "duplicate-voter": a voter already counted */
 	VOTE_INTERNAL_ERROR,	/* "internal-error": our side (bad URL, memory) */
+	/*
+	 * "stale": ts - checked_at > max_age, both from the spare's clock:
+	 * its prober is stuck or far behind, the verdict is old news.
+	 */
+	VOTE_STALE,
+	/* "voter-mismatch": the signed voter is not the [spare:NAME] asked */
+	VOTE_VOTER_MISMATCH,
 	VOTE_REASON_MAX
 };
 
@@ -178,9 +186,22 @@ int	vote_request_build(const struct vote_secret *, const char *from,
 struct vote {
 	char			voter[VOTE_NAME_MAX + 1];
 	enum vote_verdict	verdict;
-	int64_t			checked_at;	/* when the spare probed, UNIX s */
+	int64_t			checked_at;	/* when its probe started, UNIX s */
 	int64_t			ts;		/* when the spare answered */
+	/*
+	 * The oldest ts - checked_at a healthy spare shows (vote_max_age()),
+	 * seconds; -1 when the answer had none
+	 * (a spare older than max_age: see vote_judge()).
+	 */
+	int64_t			max_age;
 };
+
+/*
+ * A spare that does not send max_age (written before it existed) probed on
+ * request with a verdict cache of 5 s: its answers are judged with
+ * VOTE_MAX_AGE_LEGACY plus the asker's own vote timeout.
+ */
+#define VOTE_MAX_AGE_LEGACY	5
 
 /*
  * Build the signed answer to a request (server side, and tests): the compact
@@ -190,8 +211,8 @@ struct vote {
  */
 int	vote_response_build(const struct vote_secret *, const char *voter,
 	    const char *target, enum vote_verdict, int64_t checked_at,
-	    int64_t ts, const char *nonce, char **body, size_t *bodylen,
-	    char sig[VOTE_MAC_HEX_LEN + 1]);
+	    int64_t max_age, int64_t ts, const char *nonce, char **body,
+	    size_t *bodylen, char sig[VOTE_MAC_HEX_LEN + 1]);
 
 /*
  * Verify the answer to req: sig is the X-FA-Signature header's value (NULL
@@ -199,8 +220,10 @@ int	vote_response_build(const struct vote_secret *, const char *voter,
  * size (VOTE_TOO_LARGE), the signature over the exact bytes
  * (VOTE_BAD_SIGNATURE), the JSON shape (VOTE_MALFORMED: an object without
  * duplicate keys, voter a valid name, verdict one of up/down/unknown,
- * checked_at and ts non-negative integers, target and nonce strings), the
- * nonce (VOTE_NONCE_MISMATCH) and the target (VOTE_TARGET_MISMATCH).  Unknown
+ * checked_at and ts non-negative integers, max_age a non-negative integer
+ * when present (out->max_age is -1 when absent), target and nonce strings),
+ * the nonce (VOTE_NONCE_MISMATCH) and the target (VOTE_TARGET_MISMATCH).
+ * Who signed and how old the verdict is are vote_judge()'s.  Unknown
  * extra keys are allowed (they are signed).  On VOTE_VALID *out holds the
  * vote; otherwise *out is zeroed and detail (may be NULL) says what was
  * wrong, in words safe to log.
@@ -208,6 +231,20 @@ int	vote_response_build(const struct vote_secret *, const char *voter,
 enum vote_reason vote_response_verify(const struct vote_secret *,
 	    const struct vote_request *req, const char *sig, const char *body,
 	    size_t bodylen, struct vote *out, char *detail, size_t detaillen);
+
+/*
+ * Does a verified vote count for the spare that was asked?  Pure.  In this
+ * order: the signed voter must be asked_name (VOTE_VOTER_MISMATCH: a spare
+ * answering with another spare's name, or a URL that leads to another
+ * spare, must not count for the one configured); then the age of its
+ * verdict, ts - checked_at, both from the spare's own clock (so skew
+ * between sites does not matter), must not exceed its max_age
+ * (VOTE_STALE).  A vote without max_age (v->max_age < 0) is judged against
+ * VOTE_MAX_AGE_LEGACY + ceil(timeout_ms / 1000).  Returns VOTE_VALID or the
+ * reason, with detail (may be NULL) in words safe to log.
+ */
+enum vote_reason vote_judge(const struct vote *v, const char *asked_name,
+	    int64_t timeout_ms, char *detail, size_t detaillen);
 
 /* ---------------------------------------------------------------------- */
 /* The client. */
@@ -231,7 +268,9 @@ struct vote_result {
  * VOTE_TARGET, each with its own fresh nonce, all under ONE monotonic
  * deadline of timeout_ms.  from is this site's name.  results must have room
  * for nspares entries and is filled in the order of spares.  Each answer is
- * checked with vote_response_verify(); a second valid vote from a voter
+ * checked with vote_response_verify() and vote_judge() (voter and age: an
+ * abstention with VOTE_VOTER_MISMATCH or VOTE_STALE whose detail names
+ * the voter or the ages); a second valid vote from a voter
  * already counted becomes VOTE_DUPLICATE_VOTER, so one spare listed twice
  * cannot count twice.  https is verified (peer and host), redirects are not
  * followed, only http and https are allowed, bodies over VOTE_BODY_MAX are
@@ -268,13 +307,15 @@ void	quorum_count(const struct vote_result *results, size_t n,
 
 /*
  * SPEC §1 step 4, pure: fewer than need valid answers -> QUORUM_ISOLATED;
- * else more than max_up "up" votes -> QUORUM_PARTITION; else
- * QUORUM_CONFIRMED.  An "unknown" verdict is a valid answer that is neither
- * up nor down; abstentions (any reason other than VOTE_VALID) count neither
- * way.
+ * else more than max_up "up" votes -> QUORUM_PARTITION; else fewer than
+ * need_down "down" votes -> QUORUM_UNCONFIRMED (the others said unknown:
+ * nobody independent saw the outage); else QUORUM_CONFIRMED.  An "unknown"
+ * verdict is a valid answer that is neither up nor down: it proves we reach
+ * that spare, never that the primary is down.  Abstentions (any reason
+ * other than VOTE_VALID) count neither way.
  */
 enum quorum_result quorum_tally(const struct vote_result *results, size_t n,
-	    int need, int max_up);
+	    int need, int max_up, int need_down);
 
 /*
  * The valid "down" votes among results[0..n): a failback is vetoed while a
@@ -287,27 +328,85 @@ int	quorum_down_votes(const struct vote_result *results, size_t n);
 
 /*
  * How the spare sees the primary: called on the server's prober thread, one
- * call at a time, never on an HTTP thread.  Must return within a bounded
- * time (the real one runs checks_run(), whose checks all have timeouts).
- * Return VOTE_VERDICT_UNKNOWN when the spare cannot tell.
+ * call at a time, never on an HTTP thread, every interval.  Must return
+ * within a bounded time (the real one runs checks_run(), whose checks all
+ * have timeouts; a timeout counts as down).  Return VOTE_VERDICT_UNKNOWN
+ * when the spare cannot tell.  detail (detaillen bytes, "" on entry) may
+ * say why, for the spare's own status.
  */
-typedef enum vote_verdict (*vote_probe_fn)(void *arg);
+typedef enum vote_verdict (*vote_probe_fn)(void *arg, char *detail,
+	    size_t detaillen);
+
+/* One finished probe, as the prober saw it. */
+struct vote_probe_report {
+	enum vote_verdict	verdict;
+	int64_t			checked_at;	/* wall s, when it started */
+	int64_t			finished_at;	/* wall s */
+	int64_t			duration_ms;
+	int64_t			max_age;	/* s, as announced */
+	uint64_t		probes;		/* finished since start */
+	char			detail[160];
+};
+
+/*
+ * Called on the prober thread after each probe, outside every lock of the
+ * server (votes are never held up by it): the spare writes its state here.
+ */
+typedef void (*vote_probed_fn)(void *arg, const struct vote_probe_report *);
+
+/* An allowed network: [vote] allow = CIDR, ... */
+struct vote_cidr {
+	int		family;		/* AF_INET or AF_INET6 */
+	unsigned char	addr[16];	/* network byte order, host bits zero */
+	unsigned	prefix;		/* 0..32 or 0..128 */
+};
+
+/*
+ * Parse "A.B.C.D[/N]" or "IPv6[/N]" (an IPv6 address may be in brackets;
+ * without /N the whole address).  Host bits set beyond the prefix are an
+ * error (a typo in a mask must not widen or narrow it silently).  Returns
+ * 0, or -1 with err set.
+ */
+int	vote_cidr_parse(const char *s, struct vote_cidr *out, char *err,
+	    size_t errlen);
+
+/* Is the address sa (a struct sockaddr *) inside one of allow[0..n)? */
+bool	vote_cidr_match(const struct vote_cidr *allow, size_t n,
+	    const void *sa);
 
 struct vote_server_params {
 	const char *const	*listen;	/* "0.0.0.0:8053", "[::]:8053" */
 	size_t			 nlisten;
 	const char		*voter;		/* this spare's name */
 	const struct vote_secret *secret;
-	int64_t			 cache_ms;	/* a verdict is reused this long */
+	int64_t			 interval_ms;	/* probe every [5000] */
+	int64_t			 max_age;	/* s, announced in every vote */
 	vote_probe_fn		 probe;
 	void			*probe_arg;
+	vote_probed_fn		 probed;	/* may be NULL */
+	void			*probed_arg;
+	const struct vote_cidr	*allow;		/* NULL/0: everyone */
+	size_t			 nallow;
 	/* Bounds; 0 means the default in brackets. */
-	unsigned		 max_connections;	/* per address [64] */
-	unsigned		 max_per_ip;		/* per address [16] */
-	unsigned		 conn_timeout_s;	/* idle connection [10] */
+	unsigned		 max_connections;	/* per address [4096] */
+	unsigned		 max_per_ip;		/* per address [256] */
+	int64_t			 request_timeout_ms;	/* from accept [2000] */
 	size_t			 nonce_cache_max;	/* nonces remembered [65536] */
-	unsigned		 threads;		/* per address [1] */
+	unsigned		 threads;		/* per address [2] */
 };
+
+#define VOTE_INTERVAL_DEFAULT_MS	5000
+#define VOTE_REQUEST_TIMEOUT_DEFAULT_MS	2000
+#define VOTE_MAX_CONNECTIONS_DEFAULT	4096
+#define VOTE_MAX_PER_IP_DEFAULT		256
+
+/*
+ * max_age for an interval and the largest check timeout T, in seconds:
+ * max(interval, T) + T, rounded up, plus 2 (whole-second timestamps, a
+ * check a little over its timeout).  SPEC §4 says interval + T: that holds
+ * only while T <= interval, since a probe that lasts T delays the next.
+ */
+int64_t	vote_max_age(int64_t interval_ms, int64_t max_check_timeout_ms);
 
 /*
  * Parse a listen address: "IPv4:PORT" or "[IPv6]:PORT", numeric only, port
@@ -322,12 +421,21 @@ int	vote_listen_parse(const char *s, void *ss, unsigned *sslen, char *err,
  * Serve the vote protocol on every address of params until *stop becomes
  * non-zero (a signal handler sets it; SIGINT, SIGTERM and SIGHUP are
  * blocked in the server's own threads so they reach the caller's thread and
- * end the wait at once; otherwise the flag is seen within 100 ms).  The
- * verdict comes from params->probe, reused for cache_ms; requests that come
- * while a probe runs wait for that probe, so a burst costs one probe.  Every
- * refused request is logged with the peer's address and why (never the
- * secret or a MAC).  params and everything it points to must outlive the
- * call.
+ * end the wait at once; otherwise the flag is seen within 100 ms).
+ *
+ * The prober thread runs params->probe every interval_ms (the next one
+ * starts interval_ms after the previous one started, or at once if it took
+ * longer), whether or not anyone asks.  Every vote is answered at once with
+ * the latest finished probe's verdict and start time (checked_at), and
+ * max_age; "unknown" (checked_at: when the server started) until the first
+ * probe has finished.  A request must arrive whole within
+ * request_timeout_ms of its connection's accept (or of the previous answer
+ * on a kept-alive connection), or the connection is closed; a peer outside
+ * allow is refused at accept.  Every refusal is logged with the peer's
+ * address and why (never the secret or a MAC), rate-limited.  The soft
+ * RLIMIT_NOFILE is raised to the hard one.  params and everything it
+ * points to must outlive the call.  A stop waits for a probe under way
+ * (bounded by its checks' timeouts).
  *
  * Returns 0 after a clean stop, or -1 if it could not start (an address that
  * does not parse or bind, out of resources), logged.

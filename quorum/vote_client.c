@@ -408,6 +408,27 @@ vote_dedup(struct vote_result *results, size_t n)
 }
 
 /*
+ * A verified vote counts only if the spare asked signed it and its verdict
+ * is not older than its max_age (vote_judge()); otherwise it abstains with
+ * that reason, and its history row says so.
+ */
+static void
+vote_judge_all(struct vote_result *results, size_t n, int64_t timeout_ms)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (results[i].reason != VOTE_VALID)
+			continue;
+		results[i].reason = vote_judge(&results[i].vote,
+		    results[i].spare->name, timeout_ms, results[i].detail,
+		    sizeof(results[i].detail));
+		if (results[i].reason != VOTE_VALID)
+			memset(&results[i].vote, 0, sizeof(results[i].vote));
+	}
+}
+
+/*
  * The event loop shared by vote_client_ask() and vote_client_health():
  * every spare at once, one deadline.
  */
@@ -482,8 +503,10 @@ vote_client_run(const struct vote_secret *secret, const char *from,
 		vote_result_set(&results[i], VOTE_NO_ANSWER, "no answer within"
 		    " %lldms", (long long)(timeout_ms > 0 ? timeout_ms : 0));
 	}
-	if (!health)
+	if (!health) {
+		vote_judge_all(results, nspares, timeout_ms);
 		vote_dedup(results, nspares);
+	}
 	for (i = 0; i < nspares; i++) {
 		if (results[i].reason == VOTE_VALID)
 			nvalid++;
@@ -559,7 +582,7 @@ quorum_count(const struct vote_result *results, size_t n,
 
 enum quorum_result
 quorum_tally(const struct vote_result *results, size_t n, int need,
-    int max_up)
+    int max_up, int need_down)
 {
 	struct quorum_count	c;
 
@@ -568,6 +591,8 @@ quorum_tally(const struct vote_result *results, size_t n, int need,
 		return QUORUM_ISOLATED;
 	if (c.up > max_up)
 		return QUORUM_PARTITION;
+	if (c.down < need_down)
+		return QUORUM_UNCONFIRMED;
 	return QUORUM_CONFIRMED;
 }
 

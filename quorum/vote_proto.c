@@ -39,6 +39,8 @@ static const char *const vote_reason_names[VOTE_REASON_MAX] = {
 	[VOTE_TARGET_MISMATCH] = "target-mismatch",
 	[VOTE_DUPLICATE_VOTER] = "duplicate-voter",
 	[VOTE_INTERNAL_ERROR] = "internal-error",
+	[VOTE_STALE] = "stale",
+	[VOTE_VOTER_MISMATCH] = "voter-mismatch",
 };
 
 const char *
@@ -351,33 +353,41 @@ cleanup:
 
 /* ---------------------------------------------------------------------- */
 
+/* The body of SPEC §4, compact, in this key order (PROTOCOL.md §5). */
+#define VOTE_BODY_FMT	"{\"voter\":\"%s\",\"target\":\"%s\",\"verdict\":\"%s\","\
+	"\"checked_at\":%lld,\"max_age\":%lld,\"ts\":%lld,\"nonce\":\"%s\"}"
+
 int
 vote_response_build(const struct vote_secret *s, const char *voter,
     const char *target, enum vote_verdict verdict, int64_t checked_at,
-    int64_t ts, const char *nonce, char **body, size_t *bodylen,
-    char sig[VOTE_MAC_HEX_LEN + 1])
+    int64_t max_age, int64_t ts, const char *nonce, char **body,
+    size_t *bodylen, char sig[VOTE_MAC_HEX_LEN + 1])
 {
-	json_t	*obj = NULL;
 	char	*text = NULL;
-	int	 rc = -1;
+	int	 n, rc = -1;
 
 	*body = NULL;
 	*bodylen = 0;
 	sig[0] = '\0';
-	if (!vote_name_valid(voter) || (unsigned)verdict >= VOTE_VERDICT_MAX)
+	if (!vote_name_valid(voter) || (unsigned)verdict >= VOTE_VERDICT_MAX ||
+	    max_age < 0)
 		goto cleanup;
-	obj = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}",
-	    "voter", voter,
-	    "target", target,
-	    "verdict", vote_verdict_str(verdict),
-	    "checked_at", (json_int_t)checked_at,
-	    "ts", (json_int_t)ts,
-	    "nonce", nonce);
-	if (obj == NULL)
+	/*
+	 * Written directly, cheaper than a jansson object per vote: every
+	 * value is a validated name, a fixed word, hex digits or a number,
+	 * none needs JSON escaping.
+	 */
+	if (!vote_name_valid(target) || !vote_nonce_valid(nonce))
 		goto cleanup;
-	if ((text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
-	    NULL)
+	n = snprintf(NULL, 0, VOTE_BODY_FMT, voter, target,
+	    vote_verdict_str(verdict), (long long)checked_at,
+	    (long long)max_age, (long long)ts, nonce);
+	if (n < 0)
 		goto cleanup;
+	text = util_xcalloc(1, (size_t)n + 1);
+	snprintf(text, (size_t)n + 1, VOTE_BODY_FMT, voter, target,
+	    vote_verdict_str(verdict), (long long)checked_at,
+	    (long long)max_age, (long long)ts, nonce);
 	if (vote_mac_hex(s, text, strlen(text), sig) == -1)
 		goto cleanup;
 	*bodylen = strlen(text);
@@ -386,7 +396,6 @@ vote_response_build(const struct vote_secret *s, const char *voter,
 	rc = 0;
 cleanup:
 	free(text);
-	json_decref(obj);
 	return rc;
 }
 
@@ -432,7 +441,7 @@ vote_response_verify(const struct vote_secret *s,
 	json_t			*obj = NULL;
 	json_error_t		 jerr;
 	const char		*voter, *target, *verdict, *nonce;
-	int64_t			 checked_at, ts;
+	int64_t			 checked_at, ts, max_age = -1;
 	int			 v;
 
 	memset(out, 0, sizeof(*out));
@@ -467,6 +476,10 @@ vote_response_verify(const struct vote_secret *s,
 		VOTE_FAIL(VOTE_MALFORMED, "checked_at missing or not a time");
 	if ((ts = vote_json_time(obj, "ts")) == -1)
 		VOTE_FAIL(VOTE_MALFORMED, "ts missing or not a time");
+	/* Optional: a spare older than max_age does not send it. */
+	if (json_object_get(obj, "max_age") != NULL &&
+	    (max_age = vote_json_time(obj, "max_age")) == -1)
+		VOTE_FAIL(VOTE_MALFORMED, "max_age not a number of seconds");
 	if (strcmp(nonce, req->nonce) != 0)
 		VOTE_FAIL(VOTE_NONCE_MISMATCH, "the answer is not to our"
 		    " request (nonce differs)");
@@ -478,7 +491,55 @@ vote_response_verify(const struct vote_secret *s,
 	out->verdict = (enum vote_verdict)v;
 	out->checked_at = checked_at;
 	out->ts = ts;
+	out->max_age = max_age;
 cleanup:
 	json_decref(obj);
 	return reason;
+}
+
+enum vote_reason
+vote_judge(const struct vote *v, const char *asked_name, int64_t timeout_ms,
+    char *detail, size_t detaillen)
+{
+	enum vote_reason	reason = VOTE_VALID;
+	int64_t			max_age = v->max_age, age;
+
+	if (detail != NULL && detaillen > 0)
+		detail[0] = '\0';
+	if (strcmp(v->voter, asked_name) != 0)
+		VOTE_FAIL(VOTE_VOTER_MISMATCH, "signed by voter '%s', not by"
+		    " '%s' (the URL leads to another spare, or two spares"
+		    " share a name)", v->voter, asked_name);
+	if (max_age < 0)
+		max_age = VOTE_MAX_AGE_LEGACY +
+		    (timeout_ms > 0 ? (timeout_ms + 999) / 1000 : 0);
+	age = v->ts - v->checked_at;
+	if (age > max_age)
+		VOTE_FAIL(VOTE_STALE, "%s verdict probed %lld s before its"
+		    " answer, over max_age %lld s (is its prober stuck?)",
+		    vote_verdict_str(v->verdict), (long long)age,
+		    (long long)max_age);
+cleanup:
+	return reason;
+}
+
+/*
+ * Probes do not overlap: one that takes its whole timeout T delays the
+ * next, so a vote can be answered from a probe that started
+ * max(interval, T) + T ago (the next probe started late and is still
+ * running).  Plus a second because ts and checked_at are whole seconds,
+ * and a second for a check that overruns its timeout by a little.
+ */
+int64_t
+vote_max_age(int64_t interval_ms, int64_t max_check_timeout_ms)
+{
+	int64_t	ms;
+
+	if (interval_ms < 0)
+		interval_ms = 0;
+	if (max_check_timeout_ms < 0)
+		max_check_timeout_ms = 0;
+	ms = (interval_ms > max_check_timeout_ms ? interval_ms :
+	    max_check_timeout_ms) + max_check_timeout_ms;
+	return (ms + 999) / 1000 + 2;
 }

@@ -2,21 +2,34 @@
  * vote_server.c: a spare's side of the vote protocol (SPEC §4), on
  * libmicrohttpd.  See quorum.h for the contract.
  *
- * Threads.  One MHD daemon per listen address, each with its own polling
- * thread (MHD binds one socket per daemon; we make the sockets ourselves so
- * IPv4 and IPv6 on the same port coexist with IPV6_V6ONLY and a bind error
- * names the address).  One prober thread runs the caller's probe.  The
- * caller's thread only waits for *stop.
+ * Mode.  One MHD daemon per listen address (MHD binds one socket per
+ * daemon; we make the sockets ourselves so IPv4 and IPv6 on the same port
+ * coexist with IPV6_V6ONLY and a bind error names the address), each with
+ * epoll and a small pool of threads (MHD_USE_EPOLL_INTERNAL_THREAD +
+ * MHD_OPTION_THREAD_POOL_SIZE, 2 by default): epoll because an attacker
+ * holds thousands of sockets open and select() stops at FD_SETSIZE while
+ * a thread per connection costs a stack each; a pool because an answer is
+ * pure CPU (an HMAC and a small JSON body) and never blocks, so one thread
+ * per core is all the parallelism there is to have.
  *
- * Probes.  A request that needs a verdict when the cached one is older than
- * cache_ms asks the prober for a probe and is suspended
- * (MHD_suspend_connection); every request that comes while that probe runs
- * is suspended too and waits for the same probe.  When the probe ends, the
- * prober stores the verdict and resumes them all: a burst of N requests
- * costs one probe, and the HTTP threads never block, so /v1/health and
- * refusals are answered during a probe.  A connection is suspended while
- * the lock is held and handed to the prober only after that, so it is never
- * resumed before it was suspended (undefined in MHD).
+ * Probes.  One prober thread runs the caller's probe every interval, on its
+ * own clock: nobody waits for it.  A vote is answered at once from the
+ * latest finished probe (SPEC §4), so a primary that has gone silent costs
+ * the spare its check timeout, never the asker.
+ *
+ * Slow clients.  MHD's connection timeout is re-armed by every byte, so a
+ * client sending one byte a second would hold a connection for ever.  We
+ * track every connection (MHD_OPTION_NOTIFY_CONNECTION) with a deadline:
+ * request_timeout from accept, or from the previous answer on a kept-alive
+ * connection; the deadline is lifted while a whole request is being
+ * answered.  The caller's thread, which wakes every VSRV_STOP_POLL_MS
+ * anyway, shuts down (shutdown(2), not close: MHD still owns the fd and
+ * closes it) every connection past its deadline; MHD then sees EOF and
+ * closes it.  The list entry is removed in MHD's CLOSED notification, which
+ * comes before MHD closes the fd, under the same lock as the sweep: a
+ * number reused by a new accept is never shut down by mistake.  Peers
+ * outside [vote] allow are refused in the accept policy callback, before
+ * any byte is read.
  *
  * Order of the checks on GET /v1/vote: size (431/413), method and path
  * (405/404), syntax (400), then authentication (401: MAC, then the clock
@@ -37,6 +50,7 @@
  * second sustained.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -60,10 +74,9 @@
 #include "agent/util.h"
 #include "quorum.h"
 
-#define VSRV_MAX_CONNECTIONS	64
-#define VSRV_MAX_PER_IP		16
-#define VSRV_CONN_TIMEOUT_S	10
+#define VSRV_THREADS		2
 #define VSRV_NONCE_CACHE_MAX	65536
+#define VSRV_BACKLOG		16384	/* the kernel caps it at somaxconn */
 #define VSRV_POOL_BYTES		(16 * 1024)	/* MHD's per-connection memory */
 #define VSRV_STOP_POLL_MS	100
 #define VSRV_LOG_BURST		100	/* refusals logged in a burst ... */
@@ -85,27 +98,33 @@ struct vsrv_nonces {
 	uint64_t		 hkey;		/* random per process */
 };
 
-struct vsrv_req;
+/* One open connection, for the request deadline. */
+struct vsrv_conn {
+	struct vsrv_conn	*next, *prev;
+	int			 fd;
+	int64_t			 deadline;	/* mono ms; INT64_MAX: answering */
+	bool			 shut;		/* shut down by the sweep */
+	char			 peer[INET6_ADDRSTRLEN + 1];
+};
 
 struct vsrv {
 	const struct vote_server_params	*p;
 	struct MHD_Daemon		**daemons;
 	size_t				  ndaemons;
+	int64_t				  request_timeout_ms;
 
 	pthread_mutex_t			  mu;	/* everything below */
-	pthread_cond_t			  cv;	/* wakes the prober */
+	pthread_cond_t			  cv;	/* wakes the prober to stop */
 	bool				  stopping;
-	bool				  probe_wanted;
-	bool				  have_verdict;
-	uint64_t			  done_gen;	/* probes completed */
 	enum vote_verdict		  verdict;
 	int64_t				  checked_at;	/* wall s */
-	int64_t				  verdict_mono;	/* mono ms at completion */
-	struct vsrv_req			 *waiters;	/* suspended requests */
 	struct vsrv_nonces		  nonces;
 	int64_t				  log_refill_ms;	/* token bucket */
 	unsigned			  log_tokens;
 	unsigned long			  log_suppressed;
+
+	pthread_mutex_t			  cmu;	/* conns */
+	struct vsrv_conn		 *conns;
 };
 
 /* Per request: made by the URI callback, freed when MHD completes it. */
@@ -115,10 +134,6 @@ struct vsrv_req {
 	char			*uri;		/* raw request target, NULL if oversized */
 	size_t			 urilen;
 	bool			 started;	/* the first call (headers) is done */
-	bool			 authed;	/* passed every check: wants a verdict */
-	bool			 waiting;	/* on srv->waiters, suspended */
-	uint64_t		 wait_gen;	/* the probe it waits for */
-	struct vsrv_req		*next, *prev;
 	char			 nonce[VOTE_NONCE_HEX_LEN + 1];
 };
 
@@ -277,7 +292,7 @@ vsrv_listen(const char *addr)
 		close(fd);
 		return -1;
 	}
-	if (listen(fd, 64) == -1) {
+	if (listen(fd, VSRV_BACKLOG) == -1) {
 		log_warn("vote-server: listen %s", addr);
 		close(fd);
 		return -1;
@@ -288,22 +303,29 @@ vsrv_listen(const char *addr)
 /* ---------------------------------------------------------------------- */
 /* Responses. */
 
+/* The numeric address of sa (NULL allowed: "?"). */
 static void
-vsrv_peer(struct MHD_Connection *conn, char *buf, size_t buflen)
+vsrv_addr_str(const struct sockaddr *sa, char *buf, size_t buflen)
 {
-	const union MHD_ConnectionInfo	*ci;
-	const struct sockaddr		*sa;
-	socklen_t			 salen;
+	socklen_t	salen;
 
 	snprintf(buf, buflen, "?");
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci == NULL || (sa = ci->client_addr) == NULL)
+	if (sa == NULL)
 		return;
 	salen = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 	    sizeof(struct sockaddr_in);
 	if (getnameinfo(sa, salen, buf, (socklen_t)buflen, NULL, 0,
 	    NI_NUMERICHOST) != 0)
 		snprintf(buf, buflen, "?");
+}
+
+static void
+vsrv_peer(struct MHD_Connection *conn, char *buf, size_t buflen)
+{
+	const union MHD_ConnectionInfo	*ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	vsrv_addr_str(ci != NULL ? ci->client_addr : NULL, buf, buflen);
 }
 
 /*
@@ -338,30 +360,19 @@ vsrv_reply(struct MHD_Connection *conn, unsigned status, const char *text,
 }
 
 /*
- * Log a refusal (peer, status, why; never a MAC or the secret: callers pass
- * only fixed words, numbers and validated names) and answer it.  A token
- * bucket (VSRV_LOG_BURST lines, refilled at VSRV_LOG_PER_SEC) logs every
- * refusal of ordinary use while a flood of bad requests cannot flood
- * syslog; the lines left out are counted in the next one.
+ * Log one line "vote-server: refused PEER: WHAT" through a token bucket
+ * (VSRV_LOG_BURST lines, refilled at VSRV_LOG_PER_SEC): every refusal of
+ * ordinary use is logged while a flood cannot flood syslog; the lines left
+ * out are counted in the next one.  Callers pass only fixed words, numbers,
+ * addresses and validated names: never a MAC or the secret.
  */
-static enum MHD_Result
-vsrv_refuse(struct vsrv *srv, struct MHD_Connection *conn, unsigned status,
-    const char *header, const char *value, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-
-static enum MHD_Result
-vsrv_refuse(struct vsrv *srv, struct MHD_Connection *conn, unsigned status,
-    const char *header, const char *value, const char *fmt, ...)
+static void
+vsrv_log_refusal(struct vsrv *srv, const char *peer, const char *what)
 {
-	char		why[160], peer[INET6_ADDRSTRLEN + 1];
-	va_list		ap;
 	int64_t		now = util_mono_ms(), add;
 	unsigned long	suppressed = 0;
 	bool		log_it;
 
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
 	pthread_mutex_lock(&srv->mu);
 	add = (now - srv->log_refill_ms) * VSRV_LOG_PER_SEC / 1000;
 	if (add > 0) {
@@ -378,16 +389,34 @@ vsrv_refuse(struct vsrv *srv, struct MHD_Connection *conn, unsigned status,
 	} else
 		srv->log_suppressed++;
 	pthread_mutex_unlock(&srv->mu);
-	if (log_it) {
-		vsrv_peer(conn, peer, sizeof(peer));
-		if (suppressed > 0)
-			log_warnx("vote-server: refused %s: %u %s (and %lu"
-			    " refusals not logged)", peer, status, why,
-			    suppressed);
-		else
-			log_warnx("vote-server: refused %s: %u %s", peer,
-			    status, why);
-	}
+	if (!log_it)
+		return;
+	if (suppressed > 0)
+		log_warnx("vote-server: refused %s: %s (and %lu refusals not"
+		    " logged)", peer, what, suppressed);
+	else
+		log_warnx("vote-server: refused %s: %s", peer, what);
+}
+
+/* Log a refusal (vsrv_log_refusal) and answer it with status. */
+static enum MHD_Result
+vsrv_refuse(struct vsrv *srv, struct MHD_Connection *conn, unsigned status,
+    const char *header, const char *value, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static enum MHD_Result
+vsrv_refuse(struct vsrv *srv, struct MHD_Connection *conn, unsigned status,
+    const char *header, const char *value, const char *fmt, ...)
+{
+	char		why[160], line[176], peer[INET6_ADDRSTRLEN + 1];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	vsrv_peer(conn, peer, sizeof(peer));
+	snprintf(line, sizeof(line), "%u %s", status, why);
+	vsrv_log_refusal(srv, peer, line);
 	return vsrv_reply(conn, status, why, header, value);
 }
 
@@ -403,13 +432,13 @@ vsrv_reply_vote(struct vsrv *srv, struct vsrv_req *r, enum vote_verdict v,
 	char			 sig[VOTE_MAC_HEX_LEN + 1];
 
 	if (vote_response_build(srv->p->secret, srv->p->voter, VOTE_TARGET, v,
-	    checked_at, util_wall_ms() / 1000, r->nonce, &body, &len,
-	    sig) == -1) {
+	    checked_at, srv->p->max_age, util_wall_ms() / 1000, r->nonce,
+	    &body, &len, sig) == -1) {
 		log_warnx("vote-server: cannot build an answer");
 		return vsrv_reply(r->conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "internal error", NULL, NULL);
 	}
-	/* MUST_FREE: MHD free()s body, which jansson malloc()ed. */
+	/* MUST_FREE: MHD free()s body, malloc()ed by vote_response_build(). */
 	resp = MHD_create_response_from_buffer(len, body,
 	    MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
@@ -550,58 +579,17 @@ vsrv_auth_mac(const char *auth)
 	return auth;
 }
 
-/* Unlink r from the waiters (srv->mu held). */
-static void
-vsrv_waiter_unlink(struct vsrv *srv, struct vsrv_req *r)
-{
-	if (r->prev != NULL)
-		r->prev->next = r->next;
-	else
-		srv->waiters = r->next;
-	if (r->next != NULL)
-		r->next->prev = r->prev;
-	r->next = r->prev = NULL;
-	r->waiting = false;
-}
-
 /*
- * An authenticated request wants the verdict: the cached one if fresh, the
- * one of the probe it waited for if it was resumed, else wait for a probe
- * (suspended).
+ * An authenticated request gets the latest finished probe's verdict, at
+ * once (SPEC §4): never a wait for the primary.
  */
 static enum MHD_Result
 vsrv_verdict(struct vsrv *srv, struct vsrv_req *r)
 {
 	enum vote_verdict	v;
 	int64_t			checked_at;
-	bool			fresh;
 
 	pthread_mutex_lock(&srv->mu);
-	fresh = srv->have_verdict && ((r->wait_gen != 0 &&
-	    srv->done_gen >= r->wait_gen) ||
-	    util_mono_ms() - srv->verdict_mono < srv->p->cache_ms);
-	if (!fresh) {
-		if (srv->stopping) {
-			pthread_mutex_unlock(&srv->mu);
-			return vsrv_refuse(srv, r->conn,
-			    MHD_HTTP_SERVICE_UNAVAILABLE, NULL, NULL,
-			    "shutting down");
-		}
-		r->wait_gen = srv->done_gen + 1;
-		if (!srv->probe_wanted) {
-			srv->probe_wanted = true;
-			pthread_cond_signal(&srv->cv);
-		}
-		r->prev = NULL;
-		r->next = srv->waiters;
-		if (r->next != NULL)
-			r->next->prev = r;
-		srv->waiters = r;
-		r->waiting = true;
-		MHD_suspend_connection(r->conn);
-		pthread_mutex_unlock(&srv->mu);
-		return MHD_YES;
-	}
 	v = srv->verdict;
 	checked_at = srv->checked_at;
 	pthread_mutex_unlock(&srv->mu);
@@ -685,7 +673,6 @@ vsrv_vote(struct vsrv *srv, struct vsrv_req *r, const char *query,
 		goto cleanup;
 	}
 	memcpy(r->nonce, q.nonce, sizeof(r->nonce));
-	r->authed = true;
 	ret = vsrv_verdict(srv, r);
 cleanup:
 	free(copy);
@@ -693,8 +680,29 @@ cleanup:
 }
 
 /*
- * MHD calls this once the headers are in, then once the (empty) body is,
- * then again after each resume.  Oversized requests and requests with a
+ * The connection's deadline entry (NULL if MHD had none for it).  Set
+ * deadline to now + request_timeout, or INT64_MAX while a whole request is
+ * being answered.
+ */
+static void
+vsrv_conn_deadline(struct vsrv *srv, struct MHD_Connection *conn,
+    bool answering)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct vsrv_conn		*c;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci == NULL || (c = ci->socket_context) == NULL)
+		return;
+	pthread_mutex_lock(&srv->cmu);
+	c->deadline = answering ? INT64_MAX : util_mono_ms() +
+	    srv->request_timeout_ms;
+	pthread_mutex_unlock(&srv->cmu);
+}
+
+/*
+ * MHD calls this once the headers are in, then once the (empty) body is.
+ * Oversized requests and requests with a
  * body are refused on the first call, before the body is read (MHD then
  * closes the connection); every other answer is queued on the second call,
  * so the connection can be kept alive.
@@ -719,8 +727,6 @@ vsrv_handle(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (r->authed)
-		return vsrv_verdict(srv, r);
 
 	memset(&h, 0, sizeof(h));
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, vsrv_header_cb, &h);
@@ -736,6 +742,7 @@ vsrv_handle(void *cls, struct MHD_Connection *conn, const char *url,
 		    NULL, "a request body (none is allowed)");
 	if (!r->started) {
 		r->started = true;
+		vsrv_conn_deadline(srv, conn, true);
 		return MHD_YES;
 	}
 
@@ -789,14 +796,11 @@ vsrv_completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct vsrv	*srv = cls;
 	struct vsrv_req	*r = *req_cls;
 
-	(void)conn;
 	(void)toe;
+	/* A kept-alive connection has request_timeout for its next request. */
+	vsrv_conn_deadline(srv, conn, false);
 	if (r == NULL)
 		return;
-	pthread_mutex_lock(&srv->mu);
-	if (r->waiting)
-		vsrv_waiter_unlink(srv, r);
-	pthread_mutex_unlock(&srv->mu);
 	free(r->uri);
 	free(r);
 	*req_cls = NULL;
@@ -817,99 +821,295 @@ vsrv_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("vote-server: libmicrohttpd: %s", msg);
 }
 
-/* ---------------------------------------------------------------------- */
-/* The prober. */
-
-/* Resume every waiter (srv->mu held on entry and exit). */
+/*
+ * MHD_OPTION_NOTIFY_CONNECTION: track each connection from accept to
+ * close for the request deadline.  CLOSED comes before MHD closes the fd
+ * (libmicrohttpd 0.9.75, MHD_cleanup_connections), so once the entry is
+ * unlinked under cmu the sweep can no longer touch that fd number.
+ */
 static void
-vsrv_resume_waiters(struct vsrv *srv)
+vsrv_notify_conn(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode code)
 {
-	struct vsrv_req		*r, *list;
-	struct MHD_Connection	*conns[64];
-	size_t			 n;
+	struct vsrv			*srv = cls;
+	struct vsrv_conn		*c;
+	const union MHD_ConnectionInfo	*ci;
 
-	/*
-	 * Unlink under the lock, resume outside it (MHD takes its own locks
-	 * and may call back into vsrv_handle on another thread).  The
-	 * connections stay valid: a suspended connection is neither timed
-	 * out nor closed by MHD.
-	 */
-	while ((list = srv->waiters) != NULL) {
-		for (n = 0, r = list; r != NULL && n < FA_ARRAY_SIZE(conns);
-		    r = list) {
-			list = r->next;
-			conns[n++] = r->conn;
-			vsrv_waiter_unlink(srv, r);
-		}
-		pthread_mutex_unlock(&srv->mu);
-		while (n > 0)
-			MHD_resume_connection(conns[--n]);
-		pthread_mutex_lock(&srv->mu);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		c = util_xcalloc(1, sizeof(*c));
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		c->fd = ci != NULL ? ci->connect_fd : -1;
+		vsrv_peer(conn, c->peer, sizeof(c->peer));
+		c->deadline = util_mono_ms() + srv->request_timeout_ms;
+		pthread_mutex_lock(&srv->cmu);
+		c->next = srv->conns;
+		if (c->next != NULL)
+			c->next->prev = c;
+		srv->conns = c;
+		pthread_mutex_unlock(&srv->cmu);
+		*socket_ctx = c;
+		return;
+	}
+	if ((c = *socket_ctx) == NULL)
+		return;
+	pthread_mutex_lock(&srv->cmu);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	pthread_mutex_unlock(&srv->cmu);
+	free(c);
+	*socket_ctx = NULL;
+}
+
+/*
+ * Shut down every connection past its deadline (see the top of the file).
+ * The log lines go out after the lock is released.
+ */
+static void
+vsrv_sweep(struct vsrv *srv)
+{
+	struct vsrv_conn	*c;
+	char			 peers[8][INET6_ADDRSTRLEN + 1], what[96];
+	char			 more[32];
+	int64_t			 now = util_mono_ms();
+	size_t			 n = 0, i;
+
+	pthread_mutex_lock(&srv->cmu);
+	for (c = srv->conns; c != NULL; c = c->next) {
+		if (c->shut || c->deadline > now || c->fd < 0)
+			continue;
+		(void)shutdown(c->fd, SHUT_RDWR);
+		c->shut = true;
+		if (n < FA_ARRAY_SIZE(peers))
+			memcpy(peers[n], c->peer, sizeof(peers[n]));
+		n++;
+	}
+	pthread_mutex_unlock(&srv->cmu);
+	snprintf(what, sizeof(what), "closed: no whole request within %lld ms",
+	    (long long)srv->request_timeout_ms);
+	for (i = 0; i < n && i < FA_ARRAY_SIZE(peers); i++)
+		vsrv_log_refusal(srv, peers[i], what);
+	if (n > FA_ARRAY_SIZE(peers)) {
+		snprintf(more, sizeof(more), "%zu more peers",
+		    n - FA_ARRAY_SIZE(peers));
+		vsrv_log_refusal(srv, more, what);
 	}
 }
 
+/*
+ * MHD_AcceptPolicyCallback: [vote] allow, before a byte is read.  With no
+ * allow list every peer is accepted.
+ */
+static enum MHD_Result
+vsrv_accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct vsrv	*srv = cls;
+	char		 peer[INET6_ADDRSTRLEN + 1];
+
+	(void)addrlen;
+	if (srv->p->nallow == 0 ||
+	    vote_cidr_match(srv->p->allow, srv->p->nallow, addr))
+		return MHD_YES;
+	vsrv_addr_str(addr, peer, sizeof(peer));
+	vsrv_log_refusal(srv, peer, "connection: not in [vote] allow");
+	return MHD_NO;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Allowed networks. */
+
+int
+vote_cidr_parse(const char *s, struct vote_cidr *out, char *err,
+    size_t errlen)
+{
+	char		 host[INET6_ADDRSTRLEN + 2];
+	const char	*slash, *errstr;
+	long long	 pn;
+	size_t		 hlen, i, nbytes;
+	unsigned	 max, bits;
+
+	memset(out, 0, sizeof(*out));
+	slash = strchr(s, '/');
+	hlen = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
+		s++;
+		hlen -= 2;
+	}
+	if (hlen == 0 || hlen >= sizeof(host)) {
+		snprintf(err, errlen, "'%.64s': not an address", s);
+		return -1;
+	}
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, out->addr) == 1) {
+		out->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, host, out->addr) == 1) {
+		out->family = AF_INET6;
+		max = 128;
+	} else {
+		snprintf(err, errlen, "'%s': not an IPv4 or IPv6 address",
+		    host);
+		return -1;
+	}
+	out->prefix = max;
+	if (slash != NULL) {
+		if (util_number_parse(slash + 1, 0, max, &pn, &errstr) == -1) {
+			snprintf(err, errlen, "'%s/%.16s': prefix length %s"
+			    " (0 to %u)", host, slash + 1, errstr, max);
+			return -1;
+		}
+		out->prefix = (unsigned)pn;
+	}
+	nbytes = max / 8;
+	for (i = 0; i < nbytes; i++) {
+		bits = out->prefix > i * 8 ? out->prefix - (unsigned)i * 8 : 0;
+		if (bits >= 8)
+			continue;
+		if ((out->addr[i] & (0xffu >> bits)) != 0) {
+			snprintf(err, errlen, "'%s/%u': host bits set beyond"
+			    " the prefix (a typo in the mask?)", host,
+			    out->prefix);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+bool
+vote_cidr_match(const struct vote_cidr *allow, size_t n, const void *sap)
+{
+	const struct sockaddr	*sa = sap;
+	const unsigned char	*a;
+	unsigned		 full, rest;
+	size_t			 i;
+
+	if (sa == NULL)
+		return false;
+	if (sa->sa_family == AF_INET)
+		a = (const unsigned char *)
+		    &((const struct sockaddr_in *)sap)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		a = (const unsigned char *)
+		    &((const struct sockaddr_in6 *)sap)->sin6_addr;
+	else
+		return false;
+	for (i = 0; i < n; i++) {
+		if (allow[i].family != sa->sa_family)
+			continue;
+		full = allow[i].prefix / 8;
+		rest = allow[i].prefix % 8;
+		if (memcmp(a, allow[i].addr, full) != 0)
+			continue;
+		if (rest != 0 && ((a[full] ^ allow[i].addr[full]) &
+		    (0xffu << (8 - rest)) & 0xffu) != 0)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The prober. */
+
+/*
+ * Probe every interval_ms on the monotonic clock, whether or not anyone
+ * asks; publish each verdict under mu, then report it (p->probed) outside
+ * every lock, so a slow disk never holds up a vote.
+ */
 static void *
 vsrv_prober(void *arg)
 {
-	struct vsrv		*srv = arg;
-	enum vote_verdict	 v;
-	int64_t			 start;
+	struct vsrv			*srv = arg;
+	const struct vote_server_params	*p = srv->p;
+	struct vote_probe_report	 rep;
+	struct timespec			 ts;
+	int64_t				 start, start_wall, next;
 
+	memset(&rep, 0, sizeof(rep));
 	pthread_mutex_lock(&srv->mu);
-	for (;;) {
-		while (!srv->probe_wanted && !srv->stopping)
-			pthread_cond_wait(&srv->cv, &srv->mu);
-		if (srv->stopping)
-			break;
+	while (!srv->stopping) {
 		pthread_mutex_unlock(&srv->mu);
 
 		start = util_mono_ms();
-		v = srv->p->probe(srv->p->probe_arg);
-		if ((unsigned)v >= VOTE_VERDICT_MAX)
-			v = VOTE_VERDICT_UNKNOWN;
+		start_wall = util_wall_ms() / 1000;
+		rep.detail[0] = '\0';
+		rep.verdict = p->probe(p->probe_arg, rep.detail,
+		    sizeof(rep.detail));
+		if ((unsigned)rep.verdict >= VOTE_VERDICT_MAX)
+			rep.verdict = VOTE_VERDICT_UNKNOWN;
+		rep.checked_at = start_wall;
+		rep.finished_at = util_wall_ms() / 1000;
+		rep.duration_ms = util_mono_ms() - start;
+		rep.max_age = p->max_age;
+		rep.probes++;
 		log_debug("vote-server: probed the primary: %s (%lld ms)",
-		    vote_verdict_str(v), (long long)(util_mono_ms() - start));
+		    vote_verdict_str(rep.verdict), (long long)rep.duration_ms);
 
 		pthread_mutex_lock(&srv->mu);
-		srv->verdict = v;
-		srv->checked_at = util_wall_ms() / 1000;
-		srv->verdict_mono = util_mono_ms();
-		srv->have_verdict = true;
-		srv->done_gen++;
-		srv->probe_wanted = false;
-		vsrv_resume_waiters(srv);
+		srv->verdict = rep.verdict;
+		srv->checked_at = rep.checked_at;
+		pthread_mutex_unlock(&srv->mu);
+		if (p->probed != NULL)
+			p->probed(p->probed_arg, &rep);
+
+		next = start + p->interval_ms;
+		ts.tv_sec = (time_t)(next / 1000);
+		ts.tv_nsec = (long)(next % 1000) * 1000000L;
+		pthread_mutex_lock(&srv->mu);
+		while (!srv->stopping && util_mono_ms() < next)
+			if (pthread_cond_timedwait(&srv->cv, &srv->mu, &ts) ==
+			    ETIMEDOUT)
+				break;
 	}
-	/* Waiters left: resumed, they see "stopping" and get a 503. */
-	vsrv_resume_waiters(srv);
 	pthread_mutex_unlock(&srv->mu);
 	return NULL;
 }
 
 /* ---------------------------------------------------------------------- */
 
+/* Thousands of sockets need thousands of descriptors: soft up to hard. */
+static void
+vsrv_raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("vote-server: raising the open files limit");
+}
+
 static struct MHD_Daemon *
 vsrv_daemon(struct vsrv *srv, int fd)
 {
 	const struct vote_server_params	*p = srv->p;
-	unsigned			 flags;
+	unsigned			 flags, idle_s;
 
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-	return MHD_start_daemon(flags, 0, NULL, NULL, vsrv_handle, srv,
+	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	/* MHD's own idle timeout, in whole seconds, as a second line. */
+	idle_s = (unsigned)((srv->request_timeout_ms + 999) / 1000);
+	return MHD_start_daemon(flags, 0, vsrv_accept_policy, srv,
+	    vsrv_handle, srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, vsrv_mhd_log, (void *)srv,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(p->max_connections > 0 ?
-	    p->max_connections : VSRV_MAX_CONNECTIONS),
+	    p->max_connections : VOTE_MAX_CONNECTIONS_DEFAULT),
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(p->max_per_ip > 0 ?
-	    p->max_per_ip : VSRV_MAX_PER_IP),
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(p->conn_timeout_s > 0 ?
-	    p->conn_timeout_s : VSRV_CONN_TIMEOUT_S),
+	    p->max_per_ip : VOTE_MAX_PER_IP_DEFAULT),
+	    MHD_OPTION_CONNECTION_TIMEOUT, idle_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)VSRV_POOL_BYTES,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(p->threads > 1 ?
-	    p->threads : 0),
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(p->threads > 0 ?
+	    p->threads : VSRV_THREADS),
 	    MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 	    MHD_OPTION_URI_LOG_CALLBACK, vsrv_uri_cb, (void *)srv,
 	    MHD_OPTION_NOTIFY_COMPLETED, vsrv_completed_cb, (void *)srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, vsrv_notify_conn, (void *)srv,
 	    MHD_OPTION_END);
 }
 
@@ -919,6 +1119,7 @@ vote_server_run(const struct vote_server_params *p,
 {
 	struct vsrv		 srv;
 	struct timespec		 ts;
+	pthread_condattr_t	 ca;
 	sigset_t		 block, saved;
 	pthread_t		 prober;
 	bool			 prober_started = false, masked = false;
@@ -929,13 +1130,24 @@ vote_server_run(const struct vote_server_params *p,
 	srv.p = p;
 	srv.log_tokens = VSRV_LOG_BURST;
 	srv.log_refill_ms = util_mono_ms();
+	srv.request_timeout_ms = p->request_timeout_ms > 0 ?
+	    p->request_timeout_ms : VOTE_REQUEST_TIMEOUT_DEFAULT_MS;
+	/* Until the first probe has finished: unknown, as of our start. */
+	srv.verdict = VOTE_VERDICT_UNKNOWN;
+	srv.checked_at = util_wall_ms() / 1000;
 	pthread_mutex_init(&srv.mu, NULL);
-	pthread_cond_init(&srv.cv, NULL);
+	pthread_mutex_init(&srv.cmu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);	/* util_mono_ms */
+	pthread_cond_init(&srv.cv, &ca);
+	pthread_condattr_destroy(&ca);
 	if (p->nlisten == 0 || p->secret == NULL || p->probe == NULL ||
-	    !vote_name_valid(p->voter) || p->cache_ms < 0) {
+	    !vote_name_valid(p->voter) || p->interval_ms <= 0 ||
+	    p->max_age < 0) {
 		log_warnx("vote-server: incomplete parameters");
 		goto cleanup;
 	}
+	vsrv_raise_nofile();
 	vsrv_nonces_init(&srv.nonces, p->nonce_cache_max > 0 ?
 	    p->nonce_cache_max : VSRV_NONCE_CACHE_MAX);
 	srv.daemons = util_xcalloc(p->nlisten, sizeof(*srv.daemons));
@@ -974,28 +1186,28 @@ vote_server_run(const struct vote_server_params *p,
 		ts.tv_sec = 0;
 		ts.tv_nsec = VSRV_STOP_POLL_MS * 1000000L;
 		nanosleep(&ts, NULL);	/* EINTR on a stop signal: fine */
+		vsrv_sweep(&srv);
 	}
 	log_info("vote-server: stopping");
 	rc = 0;
 cleanup:
 	if (masked)
 		pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	/* HTTP first: no vote is answered while the prober winds down. */
+	for (i = 0; i < srv.ndaemons; i++)
+		MHD_stop_daemon(srv.daemons[i]);	/* closes its socket */
 	if (prober_started) {
-		/* The prober finishes its probe, then resumes every waiter. */
+		/* The prober finishes the probe under way, if any. */
 		pthread_mutex_lock(&srv.mu);
 		srv.stopping = true;
 		pthread_cond_signal(&srv.cv);
 		pthread_mutex_unlock(&srv.mu);
 		pthread_join(prober, NULL);
-		pthread_mutex_lock(&srv.mu);
-		vsrv_resume_waiters(&srv);
-		pthread_mutex_unlock(&srv.mu);
 	}
-	for (i = 0; i < srv.ndaemons; i++)
-		MHD_stop_daemon(srv.daemons[i]);	/* closes its socket */
 	free(srv.daemons);
 	free(srv.nonces.slots);
 	pthread_cond_destroy(&srv.cv);
+	pthread_mutex_destroy(&srv.cmu);
 	pthread_mutex_destroy(&srv.mu);
 	return rc;
 }

@@ -978,3 +978,75 @@ done:
 	sqlite3_finalize(st);
 	return rc;
 }
+
+/* ---------------------------------------------------------------------- */
+/* A spare's latest probe (the spare_probe table, one row). */
+
+int
+state_spare_probe_write(struct state_db *sdb,
+    const struct vote_probe_report *rep, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc = -1;
+
+	if (sdb->read_only) {
+		state_seterr(err, errlen, "state database %s is open "
+		    "read-only", sdb->path);
+		return -1;
+	}
+	/* One statement, one implicit transaction: never half a row. */
+	if (prepare(sdb, "INSERT OR REPLACE INTO spare_probe (id, verdict, "
+	    "checked_at, finished_at, duration_ms, max_age, probes, detail) "
+	    "VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st, "spare probe", err,
+	    errlen) == -1)
+		goto done;
+	bind_text(st, 1, vote_verdict_str(rep->verdict));
+	sqlite3_bind_int64(st, 2, rep->checked_at);
+	sqlite3_bind_int64(st, 3, rep->finished_at);
+	sqlite3_bind_int64(st, 4, rep->duration_ms);
+	sqlite3_bind_int64(st, 5, rep->max_age);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)rep->probes);
+	bind_text(st, 7, rep->detail[0] != '\0' ? rep->detail : NULL);
+	rc = step_done(sdb, st, "spare probe", err, errlen);
+done:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+json_t *
+state_spare_probe_json(struct state_db *sdb, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	json_t		*obj = NULL;
+	const char	*detail;
+	int		 src;
+
+	if (prepare(sdb, "SELECT verdict, checked_at, finished_at, "
+	    "duration_ms, max_age, probes, detail FROM spare_probe WHERE "
+	    "id = 1", &st, "spare probe", err, errlen) == -1)
+		goto done;
+	src = sqlite3_step(st);
+	if (src == SQLITE_DONE) {
+		obj = json_null();
+		goto done;
+	}
+	if (src != SQLITE_ROW) {
+		state_seterr(err, errlen, "state database %s: spare probe: %s",
+		    sdb->path, sqlite3_errmsg(sdb->db));
+		goto done;
+	}
+	detail = (const char *)sqlite3_column_text(st, 6);
+	obj = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s?}",
+	    "verdict", (const char *)sqlite3_column_text(st, 0),
+	    "checked_at", (json_int_t)sqlite3_column_int64(st, 1),
+	    "finished_at", (json_int_t)sqlite3_column_int64(st, 2),
+	    "duration_ms", (json_int_t)sqlite3_column_int64(st, 3),
+	    "max_age", (json_int_t)sqlite3_column_int64(st, 4),
+	    "probes", (json_int_t)sqlite3_column_int64(st, 5),
+	    "detail", detail);
+	if (obj == NULL)
+		state_seterr(err, errlen, "out of memory");
+done:
+	sqlite3_finalize(st);
+	return obj;
+}

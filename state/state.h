@@ -323,4 +323,20 @@ int	state_notify_trim(struct state_db *, int keep, int *dropped, char *err,
  */
 json_t	*state_history_json(struct state_db *, int n, char *err, size_t errlen);
 
+/*
+ * A spare's latest finished probe (vote-server, role = spare): replace the
+ * one row of spare_probe with rep.  Called on the vote server's prober
+ * thread, never while a vote waits.  Returns 0, or -1 with err set.
+ */
+int	state_spare_probe_write(struct state_db *,
+	    const struct vote_probe_report *rep, char *err, size_t errlen);
+
+/*
+ * That row as {"verdict", "checked_at", "finished_at", "duration_ms",
+ * "max_age", "probes", "detail"} (detail null when none), JSON null when no
+ * probe was written yet; NULL with err set on error.  The caller
+ * json_decref()s it.
+ */
+json_t	*state_spare_probe_json(struct state_db *, char *err, size_t errlen);
+
 #endif

@@ -4,10 +4,15 @@
 # Real vote servers (build/t/test_vote_server serve: vote_server_run() with a
 # probe whose verdict and probe count the test controls through files) are
 # asked by curl, with requests signed here by the openssl CLI, not by our
-# code: every rejection of SPEC §4, /v1/health, the verdict cache (a burst
-# of 20 requests costs one probe), then by our client (test_vote_server ask:
-# vote_client_ask() + quorum_tally()) against good, wrong-secret, stopped,
-# hanging, redirecting, oversized and TLS spares, and vote_client_health().
+# code: every rejection of SPEC §4, /v1/health, probes on the spare's own
+# clock (a vote is answered at once while a probe is under way, "unknown"
+# before the first; a burst costs no probe), max_age, then by our client
+# (test_vote_server ask: vote_client_ask() + quorum_tally()) against good,
+# wrong-secret, stopped, hanging, redirecting, oversized, stale, misnamed
+# and TLS spares, and vote_client_health().  Under attack: a signed vote is
+# answered while 250 slowloris connections are open (t/lib/slowclient.py,
+# from 127.0.0.3), which the server closes at its request deadline; a peer
+# outside [vote] allow is refused when it connects.
 #
 # Needs curl, openssl, jq, ss.  Ports: free ones are picked with ss; a
 # server that cannot bind exits 3 and is started again on another port.
@@ -110,14 +115,14 @@ wait_ready() {
 	return 1
 }
 
-# start_server NAME KEYFILE VERDICT CACHE_MS PROBE_MS [ARGS...]: a vote
+# start_server NAME KEYFILE VERDICT INTERVAL_MS PROBE_MS [ARGS...]: a vote
 # server named NAME on 127.0.0.1 (and on $ALSO_ON, same port, when set);
 # sets port_NAME and pid_NAME.
 start_server() {
 	_name=$1
 	_key=$2
 	echo "$3" >"$T/$_name.verdict"
-	_cache=$4
+	_interval=$4
 	_probe=$5
 	shift 5
 	_try=0
@@ -127,7 +132,7 @@ start_server() {
 		"$DRV" serve --listen "127.0.0.1:$_port" \
 		    ${ALSO_ON:+--listen "$ALSO_ON:$_port"} --secret "$_key" \
 		    --name "$_name" --verdict-file "$T/$_name.verdict" \
-		    --count-file "$T/$_name.count" --cache-ms "$_cache" \
+		    --count-file "$T/$_name.count" --interval-ms "$_interval" \
 		    --probe-ms "$_probe" "$@" >>"$T/$_name.log" 2>&1 &
 		_pid=$!
 		wait_ready "$T/$_name.log" "$_port" "$_pid"
@@ -209,6 +214,21 @@ header() {	# header NAME: its value in $T/hdr
 count() {	# count NAME: probes so far
 	cat "$T/$1.count" 2>/dev/null || echo 0
 }
+# wait_probes NAME N: poll (10 s at most) until NAME has finished N probes
+# and its probed callback has reported the last of them.
+wait_probes() {
+	_i=0
+	while [ $_i -lt 200 ]; do
+		if [ "$(count "$1")" -ge "$2" ] && [ "$(sed -n \
+		    's/^probes \([0-9]*\) .*/\1/p' "$T/$1.count.report" \
+		    2>/dev/null || echo 0)" -ge "$2" ] 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	return 1
+}
 
 openssl rand -hex 32 >"$T/vote.key"
 openssl rand -hex 32 >"$T/wrong.key"
@@ -224,7 +244,7 @@ is "$(curl -sS -o "$T/body" -w '%{http_code}' "http://127.0.0.1:$P/v1/health")" 
 is "$(cat "$T/body")" ok "health: body ok"
 is "$(curl -sS -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$P/v1/health")" 405 \
     "health: POST is 405"
-is "$(count paris)" 0 "health costs no probe"
+wait_probes paris 1; ok $? "paris: its first probe, unasked"
 
 N1=$(nonce)
 TS=$(now)
@@ -239,10 +259,15 @@ is "$(jq -r .verdict "$T/body")" down "vote: verdict from the probe"
 is "$(jq -r .nonce "$T/body")" "$N1" "vote: our nonce echoed"
 ok "$(jq -e '(.ts|type) == "number" and (.checked_at|type) == "number"' "$T/body" >/dev/null; echo $?)" \
     "vote: ts and checked_at are numbers"
-is "$(jq -r 'keys_unsorted|join(",")' "$T/body")" "voter,target,verdict,checked_at,ts,nonce" \
+is "$(jq -r 'keys_unsorted|join(",")' "$T/body")" \
+    "voter,target,verdict,checked_at,max_age,ts,nonce" \
     "vote: exactly the fields of SPEC §4"
+is "$(jq -r .max_age "$T/body")" 63 "vote: max_age: interval 60 s + probe 0.1 s, rounded up, + 2"
+is "$(jq -r .checked_at "$T/body")" \
+    "$(sed -n 's/.* checked_at \([0-9]*\) .*/\1/p' "$T/paris.count.report")" \
+    "vote: checked_at is when the probe started"
 is "$(header Content-Type)" application/json "vote: Content-Type"
-is "$(count paris)" 1 "vote: one probe"
+is "$(count paris)" 1 "vote: no probe of its own"
 
 # Replay and authentication: 401.
 is "$(signed "$P" "$K" "$Q")" 401 "replayed nonce: 401"
@@ -372,10 +397,32 @@ is "$(signed "$port_tiny" "$K" "target=primary&from=a&ts=$(now)&nonce=$(nonce)")
 is "$(header Retry-After)" 5 "replay cache full: Retry-After"
 grep -q "503 replay cache full" "$T/tiny.log"; ok $? "replay cache full: logged"
 
-# ---------------------------------------------------------------- cache
-# A burst of 20 requests while the primary takes 300 ms to probe: the
-# requests that come during the probe wait for it; one probe in all.
-start_server lyon "$K" up 60000 300 --max-per-ip 32 || { echo "Bail out! no server"; exit 1; }
+# ---------------------------------------------------------------- probes
+# Before the first probe has finished (it takes 10 min here): "unknown", at
+# once, with max_age.
+start_server first "$K" down 60000 600000 || { echo "Bail out! no server"; exit 1; }
+is "$(signed "$port_first" "$K" "target=primary&from=backup-ovh&ts=$(now)&nonce=$(nonce)")" 200 \
+    "no probe finished yet: 200"
+is "$(jq -r .verdict "$T/body")" unknown "no probe finished yet: unknown"
+ok "$([ -e "$T/first.count.probing" ] && [ "$(count first)" -eq 0 ]; echo $?)" \
+    "no probe finished yet: answered while the probe runs"
+
+# On its own clock: probes without any request, every interval.
+start_server clock "$K" up 100 0 || { echo "Bail out! no server"; exit 1; }
+wait_probes clock 3; ok $? "interval 100 ms: three probes, nobody asked"
+echo down >"$T/clock.verdict"
+C=$(count clock)
+wait_probes clock $((C + 2)); ok $? "interval: probing goes on"
+is "$(signed "$port_clock" "$K" "target=primary&from=a&ts=$(now)&nonce=$(nonce)")" 200 \
+    "interval: vote 200"
+is "$(jq -r .verdict "$T/body")" down "interval: the latest probe's verdict"
+
+# A slow primary: the first probe (3 s) has finished, the second is under
+# way; a burst of 20 votes is answered from the first, none waits for the
+# second (the probe count is the same after every answer).
+start_server lyon "$K" up 200 3000 --max-per-ip 32 || { echo "Bail out! no server"; exit 1; }
+wait_probes lyon 1; ok $? "slow primary: first probe done"
+echo down >"$T/lyon.verdict"
 # Sign all 20 first, then fire them together.
 i=0
 while [ $i -lt 20 ]; do
@@ -396,23 +443,16 @@ done
 for p in $BURST; do
 	wait "$p"
 done
+C_AFTER=$(count lyon)
 is "$(cat "$T"/burst.*.code | sort | uniq -c | sed 's/^ *//')" "20 200" "burst: 20 answers, all 200"
 is "$(cat "$T"/burst.*.json | jq -r .verdict | sort | uniq -c | sed 's/^ *//')" "20 up" \
-    "burst: 20 votes up"
-is "$(count lyon)" 1 "burst: 20 requests cost one probe"
-echo down >"$T/lyon.verdict"
+    "burst: 20 votes up, from the finished probe"
+is "$C_AFTER" 1 "burst: answered while the second probe ran (still 1 probe done)"
+# The second probe read "up" as it started; the third reads "down".
+wait_probes lyon 3; ok $? "slow primary: the third probe ends"
 is "$(signed "$port_lyon" "$K" "target=primary&from=backup-ovh&ts=$(now)&nonce=$(nonce)")" 200 \
-    "after the burst: 200"
-is "$(jq -r .verdict "$T/body")" up "cache: the verdict is reused (60 s cache)"
-is "$(count lyon)" 1 "cache: still one probe"
-
-# cache 0: no reuse, each request probes.
-start_server nocache "$K" up 0 0 || { echo "Bail out! no server"; exit 1; }
-signed "$port_nocache" "$K" "target=primary&from=a&ts=$(now)&nonce=$(nonce)" >/dev/null
-echo down >"$T/nocache.verdict"
-signed "$port_nocache" "$K" "target=primary&from=a&ts=$(now)&nonce=$(nonce)" >/dev/null
-is "$(jq -r .verdict "$T/body")" down "cache 0: a fresh verdict"
-is "$(count nocache)" 2 "cache 0: two requests, two probes"
+    "after the third probe: 200"
+is "$(jq -r .verdict "$T/body")" down "after the third probe: its verdict"
 
 # ---------------------------------------------------------------- client
 start_server nyc "$T/wrong.key" down 60000 0 || { echo "Bail out! no server"; exit 1; }
@@ -439,7 +479,7 @@ tally() {
 U_PARIS=http://127.0.0.1:$port_paris
 U_NYC=http://127.0.0.1:$port_nyc
 U_OSLO=http://127.0.0.1:$port_oslo
-U_LYON=http://127.0.0.1:$port_lyon
+U_TWO=http://127.0.0.1:$port_twoaddr
 
 ask 1 0 3000 paris=$U_PARIS nyc=$U_NYC oslo=$U_OSLO
 is "$(spare paris)" "valid down paris" "client: paris votes down"
@@ -454,15 +494,51 @@ sed 's/^/# /' "$T/ask.out"
 ask 2 0 3000 paris=$U_PARIS nyc=$U_NYC oslo=$U_OSLO
 is "$(tally)" isolated "client: need 2, one valid answer: ISOLATED"
 
-ask 2 0 3000 paris=$U_PARIS lyon=$U_LYON nyc=$U_NYC oslo=$U_OSLO
-is "$(spare lyon)" "valid up lyon" "client: lyon votes up"
+ask 2 0 3000 paris=$U_PARIS twoaddr=$U_TWO nyc=$U_NYC oslo=$U_OSLO
+is "$(spare twoaddr)" "valid up twoaddr" "client: twoaddr votes up"
 is "$(tally)" partition "client: need 2, max_up 0, one up: PARTITION"
-ask 2 1 3000 paris=$U_PARIS lyon=$U_LYON nyc=$U_NYC oslo=$U_OSLO
+ask 2 1 3000 paris=$U_PARIS twoaddr=$U_TWO nyc=$U_NYC oslo=$U_OSLO
 is "$(tally)" confirmed "client: max_up 1, one up: CONFIRMED"
 
 ask 2 0 3000 paris=$U_PARIS paris2=$U_PARIS/
-is "$(spare paris2)" "duplicate-voter - -" "client: the same spare twice counts once"
+is "$(spare paris2)" "voter-mismatch - -" "client: paris's answer does not count for paris2"
 is "$(tally)" isolated "client: so need 2 is not met"
+grep -q "^spare paris2 voter-mismatch .*signed by voter 'paris', not by 'paris2'" "$T/ask.out"
+ok $? "client: voter-mismatch names both"
+
+# need_down: two spares that could not probe (unknown), need 2.
+start_server blind1 "$K" unknown 60000 0 || { echo "Bail out! no server"; exit 1; }
+start_server blind2 "$K" unknown 60000 0 || { echo "Bail out! no server"; exit 1; }
+wait_probes blind1 1 && wait_probes blind2 1; ok $? "blind spares probed"
+ask 2 0 3000 blind1=http://127.0.0.1:$port_blind1 blind2=http://127.0.0.1:$port_blind2
+is "$(spare blind1)" "valid unknown blind1" "client: unknown is a valid answer"
+is "$(tally)" unconfirmed "client: two unknown, need 2: UNCONFIRMED"
+
+# A primary gone silent: every probe of this spare lasts its whole check
+# timeout (3 s here, longer than its 1 s interval); a backup that waits
+# only 2 s still gets a valid, fresh vote, whenever it asks.
+start_server silent "$K" down 1000 3000 || { echo "Bail out! no server"; exit 1; }
+wait_probes silent 2; ok $? "silent primary: two 3 s probes done"
+for i in 1 2 3; do
+	ask 1 0 2000 silent=http://127.0.0.1:$port_silent
+	is "$(spare silent)" "valid down silent" "silent primary: vote $i within a 2 s timeout, not stale"
+	sleep 1	# not a wait for anything: votes at different ages
+done
+is "$(sed -n 's/.* max_age \([0-9]*\)$/\1/p' "$T/silent.count.report")" 8 \
+    "silent primary: max_age = max(1 s, 3 s) + 3 s + 2"
+kill "$pid_silent"
+wait "$pid_silent"
+is "$?" 0 "silent primary: the spare stops cleanly during a probe"
+forget "$pid_silent"
+
+# Stale: a spare whose probe started longer ago than its max_age (0 here,
+# with probes of 1.5 s: ts - checked_at is at least 1).
+start_server stale "$K" down 100 1500 --max-age 0 || { echo "Bail out! no server"; exit 1; }
+wait_probes stale 1; ok $? "stale spare probed"
+ask 1 0 3000 stale=http://127.0.0.1:$port_stale paris=$U_PARIS
+is "$(spare stale)" "stale - -" "client: a vote older than its max_age abstains (stale)"
+grep -q "^spare stale stale .*over max_age 0 s" "$T/ask.out"; ok $? "client: stale says why"
+is "$(tally)" confirmed "client: paris alone confirms"
 
 # Answers a vote server never gives.
 start_fake hang --hang || { echo "Bail out! no fake"; exit 1; }
@@ -475,7 +551,7 @@ is "$(spare hang)" "no-answer - -" "client: a spare that never answers: no-answe
 is "$(spare redirect)" "http-status - -" "client: a redirect is not followed (http-status)"
 is "$(spare big)" "too-large - -" "client: a body over 4 KiB: too-large"
 is "$(spare paris)" "valid down paris" "client: a slow spare does not hold the others back"
-is "$(count paris)" "$C0" "client: paris's cached verdict served again"
+is "$(count paris)" "$C0" "client: paris answered from its latest probe"
 is "$(tally)" confirmed "client: tally with one valid answer of four, need 1"
 sed 's/^/# /' "$T/ask.out"
 
@@ -529,33 +605,76 @@ is "$(spare query)" "internal-error - -" "client: a URL with a query refused"
 ask 1 0 1000
 is "$(tally)" isolated "client: no spares, need 1: ISOLATED"
 
-# Stopping while a request waits for a probe: the waiting connection is
-# resumed and closed or answered, and the server exits cleanly.
-start_server slow "$K" down 60000 600000 || { echo "Bail out! no server"; exit 1; }
-q="target=primary&from=backup-ovh&ts=$(now)&nonce=$(nonce)"
-m=$(mac "$K" "$(printf 'GET\n/v1/vote\n%s' "$q")")
-curl -sS -g -m 20 -o /dev/null -w '%{http_code}' -H "Authorization: FA-HMAC-SHA256 $m" \
-    "http://127.0.0.1:$port_slow/v1/vote?$q" >"$T/slow.code" 2>/dev/null &
-SLOW_CURL=$!
+# Stopping while a probe runs: the server exits cleanly.
+is "$(curl -sS -m 5 "http://127.0.0.1:$port_first/v1/health")" ok \
+    "slow spare: /v1/health answers during the probe"
+kill "$pid_first"
+wait "$pid_first"
+is "$?" 0 "slow spare: stops cleanly during a probe"
+forget "$pid_first"
+
+# ---------------------------------------------------------------- attack
+# 250 slowloris connections from 127.0.0.3 (one byte every 0.3 s, never a
+# whole request; max_per_ip raised so that every one of them is accepted
+# and held): a signed vote from 127.0.0.1 is still answered, and the server
+# closes each slow connection at its request deadline (1 s from accept).
+start_server siege "$K" down 60000 0 --max-per-ip 1000 --max-conn 2000 \
+    --request-timeout-ms 1000 || { echo "Bail out! no server"; exit 1; }
+wait_probes siege 1
+python3 t/lib/slowclient.py --source 127.0.0.3 --host 127.0.0.1 \
+    --port "$port_siege" --count 250 --every 0.3 --state "$T/slow.state" \
+    >"$T/slowclient.log" 2>&1 &
+SLOW_PID=$!
+PIDS="$PIDS $SLOW_PID"
 i=0
-while [ ! -e "$T/slow.count.probing" ] && [ $i -lt 200 ]; do
+while [ $i -lt 200 ] && ! grep -q "^opened 250 " "$T/slow.state" 2>/dev/null; do
 	sleep 0.05
 	i=$((i + 1))
 done
-ok "$([ -e "$T/slow.count.probing" ]; echo $?)" "slow spare: a request is waiting for the probe"
-is "$(curl -sS -m 5 "http://127.0.0.1:$port_slow/v1/health")" ok \
-    "slow spare: /v1/health answers during the probe"
-kill "$pid_slow"
-wait "$pid_slow"
-is "$?" 0 "slow spare: stops cleanly with a request waiting"
-forget "$pid_slow"
-wait "$SLOW_CURL"
-case $(cat "$T/slow.code") in 200|503|000) r=0 ;; *) r=1 ;; esac
-ok $r "slow spare: the waiting request ends ($(cat "$T/slow.code"))"
+grep -q "^opened 250 " "$T/slow.state"; ok $? "slowloris: 250 connections open"
+is "$(signed "$port_siege" "$K" "target=primary&from=backup-ovh&ts=$(now)&nonce=$(nonce)" \
+    --interface 127.0.0.1)" 200 "slowloris: a signed vote is answered meanwhile"
+is "$(jq -r .verdict "$T/body")" down "slowloris: with the verdict"
+i=0
+while [ $i -lt 200 ] && ! grep -q "closed 250$" "$T/slow.state"; do
+	sleep 0.05
+	i=$((i + 1))
+done
+grep -q "closed 250$" "$T/slow.state"; ok $? "slowloris: every slow connection closed by the server ($(cat "$T/slow.state"))"
+grep -q "refused 127.0.0.3: closed: no whole request within 1000 ms" "$T/siege.log"
+ok $? "slowloris: logged with the peer"
+kill "$SLOW_PID"
+wait "$SLOW_PID"
+forget "$SLOW_PID"
+
+# Idle keep-alive: a connection left open after its answer is closed by the
+# server (its next request is due within the deadline too).
+python3 - "$port_siege" >"$T/idle.out" 2>&1 <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])),
+                             source_address=("127.0.0.1", 0))
+s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+buf = b""
+while b"\r\n\r\nok" not in buf:
+    buf += s.recv(4096)
+s.settimeout(10)
+print("closed" if s.recv(4096) == b"" else "data")
+PY
+is "$(cat "$T/idle.out")" closed "idle keep-alive: closed by the server after its answer"
+
+# [vote] allow: only 127.0.0.1/32 may connect; 127.0.0.2 is refused at
+# accept, with a log line.
+start_server fenced "$K" up 60000 0 --allow 127.0.0.1/32 || { echo "Bail out! no server"; exit 1; }
+is "$(curl -sS -m 5 --interface 127.0.0.1 "http://127.0.0.1:$port_fenced/v1/health")" ok \
+    "allow: 127.0.0.1 is let in"
+is "$(curl -s -m 5 -o /dev/null -w '%{http_code}' --interface 127.0.0.2 \
+    "http://127.0.0.1:$port_fenced/v1/health")" 000 "allow: 127.0.0.2 is refused (no HTTP answer)"
+grep -q "refused 127.0.0.2: connection: not in \[vote\] allow" "$T/fenced.log"
+ok $? "allow: the refusal is logged with the peer"
 
 # Every server stops cleanly (under ASan: no leak, no error) and logged
 # nothing alarming.
-for s in paris lyon nocache nyc twoaddr tiny; do
+for s in paris lyon clock nyc twoaddr tiny blind1 blind2 stale siege fenced; do
 	eval "p=\$pid_$s"
 	kill "$p"
 	wait "$p"

@@ -16,7 +16,11 @@
 #     the other spare's vote carries the failover;
 #   - `failover` is refused without a quorum, `failover --force` skips it;
 #   - vote-server on a backup config exits 2; SIGTERM stops it with exit 0;
-#   - config-test says which spares answer.
+#   - config-test says which spares answer;
+#   - each spare probes on its own clock (interval 0.2s) and its own
+#     `status` (text and --json) shows its latest verdict and probe times;
+#   - two spares that cannot probe (unknown) with need = 2 -> UNCONFIRMED,
+#     DNS unchanged.
 # Every process is stopped by PID on exit (scenario_cleanup).
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
@@ -74,6 +78,20 @@ check_until_outcome() {
 	done
 }
 
+# spare_sees NAME VERDICT: poll the spare's own `status --json` (its latest
+# probe, written by vote-server) until it says VERDICT; at most 10 s.
+spare_sees() {
+	_sv_i=0
+	while [ $_sv_i -lt 100 ]; do
+		[ "$(FA_LOG_STDERR=1 "$FA" -c "$(spare_conf "$1")" status --json \
+		    2> /dev/null | json_eval 'd["probe"]["verdict"]' 2> /dev/null)" = "$2" ] &&
+		    return 0
+		sleep 0.1
+		_sv_i=$((_sv_i + 1))
+	done
+	return 1
+}
+
 vote_key "$SC_DIR/vote.key" || bail_out "vote key"
 vote_key "$SC_DIR/wrong.key" || bail_out "wrong key"
 
@@ -94,6 +112,35 @@ CONF=$(spare_conf paris)
 run_fa config-test
 is "$FA_RC" 0 "config-test on a spare: exit 0 (the secret loads)"
 like "$FA_OUT" "^configuration OK$" "config-test on a spare: configuration OK"
+CONF=$FA_SAVE
+
+# The spare's own status: its latest probe, written by vote-server.
+FA_SAVE=$CONF
+CONF=$(spare_conf paris)
+spare_sees paris up
+ok $? "spare status: paris sees the primary up"
+run_fa status
+is "$FA_RC" 0 "spare status: exit 0"
+like "$FA_OUT" "^spare paris: sees the primary up" "spare status: the verdict"
+like "$FA_OUT" "^latest probe: started [0-9-]+ [0-9:]+.*, finished .*, took [0-9]+ ms" \
+    "spare status: when the probe started and finished, how long it took"
+like "$FA_OUT" "^probes: [0-9]+ since vote-server started; max_age 4 s" \
+    "spare status: probes done, max_age (timeout 1 s + timeout 1 s + 2)"
+run_fa status --json
+is "$(echo "$FA_OUT" | json_eval 'd["role"] + " " + d["probe"]["verdict"] + " " + str(d["probe"]["max_age"])')" \
+    "spare up 4" "spare status --json: role, verdict, max_age"
+is "$(echo "$FA_OUT" | json_eval '" ".join(sorted(d["probe"].keys()))')" \
+    "checked_at detail duration_ms finished_at max_age probes verdict" \
+    "spare status --json: the probe's keys"
+p1=$(echo "$FA_OUT" | json_eval 'd["probe"]["probes"]')
+i=0
+while [ $i -lt 100 ]; do
+	run_fa status --json
+	[ "$(echo "$FA_OUT" | json_eval 'd["probe"]["probes"]')" -gt "$p1" ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+ok "$([ $i -lt 100 ]; echo $?)" "spare status: the spare probes on its own clock, unasked"
 CONF=$FA_SAVE
 
 run_fa config-test
@@ -118,6 +165,8 @@ ok $? "primary stopped"
 run_fa check
 run_fa check
 is "$(last "['votes']")" "[]" "at CRITICAL nobody is asked yet"
+spare_sees paris down && spare_sees nyc down
+ok $? "both spares see the primary down on their own"
 run_fa check
 is "$FA_RC" 1 "third failed cycle: exit 1 (the primary is down)"
 is "$(last "['outcome']")" FAILOVER "third failed cycle: FAILOVER"
@@ -191,6 +240,27 @@ is "$(status_field 'd["state"]')" STANDBY "PARTITION: still STANDBY"
 dns_points_at "PARTITION" "$PRIMARY_A" "$PRIMARY_AAAA"
 is "$(soa_serial example.com)" "$serial" "PARTITION: nothing sent (serial unchanged)"
 like "$FA_ERR" "PARTITION" "PARTITION: logged"
+
+# --- UNCONFIRMED: both spares answer, neither can probe ---------------------
+# Their check is https with a ca_file that holds no certificate: curl fails
+# on its own side (internal-error), so each spare says "unknown".
+printf 'not a certificate\n' > "$SC_DIR/notacert.pem"
+SPARE_CHECK_URL=https://127.0.0.1:$PRIMARY2_PORT/health \
+SPARE_CHECK_EXTRA="ca_file = $SC_DIR/notacert.pem" \
+    spare_start paris "$PRIMARY2_PORT" || bail_out "spare paris did not restart"
+SPARE_CHECK_URL=https://127.0.0.1:$PRIMARY2_PORT/health \
+SPARE_CHECK_EXTRA="ca_file = $SC_DIR/notacert.pem" \
+    spare_start nyc "$PRIMARY2_PORT" || bail_out "spare nyc did not restart"
+backup_quorum 2 0
+spare_sees paris unknown && spare_sees nyc unknown
+ok $? "both spares answer unknown (they cannot probe)"
+run_fa check
+is "$(last "['outcome']")" UNCONFIRMED "two unknown votes, need 2: UNCONFIRMED"
+is "$(last "['quorum']")" unconfirmed "history: quorum unconfirmed"
+is "$(last_votes)" "paris:unknown nyc:unknown" "history: both voted unknown"
+is "$(status_field 'd["state"]')" STANDBY "UNCONFIRMED: still STANDBY"
+dns_points_at "UNCONFIRMED" "$PRIMARY_A" "$PRIMARY_AAAA"
+is "$(soa_serial example.com)" "$serial" "UNCONFIRMED: nothing sent"
 
 # --- ISOLATED: no spare answers --------------------------------------------
 spare_stop paris

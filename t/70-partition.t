@@ -75,13 +75,34 @@ KEY_FILE=$T/named/fa-key.key
 
 PRIMARY_LISTEN=$IP_PRIMARY
 PRIMARY_EXEC="ip netns exec $(netns_ns primary)"
+# spares_probed_since T0: spares probe on their own clock (every 0.2 s
+# here); wait until each running spare's own status shows a probe that
+# started after T0 (UNIX seconds), so that the next vote sees the change
+# just made; at most 3 s per spare (a stopped one never catches up).
+spares_probed_since() {
+	for _sp in spare1 spare2; do
+		[ -f "$T/$_sp.conf" ] || continue
+		_w=0
+		while [ $_w -lt 60 ]; do
+			_ca=$("$FA" -c "$T/$_sp.conf" status --json 2> /dev/null |
+			    python3 -c 'import json, sys
+print((json.load(sys.stdin).get("probe") or {}).get("checked_at", 0))' \
+			    2> /dev/null)
+			[ "${_ca:-0}" -gt "$1" ] && break
+			sleep 0.05
+			_w=$((_w + 1))
+		done
+	done
+}
 primary_up() {
 	[ -f "$T/primary/primary.bgpid" ] && return 0
 	primary_start "$T/primary" 80 || return 1
 	netns_track primary "$(cat "$T/primary/primary.bgpid")"
+	spares_probed_since "$(date +%s)"
 }
 primary_down() {
-	primary_stop "$T/primary" && netns_untrack primary
+	primary_stop "$T/primary" && netns_untrack primary || return 1
+	spares_probed_since "$(date +%s)"
 }
 primary_up || bail_out "the stand-in primary did not start"
 
@@ -90,9 +111,10 @@ primary_up || bail_out "the stand-in primary did not start"
     openssl rand -hex 32 > "$T/wrong.key") || bail_out "openssl rand"
 
 # spare_start NAME SECRET_FILE: a vote-server in NAME's namespace, its own
-# check of the primary, no verdict cache (each vote is a fresh probe, so a
-# scenario never sees the last one's verdict); wait, polling /v1/health
-# from the spare itself, until it answers.
+# check of the primary every 0.2 s (primary_up and primary_down wait for a
+# probe after the change, so a scenario never sees the last one's
+# verdict); wait, polling /v1/health from the spare itself, until it
+# answers.
 spare_start() {
 	_ip=$(netns_addr "$1")
 	cat > "$T/$1.conf" <<EOF
@@ -114,7 +136,7 @@ secret_file = $2
 
 [vote]
 listen = $_ip:$VOTE_PORT
-cache  = 0
+interval = 0.2s
 EOF
 	netns_spawn "$1" "$1" "$FA" -c "$T/$1.conf" vote-server
 	_i=0

@@ -57,10 +57,13 @@
 #   vote_key FILE       write a fresh shared secret (64 hex digits, mode 600)
 #   spare_start NAME CHECK_PORT [KEY]   (re)write NAME's config (role spare,
 #                       one http check of 127.0.0.1:CHECK_PORT/health, the
-#                       secret KEY, default $SC_DIR/vote.key, cache 0) and
-#                       start it; the same port as its last run, else a
-#                       free one; polls until its log says it listens and
-#                       /v1/health answers.  Non-zero if it does not come up.
+#                       secret KEY, default $SC_DIR/vote.key, interval
+#                       0.2s, state_db spare-NAME/state.db) and start it;
+#                       the same port as its last run, else a free one;
+#                       polls until its log says it listens, its first
+#                       probe is done and /v1/health answers.  Non-zero if
+#                       it does not come up.  SPARE_CHECK_URL replaces the
+#                       check's url, SPARE_CHECK_EXTRA adds lines to it.
 #   spare_stop NAME     SIGTERM by PID and wait; returns its exit status
 #   spare_url NAME      http://127.0.0.1:PORT
 #   spare_conf NAME     the path of its config
@@ -218,20 +221,22 @@ _spare_write() {
 [agent]
 name = $1
 role = spare
+state_db = $SC_DIR/spare-$1/state.db
 
 [check:web]
 type          = http
-url           = http://127.0.0.1:$2/health
+url           = ${SPARE_CHECK_URL:-http://127.0.0.1:$2/health}
 expect_status = 200
 expect_body   = OK
 timeout       = 1s
+${SPARE_CHECK_EXTRA:-}
 
 [quorum]
 secret_file = $3
 
 [vote]
 listen = 127.0.0.1:$4
-cache  = 0
+interval = 0.2s
 EOF
 }
 
@@ -257,6 +262,8 @@ spare_start() {
 		_ss_i=0
 		while [ $_ss_i -lt 200 ]; do
 			if grep -q "listening on 127.0.0.1:$_ss_port\$" \
+			    "$_ss_dir/spare.log" &&
+			    grep -q "vote-server: the primary is seen" \
 			    "$_ss_dir/spare.log" &&
 			    [ "$(curl -sS -m 1 \
 			    "http://127.0.0.1:$_ss_port/v1/health" \

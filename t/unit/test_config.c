@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "agent/config.h"
+#include "quorum/quorum.h"
 #include "agent/log.h"
 #include "agent/util.h"
 #include "tap.h"
@@ -561,6 +562,11 @@ test_bad_quorum(void)
 	    "bad value '-1' for need: too small", true);
 	bad_case("need not a number", SECRET_LINE, SECRET_LINE "need = two\n",
 	    30, "bad value 'two' for need: invalid", true);
+	bad_case("need_down 0", SECRET_LINE, SECRET_LINE "need_down = 0\n",
+	    30, "bad value '0' for need_down: too small", true);
+	bad_case("need_down above need", SECRET_LINE, SECRET_LINE
+	    "need_down = 2\n", 30, "need_down = 2 is more than need = 1",
+	    true);
 	bad_case("max_up negative", SECRET_LINE, SECRET_LINE "max_up = -2\n",
 	    30, "bad value '-2' for max_up: too small", true);
 	bad_case("quorum timeout zero", SECRET_LINE, SECRET_LINE
@@ -866,7 +872,9 @@ test_spare_role(void)
 	char			*path, want[PATH_MAX + 64];
 
 	cfg = good_case("spare", SPARE_HEAD "[quorum]\n" SECRET_LINE
-	    "[vote]\nlisten = 127.0.0.1:8053, [::1]:9053\ncache = 2s\n", 0,
+	    "[vote]\nlisten = 127.0.0.1:8053, [::1]:9053\ninterval = 2s\n"
+	    "request_timeout = 1.5s\nmax_connections = 10000\nmax_per_ip = 50\n"
+	    "allow = 192.0.2.0/24, [2001:db8::]/32, 10.1.2.3\n", 0,
 	    &path, &dl);
 	if (cfg != NULL) {
 		is_int(cfg->agent.role, ROLE_SPARE, "role spare");
@@ -877,7 +885,17 @@ test_spare_role(void)
 		is_int(cfg->vote.nlisten, 2, "two listen addresses");
 		is_str(cfg->vote.listen[0], "127.0.0.1:8053", "listen 0");
 		is_str(cfg->vote.listen[1], "[::1]:9053", "listen 1");
-		is_int(cfg->vote.cache_ms, 2000, "cache 2s");
+		is_int(cfg->vote.interval_ms, 2000, "interval 2s");
+		is_int(cfg->vote.request_timeout_ms, 1500,
+		    "request_timeout 1.5s");
+		is_int(cfg->vote.max_connections, 10000, "max_connections");
+		is_int(cfg->vote.max_per_ip, 50, "max_per_ip");
+		is_int(cfg->vote.nallow, 3, "allow: three networks");
+		if (cfg->vote.nallow == 3) {
+			is_int(cfg->vote.allow[1].prefix, 32, "allow: /32");
+			is_int(cfg->vote.allow[2].prefix, 32,
+			    "allow: an address alone is /32");
+		}
 	}
 	good_case_end(cfg, path, &dl);
 
@@ -887,15 +905,52 @@ test_spare_role(void)
 		is_int(cfg->vote.nlisten, 2, "default: two listen addresses");
 		is_str(cfg->vote.listen[0], "0.0.0.0:8053", "default IPv4");
 		is_str(cfg->vote.listen[1], "[::]:8053", "default IPv6");
-		is_int(cfg->vote.cache_ms, 5000, "default cache 5s");
+		is_int(cfg->vote.interval_ms, 5000, "default interval 5s");
+		is_int(cfg->vote.request_timeout_ms, 2000,
+		    "default request_timeout 2s");
+		is_int(cfg->vote.max_connections, 4096,
+		    "default max_connections");
+		is_int(cfg->vote.max_per_ip, 256, "default max_per_ip");
+		is_int(cfg->vote.nallow, 0, "default: no allow list");
 	}
 	good_case_end(cfg, path, &dl);
 
-	cfg = good_case("spare, cache 0", SPARE_HEAD "[quorum]\n" SECRET_LINE
-	    "[vote]\ncache = 0\n", 0, &path, &dl);
+	/* cache: the old name of interval, read with a warning at its line. */
+	cfg = good_case("spare, cache alias", SPARE_HEAD "[quorum]\n"
+	    SECRET_LINE "[vote]\ncache = 3s\n", 1, &path, &dl);
 	if (cfg != NULL)
-		is_int(cfg->vote.cache_ms, 0, "cache 0 allowed");
+		is_int(cfg->vote.interval_ms, 3000, "cache 3s is interval 3s");
+	ok(has_diag(&dl, path, 11, false, "cache is now called interval"),
+	    "cache alias: warned at FILE:11");
 	good_case_end(cfg, path, &dl);
+
+	cfg = good_case("spare, cache 0", SPARE_HEAD "[quorum]\n" SECRET_LINE
+	    "[vote]\ncache = 0\n", 1, &path, &dl);
+	if (cfg != NULL)
+		is_int(cfg->vote.interval_ms, 1000, "cache 0: probe every 1s");
+	good_case_end(cfg, path, &dl);
+
+	path = write_conf(SPARE_HEAD "[quorum]\n" SECRET_LINE
+	    "[vote]\ninterval = 2s\ncache = 3s\n");
+	memset(&dl, 0, sizeof(dl));
+	ok(config_load(path, &cfg, &dl) == -1, "interval and cache refused");
+	ok(has_diag(&dl, path, 12, true, "old name of interval"),
+	    "interval and cache: FILE:12");
+	good_case_end(NULL, path, &dl);
+
+	path = write_conf(SPARE_HEAD "[quorum]\n" SECRET_LINE
+	    "[vote]\nallow = 10.0.0.1/8\n");
+	memset(&dl, 0, sizeof(dl));
+	ok(config_load(path, &cfg, &dl) == -1, "allow with host bits refused");
+	ok(has_diag(&dl, path, 11, true, "host bits"), "allow: FILE:11");
+	good_case_end(NULL, path, &dl);
+
+	path = write_conf(SPARE_HEAD "[quorum]\n" SECRET_LINE
+	    "[vote]\nallow = 10.0.0.0/33\n");
+	memset(&dl, 0, sizeof(dl));
+	ok(config_load(path, &cfg, &dl) == -1, "allow /33 refused");
+	ok(has_diag(&dl, path, 11, true, "prefix length"), "allow /33: line");
+	good_case_end(NULL, path, &dl);
 
 	/* Other sections are allowed and unused: no need/spare rule. */
 	cfg = good_case("spare with a backup's sections", SPARE_HEAD
@@ -1756,7 +1811,8 @@ test_example_spare(void)
 		is_int(cfg->agent.role, ROLE_SPARE, "spare example: role spare");
 		is_int(cfg->nchecks, 2, "spare example: its checks");
 		is_int(cfg->vote.nlisten, 2, "spare example: two listen addresses");
-		is_int(cfg->vote.cache_ms, 5000, "spare example: cache 5s");
+		is_int(cfg->vote.interval_ms, 5000,
+		    "spare example: interval 5s");
 	}
 	config_free(cfg);
 	diag_clear(&dl);

@@ -1503,6 +1503,60 @@ test_links_and_dirs(void)
 	chmod(sub, 0700);
 }
 
+/* A spare's latest probe: written by vote-server, read by its status. */
+static void
+test_spare_probe(void)
+{
+	char				 path[300];
+	struct state_db			*sdb, *ro;
+	struct vote_probe_report	 rep;
+	json_t				*j;
+
+	pathof(path, sizeof(path), "spare.db");
+	is_zero(state_open(path, false, &sdb, EB, sizeof(errbuf)),
+	    "spare probe: open");
+	j = state_spare_probe_json(sdb, EB, sizeof(errbuf));
+	ok(json_is_null(j), "spare probe: null before the first");
+	json_decref(j);
+
+	memset(&rep, 0, sizeof(rep));
+	rep.verdict = VOTE_VERDICT_DOWN;
+	rep.checked_at = 1700000000;
+	rep.finished_at = 1700000005;
+	rep.duration_ms = 5003;
+	rep.max_age = 12;
+	rep.probes = 1;
+	snprintf(rep.detail, sizeof(rep.detail), "check web: timeout");
+	is_zero(state_spare_probe_write(sdb, &rep, EB, sizeof(errbuf)),
+	    "spare probe: written");
+	rep.verdict = VOTE_VERDICT_UP;
+	rep.checked_at = 1700000005;
+	rep.probes = 2;
+	rep.detail[0] = '\0';
+	is_zero(state_spare_probe_write(sdb, &rep, EB, sizeof(errbuf)),
+	    "spare probe: the next one replaces it");
+
+	is_zero(state_open(path, true, &ro, EB, sizeof(errbuf)),
+	    "spare probe: open read-only");
+	j = state_spare_probe_json(ro, EB, sizeof(errbuf));
+	ok(json_is_object(j), "spare probe: an object");
+	is_str(json_string_value(json_object_get(j, "verdict")), "up",
+	    "spare probe: the latest verdict");
+	is_int(json_integer_value(json_object_get(j, "checked_at")),
+	    1700000005, "spare probe: checked_at");
+	is_int(json_integer_value(json_object_get(j, "probes")), 2,
+	    "spare probe: probes");
+	is_int(json_integer_value(json_object_get(j, "max_age")), 12,
+	    "spare probe: max_age");
+	ok(json_is_null(json_object_get(j, "detail")),
+	    "spare probe: no detail is null");
+	json_decref(j);
+	is_int(state_spare_probe_write(ro, &rep, EB, sizeof(errbuf)), -1,
+	    "spare probe: a read-only handle refuses to write");
+	state_close(ro);
+	state_close(sdb);
+}
+
 int
 main(void)
 {
@@ -1519,6 +1573,7 @@ main(void)
 	test_modes();
 	test_load_and_record();
 	test_votes();
+	test_spare_probe();
 	test_migration_from_v1();
 	test_query_plans();
 	test_dns_health();

@@ -294,11 +294,11 @@ test_response(void)
 
 	vote_request_build(s, "backup-ovh", 1700000000, NONCE, &req);
 	ok(vote_response_build(s, "paris", "primary", VOTE_VERDICT_DOWN,
-	    1699999990, 1700000001, NONCE, &body, &len, sig) == 0,
+	    1699999990, 15, 1700000001, NONCE, &body, &len, sig) == 0,
 	    "response: built");
 	is_str(body, "{\"voter\":\"paris\",\"target\":\"primary\","
 	    "\"verdict\":\"down\",\"checked_at\":1699999990,"
-	    "\"ts\":1700000001,\"nonce\":\"" NONCE "\"}",
+	    "\"max_age\":15,\"ts\":1700000001,\"nonce\":\"" NONCE "\"}",
 	    "response: the body of SPEC §4");
 	vote_hmac_hex(KEY64, 64, body, len, sig2);
 	is_str(sig, sig2, "response: signature is the HMAC of the body");
@@ -310,6 +310,7 @@ test_response(void)
 	is_int(v.verdict, VOTE_VERDICT_DOWN, "response: verdict");
 	is_int(v.checked_at, 1699999990, "response: checked_at");
 	is_int(v.ts, 1700000001, "response: ts");
+	is_int(v.max_age, 15, "response: max_age");
 	for (i = 0; i < VOTE_MAC_HEX_LEN; i++)
 		sig2[i] = (char)(sig[i] >= 'a' ? sig[i] - 32 : sig[i]);
 	r = vote_response_verify(s, &req, sig2, body, len, &v, NULL, 0);
@@ -448,8 +449,8 @@ test_response(void)
 	is_str(vote_reason_str(r), "valid", "a body of exactly 4 KiB"
 	    " (trailing white space)");
 
-	ok(vote_response_build(s, "par is", "primary", VOTE_VERDICT_UP, 1, 2,
-	    NONCE, &copy, &len, sig2) == -1 && copy == NULL,
+	ok(vote_response_build(s, "par is", "primary", VOTE_VERDICT_UP, 1, 10,
+	    2, NONCE, &copy, &len, sig2) == -1 && copy == NULL,
 	    "response: invalid voter name refused");
 	free(body);
 	vote_secret_free(s);
@@ -493,6 +494,10 @@ results_from(const char *spec, struct vote_result *res, size_t max)
 			res[n].reason = VOTE_DUPLICATE_VOTER;
 			res[n].vote.verdict = VOTE_VERDICT_DOWN;
 			break;
+		case 'S':
+			res[n].reason = VOTE_STALE;
+			res[n].vote.verdict = VOTE_VERDICT_DOWN;
+			break;
 		}
 	}
 	return n;
@@ -503,33 +508,40 @@ test_tally(void)
 {
 	static const struct {
 		const char		*votes;
-		int			 need, max_up;
+		int			 need, max_up, need_down;
 		enum quorum_result	 want;
 		const char		*why;
 	} rows[] = {
-	    { "",	1, 0, QUORUM_ISOLATED,	"no spares, need 1" },
-	    { "",	0, 0, QUORUM_CONFIRMED,	"no spares, need 0" },
-	    { "xx",	1, 0, QUORUM_ISOLATED,	"0 answers" },
-	    { "xx",	0, 0, QUORUM_CONFIRMED,	"0 answers, need 0" },
-	    { "dx",	1, 0, QUORUM_CONFIRMED,	"need exactly met" },
-	    { "dx",	2, 0, QUORUM_ISOLATED,	"one short of need" },
-	    { "dd",	2, 0, QUORUM_CONFIRMED,	"both down" },
-	    { "ud",	2, 0, QUORUM_PARTITION,	"max_up 0 exceeded" },
-	    { "ud",	2, 1, QUORUM_CONFIRMED,	"max_up exactly met" },
-	    { "uud",	2, 1, QUORUM_PARTITION,	"max_up 1 exceeded" },
-	    { "uud",	3, 2, QUORUM_CONFIRMED,	"max_up 2 exactly met" },
-	    { "uu",	3, 0, QUORUM_ISOLATED,	"isolation decided first" },
-	    { "ux",	2, 0, QUORUM_ISOLATED,	"up but too few answers" },
-	    { "??",	2, 0, QUORUM_CONFIRMED,	"unknown counts as an answer" },
-	    { "?x",	2, 0, QUORUM_ISOLATED,	"one unknown is one answer" },
-	    { "?u",	2, 0, QUORUM_PARTITION,	"unknown is not up" },
-	    { "??u",	2, 1, QUORUM_CONFIRMED,	"unknown is not up (max_up 1)" },
-	    { "BBd",	1, 0, QUORUM_CONFIRMED,	"bad signatures abstain" },
-	    { "BBd",	2, 0, QUORUM_ISOLATED,	"bad signatures are no answer" },
-	    { "Bdd",	2, 0, QUORUM_CONFIRMED,	"a forged up is not up" },
-	    { "dD",	2, 0, QUORUM_ISOLATED,	"a duplicate voter counts once" },
-	    { "ddd",	3, 0, QUORUM_CONFIRMED,	"three of three" },
-	    { "dddu",	3, 0, QUORUM_PARTITION,	"one up of four, max_up 0" },
+	    { "",	1, 0, 1, QUORUM_ISOLATED,	"no spares, need 1" },
+	    { "",	0, 0, 0, QUORUM_CONFIRMED,	"no spares, need 0" },
+	    { "xx",	1, 0, 1, QUORUM_ISOLATED,	"0 answers" },
+	    { "xx",	0, 0, 0, QUORUM_CONFIRMED,	"0 answers, need 0" },
+	    { "dx",	1, 0, 1, QUORUM_CONFIRMED,	"need exactly met" },
+	    { "dx",	2, 0, 1, QUORUM_ISOLATED,	"one short of need" },
+	    { "dd",	2, 0, 1, QUORUM_CONFIRMED,	"both down" },
+	    { "ud",	2, 0, 1, QUORUM_PARTITION,	"max_up 0 exceeded" },
+	    { "ud",	2, 1, 1, QUORUM_CONFIRMED,	"max_up exactly met" },
+	    { "uud",	2, 1, 1, QUORUM_PARTITION,	"max_up 1 exceeded" },
+	    { "uud",	3, 2, 1, QUORUM_CONFIRMED,	"max_up 2 exactly met" },
+	    { "uu",	3, 0, 1, QUORUM_ISOLATED,	"isolation decided first" },
+	    { "ux",	2, 0, 1, QUORUM_ISOLATED,	"up but too few answers" },
+	    { "??",	2, 0, 1, QUORUM_UNCONFIRMED, "unknown: an answer, no down" },
+	    { "?x",	2, 0, 1, QUORUM_ISOLATED,	"one unknown is one answer" },
+	    { "?u",	2, 0, 1, QUORUM_PARTITION,	"unknown is not up" },
+	    { "??u",	2, 1, 1, QUORUM_UNCONFIRMED, "unknown is not up" },
+	    { "BBd",	1, 0, 1, QUORUM_CONFIRMED,	"bad signatures abstain" },
+	    { "BBd",	2, 0, 1, QUORUM_ISOLATED,	"bad signatures are no answer" },
+	    { "Bdd",	2, 0, 1, QUORUM_CONFIRMED,	"a forged up is not up" },
+	    { "dD",	2, 0, 1, QUORUM_ISOLATED,	"a duplicate voter counts once" },
+	    { "ddd",	3, 0, 1, QUORUM_CONFIRMED,	"three of three" },
+	    { "?d",	2, 0, 1, QUORUM_CONFIRMED,	"one down of need_down 1" },
+	    { "?d",	2, 0, 2, QUORUM_UNCONFIRMED,	"one down of need_down 2" },
+	    { "dd?",	2, 0, 2, QUORUM_CONFIRMED,	"need_down 2 met" },
+	    { "??",	2, 1, 1, QUORUM_UNCONFIRMED,	"two unknown, need 2" },
+	    { "u?",	2, 1, 1, QUORUM_UNCONFIRMED,	"up tolerated, no down" },
+	    { "Bd",	1, 0, 1, QUORUM_CONFIRMED,	"a forged vote is no down" },
+	    { "Sd?",	2, 0, 2, QUORUM_UNCONFIRMED,	"a stale down abstains" },
+	    { "dddu",	3, 0, 1, QUORUM_PARTITION,	"one up of four, max_up 0" },
 	};
 	struct vote_result	res[8];
 	struct quorum_count	c;
@@ -538,9 +550,11 @@ test_tally(void)
 	for (i = 0; i < FA_ARRAY_SIZE(rows); i++) {
 		n = results_from(rows[i].votes, res, FA_ARRAY_SIZE(res));
 		is_str(quorum_result_str(quorum_tally(res, n, rows[i].need,
-		    rows[i].max_up)), quorum_result_str(rows[i].want),
-		    "tally '%s' need %d max_up %d: %s (%s)", rows[i].votes,
-		    rows[i].need, rows[i].max_up,
+		    rows[i].max_up, rows[i].need_down)),
+		    quorum_result_str(rows[i].want),
+		    "tally '%s' need %d max_up %d need_down %d: %s (%s)",
+		    rows[i].votes, rows[i].need, rows[i].max_up,
+		    rows[i].need_down,
 		    quorum_result_str(rows[i].want), rows[i].why);
 	}
 	n = results_from("ud?xBDdd", res, FA_ARRAY_SIZE(res));
@@ -552,6 +566,157 @@ test_tally(void)
 	n = results_from("uu?xD", res, FA_ARRAY_SIZE(res));
 	is_int(quorum_down_votes(res, n), 0,
 	    "veto: a duplicate's down does not veto");
+}
+
+/* Who signed, and how old the verdict is (SPEC §4). */
+static void
+test_judge(void)
+{
+	struct vote_secret	*s = vote_secret_new(KEY64, 64);
+	struct vote_request	 req;
+	struct vote		 v;
+	char			*body = NULL, sig[VOTE_MAC_HEX_LEN + 1];
+	char			 detail[160];
+	size_t			 len;
+
+	memset(&v, 0, sizeof(v));
+	snprintf(v.voter, sizeof(v.voter), "paris");
+	v.verdict = VOTE_VERDICT_DOWN;
+	v.checked_at = 1000;
+	v.ts = 1010;
+	v.max_age = 10;
+	is_str(vote_reason_str(vote_judge(&v, "paris", 5000, detail,
+	    sizeof(detail))), "valid", "judge: age 10 = max_age 10: valid");
+	v.ts = 1011;
+	is_str(vote_reason_str(vote_judge(&v, "paris", 5000, detail,
+	    sizeof(detail))), "stale", "judge: age 11 > max_age 10: stale");
+	ok(strstr(detail, "11 s") != NULL, "judge: stale: the age (%s)",
+	    detail);
+	v.ts = 990;	/* the answer before the probe: its clock stepped */
+	is_str(vote_reason_str(vote_judge(&v, "paris", 5000, NULL, 0)),
+	    "valid", "judge: a negative age is not stale");
+	v.ts = 1010;
+	is_str(vote_reason_str(vote_judge(&v, "lyon", 5000, detail,
+	    sizeof(detail))), "voter-mismatch",
+	    "judge: signed by paris, asked lyon");
+	ok(strstr(detail, "'paris'") != NULL, "judge: mismatch: voter (%s)",
+	    detail);
+	v.ts = 1040;	/* stale too: the voter is judged first */
+	is_str(vote_reason_str(vote_judge(&v, "lyon", 5000, NULL, 0)),
+	    "voter-mismatch", "judge: voter before age");
+	/* No max_age (an older spare): 5 s + the asker's timeout. */
+	v.max_age = -1;
+	v.ts = 1000 + VOTE_MAX_AGE_LEGACY + 2;
+	is_str(vote_reason_str(vote_judge(&v, "paris", 1500, NULL, 0)),
+	    "valid", "judge: legacy spare, age 7 <= 5 + 2");
+	v.ts++;
+	is_str(vote_reason_str(vote_judge(&v, "paris", 1500, NULL, 0)),
+	    "stale", "judge: legacy spare, age 8 > 5 + 2");
+
+	is_int(vote_max_age(5000, 5000), 12, "max_age: 5 s + 5 s + 2");
+	is_int(vote_max_age(5000, 30000), 62,
+	    "max_age: 30 s + 30 s + 2 (a 30 s probe delays the next)");
+	is_int(vote_max_age(1500, 200), 4, "max_age: rounded up, + 2");
+
+	/* An answer without max_age verifies, with max_age -1. */
+	vote_request_build(s, "backup", 1700000000, NONCE, &req);
+	body = util_xstrdup("{\"voter\":\"paris\",\"target\":\"primary\","
+	    "\"verdict\":\"up\",\"checked_at\":1,\"ts\":2,\"nonce\":\""
+	    NONCE "\"}");
+	len = strlen(body);
+	vote_mac_hex(s, body, len, sig);
+	is_str(vote_reason_str(vote_response_verify(s, &req, sig, body, len, &v,
+	    NULL, 0)), "valid", "no max_age: still a valid answer");
+	is_int(v.max_age, -1, "no max_age: -1");
+	free(body);
+	body = util_xstrdup("{\"voter\":\"paris\",\"target\":\"primary\","
+	    "\"verdict\":\"up\",\"checked_at\":1,\"max_age\":\"10\","
+	    "\"ts\":2,\"nonce\":\"" NONCE "\"}");
+	len = strlen(body);
+	vote_mac_hex(s, body, len, sig);
+	is_str(vote_reason_str(vote_response_verify(s, &req, sig, body, len, &v,
+	    NULL, 0)), "malformed", "max_age a string: malformed");
+	free(body);
+	vote_secret_free(s);
+}
+
+/* The worked example of quorum/PROTOCOL.md, byte for byte. */
+static void
+test_protocol_example(void)
+{
+	static const char	 key[] = "00112233445566778899aabbccddeeff"
+	    "00112233445566778899aabbccddeeff";
+	struct vote_secret	*s = vote_secret_new(key, 64);
+	struct vote_request	 req;
+	struct vote		 v;
+	char			*body = NULL, sig[VOTE_MAC_HEX_LEN + 1];
+	size_t			 len;
+
+	ok(vote_request_build(s, "backup-ovh", 1764849600,
+	    "0f1e2d3c4b5a69788796a5b4c3d2e1f0", &req) == 0, "PROTOCOL.md: request");
+	is_str(req.query, "target=primary&from=backup-ovh&ts=1764849600"
+	    "&nonce=0f1e2d3c4b5a69788796a5b4c3d2e1f0", "PROTOCOL.md: query");
+	is_str(req.authorization, "FA-HMAC-SHA256 345ca86efc40dc6ed4027d2864f7"
+	    "e4a9ef19feee6d5015a5560625ac66b65ef7", "PROTOCOL.md: request MAC");
+	ok(vote_response_build(s, "paris", "primary", VOTE_VERDICT_DOWN,
+	    1764849597, 10, 1764849600, req.nonce, &body, &len, sig) == 0,
+	    "PROTOCOL.md: response");
+	is_str(body, "{\"voter\":\"paris\",\"target\":\"primary\","
+	    "\"verdict\":\"down\",\"checked_at\":1764849597,\"max_age\":10,"
+	    "\"ts\":1764849600,\"nonce\":\"0f1e2d3c4b5a69788796a5b4c3d2e1f0\"}",
+	    "PROTOCOL.md: response body");
+	is_str(sig, "e5d3b954276e6d882e962220cc911b9f02e3a7fddf686a62709695464df"
+	    "220da", "PROTOCOL.md: response signature");
+	is_str(vote_reason_str(vote_response_verify(s, &req, sig, body, len, &v,
+	    NULL, 0)), "valid", "PROTOCOL.md: verifies");
+	is_str(vote_reason_str(vote_judge(&v, "paris", 5000, NULL, 0)), "valid",
+	    "PROTOCOL.md: age 3 s of max_age 10: counts");
+	free(body);
+	vote_secret_free(s);
+}
+
+static void
+test_cidr(void)
+{
+	struct vote_cidr	 c[3];
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+	char			 err[160];
+	size_t			 i;
+
+	ok(vote_cidr_parse("127.0.0.1/32", &c[0], err, sizeof(err)) == 0 &&
+	    c[0].family == AF_INET && c[0].prefix == 32, "cidr 127.0.0.1/32");
+	ok(vote_cidr_parse("[2001:db8::]/32", &c[1], err, sizeof(err)) == 0 &&
+	    c[1].family == AF_INET6 && c[1].prefix == 32,
+	    "cidr [2001:db8::]/32");
+	ok(vote_cidr_parse("10.0.0.0/9", &c[2], err, sizeof(err)) == 0,
+	    "cidr 10.0.0.0/9");
+	const char *bad[] = { "10.0.0.1/8", "10.0.0.0/33", "10.0.0.0/",
+	    "2001:db8::1/32", "::/129", "example.com", "", "/8", "10.0.0.0/8x",
+	    "10.128.0.0/8" };
+	for (i = 0; i < FA_ARRAY_SIZE(bad); i++)
+		ok(vote_cidr_parse(bad[i], &c[0], err, sizeof(err)) == -1,
+		    "cidr '%s' refused (%s)", bad[i], err);
+	vote_cidr_parse("127.0.0.1/32", &c[0], err, sizeof(err));
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	ok(vote_cidr_match(c, 3, &sin), "match 127.0.0.1 in 127.0.0.1/32");
+	inet_pton(AF_INET, "127.0.0.2", &sin.sin_addr);
+	ok(!vote_cidr_match(c, 3, &sin), "127.0.0.2 not in the list");
+	inet_pton(AF_INET, "10.127.255.255", &sin.sin_addr);
+	ok(vote_cidr_match(c, 3, &sin), "10.127.255.255 in 10.0.0.0/9");
+	inet_pton(AF_INET, "10.128.0.0", &sin.sin_addr);
+	ok(!vote_cidr_match(c, 3, &sin), "10.128.0.0 not in 10.0.0.0/9");
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8:ffff::1", &sin6.sin6_addr);
+	ok(vote_cidr_match(c, 3, &sin6), "2001:db8:ffff::1 in 2001:db8::/32");
+	inet_pton(AF_INET6, "2001:db9::1", &sin6.sin6_addr);
+	ok(!vote_cidr_match(c, 3, &sin6), "2001:db9::1 not in it");
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &sin6.sin6_addr);
+	ok(!vote_cidr_match(c, 3, &sin6), "an IPv6 peer never matches IPv4");
 }
 
 static void
@@ -601,6 +766,9 @@ main(void)
 	test_names();
 	test_response();
 	test_tally();
+	test_judge();
+	test_protocol_example();
+	test_cidr();
 	test_listen();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)

@@ -2,17 +2,22 @@
  * test_vote_server.c: not a TAP test by itself, the driver of t/60-vote.t.
  *
  *   test_vote_server serve --listen ADDR [--listen ADDR...] --secret FILE
- *       --name NAME --verdict-file FILE --count-file FILE [--cache-ms N]
- *       [--probe-ms N] [--max-per-ip N] [--nonce-max N]
+ *       --name NAME --verdict-file FILE --count-file FILE
+ *       [--interval-ms N] [--max-age S (default: interval + probe, in s,
+ *       rounded up)] [--probe-ms N] [--max-per-ip N]
+ *       [--max-conn N] [--request-timeout-ms N] [--allow CIDR]...
+ *       [--nonce-max N]
  *     Run vote_server_run() until SIGTERM/SIGINT.  Each probe reads its
  *     verdict from --verdict-file ("up", "down", "unknown"), takes
  *     --probe-ms (a slow primary; FILE.probing, FILE being --count-file,
  *     exists from its start), then writes the number of probes so far to
- *     --count-file.  Exit 0 after a clean stop, 3 if it could not start
- *     (the test then tries another port).
+ *     --count-file.  FILE.report holds the last probe report ("probes N
+ *     verdict V checked_at T max_age S") written by the probed callback.
+ *     Exit 0 after a clean stop, 3 if it could not start (the test then
+ *     tries another port).
  *
  *   test_vote_server ask --secret FILE --from NAME --timeout-ms N
- *       --need N --max-up N NAME=URL...
+ *       --need N --max-up N [--need-down N] NAME=URL...
  *     Run vote_client_ask() and quorum_tally(); print one line per spare
  *       spare NAME REASON VERDICT VOTER HTTP_STATUS | DETAIL
  *     then "tally RESULT valid=N up=N down=N unknown=N" and "down_votes N".
@@ -97,7 +102,7 @@ nap(long long ms)
 }
 
 static enum vote_verdict
-probe(void *arg)
+probe(void *arg, char *detail, size_t detaillen)
 {
 	struct probe_state	*ps = arg;
 	char			 buf[32] = "", tmp[PATH_MAX];
@@ -123,9 +128,29 @@ probe(void *arg)
 	fprintf(f, "%lu\n", ps->count);
 	if (fclose(f) != 0 || rename(tmp, ps->count_file) == -1)
 		fatal("%s", ps->count_file);
+	snprintf(detail, detaillen, "from %s", ps->verdict_file);
 	if ((v = vote_verdict_from_str(buf)) == -1)
 		return VOTE_VERDICT_UNKNOWN;
 	return (enum vote_verdict)v;
+}
+
+/* The probed callback: FILE.report, renamed into place. */
+static void
+probed(void *arg, const struct vote_probe_report *rep)
+{
+	struct probe_state	*ps = arg;
+	char			 tmp[PATH_MAX], path[PATH_MAX];
+	FILE			*f;
+
+	snprintf(tmp, sizeof(tmp), "%s.report.tmp", ps->count_file);
+	snprintf(path, sizeof(path), "%s.report", ps->count_file);
+	if ((f = fopen(tmp, "w")) == NULL)
+		fatal("%s", tmp);
+	fprintf(f, "probes %llu verdict %s checked_at %lld max_age %lld\n",
+	    (unsigned long long)rep->probes, vote_verdict_str(rep->verdict),
+	    (long long)rep->checked_at, (long long)rep->max_age);
+	if (fclose(f) != 0 || rename(tmp, path) == -1)
+		fatal("%s", path);
 }
 
 static void
@@ -160,12 +185,15 @@ cmd_serve(int argc, char **argv)
 	struct vote_server_params	 p;
 	struct probe_state		 ps;
 	struct vote_secret		*s = NULL;
+	struct vote_cidr		 allow[8];
 	const char			*listen[8], *secret_file = NULL;
+	char				 err[160];
 	int				 i, rc;
 
 	memset(&p, 0, sizeof(p));
 	memset(&ps, 0, sizeof(ps));
-	p.cache_ms = 5000;
+	p.interval_ms = 5000;
+	p.max_age = -1;		/* default: vote_max_age(interval, probe) */
 	for (i = 0; i < argc; i++) {
 		if (i + 1 >= argc)
 			usage();
@@ -181,12 +209,26 @@ cmd_serve(int argc, char **argv)
 			ps.verdict_file = argv[++i];
 		else if (strcmp(argv[i], "--count-file") == 0)
 			ps.count_file = argv[++i];
-		else if (strcmp(argv[i], "--cache-ms") == 0)
-			p.cache_ms = num(argv[++i], 0, 86400000);
+		else if (strcmp(argv[i], "--interval-ms") == 0)
+			p.interval_ms = num(argv[++i], 1, 86400000);
+		else if (strcmp(argv[i], "--max-age") == 0)
+			p.max_age = num(argv[++i], 0, 86400);
+		else if (strcmp(argv[i], "--request-timeout-ms") == 0)
+			p.request_timeout_ms = num(argv[++i], 1, 600000);
+		else if (strcmp(argv[i], "--max-conn") == 0)
+			p.max_connections = (unsigned)num(argv[++i], 1, 100000);
+		else if (strcmp(argv[i], "--allow") == 0) {
+			if (p.nallow >= FA_ARRAY_SIZE(allow))
+				usage();
+			if (vote_cidr_parse(argv[++i], &allow[p.nallow], err,
+			    sizeof(err)) == -1)
+				fatalx("--allow %s", err);
+			p.nallow++;
+		}
 		else if (strcmp(argv[i], "--probe-ms") == 0)
 			ps.probe_ms = num(argv[++i], 0, 600000);
 		else if (strcmp(argv[i], "--max-per-ip") == 0)
-			p.max_per_ip = (unsigned)num(argv[++i], 1, 1024);
+			p.max_per_ip = (unsigned)num(argv[++i], 1, 100000);
 		else if (strcmp(argv[i], "--nonce-max") == 0)
 			p.nonce_cache_max = (size_t)num(argv[++i], 1, 1 << 24);
 		else
@@ -195,11 +237,16 @@ cmd_serve(int argc, char **argv)
 	if (p.nlisten == 0 || p.voter == NULL || ps.verdict_file == NULL ||
 	    ps.count_file == NULL)
 		usage();
+	if (p.max_age < 0)
+		p.max_age = vote_max_age(p.interval_ms, ps.probe_ms);
 	s = secret(secret_file);
 	p.listen = listen;
 	p.secret = s;
 	p.probe = probe;
 	p.probe_arg = &ps;
+	p.probed = probed;
+	p.probed_arg = &ps;
+	p.allow = allow;
 	signals();
 	rc = vote_server_run(&p, &stop);
 	vote_secret_free(s);
@@ -249,6 +296,7 @@ cmd_ask(int argc, char **argv)
 	const char		*secret_file = NULL, *from = NULL;
 	char			*eq;
 	long long		 timeout_ms = 2000, need = 1, max_up = 0;
+	long long		 need_down = 1;
 	size_t			 n = 0, i;
 	int			 a;
 
@@ -265,6 +313,8 @@ cmd_ask(int argc, char **argv)
 			need = num(argv[++a], 0, 100);
 		else if (strcmp(argv[a], "--max-up") == 0)
 			max_up = num(argv[++a], 0, 100);
+		else if (strcmp(argv[a], "--need-down") == 0)
+			need_down = num(argv[++a], 0, 100);
 		else if ((eq = strchr(argv[a], '=')) != NULL &&
 		    n < FA_ARRAY_SIZE(spares)) {
 			*eq = '\0';
@@ -288,7 +338,8 @@ cmd_ask(int argc, char **argv)
 		    res[i].http_status, res[i].detail);
 	quorum_count(res, n, &c);
 	printf("tally %s valid=%d up=%d down=%d unknown=%d\n",
-	    quorum_result_str(quorum_tally(res, n, (int)need, (int)max_up)),
+	    quorum_result_str(quorum_tally(res, n, (int)need, (int)max_up,
+	    (int)need_down)),
 	    c.valid, c.up, c.down, c.unknown);
 	printf("down_votes %d\n", quorum_down_votes(res, n));
 	vote_secret_free(s);
