@@ -68,7 +68,7 @@ status_records_live(const struct config *cfg, json_t *st)
 		config_addrset_format(&view.rec[i].addrs, addrs, sizeof(addrs));
 		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:I}",
 		    "zone", view.rec[i].zone->name, "owner", view.rec[i].owner,
-		    "addrs", addrs, "holds", dns_holds_str(view.rec[i].holds),
+		    "addrs", addrs, "holds", dns_record_holds_str(&view.rec[i]),
 		    "seen_at", (json_int_t)(util_wall_ms() / 1000)));
 	}
 	json_object_set_new(st, "records", arr);

@@ -692,7 +692,7 @@ cycle_records_seen(struct cycle *c, char (**addrbuf)[512], size_t *n)
 		seen[i].zone = c->view.rec[i].zone->name;
 		seen[i].owner = c->view.rec[i].owner;
 		seen[i].addrs = (*addrbuf)[i];
-		seen[i].holds = dns_holds_str(c->view.rec[i].holds);
+		seen[i].holds = dns_record_holds_str(&c->view.rec[i]);
 	}
 	*n = c->view.n;
 	return seen;
