@@ -76,6 +76,23 @@ status_records_live(const struct config *cfg, json_t *st)
 	dns_view_free(&view);
 }
 
+/*
+ * "layout_warnings": DNS layouts that cannot fail over (issue 18), asked
+ * of DNS now, like the records: [] when none.
+ */
+static void
+status_layout_live(const struct config *cfg, json_t *st)
+{
+	struct dns_layout	 lay;
+	json_t			*arr = json_array();
+	size_t			 i;
+
+	dnsupdate_layout_check(cfg, &lay);
+	for (i = 0; i < lay.n; i++)
+		json_array_append_new(arr, json_string(lay.warning[i]));
+	json_object_set_new(st, "layout_warnings", arr);
+}
+
 /* One vote: "down (checked ...)" or "abstained: no-answer: detail". */
 static void
 print_vote(const char *indent, const json_t *v)
@@ -170,6 +187,12 @@ status_print(const struct config *cfg, const json_t *st)
 	/* A failback waiting for a person must not hide below the fold. */
 	if (json_is_object(lc) && strcmp(jstr(lc, "outcome"), "UNSAFE") == 0)
 		printf("\nWARNING: failback refused: %s", jstr(lc, "message"));
+	json_array_foreach(json_object_get(st, "layout_warnings"), i, v)
+		printf("\nWARNING: this layout cannot fail over: %s",
+		    json_string_value(v));
+	json_array_foreach(json_object_get(st, "stale_nameservers"), i, v)
+		printf("\nWARNING: a nameserver serves stale data: %s",
+		    jstr(v, "detail"));
 	if (json_is_false(json_object_get(json_object_get(st, "canary"), "ok")))
 		printf("\nWARNING: the DNS canary failed: a failover would fail "
 		    "too (see canary: below)");
@@ -261,8 +284,10 @@ cmd_status(const struct cmd_ctx *ctx, int argc, char **argv)
 		log_warnx("%s", err);
 		goto done;
 	}
-	if (cfg->agent.role == ROLE_BACKUP)
+	if (cfg->agent.role == ROLE_BACKUP) {
 		status_records_live(cfg, st);
+		status_layout_live(cfg, st);
+	}
 	if (as_json) {
 		json_dumpf(st, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		printf("\n");

@@ -645,6 +645,43 @@ cycle_run_canary(struct cycle *c, struct state_db *db)
 	}
 }
 
+/*
+ * ---- issue 18 item 5 (branch partial): stale secondaries ----
+ * verify = all, in a cycle of a site that was and stays STANDBY and moves
+ * no record: every nameserver of every zone against the master's serial
+ * (dnsupdate_check_secondaries()).  One "dns stale" action (failed) per
+ * nameserver still behind, which `status` lists as stale_nameservers and
+ * which makes the cycle exit 1 like a lagging nameserver after a move.
+ */
+static void
+cycle_check_secondaries(struct cycle *c)
+{
+	struct dns_secondaries	 sec;
+	struct action_log	*a;
+	size_t			 i;
+	int			 k;
+
+	if (c->cfg->dns.verify != DNS_VERIFY_ALL ||
+	    c->request != REQUEST_CYCLE || c->prev.state != SITE_STANDBY)
+		return;
+	for (k = 0; k < c->plan.nactions; k++)
+		if (c->plan.actions[k] == ACTION_DNS_TO_BACKUP ||
+		    c->plan.actions[k] == ACTION_DNS_TO_PRIMARY)
+			return;
+	if (dnsupdate_check_secondaries(c->cfg, &sec) == -1)
+		log_debug("stale secondaries: not every zone checked: %s",
+		    sec.error);
+	for (i = 0; i < sec.n; i++) {
+		a = cycle_action_add(c, "dns stale", sec.stale[i].zone->name,
+		    ACTION_RESULT_FAILED);
+		action_detail(a, "%s", sec.stale[i].detail);
+		log_warnx("dns stale %s: %s", sec.stale[i].zone->name,
+		    sec.stale[i].detail);
+		c->dns_lagging = true;
+	}
+	dns_secondaries_free(&sec);
+}
+
 static int
 cycle_exit_code(const struct cycle *c, enum cycle_outcome oc)
 {
@@ -910,6 +947,8 @@ cycle_execute_locked(const struct config *cfg, struct state_db *db,
 
 	cycle_run_actions(&c);
 	cycle_run_canary(&c, db);
+	/* issue 18 item 5 (branch partial): after the actions, on its own. */
+	cycle_check_secondaries(&c);
 	decide_settle(&c.prev, &c.in, &c.plan, &c.report, &next, &oc, &reason);
 	exit_code = cycle_exit_code(&c, oc);
 	if (oc == OUTCOME_UNSAFE && c.safety_msg[0] != '\0') {

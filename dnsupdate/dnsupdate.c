@@ -81,6 +81,13 @@ method_of(const struct config *cfg)
 	}
 }
 
+enum dns_status
+dns_zone_server(const struct config *cfg, const struct cfg_zone *z,
+    int64_t deadline_ms, struct dns_server *out, char *err, size_t errlen)
+{
+	return method_of(cfg)->server(cfg, z, deadline_ms, out, err, errlen);
+}
+
 /* Append to a message, cutting when full. */
 static void __attribute__((format(printf, 3, 4)))
 msg_append(char *buf, size_t len, const char *fmt, ...)

@@ -207,4 +207,52 @@ int	dnsupdate_canary(const struct config *, char *msg, size_t msglen);
 struct diag_list;
 int	dnsupdate_probe(const struct config *, struct diag_list *diags);
 
+/*
+ * Layouts that cannot fail over (issue 18): for every zone, the DNS server
+ * the method updates ([dns] server, or the zone's SOA MNAME) at one of
+ * [site:primary]'s addresses, or every nameserver of the zone (its NS set,
+ * as that server gives it) at the primary's addresses.  When the primary's
+ * site goes down, the first means no change can be written, the second that
+ * nobody serves the change.  Each warning is one line that says what works
+ * instead.  Asks DNS (each question within [dns] timeout); what cannot be
+ * asked is left out, never guessed.  Fills *out; nothing to free.
+ */
+#define DNS_LAYOUT_MAX	8
+struct dns_layout {
+	size_t	n;
+	char	warning[DNS_LAYOUT_MAX][640];
+};
+void	dnsupdate_layout_check(const struct config *, struct dns_layout *out);
+
+/*
+ * verify = all, between moves (issue 18): every nameserver of every zone
+ * (its NS set, as the server the method updates gives it) against that
+ * server's SOA serial.  A nameserver that answers with an older serial
+ * (RFC 1982) is asked again until it catches up or one [dns] timeout has
+ * passed; one still behind then serves stale data and is listed in
+ * out->stale, after a NOTIFY (RFC 1996) asking it to fetch the zone (a
+ * secondary takes NOTIFY from its masters only, so the detail says what it
+ * answered).  A nameserver that does not answer serves nothing and is not
+ * listed.  Every zone at once (DNS_PARALLEL_MAX at a time), each within
+ * about three [dns] timeouts (master, its NS set, the rounds).
+ * Returns 0 when every zone could be checked, -1 when some could not
+ * (out->error names them; the stale ones found are listed all the same).
+ * The caller frees with dns_secondaries_free().
+ */
+struct dns_secondary {
+	const struct cfg_zone	*zone;		/* borrowed from the config */
+	char			 label[320];	/* "ns2.example.com (127.0.0.2#53)" */
+	uint32_t		 serial;	/* what it serves */
+	uint32_t		 master_serial;	/* what the master serves */
+	char			 detail[512];	/* one line for status and history */
+};
+struct dns_secondaries {
+	size_t			 n;
+	struct dns_secondary	*stale;
+	char			 error[512];	/* "" when every zone was checked */
+};
+int	dnsupdate_check_secondaries(const struct config *,
+	    struct dns_secondaries *out);
+void	dns_secondaries_free(struct dns_secondaries *);
+
 #endif
