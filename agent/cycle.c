@@ -908,7 +908,7 @@ cycle_execute_locked(const struct config *cfg, struct state_db *db,
 	struct decide_state	 next;
 	enum cycle_outcome	 oc;
 	const char		*reason;
-	char			 err[512], unsafe[1400];
+	char			 err[512], unsafe[1400], conflict[600];
 	int64_t			 started_at = util_wall_ms() / 1000;
 	int64_t			 started_mono = util_mono_ms();
 	int			 exit_code = FA_EXIT_RUNTIME;
@@ -951,7 +951,13 @@ cycle_execute_locked(const struct config *cfg, struct state_db *db,
 	cycle_check_secondaries(&c);
 	decide_settle(&c.prev, &c.in, &c.plan, &c.report, &next, &oc, &reason);
 	exit_code = cycle_exit_code(&c, oc);
-	if (oc == OUTCOME_UNSAFE && c.safety_msg[0] != '\0') {
+	/* issue 10 item 7 (branch partial): name exactly what differs. */
+	if (oc == OUTCOME_CONFLICT && c.have_view &&
+	    c.view.conflict[0] != '\0') {
+		snprintf(conflict, sizeof(conflict), "conflict: %s; left "
+		    "alone: fix the record or the config", c.view.conflict);
+		reason = conflict;
+	} else if (oc == OUTCOME_UNSAFE && c.safety_msg[0] != '\0') {
 		/* Say which transactions: the message is what people read. */
 		snprintf(unsafe, sizeof(unsafe), "%s: %s", reason,
 		    c.safety_msg);
