@@ -76,23 +76,6 @@ status_records_live(const struct config *cfg, json_t *st)
 	dns_view_free(&view);
 }
 
-/*
- * "layout_warnings": DNS layouts that cannot fail over (issue 18), asked
- * of DNS now, like the records: [] when none.
- */
-static void
-status_layout_live(const struct config *cfg, json_t *st)
-{
-	struct dns_layout	 lay;
-	json_t			*arr = json_array();
-	size_t			 i;
-
-	dnsupdate_layout_check(cfg, &lay);
-	for (i = 0; i < lay.n; i++)
-		json_array_append_new(arr, json_string(lay.warning[i]));
-	json_object_set_new(st, "layout_warnings", arr);
-}
-
 /* One vote: "down (checked ...)" or "abstained: no-answer: detail". */
 static void
 print_vote(const char *indent, const json_t *v)
@@ -189,7 +172,7 @@ status_print(const struct config *cfg, const json_t *st)
 		printf("\nWARNING: failback refused: %s", jstr(lc, "message"));
 	json_array_foreach(json_object_get(st, "layout_warnings"), i, v)
 		printf("\nWARNING: this layout cannot fail over: %s",
-		    json_string_value(v));
+		    jstr(v, "detail"));
 	json_array_foreach(json_object_get(st, "stale_nameservers"), i, v)
 		printf("\nWARNING: a nameserver serves stale data: %s",
 		    jstr(v, "detail"));
@@ -284,10 +267,8 @@ cmd_status(const struct cmd_ctx *ctx, int argc, char **argv)
 		log_warnx("%s", err);
 		goto done;
 	}
-	if (cfg->agent.role == ROLE_BACKUP) {
+	if (cfg->agent.role == ROLE_BACKUP)
 		status_records_live(cfg, st);
-		status_layout_live(cfg, st);
-	}
 	if (as_json) {
 		json_dumpf(st, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 		printf("\n");

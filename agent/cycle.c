@@ -682,6 +682,54 @@ cycle_check_secondaries(struct cycle *c)
 	dns_secondaries_free(&sec);
 }
 
+/*
+ * ---- issue 18 item 4 (branch partial): layouts that cannot fail over ----
+ * Once an hour (the first cycle too), in a cycle that moves no record:
+ * dnsupdate_layout_check(), recorded as "dns layout" actions (one failed
+ * row per warning, or one ok row), which `status` and Nagios read from the
+ * store as layout_warnings without asking DNS themselves.  A warning does
+ * not change the exit status: it is the config, not this cycle.
+ */
+#define CYCLE_LAYOUT_EVERY_S	3600
+
+static void
+cycle_check_layout(struct cycle *c, struct state_db *db)
+{
+	struct dns_layout	 lay;
+	struct action_log	*a;
+	char			 err[256];
+	int64_t			 last = 0, now = util_wall_ms() / 1000;
+	size_t			 i;
+	int			 k, rc;
+
+	if (db == NULL || c->request != REQUEST_CYCLE ||
+	    c->cfg->agent.role != ROLE_BACKUP)
+		return;
+	for (k = 0; k < c->plan.nactions; k++)
+		if (c->plan.actions[k] == ACTION_DNS_TO_BACKUP ||
+		    c->plan.actions[k] == ACTION_DNS_TO_PRIMARY)
+			return;
+	rc = state_last_action_at(db, "dns layout", &last, err, sizeof(err));
+	if (rc == -1) {
+		log_warnx("%s", err);
+		return;
+	}
+	if (rc == 0 && now - last < CYCLE_LAYOUT_EVERY_S)
+		return;
+	dnsupdate_layout_check(c->cfg, &lay);
+	if (lay.n == 0) {
+		a = cycle_action_add(c, "dns layout", "dns", ACTION_RESULT_OK);
+		action_detail(a, "no DNS master or NS set at the primary's "
+		    "addresses");
+	}
+	for (i = 0; i < lay.n; i++) {
+		a = cycle_action_add(c, "dns layout", "dns",
+		    ACTION_RESULT_FAILED);
+		action_detail(a, "%s", lay.warning[i]);
+		log_warnx("this layout cannot fail over: %s", lay.warning[i]);
+	}
+}
+
 static int
 cycle_exit_code(const struct cycle *c, enum cycle_outcome oc)
 {
@@ -947,7 +995,8 @@ cycle_execute_locked(const struct config *cfg, struct state_db *db,
 
 	cycle_run_actions(&c);
 	cycle_run_canary(&c, db);
-	/* issue 18 item 5 (branch partial): after the actions, on its own. */
+	/* issue 18 items 4 and 5 (branch partial): after the actions. */
+	cycle_check_layout(&c, db);
 	cycle_check_secondaries(&c);
 	decide_settle(&c.prev, &c.in, &c.plan, &c.report, &next, &oc, &reason);
 	exit_code = cycle_exit_code(&c, oc);

@@ -3,7 +3,8 @@
 # a real BIND.  The primary's site is 127.0.0.1 here, so [dns] server =
 # 127.0.0.1 is the primary's own address, and the zones' only nameserver
 # (ns1, glue 127.0.0.1) is too: config-test warns of both, with what works
-# instead, and status shows them (layout_warnings, and a WARNING line).
+# instead; the first cycle (then one an hour) records them, and status
+# shows them (layout_warnings, and a WARNING line).
 # The usual layout (a master and a nameserver elsewhere) gets no warning.
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
@@ -31,12 +32,21 @@ run_fa check
 is "$FA_RC" 0 "check: exit 0"
 is "$(status_field 'len(d["layout_warnings"])')" 3 \
     "status --json: three layout_warnings (the master, two zones' NS sets)"
-like "$(status_field 'd["layout_warnings"][0]')" \
+like "$(status_field 'd["layout_warnings"][0]["detail"]')" \
     "^\\[dns\\] server 127\\.0\\.0\\.1 is one of \\[site:primary\\]'s addresses" \
     "status --json: the master's warning first"
 run_fa status
 like "$FA_OUT" "WARNING: this layout cannot fail over: \\[dns\\] server 127\\.0\\.0\\.1 is one of" \
     "status (text): a WARNING line"
+is "$(history_field '[a["result"] for a in d["cycles"][0]["actions"]
+    if a["kind"] == "dns layout"]')" '["failed", "failed", "failed"]' \
+    "history: one failed \"dns layout\" row per warning"
+run_fa check
+is "$(history_field '[a["kind"] for a in d["cycles"][0]["actions"]
+    if a["kind"] == "dns layout"]')" '[]' \
+    "the next cycle does not check again (hourly)"
+is "$(status_field 'len(d["layout_warnings"])')" 3 \
+    "status --json: still the three warnings of the last check"
 
 # --- the usual layout: no warning ------------------------------------------
 scenario_cleanup
@@ -49,5 +59,8 @@ unlike "$FA_ERR" "site:primary\\]'s addresses" "the usual layout: no layout warn
 run_fa check
 is "$(status_field 'd["layout_warnings"]')" "[]" \
     "the usual layout: status --json layout_warnings is []"
+is "$(history_field '[a["result"] for a in d["cycles"][0]["actions"]
+    if a["kind"] == "dns layout"]')" '["ok"]' \
+    "the usual layout: history: one ok \"dns layout\" row"
 
 done_testing
