@@ -667,10 +667,10 @@ dns_plan_print(const struct dns_plan *p, FILE *fp)
 					    "left alone)\n",
 					    dns_status_str(rc->status));
 			}
+			/* why starts with the owner. */
 			if (rc->status == DNS_CONFLICT && !said &&
 			    rc->why[0] != '\0')
-				fprintf(fp, "%s: CONFLICT: %s; left alone\n",
-				    rc->owner, rc->why);
+				fprintf(fp, "CONFLICT: %s\n", rc->why);
 		}
 	}
 	fprintf(fp, "plan: to the %s via %s: %zu record%s to change, %zu "

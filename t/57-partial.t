@@ -75,6 +75,13 @@ run_fa config-test
 is "$FA_RC" 0 "config-test with a third-party address: exit 0 (a warning)"
 like "$FA_ERR" "www\\.example\\.org\\. A 203\\.0\\.113\\.9 is neither site's address \\(it holds 203\\.0\\.113\\.9, $PRIMARY_AAAA\\): it matches neither site" \
     "config-test names the record and what it holds"
+run_fa status
+like "$FA_OUT" "www\\.example\\.org\\. +203\\.0\\.113\\.9, $PRIMARY_AAAA +other
+    www\\.example\\.org\\. A 203\\.0\\.113\\.9 is neither site's address" \
+    "status (text): the record, other, and what differs below it"
+is "$(status_field '[r["why"] for r in d["records"] if r["owner"] == "www.example.org."][0]')" \
+    "www.example.org. A 203.0.113.9 is neither site's address" \
+    "status --json: the record's why"
 serial_org=$(soa_serial example.org)
 primary_stop "$SC_DIR/primary"
 # fail_after cycles, then as many as hold_down (since the failback) takes.

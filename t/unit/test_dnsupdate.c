@@ -808,6 +808,36 @@ main(void)
 		    "record)", "... and says why");
 		is_int(p3.zones[0].rec[2].status, DNS_OK, "A only: moves");
 		is_int(p3.nconflicts, 1, "one refused");
+		pf = fmemopen(pb, sizeof(pb), "w");
+		dns_plan_print(&p3, pf);
+		fclose(pf);
+		ok(strstr(pb, "\nCONFLICT: www.example.com. publishes AAAA "
+		    "2001:db8::10, but [site:backup] has no IPv6 address") !=
+		    NULL, "the dry-run print says why the move is refused");
+		{
+			/* rfc2136: the unpublished AAAA is pinned absent. */
+			ldns_pkt	*u;
+			ldns_pkt	*up = NULL;
+			uint8_t		*w = NULL;
+			size_t		 wl = 0;
+
+			p3.zones[0].rec[1].status = DNS_CONFLICT;
+			u = rfc2136_update_build(&p3.zones[0], 60);
+			ok(u != NULL, "partial: update built");
+			ldns_pkt2wire(&w, u, &wl);
+			ldns_wire2pkt(&up, w, wl);
+			rr_strings(ldns_pkt_answer(up), buf, sizeof(buf));
+			ok(strstr(buf, "ftp.example.com.\t0\tIN\tA\t192.0.2.10\n"
+			    "ftp.example.com.\t0\tNONE\tAAAA\t\\# 0\n") != NULL,
+			    "partial: its A pinned, its AAAA pinned absent "
+			    "(§2.4.3): %s", buf);
+			rr_strings(ldns_pkt_authority(up), buf, sizeof(buf));
+			ok(strstr(buf, "ftp.example.com.\t0\tANY\tAAAA") == NULL,
+			    "partial: no AAAA update");
+			ldns_pkt_free(up);
+			ldns_pkt_free(u);
+			free(w);
+		}
 		dns_plan_free(&p3);
 		for (i = 0; i < 5; i++)
 			rv[i].addrs = cfg.primary;
