@@ -129,7 +129,8 @@ addr_in(const struct cfg_addrset *set, const struct cfg_addr *a)
 
 	for (i = 0; i < set->n; i++)
 		if (set->addr[i].family == a->family &&
-		    strcmp(set->addr[i].text, a->text) == 0)
+		    memcmp(&set->addr[i].a, &a->a, a->family == AF_INET ?
+		    4 : 16) == 0)
 			return true;
 	return false;
 }

@@ -498,7 +498,8 @@ addr_is_primary(const struct config *cfg, const struct cfg_addr *a)
 
 	for (i = 0; i < cfg->primary.n; i++)
 		if (cfg->primary.addr[i].family == a->family &&
-		    strcmp(cfg->primary.addr[i].text, a->text) == 0)
+		    memcmp(&cfg->primary.addr[i].a, &a->a, a->family ==
+		    AF_INET ? 4 : 16) == 0)
 			return true;
 	return false;
 }

@@ -48,6 +48,19 @@ is "$(history_field '[a["kind"] for a in d["cycles"][0]["actions"]
 is "$(status_field 'len(d["layout_warnings"])')" 3 \
     "status --json: still the three warnings of the last check"
 
+# --- without [dns] server: the SOA MNAME (found through [dns] resolver) ------
+SC_DNS_SERVER=-
+SC_DNS_EXTRA="resolver = 127.0.0.1:$DNS_PORT"
+scenario_write_conf
+run_fa config-test
+is "$FA_RC" 0 "config-test, the SOA MNAME at the primary's address: exit 0"
+like "$FA_ERR" "example\\.com: the DNS master ns1\\.example\\.com \\(127\\.0\\.0\\.1#$DNS_PORT\\) \\(the zone's SOA MNAME\\) is one of \\[site:primary\\]'s addresses: when the primary's site is down the master is too" \
+    "config-test: the MNAME of example.com at the primary's site"
+like "$FA_ERR" "example\\.org: the DNS master ns1\\.example\\.org" \
+    "... and of example.org"
+SC_DNS_SERVER=
+SC_DNS_EXTRA=
+
 # --- the usual layout: no warning ------------------------------------------
 scenario_cleanup
 PRIMARY_A=192.0.2.10
