@@ -139,7 +139,10 @@ int	state_last_action_at(struct state_db *, const char *kind, int64_t *at,
  * at, lagging: [{zone, detail}]}: the nameservers that did not serve the
  * change in time, or null), "notify" ({pending, oldest_at, attempts,
  * last_error}: the [hooks] notify POSTs not delivered yet; pending 0 and
- * nulls when none), "transitions" (the last ntransitions, newest first;
+ * nulls when none), "layout_warnings" ([{detail, at}]: the DNS layouts
+ * that cannot fail over found by the last "dns layout" check, [] when none),
+ * "stale_nameservers" ([{zone, detail, at}]: the last cycle's "dns stale"
+ * actions), "transitions" (the last ntransitions, newest first;
  * all if negative; a transition whose cycle was pruned has cycle_id
  * null).  New reference, or NULL with err set.
  */
