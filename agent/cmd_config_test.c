@@ -1,10 +1,14 @@
 /*
  * cmd_config_test.c: config-test (SPEC §2): parse the config, check the
  * files, keys and permissions, prove the DNS server takes our key, load the
- * vote secret, ask each spare for a real signed vote, and log in to every MySQL server
- * of the config to check the user's grants.  Problems are printed as
- * FILE:LINE: message; "configuration OK" when none.
+ * vote secret, ask each spare for a real signed vote, and log in to every
+ * MySQL server of the config to check the user's grants, compare what every
+ * managed record holds now with the two sites, and warn about a DNS layout
+ * that cannot fail over.  Problems are printed as FILE:LINE: message;
+ * "configuration OK" when none.
  */
+#include <sys/socket.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +223,116 @@ config_test_dns_ok(const struct config *cfg)
 	    "signed reply (the TSIG key is accepted)\n" : "\n");
 }
 
+/* "A" / "AAAA" / "A and AAAA": the types set publishes. */
+static const char *
+types_of(const struct cfg_addrset *set)
+{
+	struct cfg_addrset	 v4, v6;
+
+	config_addrset_family(set, AF_INET, &v4);
+	config_addrset_family(set, AF_INET6, &v6);
+	if (v4.n > 0 && v6.n > 0)
+		return "A and AAAA";
+	return v4.n > 0 ? "A" : v6.n > 0 ? "AAAA" : "nothing";
+}
+
+/*
+ * Every managed record against the two sites, now, so that a surprise
+ * comes at set-up rather than during an outage (issue 10): a record that
+ * matches neither site is a warning naming what differs (a move would
+ * leave it alone as a conflict); a partial record (part of a site's set,
+ * see dnsupdate.h) is a note saying what a move does with it, and a
+ * warning when the other site cannot serve it.  Nothing here is an error:
+ * DNS may be mid-change by hand today.
+ */
+static void
+config_test_records(const struct config *cfg, struct diag_list *diags)
+{
+	struct dns_view			 view;
+	struct dns_plan			 plan[2];
+	const struct dns_record_view	*rv;
+	const struct dns_record_change	*rc;
+	char				 ab[512];
+	const char			*site, *other;
+	size_t				 i, z, k, d;
+
+	memset(&view, 0, sizeof(view));
+	if (dns_view_read(cfg, &view) == -1 && view.n == 0) {
+		diag_add(diags, false, "%s: cannot read the managed records to "
+		    "compare them with the sites: %s", cfg->path, view.error);
+		dns_view_free(&view);
+		return;
+	}
+	dnsupdate_plan(cfg, DNS_TO_BACKUP, &view, &plan[0]);
+	dnsupdate_plan(cfg, DNS_TO_PRIMARY, &view, &plan[1]);
+	for (i = 0; i < view.n; i++) {
+		rv = &view.rec[i];
+		config_addrset_format(&rv->addrs, ab, sizeof(ab));
+		switch (rv->holds) {
+		case DNS_HOLDS_UNREADABLE:
+			diag_add(diags, false, "%s:%d: %s: cannot read it: %s",
+			    cfg->path, rv->zone->line, rv->owner,
+			    dns_status_str(rv->status));
+			break;
+		case DNS_HOLDS_OTHER:
+			diag_add(diags, false, "%s:%d: %s (it holds %s): it "
+			    "matches neither site, so a failover or failback "
+			    "would leave it alone as a conflict", cfg->path,
+			    rv->zone->line, rv->why, ab[0] ? ab : "nothing");
+			break;
+		case DNS_HOLDS_MIXED:
+			diag_add(diags, false, "%s:%d: %s holds one site's A "
+			    "and the other's AAAA (%s): part-way between the "
+			    "sites; the next move finishes it", cfg->path,
+			    rv->zone->line, rv->owner, ab);
+			break;
+		case DNS_HOLDS_PRIMARY:
+		case DNS_HOLDS_BACKUP:
+			if (!rv->partial)
+				break;
+			site = rv->holds == DNS_HOLDS_PRIMARY ? "primary" :
+			    "backup";
+			other = rv->holds == DNS_HOLDS_PRIMARY ? "backup" :
+			    "primary";
+			printf("note: %s publishes %s only, the %s's (%s): it "
+			    "counts as the %s's, and a move gives it the %s's "
+			    "%s only, never adding a type\n", rv->owner,
+			    types_of(&rv->addrs), site, ab, site, other,
+			    types_of(&rv->addrs));
+			/* The move it would get: refused? */
+			d = rv->holds == DNS_HOLDS_PRIMARY ? 0 : 1;
+			for (z = 0; z < plan[d].nzones; z++)
+				for (k = 0; k < plan[d].zones[z].n; k++) {
+					rc = &plan[d].zones[z].rec[k];
+					if (rc->owner == rv->owner &&
+					    rc->status == DNS_CONFLICT)
+						diag_add(diags, false, "%s:%d: "
+						    "%s", cfg->path,
+						    rv->zone->line, rc->why);
+				}
+			break;
+		default:
+			break;
+		}
+	}
+	dns_plan_free(&plan[0]);
+	dns_plan_free(&plan[1]);
+	dns_view_free(&view);
+}
+
+/* dnsupdate_layout_check(): each warning as one line. */
+static void
+config_test_layout(const struct config *cfg, struct diag_list *diags)
+{
+	struct dns_layout	 lay;
+	size_t			 i;
+
+	dnsupdate_layout_check(cfg, &lay);
+	for (i = 0; i < lay.n; i++)
+		diag_add(diags, false, "%s:%d: %s", cfg->path, cfg->dns.line,
+		    lay.warning[i]);
+}
+
 int
 cmd_config_test(const struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -250,6 +364,11 @@ cmd_config_test(const struct cmd_ctx *ctx, int argc, char **argv)
 	    config_test_spares(cfg, &diags) == -1) ||
 	    config_test_mysql(cfg, &diags) == -1)
 		bad = true;
+	/* Warnings only: what the records hold, a layout that cannot fail over. */
+	if (cfg->agent.role == ROLE_BACKUP) {
+		config_test_records(cfg, &diags);
+		config_test_layout(cfg, &diags);
+	}
 	diags_print(&diags);
 	if (bad) {
 		rc = FA_EXIT_CONFIG;

@@ -185,11 +185,18 @@ status_records_live(const struct config *cfg, json_t *st)
 	}
 	arr = json_array();
 	for (i = 0; i < view.n; i++) {
+		json_t	*r;
+
 		config_addrset_format(&view.rec[i].addrs, addrs, sizeof(addrs));
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:I}",
+		r = json_pack("{s:s,s:s,s:s,s:s,s:I}",
 		    "zone", view.rec[i].zone->name, "owner", view.rec[i].owner,
-		    "addrs", addrs, "holds", dns_holds_str(view.rec[i].holds),
-		    "seen_at", (json_int_t)(util_wall_ms() / 1000)));
+		    "addrs", addrs, "holds", dns_record_holds_str(&view.rec[i]),
+		    "seen_at", (json_int_t)(util_wall_ms() / 1000));
+		/* A conflict says what differs (issue 10). */
+		if (r != NULL && view.rec[i].why[0] != '\0')
+			json_object_set_new(r, "why",
+			    json_string(view.rec[i].why));
+		json_array_append_new(arr, r);
 	}
 	json_object_set_new(st, "records", arr);
 	json_object_set_new(st, "records_live", json_true());
@@ -361,6 +368,12 @@ status_print(const struct config *cfg, const json_t *st)
 	/* A failback waiting for a person must not hide below the fold. */
 	if (json_is_object(lc) && strcmp(jstr(lc, "outcome"), "UNSAFE") == 0)
 		printf("\nWARNING: failback refused: %s", jstr(lc, "message"));
+	json_array_foreach(json_object_get(st, "layout_warnings"), i, v)
+		printf("\nWARNING: this layout cannot fail over: %s",
+		    jstr(v, "detail"));
+	json_array_foreach(json_object_get(st, "stale_nameservers"), i, v)
+		printf("\nWARNING: a nameserver serves stale data: %s",
+		    jstr(v, "detail"));
 	if (json_is_false(json_object_get(json_object_get(st, "canary"), "ok")))
 		printf("\nWARNING: the DNS canary failed: a failover would fail "
 		    "too (see canary: below)");
@@ -370,10 +383,13 @@ status_print(const struct config *cfg, const json_t *st)
 	if (json_object_get(st, "records_error") != NULL)
 		printf("  DNS could not be read now: %s\n",
 		    jstr(st, "records_error"));
-	json_array_foreach(json_object_get(st, "records"), i, v)
+	json_array_foreach(json_object_get(st, "records"), i, v) {
 		printf("  %-32s %-40s %s\n", jstr(v, "owner"),
 		    jstr(v, "addrs")[0] ? jstr(v, "addrs") : "(none)",
 		    jstr(v, "holds"));
+		if (jstr(v, "why")[0] != '\0')
+			printf("    %s\n", jstr(v, "why"));
+	}
 	if (json_is_object(lc)) {
 		printf("last cycle: #%lld %s", jint(lc, "id"), jstr(lc, "kind"));
 		print_time(" at ", jint(lc, "started_at"));

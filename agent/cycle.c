@@ -832,6 +832,91 @@ cycle_run_quorum_canary(struct cycle *c, struct state_db *db)
 		    what);
 }
 
+/*
+ * ---- issue 18 item 5 (branch partial): stale secondaries ----
+ * verify = all, in a cycle of a site that was and stays STANDBY and moves
+ * no record: every nameserver of every zone against the master's serial
+ * (dnsupdate_check_secondaries()).  One "dns stale" action (failed) per
+ * nameserver still behind, which `status` lists as stale_nameservers and
+ * which makes the cycle exit 1 like a lagging nameserver after a move.
+ */
+static void
+cycle_check_secondaries(struct cycle *c)
+{
+	struct dns_secondaries	 sec;
+	struct action_log	*a;
+	size_t			 i;
+	int			 k;
+
+	if (c->cfg->dns.verify != DNS_VERIFY_ALL ||
+	    c->request != REQUEST_CYCLE || c->prev.state != SITE_STANDBY)
+		return;
+	for (k = 0; k < c->plan.nactions; k++)
+		if (c->plan.actions[k] == ACTION_DNS_TO_BACKUP ||
+		    c->plan.actions[k] == ACTION_DNS_TO_PRIMARY)
+			return;
+	if (dnsupdate_check_secondaries(c->cfg, &sec) == -1)
+		log_debug("stale secondaries: not every zone checked: %s",
+		    sec.error);
+	for (i = 0; i < sec.n; i++) {
+		a = cycle_action_add(c, "dns stale", sec.stale[i].zone->name,
+		    ACTION_RESULT_FAILED);
+		action_detail(a, "%s", sec.stale[i].detail);
+		log_warnx("dns stale %s: %s", sec.stale[i].zone->name,
+		    sec.stale[i].detail);
+		c->dns_lagging = true;
+	}
+	dns_secondaries_free(&sec);
+}
+
+/*
+ * ---- issue 18 item 4 (branch partial): layouts that cannot fail over ----
+ * Once an hour (the first cycle too), in a cycle that moves no record:
+ * dnsupdate_layout_check(), recorded as "dns layout" actions (one failed
+ * row per warning, or one ok row), which `status` and Nagios read from the
+ * store as layout_warnings without asking DNS themselves.  A warning does
+ * not change the exit status: it is the config, not this cycle.
+ */
+#define CYCLE_LAYOUT_EVERY_S	3600
+
+static void
+cycle_check_layout(struct cycle *c, struct state_db *db)
+{
+	struct dns_layout	 lay;
+	struct action_log	*a;
+	char			 err[256];
+	int64_t			 last = 0, now = util_wall_ms() / 1000;
+	size_t			 i;
+	int			 k, rc;
+
+	if (db == NULL || c->request != REQUEST_CYCLE ||
+	    c->cfg->agent.role != ROLE_BACKUP)
+		return;
+	for (k = 0; k < c->plan.nactions; k++)
+		if (c->plan.actions[k] == ACTION_DNS_TO_BACKUP ||
+		    c->plan.actions[k] == ACTION_DNS_TO_PRIMARY)
+			return;
+	rc = state_last_action_at(db, "dns layout", &last, err, sizeof(err));
+	if (rc == -1) {
+		log_warnx("%s", err);
+		return;
+	}
+	if (rc == 0 && now - last < CYCLE_LAYOUT_EVERY_S)
+		return;
+	dnsupdate_layout_check(c->cfg, &lay);
+	if (lay.n == 0) {
+		a = cycle_action_add(c, "dns layout", "dns", ACTION_RESULT_OK);
+		action_detail(a, "no DNS master or NS set at the primary's "
+		    "addresses");
+	}
+	for (i = 0; i < lay.n; i++) {
+		a = cycle_action_add(c, "dns layout", "dns",
+		    ACTION_RESULT_FAILED);
+		action_detail(a, "%s", lay.warning[i]);
+		log_warnx("this layout cannot fail over: %s", lay.warning[i]);
+	}
+}
+
 static int
 cycle_exit_code(const struct cycle *c, enum cycle_outcome oc)
 {
@@ -879,7 +964,7 @@ cycle_records_seen(struct cycle *c, char (**addrbuf)[512], size_t *n)
 		seen[i].zone = c->view.rec[i].zone->name;
 		seen[i].owner = c->view.rec[i].owner;
 		seen[i].addrs = (*addrbuf)[i];
-		seen[i].holds = dns_holds_str(c->view.rec[i].holds);
+		seen[i].holds = dns_record_holds_str(&c->view.rec[i]);
 	}
 	*n = c->view.n;
 	return seen;
@@ -1481,7 +1566,7 @@ cycle_execute_locked(const struct config *cfg, struct state_db *db,
 	struct decide_state	 next;
 	enum cycle_outcome	 oc;
 	const char		*reason;
-	char			 err[512], unsafe[1400];
+	char			 err[512], unsafe[1400], conflict[600];
 	int64_t			 started_at = util_wall_ms() / 1000;
 	int64_t			 started_mono = util_mono_ms();
 	int			 exit_code = FA_EXIT_RUNTIME;
@@ -1525,11 +1610,20 @@ cycle_execute_locked(const struct config *cfg, struct state_db *db,
 	cycle_serials_after_move(&c);
 	cycle_run_canary(&c, db);
 	cycle_run_quorum_canary(&c, db);
+	/* issue 18 items 4 and 5 (branch partial): after the actions. */
+	cycle_check_layout(&c, db);
+	cycle_check_secondaries(&c);
 	decide_settle(&c.prev, &c.in, &c.plan, &c.report, &next, &oc, &reason);
 	if (c.intent_failed)
 		reason = "cannot record the move's intent in the state database: not acting";
 	exit_code = cycle_exit_code(&c, oc);
-	if (oc == OUTCOME_UNSAFE && c.safety_msg[0] != '\0') {
+	/* issue 10 item 7 (branch partial): name exactly what differs. */
+	if (oc == OUTCOME_CONFLICT && c.have_view &&
+	    c.view.conflict[0] != '\0') {
+		snprintf(conflict, sizeof(conflict), "conflict: %s; left "
+		    "alone: fix the record or the config", c.view.conflict);
+		reason = conflict;
+	} else if (oc == OUTCOME_UNSAFE && c.safety_msg[0] != '\0') {
 		/* Say which transactions: the message is what people read. */
 		snprintf(unsafe, sizeof(unsafe), "%s: %s", reason,
 		    c.safety_msg);

@@ -5,9 +5,10 @@
  *
  * Records are read from the server the method updates (for rfc2136: [dns]
  * server, or the zone's SOA MNAME), over plain DNS without recursion, so a
- * resolver's cache never hides what the server holds.  A record is ours only
- * when its whole A+AAAA set is exactly the primary's or the backup's; any
- * other content is a conflict that we report and never touch.
+ * resolver's cache never hides what the server holds.  A record is ours
+ * when every type (A, AAAA) it publishes holds exactly one site's addresses
+ * of that type (all of them the same site's, or part-way; see classify());
+ * any other content is a conflict that we report and never touch.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -86,6 +87,13 @@ dnsupdate_method_for(const struct config *cfg)
 	return method_of(cfg);
 }
 
+enum dns_status
+dns_zone_server(const struct config *cfg, const struct cfg_zone *z,
+    int64_t deadline_ms, struct dns_server *out, char *err, size_t errlen)
+{
+	return method_of(cfg)->server(cfg, z, deadline_ms, out, err, errlen);
+}
+
 /* Append to a message, cutting when full. */
 static void __attribute__((format(printf, 3, 4)))
 msg_append(char *buf, size_t len, const char *fmt, ...)
@@ -111,39 +119,197 @@ zone_label(const struct cfg_zone *z, char *buf, size_t len)
 		buf[n - 1] = '\0';
 }
 
-/*
- * Part-way: each type (A, AAAA) holds exactly one site's set, not both the
- * same site's.  A method that changes a record's A and AAAA in two requests
- * (ovh, http per record) leaves that when the second one fails: the record
- * holds only managed addresses, and finishing the move is safe.
- */
-static bool
-part_way(const struct config *cfg, const struct cfg_addrset *a)
-{
-	static const int fams[] = { AF_INET, AF_INET6 };
-	struct cfg_addrset	 af, pf, bf;
-	size_t			 f;
+static const struct {
+	int		 family;
+	const char	*type;		/* "A" */
+	const char	*ip;		/* "IPv4" */
+} fams[] = {
+	{ AF_INET, "A", "IPv4" },
+	{ AF_INET6, "AAAA", "IPv6" },
+};
 
-	for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
-		dns_addrset_family(a, fams[f], &af);
-		dns_addrset_family(&cfg->primary, fams[f], &pf);
-		dns_addrset_family(&cfg->backup, fams[f], &bf);
-		if (!dns_addrset_same(&af, &pf) && !dns_addrset_same(&af, &bf))
+static bool
+addr_in(const struct cfg_addrset *set, const struct cfg_addr *a)
+{
+	size_t	i;
+
+	for (i = 0; i < set->n; i++)
+		if (set->addr[i].family == a->family &&
+		    memcmp(&set->addr[i].a, &a->a, a->family == AF_INET ?
+		    4 : 16) == 0)
+			return true;
+	return false;
+}
+
+static bool
+addr_subset(const struct cfg_addrset *a, const struct cfg_addrset *b)
+{
+	size_t	i;
+
+	for (i = 0; i < a->n; i++)
+		if (!addr_in(b, &a->addr[i]))
 			return false;
-	}
 	return true;
 }
 
-static enum dns_holds
-classify(const struct config *cfg, const struct cfg_addrset *a)
+/*
+ * What is wrong with rf, one family (type) of a record, that is neither
+ * empty nor exactly one site's set of that family: "A 203.0.113.9 is
+ * neither site's address", "A 192.0.2.10 is only part of the primary's A
+ * set (192.0.2.10, 192.0.2.11)", or a mix of both sites'.  The agent moves
+ * whole families, so part of a family cannot be told apart from a change
+ * made by hand.
+ */
+static void
+family_problem(const char *type, const struct cfg_addrset *rf,
+    const struct cfg_addrset *pf, const struct cfg_addrset *bf, char *buf,
+    size_t len)
 {
+	struct cfg_addrset	 foreign;
+	char			 ab[512], sb[512];
+	size_t			 i;
+
+	memset(&foreign, 0, sizeof(foreign));
+	for (i = 0; i < rf->n; i++)
+		if (!addr_in(pf, &rf->addr[i]) && !addr_in(bf, &rf->addr[i]))
+			foreign.addr[foreign.n++] = rf->addr[i];
+	dns_addrset_format(rf, ab, sizeof(ab));
+	if (foreign.n > 0) {
+		dns_addrset_format(&foreign, ab, sizeof(ab));
+		dns_msg(buf, len, "%s %s %s neither site's address%s", type, ab,
+		    foreign.n == 1 ? "is" : "are", foreign.n == 1 ? "" : "es");
+	} else if (addr_subset(rf, pf)) {
+		dns_addrset_format(pf, sb, sizeof(sb));
+		dns_msg(buf, len, "%s %s is only part of the primary's %s set "
+		    "(%s)", type, ab, type, sb);
+	} else if (addr_subset(rf, bf)) {
+		dns_addrset_format(bf, sb, sizeof(sb));
+		dns_msg(buf, len, "%s %s is only part of the backup's %s set "
+		    "(%s)", type, ab, type, sb);
+	} else
+		dns_msg(buf, len, "%s %s mixes the primary's and the backup's "
+		    "addresses", type, ab);
+}
+
+/*
+ * Classify one record's A+AAAA set a, family by family (SPEC §1 is silent
+ * on records that publish part of a site's set; see dns_record_view):
+ *   - exactly the primary's (backup's) whole set: PRIMARY (BACKUP);
+ *   - every family it publishes exactly the primary's (backup's) set of
+ *     that family, some family of that site not published: PRIMARY
+ *     (BACKUP), *partial;
+ *   - one family the primary's and the other the backup's: MIXED, a move
+ *     part-way (a method that changes A and AAAA in two requests stopped
+ *     between them): finishing either move is safe;
+ *   - anything else: OTHER, and why names what differs, owner first.
+ * A family whose set is the same at both sites (a shared address) says
+ * nothing about which site a record follows.
+ */
+static enum dns_holds
+classify(const struct config *cfg, const char *owner,
+    const struct cfg_addrset *a, bool *partial, char *why, size_t whylen)
+{
+	struct cfg_addrset	 rf, pf, bf;
+	char			 prob[400], sb[512];
+	size_t			 f, np = 0, nb = 0, nboth = 0, nother = 0;
+	bool			 isp, isb;
+
+	*partial = false;
+	why[0] = '\0';
 	if (dns_addrset_same(a, &cfg->primary))
 		return DNS_HOLDS_PRIMARY;
 	if (dns_addrset_same(a, &cfg->backup))
 		return DNS_HOLDS_BACKUP;
-	if (part_way(cfg, a))
+	for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
+		dns_addrset_family(a, fams[f].family, &rf);
+		dns_addrset_family(&cfg->primary, fams[f].family, &pf);
+		dns_addrset_family(&cfg->backup, fams[f].family, &bf);
+		if (rf.n == 0)
+			continue;
+		isp = dns_addrset_same(&rf, &pf);
+		isb = dns_addrset_same(&rf, &bf);
+		if (isp && isb)
+			nboth++;
+		else if (isp)
+			np++;
+		else if (isb)
+			nb++;
+		else {
+			family_problem(fams[f].type, &rf, &pf, &bf, prob,
+			    sizeof(prob));
+			if (nother++ == 0)
+				dns_msg(why, whylen, "%s %s", owner, prob);
+			else
+				msg_append(why, whylen, "; %s", prob);
+		}
+	}
+	if (nother > 0)
+		return DNS_HOLDS_OTHER;
+	if (np > 0 && nb > 0)
 		return DNS_HOLDS_MIXED;
+	if (np > 0 || nb > 0) {
+		*partial = true;
+		return np > 0 ? DNS_HOLDS_PRIMARY : DNS_HOLDS_BACKUP;
+	}
+	if (nboth > 0) {
+		dns_addrset_format(a, sb, sizeof(sb));
+		dns_msg(why, whylen, "%s publishes only %s, which both sites "
+		    "share: nothing tells which site it follows", owner, sb);
+	} else
+		dns_msg(why, whylen, "%s has no A or AAAA record", owner);
 	return DNS_HOLDS_OTHER;
+}
+
+const char *
+dns_record_holds_str(const struct dns_record_view *rv)
+{
+	if (rv->partial && rv->holds == DNS_HOLDS_PRIMARY)
+		return "primary-partial";
+	if (rv->partial && rv->holds == DNS_HOLDS_BACKUP)
+		return "backup-partial";
+	return dns_holds_str(rv->holds);
+}
+
+/*
+ * The move of a record that holds (a part of) one site's set: the other
+ * site's addresses of every family it publishes (its whole set when the
+ * record holds the whole of from).  false when to has no address of a
+ * family the record publishes: a move never drops a family the operator
+ * published, so that record is left alone; why says so.
+ */
+static bool
+partial_target(const struct dns_record_view *rv, const struct cfg_addrset *to,
+    const char *toname, struct cfg_addrset *out, char *why, size_t whylen)
+{
+	struct cfg_addrset	 rf, tf;
+	char			 ab[512];
+	size_t			 f, i;
+
+	if (!rv->partial) {
+		*out = *to;
+		return true;
+	}
+	memset(out, 0, sizeof(*out));
+	for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
+		dns_addrset_family(&rv->addrs, fams[f].family, &rf);
+		if (rf.n == 0)
+			continue;
+		dns_addrset_family(to, fams[f].family, &tf);
+		if (tf.n == 0) {
+			dns_addrset_format(&rf, ab, sizeof(ab));
+			dns_msg(why, whylen, "%s publishes %s %s, but "
+			    "[site:%s] has no %s address: the move would drop "
+			    "that type, so the record is left alone (give "
+			    "[site:%s] an %s address, or remove the %s "
+			    "record)", rv->owner, fams[f].type, ab, toname,
+			    fams[f].ip, toname, fams[f].ip, fams[f].type);
+			return false;
+		}
+		for (i = 0; i < tf.n; i++)
+			(void)dns_addrset_add(out, tf.addr[i].family,
+			    &tf.addr[i].a);
+	}
+	return true;
 }
 
 /* One zone of dns_view_read(), on its own slice of the view. */
@@ -262,20 +428,32 @@ int
 dns_view_summarise(const struct config *cfg, struct dns_view *v)
 {
 	struct dns_record_view *rv;
-	size_t k;
+	size_t k, nother = 0;
 	bool all_p = true, all_b = true, any_other = false;
 
 	v->overall = DNS_HOLDS_UNREADABLE;
+	v->conflict[0] = '\0';
 	if (v->n == 0)
 		return -1;
 	for (k = 0; k < v->n; k++) {
 		rv = &v->rec[k];
+		rv->partial = false;
+		rv->why[0] = '\0';
 		if (rv->status != DNS_OK) {
 			rv->holds = DNS_HOLDS_UNREADABLE;
 			continue;
 		}
-		rv->holds = classify(cfg, &rv->addrs);
+		rv->holds = classify(cfg, rv->owner, &rv->addrs, &rv->partial,
+		    rv->why, sizeof(rv->why));
+		if (rv->holds != DNS_HOLDS_OTHER)
+			continue;
+		if (nother++ == 0)
+			dns_msg(v->conflict, sizeof(v->conflict), "%s",
+			    rv->why);
 	}
+	if (nother > 1)
+		msg_append(v->conflict, sizeof(v->conflict), " (and %zu more "
+		    "record%s)", nother - 1, nother == 2 ? "" : "s");
 	for (k = 0; k < v->n; k++) {
 		rv = &v->rec[k];
 		if (rv->holds == DNS_HOLDS_UNREADABLE)
@@ -307,21 +485,34 @@ dns_view_free(struct dns_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/*
+ * Per record (see struct dns_record_change for the rule): already the
+ * target's (whole or partial) is unchanged; the source site's (whole or
+ * partial) or part-way (MIXED) moves; anything else, or a partial record
+ * the target site cannot serve, is a conflict left alone.
+ */
 void
 dnsupdate_plan(const struct config *cfg, enum dns_direction dir,
     const struct dns_view *view, struct dns_plan *out)
 {
-	const struct cfg_addrset *want, *from;
+	const struct cfg_addrset *want;
 	const struct dns_record_view *rv;
 	struct dns_zone_plan *zp;
 	struct dns_record_change *rc;
+	enum dns_holds to_holds, from_holds;
+	const char *toname;
 	size_t i, k;
 
 	memset(out, 0, sizeof(*out));
 	out->direction = dir;
 	out->method = method_of(cfg)->name;
+	out->primary = &cfg->primary;
+	out->backup = &cfg->backup;
 	want = dir == DNS_TO_BACKUP ? &cfg->backup : &cfg->primary;
-	from = dir == DNS_TO_BACKUP ? &cfg->primary : &cfg->backup;
+	toname = dir == DNS_TO_BACKUP ? "backup" : "primary";
+	to_holds = dir == DNS_TO_BACKUP ? DNS_HOLDS_BACKUP : DNS_HOLDS_PRIMARY;
+	from_holds = dir == DNS_TO_BACKUP ? DNS_HOLDS_PRIMARY :
+	    DNS_HOLDS_BACKUP;
 	out->nzones = cfg->nzones;
 	out->zones = util_xcalloc(cfg->nzones ? cfg->nzones : 1,
 	    sizeof(*out->zones));
@@ -348,16 +539,24 @@ dnsupdate_plan(const struct config *cfg, enum dns_direction dir,
 			rc->owner = rv->owner;
 			rc->old_addrs = rv->addrs;
 			rc->new_addrs = *want;
+			rc->partial = rv->partial;
 			if (rv->status != DNS_OK)
 				rc->status = rv->status;
-			else if (dns_addrset_same(&rv->addrs, want))
+			else if (rv->holds == to_holds) {
+				rc->new_addrs = rv->addrs;
 				rc->status = DNS_UNCHANGED;
-			else if (dns_addrset_same(&rv->addrs, from) ||
-			    part_way(cfg, &rv->addrs)) {
+			} else if (rv->holds == DNS_HOLDS_MIXED ||
+			    (rv->holds == from_holds && partial_target(rv, want,
+			    toname, &rc->new_addrs, rc->why,
+			    sizeof(rc->why)))) {
 				/* Part-way: only the types still to move move. */
 				rc->status = DNS_OK;
 				zp->nchange++;
 			} else {
+				if (rc->why[0] == '\0')
+					dns_msg(rc->why, sizeof(rc->why), "%s",
+					    rv->why);
+				rc->new_addrs = *want;
 				rc->status = DNS_CONFLICT;
 				out->nconflicts++;
 			}
@@ -384,22 +583,48 @@ dns_plan_free(struct dns_plan *p)
  * One line per record and type, e.g.
  *   www.example.com. A 192.0.2.10 -> 198.51.100.20 (rfc2136 via 127.0.0.1#5300)
  *   www.example.com. AAAA 2001:db8:1::20 (unchanged: already the backup's)
- *   ftp.example.com. A 203.0.113.5 CONFLICT: neither the primary's (...) nor the backup's (...); left alone
+ *   www.example.com. AAAA (none: this name publishes no AAAA; kept so)
+ *   ftp.example.com. A 203.0.113.5 CONFLICT: 203.0.113.5 is neither site's address; left alone
  * then a summary line.
  */
+static void
+print_conflict(const struct dns_plan *p, const struct dns_record_change *rc,
+    size_t f, FILE *fp, bool *said)
+{
+	struct cfg_addrset	 oldf, pf, bf;
+	char			 ob[512], prob[400];
+
+	dns_addrset_family(&rc->old_addrs, fams[f].family, &oldf);
+	dns_addrset_format(&oldf, ob, sizeof(ob));
+	prob[0] = '\0';
+	if (p->primary != NULL && p->backup != NULL && oldf.n > 0) {
+		dns_addrset_family(p->primary, fams[f].family, &pf);
+		dns_addrset_family(p->backup, fams[f].family, &bf);
+		if (!dns_addrset_same(&oldf, &pf) &&
+		    !dns_addrset_same(&oldf, &bf))
+			family_problem(fams[f].type, &oldf, &pf, &bf, prob,
+			    sizeof(prob));
+	}
+	if (prob[0] != '\0') {
+		/* "A 203.0.113.5 is ...": the type is already said. */
+		fprintf(fp, "%s %s %s CONFLICT: %s; left alone\n", rc->owner,
+		    fams[f].type, ob, prob + strlen(fams[f].type) + 1);
+		*said = true;
+	} else
+		fprintf(fp, "%s %s %s (the record is in CONFLICT: left "
+		    "alone)\n", rc->owner, fams[f].type, ob);
+}
+
 void
 dns_plan_print(const struct dns_plan *p, FILE *fp)
 {
-	static const struct { int family; const char *name; } fams[] = {
-		{ AF_INET, "A" }, { AF_INET6, "AAAA" } };
 	const struct dns_zone_plan *zp;
 	const struct dns_record_change *rc;
 	struct cfg_addrset oldf, newf;
 	const char *to = p->direction == DNS_TO_BACKUP ? "backup" : "primary";
-	const char *fromname = p->direction == DNS_TO_BACKUP ? "primary" :
-	    "backup";
 	char ob[512], nb[512];
 	size_t i, j, f, nchange = 0, nsame = 0, nother = 0;
+	bool said;
 
 	for (i = 0; i < p->nzones; i++) {
 		zp = &p->zones[i];
@@ -416,17 +641,27 @@ dns_plan_print(const struct dns_plan *p, FILE *fp)
 				nother++;
 				break;
 			}
+			said = false;
 			for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
 				dns_addrset_family(&rc->old_addrs,
 				    fams[f].family, &oldf);
 				dns_addrset_family(&rc->new_addrs,
 				    fams[f].family, &newf);
-				if (oldf.n == 0 && newf.n == 0 &&
-				    rc->status != DNS_CONFLICT)
+				if (rc->status == DNS_CONFLICT) {
+					print_conflict(p, rc, f, fp, &said);
 					continue;
+				}
+				if (oldf.n == 0 && newf.n == 0) {
+					if (rc->partial)
+						fprintf(fp, "%s %s (none: this "
+						    "name publishes no %s; kept "
+						    "so)\n", rc->owner,
+						    fams[f].type, fams[f].type);
+					continue;
+				}
 				dns_addrset_format(&oldf, ob, sizeof(ob));
 				dns_addrset_format(&newf, nb, sizeof(nb));
-				fprintf(fp, "%s %s ", rc->owner, fams[f].name);
+				fprintf(fp, "%s %s ", rc->owner, fams[f].type);
 				if (rc->status == DNS_OK &&
 				    !dns_addrset_same(&oldf, &newf))
 					fprintf(fp, "%s -> %s (%s via %s)\n", ob,
@@ -437,22 +672,15 @@ dns_plan_print(const struct dns_plan *p, FILE *fp)
 				else if (rc->status == DNS_UNCHANGED)
 					fprintf(fp, "%s (unchanged: already the "
 					    "%s's)\n", ob, to);
-				else if (rc->status == DNS_CONFLICT) {
-					if (dns_addrset_same(&oldf, &newf))
-						fprintf(fp, "%s (record in "
-						    "CONFLICT, this type is the "
-						    "%s's; left alone)\n", ob,
-						    to);
-					else
-						fprintf(fp, "%s CONFLICT: not the "
-						    "%s's (%s) nor the %s's; left "
-						    "alone\n", ob, to, nb,
-						    fromname);
-				} else
+				else
 					fprintf(fp, "? (could not read: %s; "
 					    "left alone)\n",
 					    dns_status_str(rc->status));
 			}
+			/* why starts with the owner. */
+			if (rc->status == DNS_CONFLICT && !said &&
+			    rc->why[0] != '\0')
+				fprintf(fp, "CONFLICT: %s\n", rc->why);
 		}
 	}
 	fprintf(fp, "plan: to the %s via %s: %zu record%s to change, %zu "
@@ -750,7 +978,10 @@ after_lost_answer(const struct config *cfg, const struct dnsupdate_method *m,
 	}
 }
 
-/* "; left alone: ftp.example.com. holds 203.0.113.5 (conflict)" */
+/*
+ * "; left alone (conflict): ftp.example.com. A 203.0.113.5 is neither
+ * site's address"
+ */
 static void
 append_left_alone(struct dns_zone_plan *zp)
 {
@@ -764,7 +995,11 @@ append_left_alone(struct dns_zone_plan *zp)
 		if (rc->status == DNS_OK || rc->status == DNS_UNCHANGED)
 			continue;
 		dns_addrset_format(&rc->old_addrs, b, sizeof(b));
-		if (rc->status == DNS_CONFLICT)
+		if (rc->status == DNS_CONFLICT && rc->why[0] != '\0')
+			msg_append(zp->message, sizeof(zp->message), "%s%s",
+			    first ? "; left alone (conflict): " : ", ",
+			    rc->why);
+		else if (rc->status == DNS_CONFLICT)
 			msg_append(zp->message, sizeof(zp->message),
 			    "%s%s holds %s, not ours", first ?
 			    "; left alone (conflict): " : ", ", rc->owner, b);

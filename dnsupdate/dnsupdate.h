@@ -7,7 +7,9 @@
  * The flow of a failover or failback:
  *   dns_view_read()   ask the server what each managed record holds;
  *   dnsupdate_plan()  decide per record: change (old -> new), already right,
- *                     or conflict (holds an address we do not manage);
+ *                     or conflict (holds something that is not one
+ *                     site's addresses, or a partial record the other
+ *                     site cannot serve);
  *   dnsupdate_apply() send one change per zone holding every record of that
  *                     zone that needs it, conditional on the old values, then
  *                     verify per [dns] verify.
@@ -56,14 +58,30 @@ enum dns_status {
 
 const char *dns_status_str(enum dns_status);
 
-/* One managed record (owner name, A and AAAA together) as read from DNS. */
+/*
+ * One managed record (owner name, A and AAAA together) as read from DNS.
+ *
+ * A record is a site's when every family (A, AAAA) it publishes holds
+ * exactly that site's addresses of that family.  It is "partial" when it
+ * publishes fewer families than the site has (www has the primary's A and
+ * no AAAA while [site:primary] lists an IPv6 address too): holds is then
+ * PRIMARY or BACKUP all the same, so the overall view and the decision
+ * engine see that site's, and partial says so for the plan, status
+ * ("primary-partial") and config-test.
+ */
 struct dns_record_view {
 	const struct cfg_zone	*zone;		/* borrowed from the config */
 	const char		*owner;		/* borrowed, absolute */
 	struct cfg_addrset	 addrs;		/* A and AAAA values found */
-	enum dns_holds		 holds;		/* PRIMARY, BACKUP, OTHER or UNREADABLE */
+	enum dns_holds		 holds;		/* PRIMARY, BACKUP, MIXED (part-way),
+						   OTHER or UNREADABLE */
+	bool			 partial;	/* PRIMARY/BACKUP: not every family
+						   of the site's set is published */
 	enum dns_status		 status;	/* DNS_OK, or why it could not be read */
 	char			 server[256];	/* where it was read: "127.0.0.1#5300" */
+	char			 why[256];	/* OTHER: what differs, e.g.
+						   "www.example.com. A 203.0.113.9 is
+						   neither site's address"; else "" */
 };
 
 struct dns_view {
@@ -71,7 +89,15 @@ struct dns_view {
 	struct dns_record_view	*rec;		/* every record of every zone, config order */
 	enum dns_holds		 overall;	/* summary, see decide.h */
 	char			 error[256];	/* first read error, "" if none */
+	char			 conflict[512];	/* OTHER: the first record's why,
+						   "(and N more)"; "" if none */
 };
+
+/*
+ * How status and history name what a record holds: dns_holds_str(), or
+ * "primary-partial" / "backup-partial" for a partial record.  Static text.
+ */
+const char	*dns_record_holds_str(const struct dns_record_view *);
 
 /*
  * Read every managed record from the DNS server the method updates (for
@@ -88,12 +114,23 @@ void	dns_view_free(struct dns_view *);
 
 enum dns_direction { DNS_TO_BACKUP, DNS_TO_PRIMARY };
 
+/*
+ * One record's move.  A record holding a site's whole set gets the other
+ * site's whole set.  A partial record keeps the operator's choice of
+ * families: each family it publishes gets the other site's addresses of
+ * that family, and a family it does not publish stays unpublished; when
+ * the other site has no address of a family it publishes, the record is
+ * left alone (DNS_CONFLICT, why says so) rather than losing that family.
+ */
 struct dns_record_change {
 	const char		*owner;		/* borrowed */
 	struct cfg_addrset	 old_addrs;	/* what the record holds now */
 	struct cfg_addrset	 new_addrs;	/* what it will hold */
 	enum dns_status		 status;	/* DNS_OK to change, DNS_UNCHANGED, DNS_CONFLICT,
 						   or why it could not be read (left alone) */
+	bool			 partial;	/* a partial record (see dns_record_view) */
+	char			 why[256];	/* DNS_CONFLICT: what differs or why
+						   the move is refused, owner first */
 };
 
 /* verify = all: what one nameserver address of the zone served. */
@@ -127,6 +164,8 @@ struct dns_zone_plan {
 struct dns_plan {
 	enum dns_direction	 direction;
 	const char		*method;	/* "rfc2136" */
+	const struct cfg_addrset *primary;	/* borrowed from the config, */
+	const struct cfg_addrset *backup;	/*   for dns_plan_print() */
 	size_t			 nzones;
 	struct dns_zone_plan	*zones;
 	size_t			 nconflicts;
@@ -191,5 +230,53 @@ int	dnsupdate_canary(const struct config *, char *msg, size_t msglen);
  */
 struct diag_list;
 int	dnsupdate_probe(const struct config *, struct diag_list *diags);
+
+/*
+ * Layouts that cannot fail over (issue 18): for every zone, the DNS server
+ * the method updates ([dns] server, or the zone's SOA MNAME) at one of
+ * [site:primary]'s addresses, or every nameserver of the zone (its NS set,
+ * as that server gives it) at the primary's addresses.  When the primary's
+ * site goes down, the first means no change can be written, the second that
+ * nobody serves the change.  Each warning is one line that says what works
+ * instead.  Asks DNS (each question within [dns] timeout); what cannot be
+ * asked is left out, never guessed.  Fills *out; nothing to free.
+ */
+#define DNS_LAYOUT_MAX	8
+struct dns_layout {
+	size_t	n;
+	char	warning[DNS_LAYOUT_MAX][640];
+};
+void	dnsupdate_layout_check(const struct config *, struct dns_layout *out);
+
+/*
+ * verify = all, between moves (issue 18): every nameserver of every zone
+ * (its NS set, as the server the method updates gives it) against that
+ * server's SOA serial.  A nameserver that answers with an older serial
+ * (RFC 1982) is asked again until it catches up or one [dns] timeout has
+ * passed; one still behind then serves stale data and is listed in
+ * out->stale, after a NOTIFY (RFC 1996) asking it to fetch the zone (a
+ * secondary takes NOTIFY from its masters only, so the detail says what it
+ * answered).  A nameserver that does not answer serves nothing and is not
+ * listed.  Every zone at once (DNS_PARALLEL_MAX at a time), each within
+ * about three [dns] timeouts (master, its NS set, the rounds).
+ * Returns 0 when every zone could be checked, -1 when some could not
+ * (out->error names them; the stale ones found are listed all the same).
+ * The caller frees with dns_secondaries_free().
+ */
+struct dns_secondary {
+	const struct cfg_zone	*zone;		/* borrowed from the config */
+	char			 label[320];	/* "ns2.example.com (127.0.0.2#53)" */
+	uint32_t		 serial;	/* what it serves */
+	uint32_t		 master_serial;	/* what the master serves */
+	char			 detail[512];	/* one line for status and history */
+};
+struct dns_secondaries {
+	size_t			 n;
+	struct dns_secondary	*stale;
+	char			 error[512];	/* "" when every zone was checked */
+};
+int	dnsupdate_check_secondaries(const struct config *,
+	    struct dns_secondaries *out);
+void	dns_secondaries_free(struct dns_secondaries *);
 
 #endif

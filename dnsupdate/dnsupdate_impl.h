@@ -243,6 +243,11 @@ void	dns_addrset_format(const struct cfg_addrset *, char *buf, size_t len);
 
 /* ---- dnsupdate.c internals, exposed for tests ---- */
 
+/* The server zone's records are read from and changes sent to (the method's). */
+enum dns_status	dns_zone_server(const struct config *, const struct cfg_zone *,
+		    int64_t deadline_ms, struct dns_server *out, char *err,
+		    size_t errlen);
+
 /*
  * Classify each record read (status DNS_OK) as PRIMARY (its A+AAAA set is
  * exactly cfg->primary), BACKUP (exactly cfg->backup) or OTHER (anything

@@ -171,9 +171,11 @@ rfc2136_update_build_part(const struct dns_zone_plan *zp, uint32_t ttl,
 			 * A type neither the old nor the new set has (AAAA
 			 * when neither site has an IPv6 address) is not part
 			 * of the change: not pinned either, which keeps 1000
-			 * IPv4-only records within one message.
+			 * IPv4-only records within one message.  A partial
+			 * record's unpublished type is pinned absent: the
+			 * plan counts on it staying so.
 			 */
-			if (oldf.n == 0 && newf.n == 0)
+			if (oldf.n == 0 && newf.n == 0 && !rc->partial)
 				continue;
 			/*
 			 * Prerequisites.  §2.4.3 "RRset does not exist":

@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -350,37 +351,33 @@ verify_target(void *ctx, size_t i)
 	}
 }
 
-enum dns_status
-dns_verify_all(const struct config *cfg, const struct dns_server *upd,
-    struct dns_zone_plan *zp, uint32_t want_serial, bool have_serial,
-    int64_t deadline_ms, char *why, size_t whylen)
+/*
+ * The nameserver addresses of zone, from upd (see ns_set_read() and
+ * ns_addrs_find()), into srv[] / res[] (name, label) / ask[] (false: not to
+ * be asked, res[].detail says why), at most VERIFY_NS_MAX.  An address this
+ * host has no route to counts as fine (res[].ok) while another address of
+ * the same nameserver is asked.  DNS_OK, or the error reading the NS set
+ * with a message in err.
+ */
+static enum dns_status
+ns_targets(const struct config *cfg, const struct dns_server *upd,
+    const char *zone, struct dns_server *srv, struct dns_ns_check *res,
+    bool *ask, size_t *ntp, char *err, size_t errlen)
 {
 	struct ns_name names[VERIFY_NS_MAX];
-	struct dns_server srv[VERIFY_NS_MAX];
-	struct dns_ns_check *res;
-	struct verify_job job;
-	char err[400], label[256], rerr[128];
-	bool ask[VERIFY_NS_MAX];
-	size_t nnames = 0, nt = 0, i, j, k, nbad = 0, reachable, first;
-	int64_t floor;
+	char label[256], rerr[128], aerr[400];
+	size_t nnames = 0, nt = 0, i, j, k, reachable, first;
 	enum dns_status st;
 
-	why[0] = '\0';
-	free(zp->ns);
-	zp->ns = NULL;
-	zp->nns = 0;
-	st = ns_set_read(cfg, upd, zp->zone->name, names, VERIFY_NS_MAX,
-	    &nnames, err, sizeof(err));
-	if (st != DNS_OK) {
-		dns_msg(why, whylen, "cannot read the NS set: %s", err);
+	*ntp = 0;
+	st = ns_set_read(cfg, upd, zone, names, VERIFY_NS_MAX, &nnames, err,
+	    errlen);
+	if (st != DNS_OK)
 		return st;
-	}
-
-	res = util_xcalloc(VERIFY_NS_MAX, sizeof(*res));
 	for (i = 0; i < nnames && nt < VERIFY_NS_MAX; i++) {
 		name_label(names[i].name, label, sizeof(label));
 		if (names[i].addrs.n == 0 &&
-		    ns_addrs_find(cfg, upd, &names[i], err, sizeof(err)) !=
+		    ns_addrs_find(cfg, upd, &names[i], aerr, sizeof(aerr)) !=
 		    DNS_OK) {
 			/* A nameserver nobody can find cannot serve anything. */
 			memset(&srv[nt], 0, sizeof(srv[nt]));
@@ -389,7 +386,7 @@ dns_verify_all(const struct config *cfg, const struct dns_server *upd,
 			dns_msg(res[nt].label, sizeof(res[nt].label), "%s",
 			    label);
 			dns_msg(res[nt].detail, sizeof(res[nt].detail), "no "
-			    "address: %s", err);
+			    "address: %s", aerr);
 			ask[nt++] = false;
 			continue;
 		}
@@ -430,6 +427,36 @@ dns_verify_all(const struct config *cfg, const struct dns_server *upd,
 			if (!ask[k])
 				res[k].ok = reachable > 0;
 	}
+	*ntp = nt;
+	return DNS_OK;
+}
+
+enum dns_status
+dns_verify_all(const struct config *cfg, const struct dns_server *upd,
+    struct dns_zone_plan *zp, uint32_t want_serial, bool have_serial,
+    int64_t deadline_ms, char *why, size_t whylen)
+{
+	struct dns_server srv[VERIFY_NS_MAX];
+	struct dns_ns_check *res;
+	struct verify_job job;
+	char err[400];
+	bool ask[VERIFY_NS_MAX];
+	size_t nt = 0, i, nbad = 0;
+	int64_t floor;
+	enum dns_status st;
+
+	why[0] = '\0';
+	free(zp->ns);
+	zp->ns = NULL;
+	zp->nns = 0;
+	res = util_xcalloc(VERIFY_NS_MAX, sizeof(*res));
+	st = ns_targets(cfg, upd, zp->zone->name, srv, res, ask, &nt, err,
+	    sizeof(err));
+	if (st != DNS_OK) {
+		free(res);
+		dns_msg(why, whylen, "cannot read the NS set: %s", err);
+		return st;
+	}
 
 	memset(&job, 0, sizeof(job));
 	job.cfg = cfg;
@@ -455,4 +482,355 @@ dns_verify_all(const struct config *cfg, const struct dns_server *upd,
 	zp->ns = res;
 	zp->nns = nt;
 	return nbad == 0 ? DNS_OK : DNS_ERR_LAGGING;
+}
+
+/* ---- layouts that cannot fail over (issue 18) ---- */
+
+/* srv's address as a cfg_addr (text without the port). */
+static void
+server_addr(const struct dns_server *srv, struct cfg_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = srv->ss.ss_family;
+	if (a->family == AF_INET)
+		a->a.v4 = ((const struct sockaddr_in *)&srv->ss)->sin_addr;
+	else if (a->family == AF_INET6)
+		a->a.v6 = ((const struct sockaddr_in6 *)&srv->ss)->sin6_addr;
+	if ((a->family != AF_INET && a->family != AF_INET6) ||
+	    inet_ntop(a->family, &a->a, a->text, sizeof(a->text)) == NULL)
+		a->text[0] = '\0';
+}
+
+static bool
+addr_is_primary(const struct config *cfg, const struct cfg_addr *a)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->primary.n; i++)
+		if (cfg->primary.addr[i].family == a->family &&
+		    memcmp(&cfg->primary.addr[i].a, &a->a, a->family ==
+		    AF_INET ? 4 : 16) == 0)
+			return true;
+	return false;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+layout_add(struct dns_layout *out, const char *fmt, ...)
+{
+	char	buf[sizeof(out->warning[0])];
+	va_list	ap;
+	size_t	i;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (i = 0; i < out->n; i++)
+		if (strcmp(out->warning[i], buf) == 0)
+			return;		/* [dns] server: said once */
+	if (out->n < DNS_LAYOUT_MAX)
+		memcpy(out->warning[out->n++], buf, sizeof(buf));
+}
+
+#define LAYOUT_MASTER_FIX "what works: a hidden master or a DNS provider at " \
+	"another site (the backup's, or a third), or method = virtualmin or " \
+	"powerdns with the backup's own master (see INSTALL, \"Where the DNS " \
+	"master lives\")"
+
+void
+dnsupdate_layout_check(const struct config *cfg, struct dns_layout *out)
+{
+	struct dns_server	 srv, nsrv[VERIFY_NS_MAX];
+	struct dns_ns_check	*res;
+	struct cfg_addr		 a;
+	char			 err[400], list[400], label[256];
+	bool			 ask[VERIFY_NS_MAX], all;
+	size_t			 z, i, nt;
+
+	memset(out, 0, sizeof(*out));
+	res = util_xcalloc(VERIFY_NS_MAX, sizeof(*res));
+	for (z = 0; z < cfg->nzones; z++) {
+		const struct cfg_zone *zone = &cfg->zones[z];
+
+		name_label(zone->name, label, sizeof(label));
+		if (dns_zone_server(cfg, zone, util_mono_ms() +
+		    cfg->dns.timeout_ms, &srv, err, sizeof(err)) != DNS_OK)
+			continue;	/* config-test's probe says why */
+		server_addr(&srv, &a);
+		if (a.text[0] != '\0' && addr_is_primary(cfg, &a)) {
+			if (cfg->dns.server != NULL)
+				layout_add(out, "[dns] server %s is one of "
+				    "[site:primary]'s addresses (%s): when the "
+				    "primary's site is down the DNS master is "
+				    "too, and no failover can be written; %s",
+				    cfg->dns.server, a.text, LAYOUT_MASTER_FIX);
+			else
+				layout_add(out, "%s: the DNS master %s (the "
+				    "zone's SOA MNAME) is one of "
+				    "[site:primary]'s addresses: when the "
+				    "primary's site is down the master is too, "
+				    "and no failover can be written; %s", label,
+				    srv.text, LAYOUT_MASTER_FIX);
+		}
+		memset(res, 0, VERIFY_NS_MAX * sizeof(*res));
+		if (ns_targets(cfg, &srv, zone->name, nsrv, res, ask, &nt, err,
+		    sizeof(err)) != DNS_OK || nt == 0)
+			continue;
+		all = true;
+		list[0] = '\0';
+		for (i = 0; i < nt && all; i++) {
+			if (nsrv[i].sslen == 0) {
+				all = false;	/* no address found */
+				break;
+			}
+			server_addr(&nsrv[i], &a);
+			all = a.text[0] != '\0' && addr_is_primary(cfg, &a);
+			dns_msg(list + strlen(list), sizeof(list) -
+			    strlen(list), "%s%s", list[0] ? ", " : "",
+			    res[i].label);
+		}
+		if (all)
+			layout_add(out, "%s: every nameserver of the zone (%s) "
+			    "is at [site:primary]'s addresses: when the "
+			    "primary's site is down nobody answers for the "
+			    "zone, and resolvers never see a failover; what "
+			    "works: a nameserver at another site (the "
+			    "backup's, or a DNS provider) in the zone's NS "
+			    "set and at the parent", label, list);
+	}
+	free(res);
+}
+
+/* ---- verify = all between moves: stale secondaries (issue 18) ---- */
+
+struct stale_job {
+	const struct config	*cfg;
+	const char		*zone;
+	uint32_t		 master;	/* the master's serial */
+	int64_t			 deadline;	/* no round starts after it */
+	struct dns_server	*srv;		/* per target */
+	struct dns_ns_check	*res;		/* per target: ok = current */
+	bool			*ask;
+	bool			*behind;	/* per target: answered, older */
+};
+
+/*
+ * Ask one address for the zone's serial until it is at least the master's
+ * or the deadline passes.  behind: it answered, with an older serial.
+ */
+static void
+stale_target(void *ctx, size_t i)
+{
+	struct stale_job *job = ctx;
+	struct dns_ns_check *res = &job->res[i];
+	char err[400];
+	int cmp;
+
+	if (!job->ask[i])
+		return;
+	for (;;) {
+		if (dns_query_serial(&job->srv[i], job->zone, util_mono_ms() +
+		    job->cfg->dns.timeout_ms, &res->serial, err,
+		    sizeof(err)) != DNS_OK) {
+			/* No answer: it serves nothing stale.  Not listed. */
+			job->behind[i] = false;
+			dns_msg(res->detail, sizeof(res->detail), "%s", err);
+			return;
+		}
+		res->have_serial = true;
+		cmp = dns_serial_cmp(res->serial, job->master);
+		if (cmp == 0 || cmp == 1) {
+			res->ok = true;
+			job->behind[i] = false;
+			return;
+		}
+		job->behind[i] = true;
+		if (util_ms_left(job->deadline) <= VERIFY_ALL_POLL_MS)
+			return;
+		sleep_ms(VERIFY_ALL_POLL_MS);
+	}
+}
+
+/*
+ * NOTIFY (RFC 1996 §3.7): opcode NOTIFY, AA set, the zone's SOA as the
+ * question, unsigned.  A secondary answers NOERROR when it takes it (it
+ * then asks its master, §3.11), else NOTAUTH or REFUSED: it accepts NOTIFY
+ * only from its masters or an allow-notify list.  Says what it answered.
+ */
+static void
+notify_send(const struct config *cfg, const struct dns_server *srv,
+    const char *zone, char *out, size_t outlen)
+{
+	ldns_pkt *q = NULL, *r = NULL;
+	uint8_t *wire = NULL, *reply = NULL;
+	size_t len = 0, rlen = 0;
+	char err[400], rb[16];
+	bool tcp;
+	enum dns_status st;
+
+	q = ldns_pkt_query_new(ldns_dname_new_frm_str(zone), LDNS_RR_TYPE_SOA,
+	    LDNS_RR_CLASS_IN, LDNS_AA);
+	if (q == NULL) {
+		dns_msg(out, outlen, "no NOTIFY sent: out of memory");
+		return;
+	}
+	ldns_pkt_set_opcode(q, LDNS_PACKET_NOTIFY);
+	ldns_pkt_set_id(q, dns_random_id());
+	if (ldns_pkt2wire(&wire, q, &len) != LDNS_STATUS_OK) {
+		dns_msg(out, outlen, "no NOTIFY sent: cannot build it");
+		goto done;
+	}
+	st = dns_exchange(srv, wire, len, util_mono_ms() + cfg->dns.timeout_ms,
+	    &reply, &rlen, &tcp, NULL, err, sizeof(err));
+	if (st != DNS_OK) {
+		dns_msg(out, outlen, "NOTIFY sent, no answer: %s", err);
+		goto done;
+	}
+	if (ldns_wire2pkt(&r, reply, rlen) != LDNS_STATUS_OK) {
+		dns_msg(out, outlen, "NOTIFY sent, the answer does not parse");
+		goto done;
+	}
+	if (ldns_pkt_get_rcode(r) == LDNS_RCODE_NOERROR)
+		dns_msg(out, outlen, "NOTIFY sent and taken");
+	else
+		dns_msg(out, outlen, "NOTIFY sent and refused (%s): it takes "
+		    "NOTIFY from its masters only", dns_rcode_str(
+		    ldns_pkt_get_rcode(r), rb, sizeof(rb)));
+done:
+	ldns_pkt_free(r);
+	ldns_pkt_free(q);
+	free(wire);
+	free(reply);
+}
+
+/* One zone: the master's serial, then every nameserver's, at once. */
+static int
+secondaries_zone(const struct config *cfg, const struct cfg_zone *zone,
+    struct dns_secondaries *out)
+{
+	struct dns_server master, srv[VERIFY_NS_MAX];
+	struct cfg_addr ma, ta;
+	struct dns_ns_check *res;
+	struct stale_job job;
+	struct dns_secondary *s;
+	char err[400], label[256], note[200], dur[32];
+	bool ask[VERIFY_NS_MAX], behind[VERIFY_NS_MAX];
+	uint32_t mserial;
+	size_t nt = 0, i;
+	int rc = -1;
+
+	name_label(zone->name, label, sizeof(label));
+	res = util_xcalloc(VERIFY_NS_MAX, sizeof(*res));
+	if (dns_zone_server(cfg, zone, util_mono_ms() + cfg->dns.timeout_ms,
+	    &master, err, sizeof(err)) != DNS_OK ||
+	    dns_query_serial(&master, zone->name, util_mono_ms() +
+	    cfg->dns.timeout_ms, &mserial, err, sizeof(err)) != DNS_OK ||
+	    ns_targets(cfg, &master, zone->name, srv, res, ask, &nt, err,
+	    sizeof(err)) != DNS_OK) {
+		dns_msg(out->error + strlen(out->error), sizeof(out->error) -
+		    strlen(out->error), "%s%s: %s", out->error[0] ? "; " : "",
+		    label, err);
+		goto done;
+	}
+	util_duration_format(cfg->dns.timeout_ms, dur, sizeof(dur));
+	server_addr(&master, &ma);
+	for (i = 0; i < nt; i++) {
+		behind[i] = false;
+		server_addr(&srv[i], &ta);
+		/* The master itself: current by definition. */
+		if (ask[i] && ta.family == ma.family &&
+		    strcmp(ta.text, ma.text) == 0 &&
+		    srv[i].sslen == master.sslen)
+			ask[i] = false;
+	}
+	memset(&job, 0, sizeof(job));
+	job.cfg = cfg;
+	job.zone = zone->name;
+	job.master = mserial;
+	job.deadline = util_mono_ms() + cfg->dns.timeout_ms;
+	job.srv = srv;
+	job.res = res;
+	job.ask = ask;
+	job.behind = behind;
+	dns_parallel(nt, VERIFY_NS_MAX, stale_target, &job);
+	for (i = 0; i < nt; i++) {
+		if (!behind[i])
+			continue;
+		notify_send(cfg, &srv[i], zone->name, note, sizeof(note));
+		out->stale = util_xreallocarray(out->stale, out->n + 1,
+		    sizeof(*out->stale));
+		s = &out->stale[out->n++];
+		memset(s, 0, sizeof(*s));
+		s->zone = zone;
+		dns_msg(s->label, sizeof(s->label), "%s", res[i].label);
+		s->serial = res[i].serial;
+		s->master_serial = mserial;
+		dns_msg(s->detail, sizeof(s->detail), "%s serves %s with "
+		    "serial %u, the master (%s) %u: stale data, still behind "
+		    "after %s; %s", res[i].label, label,
+		    (unsigned)res[i].serial, master.text, (unsigned)mserial,
+		    dur, note);
+	}
+	rc = 0;
+done:
+	free(res);
+	return rc;
+}
+
+struct secondaries_job {
+	const struct config	*cfg;
+	struct dns_secondaries	*per;		/* per zone */
+	int			*rc;		/* per zone */
+};
+
+static void
+secondaries_one(void *ctx, size_t z)
+{
+	struct secondaries_job *job = ctx;
+
+	job->rc[z] = secondaries_zone(job->cfg, &job->cfg->zones[z],
+	    &job->per[z]);
+}
+
+int
+dnsupdate_check_secondaries(const struct config *cfg,
+    struct dns_secondaries *out)
+{
+	struct secondaries_job	 job;
+	size_t			 z, i;
+	int			 rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (cfg->nzones == 0)
+		return 0;
+	job.cfg = cfg;
+	job.per = util_xcalloc(cfg->nzones, sizeof(*job.per));
+	job.rc = util_xcalloc(cfg->nzones, sizeof(*job.rc));
+	dns_parallel(cfg->nzones, DNS_PARALLEL_MAX, secondaries_one, &job);
+	/* In config order, whatever order the zones ran in. */
+	for (z = 0; z < cfg->nzones; z++) {
+		if (job.rc[z] == -1) {
+			rc = -1;
+			dns_msg(out->error + strlen(out->error),
+			    sizeof(out->error) - strlen(out->error), "%s%s",
+			    out->error[0] ? "; " : "", job.per[z].error);
+		}
+		for (i = 0; i < job.per[z].n; i++) {
+			out->stale = util_xreallocarray(out->stale, out->n + 1,
+			    sizeof(*out->stale));
+			out->stale[out->n++] = job.per[z].stale[i];
+		}
+		dns_secondaries_free(&job.per[z]);
+	}
+	free(job.per);
+	free(job.rc);
+	return rc;
+}
+
+void
+dns_secondaries_free(struct dns_secondaries *s)
+{
+	if (s == NULL)
+		return;
+	free(s->stale);
+	memset(s, 0, sizeof(*s));
 }

@@ -235,7 +235,10 @@ int	state_spare_last_asked(struct state_db *, const char *spare,
  * nulls when none), "intent" (the open move intent {id, opened_at, kind,
  * direction, records, reason, cycle_id}, or null), "quorum_canary" (per
  * spare the last [quorum] canary: [{spare, at, cycle_id, ok, detail}]),
- * "transitions" (the last ntransitions, newest first;
+ * "layout_warnings" ([{detail, at}]: the DNS layouts
+ * that cannot fail over found by the last "dns layout" check, [] when none),
+ * "stale_nameservers" ([{zone, detail, at}]: the last cycle's "dns stale"
+ * actions), "transitions" (the last ntransitions, newest first;
  * all if negative; a transition whose cycle was pruned has cycle_id
  * null).  New reference, or NULL with err set.
  */

@@ -732,6 +732,39 @@ state_status_json(struct state_db *sdb, int ntransitions, char *err,
 	    quorum_canary_json(sdb, obj, err, errlen) == -1)
 		goto fail;
 
+	/*
+	 * layout_warnings: the failed "dns layout" actions of the last
+	 * cycle that checked the layout (hourly, issue 18): [] when it found
+	 * nothing or none checked yet.
+	 */
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(obj, "layout_warnings", arr) == -1)
+		goto nomem;
+	if (prepare(sdb, "SELECT detail, at FROM actions WHERE cycle_id = "
+	    "(SELECT cycle_id FROM actions WHERE id = (SELECT max(id) FROM "
+	    "actions WHERE kind = 'dns layout')) AND kind = 'dns layout' AND "
+	    "result = 'failed' ORDER BY id", &st, err, errlen) == -1 ||
+	    rows_json(sdb, st, arr, err, errlen) == -1)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+
+	/*
+	 * stale_nameservers: the "dns stale" actions of the last cycle
+	 * (verify = all between moves, issue 18): [] when it found none or
+	 * did not look.
+	 */
+	if ((arr = json_array()) == NULL ||
+	    json_object_set_new(obj, "stale_nameservers", arr) == -1)
+		goto nomem;
+	if (prepare(sdb, "SELECT target AS zone, detail, at FROM actions "
+	    "WHERE cycle_id = (SELECT max(id) FROM cycles) AND kind = "
+	    "'dns stale' ORDER BY id", &st, err, errlen) == -1 ||
+	    rows_json(sdb, st, arr, err, errlen) == -1)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+
 	/* LIMIT -1: every transition. */
 	if ((arr = json_array()) == NULL ||
 	    json_object_set_new(obj, "transitions", arr) == -1)

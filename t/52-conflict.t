@@ -28,6 +28,9 @@ like "$FA_ERR" "[Cc]onflict|CONFLICT|does not manage" \
     "its message says conflict"
 is "$(status_field 'd["state"]')" FAILED "state FAILED"
 is "$(status_field 'd["last_cycle"]["outcome"]')" CONFLICT "outcome CONFLICT"
+is "$(status_field 'd["last_cycle"]["message"]')" \
+    "conflict: www.example.com. A $FOREIGN is neither site's address; left alone: fix the record or the config" \
+    "the cycle's message names exactly what differs"
 is "$(status_field '[r["holds"] for r in d["records"] if r["owner"] == "www.example.com."][0]')" \
     other "status shows www.example.com holding an address it does not manage"
 is "$(dig_a www.example.com)" "$FOREIGN" "the foreign record is left alone"
@@ -63,6 +66,9 @@ like "$(fa history -n 1 2>&1)" "[Cc]onflict|CONFLICT" \
     "history (human) says conflict"
 like "$(history_field '" ".join(a["detail"] for a in d["cycles"][0]["actions"])')" \
     "[Cc]onflict|CONFLICT" "history --json: the DNS action's detail says conflict"
+like "$(history_field '" ".join(a["detail"] for a in d["cycles"][0]["actions"])')" \
+    "www\\.example\\.com\\. A $FOREIGN is neither site's address" \
+    "history --json: ... and names exactly what differs"
 is "$(sqlite3 "$STATE_DB" 'PRAGMA integrity_check')" ok \
     "the database passes integrity_check"
 

@@ -692,7 +692,18 @@ main(void)
 	is_int(v.overall, DNS_HOLDS_MIXED, "some each: MIXED");
 	rv[2].addrs = set("192.0.2.10");
 	dns_view_summarise(&cfg, &v);
-	is_int(rv[2].holds, DNS_HOLDS_OTHER, "primary's A only: OTHER");
+	is_int(rv[2].holds, DNS_HOLDS_PRIMARY, "primary's A only: PRIMARY");
+	ok(rv[2].partial, "primary's A only: partial");
+	is_str(dns_record_holds_str(&rv[2]), "primary-partial",
+	    "primary's A only: shown as primary-partial");
+	is_int(v.overall, DNS_HOLDS_MIXED, "a partial primary among backup "
+	    "and primary records: MIXED");
+	rv[2].addrs = set("203.0.113.9, 2001:db8::10");
+	dns_view_summarise(&cfg, &v);
+	is_int(rv[2].holds, DNS_HOLDS_OTHER, "a third-party A: OTHER");
+	is_str(rv[2].why, "ftp.example.com. A 203.0.113.9 is neither site's "
+	    "address", "the conflict names exactly what differs");
+	is_str(v.conflict, rv[2].why, "the view's conflict: that record");
 	is_int(v.overall, DNS_HOLDS_OTHER, "one other: OTHER");
 	rv[2].addrs = set("");
 	dns_view_summarise(&cfg, &v);
@@ -737,6 +748,160 @@ main(void)
 		rv[3].status = DNS_ERR_TIMEOUT;
 	}
 
+	/*
+	 * Records that publish part of a site's set (issue 10 item 7): the
+	 * site's all the same, and a move keeps their families.
+	 */
+	{
+		struct config		c3 = cfg;
+		struct dns_plan		p3;
+		char			pb[4096];
+		FILE			*pf;
+
+		c3.backup = set("198.51.100.20, 2001:db8:1::20");
+		for (i = 0; i < 5; i++) {
+			rv[i].status = DNS_OK;
+			rv[i].addrs = c3.primary;
+		}
+		rv[1].addrs = set("192.0.2.10");
+		is_int(dns_view_summarise(&c3, &v), 0, "partial: readable");
+		is_int(rv[1].holds, DNS_HOLDS_PRIMARY, "www with the primary's "
+		    "A and no AAAA: the primary's");
+		ok(rv[1].partial, "... partial");
+		ok(!rv[0].partial, "the apex with the whole set: not partial");
+		is_str(rv[1].why, "", "... no conflict text");
+		is_int(v.overall, DNS_HOLDS_PRIMARY, "the view: PRIMARY");
+		dnsupdate_plan(&c3, DNS_TO_BACKUP, &v, &p3);
+		is_int(p3.nconflicts, 0, "to the backup: no conflict");
+		is_int(p3.zones[0].rec[1].status, DNS_OK, "www: to change");
+		dns_addrset_format(&p3.zones[0].rec[1].new_addrs, buf,
+		    sizeof(buf));
+		is_str(buf, "198.51.100.20", "www gets the backup's A only: no "
+		    "AAAA added");
+		dns_addrset_format(&p3.zones[0].rec[0].new_addrs, buf,
+		    sizeof(buf));
+		is_str(buf, "198.51.100.20, 2001:db8:1::20", "the apex gets the "
+		    "whole set");
+		pf = fmemopen(pb, sizeof(pb), "w");
+		dns_plan_print(&p3, pf);
+		fclose(pf);
+		ok(strstr(pb, "www.example.com. A 192.0.2.10 -> 198.51.100.20 "
+		    "(rfc2136 via 192.0.2.53#53)\nwww.example.com. AAAA (none: "
+		    "this name publishes no AAAA; kept so)\n") != NULL,
+		    "the dry-run print says the AAAA stays unpublished");
+		dns_plan_free(&p3);
+
+		/* Failed over: the backup's A only is the backup's. */
+		rv[0].addrs = c3.backup;
+		rv[1].addrs = set("198.51.100.20");
+		for (i = 2; i < 5; i++)
+			rv[i].addrs = c3.backup;
+		dns_view_summarise(&c3, &v);
+		is_int(rv[1].holds, DNS_HOLDS_BACKUP, "the backup's A only: the "
+		    "backup's");
+		is_str(dns_record_holds_str(&rv[1]), "backup-partial",
+		    "... shown as backup-partial");
+		is_int(v.overall, DNS_HOLDS_BACKUP, "the view: BACKUP");
+		dnsupdate_plan(&c3, DNS_TO_PRIMARY, &v, &p3);
+		dns_addrset_format(&p3.zones[0].rec[1].new_addrs, buf,
+		    sizeof(buf));
+		is_str(buf, "192.0.2.10", "back: the primary's A only");
+		dns_plan_free(&p3);
+		dnsupdate_plan(&c3, DNS_TO_BACKUP, &v, &p3);
+		is_int(p3.zones[0].rec[1].status, DNS_UNCHANGED, "to the backup "
+		    "again: unchanged");
+		dns_plan_free(&p3);
+		rv[1].addrs = set("2001:db8:1::20");
+		dns_view_summarise(&c3, &v);
+		is_str(dns_record_holds_str(&rv[1]), "backup-partial",
+		    "the backup's AAAA only: backup-partial");
+
+		/* What differs, named. */
+		rv[1].addrs = set("192.0.2.10, 198.51.100.20");
+		dns_view_summarise(&c3, &v);
+		is_str(rv[1].why, "www.example.com. A 192.0.2.10, 198.51.100.20 "
+		    "mixes the primary's and the backup's addresses",
+		    "both sites' A in one set: named");
+		rv[1].addrs = set("");
+		rv[2].addrs = set("203.0.113.9, 203.0.113.10, 2001:db8::99");
+		dns_view_summarise(&c3, &v);
+		is_str(rv[1].why, "www.example.com. has no A or AAAA record",
+		    "an empty record: named");
+		is_str(rv[2].why, "ftp.example.com. A 203.0.113.9, 203.0.113.10 "
+		    "are neither site's addresses; AAAA 2001:db8::99 is neither "
+		    "site's address", "two types, three foreign addresses");
+		is_str(v.conflict, "www.example.com. has no A or AAAA record "
+		    "(and 1 more record)", "the view names the first and counts "
+		    "the rest");
+		dnsupdate_plan(&c3, DNS_TO_PRIMARY, &v, &p3);
+		is_str(p3.zones[0].rec[2].why, rv[2].why, "the plan's conflict "
+		    "carries the text");
+		dns_plan_free(&p3);
+		c3.primary = set("192.0.2.10, 192.0.2.11, 2001:db8::10");
+		rv[1].addrs = set("192.0.2.10, 2001:db8::10");
+		dns_view_summarise(&c3, &v);
+		is_int(rv[1].holds, DNS_HOLDS_OTHER, "one of the primary's two "
+		    "A: OTHER (families move whole)");
+		is_str(rv[1].why, "www.example.com. A 192.0.2.10 is only part of "
+		    "the primary's A set (192.0.2.10, 192.0.2.11)",
+		    "... named");
+
+		/* A backup without IPv6. */
+		c3.primary = cfg.primary;
+		c3.backup = set("198.51.100.20");
+		for (i = 0; i < 5; i++)
+			rv[i].addrs = c3.primary;
+		rv[1].addrs = set("2001:db8::10");
+		rv[2].addrs = set("192.0.2.10");
+		dns_view_summarise(&c3, &v);
+		ok(rv[2].holds == DNS_HOLDS_PRIMARY && rv[2].partial, "the "
+		    "primary's A only, the backup without IPv6: primary-partial, "
+		    "not part-way");
+		dnsupdate_plan(&c3, DNS_TO_BACKUP, &v, &p3);
+		is_int(p3.zones[0].rec[1].status, DNS_CONFLICT, "AAAA only, the "
+		    "backup has no IPv6 address: refused");
+		is_str(p3.zones[0].rec[1].why, "www.example.com. publishes AAAA "
+		    "2001:db8::10, but [site:backup] has no IPv6 address: the "
+		    "move would drop that type, so the record is left alone "
+		    "(give [site:backup] an IPv6 address, or remove the AAAA "
+		    "record)", "... and says why");
+		is_int(p3.zones[0].rec[2].status, DNS_OK, "A only: moves");
+		is_int(p3.nconflicts, 1, "one refused");
+		pf = fmemopen(pb, sizeof(pb), "w");
+		dns_plan_print(&p3, pf);
+		fclose(pf);
+		ok(strstr(pb, "\nCONFLICT: www.example.com. publishes AAAA "
+		    "2001:db8::10, but [site:backup] has no IPv6 address") !=
+		    NULL, "the dry-run print says why the move is refused");
+		{
+			/* rfc2136: the unpublished AAAA is pinned absent. */
+			ldns_pkt	*u;
+			ldns_pkt	*up = NULL;
+			uint8_t		*w = NULL;
+			size_t		 wl = 0;
+
+			p3.zones[0].rec[1].status = DNS_CONFLICT;
+			u = rfc2136_update_build(&p3.zones[0], 60);
+			ok(u != NULL, "partial: update built");
+			ldns_pkt2wire(&w, u, &wl);
+			ldns_wire2pkt(&up, w, wl);
+			rr_strings(ldns_pkt_answer(up), buf, sizeof(buf));
+			ok(strstr(buf, "ftp.example.com.\t0\tIN\tA\t192.0.2.10\n"
+			    "ftp.example.com.\t0\tNONE\tAAAA\t\\# 0\n") != NULL,
+			    "partial: its A pinned, its AAAA pinned absent "
+			    "(§2.4.3): %s", buf);
+			rr_strings(ldns_pkt_authority(up), buf, sizeof(buf));
+			ok(strstr(buf, "ftp.example.com.\t0\tANY\tAAAA") == NULL,
+			    "partial: no AAAA update");
+			ldns_pkt_free(up);
+			ldns_pkt_free(u);
+			free(w);
+		}
+		dns_plan_free(&p3);
+		for (i = 0; i < 5; i++)
+			rv[i].addrs = cfg.primary;
+	}
+
 	/* The plan: apex backup already, www primary, ftp empty, mail unread. */
 	rv[0].addrs = cfg.backup;
 	rv[1].addrs = cfg.primary;
@@ -764,10 +929,10 @@ main(void)
 	    "192.0.2.53#53)\n"
 	    "www.example.com. AAAA 2001:db8::10 (unchanged: the same at both "
 	    "sites)\n"
-	    "ftp.example.com. A 192.0.2.99 CONFLICT: not the backup's "
-	    "(198.51.100.20) nor the primary's; left alone\n"
-	    "ftp.example.com. AAAA (none) CONFLICT: not the backup's "
-	    "(2001:db8::10) nor the primary's; left alone\n"
+	    "ftp.example.com. A 192.0.2.99 CONFLICT: 192.0.2.99 is neither "
+	    "site's address; left alone\n"
+	    "ftp.example.com. AAAA (none) (the record is in CONFLICT: left "
+	    "alone)\n"
 	    "mail.example.com. A ? (could not read: timeout; left alone)\n"
 	    "mail.example.com. AAAA ? (could not read: timeout; left alone)\n"
 	    "www.example.org. A 192.0.2.10 -> 198.51.100.20 (rfc2136 via "
