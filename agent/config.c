@@ -1827,14 +1827,26 @@ static void
 validate_cloudflare(struct cfg_ctx *c, const struct psection *s)
 {
 	static const char *const keys[] = { "api_token_file", "api_url",
-	    "ca_file", NULL };
+	    "ca_file", "account_id", NULL };
 	struct cfg_cloudflare	*cf = &c->cfg->cloudflare;
+	const char		*v;
+	int			 line = s->line;
+	size_t			 n;
 
 	sec_check_keys(c, s, keys, NULL, NULL, NULL);
 	cf->line = s->line;
 	cf->api_url = get_api_base(c, s, "api_url", CFG_CLOUDFLARE_API);
 	cf->api_token_file = get_secret_file(c, s, "api_token_file");
 	cf->ca_file = get_readable_file(c, s, "ca_file");
+	/* Cloudflare's ids are 32 hex digits; it goes into a URL query. */
+	if ((v = get_str(c, s, "account_id", false, &line)) != NULL) {
+		n = strspn(v, "0123456789abcdefABCDEF");
+		if (n == 0 || n > 64 || v[n] != '\0')
+			perr(c, line, "account_id '%.40s' is not a Cloudflare "
+			    "account id (hex digits)", v);
+		else
+			cf->account_id = util_xstrdup(v);
+	}
 }
 
 static void
@@ -2790,6 +2802,7 @@ config_free(struct config *cfg)
 	free(cfg->cloudflare.api_url);
 	free(cfg->cloudflare.api_token_file);
 	free(cfg->cloudflare.ca_file);
+	free(cfg->cloudflare.account_id);
 	free(cfg->ovh.endpoint);
 	free(cfg->ovh.application_key_file);
 	free(cfg->ovh.application_secret_file);

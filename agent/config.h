@@ -137,6 +137,7 @@ struct cfg_cloudflare {
 	char	*api_url;		/* default CFG_CLOUDFLARE_API, no final / */
 	char	*api_token_file;	/* absolute; contents read when used */
 	char	*ca_file;		/* NULL: the system's CAs */
+	char	*account_id;		/* NULL: any account the token sees */
 };
 
 /* [ovh] (method = ovh): the OVHcloud API v1, signed requests. */
