@@ -175,6 +175,11 @@ struct cfg_http {
 	char			*secret_file;	/* absolute, or NULL */
 	char			*test_url;	/* config-test GETs it, or NULL */
 	char			*ca_file;	/* NULL: the system's CAs */
+	size_t			 nrate;		/* rate_limit: 0 when unset */
+	struct cfg_http_rate {
+		uint32_t	 n;		/* requests ... */
+		uint32_t	 window_s;	/* ... per that many seconds */
+	}			 rate[4];	/* s, min, h, d at most */
 };
 
 struct cfg_zone {
