@@ -52,7 +52,9 @@
  *     added in a second account while the first one is active, or the same
  *     name in two accounts the token reaches.  We take the one active zone
  *     of that exact name (in [cloudflare] account_id when set) and refuse
- *     a name with several, naming their ids.
+ *     a name with several, naming their ids.  The status is filtered here,
+ *     not with status=active in the query, so that a zone that is there
+ *     but pending gets a message of its own rather than "not found".
  *
  * The zone's id is looked up once per process and kept in memory: for
  * `check` from cron that is once per cycle, for `run` once per process
