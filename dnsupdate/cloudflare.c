@@ -373,8 +373,8 @@ cf_zone_lookup(const struct config *cfg, const char *zone,
 	if (nactive == 1)
 		return DNS_OK;
 	if (nactive > 1)
-		dns_msg(msg, msglen, "%s: Cloudflare lists %zu active zones named "
-		    "%s: %s; refusing to guess which one serves it: set "
+		dns_msg(msg, msglen, "%s: Cloudflare lists %zu active zones "
+		    "named %s: %s; refusing to guess which one serves it: set "
 		    "[cloudflare] account_id to the account that does", zone,
 		    nactive, zone, found);
 	else if (nother > 0)
@@ -388,8 +388,8 @@ cf_zone_lookup(const struct config *cfg, const char *zone,
 		    "(Zone Read)", zone, zone, zone);
 	return DNS_ERR_NOTAUTH;
 bad:
-	dns_msg(msg, msglen, "%s: Cloudflare's answer to GET /zones has no zone "
-	    "id we can use", zone);
+	dns_msg(msg, msglen, "%s: Cloudflare's answer to GET /zones has no "
+	    "zone id we can use", zone);
 	json_decref(res);
 	return DNS_ERR_BAD_REPLY;
 }
@@ -784,7 +784,8 @@ cf_probe(const struct config *cfg, struct diag_list *diags)
 		}
 		if (user_refused && !acct_done && acct[0] != '\0') {
 			acct_done = true;
-			if (cf_probe_account_token(cfg, acct, umsg, diags) == -1)
+			if (cf_probe_account_token(cfg, acct, umsg,
+			    diags) == -1)
 				ret = -1;
 		}
 		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,

@@ -286,9 +286,10 @@ done:
 
 /*
  * One signed call: method on {endpoint}{path} (escaped) with body (NULL:
- * none; a POST without arguments sends "{}" as JSON, like python-ovh).  DNS_OK for a 2xx answer, *out
- * (may be NULL; caller json_decref()s) its JSON.  Otherwise the error with
- * a plain message starting with label in msg.
+ * none; a POST without arguments sends "{}" as JSON, like python-ovh).
+ * DNS_OK for a 2xx answer, *out (may be NULL; caller json_decref()s) its
+ * JSON.  Otherwise the error with a plain message starting with label in
+ * msg.
  */
 static enum dns_status
 ovh_call(const struct ovh_ctx *x, const char *label, const char *method,

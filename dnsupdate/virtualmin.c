@@ -463,8 +463,8 @@ vm_update(const struct config *cfg, const struct dns_server *srv,
 	vm_leftovers(mcs, n, &rs, left, sizeof(left), &newseen);
 	if (left[0] != '\0') {
 		zp->changed = newseen;
-		dns_msg(zp->message, sizeof(zp->message), "%s: Virtualmin at %s "
-		    "says modify-dns succeeded, but the zone still holds %s "
+		dns_msg(zp->message, sizeof(zp->message), "%s: Virtualmin at "
+		    "%s says modify-dns succeeded, but the zone still holds %s "
 		    "(modify-dns removes only an exact, case-sensitive name "
 		    "match): the next cycle reads DNS and tries again", label,
 		    cfg->virtualmin.url, left);
@@ -472,8 +472,8 @@ vm_update(const struct config *cfg, const struct dns_server *srv,
 	}
 done:
 	if (st == DNS_OK)
-		dns_msg(zp->message, sizeof(zp->message), "%s: Virtualmin at %s "
-		    "says modify-dns succeeded for %zu record%s", label,
+		dns_msg(zp->message, sizeof(zp->message), "%s: Virtualmin at "
+		    "%s says modify-dns succeeded for %zu record%s", label,
 		    cfg->virtualmin.url, zp->nchange, zp->nchange == 1 ? "" :
 		    "s");
 	free(rs.r);
