@@ -2028,14 +2028,26 @@ static void
 validate_cloudflare(struct cfg_ctx *c, const struct psection *s)
 {
 	static const char *const keys[] = { "api_token_file", "api_url",
-	    "ca_file", NULL };
+	    "ca_file", "account_id", NULL };
 	struct cfg_cloudflare	*cf = &c->cfg->cloudflare;
+	const char		*v;
+	int			 line = s->line;
+	size_t			 n;
 
 	sec_check_keys(c, s, keys, NULL, NULL, NULL);
 	cf->line = s->line;
 	cf->api_url = get_api_base(c, s, "api_url", CFG_CLOUDFLARE_API);
 	cf->api_token_file = get_secret_file(c, s, "api_token_file");
 	cf->ca_file = get_readable_file(c, s, "ca_file");
+	/* Cloudflare's ids are 32 hex digits; it goes into a URL query. */
+	if ((v = get_str(c, s, "account_id", false, &line)) != NULL) {
+		n = strspn(v, "0123456789abcdefABCDEF");
+		if (n == 0 || n > 64 || v[n] != '\0')
+			perr(c, line, "account_id '%.40s' is not a Cloudflare "
+			    "account id (hex digits)", v);
+		else
+			cf->account_id = util_xstrdup(v);
+	}
 }
 
 static void
@@ -2198,6 +2210,55 @@ get_http_headers(struct cfg_ctx *c, const struct psection *s,
 	}
 }
 
+/*
+ * rate_limit = 2/s, 15/min, 100/h, 300/d: the provider's documented limits
+ * on the requests of one zone (deSEC's per-domain write limits, for
+ * instance), N per s, min, h or d; each unit once.
+ */
+static void
+get_http_rate(struct cfg_ctx *c, const struct psection *s)
+{
+	static const struct { const char *u; uint32_t secs; } units[] = {
+		{ "s", 1 }, { "min", 60 }, { "h", 3600 }, { "d", 86400 } };
+	struct cfg_http	*h = &c->cfg->http;
+	const char	*v;
+	char		*dup, *tok, *save = NULL, *slash;
+	int		 line = s->line;
+	const char	*errstr;
+	size_t		 u, k;
+	long long	 n;
+
+	if ((v = get_str(c, s, "rate_limit", false, &line)) == NULL)
+		return;
+	dup = util_xstrdup(v);
+	for (tok = strtok_r(dup, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if ((slash = strchr(tok, '/')) == NULL)
+			goto bad;
+		*slash++ = '\0';
+		for (u = 0; u < FA_ARRAY_SIZE(units); u++)
+			if (strcmp(slash, units[u].u) == 0)
+				break;
+		if (u == FA_ARRAY_SIZE(units) || util_number_parse(tok, 1,
+		    1000000, &n, &errstr) == -1)
+			goto bad;
+		for (k = 0; k < h->nrate; k++)
+			if (h->rate[k].window_s == units[u].secs)
+				goto bad;
+		h->rate[h->nrate].n = (uint32_t)n;
+		h->rate[h->nrate++].window_s = units[u].secs;
+	}
+	free(dup);
+	if (h->nrate == 0)
+		perr(c, line, "rate_limit is empty");
+	return;
+bad:
+	free(dup);
+	h->nrate = 0;
+	perr(c, line, "bad rate_limit '%.60s' (expected N/s, N/min, N/h,"
+	    " N/d, each unit once: \"2/s, 15/min, 100/h, 300/d\")", v);
+}
+
 /* success_status = 200, 204: HTTP statuses, 100 to 599. */
 static void
 get_http_statuses(struct cfg_ctx *c, const struct psection *s)
@@ -2235,7 +2296,8 @@ validate_http(struct cfg_ctx *c, const struct psection *s)
 {
 	static const char *const keys[] = { "method", "url", "header", "body",
 	    "per", "record", "success_status", "success_json_pointer",
-	    "success_json_value", "secret_file", "test_url", "ca_file", NULL };
+	    "success_json_value", "secret_file", "test_url", "ca_file",
+	    "rate_limit", NULL };
 	static const char *const methods[] = { "GET", "POST", "PUT", "PATCH",
 	    "DELETE", NULL };
 	static const struct kw pers[] = { { "record", 0 }, { "zone", 1 } };
@@ -2306,8 +2368,55 @@ validate_http(struct cfg_ctx *c, const struct psection *s)
 		perr(c, s->line, "a header holds {secret} but [http] has no"
 		    " secret_file");
 	h->ca_file = get_readable_file(c, s, "ca_file");
+	get_http_rate(c, s);
 	c->http_uses = uu | ub | ur;
 	(void)ut;
+}
+
+/*
+ * per = record sends one request per changed name and type: a move of a
+ * zone takes (its records) x (the address families of the sites)
+ * requests.  More than a rate_limit allows, and the provider answers 429
+ * half-way: warn, and say what per = zone would cost (one request).
+ */
+static void
+validate_http_rate(struct cfg_ctx *c)
+{
+	const struct config	*cfg = c->cfg;
+	const struct cfg_http	*h = &cfg->http;
+	struct cfg_addrset	 p, b;
+	const char		*unit;
+	size_t			 i, k, nfam = 0, need;
+	int			 fam;
+
+	if (h->per_zone || h->nrate == 0)
+		return;
+	for (fam = AF_INET; fam != -1; fam = fam == AF_INET ? AF_INET6 : -1) {
+		config_addrset_family(&cfg->primary, fam, &p);
+		config_addrset_family(&cfg->backup, fam, &b);
+		if (p.n > 0 || b.n > 0)
+			nfam++;
+	}
+	for (i = 0; i < cfg->nzones; i++) {
+		need = cfg->zones[i].nrecords * nfam;
+		for (k = 0; k < h->nrate; k++) {
+			if (need <= h->rate[k].n)
+				continue;
+			unit = h->rate[k].window_s == 1 ? "second" :
+			    h->rate[k].window_s == 60 ? "minute" :
+			    h->rate[k].window_s == 3600 ? "hour" : "day";
+			pwarn(c, cfg->zones[i].line, "with per = record a move "
+			    "of %s takes %zu requests, more than [http] "
+			    "rate_limit allows (%u per %s): the provider will "
+			    "answer 429 half-way%s; per = zone takes one "
+			    "request per zone", cfg->zones[i].name, need,
+			    (unsigned)h->rate[k].n, unit,
+			    h->rate[k].window_s == 1 ? " and the move waits for "
+			    "Retry-After" : " and the zone stays half-moved "
+			    "until a later cycle");
+			break;
+		}
+	}
 }
 
 /*
@@ -2441,8 +2550,10 @@ validate_dns_method(struct cfg_ctx *c)
 	}
 	if (m == DNS_METHOD_CLOUDFLARE)
 		validate_cloudflare_ttl(c);
-	else if (m == DNS_METHOD_HTTP && c->http != NULL)
+	else if (m == DNS_METHOD_HTTP && c->http != NULL) {
 		validate_http_sites(c);
+		validate_http_rate(c);
+	}
 }
 
 /*
@@ -3034,6 +3145,7 @@ config_free(struct config *cfg)
 	free(cfg->cloudflare.api_url);
 	free(cfg->cloudflare.api_token_file);
 	free(cfg->cloudflare.ca_file);
+	free(cfg->cloudflare.account_id);
 	free(cfg->ovh.endpoint);
 	free(cfg->ovh.application_key_file);
 	free(cfg->ovh.application_secret_file);

@@ -137,6 +137,7 @@ struct cfg_cloudflare {
 	char	*api_url;		/* default CFG_CLOUDFLARE_API, no final / */
 	char	*api_token_file;	/* absolute; contents read when used */
 	char	*ca_file;		/* NULL: the system's CAs */
+	char	*account_id;		/* NULL: any account the token sees */
 };
 
 /* [ovh] (method = ovh): the OVHcloud API v1, signed requests. */
@@ -174,6 +175,11 @@ struct cfg_http {
 	char			*secret_file;	/* absolute, or NULL */
 	char			*test_url;	/* config-test GETs it, or NULL */
 	char			*ca_file;	/* NULL: the system's CAs */
+	size_t			 nrate;		/* rate_limit: 0 when unset */
+	struct cfg_http_rate {
+		uint32_t	 n;		/* requests ... */
+		uint32_t	 window_s;	/* ... per that many seconds */
+	}			 rate[4];	/* s, min, h, d at most */
 };
 
 struct cfg_zone {

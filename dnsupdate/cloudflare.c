@@ -37,7 +37,24 @@
  *   - an invalid token: 401 {"code": 1000, "Invalid API Token"} from
  *     /user/tokens/verify; elsewhere 400 with 6003/6111 ("Invalid request
  *     headers", "Invalid format for Authorization header") or 403 with
- *     10000 ("Authentication error") or 9109 ("Invalid access token").
+ *     10000 ("Authentication error") or 9109 ("Invalid access token");
+ *   - account-owned tokens ("Account API tokens" in Cloudflare's
+ *     fundamentals documentation) are not user tokens: /user/tokens/verify
+ *     answers them 401 like an invalid token; they are verified at
+ *     GET /accounts/{account_id}/tokens/verify ("Verify Token", account
+ *     API reference).  So config-test does not stop at that 401: the zone
+ *     look-ups prove the token, and the account endpoint (the account id
+ *     comes with each zone: "account": {"id", "name"}) says it is active;
+ *   - GET /zones ("List Zones") takes name=, status= and account.id=; a
+ *     zone's status is one of initializing, pending, active, moved ("Zone
+ *     statuses", DNS documentation), and only an active zone is served by
+ *     Cloudflare.  One name can be listed more than once: a pending copy
+ *     added in a second account while the first one is active, or the same
+ *     name in two accounts the token reaches.  We take the one active zone
+ *     of that exact name (in [cloudflare] account_id when set) and refuse
+ *     a name with several, naming their ids.  The status is filtered here,
+ *     not with status=active in the query, so that a zone that is there
+ *     but pending gets a message of its own rather than "not found".
  *
  * The zone's id is looked up once per process and kept in memory: for
  * `check` from cron that is once per cycle, for `run` once per process
@@ -292,46 +309,107 @@ cf_zone_forget(const char *zone)
 }
 
 /*
- * The id of zone (its label, "example.com") in id.  DNS_OK, DNS_ERR_NOTAUTH
- * when the token's account has no such zone, or another error; message in
- * msg.
+ * GET /zones?name=ZONE[&account.id=ID]: the id of the one active zone of
+ * that name in id, its account's id in acct (may be NULL).  DNS_OK;
+ * DNS_ERR_NOTAUTH when there is none, none active, or several (the message
+ * says which, with the ids); or another error.  Message in msg.
+ */
+static enum dns_status
+cf_zone_lookup(const struct config *cfg, const char *zone,
+    int64_t deadline_ms, char *id, size_t idlen, char *acct, size_t acctlen,
+    char *msg, size_t msglen)
+{
+	json_t		*res = NULL, *z;
+	char		*e, *ea = NULL, path[700], found[400], other[400];
+	const char	*zid, *name, *status, *aid, *aname;
+	size_t		 i, nactive = 0, nother = 0;
+	enum dns_status	 st;
+
+	found[0] = other[0] = '\0';
+	e = http_escape(zone);
+	if (cfg->cloudflare.account_id != NULL)
+		ea = http_escape(cfg->cloudflare.account_id);
+	snprintf(path, sizeof(path), "/zones?name=%s&per_page=50%s%s", e,
+	    ea != NULL ? "&account.id=" : "", ea != NULL ? ea : "");
+	free(e);
+	free(ea);
+	st = cf_call(cfg, zone, "GET", path, NULL, deadline_ms, &res, msg,
+	    msglen);
+	if (st != DNS_OK)
+		return st;
+	if (!json_is_array(res))
+		goto bad;
+	json_array_foreach(res, i, z) {
+		zid = json_string_value(json_object_get(z, "id"));
+		name = json_string_value(json_object_get(z, "name"));
+		status = json_string_value(json_object_get(z, "status"));
+		aid = json_string_value(json_object_get(json_object_get(z,
+		    "account"), "id"));
+		aname = json_string_value(json_object_get(json_object_get(z,
+		    "account"), "name"));
+		if (zid == NULL || strlen(zid) >= idlen ||
+		    zid[strcspn(zid, "/?#&% ")] != '\0')
+			goto bad;
+		if (name != NULL && !method_name_eq(name, zone))
+			continue;	/* not ours: a filter the API ignored */
+		if (status != NULL && strcmp(status, "active") != 0) {
+			dns_msg(other + strlen(other), sizeof(other) -
+			    strlen(other), "%s%s %s", nother++ > 0 ? ", " : "",
+			    zid, status);
+			continue;
+		}
+		if (nactive++ == 0) {
+			snprintf(id, idlen, "%s", zid);
+			if (acct != NULL)
+				snprintf(acct, acctlen, "%s", aid != NULL &&
+				    aid[strcspn(aid, "/?#&% ")] == '\0' ? aid :
+				    "");
+		}
+		dns_msg(found + strlen(found), sizeof(found) - strlen(found),
+		    "%s%s (account %s)", nactive > 1 ? ", " : "", zid,
+		    aname != NULL ? aname : aid != NULL ? aid : "?");
+	}
+	json_decref(res);
+	if (nactive == 1)
+		return DNS_OK;
+	if (nactive > 1)
+		dns_msg(msg, msglen, "%s: Cloudflare lists %zu active zones "
+		    "named %s: %s; refusing to guess which one serves it: set "
+		    "[cloudflare] account_id to the account that does", zone,
+		    nactive, zone, found);
+	else if (nother > 0)
+		dns_msg(msg, msglen, "%s: zone %s is in the Cloudflare account "
+		    "of this token but not active (%s): Cloudflare does not "
+		    "serve it (yet)", zone, zone, other);
+	else
+		dns_msg(msg, msglen, "%s: zone %s is not in the Cloudflare "
+		    "account of this token (GET /zones?name=%s found none): "
+		    "check the zone's name and that the token may read it "
+		    "(Zone Read)", zone, zone, zone);
+	return DNS_ERR_NOTAUTH;
+bad:
+	dns_msg(msg, msglen, "%s: Cloudflare's answer to GET /zones has no "
+	    "zone id we can use", zone);
+	json_decref(res);
+	return DNS_ERR_BAD_REPLY;
+}
+
+/*
+ * The id of zone (its label, "example.com") in id, from this run's cache
+ * or cf_zone_lookup().
  */
 static enum dns_status
 cf_zone_id(const struct config *cfg, const char *zone, int64_t deadline_ms,
     char *id, size_t idlen, char *msg, size_t msglen)
 {
-	json_t		*res = NULL, *z;
-	char		*e, path[600];
-	const char	*zid;
-	enum dns_status	 st;
+	enum dns_status	st;
 
 	if (cf_zone_cached(zone, id, idlen))
 		return DNS_OK;
-	e = http_escape(zone);
-	snprintf(path, sizeof(path), "/zones?name=%s&per_page=5", e);
-	free(e);
-	st = cf_call(cfg, zone, "GET", path, NULL, deadline_ms, &res, msg,
+	st = cf_zone_lookup(cfg, zone, deadline_ms, id, idlen, NULL, 0, msg,
 	    msglen);
-	if (st != DNS_OK)
-		return st;
-	z = json_array_get(res, 0);
-	zid = json_string_value(json_object_get(z, "id"));
-	if (!json_is_array(res) || (z != NULL && (zid == NULL ||
-	    strlen(zid) >= idlen || zid[strcspn(zid, "/?#&% ")] != '\0'))) {
-		dns_msg(msg, msglen, "%s: Cloudflare's answer to GET /zones "
-		    "has no zone id we can use", zone);
-		st = DNS_ERR_BAD_REPLY;
-	} else if (z == NULL) {
-		dns_msg(msg, msglen, "%s: zone %s is not in the Cloudflare "
-		    "account of this token (GET /zones?name=%s found none): "
-		    "check the zone's name and that the token may read it "
-		    "(Zone Read)", zone, zone, zone);
-		st = DNS_ERR_NOTAUTH;
-	} else {
-		snprintf(id, idlen, "%s", zid);
-		cf_zone_remember(zone, zid);
-	}
-	json_decref(res);
+	if (st == DNS_OK)
+		cf_zone_remember(zone, id);
 	return st;
 }
 
@@ -588,10 +666,51 @@ done:
 }
 
 /*
- * config-test: GET /user/tokens/verify proves the token is valid and
- * active (an account-owned token cannot use that endpoint: then the zone
- * look-ups below are the proof); each zone must be found by name and its
- * records readable; then its SOA through DNS, where changes are confirmed.
+ * config-test, for an account-owned token that /user/tokens/verify
+ * refused (umsg): GET /accounts/{acct}/tokens/verify, acct the account of
+ * a zone the token could look up.  The look-up already proved the token
+ * works; this says whether it is active.  Returns 0, or -1 (diag added).
+ */
+static int
+cf_probe_account_token(const struct config *cfg, const char *acct,
+    const char *umsg, struct diag_list *diags)
+{
+	json_t		*res = NULL;
+	const char	*status;
+	char		 path[300], msg[600];
+	int		 ret = 0;
+	enum dns_status	 st;
+
+	snprintf(path, sizeof(path), "/accounts/%s/tokens/verify", acct);
+	st = cf_call(cfg, "config-test", "GET", path, NULL,
+	    util_mono_ms() + cfg->dns.timeout_ms, &res, msg, sizeof(msg));
+	status = json_string_value(json_object_get(res, "status"));
+	if (st != DNS_OK) {
+		diag_add(diags, false, "%s:%d: the token reads the zones but "
+		    "neither /user/tokens/verify nor %s says it is active "
+		    "(%s; %s)", cfg->path, cfg->cloudflare.line, path, umsg,
+		    msg);
+	} else if (status == NULL || strcmp(status, "active") != 0) {
+		diag_add(diags, true, "%s:%d: the Cloudflare API token (owned "
+		    "by account %s) is %s, not active", cfg->path,
+		    cfg->cloudflare.line, acct, status != NULL ? status :
+		    "of no known status");
+		ret = -1;
+	} else
+		log_info("config-test: the Cloudflare API token is owned by "
+		    "account %s (/user/tokens/verify does not know it): "
+		    "active", acct);
+	json_decref(res);
+	return ret;
+}
+
+/*
+ * config-test: GET /user/tokens/verify proves a user token valid and
+ * active.  It answers 401 to an account-owned token too, so a 401 there
+ * does not stop us: each zone must be found by name (the one active zone
+ * of that name) and its records readable, which proves any token; for an
+ * account-owned token /accounts/{id}/tokens/verify then says whether it is
+ * active.  Then each zone's SOA through DNS, where changes are confirmed.
  */
 static int
 cf_probe(const struct config *cfg, struct diag_list *diags)
@@ -599,14 +718,16 @@ cf_probe(const struct config *cfg, struct diag_list *diags)
 	const struct cfg_zone	*z;
 	struct dns_server	 srv;
 	json_t			*res = NULL;
-	char			 msg[600], err[512], label[256], zid[CF_ID_MAX];
-	char			 path[300];
+	char			 msg[600], umsg[600], err[512], label[256];
+	char			 zid[CF_ID_MAX], acct[CF_ID_MAX], path[300];
 	const char		*status;
 	uint32_t		 serial;
 	size_t			 i;
 	int			 ret = 0;
+	bool			 user_refused = false, acct_done = false;
 	enum dns_status		 st;
 
+	umsg[0] = '\0';
 	st = cf_call(cfg, "config-test", "GET", "/user/tokens/verify", NULL,
 	    util_mono_ms() + cfg->dns.timeout_ms, &res, msg, sizeof(msg));
 	status = json_string_value(json_object_get(res, "status"));
@@ -615,9 +736,12 @@ cf_probe(const struct config *cfg, struct diag_list *diags)
 		    "not active", cfg->path, cfg->cloudflare.line,
 		    status != NULL ? status : "of no known status");
 		ret = -1;
+	} else if (st == DNS_ERR_BADKEY && strstr(msg, "HTTP 401") != NULL) {
+		/* Invalid, or owned by an account: the zones will tell. */
+		user_refused = true;
+		snprintf(umsg, sizeof(umsg), "%s", msg);
 	} else if (st == DNS_ERR_KEY || st == DNS_ERR_NETWORK ||
-	    st == DNS_ERR_TIMEOUT || st == DNS_ERR_INTERNAL ||
-	    (st == DNS_ERR_BADKEY && strstr(msg, "HTTP 401") != NULL)) {
+	    st == DNS_ERR_TIMEOUT || st == DNS_ERR_INTERNAL) {
 		diag_add(diags, true, "%s:%d: %s", cfg->path,
 		    cfg->cloudflare.line, msg);
 		json_decref(res);
@@ -628,8 +752,10 @@ cf_probe(const struct config *cfg, struct diag_list *diags)
 	for (i = 0; i < cfg->nzones; i++) {
 		z = &cfg->zones[i];
 		method_zone_label(z->name, label, sizeof(label));
-		st = cf_zone_id(cfg, label, util_mono_ms() +
-		    cfg->dns.timeout_ms, zid, sizeof(zid), msg, sizeof(msg));
+		acct[0] = '\0';
+		st = cf_zone_lookup(cfg, label, util_mono_ms() +
+		    cfg->dns.timeout_ms, zid, sizeof(zid), acct, sizeof(acct),
+		    msg, sizeof(msg));
 		if (st == DNS_OK) {
 			snprintf(path, sizeof(path), "/zones/%s/dns_records?"
 			    "per_page=1", zid);
@@ -638,6 +764,13 @@ cf_probe(const struct config *cfg, struct diag_list *diags)
 			    sizeof(msg));
 			json_decref(res);
 			res = NULL;
+		}
+		if (st == DNS_ERR_BADKEY && user_refused) {
+			/* Refused here too: the 401 meant an invalid token. */
+			diag_add(diags, true, "%s:%d: %s", cfg->path,
+			    cfg->cloudflare.line, umsg);
+			ret = -1;
+			break;
 		}
 		if (st != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s", cfg->path,
@@ -648,6 +781,12 @@ cf_probe(const struct config *cfg, struct diag_list *diags)
 			    st == DNS_ERR_NETWORK || st == DNS_ERR_TIMEOUT)
 				break;		/* the same for every zone */
 			continue;
+		}
+		if (user_refused && !acct_done && acct[0] != '\0') {
+			acct_done = true;
+			if (cf_probe_account_token(cfg, acct, umsg,
+			    diags) == -1)
+				ret = -1;
 		}
 		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
 		    &srv, err, sizeof(err));

@@ -19,6 +19,15 @@
  * zone is half-done (the site becomes FAILED), and the next cycle reads
  * DNS and finishes.
  *
+ * Providers count requests: deSEC allows 2/s, 15/min, 100/h and 300/day
+ * RRset writes per domain (its "Rate Limits" documentation, scope
+ * dns_api_per_domain_expensive), and its per-RRset URL changes an RRset
+ * that exists but answers 404 to one that does not ("Modifying an
+ * RRset"; only POST and the bulk endpoint create).  So per = zone (one
+ * bulk request, atomic, creating and deleting RRsets) is the form to use
+ * where the API has one; config.c warns when [http] rate_limit says a
+ * per = record move cannot fit.
+ *
  * The secret (secret_file, first line) is read right before the requests,
  * goes into the header lines that hold {secret} and nowhere else, and is
  * wiped after: logs show those headers with "***", and any text quoted
@@ -741,6 +750,13 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 		} else
 			st = ht_send(&x, url, body, label, deadline_ms,
 			    &unknown, why, sizeof(why));
+		if (st == DNS_ERR_NOTAUTH && mcs[i].old_addrs.n == 0)
+			/* deSEC's RRset detail view: no RRset, no write. */
+			dns_msg(why + strlen(why), sizeof(why) - strlen(why),
+			    "; %s %s did not exist: a URL naming one record "
+			    "set may change it but not create it (deSEC "
+			    "answers 404 so): use per = zone", mcs[i].owner,
+			    mcs[i].type);
 		if (st != DNS_OK)
 			break;
 		ndone++;

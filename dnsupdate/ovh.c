@@ -25,7 +25,17 @@
  *   POST   /domain/zone/ZONE/record     {"fieldType", "subDomain",
  *                                        "target", "ttl"}   one missing
  *   POST   /domain/zone/ZONE/refresh    what makes OVH publish the zone:
- *                                       until then DNS serves the old one.
+ *                                       until then DNS serves the old one;
+ *                                       sent as python-ovh sends a call
+ *                                       without arguments: the body "{}"
+ *                                       as application/json, signed as
+ *                                       sent (client.py call(): "if data
+ *                                       is not None: ... Content-type:
+ *                                       application/json ... body =
+ *                                       json.dumps(data)").  Never an
+ *                                       empty body with libcurl's default
+ *                                       form content type, which no
+ *                                       reference client sends.
  * OVH has no batch call: the requests of a zone go one after the other.
  * When one fails half-way, the zone is refreshed all the same (so DNS
  * shows what OVH holds, and the next cycle reads the truth), the message
@@ -276,9 +286,10 @@ done:
 
 /*
  * One signed call: method on {endpoint}{path} (escaped) with body (NULL:
- * none; a POST without a body sends "").  DNS_OK for a 2xx answer, *out
- * (may be NULL; caller json_decref()s) its JSON.  Otherwise the error with
- * a plain message starting with label in msg.
+ * none; a POST without arguments sends "{}" as JSON, like python-ovh).
+ * DNS_OK for a 2xx answer, *out (may be NULL; caller json_decref()s) its
+ * JSON.  Otherwise the error with a plain message starting with label in
+ * msg.
  */
 static enum dns_status
 ovh_call(const struct ovh_ctx *x, const char *label, const char *method,
@@ -300,7 +311,7 @@ ovh_call(const struct ovh_ctx *x, const char *label, const char *method,
 		*out = NULL;
 	memset(&resp, 0, sizeof(resp));
 	if (body == NULL && strcmp(method, "POST") == 0)
-		body = "";
+		body = "{}";	/* python-ovh: json.dumps({}) */
 	st = ovh_time_delta(x->cfg, label, deadline_ms, &delta, msg, msglen);
 	if (st != DNS_OK)
 		return st;

@@ -17,10 +17,29 @@
  * with name, type, ttl, changetype, records[].content/disabled), errors as
  * {"error": "..."} with 401 (bad key), 404 (no such zone), 422 (the change
  * is invalid).
+ *
+ * The SOA serial.  PowerDNS bumps it on an API change only as the zone's
+ * SOA-EDIT-API metadata says: "If not set during zone creation, a
+ * SOA-EDIT-API metadata record is created and set to DEFAULT.  If this
+ * record is removed from the backend, the default behaviour is to not do
+ * any SOA editing based on this setting" (PowerDNS docs, "Per zone
+ * settings: Domain Metadata", SOA-EDIT-API).  Zones loaded by SQL, the
+ * bind backend or an older pdnsutil have none: the serial stays, and
+ * secondaries, which transfer on a higher serial only (RFC 1996 §4.7,
+ * RFC 1034 §4.3.5), never see the change.  The zone GET says it:
+ * "soa_edit_api" is "" then.  For such a zone we put the zone's SOA, its
+ * serial plus one (RFC 1982 §3.1), in the same PATCH: one transaction on
+ * PowerDNS's side (its zone PATCH applies every rrset or none), and an
+ * SOA given in the PATCH is taken as sent when SOA-EDIT-API is empty
+ * (pdns ws-auth.cc patchZone: increaseSOARecord() edits it only for a
+ * set kind).  With SOA-EDIT-API set we never touch the SOA: PowerDNS
+ * does.  config-test warns about such zones and names the fix
+ * (pdnsutil set-meta ZONE SOA-EDIT-API DEFAULT).
  */
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,11 +222,72 @@ pdns_rrset_addrs(json_t *rrsets, const struct method_change *mc,
 /*
  * The PATCH body: {"rrsets": [{"name", "type", "ttl", "changetype":
  * "REPLACE", "records": [{"content", "disabled": false}, ...]}, ...]}, or
- * {"name", "type", "changetype": "DELETE"} for an emptied type.  Caller
- * frees.  NULL on no memory.
+ * {"name", "type", "changetype": "DELETE"} for an emptied type, then the
+ * SOA when soa->bump (pdns_soa_plan()).  Caller frees.  NULL on no memory.
  */
+/* What the PATCH also carries for a zone without SOA-EDIT-API. */
+struct pdns_soa {
+	bool		bump;		/* put the SOA below in the PATCH */
+	char		name[256];	/* the apex as PowerDNS names it */
+	char		content[600];	/* with the serial plus one */
+	json_int_t	ttl;
+	uint32_t	serial_old;
+	uint32_t	serial_new;
+};
+
+/*
+ * From the zone GET: does PowerDNS bump the serial itself (soa_edit_api
+ * set)?  When not, fill soa with the zone's SOA, serial plus one (RFC
+ * 1982 §3.1: addition modulo 2^32).  Returns 0, or -1 when the zone has no
+ * SOA rrset we can read (then nothing is sent: a zone without SOA is
+ * broken, and PowerDNS would refuse the PATCH anyway).
+ */
+static int
+pdns_soa_plan(json_t *zone, const char *zname, struct pdns_soa *soa)
+{
+	json_t		*rs, *r;
+	const char	*kind, *name, *type, *content;
+	char		 mname[256], rname[256], *end;
+	unsigned long	 serial;
+	size_t		 i;
+	int		 off = 0;
+
+	memset(soa, 0, sizeof(*soa));
+	kind = json_string_value(json_object_get(zone, "soa_edit_api"));
+	if (kind != NULL && kind[0] != '\0')
+		return 0;		/* PowerDNS edits the SOA itself */
+	json_array_foreach(json_object_get(zone, "rrsets"), i, rs) {
+		name = json_string_value(json_object_get(rs, "name"));
+		type = json_string_value(json_object_get(rs, "type"));
+		if (name == NULL || type == NULL || strcmp(type, "SOA") != 0 ||
+		    !method_name_eq(name, zname))
+			continue;
+		r = json_array_get(json_object_get(rs, "records"), 0);
+		content = json_string_value(json_object_get(r, "content"));
+		if (content == NULL || !json_is_integer(json_object_get(rs,
+		    "ttl")) || sscanf(content, "%255s %255s %n", mname, rname,
+		    &off) != 2 || off == 0)
+			return -1;
+		serial = strtoul(content + off, &end, 10);
+		if (end == content + off || *end != ' ' || serial > UINT32_MAX)
+			return -1;
+		soa->bump = true;
+		snprintf(soa->name, sizeof(soa->name), "%s", name);
+		soa->ttl = json_integer_value(json_object_get(rs, "ttl"));
+		soa->serial_old = (uint32_t)serial;
+		soa->serial_new = (uint32_t)(serial + 1);  /* wraps: RFC 1982 */
+		if ((size_t)snprintf(soa->content, sizeof(soa->content),
+		    "%s %s %u%s", mname, rname, soa->serial_new, end) >=
+		    sizeof(soa->content))
+			return -1;
+		return 0;
+	}
+	return -1;
+}
+
 static char *
-pdns_patch_body(const struct method_change *mcs, size_t n, uint32_t ttl)
+pdns_patch_body(const struct method_change *mcs, size_t n, uint32_t ttl,
+    const struct pdns_soa *soa)
 {
 	json_t	*root, *rrsets, *rs, *recs;
 	char	*text = NULL;
@@ -236,6 +316,11 @@ pdns_patch_body(const struct method_change *mcs, size_t n, uint32_t ttl)
 			    "disabled", 0)) == -1)
 				goto done;
 	}
+	if (soa->bump && json_array_append_new(rrsets, json_pack("{s:s, s:s, "
+	    "s:I, s:s, s:[{s:s, s:b}]}", "name", soa->name, "type", "SOA",
+	    "ttl", soa->ttl, "changetype", "REPLACE", "records", "content",
+	    soa->content, "disabled", 0)) == -1)
+		goto done;
 	text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
 done:
 	json_decref(root);
@@ -249,6 +334,7 @@ pdns_update(const struct config *cfg, const struct dns_server *srv,
 	struct method_change	*mcs = NULL;
 	struct http_resp	 resp;
 	struct cfg_addrset	 now;
+	struct pdns_soa		 soa;
 	json_t			*zone = NULL, *rrsets;
 	json_error_t		 jerr;
 	char			 label[256], nb[512], ob[512], *body = NULL;
@@ -303,8 +389,15 @@ pdns_update(const struct config *cfg, const struct dns_server *srv,
 		}
 	}
 	http_resp_free(&resp);
+	if (pdns_soa_plan(zone, zp->zone->name, &soa) == -1) {
+		dns_msg(zp->message, sizeof(zp->message), "%s: the zone has no "
+		    "SOA-EDIT-API and PowerDNS sent no SOA we can read to bump "
+		    "its serial ourselves: nothing sent", label);
+		st = DNS_ERR_BAD_REPLY;
+		goto done;
+	}
 
-	if ((body = pdns_patch_body(mcs, n, cfg->dns.ttl)) == NULL) {
+	if ((body = pdns_patch_body(mcs, n, cfg->dns.ttl, &soa)) == NULL) {
 		dns_msg(zp->message, sizeof(zp->message), "%s: cannot build "
 		    "the change", label);
 		st = DNS_ERR_INTERNAL;
@@ -313,7 +406,13 @@ pdns_update(const struct config *cfg, const struct dns_server *srv,
 	log_debug("%s: PowerDNS PATCH body: %s", label, body);
 	st = pdns_call(cfg, "PATCH", zp->zone->name, body, deadline_ms, &resp,
 	    zp->message, sizeof(zp->message));
-	if (st == DNS_OK)
+	if (st == DNS_OK && soa.bump)
+		dns_msg(zp->message, sizeof(zp->message), "%s: PowerDNS at %s "
+		    "took the change of %zu record%s (HTTP %ld) with the SOA "
+		    "serial %u -> %u set by us (the zone has no SOA-EDIT-API)",
+		    label, cfg->powerdns.url, zp->nchange, zp->nchange == 1 ?
+		    "" : "s", resp.status, soa.serial_old, soa.serial_new);
+	else if (st == DNS_OK)
 		dns_msg(zp->message, sizeof(zp->message), "%s: PowerDNS at %s "
 		    "took the change of %zu record%s (HTTP %ld)", label,
 		    cfg->powerdns.url, zp->nchange, zp->nchange == 1 ? "" : "s",
@@ -324,6 +423,38 @@ done:
 	free(body);
 	free(mcs);
 	return st;
+}
+
+/*
+ * config-test: warn when the zone (GET answer in resp) has no
+ * SOA-EDIT-API: PowerDNS will not bump the serial of our changes (we do,
+ * see the top of this file), so say how to let PowerDNS do it.
+ */
+static void
+pdns_probe_soa_edit(const struct config *cfg, const struct cfg_zone *z,
+    const struct http_resp *resp, struct diag_list *diags)
+{
+	struct pdns_soa	 soa;
+	json_t		*j;
+	json_error_t	 jerr;
+	char		 label[256];
+
+	method_zone_label(z->name, label, sizeof(label));
+	if ((j = json_loadb(resp->body, resp->len, 0, &jerr)) == NULL)
+		return;			/* the update says it, with context */
+	if (pdns_soa_plan(j, z->name, &soa) == -1)
+		diag_add(diags, true, "%s:%d: %s: the zone has no SOA-EDIT-API "
+		    "and no SOA we can read: a change could not bump its "
+		    "serial", cfg->path, z->line, label);
+	else if (soa.bump)
+		diag_add(diags, false, "%s:%d: %s: the zone has no "
+		    "SOA-EDIT-API, so PowerDNS does not bump its SOA serial on "
+		    "API changes and secondaries would not transfer them; "
+		    "failover-agent bumps the serial itself in the same PATCH. "
+		    "To let PowerDNS do it: pdnsutil set-meta %s SOA-EDIT-API "
+		    "DEFAULT (PowerDNS 5: pdnsutil metadata set)", cfg->path,
+		    z->line, label, label);
+	json_decref(j);
 }
 
 /*
@@ -349,6 +480,8 @@ pdns_probe(const struct config *cfg, struct diag_list *diags)
 		st = pdns_call(cfg, "GET", z->name, NULL,
 		    util_mono_ms() + cfg->dns.timeout_ms, &resp, msg,
 		    sizeof(msg));
+		if (st == DNS_OK)
+			pdns_probe_soa_edit(cfg, z, &resp, diags);
 		http_resp_free(&resp);
 		if (st != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s", cfg->path,

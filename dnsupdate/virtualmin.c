@@ -30,6 +30,22 @@
  *
  * The remote API has no prerequisite: right before the call each record is
  * read again through DNS (methods.h).
+ *
+ * Names.  modify-dns removes the records whose name is exactly the one
+ * given: "grep { $_->{'name'} eq $name && lc($_->{'type'}) eq lc($type) }"
+ * (modify-dns.pl, virtualmin-gpl): case-sensitive, while DNS is not (RFC
+ * 4343 §3).  A zone file holding "WWW.example.com." keeps its old record
+ * when we remove "www.example.com. A", the new one is added beside it, and
+ * modify-dns still exits 0.  So before the change we list the zone with
+ * get-dns (multiline, json=1: remote.cgi's convert_remote_format() parses
+ * it into "data": [{"name", "values": {"type": [...], "value": [...]}}];
+ * older versions send the text as "output", which we parse the same way)
+ * and send each name as the zone holds it: one remove-record per spelling
+ * of that name and type, additions with the zone's spelling.  After
+ * modify-dns says success we list the zone again, and a record of a
+ * changed name and type that still holds an old address is named in the
+ * message (the change did not happen as asked).  A Virtualmin without
+ * get-dns (before 6.x) gets the names as configured, as before.
  */
 #include <sys/socket.h>
 
@@ -48,6 +64,7 @@
 #include "methods.h"
 
 #define VM_BODY_MAX	(256 * 1024)
+#define VM_RECS_MAX	4096	/* records of a zone we look at */
 
 /* A growing form body: "a=1&b=2", values percent-encoded. */
 struct vm_form {
@@ -209,6 +226,193 @@ done:
 	return st;
 }
 
+/* One record as get-dns lists it, its name spelled as the zone holds it. */
+struct vm_rec {
+	char	name[256];
+	char	type[16];
+	char	value[64];
+};
+
+struct vm_recs {
+	struct vm_rec	*r;
+	size_t		 n;
+};
+
+static void
+vm_recs_add(struct vm_recs *rs, const char *name, const char *type,
+    const char *value)
+{
+	struct vm_rec	*r;
+
+	if (name == NULL || type == NULL || value == NULL ||
+	    rs->n == VM_RECS_MAX)
+		return;
+	rs->r = util_xreallocarray(rs->r, rs->n + 1, sizeof(*rs->r));
+	r = &rs->r[rs->n++];
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	snprintf(r->type, sizeof(r->type), "%s", type);
+	snprintf(r->value, sizeof(r->value), "%s", value);
+}
+
+/*
+ * get-dns --multiline as text: a record's name alone on a line, then
+ * indented "Type: A", "Value: 192.0.2.10" lines (get-dns.pl).
+ */
+static void
+vm_recs_parse_text(const char *out, struct vm_recs *rs)
+{
+	char		 name[256] = "", type[16] = "", line[512];
+	const char	*p = out, *nl;
+	size_t		 len;
+
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		line[strcspn(line, "\r")] = '\0';
+		p = nl != NULL ? nl + 1 : NULL;
+		if (line[0] != '\0' && !isspace((unsigned char)line[0])) {
+			snprintf(name, sizeof(name), "%.255s", line);
+			type[0] = '\0';
+		} else if (sscanf(line, " Type: %15s", type) == 1)
+			continue;
+		else if (strncmp(line + strspn(line, " \t"), "Value: ", 7) ==
+		    0 && name[0] != '\0' && type[0] != '\0')
+			vm_recs_add(rs, name, type, line + strspn(line, " \t") +
+			    7);
+	}
+}
+
+/*
+ * The zone's records (A and AAAA are all we use) from get-dns.  DNS_OK, or
+ * the error with msg (then rs is empty).
+ */
+static enum dns_status
+vm_records(const struct config *cfg, const char *label, int64_t deadline_ms,
+    struct vm_recs *rs, char *msg, size_t msglen)
+{
+	struct vm_form	 form = { NULL, 0, 0 };
+	struct http_resp resp;
+	json_t		*j = NULL, *data, *d, *vals, *t, *v;
+	json_error_t	 jerr;
+	const char	*out;
+	size_t		 i, k;
+	enum dns_status	 st;
+
+	memset(rs, 0, sizeof(*rs));
+	vm_form_add(&form, "program", "get-dns");
+	vm_form_add(&form, "domain", label);
+	vm_form_add(&form, "multiline", "");
+	vm_form_add(&form, "json", "1");
+	st = vm_call(cfg, label, form.buf, deadline_ms, &resp, msg, msglen);
+	free(form.buf);
+	if (st != DNS_OK)
+		goto done;
+	j = json_loadb(resp.body, resp.len, 0, &jerr);
+	data = json_object_get(j, "data");
+	json_array_foreach(data, i, d) {
+		vals = json_object_get(d, "values");
+		t = json_array_get(json_object_get(vals, "type"), 0);
+		json_array_foreach(json_object_get(vals, "value"), k, v)
+			vm_recs_add(rs, json_string_value(json_object_get(d,
+			    "name")), json_string_value(t),
+			    json_string_value(v));
+	}
+	if (!json_is_array(data) &&
+	    (out = json_string_value(json_object_get(j, "output"))) != NULL)
+		vm_recs_parse_text(out, rs);
+	else if (!json_is_array(data)) {
+		dns_msg(msg, msglen, "%s: Virtualmin's get-dns answer lists no "
+		    "records", label);
+		st = DNS_ERR_BAD_REPLY;
+	}
+done:
+	json_decref(j);
+	http_resp_free(&resp);
+	return st;
+}
+
+/*
+ * Add mc to form: "remove-record" once per spelling of its name that the
+ * zone holds with that type (the configured name when rs holds none), and
+ * "add-record-with-ttl" per new address with the zone's spelling of the
+ * name (any type), else the configured one.
+ */
+static void
+vm_form_changes(struct vm_form *form, const struct method_change *mc,
+    const struct vm_recs *rs, uint32_t ttl)
+{
+	const char	*spell = mc->owner, *sent[16];
+	char		 v[512];
+	size_t		 i, j, nsent = 0;
+
+	for (i = 0; i < rs->n; i++) {
+		if (!method_name_eq(rs->r[i].name, mc->owner))
+			continue;
+		if (spell == mc->owner)
+			spell = rs->r[i].name;	/* the zone's spelling */
+		if (strcasecmp(rs->r[i].type, mc->type) != 0 ||
+		    mc->old_addrs.n == 0)
+			continue;
+		for (j = 0; j < nsent; j++)
+			if (strcmp(sent[j], rs->r[i].name) == 0)
+				break;
+		if (j < nsent || nsent == FA_ARRAY_SIZE(sent))
+			continue;
+		sent[nsent++] = rs->r[i].name;
+		snprintf(v, sizeof(v), "%s %s", rs->r[i].name, mc->type);
+		vm_form_add(form, "remove-record", v);
+	}
+	if (mc->old_addrs.n > 0 && nsent == 0) {
+		snprintf(v, sizeof(v), "%s %s", mc->owner, mc->type);
+		vm_form_add(form, "remove-record", v);
+	}
+	for (j = 0; j < mc->new_addrs.n; j++) {
+		snprintf(v, sizeof(v), "%s %s %u %s", spell, mc->type,
+		    (unsigned)ttl, mc->new_addrs.addr[j].text);
+		vm_form_add(form, "add-record-with-ttl", v);
+	}
+}
+
+/*
+ * After a success: what the zone still holds of the changed names and
+ * types that is not a new address, listed in left ("WWW.example.com. A
+ * 192.0.2.10, ...").  *newseen tells whether a new address is there.
+ */
+static void
+vm_leftovers(const struct method_change *mcs, size_t n,
+    const struct vm_recs *rs, char *left, size_t leftlen, bool *newseen)
+{
+	struct cfg_addrset	one;
+	size_t			i, k, a;
+	bool			isnew;
+
+	left[0] = '\0';
+	*newseen = false;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < rs->n; k++) {
+			if (!method_name_eq(rs->r[k].name, mcs[i].owner) ||
+			    strcasecmp(rs->r[k].type, mcs[i].type) != 0)
+				continue;
+			memset(&one, 0, sizeof(one));
+			if (api_addr_add(&one, mcs[i].family,
+			    rs->r[k].value) == -1)
+				continue;
+			isnew = false;
+			for (a = 0; a < mcs[i].new_addrs.n; a++)
+				if (strcmp(mcs[i].new_addrs.addr[a].text,
+				    one.addr[0].text) == 0)
+					isnew = true;
+			if (isnew) {
+				*newseen = true;
+				continue;
+			}
+			dns_msg(left + strlen(left), leftlen - strlen(left),
+			    "%s%s %s %s", left[0] != '\0' ? ", " : "",
+			    rs->r[k].name, rs->r[k].type, rs->r[k].value);
+		}
+}
+
 static enum dns_status
 vm_update(const struct config *cfg, const struct dns_server *srv,
     struct dns_zone_plan *zp, int64_t deadline_ms)
@@ -216,8 +420,10 @@ vm_update(const struct config *cfg, const struct dns_server *srv,
 	struct method_change	*mcs = NULL;
 	struct http_resp	 resp;
 	struct vm_form		 form = { NULL, 0, 0 };
-	char			 label[256], v[512];
-	size_t			 n, i, j;
+	struct vm_recs		 rs = { NULL, 0 };
+	char			 label[256], err[512], left[600];
+	size_t			 n, i;
+	bool			 listed, newseen;
 	enum dns_status		 st;
 
 	memset(&resp, 0, sizeof(resp));
@@ -227,30 +433,48 @@ vm_update(const struct config *cfg, const struct dns_server *srv,
 		return st;
 	n = method_changes(zp, &mcs);
 
+	/* The names as the zone file spells them (see the top). */
+	listed = vm_records(cfg, label, deadline_ms, &rs, err,
+	    sizeof(err)) == DNS_OK;
+	if (!listed)
+		log_info("%s: get-dns failed, names sent as configured: %s",
+		    label, err);
 	vm_form_add(&form, "program", "modify-dns");
 	vm_form_add(&form, "domain", label);
 	vm_form_add(&form, "json", "1");
-	for (i = 0; i < n; i++) {
-		if (mcs[i].old_addrs.n > 0) {
-			snprintf(v, sizeof(v), "%s %s", mcs[i].owner,
-			    mcs[i].type);
-			vm_form_add(&form, "remove-record", v);
-		}
-		for (j = 0; j < mcs[i].new_addrs.n; j++) {
-			snprintf(v, sizeof(v), "%s %s %u %s", mcs[i].owner,
-			    mcs[i].type, (unsigned)cfg->dns.ttl,
-			    mcs[i].new_addrs.addr[j].text);
-			vm_form_add(&form, "add-record-with-ttl", v);
-		}
-	}
+	for (i = 0; i < n; i++)
+		vm_form_changes(&form, &mcs[i], &rs, cfg->dns.ttl);
 	st = vm_call(cfg, label, form.buf, deadline_ms, &resp, zp->message,
 	    sizeof(zp->message));
+	http_resp_free(&resp);
+	if (st != DNS_OK || !listed)
+		goto done;
+
+	/* "success" does not prove the change: what is left of the old? */
+	free(rs.r);
+	if (vm_records(cfg, label, deadline_ms, &rs, err, sizeof(err)) !=
+	    DNS_OK) {
+		log_info("%s: get-dns after the change failed (DNS will tell): "
+		    "%s", label, err);
+		goto done;
+	}
+	vm_leftovers(mcs, n, &rs, left, sizeof(left), &newseen);
+	if (left[0] != '\0') {
+		zp->changed = newseen;
+		dns_msg(zp->message, sizeof(zp->message), "%s: Virtualmin at "
+		    "%s says modify-dns succeeded, but the zone still holds %s "
+		    "(modify-dns removes only an exact, case-sensitive name "
+		    "match): the next cycle reads DNS and tries again", label,
+		    cfg->virtualmin.url, left);
+		st = DNS_ERR_VERIFY;
+	}
+done:
 	if (st == DNS_OK)
-		dns_msg(zp->message, sizeof(zp->message), "%s: Virtualmin at %s "
-		    "says modify-dns succeeded for %zu record%s", label,
+		dns_msg(zp->message, sizeof(zp->message), "%s: Virtualmin at "
+		    "%s says modify-dns succeeded for %zu record%s", label,
 		    cfg->virtualmin.url, zp->nchange, zp->nchange == 1 ? "" :
 		    "s");
-	http_resp_free(&resp);
+	free(rs.r);
 	free(form.buf);
 	free(mcs);
 	return st;

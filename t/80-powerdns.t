@@ -23,6 +23,13 @@ scenario_port PDNS_DNS || bail_out "no port"
 scenario_port PDNS_API || bail_out "no port"
 pdns_start "$SC_DIR/pdns" "$PDNS_DNS" "$PDNS_API" example.com example.org ||
     bail_out "pdns_server did not start"
+# example.org as a zone loaded by SQL (or the bind backend, or an older
+# pdnsutil) holds it: no SOA-EDIT-API metadata, so PowerDNS itself leaves
+# the serial alone on API changes.
+sqlite3 "$SC_DIR/pdns/pdns.db" "DELETE FROM domainmetadata WHERE kind = 'SOA-EDIT-API' AND domain_id = (SELECT id FROM domains WHERE name = 'example.org')" ||
+    bail_out "cannot drop example.org's SOA-EDIT-API"
+is "$(pdns_api "$SC_DIR/pdns" GET /zones/example.org. | head -n 1 | python3 -c 'import json, sys; print(repr(json.load(sys.stdin)["soa_edit_api"]))')" \
+    "''" "example.org has no SOA-EDIT-API (the API says \"\")"
 # From here on every dig of scenario.sh asks PowerDNS.
 DNS_PORT=$PDNS_DNS
 PDNS_KEY=$SC_DIR/pdns.key
@@ -57,8 +64,13 @@ dns_points_at() {
 run_fa config-test
 is "$FA_RC" 0 "config-test: exit 0 (the key works, the zones exist)"
 like "$FA_OUT" "configuration OK" "config-test says configuration OK"
+like "$FA_ERR$FA_OUT" "example.org: the zone has no SOA-EDIT-API, so PowerDNS does not bump its SOA serial on API changes.*pdnsutil set-meta example.org SOA-EDIT-API DEFAULT" \
+    "config-test warns about example.org's missing SOA-EDIT-API and names the fix"
+unlike "$FA_ERR$FA_OUT" "example.com: the zone has no SOA-EDIT-API" \
+    "no such warning for example.com (SOA-EDIT-API DEFAULT)"
 
 serial_com=$(soa_serial example.com)
+serial_org=$(soa_serial example.org)
 run_fa check
 is "$FA_RC" 0 "first check: exit 0"
 is "$(status_field 'd["state"]')" STANDBY "PowerDNS holds the primary's: STANDBY"
@@ -84,6 +96,12 @@ like "$(history_field '" ".join(a["detail"] for a in d["cycles"][0]["actions"])'
     "verified on 127.0.0.1#$PDNS_DNS" "history: and it was verified through DNS"
 new_serial=$(soa_serial example.com)
 isnt "$new_serial" "$serial_com" "example.com serial moved (SOA-EDIT-API)"
+new_serial_org=$(soa_serial example.org)
+is "$new_serial_org" "$((serial_org + 1))" \
+    "example.org (no SOA-EDIT-API): serial bumped by one, in the same PATCH: secondaries see the change"
+like "$(history_field '" ".join(a["detail"] for a in d["cycles"][0]["actions"])')" \
+    "example.org: PowerDNS at .* took the change of 1 record \(HTTP 204\) with the SOA serial $serial_org -> $new_serial_org set by us \(the zone has no SOA-EDIT-API\)" \
+    "history: example.org's serial set by us, said so"
 run_fa check
 is "$(soa_serial example.com)" "$new_serial" "ACTIVE, DNS right: nothing sent"
 
@@ -152,5 +170,13 @@ is "$(dig_a www.example.org)" "$PRIMARY_A" "www.example.org not changed"
 like "$(pdns_api "$SC_DIR/pdns" GET /zones/example.org. | head -n 1)" \
     '"content": "203.0.113.8", "disabled": true' "the disabled record is still there"
 isnt "$(status_field 'd["state"]')" ACTIVE "the site does not claim ACTIVE"
+
+# --- the fix config-test names: SOA-EDIT-API back, the warning gone ----------
+pdnsutil --config-dir="$SC_DIR/pdns" set-meta example.org SOA-EDIT-API DEFAULT \
+    > "$SC_DIR/pdnsutil.out" 2>&1
+is $? 0 "pdnsutil set-meta example.org SOA-EDIT-API DEFAULT (config-test's advice)" ||
+    diag "$(cat "$SC_DIR/pdnsutil.out")"
+run_fa config-test
+unlike "$FA_ERR$FA_OUT" "SOA-EDIT-API" "config-test: no SOA-EDIT-API warning any more"
 
 done_testing

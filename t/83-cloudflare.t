@@ -68,6 +68,47 @@ is "$(calls '[x["path"] for x in c][0]')" "/user/tokens/verify" \
 is "$(calls 'sorted(x["query"].get("name") for x in c if x["path"] == "/zones")')" \
     '["example.com", "example.org"]' "config-test: each zone looked up by name"
 
+# --- an account-owned token: 401 at /user/tokens/verify, not invalid -------
+md5() {
+	python3 -c 'import hashlib, sys; print(hashlib.md5(sys.argv[1].encode()).hexdigest())' "$1"
+}
+ACCT_TOKEN=$(od -An -tx1 -N20 /dev/urandom | tr -d ' \n')
+(umask 077 && echo "$ACCT_TOKEN" > "$CF/account_token")
+(umask 077 && echo "$ACCT_TOKEN" > "$TOKEN_FILE")
+: > "$CF/calls.log"
+run_fa config-test
+is "$FA_RC" 0 "config-test with an account-owned token: exit 0 (/user/tokens/verify answers 401, the zone look-ups prove the token)"
+[ "$FA_RC" = 0 ] || diag "$FA_ERR"
+is "$(calls '" ".join(x["path"] for x in c if x["path"].endswith("/tokens/verify"))')" \
+    "/accounts/$(md5 account:main)/tokens/verify" \
+    "and /accounts/ID/tokens/verify (the zone's account) says it is active"
+(umask 077 && echo "$CF_TOKEN" > "$TOKEN_FILE")
+rm -f "$CF/account_token"
+
+# --- one name, several zones: the active one, or a refusal with the ids ----
+printf 'example.com pending other\nexample.com\nexample.org\n' > "$CF/zones"
+run_fa config-test
+is "$FA_RC" 0 "a pending copy of example.com listed first: config-test takes the active zone, exit 0"
+[ "$FA_RC" = 0 ] || diag "$FA_ERR"
+printf 'example.com pending other\nexample.org\n' > "$CF/zones"
+run_fa config-test
+is "$FA_RC" 2 "example.com only pending: exit 2"
+like "$FA_ERR" "example.com: zone example.com is in the Cloudflare account of this token but not active \($(md5 zone:example.com:other) pending\)" \
+    "config-test: example.com is there but not active, with its id and status"
+printf 'example.com\nexample.com active other\nexample.org\n' > "$CF/zones"
+run_fa config-test
+is "$FA_RC" 2 "example.com active in two accounts: config-test exit 2"
+like "$FA_ERR" "example.com: Cloudflare lists 2 active zones named example.com: $(md5 zone:example.com:main) \(account main\), $(md5 zone:example.com:other) \(account other\); refusing to guess which one serves it: set \[cloudflare\] account_id" \
+    "config-test refuses the ambiguous name and names the ids it found"
+SC_EXTRA="$SC_EXTRA
+account_id     = $(md5 account:main)"
+scenario_write_conf
+run_fa config-test
+is "$FA_RC" 0 "with [cloudflare] account_id: config-test exit 0"
+is "$(calls '[x["query"].get("account.id") for x in c if x["path"] == "/zones"][-1]')" \
+    "$(md5 account:main)" "the zone look-up asks for that account only"
+printf 'example.com\nexample.org\n' > "$CF/zones"
+
 # --- failover and failback end to end ---------------------------------------
 run_fa check
 is "$(status_field 'd["state"]')" STANDBY "first check: STANDBY"

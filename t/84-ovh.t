@@ -141,6 +141,8 @@ is "$(calls 'sorted(set(x["body"]["ttl"] for x in c if x["method"] == "PUT"))')"
 is "$(calls '" ".join(x["path"] for x in c if x["method"] == "POST")')" \
     "/domain/zone/example.com/refresh /domain/zone/example.org/refresh" \
     "each zone refreshed once (what makes OVH publish it)"
+is "$(calls '[x["body"] for x in c if x["path"].endswith("/refresh")]')" "[{}, {}]" \
+    "each refresh sent as python-ovh sends it: {} as JSON (the double refuses an empty form)"
 is "$(calls '[x["method"] for x in c if "/example.com/" in x["path"]][-1]')" POST \
     "example.com: the refresh comes after its changes"
 like "$(last_actions)" \

@@ -27,6 +27,11 @@ TOKEN=$(od -An -tx1 -N14 /dev/urandom | tr -d ' \n')
 printf 'example.com\nexample.org\n' > "$DS/domains"
 echo 1 > "$DS/minimum_ttl"		# deSEC lowers it on request
 echo "$DNS_PORT $KEY_FILE" > "$DS/dns"
+# deSEC's per-domain write limits (2/s 15/min 100/h 300/d) are the
+# double's default; the sections that are not about them raise them, the
+# ones that are (below) take them away again.
+RELAXED="1000/s 1000/min 1000/h 1000/d"
+echo "$RELAXED" > "$DS/limits"
 double_start "$DS" desec_double.py || bail_out "the deSEC double"
 API=$(double_url "$DS")/api/v1
 HOST=127.0.0.1:$(cat "$DS/port")
@@ -42,6 +47,7 @@ body           = {\"subname\": \"{subname}\", \"type\": \"{type}\", \"ttl\": {tt
 success_status = 200, 204
 secret_file    = $SECRET_FILE
 test_url       = $API/auth/account/
+rate_limit     = 2/s, 15/min, 100/h, 300/d
 ca_file        = $DS/cert.pem"
 PER_ZONE="[http]
 method         = PATCH
@@ -55,6 +61,7 @@ success_json_pointer = /0/ttl
 success_json_value   = 1
 secret_file    = $SECRET_FILE
 test_url       = $API/auth/account/
+rate_limit     = 2/s, 15/min, 100/h, 300/d
 ca_file        = $DS/cert.pem"
 SC_EXTRA=$PER_RECORD
 scenario_write_conf
@@ -82,6 +89,10 @@ is "$FA_RC" 0 "config-test: exit 0 (test_url answers 200 with the token)"
 like "$FA_OUT" "configuration OK" "config-test: configuration OK"
 is "$(calls '" ".join(x["method"] + " " + x["path"] for x in c)')" \
     "GET /auth/account/" "config-test: one GET of test_url, nothing else"
+like "$FA_ERR$FA_OUT" "with per = record a move of example.com. takes 4 requests, more than \[http\] rate_limit allows \(2 per second\)" \
+    "config-test warns: per = record needs more requests per move than deSEC's 2/s"
+unlike "$FA_ERR$FA_OUT" "a move of example.org. takes" \
+    "no warning for example.org (2 requests: within every limit)"
 
 # --- per record: failover and failback end to end ---------------------------
 run_fa check
@@ -181,11 +192,42 @@ check_until_state STANDBY 60
 ok $? "a later cycle reads DNS and finishes: STANDBY"
 dns_points_at "after the reconciliation" "$PRIMARY_A" "$PRIMARY_AAAA"
 
-# --- per zone: one bulk PATCH per zone, the JSON pointer rule ----------------
+# --- per record against deSEC's real limits and a missing RRset ------------
+# The commonest case: the backup has no IPv6, so the failover deletes the
+# AAAA records and the failback must create them again.  deSEC's per-RRset
+# URL answers 404 to a PUT of an RRset that does not exist.
+rm -f "$DS/limits"		# deSEC's own: 2/s 15/min 100/h 300/d
+backup_v4_only() {
+	sed -i "s/^address = $BACKUP_A, $BACKUP_AAAA\$/address = $BACKUP_A/" "$CONF"
+}
+backup_v4_only
+: > "$DS/calls.log"
+primary_stop "$SC_DIR/primary"
+check_until_state ACTIVE 60
+ok $? "per record, backup without IPv6: the failover deletes the AAAA records: ACTIVE" || diag "$FA_ERR"
+is "$(dig_aaaa www.example.org)" "" "www.example.org AAAA deleted"
+is "$(calls 'any(c[i]["method"] == "PUT" and c[i]["path"] == c[i + 1]["path"] for i in range(len(c) - 1))')" \
+    true "example.com's 4 PUTs meet deSEC's 2/s: one answered 429, sent again after Retry-After"
+primary_start "$SC_DIR/primary" "$PRIMARY_PORT"
+check_until_err "AAAA did not exist: a URL naming one record set may change it but not create it \(deSEC answers 404 so\): use per = zone" 60
+ok $? "per record, the failback must create the AAAA: deSEC's 404, and the message says per = zone" || diag "$FA_ERR"
+like "$FA_ERR" "PUT $API/domains/example.com/rrsets/[.a-z]*/AAAA/( at $HOST)?: HTTP 404: \{\"detail\": \"Not found.\"\}" \
+    "the 404 of the PUT to the missing RRset is quoted"
+isnt "$(status_field 'd["state"]')" STANDBY "not STANDBY: the AAAA records are missing"
+
+# The README's form: per = zone, one bulk request that creates RRsets.
 SC_EXTRA=$PER_ZONE
 scenario_write_conf
+backup_v4_only
+check_until_state STANDBY 60
+ok $? "per zone (README's deSEC example): the bulk PATCH creates the AAAA records: STANDBY" || diag "$FA_ERR"
+dns_points_at "per zone, the AAAA records created again" "$PRIMARY_A" "$PRIMARY_AAAA"
+scenario_write_conf
+
+# --- per zone: one bulk PATCH per zone, the JSON pointer rule ----------------
 run_fa config-test
 is "$FA_RC" 0 "per zone: config-test exit 0"
+unlike "$FA_ERR$FA_OUT" "rate_limit allows" "per zone: no rate_limit warning (one request per zone)"
 : > "$DS/calls.log"
 primary_stop "$SC_DIR/primary"
 check_until_state ACTIVE 60

@@ -10,13 +10,21 @@ What it follows (Cloudflare's API reference and DNS documentation):
   - GET /user/tokens/verify: {"result": {"id", "status": "active"}, ...,
     "messages": [{"code": 10000, "message": "This API Token is valid and
     active"}]}; an unknown token: 401, errors [{"code": 1000, "message":
-    "Invalid API Token"}];
+    "Invalid API Token"}]; an account-owned token is not a user token, so
+    it is refused there the same way (Cloudflare's "Account API tokens"
+    documentation: verify those at /accounts/{account_id}/tokens/verify);
+  - GET /accounts/ACCOUNT_ID/tokens/verify: the same answer for a token
+    owned by that account, 401 1000 for any other token;
   - elsewhere: no or malformed Authorization: 400, {"code": 6003,
     "message": "Invalid request headers", "error_chain": [{"code": 6111,
     "message": "Invalid format for Authorization header"}]}; a wrong token:
     403, {"code": 10000, "message": "Authentication error"};
-  - GET /zones?name=NAME: the zones of that name in the account (an empty
-    list when none), with result_info;
+  - GET /zones?name=NAME[&status=S][&account.id=ID]: the zones of that
+    name the token can see, filtered (an empty list when none), each with
+    its "status" (initializing, pending, active, moved: Cloudflare's "Zone
+    status" documentation) and "account": {"id", "name"}; one name can be
+    there more than once (a pending copy added to a second account, or the
+    same name in two accounts the token reaches);
   - GET /zones/ID/dns_records?type=T&name=FQDN: the records (id, zone_id,
     zone_name, name, type, content, proxiable, proxied, ttl, ...); an
     unknown zone id: 400, {"code": 7003, "message": "Could not route to
@@ -35,8 +43,12 @@ the id), as in Cloudflare; zone ids are derived from the name.
 
 Usage: cloudflare_double.py PORT CERT KEY STATEDIR
 STATEDIR (besides apidouble.py's files):
-  token       the one valid API token (first line)
-  zones       the account's zones, one per line ("example.com")
+  token       the one valid (user) API token (first line)
+  account_token (optional) a token owned by the account "main": valid
+              everywhere but /user/tokens/verify
+  zones       the zones, one per line: "NAME [STATUS [ACCOUNT]]" (status
+              active and account "main" unless given), e.g. "example.com"
+              or "example.com pending other"
   fail_batch  (optional) zone names, "ZONE [COUNT]" per line: their batch
               fails with 400 {"code": 1004, "message": "DNS Validation
               Error"} and changes nothing
@@ -54,8 +66,12 @@ PREFIX = "/client/v4"
 IDS = {}        # (name, type, content) -> record id
 
 
-def zone_id(name):
-    return hashlib.md5(("zone:" + name).encode()).hexdigest()
+def zone_id(name, account="main"):
+    return hashlib.md5(("zone:%s:%s" % (name, account)).encode()).hexdigest()
+
+
+def account_id(account):
+    return hashlib.md5(("account:" + account).encode()).hexdigest()
 
 
 def envelope(result, success=True, errors=(), info=None):
@@ -77,14 +93,28 @@ class CF(Handler):
     def fail(self, status, *errors, headers=()):
         self.reply(status, envelope(None, False, errors), headers)
 
-    def zones(self):
-        return [z.rstrip(".").lower() for z in self.double.lines("zones")]
+    def zone_rows(self):
+        """[(name, status, account)] from the zones file."""
+        rows = []
+        for l in self.double.lines("zones"):
+            p = l.split()
+            rows.append((p[0].rstrip(".").lower(),
+                         p[1] if len(p) > 1 else "active",
+                         p[2] if len(p) > 2 else "main"))
+        return rows
 
     def zone_by_id(self, zid):
-        for z in self.zones():
-            if zone_id(z) == zid:
+        for z, status, acct in self.zone_rows():
+            if zone_id(z, acct) == zid and status == "active":
                 return z
         return None
+
+    def tokens(self):
+        """{token: account or None (a user token)}."""
+        t = {self.double.first_line("token"): None}
+        if self.double.exists("account_token"):
+            t[self.double.first_line("account_token")] = "main"
+        return t
 
     def record(self, zone, name, rtype, ttl, content):
         key = (name, rtype, content)
@@ -117,14 +147,22 @@ class CF(Handler):
             return self.fail(404, err(7000, "No route for that URI"))
         path = path[len(PREFIX):]
         auth = self.headers.get("Authorization", "")
-        token = self.double.first_line("token")
+        tokens = self.tokens()
+        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
+        p = path.strip("/").split("/")
+        acct_verify = len(p) == 4 and p[0] == "accounts" and \
+            p[2:] == ["tokens", "verify"]
         if path == "/user/tokens/verify" and method == "GET":
-            if auth != "Bearer " + token:
+            if token not in tokens or tokens[token] is not None:
+                return self.fail(401, err(1000, "Invalid API Token"))
+        elif acct_verify and method == "GET":
+            if token not in tokens or tokens[token] is None or \
+                    account_id(tokens[token]) != p[1]:
                 return self.fail(401, err(1000, "Invalid API Token"))
         elif not auth.startswith("Bearer ") or len(auth) < 8:
             return self.fail(400, err(6003, "Invalid request headers", [
                 err(6111, "Invalid format for Authorization header")]))
-        elif auth != "Bearer " + token:
+        elif token not in tokens:
             return self.fail(403, err(10000, "Authentication error"))
         body = None
         if self.body_text:
@@ -143,8 +181,8 @@ class CF(Handler):
                                       "request speed"),
                              headers=[("Retry-After", secs)])
 
-        p = path.strip("/").split("/")
-        if path == "/user/tokens/verify" and method == "GET":
+        if (path == "/user/tokens/verify" or acct_verify) and \
+                method == "GET":
             return self.reply(200, {
                 "result": {"id": hashlib.md5(token.encode()).hexdigest(),
                            "status": "active"},
@@ -153,12 +191,20 @@ class CF(Handler):
                               "valid and active", "type": None}]})
         if p == ["zones"] and method == "GET":
             name = q.get("name", [None])[0]
-            zs = [z for z in self.zones() if name is None or
-                  z == name.rstrip(".").lower()]
-            res = [{"id": zone_id(z), "name": z, "status": "active",
+            status = q.get("status", [None])[0]
+            acct = q.get("account.id", [None])[0]
+            own = tokens[token]
+            zs = [(z, st, a) for z, st, a in self.zone_rows()
+                  if (name is None or z == name.rstrip(".").lower()) and
+                  (status is None or st == status) and
+                  (acct is None or account_id(a) == acct) and
+                  (own is None or a == own)]
+            res = [{"id": zone_id(z, a), "name": z, "status": st,
                     "paused": False, "type": "full",
+                    "account": {"id": account_id(a), "name": a},
                     "name_servers": ["ada.ns.cloudflare.com",
-                                     "bob.ns.cloudflare.com"]} for z in zs]
+                                     "bob.ns.cloudflare.com"]}
+                   for z, st, a in zs]
             return self.reply(200, envelope(res, info={
                 "page": 1, "per_page": 20, "count": len(res),
                 "total_count": len(res), "total_pages": 1}))

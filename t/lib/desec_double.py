@@ -14,7 +14,12 @@ docs/authentication.rst, docs/rate-limits.rst):
     field: subname, type, ttl, records) or PATCH (some) to change it: 200
     with the RRset, or 204 when records is [] (the RRset deleted); the zone
     apex is "@", and "SUBNAME.../" (three dots) stands for the subname
-    without special cases ("...": the apex);
+    without special cases ("...": the apex).  This detail view changes an
+    RRset that exists and only that: a PUT or PATCH of one that does not
+    exist (yet) is 404 {"detail": "Not found."} (rrsets.rst, "Modifying an
+    RRset": use the endpoint you would use to retrieve it; desec-stack's
+    RRsetDetail view looks the object up first and 404s); creating takes
+    POST to /rrsets/ or the bulk endpoint;
   - /api/v1/domains/NAME/rrsets/ with an array: bulk PUT or PATCH, atomic
     ("either all given RRsets are accepted and published in (or deleted
     from) the DNS, or none of them are"); the apex is "subname": "";
@@ -22,8 +27,11 @@ docs/authentication.rst, docs/rate-limits.rst):
     found."};
   - ttl at least the domain's minimum_ttl (3600 unless lowered): 400
     {"ttl": ["Ensure this value is greater than or equal to N."]};
-  - rate limits: 429 with Retry-After and {"detail": "Request was
-    throttled. Expected available in N seconds."}.
+  - rate limits (rate-limits.rst): writes of RRsets are limited per
+    domain (scope dns_api_per_domain_expensive) to 2/s, 15/min, 100/h and
+    300/day, all at once; over one: 429 with Retry-After (the seconds until
+    the window frees one) and {"detail": "Request was throttled. Expected
+    available in N seconds."}.  A refused request does not count.
 
 Usage: desec_double.py PORT CERT KEY STATEDIR
 STATEDIR (besides apidouble.py's files):
@@ -33,15 +41,24 @@ STATEDIR (besides apidouble.py's files):
   fail_write   (optional) "TYPE [COUNT]" per line: a write of an RRset of
                that type fails with 500 {"detail": "A server error
                occurred."} (COUNT times)
+  limits       (optional) the per-domain write limits, "N/s N/min N/h N/d"
+               (default deSEC's: 2/s 15/min 100/h 300/d); a test that is
+               not about them may raise them; a change of the limits
+               starts the count afresh
 """
 
 import ipaddress
 import json
+import math
 import sys
+import time
 
-from apidouble import Double, Handler, serve
+from apidouble import Double, Handler, serve, LOCK
 
 PREFIX = "/api/v1"
+WINDOWS = {"s": 1, "min": 60, "h": 3600, "d": 86400}
+WRITES = {}     # domain -> [monotonic time of each accepted write]
+COUNTED = [None]    # the limits WRITES was counted under
 
 
 class DeSEC(Handler):
@@ -51,6 +68,36 @@ class DeSEC(Handler):
     def min_ttl(self):
         return int(self.double.first_line("minimum_ttl")) \
             if self.double.exists("minimum_ttl") else 3600
+
+    def limits(self):
+        text = self.double.first_line("limits") \
+            if self.double.exists("limits") else "2/s 15/min 100/h 300/d"
+        out = []
+        for part in text.split():
+            n, w = part.split("/")
+            out.append((int(n), WINDOWS[w]))
+        return out
+
+    def throttle(self, dom):
+        """None when a write on dom may go (and counts it), else the
+        Retry-After in seconds."""
+        now = time.monotonic()
+        limits = self.limits()
+        with LOCK:
+            if COUNTED[0] != limits:
+                WRITES.clear()
+                COUNTED[0] = limits
+            w = [t for t in WRITES.get(dom, []) if now - t < 86400]
+            wait = 0
+            for n, secs in limits:
+                inside = [t for t in w if now - t < secs]
+                if len(inside) >= n:
+                    wait = max(wait, inside[-n] + secs - now)
+            if wait > 0:
+                return max(1, math.ceil(wait))
+            w.append(now)
+            WRITES[dom] = w
+            return None
 
     def rrset(self, dom, sub, rtype):
         name = dom if sub == "" else "%s.%s" % (sub, dom)
@@ -97,6 +144,13 @@ class DeSEC(Handler):
             dom = p[1].lower()
             if dom not in self.domains():
                 return self.reply(404, {"detail": "Not found."})
+            if method in ("PUT", "PATCH", "POST", "DELETE"):
+                secs = self.throttle(dom)
+                if secs is not None:
+                    return self.reply(429, {
+                        "detail": "Request was throttled. Expected "
+                        "available in %d seconds." % secs},
+                        [("Retry-After", str(secs))])
             if len(p) == 3 and method in ("PUT", "PATCH") and \
                     isinstance(body, list):
                 return self.bulk(dom, method, body)
@@ -148,6 +202,9 @@ class DeSEC(Handler):
                 self.reply(404, {"detail": "Not found."})
         if method not in ("PUT", "PATCH") or not isinstance(body, dict):
             return self.reply(400, {"detail": "Bad request."})
+        if self.rrset(dom, sub, rtype) is None:
+            # The detail view looks the RRset up first: none, no write.
+            return self.reply(404, {"detail": "Not found."})
         e = self.check(body, rtype, method == "PUT")
         if e:
             return self.reply(400, e)

@@ -23,6 +23,14 @@ console's /domain/zone schema, and python-ovh's client.py):
     subDomain= -> [ids]; GET/PUT/DELETE /domain/zone/ZONE/record/ID; POST
     /domain/zone/ZONE/record {fieldType, subDomain, target, ttl}; POST
     /domain/zone/ZONE/refresh.
+Request bodies: OVH's API takes JSON.  python-ovh sends every POST and PUT
+with a body, json.dumps() of its arguments ("{}" when there are none, as for
+POST .../refresh) and "Content-type: application/json"; go-ovh sends a nil
+body (a refresh) as no body and no Content-Type.  OVH does not document its
+answer to anything else (an empty form, a body that is not JSON): this
+double refuses it with 400 {"errorCode": "INVALID_BODY", "message":
+"Invalid JSON body"} (its own choice) so that a client that differs from
+both reference clients is caught here rather than by a real account.
 OVH documents neither how far X-Ovh-Timestamp may be from its clock nor
 the error for it: this double refuses more than WINDOW (60) seconds with
 400 {"errorCode": "QUERY_TIME_OUT", "message": "Query out of time"} (its
@@ -150,7 +158,19 @@ class OVH(Handler):
             return self.reply(200, self.now())
         if self.authorised(method, path) is not True:
             return
-        body = json.loads(self.body_text) if self.body_text else None
+        ctype = self.headers.get("Content-Type")
+        body = None
+        if self.body_text or ctype is not None:
+            try:
+                if ctype is None or \
+                        ctype.split(";")[0].strip().lower() != \
+                        "application/json":
+                    raise ValueError
+                body = json.loads(self.body_text)
+            except ValueError:
+                return self.reply(400, ovh_err("INVALID_BODY",
+                                               "400 Bad Request",
+                                               "Invalid JSON body"))
         self.double.log_call(method, path[len(PREFIX):],
                              {k: v[0] for k, v in q.items()}, body)
         secs = self.double.take_ratelimit()

@@ -30,6 +30,17 @@ What it follows (read in Virtualmin's own documentation and source):
     message and the program still exits 0; --ttl sets the zone's default
     TTL, not a record's; an unknown domain is a usage error ("Domain X does
     not exist", exit 1).
+  - modify-dns.pl removes the records whose name is exactly the one given
+    ("grep { $_->{'name'} eq $name && lc($_->{'type'}) eq lc($type) }"):
+    a zone file that spells a name "WWW.example.com." keeps that record
+    when "www.example.com. A" is removed, and the program still exits 0;
+    a record is added with the name spelled as given.  This double keeps
+    each record's spelling (the "case" file, then what modify-dns added).
+  - get-dns.pl --domain D --multiline: per record its name (as the zone
+    spells it) on a line, then "    Type:", "    Class:", "    TTL:",
+    "    Value:" lines; with json=1, remote.cgi's convert_remote_format()
+    parses that into "data": [{"name", "values": {"type": [..], "class":
+    [..], "ttl": [..], "value": [..]}}] (virtualmin-gpl 7.x).
   - Webmin (miniserv) answers 401 to a missing or wrong user or password.
 
 Usage: virtualmin_double.py PORT CERT KEY STATEDIR
@@ -42,6 +53,11 @@ STATEDIR holds:
                      API (remote.cgi refuses with ERROR:)
   lie                (optional) present: modify-dns says success and
                      changes nothing
+  case               (optional) names as the zone file spells them, one
+                     per line ("WWW.example.com."): every record of that
+                     name is held with that spelling (whatever was added)
+  names              (optional) "SUB..." the names get-dns looks at
+                     besides those (default: @ www shop)
   calls.log          written: one JSON line per authenticated call
                      (program and options; never the password)
   double.pid         written: our PID once listening
@@ -102,11 +118,59 @@ def nsupdate(zone, lines):
     return r.returncode, (r.stdout + r.stderr).strip()
 
 
+SPELL = {}      # (lower-case name, type, value) -> the zone file's spelling
+
+
 def expand(name, dom):
-    """A name relative to the domain gets it appended (absolute: kept)."""
+    """A name relative to the domain gets it appended (absolute: kept), its
+    case kept as given (modify-dns.pl compares names with eq)."""
     if name.endswith("."):
-        return name.lower()
-    return ("%s.%s." % (name, dom)).lower()
+        return name
+    return "%s.%s." % (name, dom)
+
+
+def spelling(name, rtype, value):
+    """How the zone file spells this record's name."""
+    if os.path.exists(state_file("case")):
+        with open(state_file("case")) as f:
+            for l in f:
+                if l.strip().lower() == name.lower():
+                    return l.strip()
+    return SPELL.get((name.lower(), rtype, value), name.lower())
+
+
+def zone_names(dom):
+    subs = ["@", "www", "shop"]
+    if os.path.exists(state_file("names")):
+        subs = read_first_line("names").split()
+    names = [dom + "." if s == "@" else "%s.%s." % (s, dom) for s in subs]
+    if os.path.exists(state_file("case")):
+        with open(state_file("case")) as f:
+            names += [l.strip().lower() for l in f if l.strip()]
+    names += [n for n, _, _ in SPELL]
+    out = []
+    for n in names:
+        if n.lower().endswith(dom + ".") and n.lower() not in out:
+            out.append(n.lower())
+    return out
+
+
+def get_dns(opts):
+    """get-dns --domain D --multiline: the zone's A and AAAA records."""
+    d = dict(opts)
+    dom = d.get("domain", "").rstrip(".").lower()
+    if not dom:
+        raise Usage("Missing --domain parameter")
+    if dom not in domains():
+        raise Usage("Virtual server %s does not exist" % dom)
+    out = []
+    for n in zone_names(dom):
+        for rtype in ("A", "AAAA"):
+            for v in dig(n, rtype):
+                out.append(spelling(n, rtype, v))
+                out += ["    Type: %s" % rtype, "    Class: IN",
+                        "    Value: %s" % v]
+    return "\n".join(out) + "\n", 0
 
 
 def modify_dns(opts):
@@ -157,22 +221,23 @@ def modify_dns(opts):
             for name, rtype, values in rems:
                 name = expand(name, d)
                 cur = dig(name, rtype)
-                gone = [c for c in cur if not values or c == " ".join(values)]
-                if gone:
-                    n += len(gone)
-                    if values:
-                        lines.append("update delete %s %s %s" % (
-                            name, rtype, " ".join(values)))
-                    else:
-                        lines.append("update delete %s %s" % (name, rtype))
-                held[(name, rtype)] = [c for c in cur if c not in gone]
+                # eq: only the records spelled exactly so
+                gone = [c for c in cur
+                        if (not values or c == " ".join(values)) and
+                        spelling(name, rtype, c) == name]
+                for c in gone:
+                    n += 1
+                    lines.append("update delete %s %s %s" % (name, rtype, c))
+                    SPELL.pop((name.lower(), rtype, c), None)
+                held[(name.lower(), rtype)] = [c for c in cur
+                                               if c not in gone]
             out.append("    .. done" if n else
                        "    .. no matching records found")
         if adds:
             out.append("    Adding %d DNS records .." % len(adds))
             for name, rtype, rttl, values in adds:
                 name = expand(name, d)
-                key = (name, rtype)
+                key = (name.lower(), rtype)
                 if key not in held:
                     held[key] = dig(name, rtype)
                 value = " ".join(values)
@@ -180,11 +245,14 @@ def modify_dns(opts):
                     out.append("    .. a DNS record for %s already exists"
                                % name)
                     continue
-                if not (name == d + "." or name.endswith("." + d + ".")):
+                if not (name.lower() == d + "." or
+                        name.lower().endswith("." + d + ".")):
                     out.append("    .. DNS record %s is not in this domain"
                                % name)
                     continue
                 held[key].append(value)
+                if not os.path.exists(state_file("lie")):
+                    SPELL[(name.lower(), rtype, value)] = name
                 lines.append("update add %s %s %s %s" % (
                     name, rttl or "38400", rtype, value))
             out.append("    .. done")
@@ -214,7 +282,21 @@ def list_domains(opts):
     return text, 0
 
 
-PROGRAMS = {"modify-dns": modify_dns, "list-domains": list_domains}
+PROGRAMS = {"modify-dns": modify_dns, "list-domains": list_domains,
+            "get-dns": get_dns}
+
+
+def multiline_data(out):
+    """convert_remote_format()'s parse of --multiline output."""
+    data, obj = [], None
+    for l in out.splitlines():
+        if l and not l[0].isspace():
+            obj = {}
+            data.append({"name": l, "values": obj})
+        elif l.strip() and ":" in l and obj is not None:
+            k, v = l.strip().split(":", 1)
+            obj.setdefault(k.lower().replace(" ", "_"), []).append(v.strip())
+    return data
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -281,6 +363,8 @@ class Handler(BaseHTTPRequestHandler):
                 data["full_error"] = out
             elif prog.startswith("list-") and "name-only" in dict(opts):
                 data["data"] = out.splitlines()
+            elif prog == "get-dns" and "multiline" in dict(opts):
+                data["data"] = multiline_data(out)
             else:
                 data["output"] = out
             return self.reply(200, json.dumps(data, indent=3) + "\n")
