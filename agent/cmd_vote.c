@@ -16,6 +16,7 @@
 #include "check.h"
 #include "cmd.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 #include "quorum/quorum.h"
 #include "state/state.h"
@@ -35,6 +36,7 @@ struct vote_probe {
 	int			 last;		/* verdict last logged, -1: none */
 	struct state_db		*db;		/* [agent] state_db, or NULL */
 	bool			 db_failing;	/* the last write failed (logged) */
+	bool			 metrics_failing; /* metrics_file: the last write failed */
 };
 
 /*
@@ -109,6 +111,13 @@ vote_probe_store(void *arg, const struct vote_probe_report *rep)
 	struct vote_probe	*vp = arg;
 	char			 err[512];
 
+	if (vp->cfg->agent.metrics_file != NULL &&
+	    metrics_write_spare(vp->cfg, rep, err, sizeof(err)) == -1) {
+		if (!vp->metrics_failing)
+			log_warnx("vote-server: metrics_file: %s", err);
+		vp->metrics_failing = true;
+	} else
+		vp->metrics_failing = false;
 	if (vp->db == NULL)
 		return;
 	if (state_spare_probe_write(vp->db, rep, err, sizeof(err)) == -1) {

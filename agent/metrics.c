@@ -23,6 +23,7 @@
 #include "decide.h"
 #include "metrics.h"
 #include "util.h"
+#include "quorum/quorum.h"
 
 /* A label value: backslash, double quote and newline escaped. */
 static void
@@ -224,9 +225,23 @@ metrics_print(FILE *fp, const struct config *cfg, const json_t *st)
 	    jnum(json_object_get(st, "notify"), "pending"));
 }
 
-int
-metrics_write(const struct config *cfg, const json_t *status, char *err,
-    size_t errlen)
+/* A metrics body printer, for metrics_file_write(). */
+typedef void (*metrics_print_fn)(FILE *, const struct config *,
+    const void *arg);
+
+static void
+metrics_print_status(FILE *fp, const struct config *cfg, const void *arg)
+{
+	metrics_print(fp, cfg, arg);
+}
+
+/*
+ * The file handling of both writers: a temporary file beside the target,
+ * fsync, rename.
+ */
+static int
+metrics_file_write(const struct config *cfg, metrics_print_fn print,
+    const void *arg, char *err, size_t errlen)
 {
 	char	*tmp = NULL;
 	FILE	*fp = NULL;
@@ -246,7 +261,7 @@ metrics_write(const struct config *cfg, const json_t *status, char *err,
 		goto done;
 	}
 	fd = -1;
-	metrics_print(fp, cfg, status);
+	print(fp, cfg, arg);
 	if (fflush(fp) == EOF || fsync(fileno(fp)) == -1 || ferror(fp)) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp,
 		    strerror(errno));
@@ -274,4 +289,68 @@ done:
 		(void)unlink(tmp);
 	free(tmp);
 	return rc;
+}
+
+int
+metrics_write(const struct config *cfg, const json_t *status, char *err,
+    size_t errlen)
+{
+	return metrics_file_write(cfg, metrics_print_status, status, err,
+	    errlen);
+}
+
+/* A spare's own: votes served, refusals by kind, its probes. */
+static void
+metrics_print_spare(FILE *fp, const struct config *cfg, const void *arg)
+{
+	const struct vote_probe_report	*rep = arg;
+	int				 i;
+
+	metrics_head(fp, "info", "This agent: its version, role and site"
+	    " name.");
+	fprintf(fp, "failover_agent_info{version=\"");
+	metrics_label(fp, FA_VERSION);
+	fprintf(fp, "\",role=\"%s\",site=\"", site_role_str(cfg->agent.role));
+	metrics_label(fp, cfg->agent.name);
+	fputs("\"} 1\n", fp);
+	fprintf(fp, "# HELP failover_agent_votes_served_total Signed votes"
+	    " answered since the vote server started.\n"
+	    "# TYPE failover_agent_votes_served_total counter\n"
+	    "failover_agent_votes_served_total %llu\n",
+	    (unsigned long long)rep->votes_served);
+	fprintf(fp, "# HELP failover_agent_votes_refused_total Requests and"
+	    " connections refused since the vote server started, by why.\n"
+	    "# TYPE failover_agent_votes_refused_total counter\n");
+	for (i = 0; i < VOTE_REFUSAL_MAX; i++)
+		fprintf(fp, "failover_agent_votes_refused_total{reason=\"%s\"}"
+		    " %llu\n", vote_refusal_str((enum vote_refusal)i),
+		    (unsigned long long)rep->refused[i]);
+	fprintf(fp, "# HELP failover_agent_probes_total Probes of the primary"
+	    " since the vote server started, by verdict.\n"
+	    "# TYPE failover_agent_probes_total counter\n");
+	for (i = 0; i < VOTE_VERDICT_MAX; i++)
+		fprintf(fp, "failover_agent_probes_total{verdict=\"%s\"} %llu\n",
+		    vote_verdict_str((enum vote_verdict)i),
+		    (unsigned long long)rep->verdicts[i]);
+	metrics_head(fp, "probe_verdict", "The latest probe's verdict (1 for"
+	    " it).");
+	for (i = 0; i < VOTE_VERDICT_MAX; i++)
+		fprintf(fp, "failover_agent_probe_verdict{verdict=\"%s\"} %d\n",
+		    vote_verdict_str((enum vote_verdict)i), i == (int)rep->verdict);
+	metrics_head(fp, "probe_timestamp_seconds", "When the latest probe"
+	    " started (its checked_at).");
+	metrics_value(fp, "probe_timestamp_seconds", (double)rep->checked_at);
+	metrics_head(fp, "probe_duration_seconds", "How long the latest probe"
+	    " took.");
+	metrics_value(fp, "probe_duration_seconds", rep->duration_ms / 1000.0);
+	metrics_head(fp, "probe_max_age_seconds", "The max_age this spare"
+	    " announces with its votes.");
+	metrics_value(fp, "probe_max_age_seconds", (double)rep->max_age);
+}
+
+int
+metrics_write_spare(const struct config *cfg,
+    const struct vote_probe_report *rep, char *err, size_t errlen)
+{
+	return metrics_file_write(cfg, metrics_print_spare, rep, err, errlen);
 }

@@ -12,6 +12,15 @@
 
 #ifndef FA_VERSION
 #define FA_VERSION	"0.1"
+struct vote_probe_report;
+
+/*
+ * A spare (vote-server) after each probe: votes served and refused by kind,
+ * probes by verdict, the latest probe; the same atomic write.
+ */
+int	metrics_write_spare(const struct config *cfg,
+	    const struct vote_probe_report *rep, char *err, size_t errlen);
+
 #endif
 
 /*
@@ -22,5 +31,14 @@
  */
 int	metrics_write(const struct config *cfg, const json_t *status, char *err,
 	    size_t errlen);
+
+struct vote_probe_report;
+
+/*
+ * A spare (vote-server) after each probe: votes served and refused by kind,
+ * probes by verdict, the latest probe; the same atomic write.
+ */
+int	metrics_write_spare(const struct config *cfg,
+	    const struct vote_probe_report *rep, char *err, size_t errlen);
 
 #endif

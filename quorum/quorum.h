@@ -337,6 +337,23 @@ int	quorum_down_votes(const struct vote_result *results, size_t n);
 typedef enum vote_verdict (*vote_probe_fn)(void *arg, char *detail,
 	    size_t detaillen);
 
+/* What a spare refused, by kind, for its metrics (issue 14). */
+enum vote_refusal {
+	VOTE_REFUSED_MALFORMED = 0,	/* 400 */
+	VOTE_REFUSED_AUTH,		/* 401: MAC, clock, replay */
+	VOTE_REFUSED_NOT_FOUND,		/* 404 */
+	VOTE_REFUSED_METHOD,		/* 405 */
+	VOTE_REFUSED_TOO_LARGE,		/* 413, 431 */
+	VOTE_REFUSED_UNAVAILABLE,	/* 503 */
+	VOTE_REFUSED_NOT_ALLOWED,	/* [vote] allow, at accept */
+	VOTE_REFUSED_DEADLINE,		/* no whole request in time */
+	VOTE_REFUSED_OTHER,
+	VOTE_REFUSAL_MAX
+};
+
+/* "malformed", "bad-auth", ..., as metrics label them. */
+const char *vote_refusal_str(enum vote_refusal);
+
 /* One finished probe, as the prober saw it. */
 struct vote_probe_report {
 	enum vote_verdict	verdict;
@@ -346,6 +363,10 @@ struct vote_probe_report {
 	int64_t			max_age;	/* s, as announced */
 	uint64_t		probes;		/* finished since start */
 	char			detail[160];
+	/* Since the server started, when the probe finished: */
+	uint64_t		votes_served;	/* signed votes answered */
+	uint64_t		refused[VOTE_REFUSAL_MAX];
+	uint64_t		verdicts[VOTE_VERDICT_MAX];	/* probes by verdict */
 };
 
 /*

@@ -125,7 +125,59 @@ struct vsrv {
 
 	pthread_mutex_t			  cmu;	/* conns */
 	struct vsrv_conn		 *conns;
+
+	/* Counters for the spare's metrics; atomics, no lock. */
+	uint64_t			  served;
+	uint64_t			  refused[VOTE_REFUSAL_MAX];
 };
+
+static const char *const vote_refusal_names[VOTE_REFUSAL_MAX] = {
+	[VOTE_REFUSED_MALFORMED] = "malformed",
+	[VOTE_REFUSED_AUTH] = "bad-auth",
+	[VOTE_REFUSED_NOT_FOUND] = "not-found",
+	[VOTE_REFUSED_METHOD] = "method",
+	[VOTE_REFUSED_TOO_LARGE] = "too-large",
+	[VOTE_REFUSED_UNAVAILABLE] = "unavailable",
+	[VOTE_REFUSED_NOT_ALLOWED] = "not-allowed",
+	[VOTE_REFUSED_DEADLINE] = "deadline",
+	[VOTE_REFUSED_OTHER] = "other",
+};
+
+const char *
+vote_refusal_str(enum vote_refusal r)
+{
+	if ((unsigned)r >= VOTE_REFUSAL_MAX)
+		return "other";
+	return vote_refusal_names[r];
+}
+
+static void
+vsrv_count_refusal(struct vsrv *srv, enum vote_refusal r, uint64_t n)
+{
+	__atomic_add_fetch(&srv->refused[r], n, __ATOMIC_RELAXED);
+}
+
+static enum vote_refusal
+vsrv_refusal_of(unsigned status)
+{
+	switch (status) {
+	case 400:
+		return VOTE_REFUSED_MALFORMED;
+	case 401:
+		return VOTE_REFUSED_AUTH;
+	case 404:
+		return VOTE_REFUSED_NOT_FOUND;
+	case 405:
+		return VOTE_REFUSED_METHOD;
+	case 413:
+	case 431:
+		return VOTE_REFUSED_TOO_LARGE;
+	case 503:
+		return VOTE_REFUSED_UNAVAILABLE;
+	default:
+		return VOTE_REFUSED_OTHER;
+	}
+}
 
 /* Per request: made by the URI callback, freed when MHD completes it. */
 struct vsrv_req {
@@ -414,6 +466,7 @@ vsrv_refuse(struct vsrv *srv, struct MHD_Connection *conn, unsigned status,
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
+	vsrv_count_refusal(srv, vsrv_refusal_of(status), 1);
 	vsrv_peer(conn, peer, sizeof(peer));
 	snprintf(line, sizeof(line), "%u %s", status, why);
 	vsrv_log_refusal(srv, peer, line);
@@ -452,6 +505,8 @@ vsrv_reply_vote(struct vsrv *srv, struct vsrv_req *r, enum vote_verdict v,
 	MHD_add_response_header(resp, VOTE_SIG_HEADER, sig);
 	ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
+	if (ret == MHD_YES)
+		__atomic_add_fetch(&srv->served, 1, __ATOMIC_RELAXED);
 	return ret;
 }
 
@@ -889,6 +944,8 @@ vsrv_sweep(struct vsrv *srv)
 		n++;
 	}
 	pthread_mutex_unlock(&srv->cmu);
+	if (n > 0)
+		vsrv_count_refusal(srv, VOTE_REFUSED_DEADLINE, n);
 	snprintf(what, sizeof(what), "closed: no whole request within %lld ms",
 	    (long long)srv->request_timeout_ms);
 	for (i = 0; i < n && i < FA_ARRAY_SIZE(peers); i++)
@@ -914,6 +971,7 @@ vsrv_accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 	if (srv->p->nallow == 0 ||
 	    vote_cidr_match(srv->p->allow, srv->p->nallow, addr))
 		return MHD_YES;
+	vsrv_count_refusal(srv, VOTE_REFUSED_NOT_ALLOWED, 1);
 	vsrv_addr_str(addr, peer, sizeof(peer));
 	vsrv_log_refusal(srv, peer, "connection: not in [vote] allow");
 	return MHD_NO;
@@ -1029,6 +1087,7 @@ vsrv_prober(void *arg)
 	struct vote_probe_report	 rep;
 	struct timespec			 ts;
 	int64_t				 start, start_wall, next;
+	int				 k;
 
 	memset(&rep, 0, sizeof(rep));
 	pthread_mutex_lock(&srv->mu);
@@ -1047,6 +1106,12 @@ vsrv_prober(void *arg)
 		rep.duration_ms = util_mono_ms() - start;
 		rep.max_age = p->max_age;
 		rep.probes++;
+		rep.verdicts[rep.verdict]++;
+		rep.votes_served = __atomic_load_n(&srv->served,
+		    __ATOMIC_RELAXED);
+		for (k = 0; k < VOTE_REFUSAL_MAX; k++)
+			rep.refused[k] = __atomic_load_n(&srv->refused[k],
+			    __ATOMIC_RELAXED);
 		log_debug("vote-server: probed the primary: %s (%lld ms)",
 		    vote_verdict_str(rep.verdict), (long long)rep.duration_ms);
 

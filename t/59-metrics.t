@@ -56,6 +56,43 @@ check_until_state STANDBY 30
 ok $? "failback"
 same_as_status "after the failback"
 
+# A spare writes its own: votes served, refusals by kind, probes.
+vote_key "$SC_DIR/vote.key"
+SPARE_AGENT_EXTRA="metrics_file = $SC_DIR/textfile/spare.prom" \
+    spare_start paris "$PRIMARY_PORT"
+ok $? "a spare with a metrics_file"
+SPROM=$SC_DIR/textfile/spare.prom
+i=0
+while [ ! -s "$SPROM" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+curl -s -o /dev/null "$(spare_url paris)/v1/vote?target=primary"
+curl -s -o /dev/null "$(spare_url paris)/v1/vote?target=primary&from=x&ts=1&nonce=00000000000000000000000000000000" \
+    -H "Authorization: FA-HMAC-SHA256 00"
+SC_EXTRA="
+[quorum]
+secret_file = $SC_DIR/vote.key
+need = 1
+[spare:paris]
+url = $(spare_url paris)" scenario_write_conf
+run_fa config-test
+like "$FA_OUT" "answers and agrees" "the backup's config-test asks the spare for a signed vote"
+# Wait for a probe after those requests: the file is written per probe.
+n0=$(python3 "$FA_TOP/t/lib/promcheck.py" "$SPROM" --get 'failover_agent_probes_total{verdict="up"}')
+i=0
+while [ "$(python3 "$FA_TOP/t/lib/promcheck.py" "$SPROM" --get 'failover_agent_probes_total{verdict="up"}')" = "$n0" ] &&
+    [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+out=$(python3 "$FA_TOP/t/lib/promcheck.py" "$SPROM")
+is "$?:$out" "0:" "the spare's file is a valid exposition"
+sget() {
+	python3 "$FA_TOP/t/lib/promcheck.py" "$SPROM" --get "$1"
+}
+is "$(sget failover_agent_votes_served_total)" 1 "votes served: the one signed vote"
+is "$(sget 'failover_agent_votes_refused_total{reason="malformed"}')" 1 \
+    "refused: the request without its parameters (400)"
+is "$(sget 'failover_agent_votes_refused_total{reason="bad-auth"}')" 1 \
+    "refused: the request with a wrong MAC (401)"
+is "$(sget 'failover_agent_probe_verdict{verdict="up"}')" 1 "the latest probe says up"
+spare_stop paris
+
 SC_EXTRA="" scenario_write_conf
 sed -i "s|^interval      = 1|interval      = 1\nmetrics_file  = $SC_DIR/textfile/metrics.txt|" "$CONF"
 run_fa config-test

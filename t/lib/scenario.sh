@@ -222,6 +222,7 @@ _spare_write() {
 name = $1
 role = spare
 state_db = $SC_DIR/spare-$1/state.db
+${SPARE_AGENT_EXTRA:-}
 
 [check:web]
 type          = http
