@@ -339,6 +339,7 @@ lost_update(struct config *c, int qudp, uint16_t qport)
 	v.rec[0].owner = c->zones[0].records[0];
 	v.rec[0].addrs = c->primary;
 	v.rec[0].status = DNS_OK;
+	v.rec[0].holds = DNS_HOLDS_PRIMARY;
 	dnsupdate_plan(c, DNS_TO_BACKUP, &v, &p);
 	is_int((int)p.zones[0].nchange, 1, "lost answer: one change planned");
 	rc = dnsupdate_apply(c, &p);
