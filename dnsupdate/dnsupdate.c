@@ -192,6 +192,33 @@ family_problem(const char *type, const struct cfg_addrset *rf,
 }
 
 /*
+ * A record holding one site's addresses of some type and nothing of a type
+ * that site has, where the other site has nothing of that type either: our
+ * own move to the other site deleted that type, and the move back stopped
+ * before creating it again (a provider API that writes A and AAAA in two
+ * requests).  That is part-way (MIXED, finished by the next move), not the
+ * operator's choice of types, which the move could not have produced.
+ */
+static bool
+moved_away(const struct config *cfg, const struct cfg_addrset *a,
+    bool primary)
+{
+	const struct cfg_addrset *site = primary ? &cfg->primary : &cfg->backup;
+	const struct cfg_addrset *other = primary ? &cfg->backup : &cfg->primary;
+	struct cfg_addrset	 rf, sf, of;
+	size_t			 f;
+
+	for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
+		dns_addrset_family(a, fams[f].family, &rf);
+		dns_addrset_family(site, fams[f].family, &sf);
+		dns_addrset_family(other, fams[f].family, &of);
+		if (rf.n == 0 && sf.n > 0 && of.n == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Classify one record's A+AAAA set a, family by family (SPEC §1 is silent
  * on records that publish part of a site's set; see dns_record_view):
  *   - exactly the primary's (backup's) whole set: PRIMARY (BACKUP);
@@ -248,6 +275,8 @@ classify(const struct config *cfg, const char *owner,
 	if (np > 0 && nb > 0)
 		return DNS_HOLDS_MIXED;
 	if (np > 0 || nb > 0) {
+		if (moved_away(cfg, a, np > 0))
+			return DNS_HOLDS_MIXED;
 		*partial = true;
 		return np > 0 ? DNS_HOLDS_PRIMARY : DNS_HOLDS_BACKUP;
 	}
