@@ -232,7 +232,7 @@ check() {
 # json_eval EXPR: evaluate a Python expression on d, the JSON document on
 # stdin, and c, its newest cycle (history); strings print as they are, the
 # rest as JSON.  votes(x): "spare:verdict" for a valid vote, "spare:reason"
-# for an abstention, sorted; dns_actions(d): DNS actions in all cycles.
+# for an abstention, sorted; dns_actions(d): DNS moves (dns to_*) in all cycles.
 json_eval() {
 	python3 -c '
 import json, sys
@@ -242,7 +242,7 @@ def votes(x):
     return " ".join("%s:%s" % (v["spare"], v["verdict"] if v["valid"] else v["reason"])
                     for v in sorted(x.get("votes", []), key=lambda v: v["spare"]))
 def dns_actions(d):
-    return sum(1 for c in d["cycles"] for a in c["actions"] if a["kind"].startswith("dns"))
+    return sum(1 for c in d["cycles"] for a in c["actions"] if a["kind"].startswith("dns to_"))
 v = eval(sys.argv[1])
 print(v if isinstance(v, str) else json.dumps(v))
 ' "$1"
