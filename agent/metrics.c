@@ -174,12 +174,10 @@ metrics_dns(FILE *fp, const json_t *st)
 	}
 }
 
-/* The body of the file. */
+/* The info metric: version, role, site. */
 static void
-metrics_print(FILE *fp, const struct config *cfg, const json_t *st)
+metrics_info(FILE *fp, const struct config *cfg)
 {
-	const json_t	*last = json_object_get(st, "last_cycle");
-
 	metrics_head(fp, "info", "This agent: its version, role and site"
 	    " name.");
 	fprintf(fp, "failover_agent_info{version=\"");
@@ -187,6 +185,15 @@ metrics_print(FILE *fp, const struct config *cfg, const json_t *st)
 	fprintf(fp, "\",role=\"%s\",site=\"", site_role_str(cfg->agent.role));
 	metrics_label(fp, cfg->agent.name);
 	fputs("\"} 1\n", fp);
+}
+
+/* The body of the file. */
+static void
+metrics_print(FILE *fp, const struct config *cfg, const json_t *st)
+{
+	const json_t	*last = json_object_get(st, "last_cycle");
+
+	metrics_info(fp, cfg);
 	metrics_enum(fp, "state", "state", "This site's state (1 for the"
 	    " current one).", state_name, SITE_STATE_MAX, jstr(st, "state"));
 	metrics_head(fp, "state_since_timestamp_seconds", "Since when the"
@@ -306,13 +313,7 @@ metrics_print_spare(FILE *fp, const struct config *cfg, const void *arg)
 	const struct vote_probe_report	*rep = arg;
 	int				 i;
 
-	metrics_head(fp, "info", "This agent: its version, role and site"
-	    " name.");
-	fprintf(fp, "failover_agent_info{version=\"");
-	metrics_label(fp, FA_VERSION);
-	fprintf(fp, "\",role=\"%s\",site=\"", site_role_str(cfg->agent.role));
-	metrics_label(fp, cfg->agent.name);
-	fputs("\"} 1\n", fp);
+	metrics_info(fp, cfg);
 	fprintf(fp, "# HELP failover_agent_votes_served_total Signed votes"
 	    " answered since the vote server started.\n"
 	    "# TYPE failover_agent_votes_served_total counter\n"
