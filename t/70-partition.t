@@ -9,8 +9,9 @@
 #     dns     198.18.0.53   BIND named on :53, the zones example.com, .org
 #
 # all on one bridge.  Faults are real network faults: a host's link set
-# down, nft drop rules between two hosts, a stopped server.  The DNS record
-# data stays documentation addresses (192.0.2.10 / 198.51.100.20 ...).
+# down, silent nft drops on the bridge between two hosts, a stopped
+# server.  The DNS record data stays documentation addresses (192.0.2.10 /
+# 198.51.100.20 ...).
 #
 # Scenarios, each from a fresh state database, healed links, DNS holding the
 # primary's addresses, both spares up with the right secret:
@@ -232,7 +233,9 @@ check() {
 # json_eval EXPR: evaluate a Python expression on d, the JSON document on
 # stdin, and c, its newest cycle (history); strings print as they are, the
 # rest as JSON.  votes(x): "spare:verdict" for a valid vote, "spare:reason"
-# for an abstention, sorted; dns_actions(d): DNS moves (dns to_*) in all cycles.
+# for an abstention, sorted; dns_actions(d): actions that change DNS (dns
+# to_backup, dns to_primary) in all cycles (not the checks that read it:
+# dns layout, dns stale, the canary).
 json_eval() {
 	python3 -c '
 import json, sys
@@ -386,8 +389,8 @@ is "$FA_RC:$(hist 'c["state_after"]')" "0:STANDBY" \
     "b: the next cycle, healed: exit 0, STANDBY"
 
 # ============================================================================
-# c: only the path between the backup and the primary is cut (nft drops in
-# the backup's namespace, both ways).  The spares still reach the primary
+# c: only the path between the backup and the primary is cut (silent nft
+# drops on the bridge, both ways).  The spares still reach the primary
 # and vote up: PARTITION, DNS unchanged.  Then the same with a one-way cut:
 # the primary's packets to the backup are lost (its SYN-ACKs never come).
 reset c

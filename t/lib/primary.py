@@ -9,8 +9,9 @@
                                      connection (the client then sees an
                                      empty reply at once) and exits.
 
-ADDR is the IPv4 address to listen on (default 127.0.0.1); t/lib/netns.sh
-gives it a test network's address inside a network namespace.
+ADDR is the IPv4 or IPv6 address to listen on (default 127.0.0.1);
+t/lib/netns.sh gives it a test network's address inside a network
+namespace.
 
 The pid file is written once the socket listens, so a caller that sees it
 (or the port in `ss`) can connect.  Stopped by SIGTERM (t/lib/primary.sh).
@@ -50,8 +51,17 @@ def stop(signum, frame):
     raise SystemExit(0)
 
 
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+class Server(http.server.HTTPServer):
+    pass
+
+
 def serve_http(addr, port, pidfile):
-    srv = http.server.HTTPServer((addr, port), Health)
+    Server.address_family = family(addr)
+    srv = Server((addr, port), Health)
     write_pid(pidfile)
     try:
         srv.serve_forever()
@@ -60,7 +70,7 @@ def serve_http(addr, port, pidfile):
 
 
 def serve_silent(addr, port, pidfile):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls = socket.socket(family(addr), socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((addr, port))
     ls.listen(16)

@@ -14,7 +14,7 @@
 #
 # Knobs (environment, read by primary_start and remembered in DIR, so that
 # primary_stop needs neither):
-#   PRIMARY_LISTEN  the IPv4 address to listen on.  Default 127.0.0.1.
+#   PRIMARY_LISTEN  the IPv4 or IPv6 address to listen on.  Default 127.0.0.1.
 #   PRIMARY_EXEC    a command prefix for primary.py and the readiness check,
 #                   e.g. "ip netns exec NS" to run it in a network namespace
 #                   (t/lib/netns.sh).  Default none.
