@@ -65,6 +65,7 @@ struct cycle {
 	struct dns_zone_serial	*serials;	/* cfg->nzones, read at the start */
 	bool			 have_serials;
 	char			 fail_step[600]; /* the first failing step, in words */
+	bool			 dns_read_failed; /* ... was reading, before any UPDATE */
 	struct condition	 conds[CYCLE_CONDS_MAX];	/* needing a person now */
 	char			 cond_detail[CYCLE_CONDS_MAX][600];
 	size_t			 nconds;
@@ -273,6 +274,7 @@ cycle_run_dns(struct cycle *c, enum action_kind k, bool *changed)
 		action_detail(a, "could not read DNS: %s", c->view.error);
 		snprintf(c->fail_step, sizeof(c->fail_step), "%s",
 		    c->view.error);
+		c->dns_read_failed = true;
 		return -1;
 	}
 	dnsupdate_plan(c->cfg, dir, &c->view, &plan);
@@ -1465,6 +1467,17 @@ cycle_message(struct cycle *c, enum cycle_outcome oc, const char *reason)
 {
 	const char	*step;
 
+	if (c->report.failed && c->dns_read_failed && !c->report.dns_changed &&
+	    !c->report.dns_maybe_changed) {
+		/* Issue 18: the cause first; nothing was sent, so say so. */
+		snprintf(c->message, sizeof(c->message), "%s; no UPDATE was "
+		    "sent, DNS unchanged%s: the %s is tried again next cycle",
+		    c->fail_step, strstr(reason, "promoted") != NULL ?
+		    ", but the local database was already promoted" : "",
+		    c->plan.outcome == OUTCOME_FAILBACK ? "failback" :
+		    "failover");
+		return c->message;
+	}
 	if (c->report.failed && c->fail_step[0] != '\0')
 		step = c->fail_step;
 	else if (oc == OUTCOME_ERROR && !c->report.failed && c->have_view &&
