@@ -50,7 +50,27 @@ $(O)/t/%: t/unit/%.c $(LIB_OBJS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
 
-tests: $(O)/failover-agent $(TEST_BINS)
+# The fuzz harnesses (t/fuzz/fuzz_NAME.c) linked with the replay driver:
+# t/15-fuzz-replay.t feeds them their corpus t/fuzz/corpus/NAME/.
+FUZZ_SRCS = $(wildcard t/fuzz/fuzz_*.c)
+FUZZ_NAMES = $(FUZZ_SRCS:t/fuzz/fuzz_%.c=%)
+REPLAY_BINS = $(FUZZ_NAMES:%=$(O)/fuzz/replay_%)
+# An archive, so that a harness may #include a library .c file (t/fuzz/fuzz.h)
+FUZZ_LIB = $(O)/fuzz/libfa.a
+FUZZ_WRAP = -Wl,--wrap=http_request
+
+$(FUZZ_LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJS)
+
+$(O)/fuzz/replay_%: t/fuzz/fuzz_%.c t/fuzz/replay.c t/fuzz/common.c \
+	    t/fuzz/fuzz.h $(FUZZ_LIB) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(FUZZ_WRAP) -o $@ $< t/fuzz/replay.c \
+	  t/fuzz/common.c $(FUZZ_LIB) $(LIBS)
+
+tests: $(O)/failover-agent $(TEST_BINS) $(REPLAY_BINS)
 
 # Say which library is missing instead of a wall of compiler errors.
 pkgcheck:
@@ -64,6 +84,46 @@ check-asan:
 	$(MAKE) O=build-asan SANITIZE=1 tests
 	FA_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 prove -r t/
+
+# `make fuzz`: every harness built with clang's libFuzzer, ASan and UBSan,
+# the library too (in build-fuzz: its objects need the fuzzer's coverage
+# instrumentation).  `make fuzz FUZZ_SECONDS=N` then runs each harness N
+# seconds from its seed corpus (new inputs go to build-fuzz/corpus/NAME,
+# never into the tree) and fails on the first crash, leak or UB report
+# (the input is left in build-fuzz/crash-NAME-*).
+FUZZ_O	= build-fuzz
+FUZZ_CC	= clang
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -fno-omit-frame-pointer
+FUZZ_SECONDS ?=
+FUZZ_BINS = $(FUZZ_NAMES:%=$(FUZZ_O)/fuzz/fuzz_%)
+
+fuzz:
+	$(MAKE) O=$(FUZZ_O) CC=$(FUZZ_CC) \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" fuzz-bins
+ifneq ($(FUZZ_SECONDS),)
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  mkdir -p $(FUZZ_O)/corpus/$$n; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_O)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_O)/crash-$$n- \
+	    $(FUZZ_O)/corpus/$$n t/fuzz/corpus/$$n 2>$(FUZZ_O)/fuzz-$$n.log \
+	    || { tail -n 60 $(FUZZ_O)/fuzz-$$n.log; \
+	      echo "fuzz: $$n failed (log: $(FUZZ_O)/fuzz-$$n.log)" >&2; \
+	      exit 1; }; \
+	  grep -E '^#[0-9]+.*DONE|stat::number_of_executed_units' \
+	    $(FUZZ_O)/fuzz-$$n.log | tail -n 2; \
+	done
+endif
+
+fuzz-bins: $(FUZZ_BINS)
+
+$(FUZZ_O)/fuzz/fuzz_%: t/fuzz/fuzz_%.c t/fuzz/common.c t/fuzz/fuzz.h \
+	    $(FUZZ_LIB) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) $(FUZZ_WRAP) -o $@ \
+	  $< t/fuzz/common.c $(FUZZ_LIB) $(LIBS)
 
 # Packages first: the build itself needs them.  The sub-make re-reads
 # pkg-config once they are there.
@@ -126,7 +186,7 @@ install: failover-agent
 	chmod 0644 $(DESTDIR)$(DOCDIR)/examples/failover-agent.cron
 
 clean:
-	rm -rf build build-asan failover-agent
+	rm -rf build build-asan build-fuzz build-valgrind failover-agent
 
 .PHONY: all tests check check-asan demo bench bench-deps install clean \
-	pkgcheck
+	pkgcheck fuzz fuzz-bins check-valgrind

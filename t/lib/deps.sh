@@ -42,6 +42,9 @@ util-linux
 mandoc
 groff-base
 systemd
+clang
+libclang-rt-14-dev
+valgrind
 "
 
 installed() {
