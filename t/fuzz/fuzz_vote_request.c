@@ -107,6 +107,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct vote_server_params	 p;
 	static struct vote_secret		*sec;
+	/* The refusal log's token bucket lives as long as a real server. */
+	static int64_t				 log_refill_ms;
+	static unsigned				 log_tokens = VSRV_LOG_BURST;
+	static unsigned long			 log_suppressed;
 	struct vsrv				 srv;
 	struct fuzz_conn			 conn;
 	struct MHD_Connection			*mc;
@@ -163,7 +167,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&srv, 0, sizeof(srv));
 	srv.p = &p;
-	srv.log_tokens = VSRV_LOG_BURST;
+	srv.log_refill_ms = log_refill_ms;
+	srv.log_tokens = log_tokens;
+	srv.log_suppressed = log_suppressed;
 	pthread_mutex_init(&srv.mu, NULL);
 	pthread_cond_init(&srv.cv, NULL);
 	vsrv_nonces_init(&srv.nonces, 64);
@@ -183,6 +189,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 	vsrv_completed_cb(&srv, mc, &req_cls, MHD_REQUEST_TERMINATED_COMPLETED_OK);
 
+	log_refill_ms = srv.log_refill_ms;
+	log_tokens = srv.log_tokens;
+	log_suppressed = srv.log_suppressed;
 	free(srv.nonces.slots);
 	pthread_mutex_destroy(&srv.mu);
 	pthread_cond_destroy(&srv.cv);
