@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,8 @@ next_reply(size_t *len)
 	size_t		 n;
 	uint8_t		*r;
 
+	/* No answer: an error that is not EAGAIN, or dnsquery.c polls on. */
+	errno = ECONNREFUSED;
 	if (script_dns_auto)
 		return auto_reply(len);
 	if (!fuzz_script_next(&c, &n))
