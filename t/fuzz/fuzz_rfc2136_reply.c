@@ -70,7 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	key = keys[(data[0] >> 1) % NKEYS];
 	req = requests[(data[0] >> 1) % NKEYS];
 	if (data[0] & 1) {
-		if (ldns_wire2pkt(&p, data + 4, size - 4) != LDNS_STATUS_OK)
+		if (dns_wire2pkt(&p, data + 4, size - 4) != LDNS_STATUS_OK)
 			return 0;
 		ldns_pkt_set_id(p, ldns_pkt_id(req));
 		if ((old = ldns_pkt_tsig(p)) != NULL) {
