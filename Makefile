@@ -53,7 +53,27 @@ $(O)/t/%: t/unit/%.c $(LIB_OBJS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
 
-tests: $(O)/failover-agent $(TEST_BINS)
+# The fuzz harnesses (t/fuzz/fuzz_NAME.c) linked with the replay driver:
+# t/15-fuzz-replay.t feeds them their corpus t/fuzz/corpus/NAME/.
+FUZZ_SRCS = $(wildcard t/fuzz/fuzz_*.c)
+FUZZ_NAMES = $(FUZZ_SRCS:t/fuzz/fuzz_%.c=%)
+REPLAY_BINS = $(FUZZ_NAMES:%=$(O)/fuzz/replay_%)
+# An archive, so that a harness may #include a library .c file (t/fuzz/fuzz.h)
+FUZZ_LIB = $(O)/fuzz/libfa.a
+FUZZ_WRAP = -Wl,--wrap=http_request
+
+$(FUZZ_LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJS)
+
+$(O)/fuzz/replay_%: t/fuzz/fuzz_%.c t/fuzz/replay.c t/fuzz/common.c \
+	    t/fuzz/fuzz.h $(FUZZ_LIB) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(FUZZ_WRAP) -o $@ $< t/fuzz/replay.c \
+	  t/fuzz/common.c $(FUZZ_LIB) $(LIBS)
+
+tests: $(O)/failover-agent $(TEST_BINS) $(REPLAY_BINS)
 
 # Say which library is missing instead of a wall of compiler errors.
 pkgcheck:
@@ -67,6 +87,79 @@ check-asan:
 	$(MAKE) O=build-asan SANITIZE=1 tests
 	FA_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 prove -r t/
+
+# `make fuzz`: every harness built with clang's libFuzzer, ASan and UBSan,
+# the library too (in build-fuzz: its objects need the fuzzer's coverage
+# instrumentation).  `make fuzz FUZZ_SECONDS=N` then runs each harness N
+# seconds from its seed corpus (new inputs go to build-fuzz/corpus/NAME,
+# never into the tree) and fails on the first crash, leak or UB report
+# (the input is left in build-fuzz/crash-NAME-*).
+FUZZ_O	= build-fuzz
+FUZZ_CC	= clang
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -fno-omit-frame-pointer
+FUZZ_SECONDS ?=
+FUZZ_BINS = $(FUZZ_NAMES:%=$(FUZZ_O)/fuzz/fuzz_%)
+
+fuzz:
+	$(MAKE) O=$(FUZZ_O) CC=$(FUZZ_CC) \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" fuzz-bins
+ifneq ($(FUZZ_SECONDS),)
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  mkdir -p $(FUZZ_O)/corpus/$$n; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_O)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=60 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_O)/crash-$$n- \
+	    $(FUZZ_O)/corpus/$$n t/fuzz/corpus/$$n 2>$(FUZZ_O)/fuzz-$$n.log \
+	    || { tail -n 60 $(FUZZ_O)/fuzz-$$n.log; \
+	      echo "fuzz: $$n failed (log: $(FUZZ_O)/fuzz-$$n.log)" >&2; \
+	      exit 1; }; \
+	  grep -E '^#[0-9]+.*DONE|stat::number_of_executed_units' \
+	    $(FUZZ_O)/fuzz-$$n.log | tail -n 2; \
+	done
+endif
+
+fuzz-bins: $(FUZZ_BINS)
+
+$(FUZZ_O)/fuzz/fuzz_%: t/fuzz/fuzz_%.c t/fuzz/common.c t/fuzz/fuzz.h \
+	    $(FUZZ_LIB) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) $(FUZZ_WRAP) -o $@ \
+	  $< t/fuzz/common.c $(FUZZ_LIB) $(LIBS)
+
+# `make check-valgrind`: integration tests with the agent (and the test
+# drivers in $(O)/t) run under valgrind memcheck: build-valgrind holds
+# wrappers of the same names that exec valgrind on the normal build, so the
+# tests need no change (exec keeps the PID they signal).  A memory error or
+# a leak "definitely lost" fails the run (exit 99, and the logs in
+# build-valgrind/vg/ are checked).  A subset, as memcheck is 20-50 times
+# slower: one failover and failback end to end, config-test, the dry run,
+# status and history, the vote server and client, the quorum, a provider
+# API method.  Not t/86-hooks.t: memcheck cannot survive a failed execve()
+# in a forked child ("EXEC FAILED"), which that test provokes on purpose.
+VG_TESTS ?= t/50-failover.t t/55-config-test.t t/53-dryrun.t \
+	  t/41-history.t t/88-nagios.t t/60-vote.t t/62-quorum.t t/85-httptmpl.t
+VALGRIND = valgrind --error-exitcode=99 --leak-check=full \
+	  --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+	  --track-fds=no --log-file=$(CURDIR)/build-valgrind/vg/%p.log
+
+check-valgrind: tests
+	@command -v valgrind > /dev/null || { echo "missing: valgrind" \
+	  "(sh t/lib/deps.sh --install)" >&2; exit 1; }
+	rm -rf build-valgrind
+	mkdir -p build-valgrind/t build-valgrind/vg
+	@for b in failover-agent $(TEST_BINS:$(O)/%=%); do \
+	  printf '#!/bin/sh\nexec %s %s "$$@"\n' '$(VALGRIND)' \
+	    "$(CURDIR)/$(O)/$$b" > build-valgrind/$$b && \
+	  chmod +x build-valgrind/$$b || exit 1; done
+	FA_BUILD=build-valgrind prove $(VG_TESTS)
+	@bad=$$(grep -lE 'definitely lost: [1-9]|ERROR SUMMARY: [1-9]' \
+	  build-valgrind/vg/*.log); if [ -n "$$bad" ]; then \
+	  echo "check-valgrind: memcheck errors or leaks in:" $$bad >&2; \
+	  exit 1; fi; \
+	echo "check-valgrind: $$(ls build-valgrind/vg | wc -l) processes," \
+	  "no memcheck error, nothing definitely lost"
 
 # Packages first: the build itself needs them.  The sub-make re-reads
 # pkg-config once they are there.
@@ -156,8 +249,7 @@ uninstall:
 	for f in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$f; done
 
 clean:
-	rm -rf build build-asan failover-agent
+	rm -rf build build-asan build-fuzz build-valgrind failover-agent
 
 .PHONY: all tests check check-asan demo bench bench-deps install uninstall clean \
-	deb \
-	pkgcheck
+	deb pkgcheck fuzz fuzz-bins check-valgrind

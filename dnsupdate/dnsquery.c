@@ -315,6 +315,58 @@ dns_server_resolve(const char *host, uint16_t port, struct dns_server *out,
 	return DNS_OK;
 }
 
+/* Skip the name at *pos (labels, maybe ending in a pointer); false if cut. */
+static bool
+wire_skip_name(const uint8_t *w, size_t len, size_t *pos)
+{
+	while (*pos < len) {
+		if ((w[*pos] & 0xc0) == 0xc0) {
+			*pos += 2;
+			return *pos <= len;
+		}
+		if (w[*pos] & 0xc0)
+			return false;	/* RFC 6891 §5: no extended labels */
+		if (w[*pos] == 0) {
+			(*pos)++;
+			return true;
+		}
+		*pos += 1 + (size_t)w[*pos];
+	}
+	return false;
+}
+
+/*
+ * ldns_wire2pkt(), refusing a message with more than one TSIG RR: RFC 8945
+ * §5.1 allows one, the last of the additional section, and ldns 1.8.3 keeps
+ * only the last one it reads and leaks the others (found by
+ * fuzz_rfc2136_reply).  Counted on the wire, before ldns parses; a message
+ * cut short is left to ldns to refuse.  Same results as ldns_wire2pkt().
+ */
+ldns_status
+dns_wire2pkt(ldns_pkt **out, const uint8_t *wire, size_t len)
+{
+	size_t	pos = LDNS_HEADER_SIZE, i, n, rr, tsigs = 0;
+
+	*out = NULL;
+	if (len < LDNS_HEADER_SIZE)
+		return ldns_wire2pkt(out, wire, len);
+	for (i = 0; i < LDNS_QDCOUNT(wire); i++)
+		if (!wire_skip_name(wire, len, &pos) || (pos += 4) > len)
+			return ldns_wire2pkt(out, wire, len);
+	n = (size_t)LDNS_ANCOUNT(wire) + LDNS_NSCOUNT(wire) +
+	    LDNS_ARCOUNT(wire);
+	for (rr = 0; rr < n; rr++) {
+		if (!wire_skip_name(wire, len, &pos) || pos + 10 > len)
+			break;
+		if (rr >= n - LDNS_ARCOUNT(wire) &&
+		    ldns_read_uint16(wire + pos) == LDNS_RR_TYPE_TSIG &&
+		    ++tsigs > 1)
+			return LDNS_STATUS_WIRE_RDATA_ERR;
+		pos += 10 + ldns_read_uint16(wire + pos + 8);
+	}
+	return ldns_wire2pkt(out, wire, len);
+}
+
 enum dns_status
 dns_query(const struct dns_server *srv, const char *name, ldns_rr_type type,
     bool rd, int64_t deadline_ms, ldns_pkt **out, char *err, size_t errlen)
@@ -346,7 +398,7 @@ dns_query(const struct dns_server *srv, const char *name, ldns_rr_type type,
 	    NULL, err, errlen);
 	if (st != DNS_OK)
 		goto done;
-	if (ldns_wire2pkt(&r, rwire, rlen) != LDNS_STATUS_OK) {
+	if (dns_wire2pkt(&r, rwire, rlen) != LDNS_STATUS_OK) {
 		dns_msg(err, errlen, "%s sent an answer we cannot parse",
 		    srv->text);
 		st = DNS_ERR_BAD_REPLY;

@@ -133,6 +133,13 @@ void		 dns_msg(char *buf, size_t len, const char *fmt, ...)
 const char	*dns_rcode_str(int rcode, char *buf, size_t buflen);
 
 /*
+ * ldns_wire2pkt() for a message from the network: one that holds more than
+ * one TSIG RR (RFC 8945 §5.1; ldns 1.8.3 leaks all but the last) is refused
+ * with LDNS_STATUS_WIRE_RDATA_ERR.  Caller frees *out.
+ */
+ldns_status	dns_wire2pkt(ldns_pkt **out, const uint8_t *wire, size_t len);
+
+/*
  * The answer of server (no recursion, or with RD when rd) to name/type,
  * parsed, after checking it answers that question.  The rcode is not
  * judged: the caller looks.  Caller frees *out.  When no answer came, err

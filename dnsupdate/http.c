@@ -52,16 +52,17 @@ http_write(char *data, size_t size, size_t nmemb, void *arg)
 }
 
 /*
- * curl header callback: keep Retry-After (RFC 9110 §10.2.3: delay-seconds
- * or an HTTP-date) as seconds from now in *arg, -1 when absent or not
- * readable.  libcurl's CURLINFO_RETRY_AFTER says 0 both for "0" and for
- * no header at all, which a caller that waits must tell apart.
+ * One header line of an answer (data, n bytes, no NUL needed): keep
+ * Retry-After (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) as seconds
+ * from now, capped at a day, in *ra; a status line ("HTTP/", a new response
+ * after a 100) sets it back to -1; any other line, or a value we cannot
+ * read, leaves it alone.  Pure but for the clock; split from the curl
+ * callback so that t/fuzz/fuzz_retry_after.c can call it.
  */
-static size_t
-http_header_cb(char *data, size_t size, size_t nmemb, void *arg)
+void
+http_header_retry_after(const char *data, size_t n, long *ra)
 {
-	long		*ra = arg;
-	size_t		 n = size * nmemb, i;
+	size_t		 i;
 	char		 v[128];
 	const char	*errstr;
 	long long	 secs;
@@ -80,7 +81,19 @@ http_header_cb(char *data, size_t size, size_t nmemb, void *arg)
 			    when - time(NULL));
 	} else if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
 		*ra = -1;	/* a new response (after a 100): start again */
-	return n;
+}
+
+/*
+ * curl header callback: Retry-After as seconds from now in *arg, -1 when
+ * absent or not readable (http_header_retry_after()).  libcurl's
+ * CURLINFO_RETRY_AFTER says 0 both for "0" and for no header at all,
+ * which a caller that waits must tell apart.
+ */
+static size_t
+http_header_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	http_header_retry_after(data, size * nmemb, arg);
+	return size * nmemb;
 }
 
 static enum http_fail

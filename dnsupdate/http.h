@@ -82,6 +82,14 @@ bool	http_retry_wait(const struct http_resp *r, int64_t deadline_ms,
 	    int64_t reserve_ms);
 
 /*
+ * One header line (n bytes, not NUL-terminated): a Retry-After value in
+ * seconds (0..86400; an HTTP-date counts from now) goes to *ra, a status
+ * line resets *ra to -1, anything else leaves it.  The header callback of
+ * http_request() (and the fuzz harness) use it.
+ */
+void	http_header_retry_after(const char *data, size_t n, long *ra);
+
+/*
  * Read a secret file (util_secret_read: the permission checks of
  * util_secret_file_check on the open file) and keep its first line without
  * the line end.  An empty first line, or one holding control characters

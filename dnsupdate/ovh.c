@@ -127,18 +127,31 @@ done:
 bool
 ovh_rule_match(const char *rule, const char *path)
 {
-	/* '*' matches any run of characters, '/' included (OVH's rules). */
-	if (*rule == '\0')
-		return *path == '\0';
-	if (*rule == '*') {
-		for (;; path++) {
-			if (ovh_rule_match(rule + 1, path))
-				return true;
-			if (*path == '\0')
-				return false;
-		}
+	const char	*star = NULL, *resume = NULL;
+
+	/*
+	 * '*' matches any run of characters, '/' included (OVH's rules).
+	 * Iterative, going back only to the last '*' seen: at most
+	 * len(rule) * len(path) steps whatever the rule (OVH's answer)
+	 * holds.  The recursive form took time exponential in the number
+	 * of '*' and stack as deep as the rule is long (found by fuzz_ovh).
+	 */
+	while (*path != '\0') {
+		if (*rule == '*') {
+			star = ++rule;
+			resume = path;
+		} else if (*rule == *path) {
+			rule++;
+			path++;
+		} else if (star != NULL) {
+			rule = star;
+			path = ++resume;
+		} else
+			return false;
 	}
-	return *rule == *path && ovh_rule_match(rule + 1, path + 1);
+	while (*rule == '*')
+		rule++;
+	return *rule == '\0';
 }
 
 /* The three keys of a run of requests, read from their files. */

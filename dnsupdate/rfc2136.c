@@ -254,7 +254,7 @@ rfc2136_reply_check(const struct tsig_key *key, const ldns_pkt *request,
 	qtsig = ldns_pkt_tsig(request);
 	qmac = qtsig != NULL ? ldns_rr_rdf(qtsig, 3) : NULL;
 
-	if (ldns_wire2pkt(&r, wire, len) != LDNS_STATUS_OK) {
+	if (dns_wire2pkt(&r, wire, len) != LDNS_STATUS_OK) {
 		dns_msg(msg, msglen, "%s: %s sent a reply we cannot parse",
 		    label, server);
 		goto done;

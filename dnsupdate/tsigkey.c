@@ -166,6 +166,9 @@ tsig_alg_find(const char *s, size_t len)
 	return NULL;
 }
 
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 /*
  * Decode base64 (white space ignored) into a fresh buffer the caller wipes
  * and frees.  Returns the length, or -1 if it is not base64 or empty.
@@ -195,6 +198,14 @@ b64_decode(const char *s, size_t len, unsigned char **out)
 		    clean[i] != '+' && clean[i] != '/'))
 			goto done;
 	}
+	/*
+	 * RFC 4648 §3.5: the bits the padding leaves over must be zero.
+	 * ldns, which signs with this secret, refuses it otherwise (and
+	 * leaks on that path), so refuse it here, at load.
+	 */
+	if (pad > 0 && ((strchr(b64_alphabet, clean[n - 1 - pad]) -
+	    b64_alphabet) & (pad == 1 ? 0x03 : 0x0f)) != 0)
+		goto done;
 	bin = util_xcalloc(n / 4 * 3 + 1, 1);
 	r = EVP_DecodeBlock(bin, (const unsigned char *)clean, (int)n);
 	if (r < 0 || (size_t)r < pad || (size_t)r - pad == 0)

@@ -45,6 +45,9 @@ systemd
 debhelper
 lintian
 dpkg-dev
+clang
+libclang-rt-14-dev
+valgrind
 "
 
 installed() {
