@@ -229,6 +229,12 @@ test_outcome_strings(void)
 	    "CHECK_RESOLVE_FAILED is \"resolve-failed\"");
 	is_str(check_outcome_str(CHECK_INTERNAL_ERROR), "internal-error",
 	    "CHECK_INTERNAL_ERROR is \"internal-error\"");
+	is_str(check_outcome_str(CHECK_WARNING), "warning",
+	    "CHECK_WARNING is \"warning\"");
+	is_str(check_outcome_str(CHECK_CRITICAL), "critical",
+	    "CHECK_CRITICAL is \"critical\"");
+	is_str(check_outcome_str(CHECK_UNKNOWN), "unknown",
+	    "CHECK_UNKNOWN is \"unknown\"");
 	for (i = 0; i < CHECK_OUTCOME_MAX; i++)
 		if (check_outcome_from_str(check_outcome_str(i)) != i)
 			bad++;
@@ -588,6 +594,126 @@ out:
 		printf("# could not remove %s\n", dir);
 }
 
+static struct cfg_check
+exec_check(const char *name, const char *dir, const char *prog,
+    int64_t timeout_ms)
+{
+	struct cfg_check	c;
+	char			path[512];
+
+	memset(&c, 0, sizeof(c));
+	c.name = (char *)(uintptr_t)name;
+	c.type = CHECK_TYPE_EXEC;
+	c.timeout_ms = timeout_ms;
+	snprintf(path, sizeof(path), "%s/%s", dir, prog);
+	c.argv = calloc(3, sizeof(*c.argv));
+	c.argv[0] = strdup(path);
+	c.argv[1] = strdup("an argument");
+	return c;
+}
+
+static void
+write_script(const char *dir, const char *name, const char *body)
+{
+	char	path[512];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return;
+	fprintf(f, "#!/bin/sh\n%s", body);
+	fclose(f);
+	chmod(path, 0700);
+}
+
+/*
+ * exec checks in the engine, beside a tcp check: Nagios exit codes, the
+ * detail, what is not a plugin's answer, a program gone since config load
+ * (unknown: it cannot tell), output larger than what is kept, and the
+ * environment (PATH only) and arguments it gets.
+ */
+static void
+test_exec(void)
+{
+	struct check_result	 res[9];
+	struct cfg_check	 c[9];
+	char			 dir[] = "/tmp/fa-test-check.XXXXXX";
+	uint16_t		 port;
+	int			 lfd, nfailed;
+	size_t			 i;
+
+	if (mkdtemp(dir) == NULL || (lfd = test_socket(&port, 16)) == -1) {
+		ok(0, "set up: %s", strerror(errno));
+		return;
+	}
+	write_script(dir, "ok", "echo 'OK - all good|t=1'\n");
+	write_script(dir, "warn", "echo '  WARNING - slow  '; exit 1\n");
+	write_script(dir, "exit4", "echo 'what'; exit 4\n");
+	write_script(dir, "quiet", "exit 2\n");
+	write_script(dir, "big", "i=0; while [ $i -lt 2000 ]; do echo "
+	    "'CRITICAL line of output'; i=$((i+1)); done; exit 2\n");
+	write_script(dir, "env", "echo \"$# [$1] $(env | grep -v '^PWD=' |"
+	    " sort | tr '\\n' ' ')\" >&2\n");
+	write_script(dir, "selfkill", "kill -9 $$\n");
+	c[0] = exec_check("ok", dir, "ok", 5000);
+	c[1] = exec_check("warn", dir, "warn", 5000);
+	c[2] = exec_check("exit4", dir, "exit4", 5000);
+	c[3] = exec_check("quiet", dir, "quiet", 5000);
+	c[4] = exec_check("gone", dir, "gone", 5000);
+	c[5] = exec_check("big", dir, "big", 5000);
+	c[6] = exec_check("env", dir, "env", 5000);
+	c[7] = exec_check("selfkill", dir, "selfkill", 5000);
+	c[8] = tcp_check("tcp", "127.0.0.1", port, 5000);
+
+	nfailed = run(c, 9, res);
+	OUTCOME(res[0], CHECK_OK, "exit 0");
+	is_str(res[0].detail, "OK - all good", "the first line, before |");
+	OUTCOME(res[1], CHECK_WARNING, "exit 1");
+	is_str(res[1].detail, "WARNING - slow", "blanks trimmed");
+	OUTCOME(res[2], CHECK_UNKNOWN, "exit 4 is no plugin answer");
+	is_str(res[2].detail, "exit 4 (not a plugin's 0-3): what",
+	    "exit 4: said so");
+	OUTCOME(res[3], CHECK_CRITICAL, "exit 2 without output");
+	is_str(res[3].detail, "(no output)", "no output: said so");
+	OUTCOME(res[4], CHECK_UNKNOWN, "a program gone since load");
+	ok(strncmp(res[4].detail, "cannot run ", 11) == 0 &&
+	    strstr(res[4].detail, "/gone: exec: No such file") != NULL,
+	    "it cannot run: exec's errno (%s)", res[4].detail);
+	OUTCOME(res[5], CHECK_CRITICAL, "40 kB of output is read to the end");
+	is_str(res[5].detail, "CRITICAL line of output", "its first line");
+	OUTCOME(res[6], CHECK_OK, "env");
+	is_str(res[6].detail, "1 [an argument] PATH=/usr/sbin:/usr/bin:/sbin:"
+	    "/bin", "one argument as given; PATH is the environment"
+	    " (sh adds PWD)");
+	OUTCOME(res[7], CHECK_UNKNOWN, "killed by a signal");
+	ok(strncmp(res[7].detail, "killed by signal 9", 18) == 0,
+	    "the signal said (%s)", res[7].detail);
+	OUTCOME(res[8], CHECK_OK, "a tcp check beside them");
+	is_int(nfailed, 5, "warning passes; unknown and critical do not");
+	ok(check_outcome_passed(CHECK_WARNING) &&
+	    !check_outcome_passed(CHECK_UNKNOWN) &&
+	    check_outcome_cannot_tell(CHECK_UNKNOWN) &&
+	    !check_outcome_cannot_tell(CHECK_CRITICAL),
+	    "warning passes; unknown cannot tell; critical can");
+
+	for (i = 0; i < 8; i++) {
+		free(c[i].argv[0]);
+		free(c[i].argv[1]);
+		free(c[i].argv);
+	}
+	checks_free(c + 8, 1);
+	close(lfd);
+	for (i = 0; i < 8; i++) {
+		char	path[512];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, i == 4 ? "ok" :
+		    res[i].check->name);
+		(void)unlink(path);
+	}
+	if (rmdir(dir) == -1)
+		ok(0, "rmdir %s: %s", dir, strerror(errno));
+}
+
 static void
 test_empty(void)
 {
@@ -612,6 +738,7 @@ main(void)
 	test_tls_plain();
 	test_protocol_error();
 	test_tls_real();
+	test_exec();
 	curl_global_cleanup();
 	return tap_done();
 }
