@@ -7,7 +7,8 @@
 # timeout (unknown, its whole process group killed); dns against a real
 # BIND: the expected A passes, a wrong expect fails naming both addresses,
 # a silent UDP port times out.  A command that does not exist is refused
-# at config load with FILE:LINE.
+# at config load with FILE:LINE.  Spares whose plugin says UNKNOWN,
+# WARNING, CRITICAL see the primary unknown, up, down.
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
 scenario_require
@@ -141,6 +142,36 @@ is "$(outcome ns-nx)" "dns-rcode: 127.0.0.1:$DNS_PORT answered NXDOMAIN for noth
     "dns: NXDOMAIN is down"
 is "$(outcome ns-silent)" "timeout: www.example.com A: no answer from 127.0.0.1:$SILENT within 500ms" \
     "dns: a silent server times out"
+
+# A spare whose plugin says UNKNOWN could not tell: it votes unknown, not
+# down; one whose plugin says WARNING sees the primary up.
+SPARE_CHECK_EXTRA="
+[check:plug]
+type    = exec
+command = $P/unk"
+spare_start blind "$PRIMARY_PORT" || bail_out "spare blind"
+like "$(cat "$SC_DIR/spare-blind/spare.log")" \
+    "the primary is seen unknown: check plug: unknown: UNKNOWN - cannot read /proc/x" \
+    "spare: a plugin's UNKNOWN makes the verdict unknown"
+spare_stop blind
+SPARE_CHECK_EXTRA="
+[check:plug]
+type    = exec
+command = $P/warn"
+spare_start warned "$PRIMARY_PORT" || bail_out "spare warned"
+like "$(cat "$SC_DIR/spare-warned/spare.log")" "the primary is seen up" \
+    "spare: a plugin's WARNING still sees the primary up"
+spare_stop warned
+SPARE_CHECK_EXTRA="
+[check:plug]
+type    = exec
+command = $P/crit"
+spare_start crit "$PRIMARY_PORT" || bail_out "spare crit"
+like "$(cat "$SC_DIR/spare-crit/spare.log")" \
+    "the primary is seen down: check plug: critical: DISK CRITICAL - 95% used" \
+    "spare: a plugin's CRITICAL sees it down"
+spare_stop crit
+unset SPARE_CHECK_EXTRA
 
 # A program that does not exist: refused at load, with FILE:LINE.
 SC_EXTRA="
