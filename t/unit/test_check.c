@@ -635,8 +635,8 @@ write_script(const char *dir, const char *name, const char *body)
 static void
 test_exec(void)
 {
-	struct check_result	 res[9];
-	struct cfg_check	 c[9];
+	struct check_result	 res[10];
+	struct cfg_check	 c[10];
 	char			 dir[] = "/tmp/fa-test-check.XXXXXX";
 	uint16_t		 port;
 	int			 lfd, nfailed;
@@ -664,8 +664,10 @@ test_exec(void)
 	c[6] = exec_check("env", dir, "env", 5000);
 	c[7] = exec_check("selfkill", dir, "selfkill", 5000);
 	c[8] = tcp_check("tcp", "127.0.0.1", port, 5000);
+	write_script(dir, "sleep", "exec sleep 10\n");
+	c[9] = exec_check("sleep", dir, "sleep", 200);
 
-	nfailed = run(c, 9, res);
+	nfailed = run(c, 10, res);
 	OUTCOME(res[0], CHECK_OK, "exit 0");
 	is_str(res[0].detail, "OK - all good", "the first line, before |");
 	OUTCOME(res[1], CHECK_WARNING, "exit 1");
@@ -689,29 +691,155 @@ test_exec(void)
 	ok(strncmp(res[7].detail, "killed by signal 9", 18) == 0,
 	    "the signal said (%s)", res[7].detail);
 	OUTCOME(res[8], CHECK_OK, "a tcp check beside them");
-	is_int(nfailed, 5, "warning passes; unknown and critical do not");
+	OUTCOME(res[9], CHECK_UNKNOWN, "past its timeout");
+	is_str(res[9].detail, "timed out after 200ms, process group stopped"
+	    " with SIGTERM", "SIGTERM was enough");
+	is_int(nfailed, 6, "warning passes; unknown and critical do not");
 	ok(check_outcome_passed(CHECK_WARNING) &&
 	    !check_outcome_passed(CHECK_UNKNOWN) &&
 	    check_outcome_cannot_tell(CHECK_UNKNOWN) &&
 	    !check_outcome_cannot_tell(CHECK_CRITICAL),
 	    "warning passes; unknown cannot tell; critical can");
 
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 10; i++) {
+		char	path[512];
+
+		if (i == 8)
+			continue;	/* the tcp check */
+		snprintf(path, sizeof(path), "%s/%s", dir, c[i].name);
+		(void)unlink(path);	/* "gone" never existed */
 		free(c[i].argv[0]);
 		free(c[i].argv[1]);
 		free(c[i].argv);
 	}
 	checks_free(c + 8, 1);
 	close(lfd);
-	for (i = 0; i < 8; i++) {
-		char	path[512];
-
-		snprintf(path, sizeof(path), "%s/%s", dir, i == 4 ? "ok" :
-		    res[i].check->name);
-		(void)unlink(path);
-	}
 	if (rmdir(dir) == -1)
 		ok(0, "rmdir %s: %s", dir, strerror(errno));
+}
+
+/*
+ * A nameserver on 127.0.0.1 that answers over UDP first with a wrong ID
+ * (to be ignored), then truncated (TC), and over TCP with one A record
+ * 192.0.2.77 (RFC 1035 4.1: the question copied, a pointer to it as the
+ * answer's owner).
+ */
+struct tc_server {
+	int		 udp, tcp;
+	uint16_t	 port;
+	pthread_t	 thr;
+	bool		 tcp_used;
+};
+
+static void *
+tc_server_main(void *arg)
+{
+	struct tc_server	*ts = arg;
+	struct sockaddr_storage	 from;
+	socklen_t		 fromlen = sizeof(from);
+	uint8_t			 q[512], a[600];
+	static const uint8_t	 rr[] = { 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60,
+				    0, 4, 192, 0, 2, 77 };
+	ssize_t			 n;
+	size_t			 len, got;
+	int			 c;
+
+	n = recvfrom(ts->udp, q, sizeof(q), 0, (struct sockaddr *)&from,
+	    &fromlen);
+	if (n < 12)
+		return NULL;
+	memcpy(a, q, (size_t)n);
+	a[0] ^= 0xff;			/* another ID: must be ignored */
+	a[2] |= 0x80;
+	(void)sendto(ts->udp, a, (size_t)n, 0, (struct sockaddr *)&from,
+	    fromlen);
+	a[0] = q[0];
+	a[2] |= 0x82;			/* QR, TC */
+	(void)sendto(ts->udp, a, (size_t)n, 0, (struct sockaddr *)&from,
+	    fromlen);
+	if ((c = accept(ts->tcp, NULL, NULL)) == -1)
+		return NULL;
+	ts->tcp_used = true;
+	for (got = 0; got < 2 || got < 2 + (size_t)((q[0] << 8) | q[1]);
+	    got += (size_t)n)
+		if ((n = read(c, q + got, sizeof(q) - got)) <= 0)
+			break;
+	len = got - 2;
+	memcpy(a + 2, q + 2, len);
+	a[4] |= 0x84;			/* QR, AA */
+	a[9] = 1;			/* ANCOUNT */
+	memcpy(a + 2 + len, rr, sizeof(rr));
+	len += sizeof(rr);
+	a[0] = (uint8_t)(len >> 8);
+	a[1] = (uint8_t)len;
+	(void)write(c, a, len + 2);
+	close(c);
+	return NULL;
+}
+
+static int
+tc_server_start(struct tc_server *ts)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+
+	memset(ts, 0, sizeof(*ts));
+	ts->udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ts->tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (ts->udp == -1 || ts->tcp == -1 ||
+	    bind(ts->tcp, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(ts->tcp, (struct sockaddr *)&sin, &len) == -1 ||
+	    bind(ts->udp, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(ts->tcp, 4) == -1)
+		return -1;
+	ts->port = ntohs(sin.sin_port);
+	return pthread_create(&ts->thr, NULL, tc_server_main, ts) == 0 ? 0 : -1;
+}
+
+static struct cfg_check
+dns_check(const char *name, uint16_t port, const char *expect)
+{
+	struct cfg_check	c;
+
+	memset(&c, 0, sizeof(c));
+	c.name = (char *)(uintptr_t)name;
+	c.type = CHECK_TYPE_DNS;
+	c.timeout_ms = 5000;
+	c.server = strdup("127.0.0.1");
+	c.port = port;
+	c.qname = strdup("www.example.com");
+	c.qtype = 1;
+	c.expect = expect != NULL ? strdup(expect) : NULL;
+	return c;
+}
+
+/* A truncated UDP answer is asked again over TCP; a wrong ID is ignored. */
+static void
+test_dns_truncated(void)
+{
+	struct tc_server	 ts;
+	struct check_result	 res[1];
+	struct cfg_check	 c[1];
+
+	if (tc_server_start(&ts) == -1) {
+		ok(0, "set up the truncating server: %s", strerror(errno));
+		return;
+	}
+	c[0] = dns_check("tc", ts.port, "192.0.2.77");
+	run(c, 1, res);
+	OUTCOME(res[0], CHECK_OK, "dns: TC over UDP, then TCP");
+	is_str(res[0].detail, "www.example.com A: 192.0.2.77",
+	    "dns: the TCP answer judged");
+	ok(ts.tcp_used, "dns: TCP was used");
+	pthread_join(ts.thr, NULL);
+	close(ts.udp);
+	close(ts.tcp);
+	free(c[0].server);
+	free(c[0].qname);
+	free(c[0].expect);
 }
 
 static void
@@ -739,6 +867,7 @@ main(void)
 	test_protocol_error();
 	test_tls_real();
 	test_exec();
+	test_dns_truncated();
 	curl_global_cleanup();
 	return tap_done();
 }
