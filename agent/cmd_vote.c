@@ -46,8 +46,7 @@ struct vote_probe {
  * network or in the primary's answer; unknown when the only failures are
  * our own or a check that could not tell (check_outcome_cannot_tell():
  * CHECK_INTERNAL_ERROR, an exec plugin's UNKNOWN or timeout): a spare that
- * cannot probe must not say
- * "down", nor "up".  A change of verdict is logged at info, each check at
+ * cannot probe must not say "down", nor "up".  A change of verdict is logged at info, each check at
  * debug.
  */
 static enum vote_verdict
