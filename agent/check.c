@@ -56,6 +56,11 @@ static const char *const check_outcome_names[CHECK_OUTCOME_MAX] = {
 	[CHECK_IO_STOPPED] = "io-thread-stopped",
 	[CHECK_SQL_STOPPED] = "sql-thread-stopped",
 	[CHECK_LAGGING] = "lagging",
+	[CHECK_WARNING] = "warning",
+	[CHECK_CRITICAL] = "critical",
+	[CHECK_UNKNOWN] = "unknown",
+	[CHECK_DNS_RCODE] = "dns-rcode",
+	[CHECK_DNS_MISMATCH] = "dns-mismatch",
 };
 
 /* The stable lower-case name of an outcome; "unknown" for a bad value. */
@@ -65,6 +70,18 @@ check_outcome_str(enum check_outcome o)
 	if ((unsigned)o >= CHECK_OUTCOME_MAX || check_outcome_names[o] == NULL)
 		return "unknown";
 	return check_outcome_names[o];
+}
+
+bool
+check_outcome_passed(enum check_outcome o)
+{
+	return o == CHECK_OK || o == CHECK_WARNING;
+}
+
+bool
+check_outcome_cannot_tell(enum check_outcome o)
+{
+	return o == CHECK_INTERNAL_ERROR || o == CHECK_UNKNOWN;
 }
 
 int
@@ -136,9 +153,9 @@ check_done(struct check_run *run, enum check_outcome outcome,
 		run->ops->release(run);
 
 	util_duration_format(res->elapsed_ms, took, sizeof(took));
-	if (outcome == CHECK_OK)
-		log_debug("check %s: ok: %s (%s)", run->cfg->name,
-		    res->detail, took);
+	if (check_outcome_passed(outcome))
+		log_debug("check %s: %s: %s (%s)", run->cfg->name,
+		    check_outcome_str(outcome), res->detail, took);
 	else
 		log_warnx("check %s: %s: %s (after %s)", run->cfg->name,
 		    check_outcome_str(outcome), res->detail, took);
@@ -154,6 +171,10 @@ check_ops_for(enum check_type type)
 		return &check_tcp_ops;
 	case CHECK_TYPE_MYSQL:
 		return &check_mysql_ops;
+	case CHECK_TYPE_EXEC:
+		return &check_exec_ops;
+	case CHECK_TYPE_DNS:
+		return &check_dns_ops;
 	}
 	return NULL;
 }
@@ -219,13 +240,16 @@ check_loop_arm(struct check_loop *loop, unsigned int *nwfds)
 		if (left <= 0) {
 			if (run->ops->expire != NULL)
 				run->ops->expire(run);
-			if (!run->done) {
+			/* expire() may grant itself a grace period, once */
+			left = run->deadline_ms - now;
+			if (!run->done && left <= 0) {
 				util_duration_format(run->cfg->timeout_ms,
 				    limit, sizeof(limit));
 				check_done(run, CHECK_TIMEOUT,
 				    "no answer within %s", limit);
 			}
-			continue;
+			if (run->done)
+				continue;
 		}
 		if (left < wait_ms)
 			wait_ms = left;
@@ -388,7 +412,7 @@ done:
 	free(loop.runs);
 
 	for (i = 0; i < cfg->nchecks; i++)
-		if (results[i].outcome != CHECK_OK)
+		if (!check_outcome_passed(results[i].outcome))
 			nfailed++;
 	return nfailed;
 }

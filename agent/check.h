@@ -34,10 +34,25 @@ enum check_outcome {
 	CHECK_IO_STOPPED,	/* replica: IO thread not running */
 	CHECK_SQL_STOPPED,	/* replica: SQL thread not running */
 	CHECK_LAGGING,		/* replica: more than max_lag behind */
+	CHECK_WARNING,		/* exec: plugin exit 1; passed (up), kept as such */
+	CHECK_CRITICAL,		/* exec: plugin exit 2 */
+	CHECK_UNKNOWN,		/* exec: exit 3, timeout, cannot run: cannot tell */
+	CHECK_DNS_RCODE,	/* dns: REFUSED, SERVFAIL, NXDOMAIN, ... */
+	CHECK_DNS_MISMATCH,	/* dns: no answer, or none holding expect */
 	CHECK_OUTCOME_MAX
 };
 
 const char *check_outcome_str(enum check_outcome);
+/*
+ * Did the check pass (the primary is up as far as it can tell)?  CHECK_OK
+ * and CHECK_WARNING (a Nagios plugin's WARNING: up, but worth a look).
+ */
+bool	check_outcome_passed(enum check_outcome);
+/*
+ * Is the failure our side's, saying nothing about the primary
+ * (CHECK_INTERNAL_ERROR, CHECK_UNKNOWN)?  A spare votes "unknown" on it.
+ */
+bool	check_outcome_cannot_tell(enum check_outcome);
 /* Inverse of check_outcome_str, for reading history; -1 if unknown. */
 int	check_outcome_from_str(const char *);
 
@@ -58,7 +73,8 @@ struct check_result {
 /*
  * Run every check of cfg in parallel.  results must have room for
  * cfg->nchecks entries and is filled in config order.  Returns the number of
- * checks whose outcome is not CHECK_OK (0 = primary looked healthy).  Never
+ * checks that did not pass (check_outcome_passed(); 0 = primary looked
+ * healthy).  Never
  * fails as a whole: an internal problem is a CHECK_INTERNAL_ERROR result.
  */
 int	checks_run(const struct config *cfg, struct check_result *results);

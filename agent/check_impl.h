@@ -14,7 +14,9 @@
  *   waitfds()  the sockets to wait on besides curl's, as struct curl_waitfd.
  *   ready()    one of those sockets has events.
  *   expire()   optional: the deadline passed; end with a more precise
- *              detail than the engine's generic "no answer within 5s".
+ *              detail than the engine's generic "no answer within 5s",
+ *              or move run->deadline_ms later and go on waiting (the exec
+ *              check: SIGTERM at the deadline, SIGKILL after a grace).
  *   release()  free everything the type holds; called once, by check_done().
  *
  * Every hook may end the check, and the only way to end it is check_done(),
@@ -64,6 +66,8 @@ struct check_ops {
 extern const struct check_ops check_http_ops;
 extern const struct check_ops check_tcp_ops;
 extern const struct check_ops check_mysql_ops;
+extern const struct check_ops check_exec_ops;
+extern const struct check_ops check_dns_ops;
 
 /*
  * End a check: set outcome, detail (printf-style) and elapsed time, log it

@@ -44,8 +44,9 @@ struct vote_probe {
  * one call at a time; every check has its own timeout, so it returns in
  * bounded time): up when every check passed; down when one failed on the
  * network or in the primary's answer; unknown when the only failures are
- * our own (CHECK_INTERNAL_ERROR): a spare that cannot probe must not say
- * "down", nor "up".  A change of verdict is logged at info, each check at
+ * our own or a check that could not tell (check_outcome_cannot_tell():
+ * CHECK_INTERNAL_ERROR, an exec plugin's UNKNOWN or timeout): a spare that
+ * cannot probe must not say "down", nor "up".  A change of verdict is logged at info, each check at
  * debug.
  */
 static enum vote_verdict
@@ -64,9 +65,9 @@ vote_probe_checks(void *arg, char *detail, size_t detaillen)
 		    r->check->name, check_outcome_str(r->outcome),
 		    r->detail[0] ? ": " : "", r->detail,
 		    (long long)r->elapsed_ms);
-		if (r->outcome == CHECK_OK)
+		if (check_outcome_passed(r->outcome))	/* ok, warning */
 			continue;
-		if (r->outcome == CHECK_INTERNAL_ERROR) {
+		if (check_outcome_cannot_tell(r->outcome)) {
 			nint++;
 			if (first == NULL)
 				first = r;

@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1077,6 +1079,209 @@ validate_check_mysql(struct cfg_ctx *c, const struct psection *s,
 	}
 }
 
+static bool program_judge(struct cfg_ctx *, int, const char *, const char *);
+
+#define CFG_ARGV_MAX	64
+
+/*
+ * Split an exec check's command into words as sh(1) would (POSIX 2.2
+ * quoting): blanks separate words; '...' is literal; in "..." a backslash
+ * escapes only \ " $ ` ; outside quotes it escapes any character.  There is
+ * no shell, so what a shell would expand or interpret (an unquoted
+ * | & ; < > ( ) $ ` or a ~ at the start of a word) is an error rather than
+ * a surprise.  Returns a NULL-terminated array (caller frees each word and
+ * it), or NULL with err set.
+ */
+static char **
+command_split(const char *v, char *err, size_t errlen)
+{
+	char	**argv = NULL, *w = NULL;
+	size_t	  n = 0, wl = 0;
+	char	  q = 0;
+	bool	  inword = false;
+
+	argv = util_xreallocarray(NULL, CFG_ARGV_MAX + 1, sizeof(*argv));
+	w = util_xreallocarray(NULL, strlen(v) + 1, 1);
+	for (;; v++) {
+		if (q == 0 && (*v == '\0' || *v == ' ' || *v == '\t')) {
+			if (inword) {
+				if (n == CFG_ARGV_MAX) {
+					snprintf(err, errlen, "more than %d"
+					    " words", CFG_ARGV_MAX);
+					goto fail;
+				}
+				w[wl] = '\0';
+				argv[n++] = util_xstrdup(w);
+				wl = 0;
+				inword = false;
+			}
+			if (*v == '\0')
+				break;
+			continue;
+		}
+		if (*v == '\0') {
+			snprintf(err, errlen, "unterminated %c quote", q);
+			goto fail;
+		}
+		if (q == '\'') {
+			if (*v == '\'')
+				q = 0;
+			else
+				w[wl++] = *v;
+		} else if (q == '"') {
+			if (*v == '"')
+				q = 0;
+			else if (*v == '\\' && v[1] != '\0' &&
+			    strchr("\\\"$`", v[1]) != NULL)
+				w[wl++] = *++v;
+			else if (*v == '$' || *v == '`') {
+				snprintf(err, errlen, "'%c' would be expanded"
+				    " by a shell, and there is none: write"
+				    " \\%c", *v, *v);
+				goto fail;
+			} else
+				w[wl++] = *v;
+		} else if (*v == '\'' || *v == '"') {
+			q = *v;
+		} else if (*v == '\\') {
+			if (v[1] == '\0') {
+				snprintf(err, errlen, "a '\\' ends it");
+				goto fail;
+			}
+			w[wl++] = *++v;
+		} else if (strchr("|&;<>()$`", *v) != NULL ||
+		    (*v == '~' && !inword)) {
+			snprintf(err, errlen, "'%c' means something to a shell,"
+			    " and there is none: quote it", *v);
+			goto fail;
+		} else
+			w[wl++] = *v;
+		inword = true;
+	}
+	free(w);
+	if (n == 0) {
+		snprintf(err, errlen, "no program");
+		free(argv);
+		return NULL;
+	}
+	argv[n] = NULL;
+	return argv;
+fail:
+	while (n > 0)
+		free(argv[--n]);
+	free(argv);
+	free(w);
+	return NULL;
+}
+
+/* The exec half of [check:NAME]: command. */
+static void
+validate_check_exec(struct cfg_ctx *c, const struct psection *s,
+    struct cfg_check *ck)
+{
+	const char	*v;
+	char		 err[128], **argv;
+	int		 line, i;
+
+	if (sec_get(s, "timeout") == NULL)
+		ck->timeout_ms = 10000;
+	if ((v = get_str(c, s, "command", true, &line)) == NULL)
+		return;
+	if ((argv = command_split(v, err, sizeof(err))) == NULL) {
+		perr(c, line, "bad command: %s", err);
+		return;
+	}
+	if (!program_judge(c, line, "command", argv[0])) {
+		for (i = 0; argv[i] != NULL; i++)
+			free(argv[i]);
+		free(argv);
+		return;
+	}
+	ck->command = util_xstrdup(v);
+	ck->argv = argv;
+}
+
+static const struct {
+	const char	*name;
+	uint16_t	 type;
+} dns_qtypes[] = {	/* RFC 1035 3.2.2, RFC 3596, RFC 2782, RFC 8659 */
+	{ "A", 1 }, { "NS", 2 }, { "CNAME", 5 }, { "SOA", 6 }, { "PTR", 12 },
+	{ "MX", 15 }, { "TXT", 16 }, { "AAAA", 28 }, { "SRV", 33 },
+	{ "CAA", 257 },
+};
+
+/* The dns half of [check:NAME]: server, port, name, qtype, expect. */
+static void
+validate_check_dns(struct cfg_ctx *c, const struct psection *s,
+    struct cfg_check *ck)
+{
+	struct util_hostport	 hp;
+	unsigned char		 addr[16];
+	char			 err[256], canon[64];
+	const char		*v;
+	int			 line, af;
+	size_t			 i;
+	long long		 n;
+
+	memset(&hp, 0, sizeof(hp));
+	if ((v = get_str(c, s, "server", true, &line)) != NULL) {
+		if (util_hostport_parse(v, UTIL_HP_NUMERIC, &hp, err,
+		    sizeof(err)) == -1)
+			perr(c, line, "bad server %s", err);
+		else
+			ck->server = util_xstrdup(hp.host);
+	}
+	if (hp.port != 0 && sec_get(s, "port") != NULL)
+		perr(c, sec_get(s, "port")->line, "port given twice: in server"
+		    " and here; keep one");
+	n = hp.port != 0 ? hp.port : 53;
+	get_num(c, s, "port", 1, 65535, &n);
+	ck->port = (uint16_t)n;
+	if ((v = get_str(c, s, "name", true, &line)) != NULL) {
+		if (strlen(v) > 253 || v[strcspn(v, " \t")] != '\0')
+			perr(c, line, "bad name '%.64s' (a domain name)", v);
+		else
+			ck->qname = util_xstrdup(v);
+	}
+	ck->qtype = 1;
+	if ((v = get_str(c, s, "qtype", false, &line)) != NULL) {
+		for (i = 0; i < FA_ARRAY_SIZE(dns_qtypes); i++)
+			if (strcasecmp(v, dns_qtypes[i].name) == 0)
+				break;
+		if (i == FA_ARRAY_SIZE(dns_qtypes))
+			perr(c, line, "bad qtype '%.16s' (A, AAAA, CNAME, MX,"
+			    " NS, PTR, SOA, SRV, TXT or CAA)", v);
+		else
+			ck->qtype = dns_qtypes[i].type;
+	}
+	if ((v = get_str(c, s, "expect", false, &line)) == NULL)
+		return;
+	if (ck->qtype == 1 || ck->qtype == 28) {
+		af = ck->qtype == 1 ? AF_INET : AF_INET6;
+		if (inet_pton(af, v, addr) != 1 ||
+		    inet_ntop(af, addr, canon, sizeof(canon)) == NULL) {
+			perr(c, line, "bad expect '%.64s' (an %s address, for"
+			    " qtype %s)", v, af == AF_INET ? "IPv4" : "IPv6",
+			    af == AF_INET ? "A" : "AAAA");
+			return;
+		}
+		v = canon;
+	}
+	ck->expect = util_xstrdup(v);
+}
+
+/* The name of an RR type number of dns_qtypes, "?" if none. */
+const char *
+check_qtype_str(uint16_t type)
+{
+	size_t	i;
+
+	for (i = 0; i < FA_ARRAY_SIZE(dns_qtypes); i++)
+		if (dns_qtypes[i].type == type)
+			return dns_qtypes[i].name;
+	return "?";
+}
+
 static void
 validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
 {
@@ -1087,20 +1292,29 @@ validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
 	static const char *const mysql_keys[] = { "type", "timeout", "host",
 	    "port", "socket", "user", "password_file", "query", "max_lag",
 	    NULL };
+	static const char *const exec_keys[] = { "type", "timeout", "command",
+	    NULL };
+	static const char *const dns_keys[] = { "type", "timeout", "server",
+	    "port", "name", "qtype", "expect", NULL };
 	static const char *const any_type[] = { "type", "timeout", "url",
 	    "expect_status", "expect_body", "ca_file", "host", "port",
-	    "socket", "user", "password_file", "query", "max_lag", NULL };
-	static const char *const http_only[] = { "url", "expect_status",
-	    "expect_body", "ca_file", NULL };
+	    "socket", "user", "password_file", "query", "max_lag", "command",
+	    "server", "name", "qtype", "expect", NULL };
+
+	static const char *const not_mysql[] = { "url", "expect_status",
+	    "expect_body", "ca_file", "command", "server", "name", "qtype",
+	    "expect", NULL };
 	static const char *const not_http[] = { "host", "port", "socket",
-	    "user", "password_file", "query", "max_lag", NULL };
+	    "user", "password_file", "query", "max_lag", "command", "server",
+	    "name", "qtype", "expect", NULL };
 	static const char *const not_tcp[] = { "url", "expect_status",
 	    "expect_body", "ca_file", "socket", "user", "password_file",
-	    "query", "max_lag", NULL };
-	static const char *const later_types[] = { "dns", "exec", NULL };
+	    "query", "max_lag", "command", "server", "name", "qtype",
+	    "expect", NULL };
 	static const struct kw types[] = {
 		{ "http", CHECK_TYPE_HTTP }, { "tcp", CHECK_TYPE_TCP },
-		{ "mysql", CHECK_TYPE_MYSQL } };
+		{ "mysql", CHECK_TYPE_MYSQL }, { "exec", CHECK_TYPE_EXEC },
+		{ "dns", CHECK_TYPE_DNS } };
 	struct config		*cfg = c->cfg;
 	struct cfg_check	*ck;
 	const struct pentry	*te;
@@ -1131,11 +1345,9 @@ validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
 		sec_check_keys(c, s, any_type, NULL, NULL, NULL);
 		return;
 	}
-	if (!get_enum(c, s, "type", types, FA_ARRAY_SIZE(types), later_types,
-	    &e)) {
+	if (!get_enum(c, s, "type", types, FA_ARRAY_SIZE(types), NULL, &e)) {
 		/* Without a type only keys of no type are worth a message. */
-		if (!in_list(later_types, te->value))
-			sec_check_keys(c, s, any_type, NULL, NULL, NULL);
+		sec_check_keys(c, s, any_type, NULL, NULL, NULL);
 		return;
 	}
 	ck->type = e;
@@ -1189,9 +1401,19 @@ validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
 		ck->port = (uint16_t)n;
 		break;
 	case CHECK_TYPE_MYSQL:
-		sec_check_keys(c, s, mysql_keys, NULL, http_only,
+		sec_check_keys(c, s, mysql_keys, NULL, not_mysql,
 		    "type mysql checks");
 		validate_check_mysql(c, s, ck);
+		break;
+	case CHECK_TYPE_EXEC:
+		sec_check_keys(c, s, exec_keys, NULL, any_type,
+		    "type exec checks");
+		validate_check_exec(c, s, ck);
+		break;
+	case CHECK_TYPE_DNS:
+		sec_check_keys(c, s, dns_keys, NULL, any_type,
+		    "type dns checks");
+		validate_check_dns(c, s, ck);
 		break;
 	}
 }
@@ -1411,15 +1633,25 @@ get_hook(struct cfg_ctx *c, const struct psection *s, const char *key)
 {
 	const char	*v;
 	int		 line = s->line;
-	struct stat	 st;
-	char		 err[PATH_MAX + 256];
 
 	if ((v = get_str(c, s, key, false, &line)) == NULL)
 		return NULL;
+	return program_judge(c, line, key, v) ? util_xstrdup(v) : NULL;
+}
+
+/*
+ * Is v a program we may run (see get_hook)?  Reports why not at line.
+ */
+static bool
+program_judge(struct cfg_ctx *c, int line, const char *key, const char *v)
+{
+	struct stat	 st;
+	char		 err[PATH_MAX + 256];
+
 	if (v[0] != '/')
 		perr(c, line, "%s: '%.64s' is not an absolute path", key, v);
 	else if (!CFG_JUDGE_FILES(c))
-		return util_xstrdup(v);
+		return true;
 	else if (stat(v, &st) == -1)
 		perr(c, line, "%s: %s: %s", key, v, strerror(errno));
 	else if (!S_ISREG(st.st_mode))
@@ -1433,8 +1665,8 @@ get_hook(struct cfg_ctx *c, const struct psection *s, const char *key)
 	else if (util_program_check(v, err, sizeof(err)) == -1)
 		perr(c, line, "%s: %s", key, err);
 	else
-		return util_xstrdup(v);
-	return NULL;
+		return true;
+	return false;
 }
 
 static char *get_notify_url(struct cfg_ctx *, const struct psection *);
@@ -3113,6 +3345,14 @@ config_free(struct config *cfg)
 		free(cfg->checks[i].user);
 		free(cfg->checks[i].password_file);
 		free(cfg->checks[i].query);
+		free(cfg->checks[i].command);
+		if (cfg->checks[i].argv != NULL)
+			for (j = 0; cfg->checks[i].argv[j] != NULL; j++)
+				free(cfg->checks[i].argv[j]);
+		free(cfg->checks[i].argv);
+		free(cfg->checks[i].server);
+		free(cfg->checks[i].qname);
+		free(cfg->checks[i].expect);
 	}
 	free(cfg->checks);
 	free(cfg->mysql.socket);
@@ -3248,6 +3488,10 @@ check_type_str(enum check_type t)
 		return "tcp";
 	case CHECK_TYPE_MYSQL:
 		return "mysql";
+	case CHECK_TYPE_EXEC:
+		return "exec";
+	case CHECK_TYPE_DNS:
+		return "dns";
 	}
 	return "unknown";
 }

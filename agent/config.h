@@ -40,7 +40,10 @@ struct cfg_addrset {
 enum site_role { ROLE_BACKUP, ROLE_SPARE };
 enum failback_mode { FAILBACK_AUTO, FAILBACK_MANUAL };
 
-enum check_type { CHECK_TYPE_HTTP, CHECK_TYPE_TCP, CHECK_TYPE_MYSQL };
+enum check_type {
+	CHECK_TYPE_HTTP, CHECK_TYPE_TCP, CHECK_TYPE_MYSQL, CHECK_TYPE_EXEC,
+	CHECK_TYPE_DNS
+};
 
 struct cfg_check {
 	char		*name;		/* the NAME of [check:NAME] */
@@ -61,6 +64,14 @@ struct cfg_check {
 	char		*password_file;	/* NULL: no password */
 	char		*query;		/* default "SELECT 1" */
 	int64_t		 max_lag_s;	/* -1: replication lag not judged */
+	/* exec: command split into words as sh would, without a shell */
+	char		*command;	/* as written */
+	char		**argv;		/* NULL-terminated; argv[0] absolute */
+	/* dns: ask server:port (port above; default 53) for qname/qtype */
+	char		*server;	/* an IP address */
+	char		*qname;
+	uint16_t	 qtype;		/* RR type number (A = 1, ...) */
+	char		*expect;	/* NULL: any answer; A/AAAA: canonical */
 };
 
 /* [mysql]: the backup site's own replica (SPEC §6). */
@@ -329,6 +340,8 @@ const char *site_role_str(enum site_role);
 const char *dns_method_str(enum dns_method);
 const char *dns_verify_str(enum dns_verify);
 const char *check_type_str(enum check_type);
+/* A dns check's qtype by name ("AAAA"); "?" for a type it cannot have. */
+const char *check_qtype_str(uint16_t);
 const char *mysql_promote_str(enum mysql_promote);
 
 #endif

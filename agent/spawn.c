@@ -355,6 +355,104 @@ spawn_set_nonblock(int fd)
 	return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
+static void
+spawn_close(int *fd)
+{
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
+}
+
+int
+spawn_start(char *const argv[], char *const envp[], struct spawn_proc *p,
+    char *err, size_t errlen)
+{
+	static char *const	 empty_env[] = { NULL };
+	struct rlimit		 rl;
+	int			 in_fd = -1, out_pipe[2] = { -1, -1 };
+	int			 status_pipe[2] = { -1, -1 };
+	int			 max_fd = 1024, rc = -1;
+	char			 unsafe[256];
+
+	p->pid = -1;
+	p->out_fd = p->status_fd = p->pid_fd = -1;
+	if (argv == NULL || argv[0] == NULL || argv[0][0] != '/') {
+		snprintf(err, errlen, "not an absolute path: %s",
+		    argv != NULL && argv[0] != NULL ? argv[0] : "(none)");
+		return -1;
+	}
+	/* Checked at config load, and again now, as spawn_run() does. */
+	if (access(argv[0], F_OK) == 0 &&
+	    util_program_check(argv[0], unsafe, sizeof(unsafe)) == -1) {
+		snprintf(err, errlen, "refused: %s", unsafe);
+		return -1;
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		max_fd = rl.rlim_cur > 65536 ? 65536 : (int)rl.rlim_cur;
+	if (pipe2(out_pipe, O_CLOEXEC | O_NONBLOCK) == -1 ||
+	    pipe2(status_pipe, O_CLOEXEC | O_NONBLOCK) == -1 ||
+	    (in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto done;
+	}
+	/* The child's ends must block like any ordinary stdout. */
+	if (fcntl(out_pipe[1], F_SETFL, 0) == -1 ||
+	    fcntl(status_pipe[1], F_SETFL, 0) == -1) {
+		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		goto done;
+	}
+	if ((p->pid = fork()) == -1) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		goto done;
+	}
+	if (p->pid == 0)
+		spawn_child(argv, envp != NULL ? envp : empty_env, in_fd,
+		    out_pipe[1], status_pipe[1], max_fd);
+	(void)setpgid(p->pid, p->pid);
+	if ((p->pid_fd = spawn_pidfd_open(p->pid)) == -1) {
+		snprintf(err, errlen, "pidfd_open: %s (Linux 5.3 or later"
+		    " needed)", strerror(errno));
+		(void)kill(-p->pid, SIGKILL);
+		while (waitpid(p->pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		p->pid = -1;
+		goto done;
+	}
+	p->out_fd = out_pipe[0];
+	out_pipe[0] = -1;
+	p->status_fd = status_pipe[0];
+	status_pipe[0] = -1;
+	rc = 0;
+done:
+	spawn_close(&in_fd);
+	spawn_close(&out_pipe[0]);
+	spawn_close(&out_pipe[1]);
+	spawn_close(&status_pipe[0]);
+	spawn_close(&status_pipe[1]);
+	return rc;
+}
+
+int
+spawn_start_status(struct spawn_proc *p, char *err, size_t errlen)
+{
+	struct spawn_fail	f;
+	ssize_t			n;
+
+	if (p->status_fd == -1)
+		return 0;
+	do
+		n = read(p->status_fd, &f, sizeof(f));
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && errno == EAGAIN)
+		return -1;
+	spawn_close(&p->status_fd);
+	if (n != (ssize_t)sizeof(f))
+		return 0;	/* EOF: execve() succeeded */
+	snprintf(err, errlen, "%s: %s", f.stage == SPAWN_STAGE_EXEC ? "exec" :
+	    "setting up fds", strerror(f.err));
+	return 1;
+}
+
 /*
  * Run argv[0] (an absolute path) with exactly argv and envp (NULL = an
  * empty environment), stdin_data on its stdin (NULL: /dev/null), for at most

@@ -39,6 +39,37 @@ int	spawn_run(char *const argv[], char *const envp[], const char *stdin_data,
 	    size_t stdin_len, int64_t timeout_ms, struct spawn_result *out);
 
 /*
+ * A program started without waiting for it, for a caller that has its own
+ * event loop (the exec check): stdin is /dev/null, stdout and stderr go to
+ * out_fd; the child is set up exactly as spawn_run()'s.  The caller waits on
+ * out_fd, status_fd and pid_fd, reaps pid (waitpid) once pid_fd is readable,
+ * signals the group with kill(-pid, ...) only before reaping it, and closes
+ * the three fds.
+ */
+struct spawn_proc {
+	pid_t	pid;		/* leader and process group id */
+	int	out_fd;		/* stdout+stderr, read end, non-blocking */
+	int	status_fd;	/* exec status, non-blocking; -1 once read */
+	int	pid_fd;		/* pidfd: readable once the leader exited */
+};
+
+/*
+ * Start argv[0] (an absolute path that passes util_program_check()) with
+ * exactly argv and envp (NULL = empty).  Returns 0 with *p filled, or -1
+ * with a one-line reason in err and nothing left open or running (also when
+ * pidfd_open(2), Linux 5.3, is missing).
+ */
+int	spawn_start(char *const argv[], char *const envp[], struct spawn_proc *p,
+	    char *err, size_t errlen);
+
+/*
+ * Read p->status_fd: 1 if execve() failed (reason in err), 0 if it
+ * succeeded, -1 if the child has not got that far yet.  Closes status_fd
+ * and sets it to -1 on 0 and 1.
+ */
+int	spawn_start_status(struct spawn_proc *p, char *err, size_t errlen);
+
+/*
  * End the process group of the program spawn_run() is running now, if any
  * (SIGTERM, then SIGKILL at once): for a command aborted by a second
  * Ctrl-C, whose hook must not outlive it.  Safe from any thread.

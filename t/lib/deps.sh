@@ -24,6 +24,7 @@ default-libmysqlclient-dev
 bind9
 bind9-utils
 bind9-dnsutils
+monitoring-plugins-basic
 knot
 pdns-server
 pdns-backend-sqlite3

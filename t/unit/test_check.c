@@ -229,6 +229,12 @@ test_outcome_strings(void)
 	    "CHECK_RESOLVE_FAILED is \"resolve-failed\"");
 	is_str(check_outcome_str(CHECK_INTERNAL_ERROR), "internal-error",
 	    "CHECK_INTERNAL_ERROR is \"internal-error\"");
+	is_str(check_outcome_str(CHECK_WARNING), "warning",
+	    "CHECK_WARNING is \"warning\"");
+	is_str(check_outcome_str(CHECK_CRITICAL), "critical",
+	    "CHECK_CRITICAL is \"critical\"");
+	is_str(check_outcome_str(CHECK_UNKNOWN), "unknown",
+	    "CHECK_UNKNOWN is \"unknown\"");
 	for (i = 0; i < CHECK_OUTCOME_MAX; i++)
 		if (check_outcome_from_str(check_outcome_str(i)) != i)
 			bad++;
@@ -588,6 +594,254 @@ out:
 		printf("# could not remove %s\n", dir);
 }
 
+static struct cfg_check
+exec_check(const char *name, const char *dir, const char *prog,
+    int64_t timeout_ms)
+{
+	struct cfg_check	c;
+	char			path[512];
+
+	memset(&c, 0, sizeof(c));
+	c.name = (char *)(uintptr_t)name;
+	c.type = CHECK_TYPE_EXEC;
+	c.timeout_ms = timeout_ms;
+	snprintf(path, sizeof(path), "%s/%s", dir, prog);
+	c.argv = calloc(3, sizeof(*c.argv));
+	c.argv[0] = strdup(path);
+	c.argv[1] = strdup("an argument");
+	return c;
+}
+
+static void
+write_script(const char *dir, const char *name, const char *body)
+{
+	char	path[512];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL)
+		return;
+	fprintf(f, "#!/bin/sh\n%s", body);
+	fclose(f);
+	chmod(path, 0700);
+}
+
+/*
+ * exec checks in the engine, beside a tcp check: Nagios exit codes, the
+ * detail, what is not a plugin's answer, a program gone since config load
+ * (unknown: it cannot tell), output larger than what is kept, and the
+ * environment (PATH only) and arguments it gets.
+ */
+static void
+test_exec(void)
+{
+	struct check_result	 res[10];
+	struct cfg_check	 c[10];
+	char			 dir[] = "/tmp/fa-test-check.XXXXXX";
+	uint16_t		 port;
+	int			 lfd, nfailed;
+	size_t			 i;
+
+	if (mkdtemp(dir) == NULL || (lfd = test_socket(&port, 16)) == -1) {
+		ok(0, "set up: %s", strerror(errno));
+		return;
+	}
+	write_script(dir, "ok", "echo 'OK - all good|t=1'\n");
+	write_script(dir, "warn", "echo '  WARNING - slow  '; exit 1\n");
+	write_script(dir, "exit4", "echo 'what'; exit 4\n");
+	write_script(dir, "quiet", "exit 2\n");
+	write_script(dir, "big", "i=0; while [ $i -lt 2000 ]; do echo "
+	    "'CRITICAL line of output'; i=$((i+1)); done; exit 2\n");
+	write_script(dir, "env", "echo \"$# [$1] $(env | grep -v '^PWD=' |"
+	    " sort | tr '\\n' ' ')\" >&2\n");
+	write_script(dir, "selfkill", "kill -9 $$\n");
+	c[0] = exec_check("ok", dir, "ok", 5000);
+	c[1] = exec_check("warn", dir, "warn", 5000);
+	c[2] = exec_check("exit4", dir, "exit4", 5000);
+	c[3] = exec_check("quiet", dir, "quiet", 5000);
+	c[4] = exec_check("gone", dir, "gone", 5000);
+	c[5] = exec_check("big", dir, "big", 5000);
+	c[6] = exec_check("env", dir, "env", 5000);
+	c[7] = exec_check("selfkill", dir, "selfkill", 5000);
+	c[8] = tcp_check("tcp", "127.0.0.1", port, 5000);
+	write_script(dir, "sleep", "exec sleep 10\n");
+	c[9] = exec_check("sleep", dir, "sleep", 200);
+
+	nfailed = run(c, 10, res);
+	OUTCOME(res[0], CHECK_OK, "exit 0");
+	is_str(res[0].detail, "OK - all good", "the first line, before |");
+	OUTCOME(res[1], CHECK_WARNING, "exit 1");
+	is_str(res[1].detail, "WARNING - slow", "blanks trimmed");
+	OUTCOME(res[2], CHECK_UNKNOWN, "exit 4 is no plugin answer");
+	is_str(res[2].detail, "exit 4 (not a plugin's 0-3): what",
+	    "exit 4: said so");
+	OUTCOME(res[3], CHECK_CRITICAL, "exit 2 without output");
+	is_str(res[3].detail, "(no output)", "no output: said so");
+	OUTCOME(res[4], CHECK_UNKNOWN, "a program gone since load");
+	ok(strncmp(res[4].detail, "cannot run ", 11) == 0 &&
+	    strstr(res[4].detail, "/gone: exec: No such file") != NULL,
+	    "it cannot run: exec's errno (%s)", res[4].detail);
+	OUTCOME(res[5], CHECK_CRITICAL, "40 kB of output is read to the end");
+	is_str(res[5].detail, "CRITICAL line of output", "its first line");
+	OUTCOME(res[6], CHECK_OK, "env");
+	is_str(res[6].detail, "1 [an argument] PATH=/usr/sbin:/usr/bin:/sbin:"
+	    "/bin", "one argument as given; PATH is the environment"
+	    " (sh adds PWD)");
+	OUTCOME(res[7], CHECK_UNKNOWN, "killed by a signal");
+	ok(strncmp(res[7].detail, "killed by signal 9", 18) == 0,
+	    "the signal said (%s)", res[7].detail);
+	OUTCOME(res[8], CHECK_OK, "a tcp check beside them");
+	OUTCOME(res[9], CHECK_UNKNOWN, "past its timeout");
+	is_str(res[9].detail, "timed out after 200ms, process group stopped"
+	    " with SIGTERM", "SIGTERM was enough");
+	is_int(nfailed, 6, "warning passes; unknown and critical do not");
+	ok(check_outcome_passed(CHECK_WARNING) &&
+	    !check_outcome_passed(CHECK_UNKNOWN) &&
+	    check_outcome_cannot_tell(CHECK_UNKNOWN) &&
+	    !check_outcome_cannot_tell(CHECK_CRITICAL),
+	    "warning passes; unknown cannot tell; critical can");
+
+	for (i = 0; i < 10; i++) {
+		char	path[512];
+
+		if (i == 8)
+			continue;	/* the tcp check */
+		snprintf(path, sizeof(path), "%s/%s", dir, c[i].name);
+		(void)unlink(path);	/* "gone" never existed */
+		free(c[i].argv[0]);
+		free(c[i].argv[1]);
+		free(c[i].argv);
+	}
+	checks_free(c + 8, 1);
+	close(lfd);
+	if (rmdir(dir) == -1)
+		ok(0, "rmdir %s: %s", dir, strerror(errno));
+}
+
+/*
+ * A nameserver on 127.0.0.1 that answers over UDP first with a wrong ID
+ * (to be ignored), then truncated (TC), and over TCP with one A record
+ * 192.0.2.77 (RFC 1035 4.1: the question copied, a pointer to it as the
+ * answer's owner).
+ */
+struct tc_server {
+	int		 udp, tcp;
+	uint16_t	 port;
+	pthread_t	 thr;
+	bool		 tcp_used;
+};
+
+static void *
+tc_server_main(void *arg)
+{
+	struct tc_server	*ts = arg;
+	struct sockaddr_storage	 from;
+	socklen_t		 fromlen = sizeof(from);
+	uint8_t			 q[512], a[600];
+	static const uint8_t	 rr[] = { 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60,
+				    0, 4, 192, 0, 2, 77 };
+	ssize_t			 n;
+	size_t			 len, got;
+	int			 c;
+
+	n = recvfrom(ts->udp, q, sizeof(q), 0, (struct sockaddr *)&from,
+	    &fromlen);
+	if (n < 12)
+		return NULL;
+	memcpy(a, q, (size_t)n);
+	a[0] ^= 0xff;			/* another ID: must be ignored */
+	a[2] |= 0x80;
+	(void)sendto(ts->udp, a, (size_t)n, 0, (struct sockaddr *)&from,
+	    fromlen);
+	a[0] = q[0];
+	a[2] |= 0x82;			/* QR, TC */
+	(void)sendto(ts->udp, a, (size_t)n, 0, (struct sockaddr *)&from,
+	    fromlen);
+	if ((c = accept(ts->tcp, NULL, NULL)) == -1)
+		return NULL;
+	ts->tcp_used = true;
+	for (got = 0; got < 2 || got < 2 + (size_t)((q[0] << 8) | q[1]);
+	    got += (size_t)n)
+		if ((n = read(c, q + got, sizeof(q) - got)) <= 0)
+			break;
+	len = got - 2;
+	memcpy(a + 2, q + 2, len);
+	a[4] |= 0x84;			/* QR, AA */
+	a[9] = 1;			/* ANCOUNT */
+	memcpy(a + 2 + len, rr, sizeof(rr));
+	len += sizeof(rr);
+	a[0] = (uint8_t)(len >> 8);
+	a[1] = (uint8_t)len;
+	(void)write(c, a, len + 2);
+	close(c);
+	return NULL;
+}
+
+static int
+tc_server_start(struct tc_server *ts)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+
+	memset(ts, 0, sizeof(*ts));
+	ts->udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ts->tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (ts->udp == -1 || ts->tcp == -1 ||
+	    bind(ts->tcp, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(ts->tcp, (struct sockaddr *)&sin, &len) == -1 ||
+	    bind(ts->udp, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(ts->tcp, 4) == -1)
+		return -1;
+	ts->port = ntohs(sin.sin_port);
+	return pthread_create(&ts->thr, NULL, tc_server_main, ts) == 0 ? 0 : -1;
+}
+
+static struct cfg_check
+dns_check(const char *name, uint16_t port, const char *expect)
+{
+	struct cfg_check	c;
+
+	memset(&c, 0, sizeof(c));
+	c.name = (char *)(uintptr_t)name;
+	c.type = CHECK_TYPE_DNS;
+	c.timeout_ms = 5000;
+	c.server = strdup("127.0.0.1");
+	c.port = port;
+	c.qname = strdup("www.example.com");
+	c.qtype = 1;
+	c.expect = expect != NULL ? strdup(expect) : NULL;
+	return c;
+}
+
+/* A truncated UDP answer is asked again over TCP; a wrong ID is ignored. */
+static void
+test_dns_truncated(void)
+{
+	struct tc_server	 ts;
+	struct check_result	 res[1];
+	struct cfg_check	 c[1];
+
+	if (tc_server_start(&ts) == -1) {
+		ok(0, "set up the truncating server: %s", strerror(errno));
+		return;
+	}
+	c[0] = dns_check("tc", ts.port, "192.0.2.77");
+	run(c, 1, res);
+	OUTCOME(res[0], CHECK_OK, "dns: TC over UDP, then TCP");
+	is_str(res[0].detail, "www.example.com A: 192.0.2.77",
+	    "dns: the TCP answer judged");
+	ok(ts.tcp_used, "dns: TCP was used");
+	pthread_join(ts.thr, NULL);
+	close(ts.udp);
+	close(ts.tcp);
+	free(c[0].server);
+	free(c[0].qname);
+	free(c[0].expect);
+}
+
 static void
 test_empty(void)
 {
@@ -612,6 +866,8 @@ main(void)
 	test_tls_plain();
 	test_protocol_error();
 	test_tls_real();
+	test_exec();
+	test_dns_truncated();
 	curl_global_cleanup();
 	return tap_done();
 }

@@ -433,10 +433,9 @@ test_bad(void)
 	bad_case("method without its section", "method = rfc2136",
 	    "method = powerdns", 31, "method = powerdns needs a [powerdns] "
 	    "section (url, api_key_file)", true);
-	bad_case("later check type", "type = http", "type = dns", 18,
-	    "type 'dns' is not supported by this version yet", true);
 	bad_case("bad check type", "type = http", "type = ping", 18,
-	    "bad value 'ping' for type (expected http, tcp or mysql)", true);
+	    "bad value 'ping' for type (expected http, tcp, mysql, exec or"
+	    " dns)", true);
 	bad_case("key of another type", "port = 22", "port = 22\nurl = http://x/", 27,
 	    "key 'url' does not apply to type tcp checks", true);
 	bad_case("bad url", "url = https://www.example.com/health;x=1",
@@ -665,6 +664,99 @@ good_case_end(struct config *cfg, char *path, struct diag_list *dl)
 }
 
 /* [dns] canary and resolver (SPEC §5; resolver is ours, for discovery). */
+#define SSH_CHECK	"\ttype = tcp\nhost = 192.0.2.10\nport = 22\n"	/* 24-26 */
+
+/* [check:NAME] type = exec and type = dns (SPEC §3). */
+static void
+test_exec_dns_checks(void)
+{
+	struct config		*cfg;
+	struct diag_list	 dl;
+	char			*text, *path, want[PATH_MAX + 64];
+
+	text = replace(GOOD, SSH_CHECK, "type = exec\ncommand = @DIR@/hook"
+	    " -H 'a b' \"c\\\"d\" e\\ f ''\n");
+	cfg = good_case("exec check", text, 0, &path, &dl);
+	if (cfg != NULL) {
+		const struct cfg_check *ck = &cfg->checks[1];
+
+		is_int(ck->type, CHECK_TYPE_EXEC, "exec: type");
+		is_int(ck->timeout_ms, 10000, "exec: timeout defaults to 10s");
+		snprintf(want, sizeof(want), "%s/hook", tmpdir);
+		is_str(ck->argv[0], want, "exec: argv[0] the program");
+		is_str(ck->argv[1], "-H", "exec: argv[1]");
+		is_str(ck->argv[2], "a b", "exec: '...' keeps blanks");
+		is_str(ck->argv[3], "c\"d", "exec: \\\" inside \"...\"");
+		is_str(ck->argv[4], "e f", "exec: \\ outside quotes");
+		is_str(ck->argv[5], "", "exec: '' is an empty word");
+		ok(ck->argv[6] == NULL, "exec: argv ends with NULL");
+	}
+	good_case_end(cfg, path, &dl);
+	free(text);
+
+	text = replace(GOOD, SSH_CHECK, "type = dns\nserver = [2001:db8::53]"
+	    "\nname = www.example.com\nexpect = 2001:DB8:0::10\nqtype = aaaa"
+	    "\n");
+	cfg = good_case("dns check", text, 0, &path, &dl);
+	if (cfg != NULL) {
+		const struct cfg_check *ck = &cfg->checks[1];
+
+		is_int(ck->type, CHECK_TYPE_DNS, "dns: type");
+		is_str(ck->server, "2001:db8::53", "dns: bracketed server");
+		is_int(ck->port, 53, "dns: port defaults to 53");
+		is_int(ck->qtype, 28, "dns: qtype AAAA, any case");
+		is_str(ck->expect, "2001:db8::10", "dns: AAAA expect canonical");
+		is_int(ck->timeout_ms, 5000, "dns: timeout defaults to 5s");
+		is_str(check_qtype_str(ck->qtype), "AAAA", "dns: qtype name");
+	}
+	good_case_end(cfg, path, &dl);
+	free(text);
+
+	bad_case("exec: relative command", SSH_CHECK, "type = exec\n"
+	    "command = check_tcp -H x\n", 25, "command: 'check_tcp' is not"
+	    " an absolute path", true);
+	bad_case("exec: not executable", SSH_CHECK, "type = exec\n"
+	    "command = @DIR@/noexec\n", 25, "noexec is not executable", true);
+	bad_case("exec: missing program", SSH_CHECK, "type = exec\n"
+	    "command = /nonexistent/check_x -v\n", 25, "command: "
+	    "/nonexistent/check_x: No such file or directory", true);
+	bad_case("exec: unterminated quote", SSH_CHECK, "type = exec\n"
+	    "command = @DIR@/hook 'x\n", 25, "bad command: unterminated '"
+	    " quote", true);
+	bad_case("exec: shell operator", SSH_CHECK, "type = exec\n"
+	    "command = @DIR@/hook > /tmp/x\n", 25, "bad command: '>' means"
+	    " something to a shell, and there is none", true);
+	bad_case("exec: $ in double quotes", SSH_CHECK, "type = exec\n"
+	    "command = @DIR@/hook \"$HOME\"\n", 25, "bad command: '$' would"
+	    " be expanded", true);
+	bad_case("exec: no command", SSH_CHECK, "type = exec\n", 23,
+	    "missing key 'command' in [check:ssh]", true);
+	bad_case("exec: key of another type", SSH_CHECK, "type = exec\n"
+	    "command = @DIR@/hook\nhost = x\n", 26, "key 'host' does not apply"
+	    " to type exec checks", true);
+	bad_case("dns: missing name", SSH_CHECK, "type = dns\nserver = "
+	    "192.0.2.10\nport = 5353\n", 23, "missing key 'name' in"
+	    " [check:ssh]", true);
+	bad_case("dns: server a name", SSH_CHECK, "type = dns\nserver = "
+	    "ns1.example.com\nname = www.example.com\n", 25, "bad server",
+	    true);
+	bad_case("dns: port twice", SSH_CHECK, "type = dns\nserver = "
+	    "192.0.2.10:53\nport = 53\nname = www.example.com\n", 26,
+	    "port given twice", true);
+	bad_case("dns: bad qtype", SSH_CHECK, "type = dns\nserver = "
+	    "192.0.2.10\nname = www.example.com\nqtype = ANY\n", 27,
+	    "bad qtype 'ANY'", true);
+	bad_case("dns: expect not an address", SSH_CHECK, "type = dns\n"
+	    "server = 192.0.2.10\nname = www.example.com\nexpect = "
+	    "2001:db8::1\n", 27, "bad expect '2001:db8::1' (an IPv4 address,"
+	    " for qtype A)", true);
+	bad_case("dns: key of another type", SSH_CHECK, "type = dns\n"
+	    "server = 192.0.2.10\nname = www.example.com\ncommand = /bin/x\n",
+	    27, "key 'command' does not apply to type dns checks", true);
+	bad_case("tcp: a dns key", SSH_CHECK, SSH_CHECK "qtype = A\n", 27,
+	    "key 'qtype' does not apply to type tcp checks", true);
+}
+
 static void
 test_dns_discovery(void)
 {
@@ -2181,6 +2273,7 @@ main(void)
 	test_bad_quorum();
 	test_quorum();
 	test_dns_discovery();
+	test_exec_dns_checks();
 	test_addresses();
 	test_spare_role();
 	test_many();
