@@ -336,16 +336,18 @@ wire_skip_name(const uint8_t *w, size_t len, size_t *pos)
 }
 
 /*
- * ldns_wire2pkt(), refusing a message with more than one TSIG RR: RFC 8945
- * §5.1 allows one, the last of the additional section, and ldns 1.8.3 keeps
- * only the last one it reads and leaks the others (found by
+ * ldns_wire2pkt(), refusing a message whose TSIG RR is not the one last
+ * record of the additional section, as RFC 8945 §5.1 requires.  ldns 1.8.3
+ * keeps only the last TSIG it reads and leaks the others, and leaks the
+ * TSIG it has read when a record after it fails to parse (both found by
  * fuzz_rfc2136_reply).  Counted on the wire, before ldns parses; a message
- * cut short is left to ldns to refuse.  Same results as ldns_wire2pkt().
+ * cut short without a TSIG is left to ldns to refuse.  Same results as
+ * ldns_wire2pkt() otherwise.
  */
 ldns_status
 dns_wire2pkt(ldns_pkt **out, const uint8_t *wire, size_t len)
 {
-	size_t	pos = LDNS_HEADER_SIZE, i, n, rr, tsigs = 0;
+	size_t	pos = LDNS_HEADER_SIZE, i, n, rr, tsigs = 0, tsig_at = 0;
 
 	*out = NULL;
 	if (len < LDNS_HEADER_SIZE)
@@ -359,11 +361,16 @@ dns_wire2pkt(ldns_pkt **out, const uint8_t *wire, size_t len)
 		if (!wire_skip_name(wire, len, &pos) || pos + 10 > len)
 			break;
 		if (rr >= n - LDNS_ARCOUNT(wire) &&
-		    ldns_read_uint16(wire + pos) == LDNS_RR_TYPE_TSIG &&
-		    ++tsigs > 1)
-			return LDNS_STATUS_WIRE_RDATA_ERR;
+		    ldns_read_uint16(wire + pos) == LDNS_RR_TYPE_TSIG) {
+			if (++tsigs > 1)
+				return LDNS_STATUS_WIRE_RDATA_ERR;
+			tsig_at = rr;
+		}
 		pos += 10 + ldns_read_uint16(wire + pos + 8);
 	}
+	/* A TSIG not last, or followed by a record cut short. */
+	if (tsigs == 1 && (tsig_at != n - 1 || rr < n || pos > len))
+		return LDNS_STATUS_WIRE_RDATA_ERR;
 	return ldns_wire2pkt(out, wire, len);
 }
 
