@@ -195,7 +195,7 @@ monitors() {
 	mariadb_sql "$DBR" "SELECT COUNT(*) FROM information_schema.processlist WHERE user = 'monitor'"
 }
 tries=0
-while [ "$(monitors)" -lt 10 ] && [ $tries -lt 30 ]; do
+while [ "$(monitors)" -lt 10 ] && [ $tries -lt 100 ]; do
 	tries=$((tries + 1))
 	before=$(monitors)
 	mariadb --no-defaults -h127.0.0.1 -P"$DBR_PORT" -umonitor -pmonpw \
