@@ -155,6 +155,38 @@ hook_event(enum action_kind k)
 	return action_kind_str(k) + strlen("hook ");
 }
 
+/* Every managed record, space-separated, in a fresh string. */
+static char *
+cycle_records_join(const struct config *cfg)
+{
+	size_t	 z, r, len = 1, used = 0;
+	char	*buf;
+
+	for (z = 0; z < cfg->nzones; z++)
+		for (r = 0; r < cfg->zones[z].nrecords; r++)
+			len += strlen(cfg->zones[z].records[r]) + 1;
+	buf = util_xcalloc(len, 1);
+	for (z = 0; z < cfg->nzones; z++)
+		for (r = 0; r < cfg->zones[z].nrecords; r++)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s",
+			    used ? " " : "", cfg->zones[z].records[r]);
+	return buf;
+}
+
+/* Does this cycle's plan move records (a failover or failback)? */
+static bool
+cycle_plan_moves_dns(const struct cycle *c)
+{
+	int	i;
+
+	for (i = 0; i < c->plan.nactions; i++)
+		if (c->plan.actions[i] == ACTION_DNS_TO_BACKUP ||
+		    c->plan.actions[i] == ACTION_DNS_TO_PRIMARY)
+			return true;
+	return false;
+}
+
+
 /*
  * Run one hook with a clean environment describing the event.  A hook that
  * is not configured is not an action.  Every value is passed whole (the
@@ -165,28 +197,18 @@ static int
 cycle_run_hook(struct cycle *c, enum action_kind k)
 {
 	const char		*path = hook_path(c->cfg, k);
-	const struct cfg_zone	*z;
 	char			*env[12], *argv[] = { NULL, NULL };
 	char			 prim[CFG_ADDR_MAX * (INET6_ADDRSTRLEN + 2)];
 	char			 back[sizeof(prim)];
-	char			*recs, *p;
-	size_t			 n = 0, len = 1, i, r;
+	char			*recs;
+	size_t			 n = 0, i;
 	struct spawn_result	 res;
 	struct action_log	*a;
 	int			 rc;
 
 	if (path == NULL)
 		return 0;
-	for (i = 0; i < c->cfg->nzones; i++)
-		for (r = 0; r < c->cfg->zones[i].nrecords; r++)
-			len += strlen(c->cfg->zones[i].records[r]) + 1;
-	p = recs = util_xcalloc(1, len);
-	for (i = 0; i < c->cfg->nzones; i++) {
-		z = &c->cfg->zones[i];
-		for (r = 0; r < z->nrecords; r++)
-			p += sprintf(p, "%s%s", p == recs ? "" : " ",
-			    z->records[r]);
-	}
+	recs = cycle_records_join(c->cfg);
 	/* Room for CFG_ADDR_MAX of the longest addresses: never cut. */
 	config_addrset_format(&c->cfg->primary, prim, sizeof(prim));
 	config_addrset_format(&c->cfg->backup, back, sizeof(back));
@@ -742,15 +764,11 @@ cycle_run_canary(struct cycle *c, struct state_db *db)
 	struct action_log	*a;
 	char			 msg[512], err[256];
 	int64_t			 last = 0, now = util_wall_ms() / 1000;
-	int			 i, rc;
+	int			 rc;
 
 	if (cfg->dns.canary_ms <= 0 || c->request != REQUEST_CYCLE ||
-	    db == NULL)
+	    db == NULL || cycle_plan_moves_dns(c))
 		return;
-	for (i = 0; i < c->plan.nactions; i++)
-		if (c->plan.actions[i] == ACTION_DNS_TO_BACKUP ||
-		    c->plan.actions[i] == ACTION_DNS_TO_PRIMARY)
-			return;
 	rc = state_last_action_at(db, "canary", &last, err, sizeof(err));
 	if (rc == -1) {
 		log_warnx("%s", err);
@@ -848,15 +866,12 @@ cycle_check_secondaries(struct cycle *c)
 	struct dns_secondaries	 sec;
 	struct action_log	*a;
 	size_t			 i;
-	int			 k;
 
 	if (c->cfg->dns.verify != DNS_VERIFY_ALL ||
 	    c->request != REQUEST_CYCLE || c->prev.state != SITE_STANDBY)
 		return;
-	for (k = 0; k < c->plan.nactions; k++)
-		if (c->plan.actions[k] == ACTION_DNS_TO_BACKUP ||
-		    c->plan.actions[k] == ACTION_DNS_TO_PRIMARY)
-			return;
+	if (cycle_plan_moves_dns(c))
+		return;
 	if (dnsupdate_check_secondaries(c->cfg, &sec) == -1)
 		log_debug("stale secondaries: not every zone checked: %s",
 		    sec.error);
@@ -889,15 +904,13 @@ cycle_check_layout(struct cycle *c, struct state_db *db)
 	char			 err[256];
 	int64_t			 last = 0, now = util_wall_ms() / 1000;
 	size_t			 i;
-	int			 k, rc;
+	int			 rc;
 
 	if (db == NULL || c->request != REQUEST_CYCLE ||
 	    c->cfg->agent.role != ROLE_BACKUP)
 		return;
-	for (k = 0; k < c->plan.nactions; k++)
-		if (c->plan.actions[k] == ACTION_DNS_TO_BACKUP ||
-		    c->plan.actions[k] == ACTION_DNS_TO_PRIMARY)
-			return;
+	if (cycle_plan_moves_dns(c))
+		return;
 	rc = state_last_action_at(db, "dns layout", &last, err, sizeof(err));
 	if (rc == -1) {
 		log_warnx("%s", err);
@@ -1332,24 +1345,6 @@ cycle_drift(struct cycle *c)
 		moved = true;
 	}
 	return moved;
-}
-
-/* Every managed record, space-separated, in a fresh string. */
-static char *
-cycle_records_join(const struct config *cfg)
-{
-	size_t	 z, r, len = 1, used = 0;
-	char	*buf;
-
-	for (z = 0; z < cfg->nzones; z++)
-		for (r = 0; r < cfg->zones[z].nrecords; r++)
-			len += strlen(cfg->zones[z].records[r]) + 1;
-	buf = util_xcalloc(len, 1);
-	for (z = 0; z < cfg->nzones; z++)
-		for (r = 0; r < cfg->zones[z].nrecords; r++)
-			used += (size_t)snprintf(buf + used, len - used, "%s%s",
-			    used ? " " : "", cfg->zones[z].records[r]);
-	return buf;
 }
 
 /*

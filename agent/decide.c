@@ -393,16 +393,22 @@ decide_failback_safe(const struct decide_params *p,
  * hold_down counts from when it started, whatever it got to do.
  */
 static void
+decide_action_from_intent(const struct decide_intent *intent,
+    struct decide_state *st)
+{
+	st->last_action_at = intent->opened_at;
+	memcpy(st->last_action_boot_id, intent->boot_id,
+	    sizeof(st->last_action_boot_id));
+	st->last_action_boot_id[sizeof(st->last_action_boot_id) - 1] = '\0';
+	st->last_action_boottime_ms = intent->boottime_ms;
+}
+
+static void
 decide_reconcile_intent(const struct decide_input *in,
     struct decide_result *out)
 {
 	out->interrupted = true;
-	out->next.last_action_at = in->intent.opened_at;
-	memcpy(out->next.last_action_boot_id, in->intent.boot_id,
-	    sizeof(out->next.last_action_boot_id));
-	out->next.last_action_boot_id[sizeof(out->next.last_action_boot_id) -
-	    1] = '\0';
-	out->next.last_action_boottime_ms = in->intent.boottime_ms;
+	decide_action_from_intent(&in->intent, &out->next);
 }
 
 /*
@@ -648,13 +654,8 @@ decide_restore_action(const struct decide_state *prev,
 	memcpy(st->last_action_boot_id, prev->last_action_boot_id,
 	    sizeof(st->last_action_boot_id));
 	st->last_action_boottime_ms = prev->last_action_boottime_ms;
-	if (!plan->interrupted)
-		return;
-	st->last_action_at = in->intent.opened_at;
-	memcpy(st->last_action_boot_id, in->intent.boot_id,
-	    sizeof(st->last_action_boot_id));
-	st->last_action_boot_id[sizeof(st->last_action_boot_id) - 1] = '\0';
-	st->last_action_boottime_ms = in->intent.boottime_ms;
+	if (plan->interrupted)
+		decide_action_from_intent(&in->intent, st);
 }
 
 void
