@@ -30,12 +30,14 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -I. \
 	  -DFA_VERSION='"$(VERSION)"'
 LIBS	= $(PKG_LIBS) -lpthread
 
-LIB_SRCS = $(filter-out agent/main.c,$(wildcard agent/*.c quorum/*.c state/*.c dnsupdate/*.c))
+# Every .c under the four module folders, at any depth (ARCHITECTURE.md).
+SRC_DIRS = agent dnsupdate quorum state
+LIB_SRCS = $(filter-out agent/main.c,$(shell find $(SRC_DIRS) -name '*.c' | sort))
 LIB_OBJS = $(LIB_SRCS:%.c=$(O)/%.o)
 MAIN_OBJ = $(O)/agent/main.o
 TEST_SRCS = $(wildcard t/unit/test_*.c)
 TEST_BINS = $(TEST_SRCS:t/unit/%.c=$(O)/t/%)
-HDRS	= $(wildcard agent/*.h quorum/*.h state/*.h dnsupdate/*.h t/unit/*.h)
+HDRS	= $(shell find $(SRC_DIRS) -name '*.h') $(wildcard t/unit/*.h)
 
 all: failover-agent
 

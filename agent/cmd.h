@@ -10,8 +10,8 @@
 
 #include <jansson.h>
 
-#include "config.h"
-#include "decide.h"
+#include "agent/core/config.h"
+#include "agent/core/decide.h"
 
 struct cmd_ctx {
 	const char	*config_path;	/* resolved: -c, $FAILOVER_AGENT_CONF or default */

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "mysql_local.h"
-#include "util.h"
+#include "agent/cmd.h"
+#include "agent/mysql/mysql_local.h"
+#include "agent/lib/util.h"
 #include "dnsupdate/dnsupdate.h"
 #include "quorum/quorum.h"
 

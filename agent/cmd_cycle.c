@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "log.h"
-#include "spawn.h"
-#include "util.h"
+#include "agent/cmd.h"
+#include "agent/lib/log.h"
+#include "agent/lib/spawn.h"
+#include "agent/lib/util.h"
 
 /*
  * SPEC §1: check, failover and failback hold SIGTERM, SIGINT and SIGHUP

@@ -40,9 +40,9 @@
 
 #include <jansson.h>
 
-#include "cmd.h"
-#include "log.h"
-#include "util.h"
+#include "agent/cmd.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
 #include "state/state.h"
 
 #define NAGIOS_OK		0

@@ -32,9 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd.h"
-#include "log.h"
-#include "util.h"
+#include "agent/cmd.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
 #include "state/state.h"
 
 /*

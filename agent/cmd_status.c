@@ -10,9 +10,9 @@
 #include <string.h>
 #include <jansson.h>
 
-#include "cmd.h"
-#include "log.h"
-#include "util.h"
+#include "agent/cmd.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
 #include "dnsupdate/dnsupdate.h"
 #include "state/state.h"
 

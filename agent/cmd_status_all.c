@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "log.h"
-#include "util.h"
+#include "agent/cmd.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
 #include "state/state.h"
 
 static int

@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "cmd.h"
-#include "log.h"
-#include "metrics.h"
-#include "util.h"
+#include "agent/check/check.h"
+#include "agent/cmd.h"
+#include "agent/lib/log.h"
+#include "agent/metrics.h"
+#include "agent/lib/util.h"
 #include "quorum/quorum.h"
 #include "state/state.h"
 

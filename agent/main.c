@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
-#include "log.h"
-#include "util.h"
+#include "agent/cmd.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
 
 #ifndef FA_VERSION
 #define FA_VERSION	"0.1"

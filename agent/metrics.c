@@ -19,10 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "decide.h"
-#include "metrics.h"
-#include "util.h"
+#include "agent/core/config.h"
+#include "agent/core/decide.h"
+#include "agent/metrics.h"
+#include "agent/lib/util.h"
 #include "quorum/quorum.h"
 
 /* A label value: backslash, double quote and newline escaped. */

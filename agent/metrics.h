@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#include "config.h"
+#include "agent/core/config.h"
 
 #ifndef FA_VERSION
 #define FA_VERSION	"0.1"

@@ -1,6 +1,6 @@
 /*
  * notify.c: [hooks] notify (see notify.h).  The POST goes through the
- * shared libcurl client of dnsupdate/http.c: TLS verified against the
+ * shared libcurl client of agent/lib/http.c: TLS verified against the
  * system's CAs, no redirect followed, no proxy from the environment, one
  * deadline for connect, TLS and answer.
  *
@@ -15,10 +15,10 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "log.h"
-#include "notify.h"
-#include "util.h"
-#include "dnsupdate/http.h"
+#include "agent/lib/log.h"
+#include "agent/notify.h"
+#include "agent/lib/util.h"
+#include "agent/lib/http.h"
 
 const char *
 notify_event(enum site_state from, enum site_state to, bool reconciled)

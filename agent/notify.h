@@ -16,8 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "decide.h"
+#include "agent/core/config.h"
+#include "agent/core/decide.h"
 #include "state/state.h"
 
 /* At most this many POSTs per cycle, and this many kept queued. */

@@ -13,8 +13,8 @@
  *
  * Build (from the top of the tree, same flags as the rest):
  *   cc -std=c11 -D_GNU_SOURCE -Wall -Wextra ... -I. $(pkg-config --cflags
- *      libcurl) -o build/bench_checks bench/bench_checks.c agent/check.c
- *      agent/check_http.c agent/check_tcp.c agent/util.c agent/log.c
+ *      libcurl) -o build/bench_checks bench/bench_checks.c agent/check/check.c
+ *      agent/check/check_http.c agent/check/check_tcp.c agent/lib/util.c agent/lib/log.c
  *      $(pkg-config --libs libcurl) -lpthread
  */
 #include <sys/socket.h>
@@ -30,10 +30,10 @@
 
 #include <curl/curl.h>
 
-#include "agent/check.h"
-#include "agent/config.h"
-#include "agent/log.h"
-#include "agent/util.h"
+#include "agent/check/check.h"
+#include "agent/core/config.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
 
 static int
 bench_listener(int backlog, uint16_t *port)

@@ -43,7 +43,7 @@
  *      -Wmissing-prototypes -Wshadow -Wpointer-arith -Wcast-qual -Werror \
  *      -O2 -I. $(pkg-config --cflags libcurl jansson libcrypto libmicrohttpd) \
  *      -o build/bench_votes bench/bench_votes.c quorum/vote_proto.c \
- *      quorum/vote_client.c quorum/vote_server.c agent/util.c agent/log.c \
+ *      quorum/vote_client.c quorum/vote_server.c agent/lib/util.c agent/lib/log.c \
  *      $(pkg-config --libs libcurl jansson libcrypto libmicrohttpd) -lpthread
  */
 #include <sys/resource.h>
@@ -70,8 +70,8 @@
 #include <curl/curl.h>
 #include <openssl/rand.h>
 
-#include "agent/log.h"
-#include "agent/util.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
 #include "quorum/quorum.h"
 
 struct bench {

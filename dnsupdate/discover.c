@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../agent/util.h"
-#include "dnsupdate_impl.h"
+#include "agent/lib/util.h"
+#include "dnsupdate/dnsupdate_impl.h"
 
 void
 dns_server_from_addr(const struct cfg_addr *a, uint16_t port,

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../agent/log.h"
-#include "../agent/util.h"
-#include "dnsupdate_impl.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
+#include "dnsupdate/dnsupdate_impl.h"
 
 struct pool {
 	pthread_mutex_t	  lock;

@@ -24,8 +24,8 @@
 
 #include <openssl/rand.h>
 
-#include "../agent/util.h"
-#include "dnsupdate_impl.h"
+#include "agent/lib/util.h"
+#include "dnsupdate/dnsupdate_impl.h"
 
 uint16_t
 dns_random_id(void)

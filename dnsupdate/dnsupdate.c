@@ -17,12 +17,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "../agent/config.h"
-#include "../agent/log.h"
-#include "../agent/util.h"
-#include "dnsupdate.h"
-#include "dnsupdate_impl.h"
-#include "methods.h"
+#include "agent/core/config.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
+#include "dnsupdate/dnsupdate.h"
+#include "dnsupdate/dnsupdate_impl.h"
+#include "dnsupdate/method/methods.h"
 
 /* Between two verify polls: short enough to notice quickly, kind to the server. */
 #define VERIFY_POLL_MS	250

@@ -22,8 +22,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../agent/config.h"
-#include "../agent/decide.h"
+#include "agent/core/config.h"
+#include "agent/core/decide.h"
 
 enum dns_status {
 	DNS_OK = 0,		/* changed (and verified if asked) */

@@ -20,7 +20,7 @@
 
 #include <ldns/ldns.h>
 
-#include "dnsupdate.h"
+#include "dnsupdate/dnsupdate.h"
 
 /* Classic DNS limit over UDP without EDNS (RFC 1035 §4.2.1). */
 #define DNS_UDP_MAX	512

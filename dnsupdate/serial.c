@@ -6,8 +6,8 @@
  */
 #include <string.h>
 
-#include "agent/util.h"
-#include "dnsupdate_impl.h"
+#include "agent/lib/util.h"
+#include "dnsupdate/dnsupdate_impl.h"
 
 struct serial_job {
 	const struct config		*cfg;

@@ -32,8 +32,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "../agent/util.h"
-#include "tsigkey.h"
+#include "agent/lib/util.h"
+#include "dnsupdate/tsigkey.h"
 
 struct tsig_alg {
 	const char	*name;		/* as in BIND's key file */

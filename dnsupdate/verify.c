@@ -31,8 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../agent/util.h"
-#include "dnsupdate_impl.h"
+#include "agent/lib/util.h"
+#include "dnsupdate/dnsupdate_impl.h"
 
 /* Nameserver addresses checked per zone, at most; more are not asked. */
 #define VERIFY_NS_MAX		16

@@ -16,9 +16,9 @@
 
 #include <curl/curl.h>
 
-#include "agent/log.h"
-#include "agent/util.h"
-#include "quorum.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
+#include "quorum/quorum.h"
 
 #define VOTE_USER_AGENT		"failover-agent"
 #define VOTE_POLL_MAX_MS	1000	/* re-check the deadline at least this often */

@@ -15,9 +15,9 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include "agent/log.h"
-#include "agent/util.h"
-#include "quorum.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
+#include "quorum/quorum.h"
 
 #define VOTE_CANON_PREFIX	"GET\n" VOTE_PATH "\n"
 

@@ -70,9 +70,9 @@
 #include <microhttpd.h>
 #include <openssl/rand.h>
 
-#include "agent/log.h"
-#include "agent/util.h"
-#include "quorum.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
+#include "quorum/quorum.h"
 
 #define VSRV_THREADS		2
 #define VSRV_NONCE_CACHE_MAX	65536

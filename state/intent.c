@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state.h"
-#include "state_int.h"
+#include "state/state.h"
+#include "state/state_int.h"
 
 static char *
 col_strdup(sqlite3_stmt *st, int i)

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "state_int.h"
+#include "state/state_int.h"
 
 static const char *const state_migrations[] = {
 	/* 1: the first schema. */

@@ -22,8 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "state.h"
-#include "state_int.h"
+#include "state/state.h"
+#include "state/state_int.h"
 
 /*
  * Explain why a file beside the database could not be made: a missing

@@ -15,9 +15,9 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "../agent/decide.h"
-#include "../agent/check.h"
-#include "../quorum/quorum.h"
+#include "agent/core/decide.h"
+#include "agent/check/check.h"
+#include "quorum/quorum.h"
 
 struct state_db;
 

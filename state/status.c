@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "state.h"
-#include "state_int.h"
+#include "state/state.h"
+#include "state/state_int.h"
 
 #define CYCLE_COLUMNS							\
 	"SELECT id, kind, started_at, duration_ms, outcome, "		\

@@ -59,7 +59,7 @@ is "$missing" "" "and every exit status (EXIT STATUS: 0 1 2 75)"
 
 # Every key of every section of config.c: the static keys[] lists.
 keys=$(awk '/static const char \*const [a-z_]*keys\[\] = \{/,/NULL \};/' \
-    agent/config.c | grep -o '"[a-z_]*"' | tr -d '"' | sort -u)
+    agent/core/config.c | grep -o '"[a-z_]*"' | tr -d '"' | sort -u)
 isnt "$keys" "" "(config.c's keys were read: $(echo $keys | wc -w))"
 missing=
 for k in $keys; do
@@ -68,7 +68,7 @@ for k in $keys; do
 done
 is "$missing" "" "failover-agent.conf.5 documents every key of config.c" ||
     diag "add an '.It Cm KEY No = ...' item for each to man/failover-agent.conf.5"
-sections=$(grep -o 'strcmp(n, "[a-z]*")\|strncmp(n, "[a-z]*:' agent/config.c |
+sections=$(grep -o 'strcmp(n, "[a-z]*")\|strncmp(n, "[a-z]*:' agent/core/config.c |
     sed 's/^[^"]*"\([a-z]*\).*/\1/' | sort -u)
 missing=
 for s in $sections; do

@@ -17,7 +17,7 @@
 
 #include <ldns/ldns.h>
 
-#include "dnsupdate/http.h"
+#include "agent/lib/http.h"
 #include "t/fuzz/fuzz.h"
 
 char *
@@ -292,10 +292,10 @@ __wrap_http_request(const struct http_req *req, struct http_resp *resp)
 
 /* ---- provider harnesses ---- */
 
-#include "agent/config.h"
-#include "agent/util.h"
+#include "agent/core/config.h"
+#include "agent/lib/util.h"
 #include "dnsupdate/dnsupdate_impl.h"
-#include "dnsupdate/methods.h"
+#include "dnsupdate/method/methods.h"
 
 static const char provider_conf[] =
 	"[agent]\n"

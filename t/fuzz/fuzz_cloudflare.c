@@ -1,13 +1,13 @@
 /*
  * fuzz_cloudflare.c: Cloudflare API v4's answers (the envelope, errors[], zones, records, the batch).
- * The whole method runs (dnsupdate/cloudflare.c) with the network replaced (see
+ * The whole method runs (dnsupdate/method/cloudflare.c) with the network replaced (see
  * fuzz.h): its re-check over DNS reads what the plan read, and the
  * provider's HTTP answers are the input (chunks: 2-byte length, 2-byte
  * status, body).  A first byte 'p' runs config-test's probe instead of an
  * update.
  */
 /* Included for its process-wide zone id cache, reset before each run. */
-#include "dnsupdate/cloudflare.c"
+#include "dnsupdate/method/cloudflare.c"
 #include "t/fuzz/fuzz.h"
 
 int

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "agent/config.h"
-#include "agent/log.h"
+#include "agent/core/config.h"
+#include "agent/lib/log.h"
 #include "t/fuzz/fuzz.h"
 
 int

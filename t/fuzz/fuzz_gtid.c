@@ -1,5 +1,5 @@
 /*
- * fuzz_gtid.c: GTID sets as the databases print them (agent/gtid.c).  The
+ * fuzz_gtid.c: GTID sets as the databases print them (agent/mysql/gtid.c).  The
  * input is two sets separated by the first '|' (the primary's and the
  * backup's); each is parsed, and when both parse they are merged,
  * subtracted and printed, as the failback check does.
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/gtid.h"
+#include "agent/mysql/gtid.h"
 #include "t/fuzz/fuzz.h"
 
 int

@@ -1,7 +1,7 @@
 /*
  * fuzz_httptmpl.c: the http method's answers as its success rule reads
  * them (success_status, then success_json_pointer and success_json_value,
- * dnsupdate/httptmpl.c), one PATCH per zone built from the templates.
+ * dnsupdate/method/httptmpl.c), one PATCH per zone built from the templates.
  * The whole method runs with the network replaced (see fuzz.h): its
  * re-check over DNS reads what the plan read, and the HTTP answers are the
  * input (chunks: 2-byte length, 2-byte status, body).  A first byte 'p'

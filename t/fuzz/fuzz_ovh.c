@@ -1,13 +1,13 @@
 /*
  * fuzz_ovh.c: the OVH API's answers (/auth/time, record ids, records, refresh).
- * The whole method runs (dnsupdate/ovh.c) with the network replaced (see
+ * The whole method runs (dnsupdate/method/ovh.c) with the network replaced (see
  * fuzz.h): its re-check over DNS reads what the plan read, and the
  * provider's HTTP answers are the input (chunks: 2-byte length, 2-byte
  * status, body).  A first byte 'p' runs config-test's probe instead of an
  * update.
  */
 /* Included for its process-wide clock offset, reset before each run. */
-#include "dnsupdate/ovh.c"
+#include "dnsupdate/method/ovh.c"
 #include "t/fuzz/fuzz.h"
 
 int

@@ -1,6 +1,6 @@
 /*
  * fuzz_powerdns.c: the PowerDNS API's answers (a zone's JSON, errors).
- * The whole method runs (dnsupdate/powerdns.c) with the network replaced (see
+ * The whole method runs (dnsupdate/method/powerdns.c) with the network replaced (see
  * fuzz.h): its re-check over DNS reads what the plan read, and the
  * provider's HTTP answers are the input (chunks: 2-byte length, 2-byte
  * status, body).  A first byte 'p' runs config-test's probe instead of an

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dnsupdate/http.h"
+#include "agent/lib/http.h"
 #include "t/fuzz/fuzz.h"
 
 int

@@ -1,6 +1,6 @@
 /*
  * fuzz_virtualmin.c: Virtualmin remote.cgi's answers (JSON or text, exit status).
- * The whole method runs (dnsupdate/virtualmin.c) with the network replaced (see
+ * The whole method runs (dnsupdate/method/virtualmin.c) with the network replaced (see
  * fuzz.h): its re-check over DNS reads what the plan read, and the
  * provider's HTTP answers are the input (chunks: 2-byte length, 2-byte
  * status, body).  A first byte 'p' runs config-test's probe instead of an

@@ -24,12 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/log.h"
-#include "agent/util.h"
-#include "dnsupdate/apimethod.h"
-#include "dnsupdate/http.h"
-#include "dnsupdate/httptmpl.h"
-#include "tap.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
+#include "dnsupdate/method/apimethod.h"
+#include "agent/lib/http.h"
+#include "dnsupdate/method/httptmpl.h"
+#include "t/unit/tap.h"
 
 static char	tmpdir[256];
 

@@ -28,9 +28,9 @@
 
 #include <curl/curl.h>
 
-#include "agent/check.h"
-#include "agent/config.h"
-#include "agent/log.h"
+#include "agent/check/check.h"
+#include "agent/core/config.h"
+#include "agent/lib/log.h"
 #include "t/unit/tap.h"
 
 struct server {

@@ -16,11 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/config.h"
+#include "agent/core/config.h"
 #include "quorum/quorum.h"
-#include "agent/log.h"
-#include "agent/util.h"
-#include "tap.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
+#include "t/unit/tap.h"
 
 static char	tmpdir[PATH_MAX];
 static int	nfiles;

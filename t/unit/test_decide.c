@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/decide.h"
-#include "tap.h"
+#include "agent/core/decide.h"
+#include "t/unit/tap.h"
 
 #define NOW	1000000
 

@@ -24,12 +24,12 @@
 
 #include <ldns/ldns.h>
 
-#include "agent/config.h"
-#include "agent/util.h"
+#include "agent/core/config.h"
+#include "agent/lib/util.h"
 #include "dnsupdate/dnsupdate.h"
 #include "dnsupdate/dnsupdate_impl.h"
 #include "dnsupdate/tsigkey.h"
-#include "tap.h"
+#include "t/unit/tap.h"
 
 static struct cfg_addrset
 set(const char *s)

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/gtid.h"
-#include "tap.h"
+#include "agent/mysql/gtid.h"
+#include "t/unit/tap.h"
 
 #define U1	"3e11fa47-71ca-11e1-9e33-c80aa9429562"
 #define U2	"4f22ab58-82db-22f2-af44-d91bb0530673"

@@ -30,8 +30,8 @@
 
 #include <sqlite3.h>
 
-#include "tap.h"
-#include "agent/util.h"
+#include "t/unit/tap.h"
+#include "agent/lib/util.h"
 #include "state/state.h"
 #include "state/state_int.h"
 

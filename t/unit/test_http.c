@@ -1,5 +1,5 @@
 /*
- * test_http.c: the HTTP client of the API methods (dnsupdate/http.c) and
+ * test_http.c: the HTTP client of the API methods (agent/lib/http.c) and
  * the judging of Virtualmin's answers.
  *
  * Secret files (first line only, CRLF, empty, control characters, loose
@@ -25,11 +25,11 @@
 
 #include <curl/curl.h>
 
-#include "agent/log.h"
-#include "agent/util.h"
-#include "dnsupdate/http.h"
-#include "dnsupdate/methods.h"
-#include "tap.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
+#include "agent/lib/http.h"
+#include "dnsupdate/method/methods.h"
+#include "t/unit/tap.h"
 
 static char	tmpdir[256];
 

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/log.h"
-#include "agent/util.h"
-#include "tap.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
+#include "t/unit/tap.h"
 
 /* Run fn(verbosity) in a child; return its stderr and its exit status. */
 static void

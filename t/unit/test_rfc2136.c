@@ -24,13 +24,13 @@
 
 #include <ldns/ldns.h>
 
-#include "agent/config.h"
-#include "agent/log.h"
-#include "agent/util.h"
+#include "agent/core/config.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
 #include "dnsupdate/dnsupdate.h"
 #include "dnsupdate/dnsupdate_impl.h"
 #include "dnsupdate/tsigkey.h"
-#include "tap.h"
+#include "t/unit/tap.h"
 
 #define PRIMARY		"192.0.2.10, 2001:db8::10"
 #define BACKUP		"198.51.100.20, 2001:db8:1::20"

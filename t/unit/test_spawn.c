@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/log.h"
-#include "agent/spawn.h"
+#include "agent/lib/log.h"
+#include "agent/lib/spawn.h"
 #include "t/unit/tap.h"
 
 static char	tmpdir[] = "/tmp/fa-test-spawn.XXXXXX";

@@ -20,7 +20,7 @@
 
 #include <sqlite3.h>
 
-#include "tap.h"
+#include "t/unit/tap.h"
 #include "state/state.h"
 #include "state/state_int.h"
 

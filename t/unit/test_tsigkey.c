@@ -13,9 +13,9 @@
 
 #include <ldns/ldns.h>
 
-#include "agent/util.h"
+#include "agent/lib/util.h"
 #include "dnsupdate/tsigkey.h"
-#include "tap.h"
+#include "t/unit/tap.h"
 
 static char dir[256];
 

@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/log.h"
-#include "agent/util.h"
-#include "tap.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
+#include "t/unit/tap.h"
 
 static char tmpdir[PATH_MAX];
 

@@ -20,10 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/log.h"
-#include "agent/util.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
 #include "quorum/quorum.h"
-#include "tap.h"
+#include "t/unit/tap.h"
 
 #define KEY64	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define NONCE	"00112233445566778899aabbccddeeff"

@@ -49,8 +49,8 @@
 
 #include <curl/curl.h>
 
-#include "agent/log.h"
-#include "agent/util.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
 #include "quorum/quorum.h"
 
 static volatile sig_atomic_t	stop;

@@ -1,0 +1,347 @@
+/*
+ * config.h: the parsed configuration (SPEC §3) and its loader.
+ *
+ * config_load() parses an INI file with libinih into a struct config that the
+ * caller frees with config_free().  Every problem is reported as
+ * "FILE:LINE: message" through the diag list; warnings (e.g. no [quorum]) go
+ * there too, flagged as such.  Nothing secret is read here: secret files are
+ * only checked for existence and permissions; their contents are read by the
+ * module that uses them, right before use, and wiped after.
+ */
+#ifndef FA_CONFIG_H
+#define FA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#define CFG_DEFAULT_PATH	"/etc/failover-agent/failover-agent.conf"
+#define CFG_ENV_PATH		"FAILOVER_AGENT_CONF"
+#define CFG_ADDR_MAX		16
+
+/* One address of a site, kept both as text (canonical inet_ntop form) and binary. */
+struct cfg_addr {
+	int	 family;			/* AF_INET or AF_INET6 */
+	char	 text[INET6_ADDRSTRLEN];
+	union {
+		struct in_addr	v4;
+		struct in6_addr	v6;
+	} a;
+};
+
+/* The A and AAAA values of a site, sorted so two sets compare with memcmp. */
+struct cfg_addrset {
+	size_t		n;
+	struct cfg_addr	addr[CFG_ADDR_MAX];
+};
+
+enum site_role { ROLE_BACKUP, ROLE_SPARE };
+enum failback_mode { FAILBACK_AUTO, FAILBACK_MANUAL };
+
+enum check_type {
+	CHECK_TYPE_HTTP, CHECK_TYPE_TCP, CHECK_TYPE_MYSQL, CHECK_TYPE_EXEC,
+	CHECK_TYPE_DNS
+};
+
+struct cfg_check {
+	char		*name;		/* the NAME of [check:NAME] */
+	int		 line;		/* line of the section header */
+	enum check_type	 type;
+	int64_t		 timeout_ms;	/* default 5s */
+	/* http */
+	char		*url;
+	long		 expect_status;	/* default 200 */
+	char		*expect_body;	/* substring, NULL = any */
+	char		*ca_file;	/* extra CA bundle, NULL = system */
+	/* tcp, mysql */
+	char		*host;
+	uint16_t	 port;		/* mysql: default 3306 */
+	/* mysql: host/port or socket */
+	char		*socket;
+	char		*user;
+	char		*password_file;	/* NULL: no password */
+	char		*query;		/* default "SELECT 1" */
+	int64_t		 max_lag_s;	/* -1: replication lag not judged */
+	/* exec: command split into words as sh would, without a shell */
+	char		*command;	/* as written */
+	char		**argv;		/* NULL-terminated; argv[0] absolute */
+	/* dns: ask server:port (port above; default 53) for qname/qtype */
+	char		*server;	/* an IP address */
+	char		*qname;
+	uint16_t	 qtype;		/* RR type number (A = 1, ...) */
+	char		*expect;	/* NULL: any answer; A/AAAA: canonical */
+};
+
+/* [mysql]: the backup site's own replica (SPEC §6). */
+enum mysql_promote {
+	MYSQL_PROMOTE_WRITABLE,		/* STOP SLAVE, read_only = OFF */
+	MYSQL_PROMOTE_READ_ONLY,	/* keep read_only = ON; hooks get FA_READ_ONLY=1 */
+	MYSQL_PROMOTE_NONE,		/* leave it as it is */
+};
+
+struct cfg_mysql {
+	int			 line;
+	char			*socket;	/* default /run/mysqld/mysqld.sock */
+	char			*host;		/* instead of socket */
+	uint16_t		 port;		/* default 3306 */
+	char			*user;
+	char			*password_file;	/* NULL: no password (unix_socket auth) */
+	enum mysql_promote	 promote;	/* default writable */
+	int64_t			 wait_to_apply_ms; /* -1 forever, 0 never; default 30s */
+	int64_t			 timeout_ms;	/* connect and each query: default 10s */
+	/* The [check:NAME] of type mysql that reads the primary's GTIDs. */
+	char			*primary_check;
+	size_t			 primary_check_index;	/* in checks[] */
+};
+
+enum dns_method { DNS_METHOD_RFC2136, DNS_METHOD_VIRTUALMIN,
+	DNS_METHOD_POWERDNS, DNS_METHOD_EXEC, DNS_METHOD_CLOUDFLARE,
+	DNS_METHOD_OVH, DNS_METHOD_HTTP };
+enum dns_verify { DNS_VERIFY_NONE, DNS_VERIFY_SERVER, DNS_VERIFY_ALL };
+
+struct cfg_dns {
+	int		 line;
+	enum dns_method	 method;
+	char		*server;	/* NULL: the zone's SOA MNAME */
+	uint16_t	 port;		/* default 53 */
+	char		*tsig_key_file;	/* BIND key file (tsig-keygen output) */
+	uint32_t	 ttl;		/* seconds, record TTL written */
+	enum dns_verify	 verify;	/* default server */
+	int64_t		 timeout_ms;	/* one query or update: default 5s */
+	int64_t		 verify_timeout_ms; /* polling for verify: default 30s */
+	int64_t		 canary_ms;	/* between two canaries: default 1h, 0 off */
+	char		*resolver;	/* discovery only (SOA MNAME, NS addresses):
+					   an IP address; NULL: /etc/resolv.conf */
+	uint16_t	 resolver_port;	/* default 53 */
+};
+
+/* [virtualmin] (method = virtualmin): Virtualmin's remote API. */
+struct cfg_virtualmin {
+	int	 line;			/* of [virtualmin]; 0 when absent */
+	char	*url;			/* .../virtual-server/remote.cgi */
+	char	*user;
+	char	*password_file;		/* absolute; contents read when used */
+	char	*ca_file;		/* NULL: the system's CAs */
+};
+
+/* [powerdns] (method = powerdns): the PowerDNS Authoritative HTTP API. */
+struct cfg_powerdns {
+	int	 line;			/* of [powerdns]; 0 when absent */
+	char	*url;			/* .../api/v1/servers/localhost, no final / */
+	char	*api_key_file;		/* absolute; contents read when used */
+	char	*ca_file;		/* NULL: the system's CAs */
+};
+
+/* [exec] (method = exec): a program run once per zone with changes. */
+struct cfg_exec {
+	int	 line;			/* of [exec]; 0 when absent */
+	char	*program;		/* absolute path */
+	int64_t	 timeout_ms;		/* default 30s */
+};
+
+/* [cloudflare] (method = cloudflare): the Cloudflare API v4. */
+#define CFG_CLOUDFLARE_API	"https://api.cloudflare.com/client/v4"
+struct cfg_cloudflare {
+	int	 line;			/* of [cloudflare]; 0 when absent */
+	char	*api_url;		/* default CFG_CLOUDFLARE_API, no final / */
+	char	*api_token_file;	/* absolute; contents read when used */
+	char	*ca_file;		/* NULL: the system's CAs */
+	char	*account_id;		/* NULL: any account the token sees */
+};
+
+/* [ovh] (method = ovh): the OVHcloud API v1, signed requests. */
+#define CFG_OVH_ENDPOINT	"https://eu.api.ovh.com/1.0"
+struct cfg_ovh {
+	int	 line;			/* of [ovh]; 0 when absent */
+	char	*endpoint;		/* default CFG_OVH_ENDPOINT, no final / */
+	char	*application_key_file;	/* absolute; contents read when used */
+	char	*application_secret_file;
+	char	*consumer_key_file;
+	char	*ca_file;		/* NULL: the system's CAs */
+};
+
+/* [http] (method = http): a templated request (dnsupdate/method/httptmpl.h). */
+#define CFG_HTTP_HEADERS_MAX	16
+#define CFG_HTTP_STATUS_MAX	16
+struct cfg_http_header {
+	char	*name;			/* "Authorization" */
+	char	*value;			/* template: "Token {secret}" */
+	int	 line;
+};
+struct cfg_http {
+	int			 line;	/* of [http]; 0 when absent */
+	char			*method;	/* "PUT", upper case */
+	char			*url;		/* template */
+	size_t			 nheaders;
+	struct cfg_http_header	 headers[CFG_HTTP_HEADERS_MAX];
+	char			*body;		/* JSON template, NULL: none */
+	bool			 per_zone;	/* per = zone (default record) */
+	char			*record;	/* per = zone: one {records} item */
+	size_t			 nstatus;	/* 0: any 2xx is success */
+	long			 success_status[CFG_HTTP_STATUS_MAX];
+	char			*success_json_pointer;	/* RFC 6901, or NULL */
+	char			*success_json_value;	/* JSON text, with the pointer */
+	char			*secret_file;	/* absolute, or NULL */
+	char			*test_url;	/* config-test GETs it, or NULL */
+	char			*ca_file;	/* NULL: the system's CAs */
+	size_t			 nrate;		/* rate_limit: 0 when unset */
+	struct cfg_http_rate {
+		uint32_t	 n;		/* requests ... */
+		uint32_t	 window_s;	/* ... per that many seconds */
+	}			 rate[4];	/* s, min, h, d at most */
+};
+
+struct cfg_zone {
+	char	 *name;			/* absolute, lower case, trailing dot */
+	int	  line;
+	size_t	  nrecords;
+	char	**records;		/* absolute owner names, trailing dot */
+};
+
+struct cfg_hooks {
+	char	*before_failover;	/* absolute path or NULL */
+	char	*after_failover;
+	char	*before_failback;
+	char	*after_failback;
+	int64_t	 timeout_ms;		/* default 30s */
+	char	*notify;		/* http(s) URL of a webhook, or NULL */
+};
+
+/* A [hooks] notify POST waits at most this long (never blocks DNS). */
+#define CFG_NOTIFY_TIMEOUT_MS	5000
+
+/* [quorum]: asking the spares before a failover (SPEC §1 step 4). */
+struct cfg_quorum {
+	int		 line;		/* of [quorum]; 0 when absent */
+	char		*secret_file;	/* absolute; contents read when used */
+	int		 need;		/* valid answers needed, default 1 */
+	int		 max_up;	/* "up" votes tolerated, default 0 */
+	int		 need_down;	/* valid "down" votes, 1..need, default 1 */
+	int64_t		 timeout_ms;	/* one deadline for all, default 5s */
+	int64_t		 canary_ms;	/* one spare asked per canary: default 1h, 0 off */
+};
+
+/* [spare:NAME]: a site that votes (SPEC §4). */
+struct cfg_spare {
+	char	*name;			/* vote_name_valid() */
+	char	*url;			/* http(s)://host[:port][/prefix] */
+	int	 line;			/* of the section header */
+};
+
+struct vote_cidr;	/* quorum/quorum.h */
+
+/* [vote]: the vote server of a spare (role = spare). */
+struct cfg_vote {
+	int	  line;			/* of [vote]; 0 when absent */
+	size_t	  nlisten;
+	char	**listen;		/* "0.0.0.0:8053", "[::]:8053" (default) */
+	int64_t	  interval_ms;		/* probe every, default 5s ("cache" alias) */
+	int64_t	  request_timeout_ms;	/* whole request from accept, default 2s */
+	unsigned  max_connections;	/* per listen address, default 4096 */
+	unsigned  max_per_ip;		/* per listen address, default 256 */
+	size_t	  nallow;
+	struct vote_cidr *allow;	/* [vote] allow; none: everyone */
+};
+
+struct cfg_agent {
+	char			*name;
+	enum site_role		 role;
+	char			*state_db;
+	int			 fail_after;	/* >= 1 */
+	int			 recover_after;	/* >= 1 */
+	enum failback_mode	 failback;
+	int64_t			 hold_down_ms;
+	int64_t			 interval_ms;
+	int64_t			 history_keep_ms; /* default 90d; 0: keep all */
+	char			*metrics_file;	/* Prometheus textfile, or NULL */
+	bool			 quorum_none;	/* quorum = none: no spares, on purpose */
+};
+
+struct config {
+	char			*path;
+	struct cfg_agent	 agent;
+	struct cfg_addrset	 primary;
+	struct cfg_addrset	 backup;
+	size_t			 nchecks;
+	struct cfg_check	*checks;
+	struct cfg_dns		 dns;
+	struct cfg_virtualmin	 virtualmin;	/* used with method = virtualmin */
+	struct cfg_powerdns	 powerdns;	/* used with method = powerdns */
+	struct cfg_exec		 exec;		/* used with method = exec */
+	struct cfg_cloudflare	 cloudflare;	/* used with method = cloudflare */
+	struct cfg_ovh		 ovh;		/* used with method = ovh */
+	struct cfg_http		 http;		/* used with method = http */
+	size_t			 nzones;
+	struct cfg_zone		*zones;
+	struct cfg_hooks	 hooks;
+	bool			 has_quorum;	/* [quorum] present */
+	struct cfg_quorum	 quorum;
+	size_t			 nspares;
+	struct cfg_spare	*spares;	/* in file order */
+	bool			 has_vote;	/* [vote] present */
+	struct cfg_vote		 vote;		/* defaults filled in even if absent */
+	bool			 has_mysql;	/* [mysql] present */
+	struct cfg_mysql	 mysql;
+};
+
+/* Diagnostics: "FILE:LINE: message" lines, errors and warnings. */
+struct diag {
+	bool	 is_error;
+	char	 msg[512];
+};
+struct diag_list {
+	size_t		 n;
+	size_t		 nerrors;
+	struct diag	*items;
+};
+
+void	diag_add(struct diag_list *, bool is_error, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	diag_clear(struct diag_list *);
+
+/*
+ * Load and validate path.  On success returns 0 and *out is a config the
+ * caller frees with config_free(); warnings may be in diags.  On any error
+ * returns -1, *out is NULL, and diags holds every problem found (the parser
+ * keeps going to report them all).  diags is appended to, never cleared.
+ */
+int	config_load(const char *path, struct config **out, struct diag_list *diags);
+
+/*
+ * config_load() with flags.  CONFIG_LOAD_NO_SECRETS: for the commands that
+ * read only the config and the state (status, history): secret files,
+ * hooks and the exec program are not stat()ed, opened or judged (their
+ * paths are kept), and a token in [hooks] notify does not make the file's
+ * mode an error, so a monitoring user with group read on the config can
+ * run them.  Every command that uses a secret or runs a program loads with
+ * flags 0 (config_load()).
+ */
+#define CONFIG_LOAD_NO_SECRETS	0x1
+int	config_load_flags(const char *path, unsigned flags, struct config **out,
+	    struct diag_list *diags);
+void	config_free(struct config *);
+
+/* The config path to use: explicit, else $FAILOVER_AGENT_CONF, else default. */
+const char *config_default_path(const char *explicit_path);
+
+/* Parse "a, b, c" into a sorted address set.  Returns 0 or -1 with errstr. */
+int	config_addrset_parse(const char *s, struct cfg_addrset *out,
+	    const char **errstr);
+/* Addresses of one family (AF_INET/AF_INET6) out of a set, sorted. */
+void	config_addrset_family(const struct cfg_addrset *in, int family,
+	    struct cfg_addrset *out);
+bool	config_addrset_equal(const struct cfg_addrset *, const struct cfg_addrset *);
+/* "192.0.2.10, 2001:db8::10" */
+void	config_addrset_format(const struct cfg_addrset *, char *buf, size_t len);
+
+const char *site_role_str(enum site_role);
+const char *dns_method_str(enum dns_method);
+const char *dns_verify_str(enum dns_verify);
+const char *check_type_str(enum check_type);
+/* A dns check's qtype by name ("AAAA"); "?" for a type it cannot have. */
+const char *check_qtype_str(uint16_t);
+const char *mysql_promote_str(enum mysql_promote);
+
+#endif

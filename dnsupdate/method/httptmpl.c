@@ -1,0 +1,882 @@
+/*
+ * httptmpl.c: the http method ([dns] method = http, section [http]): for a
+ * provider without a method of its own, a request written by the
+ * administrator as templates (httptmpl.h): method, url, headers, a JSON
+ * body; one request per changed name and type (per = record) or one per
+ * zone holding them all (per = zone, the body's {records}).
+ *
+ * The provider's answer is judged by the configured rule: its status is
+ * one of success_status (default: any 2xx) and, when
+ * success_json_pointer is set, the JSON value at that pointer (RFC 6901)
+ * equals success_json_value.  A 429 with Retry-After is waited for inside
+ * the deadline (RFC 6585 §4); a longer one fails the zone for this cycle.
+ *
+ * A template cannot read the provider's records, so right before the
+ * first request each record is read again through DNS (methods.h), and
+ * the change is confirmed through DNS by dnsupdate.c.  With per = record
+ * the requests of a zone go one after the other: when one fails, the
+ * message names what was changed and what was not, zp->changed says the
+ * zone is half-done (the site becomes FAILED), and the next cycle reads
+ * DNS and finishes.
+ *
+ * Providers count requests: deSEC allows 2/s, 15/min, 100/h and 300/day
+ * RRset writes per domain (its "Rate Limits" documentation, scope
+ * dns_api_per_domain_expensive), and its per-RRset URL changes an RRset
+ * that exists but answers 404 to one that does not ("Modifying an
+ * RRset"; only POST and the bulk endpoint create).  So per = zone (one
+ * bulk request, atomic, creating and deleting RRsets) is the form to use
+ * where the API has one; config.c warns when [http] rate_limit says a
+ * per = record move cannot fit.
+ *
+ * The secret (secret_file, first line) is read right before the requests,
+ * goes into the header lines that hold {secret} and nowhere else, and is
+ * wiped after: logs show those headers with "***", and any text quoted
+ * from an answer has the secret replaced by "***" too.
+ */
+#include <sys/socket.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "agent/core/config.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
+#include "dnsupdate/method/apimethod.h"
+#include "agent/lib/http.h"
+#include "dnsupdate/method/httptmpl.h"
+#include "dnsupdate/method/methods.h"
+
+#define HT_BODY_MAX	(256 * 1024)
+
+/* ---- templates ---- */
+
+#define W(x)	(1u << (x))
+#define W_RECORD_LEVEL	(W(HTTPTMPL_URL) | W(HTTPTMPL_BODY_RECORD) | \
+			    W(HTTPTMPL_RECORD))
+
+static const struct {
+	const char	*word;
+	unsigned	 where;		/* W(enum httptmpl_where) bits */
+	unsigned	 uses;
+} ht_words[] = {
+	{ "zone", W(HTTPTMPL_URL) | W(HTTPTMPL_URL_ZONE) |
+	    W(HTTPTMPL_BODY_RECORD) | W(HTTPTMPL_BODY_ZONE) |
+	    W(HTTPTMPL_RECORD), 0 },
+	{ "fqdn", W_RECORD_LEVEL, 0 },
+	{ "name", W_RECORD_LEVEL, 0 },
+	{ "subname", W_RECORD_LEVEL, 0 },
+	{ "type", W_RECORD_LEVEL, 0 },
+	{ "address", W_RECORD_LEVEL, HTTPTMPL_USES_ADDRESS },
+	{ "addresses", W_RECORD_LEVEL, HTTPTMPL_USES_ADDRESSES },
+	{ "ttl", W_RECORD_LEVEL | W(HTTPTMPL_BODY_ZONE), 0 },
+	{ "records", W(HTTPTMPL_BODY_ZONE), HTTPTMPL_USES_RECORDS },
+	{ "secret", W(HTTPTMPL_HEADER), HTTPTMPL_USES_SECRET },
+};
+
+static const char *const ht_where_names[] = {
+	[HTTPTMPL_URL] = "the url",
+	[HTTPTMPL_URL_ZONE] = "the url of per = zone",
+	[HTTPTMPL_HEADER] = "a header",
+	[HTTPTMPL_BODY_RECORD] = "the body of per = record",
+	[HTTPTMPL_BODY_ZONE] = "the body of per = zone",
+	[HTTPTMPL_RECORD] = "the record template",
+	[HTTPTMPL_TEST_URL] = "test_url",
+};
+
+/*
+ * The placeholder at p ('{'), if it is one: its length in *n (with the
+ * braces) and its word copied to word.  false for a brace that is text.
+ */
+static bool
+ht_placeholder(const char *p, char *word, size_t wlen, size_t *n)
+{
+	size_t	i = 1;
+
+	while (islower((unsigned char)p[i]))
+		i++;
+	if (i == 1 || p[i] != '}' || i - 1 >= wlen)
+		return false;
+	memcpy(word, p + 1, i - 1);
+	word[i - 1] = '\0';
+	*n = i + 1;
+	return true;
+}
+
+static int
+ht_word_index(const char *word)
+{
+	for (size_t i = 0; i < FA_ARRAY_SIZE(ht_words); i++)
+		if (strcmp(ht_words[i].word, word) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+httptmpl_check(const char *tmpl, enum httptmpl_where where, unsigned *uses,
+    char *err, size_t errlen)
+{
+	const char	*p;
+	char		 word[32];
+	size_t		 n;
+	unsigned	 u = 0;
+	int		 k, nrecords = 0;
+
+	if (uses != NULL)
+		*uses = 0;
+	for (p = tmpl; *p != '\0'; p++) {
+		if (*p != '{' || !ht_placeholder(p, word, sizeof(word), &n))
+			continue;
+		if ((k = ht_word_index(word)) == -1) {
+			snprintf(err, errlen, "unknown placeholder {%s} (known:"
+			    " {zone} {fqdn} {name} {subname} {type} {address}"
+			    " {addresses} {ttl} {records} {secret})", word);
+			return -1;
+		}
+		if (!(ht_words[k].where & W(where))) {
+			if (where == HTTPTMPL_TEST_URL)
+				snprintf(err, errlen, "test_url takes no"
+				    " placeholder ({%s})", word);
+			else if (strcmp(word, "secret") == 0)
+				snprintf(err, errlen, "{secret} is allowed in a"
+				    " header only, not in %s (which shows in"
+				    " logs)", ht_where_names[where]);
+			else if (where == HTTPTMPL_HEADER)
+				snprintf(err, errlen, "{%s} in a header: a"
+				    " header takes {secret} only", word);
+			else if (strcmp(word, "records") == 0)
+				snprintf(err, errlen, "{records} belongs in the"
+				    " body of per = zone, not in %s",
+				    ht_where_names[where]);
+			else
+				snprintf(err, errlen, "{%s} is not known in %s:"
+				    " one request carries every record of the"
+				    " zone (use it in the record template)",
+				    word, ht_where_names[where]);
+			return -1;
+		}
+		if (strcmp(word, "records") == 0 && ++nrecords > 1) {
+			snprintf(err, errlen, "{records} more than once");
+			return -1;
+		}
+		u |= ht_words[k].uses;
+		p += n - 1;
+	}
+	if (uses != NULL)
+		*uses = u;
+	return 0;
+}
+
+/* A growing string. */
+struct ht_buf {
+	char	*s;
+	size_t	 len;
+	size_t	 cap;
+};
+
+static void
+ht_put(struct ht_buf *b, const char *s, size_t n)
+{
+	char	*t;
+
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		t = util_xcalloc(1, b->cap);
+		if (b->s != NULL) {
+			memcpy(t, b->s, b->len);
+			util_wipe(b->s, b->len);  /* may hold the secret */
+			free(b->s);
+		}
+		b->s = t;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void
+ht_puts(struct ht_buf *b, const char *s)
+{
+	ht_put(b, s, strlen(s));
+}
+
+/* s as the inside of a JSON string (no quotes). */
+static int
+ht_put_json_string(struct ht_buf *b, const char *s)
+{
+	json_t	*j = json_string(s);
+	char	*t;
+	size_t	 n;
+
+	if (j == NULL)
+		return -1;		/* not UTF-8: never our values */
+	t = json_dumps(j, JSON_ENCODE_ANY);
+	json_decref(j);
+	if (t == NULL)
+		return -1;
+	n = strlen(t);
+	ht_put(b, t + 1, n - 2);
+	free(t);
+	return 0;
+}
+
+static void
+ht_put_url(struct ht_buf *b, const char *s)
+{
+	char	*e = http_escape(s);
+
+	ht_puts(b, e);
+	free(e);
+}
+
+char *
+httptmpl_expand(const char *tmpl, enum httptmpl_where where,
+    const struct httptmpl_vars *v, char *err, size_t errlen)
+{
+	struct ht_buf	 b = { NULL, 0, 0 };
+	const char	*p, *val;
+	char		 word[32], num[32];
+	size_t		 n, i;
+	bool		 url = where == HTTPTMPL_URL ||
+			    where == HTTPTMPL_URL_ZONE ||
+			    where == HTTPTMPL_TEST_URL;
+	bool		 json = where == HTTPTMPL_BODY_RECORD ||
+			    where == HTTPTMPL_BODY_ZONE ||
+			    where == HTTPTMPL_RECORD;
+
+	ht_put(&b, "", 0);
+	for (p = tmpl; *p != '\0'; p++) {
+		if (*p != '{' || !ht_placeholder(p, word, sizeof(word), &n)) {
+			ht_put(&b, p, 1);
+			continue;
+		}
+		p += n - 1;
+		val = NULL;
+		if (strcmp(word, "zone") == 0)
+			val = v->zone;
+		else if (strcmp(word, "fqdn") == 0)
+			val = v->fqdn;
+		else if (strcmp(word, "name") == 0)
+			val = v->name;
+		else if (strcmp(word, "subname") == 0)
+			val = v->subname;
+		else if (strcmp(word, "type") == 0)
+			val = v->type;
+		else if (strcmp(word, "address") == 0)
+			val = v->addrs != NULL && v->addrs->n > 0 ?
+			    v->addrs->addr[0].text : "";
+		else if (strcmp(word, "secret") == 0)
+			val = v->secret != NULL ? v->secret : "***";
+		else if (strcmp(word, "ttl") == 0) {
+			snprintf(num, sizeof(num), "%u", (unsigned)v->ttl);
+			ht_puts(&b, num);
+			continue;
+		} else if (strcmp(word, "records") == 0) {
+			ht_puts(&b, v->records != NULL ? v->records : "[]");
+			continue;
+		} else if (strcmp(word, "addresses") == 0) {
+			ht_puts(&b, json ? "[" : "");
+			for (i = 0; v->addrs != NULL && i < v->addrs->n; i++) {
+				if (i > 0)
+					ht_puts(&b, ",");
+				if (json) {
+					ht_puts(&b, "\"");
+					ht_puts(&b, v->addrs->addr[i].text);
+					ht_puts(&b, "\"");
+				} else
+					ht_put_url(&b, v->addrs->addr[i].text);
+			}
+			ht_puts(&b, json ? "]" : "");
+			continue;
+		}
+		if (val == NULL) {
+			snprintf(err, errlen, "internal: no value for {%s}",
+			    word);
+			goto fail;
+		}
+		if (url)
+			ht_put_url(&b, val);
+		else if (json) {
+			if (ht_put_json_string(&b, val) == -1) {
+				snprintf(err, errlen, "{%s}: a value JSON "
+				    "cannot hold", word);
+				goto fail;
+			}
+		} else
+			ht_puts(&b, val);
+	}
+	return b.s;
+fail:
+	util_wipe(b.s, b.len);
+	free(b.s);
+	return NULL;
+}
+
+void
+httptmpl_sample(struct httptmpl_vars *v, struct cfg_addrset *addrs)
+{
+	memset(v, 0, sizeof(*v));
+	memset(addrs, 0, sizeof(*addrs));
+	(void)api_addr_add(addrs, AF_INET, "198.51.100.20");
+	v->zone = "example.com";
+	v->fqdn = "www.example.com";
+	v->name = "www";
+	v->subname = "www";
+	v->type = "A";
+	v->addrs = addrs;
+	v->ttl = 60;
+	v->records = "[]";
+}
+
+json_t *
+httptmpl_json_pointer(json_t *root, const char *pointer)
+{
+	const char	*p = pointer, *end;
+	char		 tok[256];
+	size_t		 n, i, j;
+	long long	 idx;
+	const char	*errstr;
+	json_t		*cur = root;
+
+	if (*p == '\0')
+		return root;
+	if (*p != '/')
+		return NULL;
+	while (*p == '/' && cur != NULL) {
+		p++;
+		end = p + strcspn(p, "/");
+		n = (size_t)(end - p);
+		if (n >= sizeof(tok))
+			return NULL;
+		/* RFC 6901 §4: ~1 is '/', ~0 is '~', in that order. */
+		for (i = 0, j = 0; i < n; i++) {
+			if (p[i] == '~') {
+				if (i + 1 < n && p[i + 1] == '1')
+					tok[j++] = '/';
+				else if (i + 1 < n && p[i + 1] == '0')
+					tok[j++] = '~';
+				else
+					return NULL;
+				i++;
+			} else
+				tok[j++] = p[i];
+		}
+		tok[j] = '\0';
+		if (json_is_object(cur))
+			cur = json_object_get(cur, tok);
+		else if (json_is_array(cur)) {
+			/* An index: "0", or digits without a leading 0. */
+			if (j == 0 || (tok[0] == '0' && j > 1) ||
+			    util_number_parse(tok, 0, 1000000, &idx,
+			    &errstr) == -1)
+				return NULL;
+			cur = json_array_get(cur, (size_t)idx);
+		} else
+			return NULL;
+		p = end;
+	}
+	return cur;
+}
+
+/* ---- the method ---- */
+
+/* A zone's request context: the secret and the header list. */
+struct ht_ctx {
+	const struct config	*cfg;
+	char			*secret;	/* NULL without secret_file */
+	size_t			 secretlen;
+	struct curl_slist	*hdrs;		/* hold the secret: wiped */
+	char			 shown[1024];	/* headers for logs, *** */
+	char			 host[256];	/* of the url, for messages */
+};
+
+static void
+ht_ctx_free(struct ht_ctx *x)
+{
+	http_secret_free(x->secret, x->secretlen);
+	x->secret = NULL;
+	http_headers_free(x->hdrs);
+	x->hdrs = NULL;
+}
+
+/* "https://desec.io/api/..." -> "desec.io" for messages. */
+static void
+ht_host(const char *url, char *out, size_t len)
+{
+	const char	*p = strstr(url, "://");
+
+	p = p != NULL ? p + 3 : url;
+	snprintf(out, len, "%.*s", (int)strcspn(p, "/?#"), p);
+}
+
+/*
+ * Read the secret and build the header lines.  DNS_OK, or an error with
+ * a message in msg.
+ */
+static enum dns_status
+ht_ctx_init(struct ht_ctx *x, const struct config *cfg, const char *label,
+    char *msg, size_t msglen)
+{
+	const struct cfg_http	*h = &cfg->http;
+	struct httptmpl_vars	 v;
+	char			 err[512], *val;
+	bool			 ctype = false, accept = false;
+	size_t			 i;
+
+	memset(x, 0, sizeof(*x));
+	x->cfg = cfg;
+	ht_host(h->url, x->host, sizeof(x->host));
+	if (h->secret_file != NULL && http_secret_load(h->secret_file,
+	    &x->secret, &x->secretlen, err, sizeof(err)) == -1) {
+		dns_msg(msg, msglen, "%s: cannot read the [http] secret: %s",
+		    label, err);
+		return DNS_ERR_KEY;
+	}
+	memset(&v, 0, sizeof(v));
+	for (i = 0; i < h->nheaders; i++) {
+		v.secret = x->secret;
+		val = httptmpl_expand(h->headers[i].value, HTTPTMPL_HEADER, &v,
+		    err, sizeof(err));
+		if (val == NULL || http_header_add(&x->hdrs,
+		    h->headers[i].name, val) == -1) {
+			if (val != NULL) {
+				util_wipe(val, strlen(val));
+				free(val);
+			}
+			dns_msg(msg, msglen, "%s: [http] header %s: %s", label,
+			    h->headers[i].name, val == NULL ? err :
+			    "out of memory");
+			ht_ctx_free(x);
+			return DNS_ERR_INTERNAL;
+		}
+		util_wipe(val, strlen(val));
+		free(val);
+		/* For logs: the template, {secret} as ***. */
+		v.secret = NULL;
+		if ((val = httptmpl_expand(h->headers[i].value,
+		    HTTPTMPL_HEADER, &v, err, sizeof(err))) != NULL) {
+			dns_msg(x->shown + strlen(x->shown), sizeof(x->shown) -
+			    strlen(x->shown), "%s%s: %s", i > 0 ? "; " : "",
+			    h->headers[i].name, val);
+			free(val);
+		}
+		if (strcasecmp(h->headers[i].name, "Content-Type") == 0)
+			ctype = true;
+		if (strcasecmp(h->headers[i].name, "Accept") == 0)
+			accept = true;
+	}
+	if ((h->body != NULL && !ctype && http_header_add(&x->hdrs,
+	    "Content-Type", "application/json") == -1) || (!accept &&
+	    http_header_add(&x->hdrs, "Accept", "application/json") == -1)) {
+		dns_msg(msg, msglen, "%s: out of memory", label);
+		ht_ctx_free(x);
+		return DNS_ERR_INTERNAL;
+	}
+	return DNS_OK;
+}
+
+/* Is status one of success_status (default: any 2xx)? */
+static bool
+ht_status_ok(const struct cfg_http *h, long status)
+{
+	size_t	i;
+
+	if (h->nstatus == 0)
+		return status >= 200 && status < 300;
+	for (i = 0; i < h->nstatus; i++)
+		if (status == h->success_status[i])
+			return true;
+	return false;
+}
+
+/*
+ * Is resp a success by [http]'s rule?  false with why (a plain reason,
+ * the secret scrubbed) when not.
+ */
+static bool
+ht_success(const struct ht_ctx *x, const struct http_resp *resp, char *why,
+    size_t whylen)
+{
+	const struct cfg_http	*h = &x->cfg->http;
+	json_t			*j = NULL, *got, *want = NULL;
+	json_error_t		 jerr;
+	char			 line[300], *gs = NULL;
+	bool			 ok = false;
+
+	why[0] = '\0';
+	http_first_line(resp->body, line, sizeof(line));
+	api_scrub(line, x->secret);
+	if (!(ok = ht_status_ok(h, resp->status))) {
+		dns_msg(why, whylen, "HTTP %ld%s%s", resp->status,
+		    line[0] ? ": " : "", line);
+		return false;
+	}
+	if (h->success_json_pointer == NULL)
+		return true;
+	ok = false;
+	if ((j = json_loadb(resp->body, resp->len, JSON_DECODE_ANY,
+	    &jerr)) == NULL) {
+		dns_msg(why, whylen, "HTTP %ld, but the answer is not JSON "
+		    "(success_json_pointer %s): %s", resp->status,
+		    h->success_json_pointer, line[0] ? line : "(empty)");
+		goto done;
+	}
+	want = json_loads(h->success_json_value, JSON_DECODE_ANY, &jerr);
+	if ((got = httptmpl_json_pointer(j, h->success_json_pointer)) ==
+	    NULL) {
+		dns_msg(why, whylen, "HTTP %ld, but the answer has nothing at "
+		    "%s: %s", resp->status, h->success_json_pointer, line);
+		goto done;
+	}
+	if (want != NULL && json_equal(got, want)) {
+		ok = true;
+		goto done;
+	}
+	gs = json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT);
+	if (gs != NULL)
+		api_scrub(gs, x->secret);
+	dns_msg(why, whylen, "HTTP %ld, but %s is %.100s, not %s: %s",
+	    resp->status, h->success_json_pointer, gs != NULL ? gs : "?",
+	    h->success_json_value, line);
+done:
+	free(gs);
+	json_decref(want);
+	json_decref(j);
+	return ok;
+}
+
+/*
+ * One request: method url [body].  DNS_OK when the rule says success;
+ * else the error with why (no label) in why.
+ */
+static enum dns_status
+ht_send(const struct ht_ctx *x, const char *url, const char *body,
+    const char *label, int64_t deadline_ms, bool *unknown, char *why,
+    size_t whylen)
+{
+	const struct cfg_http	*h = &x->cfg->http;
+	struct http_req		 req;
+	struct http_resp	 resp;
+	char			 prov[300];
+	enum dns_status		 st;
+
+	*unknown = false;
+	memset(&req, 0, sizeof(req));
+	req.method = h->method;
+	req.url = url;
+	req.ca_file = h->ca_file;
+	req.headers = x->hdrs;
+	req.body = body;
+	req.bodylen = body != NULL ? strlen(body) : 0;
+	req.body_max = HT_BODY_MAX;
+	req.deadline_ms = deadline_ms;
+	log_debug("%s: http: %s %s (%s)%s%s", label, h->method, url, x->shown,
+	    body != NULL ? ": " : "", body != NULL ? body : "");
+	if (api_request(&req, &resp, label, NULL) == -1) {
+		dns_msg(why, whylen, "%s", resp.error);
+		st = api_fail_status(&resp, true);
+		*unknown = st == DNS_ERR_UNKNOWN;
+	} else if (ht_success(x, &resp, why, whylen))
+		st = DNS_OK;
+	else if (h->success_json_pointer != NULL && resp.status >= 200 &&
+	    resp.status < 300 && ht_status_ok(h, resp.status)) {
+		/* A success status with an answer that says otherwise. */
+		*unknown = true;
+		st = DNS_ERR_BAD_REPLY;
+	} else if (resp.status == 429) {
+		snprintf(prov, sizeof(prov), "%s", x->host);
+		api_rate_limited(&resp, prov, why, whylen);
+		st = DNS_ERR_REFUSED;
+	} else if (resp.status == 401 || resp.status == 403) {
+		dns_msg(why + strlen(why), whylen - strlen(why), " (the "
+		    "provider refused the credentials: check [http] "
+		    "secret_file and the header that holds {secret})");
+		st = DNS_ERR_BADKEY;
+	} else if (resp.status == 404) {
+		dns_msg(why + strlen(why), whylen - strlen(why), " (the "
+		    "provider does not know this zone or name: check the "
+		    "zone and [http] url)");
+		st = DNS_ERR_NOTAUTH;
+	} else if (resp.status >= 500)
+		st = DNS_ERR_SERVFAIL;
+	else
+		st = DNS_ERR_REFUSED;
+	http_resp_free(&resp);
+	return st;
+}
+
+static void
+ht_vars(struct httptmpl_vars *v, const struct config *cfg,
+    const struct dns_zone_plan *zp, const struct method_change *mc,
+    char *zone, char *fqdn, char *name, char *subname, size_t len)
+{
+	memset(v, 0, sizeof(*v));
+	method_zone_label(zp->zone->name, zone, len);
+	v->zone = zone;
+	v->ttl = cfg->dns.ttl;
+	if (mc == NULL)
+		return;
+	api_owner_names(mc->owner, zp->zone->name, fqdn, name, subname, len);
+	v->fqdn = fqdn;
+	v->name = name;
+	v->subname = subname;
+	v->type = mc->type;
+	v->addrs = &mc->new_addrs;
+}
+
+/* "www.example.com. A" of every change from first on, for messages. */
+static void
+ht_list(const struct method_change *mcs, size_t first, size_t n, char *buf,
+    size_t len)
+{
+	size_t	i;
+
+	buf[0] = '\0';
+	for (i = first; i < n; i++)
+		dns_msg(buf + strlen(buf), len - strlen(buf), "%s%s %s",
+		    i > first ? ", " : "", mcs[i].owner, mcs[i].type);
+}
+
+/* per = zone: the body's {records}, a JSON array. NULL with err on error. */
+static char *
+ht_records(const struct config *cfg, const struct dns_zone_plan *zp,
+    const struct method_change *mcs, size_t n, char *err, size_t errlen)
+{
+	struct httptmpl_vars	 v;
+	struct ht_buf		 b = { NULL, 0, 0 };
+	char			 zone[256], fqdn[256], name[256], sub[256];
+	char			*item;
+	size_t			 i;
+
+	ht_puts(&b, "[");
+	for (i = 0; i < n; i++) {
+		ht_vars(&v, cfg, zp, &mcs[i], zone, fqdn, name, sub,
+		    sizeof(zone));
+		if ((item = httptmpl_expand(cfg->http.record, HTTPTMPL_RECORD,
+		    &v, err, errlen)) == NULL) {
+			free(b.s);
+			return NULL;
+		}
+		if (i > 0)
+			ht_puts(&b, ",");
+		ht_puts(&b, item);
+		free(item);
+	}
+	ht_puts(&b, "]");
+	return b.s;
+}
+
+static enum dns_status
+ht_update(const struct config *cfg, const struct dns_server *srv,
+    struct dns_zone_plan *zp, int64_t deadline_ms)
+{
+	const struct cfg_http	*h = &cfg->http;
+	struct method_change	*mcs = NULL;
+	struct httptmpl_vars	 v;
+	struct ht_ctx		 x;
+	char			 label[256], fqdn[256], name[256], sub[256];
+	char			 err[512], why[512], done[512], left[512];
+	char			*url = NULL, *body = NULL, *recs = NULL;
+	size_t			 n, i, ndone = 0;
+	bool			 unknown = false;
+	enum dns_status		 st;
+
+	memset(&x, 0, sizeof(x));
+	method_zone_label(zp->zone->name, label, sizeof(label));
+	st = method_recheck(cfg, srv, zp, zp->message, sizeof(zp->message));
+	if (st != DNS_OK)
+		return st;
+	n = method_changes(zp, &mcs);
+	if ((st = ht_ctx_init(&x, cfg, label, zp->message,
+	    sizeof(zp->message))) != DNS_OK)
+		goto done;
+
+	if (h->per_zone) {
+		ht_vars(&v, cfg, zp, NULL, label, fqdn, name, sub,
+		    sizeof(label));
+		if ((recs = ht_records(cfg, zp, mcs, n, err, sizeof(err))) ==
+		    NULL) {
+			st = DNS_ERR_INTERNAL;
+			dns_msg(zp->message, sizeof(zp->message), "%s: %s",
+			    label, err);
+			goto done;
+		}
+		v.records = recs;
+		if ((url = httptmpl_expand(h->url, HTTPTMPL_URL_ZONE, &v, err,
+		    sizeof(err))) == NULL || (body = httptmpl_expand(h->body,
+		    HTTPTMPL_BODY_ZONE, &v, err, sizeof(err))) == NULL) {
+			st = DNS_ERR_INTERNAL;
+			dns_msg(zp->message, sizeof(zp->message), "%s: %s",
+			    label, err);
+			goto done;
+		}
+		st = ht_send(&x, url, body, label, deadline_ms, &unknown, why,
+		    sizeof(why));
+		if (st == DNS_OK)
+			dns_msg(zp->message, sizeof(zp->message), "%s: %s took "
+			    "the change of %zu record%s in one %s request",
+			    label, x.host, zp->nchange, zp->nchange == 1 ?
+			    "" : "s", h->method);
+		else if (unknown) {
+			/* The site is FAILED; the next cycle reads DNS. */
+			zp->changed = true;
+			dns_msg(zp->message, sizeof(zp->message), "%s: %s %s "
+			    "at %s: %s; whether it was applied is not known: "
+			    "the next cycle reads DNS", label, h->method, url,
+			    x.host, why);
+		} else
+			dns_msg(zp->message, sizeof(zp->message), "%s: %s %s "
+			    "at %s: %s; nothing was changed", label, h->method,
+			    url, x.host, why);
+		goto done;
+	}
+
+	for (i = 0; i < n; i++) {
+		ht_vars(&v, cfg, zp, &mcs[i], label, fqdn, name, sub,
+		    sizeof(label));
+		free(url);
+		free(body);
+		body = NULL;
+		if ((url = httptmpl_expand(h->url, HTTPTMPL_URL, &v, err,
+		    sizeof(err))) == NULL || (h->body != NULL &&
+		    (body = httptmpl_expand(h->body, HTTPTMPL_BODY_RECORD, &v,
+		    err, sizeof(err))) == NULL)) {
+			st = DNS_ERR_INTERNAL;
+			dns_msg(why, sizeof(why), "%s", err);
+		} else
+			st = ht_send(&x, url, body, label, deadline_ms,
+			    &unknown, why, sizeof(why));
+		if (st == DNS_ERR_NOTAUTH && mcs[i].old_addrs.n == 0)
+			/* deSEC's RRset detail view: no RRset, no write. */
+			dns_msg(why + strlen(why), sizeof(why) - strlen(why),
+			    "; %s %s did not exist: a URL naming one record "
+			    "set may change it but not create it (deSEC "
+			    "answers 404 so): use per = zone", mcs[i].owner,
+			    mcs[i].type);
+		if (st != DNS_OK)
+			break;
+		ndone++;
+	}
+	if (unknown)
+		dns_msg(why + strlen(why), sizeof(why) - strlen(why), "; "
+		    "whether it was applied is not known");
+	if (st == DNS_OK) {
+		dns_msg(zp->message, sizeof(zp->message), "%s: %s took the "
+		    "change of %zu record%s (%zu %s request%s)", label, x.host,
+		    zp->nchange, zp->nchange == 1 ? "" : "s", n, h->method,
+		    n == 1 ? "" : "s");
+		goto done;
+	}
+	ht_list(mcs, 0, ndone, done, sizeof(done));
+	ht_list(mcs, ndone, n, left, sizeof(left));
+	if (ndone == 0 && !unknown)
+		dns_msg(zp->message, sizeof(zp->message), "%s: %s %s at %s: "
+		    "%s; nothing was changed", label, h->method, url != NULL ?
+		    url : "(no url)", x.host, why);
+	else {
+		/* Half-done: the site is FAILED and the next cycle finishes. */
+		zp->changed = true;
+		dns_msg(zp->message, sizeof(zp->message), "%s: stopped "
+		    "half-way: changed %s; not changed: %s (%s %s: %s); the "
+		    "next cycle reads DNS and finishes", label,
+		    ndone > 0 ? done : "nothing for sure", left, h->method,
+		    url != NULL ? url : "(no url)", why);
+	}
+done:
+	if (zp->message[0] != '\0')
+		api_scrub(zp->message, x.secret);
+	ht_ctx_free(&x);
+	free(url);
+	free(recs);
+	if (body != NULL)
+		util_wipe(body, strlen(body));
+	free(body);
+	free(mcs);
+	return st;
+}
+
+/*
+ * config-test: GET test_url with the headers (the secret in place) proves
+ * the URL, TLS and the credentials, when set; then each zone's SOA through
+ * DNS, where every change will be confirmed.
+ */
+static int
+ht_probe(const struct config *cfg, struct diag_list *diags)
+{
+	const struct cfg_http	*h = &cfg->http;
+	const struct cfg_zone	*z;
+	struct ht_ctx		 x;
+	struct http_req		 req;
+	struct http_resp	 resp;
+	struct dns_server	 srv;
+	char			 msg[512], err[512], label[256], line[300];
+	uint32_t		 serial;
+	size_t			 i;
+	int			 ret = 0;
+	enum dns_status		 st;
+
+	if (h->test_url == NULL)
+		diag_add(diags, false, "%s:%d: [http] has no test_url: "
+		    "config-test cannot prove the provider takes the "
+		    "credentials (a failover will)", cfg->path, h->line);
+	else if (ht_ctx_init(&x, cfg, "config-test", msg, sizeof(msg)) !=
+	    DNS_OK) {
+		diag_add(diags, true, "%s:%d: %s", cfg->path, h->line, msg);
+		ret = -1;
+	} else {
+		memset(&req, 0, sizeof(req));
+		req.method = "GET";
+		req.url = h->test_url;
+		req.ca_file = h->ca_file;
+		req.headers = x.hdrs;
+		req.body_max = HT_BODY_MAX;
+		req.deadline_ms = util_mono_ms() + cfg->dns.timeout_ms;
+		if (api_request(&req, &resp, "config-test", NULL) == -1) {
+			diag_add(diags, true, "%s:%d: [http] test_url %s: %s",
+			    cfg->path, h->line, h->test_url, resp.error);
+			ret = -1;
+		} else if (resp.status < 200 || resp.status > 299) {
+			http_first_line(resp.body, line, sizeof(line));
+			api_scrub(line, x.secret);
+			diag_add(diags, true, "%s:%d: [http] test_url %s: HTTP "
+			    "%ld%s%s%s", cfg->path, h->line, h->test_url,
+			    resp.status, line[0] ? ": " : "", line,
+			    resp.status == 401 || resp.status == 403 ?
+			    " (the provider refused the credentials)" : "");
+			ret = -1;
+		}
+		http_resp_free(&resp);
+		ht_ctx_free(&x);
+	}
+	for (i = 0; i < cfg->nzones; i++) {
+		z = &cfg->zones[i];
+		method_zone_label(z->name, label, sizeof(label));
+		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
+		    &srv, err, sizeof(err));
+		if (st == DNS_OK)
+			st = dns_query_serial(&srv, z->name,
+			    util_mono_ms() + cfg->dns.timeout_ms, &serial, err,
+			    sizeof(err));
+		if (st != DNS_OK) {
+			diag_add(diags, true, "%s:%d: %s: reading the zone "
+			    "through DNS failed (set [dns] server and port to "
+			    "the provider's nameserver): %s", cfg->path,
+			    cfg->dns.line, label, err);
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
+const struct dnsupdate_method dnsupdate_http = {
+	.name = "http",
+	.server = method_server,
+	.update = ht_update,
+	.probe = ht_probe,
+	/* One zone after another: most providers rate-limit per account. */
+	.parallel = false,
+};

@@ -1,0 +1,911 @@
+/*
+ * ovh.c: the ovh method: the OVHcloud API v1 ([ovh] endpoint, default
+ * https://eu.api.ovh.com/1.0; application_key_file,
+ * application_secret_file, consumer_key_file, ca_file).
+ *
+ * Every request but GET /auth/time is signed the way OVH documents it
+ * ("First Steps with the OVHcloud APIs", and the reference clients, e.g.
+ * python-ovh's Client.raw_call()):
+ *   X-Ovh-Application: AK
+ *   X-Ovh-Consumer:    CK
+ *   X-Ovh-Timestamp:   the server's time (our clock + the delta measured
+ *                      with GET /auth/time, kept for the run)
+ *   X-Ovh-Signature:   "$1$" + SHA1_HEX(AS+"+"+CK+"+"+METHOD+"+"+URL+"+"+
+ *                      BODY+"+"+TIMESTAMP), URL the full URL as sent (query
+ *                      included), BODY the exact bytes sent ("" if none).
+ *
+ * Per zone with changes (the DNS API of /domain/zone):
+ *   GET  /domain/zone/ZONE/record?fieldType=A&subDomain=www   -> [ids]
+ *   GET  /domain/zone/ZONE/record/ID     -> {id, fieldType, subDomain,
+ *                                            target, ttl, zone}
+ *   then per changed name and type, what OVH holds now is compared with
+ *   what DNS showed (nothing sent on a difference: a conflict), and
+ *   PUT    /domain/zone/ZONE/record/ID  {"target", "ttl"}   a record moved
+ *   DELETE /domain/zone/ZONE/record/ID                      one too many
+ *   POST   /domain/zone/ZONE/record     {"fieldType", "subDomain",
+ *                                        "target", "ttl"}   one missing
+ *   POST   /domain/zone/ZONE/refresh    what makes OVH publish the zone:
+ *                                       until then DNS serves the old one;
+ *                                       sent as python-ovh sends a call
+ *                                       without arguments: the body "{}"
+ *                                       as application/json, signed as
+ *                                       sent (client.py call(): "if data
+ *                                       is not None: ... Content-type:
+ *                                       application/json ... body =
+ *                                       json.dumps(data)").  Never an
+ *                                       empty body with libcurl's default
+ *                                       form content type, which no
+ *                                       reference client sends.
+ * OVH has no batch call: the requests of a zone go one after the other.
+ * When one fails half-way, the zone is refreshed all the same (so DNS
+ * shows what OVH holds, and the next cycle reads the truth), the message
+ * names what was and was not changed, and zp->changed makes the site
+ * FAILED until the next cycle finishes.  A record that OVH already holds
+ * with the new address but DNS does not show (a refresh that failed
+ * before) is not sent again: the zone is only refreshed.
+ *
+ * Errors are {"errorCode", "httpCode", "message"} (or {"message"}):
+ * 400 INVALID_SIGNATURE, 403 INVALID_KEY (application key),
+ * INVALID_CREDENTIAL / NOT_CREDENTIAL (consumer key), NOT_GRANTED_CALL
+ * (the consumer key's rules do not allow the call), 404 (no such zone or
+ * record).  OVH does not document how far X-Ovh-Timestamp may be from its
+ * clock, nor the error for it; /auth/time makes the question moot, and any
+ * time-related refusal makes the delta be read again next time.
+ */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "agent/core/config.h"
+#include "agent/lib/log.h"
+#include "agent/lib/util.h"
+#include "dnsupdate/method/apimethod.h"
+#include "agent/lib/http.h"
+#include "dnsupdate/method/methods.h"
+
+#define OVH_BODY_MAX		(1024 * 1024)
+#define OVH_RECORDS_MAX		(CFG_ADDR_MAX * 2)
+
+/* Server time minus ours, measured once per run (python-ovh does too). */
+static long long	ovh_delta;
+static bool		ovh_delta_known;
+static pthread_mutex_t	ovh_delta_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int
+ovh_signature(const char *as, const char *ck, const char *method,
+    const char *url, const char *body, long long ts, char *out,
+    size_t outlen)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	EVP_MD_CTX		*md;
+	unsigned char		 dig[EVP_MAX_MD_SIZE];
+	unsigned int		 dlen = 0, i;
+	char			 tsb[32];
+	const char		*parts[6];
+	int			 ret = -1;
+
+	if (outlen < 3 + 40 + 1)
+		return -1;
+	snprintf(tsb, sizeof(tsb), "%lld", ts);
+	parts[0] = as;
+	parts[1] = ck;
+	parts[2] = method;
+	parts[3] = url;
+	parts[4] = body != NULL ? body : "";
+	parts[5] = tsb;
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	if (EVP_DigestInit_ex(md, EVP_sha1(), NULL) != 1)
+		goto done;
+	for (i = 0; i < 6; i++)
+		if ((i > 0 && EVP_DigestUpdate(md, "+", 1) != 1) ||
+		    EVP_DigestUpdate(md, parts[i], strlen(parts[i])) != 1)
+			goto done;
+	if (EVP_DigestFinal_ex(md, dig, &dlen) != 1 || dlen != 20)
+		goto done;
+	memcpy(out, "$1$", 3);
+	for (i = 0; i < dlen; i++) {
+		out[3 + 2 * i] = hex[dig[i] >> 4];
+		out[3 + 2 * i + 1] = hex[dig[i] & 15];
+	}
+	out[3 + 2 * dlen] = '\0';
+	ret = 0;
+done:
+	EVP_MD_CTX_free(md);
+	util_wipe(dig, sizeof(dig));
+	return ret;
+}
+
+bool
+ovh_rule_match(const char *rule, const char *path)
+{
+	const char	*star = NULL, *resume = NULL;
+
+	/*
+	 * '*' matches any run of characters, '/' included (OVH's rules).
+	 * Iterative, going back only to the last '*' seen: at most
+	 * len(rule) * len(path) steps whatever the rule (OVH's answer)
+	 * holds.  The recursive form took time exponential in the number
+	 * of '*' and stack as deep as the rule is long (found by fuzz_ovh).
+	 */
+	while (*path != '\0') {
+		if (*rule == '*') {
+			star = ++rule;
+			resume = path;
+		} else if (*rule == *path) {
+			rule++;
+			path++;
+		} else if (star != NULL) {
+			rule = star;
+			path = ++resume;
+		} else
+			return false;
+	}
+	while (*rule == '*')
+		rule++;
+	return *rule == '\0';
+}
+
+/* The three keys of a run of requests, read from their files. */
+struct ovh_ctx {
+	const struct config	*cfg;
+	char			*ak, *as, *ck;
+	size_t			 aklen, aslen, cklen;
+};
+
+static void
+ovh_ctx_free(struct ovh_ctx *x)
+{
+	http_secret_free(x->ak, x->aklen);
+	http_secret_free(x->as, x->aslen);
+	http_secret_free(x->ck, x->cklen);
+	x->ak = x->as = x->ck = NULL;
+}
+
+static enum dns_status
+ovh_ctx_init(struct ovh_ctx *x, const struct config *cfg, const char *label,
+    char *msg, size_t msglen)
+{
+	const struct cfg_ovh	*o = &cfg->ovh;
+	char			 err[512];
+	const char		*what = NULL;
+
+	memset(x, 0, sizeof(*x));
+	x->cfg = cfg;
+	if (http_secret_load(o->application_key_file, &x->ak, &x->aklen, err,
+	    sizeof(err)) == -1)
+		what = "application key";
+	else if (http_secret_load(o->application_secret_file, &x->as,
+	    &x->aslen, err, sizeof(err)) == -1)
+		what = "application secret";
+	else if (http_secret_load(o->consumer_key_file, &x->ck, &x->cklen, err,
+	    sizeof(err)) == -1)
+		what = "consumer key";
+	if (what == NULL)
+		return DNS_OK;
+	dns_msg(msg, msglen, "%s: cannot read the OVH %s: %s", label, what,
+	    err);
+	ovh_ctx_free(x);
+	return DNS_ERR_KEY;
+}
+
+/*
+ * GET /auth/time (not signed: python-ovh's time_delta) and keep the
+ * difference with our clock for the run.  DNS_OK or an error with msg.
+ */
+static enum dns_status
+ovh_time_delta(const struct config *cfg, const char *label,
+    int64_t deadline_ms, long long *delta, char *msg, size_t msglen)
+{
+	struct http_req		 req;
+	struct http_resp	 resp;
+	json_t			*j;
+	json_error_t		 jerr;
+	char			 url[600], line[200];
+	long long		 now;
+	enum dns_status		 st = DNS_OK;
+
+	pthread_mutex_lock(&ovh_delta_lock);
+	if (ovh_delta_known) {
+		*delta = ovh_delta;
+		pthread_mutex_unlock(&ovh_delta_lock);
+		return DNS_OK;
+	}
+	pthread_mutex_unlock(&ovh_delta_lock);
+	snprintf(url, sizeof(url), "%s/auth/time", cfg->ovh.endpoint);
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.url = url;
+	req.ca_file = cfg->ovh.ca_file;
+	req.body_max = 4096;
+	req.deadline_ms = deadline_ms;
+	if (api_request(&req, &resp, label, NULL) == -1) {
+		dns_msg(msg, msglen, "%s: OVH API at %s: %s", label,
+		    cfg->ovh.endpoint, resp.error);
+		st = api_fail_status(&resp, false);
+		goto done;
+	}
+	now = util_wall_ms() / 1000;
+	j = json_loadb(resp.body, resp.len, JSON_DECODE_ANY, &jerr);
+	if (resp.status != 200 || !json_is_integer(j)) {
+		http_first_line(resp.body, line, sizeof(line));
+		dns_msg(msg, msglen, "%s: OVH's GET /auth/time answered HTTP "
+		    "%ld, not a time: %s", label, resp.status, line);
+		st = resp.status == 429 ? DNS_ERR_REFUSED : DNS_ERR_BAD_REPLY;
+		json_decref(j);
+		goto done;
+	}
+	*delta = json_integer_value(j) - now;
+	json_decref(j);
+	pthread_mutex_lock(&ovh_delta_lock);
+	ovh_delta = *delta;
+	ovh_delta_known = true;
+	pthread_mutex_unlock(&ovh_delta_lock);
+	if (*delta > 5 || *delta < -5)
+		log_info("%s: OVH's clock is %+llds from ours: requests are "
+		    "stamped with OVH's time", label, *delta);
+done:
+	http_resp_free(&resp);
+	return st;
+}
+
+static void
+ovh_delta_forget(void)
+{
+	pthread_mutex_lock(&ovh_delta_lock);
+	ovh_delta_known = false;
+	pthread_mutex_unlock(&ovh_delta_lock);
+}
+
+/* The signed headers of one attempt.  -1: no memory or no OpenSSL. */
+static int
+ovh_headers(const struct ovh_ctx *x, const char *method, const char *url,
+    const char *body, long long delta, struct curl_slist **hdrs)
+{
+	char		sig[64], ts[32];
+	long long	now = util_wall_ms() / 1000 + delta;
+	int		ret = -1;
+
+	*hdrs = NULL;
+	snprintf(ts, sizeof(ts), "%lld", now);
+	if (ovh_signature(x->as, x->ck, method, url, body, now, sig,
+	    sizeof(sig)) == -1)
+		goto done;
+	if (http_header_add(hdrs, "X-Ovh-Application", x->ak) == -1 ||
+	    http_header_add(hdrs, "X-Ovh-Consumer", x->ck) == -1 ||
+	    http_header_add(hdrs, "X-Ovh-Timestamp", ts) == -1 ||
+	    http_header_add(hdrs, "X-Ovh-Signature", sig) == -1 ||
+	    http_header_add(hdrs, "Accept", "application/json") == -1 ||
+	    (body != NULL && body[0] != '\0' && http_header_add(hdrs,
+	    "Content-Type", "application/json") == -1))
+		goto done;
+	ret = 0;
+done:
+	util_wipe(sig, sizeof(sig));
+	if (ret == -1) {
+		http_headers_free(*hdrs);
+		*hdrs = NULL;
+	}
+	return ret;
+}
+
+/*
+ * One signed call: method on {endpoint}{path} (escaped) with body (NULL:
+ * none; a POST without arguments sends "{}" as JSON, like python-ovh).
+ * DNS_OK for a 2xx answer, *out (may be NULL; caller json_decref()s) its
+ * JSON.  Otherwise the error with a plain message starting with label in
+ * msg.
+ */
+static enum dns_status
+ovh_call(const struct ovh_ctx *x, const char *label, const char *method,
+    const char *path, const char *body, int64_t deadline_ms, json_t **out,
+    char *msg, size_t msglen)
+{
+	const struct cfg_ovh	*o = &x->cfg->ovh;
+	struct curl_slist	*hdrs = NULL;
+	struct http_req		 req;
+	struct http_resp	 resp;
+	json_t			*j = NULL;
+	json_error_t		 jerr;
+	const char		*code = NULL, *text = NULL;
+	char			 url[1200], err[512], etext[300];
+	long long		 delta;
+	enum dns_status		 st;
+
+	if (out != NULL)
+		*out = NULL;
+	memset(&resp, 0, sizeof(resp));
+	if (body == NULL && strcmp(method, "POST") == 0)
+		body = "{}";	/* python-ovh: json.dumps({}) */
+	st = ovh_time_delta(x->cfg, label, deadline_ms, &delta, msg, msglen);
+	if (st != DNS_OK)
+		return st;
+	snprintf(url, sizeof(url), "%s%s", o->endpoint, path);
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.url = url;
+	req.ca_file = o->ca_file;
+	req.body = body;
+	req.bodylen = body != NULL ? strlen(body) : 0;
+	req.body_max = OVH_BODY_MAX;
+	req.deadline_ms = deadline_ms;
+	log_debug("%s: OVH API: %s %s%s%s", label, method, url,
+	    body != NULL && body[0] ? ": " : "", body != NULL ? body : "");
+	/* Signed again for each attempt: the timestamp is part of it. */
+	for (;;) {
+		if (ovh_headers(x, method, url, body, delta, &hdrs) == -1) {
+			dns_msg(msg, msglen, "%s: cannot sign the request",
+			    label);
+			return DNS_ERR_INTERNAL;
+		}
+		req.headers = hdrs;
+		if (http_request(&req, &resp) == -1) {
+			dns_msg(msg, msglen, "%s: OVH API at %s: %s", label,
+			    o->endpoint, resp.error);
+			st = api_fail_status(&resp,
+			    strcmp(method, "GET") != 0);
+			goto done;
+		}
+		http_headers_free(hdrs);
+		hdrs = NULL;
+		if (!http_retry_wait(&resp, deadline_ms, API_RESEND_MS))
+			break;
+		log_info("%s: rate limited by OVH (HTTP 429): waited %lds as "
+		    "Retry-After asked, sending again", label,
+		    resp.retry_after);
+		http_resp_free(&resp);
+	}
+	j = json_loadb(resp.body, resp.len, JSON_DECODE_ANY, &jerr);
+	if (resp.status >= 200 && resp.status < 300) {
+		if (j == NULL && resp.len > 0) {
+			dns_msg(msg, msglen, "%s: OVH answered %s %s with HTTP "
+			    "%ld but no JSON", label, method, path,
+			    resp.status);
+			st = DNS_ERR_BAD_REPLY;
+			goto done;
+		}
+		if (out != NULL) {
+			*out = j;
+			j = NULL;
+		}
+		st = DNS_OK;
+		goto done;
+	}
+	if (json_is_object(j)) {
+		code = json_string_value(json_object_get(j, "errorCode"));
+		text = json_string_value(json_object_get(j, "message"));
+	}
+	if (text != NULL)
+		http_first_line(text, etext, sizeof(etext));
+	else
+		http_first_line(resp.body, etext, sizeof(etext));
+	if (code == NULL)
+		code = "";
+	if (resp.status == 429) {
+		api_rate_limited(&resp, "OVH", err, sizeof(err));
+		dns_msg(msg, msglen, "%s: %s", label, err);
+		st = DNS_ERR_REFUSED;
+	} else if (strcmp(code, "INVALID_SIGNATURE") == 0) {
+		dns_msg(msg, msglen, "%s: OVH refused the request's signature "
+		    "(HTTP %ld INVALID_SIGNATURE: %s); check [ovh] "
+		    "application_secret_file and consumer_key_file", label,
+		    resp.status, etext);
+		st = DNS_ERR_BADSIG;
+	} else if (strstr(code, "TIME") != NULL) {
+		dns_msg(msg, msglen, "%s: OVH refused the request's timestamp "
+		    "(HTTP %ld %s: %s), stamped with OVH's time from "
+		    "/auth/time (our clock %+llds); it is measured again next "
+		    "time", label,
+		    resp.status, code, etext, -delta);
+		ovh_delta_forget();
+		st = DNS_ERR_BADTIME;
+	} else if (strcmp(code, "INVALID_KEY") == 0) {
+		dns_msg(msg, msglen, "%s: OVH does not know the application "
+		    "key (HTTP %ld INVALID_KEY: %s); check [ovh] "
+		    "application_key_file", label, resp.status, etext);
+		st = DNS_ERR_BADKEY;
+	} else if (strcmp(code, "INVALID_CREDENTIAL") == 0 ||
+	    strcmp(code, "NOT_CREDENTIAL") == 0) {
+		dns_msg(msg, msglen, "%s: OVH refused the consumer key (HTTP "
+		    "%ld %s: %s); check [ovh] consumer_key_file (a consumer "
+		    "key must be validated, and may have expired)", label,
+		    resp.status, code, etext);
+		st = DNS_ERR_BADKEY;
+	} else if (strcmp(code, "NOT_GRANTED_CALL") == 0) {
+		dns_msg(msg, msglen, "%s: the OVH consumer key may not call %s "
+		    "%s (HTTP %ld NOT_GRANTED_CALL: %s); grant it GET, PUT, "
+		    "POST and DELETE on /domain/zone/ZONE/* (see INSTALL)",
+		    label, method, path, resp.status, etext);
+		st = DNS_ERR_REFUSED;
+	} else if (resp.status == 404 && strncmp(path, "/domain/zone/", 13) ==
+	    0 && strstr(path, "/record/") == NULL) {
+		/* The zone itself (not a record that vanished). */
+		dns_msg(msg, msglen, "%s: zone %.*s is not in this OVH account "
+		    "(%s %s: HTTP 404: %s)", label, (int)strcspn(path + 13,
+		    "/?"), path + 13, method, path, etext);
+		st = DNS_ERR_NOTAUTH;
+	} else if (resp.status == 404) {
+		dns_msg(msg, msglen, "%s: OVH: %s %s: not found (HTTP 404: %s)",
+		    label, method, path, etext);
+		st = DNS_ERR_NOTAUTH;
+	} else {
+		dns_msg(msg, msglen, "%s: OVH refused %s %s (HTTP %ld%s%s: %s)",
+		    label, method, path, resp.status, code[0] ? " " : "", code,
+		    etext);
+		st = resp.status == 401 || resp.status == 403 ? DNS_ERR_BADKEY :
+		    resp.status >= 500 ? DNS_ERR_SERVFAIL : DNS_ERR_REFUSED;
+	}
+done:
+	json_decref(j);
+	http_resp_free(&resp);
+	http_headers_free(hdrs);
+	return st;
+}
+
+/* One record as OVH holds it. */
+struct ovh_record {
+	long long	id;
+	char		target[64];
+};
+
+/*
+ * The records of subdomain sub and mc's type in zone: ids listed, then
+ * each read (the list is only ids).  DNS_OK, or an error with msg.
+ */
+static enum dns_status
+ovh_records(const struct ovh_ctx *x, const char *label, const char *zone,
+    const char *sub, const struct method_change *mc, int64_t deadline_ms,
+    struct ovh_record *recs, size_t max, size_t *n, struct cfg_addrset *addrs,
+    char *msg, size_t msglen)
+{
+	json_t		*ids = NULL, *id, *r = NULL;
+	const char	*ft, *sd, *target;
+	char		*ez, *es, path[800];
+	size_t		 i;
+	enum dns_status	 st;
+
+	*n = 0;
+	memset(addrs, 0, sizeof(*addrs));
+	ez = http_escape(zone);
+	es = http_escape(sub);
+	snprintf(path, sizeof(path), "/domain/zone/%s/record?fieldType=%s&"
+	    "subDomain=%s", ez, mc->type, es);
+	free(es);
+	st = ovh_call(x, label, "GET", path, NULL, deadline_ms, &ids, msg,
+	    msglen);
+	if (st != DNS_OK)
+		goto done;
+	if (!json_is_array(ids)) {
+		st = DNS_ERR_BAD_REPLY;
+		dns_msg(msg, msglen, "%s: OVH's record list for %s %s is not "
+		    "a list of ids", label, mc->owner, mc->type);
+		goto done;
+	}
+	json_array_foreach(ids, i, id) {
+		if (!json_is_integer(id)) {
+			st = DNS_ERR_BAD_REPLY;
+			dns_msg(msg, msglen, "%s: OVH's record list for %s %s "
+			    "holds something else than ids", label, mc->owner,
+			    mc->type);
+			goto done;
+		}
+		snprintf(path, sizeof(path), "/domain/zone/%s/record/%lld", ez,
+		    (long long)json_integer_value(id));
+		json_decref(r);
+		r = NULL;
+		st = ovh_call(x, label, "GET", path, NULL, deadline_ms, &r,
+		    msg, msglen);
+		if (st != DNS_OK)
+			goto done;
+		ft = json_string_value(json_object_get(r, "fieldType"));
+		sd = json_string_value(json_object_get(r, "subDomain"));
+		target = json_string_value(json_object_get(r, "target"));
+		/* The filters are OVH's: check them (the apex is ""). */
+		if (ft != NULL && strcasecmp(ft, mc->type) != 0)
+			continue;
+		if (sd != NULL && strcasecmp(sd, sub) != 0)
+			continue;
+		if (target == NULL || *n == max ||
+		    api_addr_add(addrs, mc->family, target) == -1) {
+			st = DNS_ERR_BAD_REPLY;
+			dns_msg(msg, msglen, "%s: OVH sent a record of %s %s "
+			    "we cannot read", label, mc->owner, mc->type);
+			goto done;
+		}
+		recs[*n].id = (long long)json_integer_value(id);
+		snprintf(recs[*n].target, sizeof(recs[*n].target), "%s",
+		    target);
+		(*n)++;
+	}
+done:
+	json_decref(r);
+	json_decref(ids);
+	free(ez);
+	return st;
+}
+
+/* One request of a zone's change, for sending and for the message. */
+struct ovh_op {
+	const char	*method;	/* PUT, DELETE, POST */
+	long long	 id;		/* PUT, DELETE */
+	const struct method_change *mc;
+	char		 from[64];	/* PUT, DELETE: the target it held */
+	char		 to[64];	/* PUT, POST: the new target */
+};
+
+static bool
+ovh_target_is(int family, const char *target, const char *canon)
+{
+	struct cfg_addrset	one;
+
+	memset(&one, 0, sizeof(one));
+	return api_addr_add(&one, family, target) == 0 &&
+	    strcmp(one.addr[0].text, canon) == 0;
+}
+
+static bool
+ovh_target_in(const struct cfg_addrset *set, int family, const char *target)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (ovh_target_is(family, target, set->addr[i].text))
+			return true;
+	return false;
+}
+
+/* The requests that move mc from recs to its new addresses. */
+static size_t
+ovh_plan(const struct method_change *mc, const struct ovh_record *recs,
+    size_t nrecs, struct ovh_op *ops, size_t max)
+{
+	const char		*add[CFG_ADDR_MAX];
+	const struct ovh_record	*chg[OVH_RECORDS_MAX];
+	size_t			 nadd = 0, nchg = 0, i, k, n = 0;
+	bool			 held;
+
+	for (i = 0; i < mc->new_addrs.n; i++) {
+		held = false;
+		for (k = 0; k < nrecs; k++)
+			if (ovh_target_is(mc->family, recs[k].target,
+			    mc->new_addrs.addr[i].text))
+				held = true;
+		if (!held)
+			add[nadd++] = mc->new_addrs.addr[i].text;
+	}
+	for (k = 0; k < nrecs; k++)
+		if (!ovh_target_in(&mc->new_addrs, mc->family, recs[k].target))
+			chg[nchg++] = &recs[k];
+	for (i = 0; i < nchg && n < max; i++, n++) {
+		memset(&ops[n], 0, sizeof(ops[n]));
+		ops[n].method = i < nadd ? "PUT" : "DELETE";
+		ops[n].id = chg[i]->id;
+		ops[n].mc = mc;
+		snprintf(ops[n].from, sizeof(ops[n].from), "%s",
+		    chg[i]->target);
+		if (i < nadd)
+			snprintf(ops[n].to, sizeof(ops[n].to), "%s", add[i]);
+	}
+	for (k = nchg; k < nadd && n < max; k++, n++) {
+		memset(&ops[n], 0, sizeof(ops[n]));
+		ops[n].method = "POST";
+		ops[n].mc = mc;
+		snprintf(ops[n].to, sizeof(ops[n].to), "%s", add[k]);
+	}
+	return n;
+}
+
+/* "www.example.com. A 192.0.2.10 -> 198.51.100.20" */
+static void
+ovh_op_text(const struct ovh_op *op, char *buf, size_t len)
+{
+	if (strcmp(op->method, "PUT") == 0)
+		dns_msg(buf, len, "%s %s %s -> %s", op->mc->owner,
+		    op->mc->type, op->from, op->to);
+	else if (strcmp(op->method, "DELETE") == 0)
+		dns_msg(buf, len, "%s %s %s removed", op->mc->owner,
+		    op->mc->type, op->from);
+	else
+		dns_msg(buf, len, "%s %s %s added", op->mc->owner,
+		    op->mc->type, op->to);
+}
+
+static enum dns_status
+ovh_send_op(const struct ovh_ctx *x, const char *label, const char *ez,
+    const char *sub, const struct ovh_op *op, int64_t deadline_ms, char *msg,
+    size_t msglen)
+{
+	json_t		*b = NULL;
+	char		 path[600], *body = NULL;
+	enum dns_status	 st;
+
+	if (strcmp(op->method, "POST") == 0) {
+		snprintf(path, sizeof(path), "/domain/zone/%s/record", ez);
+		b = json_pack("{s:s, s:s, s:s, s:I}", "fieldType",
+		    op->mc->type, "subDomain", sub, "target", op->to, "ttl",
+		    (json_int_t)x->cfg->dns.ttl);
+	} else {
+		snprintf(path, sizeof(path), "/domain/zone/%s/record/%lld", ez,
+		    op->id);
+		if (strcmp(op->method, "PUT") == 0)
+			b = json_pack("{s:s, s:I}", "target", op->to, "ttl",
+			    (json_int_t)x->cfg->dns.ttl);
+	}
+	if (b != NULL && (body = json_dumps(b, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER)) == NULL) {
+		json_decref(b);
+		dns_msg(msg, msglen, "%s: out of memory", label);
+		return DNS_ERR_INTERNAL;
+	}
+	st = ovh_call(x, label, op->method, path, body, deadline_ms, NULL, msg,
+	    msglen);
+	json_decref(b);
+	free(body);
+	return st;
+}
+
+static enum dns_status
+ovh_update(const struct config *cfg, const struct dns_server *srv,
+    struct dns_zone_plan *zp, int64_t deadline_ms)
+{
+	struct method_change	*mcs = NULL;
+	struct ovh_record	 recs[OVH_RECORDS_MAX];
+	struct ovh_op		*ops = NULL;
+	struct cfg_addrset	 now;
+	struct ovh_ctx		 x;
+	char			 label[256], fqdn[256], name[256];
+	char			(*subs)[256] = NULL;
+	char			 nb[512], ob[512], one[200], done[700];
+	char			 left[700], why[700], rmsg[512], path[600];
+	char			*ez = NULL;
+	size_t			 n, i, k, nrecs, nops = 0, maxops, ndone = 0;
+	size_t			 npending = 0;
+	enum dns_status		 st, rst = DNS_OK;
+
+	(void)srv;
+	memset(&x, 0, sizeof(x));
+	method_zone_label(zp->zone->name, label, sizeof(label));
+	n = method_changes(zp, &mcs);
+	maxops = n * OVH_RECORDS_MAX + 1;
+	ops = util_xcalloc(maxops, sizeof(*ops));
+	subs = util_xcalloc(n + 1, sizeof(*subs));
+	ez = http_escape(label);
+	if ((st = ovh_ctx_init(&x, cfg, label, zp->message,
+	    sizeof(zp->message))) != DNS_OK)
+		goto done;
+
+	/* What OVH holds now, record by record: no prerequisites there. */
+	for (i = 0; i < n; i++) {
+		api_owner_names(mcs[i].owner, zp->zone->name, fqdn, name,
+		    subs[i], sizeof(fqdn));
+		st = ovh_records(&x, label, label, subs[i], &mcs[i],
+		    deadline_ms, recs, FA_ARRAY_SIZE(recs), &nrecs, &now,
+		    zp->message, sizeof(zp->message));
+		if (st != DNS_OK)
+			goto done;
+		if (dns_addrset_same(&now, &mcs[i].new_addrs)) {
+			npending++;	/* changed, not published yet */
+			continue;
+		}
+		if (!dns_addrset_same(&now, &mcs[i].old_addrs)) {
+			dns_addrset_format(&now, nb, sizeof(nb));
+			dns_addrset_format(&mcs[i].old_addrs, ob, sizeof(ob));
+			dns_msg(zp->message, sizeof(zp->message), "%s: OVH "
+			    "holds %s for %s %s, not %s as read from DNS: "
+			    "nothing sent", label, nb, mcs[i].owner,
+			    mcs[i].type, ob);
+			st = DNS_ERR_YXRRSET;
+			goto done;
+		}
+		k = ovh_plan(&mcs[i], recs, nrecs, ops + nops, maxops - nops);
+		for (size_t j = nops; j < nops + k; j++)
+			ops[j].mc = &mcs[i];
+		nops += k;
+	}
+
+	/* One request after another: OVH has no batch call. */
+	done[0] = '\0';
+	for (i = 0; i < nops; i++) {
+		size_t mi = (size_t)(ops[i].mc - mcs);
+
+		st = ovh_send_op(&x, label, ez, subs[mi], &ops[i], deadline_ms,
+		    why, sizeof(why));
+		if (st != DNS_OK)
+			break;
+		ovh_op_text(&ops[i], one, sizeof(one));
+		dns_msg(done + strlen(done), sizeof(done) - strlen(done),
+		    "%s%s", ndone > 0 ? ", " : "", one);
+		ndone++;
+	}
+	/* Publish what OVH holds, whole or half: DNS must tell the truth. */
+	if (ndone > 0 || npending > 0 || st == DNS_ERR_UNKNOWN) {
+		snprintf(path, sizeof(path), "/domain/zone/%s/refresh", ez);
+		rst = ovh_call(&x, label, "POST", path, NULL, deadline_ms, NULL,
+		    rmsg, sizeof(rmsg));
+	}
+	if (st == DNS_OK && rst == DNS_OK) {
+		dns_msg(zp->message, sizeof(zp->message), "%s: OVH took the "
+		    "change of %zu record%s (%zu request%s%s) and refreshed "
+		    "the zone", label, zp->nchange, zp->nchange == 1 ? "" : "s",
+		    nops, nops == 1 ? "" : "s", npending > 0 ? ", some changed "
+		    "there before and not yet published" : "");
+		goto done;
+	}
+	if (st == DNS_OK) {
+		/* Every record changed at OVH, none published. */
+		zp->changed = ndone > 0;
+		dns_msg(zp->message, sizeof(zp->message), "%s: OVH took the "
+		    "records' change (%s) but the zone refresh failed, so DNS "
+		    "still serves the old records: %s; the next cycle "
+		    "refreshes again", label, ndone > 0 ? done : "made before",
+		    rmsg);
+		st = rst;
+		goto done;
+	}
+	left[0] = '\0';
+	for (k = i; k < nops; k++) {
+		ovh_op_text(&ops[k], one, sizeof(one));
+		dns_msg(left + strlen(left), sizeof(left) - strlen(left),
+		    "%s%s", k > i ? ", " : "", one);
+	}
+	if (ndone == 0 && npending == 0 && st != DNS_ERR_UNKNOWN)
+		dns_msg(zp->message, sizeof(zp->message), "%s; nothing was "
+		    "changed", why);
+	else {
+		/* Half-done: the site is FAILED; the next cycle finishes. */
+		zp->changed = true;
+		dns_msg(zp->message, sizeof(zp->message), "%s: OVH stopped "
+		    "half-way: changed %s; not changed: %s (%s); %s; the next "
+		    "cycle reads DNS and finishes", label, ndone > 0 ? done :
+		    "nothing now", left, why, rst == DNS_OK ? "the zone was "
+		    "refreshed, so DNS shows what OVH holds" : "the zone "
+		    "refresh failed too");
+	}
+done:
+	ovh_ctx_free(&x);
+	free(ez);
+	free(subs);
+	free(ops);
+	free(mcs);
+	return st;
+}
+
+/*
+ * config-test: /auth/time (the clock), GET /auth/currentCredential (the
+ * three keys, signed: a validated consumer key) and its rules against the
+ * calls a change needs, GET /domain/zone/ZONE for each zone, then the
+ * zone's SOA through DNS.
+ */
+static int
+ovh_probe(const struct config *cfg, struct diag_list *diags)
+{
+	static const struct { const char *method, *suffix; } need[] = {
+		{ "GET", "/record" }, { "GET", "/record/1" },
+		{ "PUT", "/record/1" }, { "POST", "/record" },
+		{ "DELETE", "/record/1" }, { "POST", "/refresh" } };
+	const struct cfg_zone	*z;
+	struct ovh_ctx		 x;
+	struct dns_server	 srv;
+	json_t			*cred = NULL, *rules, *r;
+	char			 msg[600], err[512], label[256], path[600];
+	char			 missing[400], *ez;
+	const char		*status, *rm, *rp;
+	long long		 delta;
+	uint32_t		 serial;
+	size_t			 i, k, ri;
+	bool			 granted;
+	int			 ret = 0;
+	enum dns_status		 st;
+
+	if (ovh_ctx_init(&x, cfg, "config-test", msg, sizeof(msg)) != DNS_OK) {
+		diag_add(diags, true, "%s:%d: %s", cfg->path, cfg->ovh.line,
+		    msg);
+		return -1;
+	}
+	st = ovh_time_delta(cfg, "config-test", util_mono_ms() +
+	    cfg->dns.timeout_ms, &delta, msg, sizeof(msg));
+	if (st == DNS_OK)
+		st = ovh_call(&x, "config-test", "GET",
+		    "/auth/currentCredential", NULL, util_mono_ms() +
+		    cfg->dns.timeout_ms, &cred, msg, sizeof(msg));
+	if (st == DNS_ERR_REFUSED && strstr(msg, "NOT_GRANTED_CALL") != NULL) {
+		/* Rules that do not cover /auth: the zones below still prove
+		 * the keys; the rules cannot be read. */
+		diag_add(diags, false, "%s:%d: %s; the consumer key's rules "
+		    "are not checked", cfg->path, cfg->ovh.line, msg);
+	} else if (st != DNS_OK) {
+		diag_add(diags, true, "%s:%d: %s", cfg->path, cfg->ovh.line,
+		    msg);
+		ret = -1;
+		goto done;
+	}
+	status = json_string_value(json_object_get(cred, "status"));
+	if (cred != NULL && (status == NULL ||
+	    strcmp(status, "validated") != 0)) {
+		diag_add(diags, true, "%s:%d: the OVH consumer key is %s, not "
+		    "validated (open its validationUrl once)", cfg->path,
+		    cfg->ovh.line, status != NULL ? status : "of no known "
+		    "status");
+		ret = -1;
+	}
+	rules = json_object_get(cred, "rules");
+	for (i = 0; i < cfg->nzones; i++) {
+		z = &cfg->zones[i];
+		method_zone_label(z->name, label, sizeof(label));
+		ez = http_escape(label);
+		missing[0] = '\0';
+		for (k = 0; json_is_array(rules) && k < FA_ARRAY_SIZE(need);
+		    k++) {
+			snprintf(path, sizeof(path), "/domain/zone/%s%s", ez,
+			    need[k].suffix);
+			granted = false;
+			json_array_foreach(rules, ri, r) {
+				rm = json_string_value(json_object_get(r,
+				    "method"));
+				rp = json_string_value(json_object_get(r,
+				    "path"));
+				if (rm != NULL && rp != NULL &&
+				    strcmp(rm, need[k].method) == 0 &&
+				    ovh_rule_match(rp, path))
+					granted = true;
+			}
+			if (!granted)
+				dns_msg(missing + strlen(missing),
+				    sizeof(missing) - strlen(missing), "%s%s "
+				    "%s", missing[0] ? ", " : "",
+				    need[k].method, path);
+		}
+		if (missing[0] != '\0') {
+			diag_add(diags, true, "%s:%d: %s: the OVH consumer key "
+			    "may not call %s (grant GET, PUT, POST and DELETE "
+			    "on /domain/zone/%s/*)", cfg->path, z->line, label,
+			    missing, label);
+			ret = -1;
+		}
+		snprintf(path, sizeof(path), "/domain/zone/%s", ez);
+		free(ez);
+		st = ovh_call(&x, label, "GET", path, NULL, util_mono_ms() +
+		    cfg->dns.timeout_ms, NULL, msg, sizeof(msg));
+		if (st != DNS_OK) {
+			diag_add(diags, true, "%s:%d: %s", cfg->path,
+			    st == DNS_ERR_NOTAUTH ? z->line : cfg->ovh.line,
+			    msg);
+			ret = -1;
+			continue;
+		}
+		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
+		    &srv, err, sizeof(err));
+		if (st == DNS_OK)
+			st = dns_query_serial(&srv, z->name,
+			    util_mono_ms() + cfg->dns.timeout_ms, &serial, err,
+			    sizeof(err));
+		if (st != DNS_OK) {
+			diag_add(diags, true, "%s:%d: %s: OVH has the zone, "
+			    "but reading it through DNS failed (set [dns] "
+			    "server to one of its OVH nameservers, or leave it "
+			    "unset for the SOA MNAME): %s", cfg->path,
+			    cfg->dns.line,
+			    label, err);
+			ret = -1;
+		}
+	}
+done:
+	json_decref(cred);
+	ovh_ctx_free(&x);
+	return ret;
+}
+
+const struct dnsupdate_method dnsupdate_ovh = {
+	.name = "ovh",
+	.server = method_server,
+	.update = ovh_update,
+	.probe = ovh_probe,
+	/* One zone after another: one set of keys, one rate limit. */
+	.parallel = false,
+};
