@@ -1,6 +1,6 @@
 #!/bin/sh
 # 85-httptmpl.t: method = http, the templated request, configured as the
-# README's deSEC example and tested against t/lib/desec_double.py, a
+# deSEC example of failover-agent.conf(5) and tested against t/lib/desec_double.py, a
 # stand-in for deSEC's DNS API written from its documentation ("Token"
 # header, RRsets by subname and type, bulk PATCH all or nothing, 401/404/429
 # shapes), over HTTPS with a certificate made here, applying what it accepts
@@ -215,12 +215,12 @@ like "$FA_ERR" "PUT $API/domains/example.com/rrsets/[.a-z]*/AAAA/( at $HOST)?: H
     "the 404 of the PUT to the missing RRset is quoted"
 isnt "$(status_field 'd["state"]')" STANDBY "not STANDBY: the AAAA records are missing"
 
-# The README's form: per = zone, one bulk request that creates RRsets.
+# The man page's form: per = zone, one bulk request that creates RRsets.
 SC_EXTRA=$PER_ZONE
 scenario_write_conf
 backup_v4_only
 check_until_state STANDBY 60
-ok $? "per zone (README's deSEC example): the bulk PATCH creates the AAAA records: STANDBY" || diag "$FA_ERR"
+ok $? "per zone (the deSEC example of failover-agent.conf(5)): the bulk PATCH creates the AAAA records: STANDBY" || diag "$FA_ERR"
 dns_points_at "per zone, the AAAA records created again" "$PRIMARY_A" "$PRIMARY_AAAA"
 scenario_write_conf
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """desec_double.py: a stand-in for deSEC's DNS API (https://desec.io/api/v1),
-for the tests of method = http, whose worked example it is (README).  It
-applies what it accepts to a real BIND zone with nsupdate (apidouble.py), so
-the agent's confirmation through DNS is real.
+for the tests of method = http, whose worked example it is
+(failover-agent.conf(5), EXAMPLES).  It applies what it accepts to a real
+BIND zone with nsupdate (apidouble.py), so the agent's confirmation through
+DNS is real.
 
 What it follows (deSEC's documentation, desec-stack docs/dns/rrsets.rst,
 docs/authentication.rst, docs/rate-limits.rst):
