@@ -291,7 +291,6 @@ test_names(void)
 /* ---- 429 against t/unit/fakehttp.c ---- */
 
 static struct fakehttp	server;
-static int		server_port;
 
 /*
  * /once: 429 Retry-After: 1 the first time, then 200 (a file counts);
@@ -327,27 +326,13 @@ serve(int fd, const struct fakehttp_req *req, void *arg)
 }
 
 static void
-server_start(void)
-{
-	if (fakehttp_start(&server, serve, NULL) == -1)
-		fatal("fakehttp_start");
-	server_port = server.port;
-}
-
-static void
-server_stop(void)
-{
-	fakehttp_stop(&server);
-}
-
-static void
 get(const char *path, int64_t budget_ms, struct http_resp *resp, int *waits,
     int *rc)
 {
 	struct http_req	req;
 	char		url[128];
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", server_port, path);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", server.port, path);
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
 	req.url = url;
@@ -361,7 +346,8 @@ test_rate_limit(void)
 	struct http_resp	resp;
 	int			waits, rc;
 
-	server_start();
+	if (fakehttp_start(&server, serve, NULL) == -1)
+		fatal("fakehttp_start");
 	get("/long", 5000, &resp, &waits, &rc);
 	is_int(rc, 0, "/long: an answer");
 	is_int(resp.status, 429, "/long: 429");
@@ -391,7 +377,7 @@ test_rate_limit(void)
 	is_int(resp.status, 503, "503 with Retry-After");
 	is_int(resp.retry_after, -1, "only a 429's Retry-After counts");
 	http_resp_free(&resp);
-	server_stop();
+	fakehttp_stop(&server);
 }
 
 int

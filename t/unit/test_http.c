@@ -121,7 +121,6 @@ test_helpers(void)
 /* ---- requests against t/unit/fakehttp.c on 127.0.0.1 ---- */
 
 static struct fakehttp	server;
-static int		server_port;
 
 /*
  * /slow never answers, /big is 3 MiB of body, /redirect a 302 elsewhere;
@@ -150,25 +149,11 @@ serve(int fd, const struct fakehttp_req *req, void *arg)
 }
 
 static void
-server_start(void)
-{
-	if (fakehttp_start(&server, serve, NULL) == -1)
-		fatal("fakehttp_start");
-	server_port = server.port;
-}
-
-static void
-server_stop(void)
-{
-	fakehttp_stop(&server);
-}
-
-static void
 req_init(struct http_req *r, const char *path, char *url, size_t urllen,
     int64_t ms)
 {
 	memset(r, 0, sizeof(*r));
-	snprintf(url, urllen, "http://127.0.0.1:%d%s", server_port, path);
+	snprintf(url, urllen, "http://127.0.0.1:%d%s", server.port, path);
 	r->method = "GET";
 	r->url = url;
 	r->deadline_ms = util_mono_ms() + ms;
@@ -183,7 +168,8 @@ test_requests(void)
 	char			 url[128];
 	int			 rc;
 
-	server_start();
+	if (fakehttp_start(&server, serve, NULL) == -1)
+		fatal("fakehttp_start");
 
 	req_init(&r, "/echo", url, sizeof(url), 5000);
 	http_header_add(&h, "X-API-Key", "the-key");
@@ -225,7 +211,7 @@ test_requests(void)
 	ok(resp.body != NULL && resp.len == 0, "  body empty, not NULL");
 	http_resp_free(&resp);
 
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d/echo", server_port);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/echo", server.port);
 	r.url = url;
 	r.deadline_ms = util_mono_ms() + 5000;
 	rc = http_request(&r, &resp);
@@ -233,7 +219,7 @@ test_requests(void)
 	    "https to a plain server: a TLS failure (%s)", resp.error);
 	http_resp_free(&resp);
 
-	server_stop();
+	fakehttp_stop(&server);
 
 	req_init(&r, "/echo", url, sizeof(url), 5000);
 	rc = http_request(&r, &resp);
