@@ -254,12 +254,26 @@ cmd_serve(int argc, char **argv)
 	return rc == 0 ? 0 : 3;
 }
 
+/* NAME=URL as spares[*n]; -1 if arg is not one, or spares is full. */
+static int
+spare_arg(char *arg, struct vote_spare *spares, size_t max, size_t *n)
+{
+	char	*eq;
+
+	if ((eq = strchr(arg, '=')) == NULL || *n >= max)
+		return -1;
+	*eq = '\0';
+	spares[*n].name = arg;
+	spares[*n].url = eq + 1;
+	(*n)++;
+	return 0;
+}
+
 static int
 cmd_health(int argc, char **argv)
 {
 	struct vote_spare	 spares[16];
 	struct vote_result	 res[16];
-	char			*eq;
 	long long		 timeout_ms = 2000;
 	size_t			 n = 0, i;
 	int			 a, answered;
@@ -267,13 +281,8 @@ cmd_health(int argc, char **argv)
 	for (a = 0; a < argc; a++) {
 		if (strcmp(argv[a], "--timeout-ms") == 0 && a + 1 < argc)
 			timeout_ms = num(argv[++a], 0, 600000);
-		else if ((eq = strchr(argv[a], '=')) != NULL &&
-		    n < FA_ARRAY_SIZE(spares)) {
-			*eq = '\0';
-			spares[n].name = argv[a];
-			spares[n].url = eq + 1;
-			n++;
-		} else
+		else if (spare_arg(argv[a], spares, FA_ARRAY_SIZE(spares),
+		    &n) == -1)
 			usage();
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -295,7 +304,6 @@ cmd_ask(int argc, char **argv)
 	struct quorum_count	 c;
 	struct vote_secret	*s;
 	const char		*secret_file = NULL, *from = NULL;
-	char			*eq;
 	long long		 timeout_ms = 2000, need = 1, max_up = 0;
 	long long		 need_down = 1;
 	size_t			 n = 0, i;
@@ -316,13 +324,8 @@ cmd_ask(int argc, char **argv)
 			max_up = num(argv[++a], 0, 100);
 		else if (strcmp(argv[a], "--need-down") == 0)
 			need_down = num(argv[++a], 0, 100);
-		else if ((eq = strchr(argv[a], '=')) != NULL &&
-		    n < FA_ARRAY_SIZE(spares)) {
-			*eq = '\0';
-			spares[n].name = argv[a];
-			spares[n].url = eq + 1;
-			n++;
-		} else
+		else if (spare_arg(argv[a], spares, FA_ARRAY_SIZE(spares),
+		    &n) == -1)
 			usage();
 	}
 	if (from == NULL)
