@@ -29,15 +29,6 @@ command -v curl > /dev/null 2>&1 ||
     bail_out "missing program: curl (install it: sh t/lib/deps.sh --install)"
 scenario_setup || bail_out "scenario setup (named, primary, config)"
 
-MANAGED="example.com www.example.com www.example.org"
-
-dns_points_at() {
-	for _n in $MANAGED; do
-		is "$(dig_a "$_n")" "$2" "$1: $_n A"
-		is "$(dig_aaaa "$_n")" "$3" "$1: $_n AAAA"
-	done
-}
-
 # backup_quorum NEED MAX_UP: the backup's config with [quorum] and the two
 # spares paris and nyc at their current URLs.
 backup_quorum() {

@@ -41,6 +41,7 @@
 #   soa_serial ZONE
 #   dns_points_at WHO A AAAA    TAP: every managed record (SC_MANAGED)
 #                       answers exactly A and AAAA; WHO labels the tests
+#                       (SC_DIG_NOTE, when set, is added to their names)
 #   status_field EXPR   evaluate a Python expression on d = status --json
 #   history_field EXPR  the same on d = history -n 1000 --json
 #   history_transitions "FROM->TO FROM->TO ...", oldest first
@@ -48,6 +49,12 @@
 #                       most MAX cycles, pausing 0.2s between them (polling
 #                       a time window such as hold_down, never a fixed wait);
 #                       no cycle at all if the state is already STATE
+#   check_until_err ERE MAX   run `check` (with SC_CHECK_OPTS) until its
+#                       stderr matches ERE, at most MAX cycles 0.2s apart;
+#                       0 on a match, 1 if none; FA_* hold the last run
+#   last_actions        the newest cycle's action details, " | " between
+#   failover_by_checks WHO  stop the primary, three `check` runs; TAP: the
+#                       state is ACTIVE and DNS at the backup
 #   nsupdate_by_hand ZONE LINES   what a person does with nsupdate and the
 #                       real key: "update ..." LINES sent to our named
 #   pick_port           a free TCP+UDP port on 127.0.0.1
@@ -67,7 +74,8 @@
 #   spare_stop NAME     SIGTERM by PID and wait; returns its exit status
 #   spare_url NAME      http://127.0.0.1:PORT
 #   spare_conf NAME     the path of its config
-# scenario_cleanup stops every spare still running.
+# scenario_cleanup stops every spare still running, and every API double
+# (t/lib/apidouble.sh) started in $SC_DIR.
 
 : "${FA_TOP:=$(pwd)}"
 . "$FA_TOP/t/lib/tap.sh"
@@ -298,6 +306,10 @@ spare_stop() {
 # Runs on every exit, failed or not.  FA_KEEP=1 keeps the directory.
 scenario_cleanup() {
 	[ -n "$SC_DIR" ] && [ -d "$SC_DIR" ] || return 0
+	# API doubles started by double_start (t/lib/apidouble.sh).
+	for _sc_pf in "$SC_DIR"/*/double.bgpid; do
+		[ -f "$_sc_pf" ] && double_stop "${_sc_pf%/double.bgpid}"
+	done
 	for _sc_pf in "$SC_DIR"/*/primary.bgpid; do
 		[ -f "$_sc_pf" ] && primary_stop "${_sc_pf%/primary.bgpid}"
 	done
@@ -358,10 +370,15 @@ nsupdate_by_hand() {
 
 SC_MANAGED="example.com www.example.com www.example.org"
 
+# dns_points_at LABEL A AAAA: every managed record holds exactly A and
+# AAAA (dig at $DNS_PORT); SC_DIG_NOTE, when set, ends each test's name
+# in parentheses (which server was asked).
 dns_points_at() {
 	for _dp_n in $SC_MANAGED; do
-		is "$(dig_a "$_dp_n")" "$2" "$1: $_dp_n A"
-		is "$(dig_aaaa "$_dp_n")" "$3" "$1: $_dp_n AAAA"
+		is "$(dig_a "$_dp_n")" "$2" \
+		    "$1: $_dp_n A${SC_DIG_NOTE:+ ($SC_DIG_NOTE)}"
+		is "$(dig_aaaa "$_dp_n")" "$3" \
+		    "$1: $_dp_n AAAA${SC_DIG_NOTE:+ ($SC_DIG_NOTE)}"
 	done
 }
 
@@ -405,3 +422,39 @@ check_until_state() {
 	done
 	return 0
 }
+
+# check_until_err ERE MAX: run `check` (with the options in SC_CHECK_OPTS,
+# if any) until its stderr matches ERE, at most MAX cycles, 0.2s apart
+# (hold_down is a time window: poll, never wait).  0 on a match, 1 if MAX
+# cycles went by without one; FA_RC, FA_OUT and FA_ERR hold the last run.
+check_until_err() {
+	_ce_i=0
+	while [ $_ce_i -lt "$2" ]; do
+		[ $_ce_i -eq 0 ] || sleep 0.2
+		run_fa ${SC_CHECK_OPTS:-} check
+		printf '%s\n' "$FA_ERR" | grep -Eq "$1" && return 0
+		_ce_i=$((_ce_i + 1))
+	done
+	return 1
+}
+
+# last_actions: the details of every action of the newest cycle in the
+# history, on one line, " | " between them.
+last_actions() {
+	history_field \
+	    '" | ".join(a["detail"] for a in d["cycles"][0]["actions"])'
+}
+
+# failover_by_checks WHO: stop the primary, run `check` three times (the
+# default fail_after), then TAP: "failover through WHO: ACTIVE" (with the
+# last run's stderr if not) and every managed record at the backup.
+failover_by_checks() {
+	primary_stop "$SC_DIR/primary"
+	for _fc_i in 1 2 3; do
+		run_fa check
+	done
+	is "$(status_field 'd["state"]')" ACTIVE "failover through $1: ACTIVE"
+	[ "$(status_field 'd["state"]')" = ACTIVE ] || diag "$FA_ERR"
+	dns_points_at "after the failover" "$BACKUP_A" "$BACKUP_AAAA"
+}
+
