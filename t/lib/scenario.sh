@@ -55,6 +55,10 @@
 #   last_actions        the newest cycle's action details, " | " between
 #   failover_by_checks WHO  stop the primary, three `check` runs; TAP: the
 #                       state is ACTIVE and DNS at the backup
+#   ns2_start DIR [PRIMARY] [SERIAL A AAAA]   knotd on 127.0.0.2 (verify =
+#                       all): PRIMARY's secondary, or a copy that lags
+#   scenario_setup_ns2  scenario_setup with ns2 the secondary of named
+#   dig2 SERVER NAME TYPE   the answer of 127.0.0.1 or 127.0.0.2, one line
 #   nsupdate_by_hand ZONE LINES   what a person does with nsupdate and the
 #                       real key: "update ..." LINES sent to our named
 #   pick_port           a free TCP+UDP port on 127.0.0.1
@@ -456,5 +460,45 @@ failover_by_checks() {
 	is "$(status_field 'd["state"]')" ACTIVE "failover through $1: ACTIVE"
 	[ "$(status_field 'd["state"]')" = ACTIVE ] || diag "$FA_ERR"
 	dns_points_at "after the failover" "$BACKUP_A" "$BACKUP_AAAA"
+}
+
+# ns2_start DIR [PRIMARY] [SERIAL A AAAA]: a second nameserver, knotd on
+# 127.0.0.2 at the same port, in $SC_DIR/DIR: the secondary of PRIMARY
+# (zones transferred, knot_start waits until both are there), or without
+# PRIMARY a copy of the zones at SERIAL (default 1) holding A and AAAA
+# (default the primary's) that transfers nothing.  In a subshell: the
+# knobs stay there; knotd is found again by its PID file.
+ns2_start() {
+	mkdir -p "$SC_DIR/$1" &&
+	(
+		KNOT_LISTEN=127.0.0.2
+		KNOT_SECONDARY_OF=${2:-}
+		NAMED_SERIAL=${3:-1}
+		NAMED_A=${4:-$PRIMARY_A}
+		NAMED_AAAA=${5:-$PRIMARY_AAAA}
+		knot_start "$SC_DIR/$1" "$DNS_PORT" example.com example.org
+	)
+}
+
+# scenario_setup_ns2: scenario_setup, then ns2 (ns2_start) the secondary
+# of our named.  The port is picked free on 127.0.0.1; on 127.0.0.2 a
+# socket of another test (a transfer's TIME-WAIT) may hold it: then a
+# fresh world, 3 times, then bail out.
+scenario_setup_ns2() {
+	_s2_tries=0
+	until scenario_setup && ns2_start ns2 127.0.0.1; do
+		scenario_cleanup
+		_s2_tries=$((_s2_tries + 1))
+		[ $_s2_tries -lt 3 ] ||
+		    bail_out "scenario setup (named, knotd on 127.0.0.2)"
+		note "port taken on 127.0.0.2: again with another port"
+	done
+}
+
+# dig2 SERVER NAME TYPE: the answer of SERVER (at $DNS_PORT), sorted, one
+# line.
+dig2() {
+	dig +short +norec +time=1 +tries=1 -p "$DNS_PORT" "@$1" "$2" "$3" |
+	    sort | tr '\n' ' ' | sed 's/ $//'
 }
 
