@@ -14,11 +14,7 @@
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
 
-scenario_require
-command -v knotd > /dev/null 2>&1 ||
-    bail_out "missing knotd (install: sh t/lib/deps.sh --install)"
-NAMED_NS="ns1=127.0.0.1 ns2=127.0.0.2"
-NAMED_NOTIFY=127.0.0.2
+scenario_require knotd
 SC_VERIFY=all
 SC_DNS_EXTRA="timeout = 1s
 verify_timeout = 3s"

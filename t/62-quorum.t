@@ -24,25 +24,13 @@
 # Every process is stopped by PID on exit (scenario_cleanup).
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
-scenario_require
-command -v curl > /dev/null 2>&1 ||
-    bail_out "missing program: curl (install it: sh t/lib/deps.sh --install)"
+scenario_require curl
 scenario_setup || bail_out "scenario setup (named, primary, config)"
 
 # backup_quorum NEED MAX_UP: the backup's config with [quorum] and the two
 # spares paris and nyc at their current URLs.
 backup_quorum() {
-	SC_EXTRA="
-[quorum]
-secret_file = $SC_DIR/vote.key
-need        = $1
-max_up      = $2
-timeout     = 3s
-[spare:paris]
-url = $(spare_url paris)
-[spare:nyc]
-url = $(spare_url nyc)"
-	scenario_write_conf
+	quorum_conf "$1" "max_up      = $2"
 }
 
 # The last cycle's fields, from history --json.

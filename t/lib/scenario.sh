@@ -4,7 +4,7 @@
 #
 #   FA_TOP=$(cd "$(dirname "$0")/.." && pwd)   # the top of the tree
 #   . "$FA_TOP/t/lib/scenario.sh"
-#   scenario_require            fail (TAP) unless every program is there
+#   scenario_require [PROGRAM...]   fail (TAP) unless every program is there
 #   scenario_setup || bail_out "scenario setup"
 #
 # After scenario_setup:
@@ -78,6 +78,8 @@
 #   spare_stop NAME     SIGTERM by PID and wait; returns its exit status
 #   spare_url NAME      http://127.0.0.1:PORT
 #   spare_conf NAME     the path of its config
+#   quorum_conf NEED [LINES]   the backup's config with [quorum] (need NEED,
+#                       LINES) and the spares paris and nyc
 # scenario_cleanup stops every spare still running, and every API double
 # (t/lib/apidouble.sh) started in $SC_DIR.
 
@@ -101,11 +103,12 @@ esac
 SC_DIR=
 SC_PORTS=
 
-# Every program the scenarios run.  A missing one is a failed test with the
-# fix in the message, never a skip.
+# Every program the scenarios run, and the PROGRAMs a test names.  A
+# missing one is a failed test with the fix in the message, never a skip.
 scenario_require() {
 	_sr_missing=
-	for _sr_p in named tsig-keygen dig nsupdate python3 sqlite3 ss flock; do
+	for _sr_p in named tsig-keygen dig nsupdate python3 sqlite3 ss flock \
+	    "$@"; do
 		command -v "$_sr_p" > /dev/null 2>&1 ||
 		    _sr_missing="$_sr_missing $_sr_p"
 	done
@@ -480,11 +483,13 @@ ns2_start() {
 	)
 }
 
-# scenario_setup_ns2: scenario_setup, then ns2 (ns2_start) the secondary
-# of our named.  The port is picked free on 127.0.0.1; on 127.0.0.2 a
+# scenario_setup_ns2: scenario_setup with ns2 in the zones' NS set and
+# notified by named, then ns2 (ns2_start) its secondary.  The port is picked free on 127.0.0.1; on 127.0.0.2 a
 # socket of another test (a transfer's TIME-WAIT) may hold it: then a
 # fresh world, 3 times, then bail out.
 scenario_setup_ns2() {
+	NAMED_NS="ns1=127.0.0.1 ns2=127.0.0.2"
+	NAMED_NOTIFY=127.0.0.2
 	_s2_tries=0
 	until scenario_setup && ns2_start ns2 127.0.0.1; do
 		scenario_cleanup
@@ -502,3 +507,19 @@ dig2() {
 	    sort | tr '\n' ' ' | sed 's/ $//'
 }
 
+# quorum_conf NEED [LINES]: write the config with [quorum] (secret_file
+# $SC_DIR/vote.key, need NEED, timeout 3s, and LINES) and the spares paris
+# and nyc at their current URLs (spare_start).
+quorum_conf() {
+	SC_EXTRA="
+[quorum]
+secret_file = $SC_DIR/vote.key
+need        = $1
+timeout     = 3s
+${2:-}
+[spare:paris]
+url = $(spare_url paris)
+[spare:nyc]
+url = $(spare_url nyc)"
+	scenario_write_conf
+}
