@@ -484,9 +484,10 @@ ns2_start() {
 }
 
 # scenario_setup_ns2: scenario_setup with ns2 in the zones' NS set and
-# notified by named, then ns2 (ns2_start) its secondary.  The port is picked free on 127.0.0.1; on 127.0.0.2 a
-# socket of another test (a transfer's TIME-WAIT) may hold it: then a
-# fresh world, 3 times, then bail out.
+# notified by named, then ns2 (ns2_start) its secondary.  The port is
+# picked free on 127.0.0.1; on 127.0.0.2 a socket of another test (a
+# transfer's TIME-WAIT) may hold it: then a fresh world, 3 times, then
+# bail out.
 scenario_setup_ns2() {
 	NAMED_NS="ns1=127.0.0.1 ns2=127.0.0.2"
 	NAMED_NOTIFY=127.0.0.2
