@@ -51,9 +51,11 @@ $(O)/%.o: %.c $(HDRS) | pkgcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/t/%: t/unit/%.c $(LIB_OBJS) $(HDRS)
+# Every test program links the unit tests' HTTP server (t/unit/fakehttp.c).
+$(O)/t/%: t/unit/%.c t/unit/fakehttp.c $(LIB_OBJS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< t/unit/fakehttp.c $(LIB_OBJS) \
+	  $(LIBS)
 
 # The fuzz harnesses (t/fuzz/fuzz_NAME.c) linked with the replay driver:
 # t/15-fuzz-replay.t feeds them their corpus t/fuzz/corpus/NAME/.

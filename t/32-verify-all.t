@@ -22,38 +22,12 @@
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
 
-scenario_require
-command -v knotd > /dev/null 2>&1 ||
-    bail_out "missing knotd (install: sh t/lib/deps.sh --install)"
-NAMED_NS="ns1=127.0.0.1 ns2=127.0.0.2"
-NAMED_NOTIFY=127.0.0.2
+scenario_require knotd
 SC_VERIFY=all
 SC_DNS_EXTRA="timeout = 1s
 verify_timeout = 3s"
 
-# ns2_start DIR [PRIMARY [SERIAL]]: knotd on 127.0.0.2, same port: the
-# secondary of PRIMARY (zones transferred, knot_start waits until both are
-# there), or without PRIMARY a stale copy of the zones at SERIAL (default 1)
-# holding the primary's addresses.  In a subshell: the knobs stay there;
-# knotd is found again by its PID file.
-ns2_start() {
-	mkdir -p "$SC_DIR/$1" &&
-	(
-		KNOT_LISTEN=127.0.0.2
-		KNOT_SECONDARY_OF=${2:-}
-		NAMED_SERIAL=${3:-1}
-		knot_start "$SC_DIR/$1" "$DNS_PORT" example.com example.org
-	)
-}
-# The port is picked free on 127.0.0.1; on 127.0.0.2 a socket of another
-# test (a transfer's TIME-WAIT) may hold it: then a fresh world, 3 times.
-tries=0
-until scenario_setup && ns2_start ns2 127.0.0.1; do
-	scenario_cleanup
-	tries=$((tries + 1))
-	[ $tries -lt 3 ] || bail_out "scenario setup (named, knotd on 127.0.0.2)"
-	note "port taken on 127.0.0.2: again with another port"
-done
+scenario_setup_ns2
 
 # After hooks: they run only when the move went on.
 cat > "$SC_DIR/hook.sh" <<'EOF'
@@ -67,11 +41,6 @@ after_failback = $SC_DIR/hook.sh"
 scenario_write_conf
 
 NS2_PID=$(cat "$SC_DIR/ns2/knot.bgpid")
-
-dig2() {	# dig2 SERVER NAME TYPE
-	dig +short +norec +time=1 +tries=1 -p "$DNS_PORT" "@$1" "$2" "$3" |
-	    sort | tr '\n' ' ' | sed 's/ $//'
-}
 is "$(dig2 127.0.0.2 www.example.com A)" "$PRIMARY_A" \
     "ns2 serves the zone, transferred from ns1"
 is "$(dig2 127.0.0.1 example.com NS)" "ns1.example.com. ns2.example.com." \

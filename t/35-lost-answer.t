@@ -46,12 +46,6 @@ DNS_PORT=$real_port
 SRV="127\\.0\\.0\\.1#$PROXY_PORT"
 BOTH="\\(no answer over UDP in 1000 ms; no answer over TCP in 1000 ms\\)"
 
-# details: every action detail of the newest cycle, one line.
-details() {
-	history_field \
-	    '" | ".join(a["detail"] for a in d["cycles"][0]["actions"])'
-}
-
 # back_to_primary WHO: DNS at the primary again through a clean path.
 back_to_primary() {
 	echo pass > "$PX/mode"
@@ -78,7 +72,7 @@ like "$(cat "$PX/log")" "drop tcp answer opcode 5" \
     "a: and the answer to the copy over TCP"
 dns_points_at "a: BIND" "$BACKUP_A" "$BACKUP_AAAA"
 is "$(status_field 'd["state"]')" ACTIVE "a: state ACTIVE"
-d=$(details)
+d=$(last_actions)
 like "$d" "UPDATE sent to $SRV, no answer $BOTH: the answer was lost but the change is there" \
     "a: history names both attempts and says the change is there"
 unlike "$d" "nothing was changed" "a: it does not say nothing changed"
@@ -93,7 +87,7 @@ like "$(cat "$PX/log")" "drop udp request opcode 5" \
     "b: the proxy dropped the UPDATE itself"
 dns_points_at "b: BIND" "$PRIMARY_A" "$PRIMARY_AAAA"
 is "$(soa_serial example.com)" "$serial" "b: serial unchanged"
-d=$(details)
+d=$(last_actions)
 like "$d" "timeout: example\\.com: UPDATE sent to $SRV, no answer $BOTH: nothing was changed \\(read back from $SRV: every record still holds the old addresses\\)" \
     "b: history: nothing was changed, known by reading back"
 unlike "$d" "unknown-outcome" "b: not an unknown outcome"
@@ -109,7 +103,7 @@ is "$(sort -u "$PX/log")" "drop udp answer opcode 5" \
     "c: only answers over UDP were dropped (one per zone)"
 dns_points_at "c: BIND" "$BACKUP_A" "$BACKUP_AAAA"
 is "$(status_field 'd["state"]')" ACTIVE "c: state ACTIVE"
-d=$(details)
+d=$(last_actions)
 like "$d" "example\\.com: $SRV took the update of 2 records: the answer to its first copy was lost, so it was sent again, and the second copy's prerequisite failed \\(nxrrset\\) because the first had landed" \
     "c: history says what happened"
 unlike "$d" "conflict" "c: no conflict"
@@ -124,7 +118,7 @@ like "$(cat "$PX/log")" "drop udp answer opcode 5" \
 like "$(cat "$PX/log")" "drop (udp|tcp) answer opcode 0" \
     "d: and the reads back"
 dns_points_at "d: BIND (it took the change)" "$BACKUP_A" "$BACKUP_AAAA"
-d=$(details)
+d=$(last_actions)
 like "$d" "unknown-outcome: example\\.com: UPDATE sent to $SRV, no answer $BOTH: DNS may have changed \\(cannot read the records back from $SRV: no answer over UDP" \
     "d: history: unknown-outcome, DNS may have changed"
 unlike "$d" "nothing was changed" "d: it does not say nothing changed"

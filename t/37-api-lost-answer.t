@@ -11,40 +11,11 @@
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
 . "$FA_TOP/t/lib/apidouble.sh"
-scenario_require
-for p in openssl curl; do
-	command -v "$p" > /dev/null 2>&1 ||
-	    bail_out "missing $p (sh t/lib/deps.sh --install)"
-done
-scenario_setup || bail_out "scenario setup (named, primary, config)"
-
-CF=$SC_DIR/cf
-trap 'double_stop "$CF"; scenario_cleanup' EXIT
-mkdir "$CF"
-CF_TOKEN=$(od -An -tx1 -N20 /dev/urandom | tr -d ' \n')
-(umask 077 && echo "$CF_TOKEN" > "$CF/token")
-printf 'example.com\nexample.org\n' > "$CF/zones"
-echo "$DNS_PORT $KEY_FILE" > "$CF/dns"
-double_start "$CF" cloudflare_double.py || bail_out "the Cloudflare double"
-
-TOKEN_FILE=$SC_DIR/cloudflare.token
-(umask 077 && echo "$CF_TOKEN" > "$TOKEN_FILE")
-SC_DNS_METHOD=cloudflare
+double_scenario_setup
+cloudflare_setup
 SC_DNS_EXTRA="timeout = 2s
 verify_timeout = 1s"
-SC_EXTRA="[cloudflare]
-api_token_file = $TOKEN_FILE
-api_url        = $(double_url "$CF")/client/v4
-ca_file        = $CF/cert.pem"
 scenario_write_conf
-
-details() {
-	history_field \
-	    '" | ".join(a["detail"] for a in d["cycles"][0]["actions"])'
-}
-calls() {
-	double_calls "$CF" "$1"
-}
 
 run_fa check
 is "$FA_RC" 0 "first check: exit 0"
@@ -60,7 +31,7 @@ test ! -e "$CF/lose_answer"
 ok $? "a: the double lost one answer"
 dns_points_at "a: BIND" "$BACKUP_A" "$BACKUP_AAAA"
 is "$(status_field 'd["state"]')" ACTIVE "a: ACTIVE"
-d=$(details)
+d=$(last_actions)
 like "$d" "POST sent, no answer \\(.*\\): the answer was lost but the change is there \\(read back from 127\\.0\\.0\\.1#$DNS_PORT: every record holds the new addresses\\)" \
     "a: history: sent, no answer, the change is there"
 unlike "$d" "nothing in example.com was changed" \
@@ -78,7 +49,7 @@ run_fa failover
 is "$FA_RC" 1 "b: no answer, DNS unchanged: exit 1"
 test ! -e "$CF/swallow"
 ok $? "b: the double swallowed one batch"
-d=$(details)
+d=$(last_actions)
 like "$d" "unknown-outcome: example\\.com: .*POST sent, no answer \\(.*\\): DNS may have changed \\(127\\.0\\.0\\.1#$DNS_PORT still serves the old addresses of every record, but DNS may show the provider's change late\\)" \
     "b: history: unknown-outcome, DNS may have changed"
 unlike "$d" "example\\.com: [^|]*nothing[^|]*was changed" \

@@ -14,46 +14,16 @@
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
 
-scenario_require
-command -v knotd > /dev/null 2>&1 ||
-    bail_out "missing knotd (install: sh t/lib/deps.sh --install)"
-NAMED_NS="ns1=127.0.0.1 ns2=127.0.0.2"
-NAMED_NOTIFY=127.0.0.2
+scenario_require knotd
 SC_VERIFY=all
 SC_DNS_EXTRA="timeout = 1s
 verify_timeout = 3s"
 
-# ns2_start DIR [PRIMARY] [SERIAL A AAAA]: knotd on 127.0.0.2, the same
-# port: the secondary of PRIMARY, or without PRIMARY a copy of the zones at
-# SERIAL holding A and AAAA that transfers nothing (see 32-verify-all.t).
-ns2_start() {
-	mkdir -p "$SC_DIR/$1" &&
-	(
-		KNOT_LISTEN=127.0.0.2
-		KNOT_SECONDARY_OF=${2:-}
-		NAMED_SERIAL=${3:-1}
-		NAMED_A=${4:-$PRIMARY_A}
-		NAMED_AAAA=${5:-$PRIMARY_AAAA}
-		knot_start "$SC_DIR/$1" "$DNS_PORT" example.com example.org
-	)
-}
-dig2() {	# dig2 SERVER NAME TYPE
-	dig +short +norec +time=1 +tries=1 -p "$DNS_PORT" "@$1" "$2" "$3" |
-	    sort | tr '\n' ' ' | sed 's/ $//'
-}
 serial_at() {	# serial_at SERVER ZONE
 	dig +short +norec +time=1 +tries=1 -p "$DNS_PORT" "@$1" "$2" SOA |
 	    awk '{ print $3 }'
 }
-# The port is picked free on 127.0.0.1; on 127.0.0.2 a socket of another
-# test (a transfer's TIME-WAIT) may hold it: then a fresh world, 3 times.
-tries=0
-until scenario_setup && ns2_start ns2 127.0.0.1; do
-	scenario_cleanup
-	tries=$((tries + 1))
-	[ $tries -lt 3 ] || bail_out "scenario setup (named, knotd on 127.0.0.2)"
-	note "port taken on 127.0.0.2: again with another port"
-done
+scenario_setup_ns2
 
 run_fa check
 is "$FA_RC" 0 "STANDBY, ns2 current: exit 0"

@@ -115,27 +115,27 @@ wait_ready() {
 	return 1
 }
 
-# start_server NAME KEYFILE VERDICT INTERVAL_MS PROBE_MS [ARGS...]: a vote
-# server named NAME on 127.0.0.1 (and on $ALSO_ON, same port, when set);
-# sets port_NAME and pid_NAME.
-start_server() {
+# start_on_port NAME WHAT ALSO HEALTH CMD ARGS...: "$DRV" CMD --listen
+# 127.0.0.1:PORT (and ALSO:PORT when ALSO is set) ARGS on a free port,
+# polled until it listens (HEALTH empty: and /v1/health answers), a fresh
+# port when that one was taken, 10 times; sets port_NAME and pid_NAME.
+# WHAT names it in the message if it never comes up.
+start_on_port() {
 	_name=$1
-	_key=$2
-	echo "$3" >"$T/$_name.verdict"
-	_interval=$4
-	_probe=$5
+	_what=$2
+	_also=$3
+	_health=$4
+	_cmd=$5
 	shift 5
 	_try=0
 	while [ $_try -lt 10 ]; do
 		pick_port
 		_port=$PORT
-		"$DRV" serve --listen "127.0.0.1:$_port" \
-		    ${ALSO_ON:+--listen "$ALSO_ON:$_port"} --secret "$_key" \
-		    --name "$_name" --verdict-file "$T/$_name.verdict" \
-		    --count-file "$T/$_name.count" --interval-ms "$_interval" \
-		    --probe-ms "$_probe" "$@" >>"$T/$_name.log" 2>&1 &
+		"$DRV" "$_cmd" --listen "127.0.0.1:$_port" \
+		    ${_also:+--listen "$_also:$_port"} "$@" \
+		    >>"$T/$_name.log" 2>&1 &
 		_pid=$!
-		wait_ready "$T/$_name.log" "$_port" "$_pid"
+		wait_ready "$T/$_name.log" "$_port" "$_pid" $_health
 		_rc=$?
 		if [ $_rc -eq 0 ]; then
 			PIDS="$PIDS $_pid"
@@ -146,36 +146,33 @@ start_server() {
 		[ $_rc -ne 3 ] && break
 		_try=$((_try + 1))
 	done
-	echo "# could not start vote server $_name:"
+	echo "# could not start $_what $_name:"
 	sed 's/^/#   /' "$T/$_name.log"
 	return 1
 }
 
+# start_server NAME KEYFILE VERDICT INTERVAL_MS PROBE_MS [ARGS...]: a vote
+# server named NAME on 127.0.0.1 (and on $ALSO_ON, same port, when set);
+# sets port_NAME and pid_NAME.
+start_server() {
+	_sv_name=$1
+	echo "$3" >"$T/$_sv_name.verdict"
+	_sv_key=$2
+	_sv_interval=$4
+	_sv_probe=$5
+	shift 5
+	start_on_port "$_sv_name" "vote server" "${ALSO_ON:-}" "" serve \
+	    --secret "$_sv_key" --name "$_sv_name" \
+	    --verdict-file "$T/$_sv_name.verdict" \
+	    --count-file "$T/$_sv_name.count" --interval-ms "$_sv_interval" \
+	    --probe-ms "$_sv_probe" "$@"
+}
+
 # start_fake NAME ARGS...: test_vote_server fake; sets port_NAME, pid_NAME.
 start_fake() {
-	_name=$1
+	_sv_name=$1
 	shift
-	_try=0
-	while [ $_try -lt 10 ]; do
-		pick_port
-		_port=$PORT
-		"$DRV" fake --listen "127.0.0.1:$_port" "$@" \
-		    >>"$T/$_name.log" 2>&1 &
-		_pid=$!
-		wait_ready "$T/$_name.log" "$_port" "$_pid" nohealth
-		_rc=$?
-		if [ $_rc -eq 0 ]; then
-			PIDS="$PIDS $_pid"
-			eval "port_$_name=$_port pid_$_name=$_pid"
-			return 0
-		fi
-		kill "$_pid" 2>/dev/null && wait "$_pid"
-		[ $_rc -ne 3 ] && break
-		_try=$((_try + 1))
-	done
-	echo "# could not start fake server $_name:"
-	sed 's/^/#   /' "$T/$_name.log"
-	return 1
+	start_on_port "$_sv_name" "fake server" "" nohealth fake "$@"
 }
 
 # mac KEYFILE STRING: lowercase hex HMAC-SHA256, by the openssl CLI.

@@ -24,34 +24,13 @@
 # Every process is stopped by PID on exit (scenario_cleanup).
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
-scenario_require
-command -v curl > /dev/null 2>&1 ||
-    bail_out "missing program: curl (install it: sh t/lib/deps.sh --install)"
+scenario_require curl
 scenario_setup || bail_out "scenario setup (named, primary, config)"
-
-MANAGED="example.com www.example.com www.example.org"
-
-dns_points_at() {
-	for _n in $MANAGED; do
-		is "$(dig_a "$_n")" "$2" "$1: $_n A"
-		is "$(dig_aaaa "$_n")" "$3" "$1: $_n AAAA"
-	done
-}
 
 # backup_quorum NEED MAX_UP: the backup's config with [quorum] and the two
 # spares paris and nyc at their current URLs.
 backup_quorum() {
-	SC_EXTRA="
-[quorum]
-secret_file = $SC_DIR/vote.key
-need        = $1
-max_up      = $2
-timeout     = 3s
-[spare:paris]
-url = $(spare_url paris)
-[spare:nyc]
-url = $(spare_url nyc)"
-	scenario_write_conf
+	quorum_conf "$1" "max_up      = $2"
 }
 
 # The last cycle's fields, from history --json.

@@ -14,9 +14,7 @@
 #   - canary = 0 asks nobody.
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
-scenario_require
-command -v curl > /dev/null 2>&1 ||
-    bail_out "missing program: curl (install it: sh t/lib/deps.sh --install)"
+scenario_require curl
 scenario_setup || bail_out "scenario setup (named, primary, config)"
 
 vote_key "$SC_DIR/vote.key" || bail_out "vote key"
@@ -24,17 +22,7 @@ vote_key "$SC_DIR/wrong.key" || bail_out "wrong key"
 
 # backup_quorum NEED CANARY
 backup_quorum() {
-	SC_EXTRA="
-[quorum]
-secret_file = $SC_DIR/vote.key
-need        = $1
-timeout     = 3s
-canary      = $2
-[spare:paris]
-url = $(spare_url paris)
-[spare:nyc]
-url = $(spare_url nyc)"
-	scenario_write_conf
+	quorum_conf "$1" "canary      = $2"
 }
 
 # canaries: "TARGET:RESULT ..." of every quorum canary, oldest first.

@@ -31,32 +31,14 @@
 # Needs root (network namespaces); a machine where they cannot be made fails
 # this test with the reason: it never skips.
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
-. "$FA_TOP/t/lib/tap.sh"
-. "$FA_TOP/t/lib/named.sh"
-. "$FA_TOP/t/lib/primary.sh"
-. "$FA_TOP/t/lib/netns.sh"
 . "$FA_TOP/t/lib/silent.sh"
 
-FA=${FA_BUILD:-build}/failover-agent
-case $FA in
-/*)	;;
-*)	FA=$FA_TOP/$FA ;;
-esac
-
 silent_setup
-spare_start spare1 || bail_out "vote-server on spare1"
-spare_start spare2 || bail_out "vote-server on spare2"
+silent_spares_start
 
 silent_outage defaults
 silent_lost_answer lost
 
-# The vote servers stop cleanly on SIGTERM; teardown leaves nothing behind.
-for _s in spare1 spare2; do
-	netns_kill "$_s"
-	is "$?" 0 "$_s: vote-server stopped cleanly on SIGTERM"
-done
-_prefix=$NETNS_PREFIX
-netns_teardown
-is "$(ip netns list | grep -c "^$_prefix")" 0 "teardown: no namespace left"
+silent_teardown
 
 done_testing

@@ -25,18 +25,8 @@
 #
 # Needs root (network namespaces); it never skips.
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
-. "$FA_TOP/t/lib/tap.sh"
-. "$FA_TOP/t/lib/named.sh"
-. "$FA_TOP/t/lib/primary.sh"
 NETNS_FAMILY=6
-. "$FA_TOP/t/lib/netns.sh"
 . "$FA_TOP/t/lib/silent.sh"
-
-FA=${FA_BUILD:-build}/failover-agent
-case $FA in
-/*)	;;
-*)	FA=$FA_TOP/$FA ;;
-esac
 
 SPARE_CHECK="timeout       = 1s"
 SPARE_VOTE="interval = 1s"
@@ -50,19 +40,12 @@ is "$(netns_exec backup ip -4 addr show dev eth0)" "" \
     "the backup's eth0 has no IPv4 address"
 like "$(netns_exec backup ip -6 addr show dev eth0)" 'inet6 fd77:6::20/64' \
     "the backup's eth0 has fd77:6::20/64"
-spare_start spare1 || bail_out "vote-server on spare1"
-spare_start spare2 || bail_out "vote-server on spare2"
+silent_spares_start
 
 silent_outage outage
 silent_lost_answer lost
 silent_lost_answer lost-all all
 
-for _s in spare1 spare2; do
-	netns_kill "$_s"
-	is "$?" 0 "$_s: vote-server stopped cleanly on SIGTERM"
-done
-_prefix=$NETNS_PREFIX
-netns_teardown
-is "$(ip netns list | grep -c "^$_prefix")" 0 "teardown: no namespace left"
+silent_teardown
 
 done_testing

@@ -14,17 +14,7 @@
 # t/58-layout.t; here the master has an address of its own.)  The other
 # layout, a hidden master at a third site, is t/71-silent.t.
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
-. "$FA_TOP/t/lib/tap.sh"
-. "$FA_TOP/t/lib/named.sh"
-. "$FA_TOP/t/lib/primary.sh"
-. "$FA_TOP/t/lib/netns.sh"
 . "$FA_TOP/t/lib/silent.sh"
-
-FA=${FA_BUILD:-build}/failover-agent
-case $FA in
-/*)	;;
-*)	FA=$FA_TOP/$FA ;;
-esac
 
 # Short timeouts: what is asserted is the message, not the waiting.
 SPARE_CHECK="timeout = 1s"
@@ -33,8 +23,7 @@ BACKUP_CHECK="timeout = 1s"
 BACKUP_QUORUM="timeout = 2s"
 BACKUP_DNS="timeout = 1s"
 silent_setup
-spare_start spare1 || bail_out "vote-server on spare1"
-spare_start spare2 || bail_out "vote-server on spare2"
+silent_spares_start
 
 reset site
 netns_silence primary

@@ -40,26 +40,7 @@ url          = http://127.0.0.1:$PDNS_API/api/v1/servers/localhost
 api_key_file = $PDNS_KEY"
 scenario_write_conf
 
-MANAGED="example.com www.example.com www.example.org"
-
-# check_until_err ERE MAX: run `check` until its stderr matches ERE, at most
-# MAX cycles, 0.2s apart (hold_down is a time window: poll, never wait).
-check_until_err() {
-	_ce_i=0
-	while [ $_ce_i -lt "$2" ]; do
-		[ $_ce_i -eq 0 ] || sleep 0.2
-		run_fa check
-		printf '%s\n' "$FA_ERR" | grep -Eq "$1" && return 0
-		_ce_i=$((_ce_i + 1))
-	done
-	return 1
-}
-dns_points_at() {
-	for _n in $MANAGED; do
-		is "$(dig_a "$_n")" "$2" "$1: $_n A (dig @PowerDNS)"
-		is "$(dig_aaaa "$_n")" "$3" "$1: $_n AAAA (dig @PowerDNS)"
-	done
-}
+SC_DIG_NOTE="dig @PowerDNS"
 
 run_fa config-test
 is "$FA_RC" 0 "config-test: exit 0 (the key works, the zones exist)"

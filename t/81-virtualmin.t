@@ -9,51 +9,22 @@
 # a plain message, exit 1, and never a false ACTIVE.
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
-scenario_require
-command -v openssl > /dev/null 2>&1 ||
-    bail_out "missing openssl (sh t/lib/deps.sh --install)"
-scenario_setup || bail_out "scenario setup (named, primary, config)"
+. "$FA_TOP/t/lib/apidouble.sh"
+double_scenario_setup
 
 VM=$SC_DIR/vm
-vm_stop() {
-	[ -f "$VM/double.pid" ] || return 0
-	_vp=$(cat "$VM/double.pid")
-	rm -f "$VM/double.pid"
-	kill "$_vp" 2> /dev/null
-	wait "$_vp" 2> /dev/null
-	return 0
-}
-trap 'vm_stop; scenario_cleanup' EXIT
-
 mkdir "$VM"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
-    -addext subjectAltName=IP:127.0.0.1 -keyout "$VM/key.pem" \
-    -out "$VM/cert.pem" > "$VM/openssl.log" 2>&1 ||
-    bail_out "openssl could not make a certificate: $(cat "$VM/openssl.log")"
 VM_PW=$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')
 echo failover > "$VM/user"
 (umask 077 && echo "$VM_PW" > "$VM/password")
 printf 'example.com\nexample.org\n' > "$VM/domains"
 echo "$DNS_PORT $KEY_FILE" > "$VM/dns"
-scenario_port VM_PORT || bail_out "no port"
-python3 "$FA_TOP/t/lib/virtualmin_double.py" "$VM_PORT" "$VM/cert.pem" \
-    "$VM/key.pem" "$VM" > "$VM/double.log" 2>&1 &
-VM_BG=$!
-i=0
-until [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$VM/cert.pem" \
-    "https://127.0.0.1:$VM_PORT/virtual-server/remote.cgi")" = 401 ]; do
-	kill -0 "$VM_BG" 2> /dev/null ||
-	    bail_out "the Virtualmin double exited: $(cat "$VM/double.log")"
-	i=$((i + 1))
-	[ $i -lt 200 ] || bail_out "the Virtualmin double does not answer"
-	sleep 0.1
-done
-[ -f "$VM/double.pid" ] || echo "$VM_BG" > "$VM/double.pid"
+double_start "$VM" virtualmin_double.py || bail_out "the Virtualmin double"
 
 VM_PWFILE=$SC_DIR/virtualmin.pw
 (umask 077 && echo "$VM_PW" > "$VM_PWFILE")
 VM_SECTION="[virtualmin]
-url           = https://127.0.0.1:$VM_PORT/virtual-server/remote.cgi
+url           = $(double_url "$VM")/virtual-server/remote.cgi
 user          = failover
 password_file = $VM_PWFILE"
 SC_DNS_METHOD=virtualmin
@@ -61,37 +32,6 @@ SC_EXTRA="$VM_SECTION
 ca_file       = $VM/cert.pem"
 scenario_write_conf
 
-MANAGED="example.com www.example.com www.example.org"
-dns_points_at() {
-	for _n in $MANAGED; do
-		is "$(dig_a "$_n")" "$2" "$1: $_n A"
-		is "$(dig_aaaa "$_n")" "$3" "$1: $_n AAAA"
-	done
-}
-
-# check_until_err ERE MAX: run `check` until its stderr matches ERE, at most
-# MAX cycles, 0.2s apart (hold_down is a time window: poll, never wait).
-check_until_err() {
-	_ce_i=0
-	while [ $_ce_i -lt "$2" ]; do
-		[ $_ce_i -eq 0 ] || sleep 0.2
-		run_fa check
-		printf '%s\n' "$FA_ERR" | grep -Eq "$1" && return 0
-		_ce_i=$((_ce_i + 1))
-	done
-	return 1
-}
-
-# calls PYTHON-EXPRESSION: evaluated over c, the list of calls logged by the
-# double since the last `: > calls.log`.
-calls() {
-	python3 -c '
-import json, sys
-c = [json.loads(l) for l in open(sys.argv[1])]
-v = eval(sys.argv[2])
-print(v if isinstance(v, str) else json.dumps(v))
-' "$VM/calls.log" "$1"
-}
 
 # --- config-test: list-domains over verified TLS --------------------------
 run_fa config-test
@@ -112,13 +52,7 @@ scenario_write_conf
 run_fa check
 is "$(status_field 'd["state"]')" STANDBY "first check: STANDBY"
 : > "$VM/calls.log"
-primary_stop "$SC_DIR/primary"
-for i in 1 2 3; do
-	run_fa check
-done
-is "$(status_field 'd["state"]')" ACTIVE "failover through Virtualmin: ACTIVE"
-[ "$(status_field 'd["state"]')" = ACTIVE ] || diag "$FA_ERR"
-dns_points_at "after the failover" "$BACKUP_A" "$BACKUP_AAAA"
+failover_by_checks "Virtualmin"
 is "$(dig_ttl www.example.com A)" 1 "record TTL from add-record-with-ttl"
 is "$(dig_a example.org)" "$PRIMARY_A" "example.org @ (not managed) untouched"
 is "$(calls '" ".join(dict(x["params"])["program"] + ":" + dict(x["params"])["domain"] for x in c)')" \

@@ -51,25 +51,6 @@ timeout = ${2:-10s}"
 }
 exec_conf "$APPLY"
 
-MANAGED="example.com www.example.com www.example.org"
-dns_points_at() {
-	for _n in $MANAGED; do
-		is "$(dig_a "$_n")" "$2" "$1: $_n A"
-		is "$(dig_aaaa "$_n")" "$3" "$1: $_n AAAA"
-	done
-}
-
-check_until_err() {
-	_ce_i=0
-	while [ $_ce_i -lt "$2" ]; do
-		[ $_ce_i -eq 0 ] || sleep 0.2
-		run_fa check
-		printf '%s\n' "$FA_ERR" | grep -Eq "$1" && return 0
-		_ce_i=$((_ce_i + 1))
-	done
-	return 1
-}
-
 run_fa config-test
 is "$FA_RC" 0 "config-test: exit 0"
 
@@ -78,13 +59,7 @@ run_fa check
 is "$(status_field 'd["state"]')" STANDBY "first check: STANDBY"
 ls "$EX"/argv.* > /dev/null 2>&1
 isnt $? 0 "steady state: the program never ran"
-primary_stop "$SC_DIR/primary"
-for i in 1 2 3; do
-	run_fa check
-done
-is "$(status_field 'd["state"]')" ACTIVE "failover through the program: ACTIVE"
-[ "$(status_field 'd["state"]')" = ACTIVE ] || diag "$FA_ERR"
-dns_points_at "after the failover" "$BACKUP_A" "$BACKUP_AAAA"
+failover_by_checks "the program"
 is "$(dig_ttl www.example.org AAAA)" 1 "the plan's ttl was used"
 is "$(cat "$EX/argv.example.com")" "update example.com." "argv: update ZONE"
 is "$(python3 -c '

@@ -11,54 +11,15 @@
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
 . "$FA_TOP/t/lib/apidouble.sh"
-scenario_require
-for p in openssl curl; do
-	command -v "$p" > /dev/null 2>&1 ||
-	    bail_out "missing $p (sh t/lib/deps.sh --install)"
-done
-scenario_setup || bail_out "scenario setup (named, primary, config)"
-
-CF=$SC_DIR/cf
-trap 'double_stop "$CF"; scenario_cleanup' EXIT
-mkdir "$CF"
-CF_TOKEN=$(od -An -tx1 -N20 /dev/urandom | tr -d ' \n')
-(umask 077 && echo "$CF_TOKEN" > "$CF/token")
-printf 'example.com\nexample.org\n' > "$CF/zones"
-echo "$DNS_PORT $KEY_FILE" > "$CF/dns"
-double_start "$CF" cloudflare_double.py || bail_out "the Cloudflare double"
-
-TOKEN_FILE=$SC_DIR/cloudflare.token
-(umask 077 && echo "$CF_TOKEN" > "$TOKEN_FILE")
-SC_DNS_METHOD=cloudflare
+double_scenario_setup
+cloudflare_setup
 # Each zone is several API requests (zone id, record ids, the batch, each a
 # dig in the double) within one [dns] timeout: 5s by default, which a
 # loaded CI machine under ASan has exceeded for the second zone.  Nothing
 # here tests that deadline except against Retry-After: 30, still past it.
 SC_DNS_EXTRA="timeout = 15s"
-SC_EXTRA="[cloudflare]
-api_token_file = $TOKEN_FILE
-api_url        = $(double_url "$CF")/client/v4
-ca_file        = $CF/cert.pem"
 scenario_write_conf
 
-# check_until_err ERE MAX: run `check` until its stderr matches ERE, at most
-# MAX cycles, 0.2s apart (hold_down is a time window: poll, never wait).
-check_until_err() {
-	_ce_i=0
-	while [ $_ce_i -lt "$2" ]; do
-		[ $_ce_i -eq 0 ] || sleep 0.2
-		run_fa check
-		printf '%s\n' "$FA_ERR" | grep -Eq "$1" && return 0
-		_ce_i=$((_ce_i + 1))
-	done
-	return 1
-}
-calls() {
-	double_calls "$CF" "$1"
-}
-last_actions() {
-	history_field '" | ".join(a["detail"] for a in d["cycles"][0]["actions"])'
-}
 
 # --- config-test ------------------------------------------------------------
 run_fa config-test
@@ -120,13 +81,7 @@ is "$(status_field 'd["state"]')" STANDBY "first check: STANDBY"
 : > "$CF/calls.log"
 run_fa check
 is "$(calls 'len(c)')" 0 "steady state: no API call at all"
-primary_stop "$SC_DIR/primary"
-for i in 1 2 3; do
-	run_fa check
-done
-is "$(status_field 'd["state"]')" ACTIVE "failover through Cloudflare: ACTIVE"
-[ "$(status_field 'd["state"]')" = ACTIVE ] || diag "$FA_ERR"
-dns_points_at "after the failover" "$BACKUP_A" "$BACKUP_AAAA"
+failover_by_checks "Cloudflare"
 is "$(dig_ttl www.example.com A)" 300 \
     "ttl = 1 is automatic: Cloudflare serves 300"
 is "$(dig_a example.org)" "$PRIMARY_A" "example.org @ (not managed) untouched"

@@ -13,15 +13,9 @@
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
 . "$FA_TOP/t/lib/apidouble.sh"
-scenario_require
-for p in openssl curl; do
-	command -v "$p" > /dev/null 2>&1 ||
-	    bail_out "missing $p (sh t/lib/deps.sh --install)"
-done
-scenario_setup || bail_out "scenario setup (named, primary, config)"
+double_scenario_setup
 
 OVH=$SC_DIR/ovh
-trap 'double_stop "$OVH"; scenario_cleanup' EXIT
 mkdir "$OVH"
 rnd() {
 	od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'
@@ -50,22 +44,6 @@ consumer_key_file       = $SC_DIR/ovh.ck
 ca_file                 = $OVH/cert.pem"
 scenario_write_conf
 
-check_until_err() {
-	_ce_i=0
-	while [ $_ce_i -lt "$2" ]; do
-		[ $_ce_i -eq 0 ] || sleep 0.2
-		run_fa check
-		printf '%s\n' "$FA_ERR" | grep -Eq "$1" && return 0
-		_ce_i=$((_ce_i + 1))
-	done
-	return 1
-}
-calls() {
-	double_calls "$OVH" "$1"
-}
-last_actions() {
-	history_field '" | ".join(a["detail"] for a in d["cycles"][0]["actions"])'
-}
 # ovh_raw METHOD PATH TIMESTAMP [SECRET]: one request signed here the way
 # OVH documents it; prints "HTTP-STATUS BODY".
 ovh_raw() {
@@ -121,13 +99,7 @@ rm -f "$OVH/rules"
 run_fa check
 is "$(status_field 'd["state"]')" STANDBY "first check: STANDBY"
 : > "$OVH/calls.log"
-primary_stop "$SC_DIR/primary"
-for i in 1 2 3; do
-	run_fa check
-done
-is "$(status_field 'd["state"]')" ACTIVE "failover through OVH: ACTIVE"
-[ "$(status_field 'd["state"]')" = ACTIVE ] || diag "$FA_ERR"
-dns_points_at "after the failover" "$BACKUP_A" "$BACKUP_AAAA"
+failover_by_checks "OVH"
 is "$(dig_ttl www.example.com A)" 1 "the records have [dns] ttl"
 is "$(dig_a example.org)" "$PRIMARY_A" "example.org @ (not managed) untouched"
 is "$(calls 'sorted(x["query"]["fieldType"] + " [" + x["query"]["subDomain"] + "]" for x in c if x["path"].endswith("/record") and x["method"] == "GET")')" \

@@ -12,15 +12,9 @@
 FA_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$FA_TOP/t/lib/scenario.sh"
 . "$FA_TOP/t/lib/apidouble.sh"
-scenario_require
-for p in openssl curl; do
-	command -v "$p" > /dev/null 2>&1 ||
-	    bail_out "missing $p (sh t/lib/deps.sh --install)"
-done
-scenario_setup || bail_out "scenario setup (named, primary, config)"
+double_scenario_setup
 
 DS=$SC_DIR/desec
-trap 'double_stop "$DS"; scenario_cleanup' EXIT
 mkdir "$DS"
 TOKEN=$(od -An -tx1 -N14 /dev/urandom | tr -d ' \n')
 (umask 077 && echo "$TOKEN" > "$DS/token")
@@ -66,22 +60,6 @@ ca_file        = $DS/cert.pem"
 SC_EXTRA=$PER_RECORD
 scenario_write_conf
 
-check_until_err() {
-	_ce_i=0
-	while [ $_ce_i -lt "$2" ]; do
-		[ $_ce_i -eq 0 ] || sleep 0.2
-		run_fa $CHECK_OPTS check
-		printf '%s\n' "$FA_ERR" | grep -Eq "$1" && return 0
-		_ce_i=$((_ce_i + 1))
-	done
-	return 1
-}
-calls() {
-	double_calls "$DS" "$1"
-}
-last_actions() {
-	history_field '" | ".join(a["detail"] for a in d["cycles"][0]["actions"])'
-}
 
 # --- config-test --------------------------------------------------------------
 run_fa config-test
@@ -101,10 +79,10 @@ is "$(status_field 'd["state"]')" STANDBY "first check: STANDBY"
 primary_stop "$SC_DIR/primary"
 run_fa check
 run_fa check
-CHECK_OPTS=-v
+SC_CHECK_OPTS=-v
 check_until_err "took the change" 1
 ok $? "the failover cycle (with -v)"
-CHECK_OPTS=
+SC_CHECK_OPTS=
 is "$(status_field 'd["state"]')" ACTIVE "failover through the templated requests: ACTIVE"
 [ "$(status_field 'd["state"]')" = ACTIVE ] || diag "$FA_ERR"
 dns_points_at "after the failover" "$BACKUP_A" "$BACKUP_AAAA"

@@ -1,6 +1,11 @@
 # apidouble.sh: start and stop a provider API double (t/lib/*_double.py)
 # for an integration test.  POSIX sh; source it after scenario.sh, then:
 #
+#   double_require            bail out unless openssl and curl are there
+#   double_scenario_setup     scenario_require, double_require,
+#                             scenario_setup (bail out if it fails) and
+#                             the EXIT trap: scenario_cleanup (it stops
+#                             the doubles too)
 #   double_start DIR SCRIPT   make a self-signed certificate for 127.0.0.1 in
 #                             DIR (cert.pem, key.pem: the agent's ca_file),
 #                             pick a port (DIR/port), start SCRIPT with DIR
@@ -9,11 +14,21 @@
 #                             the double's files (dns, token, ...).
 #                             Non-zero, with the double's log on stderr as
 #                             "# " lines, if it does not come up.
+#                             DIR becomes DOUBLE_DIR (for calls).
+#                             scenario_cleanup stops it.
 #   double_stop DIR           stop it by its PID and wait for it.
 #   double_url DIR            https://127.0.0.1:PORT
 #   double_calls DIR EXPR     evaluate a Python expression over c, the calls
 #                             logged since the last `: > DIR/calls.log`;
 #                             strings print as they are, others as JSON.
+#   calls EXPR                double_calls "$DOUBLE_DIR" EXPR: the double
+#                             started last.
+#   cloudflare_setup          t/lib/cloudflare_double.py in CF=$SC_DIR/cf
+#                             for example.com and example.org, applying to
+#                             our named; a fresh token CF_TOKEN, also in
+#                             TOKEN_FILE (the agent's); SC_DNS_METHOD and
+#                             SC_EXTRA (the [cloudflare] section) set for
+#                             scenario_write_conf.  Bails out if it fails.
 #   agent_argv_while_busy DIR ARGS...
 #                             run `fa ARGS` in the background with DIR/delay
 #                             set to 2 s, wait until a request reached the
@@ -21,8 +36,23 @@
 #                             (from /proc) while it waits for the answer,
 #                             then let it finish (FA_RC, FA_ERR).
 
+double_require() {
+	for _dr_p in openssl curl; do
+		command -v "$_dr_p" > /dev/null 2>&1 ||
+		    bail_out "missing $_dr_p (sh t/lib/deps.sh --install)"
+	done
+}
+
+double_scenario_setup() {
+	scenario_require
+	double_require
+	scenario_setup || bail_out "scenario setup (named, primary, config)"
+	trap scenario_cleanup EXIT
+}
+
 double_start() {
 	_ds_dir=$1
+	DOUBLE_DIR=$_ds_dir
 	_ds_script=$2
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
 	    -addext subjectAltName=IP:127.0.0.1 -keyout "$_ds_dir/key.pem" \
@@ -77,6 +107,28 @@ c = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 v = eval(sys.argv[2])
 print(v if isinstance(v, str) else json.dumps(v))
 ' "$1/calls.log" "$2"
+}
+
+calls() {
+	double_calls "$DOUBLE_DIR" "$1"
+}
+
+cloudflare_setup() {
+	CF=$SC_DIR/cf
+	mkdir "$CF"
+	CF_TOKEN=$(od -An -tx1 -N20 /dev/urandom | tr -d ' \n')
+	(umask 077 && echo "$CF_TOKEN" > "$CF/token")
+	printf 'example.com\nexample.org\n' > "$CF/zones"
+	echo "$DNS_PORT $KEY_FILE" > "$CF/dns"
+	double_start "$CF" cloudflare_double.py ||
+	    bail_out "the Cloudflare double"
+	TOKEN_FILE=$SC_DIR/cloudflare.token
+	(umask 077 && echo "$CF_TOKEN" > "$TOKEN_FILE")
+	SC_DNS_METHOD=cloudflare
+	SC_EXTRA="[cloudflare]
+api_token_file = $TOKEN_FILE
+api_url        = $(double_url "$CF")/client/v4
+ca_file        = $CF/cert.pem"
 }
 
 agent_argv_while_busy() {

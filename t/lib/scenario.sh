@@ -4,7 +4,7 @@
 #
 #   FA_TOP=$(cd "$(dirname "$0")/.." && pwd)   # the top of the tree
 #   . "$FA_TOP/t/lib/scenario.sh"
-#   scenario_require            fail (TAP) unless every program is there
+#   scenario_require [PROGRAM...]   fail (TAP) unless every program is there
 #   scenario_setup || bail_out "scenario setup"
 #
 # After scenario_setup:
@@ -41,6 +41,7 @@
 #   soa_serial ZONE
 #   dns_points_at WHO A AAAA    TAP: every managed record (SC_MANAGED)
 #                       answers exactly A and AAAA; WHO labels the tests
+#                       (SC_DIG_NOTE, when set, is added to their names)
 #   status_field EXPR   evaluate a Python expression on d = status --json
 #   history_field EXPR  the same on d = history -n 1000 --json
 #   history_transitions "FROM->TO FROM->TO ...", oldest first
@@ -48,6 +49,16 @@
 #                       most MAX cycles, pausing 0.2s between them (polling
 #                       a time window such as hold_down, never a fixed wait);
 #                       no cycle at all if the state is already STATE
+#   check_until_err ERE MAX   run `check` (with SC_CHECK_OPTS) until its
+#                       stderr matches ERE, at most MAX cycles 0.2s apart;
+#                       0 on a match, 1 if none; FA_* hold the last run
+#   last_actions        the newest cycle's action details, " | " between
+#   failover_by_checks WHO  stop the primary, three `check` runs; TAP: the
+#                       state is ACTIVE and DNS at the backup
+#   ns2_start DIR [PRIMARY] [SERIAL A AAAA]   knotd on 127.0.0.2 (verify =
+#                       all): PRIMARY's secondary, or a copy that lags
+#   scenario_setup_ns2  scenario_setup with ns2 the secondary of named
+#   dig2 SERVER NAME TYPE   the answer of 127.0.0.1 or 127.0.0.2, one line
 #   nsupdate_by_hand ZONE LINES   what a person does with nsupdate and the
 #                       real key: "update ..." LINES sent to our named
 #   pick_port           a free TCP+UDP port on 127.0.0.1
@@ -67,7 +78,10 @@
 #   spare_stop NAME     SIGTERM by PID and wait; returns its exit status
 #   spare_url NAME      http://127.0.0.1:PORT
 #   spare_conf NAME     the path of its config
-# scenario_cleanup stops every spare still running.
+#   quorum_conf NEED [LINES]   the backup's config with [quorum] (need NEED,
+#                       LINES) and the spares paris and nyc
+# scenario_cleanup stops every spare still running, and every API double
+# (t/lib/apidouble.sh) started in $SC_DIR.
 
 : "${FA_TOP:=$(pwd)}"
 . "$FA_TOP/t/lib/tap.sh"
@@ -89,11 +103,12 @@ esac
 SC_DIR=
 SC_PORTS=
 
-# Every program the scenarios run.  A missing one is a failed test with the
-# fix in the message, never a skip.
+# Every program the scenarios run, and the PROGRAMs a test names.  A
+# missing one is a failed test with the fix in the message, never a skip.
 scenario_require() {
 	_sr_missing=
-	for _sr_p in named tsig-keygen dig nsupdate python3 sqlite3 ss flock; do
+	for _sr_p in named tsig-keygen dig nsupdate python3 sqlite3 ss flock \
+	    "$@"; do
 		command -v "$_sr_p" > /dev/null 2>&1 ||
 		    _sr_missing="$_sr_missing $_sr_p"
 	done
@@ -298,6 +313,10 @@ spare_stop() {
 # Runs on every exit, failed or not.  FA_KEEP=1 keeps the directory.
 scenario_cleanup() {
 	[ -n "$SC_DIR" ] && [ -d "$SC_DIR" ] || return 0
+	# API doubles started by double_start (t/lib/apidouble.sh).
+	for _sc_pf in "$SC_DIR"/*/double.bgpid; do
+		[ -f "$_sc_pf" ] && double_stop "${_sc_pf%/double.bgpid}"
+	done
 	for _sc_pf in "$SC_DIR"/*/primary.bgpid; do
 		[ -f "$_sc_pf" ] && primary_stop "${_sc_pf%/primary.bgpid}"
 	done
@@ -358,10 +377,15 @@ nsupdate_by_hand() {
 
 SC_MANAGED="example.com www.example.com www.example.org"
 
+# dns_points_at LABEL A AAAA: every managed record holds exactly A and
+# AAAA (dig at $DNS_PORT); SC_DIG_NOTE, when set, ends each test's name
+# in parentheses (which server was asked).
 dns_points_at() {
 	for _dp_n in $SC_MANAGED; do
-		is "$(dig_a "$_dp_n")" "$2" "$1: $_dp_n A"
-		is "$(dig_aaaa "$_dp_n")" "$3" "$1: $_dp_n AAAA"
+		is "$(dig_a "$_dp_n")" "$2" \
+		    "$1: $_dp_n A${SC_DIG_NOTE:+ ($SC_DIG_NOTE)}"
+		is "$(dig_aaaa "$_dp_n")" "$3" \
+		    "$1: $_dp_n AAAA${SC_DIG_NOTE:+ ($SC_DIG_NOTE)}"
 	done
 }
 
@@ -404,4 +428,99 @@ check_until_state() {
 		_cu_i=$((_cu_i + 1))
 	done
 	return 0
+}
+
+# check_until_err ERE MAX: run `check` (with the options in SC_CHECK_OPTS,
+# if any) until its stderr matches ERE, at most MAX cycles, 0.2s apart
+# (hold_down is a time window: poll, never wait).  0 on a match, 1 if MAX
+# cycles went by without one; FA_RC, FA_OUT and FA_ERR hold the last run.
+check_until_err() {
+	_ce_i=0
+	while [ $_ce_i -lt "$2" ]; do
+		[ $_ce_i -eq 0 ] || sleep 0.2
+		run_fa ${SC_CHECK_OPTS:-} check
+		printf '%s\n' "$FA_ERR" | grep -Eq "$1" && return 0
+		_ce_i=$((_ce_i + 1))
+	done
+	return 1
+}
+
+# last_actions: the details of every action of the newest cycle in the
+# history, on one line, " | " between them.
+last_actions() {
+	history_field \
+	    '" | ".join(a["detail"] for a in d["cycles"][0]["actions"])'
+}
+
+# failover_by_checks WHO: stop the primary, run `check` three times (the
+# default fail_after), then TAP: "failover through WHO: ACTIVE" (with the
+# last run's stderr if not) and every managed record at the backup.
+failover_by_checks() {
+	primary_stop "$SC_DIR/primary"
+	for _fc_i in 1 2 3; do
+		run_fa check
+	done
+	is "$(status_field 'd["state"]')" ACTIVE "failover through $1: ACTIVE"
+	[ "$(status_field 'd["state"]')" = ACTIVE ] || diag "$FA_ERR"
+	dns_points_at "after the failover" "$BACKUP_A" "$BACKUP_AAAA"
+}
+
+# ns2_start DIR [PRIMARY] [SERIAL A AAAA]: a second nameserver, knotd on
+# 127.0.0.2 at the same port, in $SC_DIR/DIR: the secondary of PRIMARY
+# (zones transferred, knot_start waits until both are there), or without
+# PRIMARY a copy of the zones at SERIAL (default 1) holding A and AAAA
+# (default the primary's) that transfers nothing.  In a subshell: the
+# knobs stay there; knotd is found again by its PID file.
+ns2_start() {
+	mkdir -p "$SC_DIR/$1" &&
+	(
+		KNOT_LISTEN=127.0.0.2
+		KNOT_SECONDARY_OF=${2:-}
+		NAMED_SERIAL=${3:-1}
+		NAMED_A=${4:-$PRIMARY_A}
+		NAMED_AAAA=${5:-$PRIMARY_AAAA}
+		knot_start "$SC_DIR/$1" "$DNS_PORT" example.com example.org
+	)
+}
+
+# scenario_setup_ns2: scenario_setup with ns2 in the zones' NS set and
+# notified by named, then ns2 (ns2_start) its secondary.  The port is
+# picked free on 127.0.0.1; on 127.0.0.2 a socket of another test (a
+# transfer's TIME-WAIT) may hold it: then a fresh world, 3 times, then
+# bail out.
+scenario_setup_ns2() {
+	NAMED_NS="ns1=127.0.0.1 ns2=127.0.0.2"
+	NAMED_NOTIFY=127.0.0.2
+	_s2_tries=0
+	until scenario_setup && ns2_start ns2 127.0.0.1; do
+		scenario_cleanup
+		_s2_tries=$((_s2_tries + 1))
+		[ $_s2_tries -lt 3 ] ||
+		    bail_out "scenario setup (named, knotd on 127.0.0.2)"
+		note "port taken on 127.0.0.2: again with another port"
+	done
+}
+
+# dig2 SERVER NAME TYPE: the answer of SERVER (at $DNS_PORT), sorted, one
+# line.
+dig2() {
+	dig +short +norec +time=1 +tries=1 -p "$DNS_PORT" "@$1" "$2" "$3" |
+	    sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+# quorum_conf NEED [LINES]: write the config with [quorum] (secret_file
+# $SC_DIR/vote.key, need NEED, timeout 3s, and LINES) and the spares paris
+# and nyc at their current URLs (spare_start).
+quorum_conf() {
+	SC_EXTRA="
+[quorum]
+secret_file = $SC_DIR/vote.key
+need        = $1
+timeout     = 3s
+${2:-}
+[spare:paris]
+url = $(spare_url paris)
+[spare:nyc]
+url = $(spare_url nyc)"
+	scenario_write_conf
 }

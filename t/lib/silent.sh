@@ -11,8 +11,10 @@
 # and the scenarios both tests run.  An outage here is silent: the bridge
 # drops the primary's packets (netns_silence), nobody refuses or answers.
 #
-# Source it after tap.sh, named.sh, primary.sh and netns.sh, with FA (the
-# binary) and FA_TOP set and NETNS_FAMILY chosen, then call silent_setup.
+# Source it with FA_TOP set and NETNS_FAMILY chosen (it sources tap.sh,
+# named.sh, primary.sh and netns.sh, and sets FA, the binary of FA_BUILD),
+# then call silent_setup and silent_spares_start; silent_teardown at the
+# end.
 # Knobs, read when a config is written (empty: the key is left out, so the
 # shipped default applies):
 #   SPARE_CHECK     extra lines for the spares' [check:web] (e.g. a timeout)
@@ -30,6 +32,17 @@
 #                            the failover's UPDATEs are dropped: stored state
 #                            and DNS agree within one cycle after the path
 #                            heals; the primary's return brings DNS back
+
+. "$FA_TOP/t/lib/tap.sh"
+. "$FA_TOP/t/lib/named.sh"
+. "$FA_TOP/t/lib/primary.sh"
+. "$FA_TOP/t/lib/netns.sh"
+
+FA=${FA_BUILD:-build}/failover-agent
+case $FA in
+/*)	;;
+*)	FA=$FA_TOP/$FA ;;
+esac
 
 PRIMARY_A=192.0.2.10
 PRIMARY_AAAA=2001:db8::10
@@ -192,6 +205,26 @@ check() {
 	netns_exec backup "$FA" -c "$CONF" check > "$T/fa.out" 2> "$T/fa.err"
 	FA_RC=$?
 	FA_ERR=$(cat "$T/fa.err")
+}
+
+# silent_spares_start: the vote servers on spare1 and spare2; bails out if
+# one does not start.
+silent_spares_start() {
+	spare_start spare1 || bail_out "vote-server on spare1"
+	spare_start spare2 || bail_out "vote-server on spare2"
+}
+
+# silent_teardown: TAP: the vote servers stop cleanly on SIGTERM, and
+# teardown leaves no namespace behind.
+silent_teardown() {
+	for _st_s in spare1 spare2; do
+		netns_kill "$_st_s"
+		is "$?" 0 "$_st_s: vote-server stopped cleanly on SIGTERM"
+	done
+	_st_prefix=$NETNS_PREFIX
+	netns_teardown
+	is "$(ip netns list | grep -c "^$_st_prefix")" 0 \
+	    "teardown: no namespace left"
 }
 
 # json_eval EXPR: evaluate a Python expression on d, the JSON document on

@@ -29,6 +29,7 @@
 #include "dnsupdate/method/apimethod.h"
 #include "agent/lib/http.h"
 #include "dnsupdate/method/httptmpl.h"
+#include "t/unit/fakehttp.h"
 #include "t/unit/tap.h"
 
 static char	tmpdir[256];
@@ -287,96 +288,41 @@ test_names(void)
 	is_str(m, "**", "a short secret: as many stars, never more");
 }
 
-/* ---- 429 against a server forked here ---- */
+/* ---- 429 against t/unit/fakehttp.c ---- */
 
-static pid_t	server_pid;
-static int	server_port;
+static struct fakehttp	server;
 
-/* /once: 429 Retry-After: 1 the first time, then 200 (a file counts). */
+/*
+ * /once: 429 Retry-After: 1 the first time, then 200 (a file counts);
+ * /long: Retry-After: 30; /date: an HTTP date; /bare: none; else 503.
+ */
 static void
-serve(int fd)
+serve(int fd, const struct fakehttp_req *req, void *arg)
 {
-	char	req[8192], counter[300], path[64];
-	const char *answer;
-	ssize_t	n;
+	char	counter[300];
 	int	cf;
 
-	n = read(fd, req, sizeof(req) - 1);
-	req[n > 0 ? n : 0] = '\0';
-	sscanf(req, "%*s %63s", path);
-	if (strcmp(path, "/once") == 0) {
+	(void)arg;
+	if (strcmp(req->path, "/once") == 0) {
 		snprintf(counter, sizeof(counter), "%s/once", tmpdir);
 		cf = open(counter, O_WRONLY | O_CREAT | O_EXCL, 0600);
 		if (cf != -1) {
 			close(cf);
-			answer = "HTTP/1.1 429 Too Many Requests\r\n"
-			    "Retry-After: 1\r\nContent-Length: 2\r\n"
-			    "Connection: close\r\n\r\n{}";
+			fakehttp_reply(fd, "429 Too Many Requests",
+			    "Retry-After: 1\r\n", "{}", 2);
 		} else
-			answer = "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n"
-			    "Connection: close\r\n\r\n{\"ok\":true}";
-	} else if (strcmp(path, "/long") == 0)
-		answer = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\n"
-		    "Content-Length: 2\r\nConnection: close\r\n\r\n{}";
-	else if (strcmp(path, "/date") == 0)
-		answer = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: Fri, "
-		    "31 Dec 1999 23:59:59 GMT\r\nContent-Length: 2\r\n"
-		    "Connection: close\r\n\r\n{}";
-	else if (strcmp(path, "/bare") == 0)
-		answer = "HTTP/1.1 429 Too Many Requests\r\n"
-		    "Content-Length: 2\r\n"
-		    "Connection: close\r\n\r\n{}";
+			fakehttp_reply(fd, "200 OK", NULL, "{\"ok\":true}", 11);
+	} else if (strcmp(req->path, "/long") == 0)
+		fakehttp_reply(fd, "429 Too Many Requests",
+		    "Retry-After: 30\r\n", "{}", 2);
+	else if (strcmp(req->path, "/date") == 0)
+		fakehttp_reply(fd, "429 Too Many Requests",
+		    "Retry-After: Fri, 31 Dec 1999 23:59:59 GMT\r\n", "{}", 2);
+	else if (strcmp(req->path, "/bare") == 0)
+		fakehttp_reply(fd, "429 Too Many Requests", NULL, "{}", 2);
 	else
-		answer = "HTTP/1.1 503 Service Unavailable\r\n"
-		    "Retry-After: 5\r\n"
-		    "Content-Length: 2\r\nConnection: close\r\n\r\n{}";
-	(void)!write(fd, answer, strlen(answer));
-	close(fd);
-	_exit(0);
-}
-
-static void
-server_start(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 slen = sizeof(sin);
-	int			 s, c;
-
-	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		fatal("socket");
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(s, 16) == -1 ||
-	    getsockname(s, (struct sockaddr *)&sin, &slen) == -1)
-		fatal("bind");
-	server_port = ntohs(sin.sin_port);
-	if ((server_pid = fork()) == -1)
-		fatal("fork");
-	if (server_pid == 0) {
-		setpgid(0, 0);
-		signal(SIGCHLD, SIG_IGN);
-		for (;;) {
-			if ((c = accept(s, NULL, NULL)) == -1)
-				continue;
-			if (fork() == 0) {
-				close(s);
-				serve(c);
-			}
-			close(c);
-		}
-	}
-	setpgid(server_pid, server_pid);
-	close(s);
-}
-
-static void
-server_stop(void)
-{
-	kill(-server_pid, SIGKILL);
-	kill(server_pid, SIGKILL);
-	waitpid(server_pid, NULL, 0);
+		fakehttp_reply(fd, "503 Service Unavailable",
+		    "Retry-After: 5\r\n", "{}", 2);
 }
 
 static void
@@ -386,7 +332,7 @@ get(const char *path, int64_t budget_ms, struct http_resp *resp, int *waits,
 	struct http_req	req;
 	char		url[128];
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", server_port, path);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", server.port, path);
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
 	req.url = url;
@@ -400,7 +346,8 @@ test_rate_limit(void)
 	struct http_resp	resp;
 	int			waits, rc;
 
-	server_start();
+	if (fakehttp_start(&server, serve, NULL) == -1)
+		fatal("fakehttp_start");
 	get("/long", 5000, &resp, &waits, &rc);
 	is_int(rc, 0, "/long: an answer");
 	is_int(resp.status, 429, "/long: 429");
@@ -430,7 +377,7 @@ test_rate_limit(void)
 	is_int(resp.status, 503, "503 with Retry-After");
 	is_int(resp.retry_after, -1, "only a 429's Retry-After counts");
 	http_resp_free(&resp);
-	server_stop();
+	fakehttp_stop(&server);
 }
 
 int

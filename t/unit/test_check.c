@@ -1,6 +1,6 @@
 /*
  * test_check.c: the check engine against real servers started here, on
- * 127.0.0.1 ephemeral ports: canned HTTP answers from threads, a listener
+ * 127.0.0.1 ephemeral ports: canned answers (t/unit/fakehttp.c), a listener
  * that never accepts, a port nobody listens on, and (when the openssl tool
  * is installed) a TLS server with a self-signed certificate.
  *
@@ -31,123 +31,39 @@
 #include "agent/check/check.h"
 #include "agent/core/config.h"
 #include "agent/lib/log.h"
+#include "t/unit/fakehttp.h"
 #include "t/unit/tap.h"
 
-struct server {
-	int		 fd;
-	uint16_t	 port;
-	pthread_t	 thr;
-	bool		 started;
-	char		*response;
-	size_t		 resplen;
-	bool		 read_once;	/* answer after the first read (TLS hello) */
-};
-
-/* A TCP socket bound to 127.0.0.1 on an ephemeral port; listening if asked. */
+/*
+ * A server (t/unit/fakehttp.c) that answers every request with head, then
+ * bodylen bytes of body: an HTTP answer, or bytes that are not HTTP.
+ */
 static int
-test_socket(uint16_t *port, int backlog)
+server_start(struct fakehttp *s, const char *head, const char *body,
+    size_t bodylen)
 {
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof(sin);
-	int			fd;
+	size_t	 hlen = strlen(head);
+	char	*answer;
+	int	 rc;
 
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((answer = malloc(hlen + bodylen)) == NULL)
 		return -1;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1 ||
-	    (backlog >= 0 && listen(fd, backlog) == -1)) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
-
-static void *
-server_main(void *arg)
-{
-	struct server	*s = arg;
-	struct timeval	 tv = { 2, 0 };
-	char		 req[8192];
-	size_t		 have;
-	ssize_t		 n;
-	int		 c;
-
-	for (;;) {
-		c = accept(s->fd, NULL, NULL);
-		if (c == -1) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			break;		/* shutdown() by server_stop() */
-		}
-		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		/* Read the whole request, so closing sends FIN, not RST. */
-		have = 0;
-		while (have < sizeof(req) - 1) {
-			n = read(c, req + have, sizeof(req) - 1 - have);
-			if (n <= 0)
-				break;
-			have += (size_t)n;
-			req[have] = '\0';
-			if (s->read_once || strstr(req, "\r\n\r\n") != NULL)
-				break;
-		}
-		if (write(c, s->response, s->resplen) == -1) {
-			/* the client went away: its problem */
-		}
-		shutdown(c, SHUT_WR);
-		while (read(c, req, sizeof(req)) > 0)
-			;
-		close(c);
-	}
-	return NULL;
+	memcpy(answer, head, hlen);
+	memcpy(answer + hlen, body, bodylen);
+	rc = fakehttp_start_canned(s, answer, hlen + bodylen);
+	free(answer);
+	return rc;
 }
 
 static int
-server_start(struct server *s, const char *head, const char *body,
-    size_t bodylen, bool read_once)
-{
-	size_t	hlen = strlen(head);
-
-	memset(s, 0, sizeof(*s));
-	s->read_once = read_once;
-	s->resplen = hlen + bodylen;
-	if ((s->response = malloc(s->resplen)) == NULL)
-		return -1;
-	memcpy(s->response, head, hlen);
-	memcpy(s->response + hlen, body, bodylen);
-	if ((s->fd = test_socket(&s->port, 16)) == -1)
-		return -1;
-	if (pthread_create(&s->thr, NULL, server_main, s) != 0)
-		return -1;
-	s->started = true;
-	return 0;
-}
-
-static int
-server_http(struct server *s, const char *status_line, const char *body)
+server_http(struct fakehttp *s, const char *status_line, const char *body)
 {
 	char	head[256];
 
 	snprintf(head, sizeof(head), "HTTP/1.1 %s\r\nContent-Length: %zu\r\n"
 	    "Content-Type: text/plain\r\nConnection: close\r\n\r\n",
 	    status_line, strlen(body));
-	return server_start(s, head, body, strlen(body), false);
-}
-
-static void
-server_stop(struct server *s)
-{
-	if (s->started) {
-		shutdown(s->fd, SHUT_RDWR);	/* wakes accept() */
-		pthread_join(s->thr, NULL);
-	}
-	if (s->fd > 0)
-		close(s->fd);
-	free(s->response);
+	return server_start(s, head, body, strlen(body));
 }
 
 static struct cfg_check
@@ -249,7 +165,7 @@ test_outcome_strings(void)
 static void
 test_mixed_cycle(void)
 {
-	struct server		 up, down, other, redirect, big, bigok;
+	struct fakehttp	 up, down, other, redirect, big, bigok;
 	struct check_result	 res[10];
 	struct cfg_check	 c[10];
 	uint16_t		 closed_port;
@@ -257,15 +173,15 @@ test_mixed_cycle(void)
 	char			*u, *bigbody;
 	size_t			 i, bigsize = 100 * 1024;
 
-	closed_fd = test_socket(&closed_port, -1);	/* bound, not listening */
+	closed_fd = fakehttp_socket(&closed_port, -1);	/* bound, not listening */
 	bigbody = malloc(bigsize);
 	memset(bigbody, 'x', bigsize);
 	if (server_http(&up, "200 OK", "OK") == -1 ||
 	    server_http(&down, "503 Service Unavailable", "down") == -1 ||
 	    server_http(&other, "200 OK", "maintenance") == -1 ||
 	    server_start(&redirect, "HTTP/1.1 302 Found\r\nLocation: /health2"
-	    "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", "", 0,
-	    false) == -1 ||
+	    "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", "",
+	    0) == -1 ||
 	    closed_fd == -1) {
 		ok(0, "start test servers: %s", strerror(errno));
 		return;
@@ -273,14 +189,14 @@ test_mixed_cycle(void)
 	/* 100 KiB of body: more than the check reads. */
 	memcpy(bigbody, "OK", 2);
 	if (server_start(&bigok, "HTTP/1.1 200 OK\r\nContent-Length: 102400\r\n"
-	    "Connection: close\r\n\r\n", bigbody, bigsize, false) == -1) {
+	    "Connection: close\r\n\r\n", bigbody, bigsize) == -1) {
 		ok(0, "start big server");
 		return;
 	}
 	memcpy(bigbody, "xx", 2);
 	memcpy(bigbody + bigsize - 2, "OK", 2);	/* beyond what we read */
 	if (server_start(&big, "HTTP/1.1 200 OK\r\nContent-Length: 102400\r\n"
-	    "Connection: close\r\n\r\n", bigbody, bigsize, false) == -1) {
+	    "Connection: close\r\n\r\n", bigbody, bigsize) == -1) {
 		ok(0, "start big server");
 		return;
 	}
@@ -339,12 +255,12 @@ test_mixed_cycle(void)
 	is_int(nfailed, 6, "checks_run returns the number of failed checks");
 
 	checks_free(c, 10);
-	server_stop(&up);
-	server_stop(&down);
-	server_stop(&other);
-	server_stop(&redirect);
-	server_stop(&big);
-	server_stop(&bigok);
+	fakehttp_stop(&up);
+	fakehttp_stop(&down);
+	fakehttp_stop(&other);
+	fakehttp_stop(&redirect);
+	fakehttp_stop(&big);
+	fakehttp_stop(&bigok);
 	close(closed_fd);
 	free(bigbody);
 }
@@ -365,8 +281,8 @@ test_timeouts(void)
 	char			*u;
 	size_t			 i;
 
-	silent_fd = test_socket(&silent_port, 16);
-	full_fd = test_socket(&full_port, 0);
+	silent_fd = fakehttp_socket(&silent_port, 16);
+	full_fd = fakehttp_socket(&full_port, 0);
 	filler = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
@@ -428,14 +344,14 @@ test_resolve_and_config_errors(void)
 static void
 test_tls_plain(void)
 {
-	struct server		 plain;
+	struct fakehttp	 plain;
 	struct check_result	 res[2];
 	struct cfg_check	 c[2];
 	char			*u;
 
 	if (server_start(&plain, "HTTP/1.1 400 Bad Request\r\n"
-	    "Content-Length: 0\r\nConnection: close\r\n\r\n", "", 0,
-	    true) == -1) {
+	    "Content-Length: 0\r\nConnection: close\r\n\r\n", "",
+	    0) == -1) {
 		ok(0, "start plain server");
 		return;
 	}
@@ -449,19 +365,19 @@ test_tls_plain(void)
 	/* Our own mistake, not the primary's: it must fail, never pass. */
 	OUTCOME(res[1], CHECK_INTERNAL_ERROR, "a ca_file that does not exist");
 	checks_free(c, 2);
-	server_stop(&plain);
+	fakehttp_stop(&plain);
 }
 
 /* A garbage answer to an HTTP request. */
 static void
 test_protocol_error(void)
 {
-	struct server		 junk;
+	struct fakehttp	 junk;
 	struct check_result	 res[1];
 	struct cfg_check	 c[1];
 	char			*u;
 
-	if (server_start(&junk, "SSH-2.0-OpenSSH_9.2\r\n", "", 0, true) == -1) {
+	if (server_start(&junk, "SSH-2.0-OpenSSH_9.2\r\n", "", 0) == -1) {
 		ok(0, "start junk server");
 		return;
 	}
@@ -471,7 +387,7 @@ test_protocol_error(void)
 	run(c, 1, res);
 	OUTCOME(res[0], CHECK_PROTOCOL_ERROR, "http answered by a non-HTTP server");
 	checks_free(c, 1);
-	server_stop(&junk);
+	fakehttp_stop(&junk);
 }
 
 /*
@@ -642,7 +558,7 @@ test_exec(void)
 	int			 lfd, nfailed;
 	size_t			 i;
 
-	if (mkdtemp(dir) == NULL || (lfd = test_socket(&port, 16)) == -1) {
+	if (mkdtemp(dir) == NULL || (lfd = fakehttp_socket(&port, 16)) == -1) {
 		ok(0, "set up: %s", strerror(errno));
 		return;
 	}

@@ -3,6 +3,7 @@
  * a sysadmin could describe ("standby, primary failed its third cycle, the
  * spares agree") and what must happen, including what must NOT happen.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,10 +12,21 @@
 
 #define NOW	1000000
 
-enum { P_DEFAULT, P_MANUAL, P_NOQUORUM, P_FA1, P_FA2 };
+/* The configuration a row runs under: the defaults, or one change. */
+enum config {
+	DEFAULTS,		/* fail_after = recover_after = 3, failback auto,
+				   hold_down 900 s, [quorum] configured */
+	FAILBACK_MANUAL,	/* failback = manual */
+	NO_QUORUM,		/* no [quorum] */
+	FAIL_AFTER_1,		/* fail_after = 1 */
+	FAIL_AFTER_2,		/* fail_after = 2 */
+	MYSQL_WRITABLE,		/* [mysql] promote = writable, no [quorum] */
+	MYSQL_READ_ONLY,	/* [mysql] promote = read-only, no [quorum] */
+	MYSQL_WRITABLE_QUORUM,	/* [mysql] promote = writable, [quorum] */
+};
 
 static void
-params_for(int which, struct decide_params *p)
+params_for(enum config which, struct decide_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->fail_after = 3;
@@ -23,254 +35,340 @@ params_for(int which, struct decide_params *p)
 	p->hold_down_s = 900;
 	p->quorum_configured = true;
 	switch (which) {
-	case P_MANUAL:
+	case DEFAULTS:
+		break;
+	case FAILBACK_MANUAL:
 		p->failback_auto = false;
 		break;
-	case P_NOQUORUM:
+	case NO_QUORUM:
 		p->quorum_configured = false;
 		break;
-	case P_FA1:
+	case FAIL_AFTER_1:
 		p->fail_after = 1;
 		break;
-	case P_FA2:
+	case FAIL_AFTER_2:
 		p->fail_after = 2;
+		break;
+	case MYSQL_WRITABLE:
+	case MYSQL_READ_ONLY:
+	case MYSQL_WRITABLE_QUORUM:
+		p->quorum_configured = which == MYSQL_WRITABLE_QUORUM;
+		p->mysql_configured = true;
+		p->mysql_demote = which != MYSQL_READ_ONLY;
 		break;
 	}
 }
 
+/*
+ * One situation and what must happen.  A field left out is zero: no
+ * streak, never moved, a plain cycle (REQUEST_CYCLE) without --force, DNS
+ * not read, the spares not asked, the databases not compared; expected:
+ * NEED_NOTHING and no action.
+ */
 struct row {
-	const char		*what;
-	/* previous state */
-	enum site_state		 state;
-	int			 fail_streak, ok_streak;
-	int			 recovering;
-	int64_t			 last_action_ago;	/* 0 = never */
-	int			 params;
-	/* input */
+	/* before the cycle */
+	enum site_state		 was;
+	int			 fails, oks;	/* fail_streak, ok_streak */
+	bool			 recovering;
+	int64_t			 moved_ago;	/* s since the last move, 0: never */
+	enum config		 config;
+	/* this cycle */
 	enum decide_request	 request;
-	int			 force;
-	int			 probes_ok;
+	bool			 force;
+	bool			 primary_up;	/* every check passed */
 	enum dns_holds		 dns;
 	enum quorum_result	 quorum;
 	int			 votes_down;
+	enum failback_safety	 safety;
 	/* expected */
 	enum decide_need	 need;
-	enum cycle_outcome	 outcome;
-	enum site_state		 next_state;
-	enum primary_status	 status;
-	int			 nactions;
-	enum action_kind	 first_dns_action;	/* checked when nactions > 0 */
+	enum cycle_outcome	 want;
+	enum site_state		 next;
+	enum primary_status	 status;	/* rows[] only */
+	int			 nactions;	/* rows[] only */
+	enum action_kind	 moves;		/* the DNS action, if nactions > 0 */
+	const char		*actions;	/* mysql_rows[]: action_kind_str()s
+						   joined by ",", NULL: none */
+	const char		*why;
 };
-
-#define NO_ACTION	ACTION_KIND_MAX
 
 static const struct row rows[] = {
 /* Hysteresis on STANDBY: WARN, CRITICAL, then FAIL asks the spares. */
-{ "standby, primary OK stays OK, nothing to do",
-  SITE_STANDBY, 0, 10, 0, 0, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_OK, 0, NO_ACTION },
-{ "standby, first failed cycle is WARN, no failover",
-  SITE_STANDBY, 0, 10, 0, 0, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_WARN, 0, NO_ACTION },
-{ "standby, fail_after-1 failed cycles is CRITICAL, no failover",
-  SITE_STANDBY, 1, 0, 1, 0, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_CRITICAL, 0, NO_ACTION },
-{ "standby, fail_after failed cycles is FAIL and asks for votes",
-  SITE_STANDBY, 2, 0, 1, 0, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_VOTES, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_FAIL, 0, NO_ACTION },
-{ "standby, FAIL + spares confirm: failover",
-  SITE_STANDBY, 2, 0, 1, 0, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_CONFIRMED, 0,
-  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, PRIMARY_FAIL, 3, ACTION_DNS_TO_BACKUP },
-{ "standby, FAIL + too few spares: ISOLATED, no failover",
-  SITE_STANDBY, 5, 0, 1, 0, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_ISOLATED, 0,
-  NEED_NOTHING, OUTCOME_ISOLATED, SITE_STANDBY, PRIMARY_FAIL, 0, NO_ACTION },
-{ "standby, FAIL + spares see it up: PARTITION, no failover",
-  SITE_STANDBY, 5, 0, 1, 0, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_PARTITION, 0,
-  NEED_NOTHING, OUTCOME_PARTITION, SITE_STANDBY, PRIMARY_FAIL, 0, NO_ACTION },
-{ "standby, FAIL without [quorum]: failover without votes",
-  SITE_STANDBY, 2, 0, 1, 0, P_NOQUORUM, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, PRIMARY_FAIL, 3, ACTION_DNS_TO_BACKUP },
-{ "standby, FAIL inside hold_down after a failback: HELD, no failover",
-  SITE_STANDBY, 2, 0, 1, 100, P_NOQUORUM, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_HELD, SITE_STANDBY, PRIMARY_FAIL, 0, NO_ACTION },
-{ "standby, FAIL once hold_down has passed: failover",
-  SITE_STANDBY, 2, 0, 1, 900, P_NOQUORUM, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, PRIMARY_FAIL, 3, ACTION_DNS_TO_BACKUP },
-{ "fail_after = 1: the first failed cycle is FAIL",
-  SITE_STANDBY, 0, 10, 0, 0, P_FA1, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_VOTES, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_FAIL, 0, NO_ACTION },
-{ "fail_after = 2: the first failed cycle is CRITICAL",
-  SITE_STANDBY, 0, 10, 0, 0, P_FA2, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_CRITICAL, 0, NO_ACTION },
-{ "standby, good cycle after failures is INFO",
-  SITE_STANDBY, 2, 0, 1, 0, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_INFO, 0, NO_ACTION },
-{ "standby, recover_after good cycles make it OK again",
-  SITE_STANDBY, 0, 2, 1, 0, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_OK, 0, NO_ACTION },
-{ "standby, a failure while recovering restarts the count at WARN",
-  SITE_STANDBY, 0, 2, 1, 0, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_WARN, 0, NO_ACTION },
+{ .was = SITE_STANDBY, .oks = 10,
+  .primary_up = true,
+  .want = OUTCOME_NOOP, .next = SITE_STANDBY, .status = PRIMARY_OK,
+  .why = "standby, primary OK stays OK, nothing to do" },
+{ .was = SITE_STANDBY, .oks = 10,
+  .primary_up = false,
+  .want = OUTCOME_NOOP, .next = SITE_STANDBY, .status = PRIMARY_WARN,
+  .why = "standby, first failed cycle is WARN, no failover" },
+{ .was = SITE_STANDBY, .fails = 1, .recovering = true,
+  .primary_up = false,
+  .want = OUTCOME_NOOP, .next = SITE_STANDBY, .status = PRIMARY_CRITICAL,
+  .why = "standby, fail_after-1 failed cycles is CRITICAL, no failover" },
+{ .was = SITE_STANDBY, .fails = 2, .recovering = true,
+  .primary_up = false,
+  .need = NEED_VOTES, .want = OUTCOME_NOOP, .next = SITE_STANDBY, .status = PRIMARY_FAIL,
+  .why = "standby, fail_after failed cycles is FAIL and asks for votes" },
+{ .was = SITE_STANDBY, .fails = 2, .recovering = true,
+  .primary_up = false, .quorum = QUORUM_CONFIRMED,
+  .want = OUTCOME_FAILOVER, .next = SITE_ACTIVE, .status = PRIMARY_FAIL,
+  .nactions = 3, .moves = ACTION_DNS_TO_BACKUP,
+  .why = "standby, FAIL + spares confirm: failover" },
+{ .was = SITE_STANDBY, .fails = 5, .recovering = true,
+  .primary_up = false, .quorum = QUORUM_ISOLATED,
+  .want = OUTCOME_ISOLATED, .next = SITE_STANDBY, .status = PRIMARY_FAIL,
+  .why = "standby, FAIL + too few spares: ISOLATED, no failover" },
+{ .was = SITE_STANDBY, .fails = 5, .recovering = true,
+  .primary_up = false, .quorum = QUORUM_PARTITION,
+  .want = OUTCOME_PARTITION, .next = SITE_STANDBY, .status = PRIMARY_FAIL,
+  .why = "standby, FAIL + spares see it up: PARTITION, no failover" },
+{ .was = SITE_STANDBY, .fails = 2, .recovering = true, .config = NO_QUORUM,
+  .primary_up = false,
+  .want = OUTCOME_FAILOVER, .next = SITE_ACTIVE, .status = PRIMARY_FAIL,
+  .nactions = 3, .moves = ACTION_DNS_TO_BACKUP,
+  .why = "standby, FAIL without [quorum]: failover without votes" },
+{ .was = SITE_STANDBY, .fails = 2, .recovering = true, .moved_ago = 100, .config = NO_QUORUM,
+  .primary_up = false,
+  .want = OUTCOME_HELD, .next = SITE_STANDBY, .status = PRIMARY_FAIL,
+  .why = "standby, FAIL inside hold_down after a failback: HELD, no failover" },
+{ .was = SITE_STANDBY, .fails = 2, .recovering = true, .moved_ago = 900, .config = NO_QUORUM,
+  .primary_up = false,
+  .want = OUTCOME_FAILOVER, .next = SITE_ACTIVE, .status = PRIMARY_FAIL,
+  .nactions = 3, .moves = ACTION_DNS_TO_BACKUP,
+  .why = "standby, FAIL once hold_down has passed: failover" },
+{ .was = SITE_STANDBY, .oks = 10, .config = FAIL_AFTER_1,
+  .primary_up = false,
+  .need = NEED_VOTES, .want = OUTCOME_NOOP, .next = SITE_STANDBY, .status = PRIMARY_FAIL,
+  .why = "fail_after = 1: the first failed cycle is FAIL" },
+{ .was = SITE_STANDBY, .oks = 10, .config = FAIL_AFTER_2,
+  .primary_up = false,
+  .want = OUTCOME_NOOP, .next = SITE_STANDBY, .status = PRIMARY_CRITICAL,
+  .why = "fail_after = 2: the first failed cycle is CRITICAL" },
+{ .was = SITE_STANDBY, .fails = 2, .recovering = true,
+  .primary_up = true,
+  .want = OUTCOME_NOOP, .next = SITE_STANDBY, .status = PRIMARY_INFO,
+  .why = "standby, good cycle after failures is INFO" },
+{ .was = SITE_STANDBY, .oks = 2, .recovering = true,
+  .primary_up = true,
+  .want = OUTCOME_NOOP, .next = SITE_STANDBY, .status = PRIMARY_OK,
+  .why = "standby, recover_after good cycles make it OK again" },
+{ .was = SITE_STANDBY, .oks = 2, .recovering = true,
+  .primary_up = false,
+  .want = OUTCOME_NOOP, .next = SITE_STANDBY, .status = PRIMARY_WARN,
+  .why = "standby, a failure while recovering restarts the count at WARN" },
 
 /* ACTIVE: no failover from ACTIVE, failback only when earned. */
-{ "active, primary still failing: stay, no second failover",
-  SITE_ACTIVE, 9, 0, 1, 2000, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_ACTIVE, PRIMARY_FAIL, 0, NO_ACTION },
-{ "active, primary good once: INFO, no failback yet",
-  SITE_ACTIVE, 9, 0, 1, 2000, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_ACTIVE, PRIMARY_INFO, 0, NO_ACTION },
-{ "active, primary OK for recover_after, hold_down passed: ask the spares first",
-  SITE_ACTIVE, 0, 2, 1, 2000, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_VOTES, OUTCOME_NOOP, SITE_ACTIVE, PRIMARY_OK, 0, NO_ACTION },
-{ "active, primary OK, no spare sees it down: failback",
-  SITE_ACTIVE, 0, 2, 1, 2000, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_PARTITION, 0,
-  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, PRIMARY_OK, 3, ACTION_DNS_TO_PRIMARY },
-{ "active, primary OK, spares unreachable: failback (no veto)",
-  SITE_ACTIVE, 0, 2, 1, 2000, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_ISOLATED, 0,
-  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, PRIMARY_OK, 3, ACTION_DNS_TO_PRIMARY },
-{ "active, primary OK to us but a spare sees it down: failback vetoed",
-  SITE_ACTIVE, 0, 2, 1, 2000, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_CONFIRMED, 1,
-  NEED_NOTHING, OUTCOME_HELD, SITE_ACTIVE, PRIMARY_OK, 0, NO_ACTION },
-{ "active, primary OK without [quorum]: failback without votes",
-  SITE_ACTIVE, 0, 2, 1, 2000, P_NOQUORUM, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, PRIMARY_OK, 3, ACTION_DNS_TO_PRIMARY },
-{ "active, primary OK but inside hold_down: HELD, no failback",
-  SITE_ACTIVE, 0, 2, 1, 899, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_HELD, SITE_ACTIVE, PRIMARY_OK, 0, NO_ACTION },
-{ "active, failback = manual: WAITING, no failback",
-  SITE_ACTIVE, 0, 2, 1, 2000, P_MANUAL, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_WAITING, SITE_ACTIVE, PRIMARY_OK, 0, NO_ACTION },
-{ "active, primary fails one cycle during recovery: no failback",
-  SITE_ACTIVE, 0, 2, 1, 2000, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_ACTIVE, PRIMARY_WARN, 0, NO_ACTION },
+{ .was = SITE_ACTIVE, .fails = 9, .recovering = true, .moved_ago = 2000,
+  .primary_up = false,
+  .want = OUTCOME_NOOP, .next = SITE_ACTIVE, .status = PRIMARY_FAIL,
+  .why = "active, primary still failing: stay, no second failover" },
+{ .was = SITE_ACTIVE, .fails = 9, .recovering = true, .moved_ago = 2000,
+  .primary_up = true,
+  .want = OUTCOME_NOOP, .next = SITE_ACTIVE, .status = PRIMARY_INFO,
+  .why = "active, primary good once: INFO, no failback yet" },
+{ .was = SITE_ACTIVE, .oks = 2, .recovering = true, .moved_ago = 2000,
+  .primary_up = true,
+  .need = NEED_VOTES, .want = OUTCOME_NOOP, .next = SITE_ACTIVE, .status = PRIMARY_OK,
+  .why = "active, primary OK for recover_after, hold_down passed: ask the spares first" },
+{ .was = SITE_ACTIVE, .oks = 2, .recovering = true, .moved_ago = 2000,
+  .primary_up = true, .quorum = QUORUM_PARTITION,
+  .want = OUTCOME_FAILBACK, .next = SITE_STANDBY, .status = PRIMARY_OK,
+  .nactions = 3, .moves = ACTION_DNS_TO_PRIMARY,
+  .why = "active, primary OK, no spare sees it down: failback" },
+{ .was = SITE_ACTIVE, .oks = 2, .recovering = true, .moved_ago = 2000,
+  .primary_up = true, .quorum = QUORUM_ISOLATED,
+  .want = OUTCOME_FAILBACK, .next = SITE_STANDBY, .status = PRIMARY_OK,
+  .nactions = 3, .moves = ACTION_DNS_TO_PRIMARY,
+  .why = "active, primary OK, spares unreachable: failback (no veto)" },
+{ .was = SITE_ACTIVE, .oks = 2, .recovering = true, .moved_ago = 2000,
+  .primary_up = true, .quorum = QUORUM_CONFIRMED, .votes_down = 1,
+  .want = OUTCOME_HELD, .next = SITE_ACTIVE, .status = PRIMARY_OK,
+  .why = "active, primary OK to us but a spare sees it down: failback vetoed" },
+{ .was = SITE_ACTIVE, .oks = 2, .recovering = true, .moved_ago = 2000, .config = NO_QUORUM,
+  .primary_up = true,
+  .want = OUTCOME_FAILBACK, .next = SITE_STANDBY, .status = PRIMARY_OK,
+  .nactions = 3, .moves = ACTION_DNS_TO_PRIMARY,
+  .why = "active, primary OK without [quorum]: failback without votes" },
+{ .was = SITE_ACTIVE, .oks = 2, .recovering = true, .moved_ago = 899,
+  .primary_up = true,
+  .want = OUTCOME_HELD, .next = SITE_ACTIVE, .status = PRIMARY_OK,
+  .why = "active, primary OK but inside hold_down: HELD, no failback" },
+{ .was = SITE_ACTIVE, .oks = 2, .recovering = true, .moved_ago = 2000, .config = FAILBACK_MANUAL,
+  .primary_up = true,
+  .want = OUTCOME_WAITING, .next = SITE_ACTIVE, .status = PRIMARY_OK,
+  .why = "active, failback = manual: WAITING, no failback" },
+{ .was = SITE_ACTIVE, .oks = 2, .recovering = true, .moved_ago = 2000,
+  .primary_up = false,
+  .want = OUTCOME_NOOP, .next = SITE_ACTIVE, .status = PRIMARY_WARN,
+  .why = "active, primary fails one cycle during recovery: no failback" },
 
 /* UNKNOWN: first run reads DNS and never corrects a foreign address. */
-{ "unknown, first run must read DNS before anything",
-  SITE_UNKNOWN, 0, 0, 0, 0, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_DNS, OUTCOME_NOOP, SITE_UNKNOWN, PRIMARY_OK, 0, NO_ACTION },
-{ "unknown, DNS at primary: STANDBY",
-  SITE_UNKNOWN, 0, 0, 0, 0, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_PRIMARY, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_OK, 0, NO_ACTION },
-{ "unknown, DNS at backup: ACTIVE, and no immediate failback",
-  SITE_UNKNOWN, 0, 0, 0, 0, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_BACKUP, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_ACTIVE, PRIMARY_OK, 0, NO_ACTION },
-{ "unknown, DNS holds a foreign address: FAILED + CONFLICT, no action",
-  SITE_UNKNOWN, 0, 0, 0, 0, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_OTHER, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_CONFLICT, SITE_FAILED, PRIMARY_WARN, 0, NO_ACTION },
-{ "unknown, DNS unreadable: stays UNKNOWN, ERROR",
-  SITE_UNKNOWN, 0, 0, 0, 0, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_UNREADABLE, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_ERROR, SITE_UNKNOWN, PRIMARY_OK, 0, NO_ACTION },
-{ "unknown at primary, primary already at FAIL: votes first",
-  SITE_UNKNOWN, 0, 0, 0, 0, P_FA1, REQUEST_CYCLE, 0, 0, DNS_HOLDS_PRIMARY, QUORUM_NOT_ASKED, 0,
-  NEED_VOTES, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_FAIL, 0, NO_ACTION },
+{ .was = SITE_UNKNOWN,
+  .primary_up = true,
+  .need = NEED_DNS, .want = OUTCOME_NOOP, .next = SITE_UNKNOWN, .status = PRIMARY_OK,
+  .why = "unknown, first run must read DNS before anything" },
+{ .was = SITE_UNKNOWN,
+  .primary_up = true, .dns = DNS_HOLDS_PRIMARY,
+  .want = OUTCOME_NOOP, .next = SITE_STANDBY, .status = PRIMARY_OK,
+  .why = "unknown, DNS at primary: STANDBY" },
+{ .was = SITE_UNKNOWN,
+  .primary_up = true, .dns = DNS_HOLDS_BACKUP,
+  .want = OUTCOME_NOOP, .next = SITE_ACTIVE, .status = PRIMARY_OK,
+  .why = "unknown, DNS at backup: ACTIVE, and no immediate failback" },
+{ .was = SITE_UNKNOWN,
+  .primary_up = false, .dns = DNS_HOLDS_OTHER,
+  .want = OUTCOME_CONFLICT, .next = SITE_FAILED, .status = PRIMARY_WARN,
+  .why = "unknown, DNS holds a foreign address: FAILED + CONFLICT, no action" },
+{ .was = SITE_UNKNOWN,
+  .primary_up = true, .dns = DNS_HOLDS_UNREADABLE,
+  .want = OUTCOME_ERROR, .next = SITE_UNKNOWN, .status = PRIMARY_OK,
+  .why = "unknown, DNS unreadable: stays UNKNOWN, ERROR" },
+{ .was = SITE_UNKNOWN, .config = FAIL_AFTER_1,
+  .primary_up = false, .dns = DNS_HOLDS_PRIMARY,
+  .need = NEED_VOTES, .want = OUTCOME_NOOP, .next = SITE_STANDBY, .status = PRIMARY_FAIL,
+  .why = "unknown at primary, primary already at FAIL: votes first" },
 
 /* FAILED: reconcile from what DNS holds. */
-{ "failed, DNS now all at primary: STANDBY",
-  SITE_FAILED, 0, 5, 0, 100, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_PRIMARY, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_OK, 0, NO_ACTION },
-{ "failed, DNS now all at backup: ACTIVE",
-  SITE_FAILED, 5, 0, 1, 100, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_BACKUP, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_ACTIVE, PRIMARY_FAIL, 0, NO_ACTION },
-{ "failed, split DNS, primary at FAIL, spares agree: finish failover (no hold_down)",
-  SITE_FAILED, 5, 0, 1, 100, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_MIXED, QUORUM_CONFIRMED, 0,
-  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, PRIMARY_FAIL, 3, ACTION_DNS_TO_BACKUP },
-{ "failed, split DNS, primary at FAIL, spares not asked yet: votes",
-  SITE_FAILED, 5, 0, 1, 100, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_MIXED, QUORUM_NOT_ASKED, 0,
-  NEED_VOTES, OUTCOME_NOOP, SITE_FAILED, PRIMARY_FAIL, 0, NO_ACTION },
-{ "failed, split DNS, primary recovered, a spare sees it down: vetoed",
-  SITE_FAILED, 0, 5, 1, 2000, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_MIXED, QUORUM_CONFIRMED, 2,
-  NEED_NOTHING, OUTCOME_HELD, SITE_FAILED, PRIMARY_OK, 0, NO_ACTION },
-{ "failed, split DNS, primary recovered, hold_down passed: finish failback",
-  SITE_FAILED, 0, 5, 1, 2000, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_MIXED, QUORUM_PARTITION, 0,
-  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, PRIMARY_OK, 3, ACTION_DNS_TO_PRIMARY },
-{ "failed, split DNS, primary recovered inside hold_down: HELD",
-  SITE_FAILED, 0, 5, 1, 100, P_DEFAULT, REQUEST_CYCLE, 0, 1, DNS_HOLDS_MIXED, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_HELD, SITE_FAILED, PRIMARY_OK, 0, NO_ACTION },
-{ "failed, split DNS, primary only WARN: wait",
-  SITE_FAILED, 0, 5, 1, 100, P_DEFAULT, REQUEST_CYCLE, 0, 0, DNS_HOLDS_MIXED, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_FAILED, PRIMARY_WARN, 0, NO_ACTION },
-{ "failed, foreign address still there: CONFLICT, never corrected",
-  SITE_FAILED, 5, 0, 1, 100, P_NOQUORUM, REQUEST_CYCLE, 0, 0, DNS_HOLDS_OTHER, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_CONFLICT, SITE_FAILED, PRIMARY_FAIL, 0, NO_ACTION },
-{ "failed, foreign address, even a forced manual failover is refused",
-  SITE_FAILED, 5, 0, 1, 100, P_NOQUORUM, REQUEST_FAILOVER, 1, 0, DNS_HOLDS_OTHER, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_CONFLICT, SITE_FAILED, PRIMARY_FAIL, 0, NO_ACTION },
+{ .was = SITE_FAILED, .oks = 5, .moved_ago = 100,
+  .primary_up = true, .dns = DNS_HOLDS_PRIMARY,
+  .want = OUTCOME_NOOP, .next = SITE_STANDBY, .status = PRIMARY_OK,
+  .why = "failed, DNS now all at primary: STANDBY" },
+{ .was = SITE_FAILED, .fails = 5, .recovering = true, .moved_ago = 100,
+  .primary_up = false, .dns = DNS_HOLDS_BACKUP,
+  .want = OUTCOME_NOOP, .next = SITE_ACTIVE, .status = PRIMARY_FAIL,
+  .why = "failed, DNS now all at backup: ACTIVE" },
+{ .was = SITE_FAILED, .fails = 5, .recovering = true, .moved_ago = 100,
+  .primary_up = false, .dns = DNS_HOLDS_MIXED, .quorum = QUORUM_CONFIRMED,
+  .want = OUTCOME_FAILOVER, .next = SITE_ACTIVE, .status = PRIMARY_FAIL,
+  .nactions = 3, .moves = ACTION_DNS_TO_BACKUP,
+  .why = "failed, split DNS, primary at FAIL, spares agree: finish failover (no hold_down)" },
+{ .was = SITE_FAILED, .fails = 5, .recovering = true, .moved_ago = 100,
+  .primary_up = false, .dns = DNS_HOLDS_MIXED,
+  .need = NEED_VOTES, .want = OUTCOME_NOOP, .next = SITE_FAILED, .status = PRIMARY_FAIL,
+  .why = "failed, split DNS, primary at FAIL, spares not asked yet: votes" },
+{ .was = SITE_FAILED, .oks = 5, .recovering = true, .moved_ago = 2000,
+  .primary_up = true, .dns = DNS_HOLDS_MIXED, .quorum = QUORUM_CONFIRMED, .votes_down = 2,
+  .want = OUTCOME_HELD, .next = SITE_FAILED, .status = PRIMARY_OK,
+  .why = "failed, split DNS, primary recovered, a spare sees it down: vetoed" },
+{ .was = SITE_FAILED, .oks = 5, .recovering = true, .moved_ago = 2000,
+  .primary_up = true, .dns = DNS_HOLDS_MIXED, .quorum = QUORUM_PARTITION,
+  .want = OUTCOME_FAILBACK, .next = SITE_STANDBY, .status = PRIMARY_OK,
+  .nactions = 3, .moves = ACTION_DNS_TO_PRIMARY,
+  .why = "failed, split DNS, primary recovered, hold_down passed: finish failback" },
+{ .was = SITE_FAILED, .oks = 5, .recovering = true, .moved_ago = 100,
+  .primary_up = true, .dns = DNS_HOLDS_MIXED,
+  .want = OUTCOME_HELD, .next = SITE_FAILED, .status = PRIMARY_OK,
+  .why = "failed, split DNS, primary recovered inside hold_down: HELD" },
+{ .was = SITE_FAILED, .oks = 5, .recovering = true, .moved_ago = 100,
+  .primary_up = false, .dns = DNS_HOLDS_MIXED,
+  .want = OUTCOME_NOOP, .next = SITE_FAILED, .status = PRIMARY_WARN,
+  .why = "failed, split DNS, primary only WARN: wait" },
+{ .was = SITE_FAILED, .fails = 5, .recovering = true, .moved_ago = 100, .config = NO_QUORUM,
+  .primary_up = false, .dns = DNS_HOLDS_OTHER,
+  .want = OUTCOME_CONFLICT, .next = SITE_FAILED, .status = PRIMARY_FAIL,
+  .why = "failed, foreign address still there: CONFLICT, never corrected" },
+{ .was = SITE_FAILED, .fails = 5, .recovering = true, .moved_ago = 100, .config = NO_QUORUM,
+  .request = REQUEST_FAILOVER, .force = true, .primary_up = false, .dns = DNS_HOLDS_OTHER,
+  .want = OUTCOME_CONFLICT, .next = SITE_FAILED, .status = PRIMARY_FAIL,
+  .why = "failed, foreign address, even a forced manual failover is refused" },
 
 /* Manual requests. */
-{ "manual failover from standby asks the spares first",
-  SITE_STANDBY, 0, 10, 0, 0, P_DEFAULT, REQUEST_FAILOVER, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_VOTES, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_OK, 0, NO_ACTION },
-{ "manual failover refused when the spares see the primary up",
-  SITE_STANDBY, 0, 10, 0, 0, P_DEFAULT, REQUEST_FAILOVER, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_PARTITION, 0,
-  NEED_NOTHING, OUTCOME_PARTITION, SITE_STANDBY, PRIMARY_OK, 0, NO_ACTION },
-{ "manual failover --force skips the quorum and hold_down",
-  SITE_STANDBY, 0, 10, 0, 10, P_DEFAULT, REQUEST_FAILOVER, 1, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, PRIMARY_OK, 3, ACTION_DNS_TO_BACKUP },
-{ "manual failover without [quorum]: goes ahead",
-  SITE_STANDBY, 0, 10, 0, 0, P_NOQUORUM, REQUEST_FAILOVER, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, PRIMARY_OK, 3, ACTION_DNS_TO_BACKUP },
-{ "manual failover when already active: nothing",
-  SITE_ACTIVE, 5, 0, 1, 0, P_NOQUORUM, REQUEST_FAILOVER, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_ACTIVE, PRIMARY_FAIL, 0, NO_ACTION },
-{ "manual failback into a failing primary is refused",
-  SITE_ACTIVE, 5, 0, 1, 0, P_MANUAL, REQUEST_FAILBACK, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_REFUSED, SITE_ACTIVE, PRIMARY_FAIL, 0, NO_ACTION },
-{ "manual failback --force goes ahead even into a failing primary",
-  SITE_ACTIVE, 5, 0, 1, 0, P_MANUAL, REQUEST_FAILBACK, 1, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, PRIMARY_FAIL, 3, ACTION_DNS_TO_PRIMARY },
-{ "manual failback with a healthy primary ignores hold_down",
-  SITE_ACTIVE, 0, 1, 1, 10, P_MANUAL, REQUEST_FAILBACK, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, PRIMARY_INFO, 3, ACTION_DNS_TO_PRIMARY },
-{ "manual failback when already standby: nothing",
-  SITE_STANDBY, 0, 10, 0, 0, P_DEFAULT, REQUEST_FAILBACK, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, 0,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_STANDBY, PRIMARY_OK, 0, NO_ACTION },
+{ .was = SITE_STANDBY, .oks = 10,
+  .request = REQUEST_FAILOVER, .primary_up = true,
+  .need = NEED_VOTES, .want = OUTCOME_NOOP, .next = SITE_STANDBY, .status = PRIMARY_OK,
+  .why = "manual failover from standby asks the spares first" },
+{ .was = SITE_STANDBY, .oks = 10,
+  .request = REQUEST_FAILOVER, .primary_up = true, .quorum = QUORUM_PARTITION,
+  .want = OUTCOME_PARTITION, .next = SITE_STANDBY, .status = PRIMARY_OK,
+  .why = "manual failover refused when the spares see the primary up" },
+{ .was = SITE_STANDBY, .oks = 10, .moved_ago = 10,
+  .request = REQUEST_FAILOVER, .force = true, .primary_up = true,
+  .want = OUTCOME_FAILOVER, .next = SITE_ACTIVE, .status = PRIMARY_OK,
+  .nactions = 3, .moves = ACTION_DNS_TO_BACKUP,
+  .why = "manual failover --force skips the quorum and hold_down" },
+{ .was = SITE_STANDBY, .oks = 10, .config = NO_QUORUM,
+  .request = REQUEST_FAILOVER, .primary_up = true,
+  .want = OUTCOME_FAILOVER, .next = SITE_ACTIVE, .status = PRIMARY_OK,
+  .nactions = 3, .moves = ACTION_DNS_TO_BACKUP,
+  .why = "manual failover without [quorum]: goes ahead" },
+{ .was = SITE_ACTIVE, .fails = 5, .recovering = true, .config = NO_QUORUM,
+  .request = REQUEST_FAILOVER, .primary_up = false,
+  .want = OUTCOME_NOOP, .next = SITE_ACTIVE, .status = PRIMARY_FAIL,
+  .why = "manual failover when already active: nothing" },
+{ .was = SITE_ACTIVE, .fails = 5, .recovering = true, .config = FAILBACK_MANUAL,
+  .request = REQUEST_FAILBACK, .primary_up = false,
+  .want = OUTCOME_REFUSED, .next = SITE_ACTIVE, .status = PRIMARY_FAIL,
+  .why = "manual failback into a failing primary is refused" },
+{ .was = SITE_ACTIVE, .fails = 5, .recovering = true, .config = FAILBACK_MANUAL,
+  .request = REQUEST_FAILBACK, .force = true, .primary_up = false,
+  .want = OUTCOME_FAILBACK, .next = SITE_STANDBY, .status = PRIMARY_FAIL,
+  .nactions = 3, .moves = ACTION_DNS_TO_PRIMARY,
+  .why = "manual failback --force goes ahead even into a failing primary" },
+{ .was = SITE_ACTIVE, .oks = 1, .recovering = true, .moved_ago = 10, .config = FAILBACK_MANUAL,
+  .request = REQUEST_FAILBACK, .primary_up = true,
+  .want = OUTCOME_FAILBACK, .next = SITE_STANDBY, .status = PRIMARY_INFO,
+  .nactions = 3, .moves = ACTION_DNS_TO_PRIMARY,
+  .why = "manual failback with a healthy primary ignores hold_down" },
+{ .was = SITE_STANDBY, .oks = 10,
+  .request = REQUEST_FAILBACK, .primary_up = true,
+  .want = OUTCOME_NOOP, .next = SITE_STANDBY, .status = PRIMARY_OK,
+  .why = "manual failback when already standby: nothing" },
 };
+
+/* Run decide() on the row's situation; prev as it was before. */
+static void
+decide_row(const struct row *r, struct decide_state *prev,
+    struct decide_result *out)
+{
+	struct decide_params	p;
+	struct decide_input	in;
+
+	memset(prev, 0, sizeof(*prev));
+	prev->state = r->was;
+	prev->state_since = NOW - 5000;
+	prev->fail_streak = r->fails;
+	prev->ok_streak = r->oks;
+	prev->recovering = r->recovering;
+	prev->last_action_at = r->moved_ago ? NOW - r->moved_ago : 0;
+	params_for(r->config, &p);
+	memset(&in, 0, sizeof(in));
+	in.now = NOW;
+	in.request = r->request;
+	in.force = r->force;
+	in.probes_ok = r->primary_up;
+	in.dns = r->dns;
+	in.quorum = r->quorum;
+	in.votes_down = r->votes_down;
+	in.failback_safety = r->safety;
+	decide(prev, &p, &in, out);
+	printf("# %s\n", r->why);
+	is_int(out->need, r->need, "need");
+	is_str(cycle_outcome_str(out->outcome), cycle_outcome_str(r->want),
+	    "outcome (%s)", out->reason ? out->reason : "");
+	is_str(site_state_str(out->next.state), site_state_str(r->next),
+	    "next state");
+}
 
 static void
 run_row(const struct row *r)
 {
 	struct decide_state	prev;
-	struct decide_params	p;
-	struct decide_input	in;
 	struct decide_result	out;
-	enum action_kind	dns_action = NO_ACTION;
+	enum action_kind	dns_action = ACTION_KIND_MAX;
 	int			i;
 
-	memset(&prev, 0, sizeof(prev));
-	prev.state = r->state;
-	prev.state_since = NOW - 5000;
-	prev.fail_streak = r->fail_streak;
-	prev.ok_streak = r->ok_streak;
-	prev.recovering = r->recovering;
-	prev.last_action_at = r->last_action_ago ? NOW - r->last_action_ago : 0;
-	params_for(r->params, &p);
-	memset(&in, 0, sizeof(in));
-	in.now = NOW;
-	in.request = r->request;
-	in.force = r->force;
-	in.probes_ok = r->probes_ok;
-	in.dns = r->dns;
-	in.quorum = r->quorum;
-	in.votes_down = r->votes_down;
-
-	decide(&prev, &p, &in, &out);
+	decide_row(r, &prev, &out);
 	for (i = 0; i < out.nactions; i++)
 		if (out.actions[i] == ACTION_DNS_TO_BACKUP ||
 		    out.actions[i] == ACTION_DNS_TO_PRIMARY)
 			dns_action = out.actions[i];
-
-	printf("# %s\n", r->what);
-	is_int(out.need, r->need, "need");
-	is_str(cycle_outcome_str(out.outcome), cycle_outcome_str(r->outcome),
-	    "outcome (%s)", out.reason ? out.reason : "");
-	is_str(site_state_str(out.next.state), site_state_str(r->next_state),
-	    "next state");
 	is_str(primary_status_str(out.next.status),
 	    primary_status_str(r->status), "primary status");
 	is_int(out.nactions, r->nactions, "number of actions");
 	if (r->nactions > 0)
-		is_str(action_kind_str(dns_action),
-		    action_kind_str(r->first_dns_action), "DNS direction");
+		is_str(action_kind_str(dns_action), action_kind_str(r->moves),
+		    "DNS direction");
 	ok(out.reason != NULL, "a reason is given");
 	if (out.outcome == OUTCOME_FAILOVER || out.outcome == OUTCOME_FAILBACK)
 		is_int(out.next.last_action_at, NOW, "the action starts hold_down");
@@ -296,7 +394,7 @@ test_settle(void)
 	prev.state_since = 5;
 	prev.fail_streak = 2;
 	prev.recovering = true;
-	params_for(P_NOQUORUM, &p);
+	params_for(NO_QUORUM, &p);
 	memset(&in, 0, sizeof(in));
 	in.now = NOW;
 	decide(&prev, &p, &in, &plan);
@@ -342,134 +440,107 @@ test_settle(void)
  * gate: asked before the spares, refused when unsafe or unknown, skipped by
  * --force.
  */
-enum { M_WRITABLE, M_READ_ONLY, M_WRITABLE_QUORUM };
-
-struct mrow {
-	const char		*what;
-	enum site_state		 state;
-	int			 fail_streak, ok_streak;
-	int64_t			 last_action_ago;
-	int			 params;
-	enum decide_request	 request;
-	int			 force, probes_ok;
-	enum dns_holds		 dns;
-	enum quorum_result	 quorum;
-	enum failback_safety	 safety;
-	/* expected */
-	enum decide_need	 need;
-	enum cycle_outcome	 outcome;
-	enum site_state		 next_state;
-	const char		*actions;	/* action_kind_str()s joined by "," */
-};
-
-static const struct mrow mrows[] = {
-{ "mysql: standby, FAIL: promote between the before hook and DNS",
-  SITE_STANDBY, 2, 0, 0, M_WRITABLE, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
-  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, "hook before_failover,mysql promote,dns to_backup,hook after_failover" },
-{ "mysql read-only: the promotion action is there too (it waits and records)",
-  SITE_STANDBY, 2, 0, 0, M_READ_ONLY, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
-  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, "hook before_failover,mysql promote,dns to_backup,hook after_failover" },
-{ "mysql: manual failover --force promotes too",
-  SITE_STANDBY, 0, 10, 0, M_WRITABLE_QUORUM, REQUEST_FAILOVER, 1, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
-  NEED_NOTHING, OUTCOME_FAILOVER, SITE_ACTIVE, "hook before_failover,mysql promote,dns to_backup,hook after_failover" },
-{ "mysql: active, primary OK: compare GTIDs first",
-  SITE_ACTIVE, 0, 2, 2000, M_WRITABLE, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
-  NEED_FAILBACK_SAFETY, OUTCOME_NOOP, SITE_ACTIVE, "" },
-{ "mysql: active, safe: failback, read_only back on right after DNS",
-  SITE_ACTIVE, 0, 2, 2000, M_WRITABLE, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_SAFE,
-  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, "hook before_failback,dns to_primary,mysql demote,hook after_failback" },
-{ "mysql read-only: safe failback has nothing to demote",
-  SITE_ACTIVE, 0, 2, 2000, M_READ_ONLY, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_SAFE,
-  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, "hook before_failback,dns to_primary,hook after_failback" },
-{ "mysql: active, the backup holds transactions the primary lacks: UNSAFE, stays ACTIVE",
-  SITE_ACTIVE, 0, 2, 2000, M_WRITABLE, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_UNSAFE,
-  NEED_NOTHING, OUTCOME_UNSAFE, SITE_ACTIVE, "" },
-{ "mysql: active, GTIDs could not be compared: UNSAFE, stays ACTIVE",
-  SITE_ACTIVE, 0, 2, 2000, M_WRITABLE, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_UNKNOWN,
-  NEED_NOTHING, OUTCOME_UNSAFE, SITE_ACTIVE, "" },
-{ "mysql + quorum: GTIDs are compared before the spares are asked",
-  SITE_ACTIVE, 0, 2, 2000, M_WRITABLE_QUORUM, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
-  NEED_FAILBACK_SAFETY, OUTCOME_NOOP, SITE_ACTIVE, "" },
-{ "mysql + quorum: safe, then the spares",
-  SITE_ACTIVE, 0, 2, 2000, M_WRITABLE_QUORUM, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_SAFE,
-  NEED_VOTES, OUTCOME_NOOP, SITE_ACTIVE, "" },
-{ "mysql: inside hold_down the GTIDs are not even read",
-  SITE_ACTIVE, 0, 2, 100, M_WRITABLE, REQUEST_CYCLE, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
-  NEED_NOTHING, OUTCOME_HELD, SITE_ACTIVE, "" },
-{ "mysql: primary still failing: no comparison",
-  SITE_ACTIVE, 3, 0, 2000, M_WRITABLE, REQUEST_CYCLE, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
-  NEED_NOTHING, OUTCOME_NOOP, SITE_ACTIVE, "" },
-{ "mysql: manual failback compares first",
-  SITE_ACTIVE, 0, 1, 10, M_WRITABLE, REQUEST_FAILBACK, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
-  NEED_FAILBACK_SAFETY, OUTCOME_NOOP, SITE_ACTIVE, "" },
-{ "mysql: manual failback, unsafe: UNSAFE",
-  SITE_ACTIVE, 0, 1, 10, M_WRITABLE, REQUEST_FAILBACK, 0, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_UNSAFE,
-  NEED_NOTHING, OUTCOME_UNSAFE, SITE_ACTIVE, "" },
-{ "mysql: manual failback --force does not compare and fails back",
-  SITE_ACTIVE, 0, 1, 10, M_WRITABLE, REQUEST_FAILBACK, 1, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
-  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, "hook before_failback,dns to_primary,mysql demote,hook after_failback" },
-{ "mysql: manual failback --force overrides unsafe",
-  SITE_ACTIVE, 0, 1, 10, M_WRITABLE, REQUEST_FAILBACK, 1, 1, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_UNSAFE,
-  NEED_NOTHING, OUTCOME_FAILBACK, SITE_STANDBY, "hook before_failback,dns to_primary,mysql demote,hook after_failback" },
-{ "mysql: manual failback into a failing primary is refused before any comparison",
-  SITE_ACTIVE, 5, 0, 10, M_WRITABLE, REQUEST_FAILBACK, 0, 0, DNS_HOLDS_NOT_READ, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
-  NEED_NOTHING, OUTCOME_REFUSED, SITE_ACTIVE, "" },
-{ "mysql: failed, split DNS, primary OK: compare before finishing the failback",
-  SITE_FAILED, 0, 5, 2000, M_WRITABLE, REQUEST_CYCLE, 0, 1, DNS_HOLDS_MIXED, QUORUM_NOT_ASKED, FAILBACK_SAFETY_NOT_CHECKED,
-  NEED_FAILBACK_SAFETY, OUTCOME_NOOP, SITE_FAILED, "" },
-{ "mysql: failed, split DNS, unsafe: stays FAILED, UNSAFE",
-  SITE_FAILED, 0, 5, 2000, M_WRITABLE, REQUEST_CYCLE, 0, 1, DNS_HOLDS_MIXED, QUORUM_NOT_ASKED, FAILBACK_SAFETY_UNSAFE,
-  NEED_NOTHING, OUTCOME_UNSAFE, SITE_FAILED, "" },
+static const struct row mysql_rows[] = {
+{ .was = SITE_STANDBY, .fails = 2, .recovering = true, .config = MYSQL_WRITABLE,
+  .primary_up = false,
+  .want = OUTCOME_FAILOVER, .next = SITE_ACTIVE,
+  .actions = "hook before_failover,mysql promote,dns to_backup,hook after_failover",
+  .why = "mysql: standby, FAIL: promote between the before hook and DNS" },
+{ .was = SITE_STANDBY, .fails = 2, .recovering = true, .config = MYSQL_READ_ONLY,
+  .primary_up = false,
+  .want = OUTCOME_FAILOVER, .next = SITE_ACTIVE,
+  .actions = "hook before_failover,mysql promote,dns to_backup,hook after_failover",
+  .why = "mysql read-only: the promotion action is there too (it waits and records)" },
+{ .was = SITE_STANDBY, .oks = 10, .recovering = true, .config = MYSQL_WRITABLE_QUORUM,
+  .request = REQUEST_FAILOVER, .force = true, .primary_up = true,
+  .want = OUTCOME_FAILOVER, .next = SITE_ACTIVE,
+  .actions = "hook before_failover,mysql promote,dns to_backup,hook after_failover",
+  .why = "mysql: manual failover --force promotes too" },
+{ .was = SITE_ACTIVE, .oks = 2, .recovering = true, .moved_ago = 2000, .config = MYSQL_WRITABLE,
+  .primary_up = true,
+  .need = NEED_FAILBACK_SAFETY, .want = OUTCOME_NOOP, .next = SITE_ACTIVE,
+  .why = "mysql: active, primary OK: compare GTIDs first" },
+{ .was = SITE_ACTIVE, .oks = 2, .recovering = true, .moved_ago = 2000, .config = MYSQL_WRITABLE,
+  .primary_up = true, .safety = FAILBACK_SAFETY_SAFE,
+  .want = OUTCOME_FAILBACK, .next = SITE_STANDBY,
+  .actions = "hook before_failback,dns to_primary,mysql demote,hook after_failback",
+  .why = "mysql: active, safe: failback, read_only back on right after DNS" },
+{ .was = SITE_ACTIVE, .oks = 2, .recovering = true, .moved_ago = 2000, .config = MYSQL_READ_ONLY,
+  .primary_up = true, .safety = FAILBACK_SAFETY_SAFE,
+  .want = OUTCOME_FAILBACK, .next = SITE_STANDBY,
+  .actions = "hook before_failback,dns to_primary,hook after_failback",
+  .why = "mysql read-only: safe failback has nothing to demote" },
+{ .was = SITE_ACTIVE, .oks = 2, .recovering = true, .moved_ago = 2000, .config = MYSQL_WRITABLE,
+  .primary_up = true, .safety = FAILBACK_SAFETY_UNSAFE,
+  .want = OUTCOME_UNSAFE, .next = SITE_ACTIVE,
+  .why = "mysql: active, the backup holds transactions the primary lacks: UNSAFE, stays ACTIVE" },
+{ .was = SITE_ACTIVE, .oks = 2, .recovering = true, .moved_ago = 2000, .config = MYSQL_WRITABLE,
+  .primary_up = true, .safety = FAILBACK_SAFETY_UNKNOWN,
+  .want = OUTCOME_UNSAFE, .next = SITE_ACTIVE,
+  .why = "mysql: active, GTIDs could not be compared: UNSAFE, stays ACTIVE" },
+{ .was = SITE_ACTIVE, .oks = 2, .recovering = true, .moved_ago = 2000, .config = MYSQL_WRITABLE_QUORUM,
+  .primary_up = true,
+  .need = NEED_FAILBACK_SAFETY, .want = OUTCOME_NOOP, .next = SITE_ACTIVE,
+  .why = "mysql + quorum: GTIDs are compared before the spares are asked" },
+{ .was = SITE_ACTIVE, .oks = 2, .recovering = true, .moved_ago = 2000, .config = MYSQL_WRITABLE_QUORUM,
+  .primary_up = true, .safety = FAILBACK_SAFETY_SAFE,
+  .need = NEED_VOTES, .want = OUTCOME_NOOP, .next = SITE_ACTIVE,
+  .why = "mysql + quorum: safe, then the spares" },
+{ .was = SITE_ACTIVE, .oks = 2, .recovering = true, .moved_ago = 100, .config = MYSQL_WRITABLE,
+  .primary_up = true,
+  .want = OUTCOME_HELD, .next = SITE_ACTIVE,
+  .why = "mysql: inside hold_down the GTIDs are not even read" },
+{ .was = SITE_ACTIVE, .fails = 3, .recovering = true, .moved_ago = 2000, .config = MYSQL_WRITABLE,
+  .primary_up = false,
+  .want = OUTCOME_NOOP, .next = SITE_ACTIVE,
+  .why = "mysql: primary still failing: no comparison" },
+{ .was = SITE_ACTIVE, .oks = 1, .recovering = true, .moved_ago = 10, .config = MYSQL_WRITABLE,
+  .request = REQUEST_FAILBACK, .primary_up = true,
+  .need = NEED_FAILBACK_SAFETY, .want = OUTCOME_NOOP, .next = SITE_ACTIVE,
+  .why = "mysql: manual failback compares first" },
+{ .was = SITE_ACTIVE, .oks = 1, .recovering = true, .moved_ago = 10, .config = MYSQL_WRITABLE,
+  .request = REQUEST_FAILBACK, .primary_up = true, .safety = FAILBACK_SAFETY_UNSAFE,
+  .want = OUTCOME_UNSAFE, .next = SITE_ACTIVE,
+  .why = "mysql: manual failback, unsafe: UNSAFE" },
+{ .was = SITE_ACTIVE, .oks = 1, .recovering = true, .moved_ago = 10, .config = MYSQL_WRITABLE,
+  .request = REQUEST_FAILBACK, .force = true, .primary_up = true,
+  .want = OUTCOME_FAILBACK, .next = SITE_STANDBY,
+  .actions = "hook before_failback,dns to_primary,mysql demote,hook after_failback",
+  .why = "mysql: manual failback --force does not compare and fails back" },
+{ .was = SITE_ACTIVE, .oks = 1, .recovering = true, .moved_ago = 10, .config = MYSQL_WRITABLE,
+  .request = REQUEST_FAILBACK, .force = true, .primary_up = true, .safety = FAILBACK_SAFETY_UNSAFE,
+  .want = OUTCOME_FAILBACK, .next = SITE_STANDBY,
+  .actions = "hook before_failback,dns to_primary,mysql demote,hook after_failback",
+  .why = "mysql: manual failback --force overrides unsafe" },
+{ .was = SITE_ACTIVE, .fails = 5, .recovering = true, .moved_ago = 10, .config = MYSQL_WRITABLE,
+  .request = REQUEST_FAILBACK, .primary_up = false,
+  .want = OUTCOME_REFUSED, .next = SITE_ACTIVE,
+  .why = "mysql: manual failback into a failing primary is refused before any comparison" },
+{ .was = SITE_FAILED, .oks = 5, .recovering = true, .moved_ago = 2000, .config = MYSQL_WRITABLE,
+  .primary_up = true, .dns = DNS_HOLDS_MIXED,
+  .need = NEED_FAILBACK_SAFETY, .want = OUTCOME_NOOP, .next = SITE_FAILED,
+  .why = "mysql: failed, split DNS, primary OK: compare before finishing the failback" },
+{ .was = SITE_FAILED, .oks = 5, .recovering = true, .moved_ago = 2000, .config = MYSQL_WRITABLE,
+  .primary_up = true, .dns = DNS_HOLDS_MIXED, .safety = FAILBACK_SAFETY_UNSAFE,
+  .want = OUTCOME_UNSAFE, .next = SITE_FAILED,
+  .why = "mysql: failed, split DNS, unsafe: stays FAILED, UNSAFE" },
 };
 
 static void
-mparams(int which, struct decide_params *p)
-{
-	params_for(which == M_WRITABLE_QUORUM ? P_DEFAULT : P_NOQUORUM, p);
-	p->mysql_configured = true;
-	p->mysql_demote = which != M_READ_ONLY;
-}
-
-static void
-run_mrow(const struct mrow *r)
+run_mysql_row(const struct row *r)
 {
 	struct decide_state	prev;
-	struct decide_params	p;
-	struct decide_input	in;
 	struct decide_result	out;
 	char			acts[256] = "";
 	int			i;
 
-	memset(&prev, 0, sizeof(prev));
-	prev.state = r->state;
-	prev.state_since = NOW - 5000;
-	prev.fail_streak = r->fail_streak;
-	prev.ok_streak = r->ok_streak;
-	prev.recovering = true;
-	prev.last_action_at = r->last_action_ago ? NOW - r->last_action_ago : 0;
-	mparams(r->params, &p);
-	memset(&in, 0, sizeof(in));
-	in.now = NOW;
-	in.request = r->request;
-	in.force = r->force;
-	in.probes_ok = r->probes_ok;
-	in.dns = r->dns;
-	in.quorum = r->quorum;
-	in.failback_safety = r->safety;
-
-	decide(&prev, &p, &in, &out);
+	decide_row(r, &prev, &out);
 	for (i = 0; i < out.nactions; i++) {
 		if (i > 0)
 			strcat(acts, ",");
 		strcat(acts, action_kind_str(out.actions[i]));
 	}
-	printf("# %s\n", r->what);
-	is_int(out.need, r->need, "need");
-	is_str(cycle_outcome_str(out.outcome), cycle_outcome_str(r->outcome),
-	    "outcome (%s)", out.reason ? out.reason : "");
-	is_str(site_state_str(out.next.state), site_state_str(r->next_state),
-	    "next state");
-	is_str(acts, r->actions, "actions in order");
+	is_str(acts, r->actions != NULL ? r->actions : "", "actions in order");
 	ok(out.reason != NULL, "a reason is given");
 	if (out.outcome == OUTCOME_UNSAFE) {
 		ok(strstr(out.reason, "--force") != NULL,
@@ -496,7 +567,7 @@ test_settle_mysql(void)
 	prev.state_since = 5;
 	prev.fail_streak = 2;
 	prev.recovering = true;
-	mparams(M_WRITABLE, &p);
+	params_for(MYSQL_WRITABLE, &p);
 	memset(&in, 0, sizeof(in));
 	in.now = NOW;
 	decide(&prev, &p, &in, &plan);
@@ -566,7 +637,7 @@ test_intent(void)
 	memset(&prev, 0, sizeof(prev));
 	prev.state = SITE_STANDBY;
 	prev.ok_streak = 10;
-	params_for(P_DEFAULT, &p);
+	params_for(DEFAULTS, &p);
 	memset(&in, 0, sizeof(in));
 	in.now = NOW;
 	in.probes_ok = true;
@@ -642,7 +713,7 @@ test_hold_down_clock(void)
 	snprintf(prev.last_action_boot_id, sizeof(prev.last_action_boot_id),
 	    "boot-a");
 	prev.last_action_boottime_ms = 50000;
-	params_for(P_NOQUORUM, &p);
+	params_for(NO_QUORUM, &p);
 	memset(&in, 0, sizeof(in));
 	in.probes_ok = false;
 	snprintf(in.boot_id, sizeof(in.boot_id), "boot-a");
@@ -694,7 +765,7 @@ test_quorum_and_unknown(void)
 	prev.state = SITE_STANDBY;
 	prev.fail_streak = 5;
 	prev.recovering = true;
-	params_for(P_DEFAULT, &p);
+	params_for(DEFAULTS, &p);
 	memset(&in, 0, sizeof(in));
 	in.now = NOW;
 	in.quorum = QUORUM_UNCONFIRMED;
@@ -726,7 +797,7 @@ test_quorum_and_unknown(void)
 	prev.state = SITE_STANDBY;
 	prev.fail_streak = 5;
 	prev.recovering = true;
-	params_for(P_NOQUORUM, &p);
+	params_for(NO_QUORUM, &p);
 	memset(&in, 0, sizeof(in));
 	in.now = NOW;
 	decide(&prev, &p, &in, &out);
@@ -748,8 +819,8 @@ main(void)
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		run_row(&rows[i]);
-	for (i = 0; i < sizeof(mrows) / sizeof(mrows[0]); i++)
-		run_mrow(&mrows[i]);
+	for (i = 0; i < sizeof(mysql_rows) / sizeof(mysql_rows[0]); i++)
+		run_mysql_row(&mysql_rows[i]);
 	test_settle();
 	test_settle_mysql();
 	test_intent();

@@ -29,6 +29,7 @@
 #include "agent/lib/util.h"
 #include "agent/lib/http.h"
 #include "dnsupdate/method/methods.h"
+#include "t/unit/fakehttp.h"
 #include "t/unit/tap.h"
 
 static char	tmpdir[256];
@@ -117,123 +118,34 @@ test_helpers(void)
 	is_str(buf, "", "first line of nothing");
 }
 
-/* ---- a small server on 127.0.0.1, one child per connection ---- */
+/* ---- requests against t/unit/fakehttp.c on 127.0.0.1 ---- */
 
-static pid_t	server_pid;
-static int	server_port;
+static struct fakehttp	server;
 
-/* Read the request (headers and Content-Length body) into buf. */
-static size_t
-read_request(int fd, char *buf, size_t cap)
-{
-	size_t	 len = 0, want = 0;
-	ssize_t	 n;
-	char	*end, *cl;
-
-	while (len < cap - 1) {
-		if ((n = read(fd, buf + len, cap - 1 - len)) <= 0)
-			break;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if ((unsigned char)buf[0] == 0x16)
-			break;		/* a TLS ClientHello: answer at once */
-		if ((end = strstr(buf, "\r\n\r\n")) == NULL)
-			continue;
-		if (want == 0) {
-			cl = strcasestr(buf, "\r\nContent-Length:");
-			want = (size_t)(end + 4 - buf) +
-			    (cl != NULL && cl < end ? strtoul(cl + 17, NULL,
-			    10) : 0);
-		}
-		if (len >= want)
-			break;
-	}
-	buf[len] = '\0';
-	return len;
-}
-
+/*
+ * /slow never answers, /big is 3 MiB of body, /redirect a 302 elsewhere;
+ * anything else (/echo) gets the request back as the body.
+ */
 static void
-serve(int fd)
+serve(int fd, const struct fakehttp_req *req, void *arg)
 {
-	char	req[65536], hdr[256];
 	char	*big;
-	size_t	len, bigsz = 3 * 1024 * 1024;
+	size_t	 bigsz = 3 * 1024 * 1024;
 
-	len = read_request(fd, req, sizeof(req));
-	if (strncmp(req + strcspn(req, " ") + 1, "/slow", 5) == 0) {
-		sleep(30);
-	} else if (strncmp(req + strcspn(req, " ") + 1, "/big", 4) == 0) {
-		snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Length:"
-		    " %zu\r\n\r\n", bigsz);
-		(void)!write(fd, hdr, strlen(hdr));
-		big = malloc(bigsz);
+	(void)arg;
+	if (strncmp(req->path, "/slow", 5) == 0) {
+		fakehttp_hang(fd);
+	} else if (strncmp(req->path, "/big", 4) == 0) {
+		if ((big = malloc(bigsz)) == NULL)
+			return;
 		memset(big, 'x', bigsz);
-		(void)!write(fd, big, bigsz);
+		fakehttp_reply(fd, "200 OK", NULL, big, bigsz);
 		free(big);
-	} else if (strncmp(req + strcspn(req, " ") + 1, "/redirect", 9) ==
-	    0) {
-		snprintf(hdr, sizeof(hdr), "HTTP/1.1 302 Found\r\nLocation: "
-		    "http://127.0.0.1:1/elsewhere\r\nContent-Length: 0\r\n\r\n");
-		(void)!write(fd, hdr, strlen(hdr));
-	} else {
-		/* /echo: the request back as the body. */
-		snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Length:"
-		    " %zu\r\nConnection: close\r\n\r\n", len);
-		(void)!write(fd, hdr, strlen(hdr));
-		(void)!write(fd, req, len);
-	}
-	close(fd);
-	_exit(0);
-}
-
-static void
-server_start(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 slen = sizeof(sin);
-	int			 s, c, pfd[2];
-
-	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		fatal("socket");
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(s, 16) == -1 ||
-	    getsockname(s, (struct sockaddr *)&sin, &slen) == -1)
-		fatal("bind");
-	server_port = ntohs(sin.sin_port);
-	if (pipe(pfd) == -1)
-		fatal("pipe");
-	if ((server_pid = fork()) == -1)
-		fatal("fork");
-	if (server_pid == 0) {
-		setpgid(0, 0);
-		signal(SIGCHLD, SIG_IGN);	/* no zombies */
-		close(pfd[0]);
-		close(pfd[1]);
-		for (;;) {
-			if ((c = accept(s, NULL, NULL)) == -1)
-				continue;
-			if (fork() == 0) {
-				close(s);
-				serve(c);
-			}
-			close(c);
-		}
-	}
-	setpgid(server_pid, server_pid);
-	close(pfd[0]);
-	close(pfd[1]);
-	close(s);
-}
-
-static void
-server_stop(void)
-{
-	kill(-server_pid, SIGKILL);
-	kill(server_pid, SIGKILL);
-	waitpid(server_pid, NULL, 0);
+	} else if (strncmp(req->path, "/redirect", 9) == 0)
+		fakehttp_reply(fd, "302 Found",
+		    "Location: http://127.0.0.1:1/elsewhere\r\n", "", 0);
+	else
+		fakehttp_reply(fd, "200 OK", NULL, req->raw, req->len);
 }
 
 static void
@@ -241,7 +153,7 @@ req_init(struct http_req *r, const char *path, char *url, size_t urllen,
     int64_t ms)
 {
 	memset(r, 0, sizeof(*r));
-	snprintf(url, urllen, "http://127.0.0.1:%d%s", server_port, path);
+	snprintf(url, urllen, "http://127.0.0.1:%d%s", server.port, path);
 	r->method = "GET";
 	r->url = url;
 	r->deadline_ms = util_mono_ms() + ms;
@@ -256,7 +168,8 @@ test_requests(void)
 	char			 url[128];
 	int			 rc;
 
-	server_start();
+	if (fakehttp_start(&server, serve, NULL) == -1)
+		fatal("fakehttp_start");
 
 	req_init(&r, "/echo", url, sizeof(url), 5000);
 	http_header_add(&h, "X-API-Key", "the-key");
@@ -298,7 +211,7 @@ test_requests(void)
 	ok(resp.body != NULL && resp.len == 0, "  body empty, not NULL");
 	http_resp_free(&resp);
 
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d/echo", server_port);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/echo", server.port);
 	r.url = url;
 	r.deadline_ms = util_mono_ms() + 5000;
 	rc = http_request(&r, &resp);
@@ -306,7 +219,7 @@ test_requests(void)
 	    "https to a plain server: a TLS failure (%s)", resp.error);
 	http_resp_free(&resp);
 
-	server_stop();
+	fakehttp_stop(&server);
 
 	req_init(&r, "/echo", url, sizeof(url), 5000);
 	rc = http_request(&r, &resp);

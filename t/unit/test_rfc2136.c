@@ -85,18 +85,25 @@ dig_ttl(const char *name, const char *type)
 	return buf;
 }
 
+/* The SOA serial of zone at 127.0.0.1#p (dig), -1 if none. */
 static long
-serial(const char *zone)
+serial_at(const char *p, const char *zone)
 {
 	char buf[256];
 	long long v = 0;
 	const char *e;
 
 	sh(buf, sizeof(buf), "dig +short +norec -p %s @127.0.0.1 %s SOA | "
-	    "awk '{ print $3 }'", port, zone);
+	    "awk '{ print $3 }'", p, zone);
 	if (util_number_parse(buf, 0, 4294967295LL, &v, &e) == -1)
 		return -1;
 	return (long)v;
+}
+
+static long
+serial(const char *zone)
+{
+	return serial_at(port, zone);
 }
 
 /*
@@ -124,20 +131,6 @@ dig_count(const char *p, const char *prefix, int n, const char *zone,
 	if (util_number_parse(out, 0, 1000000, &v, &e) == -1)
 		return -1;
 	return (int)v;
-}
-
-static long
-serial_at(const char *p, const char *zone)
-{
-	char buf[256];
-	long long v = 0;
-	const char *e;
-
-	sh(buf, sizeof(buf), "dig +short +norec -p %s @127.0.0.1 %s SOA | "
-	    "awk '{ print $3 }'", p, zone);
-	if (util_number_parse(buf, 0, 4294967295LL, &v, &e) == -1)
-		return -1;
-	return (long)v;
 }
 
 /* What a person does with nsupdate and the real key. */

@@ -28,8 +28,8 @@
  *
  *   test_vote_server fake --listen IPv4:PORT --status N [--location URL]
  *       [--body-bytes N] [--hang]
- *     A minimal HTTP responder, one connection at a time, for answers a
- *     vote server never gives: a redirect, an oversized body, or (--hang)
+ *     A minimal HTTP responder (t/unit/fakehttp.c) for answers a vote
+ *     server never gives: a redirect, an oversized body, or (--hang)
  *     accepting and never answering.  Until SIGTERM.
  */
 #include <sys/socket.h>
@@ -52,6 +52,7 @@
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 #include "quorum/quorum.h"
+#include "t/unit/fakehttp.h"
 
 static volatile sig_atomic_t	stop;
 
@@ -253,12 +254,26 @@ cmd_serve(int argc, char **argv)
 	return rc == 0 ? 0 : 3;
 }
 
+/* NAME=URL as spares[*n]; -1 if arg is not one, or spares is full. */
+static int
+spare_arg(char *arg, struct vote_spare *spares, size_t max, size_t *n)
+{
+	char	*eq;
+
+	if ((eq = strchr(arg, '=')) == NULL || *n >= max)
+		return -1;
+	*eq = '\0';
+	spares[*n].name = arg;
+	spares[*n].url = eq + 1;
+	(*n)++;
+	return 0;
+}
+
 static int
 cmd_health(int argc, char **argv)
 {
 	struct vote_spare	 spares[16];
 	struct vote_result	 res[16];
-	char			*eq;
 	long long		 timeout_ms = 2000;
 	size_t			 n = 0, i;
 	int			 a, answered;
@@ -266,13 +281,8 @@ cmd_health(int argc, char **argv)
 	for (a = 0; a < argc; a++) {
 		if (strcmp(argv[a], "--timeout-ms") == 0 && a + 1 < argc)
 			timeout_ms = num(argv[++a], 0, 600000);
-		else if ((eq = strchr(argv[a], '=')) != NULL &&
-		    n < FA_ARRAY_SIZE(spares)) {
-			*eq = '\0';
-			spares[n].name = argv[a];
-			spares[n].url = eq + 1;
-			n++;
-		} else
+		else if (spare_arg(argv[a], spares, FA_ARRAY_SIZE(spares),
+		    &n) == -1)
 			usage();
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -294,7 +304,6 @@ cmd_ask(int argc, char **argv)
 	struct quorum_count	 c;
 	struct vote_secret	*s;
 	const char		*secret_file = NULL, *from = NULL;
-	char			*eq;
 	long long		 timeout_ms = 2000, need = 1, max_up = 0;
 	long long		 need_down = 1;
 	size_t			 n = 0, i;
@@ -315,13 +324,8 @@ cmd_ask(int argc, char **argv)
 			max_up = num(argv[++a], 0, 100);
 		else if (strcmp(argv[a], "--need-down") == 0)
 			need_down = num(argv[++a], 0, 100);
-		else if ((eq = strchr(argv[a], '=')) != NULL &&
-		    n < FA_ARRAY_SIZE(spares)) {
-			*eq = '\0';
-			spares[n].name = argv[a];
-			spares[n].url = eq + 1;
-			n++;
-		} else
+		else if (spare_arg(argv[a], spares, FA_ARRAY_SIZE(spares),
+		    &n) == -1)
 			usage();
 	}
 	if (from == NULL)
@@ -347,49 +351,34 @@ cmd_ask(int argc, char **argv)
 	return 0;
 }
 
-/* Read until the end of the request headers (or give up), then answer. */
-static void
-fake_serve(int cfd, long status, const char *location, long long body_bytes,
-    bool hang)
-{
-	struct pollfd	 pfd;
-	char		 buf[8192], head[1024];
-	size_t		 got = 0;
-	ssize_t		 r;
-	char		*body;
-	int		 n;
+struct fake_answer {
+	long		 status;
+	const char	*location;
+	long long	 body_bytes;
+	bool		 hang;
+};
 
-	while (got < sizeof(buf) - 1 && !stop) {
-		pfd.fd = cfd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 100) <= 0)
-			continue;
-		if ((r = read(cfd, buf + got, sizeof(buf) - 1 - got)) <= 0)
-			return;
-		got += (size_t)r;
-		buf[got] = '\0';
-		if (strstr(buf, "\r\n\r\n") != NULL)
-			break;
-	}
-	if (hang) {
-		while (!stop) {
-			pfd.fd = cfd;
-			pfd.events = POLLIN;
-			if (poll(&pfd, 1, 100) == 1 &&
-			    read(cfd, buf, sizeof(buf)) <= 0)
-				return;
-		}
+/* Each request: the answer of --status, --location, --body-bytes, --hang. */
+static void
+fake_serve(int fd, const struct fakehttp_req *req, void *arg)
+{
+	const struct fake_answer	*a = arg;
+	char				 status[32], location[1024];
+	char				*body;
+
+	(void)req;
+	if (a->hang) {
+		fakehttp_hang(fd);
 		return;
 	}
-	n = snprintf(head, sizeof(head), "HTTP/1.1 %ld Test\r\n"
-	    "Content-Length: %lld\r\nConnection: close\r\n%s%s%s\r\n", status,
-	    body_bytes, location != NULL ? "Location: " : "",
-	    location != NULL ? location : "", location != NULL ? "\r\n" : "");
-	if (write(cfd, head, (size_t)n) != n)
-		return;
-	body = util_xcalloc(1, (size_t)body_bytes + 1);
-	memset(body, 'x', (size_t)body_bytes);
-	if (write(cfd, body, (size_t)body_bytes) != (ssize_t)body_bytes)
+	snprintf(status, sizeof(status), "%ld Test", a->status);
+	if (a->location != NULL)
+		snprintf(location, sizeof(location), "Location: %s\r\n",
+		    a->location);
+	body = util_xcalloc(1, (size_t)a->body_bytes + 1);
+	memset(body, 'x', (size_t)a->body_bytes);
+	if (fakehttp_reply(fd, status, a->location != NULL ? location : NULL,
+	    body, (size_t)a->body_bytes) == -1)
 		log_debug("fake: short write");
 	free(body);
 }
@@ -398,18 +387,16 @@ static int
 cmd_fake(int argc, char **argv)
 {
 	struct sockaddr_storage	 ss;
+	struct fake_answer	 a = { .status = 200 };
+	struct fakehttp		 fh;
 	unsigned		 sslen;
-	const char		*addr = NULL, *location = NULL;
+	const char		*addr = NULL;
 	char			 err[160];
-	long			 status = 200;
-	long long		 body_bytes = 0;
-	bool			 hang = false;
-	struct pollfd		 pfd;
-	int			 i, fd, cfd, on = 1;
+	int			 i, fd, on = 1;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--hang") == 0) {
-			hang = true;
+			a.hang = true;
 			continue;
 		}
 		if (i + 1 >= argc)
@@ -417,11 +404,11 @@ cmd_fake(int argc, char **argv)
 		if (strcmp(argv[i], "--listen") == 0)
 			addr = argv[++i];
 		else if (strcmp(argv[i], "--status") == 0)
-			status = (long)num(argv[++i], 100, 599);
+			a.status = (long)num(argv[++i], 100, 599);
 		else if (strcmp(argv[i], "--location") == 0)
-			location = argv[++i];
+			a.location = argv[++i];
 		else if (strcmp(argv[i], "--body-bytes") == 0)
-			body_bytes = num(argv[++i], 0, 1 << 20);
+			a.body_bytes = num(argv[++i], 0, 1 << 20);
 		else
 			usage();
 	}
@@ -439,18 +426,14 @@ cmd_fake(int argc, char **argv)
 	}
 	if (listen(fd, 16) == -1)
 		fatal("listen");
-	log_info("fake: listening on %s", addr);
-	while (!stop) {
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 100) <= 0)
-			continue;
-		if ((cfd = accept(fd, NULL, NULL)) == -1)
-			continue;
-		fake_serve(cfd, status, location, body_bytes, hang);
-		close(cfd);
-	}
+	memset(&fh, 0, sizeof(fh));
+	if (fakehttp_start_fd(&fh, fd, fake_serve, &a) == -1)
+		fatal("fakehttp_start_fd");
 	close(fd);
+	log_info("fake: listening on %s", addr);
+	while (!stop)
+		poll(NULL, 0, 100);
+	fakehttp_stop(&fh);
 	return 0;
 }
 
