@@ -26,7 +26,7 @@
 #include "dnsupdate/dnsupdate_impl.h"
 
 void
-dns_server_from_addr(const struct cfg_addr *a, uint16_t port,
+dns_server_from_addr(const struct addrset_addr *a, uint16_t port,
     struct dns_server *out)
 {
 	struct sockaddr_in *sin;
@@ -52,7 +52,7 @@ dns_server_from_addr(const struct cfg_addr *a, uint16_t port,
 
 /* An address rdf of resolv.conf's list as a cfg_addr. */
 static int
-rdf_addr(const ldns_rdf *rd, struct cfg_addr *a)
+rdf_addr(const ldns_rdf *rd, struct addrset_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (ldns_rdf_get_type(rd) == LDNS_RDF_TYPE_A &&
@@ -76,7 +76,7 @@ dns_discovery_servers(const struct config *cfg, struct dns_server *out,
 {
 	ldns_resolver *res = NULL;
 	ldns_rdf **ns;
-	struct cfg_addr a;
+	struct addrset_addr a;
 	size_t i, count;
 
 	*n = 0;
@@ -219,7 +219,7 @@ done:
 
 enum dns_status
 dns_discover_addrs(const struct dns_server *res, size_t n, const char *name,
-    int64_t deadline_ms, struct cfg_addrset *out, char *err, size_t errlen)
+    int64_t deadline_ms, struct addrset *out, char *err, size_t errlen)
 {
 	static const ldns_rr_type types[] = { LDNS_RR_TYPE_A,
 	    LDNS_RR_TYPE_AAAA };
@@ -245,7 +245,7 @@ dns_discover_addrs(const struct dns_server *res, size_t n, const char *name,
 			if (ldns_rr_get_type(rr) != types[t] ||
 			    ldns_rr_rd_count(rr) != 1)
 				continue;
-			(void)dns_addrset_add(out, types[t] == LDNS_RR_TYPE_A ?
+			(void)addrset_add(out, types[t] == LDNS_RR_TYPE_A ?
 			    AF_INET : AF_INET6, ldns_rdf_data(ldns_rr_rdf(rr,
 			    0)));
 		}

@@ -475,7 +475,7 @@ query_rcode(const struct dns_server *srv, const ldns_pkt *r, const char *name,
 
 enum dns_status
 dns_query_addrs(const struct dns_server *srv, const char *owner,
-    int64_t deadline_ms, struct cfg_addrset *out, char *err, size_t errlen)
+    int64_t deadline_ms, struct addrset *out, char *err, size_t errlen)
 {
 	static const ldns_rr_type types[] = { LDNS_RR_TYPE_A,
 	    LDNS_RR_TYPE_AAAA };
@@ -508,10 +508,10 @@ dns_query_addrs(const struct dns_server *srv, const char *owner,
 			    ldns_rr_rd_count(rr) != 1)
 				continue;
 			rd = ldns_rr_rdf(rr, 0);
-			if (dns_addrset_add(out, types[t] == LDNS_RR_TYPE_A ?
+			if (addrset_add(out, types[t] == LDNS_RR_TYPE_A ?
 			    AF_INET : AF_INET6, ldns_rdf_data(rd)) == -1) {
 				dns_msg(err, errlen, "%s holds more than %d "
-				    "addresses", owner, CFG_ADDR_MAX);
+				    "addresses", owner, ADDRSET_MAX);
 				st = DNS_ERR_BAD_REPLY;
 				break;
 			}
@@ -559,89 +559,3 @@ done:
 	return st;
 }
 
-/* ---- address sets ---- */
-
-static int
-addr_cmp(const struct cfg_addr *a, const struct cfg_addr *b)
-{
-	if (a->family != b->family)
-		return a->family == AF_INET ? -1 : 1;
-	return memcmp(&a->a, &b->a, a->family == AF_INET ? 4 : 16);
-}
-
-bool
-dns_addrset_same(const struct cfg_addrset *a, const struct cfg_addrset *b)
-{
-	size_t i, j;
-
-	if (a->n != b->n)
-		return false;
-	for (i = 0; i < a->n; i++) {
-		for (j = 0; j < b->n; j++)
-			if (addr_cmp(&a->addr[i], &b->addr[j]) == 0)
-				break;
-		if (j == b->n)
-			return false;
-	}
-	return true;
-}
-
-void
-dns_addrset_family(const struct cfg_addrset *in, int family,
-    struct cfg_addrset *out)
-{
-	size_t i;
-
-	memset(out, 0, sizeof(*out));
-	for (i = 0; i < in->n; i++)
-		if (in->addr[i].family == family)
-			out->addr[out->n++] = in->addr[i];
-}
-
-int
-dns_addrset_add(struct cfg_addrset *set, int family, const void *addr)
-{
-	struct cfg_addr a;
-	size_t i;
-
-	memset(&a, 0, sizeof(a));
-	a.family = family;
-	memcpy(&a.a, addr, family == AF_INET ? 4 : 16);
-	if (inet_ntop(family, &a.a, a.text, sizeof(a.text)) == NULL)
-		return -1;
-	for (i = 0; i < set->n; i++) {
-		if (addr_cmp(&set->addr[i], &a) == 0)
-			return 0;	/* already there */
-		if (addr_cmp(&set->addr[i], &a) > 0)
-			break;
-	}
-	if (set->n >= CFG_ADDR_MAX)
-		return -1;
-	memmove(&set->addr[i + 1], &set->addr[i],
-	    (set->n - i) * sizeof(set->addr[0]));
-	set->addr[i] = a;
-	set->n++;
-	return 0;
-}
-
-void
-dns_addrset_format(const struct cfg_addrset *set, char *buf, size_t len)
-{
-	size_t i, off = 0;
-	int n;
-
-	if (len == 0)
-		return;
-	buf[0] = '\0';
-	if (set->n == 0) {
-		snprintf(buf, len, "(none)");
-		return;
-	}
-	for (i = 0; i < set->n && off < len; i++) {
-		n = snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
-		    set->addr[i].text);
-		if (n < 0)
-			break;
-		off += (size_t)n;
-	}
-}

@@ -129,7 +129,7 @@ static const struct {
 };
 
 static bool
-addr_in(const struct cfg_addrset *set, const struct cfg_addr *a)
+addr_in(const struct addrset *set, const struct addrset_addr *a)
 {
 	size_t	i;
 
@@ -142,7 +142,7 @@ addr_in(const struct cfg_addrset *set, const struct cfg_addr *a)
 }
 
 static bool
-addr_subset(const struct cfg_addrset *a, const struct cfg_addrset *b)
+addr_subset(const struct addrset *a, const struct addrset *b)
 {
 	size_t	i;
 
@@ -161,11 +161,11 @@ addr_subset(const struct cfg_addrset *a, const struct cfg_addrset *b)
  * made by hand.
  */
 static void
-family_problem(const char *type, const struct cfg_addrset *rf,
-    const struct cfg_addrset *pf, const struct cfg_addrset *bf, char *buf,
+family_problem(const char *type, const struct addrset *rf,
+    const struct addrset *pf, const struct addrset *bf, char *buf,
     size_t len)
 {
-	struct cfg_addrset	 foreign;
+	struct addrset		 foreign;
 	char			 ab[512], sb[512];
 	size_t			 i;
 
@@ -173,17 +173,17 @@ family_problem(const char *type, const struct cfg_addrset *rf,
 	for (i = 0; i < rf->n; i++)
 		if (!addr_in(pf, &rf->addr[i]) && !addr_in(bf, &rf->addr[i]))
 			foreign.addr[foreign.n++] = rf->addr[i];
-	dns_addrset_format(rf, ab, sizeof(ab));
+	addrset_format(rf, ab, sizeof(ab), "(none)");
 	if (foreign.n > 0) {
-		dns_addrset_format(&foreign, ab, sizeof(ab));
+		addrset_format(&foreign, ab, sizeof(ab), "(none)");
 		dns_msg(buf, len, "%s %s %s neither site's address%s", type, ab,
 		    foreign.n == 1 ? "is" : "are", foreign.n == 1 ? "" : "es");
 	} else if (addr_subset(rf, pf)) {
-		dns_addrset_format(pf, sb, sizeof(sb));
+		addrset_format(pf, sb, sizeof(sb), "(none)");
 		dns_msg(buf, len, "%s %s is only part of the primary's %s set "
 		    "(%s)", type, ab, type, sb);
 	} else if (addr_subset(rf, bf)) {
-		dns_addrset_format(bf, sb, sizeof(sb));
+		addrset_format(bf, sb, sizeof(sb), "(none)");
 		dns_msg(buf, len, "%s %s is only part of the backup's %s set "
 		    "(%s)", type, ab, type, sb);
 	} else
@@ -200,18 +200,18 @@ family_problem(const char *type, const struct cfg_addrset *rf,
  * operator's choice of types, which the move could not have produced.
  */
 static bool
-moved_away(const struct config *cfg, const struct cfg_addrset *a,
+moved_away(const struct config *cfg, const struct addrset *a,
     bool primary)
 {
-	const struct cfg_addrset *site = primary ? &cfg->primary : &cfg->backup;
-	const struct cfg_addrset *other = primary ? &cfg->backup : &cfg->primary;
-	struct cfg_addrset	 rf, sf, of;
+	const struct addrset *site = primary ? &cfg->primary : &cfg->backup;
+	const struct addrset *other = primary ? &cfg->backup : &cfg->primary;
+	struct addrset		 rf, sf, of;
 	size_t			 f;
 
 	for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
-		dns_addrset_family(a, fams[f].family, &rf);
-		dns_addrset_family(site, fams[f].family, &sf);
-		dns_addrset_family(other, fams[f].family, &of);
+		addrset_family(a, fams[f].family, &rf);
+		addrset_family(site, fams[f].family, &sf);
+		addrset_family(other, fams[f].family, &of);
 		if (rf.n == 0 && sf.n > 0 && of.n == 0)
 			return true;
 	}
@@ -234,27 +234,27 @@ moved_away(const struct config *cfg, const struct cfg_addrset *a,
  */
 static enum dns_holds
 classify(const struct config *cfg, const char *owner,
-    const struct cfg_addrset *a, bool *partial, char *why, size_t whylen)
+    const struct addrset *a, bool *partial, char *why, size_t whylen)
 {
-	struct cfg_addrset	 rf, pf, bf;
+	struct addrset		 rf, pf, bf;
 	char			 prob[400], sb[512];
 	size_t			 f, np = 0, nb = 0, nboth = 0, nother = 0;
 	bool			 isp, isb;
 
 	*partial = false;
 	why[0] = '\0';
-	if (dns_addrset_same(a, &cfg->primary))
+	if (addrset_equal(a, &cfg->primary))
 		return DNS_HOLDS_PRIMARY;
-	if (dns_addrset_same(a, &cfg->backup))
+	if (addrset_equal(a, &cfg->backup))
 		return DNS_HOLDS_BACKUP;
 	for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
-		dns_addrset_family(a, fams[f].family, &rf);
-		dns_addrset_family(&cfg->primary, fams[f].family, &pf);
-		dns_addrset_family(&cfg->backup, fams[f].family, &bf);
+		addrset_family(a, fams[f].family, &rf);
+		addrset_family(&cfg->primary, fams[f].family, &pf);
+		addrset_family(&cfg->backup, fams[f].family, &bf);
 		if (rf.n == 0)
 			continue;
-		isp = dns_addrset_same(&rf, &pf);
-		isb = dns_addrset_same(&rf, &bf);
+		isp = addrset_equal(&rf, &pf);
+		isb = addrset_equal(&rf, &bf);
 		if (isp && isb)
 			nboth++;
 		else if (isp)
@@ -281,7 +281,7 @@ classify(const struct config *cfg, const char *owner,
 		return np > 0 ? DNS_HOLDS_PRIMARY : DNS_HOLDS_BACKUP;
 	}
 	if (nboth > 0) {
-		dns_addrset_format(a, sb, sizeof(sb));
+		addrset_format(a, sb, sizeof(sb), "(none)");
 		dns_msg(why, whylen, "%s publishes only %s, which both sites "
 		    "share: nothing tells which site it follows", owner, sb);
 	} else
@@ -307,10 +307,10 @@ dns_record_holds_str(const struct dns_record_view *rv)
  * published, so that record is left alone; why says so.
  */
 static bool
-partial_target(const struct dns_record_view *rv, const struct cfg_addrset *to,
-    const char *toname, struct cfg_addrset *out, char *why, size_t whylen)
+partial_target(const struct dns_record_view *rv, const struct addrset *to,
+    const char *toname, struct addrset *out, char *why, size_t whylen)
 {
-	struct cfg_addrset	 rf, tf;
+	struct addrset		 rf, tf;
 	char			 ab[512];
 	size_t			 f, i;
 
@@ -320,12 +320,12 @@ partial_target(const struct dns_record_view *rv, const struct cfg_addrset *to,
 	}
 	memset(out, 0, sizeof(*out));
 	for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
-		dns_addrset_family(&rv->addrs, fams[f].family, &rf);
+		addrset_family(&rv->addrs, fams[f].family, &rf);
 		if (rf.n == 0)
 			continue;
-		dns_addrset_family(to, fams[f].family, &tf);
+		addrset_family(to, fams[f].family, &tf);
 		if (tf.n == 0) {
-			dns_addrset_format(&rf, ab, sizeof(ab));
+			addrset_format(&rf, ab, sizeof(ab), "(none)");
 			dns_msg(why, whylen, "%s publishes %s %s, but "
 			    "[site:%s] has no %s address: the move would drop "
 			    "that type, so the record is left alone (give "
@@ -335,7 +335,7 @@ partial_target(const struct dns_record_view *rv, const struct cfg_addrset *to,
 			return false;
 		}
 		for (i = 0; i < tf.n; i++)
-			(void)dns_addrset_add(out, tf.addr[i].family,
+			(void)addrset_add(out, tf.addr[i].family,
 			    &tf.addr[i].a);
 	}
 	return true;
@@ -524,7 +524,7 @@ void
 dnsupdate_plan(const struct config *cfg, enum dns_direction dir,
     const struct dns_view *view, struct dns_plan *out)
 {
-	const struct cfg_addrset *want;
+	const struct addrset *want;
 	const struct dns_record_view *rv;
 	struct dns_zone_plan *zp;
 	struct dns_record_change *rc;
@@ -620,17 +620,17 @@ static void
 print_conflict(const struct dns_plan *p, const struct dns_record_change *rc,
     size_t f, FILE *fp, bool *said)
 {
-	struct cfg_addrset	 oldf, pf, bf;
+	struct addrset		 oldf, pf, bf;
 	char			 ob[512], prob[400];
 
-	dns_addrset_family(&rc->old_addrs, fams[f].family, &oldf);
-	dns_addrset_format(&oldf, ob, sizeof(ob));
+	addrset_family(&rc->old_addrs, fams[f].family, &oldf);
+	addrset_format(&oldf, ob, sizeof(ob), "(none)");
 	prob[0] = '\0';
 	if (p->primary != NULL && p->backup != NULL && oldf.n > 0) {
-		dns_addrset_family(p->primary, fams[f].family, &pf);
-		dns_addrset_family(p->backup, fams[f].family, &bf);
-		if (!dns_addrset_same(&oldf, &pf) &&
-		    !dns_addrset_same(&oldf, &bf))
+		addrset_family(p->primary, fams[f].family, &pf);
+		addrset_family(p->backup, fams[f].family, &bf);
+		if (!addrset_equal(&oldf, &pf) &&
+		    !addrset_equal(&oldf, &bf))
 			family_problem(fams[f].type, &oldf, &pf, &bf, prob,
 			    sizeof(prob));
 	}
@@ -649,7 +649,7 @@ dns_plan_print(const struct dns_plan *p, FILE *fp)
 {
 	const struct dns_zone_plan *zp;
 	const struct dns_record_change *rc;
-	struct cfg_addrset oldf, newf;
+	struct addrset oldf, newf;
 	const char *to = p->direction == DNS_TO_BACKUP ? "backup" : "primary";
 	char ob[512], nb[512];
 	size_t i, j, f, nchange = 0, nsame = 0, nother = 0;
@@ -672,9 +672,9 @@ dns_plan_print(const struct dns_plan *p, FILE *fp)
 			}
 			said = false;
 			for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
-				dns_addrset_family(&rc->old_addrs,
+				addrset_family(&rc->old_addrs,
 				    fams[f].family, &oldf);
-				dns_addrset_family(&rc->new_addrs,
+				addrset_family(&rc->new_addrs,
 				    fams[f].family, &newf);
 				if (rc->status == DNS_CONFLICT) {
 					print_conflict(p, rc, f, fp, &said);
@@ -688,11 +688,11 @@ dns_plan_print(const struct dns_plan *p, FILE *fp)
 						    fams[f].type, fams[f].type);
 					continue;
 				}
-				dns_addrset_format(&oldf, ob, sizeof(ob));
-				dns_addrset_format(&newf, nb, sizeof(nb));
+				addrset_format(&oldf, ob, sizeof(ob), "(none)");
+				addrset_format(&newf, nb, sizeof(nb), "(none)");
 				fprintf(fp, "%s %s ", rc->owner, fams[f].type);
 				if (rc->status == DNS_OK &&
-				    !dns_addrset_same(&oldf, &newf))
+				    !addrset_equal(&oldf, &newf))
 					fprintf(fp, "%s -> %s (%s via %s)\n", ob,
 					    nb, p->method, zp->server);
 				else if (rc->status == DNS_OK)
@@ -728,7 +728,7 @@ verify_on_server(const struct config *cfg, const struct dns_server *srv,
     struct dns_zone_plan *zp, int64_t deadline_ms, char *why, size_t whylen)
 {
 	const struct dns_record_change *rc;
-	struct cfg_addrset got;
+	struct addrset got;
 	struct timespec ts;
 	char err[512], gb[512], wb[512];
 	int64_t left;
@@ -754,10 +754,10 @@ verify_on_server(const struct config *cfg, const struct dns_server *srv,
 			if (st != DNS_OK) {
 				dns_msg(why, whylen, "%s: %s", rc->owner, err);
 				all = false;
-			} else if (!dns_addrset_same(&got, &rc->new_addrs)) {
-				dns_addrset_format(&got, gb, sizeof(gb));
-				dns_addrset_format(&rc->new_addrs, wb,
-				    sizeof(wb));
+			} else if (!addrset_equal(&got, &rc->new_addrs)) {
+				addrset_format(&got, gb, sizeof(gb), "(none)");
+				addrset_format(&rc->new_addrs, wb,
+				    sizeof(wb), "(none)");
 				dns_msg(why, whylen, "%s still serves %s, not %s",
 				    rc->owner, gb, wb);
 				all = false;
@@ -793,7 +793,7 @@ recheck_after_prereq(const struct config *cfg, const struct dns_server *srv,
     struct dns_zone_plan *zp, enum dns_status st)
 {
 	const struct dns_record_change *rc;
-	struct cfg_addrset got;
+	struct addrset got;
 	char err[512], gb[512], label[256], what[512] = "";
 	enum dns_status rs;
 	size_t i;
@@ -813,10 +813,10 @@ recheck_after_prereq(const struct config *cfg, const struct dns_server *srv,
 			    what[0] ? "; " : "", rc->owner, err);
 			continue;
 		}
-		if (dns_addrset_same(&got, &rc->new_addrs))
+		if (addrset_equal(&got, &rc->new_addrs))
 			continue;
 		all = false;
-		dns_addrset_format(&got, gb, sizeof(gb));
+		addrset_format(&got, gb, sizeof(gb), "(none)");
 		msg_append(what, sizeof(what), "%s%s now holds %s",
 		    what[0] ? "; " : "", rc->owner, gb);
 	}
@@ -861,7 +861,7 @@ read_back(const struct config *cfg, const struct dns_server *srv,
     char *what, size_t whatlen)
 {
 	const struct dns_record_change *rc;
-	struct cfg_addrset got;
+	struct addrset got;
 	struct timespec ts;
 	char err[512], gb[512];
 	int64_t qdl, left;
@@ -889,12 +889,12 @@ read_back(const struct config *cfg, const struct dns_server *srv,
 				    err);
 				break;
 			}
-			if (dns_addrset_same(&got, &rc->new_addrs))
+			if (addrset_equal(&got, &rc->new_addrs))
 				nnew++;
-			else if (dns_addrset_same(&got, &rc->old_addrs))
+			else if (addrset_equal(&got, &rc->old_addrs))
 				nold++;
 			else {
-				dns_addrset_format(&got, gb, sizeof(gb));
+				addrset_format(&got, gb, sizeof(gb), "(none)");
 				dns_msg(what, whatlen, "%s now holds %s, "
 				    "neither the old nor the new addresses",
 				    rc->owner, gb);
@@ -1023,7 +1023,7 @@ append_left_alone(struct dns_zone_plan *zp)
 		rc = &zp->rec[i];
 		if (rc->status == DNS_OK || rc->status == DNS_UNCHANGED)
 			continue;
-		dns_addrset_format(&rc->old_addrs, b, sizeof(b));
+		addrset_format(&rc->old_addrs, b, sizeof(b), "(none)");
 		if (rc->status == DNS_CONFLICT && rc->why[0] != '\0')
 			msg_append(zp->message, sizeof(zp->message), "%s%s",
 			    first ? "; left alone (conflict): " : ", ",

@@ -41,7 +41,7 @@
 
 struct ns_name {
 	char			name[256];	/* "ns2.example.com." */
-	struct cfg_addrset	addrs;
+	struct addrset		addrs;
 };
 
 struct verify_job {
@@ -145,7 +145,7 @@ ns_set_read(const struct config *cfg, const struct dns_server *upd,
 			    ldns_dname_compare(ldns_rr_owner(g),
 			    ldns_rr_rdf(rr, 0)) != 0)
 				continue;
-			(void)dns_addrset_add(&names[*n].addrs,
+			(void)addrset_add(&names[*n].addrs,
 			    ldns_rr_get_type(g) == LDNS_RR_TYPE_A ? AF_INET :
 			    AF_INET6, ldns_rdf_data(ldns_rr_rdf(g, 0)));
 		}
@@ -166,7 +166,7 @@ done:
 
 /* getaddrinfo(): every address of name (the system resolver, /etc/hosts). */
 static enum dns_status
-system_addrs(const char *name, struct cfg_addrset *out, char *err,
+system_addrs(const char *name, struct addrset *out, char *err,
     size_t errlen)
 {
 	struct addrinfo hints, *res = NULL, *ai;
@@ -183,10 +183,10 @@ system_addrs(const char *name, struct cfg_addrset *out, char *err,
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if (ai->ai_family == AF_INET)
-			(void)dns_addrset_add(out, AF_INET,
+			(void)addrset_add(out, AF_INET,
 			    &((struct sockaddr_in *)ai->ai_addr)->sin_addr);
 		else if (ai->ai_family == AF_INET6)
-			(void)dns_addrset_add(out, AF_INET6,
+			(void)addrset_add(out, AF_INET6,
 			    &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr);
 	}
 	freeaddrinfo(res);
@@ -269,7 +269,7 @@ verify_round(struct verify_job *job, size_t i)
 	const struct dns_server *srv = &job->srv[i];
 	struct dns_ns_check *res = &job->res[i];
 	const struct dns_record_change *rc;
-	struct cfg_addrset got;
+	struct addrset got;
 	char err[400], gb[256], wb[256];
 	int64_t qdl;
 	size_t j;
@@ -310,9 +310,10 @@ verify_round(struct verify_job *job, size_t i)
 			    no_answer_prefix(st, err), err);
 			return false;
 		}
-		if (!dns_addrset_same(&got, &rc->new_addrs)) {
-			dns_addrset_format(&got, gb, sizeof(gb));
-			dns_addrset_format(&rc->new_addrs, wb, sizeof(wb));
+		if (!addrset_equal(&got, &rc->new_addrs)) {
+			addrset_format(&got, gb, sizeof(gb), "(none)");
+			addrset_format(&rc->new_addrs, wb, sizeof(wb),
+			    "(none)");
 			dns_msg(res->detail, sizeof(res->detail), "serial %u, "
 			    "but %s serves %s, not %s", (unsigned)res->serial,
 			    rc->owner, gb, wb);
@@ -488,7 +489,7 @@ dns_verify_all(const struct config *cfg, const struct dns_server *upd,
 
 /* srv's address as a cfg_addr (text without the port). */
 static void
-server_addr(const struct dns_server *srv, struct cfg_addr *a)
+server_addr(const struct dns_server *srv, struct addrset_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->family = srv->ss.ss_family;
@@ -502,7 +503,7 @@ server_addr(const struct dns_server *srv, struct cfg_addr *a)
 }
 
 static bool
-addr_is_primary(const struct config *cfg, const struct cfg_addr *a)
+addr_is_primary(const struct config *cfg, const struct addrset_addr *a)
 {
 	size_t	i;
 
@@ -541,7 +542,7 @@ dnsupdate_layout_check(const struct config *cfg, struct dns_layout *out)
 {
 	struct dns_server	 srv, nsrv[VERIFY_NS_MAX];
 	struct dns_ns_check	*res;
-	struct cfg_addr		 a;
+	struct addrset_addr	 a;
 	char			 err[400], list[400], label[256];
 	bool			 ask[VERIFY_NS_MAX], all;
 	size_t			 z, i, nt;
@@ -708,7 +709,7 @@ secondaries_zone(const struct config *cfg, const struct cfg_zone *zone,
     struct dns_secondaries *out)
 {
 	struct dns_server master, srv[VERIFY_NS_MAX];
-	struct cfg_addr ma, ta;
+	struct addrset_addr ma, ta;
 	struct dns_ns_check *res;
 	struct stale_job job;
 	struct dns_secondary *s;

@@ -112,13 +112,3 @@ api_scrub(char *msg, const char *secret)
 		from = p + rl;
 	}
 }
-
-int
-api_addr_add(struct cfg_addrset *out, int family, const char *text)
-{
-	unsigned char	bin[16];
-
-	if (text == NULL || inet_pton(family, text, bin) != 1)
-		return -1;
-	return dns_addrset_add(out, family, bin);
-}

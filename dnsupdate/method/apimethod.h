@@ -62,13 +62,6 @@ void	api_owner_names(const char *owner, const char *zone, char *fqdn,
 /* Replace every occurrence of secret in msg by "***" (in place). */
 void	api_scrub(char *msg, const char *secret);
 
-/*
- * The addresses of one type as an API lists them: each text parsed
- * (inet_pton) into out.  Returns 0, or -1 when one is not an address of
- * that family.
- */
-int	api_addr_add(struct cfg_addrset *out, int family, const char *text);
-
 /* ---- exposed for t/unit/test_apimethods.c ---- */
 
 /*

@@ -83,7 +83,7 @@
 #define CF_BODY_MAX		(2 * 1024 * 1024)
 #define CF_ZONES_CACHED		64
 #define CF_ID_MAX		64	/* Cloudflare ids: 32 hex digits */
-#define CF_RECORDS_MAX		(CFG_ADDR_MAX * 2)
+#define CF_RECORDS_MAX		(ADDRSET_MAX * 2)
 
 /* The zone ids looked up during this run. */
 static struct {
@@ -427,7 +427,7 @@ struct cf_record {
 static enum dns_status
 cf_records(const struct config *cfg, const char *label, const char *zid,
     const char *fqdn, const struct method_change *mc, int64_t deadline_ms,
-    struct cf_record *recs, size_t max, size_t *n, struct cfg_addrset *addrs,
+    struct cf_record *recs, size_t max, size_t *n, struct addrset *addrs,
     char *msg, size_t msglen)
 {
 	json_t		*res = NULL, *r;
@@ -460,7 +460,7 @@ cf_records(const struct config *cfg, const char *label, const char *zid,
 			continue;	/* not ours: a filter the API ignored */
 		if (id == NULL || content == NULL || strlen(id) >= CF_ID_MAX ||
 		    id[strcspn(id, "/?#&% ")] != '\0' || *n == max ||
-		    api_addr_add(addrs, mc->family, content) == -1) {
+		    addrset_add_text(addrs, mc->family, content) == -1) {
 			st = DNS_ERR_BAD_REPLY;
 			goto bad;
 		}
@@ -483,20 +483,20 @@ bad:
 static bool
 cf_content_is(int family, const char *content, const char *canon)
 {
-	struct cfg_addrset	one;
+	struct addrset		one;
 
 	memset(&one, 0, sizeof(one));
-	return api_addr_add(&one, family, content) == 0 &&
+	return addrset_add_text(&one, family, content) == 0 &&
 	    strcmp(one.addr[0].text, canon) == 0;
 }
 
 static bool
-cf_addr_in(const struct cfg_addrset *set, int family, const char *text)
+cf_addr_in(const struct addrset *set, int family, const char *text)
 {
-	struct cfg_addrset	one;
+	struct addrset		one;
 
 	memset(&one, 0, sizeof(one));
-	if (api_addr_add(&one, family, text) == -1)
+	if (addrset_add_text(&one, family, text) == -1)
 		return false;
 	for (size_t i = 0; i < set->n; i++)
 		if (set->addr[i].family == family &&
@@ -515,7 +515,7 @@ cf_batch_add(json_t *deletes, json_t *patches, json_t *posts,
     const struct method_change *mc, const char *fqdn,
     const struct cf_record *recs, size_t nrecs, uint32_t ttl)
 {
-	const char	*add[CFG_ADDR_MAX];
+	const char	*add[ADDRSET_MAX];
 	const struct cf_record *chg[CF_RECORDS_MAX];
 	size_t		 nadd = 0, nchg = 0, i, k;
 	bool		 held;
@@ -555,7 +555,7 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 {
 	struct method_change	*mcs = NULL;
 	struct cf_record	 recs[CF_RECORDS_MAX];
-	struct cfg_addrset	 now;
+	struct addrset		 now;
 	json_t			*batch = NULL, *del, *pat, *pos, *res = NULL;
 	char			 label[256], zid[CF_ID_MAX], fqdn[256];
 	char			 name[256], sub[256], nb[512], ob[512];
@@ -604,13 +604,13 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 				st = DNS_CONFLICT;
 				goto done;
 			}
-		if (dns_addrset_same(&now, &mcs[i].new_addrs)) {
+		if (addrset_equal(&now, &mcs[i].new_addrs)) {
 			nsame++;	/* already changed there: DNS lags */
 			continue;
 		}
-		if (!dns_addrset_same(&now, &mcs[i].old_addrs)) {
-			dns_addrset_format(&now, nb, sizeof(nb));
-			dns_addrset_format(&mcs[i].old_addrs, ob, sizeof(ob));
+		if (!addrset_equal(&now, &mcs[i].old_addrs)) {
+			addrset_format(&now, nb, sizeof(nb), "(none)");
+			addrset_format(&mcs[i].old_addrs, ob, sizeof(ob), "(none)");
 			dns_msg(zp->message, sizeof(zp->message), "%s: "
 			    "Cloudflare holds %s for %s %s, not %s as read "
 			    "from DNS: nothing sent", label, nb, mcs[i].owner,

@@ -93,7 +93,7 @@ exec_direction(const struct config *cfg, const struct dns_zone_plan *zp)
 {
 	for (size_t i = 0; i < zp->n; i++)
 		if (zp->rec[i].status == DNS_OK)
-			return dns_addrset_same(&zp->rec[i].new_addrs,
+			return addrset_equal(&zp->rec[i].new_addrs,
 			    &cfg->backup) ? "to-backup" : "to-primary";
 	return "to-backup";
 }

@@ -317,11 +317,11 @@ fail:
 }
 
 void
-httptmpl_sample(struct httptmpl_vars *v, struct cfg_addrset *addrs)
+httptmpl_sample(struct httptmpl_vars *v, struct addrset *addrs)
 {
 	memset(v, 0, sizeof(*v));
 	memset(addrs, 0, sizeof(*addrs));
-	(void)api_addr_add(addrs, AF_INET, "198.51.100.20");
+	(void)addrset_add_text(addrs, AF_INET, "198.51.100.20");
 	v->zone = "example.com";
 	v->fqdn = "www.example.com";
 	v->name = "www";

@@ -29,11 +29,11 @@ method_changes(const struct dns_zone_plan *zp, struct method_change **out)
 			continue;
 		for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
 			mc = &(*out)[n];
-			dns_addrset_family(&rc->old_addrs, fams[f].family,
+			addrset_family(&rc->old_addrs, fams[f].family,
 			    &mc->old_addrs);
-			dns_addrset_family(&rc->new_addrs, fams[f].family,
+			addrset_family(&rc->new_addrs, fams[f].family,
 			    &mc->new_addrs);
-			if (dns_addrset_same(&mc->old_addrs, &mc->new_addrs))
+			if (addrset_equal(&mc->old_addrs, &mc->new_addrs))
 				continue;
 			mc->owner = rc->owner;
 			mc->type = fams[f].type;
@@ -49,7 +49,7 @@ method_recheck(const struct config *cfg, const struct dns_server *srv,
     const struct dns_zone_plan *zp, char *msg, size_t msglen)
 {
 	const struct dns_record_change	*rc;
-	struct cfg_addrset		 got;
+	struct addrset		 got;
 	char				 label[256], err[512], gb[512], ob[512];
 	size_t				 i;
 	enum dns_status			 st;
@@ -67,9 +67,10 @@ method_recheck(const struct config *cfg, const struct dns_server *srv,
 			    "change: %s", label, rc->owner, err);
 			return st;
 		}
-		if (!dns_addrset_same(&got, &rc->old_addrs)) {
-			dns_addrset_format(&got, gb, sizeof(gb));
-			dns_addrset_format(&rc->old_addrs, ob, sizeof(ob));
+		if (!addrset_equal(&got, &rc->old_addrs)) {
+			addrset_format(&got, gb, sizeof(gb), "(none)");
+			addrset_format(&rc->old_addrs, ob, sizeof(ob),
+			    "(none)");
 			dns_msg(msg, msglen, "%s: %s now holds %s, not %s as "
 			    "read a moment ago: nothing sent", label,
 			    rc->owner, gb, ob);

@@ -22,8 +22,8 @@ struct method_change {
 	const char		*owner;		/* absolute, final dot */
 	const char		*type;		/* "A" or "AAAA" */
 	int			 family;	/* AF_INET or AF_INET6 */
-	struct cfg_addrset	 old_addrs;	/* of this type only */
-	struct cfg_addrset	 new_addrs;
+	struct addrset		 old_addrs;	/* of this type only */
+	struct addrset		 new_addrs;
 };
 
 /*

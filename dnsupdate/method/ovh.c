@@ -72,7 +72,7 @@
 #include "dnsupdate/method/methods.h"
 
 #define OVH_BODY_MAX		(1024 * 1024)
-#define OVH_RECORDS_MAX		(CFG_ADDR_MAX * 2)
+#define OVH_RECORDS_MAX		(ADDRSET_MAX * 2)
 
 /* Server time minus ours, measured once per run (python-ovh does too). */
 static long long	ovh_delta;
@@ -463,7 +463,7 @@ struct ovh_record {
 static enum dns_status
 ovh_records(const struct ovh_ctx *x, const char *label, const char *zone,
     const char *sub, const struct method_change *mc, int64_t deadline_ms,
-    struct ovh_record *recs, size_t max, size_t *n, struct cfg_addrset *addrs,
+    struct ovh_record *recs, size_t max, size_t *n, struct addrset *addrs,
     char *msg, size_t msglen)
 {
 	json_t		*ids = NULL, *id, *r = NULL;
@@ -514,7 +514,7 @@ ovh_records(const struct ovh_ctx *x, const char *label, const char *zone,
 		if (sd != NULL && strcasecmp(sd, sub) != 0)
 			continue;
 		if (target == NULL || *n == max ||
-		    api_addr_add(addrs, mc->family, target) == -1) {
+		    addrset_add_text(addrs, mc->family, target) == -1) {
 			st = DNS_ERR_BAD_REPLY;
 			dns_msg(msg, msglen, "%s: OVH sent a record of %s %s "
 			    "we cannot read", label, mc->owner, mc->type);
@@ -544,15 +544,15 @@ struct ovh_op {
 static bool
 ovh_target_is(int family, const char *target, const char *canon)
 {
-	struct cfg_addrset	one;
+	struct addrset		one;
 
 	memset(&one, 0, sizeof(one));
-	return api_addr_add(&one, family, target) == 0 &&
+	return addrset_add_text(&one, family, target) == 0 &&
 	    strcmp(one.addr[0].text, canon) == 0;
 }
 
 static bool
-ovh_target_in(const struct cfg_addrset *set, int family, const char *target)
+ovh_target_in(const struct addrset *set, int family, const char *target)
 {
 	for (size_t i = 0; i < set->n; i++)
 		if (ovh_target_is(family, target, set->addr[i].text))
@@ -565,7 +565,7 @@ static size_t
 ovh_plan(const struct method_change *mc, const struct ovh_record *recs,
     size_t nrecs, struct ovh_op *ops, size_t max)
 {
-	const char		*add[CFG_ADDR_MAX];
+	const char		*add[ADDRSET_MAX];
 	const struct ovh_record	*chg[OVH_RECORDS_MAX];
 	size_t			 nadd = 0, nchg = 0, i, k, n = 0;
 	bool			 held;
@@ -657,7 +657,7 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 	struct method_change	*mcs = NULL;
 	struct ovh_record	 recs[OVH_RECORDS_MAX];
 	struct ovh_op		*ops = NULL;
-	struct cfg_addrset	 now;
+	struct addrset		 now;
 	struct ovh_ctx		 x;
 	char			 label[256], fqdn[256], name[256];
 	char			(*subs)[256] = NULL;
@@ -689,13 +689,13 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 		    zp->message, sizeof(zp->message));
 		if (st != DNS_OK)
 			goto done;
-		if (dns_addrset_same(&now, &mcs[i].new_addrs)) {
+		if (addrset_equal(&now, &mcs[i].new_addrs)) {
 			npending++;	/* changed, not published yet */
 			continue;
 		}
-		if (!dns_addrset_same(&now, &mcs[i].old_addrs)) {
-			dns_addrset_format(&now, nb, sizeof(nb));
-			dns_addrset_format(&mcs[i].old_addrs, ob, sizeof(ob));
+		if (!addrset_equal(&now, &mcs[i].old_addrs)) {
+			addrset_format(&now, nb, sizeof(nb), "(none)");
+			addrset_format(&mcs[i].old_addrs, ob, sizeof(ob), "(none)");
 			dns_msg(zp->message, sizeof(zp->message), "%s: OVH "
 			    "holds %s for %s %s, not %s as read from DNS: "
 			    "nothing sent", label, nb, mcs[i].owner,

@@ -183,7 +183,7 @@ done:
  */
 static int
 pdns_rrset_addrs(json_t *rrsets, const struct method_change *mc,
-    struct cfg_addrset *out, bool *disabled)
+    struct addrset *out, bool *disabled)
 {
 	json_t		*rs, *recs, *r, *c, *d;
 	const char	*name, *type;
@@ -212,7 +212,7 @@ pdns_rrset_addrs(json_t *rrsets, const struct method_change *mc,
 				*disabled = true;
 				continue;
 			}
-			if (dns_addrset_add(out, mc->family, bin) == -1)
+			if (addrset_add(out, mc->family, bin) == -1)
 				return -1;
 		}
 	}
@@ -333,7 +333,7 @@ pdns_update(const struct config *cfg, const struct dns_server *srv,
 {
 	struct method_change	*mcs = NULL;
 	struct http_resp	 resp;
-	struct cfg_addrset	 now;
+	struct addrset		 now;
 	struct pdns_soa		 soa;
 	json_t			*zone = NULL, *rrsets;
 	json_error_t		 jerr;
@@ -377,9 +377,9 @@ pdns_update(const struct config *cfg, const struct dns_server *srv,
 			st = DNS_CONFLICT;
 			goto done;
 		}
-		if (!dns_addrset_same(&now, &mcs[i].old_addrs)) {
-			dns_addrset_format(&now, nb, sizeof(nb));
-			dns_addrset_format(&mcs[i].old_addrs, ob, sizeof(ob));
+		if (!addrset_equal(&now, &mcs[i].old_addrs)) {
+			addrset_format(&now, nb, sizeof(nb), "(none)");
+			addrset_format(&mcs[i].old_addrs, ob, sizeof(ob), "(none)");
 			dns_msg(zp->message, sizeof(zp->message), "%s: "
 			    "PowerDNS holds %s for %s %s, not %s as read from "
 			    "DNS: nothing sent", label, nb, mcs[i].owner,

@@ -50,7 +50,7 @@ rfc2136_server(const struct config *cfg, const struct cfg_zone *zone,
     int64_t deadline_ms, struct dns_server *out, char *err, size_t errlen)
 {
 	struct dns_server res[4];
-	struct cfg_addrset addrs;
+	struct addrset addrs;
 	char mname[256], host[NI_MAXHOST], text[sizeof(out->text)];
 	size_t n, nres;
 	enum dns_status st;
@@ -91,7 +91,7 @@ rfc2136_server(const struct config *cfg, const struct cfg_zone *zone,
 /* One RR: owner, type, class, ttl and, when addr is set, its address. */
 static ldns_rr *
 rr_make(const ldns_rdf *owner, ldns_rr_type type, ldns_rr_class class,
-    uint32_t ttl, const struct cfg_addr *addr)
+    uint32_t ttl, const struct addrset_addr *addr)
 {
 	ldns_rr *rr;
 	ldns_rdf *rd;
@@ -140,7 +140,7 @@ rfc2136_update_build_part(const struct dns_zone_plan *zp, uint32_t ttl,
 	static const struct { int family; ldns_rr_type type; } fams[] = {
 		{ AF_INET, LDNS_RR_TYPE_A }, { AF_INET6, LDNS_RR_TYPE_AAAA } };
 	const struct dns_record_change *rc;
-	struct cfg_addrset oldf, newf;
+	struct addrset oldf, newf;
 	ldns_rr_list *pr = NULL, *up = NULL;
 	ldns_rdf *owner = NULL, *zrdf = NULL;
 	ldns_pkt *p = NULL;
@@ -163,9 +163,9 @@ rfc2136_update_build_part(const struct dns_zone_plan *zp, uint32_t ttl,
 			break;
 		}
 		for (f = 0; f < FA_ARRAY_SIZE(fams) && okay; f++) {
-			dns_addrset_family(&rc->old_addrs, fams[f].family,
+			addrset_family(&rc->old_addrs, fams[f].family,
 			    &oldf);
-			dns_addrset_family(&rc->new_addrs, fams[f].family,
+			addrset_family(&rc->new_addrs, fams[f].family,
 			    &newf);
 			/*
 			 * A type neither the old nor the new set has (AAAA
@@ -189,7 +189,7 @@ rfc2136_update_build_part(const struct dns_zone_plan *zp, uint32_t ttl,
 			for (j = 0; j < oldf.n && okay; j++)
 				okay = push(pr, rr_make(owner, fams[f].type,
 				    LDNS_RR_CLASS_IN, 0, &oldf.addr[j]));
-			if (dns_addrset_same(&oldf, &newf))
+			if (addrset_equal(&oldf, &newf))
 				continue;
 			/*
 			 * Update.  §2.5.2 "Delete an RRset": class ANY,

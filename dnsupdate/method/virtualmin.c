@@ -383,7 +383,7 @@ static void
 vm_leftovers(const struct method_change *mcs, size_t n,
     const struct vm_recs *rs, char *left, size_t leftlen, bool *newseen)
 {
-	struct cfg_addrset	one;
+	struct addrset		one;
 	size_t			i, k, a;
 	bool			isnew;
 
@@ -395,7 +395,7 @@ vm_leftovers(const struct method_change *mcs, size_t n,
 			    strcasecmp(rs->r[k].type, mcs[i].type) != 0)
 				continue;
 			memset(&one, 0, sizeof(one));
-			if (api_addr_add(&one, mcs[i].family,
+			if (addrset_add_text(&one, mcs[i].family,
 			    rs->r[k].value) == -1)
 				continue;
 			isnew = false;

@@ -387,7 +387,7 @@ fuzz_provider_run(const char *method, const char *extra, const uint8_t *data,
 	struct dns_record_change	 rec[2];
 	struct dns_server		 srv;
 	struct diag_list		 diags = { 0 };
-	struct cfg_addr			 a;
+	struct addrset_addr		 a;
 	size_t				 i;
 	enum dns_status			 st;
 
