@@ -267,7 +267,7 @@ int
 __wrap_http_request(const struct http_req *req, struct http_resp *resp)
 {
 	const uint8_t	*c;
-	size_t		 n, max = req->body_max ? req->body_max : HTTP_BODY_MAX;
+	size_t		 n, max = req->body_max ? req->body_max : HTTP_API_BODY_MAX;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after = -1;
