@@ -112,3 +112,21 @@ api_scrub(char *msg, const char *secret)
 		from = p + rl;
 	}
 }
+
+enum dns_status
+api_recheck(const char *provider, const char *label,
+    const struct method_change *mc, const struct addrset *now, bool *done,
+    char *msg, size_t msglen)
+{
+	char	nb[512], ob[512];
+
+	if (done != NULL)
+		*done = addrset_equal(now, &mc->new_addrs);
+	if ((done != NULL && *done) || addrset_equal(now, &mc->old_addrs))
+		return DNS_OK;
+	addrset_format(now, nb, sizeof(nb), "(none)");
+	addrset_format(&mc->old_addrs, ob, sizeof(ob), "(none)");
+	dns_msg(msg, msglen, "%s: %s holds %s for %s %s, not %s as read from "
+	    "DNS: nothing sent", label, provider, nb, mc->owner, mc->type, ob);
+	return DNS_ERR_YXRRSET;
+}

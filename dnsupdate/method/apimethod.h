@@ -59,6 +59,20 @@ void	api_rate_limited(const struct http_resp *resp, const char *provider,
 void	api_owner_names(const char *owner, const char *zone, char *fqdn,
 	    char *name, char *subname, size_t len);
 
+/*
+ * The provider's own records read right before the change (the APIs have
+ * no prerequisites: methods.h): now, what provider holds for mc's owner
+ * and type.  DNS_OK when it holds what DNS showed (mc->old_addrs): send
+ * the change.  When done is not NULL, also DNS_OK with *done set when it
+ * already holds the new addresses (changed there, DNS lags: nothing to
+ * send for mc).  Otherwise DNS_ERR_YXRRSET with "LABEL: PROVIDER holds X
+ * for OWNER TYPE, not Y as read from DNS: nothing sent" in msg
+ * (dnsupdate.c re-reads and judges).
+ */
+enum dns_status	api_recheck(const char *provider, const char *label,
+		    const struct method_change *mc, const struct addrset *now,
+		    bool *done, char *msg, size_t msglen);
+
 /* Replace every occurrence of secret in msg by "***" (in place). */
 void	api_scrub(char *msg, const char *secret);
 

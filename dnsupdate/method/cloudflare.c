@@ -558,10 +558,10 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 	struct addrset		 now;
 	json_t			*batch = NULL, *del, *pat, *pos, *res = NULL;
 	char			 label[256], zid[CF_ID_MAX], fqdn[256];
-	char			 name[256], sub[256], nb[512], ob[512];
-	char			 path[300];
+	char			 name[256], sub[256], path[300];
 	char			*body = NULL;
 	size_t			 n, i, nrecs, nsame = 0;
+	bool			 same;
 	enum dns_status		 st;
 
 	(void)srv;
@@ -604,19 +604,12 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 				st = DNS_CONFLICT;
 				goto done;
 			}
-		if (addrset_equal(&now, &mcs[i].new_addrs)) {
+		if ((st = api_recheck("Cloudflare", label, &mcs[i], &now,
+		    &same, zp->message, sizeof(zp->message))) != DNS_OK)
+			goto done;
+		if (same) {
 			nsame++;	/* already changed there: DNS lags */
 			continue;
-		}
-		if (!addrset_equal(&now, &mcs[i].old_addrs)) {
-			addrset_format(&now, nb, sizeof(nb), "(none)");
-			addrset_format(&mcs[i].old_addrs, ob, sizeof(ob), "(none)");
-			dns_msg(zp->message, sizeof(zp->message), "%s: "
-			    "Cloudflare holds %s for %s %s, not %s as read "
-			    "from DNS: nothing sent", label, nb, mcs[i].owner,
-			    mcs[i].type, ob);
-			st = DNS_ERR_YXRRSET;
-			goto done;
 		}
 		if (cf_batch_add(del, pat, pos, &mcs[i], fqdn, recs, nrecs,
 		    cfg->dns.ttl) == -1) {

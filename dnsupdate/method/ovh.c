@@ -661,11 +661,12 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 	struct ovh_ctx		 x;
 	char			 label[256], fqdn[256], name[256];
 	char			(*subs)[256] = NULL;
-	char			 nb[512], ob[512], one[200], done[700];
+	char			 one[200], done[700];
 	char			 left[700], why[700], rmsg[512], path[600];
 	char			*ez = NULL;
 	size_t			 n, i, k, nrecs, nops = 0, maxops, ndone = 0;
 	size_t			 npending = 0;
+	bool			 same;
 	enum dns_status		 st, rst = DNS_OK;
 
 	(void)srv;
@@ -689,19 +690,12 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 		    zp->message, sizeof(zp->message));
 		if (st != DNS_OK)
 			goto done;
-		if (addrset_equal(&now, &mcs[i].new_addrs)) {
+		if ((st = api_recheck("OVH", label, &mcs[i], &now, &same,
+		    zp->message, sizeof(zp->message))) != DNS_OK)
+			goto done;
+		if (same) {
 			npending++;	/* changed, not published yet */
 			continue;
-		}
-		if (!addrset_equal(&now, &mcs[i].old_addrs)) {
-			addrset_format(&now, nb, sizeof(nb), "(none)");
-			addrset_format(&mcs[i].old_addrs, ob, sizeof(ob), "(none)");
-			dns_msg(zp->message, sizeof(zp->message), "%s: OVH "
-			    "holds %s for %s %s, not %s as read from DNS: "
-			    "nothing sent", label, nb, mcs[i].owner,
-			    mcs[i].type, ob);
-			st = DNS_ERR_YXRRSET;
-			goto done;
 		}
 		k = ovh_plan(&mcs[i], recs, nrecs, ops + nops, maxops - nops);
 		for (size_t j = nops; j < nops + k; j++)
