@@ -146,11 +146,70 @@ cloudflare_errors_text(const char *body, size_t len, char *out,
 			*p = '?';
 }
 
+/* What cf_judge() needs of the call, and where it puts the result. */
+struct cf_call_ctx {
+	const char	*path;
+	json_t		*result;	/* on success: the envelope's "result" */
+};
+
 /*
- * One call: method on {api_url}{path} (path already escaped), with the
- * token read now and wiped after.  DNS_OK when the answer is 2xx with
- * success:true; *out (caller json_decref()s) gets the envelope's "result".
- * Otherwise the error with a plain message, starting with label, in msg.
+ * Cloudflare's envelope: DNS_OK for a 2xx answer with success:true (its
+ * "result" kept), else errors[] as one message.
+ */
+static enum dns_status
+cf_judge(const struct api_req *req, const struct http_resp *resp, char *msg,
+    size_t msglen)
+{
+	struct cf_call_ctx	*x = req->arg;
+	json_t			*j, *res;
+	json_error_t		 jerr;
+	char			 etext[400];
+	long long		 code = 0;
+	bool			 authcode = false;
+	enum dns_status		 st;
+
+	j = json_loadb(resp->body, resp->len, 0, &jerr);
+	if (resp->status >= 200 && resp->status < 300 && j != NULL &&
+	    json_is_true(json_object_get(j, "success"))) {
+		res = json_object_get(j, "result");
+		x->result = json_incref(res != NULL ? res : json_null());
+		json_decref(j);
+		return DNS_OK;
+	}
+	cloudflare_errors_text(resp->body, resp->len, etext, sizeof(etext),
+	    &authcode, &code);
+	if (resp->status == 401 || authcode) {
+		api_msg(req, msg, msglen, "Cloudflare refused the API token "
+		    "(HTTP %ld: %s); check [cloudflare] api_token_file and the "
+		    "token's permissions (Zone Read and DNS Edit on the zone)",
+		    resp->status, etext);
+		st = DNS_ERR_BADKEY;
+	} else if (resp->status >= 200 && resp->status < 300) {
+		api_msg(req, msg, msglen, "Cloudflare answered HTTP %ld with "
+		    "%s: %s", resp->status, j == NULL ? "no JSON" :
+		    "success false", etext);
+		st = j == NULL ? DNS_ERR_BAD_REPLY : DNS_ERR_REFUSED;
+	} else if (code == 7003 || code == 7000) {
+		/* "Could not route to /zones/ID/...": the zone id is stale. */
+		api_msg(req, msg, msglen, "Cloudflare does not know the zone id "
+		    "any more (HTTP %ld: %s); it is looked up again next time",
+		    resp->status, etext);
+		st = DNS_ERR_NOTAUTH;
+	} else {
+		api_msg(req, msg, msglen, "Cloudflare refused %s %s (HTTP %ld): "
+		    "%s", req->method, x->path, resp->status, etext);
+		st = api_http_status(resp->status);
+	}
+	json_decref(j);
+	return st;
+}
+
+/*
+ * One call: method on {api_url}{path} (path already escaped), the token
+ * as a Bearer (api_call() reads it now and wipes it after).  DNS_OK when
+ * the answer is 2xx with success:true; *out (caller json_decref()s) gets
+ * the envelope's "result".  Otherwise the error with a plain message,
+ * starting with label, in msg.
  */
 static enum dns_status
 cf_call(const struct config *cfg, const char *label, const char *method,
@@ -158,112 +217,27 @@ cf_call(const struct config *cfg, const char *label, const char *method,
     char *msg, size_t msglen)
 {
 	const struct cfg_cloudflare	*cf = &cfg->cloudflare;
-	struct curl_slist		*hdrs = NULL;
-	struct http_req			 req;
-	struct http_resp		 resp;
-	json_t				*j = NULL, *res;
-	json_error_t			 jerr;
-	char				*tok = NULL, *auth = NULL, *url;
-	char				 err[512], etext[400];
-	size_t				 toklen = 0, alen, ulen;
-	long long			 code = 0;
-	bool				 authcode = false;
-	enum dns_status			 st = DNS_ERR_INTERNAL;
+	struct cf_call_ctx		 x = { path, NULL };
+	struct api_result		 res;
+	char				*url;
+	size_t				 ulen;
 
-	*out = NULL;
-	memset(&resp, 0, sizeof(resp));
 	ulen = strlen(cf->api_url) + strlen(path) + 1;
 	url = util_xcalloc(1, ulen);
 	snprintf(url, ulen, "%s%s", cf->api_url, path);
-	if (http_secret_load(cf->api_token_file, &tok, &toklen, err,
-	    sizeof(err)) == -1) {
-		dns_msg(msg, msglen, "%s: cannot read the Cloudflare API "
-		    "token: %s", label, err);
-		st = DNS_ERR_KEY;
-		goto done;
-	}
-	alen = strlen(tok) + sizeof("Bearer ");
-	auth = util_xcalloc(1, alen);
-	snprintf(auth, alen, "Bearer %s", tok);
-	if (http_header_add(&hdrs, "Authorization", auth) == -1 ||
-	    http_header_add(&hdrs, "Accept", "application/json") == -1 ||
-	    (body != NULL && http_header_add(&hdrs, "Content-Type",
-	    "application/json") == -1)) {
-		dns_msg(msg, msglen, "%s: out of memory", label);
-		goto done;
-	}
-	util_wipe(auth, alen);
-	free(auth);
-	auth = NULL;
-	http_secret_free(tok, toklen);
-	tok = NULL;
-
-	memset(&req, 0, sizeof(req));
-	req.method = method;
-	req.url = url;
-	req.ca_file = cf->ca_file;
-	req.headers = hdrs;
-	req.body = body;
-	req.bodylen = body != NULL ? strlen(body) : 0;
-	req.body_max = CF_BODY_MAX;
-	req.deadline_ms = deadline_ms;
-	log_debug("%s: Cloudflare API: %s %s%s%s", label, method, url,
-	    body != NULL ? ": " : "", body != NULL ? body : "");
-	if (api_request(&req, &resp, label, NULL) == -1) {
-		dns_msg(msg, msglen, "%s: Cloudflare API at %s: %s", label,
-		    cf->api_url, resp.error);
-		st = api_fail_status(&resp, strcmp(method, "GET") != 0);
-		goto done;
-	}
-	j = json_loadb(resp.body, resp.len, 0, &jerr);
-	if (resp.status >= 200 && resp.status < 300 && j != NULL &&
-	    json_is_true(json_object_get(j, "success"))) {
-		res = json_object_get(j, "result");
-		*out = json_incref(res != NULL ? res : json_null());
-		st = DNS_OK;
-		goto done;
-	}
-	cloudflare_errors_text(resp.body, resp.len, etext, sizeof(etext),
-	    &authcode, &code);
-	if (resp.status == 429) {
-		api_rate_limited(&resp, "Cloudflare", err, sizeof(err));
-		dns_msg(msg, msglen, "%s: %s", label, err);
-		st = DNS_ERR_REFUSED;
-	} else if (resp.status == 401 || authcode) {
-		dns_msg(msg, msglen, "%s: Cloudflare refused the API token "
-		    "(HTTP %ld: %s); check [cloudflare] api_token_file and the "
-		    "token's permissions (Zone Read and DNS Edit on the zone)",
-		    label, resp.status, etext);
-		st = DNS_ERR_BADKEY;
-	} else if (resp.status >= 200 && resp.status < 300) {
-		dns_msg(msg, msglen, "%s: Cloudflare answered HTTP %ld with "
-		    "%s: %s", label, resp.status, j == NULL ? "no JSON" :
-		    "success false", etext);
-		st = j == NULL ? DNS_ERR_BAD_REPLY : DNS_ERR_REFUSED;
-	} else if (code == 7003 || code == 7000) {
-		/* "Could not route to /zones/ID/...": the zone id is stale. */
-		dns_msg(msg, msglen, "%s: Cloudflare does not know the zone id "
-		    "any more (HTTP %ld: %s); it is looked up again next time",
-		    label, resp.status, etext);
-		st = DNS_ERR_NOTAUTH;
-	} else {
-		dns_msg(msg, msglen, "%s: Cloudflare refused %s %s (HTTP %ld): "
-		    "%s", label, method, path, resp.status, etext);
-		st = resp.status == 403 ? DNS_ERR_BADKEY : resp.status == 404 ?
-		    DNS_ERR_NOTAUTH : resp.status >= 500 ? DNS_ERR_SERVFAIL :
-		    DNS_ERR_REFUSED;
-	}
-done:
-	json_decref(j);
-	http_resp_free(&resp);
-	if (auth != NULL) {
-		util_wipe(auth, alen);
-		free(auth);
-	}
-	http_secret_free(tok, toklen);
-	http_headers_free(hdrs);
+	api_call(&(struct api_req){ .label = label, .provider = "Cloudflare",
+	    .api = "Cloudflare API", .base = cf->api_url, .method = method,
+	    .url = url, .ca_file = cf->ca_file, .body = body,
+	    .content_type = body != NULL ? "application/json" : NULL,
+	    .accept = "application/json", .body_max = CF_BODY_MAX,
+	    .deadline_ms = deadline_ms, .write = strcmp(method, "GET") != 0,
+	    .secrets = { { cf->api_token_file, "Cloudflare API token" } },
+	    .auth = API_AUTH_BEARER, .judge = cf_judge, .arg = &x }, &res, msg,
+	    msglen);
+	api_result_free(&res);
 	free(url);
-	return st;
+	*out = x.result;
+	return res.status;
 }
 
 static bool

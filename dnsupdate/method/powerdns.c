@@ -76,10 +76,45 @@ pdns_error_text(const struct http_resp *r, char *out, size_t outlen)
 		snprintf(out, outlen, "no error text");
 }
 
+/* PowerDNS's answer: 2xx, else its status and {"error": "..."}. */
+static enum dns_status
+pdns_judge(const struct api_req *req, const struct http_resp *resp,
+    char *msg, size_t msglen)
+{
+	const char	*zone = *(const char **)req->arg;
+	char		 etext[300];
+
+	if (resp->status >= 200 && resp->status < 300)
+		return DNS_OK;
+	pdns_error_text(resp, etext, sizeof(etext));
+	switch (resp->status) {
+	case 401:
+	case 403:
+		api_msg(req, msg, msglen, "PowerDNS refused the API key (%ld); "
+		    "check [powerdns] api_key_file against the server's "
+		    "api-key", resp->status);
+		return DNS_ERR_BADKEY;
+	case 404:
+		api_msg(req, msg, msglen, "zone %s not found on the PowerDNS "
+		    "server (404: %s)", zone, etext);
+		return DNS_ERR_NOTAUTH;
+	case 422:
+		api_msg(req, msg, msglen, "PowerDNS rejected the change (422): "
+		    "%s", etext);
+		return DNS_ERR_REFUSED;
+	default:
+		api_msg(req, msg, msglen, "PowerDNS answered HTTP %ld: %s",
+		    resp->status, etext);
+		return resp->status >= 500 ? DNS_ERR_SERVFAIL :
+		    DNS_ERR_BAD_REPLY;
+	}
+}
+
 /*
- * One API call: method on {url}/zones/{zone}[suffix], with the key read now
- * and wiped after.  Returns DNS_OK for a 2xx answer (resp holds it; caller
- * frees), else the error with a plain message in msg.
+ * One API call: method on {url}/zones/{zone}, the key in X-API-Key
+ * (api_call() reads it now and wipes it after).  DNS_OK for a 2xx answer
+ * (resp holds it; caller frees), else the error with a plain message in
+ * msg.
  */
 static enum dns_status
 pdns_call(const struct config *cfg, const char *method, const char *zone,
@@ -87,92 +122,33 @@ pdns_call(const struct config *cfg, const char *method, const char *zone,
     size_t msglen)
 {
 	const struct cfg_powerdns	*pd = &cfg->powerdns;
-	struct curl_slist		*hdrs = NULL;
-	struct http_req			 req;
-	char				*key = NULL, *zid = NULL, *url = NULL;
-	char				 err[512], etext[300], label[256];
-	size_t				 keylen = 0, ulen;
-	enum dns_status			 st = DNS_ERR_INTERNAL;
+	struct api_result		 res;
+	char				*zid, *url, label[256];
+	const char			*zarg = zone;
+	size_t				 ulen;
 
-	memset(resp, 0, sizeof(*resp));
 	method_zone_label(zone, label, sizeof(label));
 	/* The zone id is the name with its final dot ("example.com."). */
 	zid = http_escape(zone);
 	ulen = strlen(pd->url) + strlen(zid) + sizeof("/zones/");
 	url = util_xcalloc(1, ulen);
 	snprintf(url, ulen, "%s/zones/%s", pd->url, zid);
-
-	if (http_secret_load(pd->api_key_file, &key, &keylen, err,
-	    sizeof(err)) == -1) {
-		dns_msg(msg, msglen, "%s: cannot read the PowerDNS API key: %s",
-		    label, err);
-		st = DNS_ERR_KEY;
-		goto done;
-	}
-	if (http_header_add(&hdrs, "X-API-Key", key) == -1 ||
-	    http_header_add(&hdrs, "Accept", "application/json") == -1 ||
-	    (body != NULL && http_header_add(&hdrs, "Content-Type",
-	    "application/json") == -1)) {
-		dns_msg(msg, msglen, "%s: out of memory", label);
-		goto done;
-	}
-	http_secret_free(key, keylen);
-	key = NULL;
-
-	memset(&req, 0, sizeof(req));
-	req.method = method;
-	req.url = url;
-	req.ca_file = pd->ca_file;
-	req.headers = hdrs;
-	req.body = body;
-	req.bodylen = body != NULL ? strlen(body) : 0;
-	req.body_max = PDNS_BODY_MAX;
-	req.deadline_ms = deadline_ms;
-	log_debug("%s: PowerDNS API: %s %s", label, method, url);
-	if (http_request(&req, resp) == -1) {
-		dns_msg(msg, msglen, "%s: PowerDNS API at %s: %s", label,
-		    pd->url, resp->error);
-		st = api_fail_status(resp, strcmp(method, "GET") != 0);
-		goto done;
-	}
-	if (resp->status >= 200 && resp->status < 300) {
-		st = DNS_OK;
-		goto done;
-	}
-	pdns_error_text(resp, etext, sizeof(etext));
-	switch (resp->status) {
-	case 401:
-	case 403:
-		dns_msg(msg, msglen, "%s: PowerDNS refused the API key (%ld); "
-		    "check [powerdns] api_key_file against the server's "
-		    "api-key", label, resp->status);
-		st = DNS_ERR_BADKEY;
-		break;
-	case 404:
-		dns_msg(msg, msglen, "%s: zone %s not found on the PowerDNS "
-		    "server (404: %s)", label, zone, etext);
-		st = DNS_ERR_NOTAUTH;
-		break;
-	case 422:
-		dns_msg(msg, msglen, "%s: PowerDNS rejected the change (422): "
-		    "%s", label, etext);
-		st = DNS_ERR_REFUSED;
-		break;
-	default:
-		dns_msg(msg, msglen, "%s: PowerDNS answered HTTP %ld: %s",
-		    label, resp->status, etext);
-		st = resp->status >= 500 ? DNS_ERR_SERVFAIL :
-		    DNS_ERR_BAD_REPLY;
-		break;
-	}
-done:
-	if (st != DNS_OK)
-		http_resp_free(resp);
-	http_secret_free(key, keylen);
-	http_headers_free(hdrs);
+	api_call(&(struct api_req){ .label = label, .provider = "PowerDNS",
+	    .api = "PowerDNS API", .base = pd->url, .method = method,
+	    .url = url, .ca_file = pd->ca_file, .body = body,
+	    .content_type = body != NULL ? "application/json" : NULL,
+	    .accept = "application/json", .body_max = PDNS_BODY_MAX,
+	    .deadline_ms = deadline_ms, .write = strcmp(method, "GET") != 0,
+	    .secrets = { { pd->api_key_file, "PowerDNS API key" } },
+	    .auth = API_AUTH_HEADER, .auth_name = "X-API-Key",
+	    .judge = pdns_judge, .arg = &zarg }, &res, msg,
+	    msglen);
 	free(url);
 	free(zid);
-	return st;
+	if (res.status != DNS_OK)
+		api_result_free(&res);
+	*resp = res.resp;
+	return res.status;
 }
 
 /*
@@ -397,7 +373,6 @@ pdns_update(const struct config *cfg, const struct dns_server *srv,
 		st = DNS_ERR_INTERNAL;
 		goto done;
 	}
-	log_debug("%s: PowerDNS PATCH body: %s", label, body);
 	st = pdns_call(cfg, "PATCH", zp->zone->name, body, deadline_ms, &resp,
 	    zp->message, sizeof(zp->message));
 	if (st == DNS_OK && soa.bump)
