@@ -164,8 +164,8 @@ struct dns_zone_plan {
 struct dns_plan {
 	enum dns_direction	 direction;
 	const char		*method;	/* "rfc2136" */
-	const struct addrset *primary;	/* borrowed from the config, */
-	const struct addrset *backup;	/*   for dns_plan_print() */
+	const struct addrset	*primary;	/* borrowed from the config, */
+	const struct addrset	*backup;	/*   for dns_plan_print() */
 	size_t			 nzones;
 	struct dns_zone_plan	*zones;
 	size_t			 nconflicts;

@@ -122,13 +122,6 @@ enum dns_status	dns_query_serial(const struct dns_server *, const char *zone,
 enum dns_status	dns_server_resolve(const char *host, uint16_t port,
 		    struct dns_server *out, char *err, size_t errlen);
 
-/*
- * snprintf for messages that may be cut: a long server name or zone must not
- * break the build with -Wformat-truncation, and a cut message is fine.
- */
-void		 dns_msg(char *buf, size_t len, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
-
 /* The "NOERROR", "NXRRSET", ... name of an rcode. */
 const char	*dns_rcode_str(int rcode, char *buf, size_t buflen);
 

@@ -1,6 +1,8 @@
 /*
- * http.h: the one HTTP client the API methods (powerdns.c, virtualmin.c)
- * share, on libcurl's easy interface.
+ * http.h: the one HTTP client the API methods share (through
+ * dnsupdate/method/apimethod.h), on libcurl's easy interface, and the one
+ * hardened handle set-up (http_easy_setup()) that the http check and the
+ * vote client use for their handles too.
  *
  * Every request: http and https only; TLS verified (peer and host name),
  * against ca_file when given; no redirects followed (an API that redirects

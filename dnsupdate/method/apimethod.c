@@ -68,7 +68,7 @@ api_msg(const struct api_req *req, char *msg, size_t msglen,
 		return;
 	msg[0] = '\0';
 	if (!req->bare && req->label != NULL)
-		dns_msg(msg, msglen, "%s: ", req->label);
+		util_msg(msg, msglen, "%s: ", req->label);
 	n = strlen(msg);
 	va_start(ap, fmt);
 	(void)vsnprintf(msg + n, msglen - n, fmt, ap);
@@ -197,9 +197,9 @@ api_call(const struct api_req *req, struct api_result *res, char *msg,
 		st = a.st;
 	} else if (rc == -1) {
 		if (req->bare)
-			dns_msg(msg, msglen, "%s", res->resp.error);
+			util_msg(msg, msglen, "%s", res->resp.error);
 		else
-			dns_msg(msg, msglen, "%s: %s at %s: %s", req->label,
+			util_msg(msg, msglen, "%s: %s at %s: %s", req->label,
 			    req->api, req->base, res->resp.error);
 		st = api_fail_status(&res->resp, req->write);
 	} else if (res->resp.status == 429) {
@@ -248,12 +248,12 @@ api_rate_limited(const struct http_resp *resp, const char *provider,
     char *buf, size_t len)
 {
 	if (resp->retry_after >= 0)
-		dns_msg(buf, len, "rate limited by %s (HTTP 429, Retry-After "
+		util_msg(buf, len, "rate limited by %s (HTTP 429, Retry-After "
 		    "%lds, later than this cycle's deadline): nothing more was "
 		    "sent; the next cycle tries again", provider,
 		    resp->retry_after);
 	else
-		dns_msg(buf, len, "rate limited by %s (HTTP 429, no "
+		util_msg(buf, len, "rate limited by %s (HTTP 429, no "
 		    "Retry-After): nothing more was sent; the next cycle tries "
 		    "again", provider);
 }
@@ -315,7 +315,7 @@ api_recheck(const char *provider, const char *label,
 		return DNS_OK;
 	addrset_format(now, nb, sizeof(nb), "(none)");
 	addrset_format(&mc->old_addrs, ob, sizeof(ob), "(none)");
-	dns_msg(msg, msglen, "%s: %s holds %s for %s %s, not %s as read from "
+	util_msg(msg, msglen, "%s: %s holds %s for %s %s, not %s as read from "
 	    "DNS: nothing sent", label, provider, nb, mc->owner, mc->type, ob);
 	return DNS_ERR_YXRRSET;
 }

@@ -1,8 +1,9 @@
 /*
- * apimethod.h: what the provider API methods (cloudflare.c, ovh.c,
- * httptmpl.c) share on top of http.h and methods.h: a request that honours
- * a rate limit inside the deadline, the names of a record as the APIs want
- * them, and the message helpers.  Their common shape is that of powerdns.c:
+ * apimethod.h: what the provider API methods (powerdns.c, virtualmin.c,
+ * cloudflare.c, ovh.c, httptmpl.c) share on top of http.h and methods.h:
+ * the request driver, the re-check of what the provider holds, the names
+ * of a record as the APIs want them, and the message helpers.  The common
+ * shape of cloudflare.c, ovh.c and httptmpl.c is that of powerdns.c:
  * the records read again right before the change (from the API itself
  * when it can say, else through DNS), one change per zone where the API
  * offers it, nothing sent when the API already holds the new addresses,

@@ -123,7 +123,7 @@ cloudflare_errors_text(const char *body, size_t len, char *out,
 			*auth = true;
 		if (*first == 0)
 			*first = code;
-		dns_msg(out + strlen(out), outlen - strlen(out), "%s%lld %s",
+		util_msg_append(out, outlen, "%s%lld %s",
 		    out[0] ? "; " : "", code, m != NULL ? m : "(no message)");
 		chain = json_object_get(e, "error_chain");
 		json_array_foreach(chain, k, c) {
@@ -131,7 +131,7 @@ cloudflare_errors_text(const char *body, size_t len, char *out,
 			m = json_string_value(json_object_get(c, "message"));
 			if (cf_auth_code(code))
 				*auth = true;
-			dns_msg(out + strlen(out), outlen - strlen(out),
+			util_msg_append(out, outlen,
 			    " (%lld %s)", code, m != NULL ? m : "");
 		}
 	}
@@ -327,9 +327,8 @@ cf_zone_lookup(const struct config *cfg, const char *zone,
 		if (name != NULL && !method_name_eq(name, zone))
 			continue;	/* not ours: a filter the API ignored */
 		if (status != NULL && strcmp(status, "active") != 0) {
-			dns_msg(other + strlen(other), sizeof(other) -
-			    strlen(other), "%s%s %s", nother++ > 0 ? ", " : "",
-			    zid, status);
+			util_msg_append(other, sizeof(other), "%s%s %s",
+			    nother++ > 0 ? ", " : "", zid, status);
 			continue;
 		}
 		if (nactive++ == 0) {
@@ -339,7 +338,7 @@ cf_zone_lookup(const struct config *cfg, const char *zone,
 				    aid[strcspn(aid, "/?#&% ")] == '\0' ? aid :
 				    "");
 		}
-		dns_msg(found + strlen(found), sizeof(found) - strlen(found),
+		util_msg_append(found, sizeof(found),
 		    "%s%s (account %s)", nactive > 1 ? ", " : "", zid,
 		    aname != NULL ? aname : aid != NULL ? aid : "?");
 	}
@@ -347,22 +346,22 @@ cf_zone_lookup(const struct config *cfg, const char *zone,
 	if (nactive == 1)
 		return DNS_OK;
 	if (nactive > 1)
-		dns_msg(msg, msglen, "%s: Cloudflare lists %zu active zones "
+		util_msg(msg, msglen, "%s: Cloudflare lists %zu active zones "
 		    "named %s: %s; refusing to guess which one serves it: set "
 		    "[cloudflare] account_id to the account that does", zone,
 		    nactive, zone, found);
 	else if (nother > 0)
-		dns_msg(msg, msglen, "%s: zone %s is in the Cloudflare account "
-		    "of this token but not active (%s): Cloudflare does not "
-		    "serve it (yet)", zone, zone, other);
+		util_msg(msg, msglen, "%s: zone %s is in the Cloudflare "
+		    "account of this token but not active (%s): Cloudflare "
+		    "does not serve it (yet)", zone, zone, other);
 	else
-		dns_msg(msg, msglen, "%s: zone %s is not in the Cloudflare "
+		util_msg(msg, msglen, "%s: zone %s is not in the Cloudflare "
 		    "account of this token (GET /zones?name=%s found none): "
 		    "check the zone's name and that the token may read it "
 		    "(Zone Read)", zone, zone, zone);
 	return DNS_ERR_NOTAUTH;
 bad:
-	dns_msg(msg, msglen, "%s: Cloudflare's answer to GET /zones has no "
+	util_msg(msg, msglen, "%s: Cloudflare's answer to GET /zones has no "
 	    "zone id we can use", zone);
 	json_decref(res);
 	return DNS_ERR_BAD_REPLY;
@@ -447,7 +446,7 @@ cf_records(const struct config *cfg, const char *label, const char *zid,
 	json_decref(res);
 	return DNS_OK;
 bad:
-	dns_msg(msg, msglen, "%s: Cloudflare sent records of %s %s we cannot "
+	util_msg(msg, msglen, "%s: Cloudflare sent records of %s %s we cannot "
 	    "read", label, mc->owner, mc->type);
 	json_decref(res);
 	return st;
@@ -544,7 +543,7 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 	batch = json_pack("{s:[], s:[], s:[]}", "deletes", "patches", "posts");
 	if (batch == NULL) {
 		st = DNS_ERR_INTERNAL;
-		dns_msg(zp->message, sizeof(zp->message), "%s: out of memory",
+		util_msg(zp->message, sizeof(zp->message), "%s: out of memory",
 		    label);
 		goto done;
 	}
@@ -570,8 +569,8 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 			goto done;
 		for (size_t k = 0; k < nrecs; k++)
 			if (recs[k].proxied) {
-				dns_msg(zp->message, sizeof(zp->message), "%s: "
-				    "%s %s is proxied by Cloudflare (DNS "
+				util_msg(zp->message, sizeof(zp->message),
+				    "%s: %s %s is proxied by Cloudflare (DNS "
 				    "answers with Cloudflare's addresses, "
 				    "never ours): left alone, nothing sent",
 				    label, mcs[i].owner, mcs[i].type);
@@ -588,13 +587,13 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 		if (cf_batch_add(del, pat, pos, &mcs[i], fqdn, recs, nrecs,
 		    cfg->dns.ttl) == -1) {
 			st = DNS_ERR_INTERNAL;
-			dns_msg(zp->message, sizeof(zp->message), "%s: out of "
+			util_msg(zp->message, sizeof(zp->message), "%s: out of "
 			    "memory", label);
 			goto done;
 		}
 	}
 	if (nsame == n) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: Cloudflare "
+		util_msg(zp->message, sizeof(zp->message), "%s: Cloudflare "
 		    "already holds the new addresses (DNS had not shown them "
 		    "yet): nothing sent", label);
 		st = DNS_OK;
@@ -605,7 +604,7 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 	if ((body = json_dumps(batch, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
 	    NULL) {
 		st = DNS_ERR_INTERNAL;
-		dns_msg(zp->message, sizeof(zp->message), "%s: cannot build "
+		util_msg(zp->message, sizeof(zp->message), "%s: cannot build "
 		    "the batch", label);
 		goto done;
 	}
@@ -615,15 +614,14 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 	if (st == DNS_ERR_NOTAUTH)
 		cf_zone_forget(label);
 	if (st == DNS_OK)
-		dns_msg(zp->message, sizeof(zp->message), "%s: Cloudflare took "
-		    "the change of %zu record%s in one batch (%zu patched, %zu "
-		    "deleted, %zu added)", label, zp->nchange,
+		util_msg(zp->message, sizeof(zp->message), "%s: Cloudflare "
+		    "took the change of %zu record%s in one batch (%zu "
+		    "patched, %zu deleted, %zu added)", label, zp->nchange,
 		    zp->nchange == 1 ? "" : "s", json_array_size(pat),
 		    json_array_size(del), json_array_size(pos));
 	else if (zp->message[0] != '\0' && st != DNS_ERR_UNKNOWN)
-		dns_msg(zp->message + strlen(zp->message), sizeof(zp->message) -
-		    strlen(zp->message), "; the batch is all or nothing: "
-		    "nothing in %s was changed", label);
+		util_msg_append(zp->message, sizeof(zp->message), "; the batch "
+		    "is all or nothing: nothing in %s was changed", label);
 done:
 	json_decref(res);
 	json_decref(batch);

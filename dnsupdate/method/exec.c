@@ -121,7 +121,7 @@ exec_update(const struct config *cfg, const struct dns_server *srv,
 	if (st != DNS_OK)
 		return st;
 	if ((plan = exec_plan_json(cfg, zp, dir)) == NULL) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: cannot build "
+		util_msg(zp->message, sizeof(zp->message), "%s: cannot build "
 		    "the plan", label);
 		return DNS_ERR_INTERNAL;
 	}
@@ -131,12 +131,12 @@ exec_update(const struct config *cfg, const struct dns_server *srv,
 		snprintf(host, sizeof(host), "?");
 		snprintf(port, sizeof(port), "?");
 	}
-	dns_msg(e_zone, sizeof(e_zone), "FA_ZONE=%s", zp->zone->name);
-	dns_msg(e_dir, sizeof(e_dir), "FA_DIRECTION=%s", dir);
-	dns_msg(e_ttl, sizeof(e_ttl), "FA_TTL=%u", (unsigned)cfg->dns.ttl);
-	dns_msg(e_srv, sizeof(e_srv), "FA_DNS_SERVER=%s", host);
-	dns_msg(e_port, sizeof(e_port), "FA_DNS_PORT=%s", port);
-	dns_msg(e_site, sizeof(e_site), "FA_SITE=%s",
+	util_msg(e_zone, sizeof(e_zone), "FA_ZONE=%s", zp->zone->name);
+	util_msg(e_dir, sizeof(e_dir), "FA_DIRECTION=%s", dir);
+	util_msg(e_ttl, sizeof(e_ttl), "FA_TTL=%u", (unsigned)cfg->dns.ttl);
+	util_msg(e_srv, sizeof(e_srv), "FA_DNS_SERVER=%s", host);
+	util_msg(e_port, sizeof(e_port), "FA_DNS_PORT=%s", port);
+	util_msg(e_site, sizeof(e_site), "FA_SITE=%s",
 	    cfg->agent.name != NULL ? cfg->agent.name : "");
 	argv[0] = (char *)(uintptr_t)cfg->exec.program;
 	argv[2] = (char *)(uintptr_t)zp->zone->name;
@@ -145,7 +145,7 @@ exec_update(const struct config *cfg, const struct dns_server *srv,
 	    zp->zone->name, plan);
 	if (spawn_run(argv, env, plan, strlen(plan), cfg->exec.timeout_ms,
 	    &res) == 0) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: %s applied the "
+		util_msg(zp->message, sizeof(zp->message), "%s: %s applied the "
 		    "change of %zu record%s (exit 0)", label, argv[0],
 		    zp->nchange, zp->nchange == 1 ? "" : "s");
 		free(plan);
@@ -156,19 +156,20 @@ exec_update(const struct config *cfg, const struct dns_server *srv,
 	switch (res.outcome) {
 	case SPAWN_TIMEOUT:
 		util_duration_format(cfg->exec.timeout_ms, dur, sizeof(dur));
-		dns_msg(zp->message, sizeof(zp->message), "%s: %s did not "
+		util_msg(zp->message, sizeof(zp->message), "%s: %s did not "
 		    "finish within [exec] timeout (%s); its process group was "
 		    "killed%s%s", label, argv[0], dur, out[0] ? ": " : "", out);
 		/* It may have made the change before it was killed. */
 		zp->maybe_changed = true;
 		return DNS_ERR_TIMEOUT;
 	case SPAWN_CANNOT_RUN:
-		dns_msg(zp->message, sizeof(zp->message), "%s: cannot run %s: "
+		util_msg(zp->message, sizeof(zp->message), "%s: cannot run %s: "
 		    "%s", label, argv[0], res.detail);
 		return DNS_ERR_INTERNAL;
 	default:
-		dns_msg(zp->message, sizeof(zp->message), "%s: %s failed (%s)%s"
-		    "%s", label, argv[0], res.detail, out[0] ? ": " : "", out);
+		util_msg(zp->message, sizeof(zp->message), "%s: %s failed "
+		    "(%s)%s%s", label, argv[0], res.detail, out[0] ? ": " : "",
+		    out);
 		return DNS_ERR_REFUSED;
 	}
 }

@@ -423,9 +423,8 @@ ht_ctx_init(struct ht_ctx *x, const struct config *cfg)
 		/* For logs: the template, {secret} as ***. */
 		if ((val = httptmpl_expand(h->headers[i].value,
 		    HTTPTMPL_HEADER, &v, err, sizeof(err))) != NULL) {
-			dns_msg(x->shown + strlen(x->shown), sizeof(x->shown) -
-			    strlen(x->shown), "%s%s: %s", i > 0 ? "; " : "",
-			    h->headers[i].name, val);
+			util_msg_append(x->shown, sizeof(x->shown), "%s%s: %s",
+			    i > 0 ? "; " : "", h->headers[i].name, val);
 			free(val);
 		}
 		if (strcasecmp(h->headers[i].name, "Content-Type") == 0)
@@ -524,7 +523,7 @@ ht_success(const struct ht_ctx *x, const struct http_resp *resp, char *why,
 	http_first_line(resp->body, line, sizeof(line));
 	api_scrub(line, x->secret);
 	if (!(ok = ht_status_ok(h, resp->status))) {
-		dns_msg(why, whylen, "HTTP %ld%s%s", resp->status,
+		util_msg(why, whylen, "HTTP %ld%s%s", resp->status,
 		    line[0] ? ": " : "", line);
 		return false;
 	}
@@ -533,7 +532,7 @@ ht_success(const struct ht_ctx *x, const struct http_resp *resp, char *why,
 	ok = false;
 	if ((j = json_loadb(resp->body, resp->len, JSON_DECODE_ANY,
 	    &jerr)) == NULL) {
-		dns_msg(why, whylen, "HTTP %ld, but the answer is not JSON "
+		util_msg(why, whylen, "HTTP %ld, but the answer is not JSON "
 		    "(success_json_pointer %s): %s", resp->status,
 		    h->success_json_pointer, line[0] ? line : "(empty)");
 		goto done;
@@ -541,7 +540,7 @@ ht_success(const struct ht_ctx *x, const struct http_resp *resp, char *why,
 	want = json_loads(h->success_json_value, JSON_DECODE_ANY, &jerr);
 	if ((got = httptmpl_json_pointer(j, h->success_json_pointer)) ==
 	    NULL) {
-		dns_msg(why, whylen, "HTTP %ld, but the answer has nothing at "
+		util_msg(why, whylen, "HTTP %ld, but the answer has nothing at "
 		    "%s: %s", resp->status, h->success_json_pointer, line);
 		goto done;
 	}
@@ -552,7 +551,7 @@ ht_success(const struct ht_ctx *x, const struct http_resp *resp, char *why,
 	gs = json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT);
 	if (gs != NULL)
 		api_scrub(gs, x->secret);
-	dns_msg(why, whylen, "HTTP %ld, but %s is %.100s, not %s: %s",
+	util_msg(why, whylen, "HTTP %ld, but %s is %.100s, not %s: %s",
 	    resp->status, h->success_json_pointer, gs != NULL ? gs : "?",
 	    h->success_json_value, line);
 done:
@@ -584,11 +583,11 @@ ht_judge(const struct api_req *req, const struct http_resp *resp,
 	}
 	st = api_http_status(resp->status);
 	if (st == DNS_ERR_BADKEY)
-		dns_msg(msg + strlen(msg), msglen - strlen(msg), " (the "
+		util_msg_append(msg, msglen, " (the "
 		    "provider refused the credentials: check [http] "
 		    "secret_file and the header that holds {secret})");
 	else if (st == DNS_ERR_NOTAUTH)
-		dns_msg(msg + strlen(msg), msglen - strlen(msg), " (the "
+		util_msg_append(msg, msglen, " (the "
 		    "provider does not know this zone or name: check the "
 		    "zone and [http] url)");
 	return st;
@@ -646,7 +645,7 @@ ht_list(const struct method_change *mcs, size_t first, size_t n, char *buf,
 
 	buf[0] = '\0';
 	for (i = first; i < n; i++)
-		dns_msg(buf + strlen(buf), len - strlen(buf), "%s%s %s",
+		util_msg_append(buf, len, "%s%s %s",
 		    i > first ? ", " : "", mcs[i].owner, mcs[i].type);
 }
 
@@ -707,7 +706,7 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 		if ((recs = ht_records(cfg, zp, mcs, n, err, sizeof(err))) ==
 		    NULL) {
 			st = DNS_ERR_INTERNAL;
-			dns_msg(zp->message, sizeof(zp->message), "%s: %s",
+			util_msg(zp->message, sizeof(zp->message), "%s: %s",
 			    label, err);
 			goto done;
 		}
@@ -716,29 +715,29 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 		    sizeof(err))) == NULL || (body = httptmpl_expand(h->body,
 		    HTTPTMPL_BODY_ZONE, &v, err, sizeof(err))) == NULL) {
 			st = DNS_ERR_INTERNAL;
-			dns_msg(zp->message, sizeof(zp->message), "%s: %s",
+			util_msg(zp->message, sizeof(zp->message), "%s: %s",
 			    label, err);
 			goto done;
 		}
 		st = ht_send(&x, url, body, label, deadline_ms, &unknown,
 		    &local, why, sizeof(why));
 		if (local)	/* nothing sent: the secret, the headers */
-			dns_msg(zp->message, sizeof(zp->message), "%s: %s",
+			util_msg(zp->message, sizeof(zp->message), "%s: %s",
 			    label, why);
 		else if (st == DNS_OK)
-			dns_msg(zp->message, sizeof(zp->message), "%s: %s took "
-			    "the change of %zu record%s in one %s request",
+			util_msg(zp->message, sizeof(zp->message), "%s: %s "
+			    "took the change of %zu record%s in one %s request",
 			    label, x.host, zp->nchange, zp->nchange == 1 ?
 			    "" : "s", h->method);
 		else if (unknown) {
 			/* The site is FAILED; the next cycle reads DNS. */
 			zp->changed = true;
-			dns_msg(zp->message, sizeof(zp->message), "%s: %s %s "
+			util_msg(zp->message, sizeof(zp->message), "%s: %s %s "
 			    "at %s: %s; whether it was applied is not known: "
 			    "the next cycle reads DNS", label, h->method, url,
 			    x.host, why);
 		} else
-			dns_msg(zp->message, sizeof(zp->message), "%s: %s %s "
+			util_msg(zp->message, sizeof(zp->message), "%s: %s %s "
 			    "at %s: %s; nothing was changed", label, h->method,
 			    url, x.host, why);
 		goto done;
@@ -756,13 +755,13 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 		    err, sizeof(err))) == NULL)) {
 			st = DNS_ERR_INTERNAL;
 			local = false;
-			dns_msg(why, sizeof(why), "%s", err);
+			util_msg(why, sizeof(why), "%s", err);
 		} else
 			st = ht_send(&x, url, body, label, deadline_ms,
 			    &unknown, &local, why, sizeof(why));
 		if (st == DNS_ERR_NOTAUTH && mcs[i].old_addrs.n == 0)
 			/* deSEC's RRset detail view: no RRset, no write. */
-			dns_msg(why + strlen(why), sizeof(why) - strlen(why),
+			util_msg_append(why, sizeof(why),
 			    "; %s %s did not exist: a URL naming one record "
 			    "set may change it but not create it (deSEC "
 			    "answers 404 so): use per = zone", mcs[i].owner,
@@ -772,10 +771,10 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 		ndone++;
 	}
 	if (unknown)
-		dns_msg(why + strlen(why), sizeof(why) - strlen(why), "; "
+		util_msg_append(why, sizeof(why), "; "
 		    "whether it was applied is not known");
 	if (st == DNS_OK) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: %s took the "
+		util_msg(zp->message, sizeof(zp->message), "%s: %s took the "
 		    "change of %zu record%s (%zu %s request%s)", label, x.host,
 		    zp->nchange, zp->nchange == 1 ? "" : "s", n, h->method,
 		    n == 1 ? "" : "s");
@@ -783,19 +782,20 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 	}
 	if (local && ndone == 0) {
 		/* Nothing sent: the secret, the headers. */
-		dns_msg(zp->message, sizeof(zp->message), "%s: %s", label, why);
+		util_msg(zp->message, sizeof(zp->message), "%s: %s", label,
+		    why);
 		goto done;
 	}
 	ht_list(mcs, 0, ndone, done, sizeof(done));
 	ht_list(mcs, ndone, n, left, sizeof(left));
 	if (ndone == 0 && !unknown)
-		dns_msg(zp->message, sizeof(zp->message), "%s: %s %s at %s: "
+		util_msg(zp->message, sizeof(zp->message), "%s: %s %s at %s: "
 		    "%s; nothing was changed", label, h->method, url != NULL ?
 		    url : "(no url)", x.host, why);
 	else {
 		/* Half-done: the site is FAILED and the next cycle finishes. */
 		zp->changed = true;
-		dns_msg(zp->message, sizeof(zp->message), "%s: stopped "
+		util_msg(zp->message, sizeof(zp->message), "%s: stopped "
 		    "half-way: changed %s; not changed: %s (%s %s: %s); the "
 		    "next cycle reads DNS and finishes", label,
 		    ndone > 0 ? done : "nothing for sure", left, h->method,

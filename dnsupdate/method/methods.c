@@ -49,7 +49,7 @@ method_recheck(const struct config *cfg, const struct dns_server *srv,
     const struct dns_zone_plan *zp, char *msg, size_t msglen)
 {
 	const struct dns_record_change	*rc;
-	struct addrset		 got;
+	struct addrset			 got;
 	char				 label[256], err[512], gb[512], ob[512];
 	size_t				 i;
 	enum dns_status			 st;
@@ -63,7 +63,7 @@ method_recheck(const struct config *cfg, const struct dns_server *srv,
 		    util_mono_ms() + cfg->dns.timeout_ms, &got, err,
 		    sizeof(err));
 		if (st != DNS_OK) {
-			dns_msg(msg, msglen, "%s: reading %s again before the "
+			util_msg(msg, msglen, "%s: reading %s again before the "
 			    "change: %s", label, rc->owner, err);
 			return st;
 		}
@@ -71,7 +71,7 @@ method_recheck(const struct config *cfg, const struct dns_server *srv,
 			addrset_format(&got, gb, sizeof(gb), "(none)");
 			addrset_format(&rc->old_addrs, ob, sizeof(ob),
 			    "(none)");
-			dns_msg(msg, msglen, "%s: %s now holds %s, not %s as "
+			util_msg(msg, msglen, "%s: %s now holds %s, not %s as "
 			    "read a moment ago: nothing sent", label,
 			    rc->owner, gb, ob);
 			return DNS_ERR_YXRRSET;
@@ -85,7 +85,7 @@ method_zone_label(const char *zone, char *buf, size_t len)
 {
 	size_t	n;
 
-	dns_msg(buf, len, "%s", zone);
+	util_msg(buf, len, "%s", zone);
 	n = strlen(buf);
 	if (n > 1 && buf[n - 1] == '.')
 		buf[n - 1] = '\0';

@@ -185,7 +185,7 @@ ovh_time_delta(const struct config *cfg, const char *label,
 	req.body_max = 4096;
 	req.deadline_ms = deadline_ms;
 	if (api_request(&req, &resp, label, NULL) == -1) {
-		dns_msg(msg, msglen, "%s: OVH API at %s: %s", label,
+		util_msg(msg, msglen, "%s: OVH API at %s: %s", label,
 		    cfg->ovh.endpoint, resp.error);
 		st = api_fail_status(&resp, false);
 		goto done;
@@ -194,7 +194,7 @@ ovh_time_delta(const struct config *cfg, const char *label,
 	j = json_loadb(resp.body, resp.len, JSON_DECODE_ANY, &jerr);
 	if (resp.status != 200 || !json_is_integer(j)) {
 		http_first_line(resp.body, line, sizeof(line));
-		dns_msg(msg, msglen, "%s: OVH's GET /auth/time answered HTTP "
+		util_msg(msg, msglen, "%s: OVH's GET /auth/time answered HTTP "
 		    "%ld, not a time: %s", label, resp.status, line);
 		st = resp.status == 429 ? DNS_ERR_REFUSED : DNS_ERR_BAD_REPLY;
 		json_decref(j);
@@ -443,14 +443,14 @@ ovh_records(const struct config *cfg, const char *label, const char *zone,
 		goto done;
 	if (!json_is_array(ids)) {
 		st = DNS_ERR_BAD_REPLY;
-		dns_msg(msg, msglen, "%s: OVH's record list for %s %s is not "
+		util_msg(msg, msglen, "%s: OVH's record list for %s %s is not "
 		    "a list of ids", label, mc->owner, mc->type);
 		goto done;
 	}
 	json_array_foreach(ids, i, id) {
 		if (!json_is_integer(id)) {
 			st = DNS_ERR_BAD_REPLY;
-			dns_msg(msg, msglen, "%s: OVH's record list for %s %s "
+			util_msg(msg, msglen, "%s: OVH's record list for %s %s "
 			    "holds something else than ids", label, mc->owner,
 			    mc->type);
 			goto done;
@@ -474,7 +474,7 @@ ovh_records(const struct config *cfg, const char *label, const char *zone,
 		if (target == NULL || *n == max ||
 		    addrset_add_text(addrs, mc->family, target) == -1) {
 			st = DNS_ERR_BAD_REPLY;
-			dns_msg(msg, msglen, "%s: OVH sent a record of %s %s "
+			util_msg(msg, msglen, "%s: OVH sent a record of %s %s "
 			    "we cannot read", label, mc->owner, mc->type);
 			goto done;
 		}
@@ -564,13 +564,13 @@ static void
 ovh_op_text(const struct ovh_op *op, char *buf, size_t len)
 {
 	if (strcmp(op->method, "PUT") == 0)
-		dns_msg(buf, len, "%s %s %s -> %s", op->mc->owner,
+		util_msg(buf, len, "%s %s %s -> %s", op->mc->owner,
 		    op->mc->type, op->from, op->to);
 	else if (strcmp(op->method, "DELETE") == 0)
-		dns_msg(buf, len, "%s %s %s removed", op->mc->owner,
+		util_msg(buf, len, "%s %s %s removed", op->mc->owner,
 		    op->mc->type, op->from);
 	else
-		dns_msg(buf, len, "%s %s %s added", op->mc->owner,
+		util_msg(buf, len, "%s %s %s added", op->mc->owner,
 		    op->mc->type, op->to);
 }
 
@@ -598,7 +598,7 @@ ovh_send_op(const struct config *cfg, const char *label, const char *ez,
 	if (b != NULL && (body = json_dumps(b, JSON_COMPACT |
 	    JSON_PRESERVE_ORDER)) == NULL) {
 		json_decref(b);
-		dns_msg(msg, msglen, "%s: out of memory", label);
+		util_msg(msg, msglen, "%s: out of memory", label);
 		return DNS_ERR_INTERNAL;
 	}
 	st = ovh_call(cfg, label, op->method, path, body, deadline_ms, NULL, msg,
@@ -666,7 +666,7 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 		if (st != DNS_OK)
 			break;
 		ovh_op_text(&ops[i], one, sizeof(one));
-		dns_msg(done + strlen(done), sizeof(done) - strlen(done),
+		util_msg_append(done, sizeof(done),
 		    "%s%s", ndone > 0 ? ", " : "", one);
 		ndone++;
 	}
@@ -677,7 +677,7 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 		    rmsg, sizeof(rmsg));
 	}
 	if (st == DNS_OK && rst == DNS_OK) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: OVH took the "
+		util_msg(zp->message, sizeof(zp->message), "%s: OVH took the "
 		    "change of %zu record%s (%zu request%s%s) and refreshed "
 		    "the zone", label, zp->nchange, zp->nchange == 1 ? "" : "s",
 		    nops, nops == 1 ? "" : "s", npending > 0 ? ", some changed "
@@ -687,7 +687,7 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 	if (st == DNS_OK) {
 		/* Every record changed at OVH, none published. */
 		zp->changed = ndone > 0;
-		dns_msg(zp->message, sizeof(zp->message), "%s: OVH took the "
+		util_msg(zp->message, sizeof(zp->message), "%s: OVH took the "
 		    "records' change (%s) but the zone refresh failed, so DNS "
 		    "still serves the old records: %s; the next cycle "
 		    "refreshes again", label, ndone > 0 ? done : "made before",
@@ -698,16 +698,16 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 	left[0] = '\0';
 	for (k = i; k < nops; k++) {
 		ovh_op_text(&ops[k], one, sizeof(one));
-		dns_msg(left + strlen(left), sizeof(left) - strlen(left),
+		util_msg_append(left, sizeof(left),
 		    "%s%s", k > i ? ", " : "", one);
 	}
 	if (ndone == 0 && npending == 0 && st != DNS_ERR_UNKNOWN)
-		dns_msg(zp->message, sizeof(zp->message), "%s; nothing was "
+		util_msg(zp->message, sizeof(zp->message), "%s; nothing was "
 		    "changed", why);
 	else {
 		/* Half-done: the site is FAILED; the next cycle finishes. */
 		zp->changed = true;
-		dns_msg(zp->message, sizeof(zp->message), "%s: OVH stopped "
+		util_msg(zp->message, sizeof(zp->message), "%s: OVH stopped "
 		    "half-way: changed %s; not changed: %s (%s); %s; the next "
 		    "cycle reads DNS and finishes", label, ndone > 0 ? done :
 		    "nothing now", left, why, rst == DNS_OK ? "the zone was "
@@ -796,9 +796,8 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 					granted = true;
 			}
 			if (!granted)
-				dns_msg(missing + strlen(missing),
-				    sizeof(missing) - strlen(missing), "%s%s "
-				    "%s", missing[0] ? ", " : "",
+				util_msg_append(missing, sizeof(missing),
+				    "%s%s %s", missing[0] ? ", " : "",
 				    need[k].method, path);
 		}
 		if (missing[0] != '\0') {

@@ -331,7 +331,7 @@ pdns_update(const struct config *cfg, const struct dns_server *srv,
 	zone = json_loadb(resp.body, resp.len, 0, &jerr);
 	if (resp.capped || zone == NULL ||
 	    !json_is_array(rrsets = json_object_get(zone, "rrsets"))) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: PowerDNS sent "
+		util_msg(zp->message, sizeof(zp->message), "%s: PowerDNS sent "
 		    "a zone we cannot read%s", label, resp.capped ?
 		    " (larger than we read)" : "");
 		st = DNS_ERR_BAD_REPLY;
@@ -339,14 +339,14 @@ pdns_update(const struct config *cfg, const struct dns_server *srv,
 	}
 	for (i = 0; i < n; i++) {
 		if (pdns_rrset_addrs(rrsets, &mcs[i], &now, &disabled) == -1) {
-			dns_msg(zp->message, sizeof(zp->message), "%s: "
+			util_msg(zp->message, sizeof(zp->message), "%s: "
 			    "PowerDNS sent an rrset of %s %s we cannot read",
 			    label, mcs[i].owner, mcs[i].type);
 			st = DNS_ERR_BAD_REPLY;
 			goto done;
 		}
 		if (disabled) {
-			dns_msg(zp->message, sizeof(zp->message), "%s: %s %s "
+			util_msg(zp->message, sizeof(zp->message), "%s: %s %s "
 			    "holds disabled records in PowerDNS, which the "
 			    "change would delete: nothing sent", label,
 			    mcs[i].owner, mcs[i].type);
@@ -360,15 +360,15 @@ pdns_update(const struct config *cfg, const struct dns_server *srv,
 	}
 	http_resp_free(&resp);
 	if (pdns_soa_plan(zone, zp->zone->name, &soa) == -1) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: the zone has no "
-		    "SOA-EDIT-API and PowerDNS sent no SOA we can read to bump "
-		    "its serial ourselves: nothing sent", label);
+		util_msg(zp->message, sizeof(zp->message), "%s: the zone has "
+		    "no SOA-EDIT-API and PowerDNS sent no SOA we can read to "
+		    "bump its serial ourselves: nothing sent", label);
 		st = DNS_ERR_BAD_REPLY;
 		goto done;
 	}
 
 	if ((body = pdns_patch_body(mcs, n, cfg->dns.ttl, &soa)) == NULL) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: cannot build "
+		util_msg(zp->message, sizeof(zp->message), "%s: cannot build "
 		    "the change", label);
 		st = DNS_ERR_INTERNAL;
 		goto done;
@@ -376,13 +376,13 @@ pdns_update(const struct config *cfg, const struct dns_server *srv,
 	st = pdns_call(cfg, "PATCH", zp->zone->name, body, deadline_ms, &resp,
 	    zp->message, sizeof(zp->message));
 	if (st == DNS_OK && soa.bump)
-		dns_msg(zp->message, sizeof(zp->message), "%s: PowerDNS at %s "
+		util_msg(zp->message, sizeof(zp->message), "%s: PowerDNS at %s "
 		    "took the change of %zu record%s (HTTP %ld) with the SOA "
 		    "serial %u -> %u set by us (the zone has no SOA-EDIT-API)",
 		    label, cfg->powerdns.url, zp->nchange, zp->nchange == 1 ?
 		    "" : "s", resp.status, soa.serial_old, soa.serial_new);
 	else if (st == DNS_OK)
-		dns_msg(zp->message, sizeof(zp->message), "%s: PowerDNS at %s "
+		util_msg(zp->message, sizeof(zp->message), "%s: PowerDNS at %s "
 		    "took the change of %zu record%s (HTTP %ld)", label,
 		    cfg->powerdns.url, zp->nchange, zp->nchange == 1 ? "" : "s",
 		    resp.status);

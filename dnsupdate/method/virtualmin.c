@@ -305,8 +305,8 @@ vm_records(const struct config *cfg, const char *label, int64_t deadline_ms,
 	    (out = json_string_value(json_object_get(j, "output"))) != NULL)
 		vm_recs_parse_text(out, rs);
 	else if (!json_is_array(data)) {
-		dns_msg(msg, msglen, "%s: Virtualmin's get-dns answer lists no "
-		    "records", label);
+		util_msg(msg, msglen, "%s: Virtualmin's get-dns answer lists "
+		    "no records", label);
 		st = DNS_ERR_BAD_REPLY;
 	}
 done:
@@ -390,7 +390,7 @@ vm_leftovers(const struct method_change *mcs, size_t n,
 				*newseen = true;
 				continue;
 			}
-			dns_msg(left + strlen(left), leftlen - strlen(left),
+			util_msg_append(left, leftlen,
 			    "%s%s %s %s", left[0] != '\0' ? ", " : "",
 			    rs->r[k].name, rs->r[k].type, rs->r[k].value);
 		}
@@ -444,7 +444,7 @@ vm_update(const struct config *cfg, const struct dns_server *srv,
 	vm_leftovers(mcs, n, &rs, left, sizeof(left), &newseen);
 	if (left[0] != '\0') {
 		zp->changed = newseen;
-		dns_msg(zp->message, sizeof(zp->message), "%s: Virtualmin at "
+		util_msg(zp->message, sizeof(zp->message), "%s: Virtualmin at "
 		    "%s says modify-dns succeeded, but the zone still holds %s "
 		    "(modify-dns removes only an exact, case-sensitive name "
 		    "match): the next cycle reads DNS and tries again", label,
@@ -453,7 +453,7 @@ vm_update(const struct config *cfg, const struct dns_server *srv,
 	}
 done:
 	if (st == DNS_OK)
-		dns_msg(zp->message, sizeof(zp->message), "%s: Virtualmin at "
+		util_msg(zp->message, sizeof(zp->message), "%s: Virtualmin at "
 		    "%s says modify-dns succeeded for %zu record%s", label,
 		    cfg->virtualmin.url, zp->nchange, zp->nchange == 1 ? "" :
 		    "s");
