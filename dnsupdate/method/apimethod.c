@@ -90,6 +90,7 @@ struct api_attempt {
 	const struct api_req	*req;
 	char *const		*secret;
 	struct curl_slist	*hdrs;		/* hold secrets: wiped */
+	int			 tries;		/* attempts prepared */
 	enum dns_status		 st;
 	char			*msg;
 	size_t			 msglen;
@@ -104,6 +105,7 @@ api_attempt_headers(void *arg, struct http_req *hr)
 	size_t			 vlen = 0;
 	int			 rc = 0;
 
+	a->tries++;
 	http_headers_free(a->hdrs);
 	a->hdrs = NULL;
 	hr->headers = NULL;
@@ -193,7 +195,8 @@ api_call(const struct api_req *req, struct api_result *res, char *msg,
 	rc = api_loop(&hr, api_attempt_headers, &a, &res->resp, req->label,
 	    NULL);
 	if (rc == -2) {
-		res->local = true;
+		/* After a 429, the first attempt left: not local then. */
+		res->local = a.tries == 1;
 		st = a.st;
 	} else if (rc == -1) {
 		if (req->bare)

@@ -681,12 +681,10 @@ static int
 cf_probe(const struct config *cfg, struct diag_list *diags)
 {
 	const struct cfg_zone	*z;
-	struct dns_server	 srv;
 	json_t			*res = NULL;
 	char			 msg[600], umsg[600], err[512], label[256];
 	char			 zid[CF_ID_MAX], acct[CF_ID_MAX], path[300];
 	const char		*status;
-	uint32_t		 serial;
 	size_t			 i;
 	int			 ret = 0;
 	bool			 user_refused = false, acct_done = false;
@@ -753,13 +751,7 @@ cf_probe(const struct config *cfg, struct diag_list *diags)
 			    diags) == -1)
 				ret = -1;
 		}
-		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
-		    &srv, err, sizeof(err));
-		if (st == DNS_OK)
-			st = dns_query_serial(&srv, z->name,
-			    util_mono_ms() + cfg->dns.timeout_ms, &serial, err,
-			    sizeof(err));
-		if (st != DNS_OK) {
+		if (method_probe_dns(cfg, z, err, sizeof(err)) != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s: Cloudflare has the "
 			    "zone, but reading it through DNS failed (set "
 			    "[dns] server to one of the zone's Cloudflare "

@@ -185,12 +185,9 @@ static int
 exec_probe(const struct config *cfg, struct diag_list *diags)
 {
 	const struct cfg_zone	*z;
-	struct dns_server	 srv;
 	char			 err[512], label[256];
-	uint32_t		 serial;
 	size_t			 i;
 	int			 ret = 0;
-	enum dns_status		 st;
 
 	if (access(cfg->exec.program, X_OK) == -1) {
 		diag_add(diags, true, "%s:%d: program: cannot run %s: %s",
@@ -201,13 +198,7 @@ exec_probe(const struct config *cfg, struct diag_list *diags)
 	for (i = 0; i < cfg->nzones; i++) {
 		z = &cfg->zones[i];
 		method_zone_label(z->name, label, sizeof(label));
-		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
-		    &srv, err, sizeof(err));
-		if (st == DNS_OK)
-			st = dns_query_serial(&srv, z->name,
-			    util_mono_ms() + cfg->dns.timeout_ms, &serial, err,
-			    sizeof(err));
-		if (st != DNS_OK) {
+		if (method_probe_dns(cfg, z, err, sizeof(err)) != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s: reading the zone "
 			    "through DNS failed (the change of %s is confirmed "
 			    "there; set [dns] server and port): %s", cfg->path,

@@ -841,12 +841,9 @@ ht_probe(const struct config *cfg, struct diag_list *diags)
 	struct ht_ctx		 x;
 	struct api_req		 req;
 	struct api_result	 res;
-	struct dns_server	 srv;
 	char			 msg[512], err[512], label[256];
-	uint32_t		 serial;
 	size_t			 i;
 	int			 ret = 0;
-	enum dns_status		 st;
 
 	if (h->test_url == NULL)
 		diag_add(diags, false, "%s:%d: [http] has no test_url: "
@@ -871,13 +868,7 @@ ht_probe(const struct config *cfg, struct diag_list *diags)
 	for (i = 0; i < cfg->nzones; i++) {
 		z = &cfg->zones[i];
 		method_zone_label(z->name, label, sizeof(label));
-		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
-		    &srv, err, sizeof(err));
-		if (st == DNS_OK)
-			st = dns_query_serial(&srv, z->name,
-			    util_mono_ms() + cfg->dns.timeout_ms, &serial, err,
-			    sizeof(err));
-		if (st != DNS_OK) {
+		if (method_probe_dns(cfg, z, err, sizeof(err)) != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s: reading the zone "
 			    "through DNS failed (set [dns] server and port to "
 			    "the provider's nameserver): %s", cfg->path,

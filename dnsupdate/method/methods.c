@@ -110,3 +110,19 @@ method_server(const struct config *cfg, const struct cfg_zone *zone,
 	return dnsupdate_rfc2136.server(cfg, zone, deadline_ms, out, err,
 	    errlen);
 }
+
+enum dns_status
+method_probe_dns(const struct config *cfg, const struct cfg_zone *z,
+    char *err, size_t errlen)
+{
+	struct dns_server	srv;
+	uint32_t		serial;
+	enum dns_status		st;
+
+	st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms, &srv,
+	    err, errlen);
+	if (st == DNS_OK)
+		st = dns_query_serial(&srv, z->name, util_mono_ms() +
+		    cfg->dns.timeout_ms, &serial, err, errlen);
+	return st;
+}

@@ -736,13 +736,11 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 		{ "PUT", "/record/1" }, { "POST", "/record" },
 		{ "DELETE", "/record/1" }, { "POST", "/refresh" } };
 	const struct cfg_zone	*z;
-	struct dns_server	 srv;
 	json_t			*cred = NULL, *rules, *r;
 	char			 msg[600], err[512], label[256], path[600];
 	char			 missing[400], *ez;
 	const char		*status, *rm, *rp;
 	long long		 delta;
-	uint32_t		 serial;
 	size_t			 i, k, ri;
 	bool			 granted;
 	int			 ret = 0;
@@ -818,13 +816,7 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 			ret = -1;
 			continue;
 		}
-		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
-		    &srv, err, sizeof(err));
-		if (st == DNS_OK)
-			st = dns_query_serial(&srv, z->name,
-			    util_mono_ms() + cfg->dns.timeout_ms, &serial, err,
-			    sizeof(err));
-		if (st != DNS_OK) {
+		if (method_probe_dns(cfg, z, err, sizeof(err)) != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s: OVH has the zone, "
 			    "but reading it through DNS failed (set [dns] "
 			    "server to one of its OVH nameservers, or leave it "

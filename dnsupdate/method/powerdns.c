@@ -436,9 +436,7 @@ pdns_probe(const struct config *cfg, struct diag_list *diags)
 {
 	const struct cfg_zone	*z;
 	struct http_resp	 resp;
-	struct dns_server	 srv;
 	char			 msg[512], err[512], label[256];
-	uint32_t		 serial;
 	size_t			 i;
 	int			 ret = 0;
 	enum dns_status		 st;
@@ -462,13 +460,7 @@ pdns_probe(const struct config *cfg, struct diag_list *diags)
 				break;		/* the same for every zone */
 			continue;
 		}
-		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
-		    &srv, err, sizeof(err));
-		if (st == DNS_OK)
-			st = dns_query_serial(&srv, z->name,
-			    util_mono_ms() + cfg->dns.timeout_ms, &serial, err,
-			    sizeof(err));
-		if (st != DNS_OK) {
+		if (method_probe_dns(cfg, z, err, sizeof(err)) != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s: the PowerDNS API has "
 			    "the zone, but reading it through DNS failed (set "
 			    "[dns] server and port to PowerDNS's DNS "

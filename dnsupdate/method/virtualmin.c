@@ -475,11 +475,9 @@ vm_probe(const struct config *cfg, struct diag_list *diags)
 	const struct cfg_zone	*z;
 	struct http_resp	 resp;
 	struct vm_form		 form = { NULL, 0, 0 };
-	struct dns_server	 srv;
 	json_t			*j = NULL, *data, *d;
 	json_error_t		 jerr;
 	char			 msg[512], err[512], label[256];
-	uint32_t		 serial;
 	size_t			 i, k;
 	bool			 found;
 	int			 ret = 0;
@@ -520,13 +518,7 @@ vm_probe(const struct config *cfg, struct diag_list *diags)
 			ret = -1;
 			continue;
 		}
-		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
-		    &srv, err, sizeof(err));
-		if (st == DNS_OK)
-			st = dns_query_serial(&srv, z->name,
-			    util_mono_ms() + cfg->dns.timeout_ms, &serial, err,
-			    sizeof(err));
-		if (st != DNS_OK) {
+		if (method_probe_dns(cfg, z, err, sizeof(err)) != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s: Virtualmin has the "
 			    "domain, but reading it through DNS failed (set "
 			    "[dns] server and port to its DNS server): %s",
