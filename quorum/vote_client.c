@@ -243,23 +243,19 @@ vote_excerpt(const struct vote_ask *a, char *buf, size_t buflen)
 static bool
 vote_curl_tls_error(CURLcode code)
 {
+	/* A CA file or certificate of ours that fails counts here too. */
 	switch (code) {
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_SSL_CRL_BADFILE:
 	case CURLE_SSL_ENGINE_NOTFOUND:
 	case CURLE_SSL_ENGINE_SETFAILED:
 	case CURLE_SSL_ENGINE_INITFAILED:
-	case CURLE_SSL_SHUTDOWN_FAILED:
 		return true;
-	default:
+	case CURLE_USE_SSL_FAILED:	/* STARTTLS only: never for http */
 		return false;
+	default:
+		return http_curl_tls_failed(code);
 	}
 }
 

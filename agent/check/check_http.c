@@ -67,6 +67,8 @@ http_write(char *data, size_t size, size_t nmemb, void *arg)
 static enum check_outcome
 http_outcome(CURLcode code, long os_errno, bool connected)
 {
+	if (http_curl_tls_failed(code))
+		return CHECK_TLS_FAILED;
 	switch (code) {
 	case CURLE_OPERATION_TIMEDOUT:
 		return CHECK_TIMEOUT;
@@ -79,15 +81,6 @@ http_outcome(CURLcode code, long os_errno, bool connected)
 		if (os_errno == 0)
 			return CHECK_UNREACHABLE;
 		return check_outcome_from_errno((int)os_errno);
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-	case CURLE_SSL_SHUTDOWN_FAILED:
-	case CURLE_USE_SSL_FAILED:
-		return CHECK_TLS_FAILED;
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CRL_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:

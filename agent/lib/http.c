@@ -96,12 +96,10 @@ http_header_cb(char *data, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
-static enum http_fail
-http_fail_of(CURLcode code)
+bool
+http_curl_tls_failed(CURLcode code)
 {
 	switch (code) {
-	case CURLE_OPERATION_TIMEDOUT:
-		return HTTP_FAIL_TIMEOUT;
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CIPHER:
@@ -110,7 +108,20 @@ http_fail_of(CURLcode code)
 	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_SSL_SHUTDOWN_FAILED:
 	case CURLE_USE_SSL_FAILED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static enum http_fail
+http_fail_of(CURLcode code)
+{
+	if (http_curl_tls_failed(code))
 		return HTTP_FAIL_TLS;
+	switch (code) {
+	case CURLE_OPERATION_TIMEDOUT:
+		return HTTP_FAIL_TIMEOUT;
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CRL_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:

@@ -86,6 +86,13 @@ CURLcode	http_easy_setup(CURL *e, const char *url, const char *ca_file,
 CURLcode	http_easy_timeout(CURL *e, long ms);
 
 /*
+ * Whether a failed transfer failed in the TLS handshake or the
+ * verification of the peer's certificate (not on our side: a CA file we
+ * cannot read is not one).
+ */
+bool		http_curl_tls_failed(CURLcode code);
+
+/*
  * Send req and wait for the answer until req->deadline_ms.  Returns 0 when
  * an HTTP answer came (whatever its status: the caller judges it), -1
  * otherwise with resp->fail and resp->error set.  resp is filled in every
