@@ -225,12 +225,12 @@ config_test_dns_ok(const struct config *cfg)
 
 /* "A" / "AAAA" / "A and AAAA": the types set publishes. */
 static const char *
-types_of(const struct cfg_addrset *set)
+types_of(const struct addrset *set)
 {
-	struct cfg_addrset	 v4, v6;
+	struct addrset		 v4, v6;
 
-	config_addrset_family(set, AF_INET, &v4);
-	config_addrset_family(set, AF_INET6, &v6);
+	addrset_family(set, AF_INET, &v4);
+	addrset_family(set, AF_INET6, &v6);
 	if (v4.n > 0 && v6.n > 0)
 		return "A and AAAA";
 	return v4.n > 0 ? "A" : v6.n > 0 ? "AAAA" : "nothing";
@@ -267,7 +267,7 @@ config_test_records(const struct config *cfg, struct diag_list *diags)
 	dnsupdate_plan(cfg, DNS_TO_PRIMARY, &view, &plan[1]);
 	for (i = 0; i < view.n; i++) {
 		rv = &view.rec[i];
-		config_addrset_format(&rv->addrs, ab, sizeof(ab));
+		addrset_format(&rv->addrs, ab, sizeof(ab), "");
 		switch (rv->holds) {
 		case DNS_HOLDS_UNREADABLE:
 			diag_add(diags, false, "%s:%d: %s: cannot read it: %s",

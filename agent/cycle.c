@@ -198,7 +198,7 @@ cycle_run_hook(struct cycle *c, enum action_kind k)
 {
 	const char		*path = hook_path(c->cfg, k);
 	char			*env[12], *argv[] = { NULL, NULL };
-	char			 prim[CFG_ADDR_MAX * (INET6_ADDRSTRLEN + 2)];
+	char			 prim[ADDRSET_MAX * (INET6_ADDRSTRLEN + 2)];
 	char			 back[sizeof(prim)];
 	char			*recs;
 	size_t			 n = 0, i;
@@ -209,9 +209,9 @@ cycle_run_hook(struct cycle *c, enum action_kind k)
 	if (path == NULL)
 		return 0;
 	recs = cycle_records_join(c->cfg);
-	/* Room for CFG_ADDR_MAX of the longest addresses: never cut. */
-	config_addrset_format(&c->cfg->primary, prim, sizeof(prim));
-	config_addrset_format(&c->cfg->backup, back, sizeof(back));
+	/* Room for ADDRSET_MAX of the longest addresses: never cut. */
+	addrset_format(&c->cfg->primary, prim, sizeof(prim), "");
+	addrset_format(&c->cfg->backup, back, sizeof(back), "");
 	env[n++] = util_xstrdup("PATH=/usr/sbin:/usr/bin:/sbin:/bin");
 	if (asprintf(&env[n++], "FA_EVENT=%s", hook_event(k)) == -1 ||
 	    asprintf(&env[n++], "FA_STATE_FROM=%s",
@@ -974,8 +974,8 @@ cycle_records_seen(struct cycle *c, char (**addrbuf)[512], size_t *n)
 	seen = util_xcalloc(c->view.n, sizeof(*seen));
 	*addrbuf = util_xcalloc(c->view.n, sizeof(**addrbuf));
 	for (i = 0; i < c->view.n; i++) {
-		config_addrset_format(&c->view.rec[i].addrs, (*addrbuf)[i],
-		    sizeof((*addrbuf)[i]));
+		addrset_format(&c->view.rec[i].addrs, (*addrbuf)[i],
+		    sizeof((*addrbuf)[i]), "");
 		seen[i].zone = c->view.rec[i].zone->name;
 		seen[i].owner = c->view.rec[i].owner;
 		seen[i].addrs = (*addrbuf)[i];

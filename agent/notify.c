@@ -43,7 +43,7 @@ notify_body(const struct config *cfg, int64_t cycle_id, int64_t at,
     enum site_state from, enum site_state to, const char *reason,
     bool reconciled)
 {
-	const struct cfg_addrset *set = NULL;
+	const struct addrset *set = NULL;
 	json_t	*o = NULL, *recs, *addrs;
 	char	*out = NULL;
 	size_t	 z, r;

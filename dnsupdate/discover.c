@@ -26,7 +26,7 @@
 #include "dnsupdate/dnsupdate_impl.h"
 
 void
-dns_server_from_addr(const struct cfg_addr *a, uint16_t port,
+dns_server_from_addr(const struct addrset_addr *a, uint16_t port,
     struct dns_server *out)
 {
 	struct sockaddr_in *sin;
@@ -46,13 +46,13 @@ dns_server_from_addr(const struct cfg_addr *a, uint16_t port,
 		sin6->sin6_addr = a->a.v6;
 		out->sslen = sizeof(*sin6);
 	}
-	dns_msg(out->text, sizeof(out->text), "%s#%u", a->text,
+	util_msg(out->text, sizeof(out->text), "%s#%u", a->text,
 	    (unsigned)port);
 }
 
 /* An address rdf of resolv.conf's list as a cfg_addr. */
 static int
-rdf_addr(const ldns_rdf *rd, struct cfg_addr *a)
+rdf_addr(const ldns_rdf *rd, struct addrset_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (ldns_rdf_get_type(rd) == LDNS_RDF_TYPE_A &&
@@ -76,7 +76,7 @@ dns_discovery_servers(const struct config *cfg, struct dns_server *out,
 {
 	ldns_resolver *res = NULL;
 	ldns_rdf **ns;
-	struct cfg_addr a;
+	struct addrset_addr a;
 	size_t i, count;
 
 	*n = 0;
@@ -89,17 +89,17 @@ dns_discovery_servers(const struct config *cfg, struct dns_server *out,
 		else if (inet_pton(AF_INET6, cfg->dns.resolver, &a.a.v6) == 1)
 			a.family = AF_INET6;
 		else {
-			dns_msg(err, errlen, "[dns] resolver '%s' is not an IP "
-			    "address", cfg->dns.resolver);
+			util_msg(err, errlen, "[dns] resolver '%s' is not an "
+			    "IP address", cfg->dns.resolver);
 			return DNS_ERR_INTERNAL;
 		}
-		dns_msg(a.text, sizeof(a.text), "%s", cfg->dns.resolver);
+		util_msg(a.text, sizeof(a.text), "%s", cfg->dns.resolver);
 		dns_server_from_addr(&a, cfg->dns.resolver_port, &out[0]);
 		*n = 1;
 		return DNS_OK;
 	}
 	if (ldns_resolver_new_frm_file(&res, NULL) != LDNS_STATUS_OK) {
-		dns_msg(err, errlen, "cannot read /etc/resolv.conf (set [dns] "
+		util_msg(err, errlen, "cannot read /etc/resolv.conf (set [dns] "
 		    "server, or [dns] resolver)");
 		return DNS_ERR_NETWORK;
 	}
@@ -111,7 +111,7 @@ dns_discovery_servers(const struct config *cfg, struct dns_server *out,
 			    &out[(*n)++]);
 	ldns_resolver_deep_free(res);
 	if (*n == 0) {
-		dns_msg(err, errlen, "no nameserver in /etc/resolv.conf (set "
+		util_msg(err, errlen, "no nameserver in /etc/resolv.conf (set "
 		    "[dns] server, or [dns] resolver)");
 		return DNS_ERR_NETWORK;
 	}
@@ -136,14 +136,14 @@ ask_resolvers(const struct dns_server *res, size_t n, const char *name,
 	enum dns_status st = DNS_ERR_NETWORK;
 
 	*out = NULL;
-	dns_msg(err, errlen, "no resolver to ask");
+	util_msg(err, errlen, "no resolver to ask");
 	for (i = 0; i < n; i++) {
 		sub = util_mono_ms() + util_ms_left(deadline_ms) /
 		    (int64_t)(n - i);
 		st = dns_query(&res[i], name, type, true, sub, &r, why,
 		    sizeof(why));
 		if (st != DNS_OK) {
-			dns_msg(err, errlen, "resolver %s: %s", res[i].text,
+			util_msg(err, errlen, "resolver %s: %s", res[i].text,
 			    why);
 			continue;
 		}
@@ -152,7 +152,7 @@ ask_resolvers(const struct dns_server *res, size_t n, const char *name,
 			*out = r;
 			return DNS_OK;
 		}
-		dns_msg(err, errlen, "resolver %s answered %s for %s",
+		util_msg(err, errlen, "resolver %s answered %s for %s",
 		    res[i].text, dns_rcode_str(rc, rb, sizeof(rb)), name);
 		st = rc == LDNS_RCODE_REFUSED ? DNS_ERR_REFUSED :
 		    DNS_ERR_SERVFAIL;
@@ -176,24 +176,24 @@ dns_discover_mname(const struct dns_server *res, size_t n, const char *zone,
 
 	out[0] = '\0';
 	if ((zrdf = ldns_dname_new_frm_str(zone)) == NULL) {
-		dns_msg(err, errlen, "bad zone name '%s'", zone);
+		util_msg(err, errlen, "bad zone name '%s'", zone);
 		return DNS_ERR_INTERNAL;
 	}
 	st = ask_resolvers(res, n, zone, LDNS_RR_TYPE_SOA, deadline_ms, &r,
 	    err, errlen);
 	if (st != DNS_OK) {
-		dns_msg(err + strlen(err), errlen - strlen(err), " (looking "
+		util_msg_append(err, errlen, " (looking "
 		    "for the SOA MNAME of %s; set [dns] server)", zone);
 		goto done;
 	}
 	st = DNS_ERR_BAD_REPLY;
 	if (ldns_pkt_get_rcode(r) == LDNS_RCODE_NXDOMAIN) {
-		dns_msg(err, errlen, "the resolver says %s does not exist "
+		util_msg(err, errlen, "the resolver says %s does not exist "
 		    "(NXDOMAIN); set [dns] server", zone);
 		st = DNS_ERR_NOTZONE;
 		goto done;
 	}
-	dns_msg(err, errlen, "the resolver found no SOA for %s (is it a zone "
+	util_msg(err, errlen, "the resolver found no SOA for %s (is it a zone "
 	    "apex?); set [dns] server", zone);
 	an = ldns_pkt_answer(r);
 	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
@@ -205,7 +205,7 @@ dns_discover_mname(const struct dns_server *res, size_t n, const char *zone,
 		/* RFC 1035 §3.3.13: MNAME, the zone's primary server. */
 		if ((s = ldns_rdf2str(ldns_rr_rdf(rr, 0))) == NULL)
 			break;
-		dns_msg(out, outlen, "%s", s);
+		util_msg(out, outlen, "%s", s);
 		free(s);
 		err[0] = '\0';
 		st = DNS_OK;
@@ -219,7 +219,7 @@ done:
 
 enum dns_status
 dns_discover_addrs(const struct dns_server *res, size_t n, const char *name,
-    int64_t deadline_ms, struct cfg_addrset *out, char *err, size_t errlen)
+    int64_t deadline_ms, struct addrset *out, char *err, size_t errlen)
 {
 	static const ldns_rr_type types[] = { LDNS_RR_TYPE_A,
 	    LDNS_RR_TYPE_AAAA };
@@ -245,7 +245,7 @@ dns_discover_addrs(const struct dns_server *res, size_t n, const char *name,
 			if (ldns_rr_get_type(rr) != types[t] ||
 			    ldns_rr_rd_count(rr) != 1)
 				continue;
-			(void)dns_addrset_add(out, types[t] == LDNS_RR_TYPE_A ?
+			(void)addrset_add(out, types[t] == LDNS_RR_TYPE_A ?
 			    AF_INET : AF_INET6, ldns_rdf_data(ldns_rr_rdf(rr,
 			    0)));
 		}
@@ -253,7 +253,7 @@ dns_discover_addrs(const struct dns_server *res, size_t n, const char *name,
 		r = NULL;
 	}
 	if (out->n == 0) {
-		dns_msg(err, errlen, "the resolver knows no address (A or "
+		util_msg(err, errlen, "the resolver knows no address (A or "
 		    "AAAA) for %s", name);
 		return DNS_ERR_NETWORK;
 	}

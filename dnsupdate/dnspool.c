@@ -104,9 +104,9 @@ dns_dead_add(struct dns_dead *d, const struct dns_server *srv,
 		if (strcmp(d->text[i], srv->text) == 0)
 			break;
 	if (i == d->n && d->n < DNS_DEAD_MAX) {
-		dns_msg(d->text[i], sizeof(d->text[i]), "%s", srv->text);
+		util_msg(d->text[i], sizeof(d->text[i]), "%s", srv->text);
 		d->st[i] = st;
-		dns_msg(d->why[i], sizeof(d->why[i]), "%s", why);
+		util_msg(d->why[i], sizeof(d->why[i]), "%s", why);
 		d->n++;
 	}
 	pthread_mutex_unlock(&d->lock);
@@ -123,7 +123,7 @@ dns_dead_get(struct dns_dead *d, const struct dns_server *srv, char *why,
 	for (i = 0; i < d->n; i++)
 		if (strcmp(d->text[i], srv->text) == 0) {
 			st = d->st[i];
-			dns_msg(why, whylen, "%s", d->why[i]);
+			util_msg(why, whylen, "%s", d->why[i]);
 			break;
 		}
 	pthread_mutex_unlock(&d->lock);

@@ -37,16 +37,6 @@ dns_random_id(void)
 	return id;
 }
 
-void
-dns_msg(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
-
 const char *
 dns_rcode_str(int rcode, char *buf, size_t buflen)
 {
@@ -56,7 +46,7 @@ dns_rcode_str(int rcode, char *buf, size_t buflen)
 
 	if (rcode >= 0 && (size_t)rcode < FA_ARRAY_SIZE(names))
 		return names[rcode];
-	dns_msg(buf, buflen, "RCODE%d", rcode);
+	util_msg(buf, buflen, "RCODE%d", rcode);
 	return buf;
 }
 
@@ -126,7 +116,7 @@ exchange_udp(const struct dns_server *srv, ldns_buffer *qbin,
 	fd = ldns_udp_bgsend2(qbin, &srv->ss, srv->sslen,
 	    ms_to_tv(util_ms_left(deadline_ms)));
 	if (fd == -1) {
-		dns_msg(err, errlen, "cannot send over UDP: %s",
+		util_msg(err, errlen, "cannot send over UDP: %s",
 		    strerror(errno));
 		return DNS_ERR_NETWORK;
 	}
@@ -139,7 +129,7 @@ exchange_udp(const struct dns_server *srv, ldns_buffer *qbin,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			dns_msg(err, errlen, "no answer over UDP in %lld ms",
+			util_msg(err, errlen, "no answer over UDP in %lld ms",
 			    (long long)budget);
 			st = DNS_ERR_TIMEOUT;
 			break;
@@ -150,7 +140,7 @@ exchange_udp(const struct dns_server *srv, ldns_buffer *qbin,
 		if (r == NULL) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			dns_msg(err, errlen, "UDP: %s", strerror(errno));
+			util_msg(err, errlen, "UDP: %s", strerror(errno));
 			st = DNS_ERR_NETWORK;
 			break;
 		}
@@ -163,7 +153,7 @@ exchange_udp(const struct dns_server *srv, ldns_buffer *qbin,
 		if (LDNS_TC_WIRE(r)) {
 			free(r);
 			*tc = true;
-			dns_msg(err, errlen, "answer over UDP truncated");
+			util_msg(err, errlen, "answer over UDP truncated");
 			st = DNS_ERR_NETWORK;
 			break;
 		}
@@ -194,11 +184,11 @@ exchange_tcp(const struct dns_server *srv, ldns_buffer *qbin,
 	    ms_to_tv(util_ms_left(deadline_ms)));
 	if (fd == -1) {
 		if (util_ms_left(deadline_ms) == 0 || errno == 0) {
-			dns_msg(err, errlen, "no TCP connection in %lld ms",
+			util_msg(err, errlen, "no TCP connection in %lld ms",
 			    (long long)budget);
 			return DNS_ERR_TIMEOUT;
 		}
-		dns_msg(err, errlen, "no TCP connection: %s",
+		util_msg(err, errlen, "no TCP connection: %s",
 		    strerror(errno));
 		return DNS_ERR_NETWORK;
 	}
@@ -208,17 +198,17 @@ exchange_tcp(const struct dns_server *srv, ldns_buffer *qbin,
 	close(fd);
 	if (r == NULL) {
 		if (util_ms_left(deadline_ms) == 0) {
-			dns_msg(err, errlen, "no answer over TCP in %lld ms",
+			util_msg(err, errlen, "no answer over TCP in %lld ms",
 			    (long long)budget);
 			return DNS_ERR_TIMEOUT;
 		}
-		dns_msg(err, errlen, "the TCP connection closed without an "
+		util_msg(err, errlen, "the TCP connection closed without an "
 		    "answer");
 		return DNS_ERR_NETWORK;
 	}
 	if (!reply_is_ours(ldns_buffer_begin(qbin), r, rlen)) {
 		free(r);
-		dns_msg(err, errlen, "an answer over TCP with another "
+		util_msg(err, errlen, "an answer over TCP with another "
 		    "message ID");
 		return DNS_ERR_BAD_REPLY;
 	}
@@ -246,11 +236,11 @@ dns_exchange(const struct dns_server *srv, const uint8_t *msg, size_t len,
 	*used_tcp = false;
 	*nsent = 0;
 	if (len > UINT16_MAX) {
-		dns_msg(err, errlen, "message too large (%zu bytes)", len);
+		util_msg(err, errlen, "message too large (%zu bytes)", len);
 		return DNS_ERR_INTERNAL;
 	}
 	if ((qbin = ldns_buffer_new(len)) == NULL) {
-		dns_msg(err, errlen, "out of memory");
+		util_msg(err, errlen, "out of memory");
 		return DNS_ERR_INTERNAL;
 	}
 	ldns_buffer_write(qbin, msg, len);
@@ -277,7 +267,7 @@ dns_exchange(const struct dns_server *srv, const uint8_t *msg, size_t len,
 	    nsent, tcperr, sizeof(tcperr));
 	/* Every attempt, not only the last: "no answer over UDP ...; ...". */
 	if (st != DNS_OK)
-		dns_msg(err, errlen, "%s%s%s", udperr, udperr[0] ? "; " : "",
+		util_msg(err, errlen, "%s%s%s", udperr, udperr[0] ? "; " : "",
 		    tcperr);
 done:
 	ldns_buffer_free(qbin);
@@ -297,21 +287,21 @@ dns_server_resolve(const char *host, uint16_t port, struct dns_server *out,
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_DGRAM;
 	hints.ai_flags = AI_NUMERICSERV;
-	dns_msg(portstr, sizeof(portstr), "%u", (unsigned)port);
+	util_msg(portstr, sizeof(portstr), "%u", (unsigned)port);
 	if ((r = getaddrinfo(host, portstr, &hints, &res)) != 0) {
-		dns_msg(err, errlen, "cannot resolve DNS server %s: %s", host,
+		util_msg(err, errlen, "cannot resolve DNS server %s: %s", host,
 		    gai_strerror(r));
 		return DNS_ERR_NETWORK;
 	}
 	if (res->ai_addrlen > sizeof(out->ss)) {
 		freeaddrinfo(res);
-		dns_msg(err, errlen, "DNS server %s: odd address", host);
+		util_msg(err, errlen, "DNS server %s: odd address", host);
 		return DNS_ERR_INTERNAL;
 	}
 	memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
 	out->sslen = res->ai_addrlen;
 	freeaddrinfo(res);
-	dns_msg(out->text, sizeof(out->text), "%s#%u", host, (unsigned)port);
+	util_msg(out->text, sizeof(out->text), "%s#%u", host, (unsigned)port);
 	return DNS_OK;
 }
 
@@ -388,17 +378,17 @@ dns_query(const struct dns_server *srv, const char *name, ldns_rr_type type,
 
 	*out = NULL;
 	if ((qname = ldns_dname_new_frm_str(name)) == NULL) {
-		dns_msg(err, errlen, "bad name '%s'", name);
+		util_msg(err, errlen, "bad name '%s'", name);
 		return DNS_ERR_INTERNAL;
 	}
 	if ((q = ldns_pkt_query_new(ldns_rdf_clone(qname), type,
 	    LDNS_RR_CLASS_IN, rd ? LDNS_RD : 0)) == NULL) {
-		dns_msg(err, errlen, "out of memory");
+		util_msg(err, errlen, "out of memory");
 		goto done;
 	}
 	ldns_pkt_set_id(q, dns_random_id());
 	if (ldns_pkt2wire(&wire, q, &wirelen) != LDNS_STATUS_OK) {
-		dns_msg(err, errlen, "cannot build the query for %s", name);
+		util_msg(err, errlen, "cannot build the query for %s", name);
 		goto done;
 	}
 	st = dns_exchange(srv, wire, wirelen, deadline_ms, &rwire, &rlen, &tcp,
@@ -406,7 +396,7 @@ dns_query(const struct dns_server *srv, const char *name, ldns_rr_type type,
 	if (st != DNS_OK)
 		goto done;
 	if (dns_wire2pkt(&r, rwire, rlen) != LDNS_STATUS_OK) {
-		dns_msg(err, errlen, "%s sent an answer we cannot parse",
+		util_msg(err, errlen, "%s sent an answer we cannot parse",
 		    srv->text);
 		st = DNS_ERR_BAD_REPLY;
 		goto done;
@@ -416,7 +406,7 @@ dns_query(const struct dns_server *srv, const char *name, ldns_rr_type type,
 	    (ldns_dname_compare(ldns_rr_owner(qrr), qname) != 0 ||
 	    ldns_rr_get_type(qrr) != type)) || (qrr == NULL &&
 	    ldns_pkt_get_rcode(r) == LDNS_RCODE_NOERROR)) {
-		dns_msg(err, errlen, "%s answered another question",
+		util_msg(err, errlen, "%s answered another question",
 		    srv->text);
 		st = DNS_ERR_BAD_REPLY;
 		goto done;
@@ -445,29 +435,29 @@ query_rcode(const struct dns_server *srv, const ldns_pkt *r, const char *name,
 	case LDNS_RCODE_NOERROR:
 	case LDNS_RCODE_NXDOMAIN:
 		if (!ldns_pkt_aa(r)) {
-			dns_msg(err, errlen, "%s is not authoritative for %s "
+			util_msg(err, errlen, "%s is not authoritative for %s "
 			    "(answer without the AA bit)", srv->text, name);
 			return DNS_ERR_NOTAUTH;
 		}
 		return DNS_OK;
 	case LDNS_RCODE_REFUSED:
-		dns_msg(err, errlen, "%s refused the query for %s (does it "
+		util_msg(err, errlen, "%s refused the query for %s (does it "
 		    "serve this zone?)", srv->text, name);
 		return DNS_ERR_REFUSED;
 	case LDNS_RCODE_SERVFAIL:
-		dns_msg(err, errlen, "%s answered SERVFAIL for %s", srv->text,
+		util_msg(err, errlen, "%s answered SERVFAIL for %s", srv->text,
 		    name);
 		return DNS_ERR_SERVFAIL;
 	case LDNS_RCODE_NOTAUTH:
-		dns_msg(err, errlen, "%s is not authoritative for %s",
+		util_msg(err, errlen, "%s is not authoritative for %s",
 		    srv->text, name);
 		return DNS_ERR_NOTAUTH;
 	case LDNS_RCODE_FORMERR:
-		dns_msg(err, errlen, "%s answered FORMERR for %s", srv->text,
+		util_msg(err, errlen, "%s answered FORMERR for %s", srv->text,
 		    name);
 		return DNS_ERR_FORMERR;
 	default:
-		dns_msg(err, errlen, "%s answered %s for %s", srv->text,
+		util_msg(err, errlen, "%s answered %s for %s", srv->text,
 		    dns_rcode_str(rc, buf, sizeof(buf)), name);
 		return DNS_ERR_BAD_REPLY;
 	}
@@ -475,7 +465,7 @@ query_rcode(const struct dns_server *srv, const ldns_pkt *r, const char *name,
 
 enum dns_status
 dns_query_addrs(const struct dns_server *srv, const char *owner,
-    int64_t deadline_ms, struct cfg_addrset *out, char *err, size_t errlen)
+    int64_t deadline_ms, struct addrset *out, char *err, size_t errlen)
 {
 	static const ldns_rr_type types[] = { LDNS_RR_TYPE_A,
 	    LDNS_RR_TYPE_AAAA };
@@ -489,7 +479,7 @@ dns_query_addrs(const struct dns_server *srv, const char *owner,
 
 	memset(out, 0, sizeof(*out));
 	if ((qname = ldns_dname_new_frm_str(owner)) == NULL) {
-		dns_msg(err, errlen, "bad name '%s'", owner);
+		util_msg(err, errlen, "bad name '%s'", owner);
 		return DNS_ERR_INTERNAL;
 	}
 	for (t = 0; t < FA_ARRAY_SIZE(types) && st == DNS_OK; t++) {
@@ -508,10 +498,10 @@ dns_query_addrs(const struct dns_server *srv, const char *owner,
 			    ldns_rr_rd_count(rr) != 1)
 				continue;
 			rd = ldns_rr_rdf(rr, 0);
-			if (dns_addrset_add(out, types[t] == LDNS_RR_TYPE_A ?
+			if (addrset_add(out, types[t] == LDNS_RR_TYPE_A ?
 			    AF_INET : AF_INET6, ldns_rdf_data(rd)) == -1) {
-				dns_msg(err, errlen, "%s holds more than %d "
-				    "addresses", owner, CFG_ADDR_MAX);
+				util_msg(err, errlen, "%s holds more than %d "
+				    "addresses", owner, ADDRSET_MAX);
 				st = DNS_ERR_BAD_REPLY;
 				break;
 			}
@@ -543,7 +533,7 @@ dns_query_serial(const struct dns_server *srv, const char *zone,
 		goto done;
 	an = ldns_pkt_answer(r);
 	st = DNS_ERR_BAD_REPLY;
-	dns_msg(err, errlen, "%s has no SOA for %s", srv->text, zone);
+	util_msg(err, errlen, "%s has no SOA for %s", srv->text, zone);
 	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
 		rr = ldns_rr_list_rr(an, i);
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
@@ -559,89 +549,3 @@ done:
 	return st;
 }
 
-/* ---- address sets ---- */
-
-static int
-addr_cmp(const struct cfg_addr *a, const struct cfg_addr *b)
-{
-	if (a->family != b->family)
-		return a->family == AF_INET ? -1 : 1;
-	return memcmp(&a->a, &b->a, a->family == AF_INET ? 4 : 16);
-}
-
-bool
-dns_addrset_same(const struct cfg_addrset *a, const struct cfg_addrset *b)
-{
-	size_t i, j;
-
-	if (a->n != b->n)
-		return false;
-	for (i = 0; i < a->n; i++) {
-		for (j = 0; j < b->n; j++)
-			if (addr_cmp(&a->addr[i], &b->addr[j]) == 0)
-				break;
-		if (j == b->n)
-			return false;
-	}
-	return true;
-}
-
-void
-dns_addrset_family(const struct cfg_addrset *in, int family,
-    struct cfg_addrset *out)
-{
-	size_t i;
-
-	memset(out, 0, sizeof(*out));
-	for (i = 0; i < in->n; i++)
-		if (in->addr[i].family == family)
-			out->addr[out->n++] = in->addr[i];
-}
-
-int
-dns_addrset_add(struct cfg_addrset *set, int family, const void *addr)
-{
-	struct cfg_addr a;
-	size_t i;
-
-	memset(&a, 0, sizeof(a));
-	a.family = family;
-	memcpy(&a.a, addr, family == AF_INET ? 4 : 16);
-	if (inet_ntop(family, &a.a, a.text, sizeof(a.text)) == NULL)
-		return -1;
-	for (i = 0; i < set->n; i++) {
-		if (addr_cmp(&set->addr[i], &a) == 0)
-			return 0;	/* already there */
-		if (addr_cmp(&set->addr[i], &a) > 0)
-			break;
-	}
-	if (set->n >= CFG_ADDR_MAX)
-		return -1;
-	memmove(&set->addr[i + 1], &set->addr[i],
-	    (set->n - i) * sizeof(set->addr[0]));
-	set->addr[i] = a;
-	set->n++;
-	return 0;
-}
-
-void
-dns_addrset_format(const struct cfg_addrset *set, char *buf, size_t len)
-{
-	size_t i, off = 0;
-	int n;
-
-	if (len == 0)
-		return;
-	buf[0] = '\0';
-	if (set->n == 0) {
-		snprintf(buf, len, "(none)");
-		return;
-	}
-	for (i = 0; i < set->n && off < len; i++) {
-		n = snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
-		    set->addr[i].text);
-		if (n < 0)
-			break;
-		off += (size_t)n;
-	}
-}

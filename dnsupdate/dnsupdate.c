@@ -94,20 +94,6 @@ dns_zone_server(const struct config *cfg, const struct cfg_zone *z,
 	return method_of(cfg)->server(cfg, z, deadline_ms, out, err, errlen);
 }
 
-/* Append to a message, cutting when full. */
-static void __attribute__((format(printf, 3, 4)))
-msg_append(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	size_t n = strlen(buf);
-
-	if (n + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-}
-
 static void
 zone_label(const struct cfg_zone *z, char *buf, size_t len)
 {
@@ -129,7 +115,7 @@ static const struct {
 };
 
 static bool
-addr_in(const struct cfg_addrset *set, const struct cfg_addr *a)
+addr_in(const struct addrset *set, const struct addrset_addr *a)
 {
 	size_t	i;
 
@@ -142,7 +128,7 @@ addr_in(const struct cfg_addrset *set, const struct cfg_addr *a)
 }
 
 static bool
-addr_subset(const struct cfg_addrset *a, const struct cfg_addrset *b)
+addr_subset(const struct addrset *a, const struct addrset *b)
 {
 	size_t	i;
 
@@ -161,11 +147,11 @@ addr_subset(const struct cfg_addrset *a, const struct cfg_addrset *b)
  * made by hand.
  */
 static void
-family_problem(const char *type, const struct cfg_addrset *rf,
-    const struct cfg_addrset *pf, const struct cfg_addrset *bf, char *buf,
+family_problem(const char *type, const struct addrset *rf,
+    const struct addrset *pf, const struct addrset *bf, char *buf,
     size_t len)
 {
-	struct cfg_addrset	 foreign;
+	struct addrset		 foreign;
 	char			 ab[512], sb[512];
 	size_t			 i;
 
@@ -173,21 +159,22 @@ family_problem(const char *type, const struct cfg_addrset *rf,
 	for (i = 0; i < rf->n; i++)
 		if (!addr_in(pf, &rf->addr[i]) && !addr_in(bf, &rf->addr[i]))
 			foreign.addr[foreign.n++] = rf->addr[i];
-	dns_addrset_format(rf, ab, sizeof(ab));
+	addrset_format(rf, ab, sizeof(ab), "(none)");
 	if (foreign.n > 0) {
-		dns_addrset_format(&foreign, ab, sizeof(ab));
-		dns_msg(buf, len, "%s %s %s neither site's address%s", type, ab,
-		    foreign.n == 1 ? "is" : "are", foreign.n == 1 ? "" : "es");
+		addrset_format(&foreign, ab, sizeof(ab), "(none)");
+		util_msg(buf, len, "%s %s %s neither site's address%s", type,
+		    ab, foreign.n == 1 ? "is" : "are",
+		    foreign.n == 1 ? "" : "es");
 	} else if (addr_subset(rf, pf)) {
-		dns_addrset_format(pf, sb, sizeof(sb));
-		dns_msg(buf, len, "%s %s is only part of the primary's %s set "
+		addrset_format(pf, sb, sizeof(sb), "(none)");
+		util_msg(buf, len, "%s %s is only part of the primary's %s set "
 		    "(%s)", type, ab, type, sb);
 	} else if (addr_subset(rf, bf)) {
-		dns_addrset_format(bf, sb, sizeof(sb));
-		dns_msg(buf, len, "%s %s is only part of the backup's %s set "
+		addrset_format(bf, sb, sizeof(sb), "(none)");
+		util_msg(buf, len, "%s %s is only part of the backup's %s set "
 		    "(%s)", type, ab, type, sb);
 	} else
-		dns_msg(buf, len, "%s %s mixes the primary's and the backup's "
+		util_msg(buf, len, "%s %s mixes the primary's and the backup's "
 		    "addresses", type, ab);
 }
 
@@ -200,18 +187,18 @@ family_problem(const char *type, const struct cfg_addrset *rf,
  * operator's choice of types, which the move could not have produced.
  */
 static bool
-moved_away(const struct config *cfg, const struct cfg_addrset *a,
+moved_away(const struct config *cfg, const struct addrset *a,
     bool primary)
 {
-	const struct cfg_addrset *site = primary ? &cfg->primary : &cfg->backup;
-	const struct cfg_addrset *other = primary ? &cfg->backup : &cfg->primary;
-	struct cfg_addrset	 rf, sf, of;
+	const struct addrset *site = primary ? &cfg->primary : &cfg->backup;
+	const struct addrset *other = primary ? &cfg->backup : &cfg->primary;
+	struct addrset		 rf, sf, of;
 	size_t			 f;
 
 	for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
-		dns_addrset_family(a, fams[f].family, &rf);
-		dns_addrset_family(site, fams[f].family, &sf);
-		dns_addrset_family(other, fams[f].family, &of);
+		addrset_family(a, fams[f].family, &rf);
+		addrset_family(site, fams[f].family, &sf);
+		addrset_family(other, fams[f].family, &of);
 		if (rf.n == 0 && sf.n > 0 && of.n == 0)
 			return true;
 	}
@@ -234,27 +221,27 @@ moved_away(const struct config *cfg, const struct cfg_addrset *a,
  */
 static enum dns_holds
 classify(const struct config *cfg, const char *owner,
-    const struct cfg_addrset *a, bool *partial, char *why, size_t whylen)
+    const struct addrset *a, bool *partial, char *why, size_t whylen)
 {
-	struct cfg_addrset	 rf, pf, bf;
+	struct addrset		 rf, pf, bf;
 	char			 prob[400], sb[512];
 	size_t			 f, np = 0, nb = 0, nboth = 0, nother = 0;
 	bool			 isp, isb;
 
 	*partial = false;
 	why[0] = '\0';
-	if (dns_addrset_same(a, &cfg->primary))
+	if (addrset_equal(a, &cfg->primary))
 		return DNS_HOLDS_PRIMARY;
-	if (dns_addrset_same(a, &cfg->backup))
+	if (addrset_equal(a, &cfg->backup))
 		return DNS_HOLDS_BACKUP;
 	for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
-		dns_addrset_family(a, fams[f].family, &rf);
-		dns_addrset_family(&cfg->primary, fams[f].family, &pf);
-		dns_addrset_family(&cfg->backup, fams[f].family, &bf);
+		addrset_family(a, fams[f].family, &rf);
+		addrset_family(&cfg->primary, fams[f].family, &pf);
+		addrset_family(&cfg->backup, fams[f].family, &bf);
 		if (rf.n == 0)
 			continue;
-		isp = dns_addrset_same(&rf, &pf);
-		isb = dns_addrset_same(&rf, &bf);
+		isp = addrset_equal(&rf, &pf);
+		isb = addrset_equal(&rf, &bf);
 		if (isp && isb)
 			nboth++;
 		else if (isp)
@@ -265,9 +252,9 @@ classify(const struct config *cfg, const char *owner,
 			family_problem(fams[f].type, &rf, &pf, &bf, prob,
 			    sizeof(prob));
 			if (nother++ == 0)
-				dns_msg(why, whylen, "%s %s", owner, prob);
+				util_msg(why, whylen, "%s %s", owner, prob);
 			else
-				msg_append(why, whylen, "; %s", prob);
+				util_msg_append(why, whylen, "; %s", prob);
 		}
 	}
 	if (nother > 0)
@@ -281,11 +268,11 @@ classify(const struct config *cfg, const char *owner,
 		return np > 0 ? DNS_HOLDS_PRIMARY : DNS_HOLDS_BACKUP;
 	}
 	if (nboth > 0) {
-		dns_addrset_format(a, sb, sizeof(sb));
-		dns_msg(why, whylen, "%s publishes only %s, which both sites "
+		addrset_format(a, sb, sizeof(sb), "(none)");
+		util_msg(why, whylen, "%s publishes only %s, which both sites "
 		    "share: nothing tells which site it follows", owner, sb);
 	} else
-		dns_msg(why, whylen, "%s has no A or AAAA record", owner);
+		util_msg(why, whylen, "%s has no A or AAAA record", owner);
 	return DNS_HOLDS_OTHER;
 }
 
@@ -307,10 +294,10 @@ dns_record_holds_str(const struct dns_record_view *rv)
  * published, so that record is left alone; why says so.
  */
 static bool
-partial_target(const struct dns_record_view *rv, const struct cfg_addrset *to,
-    const char *toname, struct cfg_addrset *out, char *why, size_t whylen)
+partial_target(const struct dns_record_view *rv, const struct addrset *to,
+    const char *toname, struct addrset *out, char *why, size_t whylen)
 {
-	struct cfg_addrset	 rf, tf;
+	struct addrset		 rf, tf;
 	char			 ab[512];
 	size_t			 f, i;
 
@@ -320,13 +307,13 @@ partial_target(const struct dns_record_view *rv, const struct cfg_addrset *to,
 	}
 	memset(out, 0, sizeof(*out));
 	for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
-		dns_addrset_family(&rv->addrs, fams[f].family, &rf);
+		addrset_family(&rv->addrs, fams[f].family, &rf);
 		if (rf.n == 0)
 			continue;
-		dns_addrset_family(to, fams[f].family, &tf);
+		addrset_family(to, fams[f].family, &tf);
 		if (tf.n == 0) {
-			dns_addrset_format(&rf, ab, sizeof(ab));
-			dns_msg(why, whylen, "%s publishes %s %s, but "
+			addrset_format(&rf, ab, sizeof(ab), "(none)");
+			util_msg(why, whylen, "%s publishes %s %s, but "
 			    "[site:%s] has no %s address: the move would drop "
 			    "that type, so the record is left alone (give "
 			    "[site:%s] an %s address, or remove the %s "
@@ -335,7 +322,7 @@ partial_target(const struct dns_record_view *rv, const struct cfg_addrset *to,
 			return false;
 		}
 		for (i = 0; i < tf.n; i++)
-			(void)dns_addrset_add(out, tf.addr[i].family,
+			(void)addrset_add(out, tf.addr[i].family,
 			    &tf.addr[i].a);
 	}
 	return true;
@@ -374,7 +361,7 @@ view_read_zone(void *ctx, size_t i)
 		rv->status = st;
 		if (st != DNS_OK) {
 			if (first_err[0] == '\0')
-				dns_msg(first_err, sizeof(job->error[i]),
+				util_msg(first_err, sizeof(job->error[i]),
 				    "%s: %s", rv->owner, err);
 			continue;
 		}
@@ -387,7 +374,7 @@ view_read_zone(void *ctx, size_t i)
 		if ((rv->status = dns_dead_get(&job->dead, &srv, err,
 		    sizeof(err))) != DNS_OK) {
 			if (first_err[0] == '\0')
-				dns_msg(first_err, sizeof(job->error[i]),
+				util_msg(first_err, sizeof(job->error[i]),
 				    "%s", err);
 			continue;
 		}
@@ -397,14 +384,14 @@ view_read_zone(void *ctx, size_t i)
 		if (rv->status == DNS_ERR_TIMEOUT ||
 		    rv->status == DNS_ERR_NETWORK) {
 			/* The cause first: the master does not answer. */
-			dns_msg(why, sizeof(why), "cannot read the records "
+			util_msg(why, sizeof(why), "cannot read the records "
 			    "from DNS master %s: %s", srv.text, err);
 			if (first_err[0] == '\0')
-				dns_msg(first_err, sizeof(job->error[i]), "%s",
+				util_msg(first_err, sizeof(job->error[i]), "%s",
 				    why);
 			dns_dead_add(&job->dead, &srv, rv->status, why);
 		} else if (rv->status != DNS_OK && first_err[0] == '\0')
-			dns_msg(first_err, sizeof(job->error[i]), "%s: %s",
+			util_msg(first_err, sizeof(job->error[i]), "%s: %s",
 			    rv->owner, err);
 	}
 }
@@ -426,7 +413,7 @@ dns_view_read(const struct config *cfg, struct dns_view *out)
 	for (i = 0; i < cfg->nzones; i++)
 		n += cfg->zones[i].nrecords;
 	if (n == 0) {
-		dns_msg(out->error, sizeof(out->error), "no records to read");
+		util_msg(out->error, sizeof(out->error), "no records to read");
 		return -1;
 	}
 	out->rec = util_xcalloc(n, sizeof(*out->rec));
@@ -477,12 +464,12 @@ dns_view_summarise(const struct config *cfg, struct dns_view *v)
 		if (rv->holds != DNS_HOLDS_OTHER)
 			continue;
 		if (nother++ == 0)
-			dns_msg(v->conflict, sizeof(v->conflict), "%s",
+			util_msg(v->conflict, sizeof(v->conflict), "%s",
 			    rv->why);
 	}
 	if (nother > 1)
-		msg_append(v->conflict, sizeof(v->conflict), " (and %zu more "
-		    "record%s)", nother - 1, nother == 2 ? "" : "s");
+		util_msg_append(v->conflict, sizeof(v->conflict), " (and %zu "
+		    "more record%s)", nother - 1, nother == 2 ? "" : "s");
 	for (k = 0; k < v->n; k++) {
 		rv = &v->rec[k];
 		if (rv->holds == DNS_HOLDS_UNREADABLE)
@@ -524,7 +511,7 @@ void
 dnsupdate_plan(const struct config *cfg, enum dns_direction dir,
     const struct dns_view *view, struct dns_plan *out)
 {
-	const struct cfg_addrset *want;
+	const struct addrset *want;
 	const struct dns_record_view *rv;
 	struct dns_zone_plan *zp;
 	struct dns_record_change *rc;
@@ -552,11 +539,11 @@ dnsupdate_plan(const struct config *cfg, enum dns_direction dir,
 		zp->rec = util_xcalloc(zp->zone->nrecords ?
 		    zp->zone->nrecords : 1, sizeof(*zp->rec));
 		if (cfg->dns.server != NULL)
-			dns_msg(zp->server, sizeof(zp->server), "%s#%u",
+			util_msg(zp->server, sizeof(zp->server), "%s#%u",
 			    cfg->dns.server, (unsigned)cfg->dns.port);
 		else
-			dns_msg(zp->server, sizeof(zp->server), "the SOA MNAME "
-			    "of %s", zp->zone->name);
+			util_msg(zp->server, sizeof(zp->server), "the SOA "
+			    "MNAME of %s", zp->zone->name);
 		for (k = 0; k < view->n; k++) {
 			rv = &view->rec[k];
 			if (rv->zone != zp->zone)
@@ -583,7 +570,7 @@ dnsupdate_plan(const struct config *cfg, enum dns_direction dir,
 				zp->nchange++;
 			} else {
 				if (rc->why[0] == '\0')
-					dns_msg(rc->why, sizeof(rc->why), "%s",
+					util_msg(rc->why, sizeof(rc->why), "%s",
 					    rv->why);
 				rc->new_addrs = *want;
 				rc->status = DNS_CONFLICT;
@@ -620,17 +607,17 @@ static void
 print_conflict(const struct dns_plan *p, const struct dns_record_change *rc,
     size_t f, FILE *fp, bool *said)
 {
-	struct cfg_addrset	 oldf, pf, bf;
+	struct addrset		 oldf, pf, bf;
 	char			 ob[512], prob[400];
 
-	dns_addrset_family(&rc->old_addrs, fams[f].family, &oldf);
-	dns_addrset_format(&oldf, ob, sizeof(ob));
+	addrset_family(&rc->old_addrs, fams[f].family, &oldf);
+	addrset_format(&oldf, ob, sizeof(ob), "(none)");
 	prob[0] = '\0';
 	if (p->primary != NULL && p->backup != NULL && oldf.n > 0) {
-		dns_addrset_family(p->primary, fams[f].family, &pf);
-		dns_addrset_family(p->backup, fams[f].family, &bf);
-		if (!dns_addrset_same(&oldf, &pf) &&
-		    !dns_addrset_same(&oldf, &bf))
+		addrset_family(p->primary, fams[f].family, &pf);
+		addrset_family(p->backup, fams[f].family, &bf);
+		if (!addrset_equal(&oldf, &pf) &&
+		    !addrset_equal(&oldf, &bf))
 			family_problem(fams[f].type, &oldf, &pf, &bf, prob,
 			    sizeof(prob));
 	}
@@ -649,7 +636,7 @@ dns_plan_print(const struct dns_plan *p, FILE *fp)
 {
 	const struct dns_zone_plan *zp;
 	const struct dns_record_change *rc;
-	struct cfg_addrset oldf, newf;
+	struct addrset oldf, newf;
 	const char *to = p->direction == DNS_TO_BACKUP ? "backup" : "primary";
 	char ob[512], nb[512];
 	size_t i, j, f, nchange = 0, nsame = 0, nother = 0;
@@ -672,9 +659,9 @@ dns_plan_print(const struct dns_plan *p, FILE *fp)
 			}
 			said = false;
 			for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
-				dns_addrset_family(&rc->old_addrs,
+				addrset_family(&rc->old_addrs,
 				    fams[f].family, &oldf);
-				dns_addrset_family(&rc->new_addrs,
+				addrset_family(&rc->new_addrs,
 				    fams[f].family, &newf);
 				if (rc->status == DNS_CONFLICT) {
 					print_conflict(p, rc, f, fp, &said);
@@ -688,11 +675,11 @@ dns_plan_print(const struct dns_plan *p, FILE *fp)
 						    fams[f].type, fams[f].type);
 					continue;
 				}
-				dns_addrset_format(&oldf, ob, sizeof(ob));
-				dns_addrset_format(&newf, nb, sizeof(nb));
+				addrset_format(&oldf, ob, sizeof(ob), "(none)");
+				addrset_format(&newf, nb, sizeof(nb), "(none)");
 				fprintf(fp, "%s %s ", rc->owner, fams[f].type);
 				if (rc->status == DNS_OK &&
-				    !dns_addrset_same(&oldf, &newf))
+				    !addrset_equal(&oldf, &newf))
 					fprintf(fp, "%s -> %s (%s via %s)\n", ob,
 					    nb, p->method, zp->server);
 				else if (rc->status == DNS_OK)
@@ -728,7 +715,7 @@ verify_on_server(const struct config *cfg, const struct dns_server *srv,
     struct dns_zone_plan *zp, int64_t deadline_ms, char *why, size_t whylen)
 {
 	const struct dns_record_change *rc;
-	struct cfg_addrset got;
+	struct addrset got;
 	struct timespec ts;
 	char err[512], gb[512], wb[512];
 	int64_t left;
@@ -752,14 +739,14 @@ verify_on_server(const struct config *cfg, const struct dns_server *srv,
 			    util_mono_ms() + cfg->dns.timeout_ms, &got, err,
 			    sizeof(err));
 			if (st != DNS_OK) {
-				dns_msg(why, whylen, "%s: %s", rc->owner, err);
+				util_msg(why, whylen, "%s: %s", rc->owner, err);
 				all = false;
-			} else if (!dns_addrset_same(&got, &rc->new_addrs)) {
-				dns_addrset_format(&got, gb, sizeof(gb));
-				dns_addrset_format(&rc->new_addrs, wb,
-				    sizeof(wb));
-				dns_msg(why, whylen, "%s still serves %s, not %s",
-				    rc->owner, gb, wb);
+			} else if (!addrset_equal(&got, &rc->new_addrs)) {
+				addrset_format(&got, gb, sizeof(gb), "(none)");
+				addrset_format(&rc->new_addrs, wb,
+				    sizeof(wb), "(none)");
+				util_msg(why, whylen, "%s still serves %s, not "
+				    "%s", rc->owner, gb, wb);
 				all = false;
 			}
 		}
@@ -793,7 +780,7 @@ recheck_after_prereq(const struct config *cfg, const struct dns_server *srv,
     struct dns_zone_plan *zp, enum dns_status st)
 {
 	const struct dns_record_change *rc;
-	struct cfg_addrset got;
+	struct addrset got;
 	char err[512], gb[512], label[256], what[512] = "";
 	enum dns_status rs;
 	size_t i;
@@ -809,19 +796,19 @@ recheck_after_prereq(const struct config *cfg, const struct dns_server *srv,
 		    sizeof(err));
 		if (rs != DNS_OK) {
 			all = false;
-			msg_append(what, sizeof(what), "%s%s: %s",
+			util_msg_append(what, sizeof(what), "%s%s: %s",
 			    what[0] ? "; " : "", rc->owner, err);
 			continue;
 		}
-		if (dns_addrset_same(&got, &rc->new_addrs))
+		if (addrset_equal(&got, &rc->new_addrs))
 			continue;
 		all = false;
-		dns_addrset_format(&got, gb, sizeof(gb));
-		msg_append(what, sizeof(what), "%s%s now holds %s",
+		addrset_format(&got, gb, sizeof(gb), "(none)");
+		util_msg_append(what, sizeof(what), "%s%s now holds %s",
 		    what[0] ? "; " : "", rc->owner, gb);
 	}
 	if (all) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: already done "
+		util_msg(zp->message, sizeof(zp->message), "%s: already done "
 		    "by someone else: every record already holds the wanted "
 		    "addresses (the server answered %s to our conditional "
 		    "update)", label, st == DNS_ERR_NXRRSET ? "NXRRSET" :
@@ -831,7 +818,7 @@ recheck_after_prereq(const struct config *cfg, const struct dns_server *srv,
 		    sizeof(err));
 		return DNS_OK;
 	}
-	dns_msg(zp->message, sizeof(zp->message), "%s: %s: conflict: the "
+	util_msg(zp->message, sizeof(zp->message), "%s: %s: conflict: the "
 	    "records changed since we read them, so %s and they are left "
 	    "alone: %s", label, st == DNS_ERR_NXRRSET ? "NXRRSET" : "YXRRSET",
 	    zp->changed ? "the rest of the change was not applied" :
@@ -861,7 +848,7 @@ read_back(const struct config *cfg, const struct dns_server *srv,
     char *what, size_t whatlen)
 {
 	const struct dns_record_change *rc;
-	struct cfg_addrset got;
+	struct addrset got;
 	struct timespec ts;
 	char err[512], gb[512];
 	int64_t qdl, left;
@@ -884,18 +871,18 @@ read_back(const struct config *cfg, const struct dns_server *srv,
 			st = dns_query_addrs(srv, rc->owner, qdl, &got, err,
 			    sizeof(err));
 			if (st != DNS_OK) {
-				dns_msg(what, whatlen, "cannot read the "
+				util_msg(what, whatlen, "cannot read the "
 				    "records back from %s: %s", srv->text,
 				    err);
 				break;
 			}
-			if (dns_addrset_same(&got, &rc->new_addrs))
+			if (addrset_equal(&got, &rc->new_addrs))
 				nnew++;
-			else if (dns_addrset_same(&got, &rc->old_addrs))
+			else if (addrset_equal(&got, &rc->old_addrs))
 				nold++;
 			else {
-				dns_addrset_format(&got, gb, sizeof(gb));
-				dns_msg(what, whatlen, "%s now holds %s, "
+				addrset_format(&got, gb, sizeof(gb), "(none)");
+				util_msg(what, whatlen, "%s now holds %s, "
 				    "neither the old nor the new addresses",
 				    rc->owner, gb);
 				return READBACK_OTHER;
@@ -951,9 +938,9 @@ after_lost_answer(const struct config *cfg, const struct dnsupdate_method *m,
 	zone_label(zp->zone, label, sizeof(label));
 	rb = read_back(cfg, srv, zp, !master, deadline_ms, what, sizeof(what));
 	if (!master && (rb == READBACK_OLD || rb == READBACK_PART)) {
-		dns_msg(what, sizeof(what), "%s still serves the old addresses "
-		    "of %s, but DNS may show the provider's change late",
-		    srv->text, rb == READBACK_OLD ? "every record" :
+		util_msg(what, sizeof(what), "%s still serves the old "
+		    "addresses of %s, but DNS may show the provider's change "
+		    "late", srv->text, rb == READBACK_OLD ? "every record" :
 		    "some records");
 		rb = READBACK_OTHER;
 	}
@@ -961,17 +948,17 @@ after_lost_answer(const struct config *cfg, const struct dnsupdate_method *m,
 		zp->changed = true;
 		zp->maybe_changed = false;
 		if (prereq)
-			dns_msg(zp->message, sizeof(zp->message), "%s: %s took "
-			    "the update of %zu record%s: the answer to its "
-			    "first copy was lost, so it was sent again, and "
-			    "the second copy's prerequisite failed (%s) "
+			util_msg(zp->message, sizeof(zp->message), "%s: %s "
+			    "took the update of %zu record%s: the answer to "
+			    "its first copy was lost, so it was sent again, "
+			    "and the second copy's prerequisite failed (%s) "
 			    "because the first had landed: every record holds "
 			    "the new addresses", label, srv->text, zp->nchange,
 			    zp->nchange == 1 ? "" : "s",
 			    dns_status_str(st));
 		else
-			msg_append(zp->message, sizeof(zp->message), ": the "
-			    "answer was %s but the change is there (read "
+			util_msg_append(zp->message, sizeof(zp->message), ": "
+			    "the answer was %s but the change is there (read "
 			    "back from %s: every record holds the new "
 			    "addresses)", st == DNS_ERR_BAD_REPLY ?
 			    "not to be trusted" : "lost", srv->text);
@@ -987,22 +974,23 @@ after_lost_answer(const struct config *cfg, const struct dnsupdate_method *m,
 	switch (rb) {
 	case READBACK_OLD:
 		zp->maybe_changed = false;
-		msg_append(zp->message, sizeof(zp->message), ": %s (read back "
-		    "from %s: every record still holds the old addresses)",
+		util_msg_append(zp->message, sizeof(zp->message), ": %s (read "
+		    "back from %s: every record still holds the old addresses)",
 		    zp->changed ? "the rest of the change was not applied" :
 		    "nothing was changed", srv->text);
 		return st;
 	case READBACK_PART:
 		zp->maybe_changed = false;
 		zp->changed = true;
-		msg_append(zp->message, sizeof(zp->message), ": the change "
-		    "was applied in part (read back from %s: some records hold "
-		    "the new addresses, the others the old)", srv->text);
+		util_msg_append(zp->message, sizeof(zp->message), ": the "
+		    "change was applied in part (read back from %s: some "
+		    "records hold the new addresses, the others the old)",
+		    srv->text);
 		return st;
 	default:
 		zp->maybe_changed = true;
-		msg_append(zp->message, sizeof(zp->message), ": DNS may have "
-		    "changed (%s)", what);
+		util_msg_append(zp->message, sizeof(zp->message), ": DNS may "
+		    "have changed (%s)", what);
 		return DNS_ERR_UNKNOWN;
 	}
 }
@@ -1023,17 +1011,17 @@ append_left_alone(struct dns_zone_plan *zp)
 		rc = &zp->rec[i];
 		if (rc->status == DNS_OK || rc->status == DNS_UNCHANGED)
 			continue;
-		dns_addrset_format(&rc->old_addrs, b, sizeof(b));
+		addrset_format(&rc->old_addrs, b, sizeof(b), "(none)");
 		if (rc->status == DNS_CONFLICT && rc->why[0] != '\0')
-			msg_append(zp->message, sizeof(zp->message), "%s%s",
-			    first ? "; left alone (conflict): " : ", ",
+			util_msg_append(zp->message, sizeof(zp->message),
+			    "%s%s", first ? "; left alone (conflict): " : ", ",
 			    rc->why);
 		else if (rc->status == DNS_CONFLICT)
-			msg_append(zp->message, sizeof(zp->message),
+			util_msg_append(zp->message, sizeof(zp->message),
 			    "%s%s holds %s, not ours", first ?
 			    "; left alone (conflict): " : ", ", rc->owner, b);
 		else
-			msg_append(zp->message, sizeof(zp->message),
+			util_msg_append(zp->message, sizeof(zp->message),
 			    "%s%s could not be read (%s)", first ?
 			    "; left alone: " : ", ", rc->owner,
 			    dns_status_str(rc->status));
@@ -1059,40 +1047,40 @@ apply_verify(const struct config *cfg, const struct dns_server *srv,
 
 	util_duration_format(cfg->dns.verify_timeout_ms, dur, sizeof(dur));
 	if (cfg->dns.verify == DNS_VERIFY_NONE) {
-		msg_append(zp->message, sizeof(zp->message),
+		util_msg_append(zp->message, sizeof(zp->message),
 		    "; not verified ([dns] verify = none)");
 		return DNS_OK;
 	}
 	st = verify_on_server(cfg, srv, zp, deadline, why, sizeof(why));
 	if (st != DNS_OK) {
-		msg_append(zp->message, sizeof(zp->message), "; but not "
+		util_msg_append(zp->message, sizeof(zp->message), "; but not "
 		    "verified: after %s %s", dur, why);
 		return st;
 	}
 	if (cfg->dns.verify == DNS_VERIFY_SERVER) {
-		msg_append(zp->message, sizeof(zp->message), "; verified on "
-		    "%s, serial %u", srv->text, (unsigned)zp->serial);
+		util_msg_append(zp->message, sizeof(zp->message), "; verified "
+		    "on %s, serial %u", srv->text, (unsigned)zp->serial);
 		return DNS_OK;
 	}
 	st = dns_verify_all(cfg, srv, zp, zp->serial, zp->serial != 0,
 	    deadline, why, sizeof(why));
 	if (st == DNS_OK) {
 		for (i = 0; i < zp->nns; i++)
-			msg_append(list, sizeof(list), "%s%s", i ? ", " : "",
-			    zp->ns[i].label);
-		msg_append(zp->message, sizeof(zp->message), "; verified on "
-		    "every nameserver of the zone (%s), serial %u", list,
+			util_msg_append(list, sizeof(list), "%s%s", i ? ", "
+			    "" : "", zp->ns[i].label);
+		util_msg_append(zp->message, sizeof(zp->message), "; verified "
+		    "on every nameserver of the zone (%s), serial %u", list,
 		    (unsigned)zp->serial);
 		return DNS_OK;
 	}
 	if (zp->nns == 0)
-		msg_append(zp->message, sizeof(zp->message), "; verified on "
-		    "%s (serial %u), but the other nameservers could not be "
+		util_msg_append(zp->message, sizeof(zp->message), "; verified "
+		    "on %s (serial %u), but the other nameservers could not be "
 		    "checked: %s", srv->text, (unsigned)zp->serial, why);
 	else
-		msg_append(zp->message, sizeof(zp->message), "; verified on "
-		    "%s (serial %u), but after %s not every nameserver serves "
-		    "it: %s", srv->text, (unsigned)zp->serial, dur, why);
+		util_msg_append(zp->message, sizeof(zp->message), "; verified "
+		    "on %s (serial %u), but after %s not every nameserver "
+		    "serves it: %s", srv->text, (unsigned)zp->serial, dur, why);
 	return DNS_ERR_LAGGING;
 }
 
@@ -1140,13 +1128,13 @@ apply_zone(void *ctx, size_t i)
 		/* Nothing sent: no serial churn (SPEC §5). */
 		if (nbad == 0) {
 			zp->result = DNS_UNCHANGED;
-			dns_msg(zp->message, sizeof(zp->message), "%s: nothing "
-			    "to send: every record already holds the wanted "
-			    "addresses", label);
+			util_msg(zp->message, sizeof(zp->message), "%s: "
+			    "nothing to send: every record already holds the "
+			    "wanted addresses", label);
 		} else {
 			zp->result = worst_other;
-			dns_msg(zp->message, sizeof(zp->message), "%s: nothing "
-			    "sent", label);
+			util_msg(zp->message, sizeof(zp->message), "%s: "
+			    "nothing sent", label);
 			append_left_alone(zp);
 			job->ret[i] = -1;
 		}
@@ -1157,7 +1145,8 @@ apply_zone(void *ctx, size_t i)
 	    &srv, err, sizeof(err));
 	if (st != DNS_OK) {
 		zp->result = st;
-		dns_msg(zp->message, sizeof(zp->message), "%s: %s", label, err);
+		util_msg(zp->message, sizeof(zp->message), "%s: %s", label,
+		    err);
 		append_left_alone(zp);
 		job->ret[i] = -1;
 		return;
@@ -1242,13 +1231,15 @@ canary_zone(void *ctx, size_t i)
 	job->st[i] = job->m->server(cfg, z, util_mono_ms() +
 	    cfg->dns.timeout_ms, &srv, err, sizeof(err));
 	if (job->st[i] != DNS_OK) {
-		dns_msg(job->msg[i], sizeof(job->msg[i]), "%s: %s", label, err);
+		util_msg(job->msg[i], sizeof(job->msg[i]), "%s: %s", label,
+		    err);
 		return;
 	}
 	/* A server that did not answer another zone's canary: not again. */
 	if ((job->st[i] = dns_dead_get(&job->dead, &srv, err, sizeof(err))) !=
 	    DNS_OK) {
-		dns_msg(job->msg[i], sizeof(job->msg[i]), "%s: %s", label, err);
+		util_msg(job->msg[i], sizeof(job->msg[i]), "%s: %s", label,
+		    err);
 		return;
 	}
 	job->st[i] = job->m->canary(cfg, &srv, z, util_mono_ms() +
@@ -1273,11 +1264,11 @@ dnsupdate_canary(const struct config *cfg, char *msg, size_t msglen)
 
 	msg[0] = '\0';
 	if (m->canary == NULL) {
-		dns_msg(msg, msglen, "method %s has no canary", m->name);
+		util_msg(msg, msglen, "method %s has no canary", m->name);
 		return 1;
 	}
 	if (cfg->nzones == 0) {
-		dns_msg(msg, msglen, "no zone to send a canary to");
+		util_msg(msg, msglen, "no zone to send a canary to");
 		return -1;
 	}
 	memset(&job, 0, sizeof(job));
@@ -1293,16 +1284,16 @@ dnsupdate_canary(const struct config *cfg, char *msg, size_t msglen)
 		if (job.st[i] != DNS_OK)
 			nbad++;
 	if (nbad > 0)
-		dns_msg(msg, msglen, "the canary failed for %zu of %zu zone%s: ",
-		    nbad, cfg->nzones, cfg->nzones == 1 ? "" : "s");
+		util_msg(msg, msglen, "the canary failed for %zu of %zu "
+		    "zone%s: ", nbad, cfg->nzones, cfg->nzones == 1 ? "" : "s");
 	else if (cfg->nzones > 1)
-		dns_msg(msg, msglen, "%zu zones accept the canary: ",
+		util_msg(msg, msglen, "%zu zones accept the canary: ",
 		    cfg->nzones);
 	for (i = 0; i < cfg->nzones; i++) {
 		/* Failures only, when there are some: they are the news. */
 		if (nbad > 0 && job.st[i] == DNS_OK)
 			continue;
-		msg_append(msg, msglen, "%s%s", shown++ ? "; " : "",
+		util_msg_append(msg, msglen, "%s%s", shown++ ? "; " : "",
 		    job.msg[i]);
 	}
 	free(job.st);

@@ -72,7 +72,7 @@ const char *dns_status_str(enum dns_status);
 struct dns_record_view {
 	const struct cfg_zone	*zone;		/* borrowed from the config */
 	const char		*owner;		/* borrowed, absolute */
-	struct cfg_addrset	 addrs;		/* A and AAAA values found */
+	struct addrset		 addrs;		/* A and AAAA values found */
 	enum dns_holds		 holds;		/* PRIMARY, BACKUP, MIXED (part-way),
 						   OTHER or UNREADABLE */
 	bool			 partial;	/* PRIMARY/BACKUP: not every family
@@ -124,8 +124,8 @@ enum dns_direction { DNS_TO_BACKUP, DNS_TO_PRIMARY };
  */
 struct dns_record_change {
 	const char		*owner;		/* borrowed */
-	struct cfg_addrset	 old_addrs;	/* what the record holds now */
-	struct cfg_addrset	 new_addrs;	/* what it will hold */
+	struct addrset		 old_addrs;	/* what the record holds now */
+	struct addrset		 new_addrs;	/* what it will hold */
 	enum dns_status		 status;	/* DNS_OK to change, DNS_UNCHANGED, DNS_CONFLICT,
 						   or why it could not be read (left alone) */
 	bool			 partial;	/* a partial record (see dns_record_view) */
@@ -164,8 +164,8 @@ struct dns_zone_plan {
 struct dns_plan {
 	enum dns_direction	 direction;
 	const char		*method;	/* "rfc2136" */
-	const struct cfg_addrset *primary;	/* borrowed from the config, */
-	const struct cfg_addrset *backup;	/*   for dns_plan_print() */
+	const struct addrset	*primary;	/* borrowed from the config, */
+	const struct addrset	*backup;	/*   for dns_plan_print() */
 	size_t			 nzones;
 	struct dns_zone_plan	*zones;
 	size_t			 nconflicts;

@@ -110,7 +110,7 @@ enum dns_status	dns_exchange(const struct dns_server *, const uint8_t *msg,
  * authoritative (AA).  Returns DNS_OK or an error with a message in err.
  */
 enum dns_status	dns_query_addrs(const struct dns_server *, const char *owner,
-		    int64_t deadline_ms, struct cfg_addrset *out, char *err,
+		    int64_t deadline_ms, struct addrset *out, char *err,
 		    size_t errlen);
 
 /* The SOA serial of zone at server (authoritative answer). */
@@ -121,13 +121,6 @@ enum dns_status	dns_query_serial(const struct dns_server *, const char *zone,
 /* Resolve "host" (IP literal or name, getaddrinfo) and port into *out. */
 enum dns_status	dns_server_resolve(const char *host, uint16_t port,
 		    struct dns_server *out, char *err, size_t errlen);
-
-/*
- * snprintf for messages that may be cut: a long server name or zone must not
- * break the build with -Wformat-truncation, and a cut message is fine.
- */
-void		 dns_msg(char *buf, size_t len, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
 
 /* The "NOERROR", "NXRRSET", ... name of an rcode. */
 const char	*dns_rcode_str(int rcode, char *buf, size_t buflen);
@@ -213,10 +206,10 @@ enum dns_status	dns_discover_mname(const struct dns_server *resolvers,
 /* The A and AAAA addresses of name asked of resolvers (with RD). */
 enum dns_status	dns_discover_addrs(const struct dns_server *resolvers,
 		    size_t n, const char *name, int64_t deadline_ms,
-		    struct cfg_addrset *out, char *err, size_t errlen);
+		    struct addrset *out, char *err, size_t errlen);
 
 /* A dns_server for a binary address and port; text is "ADDR#PORT". */
-void	dns_server_from_addr(const struct cfg_addr *, uint16_t port,
+void	dns_server_from_addr(const struct addrset_addr *, uint16_t port,
 	    struct dns_server *out);
 
 /* ---- verify.c: verify = all ---- */
@@ -237,16 +230,6 @@ enum dns_status	dns_verify_all(const struct config *,
 		    const struct dns_server *upd, struct dns_zone_plan *zp,
 		    uint32_t want_serial, bool have_serial, int64_t deadline_ms,
 		    char *why, size_t whylen);
-
-/* ---- address sets (order-independent, whatever order they were built in) ---- */
-
-bool	dns_addrset_same(const struct cfg_addrset *, const struct cfg_addrset *);
-void	dns_addrset_family(const struct cfg_addrset *, int family,
-	    struct cfg_addrset *out);
-/* Add one address (binary, family AF_INET/AF_INET6), kept sorted; -1 if full. */
-int	dns_addrset_add(struct cfg_addrset *, int family, const void *addr);
-/* "192.0.2.10, 2001:db8::10", or "(none)" when empty. */
-void	dns_addrset_format(const struct cfg_addrset *, char *buf, size_t len);
 
 /* ---- dnsupdate.c internals, exposed for tests ---- */
 

@@ -41,7 +41,7 @@
 
 struct ns_name {
 	char			name[256];	/* "ns2.example.com." */
-	struct cfg_addrset	addrs;
+	struct addrset		addrs;
 };
 
 struct verify_job {
@@ -73,7 +73,7 @@ name_label(const char *name, char *buf, size_t len)
 {
 	size_t n;
 
-	dns_msg(buf, len, "%s", name);
+	util_msg(buf, len, "%s", name);
 	n = strlen(buf);
 	if (n > 1 && buf[n - 1] == '.')
 		buf[n - 1] = '\0';
@@ -109,8 +109,8 @@ ns_set_read(const struct config *cfg, const struct dns_server *upd,
 	if (st != DNS_OK)
 		return st;
 	if (ldns_pkt_get_rcode(r) != LDNS_RCODE_NOERROR || !ldns_pkt_aa(r)) {
-		dns_msg(err, errlen, "%s did not answer authoritatively for the "
-		    "NS set of %s (%s%s)", upd->text, zone,
+		util_msg(err, errlen, "%s did not answer authoritatively for "
+		    "the NS set of %s (%s%s)", upd->text, zone,
 		    dns_rcode_str(ldns_pkt_get_rcode(r), rb, sizeof(rb)),
 		    ldns_pkt_aa(r) ? "" : ", no AA bit");
 		st = DNS_ERR_NOTAUTH;
@@ -132,7 +132,7 @@ ns_set_read(const struct config *cfg, const struct dns_server *upd,
 		for (k = 0; s[k] != '\0'; k++)
 			s[k] = (char)tolower((unsigned char)s[k]);
 		memset(&names[*n], 0, sizeof(names[*n]));
-		dns_msg(names[*n].name, sizeof(names[*n].name), "%s", s);
+		util_msg(names[*n].name, sizeof(names[*n].name), "%s", s);
 		free(s);
 		/* Glue (RFC 1034 §4.3.2): addresses of this name, if given. */
 		ad = ldns_pkt_additional(r);
@@ -145,14 +145,14 @@ ns_set_read(const struct config *cfg, const struct dns_server *upd,
 			    ldns_dname_compare(ldns_rr_owner(g),
 			    ldns_rr_rdf(rr, 0)) != 0)
 				continue;
-			(void)dns_addrset_add(&names[*n].addrs,
+			(void)addrset_add(&names[*n].addrs,
 			    ldns_rr_get_type(g) == LDNS_RR_TYPE_A ? AF_INET :
 			    AF_INET6, ldns_rdf_data(ldns_rr_rdf(g, 0)));
 		}
 		(*n)++;
 	}
 	if (*n == 0) {
-		dns_msg(err, errlen, "%s holds no NS records for %s",
+		util_msg(err, errlen, "%s holds no NS records for %s",
 		    upd->text, zone);
 		st = DNS_ERR_BAD_REPLY;
 	}
@@ -166,7 +166,7 @@ done:
 
 /* getaddrinfo(): every address of name (the system resolver, /etc/hosts). */
 static enum dns_status
-system_addrs(const char *name, struct cfg_addrset *out, char *err,
+system_addrs(const char *name, struct addrset *out, char *err,
     size_t errlen)
 {
 	struct addrinfo hints, *res = NULL, *ai;
@@ -177,16 +177,16 @@ system_addrs(const char *name, struct cfg_addrset *out, char *err,
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_DGRAM;
 	if ((r = getaddrinfo(name, NULL, &hints, &res)) != 0) {
-		dns_msg(err, errlen, "cannot resolve %s: %s", name,
+		util_msg(err, errlen, "cannot resolve %s: %s", name,
 		    gai_strerror(r));
 		return DNS_ERR_NETWORK;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if (ai->ai_family == AF_INET)
-			(void)dns_addrset_add(out, AF_INET,
+			(void)addrset_add(out, AF_INET,
 			    &((struct sockaddr_in *)ai->ai_addr)->sin_addr);
 		else if (ai->ai_family == AF_INET6)
-			(void)dns_addrset_add(out, AF_INET6,
+			(void)addrset_add(out, AF_INET6,
 			    &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr);
 	}
 	freeaddrinfo(res);
@@ -232,13 +232,13 @@ route_check(const struct dns_server *srv, char *err, size_t errlen)
 
 	if ((fd = socket(srv->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) ==
 	    -1) {
-		dns_msg(err, errlen, "%s", strerror(errno));
+		util_msg(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
 	if (connect(fd, (const struct sockaddr *)&srv->ss, srv->sslen) == -1) {
 		e = errno;
 		close(fd);
-		dns_msg(err, errlen, "%s", strerror(e));
+		util_msg(err, errlen, "%s", strerror(e));
 		return -1;
 	}
 	close(fd);
@@ -269,7 +269,7 @@ verify_round(struct verify_job *job, size_t i)
 	const struct dns_server *srv = &job->srv[i];
 	struct dns_ns_check *res = &job->res[i];
 	const struct dns_record_change *rc;
-	struct cfg_addrset got;
+	struct addrset got;
 	char err[400], gb[256], wb[256];
 	int64_t qdl;
 	size_t j;
@@ -282,7 +282,7 @@ verify_round(struct verify_job *job, size_t i)
 	st = dns_query_serial(srv, zp->zone->name, qdl, &res->serial, err,
 	    sizeof(err));
 	if (st != DNS_OK) {
-		dns_msg(res->detail, sizeof(res->detail), "%s%s",
+		util_msg(res->detail, sizeof(res->detail), "%s%s",
 		    no_answer_prefix(st, err), err);
 		return false;
 	}
@@ -290,7 +290,7 @@ verify_round(struct verify_job *job, size_t i)
 	if (job->have_want) {
 		cmp = dns_serial_cmp(res->serial, job->want);
 		if (cmp == -1 || cmp == 2) {
-			dns_msg(res->detail, sizeof(res->detail), "serial %u "
+			util_msg(res->detail, sizeof(res->detail), "serial %u "
 			    "%s %u", (unsigned)res->serial, cmp == -1 ? "<" :
 			    "is 2^31 away from", (unsigned)job->want);
 			return false;
@@ -306,21 +306,22 @@ verify_round(struct verify_job *job, size_t i)
 		st = dns_query_addrs(srv, rc->owner, qdl, &got, err,
 		    sizeof(err));
 		if (st != DNS_OK) {
-			dns_msg(res->detail, sizeof(res->detail), "%s%s",
+			util_msg(res->detail, sizeof(res->detail), "%s%s",
 			    no_answer_prefix(st, err), err);
 			return false;
 		}
-		if (!dns_addrset_same(&got, &rc->new_addrs)) {
-			dns_addrset_format(&got, gb, sizeof(gb));
-			dns_addrset_format(&rc->new_addrs, wb, sizeof(wb));
-			dns_msg(res->detail, sizeof(res->detail), "serial %u, "
+		if (!addrset_equal(&got, &rc->new_addrs)) {
+			addrset_format(&got, gb, sizeof(gb), "(none)");
+			addrset_format(&rc->new_addrs, wb, sizeof(wb),
+			    "(none)");
+			util_msg(res->detail, sizeof(res->detail), "serial %u, "
 			    "but %s serves %s, not %s", (unsigned)res->serial,
 			    rc->owner, gb, wb);
 			return false;
 		}
 	}
 	if (res->have_serial)
-		dns_msg(res->detail, sizeof(res->detail), "serves the change "
+		util_msg(res->detail, sizeof(res->detail), "serves the change "
 		    "(serial %u)", (unsigned)res->serial);
 	return true;
 }
@@ -381,11 +382,11 @@ ns_targets(const struct config *cfg, const struct dns_server *upd,
 		    DNS_OK) {
 			/* A nameserver nobody can find cannot serve anything. */
 			memset(&srv[nt], 0, sizeof(srv[nt]));
-			dns_msg(res[nt].name, sizeof(res[nt].name), "%s",
+			util_msg(res[nt].name, sizeof(res[nt].name), "%s",
 			    names[i].name);
-			dns_msg(res[nt].label, sizeof(res[nt].label), "%s",
+			util_msg(res[nt].label, sizeof(res[nt].label), "%s",
 			    label);
-			dns_msg(res[nt].detail, sizeof(res[nt].detail), "no "
+			util_msg(res[nt].detail, sizeof(res[nt].detail), "no "
 			    "address: %s", aerr);
 			ask[nt++] = false;
 			continue;
@@ -405,13 +406,13 @@ ns_targets(const struct config *cfg, const struct dns_server *upd,
 				reachable++;
 				continue;
 			}
-			dns_msg(res[nt].name, sizeof(res[nt].name), "%s",
+			util_msg(res[nt].name, sizeof(res[nt].name), "%s",
 			    names[i].name);
-			dns_msg(res[nt].label, sizeof(res[nt].label), "%s (%s)",
-			    label, srv[nt].text);
+			util_msg(res[nt].label, sizeof(res[nt].label), "%s "
+			    "(%s)", label, srv[nt].text);
 			ask[nt] = route_check(&srv[nt], rerr, sizeof(rerr)) == 0;
 			if (!ask[nt])
-				dns_msg(res[nt].detail, sizeof(res[nt].detail),
+				util_msg(res[nt].detail, sizeof(res[nt].detail),
 				    "not asked: no route from this host (%s)",
 				    rerr);
 			else
@@ -454,7 +455,7 @@ dns_verify_all(const struct config *cfg, const struct dns_server *upd,
 	    sizeof(err));
 	if (st != DNS_OK) {
 		free(res);
-		dns_msg(why, whylen, "cannot read the NS set: %s", err);
+		util_msg(why, whylen, "cannot read the NS set: %s", err);
 		return st;
 	}
 
@@ -476,7 +477,7 @@ dns_verify_all(const struct config *cfg, const struct dns_server *upd,
 		if (res[i].ok)
 			continue;
 		nbad++;
-		dns_msg(why + strlen(why), whylen - strlen(why), "%s%s: %s",
+		util_msg_append(why, whylen, "%s%s: %s",
 		    why[0] ? "; " : "", res[i].label, res[i].detail);
 	}
 	zp->ns = res;
@@ -488,7 +489,7 @@ dns_verify_all(const struct config *cfg, const struct dns_server *upd,
 
 /* srv's address as a cfg_addr (text without the port). */
 static void
-server_addr(const struct dns_server *srv, struct cfg_addr *a)
+server_addr(const struct dns_server *srv, struct addrset_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->family = srv->ss.ss_family;
@@ -502,7 +503,7 @@ server_addr(const struct dns_server *srv, struct cfg_addr *a)
 }
 
 static bool
-addr_is_primary(const struct config *cfg, const struct cfg_addr *a)
+addr_is_primary(const struct config *cfg, const struct addrset_addr *a)
 {
 	size_t	i;
 
@@ -541,7 +542,7 @@ dnsupdate_layout_check(const struct config *cfg, struct dns_layout *out)
 {
 	struct dns_server	 srv, nsrv[VERIFY_NS_MAX];
 	struct dns_ns_check	*res;
-	struct cfg_addr		 a;
+	struct addrset_addr	 a;
 	char			 err[400], list[400], label[256];
 	bool			 ask[VERIFY_NS_MAX], all;
 	size_t			 z, i, nt;
@@ -584,9 +585,8 @@ dnsupdate_layout_check(const struct config *cfg, struct dns_layout *out)
 			}
 			server_addr(&nsrv[i], &a);
 			all = a.text[0] != '\0' && addr_is_primary(cfg, &a);
-			dns_msg(list + strlen(list), sizeof(list) -
-			    strlen(list), "%s%s", list[0] ? ", " : "",
-			    res[i].label);
+			util_msg_append(list, sizeof(list), "%s%s",
+			    list[0] ? ", " : "", res[i].label);
 		}
 		if (all)
 			layout_add(out, "%s: every nameserver of the zone (%s) "
@@ -633,7 +633,7 @@ stale_target(void *ctx, size_t i)
 		    sizeof(err)) != DNS_OK) {
 			/* No answer: it serves nothing stale.  Not listed. */
 			job->behind[i] = false;
-			dns_msg(res->detail, sizeof(res->detail), "%s", err);
+			util_msg(res->detail, sizeof(res->detail), "%s", err);
 			return;
 		}
 		res->have_serial = true;
@@ -670,29 +670,29 @@ notify_send(const struct config *cfg, const struct dns_server *srv,
 	q = ldns_pkt_query_new(ldns_dname_new_frm_str(zone), LDNS_RR_TYPE_SOA,
 	    LDNS_RR_CLASS_IN, LDNS_AA);
 	if (q == NULL) {
-		dns_msg(out, outlen, "no NOTIFY sent: out of memory");
+		util_msg(out, outlen, "no NOTIFY sent: out of memory");
 		return;
 	}
 	ldns_pkt_set_opcode(q, LDNS_PACKET_NOTIFY);
 	ldns_pkt_set_id(q, dns_random_id());
 	if (ldns_pkt2wire(&wire, q, &len) != LDNS_STATUS_OK) {
-		dns_msg(out, outlen, "no NOTIFY sent: cannot build it");
+		util_msg(out, outlen, "no NOTIFY sent: cannot build it");
 		goto done;
 	}
 	st = dns_exchange(srv, wire, len, util_mono_ms() + cfg->dns.timeout_ms,
 	    &reply, &rlen, &tcp, NULL, err, sizeof(err));
 	if (st != DNS_OK) {
-		dns_msg(out, outlen, "NOTIFY sent, no answer: %s", err);
+		util_msg(out, outlen, "NOTIFY sent, no answer: %s", err);
 		goto done;
 	}
 	if (ldns_wire2pkt(&r, reply, rlen) != LDNS_STATUS_OK) {
-		dns_msg(out, outlen, "NOTIFY sent, the answer does not parse");
+		util_msg(out, outlen, "NOTIFY sent, the answer does not parse");
 		goto done;
 	}
 	if (ldns_pkt_get_rcode(r) == LDNS_RCODE_NOERROR)
-		dns_msg(out, outlen, "NOTIFY sent and taken");
+		util_msg(out, outlen, "NOTIFY sent and taken");
 	else
-		dns_msg(out, outlen, "NOTIFY sent and refused (%s): it takes "
+		util_msg(out, outlen, "NOTIFY sent and refused (%s): it takes "
 		    "NOTIFY from its masters only", dns_rcode_str(
 		    ldns_pkt_get_rcode(r), rb, sizeof(rb)));
 done:
@@ -708,7 +708,7 @@ secondaries_zone(const struct config *cfg, const struct cfg_zone *zone,
     struct dns_secondaries *out)
 {
 	struct dns_server master, srv[VERIFY_NS_MAX];
-	struct cfg_addr ma, ta;
+	struct addrset_addr ma, ta;
 	struct dns_ns_check *res;
 	struct stale_job job;
 	struct dns_secondary *s;
@@ -726,9 +726,8 @@ secondaries_zone(const struct config *cfg, const struct cfg_zone *zone,
 	    cfg->dns.timeout_ms, &mserial, err, sizeof(err)) != DNS_OK ||
 	    ns_targets(cfg, &master, zone->name, srv, res, ask, &nt, err,
 	    sizeof(err)) != DNS_OK) {
-		dns_msg(out->error + strlen(out->error), sizeof(out->error) -
-		    strlen(out->error), "%s%s: %s", out->error[0] ? "; " : "",
-		    label, err);
+		util_msg_append(out->error, sizeof(out->error), "%s%s: %s",
+		    out->error[0] ? "; " : "", label, err);
 		goto done;
 	}
 	util_duration_format(cfg->dns.timeout_ms, dur, sizeof(dur));
@@ -761,10 +760,10 @@ secondaries_zone(const struct config *cfg, const struct cfg_zone *zone,
 		s = &out->stale[out->n++];
 		memset(s, 0, sizeof(*s));
 		s->zone = zone;
-		dns_msg(s->label, sizeof(s->label), "%s", res[i].label);
+		util_msg(s->label, sizeof(s->label), "%s", res[i].label);
 		s->serial = res[i].serial;
 		s->master_serial = mserial;
-		dns_msg(s->detail, sizeof(s->detail), "%s serves %s with "
+		util_msg(s->detail, sizeof(s->detail), "%s serves %s with "
 		    "serial %u, the master (%s) %u: stale data, still behind "
 		    "after %s; %s", res[i].label, label,
 		    (unsigned)res[i].serial, master.text, (unsigned)mserial,
@@ -810,8 +809,7 @@ dnsupdate_check_secondaries(const struct config *cfg,
 	for (z = 0; z < cfg->nzones; z++) {
 		if (job.rc[z] == -1) {
 			rc = -1;
-			dns_msg(out->error + strlen(out->error),
-			    sizeof(out->error) - strlen(out->error), "%s%s",
+			util_msg_append(out->error, sizeof(out->error), "%s%s",
 			    out->error[0] ? "; " : "", job.per[z].error);
 		}
 		for (i = 0; i < job.per[z].n; i++) {

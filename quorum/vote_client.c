@@ -16,11 +16,11 @@
 
 #include <curl/curl.h>
 
+#include "agent/lib/http.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 #include "quorum/quorum.h"
 
-#define VOTE_USER_AGENT		"failover-agent"
 #define VOTE_POLL_MAX_MS	1000	/* re-check the deadline at least this often */
 #define VOTE_EXCERPT_MAX	80	/* of an error body, in the detail */
 
@@ -202,33 +202,19 @@ vote_ask_prepare(struct vote_ask *a, const struct vote_secret *secret,
 	if (rc == CURLE_OK)						\
 		rc = curl_easy_setopt(e, (opt), (val));			\
 } while (0)
+	rc = http_easy_setup(e, a->url, NULL, a->errbuf);
 	VOTE_SETOPT(CURLOPT_PRIVATE, (void *)a);
-	VOTE_SETOPT(CURLOPT_ERRORBUFFER, a->errbuf);
-	VOTE_SETOPT(CURLOPT_URL, a->url);
-#if LIBCURL_VERSION_NUM >= 0x075500	/* 7.85.0 */
-	VOTE_SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	VOTE_SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
 	VOTE_SETOPT(CURLOPT_HTTPGET, 1L);
 	if (a->headers != NULL)
 		VOTE_SETOPT(CURLOPT_HTTPHEADER, a->headers);
-	VOTE_SETOPT(CURLOPT_NOSIGNAL, 1L);
-	VOTE_SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-	VOTE_SETOPT(CURLOPT_PROXY, "");		/* no proxy from the environment */
-	VOTE_SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-	VOTE_SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
-	VOTE_SETOPT(CURLOPT_USERAGENT, VOTE_USER_AGENT);
-	VOTE_SETOPT(CURLOPT_FRESH_CONNECT, 1L);
-	VOTE_SETOPT(CURLOPT_FORBID_REUSE, 1L);
 	VOTE_SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)VOTE_BODY_MAX);
 	VOTE_SETOPT(CURLOPT_WRITEFUNCTION, vote_write);
 	VOTE_SETOPT(CURLOPT_WRITEDATA, (void *)a);
 	VOTE_SETOPT(CURLOPT_HEADERFUNCTION, vote_header);
 	VOTE_SETOPT(CURLOPT_HEADERDATA, (void *)a);
 	/* The loop enforces the one deadline; this stops curl there too. */
-	VOTE_SETOPT(CURLOPT_TIMEOUT_MS, ms);
-	VOTE_SETOPT(CURLOPT_CONNECTTIMEOUT_MS, ms);
+	if (rc == CURLE_OK)
+		rc = http_easy_timeout(e, ms);
 #undef VOTE_SETOPT
 	if (rc != CURLE_OK) {
 		vote_result_set(a->res, VOTE_INTERNAL_ERROR,
@@ -257,23 +243,19 @@ vote_excerpt(const struct vote_ask *a, char *buf, size_t buflen)
 static bool
 vote_curl_tls_error(CURLcode code)
 {
+	/* A CA file or certificate of ours that fails counts here too. */
 	switch (code) {
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_SSL_CRL_BADFILE:
 	case CURLE_SSL_ENGINE_NOTFOUND:
 	case CURLE_SSL_ENGINE_SETFAILED:
 	case CURLE_SSL_ENGINE_INITFAILED:
-	case CURLE_SSL_SHUTDOWN_FAILED:
 		return true;
-	default:
+	case CURLE_USE_SSL_FAILED:	/* STARTTLS only: never for http */
 		return false;
+	default:
+		return http_curl_tls_failed(code);
 	}
 }
 

@@ -9,7 +9,7 @@
  *   - no proxy, even if http_proxy is set in the environment: a proxy's
  *     answer says nothing about the primary;
  *   - only http and https URLs are allowed (no file://, no gopher://);
- *   - at most HTTP_BODY_MAX bytes of body are read: the status and the
+ *   - at most CHECK_HTTP_BODY_MAX bytes of body are read: the status and the
  *     start of the body are what we judge, and a huge or endless page must
  *     not cost memory or time.
  */
@@ -22,11 +22,11 @@
 
 #include "agent/check/check.h"
 #include "agent/check/check_impl.h"
+#include "agent/lib/http.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 
-#define HTTP_BODY_MAX		(64 * 1024)
-#define HTTP_USER_AGENT		"failover-agent"
+#define CHECK_HTTP_BODY_MAX	(64 * 1024)
 #define HTTP_EXCERPT_MAX	40
 
 struct http_state {
@@ -34,17 +34,17 @@ struct http_state {
 	bool	 in_multi;
 	char	*body;		/* NULL when expect_body is not set */
 	size_t	 bodylen;	/* bytes received (stored if body != NULL) */
-	bool	 capped;	/* we stopped reading at HTTP_BODY_MAX */
+	bool	 capped;	/* we stopped reading at CHECK_HTTP_BODY_MAX */
 	char	 errbuf[CURL_ERROR_SIZE];
 };
 
-/* curl write callback: keep the first HTTP_BODY_MAX bytes, then stop. */
+/* curl write callback: keep the first CHECK_HTTP_BODY_MAX bytes, then stop. */
 static size_t
 http_write(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct http_state	*st = arg;
 	size_t			 len = size * nmemb;
-	size_t			 room = HTTP_BODY_MAX - st->bodylen;
+	size_t			 room = CHECK_HTTP_BODY_MAX - st->bodylen;
 
 	if (len > room) {
 		if (st->body != NULL)
@@ -67,6 +67,8 @@ http_write(char *data, size_t size, size_t nmemb, void *arg)
 static enum check_outcome
 http_outcome(CURLcode code, long os_errno, bool connected)
 {
+	if (http_curl_tls_failed(code))
+		return CHECK_TLS_FAILED;
 	switch (code) {
 	case CURLE_OPERATION_TIMEDOUT:
 		return CHECK_TIMEOUT;
@@ -79,15 +81,6 @@ http_outcome(CURLcode code, long os_errno, bool connected)
 		if (os_errno == 0)
 			return CHECK_UNREACHABLE;
 		return check_outcome_from_errno((int)os_errno);
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-	case CURLE_SSL_SHUTDOWN_FAILED:
-	case CURLE_USE_SSL_FAILED:
-		return CHECK_TLS_FAILED;
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CRL_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:
@@ -166,7 +159,7 @@ http_prepare(struct check_run *run)
 	}
 	run->state = st;
 	if (c->expect_body != NULL &&
-	    (st->body = malloc(HTTP_BODY_MAX)) == NULL) {
+	    (st->body = malloc(CHECK_HTTP_BODY_MAX)) == NULL) {
 		check_done(run, CHECK_INTERNAL_ERROR, "out of memory");
 		return;
 	}
@@ -179,25 +172,8 @@ http_prepare(struct check_run *run)
 	if (rc == CURLE_OK)						\
 		rc = curl_easy_setopt(e, (opt), (val));			\
 } while (0)
+	rc = http_easy_setup(e, c->url, c->ca_file, st->errbuf);
 	HTTP_SETOPT(CURLOPT_PRIVATE, (void *)run);
-	HTTP_SETOPT(CURLOPT_ERRORBUFFER, st->errbuf);
-	HTTP_SETOPT(CURLOPT_URL, c->url);
-#if LIBCURL_VERSION_NUM >= 0x075500	/* 7.85.0 */
-	HTTP_SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	HTTP_SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	HTTP_SETOPT(CURLOPT_NOSIGNAL, 1L);
-	HTTP_SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-	HTTP_SETOPT(CURLOPT_PROXY, "");
-	HTTP_SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-	HTTP_SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
-	if (c->ca_file != NULL)
-		HTTP_SETOPT(CURLOPT_CAINFO, c->ca_file);
-	HTTP_SETOPT(CURLOPT_USERAGENT, HTTP_USER_AGENT);
-	/* Every cycle judges a fresh connection, never a reused one. */
-	HTTP_SETOPT(CURLOPT_FRESH_CONNECT, 1L);
-	HTTP_SETOPT(CURLOPT_FORBID_REUSE, 1L);
 	HTTP_SETOPT(CURLOPT_WRITEFUNCTION, http_write);
 	HTTP_SETOPT(CURLOPT_WRITEDATA, (void *)st);
 #undef HTTP_SETOPT
@@ -214,11 +190,7 @@ http_start(struct check_run *run)
 	long			 ms = (long)util_ms_left(run->deadline_ms);
 	CURLMcode		 mc;
 
-	if (ms < 1)
-		ms = 1;		/* 0 would mean "no timeout" to curl */
-	if (curl_easy_setopt(st->easy, CURLOPT_TIMEOUT_MS, ms) != CURLE_OK ||
-	    curl_easy_setopt(st->easy, CURLOPT_CONNECTTIMEOUT_MS, ms) !=
-	    CURLE_OK) {
+	if (http_easy_timeout(st->easy, ms) != CURLE_OK) {
 		check_done(run, CHECK_INTERNAL_ERROR, "cannot set timeout");
 		return;
 	}

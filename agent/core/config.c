@@ -723,142 +723,6 @@ str_lower(char *s)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Address sets */
-
-static int
-addr_cmp(const void *a, const void *b)
-{
-	const struct cfg_addr	*x = a, *y = b;
-
-	if (x->family != y->family)
-		return x->family == AF_INET ? -1 : 1;
-	if (x->family == AF_INET)
-		return memcmp(&x->a.v4, &y->a.v4, sizeof(x->a.v4));
-	return memcmp(&x->a.v6, &y->a.v6, sizeof(x->a.v6));
-}
-
-/*
- * Split s at commas, parse each item with inet_pton(3), keep the canonical
- * inet_ntop(3) text, refuse duplicates (after canonicalisation, so
- * "2001:DB8::1" and "2001:db8:0::1" are one), sort (IPv4 first).  out is
- * zeroed first, so equal sets are equal bytes too.
- */
-static int
-addrset_parse(const char *s, struct cfg_addrset *out, char *err,
-    size_t errlen)
-{
-	char		*copy, *item, *next;
-	struct cfg_addr	 a;
-	int		 rc = -1;
-	size_t		 i;
-
-	memset(out, 0, sizeof(*out));
-	copy = util_xstrdup(s);
-	if (*util_trim(copy) == '\0') {
-		snprintf(err, errlen, "no address");
-		goto cleanup;
-	}
-	for (item = copy; item != NULL; item = next) {
-		if ((next = strchr(item, ',')) != NULL)
-			*next++ = '\0';
-		util_trim(item);
-		if (*item == '\0') {
-			snprintf(err, errlen, "empty item in address list");
-			goto cleanup;
-		}
-		memset(&a, 0, sizeof(a));
-		if (inet_pton(AF_INET, item, &a.a.v4) == 1)
-			a.family = AF_INET;
-		else if (inet_pton(AF_INET6, item, &a.a.v6) == 1)
-			a.family = AF_INET6;
-		else {
-			snprintf(err, errlen, "'%.64s' is not an IPv4 or IPv6"
-			    " address", item);
-			goto cleanup;
-		}
-		if (inet_ntop(a.family, &a.a, a.text, sizeof(a.text)) == NULL) {
-			snprintf(err, errlen, "'%.64s': %s", item,
-			    strerror(errno));
-			goto cleanup;
-		}
-		for (i = 0; i < out->n; i++) {
-			if (addr_cmp(&out->addr[i], &a) == 0) {
-				snprintf(err, errlen, "address %s is listed"
-				    " twice", a.text);
-				goto cleanup;
-			}
-		}
-		if (out->n == CFG_ADDR_MAX) {
-			snprintf(err, errlen, "more than %d addresses",
-			    CFG_ADDR_MAX);
-			goto cleanup;
-		}
-		out->addr[out->n++] = a;
-	}
-	qsort(out->addr, out->n, sizeof(out->addr[0]), addr_cmp);
-	rc = 0;
-cleanup:
-	free(copy);
-	if (rc == -1)
-		memset(out, 0, sizeof(*out));
-	return rc;
-}
-
-/*
- * The public form: *errstr points to a per-thread buffer that stays valid
- * until the next call in the same thread.
- */
-int
-config_addrset_parse(const char *s, struct cfg_addrset *out,
-    const char **errstr)
-{
-	static _Thread_local char	err[128];
-
-	if (addrset_parse(s, out, err, sizeof(err)) == -1) {
-		if (errstr != NULL)
-			*errstr = err;
-		return -1;
-	}
-	if (errstr != NULL)
-		*errstr = NULL;
-	return 0;
-}
-
-void
-config_addrset_family(const struct cfg_addrset *in, int family,
-    struct cfg_addrset *out)
-{
-	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < in->n; i++)
-		if (in->addr[i].family == family)
-			out->addr[out->n++] = in->addr[i];
-}
-
-bool
-config_addrset_equal(const struct cfg_addrset *a, const struct cfg_addrset *b)
-{
-	if (a->n != b->n)
-		return false;
-	for (size_t i = 0; i < a->n; i++)
-		if (addr_cmp(&a->addr[i], &b->addr[i]) != 0)
-			return false;
-	return true;
-}
-
-void
-config_addrset_format(const struct cfg_addrset *set, char *buf, size_t len)
-{
-	if (len == 0)
-		return;
-	buf[0] = '\0';
-	for (size_t i = 0; i < set->n; i++) {
-		if (i > 0)
-			cfg_strlcat(buf, ", ", len);
-		cfg_strlcat(buf, set->addr[i].text, len);
-	}
-}
-
-/* ------------------------------------------------------------------------ */
 /* Pass 2: one function per section kind */
 
 static void
@@ -936,18 +800,17 @@ validate_agent(struct cfg_ctx *c, const struct psection *s)
 
 static void
 validate_site(struct cfg_ctx *c, const struct psection *s,
-    struct cfg_addrset *set)
+    struct addrset *set)
 {
 	static const char *const keys[] = { "address", NULL };
-	const char	*v;
-	char		 err[160];
+	const char	*v, *errstr;
 	int		 line;
 
 	sec_check_keys(c, s, keys, NULL, NULL, NULL);
 	if ((v = get_str(c, s, "address", true, &line)) == NULL)
 		return;
-	if (addrset_parse(v, set, err, sizeof(err)) == -1)
-		perr(c, line, "bad address list: %s", err);
+	if (addrset_parse(v, set, &errstr) == -1)
+		perr(c, line, "bad address list: %s", errstr);
 }
 
 static char *get_secret_file(struct cfg_ctx *, const struct psection *,
@@ -2354,7 +2217,7 @@ get_http_template(struct cfg_ctx *c, const struct psection *s,
     const char *key, enum httptmpl_where where, bool required, unsigned *uses)
 {
 	struct httptmpl_vars	 v;
-	struct cfg_addrset	 sample;
+	struct addrset		 sample;
 	json_error_t		 jerr;
 	json_t			*j;
 	const char		*t;
@@ -2616,7 +2479,7 @@ validate_http_rate(struct cfg_ctx *c)
 {
 	const struct config	*cfg = c->cfg;
 	const struct cfg_http	*h = &cfg->http;
-	struct cfg_addrset	 p, b;
+	struct addrset		 p, b;
 	const char		*unit;
 	size_t			 i, k, nfam = 0, need;
 	int			 fam;
@@ -2624,8 +2487,8 @@ validate_http_rate(struct cfg_ctx *c)
 	if (h->per_zone || h->nrate == 0)
 		return;
 	for (fam = AF_INET; fam != -1; fam = fam == AF_INET ? AF_INET6 : -1) {
-		config_addrset_family(&cfg->primary, fam, &p);
-		config_addrset_family(&cfg->backup, fam, &b);
+		addrset_family(&cfg->primary, fam, &p);
+		addrset_family(&cfg->backup, fam, &b);
 		if (p.n > 0 || b.n > 0)
 			nfam++;
 	}
@@ -2659,14 +2522,14 @@ static void
 validate_http_sites(struct cfg_ctx *c)
 {
 	const struct config	*cfg = c->cfg;
-	struct cfg_addrset	 p, b;
+	struct addrset		 p, b;
 	int			 fam;
 
 	if (!(c->http_uses & HTTPTMPL_USES_ADDRESS))
 		return;
 	for (fam = AF_INET; fam != -1; fam = fam == AF_INET ? AF_INET6 : -1) {
-		config_addrset_family(&cfg->primary, fam, &p);
-		config_addrset_family(&cfg->backup, fam, &b);
+		addrset_family(&cfg->primary, fam, &p);
+		addrset_family(&cfg->backup, fam, &b);
 		if (p.n > 1 || b.n > 1 || p.n != b.n) {
 			perr(c, c->cfg->http.line, "[http] uses {address}, which"
 			    " holds one address, but [site:primary] has %zu"
@@ -3131,7 +2994,7 @@ validate_all(struct cfg_ctx *c)
 	if (cfg->primary.n > 0 && cfg->backup.n > 0) {
 		for (i = 0; i < cfg->backup.n; i++)
 			for (j = 0; j < cfg->primary.n; j++)
-				if (addr_cmp(&cfg->backup.addr[i],
+				if (addrset_cmp(&cfg->backup.addr[i],
 				    &cfg->primary.addr[j]) == 0)
 					perr(c, sec_get(c->backup,
 					    "address")->line, "address %s is"
@@ -3140,10 +3003,10 @@ validate_all(struct cfg_ctx *c)
 					    cfg->backup.addr[i].text);
 		for (int fam = AF_INET; fam != -1;
 		    fam = fam == AF_INET ? AF_INET6 : -1) {
-			struct cfg_addrset p, b;
+			struct addrset p, b;
 
-			config_addrset_family(&cfg->primary, fam, &p);
-			config_addrset_family(&cfg->backup, fam, &b);
+			addrset_family(&cfg->primary, fam, &p);
+			addrset_family(&cfg->backup, fam, &b);
 			if (p.n > 0 && b.n == 0)
 				pwarn(c, c->backup->line, "[site:primary] has"
 				    " %s addresses and [site:backup] none: a"

@@ -17,25 +17,10 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include "agent/lib/addrset.h"
+
 #define CFG_DEFAULT_PATH	"/etc/failover-agent/failover-agent.conf"
 #define CFG_ENV_PATH		"FAILOVER_AGENT_CONF"
-#define CFG_ADDR_MAX		16
-
-/* One address of a site, kept both as text (canonical inet_ntop form) and binary. */
-struct cfg_addr {
-	int	 family;			/* AF_INET or AF_INET6 */
-	char	 text[INET6_ADDRSTRLEN];
-	union {
-		struct in_addr	v4;
-		struct in6_addr	v6;
-	} a;
-};
-
-/* The A and AAAA values of a site, sorted so two sets compare with memcmp. */
-struct cfg_addrset {
-	size_t		n;
-	struct cfg_addr	addr[CFG_ADDR_MAX];
-};
 
 enum site_role { ROLE_BACKUP, ROLE_SPARE };
 enum failback_mode { FAILBACK_AUTO, FAILBACK_MANUAL };
@@ -262,8 +247,8 @@ struct cfg_agent {
 struct config {
 	char			*path;
 	struct cfg_agent	 agent;
-	struct cfg_addrset	 primary;
-	struct cfg_addrset	 backup;
+	struct addrset		 primary;
+	struct addrset		 backup;
 	size_t			 nchecks;
 	struct cfg_check	*checks;
 	struct cfg_dns		 dns;
@@ -325,16 +310,6 @@ void	config_free(struct config *);
 
 /* The config path to use: explicit, else $FAILOVER_AGENT_CONF, else default. */
 const char *config_default_path(const char *explicit_path);
-
-/* Parse "a, b, c" into a sorted address set.  Returns 0 or -1 with errstr. */
-int	config_addrset_parse(const char *s, struct cfg_addrset *out,
-	    const char **errstr);
-/* Addresses of one family (AF_INET/AF_INET6) out of a set, sorted. */
-void	config_addrset_family(const struct cfg_addrset *in, int family,
-	    struct cfg_addrset *out);
-bool	config_addrset_equal(const struct cfg_addrset *, const struct cfg_addrset *);
-/* "192.0.2.10, 2001:db8::10" */
-void	config_addrset_format(const struct cfg_addrset *, char *buf, size_t len);
 
 const char *site_role_str(enum site_role);
 const char *dns_method_str(enum dns_method);

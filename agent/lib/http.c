@@ -96,12 +96,10 @@ http_header_cb(char *data, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
-static enum http_fail
-http_fail_of(CURLcode code)
+bool
+http_curl_tls_failed(CURLcode code)
 {
 	switch (code) {
-	case CURLE_OPERATION_TIMEDOUT:
-		return HTTP_FAIL_TIMEOUT;
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CIPHER:
@@ -110,7 +108,20 @@ http_fail_of(CURLcode code)
 	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_SSL_SHUTDOWN_FAILED:
 	case CURLE_USE_SSL_FAILED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static enum http_fail
+http_fail_of(CURLcode code)
+{
+	if (http_curl_tls_failed(code))
 		return HTTP_FAIL_TLS;
+	switch (code) {
+	case CURLE_OPERATION_TIMEDOUT:
+		return HTTP_FAIL_TIMEOUT;
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CRL_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:
@@ -150,6 +161,49 @@ http_headers_copy(const struct curl_slist *in)
 	return t;
 }
 
+CURLcode
+http_easy_setup(CURL *e, const char *url, const char *ca_file, char *errbuf)
+{
+	CURLcode	rc = CURLE_OK;
+
+#define HTTP_SETOPT(opt, val)	do {					\
+	if (rc == CURLE_OK)						\
+		rc = curl_easy_setopt(e, (opt), (val));			\
+} while (0)
+	HTTP_SETOPT(CURLOPT_ERRORBUFFER, errbuf);
+	HTTP_SETOPT(CURLOPT_URL, url);
+#if LIBCURL_VERSION_NUM >= 0x075500	/* 7.85.0 */
+	HTTP_SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	HTTP_SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	HTTP_SETOPT(CURLOPT_NOSIGNAL, 1L);
+	HTTP_SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+	HTTP_SETOPT(CURLOPT_PROXY, "");
+	HTTP_SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+	HTTP_SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ca_file != NULL)
+		HTTP_SETOPT(CURLOPT_CAINFO, ca_file);
+	HTTP_SETOPT(CURLOPT_USERAGENT, HTTP_USER_AGENT);
+	/* Every request judges a fresh connection, never a reused one. */
+	HTTP_SETOPT(CURLOPT_FRESH_CONNECT, 1L);
+	HTTP_SETOPT(CURLOPT_FORBID_REUSE, 1L);
+#undef HTTP_SETOPT
+	return rc;
+}
+
+CURLcode
+http_easy_timeout(CURL *e, long ms)
+{
+	CURLcode	rc;
+
+	if (ms < 1)
+		ms = 1;		/* 0 would mean "no timeout" to curl */
+	if ((rc = curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms)) != CURLE_OK)
+		return rc;
+	return curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms);
+}
+
 int
 http_request(const struct http_req *req, struct http_resp *resp)
 {
@@ -165,7 +219,7 @@ http_request(const struct http_req *req, struct http_resp *resp)
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after = -1;
 	memset(&sink, 0, sizeof(sink));
-	sink.max = req->body_max ? req->body_max : HTTP_BODY_MAX;
+	sink.max = req->body_max ? req->body_max : HTTP_API_BODY_MAX;
 	if ((sink.buf = malloc(sink.max + 1)) == NULL) {
 		resp->fail = HTTP_FAIL_INTERNAL;
 		snprintf(resp->error, sizeof(resp->error), "out of memory");
@@ -189,29 +243,14 @@ http_request(const struct http_req *req, struct http_resp *resp)
 	if (rc == CURLE_OK)						\
 		rc = curl_easy_setopt(e, (opt), (val));			\
 } while (0)
-	HTTP_SETOPT(CURLOPT_ERRORBUFFER, errbuf);
-	HTTP_SETOPT(CURLOPT_URL, req->url);
-#if LIBCURL_VERSION_NUM >= 0x075500	/* 7.85.0 */
-	HTTP_SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	HTTP_SETOPT(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	HTTP_SETOPT(CURLOPT_NOSIGNAL, 1L);
-	HTTP_SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-	HTTP_SETOPT(CURLOPT_PROXY, "");
-	HTTP_SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-	HTTP_SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
-	if (req->ca_file != NULL)
-		HTTP_SETOPT(CURLOPT_CAINFO, req->ca_file);
-	HTTP_SETOPT(CURLOPT_USERAGENT, HTTP_USER_AGENT);
+	rc = http_easy_setup(e, req->url, req->ca_file, errbuf);
 	HTTP_SETOPT(CURLOPT_HTTPHEADER, hdrs);
 	HTTP_SETOPT(CURLOPT_WRITEFUNCTION, http_write);
 	HTTP_SETOPT(CURLOPT_WRITEDATA, (void *)&sink);
 	HTTP_SETOPT(CURLOPT_HEADERFUNCTION, http_header_cb);
 	HTTP_SETOPT(CURLOPT_HEADERDATA, (void *)&retry_after);
-	/* One deadline: connect, TLS and transfer share the time left. */
-	HTTP_SETOPT(CURLOPT_TIMEOUT_MS, (long)left);
-	HTTP_SETOPT(CURLOPT_CONNECTTIMEOUT_MS, (long)left);
+	if (rc == CURLE_OK)
+		rc = http_easy_timeout(e, (long)left);
 	if (req->body != NULL) {
 		HTTP_SETOPT(CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)req->bodylen);

@@ -1,6 +1,8 @@
 /*
- * http.h: the one HTTP client the API methods (powerdns.c, virtualmin.c)
- * share, on libcurl's easy interface.
+ * http.h: the one HTTP client the API methods share (through
+ * dnsupdate/method/apimethod.h), on libcurl's easy interface, and the one
+ * hardened handle set-up (http_easy_setup()) that the http check and the
+ * vote client use for their handles too.
  *
  * Every request: http and https only; TLS verified (peer and host name),
  * against ca_file when given; no redirects followed (an API that redirects
@@ -22,8 +24,9 @@
 
 #include <curl/curl.h>
 
-/* What we keep of an answer by default: an API answer, not a download. */
-#define HTTP_BODY_MAX		(1024 * 1024)
+/* What http_request() keeps of an answer by default: an API answer, not a
+ * download. */
+#define HTTP_API_BODY_MAX	(1024 * 1024)
 
 struct http_req {
 	const char		*method;	/* "GET", "POST", "PATCH" */
@@ -32,7 +35,7 @@ struct http_req {
 	const struct curl_slist	*headers;	/* borrowed, may be NULL */
 	const char		*body;		/* NULL: none */
 	size_t			 bodylen;
-	size_t			 body_max;	/* 0: HTTP_BODY_MAX */
+	size_t			 body_max;	/* 0: HTTP_API_BODY_MAX */
 	int64_t			 deadline_ms;	/* CLOCK_MONOTONIC, util_mono_ms() */
 };
 
@@ -59,6 +62,35 @@ struct http_resp {
 					   "PATCH sent, no answer (...)" */
 	char		 error[256];	/* why there is no answer: no secrets */
 };
+
+/*
+ * The hardened set-up of every libcurl handle of ours (a check's GET, a
+ * vote request, an API call), on a fresh handle e: url; http and https
+ * only (no file://, no gopher://); no redirect followed (a 302 to a
+ * maintenance page is not "up", and a redirect must not carry credentials
+ * elsewhere); no proxy from the environment (a proxy's answer says nothing
+ * about the server); TLS verified, peer and host name, against ca_file
+ * (NULL: the system's CAs); our User-Agent; a new connection, never a
+ * reused one; no signals (threads); curl's error text in errbuf
+ * (CURL_ERROR_SIZE bytes, the caller's, living as long as e).  The caller
+ * adds its callbacks and headers, and http_easy_timeout().  Returns
+ * CURLE_OK, or the first option curl refused.
+ */
+CURLcode	http_easy_setup(CURL *e, const char *url, const char *ca_file,
+		    char *errbuf);
+
+/*
+ * One deadline for connect, TLS and transfer: ms from now (less than 1 is
+ * 1: 0 would mean no limit to curl).  Returns CURLE_OK or curl's refusal.
+ */
+CURLcode	http_easy_timeout(CURL *e, long ms);
+
+/*
+ * Whether a failed transfer failed in the TLS handshake or the
+ * verification of the peer's certificate (not on our side: a CA file we
+ * cannot read is not one).
+ */
+bool		http_curl_tls_failed(CURLcode code);
 
 /*
  * Send req and wait for the answer until req->deadline_ms.  Returns 0 when

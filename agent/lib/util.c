@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -884,4 +885,29 @@ util_hostport_parse(const char *s, unsigned flags, struct util_hostport *out,
 		return -1;
 	}
 	return 0;
+}
+
+void
+util_msg(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (buf == NULL || len == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+void
+util_msg_append(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list	ap;
+	size_t	n;
+
+	if (buf == NULL || len == 0 || (n = strnlen(buf, len)) + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
 }

@@ -118,6 +118,17 @@ void	util_secret_free(char *secret, size_t len);
  */
 char	*util_text_escape(const char *in);
 
+/*
+ * The one way to build a bounded message: snprintf into buf (len bytes),
+ * cut when it does not fit (a long server name or zone must not break the
+ * build with -Wformat-truncation, and a cut message is fine).  buf NULL or
+ * len 0: nothing.  util_msg_append() adds to what buf holds, the same way.
+ */
+void	util_msg(char *buf, size_t len, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	util_msg_append(char *buf, size_t len, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* explicit_bzero: a wipe the compiler may not remove. */
 void	util_wipe(void *p, size_t len);
 

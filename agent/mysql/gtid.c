@@ -46,21 +46,6 @@ struct gtid_set {
 	struct gtid_sid		*sid;
 };
 
-static void
-gtid_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void
-gtid_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 void
 gtid_set_free(struct gtid_set *s)
 {
@@ -163,14 +148,14 @@ mariadb_parse_item(struct gtid_set *s, const char *item, char *err,
 	if ((d1 = strchr(item, '-')) == NULL ||
 	    (d2 = strchr(d1 + 1, '-')) == NULL ||
 	    strchr(d2 + 1, '-') != NULL) {
-		gtid_err(err, errlen, "'%.64s' is not DOMAIN-SERVER-SEQ", item);
+		util_msg(err, errlen, "'%.64s' is not DOMAIN-SERVER-SEQ", item);
 		return -1;
 	}
 	if (parse_u64(item, (size_t)(d1 - item), UINT32_MAX, &domain) == -1 ||
 	    parse_u64(d1 + 1, (size_t)(d2 - d1 - 1), UINT32_MAX,
 	    &server) == -1 ||
 	    parse_u64(d2 + 1, strlen(d2 + 1), UINT64_MAX, &seq) == -1) {
-		gtid_err(err, errlen, "'%.64s' is not DOMAIN-SERVER-SEQ (whole"
+		util_msg(err, errlen, "'%.64s' is not DOMAIN-SERVER-SEQ (whole"
 		    " numbers: domain and server up to 4294967295)", item);
 		return -1;
 	}
@@ -325,7 +310,7 @@ mysql_parse_item(struct gtid_set *s, const char *item, char *err,
 
 	p = strchr(item, ':');
 	if (!uuid_valid(item, (size_t)(p - item))) {
-		gtid_err(err, errlen, "'%.64s' does not start with a UUID"
+		util_msg(err, errlen, "'%.64s' does not start with a UUID"
 		    " (8-4-4-4-12 hex digits)", item);
 		return -1;
 	}
@@ -337,7 +322,7 @@ mysql_parse_item(struct gtid_set *s, const char *item, char *err,
 		end = p + strcspn(p, ":");
 		len = (size_t)(end - p);
 		if (len == 0) {
-			gtid_err(err, errlen, "'%.64s': empty interval", item);
+			util_msg(err, errlen, "'%.64s': empty interval", item);
 			return -1;
 		}
 		if (isdigit((unsigned char)*p)) {
@@ -357,7 +342,7 @@ mysql_parse_item(struct gtid_set *s, const char *item, char *err,
 			nint++;
 		} else if (tag_valid(p, len)) {
 			if (*tag != '\0' && nint == 0) {
-				gtid_err(err, errlen, "'%.64s': tag %s has no"
+				util_msg(err, errlen, "'%.64s': tag %s has no"
 				    " interval", item, tag);
 				return -1;
 			}
@@ -366,7 +351,7 @@ mysql_parse_item(struct gtid_set *s, const char *item, char *err,
 			tag[len] = '\0';
 			nint = 0;
 		} else {
-			gtid_err(err, errlen, "'%.64s': '%.*s' is neither an"
+			util_msg(err, errlen, "'%.64s': '%.*s' is neither an"
 			    " interval (N or N-M) nor a tag", item,
 			    (int)(len > 40 ? 40 : len), p);
 			return -1;
@@ -375,14 +360,14 @@ mysql_parse_item(struct gtid_set *s, const char *item, char *err,
 			break;
 	}
 	if (nint == 0) {
-		gtid_err(err, errlen, "'%.64s': no interval after %s", item,
+		util_msg(err, errlen, "'%.64s': no interval after %s", item,
 		    *tag ? "the tag" : "the UUID");
 		return -1;
 	}
 	return 0;
 
 bad_interval:
-	gtid_err(err, errlen, "'%.64s': '%.*s' is not an interval (N or N-M,"
+	util_msg(err, errlen, "'%.64s': '%.*s' is not an interval (N or N-M,"
 	    " 1 <= N <= M)", item, (int)(len > 40 ? 40 : len), p);
 	return -1;
 }
@@ -410,20 +395,20 @@ gtid_set_parse(const char *text, struct gtid_set **out, char *err,
 			*next++ = '\0';
 		util_trim(item);
 		if (*item == '\0') {
-			gtid_err(err, errlen, "empty item in GTID list");
+			util_msg(err, errlen, "empty item in GTID list");
 			goto done;
 		}
 		if (strspn(item, "0123456789ABCDEFabcdef-:_"
 		    "GHIJKLMNOPQRSTUVWXYZghijklmnopqrstuvwxyz") !=
 		    strlen(item)) {
-			gtid_err(err, errlen, "'%.64s': unexpected character",
+			util_msg(err, errlen, "'%.64s': unexpected character",
 			    item);
 			goto done;
 		}
 		fl = strchr(item, ':') != NULL ? GTID_FLAVOR_MYSQL :
 		    GTID_FLAVOR_MARIADB;
 		if (s->flavor != GTID_FLAVOR_NONE && s->flavor != fl) {
-			gtid_err(err, errlen, "'%.64s': MariaDB and MySQL GTIDs"
+			util_msg(err, errlen, "'%.64s': MariaDB and MySQL GTIDs"
 			    " mixed in one list", item);
 			goto done;
 		}
@@ -451,7 +436,7 @@ flavor_of_pair(const struct gtid_set *a, const struct gtid_set *b, char *err,
 	enum gtid_flavor	fa = gtid_set_flavor(a), fb = gtid_set_flavor(b);
 
 	if (fa != GTID_FLAVOR_NONE && fb != GTID_FLAVOR_NONE && fa != fb) {
-		gtid_err(err, errlen, "a MariaDB GTID position and a MySQL"
+		util_msg(err, errlen, "a MariaDB GTID position and a MySQL"
 		    " GTID set cannot be compared");
 		return -1;
 	}

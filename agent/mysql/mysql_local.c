@@ -30,17 +30,6 @@ struct mysql_local {
 	char			 name[160];
 };
 
-/* vsnprintf: a long detail is cut, on purpose. */
-static void __attribute__((format(printf, 3, 4)))
-cut(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
-
 void
 mysql_local_close(struct mysql_local *l)
 {
@@ -173,7 +162,7 @@ mysql_local_gtid(struct mysql_local *l, char *buf, size_t len, char *err,
 	rc = mysql_conn_gtid_read(res, buf, len, why, sizeof(why));
 	mysql_free_result(res);
 	if (rc == -1)
-		cut(err, errlen, "%s: %s", sql, why);
+		util_msg(err, errlen, "%s: %s", sql, why);
 	return rc;
 }
 
@@ -191,7 +180,7 @@ local_repl(struct mysql_local *l, struct mysql_repl *r, char *err,
 	rc = mysql_conn_repl_read(res, r, why, sizeof(why));
 	mysql_free_result(res);
 	if (rc == -1)
-		cut(err, errlen, "%s: %s", sql, why);
+		util_msg(err, errlen, "%s: %s", sql, why);
 	return rc;
 }
 
@@ -214,7 +203,7 @@ local_pending(struct mysql_local *l, const struct mysql_repl *r, char *out,
 	if (!r->using_gtid || r->received[0] == '\0') {
 		if (strcmp(r->read_file, r->exec_file) != 0 ||
 		    r->read_pos != r->exec_pos)
-			cut(out, len, "received up to %s:%llu, applied up"
+			util_msg(out, len, "received up to %s:%llu, applied up"
 			    " to %s:%llu", r->read_file,
 			    (unsigned long long)r->read_pos, r->exec_file,
 			    (unsigned long long)r->exec_pos);
@@ -236,7 +225,7 @@ local_pending(struct mysql_local *l, const struct mysql_repl *r, char *out,
 		goto cleanup;
 	if (!gtid_set_is_empty(left)) {
 		gtid_set_format(left, lt, sizeof(lt));
-		cut(out, len, "received %s, applied %s: %s not applied",
+		util_msg(out, len, "received %s, applied %s: %s not applied",
 		    r->received, applied[0] ? applied : "nothing", lt);
 	}
 	rc = 0;
@@ -277,7 +266,7 @@ mysql_local_wait_applied(struct mysql_local *l, int64_t wait_ms,
 		out->waited_ms = util_mono_ms() - start;
 		util_duration_format(out->waited_ms, took, sizeof(took));
 		if (!r.replica) {
-			cut(out->detail, sizeof(out->detail), "not a"
+			util_msg(out->detail, sizeof(out->detail), "not a"
 			    " replica: nothing to apply");
 			out->applied = true;
 			return 0;
@@ -286,23 +275,23 @@ mysql_local_wait_applied(struct mysql_local *l, int64_t wait_ms,
 		if (pending[0] == '\0') {
 			out->applied = true;
 			if (out->waited_ms < APPLY_POLL_MS)
-				cut(out->detail, sizeof(out->detail),
+				util_msg(out->detail, sizeof(out->detail),
 				    "relay log applied");
 			else
-				cut(out->detail, sizeof(out->detail),
+				util_msg(out->detail, sizeof(out->detail),
 				    "relay log applied after waiting %s", took);
 			return 0;
 		}
 		if (strcasecmp(r.sql_running, "Yes") != 0) {
 			out->sql_stopped = true;
-			cut(out->detail, sizeof(out->detail), "SQL thread"
+			util_msg(out->detail, sizeof(out->detail), "SQL thread"
 			    " not running (%s%s%s): it cannot apply the relay"
 			    " log; %s", r.sql_running, r.last_sql_error[0] ?
 			    ": " : "", r.last_sql_error, pending);
 			return 0;
 		}
 		if (wait_ms == 0) {
-			cut(out->detail, sizeof(out->detail), "not"
+			util_msg(out->detail, sizeof(out->detail), "not"
 			    " waiting (wait_to_apply = 0): %s", pending);
 			return 0;
 		}
@@ -310,7 +299,7 @@ mysql_local_wait_applied(struct mysql_local *l, int64_t wait_ms,
 		if (left <= 0) {
 			out->timed_out = true;
 			util_duration_format(wait_ms, lim, sizeof(lim));
-			cut(out->detail, sizeof(out->detail), "relay log"
+			util_msg(out->detail, sizeof(out->detail), "relay log"
 			    " still not applied after %s (wait_to_apply): %s",
 			    lim, pending);
 			return 0;
@@ -376,7 +365,7 @@ mysql_local_promote(struct mysql_local *l, enum mysql_promote how,
 	    " read_only OFF");
 	return 0;
 fail:
-	cut(detail, len, "%s", err);
+	util_msg(detail, len, "%s", err);
 	return -1;
 }
 
@@ -389,7 +378,7 @@ mysql_local_demote(struct mysql_local *l, char *detail, size_t len)
 	if (local_exec(l, "SET GLOBAL read_only = ON", err, sizeof(err)) == -1 ||
 	    local_int(l, "SELECT @@GLOBAL.read_only", &ro, err,
 	    sizeof(err)) == -1) {
-		cut(detail, len, "%s", err);
+		util_msg(detail, len, "%s", err);
 		return -1;
 	}
 	if (ro != 1) {
@@ -457,41 +446,42 @@ mysql_local_failover(const struct cfg_mysql *cfg, struct mysql_step *steps,
 	*nsteps = 0;
 	st = step_add(steps, nsteps, "mysql wait_to_apply");
 	if (mysql_local_open(cfg, &l, err, sizeof(err)) == -1) {
-		cut(st->detail, sizeof(st->detail), "cannot connect: %s", err);
+		util_msg(st->detail, sizeof(st->detail), "cannot connect: %s",
+		    err);
 		step_log(st);
 		goto done;
 	}
 	if (mysql_local_wait_applied(l, cfg->wait_to_apply_ms, &ap, err,
 	    sizeof(err)) == -1) {
-		cut(st->detail, sizeof(st->detail), "%s", err);
+		util_msg(st->detail, sizeof(st->detail), "%s", err);
 		step_log(st);
 		goto done;
 	}
 	st->ok = ap.applied;
 	if (!ap.applied && ap.sql_stopped && cfg->wait_to_apply_ms < 0) {
-		cut(st->detail, sizeof(st->detail), "%s; wait_to_apply = -1:"
-		    " not promoting a database that has not applied what it"
+		util_msg(st->detail, sizeof(st->detail), "%s; wait_to_apply = "
+		    "-1: not promoting a database that has not applied what it"
 		    " received", ap.detail);
 		step_log(st);
 		goto done;
 	}
-	cut(st->detail, sizeof(st->detail), "%s%s", ap.detail, ap.applied ?
+	util_msg(st->detail, sizeof(st->detail), "%s%s", ap.detail, ap.applied ?
 	    "" : "; promoting anyway");
 	step_log(st);
 
 	st = step_add(steps, nsteps, "mysql promote");
 	if (mysql_local_gtid(l, pos, sizeof(pos), err, sizeof(err)) == -1)
-		cut(pos, sizeof(pos), "not read (%s)", err);
+		util_msg(pos, sizeof(pos), "not read (%s)", err);
 	else if (pos[0] == '\0')
-		cut(pos, sizeof(pos), "empty");
+		util_msg(pos, sizeof(pos), "empty");
 	if (mysql_local_promote(l, cfg->promote, did, sizeof(did)) == -1) {
-		cut(st->detail, sizeof(st->detail), "%s: %s; GTID position %s",
-		    mysql_local_name(l), did, pos);
+		util_msg(st->detail, sizeof(st->detail), "%s: %s; GTID "
+		    "position %s", mysql_local_name(l), did, pos);
 		step_log(st);
 		goto done;
 	}
 	st->ok = true;
-	cut(st->detail, sizeof(st->detail), "GTID position at failover %s;"
+	util_msg(st->detail, sizeof(st->detail), "GTID position at failover %s;"
 	    " %s", pos, did);
 	step_log(st);
 	rc = 0;
@@ -514,7 +504,8 @@ gtid_missing(const char *a, const char *b, char *out, size_t len, char *err,
 	    gtid_set_subtract(sa, sb, &d, err, errlen) == -1)
 		goto done;
 	if (gtid_set_format(d, out, len) >= len)
-		cut(out + (len > 4 ? len - 4 : 0), len > 4 ? 4 : len, "...");
+		util_msg(out + (len > 4 ? len - 4 : 0), len > 4 ? 4 : len,
+		    "...");
 	rc = 0;
 done:
 	gtid_set_free(sa);
@@ -536,12 +527,13 @@ mysql_local_failback(const struct cfg_mysql *cfg, const char *primary_gtid,
 	*nsteps = 0;
 	st = step_add(steps, nsteps, "mysql demote");
 	if (mysql_local_open(cfg, &l, err, sizeof(err)) == -1) {
-		cut(st->detail, sizeof(st->detail), "cannot connect: %s", err);
+		util_msg(st->detail, sizeof(st->detail), "cannot connect: %s",
+		    err);
 		step_log(st);
 		goto done;
 	}
 	if (mysql_local_demote(l, did, sizeof(did)) == -1) {
-		cut(st->detail, sizeof(st->detail), "%s: %s",
+		util_msg(st->detail, sizeof(st->detail), "%s: %s",
 		    mysql_local_name(l), did);
 		step_log(st);
 		goto done;
@@ -554,14 +546,14 @@ mysql_local_failback(const struct cfg_mysql *cfg, const char *primary_gtid,
 		if (mysql_local_gtid(l, mine, sizeof(mine), err,
 		    sizeof(err)) == -1 || gtid_missing(mine, primary_gtid,
 		    extra, sizeof(extra), err, sizeof(err)) == -1)
-			cut(note, sizeof(note), "; GTIDs not compared again:"
-			    " %s", err);
+			util_msg(note, sizeof(note), "; GTIDs not compared "
+			    "again: %s", err);
 		else if (extra[0] != '\0')
-			cut(note, sizeof(note), "; the backup holds %s that the"
-			    " primary lacks (written during the failback, or"
-			    " forced)", extra);
+			util_msg(note, sizeof(note), "; the backup holds %s "
+			    "that the primary lacks (written during the "
+			    "failback, or forced)", extra);
 	}
-	cut(st->detail, sizeof(st->detail), "%s%s", did, note);
+	util_msg(st->detail, sizeof(st->detail), "%s%s", did, note);
 	step_log(st);
 done:
 	mysql_local_close(l);
@@ -577,26 +569,28 @@ mysql_local_failback_safe(const struct cfg_mysql *cfg,
 	int			 rc = -1;
 
 	if (primary_gtid == NULL) {
-		cut(msg, len, "the primary's GTIDs were not read: %s", why_not);
+		util_msg(msg, len, "the primary's GTIDs were not read: %s",
+		    why_not);
 		return -1;
 	}
 	if (mysql_local_open(cfg, &l, err, sizeof(err)) == -1) {
-		cut(msg, len, "the backup's database cannot be asked: %s", err);
+		util_msg(msg, len, "the backup's database cannot be asked: %s",
+		    err);
 		return -1;
 	}
 	if (mysql_local_gtid(l, mine, sizeof(mine), err, sizeof(err)) == -1 ||
 	    gtid_missing(mine, primary_gtid, extra, sizeof(extra), err,
 	    sizeof(err)) == -1) {
-		cut(msg, len, "the GTIDs cannot be compared: %s", err);
+		util_msg(msg, len, "the GTIDs cannot be compared: %s", err);
 		goto done;
 	}
 	if (extra[0] != '\0') {
-		cut(msg, len, "the backup holds %s that the primary lacks"
+		util_msg(msg, len, "the backup holds %s that the primary lacks"
 		    " (backup %s; primary %s)", extra, mine, primary_gtid[0] ?
 		    primary_gtid : "empty");
 		rc = 0;
 	} else {
-		cut(msg, len, "the primary holds every transaction of the"
+		util_msg(msg, len, "the primary holds every transaction of the"
 		    " backup (backup %s; primary %s)", mine[0] ? mine : "empty",
 		    primary_gtid[0] ? primary_gtid : "empty");
 		rc = 1;

@@ -83,7 +83,7 @@
 #define CF_BODY_MAX		(2 * 1024 * 1024)
 #define CF_ZONES_CACHED		64
 #define CF_ID_MAX		64	/* Cloudflare ids: 32 hex digits */
-#define CF_RECORDS_MAX		(CFG_ADDR_MAX * 2)
+#define CF_RECORDS_MAX		(ADDRSET_MAX * 2)
 
 /* The zone ids looked up during this run. */
 static struct {
@@ -123,7 +123,7 @@ cloudflare_errors_text(const char *body, size_t len, char *out,
 			*auth = true;
 		if (*first == 0)
 			*first = code;
-		dns_msg(out + strlen(out), outlen - strlen(out), "%s%lld %s",
+		util_msg_append(out, outlen, "%s%lld %s",
 		    out[0] ? "; " : "", code, m != NULL ? m : "(no message)");
 		chain = json_object_get(e, "error_chain");
 		json_array_foreach(chain, k, c) {
@@ -131,7 +131,7 @@ cloudflare_errors_text(const char *body, size_t len, char *out,
 			m = json_string_value(json_object_get(c, "message"));
 			if (cf_auth_code(code))
 				*auth = true;
-			dns_msg(out + strlen(out), outlen - strlen(out),
+			util_msg_append(out, outlen,
 			    " (%lld %s)", code, m != NULL ? m : "");
 		}
 	}
@@ -146,11 +146,70 @@ cloudflare_errors_text(const char *body, size_t len, char *out,
 			*p = '?';
 }
 
+/* What cf_judge() needs of the call, and where it puts the result. */
+struct cf_call_ctx {
+	const char	*path;
+	json_t		*result;	/* on success: the envelope's "result" */
+};
+
 /*
- * One call: method on {api_url}{path} (path already escaped), with the
- * token read now and wiped after.  DNS_OK when the answer is 2xx with
- * success:true; *out (caller json_decref()s) gets the envelope's "result".
- * Otherwise the error with a plain message, starting with label, in msg.
+ * Cloudflare's envelope: DNS_OK for a 2xx answer with success:true (its
+ * "result" kept), else errors[] as one message.
+ */
+static enum dns_status
+cf_judge(const struct api_req *req, const struct http_resp *resp, char *msg,
+    size_t msglen)
+{
+	struct cf_call_ctx	*x = req->arg;
+	json_t			*j, *res;
+	json_error_t		 jerr;
+	char			 etext[400];
+	long long		 code = 0;
+	bool			 authcode = false;
+	enum dns_status		 st;
+
+	j = json_loadb(resp->body, resp->len, 0, &jerr);
+	if (resp->status >= 200 && resp->status < 300 && j != NULL &&
+	    json_is_true(json_object_get(j, "success"))) {
+		res = json_object_get(j, "result");
+		x->result = json_incref(res != NULL ? res : json_null());
+		json_decref(j);
+		return DNS_OK;
+	}
+	cloudflare_errors_text(resp->body, resp->len, etext, sizeof(etext),
+	    &authcode, &code);
+	if (resp->status == 401 || authcode) {
+		api_msg(req, msg, msglen, "Cloudflare refused the API token "
+		    "(HTTP %ld: %s); check [cloudflare] api_token_file and the "
+		    "token's permissions (Zone Read and DNS Edit on the zone)",
+		    resp->status, etext);
+		st = DNS_ERR_BADKEY;
+	} else if (resp->status >= 200 && resp->status < 300) {
+		api_msg(req, msg, msglen, "Cloudflare answered HTTP %ld with "
+		    "%s: %s", resp->status, j == NULL ? "no JSON" :
+		    "success false", etext);
+		st = j == NULL ? DNS_ERR_BAD_REPLY : DNS_ERR_REFUSED;
+	} else if (code == 7003 || code == 7000) {
+		/* "Could not route to /zones/ID/...": the zone id is stale. */
+		api_msg(req, msg, msglen, "Cloudflare does not know the zone id "
+		    "any more (HTTP %ld: %s); it is looked up again next time",
+		    resp->status, etext);
+		st = DNS_ERR_NOTAUTH;
+	} else {
+		api_msg(req, msg, msglen, "Cloudflare refused %s %s (HTTP %ld): "
+		    "%s", req->method, x->path, resp->status, etext);
+		st = api_http_status(resp->status);
+	}
+	json_decref(j);
+	return st;
+}
+
+/*
+ * One call: method on {api_url}{path} (path already escaped), the token
+ * as a Bearer (api_call() reads it now and wipes it after).  DNS_OK when
+ * the answer is 2xx with success:true; *out (caller json_decref()s) gets
+ * the envelope's "result".  Otherwise the error with a plain message,
+ * starting with label, in msg.
  */
 static enum dns_status
 cf_call(const struct config *cfg, const char *label, const char *method,
@@ -158,112 +217,27 @@ cf_call(const struct config *cfg, const char *label, const char *method,
     char *msg, size_t msglen)
 {
 	const struct cfg_cloudflare	*cf = &cfg->cloudflare;
-	struct curl_slist		*hdrs = NULL;
-	struct http_req			 req;
-	struct http_resp		 resp;
-	json_t				*j = NULL, *res;
-	json_error_t			 jerr;
-	char				*tok = NULL, *auth = NULL, *url;
-	char				 err[512], etext[400];
-	size_t				 toklen = 0, alen, ulen;
-	long long			 code = 0;
-	bool				 authcode = false;
-	enum dns_status			 st = DNS_ERR_INTERNAL;
+	struct cf_call_ctx		 x = { path, NULL };
+	struct api_result		 res;
+	char				*url;
+	size_t				 ulen;
 
-	*out = NULL;
-	memset(&resp, 0, sizeof(resp));
 	ulen = strlen(cf->api_url) + strlen(path) + 1;
 	url = util_xcalloc(1, ulen);
 	snprintf(url, ulen, "%s%s", cf->api_url, path);
-	if (http_secret_load(cf->api_token_file, &tok, &toklen, err,
-	    sizeof(err)) == -1) {
-		dns_msg(msg, msglen, "%s: cannot read the Cloudflare API "
-		    "token: %s", label, err);
-		st = DNS_ERR_KEY;
-		goto done;
-	}
-	alen = strlen(tok) + sizeof("Bearer ");
-	auth = util_xcalloc(1, alen);
-	snprintf(auth, alen, "Bearer %s", tok);
-	if (http_header_add(&hdrs, "Authorization", auth) == -1 ||
-	    http_header_add(&hdrs, "Accept", "application/json") == -1 ||
-	    (body != NULL && http_header_add(&hdrs, "Content-Type",
-	    "application/json") == -1)) {
-		dns_msg(msg, msglen, "%s: out of memory", label);
-		goto done;
-	}
-	util_wipe(auth, alen);
-	free(auth);
-	auth = NULL;
-	http_secret_free(tok, toklen);
-	tok = NULL;
-
-	memset(&req, 0, sizeof(req));
-	req.method = method;
-	req.url = url;
-	req.ca_file = cf->ca_file;
-	req.headers = hdrs;
-	req.body = body;
-	req.bodylen = body != NULL ? strlen(body) : 0;
-	req.body_max = CF_BODY_MAX;
-	req.deadline_ms = deadline_ms;
-	log_debug("%s: Cloudflare API: %s %s%s%s", label, method, url,
-	    body != NULL ? ": " : "", body != NULL ? body : "");
-	if (api_request(&req, &resp, label, NULL) == -1) {
-		dns_msg(msg, msglen, "%s: Cloudflare API at %s: %s", label,
-		    cf->api_url, resp.error);
-		st = api_fail_status(&resp, strcmp(method, "GET") != 0);
-		goto done;
-	}
-	j = json_loadb(resp.body, resp.len, 0, &jerr);
-	if (resp.status >= 200 && resp.status < 300 && j != NULL &&
-	    json_is_true(json_object_get(j, "success"))) {
-		res = json_object_get(j, "result");
-		*out = json_incref(res != NULL ? res : json_null());
-		st = DNS_OK;
-		goto done;
-	}
-	cloudflare_errors_text(resp.body, resp.len, etext, sizeof(etext),
-	    &authcode, &code);
-	if (resp.status == 429) {
-		api_rate_limited(&resp, "Cloudflare", err, sizeof(err));
-		dns_msg(msg, msglen, "%s: %s", label, err);
-		st = DNS_ERR_REFUSED;
-	} else if (resp.status == 401 || authcode) {
-		dns_msg(msg, msglen, "%s: Cloudflare refused the API token "
-		    "(HTTP %ld: %s); check [cloudflare] api_token_file and the "
-		    "token's permissions (Zone Read and DNS Edit on the zone)",
-		    label, resp.status, etext);
-		st = DNS_ERR_BADKEY;
-	} else if (resp.status >= 200 && resp.status < 300) {
-		dns_msg(msg, msglen, "%s: Cloudflare answered HTTP %ld with "
-		    "%s: %s", label, resp.status, j == NULL ? "no JSON" :
-		    "success false", etext);
-		st = j == NULL ? DNS_ERR_BAD_REPLY : DNS_ERR_REFUSED;
-	} else if (code == 7003 || code == 7000) {
-		/* "Could not route to /zones/ID/...": the zone id is stale. */
-		dns_msg(msg, msglen, "%s: Cloudflare does not know the zone id "
-		    "any more (HTTP %ld: %s); it is looked up again next time",
-		    label, resp.status, etext);
-		st = DNS_ERR_NOTAUTH;
-	} else {
-		dns_msg(msg, msglen, "%s: Cloudflare refused %s %s (HTTP %ld): "
-		    "%s", label, method, path, resp.status, etext);
-		st = resp.status == 403 ? DNS_ERR_BADKEY : resp.status == 404 ?
-		    DNS_ERR_NOTAUTH : resp.status >= 500 ? DNS_ERR_SERVFAIL :
-		    DNS_ERR_REFUSED;
-	}
-done:
-	json_decref(j);
-	http_resp_free(&resp);
-	if (auth != NULL) {
-		util_wipe(auth, alen);
-		free(auth);
-	}
-	http_secret_free(tok, toklen);
-	http_headers_free(hdrs);
+	api_call(&(struct api_req){ .label = label, .provider = "Cloudflare",
+	    .api = "Cloudflare API", .base = cf->api_url, .method = method,
+	    .url = url, .ca_file = cf->ca_file, .body = body,
+	    .content_type = body != NULL ? "application/json" : NULL,
+	    .accept = "application/json", .body_max = CF_BODY_MAX,
+	    .deadline_ms = deadline_ms, .write = strcmp(method, "GET") != 0,
+	    .secrets = { { cf->api_token_file, "Cloudflare API token" } },
+	    .auth = API_AUTH_BEARER, .judge = cf_judge, .arg = &x }, &res, msg,
+	    msglen);
+	api_result_free(&res);
 	free(url);
-	return st;
+	*out = x.result;
+	return res.status;
 }
 
 static bool
@@ -353,9 +327,8 @@ cf_zone_lookup(const struct config *cfg, const char *zone,
 		if (name != NULL && !method_name_eq(name, zone))
 			continue;	/* not ours: a filter the API ignored */
 		if (status != NULL && strcmp(status, "active") != 0) {
-			dns_msg(other + strlen(other), sizeof(other) -
-			    strlen(other), "%s%s %s", nother++ > 0 ? ", " : "",
-			    zid, status);
+			util_msg_append(other, sizeof(other), "%s%s %s",
+			    nother++ > 0 ? ", " : "", zid, status);
 			continue;
 		}
 		if (nactive++ == 0) {
@@ -365,7 +338,7 @@ cf_zone_lookup(const struct config *cfg, const char *zone,
 				    aid[strcspn(aid, "/?#&% ")] == '\0' ? aid :
 				    "");
 		}
-		dns_msg(found + strlen(found), sizeof(found) - strlen(found),
+		util_msg_append(found, sizeof(found),
 		    "%s%s (account %s)", nactive > 1 ? ", " : "", zid,
 		    aname != NULL ? aname : aid != NULL ? aid : "?");
 	}
@@ -373,22 +346,22 @@ cf_zone_lookup(const struct config *cfg, const char *zone,
 	if (nactive == 1)
 		return DNS_OK;
 	if (nactive > 1)
-		dns_msg(msg, msglen, "%s: Cloudflare lists %zu active zones "
+		util_msg(msg, msglen, "%s: Cloudflare lists %zu active zones "
 		    "named %s: %s; refusing to guess which one serves it: set "
 		    "[cloudflare] account_id to the account that does", zone,
 		    nactive, zone, found);
 	else if (nother > 0)
-		dns_msg(msg, msglen, "%s: zone %s is in the Cloudflare account "
-		    "of this token but not active (%s): Cloudflare does not "
-		    "serve it (yet)", zone, zone, other);
+		util_msg(msg, msglen, "%s: zone %s is in the Cloudflare "
+		    "account of this token but not active (%s): Cloudflare "
+		    "does not serve it (yet)", zone, zone, other);
 	else
-		dns_msg(msg, msglen, "%s: zone %s is not in the Cloudflare "
+		util_msg(msg, msglen, "%s: zone %s is not in the Cloudflare "
 		    "account of this token (GET /zones?name=%s found none): "
 		    "check the zone's name and that the token may read it "
 		    "(Zone Read)", zone, zone, zone);
 	return DNS_ERR_NOTAUTH;
 bad:
-	dns_msg(msg, msglen, "%s: Cloudflare's answer to GET /zones has no "
+	util_msg(msg, msglen, "%s: Cloudflare's answer to GET /zones has no "
 	    "zone id we can use", zone);
 	json_decref(res);
 	return DNS_ERR_BAD_REPLY;
@@ -427,7 +400,7 @@ struct cf_record {
 static enum dns_status
 cf_records(const struct config *cfg, const char *label, const char *zid,
     const char *fqdn, const struct method_change *mc, int64_t deadline_ms,
-    struct cf_record *recs, size_t max, size_t *n, struct cfg_addrset *addrs,
+    struct cf_record *recs, size_t max, size_t *n, struct addrset *addrs,
     char *msg, size_t msglen)
 {
 	json_t		*res = NULL, *r;
@@ -460,7 +433,7 @@ cf_records(const struct config *cfg, const char *label, const char *zid,
 			continue;	/* not ours: a filter the API ignored */
 		if (id == NULL || content == NULL || strlen(id) >= CF_ID_MAX ||
 		    id[strcspn(id, "/?#&% ")] != '\0' || *n == max ||
-		    api_addr_add(addrs, mc->family, content) == -1) {
+		    addrset_add_text(addrs, mc->family, content) == -1) {
 			st = DNS_ERR_BAD_REPLY;
 			goto bad;
 		}
@@ -473,7 +446,7 @@ cf_records(const struct config *cfg, const char *label, const char *zid,
 	json_decref(res);
 	return DNS_OK;
 bad:
-	dns_msg(msg, msglen, "%s: Cloudflare sent records of %s %s we cannot "
+	util_msg(msg, msglen, "%s: Cloudflare sent records of %s %s we cannot "
 	    "read", label, mc->owner, mc->type);
 	json_decref(res);
 	return st;
@@ -483,20 +456,20 @@ bad:
 static bool
 cf_content_is(int family, const char *content, const char *canon)
 {
-	struct cfg_addrset	one;
+	struct addrset		one;
 
 	memset(&one, 0, sizeof(one));
-	return api_addr_add(&one, family, content) == 0 &&
+	return addrset_add_text(&one, family, content) == 0 &&
 	    strcmp(one.addr[0].text, canon) == 0;
 }
 
 static bool
-cf_addr_in(const struct cfg_addrset *set, int family, const char *text)
+cf_addr_in(const struct addrset *set, int family, const char *text)
 {
-	struct cfg_addrset	one;
+	struct addrset		one;
 
 	memset(&one, 0, sizeof(one));
-	if (api_addr_add(&one, family, text) == -1)
+	if (addrset_add_text(&one, family, text) == -1)
 		return false;
 	for (size_t i = 0; i < set->n; i++)
 		if (set->addr[i].family == family &&
@@ -515,7 +488,7 @@ cf_batch_add(json_t *deletes, json_t *patches, json_t *posts,
     const struct method_change *mc, const char *fqdn,
     const struct cf_record *recs, size_t nrecs, uint32_t ttl)
 {
-	const char	*add[CFG_ADDR_MAX];
+	const char	*add[ADDRSET_MAX];
 	const struct cf_record *chg[CF_RECORDS_MAX];
 	size_t		 nadd = 0, nchg = 0, i, k;
 	bool		 held;
@@ -555,13 +528,13 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 {
 	struct method_change	*mcs = NULL;
 	struct cf_record	 recs[CF_RECORDS_MAX];
-	struct cfg_addrset	 now;
+	struct addrset		 now;
 	json_t			*batch = NULL, *del, *pat, *pos, *res = NULL;
 	char			 label[256], zid[CF_ID_MAX], fqdn[256];
-	char			 name[256], sub[256], nb[512], ob[512];
-	char			 path[300];
+	char			 name[256], sub[256], path[300];
 	char			*body = NULL;
 	size_t			 n, i, nrecs, nsame = 0;
+	bool			 same;
 	enum dns_status		 st;
 
 	(void)srv;
@@ -570,7 +543,7 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 	batch = json_pack("{s:[], s:[], s:[]}", "deletes", "patches", "posts");
 	if (batch == NULL) {
 		st = DNS_ERR_INTERNAL;
-		dns_msg(zp->message, sizeof(zp->message), "%s: out of memory",
+		util_msg(zp->message, sizeof(zp->message), "%s: out of memory",
 		    label);
 		goto done;
 	}
@@ -596,38 +569,31 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 			goto done;
 		for (size_t k = 0; k < nrecs; k++)
 			if (recs[k].proxied) {
-				dns_msg(zp->message, sizeof(zp->message), "%s: "
-				    "%s %s is proxied by Cloudflare (DNS "
+				util_msg(zp->message, sizeof(zp->message),
+				    "%s: %s %s is proxied by Cloudflare (DNS "
 				    "answers with Cloudflare's addresses, "
 				    "never ours): left alone, nothing sent",
 				    label, mcs[i].owner, mcs[i].type);
 				st = DNS_CONFLICT;
 				goto done;
 			}
-		if (dns_addrset_same(&now, &mcs[i].new_addrs)) {
+		if ((st = api_recheck("Cloudflare", label, &mcs[i], &now,
+		    &same, zp->message, sizeof(zp->message))) != DNS_OK)
+			goto done;
+		if (same) {
 			nsame++;	/* already changed there: DNS lags */
 			continue;
-		}
-		if (!dns_addrset_same(&now, &mcs[i].old_addrs)) {
-			dns_addrset_format(&now, nb, sizeof(nb));
-			dns_addrset_format(&mcs[i].old_addrs, ob, sizeof(ob));
-			dns_msg(zp->message, sizeof(zp->message), "%s: "
-			    "Cloudflare holds %s for %s %s, not %s as read "
-			    "from DNS: nothing sent", label, nb, mcs[i].owner,
-			    mcs[i].type, ob);
-			st = DNS_ERR_YXRRSET;
-			goto done;
 		}
 		if (cf_batch_add(del, pat, pos, &mcs[i], fqdn, recs, nrecs,
 		    cfg->dns.ttl) == -1) {
 			st = DNS_ERR_INTERNAL;
-			dns_msg(zp->message, sizeof(zp->message), "%s: out of "
+			util_msg(zp->message, sizeof(zp->message), "%s: out of "
 			    "memory", label);
 			goto done;
 		}
 	}
 	if (nsame == n) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: Cloudflare "
+		util_msg(zp->message, sizeof(zp->message), "%s: Cloudflare "
 		    "already holds the new addresses (DNS had not shown them "
 		    "yet): nothing sent", label);
 		st = DNS_OK;
@@ -638,7 +604,7 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 	if ((body = json_dumps(batch, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
 	    NULL) {
 		st = DNS_ERR_INTERNAL;
-		dns_msg(zp->message, sizeof(zp->message), "%s: cannot build "
+		util_msg(zp->message, sizeof(zp->message), "%s: cannot build "
 		    "the batch", label);
 		goto done;
 	}
@@ -648,15 +614,14 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 	if (st == DNS_ERR_NOTAUTH)
 		cf_zone_forget(label);
 	if (st == DNS_OK)
-		dns_msg(zp->message, sizeof(zp->message), "%s: Cloudflare took "
-		    "the change of %zu record%s in one batch (%zu patched, %zu "
-		    "deleted, %zu added)", label, zp->nchange,
+		util_msg(zp->message, sizeof(zp->message), "%s: Cloudflare "
+		    "took the change of %zu record%s in one batch (%zu "
+		    "patched, %zu deleted, %zu added)", label, zp->nchange,
 		    zp->nchange == 1 ? "" : "s", json_array_size(pat),
 		    json_array_size(del), json_array_size(pos));
 	else if (zp->message[0] != '\0' && st != DNS_ERR_UNKNOWN)
-		dns_msg(zp->message + strlen(zp->message), sizeof(zp->message) -
-		    strlen(zp->message), "; the batch is all or nothing: "
-		    "nothing in %s was changed", label);
+		util_msg_append(zp->message, sizeof(zp->message), "; the batch "
+		    "is all or nothing: nothing in %s was changed", label);
 done:
 	json_decref(res);
 	json_decref(batch);
@@ -716,12 +681,10 @@ static int
 cf_probe(const struct config *cfg, struct diag_list *diags)
 {
 	const struct cfg_zone	*z;
-	struct dns_server	 srv;
 	json_t			*res = NULL;
 	char			 msg[600], umsg[600], err[512], label[256];
 	char			 zid[CF_ID_MAX], acct[CF_ID_MAX], path[300];
 	const char		*status;
-	uint32_t		 serial;
 	size_t			 i;
 	int			 ret = 0;
 	bool			 user_refused = false, acct_done = false;
@@ -788,13 +751,7 @@ cf_probe(const struct config *cfg, struct diag_list *diags)
 			    diags) == -1)
 				ret = -1;
 		}
-		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
-		    &srv, err, sizeof(err));
-		if (st == DNS_OK)
-			st = dns_query_serial(&srv, z->name,
-			    util_mono_ms() + cfg->dns.timeout_ms, &serial, err,
-			    sizeof(err));
-		if (st != DNS_OK) {
+		if (method_probe_dns(cfg, z, err, sizeof(err)) != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s: Cloudflare has the "
 			    "zone, but reading it through DNS failed (set "
 			    "[dns] server to one of the zone's Cloudflare "

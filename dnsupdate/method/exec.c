@@ -93,7 +93,7 @@ exec_direction(const struct config *cfg, const struct dns_zone_plan *zp)
 {
 	for (size_t i = 0; i < zp->n; i++)
 		if (zp->rec[i].status == DNS_OK)
-			return dns_addrset_same(&zp->rec[i].new_addrs,
+			return addrset_equal(&zp->rec[i].new_addrs,
 			    &cfg->backup) ? "to-backup" : "to-primary";
 	return "to-backup";
 }
@@ -121,7 +121,7 @@ exec_update(const struct config *cfg, const struct dns_server *srv,
 	if (st != DNS_OK)
 		return st;
 	if ((plan = exec_plan_json(cfg, zp, dir)) == NULL) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: cannot build "
+		util_msg(zp->message, sizeof(zp->message), "%s: cannot build "
 		    "the plan", label);
 		return DNS_ERR_INTERNAL;
 	}
@@ -131,12 +131,12 @@ exec_update(const struct config *cfg, const struct dns_server *srv,
 		snprintf(host, sizeof(host), "?");
 		snprintf(port, sizeof(port), "?");
 	}
-	dns_msg(e_zone, sizeof(e_zone), "FA_ZONE=%s", zp->zone->name);
-	dns_msg(e_dir, sizeof(e_dir), "FA_DIRECTION=%s", dir);
-	dns_msg(e_ttl, sizeof(e_ttl), "FA_TTL=%u", (unsigned)cfg->dns.ttl);
-	dns_msg(e_srv, sizeof(e_srv), "FA_DNS_SERVER=%s", host);
-	dns_msg(e_port, sizeof(e_port), "FA_DNS_PORT=%s", port);
-	dns_msg(e_site, sizeof(e_site), "FA_SITE=%s",
+	util_msg(e_zone, sizeof(e_zone), "FA_ZONE=%s", zp->zone->name);
+	util_msg(e_dir, sizeof(e_dir), "FA_DIRECTION=%s", dir);
+	util_msg(e_ttl, sizeof(e_ttl), "FA_TTL=%u", (unsigned)cfg->dns.ttl);
+	util_msg(e_srv, sizeof(e_srv), "FA_DNS_SERVER=%s", host);
+	util_msg(e_port, sizeof(e_port), "FA_DNS_PORT=%s", port);
+	util_msg(e_site, sizeof(e_site), "FA_SITE=%s",
 	    cfg->agent.name != NULL ? cfg->agent.name : "");
 	argv[0] = (char *)(uintptr_t)cfg->exec.program;
 	argv[2] = (char *)(uintptr_t)zp->zone->name;
@@ -145,7 +145,7 @@ exec_update(const struct config *cfg, const struct dns_server *srv,
 	    zp->zone->name, plan);
 	if (spawn_run(argv, env, plan, strlen(plan), cfg->exec.timeout_ms,
 	    &res) == 0) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: %s applied the "
+		util_msg(zp->message, sizeof(zp->message), "%s: %s applied the "
 		    "change of %zu record%s (exit 0)", label, argv[0],
 		    zp->nchange, zp->nchange == 1 ? "" : "s");
 		free(plan);
@@ -156,19 +156,20 @@ exec_update(const struct config *cfg, const struct dns_server *srv,
 	switch (res.outcome) {
 	case SPAWN_TIMEOUT:
 		util_duration_format(cfg->exec.timeout_ms, dur, sizeof(dur));
-		dns_msg(zp->message, sizeof(zp->message), "%s: %s did not "
+		util_msg(zp->message, sizeof(zp->message), "%s: %s did not "
 		    "finish within [exec] timeout (%s); its process group was "
 		    "killed%s%s", label, argv[0], dur, out[0] ? ": " : "", out);
 		/* It may have made the change before it was killed. */
 		zp->maybe_changed = true;
 		return DNS_ERR_TIMEOUT;
 	case SPAWN_CANNOT_RUN:
-		dns_msg(zp->message, sizeof(zp->message), "%s: cannot run %s: "
+		util_msg(zp->message, sizeof(zp->message), "%s: cannot run %s: "
 		    "%s", label, argv[0], res.detail);
 		return DNS_ERR_INTERNAL;
 	default:
-		dns_msg(zp->message, sizeof(zp->message), "%s: %s failed (%s)%s"
-		    "%s", label, argv[0], res.detail, out[0] ? ": " : "", out);
+		util_msg(zp->message, sizeof(zp->message), "%s: %s failed "
+		    "(%s)%s%s", label, argv[0], res.detail, out[0] ? ": " : "",
+		    out);
 		return DNS_ERR_REFUSED;
 	}
 }
@@ -184,12 +185,9 @@ static int
 exec_probe(const struct config *cfg, struct diag_list *diags)
 {
 	const struct cfg_zone	*z;
-	struct dns_server	 srv;
 	char			 err[512], label[256];
-	uint32_t		 serial;
 	size_t			 i;
 	int			 ret = 0;
-	enum dns_status		 st;
 
 	if (access(cfg->exec.program, X_OK) == -1) {
 		diag_add(diags, true, "%s:%d: program: cannot run %s: %s",
@@ -200,13 +198,7 @@ exec_probe(const struct config *cfg, struct diag_list *diags)
 	for (i = 0; i < cfg->nzones; i++) {
 		z = &cfg->zones[i];
 		method_zone_label(z->name, label, sizeof(label));
-		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
-		    &srv, err, sizeof(err));
-		if (st == DNS_OK)
-			st = dns_query_serial(&srv, z->name,
-			    util_mono_ms() + cfg->dns.timeout_ms, &serial, err,
-			    sizeof(err));
-		if (st != DNS_OK) {
+		if (method_probe_dns(cfg, z, err, sizeof(err)) != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s: reading the zone "
 			    "through DNS failed (the change of %s is confirmed "
 			    "there; set [dns] server and port): %s", cfg->path,

@@ -317,11 +317,11 @@ fail:
 }
 
 void
-httptmpl_sample(struct httptmpl_vars *v, struct cfg_addrset *addrs)
+httptmpl_sample(struct httptmpl_vars *v, struct addrset *addrs)
 {
 	memset(v, 0, sizeof(*v));
 	memset(addrs, 0, sizeof(*addrs));
-	(void)api_addr_add(addrs, AF_INET, "198.51.100.20");
+	(void)addrset_add_text(addrs, AF_INET, "198.51.100.20");
 	v->zone = "example.com";
 	v->fqdn = "www.example.com";
 	v->name = "www";
@@ -384,24 +384,17 @@ httptmpl_json_pointer(json_t *root, const char *pointer)
 
 /* ---- the method ---- */
 
-/* A zone's request context: the secret and the header list. */
+/* A zone's request context (the secret is api_call()'s, see ht_auth()). */
 struct ht_ctx {
 	const struct config	*cfg;
-	char			*secret;	/* NULL without secret_file */
-	size_t			 secretlen;
-	struct curl_slist	*hdrs;		/* hold the secret: wiped */
 	char			 shown[1024];	/* headers for logs, *** */
 	char			 host[256];	/* of the url, for messages */
+	bool			 ctype;		/* [http] header sets them */
+	bool			 accept;
+	const char		*secret;	/* during api_call() only */
+	bool			 unknown;	/* whether it was applied is
+						   not known */
 };
-
-static void
-ht_ctx_free(struct ht_ctx *x)
-{
-	http_secret_free(x->secret, x->secretlen);
-	x->secret = NULL;
-	http_headers_free(x->hdrs);
-	x->hdrs = NULL;
-}
 
 /* "https://desec.io/api/..." -> "desec.io" for messages. */
 static void
@@ -413,70 +406,89 @@ ht_host(const char *url, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)strcspn(p, "/?#"), p);
 }
 
-/*
- * Read the secret and build the header lines.  DNS_OK, or an error with
- * a message in msg.
- */
-static enum dns_status
-ht_ctx_init(struct ht_ctx *x, const struct config *cfg, const char *label,
-    char *msg, size_t msglen)
+/* The context of a zone's requests: the host, the headers as logged. */
+static void
+ht_ctx_init(struct ht_ctx *x, const struct config *cfg)
 {
 	const struct cfg_http	*h = &cfg->http;
 	struct httptmpl_vars	 v;
 	char			 err[512], *val;
-	bool			 ctype = false, accept = false;
 	size_t			 i;
 
 	memset(x, 0, sizeof(*x));
 	x->cfg = cfg;
 	ht_host(h->url, x->host, sizeof(x->host));
-	if (h->secret_file != NULL && http_secret_load(h->secret_file,
-	    &x->secret, &x->secretlen, err, sizeof(err)) == -1) {
-		dns_msg(msg, msglen, "%s: cannot read the [http] secret: %s",
-		    label, err);
-		return DNS_ERR_KEY;
-	}
 	memset(&v, 0, sizeof(v));
 	for (i = 0; i < h->nheaders; i++) {
-		v.secret = x->secret;
+		/* For logs: the template, {secret} as ***. */
+		if ((val = httptmpl_expand(h->headers[i].value,
+		    HTTPTMPL_HEADER, &v, err, sizeof(err))) != NULL) {
+			util_msg_append(x->shown, sizeof(x->shown), "%s%s: %s",
+			    i > 0 ? "; " : "", h->headers[i].name, val);
+			free(val);
+		}
+		if (strcasecmp(h->headers[i].name, "Content-Type") == 0)
+			x->ctype = true;
+		if (strcasecmp(h->headers[i].name, "Accept") == 0)
+			x->accept = true;
+	}
+}
+
+/*
+ * api_call()'s auth hook: the [http] header lines, {secret} (secret[0],
+ * NULL without secret_file) in place.
+ */
+static enum dns_status
+ht_auth(const struct api_req *req, char *const secret[],
+    struct curl_slist **hdrs, char *msg, size_t msglen)
+{
+	struct ht_ctx		*x = req->arg;
+	const struct cfg_http	*h = &x->cfg->http;
+	struct httptmpl_vars	 v;
+	char			 err[512], *val;
+	size_t			 i;
+
+	x->secret = secret[0];
+	memset(&v, 0, sizeof(v));
+	v.secret = secret[0];
+	for (i = 0; i < h->nheaders; i++) {
 		val = httptmpl_expand(h->headers[i].value, HTTPTMPL_HEADER, &v,
 		    err, sizeof(err));
-		if (val == NULL || http_header_add(&x->hdrs,
-		    h->headers[i].name, val) == -1) {
+		if (val == NULL || http_header_add(hdrs, h->headers[i].name,
+		    val) == -1) {
 			if (val != NULL) {
 				util_wipe(val, strlen(val));
 				free(val);
 			}
-			dns_msg(msg, msglen, "%s: [http] header %s: %s", label,
+			api_msg(req, msg, msglen, "[http] header %s: %s",
 			    h->headers[i].name, val == NULL ? err :
 			    "out of memory");
-			ht_ctx_free(x);
 			return DNS_ERR_INTERNAL;
 		}
 		util_wipe(val, strlen(val));
 		free(val);
-		/* For logs: the template, {secret} as ***. */
-		v.secret = NULL;
-		if ((val = httptmpl_expand(h->headers[i].value,
-		    HTTPTMPL_HEADER, &v, err, sizeof(err))) != NULL) {
-			dns_msg(x->shown + strlen(x->shown), sizeof(x->shown) -
-			    strlen(x->shown), "%s%s: %s", i > 0 ? "; " : "",
-			    h->headers[i].name, val);
-			free(val);
-		}
-		if (strcasecmp(h->headers[i].name, "Content-Type") == 0)
-			ctype = true;
-		if (strcasecmp(h->headers[i].name, "Accept") == 0)
-			accept = true;
-	}
-	if ((h->body != NULL && !ctype && http_header_add(&x->hdrs,
-	    "Content-Type", "application/json") == -1) || (!accept &&
-	    http_header_add(&x->hdrs, "Accept", "application/json") == -1)) {
-		dns_msg(msg, msglen, "%s: out of memory", label);
-		ht_ctx_free(x);
-		return DNS_ERR_INTERNAL;
 	}
 	return DNS_OK;
+}
+
+/* One request as [http] describes it; the caller sets what varies. */
+static struct api_req
+ht_req(struct ht_ctx *x, const char *label, const char *method,
+    const char *url, const char *body, int64_t deadline_ms,
+    api_judge_fn judge)
+{
+	const struct cfg_http	*h = &x->cfg->http;
+
+	return (struct api_req){ .label = label, .bare = true,
+	    .provider = x->host, .api = "http", .base = h->url,
+	    .method = method, .url = url, .ca_file = h->ca_file, .body = body,
+	    .content_type = h->body != NULL && !x->ctype ?
+	    "application/json" : NULL, .accept = x->accept ? NULL :
+	    "application/json", .shown = x->shown, .body_max = HT_BODY_MAX,
+	    .deadline_ms = deadline_ms, .write = true,
+	    .secrets = { { h->secret_file, "[http] secret" } },
+	    .auth = API_AUTH_HOOK, .auth_hook = ht_auth, .judge = judge,
+	    .arg = x };
 }
 
 /* Is status one of success_status (default: any 2xx)? */
@@ -511,7 +523,7 @@ ht_success(const struct ht_ctx *x, const struct http_resp *resp, char *why,
 	http_first_line(resp->body, line, sizeof(line));
 	api_scrub(line, x->secret);
 	if (!(ok = ht_status_ok(h, resp->status))) {
-		dns_msg(why, whylen, "HTTP %ld%s%s", resp->status,
+		util_msg(why, whylen, "HTTP %ld%s%s", resp->status,
 		    line[0] ? ": " : "", line);
 		return false;
 	}
@@ -520,7 +532,7 @@ ht_success(const struct ht_ctx *x, const struct http_resp *resp, char *why,
 	ok = false;
 	if ((j = json_loadb(resp->body, resp->len, JSON_DECODE_ANY,
 	    &jerr)) == NULL) {
-		dns_msg(why, whylen, "HTTP %ld, but the answer is not JSON "
+		util_msg(why, whylen, "HTTP %ld, but the answer is not JSON "
 		    "(success_json_pointer %s): %s", resp->status,
 		    h->success_json_pointer, line[0] ? line : "(empty)");
 		goto done;
@@ -528,7 +540,7 @@ ht_success(const struct ht_ctx *x, const struct http_resp *resp, char *why,
 	want = json_loads(h->success_json_value, JSON_DECODE_ANY, &jerr);
 	if ((got = httptmpl_json_pointer(j, h->success_json_pointer)) ==
 	    NULL) {
-		dns_msg(why, whylen, "HTTP %ld, but the answer has nothing at "
+		util_msg(why, whylen, "HTTP %ld, but the answer has nothing at "
 		    "%s: %s", resp->status, h->success_json_pointer, line);
 		goto done;
 	}
@@ -539,7 +551,7 @@ ht_success(const struct ht_ctx *x, const struct http_resp *resp, char *why,
 	gs = json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT);
 	if (gs != NULL)
 		api_scrub(gs, x->secret);
-	dns_msg(why, whylen, "HTTP %ld, but %s is %.100s, not %s: %s",
+	util_msg(why, whylen, "HTTP %ld, but %s is %.100s, not %s: %s",
 	    resp->status, h->success_json_pointer, gs != NULL ? gs : "?",
 	    h->success_json_value, line);
 done:
@@ -550,63 +562,59 @@ done:
 }
 
 /*
- * One request: method url [body].  DNS_OK when the rule says success;
- * else the error with why (no label) in why.
+ * The provider's answer by [http]'s rule: DNS_OK for a success, else the
+ * status with why (no label) in msg.
  */
 static enum dns_status
-ht_send(const struct ht_ctx *x, const char *url, const char *body,
-    const char *label, int64_t deadline_ms, bool *unknown, char *why,
-    size_t whylen)
+ht_judge(const struct api_req *req, const struct http_resp *resp,
+    char *msg, size_t msglen)
 {
+	struct ht_ctx		*x = req->arg;
 	const struct cfg_http	*h = &x->cfg->http;
-	struct http_req		 req;
-	struct http_resp	 resp;
-	char			 prov[300];
 	enum dns_status		 st;
 
-	*unknown = false;
-	memset(&req, 0, sizeof(req));
-	req.method = h->method;
-	req.url = url;
-	req.ca_file = h->ca_file;
-	req.headers = x->hdrs;
-	req.body = body;
-	req.bodylen = body != NULL ? strlen(body) : 0;
-	req.body_max = HT_BODY_MAX;
-	req.deadline_ms = deadline_ms;
-	log_debug("%s: http: %s %s (%s)%s%s", label, h->method, url, x->shown,
-	    body != NULL ? ": " : "", body != NULL ? body : "");
-	if (api_request(&req, &resp, label, NULL) == -1) {
-		dns_msg(why, whylen, "%s", resp.error);
-		st = api_fail_status(&resp, true);
-		*unknown = st == DNS_ERR_UNKNOWN;
-	} else if (ht_success(x, &resp, why, whylen))
-		st = DNS_OK;
-	else if (h->success_json_pointer != NULL && resp.status >= 200 &&
-	    resp.status < 300 && ht_status_ok(h, resp.status)) {
+	if (ht_success(x, resp, msg, msglen))
+		return DNS_OK;
+	if (h->success_json_pointer != NULL && resp->status >= 200 &&
+	    resp->status < 300 && ht_status_ok(h, resp->status)) {
 		/* A success status with an answer that says otherwise. */
-		*unknown = true;
-		st = DNS_ERR_BAD_REPLY;
-	} else if (resp.status == 429) {
-		snprintf(prov, sizeof(prov), "%s", x->host);
-		api_rate_limited(&resp, prov, why, whylen);
-		st = DNS_ERR_REFUSED;
-	} else if (resp.status == 401 || resp.status == 403) {
-		dns_msg(why + strlen(why), whylen - strlen(why), " (the "
+		x->unknown = true;
+		return DNS_ERR_BAD_REPLY;
+	}
+	st = api_http_status(resp->status);
+	if (st == DNS_ERR_BADKEY)
+		util_msg_append(msg, msglen, " (the "
 		    "provider refused the credentials: check [http] "
 		    "secret_file and the header that holds {secret})");
-		st = DNS_ERR_BADKEY;
-	} else if (resp.status == 404) {
-		dns_msg(why + strlen(why), whylen - strlen(why), " (the "
+	else if (st == DNS_ERR_NOTAUTH)
+		util_msg_append(msg, msglen, " (the "
 		    "provider does not know this zone or name: check the "
 		    "zone and [http] url)");
-		st = DNS_ERR_NOTAUTH;
-	} else if (resp.status >= 500)
-		st = DNS_ERR_SERVFAIL;
-	else
-		st = DNS_ERR_REFUSED;
-	http_resp_free(&resp);
 	return st;
+}
+
+/*
+ * One request: method url [body] (api_call()).  DNS_OK when the rule says
+ * success; else the error with why (no label) in why, *local when nothing
+ * was sent (the secret, the headers).
+ */
+static enum dns_status
+ht_send(struct ht_ctx *x, const char *url, const char *body,
+    const char *label, int64_t deadline_ms, bool *unknown, bool *local,
+    char *why, size_t whylen)
+{
+	struct api_req		req;
+	struct api_result	res;
+
+	x->unknown = false;
+	req = ht_req(x, label, x->cfg->http.method, url, body, deadline_ms,
+	    ht_judge);
+	api_call(&req, &res, why, whylen);
+	x->secret = NULL;
+	api_result_free(&res);
+	*unknown = x->unknown || res.status == DNS_ERR_UNKNOWN;
+	*local = res.local;
+	return res.status;
 }
 
 static void
@@ -637,7 +645,7 @@ ht_list(const struct method_change *mcs, size_t first, size_t n, char *buf,
 
 	buf[0] = '\0';
 	for (i = first; i < n; i++)
-		dns_msg(buf + strlen(buf), len - strlen(buf), "%s%s %s",
+		util_msg_append(buf, len, "%s%s %s",
 		    i > first ? ", " : "", mcs[i].owner, mcs[i].type);
 }
 
@@ -682,18 +690,15 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 	char			 err[512], why[512], done[512], left[512];
 	char			*url = NULL, *body = NULL, *recs = NULL;
 	size_t			 n, i, ndone = 0;
-	bool			 unknown = false;
+	bool			 unknown = false, local = false;
 	enum dns_status		 st;
 
-	memset(&x, 0, sizeof(x));
 	method_zone_label(zp->zone->name, label, sizeof(label));
 	st = method_recheck(cfg, srv, zp, zp->message, sizeof(zp->message));
 	if (st != DNS_OK)
 		return st;
 	n = method_changes(zp, &mcs);
-	if ((st = ht_ctx_init(&x, cfg, label, zp->message,
-	    sizeof(zp->message))) != DNS_OK)
-		goto done;
+	ht_ctx_init(&x, cfg);
 
 	if (h->per_zone) {
 		ht_vars(&v, cfg, zp, NULL, label, fqdn, name, sub,
@@ -701,7 +706,7 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 		if ((recs = ht_records(cfg, zp, mcs, n, err, sizeof(err))) ==
 		    NULL) {
 			st = DNS_ERR_INTERNAL;
-			dns_msg(zp->message, sizeof(zp->message), "%s: %s",
+			util_msg(zp->message, sizeof(zp->message), "%s: %s",
 			    label, err);
 			goto done;
 		}
@@ -710,26 +715,29 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 		    sizeof(err))) == NULL || (body = httptmpl_expand(h->body,
 		    HTTPTMPL_BODY_ZONE, &v, err, sizeof(err))) == NULL) {
 			st = DNS_ERR_INTERNAL;
-			dns_msg(zp->message, sizeof(zp->message), "%s: %s",
+			util_msg(zp->message, sizeof(zp->message), "%s: %s",
 			    label, err);
 			goto done;
 		}
-		st = ht_send(&x, url, body, label, deadline_ms, &unknown, why,
-		    sizeof(why));
-		if (st == DNS_OK)
-			dns_msg(zp->message, sizeof(zp->message), "%s: %s took "
-			    "the change of %zu record%s in one %s request",
+		st = ht_send(&x, url, body, label, deadline_ms, &unknown,
+		    &local, why, sizeof(why));
+		if (local)	/* nothing sent: the secret, the headers */
+			util_msg(zp->message, sizeof(zp->message), "%s: %s",
+			    label, why);
+		else if (st == DNS_OK)
+			util_msg(zp->message, sizeof(zp->message), "%s: %s "
+			    "took the change of %zu record%s in one %s request",
 			    label, x.host, zp->nchange, zp->nchange == 1 ?
 			    "" : "s", h->method);
 		else if (unknown) {
 			/* The site is FAILED; the next cycle reads DNS. */
 			zp->changed = true;
-			dns_msg(zp->message, sizeof(zp->message), "%s: %s %s "
+			util_msg(zp->message, sizeof(zp->message), "%s: %s %s "
 			    "at %s: %s; whether it was applied is not known: "
 			    "the next cycle reads DNS", label, h->method, url,
 			    x.host, why);
 		} else
-			dns_msg(zp->message, sizeof(zp->message), "%s: %s %s "
+			util_msg(zp->message, sizeof(zp->message), "%s: %s %s "
 			    "at %s: %s; nothing was changed", label, h->method,
 			    url, x.host, why);
 		goto done;
@@ -746,13 +754,14 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 		    (body = httptmpl_expand(h->body, HTTPTMPL_BODY_RECORD, &v,
 		    err, sizeof(err))) == NULL)) {
 			st = DNS_ERR_INTERNAL;
-			dns_msg(why, sizeof(why), "%s", err);
+			local = false;
+			util_msg(why, sizeof(why), "%s", err);
 		} else
 			st = ht_send(&x, url, body, label, deadline_ms,
-			    &unknown, why, sizeof(why));
+			    &unknown, &local, why, sizeof(why));
 		if (st == DNS_ERR_NOTAUTH && mcs[i].old_addrs.n == 0)
 			/* deSEC's RRset detail view: no RRset, no write. */
-			dns_msg(why + strlen(why), sizeof(why) - strlen(why),
+			util_msg_append(why, sizeof(why),
 			    "; %s %s did not exist: a URL naming one record "
 			    "set may change it but not create it (deSEC "
 			    "answers 404 so): use per = zone", mcs[i].owner,
@@ -762,34 +771,37 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 		ndone++;
 	}
 	if (unknown)
-		dns_msg(why + strlen(why), sizeof(why) - strlen(why), "; "
+		util_msg_append(why, sizeof(why), "; "
 		    "whether it was applied is not known");
 	if (st == DNS_OK) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: %s took the "
+		util_msg(zp->message, sizeof(zp->message), "%s: %s took the "
 		    "change of %zu record%s (%zu %s request%s)", label, x.host,
 		    zp->nchange, zp->nchange == 1 ? "" : "s", n, h->method,
 		    n == 1 ? "" : "s");
 		goto done;
 	}
+	if (local && ndone == 0) {
+		/* Nothing sent: the secret, the headers. */
+		util_msg(zp->message, sizeof(zp->message), "%s: %s", label,
+		    why);
+		goto done;
+	}
 	ht_list(mcs, 0, ndone, done, sizeof(done));
 	ht_list(mcs, ndone, n, left, sizeof(left));
 	if (ndone == 0 && !unknown)
-		dns_msg(zp->message, sizeof(zp->message), "%s: %s %s at %s: "
+		util_msg(zp->message, sizeof(zp->message), "%s: %s %s at %s: "
 		    "%s; nothing was changed", label, h->method, url != NULL ?
 		    url : "(no url)", x.host, why);
 	else {
 		/* Half-done: the site is FAILED and the next cycle finishes. */
 		zp->changed = true;
-		dns_msg(zp->message, sizeof(zp->message), "%s: stopped "
+		util_msg(zp->message, sizeof(zp->message), "%s: stopped "
 		    "half-way: changed %s; not changed: %s (%s %s: %s); the "
 		    "next cycle reads DNS and finishes", label,
 		    ndone > 0 ? done : "nothing for sure", left, h->method,
 		    url != NULL ? url : "(no url)", why);
 	}
 done:
-	if (zp->message[0] != '\0')
-		api_scrub(zp->message, x.secret);
-	ht_ctx_free(&x);
 	free(url);
 	free(recs);
 	if (body != NULL)
@@ -797,6 +809,23 @@ done:
 	free(body);
 	free(mcs);
 	return st;
+}
+
+/* config-test's reading of test_url's answer: any 2xx. */
+static enum dns_status
+ht_probe_judge(const struct api_req *req, const struct http_resp *resp,
+    char *msg, size_t msglen)
+{
+	char	line[300];
+
+	if (resp->status >= 200 && resp->status <= 299)
+		return DNS_OK;
+	http_first_line(resp->body, line, sizeof(line));
+	api_msg(req, msg, msglen, "HTTP %ld%s%s%s", resp->status,
+	    line[0] ? ": " : "", line, resp->status == 401 ||
+	    resp->status == 403 ? " (the provider refused the credentials)" :
+	    "");
+	return api_http_status(resp->status);
 }
 
 /*
@@ -810,58 +839,36 @@ ht_probe(const struct config *cfg, struct diag_list *diags)
 	const struct cfg_http	*h = &cfg->http;
 	const struct cfg_zone	*z;
 	struct ht_ctx		 x;
-	struct http_req		 req;
-	struct http_resp	 resp;
-	struct dns_server	 srv;
-	char			 msg[512], err[512], label[256], line[300];
-	uint32_t		 serial;
+	struct api_req		 req;
+	struct api_result	 res;
+	char			 msg[512], err[512], label[256];
 	size_t			 i;
 	int			 ret = 0;
-	enum dns_status		 st;
 
 	if (h->test_url == NULL)
 		diag_add(diags, false, "%s:%d: [http] has no test_url: "
 		    "config-test cannot prove the provider takes the "
 		    "credentials (a failover will)", cfg->path, h->line);
-	else if (ht_ctx_init(&x, cfg, "config-test", msg, sizeof(msg)) !=
-	    DNS_OK) {
-		diag_add(diags, true, "%s:%d: %s", cfg->path, h->line, msg);
-		ret = -1;
-	} else {
-		memset(&req, 0, sizeof(req));
-		req.method = "GET";
-		req.url = h->test_url;
-		req.ca_file = h->ca_file;
-		req.headers = x.hdrs;
-		req.body_max = HT_BODY_MAX;
-		req.deadline_ms = util_mono_ms() + cfg->dns.timeout_ms;
-		if (api_request(&req, &resp, "config-test", NULL) == -1) {
-			diag_add(diags, true, "%s:%d: [http] test_url %s: %s",
-			    cfg->path, h->line, h->test_url, resp.error);
-			ret = -1;
-		} else if (resp.status < 200 || resp.status > 299) {
-			http_first_line(resp.body, line, sizeof(line));
-			api_scrub(line, x.secret);
-			diag_add(diags, true, "%s:%d: [http] test_url %s: HTTP "
-			    "%ld%s%s%s", cfg->path, h->line, h->test_url,
-			    resp.status, line[0] ? ": " : "", line,
-			    resp.status == 401 || resp.status == 403 ?
-			    " (the provider refused the credentials)" : "");
+	else {
+		ht_ctx_init(&x, cfg);
+		req = ht_req(&x, "config-test", "GET", h->test_url, NULL,
+		    util_mono_ms() + cfg->dns.timeout_ms, ht_probe_judge);
+		if (api_call(&req, &res, msg, sizeof(msg)) != DNS_OK) {
+			if (res.local)
+				diag_add(diags, true, "%s:%d: config-test: %s",
+				    cfg->path, h->line, msg);
+			else
+				diag_add(diags, true, "%s:%d: [http] test_url "
+				    "%s: %s", cfg->path, h->line, h->test_url,
+				    msg);
 			ret = -1;
 		}
-		http_resp_free(&resp);
-		ht_ctx_free(&x);
+		api_result_free(&res);
 	}
 	for (i = 0; i < cfg->nzones; i++) {
 		z = &cfg->zones[i];
 		method_zone_label(z->name, label, sizeof(label));
-		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
-		    &srv, err, sizeof(err));
-		if (st == DNS_OK)
-			st = dns_query_serial(&srv, z->name,
-			    util_mono_ms() + cfg->dns.timeout_ms, &serial, err,
-			    sizeof(err));
-		if (st != DNS_OK) {
+		if (method_probe_dns(cfg, z, err, sizeof(err)) != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s: reading the zone "
 			    "through DNS failed (set [dns] server and port to "
 			    "the provider's nameserver): %s", cfg->path,

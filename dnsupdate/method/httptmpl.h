@@ -60,7 +60,7 @@ struct httptmpl_vars {
 	const char			*name;		/* "www" or "@" */
 	const char			*subname;	/* "www" or "" */
 	const char			*type;		/* "A" */
-	const struct cfg_addrset	*addrs;		/* of that type only */
+	const struct addrset		*addrs;		/* of that type only */
 	uint32_t			 ttl;
 	const char			*records;	/* JSON array text */
 	const char			*secret;	/* NULL: "***" */
@@ -86,7 +86,7 @@ char	*httptmpl_expand(const char *tmpl, enum httptmpl_where where,
  * Sample values for checking a template at config load: zone example.com,
  * www, A, one documentation address, ttl 60.
  */
-void	httptmpl_sample(struct httptmpl_vars *v, struct cfg_addrset *addrs);
+void	httptmpl_sample(struct httptmpl_vars *v, struct addrset *addrs);
 
 /*
  * RFC 6901: the value at pointer ("" is the whole document, "/a/0/b~1c"

@@ -29,11 +29,11 @@ method_changes(const struct dns_zone_plan *zp, struct method_change **out)
 			continue;
 		for (f = 0; f < FA_ARRAY_SIZE(fams); f++) {
 			mc = &(*out)[n];
-			dns_addrset_family(&rc->old_addrs, fams[f].family,
+			addrset_family(&rc->old_addrs, fams[f].family,
 			    &mc->old_addrs);
-			dns_addrset_family(&rc->new_addrs, fams[f].family,
+			addrset_family(&rc->new_addrs, fams[f].family,
 			    &mc->new_addrs);
-			if (dns_addrset_same(&mc->old_addrs, &mc->new_addrs))
+			if (addrset_equal(&mc->old_addrs, &mc->new_addrs))
 				continue;
 			mc->owner = rc->owner;
 			mc->type = fams[f].type;
@@ -49,7 +49,7 @@ method_recheck(const struct config *cfg, const struct dns_server *srv,
     const struct dns_zone_plan *zp, char *msg, size_t msglen)
 {
 	const struct dns_record_change	*rc;
-	struct cfg_addrset		 got;
+	struct addrset			 got;
 	char				 label[256], err[512], gb[512], ob[512];
 	size_t				 i;
 	enum dns_status			 st;
@@ -63,14 +63,15 @@ method_recheck(const struct config *cfg, const struct dns_server *srv,
 		    util_mono_ms() + cfg->dns.timeout_ms, &got, err,
 		    sizeof(err));
 		if (st != DNS_OK) {
-			dns_msg(msg, msglen, "%s: reading %s again before the "
+			util_msg(msg, msglen, "%s: reading %s again before the "
 			    "change: %s", label, rc->owner, err);
 			return st;
 		}
-		if (!dns_addrset_same(&got, &rc->old_addrs)) {
-			dns_addrset_format(&got, gb, sizeof(gb));
-			dns_addrset_format(&rc->old_addrs, ob, sizeof(ob));
-			dns_msg(msg, msglen, "%s: %s now holds %s, not %s as "
+		if (!addrset_equal(&got, &rc->old_addrs)) {
+			addrset_format(&got, gb, sizeof(gb), "(none)");
+			addrset_format(&rc->old_addrs, ob, sizeof(ob),
+			    "(none)");
+			util_msg(msg, msglen, "%s: %s now holds %s, not %s as "
 			    "read a moment ago: nothing sent", label,
 			    rc->owner, gb, ob);
 			return DNS_ERR_YXRRSET;
@@ -84,7 +85,7 @@ method_zone_label(const char *zone, char *buf, size_t len)
 {
 	size_t	n;
 
-	dns_msg(buf, len, "%s", zone);
+	util_msg(buf, len, "%s", zone);
 	n = strlen(buf);
 	if (n > 1 && buf[n - 1] == '.')
 		buf[n - 1] = '\0';
@@ -108,4 +109,20 @@ method_server(const struct config *cfg, const struct cfg_zone *zone,
 {
 	return dnsupdate_rfc2136.server(cfg, zone, deadline_ms, out, err,
 	    errlen);
+}
+
+enum dns_status
+method_probe_dns(const struct config *cfg, const struct cfg_zone *z,
+    char *err, size_t errlen)
+{
+	struct dns_server	srv;
+	uint32_t		serial;
+	enum dns_status		st;
+
+	st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms, &srv,
+	    err, errlen);
+	if (st == DNS_OK)
+		st = dns_query_serial(&srv, z->name, util_mono_ms() +
+		    cfg->dns.timeout_ms, &serial, err, errlen);
+	return st;
 }

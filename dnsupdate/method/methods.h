@@ -22,8 +22,8 @@ struct method_change {
 	const char		*owner;		/* absolute, final dot */
 	const char		*type;		/* "A" or "AAAA" */
 	int			 family;	/* AF_INET or AF_INET6 */
-	struct cfg_addrset	 old_addrs;	/* of this type only */
-	struct cfg_addrset	 new_addrs;
+	struct addrset		 old_addrs;	/* of this type only */
+	struct addrset		 new_addrs;
 };
 
 /*
@@ -39,6 +39,14 @@ struct method_change {
 enum dns_status method_server(const struct config *, const struct cfg_zone *,
 	    int64_t deadline_ms, struct dns_server *out, char *err,
 	    size_t errlen);
+
+/*
+ * config-test: the zone's SOA serial read through DNS from the method's
+ * server (method_server()), each step within [dns] timeout: where every
+ * change is read and confirmed.  DNS_OK, or the error with why in err.
+ */
+enum dns_status	method_probe_dns(const struct config *,
+		    const struct cfg_zone *, char *err, size_t errlen);
 
 size_t	method_changes(const struct dns_zone_plan *zp,
 	    struct method_change **out);

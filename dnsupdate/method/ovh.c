@@ -72,7 +72,7 @@
 #include "dnsupdate/method/methods.h"
 
 #define OVH_BODY_MAX		(1024 * 1024)
-#define OVH_RECORDS_MAX		(CFG_ADDR_MAX * 2)
+#define OVH_RECORDS_MAX		(ADDRSET_MAX * 2)
 
 /* Server time minus ours, measured once per run (python-ovh does too). */
 static long long	ovh_delta;
@@ -154,49 +154,6 @@ ovh_rule_match(const char *rule, const char *path)
 	return *rule == '\0';
 }
 
-/* The three keys of a run of requests, read from their files. */
-struct ovh_ctx {
-	const struct config	*cfg;
-	char			*ak, *as, *ck;
-	size_t			 aklen, aslen, cklen;
-};
-
-static void
-ovh_ctx_free(struct ovh_ctx *x)
-{
-	http_secret_free(x->ak, x->aklen);
-	http_secret_free(x->as, x->aslen);
-	http_secret_free(x->ck, x->cklen);
-	x->ak = x->as = x->ck = NULL;
-}
-
-static enum dns_status
-ovh_ctx_init(struct ovh_ctx *x, const struct config *cfg, const char *label,
-    char *msg, size_t msglen)
-{
-	const struct cfg_ovh	*o = &cfg->ovh;
-	char			 err[512];
-	const char		*what = NULL;
-
-	memset(x, 0, sizeof(*x));
-	x->cfg = cfg;
-	if (http_secret_load(o->application_key_file, &x->ak, &x->aklen, err,
-	    sizeof(err)) == -1)
-		what = "application key";
-	else if (http_secret_load(o->application_secret_file, &x->as,
-	    &x->aslen, err, sizeof(err)) == -1)
-		what = "application secret";
-	else if (http_secret_load(o->consumer_key_file, &x->ck, &x->cklen, err,
-	    sizeof(err)) == -1)
-		what = "consumer key";
-	if (what == NULL)
-		return DNS_OK;
-	dns_msg(msg, msglen, "%s: cannot read the OVH %s: %s", label, what,
-	    err);
-	ovh_ctx_free(x);
-	return DNS_ERR_KEY;
-}
-
 /*
  * GET /auth/time (not signed: python-ovh's time_delta) and keep the
  * difference with our clock for the run.  DNS_OK or an error with msg.
@@ -228,7 +185,7 @@ ovh_time_delta(const struct config *cfg, const char *label,
 	req.body_max = 4096;
 	req.deadline_ms = deadline_ms;
 	if (api_request(&req, &resp, label, NULL) == -1) {
-		dns_msg(msg, msglen, "%s: OVH API at %s: %s", label,
+		util_msg(msg, msglen, "%s: OVH API at %s: %s", label,
 		    cfg->ovh.endpoint, resp.error);
 		st = api_fail_status(&resp, false);
 		goto done;
@@ -237,7 +194,7 @@ ovh_time_delta(const struct config *cfg, const char *label,
 	j = json_loadb(resp.body, resp.len, JSON_DECODE_ANY, &jerr);
 	if (resp.status != 200 || !json_is_integer(j)) {
 		http_first_line(resp.body, line, sizeof(line));
-		dns_msg(msg, msglen, "%s: OVH's GET /auth/time answered HTTP "
+		util_msg(msg, msglen, "%s: OVH's GET /auth/time answered HTTP "
 		    "%ld, not a time: %s", label, resp.status, line);
 		st = resp.status == 429 ? DNS_ERR_REFUSED : DNS_ERR_BAD_REPLY;
 		json_decref(j);
@@ -265,119 +222,88 @@ ovh_delta_forget(void)
 	pthread_mutex_unlock(&ovh_delta_lock);
 }
 
-/* The signed headers of one attempt.  -1: no memory or no OpenSSL. */
+/* The X-Ovh-* headers of one attempt.  -1: no memory or no OpenSSL. */
 static int
-ovh_headers(const struct ovh_ctx *x, const char *method, const char *url,
-    const char *body, long long delta, struct curl_slist **hdrs)
+ovh_headers(const char *ak, const char *as, const char *ck,
+    const char *method, const char *url, const char *body, long long delta,
+    struct curl_slist **hdrs)
 {
 	char		sig[64], ts[32];
 	long long	now = util_wall_ms() / 1000 + delta;
 	int		ret = -1;
 
-	*hdrs = NULL;
 	snprintf(ts, sizeof(ts), "%lld", now);
-	if (ovh_signature(x->as, x->ck, method, url, body, now, sig,
+	if (ovh_signature(as, ck, method, url, body, now, sig,
 	    sizeof(sig)) == -1)
 		goto done;
-	if (http_header_add(hdrs, "X-Ovh-Application", x->ak) == -1 ||
-	    http_header_add(hdrs, "X-Ovh-Consumer", x->ck) == -1 ||
+	if (http_header_add(hdrs, "X-Ovh-Application", ak) == -1 ||
+	    http_header_add(hdrs, "X-Ovh-Consumer", ck) == -1 ||
 	    http_header_add(hdrs, "X-Ovh-Timestamp", ts) == -1 ||
-	    http_header_add(hdrs, "X-Ovh-Signature", sig) == -1 ||
-	    http_header_add(hdrs, "Accept", "application/json") == -1 ||
-	    (body != NULL && body[0] != '\0' && http_header_add(hdrs,
-	    "Content-Type", "application/json") == -1))
+	    http_header_add(hdrs, "X-Ovh-Signature", sig) == -1)
 		goto done;
 	ret = 0;
 done:
 	util_wipe(sig, sizeof(sig));
-	if (ret == -1) {
-		http_headers_free(*hdrs);
-		*hdrs = NULL;
-	}
 	return ret;
 }
 
+/* What one signed call carries to its hooks. */
+struct ovh_call_ctx {
+	const struct config	*cfg;
+	const char		*path;
+	long long		 delta;		/* OVH's clock minus ours */
+	json_t			*json;		/* on success: the answer */
+};
+
 /*
- * One signed call: method on {endpoint}{path} (escaped) with body (NULL:
- * none; a POST without arguments sends "{}" as JSON, like python-ovh).
- * DNS_OK for a 2xx answer, *out (may be NULL; caller json_decref()s) its
- * JSON.  Otherwise the error with a plain message starting with label in
- * msg.
+ * api_call()'s auth hook: signed with the three keys (secret[0..2]) and
+ * OVH's time, again for each attempt (the timestamp is part of it).
  */
 static enum dns_status
-ovh_call(const struct ovh_ctx *x, const char *label, const char *method,
-    const char *path, const char *body, int64_t deadline_ms, json_t **out,
-    char *msg, size_t msglen)
+ovh_sign(const struct api_req *req, char *const secret[],
+    struct curl_slist **hdrs, char *msg, size_t msglen)
 {
-	const struct cfg_ovh	*o = &x->cfg->ovh;
-	struct curl_slist	*hdrs = NULL;
-	struct http_req		 req;
-	struct http_resp	 resp;
-	json_t			*j = NULL;
-	json_error_t		 jerr;
-	const char		*code = NULL, *text = NULL;
-	char			 url[1200], err[512], etext[300];
-	long long		 delta;
+	struct ovh_call_ctx	*x = req->arg;
 	enum dns_status		 st;
 
-	if (out != NULL)
-		*out = NULL;
-	memset(&resp, 0, sizeof(resp));
-	if (body == NULL && strcmp(method, "POST") == 0)
-		body = "{}";	/* python-ovh: json.dumps({}) */
-	st = ovh_time_delta(x->cfg, label, deadline_ms, &delta, msg, msglen);
+	st = ovh_time_delta(x->cfg, req->label, req->deadline_ms, &x->delta,
+	    msg, msglen);
 	if (st != DNS_OK)
 		return st;
-	snprintf(url, sizeof(url), "%s%s", o->endpoint, path);
-	memset(&req, 0, sizeof(req));
-	req.method = method;
-	req.url = url;
-	req.ca_file = o->ca_file;
-	req.body = body;
-	req.bodylen = body != NULL ? strlen(body) : 0;
-	req.body_max = OVH_BODY_MAX;
-	req.deadline_ms = deadline_ms;
-	log_debug("%s: OVH API: %s %s%s%s", label, method, url,
-	    body != NULL && body[0] ? ": " : "", body != NULL ? body : "");
-	/* Signed again for each attempt: the timestamp is part of it. */
-	for (;;) {
-		if (ovh_headers(x, method, url, body, delta, &hdrs) == -1) {
-			dns_msg(msg, msglen, "%s: cannot sign the request",
-			    label);
-			return DNS_ERR_INTERNAL;
-		}
-		req.headers = hdrs;
-		if (http_request(&req, &resp) == -1) {
-			dns_msg(msg, msglen, "%s: OVH API at %s: %s", label,
-			    o->endpoint, resp.error);
-			st = api_fail_status(&resp,
-			    strcmp(method, "GET") != 0);
-			goto done;
-		}
-		http_headers_free(hdrs);
-		hdrs = NULL;
-		if (!http_retry_wait(&resp, deadline_ms, API_RESEND_MS))
-			break;
-		log_info("%s: rate limited by OVH (HTTP 429): waited %lds as "
-		    "Retry-After asked, sending again", label,
-		    resp.retry_after);
-		http_resp_free(&resp);
+	if (ovh_headers(secret[0], secret[1], secret[2], req->method,
+	    req->url, req->body, x->delta, hdrs) == -1) {
+		api_msg(req, msg, msglen, "cannot sign the request");
+		return DNS_ERR_INTERNAL;
 	}
-	j = json_loadb(resp.body, resp.len, JSON_DECODE_ANY, &jerr);
-	if (resp.status >= 200 && resp.status < 300) {
-		if (j == NULL && resp.len > 0) {
-			dns_msg(msg, msglen, "%s: OVH answered %s %s with HTTP "
-			    "%ld but no JSON", label, method, path,
-			    resp.status);
-			st = DNS_ERR_BAD_REPLY;
-			goto done;
+	return DNS_OK;
+}
+
+/*
+ * OVH's answer: DNS_OK for a 2xx one (its JSON kept), else
+ * {"errorCode", "message"} as one message.
+ */
+static enum dns_status
+ovh_judge(const struct api_req *req, const struct http_resp *resp,
+    char *msg, size_t msglen)
+{
+	struct ovh_call_ctx	*x = req->arg;
+	const char		*method = req->method, *path = x->path;
+	json_t			*j;
+	json_error_t		 jerr;
+	const char		*code = NULL, *text = NULL;
+	char			 etext[300];
+	enum dns_status		 st;
+
+	j = json_loadb(resp->body, resp->len, JSON_DECODE_ANY, &jerr);
+	if (resp->status >= 200 && resp->status < 300) {
+		if (j == NULL && resp->len > 0) {
+			api_msg(req, msg, msglen, "OVH answered %s %s with "
+			    "HTTP %ld but no JSON", method, path,
+			    resp->status);
+			return DNS_ERR_BAD_REPLY;
 		}
-		if (out != NULL) {
-			*out = j;
-			j = NULL;
-		}
-		st = DNS_OK;
-		goto done;
+		x->json = j;
+		return DNS_OK;
 	}
 	if (json_is_object(j)) {
 		code = json_string_value(json_object_get(j, "errorCode"));
@@ -386,68 +312,100 @@ ovh_call(const struct ovh_ctx *x, const char *label, const char *method,
 	if (text != NULL)
 		http_first_line(text, etext, sizeof(etext));
 	else
-		http_first_line(resp.body, etext, sizeof(etext));
+		http_first_line(resp->body, etext, sizeof(etext));
 	if (code == NULL)
 		code = "";
-	if (resp.status == 429) {
-		api_rate_limited(&resp, "OVH", err, sizeof(err));
-		dns_msg(msg, msglen, "%s: %s", label, err);
-		st = DNS_ERR_REFUSED;
-	} else if (strcmp(code, "INVALID_SIGNATURE") == 0) {
-		dns_msg(msg, msglen, "%s: OVH refused the request's signature "
+	if (strcmp(code, "INVALID_SIGNATURE") == 0) {
+		api_msg(req, msg, msglen, "OVH refused the request's signature "
 		    "(HTTP %ld INVALID_SIGNATURE: %s); check [ovh] "
-		    "application_secret_file and consumer_key_file", label,
-		    resp.status, etext);
+		    "application_secret_file and consumer_key_file",
+		    resp->status, etext);
 		st = DNS_ERR_BADSIG;
 	} else if (strstr(code, "TIME") != NULL) {
-		dns_msg(msg, msglen, "%s: OVH refused the request's timestamp "
+		api_msg(req, msg, msglen, "OVH refused the request's timestamp "
 		    "(HTTP %ld %s: %s), stamped with OVH's time from "
 		    "/auth/time (our clock %+llds); it is measured again next "
-		    "time", label,
-		    resp.status, code, etext, -delta);
+		    "time", resp->status, code, etext, -x->delta);
 		ovh_delta_forget();
 		st = DNS_ERR_BADTIME;
 	} else if (strcmp(code, "INVALID_KEY") == 0) {
-		dns_msg(msg, msglen, "%s: OVH does not know the application "
+		api_msg(req, msg, msglen, "OVH does not know the application "
 		    "key (HTTP %ld INVALID_KEY: %s); check [ovh] "
-		    "application_key_file", label, resp.status, etext);
+		    "application_key_file", resp->status, etext);
 		st = DNS_ERR_BADKEY;
 	} else if (strcmp(code, "INVALID_CREDENTIAL") == 0 ||
 	    strcmp(code, "NOT_CREDENTIAL") == 0) {
-		dns_msg(msg, msglen, "%s: OVH refused the consumer key (HTTP "
+		api_msg(req, msg, msglen, "OVH refused the consumer key (HTTP "
 		    "%ld %s: %s); check [ovh] consumer_key_file (a consumer "
-		    "key must be validated, and may have expired)", label,
-		    resp.status, code, etext);
+		    "key must be validated, and may have expired)",
+		    resp->status, code, etext);
 		st = DNS_ERR_BADKEY;
 	} else if (strcmp(code, "NOT_GRANTED_CALL") == 0) {
-		dns_msg(msg, msglen, "%s: the OVH consumer key may not call %s "
+		api_msg(req, msg, msglen, "the OVH consumer key may not call %s "
 		    "%s (HTTP %ld NOT_GRANTED_CALL: %s); grant it GET, PUT, "
 		    "POST and DELETE on /domain/zone/ZONE/* (see INSTALL)",
-		    label, method, path, resp.status, etext);
+		    method, path, resp->status, etext);
 		st = DNS_ERR_REFUSED;
-	} else if (resp.status == 404 && strncmp(path, "/domain/zone/", 13) ==
+	} else if (resp->status == 404 && strncmp(path, "/domain/zone/", 13) ==
 	    0 && strstr(path, "/record/") == NULL) {
 		/* The zone itself (not a record that vanished). */
-		dns_msg(msg, msglen, "%s: zone %.*s is not in this OVH account "
-		    "(%s %s: HTTP 404: %s)", label, (int)strcspn(path + 13,
-		    "/?"), path + 13, method, path, etext);
+		api_msg(req, msg, msglen, "zone %.*s is not in this OVH account "
+		    "(%s %s: HTTP 404: %s)", (int)strcspn(path + 13, "/?"),
+		    path + 13, method, path, etext);
 		st = DNS_ERR_NOTAUTH;
-	} else if (resp.status == 404) {
-		dns_msg(msg, msglen, "%s: OVH: %s %s: not found (HTTP 404: %s)",
-		    label, method, path, etext);
+	} else if (resp->status == 404) {
+		api_msg(req, msg, msglen, "OVH: %s %s: not found (HTTP 404: %s)",
+		    method, path, etext);
 		st = DNS_ERR_NOTAUTH;
 	} else {
-		dns_msg(msg, msglen, "%s: OVH refused %s %s (HTTP %ld%s%s: %s)",
-		    label, method, path, resp.status, code[0] ? " " : "", code,
-		    etext);
-		st = resp.status == 401 || resp.status == 403 ? DNS_ERR_BADKEY :
-		    resp.status >= 500 ? DNS_ERR_SERVFAIL : DNS_ERR_REFUSED;
+		api_msg(req, msg, msglen, "OVH refused %s %s (HTTP %ld%s%s: %s)",
+		    method, path, resp->status, code[0] ? " " : "", code, etext);
+		st = api_http_status(resp->status);
 	}
-done:
 	json_decref(j);
-	http_resp_free(&resp);
-	http_headers_free(hdrs);
 	return st;
+}
+
+/*
+ * One signed call: method on {endpoint}{path} (escaped) with body (NULL:
+ * none; a POST without arguments sends "{}" as JSON, like python-ovh),
+ * the three keys read now and wiped after (api_call()).  DNS_OK for a 2xx
+ * answer, *out (may be NULL; caller json_decref()s) its JSON.  Otherwise
+ * the error with a plain message starting with label in msg.
+ */
+static enum dns_status
+ovh_call(const struct config *cfg, const char *label, const char *method,
+    const char *path, const char *body, int64_t deadline_ms, json_t **out,
+    char *msg, size_t msglen)
+{
+	const struct cfg_ovh	*o = &cfg->ovh;
+	struct ovh_call_ctx	 x = { cfg, path, 0, NULL };
+	struct api_result	 res;
+	char			 url[1200];
+
+	if (out != NULL)
+		*out = NULL;
+	if (body == NULL && strcmp(method, "POST") == 0)
+		body = "{}";	/* python-ovh: json.dumps({}) */
+	snprintf(url, sizeof(url), "%s%s", o->endpoint, path);
+	api_call(&(struct api_req){ .label = label, .provider = "OVH",
+	    .api = "OVH API", .base = o->endpoint, .method = method,
+	    .url = url, .ca_file = o->ca_file, .body = body,
+	    .content_type = body != NULL && body[0] != '\0' ?
+	    "application/json" : NULL, .accept = "application/json",
+	    .body_max = OVH_BODY_MAX, .deadline_ms = deadline_ms,
+	    .write = strcmp(method, "GET") != 0, .secrets = {
+	    { o->application_key_file, "OVH application key" },
+	    { o->application_secret_file, "OVH application secret" },
+	    { o->consumer_key_file, "OVH consumer key" } },
+	    .auth = API_AUTH_HOOK, .auth_hook = ovh_sign, .judge = ovh_judge,
+	    .arg = &x }, &res, msg, msglen);
+	api_result_free(&res);
+	if (out != NULL)
+		*out = x.json;
+	else
+		json_decref(x.json);
+	return res.status;
 }
 
 /* One record as OVH holds it. */
@@ -461,9 +419,9 @@ struct ovh_record {
  * each read (the list is only ids).  DNS_OK, or an error with msg.
  */
 static enum dns_status
-ovh_records(const struct ovh_ctx *x, const char *label, const char *zone,
+ovh_records(const struct config *cfg, const char *label, const char *zone,
     const char *sub, const struct method_change *mc, int64_t deadline_ms,
-    struct ovh_record *recs, size_t max, size_t *n, struct cfg_addrset *addrs,
+    struct ovh_record *recs, size_t max, size_t *n, struct addrset *addrs,
     char *msg, size_t msglen)
 {
 	json_t		*ids = NULL, *id, *r = NULL;
@@ -479,20 +437,20 @@ ovh_records(const struct ovh_ctx *x, const char *label, const char *zone,
 	snprintf(path, sizeof(path), "/domain/zone/%s/record?fieldType=%s&"
 	    "subDomain=%s", ez, mc->type, es);
 	free(es);
-	st = ovh_call(x, label, "GET", path, NULL, deadline_ms, &ids, msg,
+	st = ovh_call(cfg, label, "GET", path, NULL, deadline_ms, &ids, msg,
 	    msglen);
 	if (st != DNS_OK)
 		goto done;
 	if (!json_is_array(ids)) {
 		st = DNS_ERR_BAD_REPLY;
-		dns_msg(msg, msglen, "%s: OVH's record list for %s %s is not "
+		util_msg(msg, msglen, "%s: OVH's record list for %s %s is not "
 		    "a list of ids", label, mc->owner, mc->type);
 		goto done;
 	}
 	json_array_foreach(ids, i, id) {
 		if (!json_is_integer(id)) {
 			st = DNS_ERR_BAD_REPLY;
-			dns_msg(msg, msglen, "%s: OVH's record list for %s %s "
+			util_msg(msg, msglen, "%s: OVH's record list for %s %s "
 			    "holds something else than ids", label, mc->owner,
 			    mc->type);
 			goto done;
@@ -501,7 +459,7 @@ ovh_records(const struct ovh_ctx *x, const char *label, const char *zone,
 		    (long long)json_integer_value(id));
 		json_decref(r);
 		r = NULL;
-		st = ovh_call(x, label, "GET", path, NULL, deadline_ms, &r,
+		st = ovh_call(cfg, label, "GET", path, NULL, deadline_ms, &r,
 		    msg, msglen);
 		if (st != DNS_OK)
 			goto done;
@@ -514,9 +472,9 @@ ovh_records(const struct ovh_ctx *x, const char *label, const char *zone,
 		if (sd != NULL && strcasecmp(sd, sub) != 0)
 			continue;
 		if (target == NULL || *n == max ||
-		    api_addr_add(addrs, mc->family, target) == -1) {
+		    addrset_add_text(addrs, mc->family, target) == -1) {
 			st = DNS_ERR_BAD_REPLY;
-			dns_msg(msg, msglen, "%s: OVH sent a record of %s %s "
+			util_msg(msg, msglen, "%s: OVH sent a record of %s %s "
 			    "we cannot read", label, mc->owner, mc->type);
 			goto done;
 		}
@@ -544,15 +502,15 @@ struct ovh_op {
 static bool
 ovh_target_is(int family, const char *target, const char *canon)
 {
-	struct cfg_addrset	one;
+	struct addrset		one;
 
 	memset(&one, 0, sizeof(one));
-	return api_addr_add(&one, family, target) == 0 &&
+	return addrset_add_text(&one, family, target) == 0 &&
 	    strcmp(one.addr[0].text, canon) == 0;
 }
 
 static bool
-ovh_target_in(const struct cfg_addrset *set, int family, const char *target)
+ovh_target_in(const struct addrset *set, int family, const char *target)
 {
 	for (size_t i = 0; i < set->n; i++)
 		if (ovh_target_is(family, target, set->addr[i].text))
@@ -565,7 +523,7 @@ static size_t
 ovh_plan(const struct method_change *mc, const struct ovh_record *recs,
     size_t nrecs, struct ovh_op *ops, size_t max)
 {
-	const char		*add[CFG_ADDR_MAX];
+	const char		*add[ADDRSET_MAX];
 	const struct ovh_record	*chg[OVH_RECORDS_MAX];
 	size_t			 nadd = 0, nchg = 0, i, k, n = 0;
 	bool			 held;
@@ -606,18 +564,18 @@ static void
 ovh_op_text(const struct ovh_op *op, char *buf, size_t len)
 {
 	if (strcmp(op->method, "PUT") == 0)
-		dns_msg(buf, len, "%s %s %s -> %s", op->mc->owner,
+		util_msg(buf, len, "%s %s %s -> %s", op->mc->owner,
 		    op->mc->type, op->from, op->to);
 	else if (strcmp(op->method, "DELETE") == 0)
-		dns_msg(buf, len, "%s %s %s removed", op->mc->owner,
+		util_msg(buf, len, "%s %s %s removed", op->mc->owner,
 		    op->mc->type, op->from);
 	else
-		dns_msg(buf, len, "%s %s %s added", op->mc->owner,
+		util_msg(buf, len, "%s %s %s added", op->mc->owner,
 		    op->mc->type, op->to);
 }
 
 static enum dns_status
-ovh_send_op(const struct ovh_ctx *x, const char *label, const char *ez,
+ovh_send_op(const struct config *cfg, const char *label, const char *ez,
     const char *sub, const struct ovh_op *op, int64_t deadline_ms, char *msg,
     size_t msglen)
 {
@@ -629,21 +587,21 @@ ovh_send_op(const struct ovh_ctx *x, const char *label, const char *ez,
 		snprintf(path, sizeof(path), "/domain/zone/%s/record", ez);
 		b = json_pack("{s:s, s:s, s:s, s:I}", "fieldType",
 		    op->mc->type, "subDomain", sub, "target", op->to, "ttl",
-		    (json_int_t)x->cfg->dns.ttl);
+		    (json_int_t)cfg->dns.ttl);
 	} else {
 		snprintf(path, sizeof(path), "/domain/zone/%s/record/%lld", ez,
 		    op->id);
 		if (strcmp(op->method, "PUT") == 0)
 			b = json_pack("{s:s, s:I}", "target", op->to, "ttl",
-			    (json_int_t)x->cfg->dns.ttl);
+			    (json_int_t)cfg->dns.ttl);
 	}
 	if (b != NULL && (body = json_dumps(b, JSON_COMPACT |
 	    JSON_PRESERVE_ORDER)) == NULL) {
 		json_decref(b);
-		dns_msg(msg, msglen, "%s: out of memory", label);
+		util_msg(msg, msglen, "%s: out of memory", label);
 		return DNS_ERR_INTERNAL;
 	}
-	st = ovh_call(x, label, op->method, path, body, deadline_ms, NULL, msg,
+	st = ovh_call(cfg, label, op->method, path, body, deadline_ms, NULL, msg,
 	    msglen);
 	json_decref(b);
 	free(body);
@@ -657,51 +615,40 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 	struct method_change	*mcs = NULL;
 	struct ovh_record	 recs[OVH_RECORDS_MAX];
 	struct ovh_op		*ops = NULL;
-	struct cfg_addrset	 now;
-	struct ovh_ctx		 x;
+	struct addrset		 now;
 	char			 label[256], fqdn[256], name[256];
 	char			(*subs)[256] = NULL;
-	char			 nb[512], ob[512], one[200], done[700];
+	char			 one[200], done[700];
 	char			 left[700], why[700], rmsg[512], path[600];
 	char			*ez = NULL;
 	size_t			 n, i, k, nrecs, nops = 0, maxops, ndone = 0;
 	size_t			 npending = 0;
+	bool			 same;
 	enum dns_status		 st, rst = DNS_OK;
 
 	(void)srv;
-	memset(&x, 0, sizeof(x));
 	method_zone_label(zp->zone->name, label, sizeof(label));
 	n = method_changes(zp, &mcs);
 	maxops = n * OVH_RECORDS_MAX + 1;
 	ops = util_xcalloc(maxops, sizeof(*ops));
 	subs = util_xcalloc(n + 1, sizeof(*subs));
 	ez = http_escape(label);
-	if ((st = ovh_ctx_init(&x, cfg, label, zp->message,
-	    sizeof(zp->message))) != DNS_OK)
-		goto done;
 
 	/* What OVH holds now, record by record: no prerequisites there. */
 	for (i = 0; i < n; i++) {
 		api_owner_names(mcs[i].owner, zp->zone->name, fqdn, name,
 		    subs[i], sizeof(fqdn));
-		st = ovh_records(&x, label, label, subs[i], &mcs[i],
+		st = ovh_records(cfg, label, label, subs[i], &mcs[i],
 		    deadline_ms, recs, FA_ARRAY_SIZE(recs), &nrecs, &now,
 		    zp->message, sizeof(zp->message));
 		if (st != DNS_OK)
 			goto done;
-		if (dns_addrset_same(&now, &mcs[i].new_addrs)) {
+		if ((st = api_recheck("OVH", label, &mcs[i], &now, &same,
+		    zp->message, sizeof(zp->message))) != DNS_OK)
+			goto done;
+		if (same) {
 			npending++;	/* changed, not published yet */
 			continue;
-		}
-		if (!dns_addrset_same(&now, &mcs[i].old_addrs)) {
-			dns_addrset_format(&now, nb, sizeof(nb));
-			dns_addrset_format(&mcs[i].old_addrs, ob, sizeof(ob));
-			dns_msg(zp->message, sizeof(zp->message), "%s: OVH "
-			    "holds %s for %s %s, not %s as read from DNS: "
-			    "nothing sent", label, nb, mcs[i].owner,
-			    mcs[i].type, ob);
-			st = DNS_ERR_YXRRSET;
-			goto done;
 		}
 		k = ovh_plan(&mcs[i], recs, nrecs, ops + nops, maxops - nops);
 		for (size_t j = nops; j < nops + k; j++)
@@ -714,23 +661,23 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 	for (i = 0; i < nops; i++) {
 		size_t mi = (size_t)(ops[i].mc - mcs);
 
-		st = ovh_send_op(&x, label, ez, subs[mi], &ops[i], deadline_ms,
+		st = ovh_send_op(cfg, label, ez, subs[mi], &ops[i], deadline_ms,
 		    why, sizeof(why));
 		if (st != DNS_OK)
 			break;
 		ovh_op_text(&ops[i], one, sizeof(one));
-		dns_msg(done + strlen(done), sizeof(done) - strlen(done),
+		util_msg_append(done, sizeof(done),
 		    "%s%s", ndone > 0 ? ", " : "", one);
 		ndone++;
 	}
 	/* Publish what OVH holds, whole or half: DNS must tell the truth. */
 	if (ndone > 0 || npending > 0 || st == DNS_ERR_UNKNOWN) {
 		snprintf(path, sizeof(path), "/domain/zone/%s/refresh", ez);
-		rst = ovh_call(&x, label, "POST", path, NULL, deadline_ms, NULL,
+		rst = ovh_call(cfg, label, "POST", path, NULL, deadline_ms, NULL,
 		    rmsg, sizeof(rmsg));
 	}
 	if (st == DNS_OK && rst == DNS_OK) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: OVH took the "
+		util_msg(zp->message, sizeof(zp->message), "%s: OVH took the "
 		    "change of %zu record%s (%zu request%s%s) and refreshed "
 		    "the zone", label, zp->nchange, zp->nchange == 1 ? "" : "s",
 		    nops, nops == 1 ? "" : "s", npending > 0 ? ", some changed "
@@ -740,7 +687,7 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 	if (st == DNS_OK) {
 		/* Every record changed at OVH, none published. */
 		zp->changed = ndone > 0;
-		dns_msg(zp->message, sizeof(zp->message), "%s: OVH took the "
+		util_msg(zp->message, sizeof(zp->message), "%s: OVH took the "
 		    "records' change (%s) but the zone refresh failed, so DNS "
 		    "still serves the old records: %s; the next cycle "
 		    "refreshes again", label, ndone > 0 ? done : "made before",
@@ -751,16 +698,16 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 	left[0] = '\0';
 	for (k = i; k < nops; k++) {
 		ovh_op_text(&ops[k], one, sizeof(one));
-		dns_msg(left + strlen(left), sizeof(left) - strlen(left),
+		util_msg_append(left, sizeof(left),
 		    "%s%s", k > i ? ", " : "", one);
 	}
 	if (ndone == 0 && npending == 0 && st != DNS_ERR_UNKNOWN)
-		dns_msg(zp->message, sizeof(zp->message), "%s; nothing was "
+		util_msg(zp->message, sizeof(zp->message), "%s; nothing was "
 		    "changed", why);
 	else {
 		/* Half-done: the site is FAILED; the next cycle finishes. */
 		zp->changed = true;
-		dns_msg(zp->message, sizeof(zp->message), "%s: OVH stopped "
+		util_msg(zp->message, sizeof(zp->message), "%s: OVH stopped "
 		    "half-way: changed %s; not changed: %s (%s); %s; the next "
 		    "cycle reads DNS and finishes", label, ndone > 0 ? done :
 		    "nothing now", left, why, rst == DNS_OK ? "the zone was "
@@ -768,7 +715,6 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 		    "refresh failed too");
 	}
 done:
-	ovh_ctx_free(&x);
 	free(ez);
 	free(subs);
 	free(ops);
@@ -790,28 +736,20 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 		{ "PUT", "/record/1" }, { "POST", "/record" },
 		{ "DELETE", "/record/1" }, { "POST", "/refresh" } };
 	const struct cfg_zone	*z;
-	struct ovh_ctx		 x;
-	struct dns_server	 srv;
 	json_t			*cred = NULL, *rules, *r;
 	char			 msg[600], err[512], label[256], path[600];
 	char			 missing[400], *ez;
 	const char		*status, *rm, *rp;
 	long long		 delta;
-	uint32_t		 serial;
 	size_t			 i, k, ri;
 	bool			 granted;
 	int			 ret = 0;
 	enum dns_status		 st;
 
-	if (ovh_ctx_init(&x, cfg, "config-test", msg, sizeof(msg)) != DNS_OK) {
-		diag_add(diags, true, "%s:%d: %s", cfg->path, cfg->ovh.line,
-		    msg);
-		return -1;
-	}
 	st = ovh_time_delta(cfg, "config-test", util_mono_ms() +
 	    cfg->dns.timeout_ms, &delta, msg, sizeof(msg));
 	if (st == DNS_OK)
-		st = ovh_call(&x, "config-test", "GET",
+		st = ovh_call(cfg, "config-test", "GET",
 		    "/auth/currentCredential", NULL, util_mono_ms() +
 		    cfg->dns.timeout_ms, &cred, msg, sizeof(msg));
 	if (st == DNS_ERR_REFUSED && strstr(msg, "NOT_GRANTED_CALL") != NULL) {
@@ -856,9 +794,8 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 					granted = true;
 			}
 			if (!granted)
-				dns_msg(missing + strlen(missing),
-				    sizeof(missing) - strlen(missing), "%s%s "
-				    "%s", missing[0] ? ", " : "",
+				util_msg_append(missing, sizeof(missing),
+				    "%s%s %s", missing[0] ? ", " : "",
 				    need[k].method, path);
 		}
 		if (missing[0] != '\0') {
@@ -870,7 +807,7 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 		}
 		snprintf(path, sizeof(path), "/domain/zone/%s", ez);
 		free(ez);
-		st = ovh_call(&x, label, "GET", path, NULL, util_mono_ms() +
+		st = ovh_call(cfg, label, "GET", path, NULL, util_mono_ms() +
 		    cfg->dns.timeout_ms, NULL, msg, sizeof(msg));
 		if (st != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s", cfg->path,
@@ -879,13 +816,7 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 			ret = -1;
 			continue;
 		}
-		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
-		    &srv, err, sizeof(err));
-		if (st == DNS_OK)
-			st = dns_query_serial(&srv, z->name,
-			    util_mono_ms() + cfg->dns.timeout_ms, &serial, err,
-			    sizeof(err));
-		if (st != DNS_OK) {
+		if (method_probe_dns(cfg, z, err, sizeof(err)) != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s: OVH has the zone, "
 			    "but reading it through DNS failed (set [dns] "
 			    "server to one of its OVH nameservers, or leave it "
@@ -897,7 +828,6 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 	}
 done:
 	json_decref(cred);
-	ovh_ctx_free(&x);
 	return ret;
 }
 

@@ -76,10 +76,45 @@ pdns_error_text(const struct http_resp *r, char *out, size_t outlen)
 		snprintf(out, outlen, "no error text");
 }
 
+/* PowerDNS's answer: 2xx, else its status and {"error": "..."}. */
+static enum dns_status
+pdns_judge(const struct api_req *req, const struct http_resp *resp,
+    char *msg, size_t msglen)
+{
+	const char	*zone = *(const char **)req->arg;
+	char		 etext[300];
+
+	if (resp->status >= 200 && resp->status < 300)
+		return DNS_OK;
+	pdns_error_text(resp, etext, sizeof(etext));
+	switch (resp->status) {
+	case 401:
+	case 403:
+		api_msg(req, msg, msglen, "PowerDNS refused the API key (%ld); "
+		    "check [powerdns] api_key_file against the server's "
+		    "api-key", resp->status);
+		return DNS_ERR_BADKEY;
+	case 404:
+		api_msg(req, msg, msglen, "zone %s not found on the PowerDNS "
+		    "server (404: %s)", zone, etext);
+		return DNS_ERR_NOTAUTH;
+	case 422:
+		api_msg(req, msg, msglen, "PowerDNS rejected the change (422): "
+		    "%s", etext);
+		return DNS_ERR_REFUSED;
+	default:
+		api_msg(req, msg, msglen, "PowerDNS answered HTTP %ld: %s",
+		    resp->status, etext);
+		return resp->status >= 500 ? DNS_ERR_SERVFAIL :
+		    DNS_ERR_BAD_REPLY;
+	}
+}
+
 /*
- * One API call: method on {url}/zones/{zone}[suffix], with the key read now
- * and wiped after.  Returns DNS_OK for a 2xx answer (resp holds it; caller
- * frees), else the error with a plain message in msg.
+ * One API call: method on {url}/zones/{zone}, the key in X-API-Key
+ * (api_call() reads it now and wipes it after).  DNS_OK for a 2xx answer
+ * (resp holds it; caller frees), else the error with a plain message in
+ * msg.
  */
 static enum dns_status
 pdns_call(const struct config *cfg, const char *method, const char *zone,
@@ -87,92 +122,33 @@ pdns_call(const struct config *cfg, const char *method, const char *zone,
     size_t msglen)
 {
 	const struct cfg_powerdns	*pd = &cfg->powerdns;
-	struct curl_slist		*hdrs = NULL;
-	struct http_req			 req;
-	char				*key = NULL, *zid = NULL, *url = NULL;
-	char				 err[512], etext[300], label[256];
-	size_t				 keylen = 0, ulen;
-	enum dns_status			 st = DNS_ERR_INTERNAL;
+	struct api_result		 res;
+	char				*zid, *url, label[256];
+	const char			*zarg = zone;
+	size_t				 ulen;
 
-	memset(resp, 0, sizeof(*resp));
 	method_zone_label(zone, label, sizeof(label));
 	/* The zone id is the name with its final dot ("example.com."). */
 	zid = http_escape(zone);
 	ulen = strlen(pd->url) + strlen(zid) + sizeof("/zones/");
 	url = util_xcalloc(1, ulen);
 	snprintf(url, ulen, "%s/zones/%s", pd->url, zid);
-
-	if (http_secret_load(pd->api_key_file, &key, &keylen, err,
-	    sizeof(err)) == -1) {
-		dns_msg(msg, msglen, "%s: cannot read the PowerDNS API key: %s",
-		    label, err);
-		st = DNS_ERR_KEY;
-		goto done;
-	}
-	if (http_header_add(&hdrs, "X-API-Key", key) == -1 ||
-	    http_header_add(&hdrs, "Accept", "application/json") == -1 ||
-	    (body != NULL && http_header_add(&hdrs, "Content-Type",
-	    "application/json") == -1)) {
-		dns_msg(msg, msglen, "%s: out of memory", label);
-		goto done;
-	}
-	http_secret_free(key, keylen);
-	key = NULL;
-
-	memset(&req, 0, sizeof(req));
-	req.method = method;
-	req.url = url;
-	req.ca_file = pd->ca_file;
-	req.headers = hdrs;
-	req.body = body;
-	req.bodylen = body != NULL ? strlen(body) : 0;
-	req.body_max = PDNS_BODY_MAX;
-	req.deadline_ms = deadline_ms;
-	log_debug("%s: PowerDNS API: %s %s", label, method, url);
-	if (http_request(&req, resp) == -1) {
-		dns_msg(msg, msglen, "%s: PowerDNS API at %s: %s", label,
-		    pd->url, resp->error);
-		st = api_fail_status(resp, strcmp(method, "GET") != 0);
-		goto done;
-	}
-	if (resp->status >= 200 && resp->status < 300) {
-		st = DNS_OK;
-		goto done;
-	}
-	pdns_error_text(resp, etext, sizeof(etext));
-	switch (resp->status) {
-	case 401:
-	case 403:
-		dns_msg(msg, msglen, "%s: PowerDNS refused the API key (%ld); "
-		    "check [powerdns] api_key_file against the server's "
-		    "api-key", label, resp->status);
-		st = DNS_ERR_BADKEY;
-		break;
-	case 404:
-		dns_msg(msg, msglen, "%s: zone %s not found on the PowerDNS "
-		    "server (404: %s)", label, zone, etext);
-		st = DNS_ERR_NOTAUTH;
-		break;
-	case 422:
-		dns_msg(msg, msglen, "%s: PowerDNS rejected the change (422): "
-		    "%s", label, etext);
-		st = DNS_ERR_REFUSED;
-		break;
-	default:
-		dns_msg(msg, msglen, "%s: PowerDNS answered HTTP %ld: %s",
-		    label, resp->status, etext);
-		st = resp->status >= 500 ? DNS_ERR_SERVFAIL :
-		    DNS_ERR_BAD_REPLY;
-		break;
-	}
-done:
-	if (st != DNS_OK)
-		http_resp_free(resp);
-	http_secret_free(key, keylen);
-	http_headers_free(hdrs);
+	api_call(&(struct api_req){ .label = label, .provider = "PowerDNS",
+	    .api = "PowerDNS API", .base = pd->url, .method = method,
+	    .url = url, .ca_file = pd->ca_file, .body = body,
+	    .content_type = body != NULL ? "application/json" : NULL,
+	    .accept = "application/json", .body_max = PDNS_BODY_MAX,
+	    .deadline_ms = deadline_ms, .write = strcmp(method, "GET") != 0,
+	    .secrets = { { pd->api_key_file, "PowerDNS API key" } },
+	    .auth = API_AUTH_HEADER, .auth_name = "X-API-Key",
+	    .judge = pdns_judge, .arg = &zarg }, &res, msg,
+	    msglen);
 	free(url);
 	free(zid);
-	return st;
+	if (res.status != DNS_OK)
+		api_result_free(&res);
+	*resp = res.resp;
+	return res.status;
 }
 
 /*
@@ -183,7 +159,7 @@ done:
  */
 static int
 pdns_rrset_addrs(json_t *rrsets, const struct method_change *mc,
-    struct cfg_addrset *out, bool *disabled)
+    struct addrset *out, bool *disabled)
 {
 	json_t		*rs, *recs, *r, *c, *d;
 	const char	*name, *type;
@@ -212,7 +188,7 @@ pdns_rrset_addrs(json_t *rrsets, const struct method_change *mc,
 				*disabled = true;
 				continue;
 			}
-			if (dns_addrset_add(out, mc->family, bin) == -1)
+			if (addrset_add(out, mc->family, bin) == -1)
 				return -1;
 		}
 	}
@@ -333,11 +309,11 @@ pdns_update(const struct config *cfg, const struct dns_server *srv,
 {
 	struct method_change	*mcs = NULL;
 	struct http_resp	 resp;
-	struct cfg_addrset	 now;
+	struct addrset		 now;
 	struct pdns_soa		 soa;
 	json_t			*zone = NULL, *rrsets;
 	json_error_t		 jerr;
-	char			 label[256], nb[512], ob[512], *body = NULL;
+	char			 label[256], *body = NULL;
 	size_t			 n, i;
 	bool			 disabled;
 	enum dns_status		 st;
@@ -355,7 +331,7 @@ pdns_update(const struct config *cfg, const struct dns_server *srv,
 	zone = json_loadb(resp.body, resp.len, 0, &jerr);
 	if (resp.capped || zone == NULL ||
 	    !json_is_array(rrsets = json_object_get(zone, "rrsets"))) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: PowerDNS sent "
+		util_msg(zp->message, sizeof(zp->message), "%s: PowerDNS sent "
 		    "a zone we cannot read%s", label, resp.capped ?
 		    " (larger than we read)" : "");
 		st = DNS_ERR_BAD_REPLY;
@@ -363,57 +339,50 @@ pdns_update(const struct config *cfg, const struct dns_server *srv,
 	}
 	for (i = 0; i < n; i++) {
 		if (pdns_rrset_addrs(rrsets, &mcs[i], &now, &disabled) == -1) {
-			dns_msg(zp->message, sizeof(zp->message), "%s: "
+			util_msg(zp->message, sizeof(zp->message), "%s: "
 			    "PowerDNS sent an rrset of %s %s we cannot read",
 			    label, mcs[i].owner, mcs[i].type);
 			st = DNS_ERR_BAD_REPLY;
 			goto done;
 		}
 		if (disabled) {
-			dns_msg(zp->message, sizeof(zp->message), "%s: %s %s "
+			util_msg(zp->message, sizeof(zp->message), "%s: %s %s "
 			    "holds disabled records in PowerDNS, which the "
 			    "change would delete: nothing sent", label,
 			    mcs[i].owner, mcs[i].type);
 			st = DNS_CONFLICT;
 			goto done;
 		}
-		if (!dns_addrset_same(&now, &mcs[i].old_addrs)) {
-			dns_addrset_format(&now, nb, sizeof(nb));
-			dns_addrset_format(&mcs[i].old_addrs, ob, sizeof(ob));
-			dns_msg(zp->message, sizeof(zp->message), "%s: "
-			    "PowerDNS holds %s for %s %s, not %s as read from "
-			    "DNS: nothing sent", label, nb, mcs[i].owner,
-			    mcs[i].type, ob);
-			st = DNS_ERR_YXRRSET;
+		/* PowerDNS is the DNS server: "new already" is not lag. */
+		if ((st = api_recheck("PowerDNS", label, &mcs[i], &now, NULL,
+		    zp->message, sizeof(zp->message))) != DNS_OK)
 			goto done;
-		}
 	}
 	http_resp_free(&resp);
 	if (pdns_soa_plan(zone, zp->zone->name, &soa) == -1) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: the zone has no "
-		    "SOA-EDIT-API and PowerDNS sent no SOA we can read to bump "
-		    "its serial ourselves: nothing sent", label);
+		util_msg(zp->message, sizeof(zp->message), "%s: the zone has "
+		    "no SOA-EDIT-API and PowerDNS sent no SOA we can read to "
+		    "bump its serial ourselves: nothing sent", label);
 		st = DNS_ERR_BAD_REPLY;
 		goto done;
 	}
 
 	if ((body = pdns_patch_body(mcs, n, cfg->dns.ttl, &soa)) == NULL) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: cannot build "
+		util_msg(zp->message, sizeof(zp->message), "%s: cannot build "
 		    "the change", label);
 		st = DNS_ERR_INTERNAL;
 		goto done;
 	}
-	log_debug("%s: PowerDNS PATCH body: %s", label, body);
 	st = pdns_call(cfg, "PATCH", zp->zone->name, body, deadline_ms, &resp,
 	    zp->message, sizeof(zp->message));
 	if (st == DNS_OK && soa.bump)
-		dns_msg(zp->message, sizeof(zp->message), "%s: PowerDNS at %s "
+		util_msg(zp->message, sizeof(zp->message), "%s: PowerDNS at %s "
 		    "took the change of %zu record%s (HTTP %ld) with the SOA "
 		    "serial %u -> %u set by us (the zone has no SOA-EDIT-API)",
 		    label, cfg->powerdns.url, zp->nchange, zp->nchange == 1 ?
 		    "" : "s", resp.status, soa.serial_old, soa.serial_new);
 	else if (st == DNS_OK)
-		dns_msg(zp->message, sizeof(zp->message), "%s: PowerDNS at %s "
+		util_msg(zp->message, sizeof(zp->message), "%s: PowerDNS at %s "
 		    "took the change of %zu record%s (HTTP %ld)", label,
 		    cfg->powerdns.url, zp->nchange, zp->nchange == 1 ? "" : "s",
 		    resp.status);
@@ -467,9 +436,7 @@ pdns_probe(const struct config *cfg, struct diag_list *diags)
 {
 	const struct cfg_zone	*z;
 	struct http_resp	 resp;
-	struct dns_server	 srv;
 	char			 msg[512], err[512], label[256];
-	uint32_t		 serial;
 	size_t			 i;
 	int			 ret = 0;
 	enum dns_status		 st;
@@ -493,13 +460,7 @@ pdns_probe(const struct config *cfg, struct diag_list *diags)
 				break;		/* the same for every zone */
 			continue;
 		}
-		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
-		    &srv, err, sizeof(err));
-		if (st == DNS_OK)
-			st = dns_query_serial(&srv, z->name,
-			    util_mono_ms() + cfg->dns.timeout_ms, &serial, err,
-			    sizeof(err));
-		if (st != DNS_OK) {
+		if (method_probe_dns(cfg, z, err, sizeof(err)) != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s: the PowerDNS API has "
 			    "the zone, but reading it through DNS failed (set "
 			    "[dns] server and port to PowerDNS's DNS "

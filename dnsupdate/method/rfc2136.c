@@ -31,7 +31,7 @@ label_of(const char *name, char *buf, size_t len)
 {
 	size_t n;
 
-	dns_msg(buf, len, "%s", name);
+	util_msg(buf, len, "%s", name);
 	n = strlen(buf);
 	if (n > 1 && buf[n - 1] == '.')
 		buf[n - 1] = '\0';
@@ -50,7 +50,7 @@ rfc2136_server(const struct config *cfg, const struct cfg_zone *zone,
     int64_t deadline_ms, struct dns_server *out, char *err, size_t errlen)
 {
 	struct dns_server res[4];
-	struct cfg_addrset addrs;
+	struct addrset addrs;
 	char mname[256], host[NI_MAXHOST], text[sizeof(out->text)];
 	size_t n, nres;
 	enum dns_status st;
@@ -82,7 +82,7 @@ rfc2136_server(const struct config *cfg, const struct cfg_zone *zone,
 	if (getnameinfo((struct sockaddr *)&out->ss, out->sslen, host,
 	    sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
 		snprintf(host, sizeof(host), "?");
-	dns_msg(text, sizeof(text), "%s (%s#%u)", mname, host,
+	util_msg(text, sizeof(text), "%s (%s#%u)", mname, host,
 	    (unsigned)cfg->dns.port);
 	memcpy(out->text, text, sizeof(out->text));
 	return DNS_OK;
@@ -91,7 +91,7 @@ rfc2136_server(const struct config *cfg, const struct cfg_zone *zone,
 /* One RR: owner, type, class, ttl and, when addr is set, its address. */
 static ldns_rr *
 rr_make(const ldns_rdf *owner, ldns_rr_type type, ldns_rr_class class,
-    uint32_t ttl, const struct cfg_addr *addr)
+    uint32_t ttl, const struct addrset_addr *addr)
 {
 	ldns_rr *rr;
 	ldns_rdf *rd;
@@ -140,7 +140,7 @@ rfc2136_update_build_part(const struct dns_zone_plan *zp, uint32_t ttl,
 	static const struct { int family; ldns_rr_type type; } fams[] = {
 		{ AF_INET, LDNS_RR_TYPE_A }, { AF_INET6, LDNS_RR_TYPE_AAAA } };
 	const struct dns_record_change *rc;
-	struct cfg_addrset oldf, newf;
+	struct addrset oldf, newf;
 	ldns_rr_list *pr = NULL, *up = NULL;
 	ldns_rdf *owner = NULL, *zrdf = NULL;
 	ldns_pkt *p = NULL;
@@ -163,9 +163,9 @@ rfc2136_update_build_part(const struct dns_zone_plan *zp, uint32_t ttl,
 			break;
 		}
 		for (f = 0; f < FA_ARRAY_SIZE(fams) && okay; f++) {
-			dns_addrset_family(&rc->old_addrs, fams[f].family,
+			addrset_family(&rc->old_addrs, fams[f].family,
 			    &oldf);
-			dns_addrset_family(&rc->new_addrs, fams[f].family,
+			addrset_family(&rc->new_addrs, fams[f].family,
 			    &newf);
 			/*
 			 * A type neither the old nor the new set has (AAAA
@@ -189,7 +189,7 @@ rfc2136_update_build_part(const struct dns_zone_plan *zp, uint32_t ttl,
 			for (j = 0; j < oldf.n && okay; j++)
 				okay = push(pr, rr_make(owner, fams[f].type,
 				    LDNS_RR_CLASS_IN, 0, &oldf.addr[j]));
-			if (dns_addrset_same(&oldf, &newf))
+			if (addrset_equal(&oldf, &newf))
 				continue;
 			/*
 			 * Update.  §2.5.2 "Delete an RRset": class ANY,
@@ -255,13 +255,13 @@ rfc2136_reply_check(const struct tsig_key *key, const ldns_pkt *request,
 	qmac = qtsig != NULL ? ldns_rr_rdf(qtsig, 3) : NULL;
 
 	if (dns_wire2pkt(&r, wire, len) != LDNS_STATUS_OK) {
-		dns_msg(msg, msglen, "%s: %s sent a reply we cannot parse",
+		util_msg(msg, msglen, "%s: %s sent a reply we cannot parse",
 		    label, server);
 		goto done;
 	}
 	if (ldns_pkt_id(r) != ldns_pkt_id(request) || !ldns_pkt_qr(r) ||
 	    ldns_pkt_get_opcode(r) != ldns_pkt_get_opcode(request)) {
-		dns_msg(msg, msglen, "%s: %s sent a reply that does not "
+		util_msg(msg, msglen, "%s: %s sent a reply that does not "
 		    "match our message (ID, QR or opcode)", label, server);
 		goto done;
 	}
@@ -269,7 +269,7 @@ rfc2136_reply_check(const struct tsig_key *key, const ldns_pkt *request,
 	tsig = ldns_pkt_tsig(r);
 	if (tsig == NULL) {
 		if (rcode == LDNS_RCODE_NOERROR) {
-			dns_msg(msg, msglen, "%s: %s sent an unsigned reply; "
+			util_msg(msg, msglen, "%s: %s sent an unsigned reply; "
 			    "its answer cannot be trusted", label, server);
 			goto done;
 		}
@@ -278,14 +278,14 @@ rfc2136_reply_check(const struct tsig_key *key, const ldns_pkt *request,
 		/* RFC 8945 §5.3.2: a TSIG error rides on rcode NOTAUTH. */
 		switch (terr) {
 		case TSIG_ERR_BADSIG:
-			dns_msg(msg, msglen, "%s: BADSIG: the server rejected "
+			util_msg(msg, msglen, "%s: BADSIG: the server rejected "
 			    "our TSIG signature: the key's secret differs from "
 			    "the server's (key '%s', %s)", label, kl,
 			    key->algorithm);
 			st = DNS_ERR_BADSIG;
 			break;
 		case TSIG_ERR_BADKEY:
-			dns_msg(msg, msglen, "%s: BADKEY: the server does not "
+			util_msg(msg, msglen, "%s: BADKEY: the server does not "
 			    "know our key '%s' with algorithm %s: the key name "
 			    "or algorithm differs from the server's key "
 			    "statement", label, kl, key->algorithm);
@@ -301,7 +301,7 @@ rfc2136_reply_check(const struct tsig_key *key, const ldns_pkt *request,
 			srvtime = tsig_rr_other_time(tsig);
 			st = DNS_ERR_BADTIME;
 			if (srvtime < 0) {
-				dns_msg(msg, msglen, "%s: BADTIME: the server "
+				util_msg(msg, msglen, "%s: BADTIME: the server "
 				    "says our clock differs from its clock by "
 				    "more than the fudge (%d s); it did not say "
 				    "its time%s", label, TSIG_FUDGE, verified ?
@@ -309,17 +309,17 @@ rfc2136_reply_check(const struct tsig_key *key, const ldns_pkt *request,
 				break;
 			}
 			skew = srvtime - now_s;
-			dns_msg(msg, msglen, "%s: BADTIME: the server rejected "
-			    "our TSIG time: server clock differs from ours by "
-			    "%lld s (fudge %d s; the server is %s); fix the "
-			    "clock (NTP) here or on the server%s", label,
-			    (long long)(skew < 0 ? -skew : skew), TSIG_FUDGE,
-			    skew < 0 ? "behind" : "ahead", verified ? "" :
-			    " (reply not verified)");
+			util_msg(msg, msglen, "%s: BADTIME: the server "
+			    "rejected our TSIG time: server clock differs from "
+			    "ours by %lld s (fudge %d s; the server is %s); "
+			    "fix the clock (NTP) here or on the server%s",
+			    label, (long long)(skew < 0 ? -skew : skew),
+			    TSIG_FUDGE, skew < 0 ? "behind" : "ahead",
+			    verified ? "" : " (reply not verified)");
 			break;
 		default:
-			dns_msg(msg, msglen, "%s: the server answered with TSIG "
-			    "error %s (key '%s', %s)", label,
+			util_msg(msg, msglen, "%s: the server answered with "
+			    "TSIG error %s (key '%s', %s)", label,
 			    tsig_error_str(terr, eb, sizeof(eb)), kl,
 			    key->algorithm);
 			st = DNS_ERR_BAD_REPLY;
@@ -328,17 +328,17 @@ rfc2136_reply_check(const struct tsig_key *key, const ldns_pkt *request,
 		goto done;
 	} else {
 		if (!tsig_verify(r, wire, len, key, qmac)) {
-			dns_msg(msg, msglen, "%s: the reply from %s has a TSIG "
-			    "that does not verify with key '%s' (forged or "
-			    "damaged reply?)", label, server, kl);
+			util_msg(msg, msglen, "%s: the reply from %s has a "
+			    "TSIG that does not verify with key '%s' (forged "
+			    "or damaged reply?)", label, server, kl);
 			goto done;
 		}
 		/* §5.4.3: ldns does not check the time window; we do. */
 		skew = (int64_t)tsig_rr_time(tsig) - now_s;
 		if (skew > TSIG_FUDGE || skew < -TSIG_FUDGE) {
-			dns_msg(msg, msglen, "%s: the reply from %s was signed "
-			    "at a time %lld s away from our clock (fudge %d "
-			    "s); check NTP", label, server,
+			util_msg(msg, msglen, "%s: the reply from %s was "
+			    "signed at a time %lld s away from our clock "
+			    "(fudge %d s); check NTP", label, server,
 			    (long long)(skew < 0 ? -skew : skew), TSIG_FUDGE);
 			goto done;
 		}
@@ -350,56 +350,56 @@ rfc2136_reply_check(const struct tsig_key *key, const ldns_pkt *request,
 		msg[0] = '\0';
 		break;
 	case LDNS_RCODE_NOTAUTH:
-		dns_msg(msg, msglen, "%s: NOTAUTH: %s is not authoritative "
+		util_msg(msg, msglen, "%s: NOTAUTH: %s is not authoritative "
 		    "for the zone (is it the zone's primary server?)", label,
 		    server);
 		st = DNS_ERR_NOTAUTH;
 		break;
 	case LDNS_RCODE_REFUSED:
 		if (ldns_pkt_get_opcode(request) == LDNS_PACKET_UPDATE)
-			dns_msg(msg, msglen, "%s: REFUSED: %s refused the "
+			util_msg(msg, msglen, "%s: REFUSED: %s refused the "
 			    "update (does it serve the zone, and does its "
 			    "allow-update or update-policy allow key '%s'?)",
 			    label, server, kl);
 		else
-			dns_msg(msg, msglen, "%s: REFUSED: %s refused our "
+			util_msg(msg, msglen, "%s: REFUSED: %s refused our "
 			    "signed query (does it serve the zone?)", label,
 			    server);
 		st = DNS_ERR_REFUSED;
 		break;
 	case LDNS_RCODE_NOTIMPL:
-		dns_msg(msg, msglen, "%s: NOTIMP: %s does not support "
+		util_msg(msg, msglen, "%s: NOTIMP: %s does not support "
 		    "dynamic updates", label, server);
 		st = DNS_ERR_REFUSED;
 		break;
 	case LDNS_RCODE_NOTZONE:
-		dns_msg(msg, msglen, "%s: NOTZONE: a record we sent is not "
+		util_msg(msg, msglen, "%s: NOTZONE: a record we sent is not "
 		    "inside the zone (check records = in [zone:%s])", label,
 		    label);
 		st = DNS_ERR_NOTZONE;
 		break;
 	case LDNS_RCODE_SERVFAIL:
-		dns_msg(msg, msglen, "%s: SERVFAIL: %s failed to apply the "
+		util_msg(msg, msglen, "%s: SERVFAIL: %s failed to apply the "
 		    "change (see its logs)", label, server);
 		st = DNS_ERR_SERVFAIL;
 		break;
 	case LDNS_RCODE_FORMERR:
-		dns_msg(msg, msglen, "%s: FORMERR: %s could not parse our "
+		util_msg(msg, msglen, "%s: FORMERR: %s could not parse our "
 		    "message", label, server);
 		st = DNS_ERR_FORMERR;
 		break;
 	case LDNS_RCODE_NXRRSET:
-		dns_msg(msg, msglen, "%s: NXRRSET: a prerequisite failed: a "
+		util_msg(msg, msglen, "%s: NXRRSET: a prerequisite failed: a "
 		    "record no longer holds the addresses we read", label);
 		st = DNS_ERR_NXRRSET;
 		break;
 	case LDNS_RCODE_YXRRSET:
-		dns_msg(msg, msglen, "%s: YXRRSET: a prerequisite failed: a "
+		util_msg(msg, msglen, "%s: YXRRSET: a prerequisite failed: a "
 		    "record we read as empty now has addresses", label);
 		st = DNS_ERR_YXRRSET;
 		break;
 	default:
-		dns_msg(msg, msglen, "%s: %s answered %s", label, server,
+		util_msg(msg, msglen, "%s: %s answered %s", label, server,
 		    dns_rcode_str(rcode, rb, sizeof(rb)));
 		st = DNS_ERR_BAD_REPLY;
 		break;
@@ -407,7 +407,7 @@ rfc2136_reply_check(const struct tsig_key *key, const ldns_pkt *request,
 	if (tsig == NULL && st != DNS_OK) {
 		size_t n = strlen(msg);
 
-		dns_msg(msg + n, msglen - n, " (the reply was not signed)");
+		util_msg(msg + n, msglen - n, " (the reply was not signed)");
 	}
 done:
 	if (reply_out != NULL && r != NULL) {
@@ -442,13 +442,13 @@ signed_exchange(const struct tsig_key *key, const struct dns_server *srv,
 	*nsent = 0;
 	if ((ls = tsig_sign(request, key, TSIG_FUDGE, NULL)) !=
 	    LDNS_STATUS_OK) {
-		dns_msg(msg, msglen, "%s: cannot sign with key '%s' (%s): %s",
+		util_msg(msg, msglen, "%s: cannot sign with key '%s' (%s): %s",
 		    label, key->name, key->algorithm,
 		    ldns_get_errorstr_by_id(ls));
 		return DNS_ERR_KEY;
 	}
 	if (ldns_pkt2wire(&wire, request, &len) != LDNS_STATUS_OK) {
-		dns_msg(msg, msglen, "%s: cannot build the message", label);
+		util_msg(msg, msglen, "%s: cannot build the message", label);
 		return DNS_ERR_INTERNAL;
 	}
 	log_debug("%s: sending a signed %s (%zu bytes, key '%s', %s) to %s",
@@ -457,7 +457,7 @@ signed_exchange(const struct tsig_key *key, const struct dns_server *srv,
 	st = dns_exchange(srv, wire, len, deadline_ms, &rwire, &rlen,
 	    used_tcp, nsent, err, sizeof(err));
 	if (st != DNS_OK) {
-		dns_msg(msg, msglen, "%s: no answer from %s (%s)", label,
+		util_msg(msg, msglen, "%s: no answer from %s (%s)", label,
 		    srv->text, err);
 		goto done;
 	}
@@ -534,22 +534,22 @@ update_failed(const struct dns_server *srv, const char *label,
 	size_t n;
 
 	/* signed_exchange() wrote "LABEL: no answer from SRV (ATTEMPTS)". */
-	dns_msg(head, sizeof(head), "%s: no answer from %s ", label,
+	util_msg(head, sizeof(head), "%s: no answer from %s ", label,
 	    srv->text);
 	n = strlen(head);
-	dns_msg(why, sizeof(why), "%s", strncmp(msg, head, n) == 0 ? msg + n :
+	util_msg(why, sizeof(why), "%s", strncmp(msg, head, n) == 0 ? msg + n :
 	    msg);
 	switch (st) {
 	case DNS_ERR_TIMEOUT:
 	case DNS_ERR_NETWORK:
 		if (nsent == 0) {
-			dns_msg(msg, msglen, "%s: the UPDATE could not be sent "
-			    "to %s %s: nothing was changed", label, srv->text,
-			    why);
+			util_msg(msg, msglen, "%s: the UPDATE could not be "
+			    "sent to %s %s: nothing was changed", label,
+			    srv->text, why);
 			break;
 		}
 		zp->maybe_changed = true;
-		dns_msg(msg, msglen, "%s: UPDATE sent to %s, no answer %s",
+		util_msg(msg, msglen, "%s: UPDATE sent to %s, no answer %s",
 		    label, srv->text, why);
 		break;
 	case DNS_ERR_BAD_REPLY:
@@ -570,9 +570,9 @@ update_failed(const struct dns_server *srv, const char *label,
 		/* "LABEL: BADSIG: ..." -> "LABEL: UPDATE refused: BADSIG: .." */
 		if (strncmp(msg, label, strlen(label)) == 0 &&
 		    strncmp(msg + strlen(label), ": ", 2) == 0) {
-			dns_msg(why, sizeof(why), "%s",
+			util_msg(why, sizeof(why), "%s",
 			    msg + strlen(label) + 2);
-			dns_msg(msg, msglen, "%s: UPDATE %s: %s", label,
+			util_msg(msg, msglen, "%s: UPDATE %s: %s", label,
 			    st == DNS_ERR_SERVFAIL || st == DNS_ERR_FORMERR ?
 			    "failed" : "refused", why);
 		}
@@ -604,19 +604,19 @@ rfc2136_update(const struct config *cfg, const struct dns_server *srv,
 	label_of(zp->zone->name, label, sizeof(label));
 	if (tsig_key_load(cfg->dns.tsig_key_file, &key, err, sizeof(err)) ==
 	    -1) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: cannot use the "
+		util_msg(zp->message, sizeof(zp->message), "%s: cannot use the "
 		    "TSIG key: %s", label, err);
 		return DNS_ERR_KEY;
 	}
 	if ((nparts = update_parts(zp, cfg->dns.ttl, &per)) == 0) {
-		dns_msg(zp->message, sizeof(zp->message), "%s: cannot build "
+		util_msg(zp->message, sizeof(zp->message), "%s: cannot build "
 		    "the UPDATE message", label);
 		goto done;
 	}
 	for (i = 0; i < nparts; i++) {
 		if ((p = rfc2136_update_build_part(zp, cfg->dns.ttl, i * per,
 		    per)) == NULL) {
-			dns_msg(zp->message, sizeof(zp->message), "%s: cannot "
+			util_msg(zp->message, sizeof(zp->message), "%s: cannot "
 			    "build the UPDATE message", label);
 			st = DNS_ERR_INTERNAL;
 			goto done;
@@ -630,10 +630,10 @@ rfc2136_update(const struct config *cfg, const struct dns_server *srv,
 			update_failed(srv, label, st, nsent, zp, msg,
 			    sizeof(msg));
 			if (nparts == 1)
-				dns_msg(zp->message, sizeof(zp->message), "%s",
+				util_msg(zp->message, sizeof(zp->message), "%s",
 				    msg);
 			else
-				dns_msg(zp->message, sizeof(zp->message), "%s "
+				util_msg(zp->message, sizeof(zp->message), "%s "
 				    "(UPDATE %zu of %zu; %s)", msg, i + 1,
 				    nparts, i > 0 ? "the earlier ones were "
 				    "applied" : zp->maybe_changed ? "the "
@@ -649,12 +649,12 @@ rfc2136_update(const struct config *cfg, const struct dns_server *srv,
 		}
 	}
 	if (nparts == 1)
-		dns_msg(zp->message, sizeof(zp->message), "%s: %s took the "
+		util_msg(zp->message, sizeof(zp->message), "%s: %s took the "
 		    "update of %zu record%s (over %s)", label, srv->text,
 		    zp->nchange, zp->nchange == 1 ? "" : "s",
 		    any_tcp ? "TCP" : "UDP");
 	else
-		dns_msg(zp->message, sizeof(zp->message), "%s: %s took the "
+		util_msg(zp->message, sizeof(zp->message), "%s: %s took the "
 		    "update of %zu records in %zu UPDATEs (too large for one "
 		    "DNS message; over %s)", label, srv->text, zp->nchange,
 		    nparts, any_tcp ? "TCP" : "UDP");
@@ -718,12 +718,12 @@ rfc2136_canary(const struct config *cfg, const struct dns_server *srv,
 	label_of(zone->name, label, sizeof(label));
 	if (tsig_key_load(cfg->dns.tsig_key_file, &key, err, sizeof(err)) ==
 	    -1) {
-		dns_msg(msg, msglen, "%s: cannot use the TSIG key: %s", label,
+		util_msg(msg, msglen, "%s: cannot use the TSIG key: %s", label,
 		    err);
 		return DNS_ERR_KEY;
 	}
 	if ((p = rfc2136_canary_build(zone->name)) == NULL) {
-		dns_msg(msg, msglen, "%s: cannot build the canary UPDATE",
+		util_msg(msg, msglen, "%s: cannot build the canary UPDATE",
 		    label);
 		st = DNS_ERR_INTERNAL;
 		goto done;
@@ -732,7 +732,7 @@ rfc2136_canary(const struct config *cfg, const struct dns_server *srv,
 	    &nsent, msg, msglen);
 	if (st == DNS_OK) {
 		key_label(key, kl, sizeof(kl));
-		dns_msg(msg, msglen, "%s: %s accepts our signed UPDATE (key "
+		util_msg(msg, msglen, "%s: %s accepts our signed UPDATE (key "
 		    "'%s', %s)", label, srv->text, kl, key->algorithm);
 	}
 done:
@@ -792,7 +792,7 @@ rfc2136_probe(const struct config *cfg, struct diag_list *diags)
 		    &nsent, msg, sizeof(msg));
 		if (st == DNS_OK && (!ldns_pkt_aa(r) ||
 		    ldns_rr_list_rr_count(ldns_pkt_answer(r)) == 0)) {
-			dns_msg(msg, sizeof(msg), "%s: %s answered the signed "
+			util_msg(msg, sizeof(msg), "%s: %s answered the signed "
 			    "SOA query but is not authoritative for the zone",
 			    label, srv.text);
 			st = DNS_ERR_NOTAUTH;

@@ -150,80 +150,63 @@ virtualmin_answer_judge(const struct http_resp *r, char *why, size_t whylen)
 }
 
 /*
- * POST form to remote.cgi with basic auth (the password read now, wiped
- * after).  DNS_OK when the program said success; else the error with a
- * plain message (starting with label) in msg.
+ * remote.cgi's answer: Webmin's 401/403 for the user, any other non-200
+ * status, else what the program said (virtualmin_answer_judge()).
+ */
+static enum dns_status
+vm_judge(const struct api_req *req, const struct http_resp *resp, char *msg,
+    size_t msglen)
+{
+	char		why[300];
+	enum dns_status	st;
+
+	if (resp->status == 401 || resp->status == 403) {
+		api_msg(req, msg, msglen, "Virtualmin refused user '%s' and its "
+		    "password (%ld); check [virtualmin] user and password_file",
+		    req->auth_name, resp->status);
+		return DNS_ERR_BADKEY;
+	}
+	if (resp->status != 200) {
+		http_first_line(resp->body, why, sizeof(why));
+		api_msg(req, msg, msglen, "Virtualmin answered HTTP %ld: %s",
+		    resp->status, why[0] ? why : "(no text)");
+		return resp->status >= 500 ? DNS_ERR_SERVFAIL :
+		    DNS_ERR_BAD_REPLY;
+	}
+	/* HTTP 200 says nothing: remote.cgi says 200 to failures too. */
+	st = virtualmin_answer_judge(resp, why, sizeof(why));
+	if (st == DNS_ERR_REFUSED)
+		api_msg(req, msg, msglen, "Virtualmin refused the change: %s",
+		    why[0] ? why : "(no error text)");
+	else if (st != DNS_OK)
+		api_msg(req, msg, msglen, "Virtualmin's answer is neither "
+		    "success nor failure: %s", why);
+	return st;
+}
+
+/*
+ * POST form to remote.cgi with basic auth (api_call() reads the password
+ * now and wipes it after).  DNS_OK when the program said success; else
+ * the error with a plain message (starting with label) in msg.  resp
+ * holds the answer in every case (caller frees).
  */
 static enum dns_status
 vm_call(const struct config *cfg, const char *label, const char *form,
     int64_t deadline_ms, struct http_resp *resp, char *msg, size_t msglen)
 {
 	const struct cfg_virtualmin	*vm = &cfg->virtualmin;
-	struct curl_slist		*hdrs = NULL;
-	struct http_req			 req;
-	char				*pw = NULL, err[512], why[300];
-	size_t				 pwlen = 0;
-	enum dns_status			 st = DNS_ERR_INTERNAL;
+	struct api_result		 res;
 
-	memset(resp, 0, sizeof(*resp));
-	if (http_secret_load(vm->password_file, &pw, &pwlen, err,
-	    sizeof(err)) == -1) {
-		dns_msg(msg, msglen, "%s: cannot read the Virtualmin password: "
-		    "%s", label, err);
-		return DNS_ERR_KEY;
-	}
-	if (http_header_basic_auth(&hdrs, vm->user, pw) == -1 ||
-	    http_header_add(&hdrs, "Content-Type",
-	    "application/x-www-form-urlencoded") == -1) {
-		dns_msg(msg, msglen, "%s: out of memory", label);
-		goto done;
-	}
-	http_secret_free(pw, pwlen);
-	pw = NULL;
-
-	memset(&req, 0, sizeof(req));
-	req.method = "POST";
-	req.url = vm->url;
-	req.ca_file = vm->ca_file;
-	req.headers = hdrs;
-	req.body = form;
-	req.bodylen = strlen(form);
-	req.body_max = VM_BODY_MAX;
-	req.deadline_ms = deadline_ms;
-	log_debug("%s: Virtualmin remote API: POST %s: %s", label, vm->url,
-	    form);
-	if (http_request(&req, resp) == -1) {
-		dns_msg(msg, msglen, "%s: Virtualmin at %s: %s", label,
-		    vm->url, resp->error);
-		st = api_fail_status(resp, true);
-		goto done;
-	}
-	if (resp->status == 401 || resp->status == 403) {
-		dns_msg(msg, msglen, "%s: Virtualmin refused user '%s' and its "
-		    "password (%ld); check [virtualmin] user and password_file",
-		    label, vm->user, resp->status);
-		st = DNS_ERR_BADKEY;
-		goto done;
-	}
-	if (resp->status != 200) {
-		http_first_line(resp->body, why, sizeof(why));
-		dns_msg(msg, msglen, "%s: Virtualmin answered HTTP %ld: %s",
-		    label, resp->status, why[0] ? why : "(no text)");
-		st = resp->status >= 500 ? DNS_ERR_SERVFAIL : DNS_ERR_BAD_REPLY;
-		goto done;
-	}
-	/* HTTP 200 says nothing: remote.cgi says 200 to failures too. */
-	st = virtualmin_answer_judge(resp, why, sizeof(why));
-	if (st == DNS_ERR_REFUSED)
-		dns_msg(msg, msglen, "%s: Virtualmin refused the change: %s",
-		    label, why[0] ? why : "(no error text)");
-	else if (st != DNS_OK)
-		dns_msg(msg, msglen, "%s: Virtualmin's answer is neither success "
-		    "nor failure: %s", label, why);
-done:
-	http_secret_free(pw, pwlen);
-	http_headers_free(hdrs);
-	return st;
+	api_call(&(struct api_req){ .label = label, .provider = "Virtualmin",
+	    .api = "Virtualmin", .base = vm->url, .method = "POST",
+	    .url = vm->url, .ca_file = vm->ca_file, .body = form,
+	    .content_type = "application/x-www-form-urlencoded",
+	    .body_max = VM_BODY_MAX, .deadline_ms = deadline_ms, .write = true,
+	    .secrets = { { vm->password_file, "Virtualmin password" } },
+	    .auth = API_AUTH_BASIC, .auth_name = vm->user,
+	    .judge = vm_judge }, &res, msg, msglen);
+	*resp = res.resp;
+	return res.status;
 }
 
 /* One record as get-dns lists it, its name spelled as the zone holds it. */
@@ -322,8 +305,8 @@ vm_records(const struct config *cfg, const char *label, int64_t deadline_ms,
 	    (out = json_string_value(json_object_get(j, "output"))) != NULL)
 		vm_recs_parse_text(out, rs);
 	else if (!json_is_array(data)) {
-		dns_msg(msg, msglen, "%s: Virtualmin's get-dns answer lists no "
-		    "records", label);
+		util_msg(msg, msglen, "%s: Virtualmin's get-dns answer lists "
+		    "no records", label);
 		st = DNS_ERR_BAD_REPLY;
 	}
 done:
@@ -383,7 +366,7 @@ static void
 vm_leftovers(const struct method_change *mcs, size_t n,
     const struct vm_recs *rs, char *left, size_t leftlen, bool *newseen)
 {
-	struct cfg_addrset	one;
+	struct addrset		one;
 	size_t			i, k, a;
 	bool			isnew;
 
@@ -395,7 +378,7 @@ vm_leftovers(const struct method_change *mcs, size_t n,
 			    strcasecmp(rs->r[k].type, mcs[i].type) != 0)
 				continue;
 			memset(&one, 0, sizeof(one));
-			if (api_addr_add(&one, mcs[i].family,
+			if (addrset_add_text(&one, mcs[i].family,
 			    rs->r[k].value) == -1)
 				continue;
 			isnew = false;
@@ -407,7 +390,7 @@ vm_leftovers(const struct method_change *mcs, size_t n,
 				*newseen = true;
 				continue;
 			}
-			dns_msg(left + strlen(left), leftlen - strlen(left),
+			util_msg_append(left, leftlen,
 			    "%s%s %s %s", left[0] != '\0' ? ", " : "",
 			    rs->r[k].name, rs->r[k].type, rs->r[k].value);
 		}
@@ -461,7 +444,7 @@ vm_update(const struct config *cfg, const struct dns_server *srv,
 	vm_leftovers(mcs, n, &rs, left, sizeof(left), &newseen);
 	if (left[0] != '\0') {
 		zp->changed = newseen;
-		dns_msg(zp->message, sizeof(zp->message), "%s: Virtualmin at "
+		util_msg(zp->message, sizeof(zp->message), "%s: Virtualmin at "
 		    "%s says modify-dns succeeded, but the zone still holds %s "
 		    "(modify-dns removes only an exact, case-sensitive name "
 		    "match): the next cycle reads DNS and tries again", label,
@@ -470,7 +453,7 @@ vm_update(const struct config *cfg, const struct dns_server *srv,
 	}
 done:
 	if (st == DNS_OK)
-		dns_msg(zp->message, sizeof(zp->message), "%s: Virtualmin at "
+		util_msg(zp->message, sizeof(zp->message), "%s: Virtualmin at "
 		    "%s says modify-dns succeeded for %zu record%s", label,
 		    cfg->virtualmin.url, zp->nchange, zp->nchange == 1 ? "" :
 		    "s");
@@ -492,11 +475,9 @@ vm_probe(const struct config *cfg, struct diag_list *diags)
 	const struct cfg_zone	*z;
 	struct http_resp	 resp;
 	struct vm_form		 form = { NULL, 0, 0 };
-	struct dns_server	 srv;
 	json_t			*j = NULL, *data, *d;
 	json_error_t		 jerr;
 	char			 msg[512], err[512], label[256];
-	uint32_t		 serial;
 	size_t			 i, k;
 	bool			 found;
 	int			 ret = 0;
@@ -537,13 +518,7 @@ vm_probe(const struct config *cfg, struct diag_list *diags)
 			ret = -1;
 			continue;
 		}
-		st = method_server(cfg, z, util_mono_ms() + cfg->dns.timeout_ms,
-		    &srv, err, sizeof(err));
-		if (st == DNS_OK)
-			st = dns_query_serial(&srv, z->name,
-			    util_mono_ms() + cfg->dns.timeout_ms, &serial, err,
-			    sizeof(err));
-		if (st != DNS_OK) {
+		if (method_probe_dns(cfg, z, err, sizeof(err)) != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s: Virtualmin has the "
 			    "domain, but reading it through DNS failed (set "
 			    "[dns] server and port to its DNS server): %s",

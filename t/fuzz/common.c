@@ -267,7 +267,7 @@ int
 __wrap_http_request(const struct http_req *req, struct http_resp *resp)
 {
 	const uint8_t	*c;
-	size_t		 n, max = req->body_max ? req->body_max : HTTP_BODY_MAX;
+	size_t		 n, max = req->body_max ? req->body_max : HTTP_API_BODY_MAX;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after = -1;
@@ -387,7 +387,7 @@ fuzz_provider_run(const char *method, const char *extra, const uint8_t *data,
 	struct dns_record_change	 rec[2];
 	struct dns_server		 srv;
 	struct diag_list		 diags = { 0 };
-	struct cfg_addr			 a;
+	struct addrset_addr		 a;
 	size_t				 i;
 	enum dns_status			 st;
 

@@ -22,8 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct config	cfg;
 	struct dns_server	srv[2];
-	struct cfg_addrset	addrs;
-	struct cfg_addr		a;
+	struct addrset		addrs;
+	struct addrset_addr	a;
 	struct ns_name		names[8];
 	char			err[512], mname[256];
 	uint32_t		serial;

@@ -99,12 +99,12 @@ static void
 test_expand(void)
 {
 	struct httptmpl_vars	 v;
-	struct cfg_addrset	 two;
+	struct addrset		 two;
 	char			 err[256], *x;
 
 	memset(&two, 0, sizeof(two));
-	(void)api_addr_add(&two, AF_INET, "198.51.100.21");
-	(void)api_addr_add(&two, AF_INET, "198.51.100.20");
+	(void)addrset_add_text(&two, AF_INET, "198.51.100.21");
+	(void)addrset_add_text(&two, AF_INET, "198.51.100.20");
 	memset(&v, 0, sizeof(v));
 	v.zone = "example.com";
 	v.fqdn = "www.example.com";

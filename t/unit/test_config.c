@@ -219,9 +219,9 @@ test_good(void)
 	is_int(cfg->agent.hold_down_ms, 900000, "hold_down 15m");
 	is_int(cfg->agent.interval_ms, 500, "interval 0.5");
 
-	config_addrset_format(&cfg->primary, buf, sizeof(buf));
+	addrset_format(&cfg->primary, buf, sizeof(buf), "");
 	is_str(buf, "192.0.2.10, 2001:db8::10", "primary canonical, sorted");
-	config_addrset_format(&cfg->backup, buf, sizeof(buf));
+	addrset_format(&cfg->backup, buf, sizeof(buf), "");
 	is_str(buf, "198.51.100.20, 2001:db8:1::20", "backup sorted v4 first");
 
 	is_int(cfg->nchecks, 2, "two checks");
@@ -1224,29 +1224,29 @@ test_long_line(void)
 static void
 test_addrset(void)
 {
-	struct cfg_addrset	 a, b, v6;
+	struct addrset		 a, b, v6;
 	const char		*errstr;
 	char			 buf[256];
 
-	ok(config_addrset_parse("2001:db8::1, 192.0.2.2,192.0.2.1", &a,
+	ok(addrset_parse("2001:db8::1, 192.0.2.2,192.0.2.1", &a,
 	    &errstr) == 0, "parse");
-	config_addrset_format(&a, buf, sizeof(buf));
+	addrset_format(&a, buf, sizeof(buf), "");
 	is_str(buf, "192.0.2.1, 192.0.2.2, 2001:db8::1", "sorted");
-	ok(config_addrset_parse("192.0.2.1, 2001:DB8:0:0::1 ,192.0.2.2", &b,
+	ok(addrset_parse("192.0.2.1, 2001:DB8:0:0::1 ,192.0.2.2", &b,
 	    &errstr) == 0, "parse another order");
-	ok(config_addrset_equal(&a, &b), "equal sets");
+	ok(addrset_equal(&a, &b), "equal sets");
 	ok(memcmp(&a, &b, sizeof(a)) == 0, "equal sets are equal bytes");
-	config_addrset_family(&a, AF_INET6, &v6);
+	addrset_family(&a, AF_INET6, &v6);
 	is_int(v6.n, 1, "one IPv6");
 	is_str(v6.addr[0].text, "2001:db8::1", "IPv6 text");
-	ok(!config_addrset_equal(&a, &v6), "different sets");
-	ok(config_addrset_parse("192.0.2.1, fe80::1%eth0", &a, &errstr) == -1,
+	ok(!addrset_equal(&a, &v6), "different sets");
+	ok(addrset_parse("192.0.2.1, fe80::1%eth0", &a, &errstr) == -1,
 	    "scoped address refused");
 	is_str(errstr, "'fe80::1%eth0' is not an IPv4 or IPv6 address",
 	    "errstr names the item");
-	ok(config_addrset_parse("", &a, &errstr) == -1 && a.n == 0,
+	ok(addrset_parse("", &a, &errstr) == -1 && a.n == 0,
 	    "empty refused");
-	ok(config_addrset_parse("192.0.2.1, 192.0.2.01", &a, &errstr) == -1,
+	ok(addrset_parse("192.0.2.1, 192.0.2.01", &a, &errstr) == -1,
 	    "leading zero refused or duplicate");
 }
 

@@ -31,14 +31,14 @@
 #include "dnsupdate/tsigkey.h"
 #include "t/unit/tap.h"
 
-static struct cfg_addrset
+static struct addrset
 set(const char *s)
 {
-	struct cfg_addrset a;
+	struct addrset a;
 	const char *err;
 
 	memset(&a, 0, sizeof(a));
-	if (*s != '\0' && config_addrset_parse(s, &a, &err) == -1) {
+	if (*s != '\0' && addrset_parse(s, &a, &err) == -1) {
 		printf("Bail out! addrset '%s': %s\n", s, err);
 		exit(1);
 	}
@@ -366,7 +366,7 @@ static void
 transport_tests(struct tsig_key *k)
 {
 	struct dns_server srv, quiet;
-	struct cfg_addrset got;
+	struct addrset got;
 	ldns_pkt *q = NULL;
 	uint8_t *w = NULL, *r = NULL;
 	size_t wl = 0, rl = 0;
@@ -628,24 +628,24 @@ main(void)
 
 	/* Address sets compare whatever their order. */
 	{
-		struct cfg_addrset a = set("192.0.2.10, 2001:db8::10"), b;
+		struct addrset a = set("192.0.2.10, 2001:db8::10"), b;
 		struct in_addr in;
 		struct in6_addr in6;
 
 		memset(&b, 0, sizeof(b));
 		inet_pton(AF_INET6, "2001:db8::10", &in6);
 		inet_pton(AF_INET, "192.0.2.10", &in);
-		dns_addrset_add(&b, AF_INET6, &in6);
-		dns_addrset_add(&b, AF_INET, &in);
-		dns_addrset_add(&b, AF_INET, &in);
-		ok(dns_addrset_same(&a, &b), "same set, built in another order");
+		addrset_add(&b, AF_INET6, &in6);
+		addrset_add(&b, AF_INET, &in);
+		addrset_add(&b, AF_INET, &in);
+		ok(addrset_equal(&a, &b), "same set, built in another order");
 		is_int(b.n, 2, "duplicates kept once");
-		dns_addrset_format(&b, buf, sizeof(buf));
+		addrset_format(&b, buf, sizeof(buf), "(none)");
 		is_str(buf, "192.0.2.10, 2001:db8::10", "formatted, A first");
 		b.n = 1;
-		ok(!dns_addrset_same(&a, &b), "a subset is not the same");
+		ok(!addrset_equal(&a, &b), "a subset is not the same");
 		b.n = 0;
-		dns_addrset_format(&b, buf, sizeof(buf));
+		addrset_format(&b, buf, sizeof(buf), "(none)");
 		is_str(buf, "(none)", "empty set formatted");
 	}
 
@@ -775,12 +775,12 @@ main(void)
 		dnsupdate_plan(&c3, DNS_TO_BACKUP, &v, &p3);
 		is_int(p3.nconflicts, 0, "to the backup: no conflict");
 		is_int(p3.zones[0].rec[1].status, DNS_OK, "www: to change");
-		dns_addrset_format(&p3.zones[0].rec[1].new_addrs, buf,
-		    sizeof(buf));
+		addrset_format(&p3.zones[0].rec[1].new_addrs, buf,
+		    sizeof(buf), "(none)");
 		is_str(buf, "198.51.100.20", "www gets the backup's A only: no "
 		    "AAAA added");
-		dns_addrset_format(&p3.zones[0].rec[0].new_addrs, buf,
-		    sizeof(buf));
+		addrset_format(&p3.zones[0].rec[0].new_addrs, buf,
+		    sizeof(buf), "(none)");
 		is_str(buf, "198.51.100.20, 2001:db8:1::20", "the apex gets the "
 		    "whole set");
 		pf = fmemopen(pb, sizeof(pb), "w");
@@ -804,8 +804,8 @@ main(void)
 		    "... shown as backup-partial");
 		is_int(v.overall, DNS_HOLDS_BACKUP, "the view: BACKUP");
 		dnsupdate_plan(&c3, DNS_TO_PRIMARY, &v, &p3);
-		dns_addrset_format(&p3.zones[0].rec[1].new_addrs, buf,
-		    sizeof(buf));
+		addrset_format(&p3.zones[0].rec[1].new_addrs, buf,
+		    sizeof(buf), "(none)");
 		is_str(buf, "192.0.2.10", "back: the primary's A only");
 		dns_plan_free(&p3);
 		dnsupdate_plan(&c3, DNS_TO_BACKUP, &v, &p3);

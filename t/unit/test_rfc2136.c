@@ -173,8 +173,8 @@ cfg_new(const char *key, int nz, const char **zones)
 	int i;
 
 	c->path = util_xstrdup("test.conf");
-	if (config_addrset_parse(PRIMARY, &c->primary, &err) == -1 ||
-	    config_addrset_parse(BACKUP, &c->backup, &err) == -1) {
+	if (addrset_parse(PRIMARY, &c->primary, &err) == -1 ||
+	    addrset_parse(BACKUP, &c->backup, &err) == -1) {
 		printf("Bail out! addrset: %s\n", err);
 		exit(1);
 	}
@@ -799,8 +799,8 @@ main(void)
 		snprintf(bkey, sizeof(bkey), "%s/big/fa-key.key", ndir);
 		c = cfg_new(bkey, 1, bz);
 		c->dns.port = (uint16_t)atoi(bport);
-		if (config_addrset_parse("192.0.2.10", &c->primary, &e4) == -1
-		    || config_addrset_parse("198.51.100.20", &c->backup,
+		if (addrset_parse("192.0.2.10", &c->primary, &e4) == -1
+		    || addrset_parse("198.51.100.20", &c->backup,
 		    &e4) == -1)
 			ok(0, "addrset: %s", e4);
 		s1 = serial_at(bport, "big.example");
