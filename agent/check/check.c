@@ -27,6 +27,7 @@
 
 #include "agent/check/check.h"
 #include "agent/check/check_impl.h"
+#include "agent/core/confdesc.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 
@@ -161,22 +162,23 @@ check_done(struct check_run *run, enum check_outcome outcome,
 		    check_outcome_str(outcome), res->detail, took);
 }
 
+/*
+ * The check types, in the order config errors list them: [check:NAME]
+ * type = NAME finds its entry here (agent/core/confdesc.h).
+ */
+const struct cfg_check_type *const cfg_check_types[] = {
+	&check_http_type,
+	&check_tcp_type,
+	&check_mysql_type,
+	&check_exec_type,
+	&check_dns_type,
+	NULL
+};
+
 static const struct check_ops *
-check_ops_for(enum check_type type)
+check_ops_for(const struct cfg_check_type *type)
 {
-	switch (type) {
-	case CHECK_TYPE_HTTP:
-		return &check_http_ops;
-	case CHECK_TYPE_TCP:
-		return &check_tcp_ops;
-	case CHECK_TYPE_MYSQL:
-		return &check_mysql_ops;
-	case CHECK_TYPE_EXEC:
-		return &check_exec_ops;
-	case CHECK_TYPE_DNS:
-		return &check_dns_ops;
-	}
-	return NULL;
+	return type != NULL ? type->ops : NULL;
 }
 
 /* End every running check: the loop itself cannot go on. */
@@ -377,7 +379,8 @@ checks_run(const struct config *cfg, struct check_result *results)
 		run->start_ms = now;
 		if (run->ops == NULL)
 			check_done(run, CHECK_INTERNAL_ERROR,
-			    "unsupported check type %d", (int)run->cfg->type);
+			    "unsupported check type %s",
+			    check_type_str(run->cfg->type));
 	}
 
 	for (i = 0; i < loop.nruns; i++) {

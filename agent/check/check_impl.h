@@ -70,6 +70,17 @@ extern const struct check_ops check_exec_ops;
 extern const struct check_ops check_dns_ops;
 
 /*
+ * Each type's keys and their checks (agent/core/confdesc.h), listed in
+ * cfg_check_types[] (check.c): a new type is one file and one line there.
+ */
+struct cfg_check_type;
+extern const struct cfg_check_type check_http_type;
+extern const struct cfg_check_type check_tcp_type;
+extern const struct cfg_check_type check_mysql_type;
+extern const struct cfg_check_type check_exec_type;
+extern const struct cfg_check_type check_dns_type;
+
+/*
  * End a check: set outcome, detail (printf-style) and elapsed time, log it
  * (log_debug when CHECK_OK, log_warnx otherwise), mark it done and release
  * the type's state.  Must be called exactly once per check.

@@ -28,6 +28,8 @@
 
 #include <curl/curl.h>
 
+#include "agent/check/check_impl.h"
+#include "agent/core/confdesc.h"
 #include "agent/check/check.h"
 #include "agent/core/config.h"
 #include "agent/lib/log.h"
@@ -158,7 +160,7 @@ http_check(const char *name, const char *url, long status, const char *body,
 
 	memset(&c, 0, sizeof(c));
 	c.name = (char *)(uintptr_t)name;
-	c.type = CHECK_TYPE_HTTP;
+	c.type = &check_http_type;
 	c.timeout_ms = timeout_ms;
 	c.url = strdup(url);
 	c.expect_status = status;
@@ -174,7 +176,7 @@ tcp_check(const char *name, const char *host, uint16_t port,
 
 	memset(&c, 0, sizeof(c));
 	c.name = (char *)(uintptr_t)name;
-	c.type = CHECK_TYPE_TCP;
+	c.type = &check_tcp_type;
 	c.timeout_ms = timeout_ms;
 	c.host = strdup(host);
 	c.port = port;
@@ -603,7 +605,7 @@ exec_check(const char *name, const char *dir, const char *prog,
 
 	memset(&c, 0, sizeof(c));
 	c.name = (char *)(uintptr_t)name;
-	c.type = CHECK_TYPE_EXEC;
+	c.type = &check_exec_type;
 	c.timeout_ms = timeout_ms;
 	snprintf(path, sizeof(path), "%s/%s", dir, prog);
 	c.argv = calloc(3, sizeof(*c.argv));
@@ -806,7 +808,7 @@ dns_check(const char *name, uint16_t port, const char *expect)
 
 	memset(&c, 0, sizeof(c));
 	c.name = (char *)(uintptr_t)name;
-	c.type = CHECK_TYPE_DNS;
+	c.type = &check_dns_type;
 	c.timeout_ms = 5000;
 	c.server = strdup("127.0.0.1");
 	c.port = port;
