@@ -66,7 +66,7 @@ method_of(const struct config *cfg)
 {
 	const struct cfg_method	*m = cfg->dns.method;
 
-	return m != NULL ? m->ops : cfg_methods[0].ops;
+	return m != NULL ? m->ops : cfg_methods[0]->ops;
 }
 
 const struct dnsupdate_method *

@@ -164,14 +164,24 @@ check_done(struct check_run *run, enum check_outcome outcome,
 
 /*
  * The check types, in the order config errors list them: [check:NAME]
- * type = NAME finds its entry here (agent/core/confdesc.h).
+ * type = NAME finds check_NAME_type here (agent/core/confdesc.h), defined
+ * in check_NAME.c with its keys and its code.  A new type is its file and
+ * one line in FA_CHECK_TYPES.
  */
+#define FA_CHECK_TYPES(X)	\
+	X(http)			\
+	X(tcp)			\
+	X(mysql)		\
+	X(exec)			\
+	X(dns)
+
+#define FA_CHECK_DECLARE(n)	extern const struct cfg_check_type check_##n##_type;
+#define FA_CHECK_ENTRY(n)	&check_##n##_type,
+
+FA_CHECK_TYPES(FA_CHECK_DECLARE)
+
 const struct cfg_check_type *const cfg_check_types[] = {
-	&check_http_type,
-	&check_tcp_type,
-	&check_mysql_type,
-	&check_exec_type,
-	&check_dns_type,
+	FA_CHECK_TYPES(FA_CHECK_ENTRY)
 	NULL
 };
 

@@ -71,7 +71,7 @@ extern const struct check_ops check_dns_ops;
 
 /*
  * Each type's keys and their checks (agent/core/confdesc.h), listed in
- * cfg_check_types[] (check.c): a new type is one file and one line there.
+ * cfg_check_types[] (check.c); declared here for the unit tests.
  */
 struct cfg_check_type;
 extern const struct cfg_check_type check_http_type;

@@ -11,10 +11,10 @@
  * a key needed only with another) is the section's validate hook; what
  * needs other sections too is its validate_all hook.
  *
- * The loader names no module: the DNS methods are found through
- * cfg_methods[] (dnsupdate/method/registry.c), the check types through
- * cfg_check_types[] (agent/check/check.c), [vote] through cfg_vote_section
- * (quorum/vote_conf.c).
+ * The loader names no module and includes no module's header: the DNS
+ * methods are found through cfg_methods[] (dnsupdate/method/registry.c),
+ * the check types through cfg_check_types[] (agent/check/check.c), [vote]
+ * through cfg_vote_section (quorum/vote_conf.c).
  */
 #ifndef FA_CONFDESC_H
 #define FA_CONFDESC_H
@@ -111,18 +111,24 @@ struct cfg_section_desc {
 	void	(*free)(void *conf);
 };
 
-/* A DNS method: [dns] method = name. */
+/*
+ * A DNS method: [dns] method = name.  Each method's file defines one,
+ * NAME_method, listed in dnsupdate/method/registry.c.
+ */
 struct dnsupdate_method;	/* dnsupdate/dnsupdate_impl.h */
 struct cfg_method {
 	const char			*name;
 	const struct dnsupdate_method	*ops;
 	/* Its own [name] section, required with it; NULL: none (rfc2136). */
 	const struct cfg_section_desc	*section;
-	/* Its "done" is trusted (verify = none allowed): DNS UPDATE only. */
-	bool				 trusted;
+	/*
+	 * It speaks DNS UPDATE: [dns] tsig_key_file is required, and its
+	 * answer is trusted (verify = none allowed).
+	 */
+	bool				 dns_update;
 };
-/* Every method, the default first; ends with { .name = NULL }. */
-extern const struct cfg_method cfg_methods[];
+/* Every method, the default first; ends with NULL. */
+extern const struct cfg_method *const cfg_methods[];
 /* The method named name, or NULL. */
 const struct cfg_method *cfg_method_find(const char *name);
 

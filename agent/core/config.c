@@ -133,19 +133,14 @@ cfg_strlcat(char *dst, const char *src, size_t size)
 }
 
 static char *
+cfg_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static char *
 cfg_vasprintf(const char *fmt, va_list ap)
 {
-	va_list	 ap2;
-	int	 len;
 	char	*s;
 
-	va_copy(ap2, ap);
-	len = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	if (len < 0)
-		fatalx("vsnprintf failed");
-	s = util_xcalloc(1, (size_t)len + 1);
-	vsnprintf(s, (size_t)len + 1, fmt, ap);
+	if (vasprintf(&s, fmt, ap) == -1)
+		fatalx("vasprintf: out of memory");
 	return s;
 }
 
@@ -163,13 +158,10 @@ cfg_asprintf(const char *fmt, ...)
 	return s;
 }
 
+/* Keep a problem found at line (0: the file as a whole) for the end. */
 static void
-pdiag(struct cfg_ctx *c, int line, bool is_error, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void
-pdiag(struct cfg_ctx *c, int line, bool is_error, const char *fmt, ...)
+pdiag_add(struct cfg_ctx *c, int line, bool is_error, char *msg)
 {
-	va_list		 ap;
 	struct pdiag	*d;
 
 	c->diags = util_xreallocarray(c->diags, c->ndiags + 1,
@@ -178,35 +170,27 @@ pdiag(struct cfg_ctx *c, int line, bool is_error, const char *fmt, ...)
 	d->line = line;
 	d->seq = c->ndiags++;
 	d->is_error = is_error;
-	va_start(ap, fmt);
-	d->msg = cfg_vasprintf(fmt, ap);
-	va_end(ap);
+	d->msg = msg;
 }
 
 void
 cfg_error(struct cfg_ctx *c, int line, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg;
 
 	va_start(ap, fmt);
-	msg = cfg_vasprintf(fmt, ap);
+	pdiag_add(c, line, true, cfg_vasprintf(fmt, ap));
 	va_end(ap);
-	pdiag(c, line, true, "%s", msg);
-	free(msg);
 }
 
 void
 cfg_warn(struct cfg_ctx *c, int line, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg;
 
 	va_start(ap, fmt);
-	msg = cfg_vasprintf(fmt, ap);
+	pdiag_add(c, line, false, cfg_vasprintf(fmt, ap));
 	va_end(ap);
-	pdiag(c, line, false, "%s", msg);
-	free(msg);
 }
 
 /* File order; problems about the file as a whole (line 0) last. */
@@ -1490,9 +1474,9 @@ static const struct cfg_key dns_keys[] = {
 const struct cfg_method *
 cfg_method_find(const char *name)
 {
-	for (const struct cfg_method *m = cfg_methods; m->name != NULL; m++)
-		if (strcmp(m->name, name) == 0)
-			return m;
+	for (const struct cfg_method *const *m = cfg_methods; *m != NULL; m++)
+		if (strcmp((*m)->name, name) == 0)
+			return *m;
 	return NULL;
 }
 
@@ -1501,22 +1485,21 @@ static bool
 dns_method_get(struct cfg_ctx *c, const struct cfg_sec *s,
     const struct cfg_method **out)
 {
-	const struct cfg_method	*m;
+	const struct cfg_method *const *m;
 	const char		*v;
 	char			 choices[128] = "";
 	int			 line = s->line;
 
 	if ((v = cfg_get_str(c, s, "method", false, &line)) == NULL)
 		return cfg_sec_get(s, "method") == NULL;
-	if ((m = cfg_method_find(v)) != NULL) {
-		*out = m;
+	if ((*out = cfg_method_find(v)) != NULL)
 		return true;
-	}
-	for (m = cfg_methods; m->name != NULL; m++) {
-		cfg_strlcat(choices, m->name, sizeof(choices));
-		if (m[1].name != NULL && m[2].name != NULL)
+	*out = cfg_methods[0];
+	for (m = cfg_methods; *m != NULL; m++) {
+		cfg_strlcat(choices, (*m)->name, sizeof(choices));
+		if (m[1] != NULL && m[2] != NULL)
 			cfg_strlcat(choices, ", ", sizeof(choices));
-		else if (m[1].name != NULL)
+		else if (m[1] != NULL)
 			cfg_strlcat(choices, " or ", sizeof(choices));
 	}
 	cfg_error(c, line, "bad value '%.64s' for method (expected %s)", v,
@@ -1551,7 +1534,7 @@ validate_dns(struct cfg_ctx *c, const struct cfg_sec *s)
 		d->port = hp.port;
 	/* The key is required by rfc2136; the other methods need none. */
 	if ((v = cfg_get_str(c, s, "tsig_key_file", c->dns_method_ok &&
-	    d->method->section == NULL, &line)) != NULL) {
+	    d->method->dns_update, &line)) != NULL) {
 		p = path_resolve(c, v);
 		if (CFG_JUDGE_FILES(c) &&
 		    util_secret_file_check(p, err, sizeof(err)) == -1) {
@@ -2284,7 +2267,7 @@ static void
 validate_section(struct cfg_ctx *c, const struct cfg_sec *s)
 {
 	const struct cfg_core_section	*cs;
-	const struct cfg_method		*m;
+	const struct cfg_method *const	*m;
 	size_t				 i, len;
 
 	if (s->duplicate)
@@ -2300,8 +2283,9 @@ validate_section(struct cfg_ctx *c, const struct cfg_sec *s)
 		}
 	}
 	/* A method's section: read once [dns] method is known. */
-	for (m = cfg_methods; m->name != NULL; m++)
-		if (m->section != NULL && strcmp(m->section->name, s->name) == 0)
+	for (m = cfg_methods; *m != NULL; m++)
+		if ((*m)->section != NULL &&
+		    strcmp((*m)->section->name, s->name) == 0)
 			return;
 	cfg_error(c, s->line, "unknown section [%s]", s->name);
 }
@@ -2310,12 +2294,13 @@ validate_section(struct cfg_ctx *c, const struct cfg_sec *s)
 static bool
 key_multi(const char *section, const char *key)
 {
-	const struct cfg_key	*k = NULL;
-	const struct cfg_method	*m;
+	const struct cfg_key		*k = NULL;
+	const struct cfg_method *const	*m;
 
-	for (m = cfg_methods; m->name != NULL && k == NULL; m++)
-		if (m->section != NULL && strcmp(m->section->name, section) == 0)
-			k = key_find(m->section->keys, key);
+	for (m = cfg_methods; *m != NULL && k == NULL; m++)
+		if ((*m)->section != NULL &&
+		    strcmp((*m)->section->name, section) == 0)
+			k = key_find((*m)->section->keys, key);
 	return k != NULL && (k->flags & CFG_F_MULTI) != 0;
 }
 
@@ -2329,6 +2314,7 @@ validate_dns_method(struct cfg_ctx *c)
 {
 	struct config			*cfg = c->cfg;
 	const struct cfg_method		*m = cfg->dns.method, *o;
+	const struct cfg_method *const	*op;
 	const struct cfg_section_desc	*d;
 	const struct cfg_entry		*me;
 	const struct cfg_sec		*s;
@@ -2338,15 +2324,15 @@ validate_dns_method(struct cfg_ctx *c)
 	if (c->dns == NULL || !c->dns_method_ok)
 		return;
 	/* An API's or a program's "done" is confirmed through DNS, always. */
-	if (!m->trusted && cfg->dns.verify == DNS_VERIFY_NONE) {
+	if (!m->dns_update && cfg->dns.verify == DNS_VERIFY_NONE) {
 		me = cfg_sec_get(c->dns, "verify");
 		cfg_error(c, me != NULL ? me->line : c->dns->line, "verify ="
 		    " none is not allowed with method = %s: its answer alone is"
 		    " not trusted, the change is confirmed through DNS (use"
 		    " server or all)", m->name);
 	}
-	for (o = cfg_methods; o->name != NULL; o++) {
-		if ((d = o->section) == NULL)
+	for (op = cfg_methods; *op != NULL; op++) {
+		if ((d = (o = *op)->section) == NULL)
 			continue;
 		s = cfg_section(c, d->name);
 		if (o == m && s == NULL) {
@@ -2614,7 +2600,7 @@ config_defaults(struct config *cfg)
 {
 	desc_defaults(agent_keys, &cfg->agent);
 	desc_defaults(dns_keys, &cfg->dns);
-	cfg->dns.method = &cfg_methods[0];
+	cfg->dns.method = cfg_methods[0];
 	cfg->dns.resolver_port = 53;
 	desc_defaults(hooks_keys, &cfg->hooks);
 	desc_defaults(quorum_keys, &cfg->quorum);
@@ -2853,7 +2839,7 @@ config_keys_print(FILE *f)
 {
 	const struct cfg_core_section	*cs;
 	const struct cfg_check_type *const *t;
-	const struct cfg_method		*m;
+	const struct cfg_method *const	*m;
 	char				 name[64];
 
 	for (cs = core_sections; cs < core_sections +
@@ -2864,9 +2850,9 @@ config_keys_print(FILE *f)
 		snprintf(name, sizeof(name), "check:%s", (*t)->name);
 		keys_print(f, name, (*t)->keys);
 	}
-	for (m = cfg_methods; m->name != NULL; m++)
-		if (m->section != NULL)
-			keys_print(f, m->section->name, m->section->keys);
+	for (m = cfg_methods; *m != NULL; m++)
+		if ((*m)->section != NULL)
+			keys_print(f, (*m)->section->name, (*m)->section->keys);
 }
 
 const char *

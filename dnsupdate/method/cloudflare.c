@@ -894,11 +894,18 @@ static const struct cfg_key cf_keys[] = {
 };
 #undef K_AT
 
-const struct cfg_section_desc cloudflare_section = {
+static const struct cfg_section_desc cloudflare_section = {
 	.name = "cloudflare",
 	.doc = "the Cloudflare API v4 (method = cloudflare)",
 	.keys = cf_keys,
 	.size = sizeof(struct cfg_cloudflare),
 	.validate = cf_conf_validate,
 	.validate_all = cf_conf_validate_all,
+};
+
+/* [dns] method = cloudflare (registry.c). */
+const struct cfg_method cloudflare_method = {
+	.name = "cloudflare",
+	.ops = &dnsupdate_cloudflare,
+	.section = &cloudflare_section,
 };

@@ -256,10 +256,17 @@ static const struct cfg_key exec_keys[] = {
 };
 #undef K_AT
 
-const struct cfg_section_desc exec_section = {
+static const struct cfg_section_desc exec_section = {
 	.name = "exec",
 	.doc = "a program that changes the records (method = exec)",
 	.keys = exec_keys,
 	.size = sizeof(struct cfg_exec),
 	.validate = exec_conf_validate,
+};
+
+/* [dns] method = exec (registry.c). */
+const struct cfg_method exec_method = {
+	.name = "exec",
+	.ops = &dnsupdate_exec,
+	.section = &exec_section,
 };

@@ -1316,7 +1316,7 @@ static const struct cfg_key ht_keys[] = {
 };
 #undef K_AT
 
-const struct cfg_section_desc http_section = {
+static const struct cfg_section_desc http_section = {
 	.name = "http",
 	.doc = "a templated HTTP request (method = http)",
 	.keys = ht_keys,
@@ -1324,4 +1324,11 @@ const struct cfg_section_desc http_section = {
 	.validate = ht_conf_validate,
 	.validate_all = ht_conf_validate_all,
 	.free = ht_conf_free,
+};
+
+/* [dns] method = http (registry.c). */
+const struct cfg_method http_method = {
+	.name = "http",
+	.ops = &dnsupdate_http,
+	.section = &http_section,
 };

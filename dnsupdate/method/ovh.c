@@ -949,10 +949,17 @@ static const struct cfg_key ovh_keys[] = {
 };
 #undef K_AT
 
-const struct cfg_section_desc ovh_section = {
+static const struct cfg_section_desc ovh_section = {
 	.name = "ovh",
 	.doc = "the OVHcloud API v1 (method = ovh)",
 	.keys = ovh_keys,
 	.size = sizeof(struct cfg_ovh),
 	.validate = ovh_conf_validate,
+};
+
+/* [dns] method = ovh (registry.c). */
+const struct cfg_method ovh_method = {
+	.name = "ovh",
+	.ops = &dnsupdate_ovh,
+	.section = &ovh_section,
 };

@@ -557,10 +557,17 @@ static const struct cfg_key pdns_keys[] = {
 };
 #undef K_AT
 
-const struct cfg_section_desc powerdns_section = {
+static const struct cfg_section_desc powerdns_section = {
 	.name = "powerdns",
 	.doc = "the PowerDNS HTTP API (method = powerdns)",
 	.keys = pdns_keys,
 	.size = sizeof(struct cfg_powerdns),
 	.validate = pdns_conf_validate,
+};
+
+/* [dns] method = powerdns (registry.c). */
+const struct cfg_method powerdns_method = {
+	.name = "powerdns",
+	.ops = &dnsupdate_powerdns,
+	.section = &powerdns_section,
 };

@@ -1,31 +1,30 @@
 /*
  * registry.c: the one table of DNS methods.  [dns] method = NAME finds its
- * entry here (agent/core/confdesc.h): the method's code (struct
- * dnsupdate_method) and the section it owns, described and checked in its
- * own file.  Adding a method: its file, one line below, the man page.
+ * entry here (agent/core/confdesc.h): NAME_method, defined in the method's
+ * own file with its code (struct dnsupdate_method) and the section it owns
+ * (described and checked there).  Adding a method: its file, one line in
+ * FA_METHODS below, the man page.
  */
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "agent/core/confdesc.h"
-#include "dnsupdate/dnsupdate_impl.h"
-#include "dnsupdate/method/methods.h"
 
-extern const struct cfg_section_desc virtualmin_section;
-extern const struct cfg_section_desc powerdns_section;
-extern const struct cfg_section_desc exec_section;
-extern const struct cfg_section_desc cloudflare_section;
-extern const struct cfg_section_desc ovh_section;
-extern const struct cfg_section_desc http_section;
+/* The methods, the default (rfc2136) first. */
+#define FA_METHODS(X)	\
+	X(rfc2136)	\
+	X(virtualmin)	\
+	X(powerdns)	\
+	X(exec)		\
+	X(cloudflare)	\
+	X(ovh)		\
+	X(http)
 
-/* The default (rfc2136) first; only DNS UPDATE's answer is trusted. */
-const struct cfg_method cfg_methods[] = {
-	{ "rfc2136", &dnsupdate_rfc2136, NULL, true },
-	{ "virtualmin", &dnsupdate_virtualmin, &virtualmin_section, false },
-	{ "powerdns", &dnsupdate_powerdns, &powerdns_section, false },
-	{ "exec", &dnsupdate_exec, &exec_section, false },
-	{ "cloudflare", &dnsupdate_cloudflare, &cloudflare_section, false },
-	{ "ovh", &dnsupdate_ovh, &ovh_section, false },
-	{ "http", &dnsupdate_http, &http_section, false },
-	{ NULL, NULL, NULL, false }
+#define FA_METHOD_DECLARE(n)	extern const struct cfg_method n##_method;
+#define FA_METHOD_ENTRY(n)	&n##_method,
+
+FA_METHODS(FA_METHOD_DECLARE)
+
+const struct cfg_method *const cfg_methods[] = {
+	FA_METHODS(FA_METHOD_ENTRY)
+	NULL
 };

@@ -612,10 +612,17 @@ static const struct cfg_key vm_keys[] = {
 };
 #undef K_AT
 
-const struct cfg_section_desc virtualmin_section = {
+static const struct cfg_section_desc virtualmin_section = {
 	.name = "virtualmin",
 	.doc = "Virtualmin's remote API (method = virtualmin)",
 	.keys = vm_keys,
 	.size = sizeof(struct cfg_virtualmin),
 	.validate = vm_conf_validate,
+};
+
+/* [dns] method = virtualmin (registry.c). */
+const struct cfg_method virtualmin_method = {
+	.name = "virtualmin",
+	.ops = &dnsupdate_virtualmin,
+	.section = &virtualmin_section,
 };
