@@ -62,6 +62,10 @@ is "$missing" "" "and every exit status (EXIT STATUS: 0 1 2 75)"
 # hidden command config-keys prints "SECTION KEY TYPE DOC" for each.
 desc=$("$FA" config-keys)
 is "$?" 0 "failover-agent config-keys"
+undoc=$(printf '%s\n' "$desc" | awk 'NF < 4 { print "[" $1 "] " $2 }')
+is "$undoc" "" "every key of the tables has its line of documentation"
+twice=$(printf '%s\n' "$desc" | awk '{ print $1, $2 }' | sort | uniq -d)
+is "$twice" "" "no key is described twice in a section"
 keys=$(printf '%s\n' "$desc" | awk '{ print $2 }' | sort -u)
 isnt "$keys" "" "(the descriptor tables' keys were read: $(echo $keys | wc -w))"
 missing=

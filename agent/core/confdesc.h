@@ -69,11 +69,13 @@ enum cfg_type {
 #define CFG_F_MULTI	0x4	/* may be given on many lines ([http] header) */
 
 /*
- * One key.  off/size: the field in the section's struct (unused by
- * CFG_T_CUSTOM without CFG_F_OWNED).  min/max: bounds of a number; min of
- * a duration (1: "must be more than 0").  def: the default of a number, a
- * duration or an enum; def_str: of a string (CFG_T_API_URL: the URL when
- * the key is absent, else the key is required).
+ * One key.  off/size: the field in the section's struct (CFG_T_CUSTOM:
+ * only to be freed, with CFG_F_OWNED, or given def).  min/max: bounds of a
+ * number; min of a duration (1: "must be more than 0").  def: the default
+ * of a number, a duration, an enum or a CFG_T_CUSTOM number; def_str: of a
+ * CFG_T_STR or CFG_T_API_URL string, copied when the key is absent.  The
+ * string fields (char *) belong to the section's struct: config_free()
+ * frees them through the table.
  */
 struct cfg_key {
 	const char		*name;

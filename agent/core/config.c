@@ -3,7 +3,10 @@
  *
  * Two passes.  The first reads the file with libinih and collects sections
  * and "key = value" entries, each with its line number.  The second checks
- * every section and fills struct config.  Every problem is collected with its
+ * every section and fills struct config, driven by descriptor tables
+ * (confdesc.h): the core's sections are found in core_sections[] below, the
+ * check types' keys and the DNS methods' sections are their modules' own
+ * (cfg_check_types[], cfg_methods[]).  Every problem is collected with its
  * line, sorted by line, and appended to the caller's diag list as
  * "FILE:LINE: message" (or "FILE: message" for what is missing as a whole),
  * so one run of config-test shows them all.
@@ -807,7 +810,7 @@ desc_read(struct cfg_ctx *c, const struct cfg_sec *s,
 				field_set_str(p, util_xstrdup(k->def_str));
 			else
 				field_set_str(p, get_api_url(c, s, k->name,
-				    true));
+				    req));
 			break;
 		case CFG_T_NUM:
 			n = field_load(p, k->size);

@@ -28,7 +28,7 @@
  *     after an earlier one moved, which makes the site FAILED until the
  *     next cycle finishes;
  *   - a record's ttl: 1 means automatic, else 60 to 86400 (30 for
- *     Enterprise zones): config.c checks [dns] ttl;
+ *     Enterprise zones): checked against [dns] ttl below, at load;
  *   - rate limits: 1200 requests per 5 minutes per token; a throttled call
  *     is answered 429 with Retry-After (seconds), waited for here only when
  *     it ends inside the cycle's deadline (apimethod.h);

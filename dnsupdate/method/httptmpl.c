@@ -25,8 +25,8 @@
  * that exists but answers 404 to one that does not ("Modifying an
  * RRset"; only POST and the bulk endpoint create).  So per = zone (one
  * bulk request, atomic, creating and deleting RRsets) is the form to use
- * where the API has one; config.c warns when [http] rate_limit says a
- * per = record move cannot fit.
+ * where the API has one; its config check (below) warns when rate_limit
+ * says a per = record move cannot fit.
  *
  * The secret (secret_file, first line) is read right before the requests,
  * goes into the header lines that hold {secret} and nowhere else, and is

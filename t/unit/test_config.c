@@ -31,6 +31,15 @@
 #include "agent/lib/util.h"
 #include "t/unit/tap.h"
 
+/* A method's own section, as its module read it (cfg->method_conf). */
+#define PDNS_CONF(c)	((const struct cfg_powerdns *)(c)->method_conf)
+#define VM_CONF(c)	((const struct cfg_virtualmin *)(c)->method_conf)
+#define EXEC_CONF(c)	((const struct cfg_exec *)(c)->method_conf)
+#define CF_CONF(c)	((const struct cfg_cloudflare *)(c)->method_conf)
+#define OVH_CONF(c)	((const struct cfg_ovh *)(c)->method_conf)
+#define HTTP_CONF(c)	((const struct cfg_http *)(c)->method_conf)
+
+
 static char	tmpdir[PATH_MAX];
 static int	nfiles;
 
@@ -244,7 +253,8 @@ test_good(void)
 	ok(cfg->checks[0].ca_file == NULL, "no ca_file");
 	is_int(cfg->checks[0].timeout_ms, 2000, "web timeout");
 	is_str(cfg->checks[1].name, "ssh", "check ssh");
-	is_str(check_type_str(cfg->checks[1].type), "tcp", "ssh is tcp (indented key)");
+	is_str(check_type_str(cfg->checks[1].type), "tcp",
+	    "ssh is tcp (indented key)");
 	is_str(cfg->checks[1].host, "192.0.2.10", "tcp host");
 	is_int(cfg->checks[1].port, 22, "tcp port");
 	is_int(cfg->checks[1].timeout_ms, 5000, "default check timeout");
@@ -1327,14 +1337,14 @@ test_methods(void)
 	cfg = good_case("powerdns", t, 0, &path, &dl);
 	if (cfg != NULL) {
 		is_str(dns_method_str(cfg->dns.method), "powerdns", "method powerdns");
-		is_str(((const struct cfg_powerdns *)cfg->method_conf)->url,
+		is_str(PDNS_CONF(cfg)->url,
 		    "http://127.0.0.1:8081/api/v1/servers/localhost",
 		    "powerdns url without the final /");
 		snprintf(want, sizeof(want), "%s/vote.key", tmpdir);
-		is_str(((const struct cfg_powerdns *)cfg->method_conf)->api_key_file, want, "api_key_file");
-		ok(((const struct cfg_powerdns *)cfg->method_conf)->ca_file == NULL, "no ca_file");
+		is_str(PDNS_CONF(cfg)->api_key_file, want, "api_key_file");
+		ok(PDNS_CONF(cfg)->ca_file == NULL, "no ca_file");
 		ok(cfg->dns.tsig_key_file == NULL, "no TSIG key needed");
-		is_int(((const struct cfg_powerdns *)cfg->method_conf)->line, 50, "[powerdns] line (one line less)");
+		is_int(PDNS_CONF(cfg)->line, 50, "[powerdns] line (one line less)");
 	}
 	good_case_end(cfg, path, &dl);
 	free(t);
@@ -1350,11 +1360,11 @@ test_methods(void)
 	if (cfg != NULL) {
 		is_str(dns_method_str(cfg->dns.method), "virtualmin",
 		    "method virtualmin");
-		is_str(((const struct cfg_virtualmin *)cfg->method_conf)->url, "https://backup.example.com:10000/"
+		is_str(VM_CONF(cfg)->url, "https://backup.example.com:10000/"
 		    "virtual-server/remote.cgi", "virtualmin url");
-		is_str(((const struct cfg_virtualmin *)cfg->method_conf)->user, "failover", "virtualmin user");
+		is_str(VM_CONF(cfg)->user, "failover", "virtualmin user");
 		snprintf(want, sizeof(want), "%s/hook", tmpdir);
-		is_str(((const struct cfg_virtualmin *)cfg->method_conf)->ca_file, want, "virtualmin ca_file");
+		is_str(VM_CONF(cfg)->ca_file, want, "virtualmin ca_file");
 		is_str(dns_method_str(cfg->dns.method), "virtualmin",
 		    "method str virtualmin");
 	}
@@ -1366,8 +1376,8 @@ test_methods(void)
 	cfg = good_case("exec", text, 0, &path, &dl);
 	if (cfg != NULL) {
 		snprintf(want, sizeof(want), "%s/hook", tmpdir);
-		is_str(((const struct cfg_exec *)cfg->method_conf)->program, want, "exec program");
-		is_int(((const struct cfg_exec *)cfg->method_conf)->timeout_ms, 30000, "exec timeout 30s");
+		is_str(EXEC_CONF(cfg)->program, want, "exec program");
+		is_int(EXEC_CONF(cfg)->timeout_ms, 30000, "exec timeout 30s");
 		is_str(dns_method_str(cfg->dns.method), "exec",
 		    "method str exec");
 	}
@@ -1377,7 +1387,7 @@ test_methods(void)
 	    "timeout = 500ms\n");
 	cfg = good_case("exec timeout", text, 0, &path, &dl);
 	if (cfg != NULL)
-		is_int(((const struct cfg_exec *)cfg->method_conf)->timeout_ms, 500, "exec timeout 500ms");
+		is_int(EXEC_CONF(cfg)->timeout_ms, 500, "exec timeout 500ms");
 	good_case_end(cfg, path, &dl);
 	free(text);
 
@@ -1531,12 +1541,12 @@ test_provider_methods(void)
 		    "method cloudflare");
 		is_str(dns_method_str(cfg->dns.method), "cloudflare",
 		    "method str cloudflare");
-		is_str(((const struct cfg_cloudflare *)cfg->method_conf)->api_url,
+		is_str(CF_CONF(cfg)->api_url,
 		    "https://api.cloudflare.com/client/v4", "default api_url");
 		snprintf(want, sizeof(want), "%s/vote.key", tmpdir);
-		is_str(((const struct cfg_cloudflare *)cfg->method_conf)->api_token_file, want, "api_token_file");
-		ok(((const struct cfg_cloudflare *)cfg->method_conf)->ca_file == NULL, "no ca_file");
-		is_int(((const struct cfg_cloudflare *)cfg->method_conf)->line, 50, "[cloudflare] line");
+		is_str(CF_CONF(cfg)->api_token_file, want, "api_token_file");
+		ok(CF_CONF(cfg)->ca_file == NULL, "no ca_file");
+		is_int(CF_CONF(cfg)->line, 50, "[cloudflare] line");
 	}
 	good_case_end(cfg, path, &dl);
 	free(t);
@@ -1547,7 +1557,7 @@ test_provider_methods(void)
 	    "ca_file = @DIR@/hook\n");
 	cfg = good_case("cloudflare api_url", text, 0, &path, &dl);
 	if (cfg != NULL)
-		is_str(((const struct cfg_cloudflare *)cfg->method_conf)->api_url, "http://127.0.0.1:8443/client/v4",
+		is_str(CF_CONF(cfg)->api_url, "http://127.0.0.1:8443/client/v4",
 		    "api_url (a test double) without the final /");
 	good_case_end(cfg, path, &dl);
 	free(text);
@@ -1603,10 +1613,10 @@ test_provider_methods(void)
 	if (cfg != NULL) {
 		is_str(dns_method_str(cfg->dns.method), "ovh", "method ovh");
 		is_str(dns_method_str(cfg->dns.method), "ovh", "method str ovh");
-		is_str(((const struct cfg_ovh *)cfg->method_conf)->endpoint, "https://eu.api.ovh.com/1.0",
+		is_str(OVH_CONF(cfg)->endpoint, "https://eu.api.ovh.com/1.0",
 		    "default endpoint");
 		snprintf(want, sizeof(want), "%s/vote.key", tmpdir);
-		is_str(((const struct cfg_ovh *)cfg->method_conf)->consumer_key_file, want, "consumer_key_file");
+		is_str(OVH_CONF(cfg)->consumer_key_file, want, "consumer_key_file");
 	}
 	good_case_end(cfg, path, &dl);
 	free(text);
@@ -1617,7 +1627,7 @@ test_provider_methods(void)
 	    "consumer_key_file = @DIR@/vote.key\n");
 	cfg = good_case("ovh endpoint", text, 0, &path, &dl);
 	if (cfg != NULL)
-		is_str(((const struct cfg_ovh *)cfg->method_conf)->endpoint, "https://ca.api.ovh.com/1.0",
+		is_str(OVH_CONF(cfg)->endpoint, "https://ca.api.ovh.com/1.0",
 		    "endpoint without the final /");
 	good_case_end(cfg, path, &dl);
 	free(text);
@@ -1644,27 +1654,39 @@ test_provider_methods(void)
 	good_case_end(cfg, path, &dl);
 	free(text);
 
+	/* Checked against its own keys: [http] rate_limit is one of them. */
+	text = replace(GOOD, "[hooks]\n", "[http]\n"
+	    "rate_limit = 2/s\n[hooks]\n");
+	cfg = good_case("unused [http] with rate_limit", text, 1, &path, &dl);
+	ok(has_diag(&dl, path, 43, false, "[http] is not used: [dns] method is "
+	    "rfc2136"), "unused [http]: warning at its line");
+	good_case_end(cfg, path, &dl);
+	free(text);
+	bad_case("unused [ovh], unknown key", "[hooks]\n", "[ovh]\n"
+	    "consumer_key = x\n[hooks]\n", 44, "unknown key 'consumer_key' in"
+	    " [ovh]", false);
+
 	/* http, per record: a deSEC-style section. */
 	text = with_method("http", HTTP_DESEC);
 	cfg = good_case("http deSEC", text, 0, &path, &dl);
 	if (cfg != NULL) {
 		is_str(dns_method_str(cfg->dns.method), "http", "method http");
-		is_str(((const struct cfg_http *)cfg->method_conf)->method, "PUT", "method upper-cased");
-		ok(!((const struct cfg_http *)cfg->method_conf)->per_zone, "per = record by default");
-		is_int(((const struct cfg_http *)cfg->method_conf)->nheaders, 2, "two header lines");
-		is_str(((const struct cfg_http *)cfg->method_conf)->headers[0].name, "Authorization",
+		is_str(HTTP_CONF(cfg)->method, "PUT", "method upper-cased");
+		ok(!HTTP_CONF(cfg)->per_zone, "per = record by default");
+		is_int(HTTP_CONF(cfg)->nheaders, 2, "two header lines");
+		is_str(HTTP_CONF(cfg)->headers[0].name, "Authorization",
 		    "header 1 name");
-		is_str(((const struct cfg_http *)cfg->method_conf)->headers[0].value, "Token {secret}",
+		is_str(HTTP_CONF(cfg)->headers[0].value, "Token {secret}",
 		    "header 1 value: the template");
-		is_int(((const struct cfg_http *)cfg->method_conf)->headers[0].line, 54, "header 1 line");
-		is_str(((const struct cfg_http *)cfg->method_conf)->headers[1].value, "failover",
+		is_int(HTTP_CONF(cfg)->headers[0].line, 54, "header 1 line");
+		is_str(HTTP_CONF(cfg)->headers[1].value, "failover",
 		    "header 2: the comment cut off");
-		is_int(((const struct cfg_http *)cfg->method_conf)->nstatus, 3, "three statuses");
-		is_int(((const struct cfg_http *)cfg->method_conf)->success_status[2], 204, "the third is 204");
-		is_str(((const struct cfg_http *)cfg->method_conf)->success_json_pointer, "/type", "pointer");
-		is_str(((const struct cfg_http *)cfg->method_conf)->success_json_value, "\"A\"", "value (JSON)");
-		ok(((const struct cfg_http *)cfg->method_conf)->secret_file != NULL, "secret_file");
-		is_str(((const struct cfg_http *)cfg->method_conf)->test_url,
+		is_int(HTTP_CONF(cfg)->nstatus, 3, "three statuses");
+		is_int(HTTP_CONF(cfg)->success_status[2], 204, "the third is 204");
+		is_str(HTTP_CONF(cfg)->success_json_pointer, "/type", "pointer");
+		is_str(HTTP_CONF(cfg)->success_json_value, "\"A\"", "value (JSON)");
+		ok(HTTP_CONF(cfg)->secret_file != NULL, "secret_file");
+		is_str(HTTP_CONF(cfg)->test_url,
 		    "https://desec.io/api/v1/auth/account/", "test_url");
 	}
 	good_case_end(cfg, path, &dl);
@@ -1682,8 +1704,8 @@ test_provider_methods(void)
 	    "secret_file = @DIR@/vote.key\n");
 	cfg = good_case("http per zone", text, 0, &path, &dl);
 	if (cfg != NULL) {
-		ok(((const struct cfg_http *)cfg->method_conf)->per_zone, "per = zone");
-		is_int(((const struct cfg_http *)cfg->method_conf)->nstatus, 0, "no success_status: any 2xx");
+		ok(HTTP_CONF(cfg)->per_zone, "per = zone");
+		is_int(HTTP_CONF(cfg)->nstatus, 0, "no success_status: any 2xx");
 	}
 	good_case_end(cfg, path, &dl);
 	free(text);
