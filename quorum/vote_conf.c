@@ -119,12 +119,13 @@ vote_interval_get(struct cfg_ctx *c, const struct cfg_sec *s,
 	ei = cfg_sec_get(s, "interval");
 	if ((ec = cfg_sec_get(s, "cache")) != NULL) {
 		if (ei != NULL)
-			cfg_error(c, ec->line, "cache is the old name of interval,"
-			    " which line %d sets: remove cache", ei->line);
+			cfg_error(c, ec->line, "cache is the old name of"
+			    " interval, which line %d sets: remove cache",
+			    ei->line);
 		else {
-			cfg_warn(c, ec->line, "cache is now called interval (the"
-			    " spare probes every interval, whether asked or"
-			    " not): rename it");
+			cfg_warn(c, ec->line, "cache is now called interval"
+			    " (the spare probes every interval, whether asked"
+			    " or not): rename it");
 			/* cache = 0 (probe on every request): as often as 1s. */
 			if (cfg_get_duration(c, s, "cache", 0, &vt->interval_ms,
 			    NULL) && vt->interval_ms == 0)

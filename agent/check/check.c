@@ -175,7 +175,8 @@ check_done(struct check_run *run, enum check_outcome outcome,
 	X(exec)			\
 	X(dns)
 
-#define FA_CHECK_DECLARE(n)	extern const struct cfg_check_type check_##n##_type;
+#define FA_CHECK_DECLARE(n)	\
+	extern const struct cfg_check_type check_##n##_type;
 #define FA_CHECK_ENTRY(n)	&check_##n##_type,
 
 FA_CHECK_TYPES(FA_CHECK_DECLARE)

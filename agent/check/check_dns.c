@@ -480,14 +480,15 @@ dns_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
 			ck->server = util_xstrdup(hp.host);
 	}
 	if (hp.port != 0 && cfg_sec_get(s, "port") != NULL)
-		cfg_error(c, cfg_sec_get(s, "port")->line, "port given twice: in server"
-		    " and here; keep one");
+		cfg_error(c, cfg_sec_get(s, "port")->line, "port given twice:"
+		    " in server and here; keep one");
 	n = hp.port != 0 ? hp.port : 53;
 	cfg_get_num(c, s, "port", 1, 65535, &n);
 	ck->port = (uint16_t)n;
 	if ((v = cfg_get_str(c, s, "name", false, &line)) != NULL) {
 		if (strlen(v) > 253 || v[strcspn(v, " \t")] != '\0')
-			cfg_error(c, line, "bad name '%.64s' (a domain name)", v);
+			cfg_error(c, line, "bad name '%.64s' (a domain name)",
+			    v);
 		else
 			ck->qname = util_xstrdup(v);
 	}
@@ -497,8 +498,8 @@ dns_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
 			if (strcasecmp(v, dns_qtypes[i].name) == 0)
 				break;
 		if (i == FA_ARRAY_SIZE(dns_qtypes))
-			cfg_error(c, line, "bad qtype '%.16s' (A, AAAA, CNAME, MX,"
-			    " NS, PTR, SOA, SRV, TXT or CAA)", v);
+			cfg_error(c, line, "bad qtype '%.16s' (A, AAAA, CNAME,"
+			    " MX, NS, PTR, SOA, SRV, TXT or CAA)", v);
 		else
 			ck->qtype = dns_qtypes[i].type;
 	}
@@ -508,8 +509,9 @@ dns_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
 		af = ck->qtype == 1 ? AF_INET : AF_INET6;
 		if (inet_pton(af, v, addr) != 1 ||
 		    inet_ntop(af, addr, canon, sizeof(canon)) == NULL) {
-			cfg_error(c, line, "bad expect '%.64s' (an %s address, for"
-			    " qtype %s)", v, af == AF_INET ? "IPv4" : "IPv6",
+			cfg_error(c, line, "bad expect '%.64s' (an %s address,"
+			    " for qtype %s)", v,
+			    af == AF_INET ? "IPv4" : "IPv6",
 			    af == AF_INET ? "A" : "AAAA");
 			return;
 		}

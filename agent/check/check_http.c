@@ -312,8 +312,8 @@ http_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
 	    strncasecmp(v, "https://", 8) != 0) ||
 	    v[strcspn(v, ":") + 3] == '\0' ||
 	    v[strcspn(v, ":") + 3] == '/')
-		cfg_error(c, line, "bad url '%.64s' (expected http://HOST/... or"
-		    " https://HOST/...)", v);
+		cfg_error(c, line, "bad url '%.64s' (expected http://HOST/..."
+		    " or https://HOST/...)", v);
 	else if (v[strcspn(v, " \t")] != '\0')
 		cfg_error(c, line, "bad url '%.64s': white space", v);
 	else if (cfg_url_host_check(v, err, sizeof(err)) == -1)

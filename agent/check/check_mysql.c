@@ -465,8 +465,8 @@ mysql_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
 	    &ck->user, &ck->password_file);
 	if (cfg_get_duration(c, s, "max_lag", 0, &ms, NULL)) {
 		if (ms % 1000 != 0)
-			cfg_error(c, cfg_sec_get(s, "max_lag")->line, "max_lag is"
-			    " in whole seconds (Seconds_Behind_Master)");
+			cfg_error(c, cfg_sec_get(s, "max_lag")->line, "max_lag"
+			    " is in whole seconds (Seconds_Behind_Master)");
 		else
 			ck->max_lag_s = ms / 1000;
 	}

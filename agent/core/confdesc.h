@@ -38,9 +38,9 @@ struct cfg_entry {
 /* One [section] as written, with its entries in file order. */
 struct cfg_sec {
 	char			*name;
-	char			*ident;		/* name used to find duplicates */
+	char			*ident;		/* to find duplicates */
 	int			 line;
-	bool			 duplicate;	/* a second [x]: reported, not read */
+	bool			 duplicate;	/* a second [x]: not read */
 	size_t			 n;
 	struct cfg_entry	*entries;
 };
@@ -57,7 +57,7 @@ enum cfg_type {
 	CFG_T_SECRET,		/* char *: a secret file, mode 600 or less */
 	CFG_T_FILE,		/* char *: a readable regular file (ca_file) */
 	CFG_T_PROGRAM,		/* char *: an absolute path to a safe program */
-	CFG_T_API_URL,		/* char *: the URL of an API that gets a secret */
+	CFG_T_API_URL,		/* char *: an API's URL (it gets a secret) */
 	CFG_T_NUM,		/* an integer field (1, 2, 4 or 8 bytes) */
 	CFG_T_DURATION,		/* int64_t milliseconds */
 	CFG_T_ENUM,		/* an integer field: the value of one of kws */
@@ -106,7 +106,8 @@ struct cfg_section_desc {
 	const struct cfg_key	*keys;
 	size_t			 size;
 	/* After the keys were read: the checks between keys.  May be NULL. */
-	void	(*validate)(struct cfg_ctx *, const struct cfg_sec *, void *conf);
+	void	(*validate)(struct cfg_ctx *, const struct cfg_sec *,
+		    void *conf);
 	/* Once every section is read (and the method chosen).  May be NULL. */
 	void	(*validate_all)(struct cfg_ctx *, void *conf);
 	/* What the keys do not free (an array of headers).  May be NULL. */

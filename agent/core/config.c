@@ -136,7 +136,8 @@ cfg_strlcat(char *dst, const char *src, size_t size)
 }
 
 static char *
-cfg_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+cfg_vasprintf(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
 static char *
 cfg_vasprintf(const char *fmt, va_list ap)
 {
@@ -271,8 +272,8 @@ section_begin(struct cfg_ctx *c, const char *name, int line)
 	for (i = 0; i < c->nsecs; i++) {
 		if (!c->secs[i].duplicate &&
 		    strcmp(c->secs[i].ident, ident) == 0) {
-			cfg_error(c, line, "duplicate section [%s] (first at line"
-			    " %d)", name, c->secs[i].line);
+			cfg_error(c, line, "duplicate section [%s] (first at"
+			    " line %d)", name, c->secs[i].line);
 			s->duplicate = true;
 			break;
 		}
@@ -321,8 +322,9 @@ cfg_ini_handler(void *user, const char *section, const char *name,
 		if (key_multi(s->name, name))
 			break;
 		if (strcmp(s->entries[i].key, name) == 0) {
-			cfg_error(c, c->lineno, "duplicate key '%s' in [%s] (first"
-			    " at line %d)", name, s->name, s->entries[i].line);
+			cfg_error(c, c->lineno, "duplicate key '%s' in [%s]"
+			    " (first at line %d)", name, s->name,
+			    s->entries[i].line);
 			goto done;
 		}
 	}
@@ -394,7 +396,8 @@ cfg_ini_reader(char *str, int num, void *stream)
 
 	if (*line == '[') {
 		if ((end = strchr(line, ']')) == NULL) {
-			cfg_error(c, c->lineno, "missing ']' in section header");
+			cfg_error(c, c->lineno, "missing ']' in section"
+			    " header");
 			c->cur = -1;
 			c->cur_broken = true;
 			return str;
@@ -416,7 +419,8 @@ cfg_ini_reader(char *str, int num, void *stream)
 	/* inih splits at the first '=' or ':' (Python configparser style). */
 	sep = line + strcspn(line, "=:");
 	if (*sep == '\0') {
-		cfg_error(c, c->lineno, "expected 'key = value' or '[section]'");
+		cfg_error(c, c->lineno, "expected 'key = value' or"
+		    " '[section]'");
 		return str;
 	}
 	keylen = (size_t)(sep - line);
@@ -493,8 +497,8 @@ sec_check_keys(struct cfg_ctx *c, const struct cfg_sec *s,
 			cfg_error(c, e->line, "key '%s' does not apply to %s",
 			    e->key, other_what);
 		else
-			cfg_error(c, e->line, "unknown key '%s' in [%s]", e->key,
-			    s->name);
+			cfg_error(c, e->line, "unknown key '%s' in [%s]",
+			    e->key, s->name);
 	}
 }
 
@@ -540,8 +544,9 @@ cfg_get_num(struct cfg_ctx *c, const struct cfg_sec *s, const char *key,
 	if ((v = cfg_get_str(c, s, key, false, &line)) == NULL)
 		return;
 	if (util_number_parse(v, min, max, &n, &errstr) == -1)
-		cfg_error(c, line, "bad value '%.64s' for %s: %s (expected a whole"
-		    " number from %lld to %lld)", v, key, errstr, min, max);
+		cfg_error(c, line, "bad value '%.64s' for %s: %s (expected a"
+		    " whole number from %lld to %lld)", v, key, errstr, min,
+		    max);
 	else
 		*out = n;
 }
@@ -561,8 +566,8 @@ cfg_get_duration(struct cfg_ctx *c, const struct cfg_sec *s, const char *key,
 	if (linep != NULL)
 		*linep = line;
 	if (util_duration_parse(v, &ms, &errstr) == -1) {
-		cfg_error(c, line, "bad duration '%.64s' for %s: %s (seconds, or"
-		    " with a unit: 0.5, 500ms, 2s, 5m, 1h)", v, key, errstr);
+		cfg_error(c, line, "bad duration '%.64s' for %s: %s (seconds,"
+		    " or with a unit: 0.5, 500ms, 2s, 5m, 1h)", v, key, errstr);
 		return false;
 	}
 	if (ms < min_ms) {
@@ -1261,8 +1266,8 @@ cfg_get_mysql_login(struct cfg_ctx *c, const struct cfg_sec *s,
 	memset(&hp, 0, sizeof(hp));
 	if ((v = cfg_get_str(c, s, "host", false, &line)) != NULL) {
 		if (v[strcspn(v, "/")] != '\0')
-			cfg_error(c, line, "bad host '%.64s' (a name or an address;"
-			    " for a Unix socket use socket =)", v);
+			cfg_error(c, line, "bad host '%.64s' (a name or an"
+			    " address; for a Unix socket use socket =)", v);
 		else if (util_hostport_parse(v, 0, &hp, err,
 		    sizeof(err)) == -1)
 			cfg_error(c, line, "bad host %s", err);
@@ -1271,8 +1276,8 @@ cfg_get_mysql_login(struct cfg_ctx *c, const struct cfg_sec *s,
 	}
 	if ((v = cfg_get_str(c, s, "socket", false, &line)) != NULL) {
 		if (cfg_sec_get(s, "host") != NULL)
-			cfg_error(c, line, "host and socket are both set in [%s]:"
-			    " keep one", s->name);
+			cfg_error(c, line, "host and socket are both set in"
+			    " [%s]: keep one", s->name);
 		else if (v[0] != '/')
 			cfg_error(c, line, "socket: '%.64s' is not an absolute"
 			    " path", v);
@@ -1283,23 +1288,23 @@ cfg_get_mysql_login(struct cfg_ctx *c, const struct cfg_sec *s,
 		if (def_socket != NULL)
 			*sock = util_xstrdup(def_socket);
 		else
-			cfg_error(c, s->line, "missing key 'host' or 'socket' in"
-			    " [%s]", s->name);
+			cfg_error(c, s->line, "missing key 'host' or 'socket'"
+			    " in [%s]", s->name);
 	}
 	if (cfg_sec_get(s, "port") != NULL && cfg_sec_get(s, "host") == NULL)
-		cfg_error(c, cfg_sec_get(s, "port")->line, "port applies to host, not"
-		    " to a socket");
+		cfg_error(c, cfg_sec_get(s, "port")->line, "port applies to"
+		    " host, not to a socket");
 	else if (cfg_sec_get(s, "port") != NULL && hp.port != 0)
-		cfg_error(c, cfg_sec_get(s, "port")->line, "port given twice: in host"
-		    " and here; keep one");
+		cfg_error(c, cfg_sec_get(s, "port")->line, "port given twice:"
+		    " in host and here; keep one");
 	if (hp.port != 0)
 		n = hp.port;
 	cfg_get_num(c, s, "port", 1, 65535, &n);
 	*port = (uint16_t)n;
 	if ((v = cfg_get_str(c, s, "user", true, &line)) != NULL) {
 		if (strlen(v) > 80 || v[strcspn(v, " \t")] != '\0')
-			cfg_error(c, line, "bad user '%.64s' (no white space, at"
-			    " most 80 characters)", v);
+			cfg_error(c, line, "bad user '%.64s' (no white space,"
+			    " at most 80 characters)", v);
 		else
 			*user = util_xstrdup(v);
 	}
@@ -1433,8 +1438,8 @@ dns_resolver_parse(struct cfg_ctx *c, int line, const char *v,
 
 	if (util_hostport_parse(v, UTIL_HP_NUMERIC, &hp, err,
 	    sizeof(err)) == -1) {
-		cfg_error(c, line, "bad resolver %s (the resolver finds names; it "
-		    "cannot be one)", err);
+		cfg_error(c, line, "bad resolver %s (the resolver finds names;"
+		    " it cannot be one)", err);
 		return;
 	}
 	free(d->resolver);
@@ -1625,15 +1630,15 @@ validate_zone(struct cfg_ctx *c, const struct cfg_sec *s, const char *name)
 			    !(alen > zlen + 1 &&
 			    strcmp(item + alen - zlen, zname) == 0 &&
 			    item[alen - zlen - 1] == '.')) {
-				cfg_error(c, line, "record %s. is outside zone %s",
-				    item, z->name);
+				cfg_error(c, line, "record %s. is outside zone"
+				    " %s", item, z->name);
 				continue;
 			}
 			abs = cfg_asprintf("%s.", item);
 		} else {
 			if ((why = dname_check(item, true)) != NULL) {
-				cfg_error(c, line, "bad record name '%s': %s", item,
-				    why);
+				cfg_error(c, line, "bad record name '%s': %s",
+				    item, why);
 				continue;
 			}
 			/* Zone-file pitfall: "www.example.com" is relative */
@@ -1641,16 +1646,16 @@ validate_zone(struct cfg_ctx *c, const struct cfg_sec *s, const char *name)
 			    (alen > zlen + 1 &&
 			    strcmp(item + alen - zlen, zname) == 0 &&
 			    item[alen - zlen - 1] == '.')) {
-				cfg_error(c, line, "record '%s' is relative, so it"
-				    " means %s.%s; write it with a final dot"
+				cfg_error(c, line, "record '%s' is relative, so"
+				    " it means %s.%s; write it with a final dot"
 				    " ('%s.') or relative to the zone", item,
 				    item, z->name, item);
 				continue;
 			}
 			abs = cfg_asprintf("%s.%s", item, z->name);
 			if (strlen(abs) > CFG_DNAME_MAX + 1) {
-				cfg_error(c, line, "record %s is longer than 253"
-				    " characters", abs);
+				cfg_error(c, line, "record %s is longer than"
+				    " 253 characters", abs);
 				free(abs);
 				continue;
 			}
@@ -1690,7 +1695,8 @@ cfg_program_judge(struct cfg_ctx *c, int line, const char *key, const char *v)
 	char		 err[PATH_MAX + 256];
 
 	if (v[0] != '/')
-		cfg_error(c, line, "%s: '%.64s' is not an absolute path", key, v);
+		cfg_error(c, line, "%s: '%.64s' is not an absolute path", key,
+		    v);
 	else if (!CFG_JUDGE_FILES(c))
 		return true;
 	else if (stat(v, &st) == -1)
@@ -1701,8 +1707,9 @@ cfg_program_judge(struct cfg_ctx *c, int line, const char *key, const char *v)
 		cfg_error(c, line, "%s: %s is not executable (mode %04o); run:"
 		    " chmod +x %s", key, v, (unsigned)(st.st_mode & 07777), v);
 	else if ((st.st_mode & S_IWOTH) != 0)
-		cfg_error(c, line, "%s: %s is writable by others (mode %04o); run:"
-		    " chmod o-w %s", key, v, (unsigned)(st.st_mode & 07777), v);
+		cfg_error(c, line, "%s: %s is writable by others (mode %04o);"
+		    " run: chmod o-w %s", key, v,
+		    (unsigned)(st.st_mode & 07777), v);
 	else if (util_program_check(v, err, sizeof(err)) == -1)
 		cfg_error(c, line, "%s: %s", key, err);
 	else
@@ -1982,8 +1989,8 @@ get_api_url(struct cfg_ctx *c, const struct cfg_sec *s, const char *key,
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
-		cfg_error(c, line, "bad %s '%.64s' (expected https://HOST[:PORT]/...)",
-		    key, v);
+		cfg_error(c, line, "bad %s '%.64s' (expected"
+		    " https://HOST[:PORT]/...)", key, v);
 		goto done;
 	}
 	(void)curl_url_get(u, CURLUPART_USER, &user, 0);
@@ -1991,19 +1998,21 @@ get_api_url(struct cfg_ctx *c, const struct cfg_sec *s, const char *key,
 	(void)curl_url_get(u, CURLUPART_QUERY, &query, 0);
 	(void)curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0);
 	if (user != NULL || pass != NULL) {
-		cfg_error(c, line, "%s must not hold a user name or password (they"
-		    " would show in logs); use the section's own keys", key);
+		cfg_error(c, line, "%s must not hold a user name or password"
+		    " (they would show in logs); use the section's own keys",
+		    key);
 		goto done;
 	}
 	if (query != NULL || frag != NULL) {
-		cfg_error(c, line, "%s must not have a ?query or #fragment", key);
+		cfg_error(c, line, "%s must not have a ?query or #fragment",
+		    key);
 		goto done;
 	}
 	if (strcmp(scheme, "http") == 0 && !cfg_host_is_loopback(host)) {
-		cfg_error(c, line, "%s: http:// would send the credentials to %s in"
-		    " clear text; use https:// (plain http is allowed only to"
-		    " a loopback address: 127.0.0.1, ::1, localhost)", key,
-		    host);
+		cfg_error(c, line, "%s: http:// would send the credentials to"
+		    " %s in clear text; use https:// (plain http is allowed"
+		    " only to a loopback address: 127.0.0.1, ::1, localhost)",
+		    key, host);
 		goto done;
 	}
 	out = util_xstrdup(v);
@@ -2055,12 +2064,13 @@ get_notify_url(struct cfg_ctx *c, const struct cfg_sec *s)
 	(void)curl_url_get(u, CURLUPART_USER, &user, 0);
 	(void)curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
 	if (user != NULL || pass != NULL) {
-		cfg_error(c, line, "notify must not hold a user name or password");
+		cfg_error(c, line, "notify must not hold a user name or"
+		    " password");
 		goto done;
 	}
 	if (strcmp(scheme, "http") == 0 && !cfg_host_is_loopback(host)) {
-		cfg_error(c, line, "notify: use https:// (plain http is allowed only"
-		    " to a loopback address: 127.0.0.1, ::1, localhost)");
+		cfg_error(c, line, "notify: use https:// (plain http is allowed"
+		    " only to a loopback address: 127.0.0.1, ::1, localhost)");
 		goto done;
 	}
 	if (notify_url_has_token(v))
@@ -2173,10 +2183,7 @@ validate_mysql_primary(struct cfg_ctx *c)
 
 	if (!cfg->has_mysql)
 		return;
-	for (i = 0; i < c->nsecs; i++)
-		if (!c->secs[i].duplicate && strcmp(c->secs[i].name, "mysql") == 0)
-			s = &c->secs[i];
-	if (s == NULL)
+	if ((s = cfg_section(c, "mysql")) == NULL)
 		return;
 	for (i = 0; i < cfg->nchecks; i++) {
 		if (strcmp(check_type_str(cfg->checks[i].type), "mysql") != 0)
@@ -2188,16 +2195,16 @@ validate_mysql_primary(struct cfg_ctx *c)
 	}
 	if ((e = cfg_sec_get(s, "primary_check")) != NULL) {
 		if (cfg->mysql.primary_check != NULL && found == 0)
-			cfg_error(c, e->line, "primary_check: no [check:%s] of type"
-			    " mysql", cfg->mysql.primary_check);
+			cfg_error(c, e->line, "primary_check: no [check:%s] of"
+			    " type mysql", cfg->mysql.primary_check);
 	} else if (n == 0)
-		cfg_error(c, s->line, "[mysql] needs a [check:NAME] of type mysql"
-		    " on the primary's database: failback compares its GTIDs"
-		    " with this replica's (SPEC §6)");
+		cfg_error(c, s->line, "[mysql] needs a [check:NAME] of type"
+		    " mysql on the primary's database: failback compares its"
+		    " GTIDs with this replica's (SPEC §6)");
 	else if (n > 1)
-		cfg_error(c, s->line, "[mysql]: %zu checks of type mysql; say which"
-		    " one reads the primary's database with primary_check ="
-		    " NAME", n);
+		cfg_error(c, s->line, "[mysql]: %zu checks of type mysql; say"
+		    " which one reads the primary's database with primary_check"
+		    " = NAME", n);
 	if (found > 0)
 		cfg->mysql.primary_check_index = found - 1;
 }
@@ -2249,8 +2256,8 @@ SEC_PLAIN(mysql)
  */
 static const struct cfg_core_section {
 	const char		*name;
-	void			(*read)(struct cfg_ctx *, const struct cfg_sec *,
-				    const char *);
+	void	(*read)(struct cfg_ctx *, const struct cfg_sec *,
+		    const char *);
 	const struct cfg_key	*keys;		/* NULL: [vote]'s own */
 } core_sections[] = {
 	{ "agent", read_agent, agent_keys },
@@ -2396,9 +2403,9 @@ validate_records(struct cfg_ctx *c)
 				for (rj = 0; rj < end; rj++) {
 					if (strcmp(y->records[rj], r) != 0)
 						continue;
-					cfg_error(c, c->records_line[zi], "record %s"
-					    " is listed twice (also in"
-					    " [zone:%s] at line %d)", r,
+					cfg_error(c, c->records_line[zi],
+					    "record %s is listed twice (also"
+					    " in [zone:%s] at line %d)", r,
 					    y->name, y->line);
 					dup = true;
 					break;
@@ -2419,9 +2426,9 @@ validate_records(struct cfg_ctx *c)
 				    (rlen == zlen ||
 				    r[rlen - zlen - 1] == '.') &&
 				    !zone_has(&cfg->zones[zj], r))
-					cfg_error(c, c->records_line[zi], "record %s"
-					    " belongs to [zone:%s] (line %d),"
-					    " not to %s", r, y,
+					cfg_error(c, c->records_line[zi],
+					    "record %s belongs to [zone:%s]"
+					    " (line %d), not to %s", r, y,
 					    cfg->zones[zj].line, z->name);
 			}
 		}
@@ -2438,14 +2445,15 @@ validate_spare_role(struct cfg_ctx *c)
 	const struct config	*cfg = c->cfg;
 
 	if (!cfg->has_quorum)
-		cfg_error(c, 0, "missing section [quorum]: a spare needs [quorum]"
-		    " secret_file, the secret it shares with the backup");
+		cfg_error(c, 0, "missing section [quorum]: a spare needs"
+		    " [quorum] secret_file, the secret it shares with the"
+		    " backup");
 	else if (cfg_sec_get(c->quorum, "secret_file") == NULL)
 		missing_key(c, c->quorum, "secret_file");
 	if (!cfg->has_vote)
-		cfg_error(c, 0, "missing section [vote]: a spare needs [vote], where"
-		    " vote-server listens (an empty [vote] takes the defaults:"
-		    " listen = %s, interval = 5s)", CFG_VOTE_LISTEN);
+		cfg_error(c, 0, "missing section [vote]: a spare needs [vote],"
+		    " where vote-server listens (an empty [vote] takes the"
+		    " defaults: listen = %s, interval = 5s)", CFG_VOTE_LISTEN);
 }
 
 /*
@@ -2473,9 +2481,9 @@ validate_backup_quorum(struct cfg_ctx *c)
 	}
 	if (!cfg->has_quorum) {
 		if (ns > 0)
-			cfg_error(c, cfg->spares[0].line, "[spare:%s]: spares are"
-			    " asked only with a [quorum] section (secret_file,"
-			    " need)", cfg->spares[0].name);
+			cfg_error(c, cfg->spares[0].line, "[spare:%s]: spares"
+			    " are asked only with a [quorum] section"
+			    " (secret_file, need)", cfg->spares[0].name);
 		else if (!cfg->agent.quorum_none)
 			cfg_warn(c, 0, "no [quorum] section: the agent cannot"
 			    " tell its own network outage from the primary's;"
@@ -2486,15 +2494,15 @@ validate_backup_quorum(struct cfg_ctx *c)
 	if (cfg_sec_get(c->quorum, "secret_file") == NULL)
 		missing_key(c, c->quorum, "secret_file");
 	if (ns == 0) {
-		cfg_error(c, q->line, "[quorum] without any [spare:NAME] section:"
-		    " add the spares to ask (or remove [quorum])");
+		cfg_error(c, q->line, "[quorum] without any [spare:NAME]"
+		    " section: add the spares to ask (or remove [quorum])");
 		return;
 	}
 	if ((size_t)q->need > ns) {
 		e = cfg_sec_get(c->quorum, "need");
-		cfg_error(c, e != NULL ? e->line : q->line, "need = %d but there"
-		    " %s only %zu [spare:NAME] section%s: it could never be"
-		    " met", q->need, ns == 1 ? "is" : "are", ns,
+		cfg_error(c, e != NULL ? e->line : q->line, "need = %d but"
+		    " there %s only %zu [spare:NAME] section%s: it could never"
+		    " be met", q->need, ns == 1 ? "is" : "are", ns,
 		    ns == 1 ? "" : "s");
 	}
 	if ((e = cfg_sec_get(c->quorum, "need_down")) != NULL &&
@@ -2509,9 +2517,9 @@ validate_backup_quorum(struct cfg_ctx *c)
 	}
 	if ((size_t)q->max_up >= ns) {
 		e = cfg_sec_get(c->quorum, "max_up");
-		cfg_warn(c, e != NULL ? e->line : q->line, "max_up = %d with %zu"
-		    " spare%s: no number of \"up\" votes can stop a failover"
-		    " (PARTITION is never found)", q->max_up, ns,
+		cfg_warn(c, e != NULL ? e->line : q->line, "max_up = %d with"
+		    " %zu spare%s: no number of \"up\" votes can stop a"
+		    " failover (PARTITION is never found)", q->max_up, ns,
 		    ns == 1 ? "" : "s");
 	}
 }
@@ -2573,9 +2581,9 @@ validate_all(struct cfg_ctx *c)
 			config_addrset_family(&cfg->primary, fam, &p);
 			config_addrset_family(&cfg->backup, fam, &b);
 			if (p.n > 0 && b.n == 0)
-				cfg_warn(c, c->backup->line, "[site:primary] has"
-				    " %s addresses and [site:backup] none: a"
-				    " failover removes the %s records",
+				cfg_warn(c, c->backup->line, "[site:primary]"
+				    " has %s addresses and [site:backup] none:"
+				    " a failover removes the %s records",
 				    fam == AF_INET ? "IPv4" : "IPv6",
 				    fam == AF_INET ? "A" : "AAAA");
 		}
@@ -2714,9 +2722,9 @@ config_load_flags(const char *path, unsigned flags, struct config **out,
 	/* A token in the file makes the file a secret (failover-agent.conf(5)). */
 	if (c.notify_secret_line > 0 && CFG_JUDGE_FILES(&c) &&
 	    (c.file_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) != 0)
-		cfg_error(&c, c.notify_secret_line, "notify holds a token, so %s"
-		    " is a secret: it must not be readable by group or others"
-		    " (mode %04o); run: chmod 600 %s", path,
+		cfg_error(&c, c.notify_secret_line, "notify holds a token, so"
+		    " %s is a secret: it must not be readable by group or"
+		    " others (mode %04o); run: chmod 600 %s", path,
 		    (unsigned)(c.file_mode & 07777), path);
 	if (pdiag_flush(&c, diags) == 0) {
 		*out = c.cfg;

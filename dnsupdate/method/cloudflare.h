@@ -1,6 +1,6 @@
 /*
- * cloudflare.h: the [cloudflare] section as dnsupdate/method/cloudflare.c reads it; the
- * config holds it in cfg->method_conf when [dns] method = cloudflare.
+ * cloudflare.h: the [cloudflare] section, as cloudflare.c reads it at load (its
+ * descriptor table); cfg->method_conf holds it when [dns] method = cloudflare.
  */
 #ifndef FA_METHOD_CLOUDFLARE_H
 #define FA_METHOD_CLOUDFLARE_H

@@ -164,7 +164,8 @@ exec_update(const struct config *cfg, const struct dns_server *srv,
 	http_first_line(res.output, out, sizeof(out));
 	switch (res.outcome) {
 	case SPAWN_TIMEOUT:
-		util_duration_format(exec_conf(cfg)->timeout_ms, dur, sizeof(dur));
+		util_duration_format(exec_conf(cfg)->timeout_ms, dur,
+		    sizeof(dur));
 		dns_msg(zp->message, sizeof(zp->message), "%s: %s did not "
 		    "finish within [exec] timeout (%s); its process group was "
 		    "killed%s%s", label, argv[0], dur, out[0] ? ": " : "", out);

@@ -1,6 +1,6 @@
 /*
- * exec.h: the [exec] section as dnsupdate/method/exec.c reads it; the
- * config holds it in cfg->method_conf when [dns] method = exec.
+ * exec.h: the [exec] section, as exec.c reads it at load (its
+ * descriptor table); cfg->method_conf holds it when [dns] method = exec.
  */
 #ifndef FA_METHOD_EXEC_H
 #define FA_METHOD_EXEC_H

@@ -664,8 +664,8 @@ ht_records(const struct config *cfg, const struct dns_zone_plan *zp,
 	for (i = 0; i < n; i++) {
 		ht_vars(&v, cfg, zp, &mcs[i], zone, fqdn, name, sub,
 		    sizeof(zone));
-		if ((item = httptmpl_expand(ht_conf(cfg)->record, HTTPTMPL_RECORD,
-		    &v, err, errlen)) == NULL) {
+		if ((item = httptmpl_expand(ht_conf(cfg)->record,
+		    HTTPTMPL_RECORD, &v, err, errlen)) == NULL) {
 			free(b.s);
 			return NULL;
 		}
@@ -911,19 +911,19 @@ http_url_check(struct cfg_ctx *c, int line, const char *key, const char *url)
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
-		cfg_error(c, line, "bad %s '%.80s' (expected https://HOST[:PORT]/...)",
-		    key, url);
+		cfg_error(c, line, "bad %s '%.80s' (expected"
+		    " https://HOST[:PORT]/...)", key, url);
 		goto done;
 	}
 	(void)curl_url_get(u, CURLUPART_USER, &user, 0);
 	(void)curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
 	if (user != NULL || pass != NULL)
-		cfg_error(c, line, "%s must not hold a user name or password (they"
-		    " would show in logs); put the secret in a header with"
-		    " {secret}", key);
+		cfg_error(c, line, "%s must not hold a user name or password"
+		    " (they would show in logs); put the secret in a header"
+		    " with {secret}", key);
 	else if (strcmp(scheme, "http") == 0 && !cfg_host_is_loopback(host))
-		cfg_error(c, line, "%s: http:// would send the secret to %s in clear"
-		    " text; use https:// (plain http is allowed only to a"
+		cfg_error(c, line, "%s: http:// would send the secret to %s in"
+		    " clear text; use https:// (plain http is allowed only to a"
 		    " loopback address: 127.0.0.1, ::1, localhost)", key, host);
 done:
 	curl_free(scheme);
@@ -970,8 +970,8 @@ get_http_template(struct cfg_ctx *c, const struct cfg_sec *s,
 	else if (where == HTTPTMPL_BODY_RECORD ||
 	    where == HTTPTMPL_BODY_ZONE || where == HTTPTMPL_RECORD) {
 		if ((j = json_loads(x, JSON_DECODE_ANY, &jerr)) == NULL)
-			cfg_error(c, line, "%s is not JSON once expanded (%s, at"
-			    " character %d of: %.120s)", key, jerr.text,
+			cfg_error(c, line, "%s is not JSON once expanded (%s,"
+			    " at character %d of: %.120s)", key, jerr.text,
 			    jerr.position, x);
 		json_decref(j);
 	}
@@ -1135,8 +1135,8 @@ ht_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s, void *conf)
 			if (strcmp(methods[i], m) == 0)
 				break;
 		if (i == FA_ARRAY_SIZE(methods)) {
-			cfg_error(c, line, "bad method '%.32s' (expected GET, POST,"
-			    " PUT, PATCH or DELETE)", v);
+			cfg_error(c, line, "bad method '%.32s' (expected GET,"
+			    " POST, PUT, PATCH or DELETE)", v);
 			free(m);
 		} else
 			h->method = m;
@@ -1150,9 +1150,9 @@ ht_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s, void *conf)
 		h->record = get_http_template(c, s, "record", HTTPTMPL_RECORD,
 		    true, &ur);
 		if (h->body != NULL && !(ub & HTTPTMPL_USES_RECORDS))
-			cfg_error(c, cfg_sec_get(s, "body")->line, "per = zone: the body"
-			    " must hold {records} (the changed records, each"
-			    " written with the record template)");
+			cfg_error(c, cfg_sec_get(s, "body")->line, "per = zone:"
+			    " the body must hold {records} (the changed"
+			    " records, each written with the record template)");
 	} else if ((e = cfg_sec_get(s, "record")) != NULL)
 		cfg_error(c, e->line, "record applies to per = zone only");
 	h->test_url = get_http_template(c, s, "test_url", HTTPTMPL_TEST_URL,
@@ -1163,26 +1163,27 @@ ht_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s, void *conf)
 	if (v != NULL && v[0] != '/')
 		cfg_error(c, line, "success_json_pointer '%.64s' is not a JSON"
 		    " pointer (RFC 6901: /key/0/key)", v);
-	if ((v = cfg_get_str(c, s, "success_json_value", false, &line)) != NULL) {
+	if ((v = cfg_get_str(c, s, "success_json_value", false,
+	    &line)) != NULL) {
 		if ((j = json_loads(v, JSON_DECODE_ANY, &jerr)) == NULL)
-			cfg_error(c, line, "success_json_value must be JSON (true,"
-			    " 1, \"ok\"): %s", jerr.text);
+			cfg_error(c, line, "success_json_value must be JSON"
+			    " (true, 1, \"ok\"): %s", jerr.text);
 		else
 			h->success_json_value = util_xstrdup(v);
 		json_decref(j);
 	}
 	if ((cfg_sec_get(s, "success_json_pointer") == NULL) !=
 	    (cfg_sec_get(s, "success_json_value") == NULL))
-		cfg_error(c, s->line, "success_json_pointer and success_json_value"
-		    " go together");
+		cfg_error(c, s->line, "success_json_pointer and"
+		    " success_json_value go together");
 	if (cfg_sec_get(s, "secret_file") != NULL) {
 		h->secret_file = cfg_get_secret_file(c, s, "secret_file");
 		if (!(uh & HTTPTMPL_USES_SECRET))
-			cfg_error(c, cfg_sec_get(s, "secret_file")->line, "secret_file"
-			    " is set but no header holds {secret}");
+			cfg_error(c, cfg_sec_get(s, "secret_file")->line,
+			    "secret_file is set but no header holds {secret}");
 	} else if (uh & HTTPTMPL_USES_SECRET)
-		cfg_error(c, s->line, "a header holds {secret} but [http] has no"
-		    " secret_file");
+		cfg_error(c, s->line, "a header holds {secret} but [http] has"
+		    " no secret_file");
 	get_http_rate(c, s, h);
 	h->uses = uu | ub | ur;
 	(void)ut;
@@ -1219,11 +1220,11 @@ validate_http_rate(struct cfg_ctx *c, const struct cfg_http *h)
 			unit = h->rate[k].window_s == 1 ? "second" :
 			    h->rate[k].window_s == 60 ? "minute" :
 			    h->rate[k].window_s == 3600 ? "hour" : "day";
-			cfg_warn(c, cfg->zones[i].line, "with per = record a move "
-			    "of %s takes %zu requests, more than [http] "
-			    "rate_limit allows (%u per %s): the provider will "
-			    "answer 429 half-way%s; per = zone takes one "
-			    "request per zone", cfg->zones[i].name, need,
+			cfg_warn(c, cfg->zones[i].line, "with per = record a"
+			    " move of %s takes %zu requests, more than [http]"
+			    " rate_limit allows (%u per %s): the provider will"
+			    " answer 429 half-way%s; per = zone takes one"
+			    " request per zone", cfg->zones[i].name, need,
 			    (unsigned)h->rate[k].n, unit,
 			    h->rate[k].window_s == 1 ? " and the move waits for "
 			    "Retry-After" : " and the zone stays half-moved "

@@ -813,8 +813,8 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 	enum dns_status		 st;
 
 	if (ovh_ctx_init(&x, cfg, "config-test", msg, sizeof(msg)) != DNS_OK) {
-		diag_add(diags, true, "%s:%d: %s", cfg->path, ovh_conf(cfg)->line,
-		    msg);
+		diag_add(diags, true, "%s:%d: %s", cfg->path,
+		    ovh_conf(cfg)->line, msg);
 		return -1;
 	}
 	st = ovh_time_delta(cfg, "config-test", util_mono_ms() +
@@ -829,8 +829,8 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 		diag_add(diags, false, "%s:%d: %s; the consumer key's rules "
 		    "are not checked", cfg->path, ovh_conf(cfg)->line, msg);
 	} else if (st != DNS_OK) {
-		diag_add(diags, true, "%s:%d: %s", cfg->path, ovh_conf(cfg)->line,
-		    msg);
+		diag_add(diags, true, "%s:%d: %s", cfg->path,
+		    ovh_conf(cfg)->line, msg);
 		ret = -1;
 		goto done;
 	}
@@ -883,8 +883,8 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 		    cfg->dns.timeout_ms, NULL, msg, sizeof(msg));
 		if (st != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s", cfg->path,
-			    st == DNS_ERR_NOTAUTH ? z->line : ovh_conf(cfg)->line,
-			    msg);
+			    st == DNS_ERR_NOTAUTH ? z->line :
+			    ovh_conf(cfg)->line, msg);
 			ret = -1;
 			continue;
 		}

@@ -1,6 +1,6 @@
 /*
- * ovh.h: the [ovh] section as dnsupdate/method/ovh.c reads it; the
- * config holds it in cfg->method_conf when [dns] method = ovh.
+ * ovh.h: the [ovh] section, as ovh.c reads it at load (its
+ * descriptor table); cfg->method_conf holds it when [dns] method = ovh.
  */
 #ifndef FA_METHOD_OVH_H
 #define FA_METHOD_OVH_H

@@ -424,8 +424,8 @@ pdns_update(const struct config *cfg, const struct dns_server *srv,
 	else if (st == DNS_OK)
 		dns_msg(zp->message, sizeof(zp->message), "%s: PowerDNS at %s "
 		    "took the change of %zu record%s (HTTP %ld)", label,
-		    pdns_conf(cfg)->url, zp->nchange, zp->nchange == 1 ? "" : "s",
-		    resp.status);
+		    pdns_conf(cfg)->url, zp->nchange,
+		    zp->nchange == 1 ? "" : "s", resp.status);
 done:
 	http_resp_free(&resp);
 	json_decref(zone);

@@ -1,6 +1,6 @@
 /*
- * powerdns.h: the [powerdns] section as dnsupdate/method/powerdns.c reads it; the
- * config holds it in cfg->method_conf when [dns] method = powerdns.
+ * powerdns.h: the [powerdns] section, as powerdns.c reads it at load (its
+ * descriptor table); cfg->method_conf holds it when [dns] method = powerdns.
  */
 #ifndef FA_METHOD_POWERDNS_H
 #define FA_METHOD_POWERDNS_H

@@ -1,6 +1,6 @@
 /*
- * virtualmin.h: the [virtualmin] section as dnsupdate/method/virtualmin.c reads it; the
- * config holds it in cfg->method_conf when [dns] method = virtualmin.
+ * virtualmin.h: the [virtualmin] section, as virtualmin.c reads it at load (its
+ * descriptor table); cfg->method_conf holds it when [dns] method = virtualmin.
  */
 #ifndef FA_METHOD_VIRTUALMIN_H
 #define FA_METHOD_VIRTUALMIN_H
