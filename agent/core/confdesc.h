@@ -108,7 +108,11 @@ struct cfg_section_desc {
 	/* After the keys were read: the checks between keys.  May be NULL. */
 	void	(*validate)(struct cfg_ctx *, const struct cfg_sec *,
 		    void *conf);
-	/* Once every section is read (and the method chosen).  May be NULL. */
+	/*
+	 * Once every section is read: a method's when it is the one chosen
+	 * and its section was read; [vote]'s on every load (its default
+	 * listen list).  May be NULL.
+	 */
 	void	(*validate_all)(struct cfg_ctx *, void *conf);
 	/* What the keys do not free (an array of headers).  May be NULL. */
 	void	(*free)(void *conf);
