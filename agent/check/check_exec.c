@@ -40,6 +40,13 @@
 #include "agent/lib/spawn.h"
 #include "agent/lib/util.h"
 
+/* The keys of an exec check, as its config part (below) read them. */
+static const struct cfg_check_exec *
+exec_conf(const struct cfg_check *ck)
+{
+	return ck->conf;
+}
+
 #define EXEC_GRACE_MS	2000	/* between SIGTERM and SIGKILL */
 #define EXEC_REAP_MS	1000	/* at most, for a leader sent SIGKILL */
 
@@ -164,7 +171,7 @@ exec_finish(struct check_run *run, int status)
 	exec_read_status(st);
 	if (st->exec_failed) {
 		check_done(run, CHECK_UNKNOWN, "cannot run %s: %s",
-		    run->cfg->argv[0], st->exec_err);
+		    exec_conf(run->cfg)->argv[0], st->exec_err);
 		return;
 	}
 	line = exec_first_line(st);
@@ -207,7 +214,7 @@ exec_start(struct check_run *run)
 	struct exec_state	*st;
 	char			 err[256];
 
-	if (run->cfg->argv == NULL || run->cfg->argv[0] == NULL) {
+	if (exec_conf(run->cfg)->argv == NULL || exec_conf(run->cfg)->argv[0] == NULL) {
 		check_done(run, CHECK_INTERNAL_ERROR, "no command");
 		return;
 	}
@@ -216,9 +223,9 @@ exec_start(struct check_run *run)
 		return;
 	}
 	run->state = st;
-	if (spawn_start(run->cfg->argv, env, &st->p, err, sizeof(err)) == -1) {
+	if (spawn_start(exec_conf(run->cfg)->argv, env, &st->p, err, sizeof(err)) == -1) {
 		check_done(run, CHECK_UNKNOWN, "cannot run %s: %s",
-		    run->cfg->argv[0], err);
+		    exec_conf(run->cfg)->argv[0], err);
 		return;
 	}
 	st->started = true;
@@ -416,9 +423,10 @@ static void
 exec_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
     struct cfg_check *ck)
 {
-	const char	*v;
-	char		 err[128], **argv;
-	int		 line, i;
+	struct cfg_check_exec	*ex = ck->conf;
+	const char		*v;
+	char			 err[128], **argv;
+	int			 line, i;
 
 	if ((v = cfg_get_str(c, s, "command", false, &line)) == NULL)
 		return;
@@ -432,23 +440,25 @@ exec_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
 		free(argv);
 		return;
 	}
-	ck->command = util_xstrdup(v);
-	ck->argv = argv;
+	ex->command = util_xstrdup(v);
+	ex->argv = argv;
 }
 
 static void
 exec_conf_free(struct cfg_check *ck)
 {
-	if (ck->argv != NULL)
-		for (size_t i = 0; ck->argv[i] != NULL; i++)
-			free(ck->argv[i]);
-	free(ck->argv);
-	ck->argv = NULL;
+	struct cfg_check_exec	*ex = ck->conf;
+
+	if (ex->argv != NULL)
+		for (size_t i = 0; ex->argv[i] != NULL; i++)
+			free(ex->argv[i]);
+	free(ex->argv);
+	ex->argv = NULL;
 }
 
 static const struct cfg_key exec_keys[] = {
 	{ .name = "command", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED |
-	  CFG_F_OWNED, CFG_AT(struct cfg_check, command),
+	  CFG_F_OWNED, CFG_AT(struct cfg_check_exec, command),
 	  .doc = "the program and its arguments, without a shell" },
 	{ .name = NULL }
 };
@@ -457,6 +467,7 @@ const struct cfg_check_type check_exec_type = {
 	.name = "exec",
 	.ops = &check_exec_ops,
 	.keys = exec_keys,
+	.conf_size = sizeof(struct cfg_check_exec),
 	.timeout_ms = 10000,
 	.validate = exec_conf_validate,
 	.free = exec_conf_free,

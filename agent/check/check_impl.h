@@ -80,6 +80,13 @@ extern const struct cfg_check_type check_mysql_type;
 extern const struct cfg_check_type check_exec_type;
 extern const struct cfg_check_type check_dns_type;
 
+/* [check:NAME] type = exec: its keys (cfg_check.conf). */
+struct cfg_check_exec {
+	char		*command;	/* as written */
+	char		**argv;		/* split as sh would, without a shell:
+					   NULL-terminated, argv[0] absolute */
+};
+
 /*
  * End a check: set outcome, detail (printf-style) and elapsed time, log it
  * (log_debug when CHECK_OK, log_warnx otherwise), mark it done and release

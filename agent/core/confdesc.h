@@ -139,12 +139,17 @@ extern const struct cfg_method *const cfg_methods[];
 /* The method named name, or NULL. */
 const struct cfg_method *cfg_method_find(const char *name);
 
-/* A check type: [check:NAME] type = name; its keys are in struct cfg_check. */
+/*
+ * A check type: [check:NAME] type = name.  Its keys are stored in its own
+ * struct of conf_size bytes, which cfg_check.conf holds (exec), or, with
+ * conf_size 0, in fields of struct cfg_check (http, tcp, mysql, dns).
+ */
 struct check_ops;		/* agent/check/check_impl.h */
 struct cfg_check_type {
 	const char		*name;
 	const struct check_ops	*ops;
 	const struct cfg_key	*keys;		/* besides type and timeout */
+	size_t			 conf_size;
 	int64_t			 timeout_ms;	/* the default timeout */
 	void	(*validate)(struct cfg_ctx *, const struct cfg_sec *,
 		    struct cfg_check *);

@@ -601,6 +601,7 @@ exec_check(const char *name, const char *dir, const char *prog,
     int64_t timeout_ms)
 {
 	struct cfg_check	c;
+	struct cfg_check_exec	*ex;
 	char			path[512];
 
 	memset(&c, 0, sizeof(c));
@@ -608,9 +609,11 @@ exec_check(const char *name, const char *dir, const char *prog,
 	c.type = &check_exec_type;
 	c.timeout_ms = timeout_ms;
 	snprintf(path, sizeof(path), "%s/%s", dir, prog);
-	c.argv = calloc(3, sizeof(*c.argv));
-	c.argv[0] = strdup(path);
-	c.argv[1] = strdup("an argument");
+	ex = calloc(1, sizeof(*ex));
+	ex->argv = calloc(3, sizeof(*ex->argv));
+	ex->argv[0] = strdup(path);
+	ex->argv[1] = strdup("an argument");
+	c.conf = ex;
 	return c;
 }
 
@@ -704,15 +707,18 @@ test_exec(void)
 	    "warning passes; unknown cannot tell; critical can");
 
 	for (i = 0; i < 10; i++) {
-		char	path[512];
+		struct cfg_check_exec	*ex;
+		char			 path[512];
 
 		if (i == 8)
 			continue;	/* the tcp check */
 		snprintf(path, sizeof(path), "%s/%s", dir, c[i].name);
 		(void)unlink(path);	/* "gone" never existed */
-		free(c[i].argv[0]);
-		free(c[i].argv[1]);
-		free(c[i].argv);
+		ex = c[i].conf;
+		free(ex->argv[0]);
+		free(ex->argv[1]);
+		free(ex->argv);
+		free(ex);
 	}
 	checks_free(c + 8, 1);
 	close(lfd);

@@ -698,17 +698,18 @@ test_exec_dns_checks(void)
 	cfg = good_case("exec check", text, 0, &path, &dl);
 	if (cfg != NULL) {
 		const struct cfg_check *ck = &cfg->checks[1];
+		const struct cfg_check_exec *ex = ck->conf;
 
 		is_str(check_type_str(ck->type), "exec", "exec: type");
 		is_int(ck->timeout_ms, 10000, "exec: timeout defaults to 10s");
 		snprintf(want, sizeof(want), "%s/hook", tmpdir);
-		is_str(ck->argv[0], want, "exec: argv[0] the program");
-		is_str(ck->argv[1], "-H", "exec: argv[1]");
-		is_str(ck->argv[2], "a b", "exec: '...' keeps blanks");
-		is_str(ck->argv[3], "c\"d", "exec: \\\" inside \"...\"");
-		is_str(ck->argv[4], "e f", "exec: \\ outside quotes");
-		is_str(ck->argv[5], "", "exec: '' is an empty word");
-		ok(ck->argv[6] == NULL, "exec: argv ends with NULL");
+		is_str(ex->argv[0], want, "exec: argv[0] the program");
+		is_str(ex->argv[1], "-H", "exec: argv[1]");
+		is_str(ex->argv[2], "a b", "exec: '...' keeps blanks");
+		is_str(ex->argv[3], "c\"d", "exec: \\\" inside \"...\"");
+		is_str(ex->argv[4], "e f", "exec: \\ outside quotes");
+		is_str(ex->argv[5], "", "exec: '' is an empty word");
+		ok(ex->argv[6] == NULL, "exec: argv ends with NULL");
 	}
 	good_case_end(cfg, path, &dl);
 	free(text);
