@@ -44,6 +44,13 @@
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 
+/* The keys of a dns check, as its config part (below) read them. */
+static const struct cfg_check_dns *
+dns_conf(const struct cfg_check *ck)
+{
+	return ck->conf;
+}
+
 #define DNS_TCP_MAX	65535
 
 struct dns_state {
@@ -82,7 +89,7 @@ dns_release(struct check_run *run)
 static void
 dns_prepare(struct check_run *run)
 {
-	const struct cfg_check	*c = run->cfg;
+	const struct cfg_check_dns *c = dns_conf(run->cfg);
 	struct sockaddr_in	*sin;
 	struct sockaddr_in6	*sin6;
 	struct dns_state	*st;
@@ -222,7 +229,8 @@ dns_rdata_text(const ldns_rr *rr, char *buf, size_t len)
 
 /* Does this A/AAAA/other record hold expect (see the top)? */
 static bool
-dns_rr_matches(const struct cfg_check *c, const ldns_rr *rr, const char *text)
+dns_rr_matches(const struct cfg_check_dns *c, const ldns_rr *rr,
+    const char *text)
 {
 	unsigned char	want[16];
 	const ldns_rdf	*rd;
@@ -244,7 +252,7 @@ dns_rr_matches(const struct cfg_check *c, const ldns_rr *rr, const char *text)
 static void
 dns_judge(struct check_run *run, const ldns_pkt *r)
 {
-	const struct cfg_check	*c = run->cfg;
+	const struct cfg_check_dns *c = dns_conf(run->cfg);
 	struct dns_state	*st = run->state;
 	const ldns_rr_list	*an = ldns_pkt_answer(r);
 	const ldns_rr		*rr;
@@ -302,7 +310,7 @@ dns_answer(struct check_run *run, const uint8_t *wire, size_t len)
 		return true;
 	}
 	qrr = ldns_rr_list_rr(ldns_pkt_question(r), 0);
-	if (qrr == NULL || ldns_rr_get_type(qrr) != run->cfg->qtype ||
+	if (qrr == NULL || ldns_rr_get_type(qrr) != dns_conf(run->cfg)->qtype ||
 	    ldns_dname_compare(ldns_rr_owner(qrr), st->qname) != 0) {
 		ldns_pkt_free(r);
 		return false;
@@ -433,7 +441,8 @@ dns_expire(struct check_run *run)
 
 	util_duration_format(run->cfg->timeout_ms, limit, sizeof(limit));
 	check_done(run, CHECK_TIMEOUT, "%s %s: no answer from %s%s within %s",
-	    run->cfg->qname, check_qtype_str(run->cfg->qtype), st->peer,
+	    dns_conf(run->cfg)->qname, check_qtype_str(dns_conf(run->cfg)->qtype),
+	    st->peer,
 	    st->tcp ? " over TCP" : "", limit);
 }
 
@@ -461,8 +470,9 @@ static const struct {
 /* server, port, name, qtype, expect. */
 static void
 dns_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
-    struct cfg_check *ck)
+    struct cfg_check *chk)
 {
+	struct cfg_check_dns	*ck = chk->conf;
 	struct util_hostport	 hp;
 	unsigned char		 addr[16];
 	char			 err[256], canon[64];
@@ -532,7 +542,7 @@ check_qtype_str(uint16_t type)
 	return "?";
 }
 
-#define K_AT(m)	CFG_AT(struct cfg_check, m)
+#define K_AT(m)	CFG_AT(struct cfg_check_dns, m)
 static const struct cfg_key dns_keys[] = {
 	{ .name = "server", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED |
 	  CFG_F_OWNED, K_AT(server), .doc = "the server to ask: ADDR[:PORT]" },
@@ -550,6 +560,7 @@ const struct cfg_check_type check_dns_type = {
 	.name = "dns",
 	.ops = &check_dns_ops,
 	.keys = dns_keys,
+	.conf_size = sizeof(struct cfg_check_dns),
 	.timeout_ms = 5000,
 	.validate = dns_conf_validate,
 };

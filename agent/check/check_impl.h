@@ -87,6 +87,15 @@ struct cfg_check_exec {
 					   NULL-terminated, argv[0] absolute */
 };
 
+/* [check:NAME] type = dns: ask server:port for qname/qtype. */
+struct cfg_check_dns {
+	char		*server;	/* an IP address */
+	uint16_t	 port;		/* default 53 */
+	char		*qname;
+	uint16_t	 qtype;		/* RR type number (A = 1, ...) */
+	char		*expect;	/* NULL: any answer; A/AAAA: canonical */
+};
+
 /*
  * End a check: set outcome, detail (printf-style) and elapsed time, log it
  * (log_debug when CHECK_OK, log_warnx otherwise), mark it done and release

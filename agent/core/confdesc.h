@@ -141,8 +141,8 @@ const struct cfg_method *cfg_method_find(const char *name);
 
 /*
  * A check type: [check:NAME] type = name.  Its keys are stored in its own
- * struct of conf_size bytes, which cfg_check.conf holds (exec), or, with
- * conf_size 0, in fields of struct cfg_check (http, tcp, mysql, dns).
+ * struct of conf_size bytes, which cfg_check.conf holds (exec, dns), or,
+ * with conf_size 0, in fields of struct cfg_check (http, tcp, mysql).
  */
 struct check_ops;		/* agent/check/check_impl.h */
 struct cfg_check_type {

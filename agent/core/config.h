@@ -66,14 +66,10 @@ struct cfg_check {
 	char		*password_file;	/* NULL: no password */
 	char		*query;		/* default "SELECT 1" */
 	int64_t		 max_lag_s;	/* -1: replication lag not judged */
-	/* dns: ask server:port (port above; default 53) for qname/qtype */
-	char		*server;	/* an IP address */
-	char		*qname;
-	uint16_t	 qtype;		/* RR type number (A = 1, ...) */
-	char		*expect;	/* NULL: any answer; A/AAAA: canonical */
 	/*
-	 * A type's own struct, when it keeps its keys there (exec: struct
-	 * cfg_check_exec); NULL for the types whose keys are fields above.
+	 * A type's own struct, when it keeps its keys there (exec, dns:
+	 * agent/check/check_impl.h); NULL for the types whose keys are
+	 * fields above.
 	 */
 	void		*conf;
 };

@@ -811,16 +811,19 @@ static struct cfg_check
 dns_check(const char *name, uint16_t port, const char *expect)
 {
 	struct cfg_check	c;
+	struct cfg_check_dns	*d;
 
 	memset(&c, 0, sizeof(c));
 	c.name = (char *)(uintptr_t)name;
 	c.type = &check_dns_type;
 	c.timeout_ms = 5000;
-	c.server = strdup("127.0.0.1");
-	c.port = port;
-	c.qname = strdup("www.example.com");
-	c.qtype = 1;
-	c.expect = expect != NULL ? strdup(expect) : NULL;
+	d = calloc(1, sizeof(*d));
+	d->server = strdup("127.0.0.1");
+	d->port = port;
+	d->qname = strdup("www.example.com");
+	d->qtype = 1;
+	d->expect = expect != NULL ? strdup(expect) : NULL;
+	c.conf = d;
 	return c;
 }
 
@@ -831,6 +834,7 @@ test_dns_truncated(void)
 	struct tc_server	 ts;
 	struct check_result	 res[1];
 	struct cfg_check	 c[1];
+	struct cfg_check_dns	*d;
 
 	if (tc_server_start(&ts) == -1) {
 		ok(0, "set up the truncating server: %s", strerror(errno));
@@ -845,9 +849,11 @@ test_dns_truncated(void)
 	pthread_join(ts.thr, NULL);
 	close(ts.udp);
 	close(ts.tcp);
-	free(c[0].server);
-	free(c[0].qname);
-	free(c[0].expect);
+	d = c[0].conf;
+	free(d->server);
+	free(d->qname);
+	free(d->expect);
+	free(d);
 }
 
 static void

@@ -720,14 +720,15 @@ test_exec_dns_checks(void)
 	cfg = good_case("dns check", text, 0, &path, &dl);
 	if (cfg != NULL) {
 		const struct cfg_check *ck = &cfg->checks[1];
+		const struct cfg_check_dns *d = ck->conf;
 
 		is_str(check_type_str(ck->type), "dns", "dns: type");
-		is_str(ck->server, "2001:db8::53", "dns: bracketed server");
-		is_int(ck->port, 53, "dns: port defaults to 53");
-		is_int(ck->qtype, 28, "dns: qtype AAAA, any case");
-		is_str(ck->expect, "2001:db8::10", "dns: AAAA expect canonical");
+		is_str(d->server, "2001:db8::53", "dns: bracketed server");
+		is_int(d->port, 53, "dns: port defaults to 53");
+		is_int(d->qtype, 28, "dns: qtype AAAA, any case");
+		is_str(d->expect, "2001:db8::10", "dns: AAAA expect canonical");
 		is_int(ck->timeout_ms, 5000, "dns: timeout defaults to 5s");
-		is_str(check_qtype_str(ck->qtype), "AAAA", "dns: qtype name");
+		is_str(check_qtype_str(d->qtype), "AAAA", "dns: qtype name");
 	}
 	good_case_end(cfg, path, &dl);
 	free(text);
