@@ -188,7 +188,7 @@ config_test_mysql(const struct config *cfg, struct diag_list *diags)
 	for (i = 0; i < cfg->nchecks; i++) {
 		const struct cfg_check *c = &cfg->checks[i];
 
-		if (c->type != CHECK_TYPE_MYSQL)
+		if (strcmp(check_type_str(c->type), "mysql") != 0)
 			continue;
 		memset(&m, 0, sizeof(m));
 		m.host = c->host;
@@ -219,7 +219,8 @@ config_test_dns_ok(const struct config *cfg)
 	    cfg->dns.method), cfg->nzones == 1 ? "zone" : "zones");
 	for (i = 0; i < cfg->nzones; i++)
 		printf("%s %s", i > 0 ? "," : "", cfg->zones[i].name);
-	printf(cfg->dns.method == DNS_METHOD_RFC2136 ? " with a correctly "
+	printf(strcmp(dns_method_str(cfg->dns.method), "rfc2136") == 0 ?
+	    " with a correctly "
 	    "signed reply (the TSIG key is accepted)\n" : "\n");
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "agent/cmd.h"
+#include "agent/core/confdesc.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 
@@ -90,6 +91,14 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		usage(FA_EXIT_CONFIG);
+	/*
+	 * Hidden (not in the usage): every section and key of the descriptor
+	 * tables, for the documentation test (t/89-packaging.t).
+	 */
+	if (strcmp(argv[0], "config-keys") == 0) {
+		config_keys_print(stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 
 	log_init(LOG_TARGET_AUTO, ctx.verbosity);
 	ctx.config_path = config_default_path(config);

@@ -31,6 +31,7 @@
 #include <curl/curl.h>
 
 #include "agent/check/check.h"
+#include "agent/check/check_impl.h"
 #include "agent/core/config.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
@@ -106,11 +107,11 @@ main(int argc, char *argv[])
 		checks[i].name = (char *)(uintptr_t)(i % 2 ? "tcp" : "http");
 		checks[i].timeout_ms = timeout_ms;
 		if (i % 2 == 0) {
-			checks[i].type = CHECK_TYPE_HTTP;
+			checks[i].type = &check_http_type;
 			checks[i].url = url;
 			checks[i].expect_status = 200;
 		} else {
-			checks[i].type = CHECK_TYPE_TCP;
+			checks[i].type = &check_tcp_type;
 			checks[i].host = (char *)(uintptr_t)"127.0.0.1";
 			checks[i].port = full_port;
 		}

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "agent/core/config.h"
+#include "agent/core/confdesc.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 #include "dnsupdate/dnsupdate.h"
@@ -59,26 +60,13 @@ dns_status_str(enum dns_status st)
 	return dns_status_names[st];
 }
 
+/* The method [dns] method names: its entry of cfg_methods (registry.c). */
 static const struct dnsupdate_method *
 method_of(const struct config *cfg)
 {
-	switch (cfg->dns.method) {
-	case DNS_METHOD_VIRTUALMIN:
-		return &dnsupdate_virtualmin;
-	case DNS_METHOD_POWERDNS:
-		return &dnsupdate_powerdns;
-	case DNS_METHOD_EXEC:
-		return &dnsupdate_exec;
-	case DNS_METHOD_CLOUDFLARE:
-		return &dnsupdate_cloudflare;
-	case DNS_METHOD_OVH:
-		return &dnsupdate_ovh;
-	case DNS_METHOD_HTTP:
-		return &dnsupdate_http;
-	case DNS_METHOD_RFC2136:
-	default:
-		return &dnsupdate_rfc2136;
-	}
+	const struct cfg_method	*m = cfg->dns.method;
+
+	return m != NULL ? m->ops : cfg_methods[0]->ops;
 }
 
 const struct dnsupdate_method *

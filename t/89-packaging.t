@@ -3,7 +3,8 @@
 #   - the man pages pass `mandoc -Tlint` (warnings and worse) and
 #     `groff -mdoc -ww -z` without a word;
 #   - failover-agent(8) names every command of `failover-agent --help`, and
-#     failover-agent.conf(5) every key config.c accepts, in every section;
+#     failover-agent.conf(5) every section and key of the config's
+#     descriptor tables (`failover-agent config-keys`);
 #   - the systemd units pass `systemd-analyze verify`, carry the hardening
 #     (a dedicated user, NoNewPrivileges, ProtectSystem=strict, no
 #     capability, ...) and systemd rates their exposure OK;
@@ -57,19 +58,26 @@ for x in 0 1 2 75; do
 done
 is "$missing" "" "and every exit status (EXIT STATUS: 0 1 2 75)"
 
-# Every key of every section of config.c: the static keys[] lists.
-keys=$(awk '/static const char \*const [a-z_]*keys\[\] = \{/,/NULL \};/' \
-    agent/core/config.c | grep -o '"[a-z_]*"' | tr -d '"' | sort -u)
-isnt "$keys" "" "(config.c's keys were read: $(echo $keys | wc -w))"
+# Every key of every section, from the loader's descriptor tables: the
+# hidden command config-keys prints "SECTION KEY TYPE DOC" for each.
+desc=$("$FA" config-keys)
+is "$?" 0 "failover-agent config-keys"
+undoc=$(printf '%s\n' "$desc" | awk 'NF < 4 { print "[" $1 "] " $2 }')
+is "$undoc" "" "every key of the tables has its line of documentation"
+twice=$(printf '%s\n' "$desc" | awk '{ print $1, $2 }' | sort | uniq -d)
+is "$twice" "" "no key is described twice in a section"
+keys=$(printf '%s\n' "$desc" | awk '{ print $2 }' | sort -u)
+isnt "$keys" "" "(the descriptor tables' keys were read: $(echo $keys | wc -w))"
 missing=
 for k in $keys; do
 	grep -q "^\\.It Cm \\(.*[ ,]\\)\\?$k\\( \\|\$\\|,\\)" "$MAN5" ||
 	    missing="$missing $k"
 done
-is "$missing" "" "failover-agent.conf.5 documents every key of config.c" ||
+is "$missing" "" "failover-agent.conf.5 documents every key of the descriptor tables" ||
     diag "add an '.It Cm KEY No = ...' item for each to man/failover-agent.conf.5"
-sections=$(grep -o 'strcmp(n, "[a-z]*")\|strncmp(n, "[a-z]*:' agent/core/config.c |
-    sed 's/^[^"]*"\([a-z]*\).*/\1/' | sort -u)
+# [check:NAME] and [check:TYPE] are one .Ss; [zone:], [spare:] lose the ':'.
+sections=$(printf '%s\n' "$desc" | awk '{ print $1 }' |
+    sed 's/^check:.*/check/; s/:$//' | sort -u)
 missing=
 for s in $sections; do
 	grep -q "^\\.Ss \\[$s" "$MAN5" ||

@@ -27,6 +27,7 @@
 
 #include "agent/check/check.h"
 #include "agent/check/check_impl.h"
+#include "agent/core/confdesc.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 
@@ -161,22 +162,34 @@ check_done(struct check_run *run, enum check_outcome outcome,
 		    check_outcome_str(outcome), res->detail, took);
 }
 
+/*
+ * The check types, in the order config errors list them: [check:NAME]
+ * type = NAME finds check_NAME_type here (agent/core/confdesc.h), defined
+ * in check_NAME.c with its keys and its code.  A new type is its file and
+ * one line in FA_CHECK_TYPES.
+ */
+#define FA_CHECK_TYPES(X)	\
+	X(http)			\
+	X(tcp)			\
+	X(mysql)		\
+	X(exec)			\
+	X(dns)
+
+#define FA_CHECK_DECLARE(n)	\
+	extern const struct cfg_check_type check_##n##_type;
+#define FA_CHECK_ENTRY(n)	&check_##n##_type,
+
+FA_CHECK_TYPES(FA_CHECK_DECLARE)
+
+const struct cfg_check_type *const cfg_check_types[] = {
+	FA_CHECK_TYPES(FA_CHECK_ENTRY)
+	NULL
+};
+
 static const struct check_ops *
-check_ops_for(enum check_type type)
+check_ops_for(const struct cfg_check_type *type)
 {
-	switch (type) {
-	case CHECK_TYPE_HTTP:
-		return &check_http_ops;
-	case CHECK_TYPE_TCP:
-		return &check_tcp_ops;
-	case CHECK_TYPE_MYSQL:
-		return &check_mysql_ops;
-	case CHECK_TYPE_EXEC:
-		return &check_exec_ops;
-	case CHECK_TYPE_DNS:
-		return &check_dns_ops;
-	}
-	return NULL;
+	return type != NULL ? type->ops : NULL;
 }
 
 /* End every running check: the loop itself cannot go on. */
@@ -377,7 +390,8 @@ checks_run(const struct config *cfg, struct check_result *results)
 		run->start_ms = now;
 		if (run->ops == NULL)
 			check_done(run, CHECK_INTERNAL_ERROR,
-			    "unsupported check type %d", (int)run->cfg->type);
+			    "unsupported check type %s",
+			    check_type_str(run->cfg->type));
 	}
 
 	for (i = 0; i < loop.nruns; i++) {

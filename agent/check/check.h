@@ -77,6 +77,9 @@ struct check_result {
  * healthy).  Never
  * fails as a whole: an internal problem is a CHECK_INTERNAL_ERROR result.
  */
+/* A dns check's qtype by name ("AAAA"); "?" for a type it cannot have. */
+const char *check_qtype_str(uint16_t);
+
 int	checks_run(const struct config *cfg, struct check_result *results);
 
 #endif

@@ -40,8 +40,16 @@
 
 #include "agent/check/check.h"
 #include "agent/check/check_impl.h"
+#include "agent/core/confdesc.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
+
+/* The keys of a dns check, as its config part (below) read them. */
+static const struct cfg_check_dns *
+dns_conf(const struct cfg_check *ck)
+{
+	return ck->conf;
+}
 
 #define DNS_TCP_MAX	65535
 
@@ -81,7 +89,7 @@ dns_release(struct check_run *run)
 static void
 dns_prepare(struct check_run *run)
 {
-	const struct cfg_check	*c = run->cfg;
+	const struct cfg_check_dns *c = dns_conf(run->cfg);
 	struct sockaddr_in	*sin;
 	struct sockaddr_in6	*sin6;
 	struct dns_state	*st;
@@ -221,7 +229,8 @@ dns_rdata_text(const ldns_rr *rr, char *buf, size_t len)
 
 /* Does this A/AAAA/other record hold expect (see the top)? */
 static bool
-dns_rr_matches(const struct cfg_check *c, const ldns_rr *rr, const char *text)
+dns_rr_matches(const struct cfg_check_dns *c, const ldns_rr *rr,
+    const char *text)
 {
 	unsigned char	want[16];
 	const ldns_rdf	*rd;
@@ -243,7 +252,7 @@ dns_rr_matches(const struct cfg_check *c, const ldns_rr *rr, const char *text)
 static void
 dns_judge(struct check_run *run, const ldns_pkt *r)
 {
-	const struct cfg_check	*c = run->cfg;
+	const struct cfg_check_dns *c = dns_conf(run->cfg);
 	struct dns_state	*st = run->state;
 	const ldns_rr_list	*an = ldns_pkt_answer(r);
 	const ldns_rr		*rr;
@@ -301,7 +310,7 @@ dns_answer(struct check_run *run, const uint8_t *wire, size_t len)
 		return true;
 	}
 	qrr = ldns_rr_list_rr(ldns_pkt_question(r), 0);
-	if (qrr == NULL || ldns_rr_get_type(qrr) != run->cfg->qtype ||
+	if (qrr == NULL || ldns_rr_get_type(qrr) != dns_conf(run->cfg)->qtype ||
 	    ldns_dname_compare(ldns_rr_owner(qrr), st->qname) != 0) {
 		ldns_pkt_free(r);
 		return false;
@@ -432,7 +441,8 @@ dns_expire(struct check_run *run)
 
 	util_duration_format(run->cfg->timeout_ms, limit, sizeof(limit));
 	check_done(run, CHECK_TIMEOUT, "%s %s: no answer from %s%s within %s",
-	    run->cfg->qname, check_qtype_str(run->cfg->qtype), st->peer,
+	    dns_conf(run->cfg)->qname, check_qtype_str(dns_conf(run->cfg)->qtype),
+	    st->peer,
 	    st->tcp ? " over TCP" : "", limit);
 }
 
@@ -444,4 +454,113 @@ const struct check_ops check_dns_ops = {
 	.ready = dns_ready,
 	.expire = dns_expire,
 	.release = dns_release,
+};
+
+/* ---- [check:NAME] type = dns: its keys (agent/core/confdesc.h) ---- */
+
+static const struct {
+	const char	*name;
+	uint16_t	 type;
+} dns_qtypes[] = {	/* RFC 1035 3.2.2, RFC 3596, RFC 2782, RFC 8659 */
+	{ "A", 1 }, { "NS", 2 }, { "CNAME", 5 }, { "SOA", 6 }, { "PTR", 12 },
+	{ "MX", 15 }, { "TXT", 16 }, { "AAAA", 28 }, { "SRV", 33 },
+	{ "CAA", 257 },
+};
+
+/* server, port, name, qtype, expect. */
+static void
+dns_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
+    struct cfg_check *chk)
+{
+	struct cfg_check_dns	*ck = chk->conf;
+	struct util_hostport	 hp;
+	unsigned char		 addr[16];
+	char			 err[256], canon[64];
+	const char		*v;
+	int			 line, af;
+	size_t			 i;
+	long long		 n;
+
+	memset(&hp, 0, sizeof(hp));
+	if ((v = cfg_get_str(c, s, "server", false, &line)) != NULL) {
+		if (util_hostport_parse(v, UTIL_HP_NUMERIC, &hp, err,
+		    sizeof(err)) == -1)
+			cfg_error(c, line, "bad server %s", err);
+		else
+			ck->server = util_xstrdup(hp.host);
+	}
+	if (hp.port != 0 && cfg_sec_get(s, "port") != NULL)
+		cfg_error(c, cfg_sec_get(s, "port")->line, "port given twice:"
+		    " in server and here; keep one");
+	n = hp.port != 0 ? hp.port : 53;
+	cfg_get_num(c, s, "port", 1, 65535, &n);
+	ck->port = (uint16_t)n;
+	if ((v = cfg_get_str(c, s, "name", false, &line)) != NULL) {
+		if (strlen(v) > 253 || v[strcspn(v, " \t")] != '\0')
+			cfg_error(c, line, "bad name '%.64s' (a domain name)",
+			    v);
+		else
+			ck->qname = util_xstrdup(v);
+	}
+	ck->qtype = 1;
+	if ((v = cfg_get_str(c, s, "qtype", false, &line)) != NULL) {
+		for (i = 0; i < FA_ARRAY_SIZE(dns_qtypes); i++)
+			if (strcasecmp(v, dns_qtypes[i].name) == 0)
+				break;
+		if (i == FA_ARRAY_SIZE(dns_qtypes))
+			cfg_error(c, line, "bad qtype '%.16s' (A, AAAA, CNAME,"
+			    " MX, NS, PTR, SOA, SRV, TXT or CAA)", v);
+		else
+			ck->qtype = dns_qtypes[i].type;
+	}
+	if ((v = cfg_get_str(c, s, "expect", false, &line)) == NULL)
+		return;
+	if (ck->qtype == 1 || ck->qtype == 28) {
+		af = ck->qtype == 1 ? AF_INET : AF_INET6;
+		if (inet_pton(af, v, addr) != 1 ||
+		    inet_ntop(af, addr, canon, sizeof(canon)) == NULL) {
+			cfg_error(c, line, "bad expect '%.64s' (an %s address,"
+			    " for qtype %s)", v,
+			    af == AF_INET ? "IPv4" : "IPv6",
+			    af == AF_INET ? "A" : "AAAA");
+			return;
+		}
+		v = canon;
+	}
+	ck->expect = util_xstrdup(v);
+}
+
+/* The name of an RR type number of dns_qtypes, "?" if none. */
+const char *
+check_qtype_str(uint16_t type)
+{
+	size_t	i;
+
+	for (i = 0; i < FA_ARRAY_SIZE(dns_qtypes); i++)
+		if (dns_qtypes[i].type == type)
+			return dns_qtypes[i].name;
+	return "?";
+}
+
+#define K_AT(m)	CFG_AT(struct cfg_check_dns, m)
+static const struct cfg_key dns_keys[] = {
+	{ .name = "server", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED |
+	  CFG_F_OWNED, K_AT(server), .doc = "the server to ask: ADDR[:PORT]" },
+	{ .name = "port", .type = CFG_T_CUSTOM, .doc = "its port (53)" },
+	{ .name = "name", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED |
+	  CFG_F_OWNED, K_AT(qname), .doc = "the name to ask for" },
+	{ .name = "qtype", .type = CFG_T_CUSTOM, .doc = "the type (A)" },
+	{ .name = "expect", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  K_AT(expect), .doc = "the answer expected" },
+	{ .name = NULL }
+};
+#undef K_AT
+
+const struct cfg_check_type check_dns_type = {
+	.name = "dns",
+	.ops = &check_dns_ops,
+	.keys = dns_keys,
+	.conf_size = sizeof(struct cfg_check_dns),
+	.timeout_ms = 5000,
+	.validate = dns_conf_validate,
 };

@@ -35,9 +35,17 @@
 
 #include "agent/check/check.h"
 #include "agent/check/check_impl.h"
+#include "agent/core/confdesc.h"
 #include "agent/lib/log.h"
 #include "agent/lib/spawn.h"
 #include "agent/lib/util.h"
+
+/* The keys of an exec check, as its config part (below) read them. */
+static const struct cfg_check_exec *
+exec_conf(const struct cfg_check *ck)
+{
+	return ck->conf;
+}
 
 #define EXEC_GRACE_MS	2000	/* between SIGTERM and SIGKILL */
 #define EXEC_REAP_MS	1000	/* at most, for a leader sent SIGKILL */
@@ -163,7 +171,7 @@ exec_finish(struct check_run *run, int status)
 	exec_read_status(st);
 	if (st->exec_failed) {
 		check_done(run, CHECK_UNKNOWN, "cannot run %s: %s",
-		    run->cfg->argv[0], st->exec_err);
+		    exec_conf(run->cfg)->argv[0], st->exec_err);
 		return;
 	}
 	line = exec_first_line(st);
@@ -206,7 +214,7 @@ exec_start(struct check_run *run)
 	struct exec_state	*st;
 	char			 err[256];
 
-	if (run->cfg->argv == NULL || run->cfg->argv[0] == NULL) {
+	if (exec_conf(run->cfg)->argv == NULL || exec_conf(run->cfg)->argv[0] == NULL) {
 		check_done(run, CHECK_INTERNAL_ERROR, "no command");
 		return;
 	}
@@ -215,9 +223,9 @@ exec_start(struct check_run *run)
 		return;
 	}
 	run->state = st;
-	if (spawn_start(run->cfg->argv, env, &st->p, err, sizeof(err)) == -1) {
+	if (spawn_start(exec_conf(run->cfg)->argv, env, &st->p, err, sizeof(err)) == -1) {
 		check_done(run, CHECK_UNKNOWN, "cannot run %s: %s",
-		    run->cfg->argv[0], err);
+		    exec_conf(run->cfg)->argv[0], err);
 		return;
 	}
 	st->started = true;
@@ -313,4 +321,154 @@ const struct check_ops check_exec_ops = {
 	.ready = exec_ready,
 	.expire = exec_expire,
 	.release = exec_release,
+};
+
+/* ---- [check:NAME] type = exec: its keys (agent/core/confdesc.h) ---- */
+
+#define CFG_ARGV_MAX	64
+
+/*
+ * Split an exec check's command into words as sh(1) would (POSIX 2.2
+ * quoting): blanks separate words; '...' is literal; in "..." a backslash
+ * escapes only \ " $ ` ; outside quotes it escapes any character.  There is
+ * no shell, so what a shell would expand or interpret (an unquoted
+ * | & ; < > ( ) $ ` or a ~ at the start of a word) is an error rather than
+ * a surprise.  Returns a NULL-terminated array (caller frees each word and
+ * it), or NULL with err set.
+ */
+static char **
+command_split(const char *v, char *err, size_t errlen)
+{
+	char	**argv = NULL, *w = NULL;
+	size_t	  n = 0, wl = 0;
+	char	  q = 0;
+	bool	  inword = false;
+
+	argv = util_xreallocarray(NULL, CFG_ARGV_MAX + 1, sizeof(*argv));
+	w = util_xreallocarray(NULL, strlen(v) + 1, 1);
+	for (;; v++) {
+		if (q == 0 && (*v == '\0' || *v == ' ' || *v == '\t')) {
+			if (inword) {
+				if (n == CFG_ARGV_MAX) {
+					snprintf(err, errlen, "more than %d"
+					    " words", CFG_ARGV_MAX);
+					goto fail;
+				}
+				w[wl] = '\0';
+				argv[n++] = util_xstrdup(w);
+				wl = 0;
+				inword = false;
+			}
+			if (*v == '\0')
+				break;
+			continue;
+		}
+		if (*v == '\0') {
+			snprintf(err, errlen, "unterminated %c quote", q);
+			goto fail;
+		}
+		if (q == '\'') {
+			if (*v == '\'')
+				q = 0;
+			else
+				w[wl++] = *v;
+		} else if (q == '"') {
+			if (*v == '"')
+				q = 0;
+			else if (*v == '\\' && v[1] != '\0' &&
+			    strchr("\\\"$`", v[1]) != NULL)
+				w[wl++] = *++v;
+			else if (*v == '$' || *v == '`') {
+				snprintf(err, errlen, "'%c' would be expanded"
+				    " by a shell, and there is none: write"
+				    " \\%c", *v, *v);
+				goto fail;
+			} else
+				w[wl++] = *v;
+		} else if (*v == '\'' || *v == '"') {
+			q = *v;
+		} else if (*v == '\\') {
+			if (v[1] == '\0') {
+				snprintf(err, errlen, "a '\\' ends it");
+				goto fail;
+			}
+			w[wl++] = *++v;
+		} else if (strchr("|&;<>()$`", *v) != NULL ||
+		    (*v == '~' && !inword)) {
+			snprintf(err, errlen, "'%c' means something to a shell,"
+			    " and there is none: quote it", *v);
+			goto fail;
+		} else
+			w[wl++] = *v;
+		inword = true;
+	}
+	free(w);
+	if (n == 0) {
+		snprintf(err, errlen, "no program");
+		free(argv);
+		return NULL;
+	}
+	argv[n] = NULL;
+	return argv;
+fail:
+	while (n > 0)
+		free(argv[--n]);
+	free(argv);
+	free(w);
+	return NULL;
+}
+
+/* command: split into words, its program judged. */
+static void
+exec_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
+    struct cfg_check *ck)
+{
+	struct cfg_check_exec	*ex = ck->conf;
+	const char		*v;
+	char			 err[128], **argv;
+	int			 line, i;
+
+	if ((v = cfg_get_str(c, s, "command", false, &line)) == NULL)
+		return;
+	if ((argv = command_split(v, err, sizeof(err))) == NULL) {
+		cfg_error(c, line, "bad command: %s", err);
+		return;
+	}
+	if (!cfg_program_judge(c, line, "command", argv[0])) {
+		for (i = 0; argv[i] != NULL; i++)
+			free(argv[i]);
+		free(argv);
+		return;
+	}
+	ex->command = util_xstrdup(v);
+	ex->argv = argv;
+}
+
+static void
+exec_conf_free(struct cfg_check *ck)
+{
+	struct cfg_check_exec	*ex = ck->conf;
+
+	if (ex->argv != NULL)
+		for (size_t i = 0; ex->argv[i] != NULL; i++)
+			free(ex->argv[i]);
+	free(ex->argv);
+	ex->argv = NULL;
+}
+
+static const struct cfg_key exec_keys[] = {
+	{ .name = "command", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED |
+	  CFG_F_OWNED, CFG_AT(struct cfg_check_exec, command),
+	  .doc = "the program and its arguments, without a shell" },
+	{ .name = NULL }
+};
+
+const struct cfg_check_type check_exec_type = {
+	.name = "exec",
+	.ops = &check_exec_ops,
+	.keys = exec_keys,
+	.conf_size = sizeof(struct cfg_check_exec),
+	.timeout_ms = 10000,
+	.validate = exec_conf_validate,
+	.free = exec_conf_free,
 };

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@
 
 #include "agent/check/check.h"
 #include "agent/check/check_impl.h"
+#include "agent/core/confdesc.h"
 #include "agent/lib/http.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
@@ -250,4 +252,52 @@ const struct check_ops check_http_ops = {
 	.start = http_start,
 	.curl_done = http_curl_done,
 	.release = http_release,
+};
+
+/* ---- [check:NAME] type = http: its keys (agent/core/confdesc.h) ---- */
+
+#define K_AT(m)	CFG_AT(struct cfg_check, m)
+static const struct cfg_key http_keys[] = {
+	{ .name = "url", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED |
+	  CFG_F_OWNED, K_AT(url), .doc = "the URL to GET: http(s)://HOST/..." },
+	{ .name = "expect_status", .type = CFG_T_NUM, K_AT(expect_status),
+	  .min = 100, .max = 599, .def = 200, .doc = "the status expected" },
+	{ .name = "expect_body", .type = CFG_T_STR, K_AT(expect_body),
+	  .doc = "a string the body must hold" },
+	{ .name = "ca_file", .type = CFG_T_FILE, K_AT(ca_file),
+	  .doc = "a CA bundle instead of the system's" },
+	{ .name = NULL }
+};
+#undef K_AT
+
+static void
+http_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
+    struct cfg_check *ck)
+{
+	const char	*v;
+	char		 err[256];
+	int		 line;
+
+	if ((v = cfg_get_str(c, s, "url", false, &line)) == NULL)
+		return;
+	if ((strncasecmp(v, "http://", 7) != 0 &&
+	    strncasecmp(v, "https://", 8) != 0) ||
+	    v[strcspn(v, ":") + 3] == '\0' ||
+	    v[strcspn(v, ":") + 3] == '/')
+		cfg_error(c, line, "bad url '%.64s' (expected http://HOST/..."
+		    " or https://HOST/...)", v);
+	else if (v[strcspn(v, " \t")] != '\0')
+		cfg_error(c, line, "bad url '%.64s': white space", v);
+	else if (cfg_url_host_check(v, err, sizeof(err)) == -1)
+		cfg_error(c, line, "bad url '%.64s': %s", v, err);
+	else
+		ck->url = util_xstrdup(v);
+}
+
+const struct cfg_check_type check_http_type = {
+	.name = "http",
+	.ops = &check_http_ops,
+	.keys = http_keys,
+	.timeout_ms = 5000,
+	.validate = http_conf_validate,
 };

@@ -70,6 +70,33 @@ extern const struct check_ops check_exec_ops;
 extern const struct check_ops check_dns_ops;
 
 /*
+ * Each type's keys and their checks (agent/core/confdesc.h), listed in
+ * cfg_check_types[] (check.c); declared here for the unit tests.
+ */
+struct cfg_check_type;
+extern const struct cfg_check_type check_http_type;
+extern const struct cfg_check_type check_tcp_type;
+extern const struct cfg_check_type check_mysql_type;
+extern const struct cfg_check_type check_exec_type;
+extern const struct cfg_check_type check_dns_type;
+
+/* [check:NAME] type = exec: its keys (cfg_check.conf). */
+struct cfg_check_exec {
+	char		*command;	/* as written */
+	char		**argv;		/* split as sh would, without a shell:
+					   NULL-terminated, argv[0] absolute */
+};
+
+/* [check:NAME] type = dns: ask server:port for qname/qtype. */
+struct cfg_check_dns {
+	char		*server;	/* an IP address */
+	uint16_t	 port;		/* default 53 */
+	char		*qname;
+	uint16_t	 qtype;		/* RR type number (A = 1, ...) */
+	char		*expect;	/* NULL: any answer; A/AAAA: canonical */
+};
+
+/*
  * End a check: set outcome, detail (printf-style) and elapsed time, log it
  * (log_debug when CHECK_OK, log_warnx otherwise), mark it done and release
  * the type's state.  Must be called exactly once per check.

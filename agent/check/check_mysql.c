@@ -45,6 +45,7 @@
 
 #include "agent/check/check.h"
 #include "agent/check/check_impl.h"
+#include "agent/core/confdesc.h"
 #include "agent/lib/log.h"
 #include "agent/mysql/mysql_conn.h"
 #include "agent/lib/util.h"
@@ -430,4 +431,51 @@ const struct check_ops check_mysql_ops = {
 	.ready = mysql_ready,
 	.expire = mysql_expire,
 	.release = mysql_release,
+};
+
+/* ---- [check:NAME] type = mysql: its keys (agent/core/confdesc.h) ---- */
+
+#define K_AT(m)	CFG_AT(struct cfg_check, m)
+static const struct cfg_key mysql_keys[] = {
+	{ .name = "host", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  K_AT(host), .doc = "the server's host (or socket)" },
+	{ .name = "port", .type = CFG_T_CUSTOM, .doc = "its port (3306)" },
+	{ .name = "socket", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  K_AT(socket), .doc = "its Unix socket (or host)" },
+	{ .name = "user", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  K_AT(user), .doc = "the user to log in as (required)" },
+	{ .name = "password_file", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  K_AT(password_file), .doc = "its password (a secret file)" },
+	{ .name = "query", .type = CFG_T_STR, K_AT(query),
+	  .def_str = "SELECT 1", .doc = "the query that must succeed" },
+	{ .name = "max_lag", .type = CFG_T_CUSTOM, K_AT(max_lag_s), .def = -1,
+	  .doc = "the replication lag above which the check is down" },
+	{ .name = NULL }
+};
+#undef K_AT
+
+/* The login and max_lag of [check:NAME] type = mysql (SPEC §6). */
+static void
+mysql_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
+    struct cfg_check *ck)
+{
+	int64_t		 ms;
+
+	cfg_get_mysql_login(c, s, NULL, &ck->host, &ck->port, &ck->socket,
+	    &ck->user, &ck->password_file);
+	if (cfg_get_duration(c, s, "max_lag", 0, &ms, NULL)) {
+		if (ms % 1000 != 0)
+			cfg_error(c, cfg_sec_get(s, "max_lag")->line, "max_lag"
+			    " is in whole seconds (Seconds_Behind_Master)");
+		else
+			ck->max_lag_s = ms / 1000;
+	}
+}
+
+const struct cfg_check_type check_mysql_type = {
+	.name = "mysql",
+	.ops = &check_mysql_ops,
+	.keys = mysql_keys,
+	.timeout_ms = 5000,
+	.validate = mysql_conf_validate,
 };

@@ -31,6 +31,7 @@
 
 #include "agent/check/check.h"
 #include "agent/check/check_impl.h"
+#include "agent/core/confdesc.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 
@@ -295,4 +296,51 @@ const struct check_ops check_tcp_ops = {
 	.ready = tcp_ready,
 	.expire = tcp_expire,
 	.release = tcp_release,
+};
+
+/* ---- [check:NAME] type = tcp: its keys (agent/core/confdesc.h) ---- */
+
+static const struct cfg_key tcp_keys[] = {
+	{ .name = "host", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED |
+	  CFG_F_OWNED, CFG_AT(struct cfg_check, host),
+	  .doc = "HOST or HOST:PORT to connect to" },
+	{ .name = "port", .type = CFG_T_CUSTOM,
+	  .doc = "the port, unless in host" },
+	{ .name = NULL }
+};
+
+static void
+tcp_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
+    struct cfg_check *ck)
+{
+	struct util_hostport	 hp;
+	const char		*v;
+	char			 err[256];
+	int			 line;
+	long long		 n;
+
+	memset(&hp, 0, sizeof(hp));
+	if ((v = cfg_get_str(c, s, "host", false, &line)) != NULL) {
+		if (util_hostport_parse(v, 0, &hp, err, sizeof(err)) == -1)
+			cfg_error(c, line, "bad host %s", err);
+		else
+			ck->host = util_xstrdup(hp.host);
+	}
+	if (hp.port != 0 && cfg_sec_get(s, "port") != NULL)
+		cfg_error(c, cfg_sec_get(s, "port")->line, "port given twice:"
+		    " in host and here; keep one");
+	else if (hp.port == 0 && cfg_sec_get(s, "port") == NULL &&
+	    ck->host != NULL)
+		cfg_error(c, s->line, "missing key 'port' in [%s]", s->name);
+	n = hp.port;
+	cfg_get_num(c, s, "port", 1, 65535, &n);
+	ck->port = (uint16_t)n;
+}
+
+const struct cfg_check_type check_tcp_type = {
+	.name = "tcp",
+	.ops = &check_tcp_ops,
+	.keys = tcp_keys,
+	.timeout_ms = 5000,
+	.validate = tcp_conf_validate,
 };

@@ -3,7 +3,10 @@
  *
  * Two passes.  The first reads the file with libinih and collects sections
  * and "key = value" entries, each with its line number.  The second checks
- * every section and fills struct config.  Every problem is collected with its
+ * every section and fills struct config, driven by descriptor tables
+ * (confdesc.h): the core's sections are found in core_sections[] below, the
+ * check types' keys and the DNS methods' sections are their modules' own
+ * (cfg_check_types[], cfg_methods[]).  Every problem is collected with its
  * line, sorted by line, and appended to the caller's diag list as
  * "FILE:LINE: message" (or "FILE: message" for what is missing as a whole),
  * so one run of config-test shows them all.
@@ -37,36 +40,17 @@
 #include <ini.h>
 
 #include "agent/core/config.h"
+#include "agent/core/confdesc.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
-#include "quorum/quorum.h"
-#include "dnsupdate/method/httptmpl.h"
 
 #define CFG_NAME_MAX	63	/* agent and check names */
 #define CFG_DNAME_MAX	253	/* a name in text, without the final dot */
 #define CFG_KEY_MAX	64
-#define CFG_LATER	"not supported by this version yet"
 #define CFG_VOTE_LISTEN	"0.0.0.0:8053, [::]:8053"	/* SPEC §3 */
 #define CFG_NUM_MAX	1000	/* need, max_up: far above any real count */
 #define CFG_HISTORY_KEEP_DEFAULT_MS	(90LL * 86400 * 1000)
 #define CFG_HISTORY_KEEP_MIN_MS		(86400LL * 1000)
-
-/* One "key = value" line of a section. */
-struct pentry {
-	char	*key;
-	char	*value;
-	int	 line;
-};
-
-/* One [section] as written, with its entries in file order. */
-struct psection {
-	char		*name;
-	char		*ident;		/* name used to find duplicates */
-	int		 line;
-	bool		 duplicate;	/* a second [x]: reported, not read */
-	size_t		 n;
-	struct pentry	*entries;
-};
 
 /* A problem found, kept until the end to be sorted by line. */
 struct pdiag {
@@ -85,7 +69,7 @@ struct cfg_ctx {
 	size_t			 rawcap;
 	char			*long_value;	/* too long for inih */
 
-	struct psection		*secs;
+	struct cfg_sec		*secs;
 	size_t			 nsecs;
 	ssize_t			 cur;		/* index in secs, or -1 */
 	bool			 cur_broken;	/* after a bad [header line */
@@ -95,11 +79,8 @@ struct cfg_ctx {
 
 	struct config		*cfg;
 	/* What the cross-section checks need. */
-	const struct psection	*agent, *primary, *backup, *dns;
-	const struct psection	*quorum, *vote;
-	const struct psection	*virtualmin, *powerdns, *exec;
-	const struct psection	*cloudflare, *ovh, *http;
-	unsigned		 http_uses;	/* HTTPTMPL_USES_* of [http] */
+	const struct cfg_sec	*agent, *primary, *backup, *dns;
+	const struct cfg_sec	*quorum, *vote;
 	bool			 dns_method_ok;
 	int			 hold_down_line;
 	int			*records_line;	/* per zone: its records line */
@@ -156,18 +137,14 @@ cfg_strlcat(char *dst, const char *src, size_t size)
 
 static char *
 cfg_vasprintf(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
+static char *
+cfg_vasprintf(const char *fmt, va_list ap)
 {
-	va_list	 ap2;
-	int	 len;
 	char	*s;
 
-	va_copy(ap2, ap);
-	len = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	if (len < 0)
-		fatalx("vsnprintf failed");
-	s = util_xcalloc(1, (size_t)len + 1);
-	vsnprintf(s, (size_t)len + 1, fmt, ap);
+	if (vasprintf(&s, fmt, ap) == -1)
+		fatalx("vasprintf: out of memory");
 	return s;
 }
 
@@ -185,13 +162,10 @@ cfg_asprintf(const char *fmt, ...)
 	return s;
 }
 
+/* Keep a problem found at line (0: the file as a whole) for the end. */
 static void
-pdiag(struct cfg_ctx *c, int line, bool is_error, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void
-pdiag(struct cfg_ctx *c, int line, bool is_error, const char *fmt, ...)
+pdiag_add(struct cfg_ctx *c, int line, bool is_error, char *msg)
 {
-	va_list		 ap;
 	struct pdiag	*d;
 
 	c->diags = util_xreallocarray(c->diags, c->ndiags + 1,
@@ -200,13 +174,28 @@ pdiag(struct cfg_ctx *c, int line, bool is_error, const char *fmt, ...)
 	d->line = line;
 	d->seq = c->ndiags++;
 	d->is_error = is_error;
+	d->msg = msg;
+}
+
+void
+cfg_error(struct cfg_ctx *c, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+
 	va_start(ap, fmt);
-	d->msg = cfg_vasprintf(fmt, ap);
+	pdiag_add(c, line, true, cfg_vasprintf(fmt, ap));
 	va_end(ap);
 }
 
-#define perr(c, line, ...)	pdiag((c), (line), true, __VA_ARGS__)
-#define pwarn(c, line, ...)	pdiag((c), (line), false, __VA_ARGS__)
+void
+cfg_warn(struct cfg_ctx *c, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	pdiag_add(c, line, false, cfg_vasprintf(fmt, ap));
+	va_end(ap);
+}
 
 /* File order; problems about the file as a whole (line 0) last. */
 static int
@@ -270,7 +259,7 @@ section_ident(const char *name)
 static void
 section_begin(struct cfg_ctx *c, const char *name, int line)
 {
-	struct psection	*s;
+	struct cfg_sec	*s;
 	char		*ident = section_ident(name);
 	size_t		 i;
 
@@ -283,8 +272,8 @@ section_begin(struct cfg_ctx *c, const char *name, int line)
 	for (i = 0; i < c->nsecs; i++) {
 		if (!c->secs[i].duplicate &&
 		    strcmp(c->secs[i].ident, ident) == 0) {
-			perr(c, line, "duplicate section [%s] (first at line"
-			    " %d)", name, c->secs[i].line);
+			cfg_error(c, line, "duplicate section [%s] (first at"
+			    " line %d)", name, c->secs[i].line);
 			s->duplicate = true;
 			break;
 		}
@@ -292,6 +281,8 @@ section_begin(struct cfg_ctx *c, const char *name, int line)
 	c->cur = (ssize_t)c->nsecs++;
 	c->cur_broken = false;
 }
+
+static bool key_multi(const char *, const char *);
 
 /*
  * The inih handler: one call per "key = value" line, right after our reader
@@ -308,7 +299,7 @@ cfg_ini_handler(void *user, const char *section, const char *name,
 #endif
 {
 	struct cfg_ctx	*c = user;
-	struct psection	*s;
+	struct cfg_sec	*s;
 	size_t		 i;
 
 	(void)section;	/* ours is not truncated at 50 characters */
@@ -319,7 +310,7 @@ cfg_ini_handler(void *user, const char *section, const char *name,
 		value = c->long_value;
 	if (c->cur < 0) {
 		if (!c->cur_broken)
-			perr(c, c->lineno, "key '%s' is outside of any"
+			cfg_error(c, c->lineno, "key '%s' is outside of any"
 			    " [section]", name);
 		goto done;
 	}
@@ -328,11 +319,12 @@ cfg_ini_handler(void *user, const char *section, const char *name,
 		goto done;
 	for (i = 0; i < s->n; i++) {
 		/* [http] takes one "header = Name: value" line per header. */
-		if (strcmp(name, "header") == 0 && strcmp(s->name, "http") == 0)
+		if (key_multi(s->name, name))
 			break;
 		if (strcmp(s->entries[i].key, name) == 0) {
-			perr(c, c->lineno, "duplicate key '%s' in [%s] (first"
-			    " at line %d)", name, s->name, s->entries[i].line);
+			cfg_error(c, c->lineno, "duplicate key '%s' in [%s]"
+			    " (first at line %d)", name, s->name,
+			    s->entries[i].line);
 			goto done;
 		}
 	}
@@ -390,7 +382,7 @@ cfg_ini_reader(char *str, int num, void *stream)
 
 	line = c->raw;
 	if ((size_t)n != strlen(line)) {
-		perr(c, c->lineno, "NUL byte in line");
+		cfg_error(c, c->lineno, "NUL byte in line");
 		return str;
 	}
 	if (c->lineno == 1 && strncmp(line, "\xEF\xBB\xBF", 3) == 0)
@@ -404,17 +396,18 @@ cfg_ini_reader(char *str, int num, void *stream)
 
 	if (*line == '[') {
 		if ((end = strchr(line, ']')) == NULL) {
-			perr(c, c->lineno, "missing ']' in section header");
+			cfg_error(c, c->lineno, "missing ']' in section"
+			    " header");
 			c->cur = -1;
 			c->cur_broken = true;
 			return str;
 		}
 		if (end[1] != '\0')
-			perr(c, c->lineno, "unexpected text after ']'");
+			cfg_error(c, c->lineno, "unexpected text after ']'");
 		*end = '\0';
 		util_trim(line + 1);
 		if (line[1] == '\0') {
-			perr(c, c->lineno, "empty section name");
+			cfg_error(c, c->lineno, "empty section name");
 			c->cur = -1;
 			c->cur_broken = true;
 			return str;
@@ -426,18 +419,19 @@ cfg_ini_reader(char *str, int num, void *stream)
 	/* inih splits at the first '=' or ':' (Python configparser style). */
 	sep = line + strcspn(line, "=:");
 	if (*sep == '\0') {
-		perr(c, c->lineno, "expected 'key = value' or '[section]'");
+		cfg_error(c, c->lineno, "expected 'key = value' or"
+		    " '[section]'");
 		return str;
 	}
 	keylen = (size_t)(sep - line);
 	while (keylen > 0 && isspace((unsigned char)line[keylen - 1]))
 		keylen--;
 	if (keylen == 0) {
-		perr(c, c->lineno, "missing key name before '%c'", *sep);
+		cfg_error(c, c->lineno, "missing key name before '%c'", *sep);
 		return str;
 	}
 	if (keylen > CFG_KEY_MAX) {
-		perr(c, c->lineno, "key name longer than %d characters",
+		cfg_error(c, c->lineno, "key name longer than %d characters",
 		    CFG_KEY_MAX);
 		return str;
 	}
@@ -449,7 +443,7 @@ cfg_ini_reader(char *str, int num, void *stream)
 	}
 	/* Too long for inih's line buffer: pass the key, keep the value. */
 	if (keylen + 3 > (size_t)num) {
-		perr(c, c->lineno, "line too long");
+		cfg_error(c, c->lineno, "line too long");
 		return str;
 	}
 	c->long_value = util_xstrdup(sep + 1);
@@ -462,8 +456,8 @@ cfg_ini_reader(char *str, int num, void *stream)
 /* ------------------------------------------------------------------------ */
 /* Value helpers for pass 2 */
 
-static const struct pentry *
-sec_get(const struct psection *s, const char *key)
+const struct cfg_entry *
+cfg_sec_get(const struct cfg_sec *s, const char *key)
 {
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->entries[i].key, key) == 0)
@@ -471,57 +465,58 @@ sec_get(const struct psection *s, const char *key)
 	return NULL;
 }
 
-static bool
-in_list(const char *const *list, const char *s)
+/* The descriptor of key name in a table, or NULL. */
+static const struct cfg_key *
+key_find(const struct cfg_key *keys, const char *name)
 {
-	for (; list != NULL && *list != NULL; list++)
-		if (strcmp(*list, s) == 0)
-			return true;
-	return false;
+	for (; keys != NULL && keys->name != NULL; keys++)
+		if (strcmp(keys->name, name) == 0)
+			return keys;
+	return NULL;
 }
 
+static bool check_key_any(const char *);
+
 /*
- * Report every key of s that is neither in keys nor in other (the keys of
- * another check type, which get their own message) as unknown; keys in later
- * are SPEC keys a later version will read.
+ * Report every key of s that is in neither keys nor more as unknown; with
+ * other_what ("type http checks"), a key of another check type gets its own
+ * message.
  */
 static void
-sec_check_keys(struct cfg_ctx *c, const struct psection *s,
-    const char *const *keys, const char *const *later,
-    const char *const *other, const char *other_what)
+sec_check_keys(struct cfg_ctx *c, const struct cfg_sec *s,
+    const struct cfg_key *keys, const struct cfg_key *more,
+    const char *other_what)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		const struct pentry *e = &s->entries[i];
+		const struct cfg_entry *e = &s->entries[i];
 
-		if (in_list(keys, e->key))
+		if (key_find(keys, e->key) != NULL ||
+		    key_find(more, e->key) != NULL)
 			continue;
-		if (in_list(other, e->key))
-			perr(c, e->line, "key '%s' does not apply to %s",
+		if (other_what != NULL && check_key_any(e->key))
+			cfg_error(c, e->line, "key '%s' does not apply to %s",
 			    e->key, other_what);
-		else if (in_list(later, e->key))
-			perr(c, e->line, "unknown key '%s' in [%s] (%s)",
-			    e->key, s->name, CFG_LATER);
 		else
-			perr(c, e->line, "unknown key '%s' in [%s]", e->key,
-			    s->name);
+			cfg_error(c, e->line, "unknown key '%s' in [%s]",
+			    e->key, s->name);
 	}
 }
 
 static void
-missing_key(struct cfg_ctx *c, const struct psection *s, const char *key)
+missing_key(struct cfg_ctx *c, const struct cfg_sec *s, const char *key)
 {
-	perr(c, s->line, "missing key '%s' in [%s]", key, s->name);
+	cfg_error(c, s->line, "missing key '%s' in [%s]", key, s->name);
 }
 
 /*
  * A string value.  Returns the entry's value (owned by the entry), or NULL
  * when the key is absent (reported when required) or empty (reported).
  */
-static const char *
-get_str(struct cfg_ctx *c, const struct psection *s, const char *key,
+const char *
+cfg_get_str(struct cfg_ctx *c, const struct cfg_sec *s, const char *key,
     bool required, int *linep)
 {
-	const struct pentry *e = sec_get(s, key);
+	const struct cfg_entry *e = cfg_sec_get(s, key);
 
 	if (e == NULL) {
 		if (required)
@@ -531,33 +526,34 @@ get_str(struct cfg_ctx *c, const struct psection *s, const char *key,
 	if (linep != NULL)
 		*linep = e->line;
 	if (e->value[0] == '\0') {
-		perr(c, e->line, "empty value for '%s'", key);
+		cfg_error(c, e->line, "empty value for '%s'", key);
 		return NULL;
 	}
 	return e->value;
 }
 
 /* An integer in [min, max]; *out keeps its default when absent or bad. */
-static void
-get_num(struct cfg_ctx *c, const struct psection *s, const char *key,
+void
+cfg_get_num(struct cfg_ctx *c, const struct cfg_sec *s, const char *key,
     long long min, long long max, long long *out)
 {
 	const char	*v, *errstr;
 	long long	 n;
 	int		 line = s->line;
 
-	if ((v = get_str(c, s, key, false, &line)) == NULL)
+	if ((v = cfg_get_str(c, s, key, false, &line)) == NULL)
 		return;
 	if (util_number_parse(v, min, max, &n, &errstr) == -1)
-		perr(c, line, "bad value '%.64s' for %s: %s (expected a whole"
-		    " number from %lld to %lld)", v, key, errstr, min, max);
+		cfg_error(c, line, "bad value '%.64s' for %s: %s (expected a"
+		    " whole number from %lld to %lld)", v, key, errstr, min,
+		    max);
 	else
 		*out = n;
 }
 
 /* A duration of at least min_ms; *out keeps its default when absent or bad. */
-static bool
-get_duration(struct cfg_ctx *c, const struct psection *s, const char *key,
+bool
+cfg_get_duration(struct cfg_ctx *c, const struct cfg_sec *s, const char *key,
     int64_t min_ms, int64_t *out, int *linep)
 {
 	const char	*v, *errstr;
@@ -565,57 +561,47 @@ get_duration(struct cfg_ctx *c, const struct psection *s, const char *key,
 	int		 line = s->line;
 	char		 buf[32];
 
-	if ((v = get_str(c, s, key, false, &line)) == NULL)
+	if ((v = cfg_get_str(c, s, key, false, &line)) == NULL)
 		return false;
 	if (linep != NULL)
 		*linep = line;
 	if (util_duration_parse(v, &ms, &errstr) == -1) {
-		perr(c, line, "bad duration '%.64s' for %s: %s (seconds, or"
-		    " with a unit: 0.5, 500ms, 2s, 5m, 1h)", v, key, errstr);
+		cfg_error(c, line, "bad duration '%.64s' for %s: %s (seconds,"
+		    " or with a unit: 0.5, 500ms, 2s, 5m, 1h)", v, key, errstr);
 		return false;
 	}
 	if (ms < min_ms) {
 		util_duration_format(min_ms, buf, sizeof(buf));
 		if (min_ms == 1)
-			perr(c, line, "%s must be more than 0", key);
+			cfg_error(c, line, "%s must be more than 0", key);
 		else
-			perr(c, line, "%s must be at least %s", key, buf);
+			cfg_error(c, line, "%s must be at least %s", key, buf);
 		return false;
 	}
 	*out = ms;
 	return true;
 }
 
-struct kw {
-	const char	*name;
-	int		 value;
-};
-
 /*
- * One of the words in kws (stored in *out), or a word a later version will
- * accept (later), or an error listing the choices.  Returns true when *out
- * was set.
+ * One of the words in kws (stored in *out), or an error listing the
+ * choices.  Returns true when *out was set.
  */
 static bool
-get_enum(struct cfg_ctx *c, const struct psection *s, const char *key,
-    const struct kw *kws, size_t nkws, const char *const *later, int *out)
+get_enum(struct cfg_ctx *c, const struct cfg_sec *s, const char *key,
+    const struct cfg_kw *kws, size_t nkws, int *out)
 {
 	const char	*v;
 	int		 line = s->line;
 	char		 choices[128] = "";
 	size_t		 i;
 
-	if ((v = get_str(c, s, key, false, &line)) == NULL)
+	if ((v = cfg_get_str(c, s, key, false, &line)) == NULL)
 		return false;
 	for (i = 0; i < nkws; i++) {
 		if (strcmp(kws[i].name, v) == 0) {
 			*out = kws[i].value;
 			return true;
 		}
-	}
-	if (in_list(later, v)) {
-		perr(c, line, "%s '%s' is %s", key, v, CFG_LATER);
-		return false;
 	}
 	for (i = 0; i < nkws; i++) {
 		cfg_strlcat(choices, kws[i].name, sizeof(choices));
@@ -624,7 +610,7 @@ get_enum(struct cfg_ctx *c, const struct psection *s, const char *key,
 		else if (i + 2 == nkws)
 			cfg_strlcat(choices, " or ", sizeof(choices));
 	}
-	perr(c, line, "bad value '%.64s' for %s (expected %s)", v, key,
+	cfg_error(c, line, "bad value '%.64s' for %s (expected %s)", v, key,
 	    choices);
 	return false;
 }
@@ -640,7 +626,7 @@ path_resolve(struct cfg_ctx *c, const char *v)
 
 /* A file that must exist and be readable (ca_file). */
 static char *
-get_readable_file(struct cfg_ctx *c, const struct psection *s,
+get_readable_file(struct cfg_ctx *c, const struct cfg_sec *s,
     const char *key)
 {
 	const char	*v;
@@ -648,19 +634,278 @@ get_readable_file(struct cfg_ctx *c, const struct psection *s,
 	int		 line = s->line;
 	struct stat	 st;
 
-	if ((v = get_str(c, s, key, false, &line)) == NULL)
+	if ((v = cfg_get_str(c, s, key, false, &line)) == NULL)
 		return NULL;
 	p = path_resolve(c, v);
 	if (stat(p, &st) == -1)
-		perr(c, line, "%s: %s: %s", key, p, strerror(errno));
+		cfg_error(c, line, "%s: %s: %s", key, p, strerror(errno));
 	else if (!S_ISREG(st.st_mode))
-		perr(c, line, "%s: %s is not a regular file", key, p);
+		cfg_error(c, line, "%s: %s is not a regular file", key, p);
 	else if (access(p, R_OK) == -1)
-		perr(c, line, "%s: cannot read %s: %s", key, p,
+		cfg_error(c, line, "%s: cannot read %s: %s", key, p,
 		    strerror(errno));
 	else
 		return p;
 	free(p);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The descriptor-table engine (confdesc.h) */
+
+static char	*get_api_url(struct cfg_ctx *, const struct cfg_sec *,
+		    const char *, bool);
+static char	*get_secret_file(struct cfg_ctx *, const struct cfg_sec *,
+		    const char *, bool);
+static char	*get_hook(struct cfg_ctx *, const struct cfg_sec *,
+		    const char *);
+
+/* Is the field of k a char * the section owns? */
+static bool
+key_owns_str(const struct cfg_key *k)
+{
+	switch (k->type) {
+	case CFG_T_STR:
+	case CFG_T_PATH:
+	case CFG_T_SECRET:
+	case CFG_T_FILE:
+	case CFG_T_PROGRAM:
+	case CFG_T_API_URL:
+		return true;
+	case CFG_T_CUSTOM:
+		return (k->flags & CFG_F_OWNED) != 0;
+	case CFG_T_NUM:
+	case CFG_T_DURATION:
+	case CFG_T_ENUM:
+		break;
+	}
+	return false;
+}
+
+/* Store n in a field of size bytes (bounds were checked by the caller). */
+static void
+field_store(void *p, size_t size, long long n)
+{
+	int8_t	 i8 = (int8_t)n;
+	int16_t	 i16 = (int16_t)n;
+	int32_t	 i32 = (int32_t)n;
+	int64_t	 i64 = (int64_t)n;
+
+	switch (size) {
+	case 1:
+		memcpy(p, &i8, 1);
+		break;
+	case 2:
+		memcpy(p, &i16, 2);
+		break;
+	case 4:
+		memcpy(p, &i32, 4);
+		break;
+	case 8:
+		memcpy(p, &i64, 8);
+		break;
+	default:
+		fatalx("internal: a config field of %zu bytes", size);
+	}
+}
+
+/* The value of a field of size bytes, unsigned fields of 2 bytes too. */
+static long long
+field_load(const void *p, size_t size)
+{
+	uint16_t	 u16;
+	int32_t		 i32;
+	int64_t		 i64;
+	int8_t		 i8;
+
+	switch (size) {
+	case 1:
+		memcpy(&i8, p, 1);
+		return i8;
+	case 2:
+		memcpy(&u16, p, 2);
+		return u16;
+	case 4:
+		memcpy(&i32, p, 4);
+		return i32;
+	case 8:
+		memcpy(&i64, p, 8);
+		return i64;
+	}
+	fatalx("internal: a config field of %zu bytes", size);
+}
+
+/* Set a char * field, freeing what it held. */
+static void
+field_set_str(void *p, char *v)
+{
+	char	*old;
+
+	memcpy(&old, p, sizeof(old));
+	free(old);
+	memcpy(p, &v, sizeof(v));
+}
+
+/* The defaults of a table's keys into conf (numbers, durations, enums). */
+static void
+desc_defaults(const struct cfg_key *keys, void *conf)
+{
+	for (const struct cfg_key *k = keys; k->name != NULL; k++) {
+		if (key_owns_str(k) || k->size == 0)
+			continue;
+		if (k->type != CFG_T_CUSTOM || k->def != 0)
+			field_store((char *)conf + k->off, k->size, k->def);
+	}
+}
+
+/*
+ * Read the keys of s that a table describes into conf, in table order:
+ * missing required keys, values, bounds, files.  CFG_T_CUSTOM keys are the
+ * section's validate hook's (only a missing required one is reported).
+ */
+static void
+desc_read(struct cfg_ctx *c, const struct cfg_sec *s,
+    const struct cfg_key *keys, void *conf)
+{
+	const struct cfg_key	*k;
+	const char		*v;
+	bool			 req, present;
+	void			*p;
+	long long		 n;
+	int64_t			 ms;
+	int			 e;
+
+	for (k = keys; k->name != NULL; k++) {
+		p = (char *)conf + k->off;
+		req = (k->flags & CFG_F_REQUIRED) != 0;
+		present = cfg_sec_get(s, k->name) != NULL;
+		switch (k->type) {
+		case CFG_T_CUSTOM:
+			if (req && !present)
+				missing_key(c, s, k->name);
+			break;
+		case CFG_T_STR:
+			if ((v = cfg_get_str(c, s, k->name, req, NULL)) != NULL)
+				field_set_str(p, util_xstrdup(v));
+			else if (!present && k->def_str != NULL)
+				field_set_str(p, util_xstrdup(k->def_str));
+			break;
+		case CFG_T_PATH:
+			if ((v = cfg_get_str(c, s, k->name, req, NULL)) != NULL)
+				field_set_str(p, path_resolve(c, v));
+			break;
+		case CFG_T_SECRET:
+			if (req || present)
+				field_set_str(p, get_secret_file(c, s, k->name,
+				    req));
+			break;
+		case CFG_T_FILE:
+			if (req && !present)
+				missing_key(c, s, k->name);
+			field_set_str(p, get_readable_file(c, s, k->name));
+			break;
+		case CFG_T_PROGRAM:
+			if (req && !present)
+				missing_key(c, s, k->name);
+			else
+				field_set_str(p, get_hook(c, s, k->name));
+			break;
+		case CFG_T_API_URL:
+			if (!present && k->def_str != NULL)
+				field_set_str(p, util_xstrdup(k->def_str));
+			else
+				field_set_str(p, get_api_url(c, s, k->name,
+				    req));
+			break;
+		case CFG_T_NUM:
+			n = field_load(p, k->size);
+			cfg_get_num(c, s, k->name, k->min, k->max, &n);
+			field_store(p, k->size, n);
+			break;
+		case CFG_T_DURATION:
+			if (cfg_get_duration(c, s, k->name, k->min, &ms, NULL))
+				field_store(p, k->size, ms);
+			break;
+		case CFG_T_ENUM:
+			if (get_enum(c, s, k->name, k->kws, k->nkws, &e))
+				field_store(p, k->size, e);
+			break;
+		}
+	}
+}
+
+/* Free what the keys of a table own in conf (not conf itself). */
+static void
+desc_free(const struct cfg_key *keys, void *conf)
+{
+	for (const struct cfg_key *k = keys; k->name != NULL; k++)
+		if (key_owns_str(k))
+			field_set_str((char *)conf + k->off, NULL);
+}
+
+/* A section a module owns: a new conf with its defaults, or NULL. */
+static void *
+desc_conf_new(const struct cfg_section_desc *d)
+{
+	void	*conf = util_xcalloc(1, d->size);
+
+	desc_defaults(d->keys, conf);
+	return conf;
+}
+
+/* Free a module's conf. */
+static void
+desc_conf_free(const struct cfg_section_desc *d, void *conf)
+{
+	if (conf == NULL)
+		return;
+	if (d->free != NULL)
+		d->free(conf);
+	desc_free(d->keys, conf);
+	free(conf);
+}
+
+/* Read a module's section: unknown keys, the keys, the hook. */
+static void
+desc_section_read(struct cfg_ctx *c, const struct cfg_sec *s,
+    const struct cfg_section_desc *d, void *conf)
+{
+	sec_check_keys(c, s, d->keys, NULL, NULL);
+	desc_read(c, s, d->keys, conf);
+	if (d->validate != NULL)
+		d->validate(c, s, conf);
+}
+
+struct config *
+cfg_config(struct cfg_ctx *c)
+{
+	return c->cfg;
+}
+
+bool
+cfg_judge_files(struct cfg_ctx *c)
+{
+	return CFG_JUDGE_FILES(c);
+}
+
+bool
+cfg_ttl_ok(struct cfg_ctx *c)
+{
+	return c->dns_ttl_ok;
+}
+
+bool
+cfg_hold_down_ok(struct cfg_ctx *c)
+{
+	return c->hold_down_ok;
+}
+
+const struct cfg_sec *
+cfg_section(struct cfg_ctx *c, const char *name)
+{
+	for (size_t i = 0; i < c->nsecs; i++)
+		if (!c->secs[i].duplicate && strcmp(c->secs[i].name, name) == 0)
+			return &c->secs[i];
 	return NULL;
 }
 
@@ -725,96 +970,111 @@ str_lower(char *s)
 /* ------------------------------------------------------------------------ */
 /* Pass 2: one function per section kind */
 
+static const struct cfg_kw agent_roles[] = {
+	{ "backup", ROLE_BACKUP }, { "spare", ROLE_SPARE } };
+static const struct cfg_kw agent_failbacks[] = {
+	{ "auto", FAILBACK_AUTO }, { "manual", FAILBACK_MANUAL } };
+static const struct cfg_kw agent_quorums[] = { { "spares", 0 }, { "none", 1 } };
+
+#define A_AT(m)	CFG_AT(struct cfg_agent, m)
+static const struct cfg_key agent_keys[] = {
+	{ .name = "role", .type = CFG_T_ENUM, A_AT(role), .def = ROLE_BACKUP,
+	  CFG_KWS(agent_roles), .doc = "backup (fails over) or spare (votes)" },
+	{ .name = "name", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED |
+	  CFG_F_OWNED, A_AT(name), .doc = "this site's name, sent in votes" },
+	{ .name = "state_db", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  A_AT(state_db), .doc = "the SQLite state file (role = backup)" },
+	{ .name = "metrics_file", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  A_AT(metrics_file), .doc = "a Prometheus textfile (.prom)" },
+	{ .name = "fail_after", .type = CFG_T_NUM, A_AT(fail_after), .min = 1,
+	  .max = 10000, .def = 3, .doc = "failed cycles before a failover" },
+	{ .name = "recover_after", .type = CFG_T_NUM, A_AT(recover_after),
+	  .min = 1, .max = 10000, .def = 3,
+	  .doc = "good cycles before a failback" },
+	{ .name = "failback", .type = CFG_T_ENUM, A_AT(failback),
+	  .def = FAILBACK_AUTO, CFG_KWS(agent_failbacks),
+	  .doc = "auto or manual" },
+	{ .name = "hold_down", .type = CFG_T_CUSTOM, A_AT(hold_down_ms),
+	  .def = 900 * 1000, .doc = "least time between two moves" },
+	{ .name = "interval", .type = CFG_T_DURATION, A_AT(interval_ms),
+	  .min = 1, .def = 60 * 1000, .doc = "time between two cycles" },
+	{ .name = "history_keep", .type = CFG_T_CUSTOM, A_AT(history_keep_ms),
+	  .def = CFG_HISTORY_KEEP_DEFAULT_MS,
+	  .doc = "how long history is kept (0: all)" },
+	{ .name = "quorum", .type = CFG_T_ENUM, A_AT(quorum_none), .def = 0,
+	  CFG_KWS(agent_quorums), .doc = "none: no spares, on purpose" },
+	{ .name = NULL }
+};
+#undef A_AT
+
+/* [agent]: the keys of agent_keys, and those read here. */
 static void
-validate_agent(struct cfg_ctx *c, const struct psection *s)
+validate_agent(struct cfg_ctx *c, const struct cfg_sec *s)
 {
-	static const char *const keys[] = { "name", "role", "state_db",
-	    "fail_after", "recover_after", "failback", "hold_down", "interval",
-	    "history_keep", "metrics_file", "quorum", NULL };
-	static const struct kw quorums[] = {
-		{ "spares", 0 }, { "none", 1 } };
-	static const struct kw roles[] = {
-		{ "backup", ROLE_BACKUP }, { "spare", ROLE_SPARE } };
-	static const struct kw failbacks[] = {
-		{ "auto", FAILBACK_AUTO }, { "manual", FAILBACK_MANUAL } };
 	struct cfg_agent	*a = &c->cfg->agent;
 	const char		*v;
-	int			 line, e;
-	long long		 n;
+	int			 line;
 	int64_t			 n64 = a->history_keep_ms;
 
-	sec_check_keys(c, s, keys, NULL, NULL, NULL);
 	c->agent = s;
-
-	if (get_enum(c, s, "role", roles, FA_ARRAY_SIZE(roles), NULL, &e))
-		a->role = e;
+	sec_check_keys(c, s, agent_keys, NULL, NULL);
+	desc_read(c, s, agent_keys, a);
 	/* The name travels in votes (from=): the protocol's rule. */
-	if ((v = get_str(c, s, "name", true, &line)) != NULL) {
-		if (!vote_name_valid(v))
-			perr(c, line, "bad name '%.64s' (1 to %d letters,"
+	if ((v = cfg_get_str(c, s, "name", false, &line)) != NULL) {
+		if (!name_valid(v))
+			cfg_error(c, line, "bad name '%.64s' (1 to %d letters,"
 			    " digits, '.', '_' or '-')", v, CFG_NAME_MAX);
 		else
 			a->name = util_xstrdup(v);
 	}
-	if ((v = get_str(c, s, "state_db", a->role == ROLE_BACKUP,
+	if ((v = cfg_get_str(c, s, "state_db", a->role == ROLE_BACKUP,
 	    NULL)) != NULL)
 		a->state_db = path_resolve(c, v);
 	/* Prometheus (issue 14): node_exporter's textfile collector. */
-	if ((v = get_str(c, s, "metrics_file", false, &line)) != NULL) {
+	if ((v = cfg_get_str(c, s, "metrics_file", false, &line)) != NULL) {
 		if (strlen(v) < 6 || strcmp(v + strlen(v) - 5, ".prom") != 0)
-			perr(c, line, "metrics_file must end in .prom (the"
+			cfg_error(c, line, "metrics_file must end in .prom (the"
 			    " textfile collector reads only those)");
 		else
 			a->metrics_file = path_resolve(c, v);
 	}
-	n = a->fail_after;
-	get_num(c, s, "fail_after", 1, 10000, &n);
-	a->fail_after = (int)n;
-	n = a->recover_after;
-	get_num(c, s, "recover_after", 1, 10000, &n);
-	a->recover_after = (int)n;
-	if (get_enum(c, s, "failback", failbacks, FA_ARRAY_SIZE(failbacks),
-	    NULL, &e))
-		a->failback = e;
 	/* A bad hold_down is reported here, not again against the ttl. */
-	c->hold_down_ok = sec_get(s, "hold_down") == NULL ||
-	    get_duration(c, s, "hold_down", 0, &a->hold_down_ms,
+	c->hold_down_ok = cfg_sec_get(s, "hold_down") == NULL ||
+	    cfg_get_duration(c, s, "hold_down", 0, &a->hold_down_ms,
 	    &c->hold_down_line);
-	get_duration(c, s, "interval", 1, &a->interval_ms, NULL);
 	/*
 	 * A plain number is seconds: "history_keep = 90" would keep 90
 	 * seconds of history.  Less than a day is surely that mistake.
 	 */
-	if (get_duration(c, s, "history_keep", 0, &n64, &line) && n64 != 0 &&
-	    n64 < CFG_HISTORY_KEEP_MIN_MS) {
-		perr(c, line, "history_keep must be at least 1d, or 0 to keep "
-		    "every cycle (a plain number is seconds: 90d is 90 days)");
+	if (cfg_get_duration(c, s, "history_keep", 0, &n64, &line) &&
+	    n64 != 0 && n64 < CFG_HISTORY_KEEP_MIN_MS) {
+		cfg_error(c, line, "history_keep must be at least 1d, or 0 to"
+		    " keep every cycle (a plain number is seconds: 90d is 90"
+		    " days)");
 		a->history_keep_ms = CFG_HISTORY_KEEP_DEFAULT_MS;
-	} else if (sec_get(s, "history_keep") != NULL)
+	} else if (cfg_sec_get(s, "history_keep") != NULL)
 		a->history_keep_ms = n64;
-	/* quorum = none: a one-site set-up, said on purpose (no warning). */
-	if (get_enum(c, s, "quorum", quorums, FA_ARRAY_SIZE(quorums), NULL,
-	    &e))
-		a->quorum_none = e == 1;
 }
 
+static const struct cfg_key site_keys[] = {
+	{ .name = "address", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED,
+	  .doc = "the site's addresses: IPv4 and IPv6, comma-separated" },
+	{ .name = NULL }
+};
+
 static void
-validate_site(struct cfg_ctx *c, const struct psection *s,
+validate_site(struct cfg_ctx *c, const struct cfg_sec *s,
     struct addrset *set)
 {
-	static const char *const keys[] = { "address", NULL };
 	const char	*v, *errstr;
 	int		 line;
 
-	sec_check_keys(c, s, keys, NULL, NULL, NULL);
-	if ((v = get_str(c, s, "address", true, &line)) == NULL)
+	sec_check_keys(c, s, site_keys, NULL, NULL);
+	if ((v = cfg_get_str(c, s, "address", true, &line)) == NULL)
 		return;
 	if (addrset_parse(v, set, &errstr) == -1)
-		perr(c, line, "bad address list: %s", errstr);
+		cfg_error(c, line, "bad address list: %s", errstr);
 }
-
-static char *get_secret_file(struct cfg_ctx *, const struct psection *,
-    const char *);
 
 /*
  * The host[:port] of an http:// or https:// URL (RFC 3986 §3.2.2: an IPv6
@@ -822,8 +1082,8 @@ static char *get_secret_file(struct cfg_ctx *, const struct psection *,
  * "http://[fd77::1]:99999/" is refused here, not when the request fails.
  * Userinfo ("user@") is skipped.  Returns 0, or -1 with why in err.
  */
-static int
-url_host_check(const char *url, char *err, size_t errlen)
+int
+cfg_url_host_check(const char *url, char *err, size_t errlen)
 {
 	struct util_hostport	 hp;
 	const char		*a, *at;
@@ -852,13 +1112,11 @@ url_host_check(const char *url, char *err, size_t errlen)
 }
 
 /*
- * A MySQL server to log in to: host (and port, default 3306) or socket,
- * user, and an optional password_file.  Shared by [check:NAME] type = mysql
- * and [mysql].  A section with neither host nor socket gets def_socket, or
- * an error when def_socket is NULL.
+ * A MySQL server to log in to (confdesc.h).  Shared by [check:NAME] type =
+ * mysql and [mysql].
  */
-static void
-get_mysql_login(struct cfg_ctx *c, const struct psection *s,
+void
+cfg_get_mysql_login(struct cfg_ctx *c, const struct cfg_sec *s,
     const char *def_socket, char **host, uint16_t *port, char **sock,
     char **user, char **password_file)
 {
@@ -869,326 +1127,132 @@ get_mysql_login(struct cfg_ctx *c, const struct psection *s,
 	long long	 n = 3306;
 
 	memset(&hp, 0, sizeof(hp));
-	if ((v = get_str(c, s, "host", false, &line)) != NULL) {
+	if ((v = cfg_get_str(c, s, "host", false, &line)) != NULL) {
 		if (v[strcspn(v, "/")] != '\0')
-			perr(c, line, "bad host '%.64s' (a name or an address;"
-			    " for a Unix socket use socket =)", v);
+			cfg_error(c, line, "bad host '%.64s' (a name or an"
+			    " address; for a Unix socket use socket =)", v);
 		else if (util_hostport_parse(v, 0, &hp, err,
 		    sizeof(err)) == -1)
-			perr(c, line, "bad host %s", err);
+			cfg_error(c, line, "bad host %s", err);
 		else
 			*host = util_xstrdup(hp.host);
 	}
-	if ((v = get_str(c, s, "socket", false, &line)) != NULL) {
-		if (sec_get(s, "host") != NULL)
-			perr(c, line, "host and socket are both set in [%s]:"
-			    " keep one", s->name);
+	if ((v = cfg_get_str(c, s, "socket", false, &line)) != NULL) {
+		if (cfg_sec_get(s, "host") != NULL)
+			cfg_error(c, line, "host and socket are both set in"
+			    " [%s]: keep one", s->name);
 		else if (v[0] != '/')
-			perr(c, line, "socket: '%.64s' is not an absolute"
+			cfg_error(c, line, "socket: '%.64s' is not an absolute"
 			    " path", v);
 		else
 			*sock = util_xstrdup(v);
 	}
-	if (sec_get(s, "host") == NULL && sec_get(s, "socket") == NULL) {
+	if (cfg_sec_get(s, "host") == NULL && cfg_sec_get(s, "socket") == NULL) {
 		if (def_socket != NULL)
 			*sock = util_xstrdup(def_socket);
 		else
-			perr(c, s->line, "missing key 'host' or 'socket' in"
-			    " [%s]", s->name);
+			cfg_error(c, s->line, "missing key 'host' or 'socket'"
+			    " in [%s]", s->name);
 	}
-	if (sec_get(s, "port") != NULL && sec_get(s, "host") == NULL)
-		perr(c, sec_get(s, "port")->line, "port applies to host, not"
-		    " to a socket");
-	else if (sec_get(s, "port") != NULL && hp.port != 0)
-		perr(c, sec_get(s, "port")->line, "port given twice: in host"
-		    " and here; keep one");
+	if (cfg_sec_get(s, "port") != NULL && cfg_sec_get(s, "host") == NULL)
+		cfg_error(c, cfg_sec_get(s, "port")->line, "port applies to"
+		    " host, not to a socket");
+	else if (cfg_sec_get(s, "port") != NULL && hp.port != 0)
+		cfg_error(c, cfg_sec_get(s, "port")->line, "port given twice:"
+		    " in host and here; keep one");
 	if (hp.port != 0)
 		n = hp.port;
-	get_num(c, s, "port", 1, 65535, &n);
+	cfg_get_num(c, s, "port", 1, 65535, &n);
 	*port = (uint16_t)n;
-	if ((v = get_str(c, s, "user", true, &line)) != NULL) {
+	if ((v = cfg_get_str(c, s, "user", true, &line)) != NULL) {
 		if (strlen(v) > 80 || v[strcspn(v, " \t")] != '\0')
-			perr(c, line, "bad user '%.64s' (no white space, at"
-			    " most 80 characters)", v);
+			cfg_error(c, line, "bad user '%.64s' (no white space,"
+			    " at most 80 characters)", v);
 		else
 			*user = util_xstrdup(v);
 	}
-	if (sec_get(s, "password_file") != NULL)
-		*password_file = get_secret_file(c, s, "password_file");
+	if (cfg_sec_get(s, "password_file") != NULL)
+		*password_file = cfg_get_secret_file(c, s, "password_file");
 }
 
-/* The mysql half of [check:NAME] (SPEC §6). */
+/* The keys of every [check:NAME], whatever its type. */
+static const struct cfg_key check_common_keys[] = {
+	{ .name = "type", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED,
+	  .doc = "the check type (agent/check/check.c lists them)" },
+	{ .name = "timeout", .type = CFG_T_DURATION,
+	  CFG_AT(struct cfg_check, timeout_ms), .min = 1,
+	  .doc = "how long the check may take" },
+	{ .name = NULL }
+};
+
+/* Is key a key of some check type? */
+static bool
+check_key_any(const char *key)
+{
+	const struct cfg_check_type *const *t;
+
+	if (key_find(check_common_keys, key) != NULL)
+		return true;
+	for (t = cfg_check_types; *t != NULL; t++)
+		if (key_find((*t)->keys, key) != NULL)
+			return true;
+	return false;
+}
+
+/* Unknown keys of a check without a usable type: only those of no type. */
 static void
-validate_check_mysql(struct cfg_ctx *c, const struct psection *s,
-    struct cfg_check *ck)
+check_keys_any(struct cfg_ctx *c, const struct cfg_sec *s)
 {
-	const char	*v;
-	int		 line;
-	int64_t		 ms;
-
-	get_mysql_login(c, s, NULL, &ck->host, &ck->port, &ck->socket,
-	    &ck->user, &ck->password_file);
-	if ((v = get_str(c, s, "query", false, &line)) != NULL)
-		ck->query = util_xstrdup(v);
-	else if (sec_get(s, "query") == NULL)
-		ck->query = util_xstrdup("SELECT 1");
-	ck->max_lag_s = -1;
-	if (get_duration(c, s, "max_lag", 0, &ms, NULL)) {
-		if (ms % 1000 != 0)
-			perr(c, sec_get(s, "max_lag")->line, "max_lag is in"
-			    " whole seconds (Seconds_Behind_Master)");
-		else
-			ck->max_lag_s = ms / 1000;
-	}
+	for (size_t i = 0; i < s->n; i++)
+		if (!check_key_any(s->entries[i].key))
+			cfg_error(c, s->entries[i].line, "unknown key '%s' in"
+			    " [%s]", s->entries[i].key, s->name);
 }
 
-static bool program_judge(struct cfg_ctx *, int, const char *, const char *);
-
-#define CFG_ARGV_MAX	64
-
-/*
- * Split an exec check's command into words as sh(1) would (POSIX 2.2
- * quoting): blanks separate words; '...' is literal; in "..." a backslash
- * escapes only \ " $ ` ; outside quotes it escapes any character.  There is
- * no shell, so what a shell would expand or interpret (an unquoted
- * | & ; < > ( ) $ ` or a ~ at the start of a word) is an error rather than
- * a surprise.  Returns a NULL-terminated array (caller frees each word and
- * it), or NULL with err set.
- */
-static char **
-command_split(const char *v, char *err, size_t errlen)
+/* type = NAME: its entry of cfg_check_types, or NULL (reported). */
+static const struct cfg_check_type *
+check_type_get(struct cfg_ctx *c, const struct cfg_sec *s)
 {
-	char	**argv = NULL, *w = NULL;
-	size_t	  n = 0, wl = 0;
-	char	  q = 0;
-	bool	  inword = false;
+	const struct cfg_check_type *const *t;
+	const char			*v;
+	char				 choices[128] = "";
+	int				 line = s->line;
 
-	argv = util_xreallocarray(NULL, CFG_ARGV_MAX + 1, sizeof(*argv));
-	w = util_xreallocarray(NULL, strlen(v) + 1, 1);
-	for (;; v++) {
-		if (q == 0 && (*v == '\0' || *v == ' ' || *v == '\t')) {
-			if (inword) {
-				if (n == CFG_ARGV_MAX) {
-					snprintf(err, errlen, "more than %d"
-					    " words", CFG_ARGV_MAX);
-					goto fail;
-				}
-				w[wl] = '\0';
-				argv[n++] = util_xstrdup(w);
-				wl = 0;
-				inword = false;
-			}
-			if (*v == '\0')
-				break;
-			continue;
-		}
-		if (*v == '\0') {
-			snprintf(err, errlen, "unterminated %c quote", q);
-			goto fail;
-		}
-		if (q == '\'') {
-			if (*v == '\'')
-				q = 0;
-			else
-				w[wl++] = *v;
-		} else if (q == '"') {
-			if (*v == '"')
-				q = 0;
-			else if (*v == '\\' && v[1] != '\0' &&
-			    strchr("\\\"$`", v[1]) != NULL)
-				w[wl++] = *++v;
-			else if (*v == '$' || *v == '`') {
-				snprintf(err, errlen, "'%c' would be expanded"
-				    " by a shell, and there is none: write"
-				    " \\%c", *v, *v);
-				goto fail;
-			} else
-				w[wl++] = *v;
-		} else if (*v == '\'' || *v == '"') {
-			q = *v;
-		} else if (*v == '\\') {
-			if (v[1] == '\0') {
-				snprintf(err, errlen, "a '\\' ends it");
-				goto fail;
-			}
-			w[wl++] = *++v;
-		} else if (strchr("|&;<>()$`", *v) != NULL ||
-		    (*v == '~' && !inword)) {
-			snprintf(err, errlen, "'%c' means something to a shell,"
-			    " and there is none: quote it", *v);
-			goto fail;
-		} else
-			w[wl++] = *v;
-		inword = true;
-	}
-	free(w);
-	if (n == 0) {
-		snprintf(err, errlen, "no program");
-		free(argv);
+	if ((v = cfg_get_str(c, s, "type", false, &line)) == NULL)
 		return NULL;
+	for (t = cfg_check_types; *t != NULL; t++)
+		if (strcmp((*t)->name, v) == 0)
+			return *t;
+	for (t = cfg_check_types; *t != NULL; t++) {
+		cfg_strlcat(choices, (*t)->name, sizeof(choices));
+		if (t[1] != NULL && t[2] != NULL)
+			cfg_strlcat(choices, ", ", sizeof(choices));
+		else if (t[1] != NULL)
+			cfg_strlcat(choices, " or ", sizeof(choices));
 	}
-	argv[n] = NULL;
-	return argv;
-fail:
-	while (n > 0)
-		free(argv[--n]);
-	free(argv);
-	free(w);
+	cfg_error(c, line, "bad value '%.64s' for type (expected %s)", v,
+	    choices);
 	return NULL;
 }
 
-/* The exec half of [check:NAME]: command. */
-static void
-validate_check_exec(struct cfg_ctx *c, const struct psection *s,
-    struct cfg_check *ck)
+/* Where a check's type keeps its keys: its own struct, or the check. */
+static void *
+check_conf_base(struct cfg_check *ck)
 {
-	const char	*v;
-	char		 err[128], **argv;
-	int		 line, i;
-
-	if (sec_get(s, "timeout") == NULL)
-		ck->timeout_ms = 10000;
-	if ((v = get_str(c, s, "command", true, &line)) == NULL)
-		return;
-	if ((argv = command_split(v, err, sizeof(err))) == NULL) {
-		perr(c, line, "bad command: %s", err);
-		return;
-	}
-	if (!program_judge(c, line, "command", argv[0])) {
-		for (i = 0; argv[i] != NULL; i++)
-			free(argv[i]);
-		free(argv);
-		return;
-	}
-	ck->command = util_xstrdup(v);
-	ck->argv = argv;
+	return ck->type->conf_size > 0 ? ck->conf : (void *)ck;
 }
 
-static const struct {
-	const char	*name;
-	uint16_t	 type;
-} dns_qtypes[] = {	/* RFC 1035 3.2.2, RFC 3596, RFC 2782, RFC 8659 */
-	{ "A", 1 }, { "NS", 2 }, { "CNAME", 5 }, { "SOA", 6 }, { "PTR", 12 },
-	{ "MX", 15 }, { "TXT", 16 }, { "AAAA", 28 }, { "SRV", 33 },
-	{ "CAA", 257 },
-};
-
-/* The dns half of [check:NAME]: server, port, name, qtype, expect. */
+/* [check:NAME]: the common keys, then the type's (its own module's). */
 static void
-validate_check_dns(struct cfg_ctx *c, const struct psection *s,
-    struct cfg_check *ck)
+validate_check(struct cfg_ctx *c, const struct cfg_sec *s, const char *name)
 {
-	struct util_hostport	 hp;
-	unsigned char		 addr[16];
-	char			 err[256], canon[64];
-	const char		*v;
-	int			 line, af;
-	size_t			 i;
-	long long		 n;
-
-	memset(&hp, 0, sizeof(hp));
-	if ((v = get_str(c, s, "server", true, &line)) != NULL) {
-		if (util_hostport_parse(v, UTIL_HP_NUMERIC, &hp, err,
-		    sizeof(err)) == -1)
-			perr(c, line, "bad server %s", err);
-		else
-			ck->server = util_xstrdup(hp.host);
-	}
-	if (hp.port != 0 && sec_get(s, "port") != NULL)
-		perr(c, sec_get(s, "port")->line, "port given twice: in server"
-		    " and here; keep one");
-	n = hp.port != 0 ? hp.port : 53;
-	get_num(c, s, "port", 1, 65535, &n);
-	ck->port = (uint16_t)n;
-	if ((v = get_str(c, s, "name", true, &line)) != NULL) {
-		if (strlen(v) > 253 || v[strcspn(v, " \t")] != '\0')
-			perr(c, line, "bad name '%.64s' (a domain name)", v);
-		else
-			ck->qname = util_xstrdup(v);
-	}
-	ck->qtype = 1;
-	if ((v = get_str(c, s, "qtype", false, &line)) != NULL) {
-		for (i = 0; i < FA_ARRAY_SIZE(dns_qtypes); i++)
-			if (strcasecmp(v, dns_qtypes[i].name) == 0)
-				break;
-		if (i == FA_ARRAY_SIZE(dns_qtypes))
-			perr(c, line, "bad qtype '%.16s' (A, AAAA, CNAME, MX,"
-			    " NS, PTR, SOA, SRV, TXT or CAA)", v);
-		else
-			ck->qtype = dns_qtypes[i].type;
-	}
-	if ((v = get_str(c, s, "expect", false, &line)) == NULL)
-		return;
-	if (ck->qtype == 1 || ck->qtype == 28) {
-		af = ck->qtype == 1 ? AF_INET : AF_INET6;
-		if (inet_pton(af, v, addr) != 1 ||
-		    inet_ntop(af, addr, canon, sizeof(canon)) == NULL) {
-			perr(c, line, "bad expect '%.64s' (an %s address, for"
-			    " qtype %s)", v, af == AF_INET ? "IPv4" : "IPv6",
-			    af == AF_INET ? "A" : "AAAA");
-			return;
-		}
-		v = canon;
-	}
-	ck->expect = util_xstrdup(v);
-}
-
-/* The name of an RR type number of dns_qtypes, "?" if none. */
-const char *
-check_qtype_str(uint16_t type)
-{
-	size_t	i;
-
-	for (i = 0; i < FA_ARRAY_SIZE(dns_qtypes); i++)
-		if (dns_qtypes[i].type == type)
-			return dns_qtypes[i].name;
-	return "?";
-}
-
-static void
-validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
-{
-	static const char *const http_keys[] = { "type", "timeout", "url",
-	    "expect_status", "expect_body", "ca_file", NULL };
-	static const char *const tcp_keys[] = { "type", "timeout", "host",
-	    "port", NULL };
-	static const char *const mysql_keys[] = { "type", "timeout", "host",
-	    "port", "socket", "user", "password_file", "query", "max_lag",
-	    NULL };
-	static const char *const exec_keys[] = { "type", "timeout", "command",
-	    NULL };
-	static const char *const dns_keys[] = { "type", "timeout", "server",
-	    "port", "name", "qtype", "expect", NULL };
-	static const char *const any_type[] = { "type", "timeout", "url",
-	    "expect_status", "expect_body", "ca_file", "host", "port",
-	    "socket", "user", "password_file", "query", "max_lag", "command",
-	    "server", "name", "qtype", "expect", NULL };
-
-	static const char *const not_mysql[] = { "url", "expect_status",
-	    "expect_body", "ca_file", "command", "server", "name", "qtype",
-	    "expect", NULL };
-	static const char *const not_http[] = { "host", "port", "socket",
-	    "user", "password_file", "query", "max_lag", "command", "server",
-	    "name", "qtype", "expect", NULL };
-	static const char *const not_tcp[] = { "url", "expect_status",
-	    "expect_body", "ca_file", "socket", "user", "password_file",
-	    "query", "max_lag", "command", "server", "name", "qtype",
-	    "expect", NULL };
-	static const struct kw types[] = {
-		{ "http", CHECK_TYPE_HTTP }, { "tcp", CHECK_TYPE_TCP },
-		{ "mysql", CHECK_TYPE_MYSQL }, { "exec", CHECK_TYPE_EXEC },
-		{ "dns", CHECK_TYPE_DNS } };
-	struct config		*cfg = c->cfg;
-	struct cfg_check	*ck;
-	const struct pentry	*te;
-	struct util_hostport	 hp;
-	char			 err[256];
-	const char		*v;
-	int			 line, e;
-	long long		 n;
+	struct config			*cfg = c->cfg;
+	struct cfg_check		*ck;
+	const struct cfg_check_type	*t;
+	char				 what[64];
 
 	if (!name_valid(name)) {
-		perr(c, s->line, "bad check name '%.64s' in [%s] (1 to %d"
+		cfg_error(c, s->line, "bad check name '%.64s' in [%s] (1 to %d"
 		    " letters, digits, '.', '_' or '-')", name, s->name,
 		    CFG_NAME_MAX);
 		return;
@@ -1200,85 +1264,39 @@ validate_check(struct cfg_ctx *c, const struct psection *s, const char *name)
 	ck->name = util_xstrdup(name);
 	ck->line = s->line;
 	ck->timeout_ms = 5000;
-	ck->expect_status = 200;
 
-	te = sec_get(s, "type");
-	if (te == NULL) {
+	if (cfg_sec_get(s, "type") == NULL)
 		missing_key(c, s, "type");
-		sec_check_keys(c, s, any_type, NULL, NULL, NULL);
+	/* Without a type only keys of no type are worth a message. */
+	if ((t = check_type_get(c, s)) == NULL) {
+		check_keys_any(c, s);
 		return;
 	}
-	if (!get_enum(c, s, "type", types, FA_ARRAY_SIZE(types), NULL, &e)) {
-		/* Without a type only keys of no type are worth a message. */
-		sec_check_keys(c, s, any_type, NULL, NULL, NULL);
-		return;
-	}
-	ck->type = e;
-	get_duration(c, s, "timeout", 1, &ck->timeout_ms, NULL);
+	ck->type = t;
+	ck->timeout_ms = t->timeout_ms;
+	if (t->conf_size > 0)
+		ck->conf = util_xcalloc(1, t->conf_size);
+	desc_defaults(t->keys, check_conf_base(ck));
+	cfg_get_duration(c, s, "timeout", 1, &ck->timeout_ms, NULL);
+	snprintf(what, sizeof(what), "type %s checks", t->name);
+	sec_check_keys(c, s, check_common_keys, t->keys, what);
+	desc_read(c, s, t->keys, check_conf_base(ck));
+	if (t->validate != NULL)
+		t->validate(c, s, ck);
+}
 
-	switch (ck->type) {
-	case CHECK_TYPE_HTTP:
-		sec_check_keys(c, s, http_keys, NULL, not_http,
-		    "type http checks");
-		if ((v = get_str(c, s, "url", true, &line)) != NULL) {
-			if ((strncasecmp(v, "http://", 7) != 0 &&
-			    strncasecmp(v, "https://", 8) != 0) ||
-			    v[strcspn(v, ":") + 3] == '\0' ||
-			    v[strcspn(v, ":") + 3] == '/')
-				perr(c, line, "bad url '%.64s' (expected"
-				    " http://HOST/... or https://HOST/...)", v);
-			else if (v[strcspn(v, " \t")] != '\0')
-				perr(c, line, "bad url '%.64s': white space",
-				    v);
-			else if (url_host_check(v, err, sizeof(err)) == -1)
-				perr(c, line, "bad url '%.64s': %s", v, err);
-			else
-				ck->url = util_xstrdup(v);
-		}
-		n = ck->expect_status;
-		get_num(c, s, "expect_status", 100, 599, &n);
-		ck->expect_status = (long)n;
-		if ((v = get_str(c, s, "expect_body", false, NULL)) != NULL)
-			ck->expect_body = util_xstrdup(v);
-		ck->ca_file = get_readable_file(c, s, "ca_file");
-		break;
-	case CHECK_TYPE_TCP:
-		sec_check_keys(c, s, tcp_keys, NULL, not_tcp,
-		    "type tcp checks");
-		memset(&hp, 0, sizeof(hp));
-		if ((v = get_str(c, s, "host", true, &line)) != NULL) {
-			if (util_hostport_parse(v, 0, &hp, err,
-			    sizeof(err)) == -1)
-				perr(c, line, "bad host %s", err);
-			else
-				ck->host = util_xstrdup(hp.host);
-		}
-		if (hp.port != 0 && sec_get(s, "port") != NULL)
-			perr(c, sec_get(s, "port")->line, "port given twice:"
-			    " in host and here; keep one");
-		else if (hp.port == 0 && sec_get(s, "port") == NULL &&
-		    ck->host != NULL)
-			missing_key(c, s, "port");
-		n = hp.port;
-		get_num(c, s, "port", 1, 65535, &n);
-		ck->port = (uint16_t)n;
-		break;
-	case CHECK_TYPE_MYSQL:
-		sec_check_keys(c, s, mysql_keys, NULL, not_mysql,
-		    "type mysql checks");
-		validate_check_mysql(c, s, ck);
-		break;
-	case CHECK_TYPE_EXEC:
-		sec_check_keys(c, s, exec_keys, NULL, any_type,
-		    "type exec checks");
-		validate_check_exec(c, s, ck);
-		break;
-	case CHECK_TYPE_DNS:
-		sec_check_keys(c, s, dns_keys, NULL, any_type,
-		    "type dns checks");
-		validate_check_dns(c, s, ck);
-		break;
-	}
+/* Free a check's config. */
+static void
+check_conf_free(struct cfg_check *ck)
+{
+	free(ck->name);
+	if (ck->type == NULL)
+		return;
+	if (ck->type->free != NULL)
+		ck->type->free(ck);
+	desc_free(ck->type->keys, check_conf_base(ck));
+	free(ck->conf);
+	ck->conf = NULL;
 }
 
 /*
@@ -1294,8 +1312,8 @@ dns_resolver_parse(struct cfg_ctx *c, int line, const char *v,
 
 	if (util_hostport_parse(v, UTIL_HP_NUMERIC, &hp, err,
 	    sizeof(err)) == -1) {
-		perr(c, line, "bad resolver %s (the resolver finds names; it "
-		    "cannot be one)", err);
+		cfg_error(c, line, "bad resolver %s (the resolver finds names;"
+		    " it cannot be one)", err);
 		return;
 	}
 	free(d->resolver);
@@ -1303,83 +1321,123 @@ dns_resolver_parse(struct cfg_ctx *c, int line, const char *v,
 	d->resolver_port = hp.port != 0 ? hp.port : 53;
 }
 
-static void
-validate_dns(struct cfg_ctx *c, const struct psection *s)
+static const struct cfg_kw dns_verifies[] = { { "all", DNS_VERIFY_ALL },
+    { "server", DNS_VERIFY_SERVER }, { "none", DNS_VERIFY_NONE } };
+
+#define D_AT(m)	CFG_AT(struct cfg_dns, m)
+static const struct cfg_key dns_keys[] = {
+	{ .name = "method", .type = CFG_T_CUSTOM,
+	  .doc = "how records are changed (dnsupdate/method/registry.c)" },
+	{ .name = "server", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  D_AT(server), .doc = "the primary server (default: SOA MNAME)" },
+	{ .name = "port", .type = CFG_T_NUM, D_AT(port), .min = 1,
+	  .max = 65535, .def = 53, .doc = "the server's port" },
+	{ .name = "tsig_key_file", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  D_AT(tsig_key_file), .doc = "the TSIG key (method rfc2136)" },
+	{ .name = "ttl", .type = CFG_T_NUM, D_AT(ttl), .min = 1, .max = 86400,
+	  .def = 60, .doc = "the TTL of the records written" },
+	{ .name = "verify", .type = CFG_T_ENUM, D_AT(verify),
+	  .def = DNS_VERIFY_SERVER, CFG_KWS(dns_verifies),
+	  .doc = "who must answer the new records: all, server or none" },
+	{ .name = "timeout", .type = CFG_T_DURATION, D_AT(timeout_ms),
+	  .min = 1, .def = 5000, .doc = "one query or update" },
+	{ .name = "verify_timeout", .type = CFG_T_DURATION,
+	  D_AT(verify_timeout_ms), .min = 1, .def = 30000,
+	  .doc = "how long verify polls" },
+	{ .name = "canary", .type = CFG_T_DURATION, D_AT(canary_ms), .min = 0,
+	  .def = 3600 * 1000, .doc = "time between two canaries (0: off)" },
+	{ .name = "resolver", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  D_AT(resolver), .doc = "the resolver of discovery (an address)" },
+	{ .name = NULL }
+};
+#undef D_AT
+
+/* The method named name, or NULL. */
+const struct cfg_method *
+cfg_method_find(const char *name)
 {
-	static const char *const keys[] = { "method", "server", "port",
-	    "tsig_key_file", "ttl", "verify", "timeout", "verify_timeout",
-	    "canary", "resolver", NULL };
-	static const struct kw methods[] = {
-		{ "rfc2136", DNS_METHOD_RFC2136 },
-		{ "virtualmin", DNS_METHOD_VIRTUALMIN },
-		{ "powerdns", DNS_METHOD_POWERDNS },
-		{ "exec", DNS_METHOD_EXEC },
-		{ "cloudflare", DNS_METHOD_CLOUDFLARE },
-		{ "ovh", DNS_METHOD_OVH },
-		{ "http", DNS_METHOD_HTTP } };
-	static const struct kw verifies[] = { { "all", DNS_VERIFY_ALL },
-	    { "server", DNS_VERIFY_SERVER }, { "none", DNS_VERIFY_NONE } };
+	for (const struct cfg_method *const *m = cfg_methods; *m != NULL; m++)
+		if (strcmp((*m)->name, name) == 0)
+			return *m;
+	return NULL;
+}
+
+/* [dns] method: its entry of cfg_methods (the default: the first). */
+static bool
+dns_method_get(struct cfg_ctx *c, const struct cfg_sec *s,
+    const struct cfg_method **out)
+{
+	const struct cfg_method *const *m;
+	const char		*v;
+	char			 choices[128] = "";
+	int			 line = s->line;
+
+	if ((v = cfg_get_str(c, s, "method", false, &line)) == NULL)
+		return cfg_sec_get(s, "method") == NULL;
+	if ((*out = cfg_method_find(v)) != NULL)
+		return true;
+	*out = cfg_methods[0];
+	for (m = cfg_methods; *m != NULL; m++) {
+		cfg_strlcat(choices, (*m)->name, sizeof(choices));
+		if (m[1] != NULL && m[2] != NULL)
+			cfg_strlcat(choices, ", ", sizeof(choices));
+		else if (m[1] != NULL)
+			cfg_strlcat(choices, " or ", sizeof(choices));
+	}
+	cfg_error(c, line, "bad value '%.64s' for method (expected %s)", v,
+	    choices);
+	return false;
+}
+
+static void
+validate_dns(struct cfg_ctx *c, const struct cfg_sec *s)
+{
 	struct cfg_dns	*d = &c->cfg->dns;
 	struct util_hostport hp;
-	const char	*v;
+	const char	*v, *errstr;
 	char		*p, err[PATH_MAX + 128];
-	int		 line, e;
+	int		 line;
 	long long	 n;
-	bool		 method_ok = true;
 
-	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	sec_check_keys(c, s, dns_keys, NULL, NULL);
 	memset(&hp, 0, sizeof(hp));
 	c->dns = s;
 	d->line = s->line;
-	e = DNS_METHOD_RFC2136;
-	if (sec_get(s, "method") != NULL)
-		method_ok = get_enum(c, s, "method", methods,
-		    FA_ARRAY_SIZE(methods), NULL, &e);
-	if (method_ok)
-		d->method = e;
-	c->dns_method_ok = method_ok;
-	if ((v = get_str(c, s, "server", false, &line)) != NULL) {
+	c->dns_method_ok = dns_method_get(c, s, &d->method);
+	if ((v = cfg_get_str(c, s, "server", false, &line)) != NULL) {
 		if (util_hostport_parse(v, 0, &hp, err, sizeof(err)) == -1)
-			perr(c, line, "bad server %s", err);
+			cfg_error(c, line, "bad server %s", err);
 		else
 			d->server = util_xstrdup(hp.host);
 	}
-	n = d->port;
-	get_num(c, s, "port", 1, 65535, &n);
-	d->port = (uint16_t)n;
+	desc_read(c, s, dns_keys, d);
 	/* A port written in server (ADDR:PORT, [IPV6]:PORT) wins over port. */
 	if (d->server != NULL && hp.port != 0)
 		d->port = hp.port;
 	/* The key is required by rfc2136; the other methods need none. */
-	if ((v = get_str(c, s, "tsig_key_file", method_ok &&
-	    d->method == DNS_METHOD_RFC2136, &line)) != NULL) {
+	if ((v = cfg_get_str(c, s, "tsig_key_file", c->dns_method_ok &&
+	    d->method->dns_update, &line)) != NULL) {
 		p = path_resolve(c, v);
 		if (CFG_JUDGE_FILES(c) &&
 		    util_secret_file_check(p, err, sizeof(err)) == -1) {
-			perr(c, line, "tsig_key_file: %s", err);
+			cfg_error(c, line, "tsig_key_file: %s", err);
 			free(p);
 		} else
 			d->tsig_key_file = p;
 	}
 	/* A bad ttl is reported here, not again as a hold_down problem. */
-	c->dns_ttl_ok = true;
-	if (sec_get(s, "ttl") != NULL) {
-		n = -1;
-		get_num(c, s, "ttl", 1, 86400, &n);
-		if (n == -1)
-			c->dns_ttl_ok = false;
-		else
-			d->ttl = (uint32_t)n;
-	}
-	if (get_enum(c, s, "verify", verifies, FA_ARRAY_SIZE(verifies), NULL,
-	    &e))
-		d->verify = e;
-	get_duration(c, s, "timeout", 1, &d->timeout_ms, NULL);
-	get_duration(c, s, "verify_timeout", 1, &d->verify_timeout_ms, NULL);
-	get_duration(c, s, "canary", 0, &d->canary_ms, NULL);
-	if ((v = get_str(c, s, "resolver", false, &line)) != NULL)
+	v = cfg_sec_get(s, "ttl") != NULL ? cfg_sec_get(s, "ttl")->value : NULL;
+	c->dns_ttl_ok = v == NULL ||
+	    util_number_parse(v, 1, 86400, &n, &errstr) == 0;
+	if ((v = cfg_get_str(c, s, "resolver", false, &line)) != NULL)
 		dns_resolver_parse(c, line, v, d);
 }
+
+static const struct cfg_key zone_keys[] = {
+	{ .name = "records", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED,
+	  .doc = "the names to move: @, relative or absolute" },
+	{ .name = NULL }
+};
 
 /*
  * [zone:NAME] records: "@" is the apex, "www" is relative to the zone,
@@ -1387,9 +1445,8 @@ validate_dns(struct cfg_ctx *c, const struct psection *s)
  * absolute, lower case, with the final dot.
  */
 static void
-validate_zone(struct cfg_ctx *c, const struct psection *s, const char *name)
+validate_zone(struct cfg_ctx *c, const struct cfg_sec *s, const char *name)
 {
-	static const char *const keys[] = { "records", NULL };
 	struct config	*cfg = c->cfg;
 	struct cfg_zone	*z;
 	char		*zname, *copy = NULL, *item, *next, *abs;
@@ -1403,12 +1460,12 @@ validate_zone(struct cfg_ctx *c, const struct psection *s, const char *name)
 	if (zlen > 0 && zname[zlen - 1] == '.')
 		zname[--zlen] = '\0';
 	if ((why = dname_check(zname, false)) != NULL) {
-		perr(c, s->line, "bad zone name '%.64s' in [%s]: %s", name,
+		cfg_error(c, s->line, "bad zone name '%.64s' in [%s]: %s", name,
 		    s->name, why);
 		free(zname);
 		return;
 	}
-	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	sec_check_keys(c, s, zone_keys, NULL, NULL);
 
 	cfg->zones = util_xreallocarray(cfg->zones, cfg->nzones + 1,
 	    sizeof(*cfg->zones));
@@ -1420,7 +1477,7 @@ validate_zone(struct cfg_ctx *c, const struct psection *s, const char *name)
 	    sizeof(*c->records_line));
 	c->records_line[cfg->nzones - 1] = s->line;
 
-	if ((v = get_str(c, s, "records", true, &line)) == NULL)
+	if ((v = cfg_get_str(c, s, "records", true, &line)) == NULL)
 		goto cleanup;
 	c->records_line[cfg->nzones - 1] = line;
 	copy = util_xstrdup(v);
@@ -1430,7 +1487,7 @@ validate_zone(struct cfg_ctx *c, const struct psection *s, const char *name)
 		util_trim(item);
 		str_lower(item);
 		if (*item == '\0') {
-			perr(c, line, "empty name in records");
+			cfg_error(c, line, "empty name in records");
 			continue;
 		}
 		alen = strlen(item);
@@ -1439,7 +1496,7 @@ validate_zone(struct cfg_ctx *c, const struct psection *s, const char *name)
 		else if (item[alen - 1] == '.') {
 			item[--alen] = '\0';
 			if ((why = dname_check(item, true)) != NULL) {
-				perr(c, line, "bad record name '%s.': %s",
+				cfg_error(c, line, "bad record name '%s.': %s",
 				    item, why);
 				continue;
 			}
@@ -1447,15 +1504,15 @@ validate_zone(struct cfg_ctx *c, const struct psection *s, const char *name)
 			    !(alen > zlen + 1 &&
 			    strcmp(item + alen - zlen, zname) == 0 &&
 			    item[alen - zlen - 1] == '.')) {
-				perr(c, line, "record %s. is outside zone %s",
-				    item, z->name);
+				cfg_error(c, line, "record %s. is outside zone"
+				    " %s", item, z->name);
 				continue;
 			}
 			abs = cfg_asprintf("%s.", item);
 		} else {
 			if ((why = dname_check(item, true)) != NULL) {
-				perr(c, line, "bad record name '%s': %s", item,
-				    why);
+				cfg_error(c, line, "bad record name '%s': %s",
+				    item, why);
 				continue;
 			}
 			/* Zone-file pitfall: "www.example.com" is relative */
@@ -1463,16 +1520,16 @@ validate_zone(struct cfg_ctx *c, const struct psection *s, const char *name)
 			    (alen > zlen + 1 &&
 			    strcmp(item + alen - zlen, zname) == 0 &&
 			    item[alen - zlen - 1] == '.')) {
-				perr(c, line, "record '%s' is relative, so it"
-				    " means %s.%s; write it with a final dot"
+				cfg_error(c, line, "record '%s' is relative, so"
+				    " it means %s.%s; write it with a final dot"
 				    " ('%s.') or relative to the zone", item,
 				    item, z->name, item);
 				continue;
 			}
 			abs = cfg_asprintf("%s.%s", item, z->name);
 			if (strlen(abs) > CFG_DNAME_MAX + 1) {
-				perr(c, line, "record %s is longer than 253"
-				    " characters", abs);
+				cfg_error(c, line, "record %s is longer than"
+				    " 253 characters", abs);
 				free(abs);
 				continue;
 			}
@@ -1492,63 +1549,76 @@ cleanup:
  * Without CFG_JUDGE_FILES (status, history) only the path is read.
  */
 static char *
-get_hook(struct cfg_ctx *c, const struct psection *s, const char *key)
+get_hook(struct cfg_ctx *c, const struct cfg_sec *s, const char *key)
 {
 	const char	*v;
 	int		 line = s->line;
 
-	if ((v = get_str(c, s, key, false, &line)) == NULL)
+	if ((v = cfg_get_str(c, s, key, false, &line)) == NULL)
 		return NULL;
-	return program_judge(c, line, key, v) ? util_xstrdup(v) : NULL;
+	return cfg_program_judge(c, line, key, v) ? util_xstrdup(v) : NULL;
 }
 
 /*
  * Is v a program we may run (see get_hook)?  Reports why not at line.
  */
-static bool
-program_judge(struct cfg_ctx *c, int line, const char *key, const char *v)
+bool
+cfg_program_judge(struct cfg_ctx *c, int line, const char *key, const char *v)
 {
 	struct stat	 st;
 	char		 err[PATH_MAX + 256];
 
 	if (v[0] != '/')
-		perr(c, line, "%s: '%.64s' is not an absolute path", key, v);
+		cfg_error(c, line, "%s: '%.64s' is not an absolute path", key,
+		    v);
 	else if (!CFG_JUDGE_FILES(c))
 		return true;
 	else if (stat(v, &st) == -1)
-		perr(c, line, "%s: %s: %s", key, v, strerror(errno));
+		cfg_error(c, line, "%s: %s: %s", key, v, strerror(errno));
 	else if (!S_ISREG(st.st_mode))
-		perr(c, line, "%s: %s is not a regular file", key, v);
+		cfg_error(c, line, "%s: %s is not a regular file", key, v);
 	else if (access(v, X_OK) == -1)
-		perr(c, line, "%s: %s is not executable (mode %04o); run:"
+		cfg_error(c, line, "%s: %s is not executable (mode %04o); run:"
 		    " chmod +x %s", key, v, (unsigned)(st.st_mode & 07777), v);
 	else if ((st.st_mode & S_IWOTH) != 0)
-		perr(c, line, "%s: %s is writable by others (mode %04o); run:"
-		    " chmod o-w %s", key, v, (unsigned)(st.st_mode & 07777), v);
+		cfg_error(c, line, "%s: %s is writable by others (mode %04o);"
+		    " run: chmod o-w %s", key, v,
+		    (unsigned)(st.st_mode & 07777), v);
 	else if (util_program_check(v, err, sizeof(err)) == -1)
-		perr(c, line, "%s: %s", key, err);
+		cfg_error(c, line, "%s: %s", key, err);
 	else
 		return true;
 	return false;
 }
 
-static char *get_notify_url(struct cfg_ctx *, const struct psection *);
+static char *get_notify_url(struct cfg_ctx *, const struct cfg_sec *);
+
+#define H_AT(m)	CFG_AT(struct cfg_hooks, m)
+static const struct cfg_key hooks_keys[] = {
+	{ .name = "before_failover", .type = CFG_T_PROGRAM,
+	  H_AT(before_failover), .doc = "run before a failover" },
+	{ .name = "after_failover", .type = CFG_T_PROGRAM,
+	  H_AT(after_failover), .doc = "run after a failover" },
+	{ .name = "before_failback", .type = CFG_T_PROGRAM,
+	  H_AT(before_failback), .doc = "run before a failback" },
+	{ .name = "after_failback", .type = CFG_T_PROGRAM,
+	  H_AT(after_failback), .doc = "run after a failback" },
+	{ .name = "timeout", .type = CFG_T_DURATION, H_AT(timeout_ms),
+	  .min = 1, .def = 30000, .doc = "how long a hook may run" },
+	{ .name = "notify", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  H_AT(notify), .doc = "a webhook URL every transition is POSTed to" },
+	{ .name = NULL }
+};
+#undef H_AT
 
 static void
-validate_hooks(struct cfg_ctx *c, const struct psection *s)
+validate_hooks(struct cfg_ctx *c, const struct cfg_sec *s)
 {
-	static const char *const keys[] = { "before_failover",
-	    "after_failover", "before_failback", "after_failback", "timeout",
-	    "notify", NULL };
 	struct cfg_hooks *h = &c->cfg->hooks;
 
-	sec_check_keys(c, s, keys, NULL, NULL, NULL);
-	h->before_failover = get_hook(c, s, "before_failover");
-	h->after_failover = get_hook(c, s, "after_failover");
-	h->before_failback = get_hook(c, s, "before_failback");
-	h->after_failback = get_hook(c, s, "after_failback");
-	get_duration(c, s, "timeout", 1, &h->timeout_ms, NULL);
-	if (sec_get(s, "notify") != NULL)
+	sec_check_keys(c, s, hooks_keys, NULL, NULL);
+	desc_read(c, s, hooks_keys, h);
+	if (cfg_sec_get(s, "notify") != NULL)
 		h->notify = get_notify_url(c, s);
 }
 
@@ -1574,7 +1644,7 @@ spare_url_check(const char *v, char *err, size_t errlen)
 		return "white space";
 	if (strpbrk(v, "?#") != NULL)
 		return "no query or fragment allowed (/v1/vote?... is appended)";
-	if (url_host_check(v, err, errlen) == -1)
+	if (cfg_url_host_check(v, err, errlen) == -1)
 		return err;
 	return NULL;
 }
@@ -1647,53 +1717,53 @@ spare_url_same(const char *a, const char *b)
  * secret_file is required, and need against the spares, is for
  * validate_all(), once every [spare:*] is known.
  */
-static void
-validate_quorum(struct cfg_ctx *c, const struct psection *s)
-{
-	static const char *const keys[] = { "secret_file", "need", "max_up",
-	    "need_down", "timeout", "canary", NULL };
-	struct cfg_quorum	*q = &c->cfg->quorum;
-	const char		*v;
-	char			*p, err[PATH_MAX + 128];
-	int			 line;
-	long long		 n;
+#define Q_AT(m)	CFG_AT(struct cfg_quorum, m)
+static const struct cfg_key quorum_keys[] = {
+	/* Like the TSIG key: existence and mode now, contents when used. */
+	{ .name = "secret_file", .type = CFG_T_SECRET, Q_AT(secret_file),
+	  .doc = "the key shared with the spares" },
+	{ .name = "need", .type = CFG_T_NUM, Q_AT(need), .min = 0,
+	  .max = CFG_NUM_MAX, .def = 1, .doc = "valid answers needed" },
+	{ .name = "max_up", .type = CFG_T_NUM, Q_AT(max_up), .min = 0,
+	  .max = CFG_NUM_MAX, .def = 0, .doc = "up votes tolerated" },
+	{ .name = "need_down", .type = CFG_T_NUM, Q_AT(need_down), .min = 1,
+	  .max = CFG_NUM_MAX, .def = 1, .doc = "down votes needed" },
+	{ .name = "timeout", .type = CFG_T_DURATION, Q_AT(timeout_ms),
+	  .min = 1, .def = 5000, .doc = "one deadline for every spare" },
+	{ .name = "canary", .type = CFG_T_DURATION, Q_AT(canary_ms), .min = 0,
+	  .def = 3600 * 1000, .doc = "one spare asked per canary (0: off)" },
+	{ .name = NULL }
+};
+#undef Q_AT
 
-	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+static void
+validate_quorum(struct cfg_ctx *c, const struct cfg_sec *s)
+{
+	struct cfg_quorum	*q = &c->cfg->quorum;
+
+	sec_check_keys(c, s, quorum_keys, NULL, NULL);
 	c->cfg->has_quorum = true;
 	c->quorum = s;
 	q->line = s->line;
-	/* Like the TSIG key: existence and mode now, contents when used. */
-	if ((v = get_str(c, s, "secret_file", false, &line)) != NULL) {
-		p = path_resolve(c, v);
-		if (CFG_JUDGE_FILES(c) &&
-		    util_secret_file_check(p, err, sizeof(err)) == -1) {
-			perr(c, line, "secret_file: %s", err);
-			free(p);
-		} else
-			q->secret_file = p;
-	}
-	n = q->need;
-	get_num(c, s, "need", 0, CFG_NUM_MAX, &n);
-	q->need = (int)n;
-	n = q->max_up;
-	get_num(c, s, "max_up", 0, CFG_NUM_MAX, &n);
-	q->max_up = (int)n;
+	desc_read(c, s, quorum_keys, q);
 	/*
 	 * need_down: 1 by default, 0 only as the consequence of need = 0 (a
 	 * backup that fails over with no spare at all cannot require a
 	 * "down" vote); set, it is 1..need (checked once need is known).
 	 */
-	n = q->need > 0 ? 1 : 0;
-	get_num(c, s, "need_down", 1, CFG_NUM_MAX, &n);
-	q->need_down = (int)n;
-	get_duration(c, s, "timeout", 1, &q->timeout_ms, NULL);
-	get_duration(c, s, "canary", 0, &q->canary_ms, NULL);
+	if (cfg_sec_get(s, "need_down") == NULL)
+		q->need_down = q->need > 0 ? 1 : 0;
 }
 
+static const struct cfg_key spare_keys[] = {
+	{ .name = "url", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED,
+	  .doc = "the spare's vote server: http(s)://HOST:PORT" },
+	{ .name = NULL }
+};
+
 static void
-validate_spare(struct cfg_ctx *c, const struct psection *s, const char *name)
+validate_spare(struct cfg_ctx *c, const struct cfg_sec *s, const char *name)
 {
-	static const char *const keys[] = { "url", NULL };
 	struct config		*cfg = c->cfg;
 	struct cfg_spare	*sp;
 	const char		*v, *why;
@@ -1701,29 +1771,30 @@ validate_spare(struct cfg_ctx *c, const struct psection *s, const char *name)
 	size_t			 i;
 	int			 line;
 
-	if (!vote_name_valid(name)) {
-		perr(c, s->line, "bad spare name '%.64s' in [%s] (1 to %d"
+	/* The name travels in votes: the protocol's rule, name_valid(). */
+	if (!name_valid(name)) {
+		cfg_error(c, s->line, "bad spare name '%.64s' in [%s] (1 to %d"
 		    " letters, digits, '.', '_' or '-')", name, s->name,
-		    VOTE_NAME_MAX);
+		    CFG_NAME_MAX);
 		return;
 	}
-	sec_check_keys(c, s, keys, NULL, NULL, NULL);
-	if ((v = get_str(c, s, "url", true, &line)) == NULL)
+	sec_check_keys(c, s, spare_keys, NULL, NULL);
+	if ((v = cfg_get_str(c, s, "url", true, &line)) == NULL)
 		return;
 	/* Not echoed: it may hold a password. */
 	if (url_has_userinfo(v)) {
-		perr(c, line, "url must not hold a user name or password"
+		cfg_error(c, line, "url must not hold a user name or password"
 		    " (user:pass@): the vote key ([quorum] secret_file)"
 		    " already authenticates the backup");
 		return;
 	}
 	if ((why = spare_url_check(v, err, sizeof(err))) != NULL) {
-		perr(c, line, "bad url '%.64s': %s", v, why);
+		cfg_error(c, line, "bad url '%.64s': %s", v, why);
 		return;
 	}
 	for (i = 0; i < cfg->nspares; i++) {
 		if (spare_url_same(cfg->spares[i].url, v)) {
-			perr(c, line, "url %.64s is also the url of"
+			cfg_error(c, line, "url %.64s is also the url of"
 			    " [spare:%s] (line %d): one spare must not count"
 			    " twice", v, cfg->spares[i].name,
 			    cfg->spares[i].line);
@@ -1738,158 +1809,9 @@ validate_spare(struct cfg_ctx *c, const struct psection *s, const char *name)
 	sp->line = s->line;
 }
 
-/*
- * Split a listen list "a, b" into cfg->vote.listen, each address checked
- * with vote_listen_parse() (numeric, with a port) and listed once.
- * Returns 0, or -1 with err set (the list is then left empty).
- */
-static int
-vote_listen_list(struct cfg_vote *vt, const char *list, char *err,
-    size_t errlen)
-{
-	struct sockaddr_storage	 ss, *seen = NULL;
-	unsigned		*seenlen = NULL, sslen;
-	char			*copy, *item, *next;
-	size_t			 i, n = 0;
-	int			 rc = -1;
-
-	copy = util_xstrdup(list);
-	for (item = copy; item != NULL; item = next) {
-		if ((next = strchr(item, ',')) != NULL)
-			*next++ = '\0';
-		util_trim(item);
-		if (*item == '\0') {
-			snprintf(err, errlen, "empty item in the list");
-			goto cleanup;
-		}
-		if (vote_listen_parse(item, &ss, &sslen, err, errlen) == -1)
-			goto cleanup;
-		for (i = 0; i < n; i++) {
-			if (seenlen[i] == sslen &&
-			    memcmp(&seen[i], &ss, sslen) == 0) {
-				snprintf(err, errlen, "%s is listed twice",
-				    item);
-				goto cleanup;
-			}
-		}
-		seen = util_xreallocarray(seen, n + 1, sizeof(*seen));
-		seenlen = util_xreallocarray(seenlen, n + 1, sizeof(*seenlen));
-		seen[n] = ss;
-		seenlen[n] = sslen;
-		n++;
-		vt->listen = util_xreallocarray(vt->listen, vt->nlisten + 1,
-		    sizeof(*vt->listen));
-		vt->listen[vt->nlisten++] = util_xstrdup(item);
-	}
-	rc = 0;
-cleanup:
-	if (rc == -1) {
-		for (i = 0; i < vt->nlisten; i++)
-			free(vt->listen[i]);
-		free(vt->listen);
-		vt->listen = NULL;
-		vt->nlisten = 0;
-	}
-	free(seen);
-	free(seenlen);
-	free(copy);
-	return rc;
-}
-
-/* [vote] allow = CIDR, ...: into vt->allow.  Returns 0, or -1 with err. */
-static int
-vote_allow_list(struct cfg_vote *vt, const char *list, char *err,
-    size_t errlen)
-{
-	char	*copy, *item, *next;
-	int	 rc = -1;
-
-	copy = util_xstrdup(list);
-	for (item = copy; item != NULL; item = next) {
-		if ((next = strchr(item, ',')) != NULL)
-			*next++ = '\0';
-		util_trim(item);
-		if (*item == '\0') {
-			snprintf(err, errlen, "empty item in the list");
-			goto cleanup;
-		}
-		vt->allow = util_xreallocarray(vt->allow, vt->nallow + 1,
-		    sizeof(*vt->allow));
-		if (vote_cidr_parse(item, &vt->allow[vt->nallow], err,
-		    errlen) == -1)
-			goto cleanup;
-		vt->nallow++;
-	}
-	rc = 0;
-cleanup:
-	free(copy);
-	return rc;
-}
-
-/*
- * [vote] interval, or its old name cache: interval replaced cache (a
- * verdict reused on request) when spares began to probe on their own clock;
- * cache is read as interval, with a warning at its line.
- */
-static void
-vote_interval_get(struct cfg_ctx *c, const struct psection *s,
-    struct cfg_vote *vt)
-{
-	const struct pentry	*ei, *ec;
-
-	ei = sec_get(s, "interval");
-	if ((ec = sec_get(s, "cache")) != NULL) {
-		if (ei != NULL)
-			perr(c, ec->line, "cache is the old name of interval,"
-			    " which line %d sets: remove cache", ei->line);
-		else {
-			pwarn(c, ec->line, "cache is now called interval (the"
-			    " spare probes every interval, whether asked or"
-			    " not): rename it");
-			/* cache = 0 (probe on every request): as often as 1s. */
-			if (get_duration(c, s, "cache", 0, &vt->interval_ms,
-			    NULL) && vt->interval_ms == 0)
-				vt->interval_ms = 1000;
-		}
-	}
-	get_duration(c, s, "interval", 1, &vt->interval_ms, NULL);
-}
-
-static void
-validate_vote(struct cfg_ctx *c, const struct psection *s)
-{
-	static const char *const keys[] = { "listen", "interval", "cache",
-	    "request_timeout", "max_connections", "max_per_ip", "allow", NULL };
-	struct cfg_vote		*vt = &c->cfg->vote;
-	const char		*v;
-	char			 err[256];
-	int			 line;
-	long long		 n;
-
-	sec_check_keys(c, s, keys, NULL, NULL, NULL);
-	c->cfg->has_vote = true;
-	c->vote = s;
-	vt->line = s->line;
-	if ((v = get_str(c, s, "listen", false, &line)) != NULL &&
-	    vote_listen_list(vt, v, err, sizeof(err)) == -1)
-		perr(c, line, "bad listen address list: %s", err);
-	vote_interval_get(c, s, vt);
-	get_duration(c, s, "request_timeout", 1, &vt->request_timeout_ms,
-	    NULL);
-	n = vt->max_connections;
-	get_num(c, s, "max_connections", 1, 1000000, &n);
-	vt->max_connections = (unsigned)n;
-	n = vt->max_per_ip;
-	get_num(c, s, "max_per_ip", 1, 1000000, &n);
-	vt->max_per_ip = (unsigned)n;
-	if ((v = get_str(c, s, "allow", false, &line)) != NULL &&
-	    vote_allow_list(vt, v, err, sizeof(err)) == -1)
-		perr(c, line, "bad allow list: %s", err);
-}
-
 /* "localhost", 127.0.0.0/8 or ::1 (curl gives IPv6 hosts in brackets). */
-static bool
-host_is_loopback(const char *host)
+bool
+cfg_host_is_loopback(const char *host)
 {
 	struct in_addr	 a4;
 	struct in6_addr	 a6;
@@ -1919,7 +1841,8 @@ host_is_loopback(const char *host)
  * Returns a copy without the final '/', or NULL (reported).
  */
 static char *
-get_api_url(struct cfg_ctx *c, const struct psection *s, const char *key)
+get_api_url(struct cfg_ctx *c, const struct cfg_sec *s, const char *key,
+    bool required)
 {
 	const char	*v;
 	char		*scheme = NULL, *host = NULL, *user = NULL,
@@ -1928,20 +1851,20 @@ get_api_url(struct cfg_ctx *c, const struct psection *s, const char *key)
 	size_t		 n;
 	int		 line = s->line;
 
-	if ((v = get_str(c, s, key, true, &line)) == NULL)
+	if ((v = cfg_get_str(c, s, key, required, &line)) == NULL)
 		return NULL;
 	if ((u = curl_url()) == NULL)
 		fatalx("curl_url: out of memory");
 	if (v[strcspn(v, " \t")] != '\0') {
-		perr(c, line, "bad %s '%.64s': white space", key, v);
+		cfg_error(c, line, "bad %s '%.64s': white space", key, v);
 		goto done;
 	}
 	if (curl_url_set(u, CURLUPART_URL, v, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
-		perr(c, line, "bad %s '%.64s' (expected https://HOST[:PORT]/...)",
-		    key, v);
+		cfg_error(c, line, "bad %s '%.64s' (expected"
+		    " https://HOST[:PORT]/...)", key, v);
 		goto done;
 	}
 	(void)curl_url_get(u, CURLUPART_USER, &user, 0);
@@ -1949,19 +1872,21 @@ get_api_url(struct cfg_ctx *c, const struct psection *s, const char *key)
 	(void)curl_url_get(u, CURLUPART_QUERY, &query, 0);
 	(void)curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0);
 	if (user != NULL || pass != NULL) {
-		perr(c, line, "%s must not hold a user name or password (they"
-		    " would show in logs); use the section's own keys", key);
+		cfg_error(c, line, "%s must not hold a user name or password"
+		    " (they would show in logs); use the section's own keys",
+		    key);
 		goto done;
 	}
 	if (query != NULL || frag != NULL) {
-		perr(c, line, "%s must not have a ?query or #fragment", key);
+		cfg_error(c, line, "%s must not have a ?query or #fragment",
+		    key);
 		goto done;
 	}
-	if (strcmp(scheme, "http") == 0 && !host_is_loopback(host)) {
-		perr(c, line, "%s: http:// would send the credentials to %s in"
-		    " clear text; use https:// (plain http is allowed only to"
-		    " a loopback address: 127.0.0.1, ::1, localhost)", key,
-		    host);
+	if (strcmp(scheme, "http") == 0 && !cfg_host_is_loopback(host)) {
+		cfg_error(c, line, "%s: http:// would send the credentials to"
+		    " %s in clear text; use https:// (plain http is allowed"
+		    " only to a loopback address: 127.0.0.1, ::1, localhost)",
+		    key, host);
 		goto done;
 	}
 	out = util_xstrdup(v);
@@ -1989,7 +1914,7 @@ done:
  * Returns a copy, or NULL (reported).
  */
 static char *
-get_notify_url(struct cfg_ctx *c, const struct psection *s)
+get_notify_url(struct cfg_ctx *c, const struct cfg_sec *s)
 {
 	const char	*v;
 	char		*scheme = NULL, *host = NULL, *user = NULL,
@@ -1997,7 +1922,7 @@ get_notify_url(struct cfg_ctx *c, const struct psection *s)
 	CURLU		*u;
 	int		 line = s->line;
 
-	if ((v = get_str(c, s, "notify", true, &line)) == NULL)
+	if ((v = cfg_get_str(c, s, "notify", true, &line)) == NULL)
 		return NULL;
 	if ((u = curl_url()) == NULL)
 		fatalx("curl_url: out of memory");
@@ -2006,19 +1931,20 @@ get_notify_url(struct cfg_ctx *c, const struct psection *s)
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
-		perr(c, line, "bad notify URL (expected "
+		cfg_error(c, line, "bad notify URL (expected "
 		    "https://HOST[:PORT]/...)");
 		goto done;
 	}
 	(void)curl_url_get(u, CURLUPART_USER, &user, 0);
 	(void)curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
 	if (user != NULL || pass != NULL) {
-		perr(c, line, "notify must not hold a user name or password");
+		cfg_error(c, line, "notify must not hold a user name or"
+		    " password");
 		goto done;
 	}
-	if (strcmp(scheme, "http") == 0 && !host_is_loopback(host)) {
-		perr(c, line, "notify: use https:// (plain http is allowed only"
-		    " to a loopback address: 127.0.0.1, ::1, localhost)");
+	if (strcmp(scheme, "http") == 0 && !cfg_host_is_loopback(host)) {
+		cfg_error(c, line, "notify: use https:// (plain http is allowed"
+		    " only to a loopback address: 127.0.0.1, ::1, localhost)");
 		goto done;
 	}
 	if (notify_url_has_token(v))
@@ -2035,657 +1961,86 @@ done:
 
 /* A secret file: absolute (or relative to the config), mode 600 or less. */
 static char *
-get_secret_file(struct cfg_ctx *c, const struct psection *s, const char *key)
+get_secret_file(struct cfg_ctx *c, const struct cfg_sec *s, const char *key,
+    bool required)
 {
 	const char	*v;
 	char		*p, err[PATH_MAX + 128];
 	int		 line = s->line;
 
-	if ((v = get_str(c, s, key, true, &line)) == NULL)
+	if ((v = cfg_get_str(c, s, key, required, &line)) == NULL)
 		return NULL;
 	p = path_resolve(c, v);
 	if (CFG_JUDGE_FILES(c) &&
 	    util_secret_file_check(p, err, sizeof(err)) == -1) {
-		perr(c, line, "%s: %s", key, err);
+		cfg_error(c, line, "%s: %s", key, err);
 		free(p);
 		return NULL;
 	}
 	return p;
 }
 
-static void
-validate_virtualmin(struct cfg_ctx *c, const struct psection *s)
+char *
+cfg_get_secret_file(struct cfg_ctx *c, const struct cfg_sec *s,
+    const char *key)
 {
-	static const char *const keys[] = { "url", "user", "password_file",
-	    "ca_file", NULL };
-	struct cfg_virtualmin	*vm = &c->cfg->virtualmin;
-	const char		*v;
-	int			 line;
-
-	sec_check_keys(c, s, keys, NULL, NULL, NULL);
-	vm->line = s->line;
-	vm->url = get_api_url(c, s, "url");
-	if ((v = get_str(c, s, "user", true, &line)) != NULL) {
-		/* RFC 7617 §2: a user-id holding ':' cannot be sent. */
-		if (v[strcspn(v, ":\t ")] != '\0')
-			perr(c, line, "bad user '%.64s': no ':' or white space",
-			    v);
-		else
-			vm->user = util_xstrdup(v);
-	}
-	vm->password_file = get_secret_file(c, s, "password_file");
-	vm->ca_file = get_readable_file(c, s, "ca_file");
-}
-
-static void
-validate_powerdns(struct cfg_ctx *c, const struct psection *s)
-{
-	static const char *const keys[] = { "url", "api_key_file", "ca_file",
-	    NULL };
-	struct cfg_powerdns	*pd = &c->cfg->powerdns;
-
-	sec_check_keys(c, s, keys, NULL, NULL, NULL);
-	pd->line = s->line;
-	pd->url = get_api_url(c, s, "url");
-	pd->api_key_file = get_secret_file(c, s, "api_key_file");
-	pd->ca_file = get_readable_file(c, s, "ca_file");
-}
-
-static void
-validate_exec(struct cfg_ctx *c, const struct psection *s)
-{
-	static const char *const keys[] = { "program", "timeout", NULL };
-	struct cfg_exec	*ex = &c->cfg->exec;
-
-	sec_check_keys(c, s, keys, NULL, NULL, NULL);
-	ex->line = s->line;
-	if (sec_get(s, "program") == NULL)
-		missing_key(c, s, "program");
-	else
-		ex->program = get_hook(c, s, "program");
-	get_duration(c, s, "timeout", 1, &ex->timeout_ms, NULL);
-}
-
-/* ------------------------------------------------------------------------ */
-/* [cloudflare], [ovh], [http]: the registrar and DNS-provider APIs */
-
-/* An optional API base URL (get_api_url's rules), else def. */
-static char *
-get_api_base(struct cfg_ctx *c, const struct psection *s, const char *key,
-    const char *def)
-{
-	if (sec_get(s, key) == NULL)
-		return util_xstrdup(def);
-	return get_api_url(c, s, key);
-}
-
-static void
-validate_cloudflare(struct cfg_ctx *c, const struct psection *s)
-{
-	static const char *const keys[] = { "api_token_file", "api_url",
-	    "ca_file", "account_id", NULL };
-	struct cfg_cloudflare	*cf = &c->cfg->cloudflare;
-	const char		*v;
-	int			 line = s->line;
-	size_t			 n;
-
-	sec_check_keys(c, s, keys, NULL, NULL, NULL);
-	cf->line = s->line;
-	cf->api_url = get_api_base(c, s, "api_url", CFG_CLOUDFLARE_API);
-	cf->api_token_file = get_secret_file(c, s, "api_token_file");
-	cf->ca_file = get_readable_file(c, s, "ca_file");
-	/* Cloudflare's ids are 32 hex digits; it goes into a URL query. */
-	if ((v = get_str(c, s, "account_id", false, &line)) != NULL) {
-		n = strspn(v, "0123456789abcdefABCDEF");
-		if (n == 0 || n > 64 || v[n] != '\0')
-			perr(c, line, "account_id '%.40s' is not a Cloudflare "
-			    "account id (hex digits)", v);
-		else
-			cf->account_id = util_xstrdup(v);
-	}
-}
-
-static void
-validate_ovh(struct cfg_ctx *c, const struct psection *s)
-{
-	static const char *const keys[] = { "endpoint",
-	    "application_key_file", "application_secret_file",
-	    "consumer_key_file", "ca_file", NULL };
-	struct cfg_ovh	*o = &c->cfg->ovh;
-
-	sec_check_keys(c, s, keys, NULL, NULL, NULL);
-	o->line = s->line;
-	o->endpoint = get_api_base(c, s, "endpoint", CFG_OVH_ENDPOINT);
-	o->application_key_file = get_secret_file(c, s,
-	    "application_key_file");
-	o->application_secret_file = get_secret_file(c, s,
-	    "application_secret_file");
-	o->consumer_key_file = get_secret_file(c, s, "consumer_key_file");
-	o->ca_file = get_readable_file(c, s, "ca_file");
-}
-
-/*
- * A URL template of [http] once expanded with sample values: http or https,
- * a host, no user or password; plain http to a loopback address only (the
- * request carries a secret in a header).  A query is allowed (some APIs
- * take their parameters there), never the secret ({secret} is refused in a
- * URL, which shows in logs).
- */
-static void
-http_url_check(struct cfg_ctx *c, int line, const char *key, const char *url)
-{
-	char	*scheme = NULL, *host = NULL, *user = NULL, *pass = NULL;
-	CURLU	*u;
-
-	if ((u = curl_url()) == NULL)
-		fatalx("curl_url: out of memory");
-	if (url[strcspn(url, " \t")] != '\0' ||
-	    curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
-		perr(c, line, "bad %s '%.80s' (expected https://HOST[:PORT]/...)",
-		    key, url);
-		goto done;
-	}
-	(void)curl_url_get(u, CURLUPART_USER, &user, 0);
-	(void)curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
-	if (user != NULL || pass != NULL)
-		perr(c, line, "%s must not hold a user name or password (they"
-		    " would show in logs); put the secret in a header with"
-		    " {secret}", key);
-	else if (strcmp(scheme, "http") == 0 && !host_is_loopback(host))
-		perr(c, line, "%s: http:// would send the secret to %s in clear"
-		    " text; use https:// (plain http is allowed only to a"
-		    " loopback address: 127.0.0.1, ::1, localhost)", key, host);
-done:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(user);
-	curl_free(pass);
-	curl_url_cleanup(u);
-}
-
-/*
- * Check the template of key at where, and, for a URL or a body, what it
- * expands to with sample values (a URL that curl takes, a body that is
- * JSON).  Returns a copy of the template, or NULL (reported).  *uses gets
- * what it uses.
- */
-static char *
-get_http_template(struct cfg_ctx *c, const struct psection *s,
-    const char *key, enum httptmpl_where where, bool required, unsigned *uses)
-{
-	struct httptmpl_vars	 v;
-	struct addrset		 sample;
-	json_error_t		 jerr;
-	json_t			*j;
-	const char		*t;
-	char			*x, err[256];
-	int			 line = s->line;
-
-	*uses = 0;
-	if ((t = get_str(c, s, key, required, &line)) == NULL)
-		return NULL;
-	if (httptmpl_check(t, where, uses, err, sizeof(err)) == -1) {
-		perr(c, line, "%s: %s", key, err);
-		return NULL;
-	}
-	httptmpl_sample(&v, &sample);
-	v.records = "[]";
-	if ((x = httptmpl_expand(t, where, &v, err, sizeof(err))) == NULL) {
-		perr(c, line, "%s: %s", key, err);
-		return NULL;
-	}
-	if (where == HTTPTMPL_URL || where == HTTPTMPL_URL_ZONE ||
-	    where == HTTPTMPL_TEST_URL)
-		http_url_check(c, line, key, x);
-	else if (where == HTTPTMPL_BODY_RECORD ||
-	    where == HTTPTMPL_BODY_ZONE || where == HTTPTMPL_RECORD) {
-		if ((j = json_loads(x, JSON_DECODE_ANY, &jerr)) == NULL)
-			perr(c, line, "%s is not JSON once expanded (%s, at"
-			    " character %d of: %.120s)", key, jerr.text,
-			    jerr.position, x);
-		json_decref(j);
-	}
-	free(x);
-	return util_xstrdup(t);
-}
-
-/* header = Name: value, as many as needed (in file order). */
-static void
-get_http_headers(struct cfg_ctx *c, const struct psection *s,
-    unsigned *uses)
-{
-	struct cfg_http		*h = &c->cfg->http;
-	const struct pentry	*e;
-	const char		*colon, *p;
-	char			*name, err[256];
-	unsigned		 u;
-	size_t			 i, n;
-
-	*uses = 0;
-	for (i = 0; i < s->n; i++) {
-		e = &s->entries[i];
-		if (strcmp(e->key, "header") != 0)
-			continue;
-		if (h->nheaders == CFG_HTTP_HEADERS_MAX) {
-			perr(c, e->line, "more than %d header lines",
-			    CFG_HTTP_HEADERS_MAX);
-			return;
-		}
-		colon = strchr(e->value, ':');
-		n = colon != NULL ? (size_t)(colon - e->value) : 0;
-		while (n > 0 && isspace((unsigned char)e->value[n - 1]))
-			n--;
-		/* RFC 9110 §5.1: a field name is a token. */
-		for (p = e->value; colon != NULL && p < e->value + n; p++)
-			if (!isalnum((unsigned char)*p) &&
-			    strchr("!#$%&'*+-.^_`|~", *p) == NULL)
-				break;
-		if (colon == NULL || n == 0 || p < e->value + n) {
-			perr(c, e->line, "bad header '%.64s' (expected"
-			    " 'header = Name: value')", e->value);
-			continue;
-		}
-		for (p = colon + 1; isspace((unsigned char)*p); p++)
-			;
-		if (httptmpl_check(p, HTTPTMPL_HEADER, &u, err,
-		    sizeof(err)) == -1) {
-			perr(c, e->line, "header: %s", err);
-			continue;
-		}
-		*uses |= u;
-		name = util_xcalloc(1, n + 1);
-		memcpy(name, e->value, n);
-		h->headers[h->nheaders].name = name;
-		h->headers[h->nheaders].value = util_xstrdup(p);
-		h->headers[h->nheaders].line = e->line;
-		h->nheaders++;
-	}
-}
-
-/*
- * rate_limit = 2/s, 15/min, 100/h, 300/d: the provider's documented limits
- * on the requests of one zone (deSEC's per-domain write limits, for
- * instance), N per s, min, h or d; each unit once.
- */
-static void
-get_http_rate(struct cfg_ctx *c, const struct psection *s)
-{
-	static const struct { const char *u; uint32_t secs; } units[] = {
-		{ "s", 1 }, { "min", 60 }, { "h", 3600 }, { "d", 86400 } };
-	struct cfg_http	*h = &c->cfg->http;
-	const char	*v;
-	char		*dup, *tok, *save = NULL, *slash;
-	int		 line = s->line;
-	const char	*errstr;
-	size_t		 u, k;
-	long long	 n;
-
-	if ((v = get_str(c, s, "rate_limit", false, &line)) == NULL)
-		return;
-	dup = util_xstrdup(v);
-	for (tok = strtok_r(dup, ", \t", &save); tok != NULL;
-	    tok = strtok_r(NULL, ", \t", &save)) {
-		if ((slash = strchr(tok, '/')) == NULL)
-			goto bad;
-		*slash++ = '\0';
-		for (u = 0; u < FA_ARRAY_SIZE(units); u++)
-			if (strcmp(slash, units[u].u) == 0)
-				break;
-		if (u == FA_ARRAY_SIZE(units) || util_number_parse(tok, 1,
-		    1000000, &n, &errstr) == -1)
-			goto bad;
-		for (k = 0; k < h->nrate; k++)
-			if (h->rate[k].window_s == units[u].secs)
-				goto bad;
-		h->rate[h->nrate].n = (uint32_t)n;
-		h->rate[h->nrate++].window_s = units[u].secs;
-	}
-	free(dup);
-	if (h->nrate == 0)
-		perr(c, line, "rate_limit is empty");
-	return;
-bad:
-	free(dup);
-	h->nrate = 0;
-	perr(c, line, "bad rate_limit '%.60s' (expected N/s, N/min, N/h,"
-	    " N/d, each unit once: \"2/s, 15/min, 100/h, 300/d\")", v);
-}
-
-/* success_status = 200, 204: HTTP statuses, 100 to 599. */
-static void
-get_http_statuses(struct cfg_ctx *c, const struct psection *s)
-{
-	struct cfg_http	*h = &c->cfg->http;
-	const char	*v, *errstr;
-	char		*copy, *tok, *save;
-	long long	 n;
-	int		 line = s->line;
-
-	if ((v = get_str(c, s, "success_status", false, &line)) == NULL)
-		return;
-	copy = util_xstrdup(v);
-	for (tok = strtok_r(copy, ", \t", &save); tok != NULL;
-	    tok = strtok_r(NULL, ", \t", &save)) {
-		if (util_number_parse(tok, 100, 599, &n, &errstr) == -1) {
-			perr(c, line, "bad HTTP status '%.32s' in"
-			    " success_status: %s (100 to 599)", tok, errstr);
-			break;
-		}
-		if (h->nstatus == CFG_HTTP_STATUS_MAX) {
-			perr(c, line, "more than %d statuses in"
-			    " success_status", CFG_HTTP_STATUS_MAX);
-			break;
-		}
-		h->success_status[h->nstatus++] = (long)n;
-	}
-	if (h->nstatus == 0 && tok == NULL)
-		perr(c, line, "success_status lists no status");
-	free(copy);
-}
-
-static void
-validate_http(struct cfg_ctx *c, const struct psection *s)
-{
-	static const char *const keys[] = { "method", "url", "header", "body",
-	    "per", "record", "success_status", "success_json_pointer",
-	    "success_json_value", "secret_file", "test_url", "ca_file",
-	    "rate_limit", NULL };
-	static const char *const methods[] = { "GET", "POST", "PUT", "PATCH",
-	    "DELETE", NULL };
-	static const struct kw pers[] = { { "record", 0 }, { "zone", 1 } };
-	struct cfg_http		*h = &c->cfg->http;
-	const struct pentry	*e;
-	const char		*v;
-	char			*m;
-	unsigned		 uh = 0, uu = 0, ub = 0, ur = 0, ut = 0;
-	json_error_t		 jerr;
-	json_t			*j;
-	int			 line = s->line, per = 0;
-
-	sec_check_keys(c, s, keys, NULL, NULL, NULL);
-	h->line = s->line;
-	if ((v = get_str(c, s, "method", true, &line)) != NULL) {
-		m = util_xstrdup(v);
-		for (char *p = m; *p != '\0'; p++)
-			*p = (char)toupper((unsigned char)*p);
-		if (!in_list(methods, m)) {
-			perr(c, line, "bad method '%.32s' (expected GET, POST,"
-			    " PUT, PATCH or DELETE)", v);
-			free(m);
-		} else
-			h->method = m;
-	}
-	if (get_enum(c, s, "per", pers, FA_ARRAY_SIZE(pers), NULL, &per))
-		h->per_zone = per == 1;
-	h->url = get_http_template(c, s, "url", h->per_zone ?
-	    HTTPTMPL_URL_ZONE : HTTPTMPL_URL, true, &uu);
-	get_http_headers(c, s, &uh);
-	h->body = get_http_template(c, s, "body", h->per_zone ?
-	    HTTPTMPL_BODY_ZONE : HTTPTMPL_BODY_RECORD, h->per_zone, &ub);
-	if (h->per_zone) {
-		h->record = get_http_template(c, s, "record", HTTPTMPL_RECORD,
-		    true, &ur);
-		if (h->body != NULL && !(ub & HTTPTMPL_USES_RECORDS))
-			perr(c, sec_get(s, "body")->line, "per = zone: the body"
-			    " must hold {records} (the changed records, each"
-			    " written with the record template)");
-	} else if ((e = sec_get(s, "record")) != NULL)
-		perr(c, e->line, "record applies to per = zone only");
-	h->test_url = get_http_template(c, s, "test_url", HTTPTMPL_TEST_URL,
-	    false, &ut);
-	get_http_statuses(c, s);
-	h->success_json_pointer = (v = get_str(c, s, "success_json_pointer",
-	    false, &line)) != NULL ? util_xstrdup(v) : NULL;
-	if (v != NULL && v[0] != '/')
-		perr(c, line, "success_json_pointer '%.64s' is not a JSON"
-		    " pointer (RFC 6901: /key/0/key)", v);
-	if ((v = get_str(c, s, "success_json_value", false, &line)) != NULL) {
-		if ((j = json_loads(v, JSON_DECODE_ANY, &jerr)) == NULL)
-			perr(c, line, "success_json_value must be JSON (true,"
-			    " 1, \"ok\"): %s", jerr.text);
-		else
-			h->success_json_value = util_xstrdup(v);
-		json_decref(j);
-	}
-	if ((sec_get(s, "success_json_pointer") == NULL) !=
-	    (sec_get(s, "success_json_value") == NULL))
-		perr(c, s->line, "success_json_pointer and success_json_value"
-		    " go together");
-	if (sec_get(s, "secret_file") != NULL) {
-		h->secret_file = get_secret_file(c, s, "secret_file");
-		if (!(uh & HTTPTMPL_USES_SECRET))
-			perr(c, sec_get(s, "secret_file")->line, "secret_file"
-			    " is set but no header holds {secret}");
-	} else if (uh & HTTPTMPL_USES_SECRET)
-		perr(c, s->line, "a header holds {secret} but [http] has no"
-		    " secret_file");
-	h->ca_file = get_readable_file(c, s, "ca_file");
-	get_http_rate(c, s);
-	c->http_uses = uu | ub | ur;
-	(void)ut;
-}
-
-/*
- * per = record sends one request per changed name and type: a move of a
- * zone takes (its records) x (the address families of the sites)
- * requests.  More than a rate_limit allows, and the provider answers 429
- * half-way: warn, and say what per = zone would cost (one request).
- */
-static void
-validate_http_rate(struct cfg_ctx *c)
-{
-	const struct config	*cfg = c->cfg;
-	const struct cfg_http	*h = &cfg->http;
-	struct addrset		 p, b;
-	const char		*unit;
-	size_t			 i, k, nfam = 0, need;
-	int			 fam;
-
-	if (h->per_zone || h->nrate == 0)
-		return;
-	for (fam = AF_INET; fam != -1; fam = fam == AF_INET ? AF_INET6 : -1) {
-		addrset_family(&cfg->primary, fam, &p);
-		addrset_family(&cfg->backup, fam, &b);
-		if (p.n > 0 || b.n > 0)
-			nfam++;
-	}
-	for (i = 0; i < cfg->nzones; i++) {
-		need = cfg->zones[i].nrecords * nfam;
-		for (k = 0; k < h->nrate; k++) {
-			if (need <= h->rate[k].n)
-				continue;
-			unit = h->rate[k].window_s == 1 ? "second" :
-			    h->rate[k].window_s == 60 ? "minute" :
-			    h->rate[k].window_s == 3600 ? "hour" : "day";
-			pwarn(c, cfg->zones[i].line, "with per = record a move "
-			    "of %s takes %zu requests, more than [http] "
-			    "rate_limit allows (%u per %s): the provider will "
-			    "answer 429 half-way%s; per = zone takes one "
-			    "request per zone", cfg->zones[i].name, need,
-			    (unsigned)h->rate[k].n, unit,
-			    h->rate[k].window_s == 1 ? " and the move waits for "
-			    "Retry-After" : " and the zone stays half-moved "
-			    "until a later cycle");
-			break;
-		}
-	}
-}
-
-/*
- * {address} writes one address: each site must have at most one address
- * of each type, and both the same count (else a move would empty it).
- */
-static void
-validate_http_sites(struct cfg_ctx *c)
-{
-	const struct config	*cfg = c->cfg;
-	struct addrset		 p, b;
-	int			 fam;
-
-	if (!(c->http_uses & HTTPTMPL_USES_ADDRESS))
-		return;
-	for (fam = AF_INET; fam != -1; fam = fam == AF_INET ? AF_INET6 : -1) {
-		addrset_family(&cfg->primary, fam, &p);
-		addrset_family(&cfg->backup, fam, &b);
-		if (p.n > 1 || b.n > 1 || p.n != b.n) {
-			perr(c, c->cfg->http.line, "[http] uses {address}, which"
-			    " holds one address, but [site:primary] has %zu"
-			    " and [site:backup] %zu %s address%s: use"
-			    " {addresses} (a JSON array)", p.n, b.n,
-			    fam == AF_INET ? "IPv4" : "IPv6",
-			    p.n + b.n == 1 ? "" : "es");
-			return;
-		}
-	}
-}
-
-/*
- * Cloudflare's TTL: 1 means automatic, else 60 to 86400 (30 on Enterprise
- * zones, which this version does not tell apart).  Automatic is 300 s for
- * a DNS-only record: a hold_down shorter than that is worth a warning.
- */
-static void
-validate_cloudflare_ttl(struct cfg_ctx *c)
-{
-	const struct pentry	*e = sec_get(c->dns, "ttl");
-	const struct config	*cfg = c->cfg;
-	char			 hb[32];
-
-	if (!c->dns_ttl_ok)
-		return;
-	if (cfg->dns.ttl != 1 && cfg->dns.ttl < 60) {
-		perr(c, e != NULL ? e->line : c->dns->line, "ttl = %u is not a"
-		    " Cloudflare TTL: 1 (automatic) or 60 to 86400",
-		    (unsigned)cfg->dns.ttl);
-		return;
-	}
-	if (cfg->dns.ttl == 1 && c->hold_down_ok &&
-	    cfg->agent.hold_down_ms < 300 * 1000) {
-		util_duration_format(cfg->agent.hold_down_ms, hb, sizeof(hb));
-		pwarn(c, e != NULL ? e->line : c->dns->line, "ttl = 1 is"
-		    " Cloudflare's automatic TTL (300s for a DNS-only"
-		    " record), longer than hold_down (%s): caches may hold the"
-		    " old answer after a move", hb);
-	}
-}
-
-/*
- * The section of [dns] method: required and read in full.  The sections of
- * the other methods may stay in the file (unused, with a warning); only
- * their key names are checked.
- */
-static void
-validate_dns_method(struct cfg_ctx *c)
-{
-	static const struct {
-		enum dns_method	 m;
-		const char	*name;
-		const char	*keys;
-	} ms[] = {
-		{ DNS_METHOD_VIRTUALMIN, "virtualmin", "url, user,"
-		    " password_file" },
-		{ DNS_METHOD_POWERDNS, "powerdns", "url, api_key_file" },
-		{ DNS_METHOD_EXEC, "exec", "program" },
-		{ DNS_METHOD_CLOUDFLARE, "cloudflare", "api_token_file" },
-		{ DNS_METHOD_OVH, "ovh", "application_key_file,"
-		    " application_secret_file, consumer_key_file" },
-		{ DNS_METHOD_HTTP, "http", "method, url" },
-	};
-	static const char *const any[] = { "url", "user", "password_file",
-	    "api_key_file", "ca_file", "program", "timeout", "api_token_file",
-	    "api_url", "endpoint", "application_key_file",
-	    "application_secret_file", "consumer_key_file", "method", "header",
-	    "body", "per", "record", "success_status", "success_json_pointer",
-	    "success_json_value", "secret_file", "test_url", NULL };
-	enum dns_method		 m = c->cfg->dns.method;
-	const struct pentry	*me;
-	const struct psection	*secs[] = { c->virtualmin, c->powerdns,
-				    c->exec, c->cloudflare, c->ovh, c->http },
-				*s;
-	size_t			 i;
-
-	if (c->dns == NULL || !c->dns_method_ok)
-		return;
-	/* An API's or a program's "done" is confirmed through DNS, always. */
-	if (m != DNS_METHOD_RFC2136 && c->cfg->dns.verify == DNS_VERIFY_NONE) {
-		me = sec_get(c->dns, "verify");
-		perr(c, me != NULL ? me->line : c->dns->line, "verify = none is"
-		    " not allowed with method = %s: its answer alone is not"
-		    " trusted, the change is confirmed through DNS (use server"
-		    " or all)", dns_method_str(m));
-	}
-	for (i = 0; i < FA_ARRAY_SIZE(ms); i++) {
-		s = secs[i];
-		if (ms[i].m == m && s == NULL) {
-			me = sec_get(c->dns, "method");
-			perr(c, me != NULL ? me->line : c->dns->line, "method ="
-			    " %s needs a [%s] section (%s)", ms[i].name,
-			    ms[i].name, ms[i].keys);
-		} else if (ms[i].m == m) {
-			if (m == DNS_METHOD_VIRTUALMIN)
-				validate_virtualmin(c, s);
-			else if (m == DNS_METHOD_POWERDNS)
-				validate_powerdns(c, s);
-			else if (m == DNS_METHOD_CLOUDFLARE)
-				validate_cloudflare(c, s);
-			else if (m == DNS_METHOD_OVH)
-				validate_ovh(c, s);
-			else if (m == DNS_METHOD_HTTP)
-				validate_http(c, s);
-			else
-				validate_exec(c, s);
-		} else if (s != NULL) {
-			sec_check_keys(c, s, any, NULL, NULL, NULL);
-			pwarn(c, s->line, "[%s] is not used: [dns] method is %s",
-			    ms[i].name, dns_method_str(m));
-		}
-	}
-	if (m == DNS_METHOD_CLOUDFLARE)
-		validate_cloudflare_ttl(c);
-	else if (m == DNS_METHOD_HTTP && c->http != NULL) {
-		validate_http_sites(c);
-		validate_http_rate(c);
-	}
+	return get_secret_file(c, s, key, true);
 }
 
 /*
  * [mysql]: the backup's own replica (SPEC §6).  wait_to_apply is -1
  * (forever), 0 (do not wait) or a duration.
  */
+static const struct cfg_kw mysql_promotes[] = {
+	{ "writable", MYSQL_PROMOTE_WRITABLE },
+	{ "read-only", MYSQL_PROMOTE_READ_ONLY },
+	{ "none", MYSQL_PROMOTE_NONE } };
+
+#define M_AT(m)	CFG_AT(struct cfg_mysql, m)
+static const struct cfg_key mysql_keys[] = {
+	{ .name = "socket", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  M_AT(socket), .doc = "the replica's Unix socket" },
+	{ .name = "host", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  M_AT(host), .doc = "the replica's host, instead of socket" },
+	{ .name = "port", .type = CFG_T_CUSTOM, M_AT(port), .def = 3306,
+	  .doc = "the replica's port, with host" },
+	{ .name = "user", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  M_AT(user), .doc = "the user to log in as (required)" },
+	{ .name = "password_file", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  M_AT(password_file), .doc = "its password (a secret file)" },
+	{ .name = "promote", .type = CFG_T_ENUM, M_AT(promote),
+	  .def = MYSQL_PROMOTE_WRITABLE, CFG_KWS(mysql_promotes),
+	  .doc = "writable, read-only or none" },
+	{ .name = "wait_to_apply", .type = CFG_T_CUSTOM,
+	  M_AT(wait_to_apply_ms), .def = 30000,
+	  .doc = "how long to wait for the relay log (-1: forever)" },
+	{ .name = "timeout", .type = CFG_T_DURATION, M_AT(timeout_ms),
+	  .min = 1, .def = 10000, .doc = "connect and each query" },
+	{ .name = "primary_check", .type = CFG_T_STR, M_AT(primary_check),
+	  .doc = "the [check:NAME] that reads the primary's GTIDs" },
+	{ .name = NULL }
+};
+#undef M_AT
+
 static void
-validate_mysql(struct cfg_ctx *c, const struct psection *s)
+validate_mysql(struct cfg_ctx *c, const struct cfg_sec *s)
 {
-	static const char *const keys[] = { "socket", "host", "port", "user",
-	    "password_file", "promote", "wait_to_apply", "timeout",
-	    "primary_check", NULL };
-	static const struct kw promotes[] = {
-		{ "writable", MYSQL_PROMOTE_WRITABLE },
-		{ "read-only", MYSQL_PROMOTE_READ_ONLY },
-		{ "none", MYSQL_PROMOTE_NONE } };
 	struct cfg_mysql	*m = &c->cfg->mysql;
 	const char		*v;
-	int			 e, line;
+	int			 line;
 
-	sec_check_keys(c, s, keys, NULL, NULL, NULL);
+	sec_check_keys(c, s, mysql_keys, NULL, NULL);
 	c->cfg->has_mysql = true;
 	m->line = s->line;
-	get_mysql_login(c, s, "/run/mysqld/mysqld.sock", &m->host, &m->port,
-	    &m->socket, &m->user, &m->password_file);
-	if (get_enum(c, s, "promote", promotes, FA_ARRAY_SIZE(promotes), NULL,
-	    &e))
-		m->promote = e;
-	if ((v = get_str(c, s, "wait_to_apply", false, &line)) != NULL &&
+	cfg_get_mysql_login(c, s, "/run/mysqld/mysqld.sock", &m->host,
+	    &m->port, &m->socket, &m->user, &m->password_file);
+	desc_read(c, s, mysql_keys, m);
+	if ((v = cfg_get_str(c, s, "wait_to_apply", false, &line)) != NULL &&
 	    strcmp(v, "-1") == 0)
 		m->wait_to_apply_ms = -1;
 	else
-		get_duration(c, s, "wait_to_apply", 0, &m->wait_to_apply_ms,
-		    NULL);
-	get_duration(c, s, "timeout", 1, &m->timeout_ms, NULL);
-	if ((v = get_str(c, s, "primary_check", false, &line)) != NULL)
-		m->primary_check = util_xstrdup(v);
+		cfg_get_duration(c, s, "wait_to_apply", 0,
+		    &m->wait_to_apply_ms, NULL);
 }
 
 /*
@@ -2696,97 +2051,196 @@ static void
 validate_mysql_primary(struct cfg_ctx *c)
 {
 	struct config		*cfg = c->cfg;
-	const struct psection	*s = NULL;
-	const struct pentry	*e;
+	const struct cfg_sec	*s = NULL;
+	const struct cfg_entry	*e;
 	size_t			 i, n = 0, found = 0;
 
 	if (!cfg->has_mysql)
 		return;
-	for (i = 0; i < c->nsecs; i++)
-		if (!c->secs[i].duplicate && strcmp(c->secs[i].name, "mysql") == 0)
-			s = &c->secs[i];
-	if (s == NULL)
+	if ((s = cfg_section(c, "mysql")) == NULL)
 		return;
 	for (i = 0; i < cfg->nchecks; i++) {
-		if (cfg->checks[i].type != CHECK_TYPE_MYSQL)
+		if (strcmp(check_type_str(cfg->checks[i].type), "mysql") != 0)
 			continue;
 		n++;
 		if (cfg->mysql.primary_check == NULL ||
 		    strcmp(cfg->checks[i].name, cfg->mysql.primary_check) == 0)
 			found = i + 1;
 	}
-	if ((e = sec_get(s, "primary_check")) != NULL) {
+	if ((e = cfg_sec_get(s, "primary_check")) != NULL) {
 		if (cfg->mysql.primary_check != NULL && found == 0)
-			perr(c, e->line, "primary_check: no [check:%s] of type"
-			    " mysql", cfg->mysql.primary_check);
+			cfg_error(c, e->line, "primary_check: no [check:%s] of"
+			    " type mysql", cfg->mysql.primary_check);
 	} else if (n == 0)
-		perr(c, s->line, "[mysql] needs a [check:NAME] of type mysql"
-		    " on the primary's database: failback compares its GTIDs"
-		    " with this replica's (SPEC §6)");
+		cfg_error(c, s->line, "[mysql] needs a [check:NAME] of type"
+		    " mysql on the primary's database: failback compares its"
+		    " GTIDs with this replica's (SPEC §6)");
 	else if (n > 1)
-		perr(c, s->line, "[mysql]: %zu checks of type mysql; say which"
-		    " one reads the primary's database with primary_check ="
-		    " NAME", n);
+		cfg_error(c, s->line, "[mysql]: %zu checks of type mysql; say"
+		    " which one reads the primary's database with primary_check"
+		    " = NAME", n);
 	if (found > 0)
 		cfg->mysql.primary_check_index = found - 1;
 }
 
-/* Sections of SPEC §3 that this version does not read yet. */
-static bool
-section_later(const char *name)
+static void
+read_site_primary(struct cfg_ctx *c, const struct cfg_sec *s, const char *n)
 {
-	static const char *const later[] = { NULL };
-
-	return in_list(later, name);
+	(void)n;
+	c->primary = s;
+	validate_site(c, s, &c->cfg->primary);
 }
 
 static void
-validate_section(struct cfg_ctx *c, const struct psection *s)
+read_site_backup(struct cfg_ctx *c, const struct cfg_sec *s, const char *n)
 {
-	const char	*n = s->name;
+	(void)n;
+	c->backup = s;
+	validate_site(c, s, &c->cfg->backup);
+}
+
+static void
+read_vote(struct cfg_ctx *c, const struct cfg_sec *s, const char *n)
+{
+	(void)n;
+	c->cfg->has_vote = true;
+	c->vote = s;
+	c->cfg->vote.line = s->line;
+	desc_section_read(c, s, &cfg_vote_section, &c->cfg->vote);
+}
+
+#define SEC_PLAIN(f) \
+static void \
+read_##f(struct cfg_ctx *c, const struct cfg_sec *s, const char *n) \
+{ \
+	(void)n; \
+	validate_##f(c, s); \
+}
+SEC_PLAIN(agent)
+SEC_PLAIN(dns)
+SEC_PLAIN(hooks)
+SEC_PLAIN(quorum)
+SEC_PLAIN(mysql)
+#undef SEC_PLAIN
+
+/*
+ * The sections the core reads, found by name; a name ending in ':' is a
+ * prefix ([check:NAME]) and its reader gets NAME.  The DNS methods'
+ * sections come from cfg_methods[], read once [dns] method is known.
+ */
+static const struct cfg_core_section {
+	const char		*name;
+	void	(*read)(struct cfg_ctx *, const struct cfg_sec *,
+		    const char *);
+	const struct cfg_key	*keys;		/* NULL: [vote]'s own */
+} core_sections[] = {
+	{ "agent", read_agent, agent_keys },
+	{ "site:primary", read_site_primary, site_keys },
+	{ "site:backup", read_site_backup, site_keys },
+	{ "check:", validate_check, check_common_keys },
+	{ "dns", read_dns, dns_keys },
+	{ "zone:", validate_zone, zone_keys },
+	{ "hooks", read_hooks, hooks_keys },
+	{ "quorum", read_quorum, quorum_keys },
+	{ "spare:", validate_spare, spare_keys },
+	{ "vote", read_vote, NULL },
+	{ "mysql", read_mysql, mysql_keys },
+};
+
+static void
+validate_section(struct cfg_ctx *c, const struct cfg_sec *s)
+{
+	const struct cfg_core_section	*cs;
+	const struct cfg_method *const	*m;
+	size_t				 i, len;
 
 	if (s->duplicate)
 		return;
-	if (strcmp(n, "agent") == 0)
-		validate_agent(c, s);
-	else if (strcmp(n, "site:primary") == 0) {
-		c->primary = s;
-		validate_site(c, s, &c->cfg->primary);
-	} else if (strcmp(n, "site:backup") == 0) {
-		c->backup = s;
-		validate_site(c, s, &c->cfg->backup);
-	} else if (strncmp(n, "check:", 6) == 0)
-		validate_check(c, s, n + 6);
-	else if (strcmp(n, "dns") == 0)
-		validate_dns(c, s);
-	else if (strncmp(n, "zone:", 5) == 0)
-		validate_zone(c, s, n + 5);
-	else if (strcmp(n, "hooks") == 0)
-		validate_hooks(c, s);
-	else if (strcmp(n, "quorum") == 0)
-		validate_quorum(c, s);
-	else if (strncmp(n, "spare:", 6) == 0)
-		validate_spare(c, s, n + 6);
-	else if (strcmp(n, "vote") == 0)
-		validate_vote(c, s);
-	else if (strcmp(n, "virtualmin") == 0)
-		c->virtualmin = s;	/* read once [dns] method is known */
-	else if (strcmp(n, "powerdns") == 0)
-		c->powerdns = s;
-	else if (strcmp(n, "exec") == 0)
-		c->exec = s;
-	else if (strcmp(n, "cloudflare") == 0)
-		c->cloudflare = s;
-	else if (strcmp(n, "ovh") == 0)
-		c->ovh = s;
-	else if (strcmp(n, "http") == 0)
-		c->http = s;
-	else if (strcmp(n, "mysql") == 0)
-		validate_mysql(c, s);
-	else if (section_later(n))
-		perr(c, s->line, "unknown section [%s] (%s)", n, CFG_LATER);
-	else
-		perr(c, s->line, "unknown section [%s]", n);
+	for (i = 0; i < FA_ARRAY_SIZE(core_sections); i++) {
+		cs = &core_sections[i];
+		len = strlen(cs->name);
+		if (cs->name[len - 1] == ':' ? strncmp(s->name, cs->name,
+		    len) == 0 : strcmp(s->name, cs->name) == 0) {
+			cs->read(c, s, s->name + (cs->name[len - 1] == ':' ?
+			    len : 0));
+			return;
+		}
+	}
+	/* A method's section: read once [dns] method is known. */
+	for (m = cfg_methods; *m != NULL; m++)
+		if ((*m)->section != NULL &&
+		    strcmp((*m)->section->name, s->name) == 0)
+			return;
+	cfg_error(c, s->line, "unknown section [%s]", s->name);
+}
+
+/* May key appear on many lines of [section] (CFG_F_MULTI)? */
+static bool
+key_multi(const char *section, const char *key)
+{
+	const struct cfg_key		*k = NULL;
+	const struct cfg_method *const	*m;
+
+	for (m = cfg_methods; *m != NULL && k == NULL; m++)
+		if ((*m)->section != NULL &&
+		    strcmp((*m)->section->name, section) == 0)
+			k = key_find((*m)->section->keys, key);
+	return k != NULL && (k->flags & CFG_F_MULTI) != 0;
+}
+
+/*
+ * The section of [dns] method: required and read in full, into
+ * cfg->method_conf.  The sections of the other methods may stay in the
+ * file (unused, with a warning); only their key names are checked.
+ */
+static void
+validate_dns_method(struct cfg_ctx *c)
+{
+	struct config			*cfg = c->cfg;
+	const struct cfg_method		*m = cfg->dns.method, *o;
+	const struct cfg_method *const	*op;
+	const struct cfg_section_desc	*d;
+	const struct cfg_entry		*me;
+	const struct cfg_sec		*s;
+	const struct cfg_key		*k;
+	char				 need[256] = "";
+
+	if (c->dns == NULL || !c->dns_method_ok)
+		return;
+	/* An API's or a program's "done" is confirmed through DNS, always. */
+	if (!m->dns_update && cfg->dns.verify == DNS_VERIFY_NONE) {
+		me = cfg_sec_get(c->dns, "verify");
+		cfg_error(c, me != NULL ? me->line : c->dns->line, "verify ="
+		    " none is not allowed with method = %s: its answer alone is"
+		    " not trusted, the change is confirmed through DNS (use"
+		    " server or all)", m->name);
+	}
+	for (op = cfg_methods; *op != NULL; op++) {
+		if ((d = (o = *op)->section) == NULL)
+			continue;
+		s = cfg_section(c, d->name);
+		if (o == m && s == NULL) {
+			for (k = d->keys; k->name != NULL; k++) {
+				if (!(k->flags & CFG_F_REQUIRED))
+					continue;
+				if (need[0] != '\0')
+					cfg_strlcat(need, ", ", sizeof(need));
+				cfg_strlcat(need, k->name, sizeof(need));
+			}
+			me = cfg_sec_get(c->dns, "method");
+			cfg_error(c, me != NULL ? me->line : c->dns->line,
+			    "method = %s needs a [%s] section (%s)", m->name,
+			    d->name, need);
+		} else if (o == m) {
+			desc_section_read(c, s, d, cfg->method_conf);
+			if (d->validate_all != NULL)
+				d->validate_all(c, cfg->method_conf);
+		} else if (s != NULL) {
+			sec_check_keys(c, s, d->keys, NULL, NULL);
+			cfg_warn(c, s->line, "[%s] is not used: [dns] method is"
+			    " %s", d->name, m->name);
+		}
+	}
 }
 
 static bool
@@ -2823,9 +2277,9 @@ validate_records(struct cfg_ctx *c)
 				for (rj = 0; rj < end; rj++) {
 					if (strcmp(y->records[rj], r) != 0)
 						continue;
-					perr(c, c->records_line[zi], "record %s"
-					    " is listed twice (also in"
-					    " [zone:%s] at line %d)", r,
+					cfg_error(c, c->records_line[zi],
+					    "record %s is listed twice (also"
+					    " in [zone:%s] at line %d)", r,
 					    y->name, y->line);
 					dup = true;
 					break;
@@ -2846,9 +2300,9 @@ validate_records(struct cfg_ctx *c)
 				    (rlen == zlen ||
 				    r[rlen - zlen - 1] == '.') &&
 				    !zone_has(&cfg->zones[zj], r))
-					perr(c, c->records_line[zi], "record %s"
-					    " belongs to [zone:%s] (line %d),"
-					    " not to %s", r, y,
+					cfg_error(c, c->records_line[zi],
+					    "record %s belongs to [zone:%s]"
+					    " (line %d), not to %s", r, y,
 					    cfg->zones[zj].line, z->name);
 			}
 		}
@@ -2865,14 +2319,15 @@ validate_spare_role(struct cfg_ctx *c)
 	const struct config	*cfg = c->cfg;
 
 	if (!cfg->has_quorum)
-		perr(c, 0, "missing section [quorum]: a spare needs [quorum]"
-		    " secret_file, the secret it shares with the backup");
-	else if (sec_get(c->quorum, "secret_file") == NULL)
+		cfg_error(c, 0, "missing section [quorum]: a spare needs"
+		    " [quorum] secret_file, the secret it shares with the"
+		    " backup");
+	else if (cfg_sec_get(c->quorum, "secret_file") == NULL)
 		missing_key(c, c->quorum, "secret_file");
 	if (!cfg->has_vote)
-		perr(c, 0, "missing section [vote]: a spare needs [vote], where"
-		    " vote-server listens (an empty [vote] takes the defaults:"
-		    " listen = %s, interval = 5s)", CFG_VOTE_LISTEN);
+		cfg_error(c, 0, "missing section [vote]: a spare needs [vote],"
+		    " where vote-server listens (an empty [vote] takes the"
+		    " defaults: listen = %s, interval = 5s)", CFG_VOTE_LISTEN);
 }
 
 /*
@@ -2885,74 +2340,62 @@ validate_backup_quorum(struct cfg_ctx *c)
 {
 	const struct config	*cfg = c->cfg;
 	const struct cfg_quorum	*q = &cfg->quorum;
-	const struct pentry	*e;
+	const struct cfg_entry	*e;
 	size_t			 ns = cfg->nspares;
 
 	if (cfg->has_vote)
-		pwarn(c, c->vote->line, "[vote] is read only when role ="
+		cfg_warn(c, c->vote->line, "[vote] is read only when role ="
 		    " spare (by vote-server); this site is a backup");
 	if (cfg->has_quorum && cfg->agent.quorum_none) {
-		e = sec_get(c->agent, "quorum");
-		perr(c, e != NULL ? e->line : q->line, "quorum = none, but"
+		e = cfg_sec_get(c->agent, "quorum");
+		cfg_error(c, e != NULL ? e->line : q->line, "quorum = none, but"
 		    " there is a [quorum] section at line %d: remove one of"
 		    " them", q->line);
 		return;
 	}
 	if (!cfg->has_quorum) {
 		if (ns > 0)
-			perr(c, cfg->spares[0].line, "[spare:%s]: spares are"
-			    " asked only with a [quorum] section (secret_file,"
-			    " need)", cfg->spares[0].name);
+			cfg_error(c, cfg->spares[0].line, "[spare:%s]: spares"
+			    " are asked only with a [quorum] section"
+			    " (secret_file, need)", cfg->spares[0].name);
 		else if (!cfg->agent.quorum_none)
-			pwarn(c, 0, "no [quorum] section: the agent cannot"
+			cfg_warn(c, 0, "no [quorum] section: the agent cannot"
 			    " tell its own network outage from the primary's;"
 			    " add spares (see failover-agent.conf(5)), or say"
 			    " [agent] quorum = none if that is on purpose");
 		return;
 	}
-	if (sec_get(c->quorum, "secret_file") == NULL)
+	if (cfg_sec_get(c->quorum, "secret_file") == NULL)
 		missing_key(c, c->quorum, "secret_file");
 	if (ns == 0) {
-		perr(c, q->line, "[quorum] without any [spare:NAME] section:"
-		    " add the spares to ask (or remove [quorum])");
+		cfg_error(c, q->line, "[quorum] without any [spare:NAME]"
+		    " section: add the spares to ask (or remove [quorum])");
 		return;
 	}
 	if ((size_t)q->need > ns) {
-		e = sec_get(c->quorum, "need");
-		perr(c, e != NULL ? e->line : q->line, "need = %d but there"
-		    " %s only %zu [spare:NAME] section%s: it could never be"
-		    " met", q->need, ns == 1 ? "is" : "are", ns,
+		e = cfg_sec_get(c->quorum, "need");
+		cfg_error(c, e != NULL ? e->line : q->line, "need = %d but"
+		    " there %s only %zu [spare:NAME] section%s: it could never"
+		    " be met", q->need, ns == 1 ? "is" : "are", ns,
 		    ns == 1 ? "" : "s");
 	}
-	if ((e = sec_get(c->quorum, "need_down")) != NULL &&
+	if ((e = cfg_sec_get(c->quorum, "need_down")) != NULL &&
 	    q->need_down > q->need)
-		perr(c, e->line, "need_down = %d is more than need = %d: a"
+		cfg_error(c, e->line, "need_down = %d is more than need = %d: a"
 		    " \"down\" vote is a valid answer, so need_down must be"
 		    " from 1 to need", q->need_down, q->need);
 	if (q->need == 0) {
-		e = sec_get(c->quorum, "need");
-		pwarn(c, e != NULL ? e->line : q->line, "need = 0: a backup"
+		e = cfg_sec_get(c->quorum, "need");
+		cfg_warn(c, e != NULL ? e->line : q->line, "need = 0: a backup"
 		    " that no spare can reach fails over all the same");
 	}
 	if ((size_t)q->max_up >= ns) {
-		e = sec_get(c->quorum, "max_up");
-		pwarn(c, e != NULL ? e->line : q->line, "max_up = %d with %zu"
-		    " spare%s: no number of \"up\" votes can stop a failover"
-		    " (PARTITION is never found)", q->max_up, ns,
+		e = cfg_sec_get(c->quorum, "max_up");
+		cfg_warn(c, e != NULL ? e->line : q->line, "max_up = %d with"
+		    " %zu spare%s: no number of \"up\" votes can stop a"
+		    " failover (PARTITION is never found)", q->max_up, ns,
 		    ns == 1 ? "" : "s");
 	}
-}
-
-/* [vote] listen when absent: the SPEC's default. */
-static void
-vote_defaults(struct config *cfg)
-{
-	char	err[128];
-
-	if (cfg->vote.nlisten == 0 &&
-	    vote_listen_list(&cfg->vote, CFG_VOTE_LISTEN, err,
-	    sizeof(err)) == -1)
-		fatalx("internal: default listen list: %s", err);
 }
 
 static void
@@ -2965,13 +2408,17 @@ validate_all(struct cfg_ctx *c)
 
 	for (i = 0; i < c->nsecs; i++)
 		validate_section(c, &c->secs[i]);
-	vote_defaults(cfg);
+	/* [vote]'s defaults (its listen list), present or not. */
+	cfg_vote_section.validate_all(c, &cfg->vote);
+	/* The method's own config, its defaults until its section is read. */
+	if (cfg->dns.method->section != NULL)
+		cfg->method_conf = desc_conf_new(cfg->dns.method->section);
 
 	if (c->agent == NULL)
-		perr(c, 0, "missing section [agent]");
+		cfg_error(c, 0, "missing section [agent]");
 	backup_role = cfg->agent.role == ROLE_BACKUP;
 	if (cfg->nchecks == 0)
-		perr(c, 0, "no [check:NAME] section: at least one check is"
+		cfg_error(c, 0, "no [check:NAME] section: at least one check is"
 		    " needed");
 	if (!backup_role) {
 		validate_spare_role(c);
@@ -2979,13 +2426,13 @@ validate_all(struct cfg_ctx *c)
 	}
 
 	if (c->primary == NULL)
-		perr(c, 0, "missing section [site:primary]");
+		cfg_error(c, 0, "missing section [site:primary]");
 	if (c->backup == NULL)
-		perr(c, 0, "missing section [site:backup]");
+		cfg_error(c, 0, "missing section [site:backup]");
 	if (c->dns == NULL)
-		perr(c, 0, "missing section [dns]");
+		cfg_error(c, 0, "missing section [dns]");
 	if (cfg->nzones == 0)
-		perr(c, 0, "no [zone:NAME] section: at least one zone is"
+		cfg_error(c, 0, "no [zone:NAME] section: at least one zone is"
 		    " needed");
 	validate_backup_quorum(c);
 	validate_mysql_primary(c);
@@ -2996,7 +2443,7 @@ validate_all(struct cfg_ctx *c)
 			for (j = 0; j < cfg->primary.n; j++)
 				if (addrset_cmp(&cfg->backup.addr[i],
 				    &cfg->primary.addr[j]) == 0)
-					perr(c, sec_get(c->backup,
+					cfg_error(c, cfg_sec_get(c->backup,
 					    "address")->line, "address %s is"
 					    " in both [site:primary] and"
 					    " [site:backup]",
@@ -3008,9 +2455,9 @@ validate_all(struct cfg_ctx *c)
 			addrset_family(&cfg->primary, fam, &p);
 			addrset_family(&cfg->backup, fam, &b);
 			if (p.n > 0 && b.n == 0)
-				pwarn(c, c->backup->line, "[site:primary] has"
-				    " %s addresses and [site:backup] none: a"
-				    " failover removes the %s records",
+				cfg_warn(c, c->backup->line, "[site:primary]"
+				    " has %s addresses and [site:backup] none:"
+				    " a failover removes the %s records",
 				    fam == AF_INET ? "IPv4" : "IPv6",
 				    fam == AF_INET ? "A" : "AAAA");
 		}
@@ -3024,7 +2471,7 @@ validate_all(struct cfg_ctx *c)
 	    c->hold_down_ok &&
 	    cfg->agent.hold_down_ms < (int64_t)cfg->dns.ttl * 1000) {
 		util_duration_format(cfg->agent.hold_down_ms, hb, sizeof(hb));
-		perr(c, c->hold_down_line > 0 ? c->hold_down_line :
+		cfg_error(c, c->hold_down_line > 0 ? c->hold_down_line :
 		    c->agent->line, "hold_down (%s) is shorter than [dns] ttl"
 		    " (%us): caches would still hold the old answer", hb,
 		    (unsigned)cfg->dns.ttl);
@@ -3036,35 +2483,14 @@ validate_all(struct cfg_ctx *c)
 static void
 config_defaults(struct config *cfg)
 {
-	cfg->agent.role = ROLE_BACKUP;
-	cfg->agent.fail_after = 3;
-	cfg->agent.recover_after = 3;
-	cfg->agent.failback = FAILBACK_AUTO;
-	cfg->agent.hold_down_ms = 900 * 1000;
-	cfg->agent.interval_ms = 60 * 1000;
-	cfg->agent.history_keep_ms = CFG_HISTORY_KEEP_DEFAULT_MS;
-	cfg->dns.method = DNS_METHOD_RFC2136;
-	cfg->dns.port = 53;
-	cfg->dns.ttl = 60;
-	cfg->dns.verify = DNS_VERIFY_SERVER;
-	cfg->dns.timeout_ms = 5000;
-	cfg->dns.verify_timeout_ms = 30000;
-	cfg->dns.canary_ms = 3600 * 1000;
+	desc_defaults(agent_keys, &cfg->agent);
+	desc_defaults(dns_keys, &cfg->dns);
+	cfg->dns.method = cfg_methods[0];
 	cfg->dns.resolver_port = 53;
-	cfg->hooks.timeout_ms = 30000;
-	cfg->exec.timeout_ms = 30000;
-	cfg->quorum.need = 1;
-	cfg->quorum.max_up = 0;
-	cfg->quorum.timeout_ms = 5000;
-	cfg->quorum.canary_ms = 3600 * 1000;
-	cfg->quorum.need_down = 1;
-	cfg->vote.interval_ms = VOTE_INTERVAL_DEFAULT_MS;
-	cfg->vote.request_timeout_ms = VOTE_REQUEST_TIMEOUT_DEFAULT_MS;
-	cfg->vote.max_connections = VOTE_MAX_CONNECTIONS_DEFAULT;
-	cfg->vote.max_per_ip = VOTE_MAX_PER_IP_DEFAULT;
-	cfg->mysql.port = 3306;
-	cfg->mysql.wait_to_apply_ms = 30000;
-	cfg->mysql.timeout_ms = 10000;
+	desc_defaults(hooks_keys, &cfg->hooks);
+	desc_defaults(quorum_keys, &cfg->quorum);
+	desc_defaults(cfg_vote_section.keys, &cfg->vote);
+	desc_defaults(mysql_keys, &cfg->mysql);
 }
 
 /* The absolute directory of path, for relative paths in the file. */
@@ -3157,22 +2583,22 @@ config_load_flags(const char *path, unsigned flags, struct config **out,
 	c.dir = config_dir(path);
 	r = ini_parse_stream(cfg_ini_reader, &c, cfg_ini_handler, &c);
 	if (ferror(c.f))
-		perr(&c, 0, "read error: %s", strerror(errno));
+		cfg_error(&c, 0, "read error: %s", strerror(errno));
 	fclose(c.f);
 	c.f = NULL;
 	if (r == -2)
 		fatalx("ini_parse_stream: out of memory");
 	/* Our reader hands inih only well-formed lines: r > 0 is a surprise. */
 	if (r > 0 && c.ndiags == 0)
-		perr(&c, r, "syntax error");
+		cfg_error(&c, r, "syntax error");
 
 	validate_all(&c);
 	/* A token in the file makes the file a secret (failover-agent.conf(5)). */
 	if (c.notify_secret_line > 0 && CFG_JUDGE_FILES(&c) &&
 	    (c.file_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) != 0)
-		perr(&c, c.notify_secret_line, "notify holds a token, so %s"
-		    " is a secret: it must not be readable by group or others"
-		    " (mode %04o); run: chmod 600 %s", path,
+		cfg_error(&c, c.notify_secret_line, "notify holds a token, so"
+		    " %s is a secret: it must not be readable by group or"
+		    " others (mode %04o); run: chmod 600 %s", path,
 		    (unsigned)(c.file_mode & 07777), path);
 	if (pdiag_flush(&c, diags) == 0) {
 		*out = c.cfg;
@@ -3195,37 +2621,14 @@ config_free(struct config *cfg)
 	if (cfg == NULL)
 		return;
 	free(cfg->path);
-	free(cfg->agent.name);
-	free(cfg->agent.state_db);
-	free(cfg->agent.metrics_file);
-	for (i = 0; i < cfg->nchecks; i++) {
-		free(cfg->checks[i].name);
-		free(cfg->checks[i].url);
-		free(cfg->checks[i].expect_body);
-		free(cfg->checks[i].ca_file);
-		free(cfg->checks[i].host);
-		free(cfg->checks[i].socket);
-		free(cfg->checks[i].user);
-		free(cfg->checks[i].password_file);
-		free(cfg->checks[i].query);
-		free(cfg->checks[i].command);
-		if (cfg->checks[i].argv != NULL)
-			for (j = 0; cfg->checks[i].argv[j] != NULL; j++)
-				free(cfg->checks[i].argv[j]);
-		free(cfg->checks[i].argv);
-		free(cfg->checks[i].server);
-		free(cfg->checks[i].qname);
-		free(cfg->checks[i].expect);
-	}
+	desc_free(agent_keys, &cfg->agent);
+	for (i = 0; i < cfg->nchecks; i++)
+		check_conf_free(&cfg->checks[i]);
 	free(cfg->checks);
-	free(cfg->mysql.socket);
-	free(cfg->mysql.host);
-	free(cfg->mysql.user);
-	free(cfg->mysql.password_file);
-	free(cfg->mysql.primary_check);
-	free(cfg->dns.server);
-	free(cfg->dns.tsig_key_file);
-	free(cfg->dns.resolver);
+	desc_free(mysql_keys, &cfg->mysql);
+	desc_free(dns_keys, &cfg->dns);
+	if (cfg->dns.method != NULL && cfg->dns.method->section != NULL)
+		desc_conf_free(cfg->dns.method->section, cfg->method_conf);
 	for (i = 0; i < cfg->nzones; i++) {
 		for (j = 0; j < cfg->zones[i].nrecords; j++)
 			free(cfg->zones[i].records[j]);
@@ -3233,51 +2636,15 @@ config_free(struct config *cfg)
 		free(cfg->zones[i].name);
 	}
 	free(cfg->zones);
-	free(cfg->hooks.before_failover);
-	free(cfg->hooks.after_failover);
-	free(cfg->hooks.before_failback);
-	free(cfg->hooks.after_failback);
-	free(cfg->hooks.notify);
-	free(cfg->quorum.secret_file);
-	free(cfg->virtualmin.url);
-	free(cfg->virtualmin.user);
-	free(cfg->virtualmin.password_file);
-	free(cfg->virtualmin.ca_file);
-	free(cfg->powerdns.url);
-	free(cfg->powerdns.api_key_file);
-	free(cfg->cloudflare.api_url);
-	free(cfg->cloudflare.api_token_file);
-	free(cfg->cloudflare.ca_file);
-	free(cfg->cloudflare.account_id);
-	free(cfg->ovh.endpoint);
-	free(cfg->ovh.application_key_file);
-	free(cfg->ovh.application_secret_file);
-	free(cfg->ovh.consumer_key_file);
-	free(cfg->ovh.ca_file);
-	free(cfg->http.method);
-	free(cfg->http.url);
-	for (size_t k = 0; k < cfg->http.nheaders; k++) {
-		free(cfg->http.headers[k].name);
-		free(cfg->http.headers[k].value);
-	}
-	free(cfg->http.body);
-	free(cfg->http.record);
-	free(cfg->http.success_json_pointer);
-	free(cfg->http.success_json_value);
-	free(cfg->http.secret_file);
-	free(cfg->http.test_url);
-	free(cfg->http.ca_file);
-	free(cfg->powerdns.ca_file);
-	free(cfg->exec.program);
+	desc_free(hooks_keys, &cfg->hooks);
+	desc_free(quorum_keys, &cfg->quorum);
 	for (i = 0; i < cfg->nspares; i++) {
 		free(cfg->spares[i].name);
 		free(cfg->spares[i].url);
 	}
 	free(cfg->spares);
-	for (i = 0; i < cfg->vote.nlisten; i++)
-		free(cfg->vote.listen[i]);
-	free(cfg->vote.allow);
-	free(cfg->vote.listen);
+	cfg_vote_section.free(&cfg->vote);
+	desc_free(cfg_vote_section.keys, &cfg->vote);
 	free(cfg);
 }
 
@@ -3306,25 +2673,9 @@ site_role_str(enum site_role r)
 }
 
 const char *
-dns_method_str(enum dns_method m)
+dns_method_str(const struct cfg_method *m)
 {
-	switch (m) {
-	case DNS_METHOD_RFC2136:
-		return "rfc2136";
-	case DNS_METHOD_VIRTUALMIN:
-		return "virtualmin";
-	case DNS_METHOD_POWERDNS:
-		return "powerdns";
-	case DNS_METHOD_EXEC:
-		return "exec";
-	case DNS_METHOD_CLOUDFLARE:
-		return "cloudflare";
-	case DNS_METHOD_OVH:
-		return "ovh";
-	case DNS_METHOD_HTTP:
-		return "http";
-	}
-	return "unknown";
+	return m != NULL ? m->name : "unknown";
 }
 
 const char *
@@ -3342,21 +2693,51 @@ dns_verify_str(enum dns_verify v)
 }
 
 const char *
-check_type_str(enum check_type t)
+check_type_str(const struct cfg_check_type *t)
 {
-	switch (t) {
-	case CHECK_TYPE_HTTP:
-		return "http";
-	case CHECK_TYPE_TCP:
-		return "tcp";
-	case CHECK_TYPE_MYSQL:
-		return "mysql";
-	case CHECK_TYPE_EXEC:
-		return "exec";
-	case CHECK_TYPE_DNS:
-		return "dns";
+	return t != NULL ? t->name : "unknown";
+}
+
+static void
+keys_print(FILE *f, const char *section, const struct cfg_key *keys)
+{
+	static const char *const types[] = {
+		[CFG_T_STR] = "string", [CFG_T_PATH] = "path",
+		[CFG_T_SECRET] = "secret-file", [CFG_T_FILE] = "file",
+		[CFG_T_PROGRAM] = "program", [CFG_T_API_URL] = "url",
+		[CFG_T_NUM] = "number", [CFG_T_DURATION] = "duration",
+		[CFG_T_ENUM] = "word", [CFG_T_CUSTOM] = "text",
+	};
+
+	for (const struct cfg_key *k = keys; k->name != NULL; k++)
+		fprintf(f, "%s %s %s %s\n", section, k->name, types[k->type],
+		    k->doc != NULL ? k->doc : "");
+}
+
+/*
+ * Every section and key the loader reads, from the descriptor tables:
+ * "SECTION KEY TYPE DOC" lines; a section "check:" is followed by those of
+ * each type as "check:TYPE".
+ */
+void
+config_keys_print(FILE *f)
+{
+	const struct cfg_core_section	*cs;
+	const struct cfg_check_type *const *t;
+	const struct cfg_method *const	*m;
+	char				 name[64];
+
+	for (cs = core_sections; cs < core_sections +
+	    FA_ARRAY_SIZE(core_sections); cs++)
+		keys_print(f, cs->name, cs->keys != NULL ? cs->keys :
+		    cfg_vote_section.keys);
+	for (t = cfg_check_types; *t != NULL; t++) {
+		snprintf(name, sizeof(name), "check:%s", (*t)->name);
+		keys_print(f, name, (*t)->keys);
 	}
-	return "unknown";
+	for (m = cfg_methods; *m != NULL; m++)
+		if ((*m)->section != NULL)
+			keys_print(f, (*m)->section->name, (*m)->section->keys);
 }
 
 const char *

@@ -25,15 +25,17 @@
 enum site_role { ROLE_BACKUP, ROLE_SPARE };
 enum failback_mode { FAILBACK_AUTO, FAILBACK_MANUAL };
 
-enum check_type {
-	CHECK_TYPE_HTTP, CHECK_TYPE_TCP, CHECK_TYPE_MYSQL, CHECK_TYPE_EXEC,
-	CHECK_TYPE_DNS
-};
+struct cfg_check_type;		/* agent/core/confdesc.h */
+struct cfg_method;		/* agent/core/confdesc.h */
 
+/*
+ * [check:NAME]: the keys of every type (each type's module describes and
+ * checks its own: agent/check/check_TYPE.c).
+ */
 struct cfg_check {
 	char		*name;		/* the NAME of [check:NAME] */
 	int		 line;		/* line of the section header */
-	enum check_type	 type;
+	const struct cfg_check_type *type;	/* check_type_str() */
 	int64_t		 timeout_ms;	/* default 5s */
 	/* http */
 	char		*url;
@@ -49,14 +51,12 @@ struct cfg_check {
 	char		*password_file;	/* NULL: no password */
 	char		*query;		/* default "SELECT 1" */
 	int64_t		 max_lag_s;	/* -1: replication lag not judged */
-	/* exec: command split into words as sh would, without a shell */
-	char		*command;	/* as written */
-	char		**argv;		/* NULL-terminated; argv[0] absolute */
-	/* dns: ask server:port (port above; default 53) for qname/qtype */
-	char		*server;	/* an IP address */
-	char		*qname;
-	uint16_t	 qtype;		/* RR type number (A = 1, ...) */
-	char		*expect;	/* NULL: any answer; A/AAAA: canonical */
+	/*
+	 * A type's own struct, when it keeps its keys there (exec, dns:
+	 * agent/check/check_impl.h); NULL for the types whose keys are
+	 * fields above.
+	 */
+	void		*conf;
 };
 
 /* [mysql]: the backup site's own replica (SPEC §6). */
@@ -81,14 +81,11 @@ struct cfg_mysql {
 	size_t			 primary_check_index;	/* in checks[] */
 };
 
-enum dns_method { DNS_METHOD_RFC2136, DNS_METHOD_VIRTUALMIN,
-	DNS_METHOD_POWERDNS, DNS_METHOD_EXEC, DNS_METHOD_CLOUDFLARE,
-	DNS_METHOD_OVH, DNS_METHOD_HTTP };
 enum dns_verify { DNS_VERIFY_NONE, DNS_VERIFY_SERVER, DNS_VERIFY_ALL };
 
 struct cfg_dns {
 	int		 line;
-	enum dns_method	 method;
+	const struct cfg_method *method;	/* dns_method_str() */
 	char		*server;	/* NULL: the zone's SOA MNAME */
 	uint16_t	 port;		/* default 53 */
 	char		*tsig_key_file;	/* BIND key file (tsig-keygen output) */
@@ -100,82 +97,6 @@ struct cfg_dns {
 	char		*resolver;	/* discovery only (SOA MNAME, NS addresses):
 					   an IP address; NULL: /etc/resolv.conf */
 	uint16_t	 resolver_port;	/* default 53 */
-};
-
-/* [virtualmin] (method = virtualmin): Virtualmin's remote API. */
-struct cfg_virtualmin {
-	int	 line;			/* of [virtualmin]; 0 when absent */
-	char	*url;			/* .../virtual-server/remote.cgi */
-	char	*user;
-	char	*password_file;		/* absolute; contents read when used */
-	char	*ca_file;		/* NULL: the system's CAs */
-};
-
-/* [powerdns] (method = powerdns): the PowerDNS Authoritative HTTP API. */
-struct cfg_powerdns {
-	int	 line;			/* of [powerdns]; 0 when absent */
-	char	*url;			/* .../api/v1/servers/localhost, no final / */
-	char	*api_key_file;		/* absolute; contents read when used */
-	char	*ca_file;		/* NULL: the system's CAs */
-};
-
-/* [exec] (method = exec): a program run once per zone with changes. */
-struct cfg_exec {
-	int	 line;			/* of [exec]; 0 when absent */
-	char	*program;		/* absolute path */
-	int64_t	 timeout_ms;		/* default 30s */
-};
-
-/* [cloudflare] (method = cloudflare): the Cloudflare API v4. */
-#define CFG_CLOUDFLARE_API	"https://api.cloudflare.com/client/v4"
-struct cfg_cloudflare {
-	int	 line;			/* of [cloudflare]; 0 when absent */
-	char	*api_url;		/* default CFG_CLOUDFLARE_API, no final / */
-	char	*api_token_file;	/* absolute; contents read when used */
-	char	*ca_file;		/* NULL: the system's CAs */
-	char	*account_id;		/* NULL: any account the token sees */
-};
-
-/* [ovh] (method = ovh): the OVHcloud API v1, signed requests. */
-#define CFG_OVH_ENDPOINT	"https://eu.api.ovh.com/1.0"
-struct cfg_ovh {
-	int	 line;			/* of [ovh]; 0 when absent */
-	char	*endpoint;		/* default CFG_OVH_ENDPOINT, no final / */
-	char	*application_key_file;	/* absolute; contents read when used */
-	char	*application_secret_file;
-	char	*consumer_key_file;
-	char	*ca_file;		/* NULL: the system's CAs */
-};
-
-/* [http] (method = http): a templated request (dnsupdate/method/httptmpl.h). */
-#define CFG_HTTP_HEADERS_MAX	16
-#define CFG_HTTP_STATUS_MAX	16
-struct cfg_http_header {
-	char	*name;			/* "Authorization" */
-	char	*value;			/* template: "Token {secret}" */
-	int	 line;
-};
-struct cfg_http {
-	int			 line;	/* of [http]; 0 when absent */
-	char			*method;	/* "PUT", upper case */
-	char			*url;		/* template */
-	size_t			 nheaders;
-	struct cfg_http_header	 headers[CFG_HTTP_HEADERS_MAX];
-	char			*body;		/* JSON template, NULL: none */
-	bool			 per_zone;	/* per = zone (default record) */
-	char			*record;	/* per = zone: one {records} item */
-	size_t			 nstatus;	/* 0: any 2xx is success */
-	long			 success_status[CFG_HTTP_STATUS_MAX];
-	char			*success_json_pointer;	/* RFC 6901, or NULL */
-	char			*success_json_value;	/* JSON text, with the pointer */
-	char			*secret_file;	/* absolute, or NULL */
-	char			*test_url;	/* config-test GETs it, or NULL */
-	char			*ca_file;	/* NULL: the system's CAs */
-	size_t			 nrate;		/* rate_limit: 0 when unset */
-	struct cfg_http_rate {
-		uint32_t	 n;		/* requests ... */
-		uint32_t	 window_s;	/* ... per that many seconds */
-	}			 rate[4];	/* s, min, h, d at most */
 };
 
 struct cfg_zone {
@@ -252,12 +173,12 @@ struct config {
 	size_t			 nchecks;
 	struct cfg_check	*checks;
 	struct cfg_dns		 dns;
-	struct cfg_virtualmin	 virtualmin;	/* used with method = virtualmin */
-	struct cfg_powerdns	 powerdns;	/* used with method = powerdns */
-	struct cfg_exec		 exec;		/* used with method = exec */
-	struct cfg_cloudflare	 cloudflare;	/* used with method = cloudflare */
-	struct cfg_ovh		 ovh;		/* used with method = ovh */
-	struct cfg_http		 http;		/* used with method = http */
+	/*
+	 * The [dns] method's own section, as its module reads it (struct
+	 * cfg_powerdns * for powerdns, ...): freed through its descriptors.
+	 * NULL for a method without a section (rfc2136).
+	 */
+	void			*method_conf;
 	size_t			 nzones;
 	struct cfg_zone		*zones;
 	struct cfg_hooks	 hooks;
@@ -312,11 +233,9 @@ void	config_free(struct config *);
 const char *config_default_path(const char *explicit_path);
 
 const char *site_role_str(enum site_role);
-const char *dns_method_str(enum dns_method);
+const char *dns_method_str(const struct cfg_method *);
 const char *dns_verify_str(enum dns_verify);
-const char *check_type_str(enum check_type);
-/* A dns check's qtype by name ("AAAA"); "?" for a type it cannot have. */
-const char *check_qtype_str(uint16_t);
+const char *check_type_str(const struct cfg_check_type *);
 const char *mysql_promote_str(enum mysql_promote);
 
 #endif

@@ -28,7 +28,7 @@
  *     after an earlier one moved, which makes the site FAILED until the
  *     next cycle finishes;
  *   - a record's ttl: 1 means automatic, else 60 to 86400 (30 for
- *     Enterprise zones): config.c checks [dns] ttl;
+ *     Enterprise zones): checked against [dns] ttl below, at load;
  *   - rate limits: 1200 requests per 5 minutes per token; a throttled call
  *     is answered 429 with Retry-After (seconds), waited for here only when
  *     it ends inside the cycle's deadline (apimethod.h);
@@ -74,11 +74,20 @@
 #include <jansson.h>
 
 #include "agent/core/config.h"
+#include "agent/core/confdesc.h"
+#include "dnsupdate/method/cloudflare.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 #include "dnsupdate/method/apimethod.h"
 #include "agent/lib/http.h"
 #include "dnsupdate/method/methods.h"
+
+/* The [cloudflare] section, as read by the config (below). */
+static const struct cfg_cloudflare *
+cf_conf(const struct config *cfg)
+{
+	return cfg->method_conf;
+}
 
 #define CF_BODY_MAX		(2 * 1024 * 1024)
 #define CF_ZONES_CACHED		64
@@ -216,7 +225,7 @@ cf_call(const struct config *cfg, const char *label, const char *method,
     const char *path, const char *body, int64_t deadline_ms, json_t **out,
     char *msg, size_t msglen)
 {
-	const struct cfg_cloudflare	*cf = &cfg->cloudflare;
+	const struct cfg_cloudflare	*cf = cf_conf(cfg);
 	struct cf_call_ctx		 x = { path, NULL };
 	struct api_result		 res;
 	char				*url;
@@ -301,8 +310,8 @@ cf_zone_lookup(const struct config *cfg, const char *zone,
 
 	found[0] = other[0] = '\0';
 	e = http_escape(zone);
-	if (cfg->cloudflare.account_id != NULL)
-		ea = http_escape(cfg->cloudflare.account_id);
+	if (cf_conf(cfg)->account_id != NULL)
+		ea = http_escape(cf_conf(cfg)->account_id);
 	snprintf(path, sizeof(path), "/zones?name=%s&per_page=50%s%s", e,
 	    ea != NULL ? "&account.id=" : "", ea != NULL ? ea : "");
 	free(e);
@@ -653,12 +662,12 @@ cf_probe_account_token(const struct config *cfg, const char *acct,
 	if (st != DNS_OK) {
 		diag_add(diags, false, "%s:%d: the token reads the zones but "
 		    "neither /user/tokens/verify nor %s says it is active "
-		    "(%s; %s)", cfg->path, cfg->cloudflare.line, path, umsg,
+		    "(%s; %s)", cfg->path, cf_conf(cfg)->line, path, umsg,
 		    msg);
 	} else if (status == NULL || strcmp(status, "active") != 0) {
 		diag_add(diags, true, "%s:%d: the Cloudflare API token (owned "
 		    "by account %s) is %s, not active", cfg->path,
-		    cfg->cloudflare.line, acct, status != NULL ? status :
+		    cf_conf(cfg)->line, acct, status != NULL ? status :
 		    "of no known status");
 		ret = -1;
 	} else
@@ -696,7 +705,7 @@ cf_probe(const struct config *cfg, struct diag_list *diags)
 	status = json_string_value(json_object_get(res, "status"));
 	if (st == DNS_OK && (status == NULL || strcmp(status, "active") != 0)) {
 		diag_add(diags, true, "%s:%d: the Cloudflare API token is %s, "
-		    "not active", cfg->path, cfg->cloudflare.line,
+		    "not active", cfg->path, cf_conf(cfg)->line,
 		    status != NULL ? status : "of no known status");
 		ret = -1;
 	} else if (st == DNS_ERR_BADKEY && strstr(msg, "HTTP 401") != NULL) {
@@ -706,7 +715,7 @@ cf_probe(const struct config *cfg, struct diag_list *diags)
 	} else if (st == DNS_ERR_KEY || st == DNS_ERR_NETWORK ||
 	    st == DNS_ERR_TIMEOUT || st == DNS_ERR_INTERNAL) {
 		diag_add(diags, true, "%s:%d: %s", cfg->path,
-		    cfg->cloudflare.line, msg);
+		    cf_conf(cfg)->line, msg);
 		json_decref(res);
 		return -1;
 	}
@@ -731,14 +740,14 @@ cf_probe(const struct config *cfg, struct diag_list *diags)
 		if (st == DNS_ERR_BADKEY && user_refused) {
 			/* Refused here too: the 401 meant an invalid token. */
 			diag_add(diags, true, "%s:%d: %s", cfg->path,
-			    cfg->cloudflare.line, umsg);
+			    cf_conf(cfg)->line, umsg);
 			ret = -1;
 			break;
 		}
 		if (st != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s", cfg->path,
 			    st == DNS_ERR_NOTAUTH ? z->line :
-			    cfg->cloudflare.line, msg);
+			    cf_conf(cfg)->line, msg);
 			ret = -1;
 			if (st == DNS_ERR_BADKEY || st == DNS_ERR_KEY ||
 			    st == DNS_ERR_NETWORK || st == DNS_ERR_TIMEOUT)
@@ -771,4 +780,89 @@ const struct dnsupdate_method dnsupdate_cloudflare = {
 	/* One zone after another: one rate limit per token, and a batch
 	 * that fails leaves the zones after it untouched. */
 	.parallel = false,
+};
+
+/* ---- [cloudflare]: its keys (agent/core/confdesc.h) ---- */
+
+static void
+cf_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s, void *conf)
+{
+	struct cfg_cloudflare	*cf = conf;
+	const char		*v;
+	int			 line = s->line;
+	size_t			 n;
+
+	cf->line = s->line;
+	/* Cloudflare's ids are 32 hex digits; it goes into a URL query. */
+	if ((v = cfg_get_str(c, s, "account_id", false, &line)) != NULL) {
+		n = strspn(v, "0123456789abcdefABCDEF");
+		if (n == 0 || n > 64 || v[n] != '\0')
+			cfg_error(c, line, "account_id '%.40s' is not a"
+			    " Cloudflare account id (hex digits)", v);
+		else
+			cf->account_id = util_xstrdup(v);
+	}
+}
+
+/*
+ * Cloudflare's TTL: 1 means automatic, else 60 to 86400 (30 on Enterprise
+ * zones, which this version does not tell apart).  Automatic is 300 s for
+ * a DNS-only record: a hold_down shorter than that is worth a warning.
+ */
+static void
+cf_conf_validate_all(struct cfg_ctx *c, void *conf)
+{
+	const struct cfg_sec	*dns = cfg_section(c, "dns");
+	const struct cfg_entry	*e = cfg_sec_get(dns, "ttl");
+	const struct config	*cfg = cfg_config(c);
+	char			 hb[32];
+
+	(void)conf;
+	if (!cfg_ttl_ok(c))
+		return;
+	if (cfg->dns.ttl != 1 && cfg->dns.ttl < 60) {
+		cfg_error(c, e != NULL ? e->line : dns->line, "ttl = %u is not"
+		    " a Cloudflare TTL: 1 (automatic) or 60 to 86400",
+		    (unsigned)cfg->dns.ttl);
+		return;
+	}
+	if (cfg->dns.ttl == 1 && cfg_hold_down_ok(c) &&
+	    cfg->agent.hold_down_ms < 300 * 1000) {
+		util_duration_format(cfg->agent.hold_down_ms, hb, sizeof(hb));
+		cfg_warn(c, e != NULL ? e->line : dns->line, "ttl = 1 is"
+		    " Cloudflare's automatic TTL (300s for a DNS-only"
+		    " record), longer than hold_down (%s): caches may hold the"
+		    " old answer after a move", hb);
+	}
+}
+
+#define K_AT(m)	CFG_AT(struct cfg_cloudflare, m)
+static const struct cfg_key cf_keys[] = {
+	{ .name = "api_url", .type = CFG_T_API_URL, K_AT(api_url),
+	  .def_str = CFG_CLOUDFLARE_API, .doc = "the API's base URL" },
+	{ .name = "api_token_file", .type = CFG_T_SECRET,
+	  .flags = CFG_F_REQUIRED, K_AT(api_token_file),
+	  .doc = "the API token (a secret file)" },
+	{ .name = "ca_file", .type = CFG_T_FILE, K_AT(ca_file),
+	  .doc = "a CA bundle instead of the system's" },
+	{ .name = "account_id", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  K_AT(account_id), .doc = "the account whose zones to look in" },
+	{ .name = NULL }
+};
+#undef K_AT
+
+static const struct cfg_section_desc cloudflare_section = {
+	.name = "cloudflare",
+	.doc = "the Cloudflare API v4 (method = cloudflare)",
+	.keys = cf_keys,
+	.size = sizeof(struct cfg_cloudflare),
+	.validate = cf_conf_validate,
+	.validate_all = cf_conf_validate_all,
+};
+
+/* [dns] method = cloudflare (registry.c). */
+const struct cfg_method cloudflare_method = {
+	.name = "cloudflare",
+	.ops = &dnsupdate_cloudflare,
+	.section = &cloudflare_section,
 };

@@ -38,11 +38,20 @@
 #include <jansson.h>
 
 #include "agent/core/config.h"
+#include "agent/core/confdesc.h"
+#include "dnsupdate/method/exec.h"
 #include "agent/lib/log.h"
 #include "agent/lib/spawn.h"
 #include "agent/lib/util.h"
 #include "agent/lib/http.h"
 #include "dnsupdate/method/methods.h"
+
+/* The [exec] section, as read by the config (below). */
+static const struct cfg_exec *
+exec_conf(const struct config *cfg)
+{
+	return cfg->method_conf;
+}
 
 /*
  * The JSON plan of zp for the program's stdin.  Caller frees.  NULL on no
@@ -138,12 +147,12 @@ exec_update(const struct config *cfg, const struct dns_server *srv,
 	util_msg(e_port, sizeof(e_port), "FA_DNS_PORT=%s", port);
 	util_msg(e_site, sizeof(e_site), "FA_SITE=%s",
 	    cfg->agent.name != NULL ? cfg->agent.name : "");
-	argv[0] = (char *)(uintptr_t)cfg->exec.program;
+	argv[0] = (char *)(uintptr_t)exec_conf(cfg)->program;
 	argv[2] = (char *)(uintptr_t)zp->zone->name;
 
 	log_debug("%s: exec %s update %s, plan %s", label, argv[0],
 	    zp->zone->name, plan);
-	if (spawn_run(argv, env, plan, strlen(plan), cfg->exec.timeout_ms,
+	if (spawn_run(argv, env, plan, strlen(plan), exec_conf(cfg)->timeout_ms,
 	    &res) == 0) {
 		util_msg(zp->message, sizeof(zp->message), "%s: %s applied the "
 		    "change of %zu record%s (exit 0)", label, argv[0],
@@ -155,7 +164,7 @@ exec_update(const struct config *cfg, const struct dns_server *srv,
 	http_first_line(res.output, out, sizeof(out));
 	switch (res.outcome) {
 	case SPAWN_TIMEOUT:
-		util_duration_format(cfg->exec.timeout_ms, dur, sizeof(dur));
+		util_duration_format(exec_conf(cfg)->timeout_ms, dur, sizeof(dur));
 		util_msg(zp->message, sizeof(zp->message), "%s: %s did not "
 		    "finish within [exec] timeout (%s); its process group was "
 		    "killed%s%s", label, argv[0], dur, out[0] ? ": " : "", out);
@@ -189,9 +198,9 @@ exec_probe(const struct config *cfg, struct diag_list *diags)
 	size_t			 i;
 	int			 ret = 0;
 
-	if (access(cfg->exec.program, X_OK) == -1) {
+	if (access(exec_conf(cfg)->program, X_OK) == -1) {
 		diag_add(diags, true, "%s:%d: program: cannot run %s: %s",
-		    cfg->path, cfg->exec.line, cfg->exec.program,
+		    cfg->path, exec_conf(cfg)->line, exec_conf(cfg)->program,
 		    strerror(errno));
 		ret = -1;
 	}
@@ -202,7 +211,7 @@ exec_probe(const struct config *cfg, struct diag_list *diags)
 			diag_add(diags, true, "%s:%d: %s: reading the zone "
 			    "through DNS failed (the change of %s is confirmed "
 			    "there; set [dns] server and port): %s", cfg->path,
-			    cfg->dns.line, label, cfg->exec.program, err);
+			    cfg->dns.line, label, exec_conf(cfg)->program, err);
 			ret = -1;
 		}
 	}
@@ -216,4 +225,40 @@ const struct dnsupdate_method dnsupdate_exec = {
 	.probe = exec_probe,
 	/* One zone after another: the program need not be reentrant. */
 	.parallel = false,
+};
+
+/* ---- [exec]: its keys (agent/core/confdesc.h) ---- */
+
+static void
+exec_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s, void *conf)
+{
+	struct cfg_exec	*ex = conf;
+
+	(void)c;
+	ex->line = s->line;
+}
+
+#define K_AT(m)	CFG_AT(struct cfg_exec, m)
+static const struct cfg_key exec_keys[] = {
+	{ .name = "program", .type = CFG_T_PROGRAM, .flags = CFG_F_REQUIRED,
+	  K_AT(program), .doc = "the program run once per zone with changes" },
+	{ .name = "timeout", .type = CFG_T_DURATION, K_AT(timeout_ms),
+	  .min = 1, .def = 30000, .doc = "how long it may run" },
+	{ .name = NULL }
+};
+#undef K_AT
+
+static const struct cfg_section_desc exec_section = {
+	.name = "exec",
+	.doc = "a program that changes the records (method = exec)",
+	.keys = exec_keys,
+	.size = sizeof(struct cfg_exec),
+	.validate = exec_conf_validate,
+};
+
+/* [dns] method = exec (registry.c). */
+const struct cfg_method exec_method = {
+	.name = "exec",
+	.ops = &dnsupdate_exec,
+	.section = &exec_section,
 };

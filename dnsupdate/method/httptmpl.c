@@ -25,8 +25,8 @@
  * that exists but answers 404 to one that does not ("Modifying an
  * RRset"; only POST and the bulk endpoint create).  So per = zone (one
  * bulk request, atomic, creating and deleting RRsets) is the form to use
- * where the API has one; config.c warns when [http] rate_limit says a
- * per = record move cannot fit.
+ * where the API has one; its config check (below) warns when rate_limit
+ * says a per = record move cannot fit.
  *
  * The secret (secret_file, first line) is read right before the requests,
  * goes into the header lines that hold {secret} and nowhere else, and is
@@ -44,12 +44,20 @@
 #include <jansson.h>
 
 #include "agent/core/config.h"
+#include "agent/core/confdesc.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 #include "dnsupdate/method/apimethod.h"
 #include "agent/lib/http.h"
 #include "dnsupdate/method/httptmpl.h"
 #include "dnsupdate/method/methods.h"
+
+/* The [http] section, as read by the config (below). */
+static const struct cfg_http *
+ht_conf(const struct config *cfg)
+{
+	return cfg->method_conf;
+}
 
 #define HT_BODY_MAX	(256 * 1024)
 
@@ -410,7 +418,7 @@ ht_host(const char *url, char *out, size_t len)
 static void
 ht_ctx_init(struct ht_ctx *x, const struct config *cfg)
 {
-	const struct cfg_http	*h = &cfg->http;
+	const struct cfg_http	*h = ht_conf(cfg);
 	struct httptmpl_vars	 v;
 	char			 err[512], *val;
 	size_t			 i;
@@ -443,7 +451,7 @@ ht_auth(const struct api_req *req, char *const secret[],
     struct curl_slist **hdrs, char *msg, size_t msglen)
 {
 	struct ht_ctx		*x = req->arg;
-	const struct cfg_http	*h = &x->cfg->http;
+	const struct cfg_http	*h = ht_conf(x->cfg);
 	struct httptmpl_vars	 v;
 	char			 err[512], *val;
 	size_t			 i;
@@ -477,7 +485,7 @@ ht_req(struct ht_ctx *x, const char *label, const char *method,
     const char *url, const char *body, int64_t deadline_ms,
     api_judge_fn judge)
 {
-	const struct cfg_http	*h = &x->cfg->http;
+	const struct cfg_http	*h = ht_conf(x->cfg);
 
 	return (struct api_req){ .label = label, .bare = true,
 	    .provider = x->host, .api = "http", .base = h->url,
@@ -513,7 +521,7 @@ static bool
 ht_success(const struct ht_ctx *x, const struct http_resp *resp, char *why,
     size_t whylen)
 {
-	const struct cfg_http	*h = &x->cfg->http;
+	const struct cfg_http	*h = ht_conf(x->cfg);
 	json_t			*j = NULL, *got, *want = NULL;
 	json_error_t		 jerr;
 	char			 line[300], *gs = NULL;
@@ -570,7 +578,7 @@ ht_judge(const struct api_req *req, const struct http_resp *resp,
     char *msg, size_t msglen)
 {
 	struct ht_ctx		*x = req->arg;
-	const struct cfg_http	*h = &x->cfg->http;
+	const struct cfg_http	*h = ht_conf(x->cfg);
 	enum dns_status		 st;
 
 	if (ht_success(x, resp, msg, msglen))
@@ -607,7 +615,7 @@ ht_send(struct ht_ctx *x, const char *url, const char *body,
 	struct api_result	res;
 
 	x->unknown = false;
-	req = ht_req(x, label, x->cfg->http.method, url, body, deadline_ms,
+	req = ht_req(x, label, ht_conf(x->cfg)->method, url, body, deadline_ms,
 	    ht_judge);
 	api_call(&req, &res, why, whylen);
 	x->secret = NULL;
@@ -664,8 +672,8 @@ ht_records(const struct config *cfg, const struct dns_zone_plan *zp,
 	for (i = 0; i < n; i++) {
 		ht_vars(&v, cfg, zp, &mcs[i], zone, fqdn, name, sub,
 		    sizeof(zone));
-		if ((item = httptmpl_expand(cfg->http.record, HTTPTMPL_RECORD,
-		    &v, err, errlen)) == NULL) {
+		if ((item = httptmpl_expand(ht_conf(cfg)->record,
+		    HTTPTMPL_RECORD, &v, err, errlen)) == NULL) {
 			free(b.s);
 			return NULL;
 		}
@@ -682,7 +690,7 @@ static enum dns_status
 ht_update(const struct config *cfg, const struct dns_server *srv,
     struct dns_zone_plan *zp, int64_t deadline_ms)
 {
-	const struct cfg_http	*h = &cfg->http;
+	const struct cfg_http	*h = ht_conf(cfg);
 	struct method_change	*mcs = NULL;
 	struct httptmpl_vars	 v;
 	struct ht_ctx		 x;
@@ -836,7 +844,7 @@ ht_probe_judge(const struct api_req *req, const struct http_resp *resp,
 static int
 ht_probe(const struct config *cfg, struct diag_list *diags)
 {
-	const struct cfg_http	*h = &cfg->http;
+	const struct cfg_http	*h = ht_conf(cfg);
 	const struct cfg_zone	*z;
 	struct ht_ctx		 x;
 	struct api_req		 req;
@@ -886,4 +894,449 @@ const struct dnsupdate_method dnsupdate_http = {
 	.probe = ht_probe,
 	/* One zone after another: most providers rate-limit per account. */
 	.parallel = false,
+};
+
+/* ---- [http]: its keys (agent/core/confdesc.h) ---- */
+
+/*
+ * A URL template of [http] once expanded with sample values: http or https,
+ * a host, no user or password; plain http to a loopback address only (the
+ * request carries a secret in a header).  A query is allowed (some APIs
+ * take their parameters there), never the secret ({secret} is refused in a
+ * URL, which shows in logs).
+ */
+static void
+http_url_check(struct cfg_ctx *c, int line, const char *key, const char *url)
+{
+	char	*scheme = NULL, *host = NULL, *user = NULL, *pass = NULL;
+	CURLU	*u;
+
+	if ((u = curl_url()) == NULL)
+		fatalx("curl_url: out of memory");
+	if (url[strcspn(url, " \t")] != '\0' ||
+	    curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		cfg_error(c, line, "bad %s '%.80s' (expected"
+		    " https://HOST[:PORT]/...)", key, url);
+		goto done;
+	}
+	(void)curl_url_get(u, CURLUPART_USER, &user, 0);
+	(void)curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
+	if (user != NULL || pass != NULL)
+		cfg_error(c, line, "%s must not hold a user name or password"
+		    " (they would show in logs); put the secret in a header"
+		    " with {secret}", key);
+	else if (strcmp(scheme, "http") == 0 && !cfg_host_is_loopback(host))
+		cfg_error(c, line, "%s: http:// would send the secret to %s in"
+		    " clear text; use https:// (plain http is allowed only to a"
+		    " loopback address: 127.0.0.1, ::1, localhost)", key, host);
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_free(pass);
+	curl_url_cleanup(u);
+}
+
+/*
+ * Check the template of key at where, and, for a URL or a body, what it
+ * expands to with sample values (a URL that curl takes, a body that is
+ * JSON).  Returns a copy of the template, or NULL (reported).  *uses gets
+ * what it uses.
+ */
+static char *
+get_http_template(struct cfg_ctx *c, const struct cfg_sec *s,
+    const char *key, enum httptmpl_where where, bool required, unsigned *uses)
+{
+	struct httptmpl_vars	 v;
+	struct addrset	 sample;
+	json_error_t		 jerr;
+	json_t			*j;
+	const char		*t;
+	char			*x, err[256];
+	int			 line = s->line;
+
+	*uses = 0;
+	if ((t = cfg_get_str(c, s, key, required, &line)) == NULL)
+		return NULL;
+	if (httptmpl_check(t, where, uses, err, sizeof(err)) == -1) {
+		cfg_error(c, line, "%s: %s", key, err);
+		return NULL;
+	}
+	httptmpl_sample(&v, &sample);
+	v.records = "[]";
+	if ((x = httptmpl_expand(t, where, &v, err, sizeof(err))) == NULL) {
+		cfg_error(c, line, "%s: %s", key, err);
+		return NULL;
+	}
+	if (where == HTTPTMPL_URL || where == HTTPTMPL_URL_ZONE ||
+	    where == HTTPTMPL_TEST_URL)
+		http_url_check(c, line, key, x);
+	else if (where == HTTPTMPL_BODY_RECORD ||
+	    where == HTTPTMPL_BODY_ZONE || where == HTTPTMPL_RECORD) {
+		if ((j = json_loads(x, JSON_DECODE_ANY, &jerr)) == NULL)
+			cfg_error(c, line, "%s is not JSON once expanded (%s,"
+			    " at character %d of: %.120s)", key, jerr.text,
+			    jerr.position, x);
+		json_decref(j);
+	}
+	free(x);
+	return util_xstrdup(t);
+}
+
+/* header = Name: value, as many as needed (in file order). */
+static void
+get_http_headers(struct cfg_ctx *c, const struct cfg_sec *s,
+    struct cfg_http *h, unsigned *uses)
+{
+	const struct cfg_entry	*e;
+	const char		*colon, *p;
+	char			*name, err[256];
+	unsigned		 u;
+	size_t			 i, n;
+
+	*uses = 0;
+	for (i = 0; i < s->n; i++) {
+		e = &s->entries[i];
+		if (strcmp(e->key, "header") != 0)
+			continue;
+		if (h->nheaders == CFG_HTTP_HEADERS_MAX) {
+			cfg_error(c, e->line, "more than %d header lines",
+			    CFG_HTTP_HEADERS_MAX);
+			return;
+		}
+		colon = strchr(e->value, ':');
+		n = colon != NULL ? (size_t)(colon - e->value) : 0;
+		while (n > 0 && isspace((unsigned char)e->value[n - 1]))
+			n--;
+		/* RFC 9110 §5.1: a field name is a token. */
+		for (p = e->value; colon != NULL && p < e->value + n; p++)
+			if (!isalnum((unsigned char)*p) &&
+			    strchr("!#$%&'*+-.^_`|~", *p) == NULL)
+				break;
+		if (colon == NULL || n == 0 || p < e->value + n) {
+			cfg_error(c, e->line, "bad header '%.64s' (expected"
+			    " 'header = Name: value')", e->value);
+			continue;
+		}
+		for (p = colon + 1; isspace((unsigned char)*p); p++)
+			;
+		if (httptmpl_check(p, HTTPTMPL_HEADER, &u, err,
+		    sizeof(err)) == -1) {
+			cfg_error(c, e->line, "header: %s", err);
+			continue;
+		}
+		*uses |= u;
+		name = util_xcalloc(1, n + 1);
+		memcpy(name, e->value, n);
+		h->headers[h->nheaders].name = name;
+		h->headers[h->nheaders].value = util_xstrdup(p);
+		h->headers[h->nheaders].line = e->line;
+		h->nheaders++;
+	}
+}
+
+/*
+ * rate_limit = 2/s, 15/min, 100/h, 300/d: the provider's documented limits
+ * on the requests of one zone (deSEC's per-domain write limits, for
+ * instance), N per s, min, h or d; each unit once.
+ */
+static void
+get_http_rate(struct cfg_ctx *c, const struct cfg_sec *s, struct cfg_http *h)
+{
+	static const struct { const char *u; uint32_t secs; } units[] = {
+		{ "s", 1 }, { "min", 60 }, { "h", 3600 }, { "d", 86400 } };
+	const char	*v;
+	char		*dup, *tok, *save = NULL, *slash;
+	int		 line = s->line;
+	const char	*errstr;
+	size_t		 u, k;
+	long long	 n;
+
+	if ((v = cfg_get_str(c, s, "rate_limit", false, &line)) == NULL)
+		return;
+	dup = util_xstrdup(v);
+	for (tok = strtok_r(dup, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if ((slash = strchr(tok, '/')) == NULL)
+			goto bad;
+		*slash++ = '\0';
+		for (u = 0; u < FA_ARRAY_SIZE(units); u++)
+			if (strcmp(slash, units[u].u) == 0)
+				break;
+		if (u == FA_ARRAY_SIZE(units) || util_number_parse(tok, 1,
+		    1000000, &n, &errstr) == -1)
+			goto bad;
+		for (k = 0; k < h->nrate; k++)
+			if (h->rate[k].window_s == units[u].secs)
+				goto bad;
+		h->rate[h->nrate].n = (uint32_t)n;
+		h->rate[h->nrate++].window_s = units[u].secs;
+	}
+	free(dup);
+	if (h->nrate == 0)
+		cfg_error(c, line, "rate_limit is empty");
+	return;
+bad:
+	free(dup);
+	h->nrate = 0;
+	cfg_error(c, line, "bad rate_limit '%.60s' (expected N/s, N/min, N/h,"
+	    " N/d, each unit once: \"2/s, 15/min, 100/h, 300/d\")", v);
+}
+
+/* success_status = 200, 204: HTTP statuses, 100 to 599. */
+static void
+get_http_statuses(struct cfg_ctx *c, const struct cfg_sec *s,
+    struct cfg_http *h)
+{
+	const char	*v, *errstr;
+	char		*copy, *tok, *save;
+	long long	 n;
+	int		 line = s->line;
+
+	if ((v = cfg_get_str(c, s, "success_status", false, &line)) == NULL)
+		return;
+	copy = util_xstrdup(v);
+	for (tok = strtok_r(copy, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (util_number_parse(tok, 100, 599, &n, &errstr) == -1) {
+			cfg_error(c, line, "bad HTTP status '%.32s' in"
+			    " success_status: %s (100 to 599)", tok, errstr);
+			break;
+		}
+		if (h->nstatus == CFG_HTTP_STATUS_MAX) {
+			cfg_error(c, line, "more than %d statuses in"
+			    " success_status", CFG_HTTP_STATUS_MAX);
+			break;
+		}
+		h->success_status[h->nstatus++] = (long)n;
+	}
+	if (h->nstatus == 0 && tok == NULL)
+		cfg_error(c, line, "success_status lists no status");
+	free(copy);
+}
+
+static void
+ht_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s, void *conf)
+{
+	static const char *const methods[] = { "GET", "POST", "PUT", "PATCH",
+	    "DELETE" };
+	struct cfg_http		*h = conf;
+	const struct cfg_entry	*e;
+	const char		*v;
+	char			*m;
+	unsigned		 uh = 0, uu = 0, ub = 0, ur = 0, ut = 0;
+	json_error_t		 jerr;
+	json_t			*j;
+	int			 line = s->line;
+	size_t			 i;
+
+	h->line = s->line;
+	if ((v = cfg_get_str(c, s, "method", false, &line)) != NULL) {
+		m = util_xstrdup(v);
+		for (char *p = m; *p != '\0'; p++)
+			*p = (char)toupper((unsigned char)*p);
+		for (i = 0; i < FA_ARRAY_SIZE(methods); i++)
+			if (strcmp(methods[i], m) == 0)
+				break;
+		if (i == FA_ARRAY_SIZE(methods)) {
+			cfg_error(c, line, "bad method '%.32s' (expected GET,"
+			    " POST, PUT, PATCH or DELETE)", v);
+			free(m);
+		} else
+			h->method = m;
+	}
+	h->url = get_http_template(c, s, "url", h->per_zone ?
+	    HTTPTMPL_URL_ZONE : HTTPTMPL_URL, false, &uu);
+	get_http_headers(c, s, h, &uh);
+	h->body = get_http_template(c, s, "body", h->per_zone ?
+	    HTTPTMPL_BODY_ZONE : HTTPTMPL_BODY_RECORD, h->per_zone, &ub);
+	if (h->per_zone) {
+		h->record = get_http_template(c, s, "record", HTTPTMPL_RECORD,
+		    true, &ur);
+		if (h->body != NULL && !(ub & HTTPTMPL_USES_RECORDS))
+			cfg_error(c, cfg_sec_get(s, "body")->line, "per = zone:"
+			    " the body must hold {records} (the changed"
+			    " records, each written with the record template)");
+	} else if ((e = cfg_sec_get(s, "record")) != NULL)
+		cfg_error(c, e->line, "record applies to per = zone only");
+	h->test_url = get_http_template(c, s, "test_url", HTTPTMPL_TEST_URL,
+	    false, &ut);
+	get_http_statuses(c, s, h);
+	h->success_json_pointer = (v = cfg_get_str(c, s, "success_json_pointer",
+	    false, &line)) != NULL ? util_xstrdup(v) : NULL;
+	if (v != NULL && v[0] != '/')
+		cfg_error(c, line, "success_json_pointer '%.64s' is not a JSON"
+		    " pointer (RFC 6901: /key/0/key)", v);
+	if ((v = cfg_get_str(c, s, "success_json_value", false,
+	    &line)) != NULL) {
+		if ((j = json_loads(v, JSON_DECODE_ANY, &jerr)) == NULL)
+			cfg_error(c, line, "success_json_value must be JSON"
+			    " (true, 1, \"ok\"): %s", jerr.text);
+		else
+			h->success_json_value = util_xstrdup(v);
+		json_decref(j);
+	}
+	if ((cfg_sec_get(s, "success_json_pointer") == NULL) !=
+	    (cfg_sec_get(s, "success_json_value") == NULL))
+		cfg_error(c, s->line, "success_json_pointer and"
+		    " success_json_value go together");
+	if (cfg_sec_get(s, "secret_file") != NULL) {
+		h->secret_file = cfg_get_secret_file(c, s, "secret_file");
+		if (!(uh & HTTPTMPL_USES_SECRET))
+			cfg_error(c, cfg_sec_get(s, "secret_file")->line,
+			    "secret_file is set but no header holds {secret}");
+	} else if (uh & HTTPTMPL_USES_SECRET)
+		cfg_error(c, s->line, "a header holds {secret} but [http] has"
+		    " no secret_file");
+	get_http_rate(c, s, h);
+	h->uses = uu | ub | ur;
+	(void)ut;
+}
+
+/*
+ * per = record sends one request per changed name and type: a move of a
+ * zone takes (its records) x (the address families of the sites)
+ * requests.  More than a rate_limit allows, and the provider answers 429
+ * half-way: warn, and say what per = zone would cost (one request).
+ */
+static void
+validate_http_rate(struct cfg_ctx *c, const struct cfg_http *h)
+{
+	const struct config	*cfg = cfg_config(c);
+	struct addrset	 p, b;
+	const char		*unit;
+	size_t			 i, k, nfam = 0, need;
+	int			 fam;
+
+	if (h->per_zone || h->nrate == 0)
+		return;
+	for (fam = AF_INET; fam != -1; fam = fam == AF_INET ? AF_INET6 : -1) {
+		addrset_family(&cfg->primary, fam, &p);
+		addrset_family(&cfg->backup, fam, &b);
+		if (p.n > 0 || b.n > 0)
+			nfam++;
+	}
+	for (i = 0; i < cfg->nzones; i++) {
+		need = cfg->zones[i].nrecords * nfam;
+		for (k = 0; k < h->nrate; k++) {
+			if (need <= h->rate[k].n)
+				continue;
+			unit = h->rate[k].window_s == 1 ? "second" :
+			    h->rate[k].window_s == 60 ? "minute" :
+			    h->rate[k].window_s == 3600 ? "hour" : "day";
+			cfg_warn(c, cfg->zones[i].line, "with per = record a"
+			    " move of %s takes %zu requests, more than [http]"
+			    " rate_limit allows (%u per %s): the provider will"
+			    " answer 429 half-way%s; per = zone takes one"
+			    " request per zone", cfg->zones[i].name, need,
+			    (unsigned)h->rate[k].n, unit,
+			    h->rate[k].window_s == 1 ? " and the move waits for "
+			    "Retry-After" : " and the zone stays half-moved "
+			    "until a later cycle");
+			break;
+		}
+	}
+}
+
+/*
+ * {address} writes one address: each site must have at most one address
+ * of each type, and both the same count (else a move would empty it).
+ */
+static void
+validate_http_sites(struct cfg_ctx *c, const struct cfg_http *h)
+{
+	const struct config	*cfg = cfg_config(c);
+	struct addrset	 p, b;
+	int			 fam;
+
+	if (!(h->uses & HTTPTMPL_USES_ADDRESS))
+		return;
+	for (fam = AF_INET; fam != -1; fam = fam == AF_INET ? AF_INET6 : -1) {
+		addrset_family(&cfg->primary, fam, &p);
+		addrset_family(&cfg->backup, fam, &b);
+		if (p.n > 1 || b.n > 1 || p.n != b.n) {
+			cfg_error(c, h->line, "[http] uses {address}, which"
+			    " holds one address, but [site:primary] has %zu"
+			    " and [site:backup] %zu %s address%s: use"
+			    " {addresses} (a JSON array)", p.n, b.n,
+			    fam == AF_INET ? "IPv4" : "IPv6",
+			    p.n + b.n == 1 ? "" : "es");
+			return;
+		}
+	}
+}
+
+static void
+ht_conf_validate_all(struct cfg_ctx *c, void *conf)
+{
+	validate_http_sites(c, conf);
+	validate_http_rate(c, conf);
+}
+
+static void
+ht_conf_free(void *conf)
+{
+	struct cfg_http	*h = conf;
+
+	for (size_t k = 0; k < h->nheaders; k++) {
+		free(h->headers[k].name);
+		free(h->headers[k].value);
+	}
+	h->nheaders = 0;
+}
+
+static const struct cfg_kw ht_pers[] = { { "record", 0 }, { "zone", 1 } };
+
+#define K_AT(m)	CFG_AT(struct cfg_http, m)
+static const struct cfg_key ht_keys[] = {
+	{ .name = "method", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED |
+	  CFG_F_OWNED, K_AT(method), .doc = "GET, POST, PUT, PATCH or DELETE" },
+	{ .name = "url", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED |
+	  CFG_F_OWNED, K_AT(url), .doc = "the URL template" },
+	{ .name = "header", .type = CFG_T_CUSTOM, .flags = CFG_F_MULTI,
+	  .doc = "Name: value template, one line per header" },
+	{ .name = "body", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  K_AT(body), .doc = "the JSON body template" },
+	{ .name = "per", .type = CFG_T_ENUM, K_AT(per_zone), .def = 0,
+	  CFG_KWS(ht_pers), .doc = "one request per record or per zone" },
+	{ .name = "record", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  K_AT(record), .doc = "per = zone: one {records} item" },
+	{ .name = "success_status", .type = CFG_T_CUSTOM,
+	  .doc = "the statuses of success (any 2xx)" },
+	{ .name = "success_json_pointer", .type = CFG_T_CUSTOM,
+	  .flags = CFG_F_OWNED, K_AT(success_json_pointer),
+	  .doc = "where in the answer success is said (RFC 6901)" },
+	{ .name = "success_json_value", .type = CFG_T_CUSTOM,
+	  .flags = CFG_F_OWNED, K_AT(success_json_value),
+	  .doc = "what it must be there (JSON)" },
+	{ .name = "secret_file", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  K_AT(secret_file), .doc = "the {secret} of the headers" },
+	{ .name = "test_url", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
+	  K_AT(test_url), .doc = "config-test GETs it" },
+	{ .name = "ca_file", .type = CFG_T_FILE, K_AT(ca_file),
+	  .doc = "a CA bundle instead of the system's" },
+	{ .name = "rate_limit", .type = CFG_T_CUSTOM,
+	  .doc = "the provider's limits: N/s, N/min, N/h, N/d" },
+	{ .name = NULL }
+};
+#undef K_AT
+
+static const struct cfg_section_desc http_section = {
+	.name = "http",
+	.doc = "a templated HTTP request (method = http)",
+	.keys = ht_keys,
+	.size = sizeof(struct cfg_http),
+	.validate = ht_conf_validate,
+	.validate_all = ht_conf_validate_all,
+	.free = ht_conf_free,
+};
+
+/* [dns] method = http (registry.c). */
+const struct cfg_method http_method = {
+	.name = "http",
+	.ops = &dnsupdate_http,
+	.section = &http_section,
 };

@@ -1,8 +1,8 @@
 /*
  * httptmpl.h: the templates of the http method ([http] section): a URL,
  * headers and a JSON body holding placeholders, expanded per record (per =
- * record) or per zone (per = zone).  config.c checks the templates with
- * httptmpl_check() when it loads the file; httptmpl.c expands them.
+ * record) or per zone (per = zone).  httptmpl.c reads and checks the
+ * section (httptmpl_check()) when the config is loaded, and expands them.
  *
  * A placeholder is '{' + lower-case letters + '}'.  Any other brace is
  * text (a JSON object's braces stay braces: no JSON key can be unquoted).
@@ -35,6 +35,39 @@
 #include <jansson.h>
 
 #include "agent/core/config.h"
+
+/* [http] (method = http): a templated request (dnsupdate/method/httptmpl.h). */
+#define CFG_HTTP_HEADERS_MAX	16
+#define CFG_HTTP_STATUS_MAX	16
+struct cfg_http_header {
+	char	*name;			/* "Authorization" */
+	char	*value;			/* template: "Token {secret}" */
+	int	 line;
+};
+struct cfg_http {
+	int			 line;	/* of [http]; 0 when absent */
+	char			*method;	/* "PUT", upper case */
+	char			*url;		/* template */
+	size_t			 nheaders;
+	struct cfg_http_header	 headers[CFG_HTTP_HEADERS_MAX];
+	char			*body;		/* JSON template, NULL: none */
+	bool			 per_zone;	/* per = zone (default record) */
+	char			*record;	/* per = zone: one {records} item */
+	size_t			 nstatus;	/* 0: any 2xx is success */
+	long			 success_status[CFG_HTTP_STATUS_MAX];
+	char			*success_json_pointer;	/* RFC 6901, or NULL */
+	char			*success_json_value;	/* JSON text, with the pointer */
+	char			*secret_file;	/* absolute, or NULL */
+	char			*test_url;	/* config-test GETs it, or NULL */
+	char			*ca_file;	/* NULL: the system's CAs */
+	unsigned		 uses;	/* HTTPTMPL_USES_* of url, body, record */
+	size_t			 nrate;		/* rate_limit: 0 when unset */
+	struct cfg_http_rate {
+		uint32_t	 n;		/* requests ... */
+		uint32_t	 window_s;	/* ... per that many seconds */
+	}			 rate[4];	/* s, min, h, d at most */
+};
+
 
 /* Where a template is used: which placeholders it may hold. */
 enum httptmpl_where {

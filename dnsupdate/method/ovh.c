@@ -65,11 +65,20 @@
 #include <openssl/evp.h>
 
 #include "agent/core/config.h"
+#include "agent/core/confdesc.h"
+#include "dnsupdate/method/ovh.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 #include "dnsupdate/method/apimethod.h"
 #include "agent/lib/http.h"
 #include "dnsupdate/method/methods.h"
+
+/* The [ovh] section, as read by the config (below). */
+static const struct cfg_ovh *
+ovh_conf(const struct config *cfg)
+{
+	return cfg->method_conf;
+}
 
 #define OVH_BODY_MAX		(1024 * 1024)
 #define OVH_RECORDS_MAX		(ADDRSET_MAX * 2)
@@ -177,16 +186,16 @@ ovh_time_delta(const struct config *cfg, const char *label,
 		return DNS_OK;
 	}
 	pthread_mutex_unlock(&ovh_delta_lock);
-	snprintf(url, sizeof(url), "%s/auth/time", cfg->ovh.endpoint);
+	snprintf(url, sizeof(url), "%s/auth/time", ovh_conf(cfg)->endpoint);
 	memset(&req, 0, sizeof(req));
 	req.method = "GET";
 	req.url = url;
-	req.ca_file = cfg->ovh.ca_file;
+	req.ca_file = ovh_conf(cfg)->ca_file;
 	req.body_max = 4096;
 	req.deadline_ms = deadline_ms;
 	if (api_request(&req, &resp, label, NULL) == -1) {
 		util_msg(msg, msglen, "%s: OVH API at %s: %s", label,
-		    cfg->ovh.endpoint, resp.error);
+		    ovh_conf(cfg)->endpoint, resp.error);
 		st = api_fail_status(&resp, false);
 		goto done;
 	}
@@ -378,7 +387,7 @@ ovh_call(const struct config *cfg, const char *label, const char *method,
     const char *path, const char *body, int64_t deadline_ms, json_t **out,
     char *msg, size_t msglen)
 {
-	const struct cfg_ovh	*o = &cfg->ovh;
+	const struct cfg_ovh	*o = ovh_conf(cfg);
 	struct ovh_call_ctx	 x = { cfg, path, 0, NULL };
 	struct api_result	 res;
 	char			 url[1200];
@@ -756,10 +765,10 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 		/* Rules that do not cover /auth: the zones below still prove
 		 * the keys; the rules cannot be read. */
 		diag_add(diags, false, "%s:%d: %s; the consumer key's rules "
-		    "are not checked", cfg->path, cfg->ovh.line, msg);
+		    "are not checked", cfg->path, ovh_conf(cfg)->line, msg);
 	} else if (st != DNS_OK) {
-		diag_add(diags, true, "%s:%d: %s", cfg->path, cfg->ovh.line,
-		    msg);
+		diag_add(diags, true, "%s:%d: %s", cfg->path,
+		    ovh_conf(cfg)->line, msg);
 		ret = -1;
 		goto done;
 	}
@@ -768,7 +777,7 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 	    strcmp(status, "validated") != 0)) {
 		diag_add(diags, true, "%s:%d: the OVH consumer key is %s, not "
 		    "validated (open its validationUrl once)", cfg->path,
-		    cfg->ovh.line, status != NULL ? status : "of no known "
+		    ovh_conf(cfg)->line, status != NULL ? status : "of no known "
 		    "status");
 		ret = -1;
 	}
@@ -811,8 +820,8 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 		    cfg->dns.timeout_ms, NULL, msg, sizeof(msg));
 		if (st != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s", cfg->path,
-			    st == DNS_ERR_NOTAUTH ? z->line : cfg->ovh.line,
-			    msg);
+			    st == DNS_ERR_NOTAUTH ? z->line :
+			    ovh_conf(cfg)->line, msg);
 			ret = -1;
 			continue;
 		}
@@ -838,4 +847,49 @@ const struct dnsupdate_method dnsupdate_ovh = {
 	.probe = ovh_probe,
 	/* One zone after another: one set of keys, one rate limit. */
 	.parallel = false,
+};
+
+/* ---- [ovh]: its keys (agent/core/confdesc.h) ---- */
+
+static void
+ovh_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s, void *conf)
+{
+	struct cfg_ovh	*o = conf;
+
+	(void)c;
+	o->line = s->line;
+}
+
+#define K_AT(m)	CFG_AT(struct cfg_ovh, m)
+static const struct cfg_key ovh_keys[] = {
+	{ .name = "endpoint", .type = CFG_T_API_URL, K_AT(endpoint),
+	  .def_str = CFG_OVH_ENDPOINT, .doc = "the API's base URL" },
+	{ .name = "application_key_file", .type = CFG_T_SECRET,
+	  .flags = CFG_F_REQUIRED, K_AT(application_key_file),
+	  .doc = "the application key (a secret file)" },
+	{ .name = "application_secret_file", .type = CFG_T_SECRET,
+	  .flags = CFG_F_REQUIRED, K_AT(application_secret_file),
+	  .doc = "the application secret (a secret file)" },
+	{ .name = "consumer_key_file", .type = CFG_T_SECRET,
+	  .flags = CFG_F_REQUIRED, K_AT(consumer_key_file),
+	  .doc = "the consumer key (a secret file)" },
+	{ .name = "ca_file", .type = CFG_T_FILE, K_AT(ca_file),
+	  .doc = "a CA bundle instead of the system's" },
+	{ .name = NULL }
+};
+#undef K_AT
+
+static const struct cfg_section_desc ovh_section = {
+	.name = "ovh",
+	.doc = "the OVHcloud API v1 (method = ovh)",
+	.keys = ovh_keys,
+	.size = sizeof(struct cfg_ovh),
+	.validate = ovh_conf_validate,
+};
+
+/* [dns] method = ovh (registry.c). */
+const struct cfg_method ovh_method = {
+	.name = "ovh",
+	.ops = &dnsupdate_ovh,
+	.section = &ovh_section,
 };

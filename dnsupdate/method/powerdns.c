@@ -48,11 +48,20 @@
 #include <jansson.h>
 
 #include "agent/core/config.h"
+#include "agent/core/confdesc.h"
+#include "dnsupdate/method/powerdns.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 #include "dnsupdate/method/apimethod.h"
 #include "agent/lib/http.h"
 #include "dnsupdate/method/methods.h"
+
+/* The [powerdns] section, as read by the config (below). */
+static const struct cfg_powerdns *
+pdns_conf(const struct config *cfg)
+{
+	return cfg->method_conf;
+}
 
 /* A zone's JSON with every rrset; a 1000-record zone is about 200 KB. */
 #define PDNS_BODY_MAX		(8 * 1024 * 1024)
@@ -121,7 +130,7 @@ pdns_call(const struct config *cfg, const char *method, const char *zone,
     const char *body, int64_t deadline_ms, struct http_resp *resp, char *msg,
     size_t msglen)
 {
-	const struct cfg_powerdns	*pd = &cfg->powerdns;
+	const struct cfg_powerdns	*pd = pdns_conf(cfg);
 	struct api_result		 res;
 	char				*zid, *url, label[256];
 	const char			*zarg = zone;
@@ -379,13 +388,13 @@ pdns_update(const struct config *cfg, const struct dns_server *srv,
 		util_msg(zp->message, sizeof(zp->message), "%s: PowerDNS at %s "
 		    "took the change of %zu record%s (HTTP %ld) with the SOA "
 		    "serial %u -> %u set by us (the zone has no SOA-EDIT-API)",
-		    label, cfg->powerdns.url, zp->nchange, zp->nchange == 1 ?
+		    label, pdns_conf(cfg)->url, zp->nchange, zp->nchange == 1 ?
 		    "" : "s", resp.status, soa.serial_old, soa.serial_new);
 	else if (st == DNS_OK)
 		util_msg(zp->message, sizeof(zp->message), "%s: PowerDNS at %s "
 		    "took the change of %zu record%s (HTTP %ld)", label,
-		    cfg->powerdns.url, zp->nchange, zp->nchange == 1 ? "" : "s",
-		    resp.status);
+		    pdns_conf(cfg)->url, zp->nchange,
+		    zp->nchange == 1 ? "" : "s", resp.status);
 done:
 	http_resp_free(&resp);
 	json_decref(zone);
@@ -453,7 +462,7 @@ pdns_probe(const struct config *cfg, struct diag_list *diags)
 		if (st != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s", cfg->path,
 			    st == DNS_ERR_NOTAUTH ? z->line :
-			    cfg->powerdns.line, msg);
+			    pdns_conf(cfg)->line, msg);
 			ret = -1;
 			if (st == DNS_ERR_BADKEY || st == DNS_ERR_KEY ||
 			    st == DNS_ERR_NETWORK || st == DNS_ERR_TIMEOUT)
@@ -483,4 +492,43 @@ const struct dnsupdate_method dnsupdate_powerdns = {
 	 * showed it), and a half-done failover is worse than a slower one.
 	 */
 	.parallel = false,
+};
+
+/* ---- [powerdns]: its keys (agent/core/confdesc.h) ---- */
+
+static void
+pdns_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s, void *conf)
+{
+	struct cfg_powerdns	*pd = conf;
+
+	(void)c;
+	pd->line = s->line;
+}
+
+#define K_AT(m)	CFG_AT(struct cfg_powerdns, m)
+static const struct cfg_key pdns_keys[] = {
+	{ .name = "url", .type = CFG_T_API_URL, .flags = CFG_F_REQUIRED,
+	  K_AT(url), .doc = "https://HOST:8081/api/v1/servers/localhost" },
+	{ .name = "api_key_file", .type = CFG_T_SECRET,
+	  .flags = CFG_F_REQUIRED, K_AT(api_key_file),
+	  .doc = "the API key (a secret file)" },
+	{ .name = "ca_file", .type = CFG_T_FILE, K_AT(ca_file),
+	  .doc = "a CA bundle instead of the system's" },
+	{ .name = NULL }
+};
+#undef K_AT
+
+static const struct cfg_section_desc powerdns_section = {
+	.name = "powerdns",
+	.doc = "the PowerDNS HTTP API (method = powerdns)",
+	.keys = pdns_keys,
+	.size = sizeof(struct cfg_powerdns),
+	.validate = pdns_conf_validate,
+};
+
+/* [dns] method = powerdns (registry.c). */
+const struct cfg_method powerdns_method = {
+	.name = "powerdns",
+	.ops = &dnsupdate_powerdns,
+	.section = &powerdns_section,
 };

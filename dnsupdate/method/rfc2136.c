@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "agent/core/config.h"
+#include "agent/core/confdesc.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 #include "dnsupdate/dnsupdate_impl.h"
@@ -818,4 +819,11 @@ const struct dnsupdate_method dnsupdate_rfc2136 = {
 	.probe = rfc2136_probe,
 	.canary = rfc2136_canary,
 	.parallel = true,
+};
+
+/* [dns] method = rfc2136, the default (registry.c): no section of its own. */
+const struct cfg_method rfc2136_method = {
+	.name = "rfc2136",
+	.ops = &dnsupdate_rfc2136,
+	.dns_update = true,
 };

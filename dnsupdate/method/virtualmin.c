@@ -57,11 +57,20 @@
 #include <jansson.h>
 
 #include "agent/core/config.h"
+#include "agent/core/confdesc.h"
+#include "dnsupdate/method/virtualmin.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 #include "dnsupdate/method/apimethod.h"
 #include "agent/lib/http.h"
 #include "dnsupdate/method/methods.h"
+
+/* The [virtualmin] section, as read by the config (below). */
+static const struct cfg_virtualmin *
+vm_conf(const struct config *cfg)
+{
+	return cfg->method_conf;
+}
 
 #define VM_BODY_MAX	(256 * 1024)
 #define VM_RECS_MAX	4096	/* records of a zone we look at */
@@ -194,7 +203,7 @@ static enum dns_status
 vm_call(const struct config *cfg, const char *label, const char *form,
     int64_t deadline_ms, struct http_resp *resp, char *msg, size_t msglen)
 {
-	const struct cfg_virtualmin	*vm = &cfg->virtualmin;
+	const struct cfg_virtualmin	*vm = vm_conf(cfg);
 	struct api_result		 res;
 
 	api_call(&(struct api_req){ .label = label, .provider = "Virtualmin",
@@ -448,14 +457,14 @@ vm_update(const struct config *cfg, const struct dns_server *srv,
 		    "%s says modify-dns succeeded, but the zone still holds %s "
 		    "(modify-dns removes only an exact, case-sensitive name "
 		    "match): the next cycle reads DNS and tries again", label,
-		    cfg->virtualmin.url, left);
+		    vm_conf(cfg)->url, left);
 		st = DNS_ERR_VERIFY;
 	}
 done:
 	if (st == DNS_OK)
 		util_msg(zp->message, sizeof(zp->message), "%s: Virtualmin at "
 		    "%s says modify-dns succeeded for %zu record%s", label,
-		    cfg->virtualmin.url, zp->nchange, zp->nchange == 1 ? "" :
+		    vm_conf(cfg)->url, zp->nchange, zp->nchange == 1 ? "" :
 		    "s");
 	free(rs.r);
 	free(form.buf);
@@ -491,7 +500,7 @@ vm_probe(const struct config *cfg, struct diag_list *diags)
 	free(form.buf);
 	if (st != DNS_OK) {
 		diag_add(diags, true, "%s:%d: %s", cfg->path,
-		    cfg->virtualmin.line, msg);
+		    vm_conf(cfg)->line, msg);
 		http_resp_free(&resp);
 		return -1;
 	}
@@ -499,7 +508,7 @@ vm_probe(const struct config *cfg, struct diag_list *diags)
 	data = j != NULL ? json_object_get(j, "data") : NULL;
 	if (!json_is_array(data)) {
 		diag_add(diags, true, "%s:%d: Virtualmin's list-domains answer "
-		    "has no list of domains", cfg->path, cfg->virtualmin.line);
+		    "has no list of domains", cfg->path, vm_conf(cfg)->line);
 		ret = -1;
 		goto done;
 	}
@@ -514,7 +523,7 @@ vm_probe(const struct config *cfg, struct diag_list *diags)
 		if (!found) {
 			diag_add(diags, true, "%s:%d: %s is not a domain that "
 			    "Virtualmin user '%s' manages (list-domains)",
-			    cfg->path, z->line, label, cfg->virtualmin.user);
+			    cfg->path, z->line, label, vm_conf(cfg)->user);
 			ret = -1;
 			continue;
 		}
@@ -542,4 +551,53 @@ const struct dnsupdate_method dnsupdate_virtualmin = {
 	 * Virtualmin host, often a small one.
 	 */
 	.parallel = false,
+};
+
+/* ---- [virtualmin]: its keys (agent/core/confdesc.h) ---- */
+
+static void
+vm_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s, void *conf)
+{
+	struct cfg_virtualmin	*vm = conf;
+	const struct cfg_entry	*e;
+
+	vm->line = s->line;
+	/* RFC 7617 §2: a user-id holding ':' cannot be sent. */
+	if (vm->user != NULL && vm->user[strcspn(vm->user, ":\t ")] != '\0') {
+		e = cfg_sec_get(s, "user");
+		cfg_error(c, e->line, "bad user '%.64s': no ':' or white space",
+		    vm->user);
+		free(vm->user);
+		vm->user = NULL;
+	}
+}
+
+#define K_AT(m)	CFG_AT(struct cfg_virtualmin, m)
+static const struct cfg_key vm_keys[] = {
+	{ .name = "url", .type = CFG_T_API_URL, .flags = CFG_F_REQUIRED,
+	  K_AT(url), .doc = "https://HOST:10000/virtual-server/remote.cgi" },
+	{ .name = "user", .type = CFG_T_STR, .flags = CFG_F_REQUIRED,
+	  K_AT(user), .doc = "the Virtualmin user" },
+	{ .name = "password_file", .type = CFG_T_SECRET,
+	  .flags = CFG_F_REQUIRED, K_AT(password_file),
+	  .doc = "its password (a secret file)" },
+	{ .name = "ca_file", .type = CFG_T_FILE, K_AT(ca_file),
+	  .doc = "a CA bundle instead of the system's" },
+	{ .name = NULL }
+};
+#undef K_AT
+
+static const struct cfg_section_desc virtualmin_section = {
+	.name = "virtualmin",
+	.doc = "Virtualmin's remote API (method = virtualmin)",
+	.keys = vm_keys,
+	.size = sizeof(struct cfg_virtualmin),
+	.validate = vm_conf_validate,
+};
+
+/* [dns] method = virtualmin (registry.c). */
+const struct cfg_method virtualmin_method = {
+	.name = "virtualmin",
+	.ops = &dnsupdate_virtualmin,
+	.section = &virtualmin_section,
 };

@@ -28,6 +28,8 @@
 
 #include <curl/curl.h>
 
+#include "agent/check/check_impl.h"
+#include "agent/core/confdesc.h"
 #include "agent/check/check.h"
 #include "agent/core/config.h"
 #include "agent/lib/log.h"
@@ -74,7 +76,7 @@ http_check(const char *name, const char *url, long status, const char *body,
 
 	memset(&c, 0, sizeof(c));
 	c.name = (char *)(uintptr_t)name;
-	c.type = CHECK_TYPE_HTTP;
+	c.type = &check_http_type;
 	c.timeout_ms = timeout_ms;
 	c.url = strdup(url);
 	c.expect_status = status;
@@ -90,7 +92,7 @@ tcp_check(const char *name, const char *host, uint16_t port,
 
 	memset(&c, 0, sizeof(c));
 	c.name = (char *)(uintptr_t)name;
-	c.type = CHECK_TYPE_TCP;
+	c.type = &check_tcp_type;
 	c.timeout_ms = timeout_ms;
 	c.host = strdup(host);
 	c.port = port;
@@ -515,16 +517,19 @@ exec_check(const char *name, const char *dir, const char *prog,
     int64_t timeout_ms)
 {
 	struct cfg_check	c;
+	struct cfg_check_exec	*ex;
 	char			path[512];
 
 	memset(&c, 0, sizeof(c));
 	c.name = (char *)(uintptr_t)name;
-	c.type = CHECK_TYPE_EXEC;
+	c.type = &check_exec_type;
 	c.timeout_ms = timeout_ms;
 	snprintf(path, sizeof(path), "%s/%s", dir, prog);
-	c.argv = calloc(3, sizeof(*c.argv));
-	c.argv[0] = strdup(path);
-	c.argv[1] = strdup("an argument");
+	ex = calloc(1, sizeof(*ex));
+	ex->argv = calloc(3, sizeof(*ex->argv));
+	ex->argv[0] = strdup(path);
+	ex->argv[1] = strdup("an argument");
+	c.conf = ex;
 	return c;
 }
 
@@ -618,15 +623,18 @@ test_exec(void)
 	    "warning passes; unknown cannot tell; critical can");
 
 	for (i = 0; i < 10; i++) {
-		char	path[512];
+		struct cfg_check_exec	*ex;
+		char			 path[512];
 
 		if (i == 8)
 			continue;	/* the tcp check */
 		snprintf(path, sizeof(path), "%s/%s", dir, c[i].name);
 		(void)unlink(path);	/* "gone" never existed */
-		free(c[i].argv[0]);
-		free(c[i].argv[1]);
-		free(c[i].argv);
+		ex = c[i].conf;
+		free(ex->argv[0]);
+		free(ex->argv[1]);
+		free(ex->argv);
+		free(ex);
 	}
 	checks_free(c + 8, 1);
 	close(lfd);
@@ -719,16 +727,19 @@ static struct cfg_check
 dns_check(const char *name, uint16_t port, const char *expect)
 {
 	struct cfg_check	c;
+	struct cfg_check_dns	*d;
 
 	memset(&c, 0, sizeof(c));
 	c.name = (char *)(uintptr_t)name;
-	c.type = CHECK_TYPE_DNS;
+	c.type = &check_dns_type;
 	c.timeout_ms = 5000;
-	c.server = strdup("127.0.0.1");
-	c.port = port;
-	c.qname = strdup("www.example.com");
-	c.qtype = 1;
-	c.expect = expect != NULL ? strdup(expect) : NULL;
+	d = calloc(1, sizeof(*d));
+	d->server = strdup("127.0.0.1");
+	d->port = port;
+	d->qname = strdup("www.example.com");
+	d->qtype = 1;
+	d->expect = expect != NULL ? strdup(expect) : NULL;
+	c.conf = d;
 	return c;
 }
 
@@ -739,6 +750,7 @@ test_dns_truncated(void)
 	struct tc_server	 ts;
 	struct check_result	 res[1];
 	struct cfg_check	 c[1];
+	struct cfg_check_dns	*d;
 
 	if (tc_server_start(&ts) == -1) {
 		ok(0, "set up the truncating server: %s", strerror(errno));
@@ -753,9 +765,11 @@ test_dns_truncated(void)
 	pthread_join(ts.thr, NULL);
 	close(ts.udp);
 	close(ts.tcp);
-	free(c[0].server);
-	free(c[0].qname);
-	free(c[0].expect);
+	d = c[0].conf;
+	free(d->server);
+	free(d->qname);
+	free(d->expect);
+	free(d);
 }
 
 static void

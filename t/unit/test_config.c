@@ -16,11 +16,29 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/check/check.h"
+#include "agent/check/check_impl.h"
+#include "agent/core/confdesc.h"
+#include "dnsupdate/method/cloudflare.h"
+#include "dnsupdate/method/exec.h"
+#include "dnsupdate/method/httptmpl.h"
+#include "dnsupdate/method/ovh.h"
+#include "dnsupdate/method/powerdns.h"
+#include "dnsupdate/method/virtualmin.h"
 #include "agent/core/config.h"
 #include "quorum/quorum.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 #include "t/unit/tap.h"
+
+/* A method's own section, as its module read it (cfg->method_conf). */
+#define PDNS_CONF(c)	((const struct cfg_powerdns *)(c)->method_conf)
+#define VM_CONF(c)	((const struct cfg_virtualmin *)(c)->method_conf)
+#define EXEC_CONF(c)	((const struct cfg_exec *)(c)->method_conf)
+#define CF_CONF(c)	((const struct cfg_cloudflare *)(c)->method_conf)
+#define OVH_CONF(c)	((const struct cfg_ovh *)(c)->method_conf)
+#define HTTP_CONF(c)	((const struct cfg_http *)(c)->method_conf)
+
 
 static char	tmpdir[PATH_MAX];
 static int	nfiles;
@@ -227,7 +245,7 @@ test_good(void)
 	is_int(cfg->nchecks, 2, "two checks");
 	is_str(cfg->checks[0].name, "web", "check web");
 	is_int(cfg->checks[0].line, 17, "check web line");
-	is_int(cfg->checks[0].type, CHECK_TYPE_HTTP, "web is http");
+	is_str(check_type_str(cfg->checks[0].type), "http", "web is http");
 	is_str(cfg->checks[0].url, "https://www.example.com/health;x=1",
 	    "url keeps a ';' not after white space");
 	is_int(cfg->checks[0].expect_status, 204, "expect_status");
@@ -235,7 +253,8 @@ test_good(void)
 	ok(cfg->checks[0].ca_file == NULL, "no ca_file");
 	is_int(cfg->checks[0].timeout_ms, 2000, "web timeout");
 	is_str(cfg->checks[1].name, "ssh", "check ssh");
-	is_int(cfg->checks[1].type, CHECK_TYPE_TCP, "ssh is tcp (indented key)");
+	is_str(check_type_str(cfg->checks[1].type), "tcp",
+	    "ssh is tcp (indented key)");
 	is_str(cfg->checks[1].host, "192.0.2.10", "tcp host");
 	is_int(cfg->checks[1].port, 22, "tcp port");
 	is_int(cfg->checks[1].timeout_ms, 5000, "default check timeout");
@@ -256,7 +275,7 @@ test_good(void)
 	    "nyc url (https, with a prefix)");
 	ok(!cfg->has_vote, "no [vote] on a backup");
 	is_int(cfg->vote.nlisten, 2, "[vote] listen default even if absent");
-	is_int(cfg->dns.method, DNS_METHOD_RFC2136, "method");
+	is_str(dns_method_str(cfg->dns.method), "rfc2136", "method");
 	is_str(cfg->dns.server, "127.0.0.1", "server");
 	is_int(cfg->dns.port, 5353, "dns port");
 	snprintf(want, sizeof(want), "%s/tsig.key", tmpdir);
@@ -679,17 +698,18 @@ test_exec_dns_checks(void)
 	cfg = good_case("exec check", text, 0, &path, &dl);
 	if (cfg != NULL) {
 		const struct cfg_check *ck = &cfg->checks[1];
+		const struct cfg_check_exec *ex = ck->conf;
 
-		is_int(ck->type, CHECK_TYPE_EXEC, "exec: type");
+		is_str(check_type_str(ck->type), "exec", "exec: type");
 		is_int(ck->timeout_ms, 10000, "exec: timeout defaults to 10s");
 		snprintf(want, sizeof(want), "%s/hook", tmpdir);
-		is_str(ck->argv[0], want, "exec: argv[0] the program");
-		is_str(ck->argv[1], "-H", "exec: argv[1]");
-		is_str(ck->argv[2], "a b", "exec: '...' keeps blanks");
-		is_str(ck->argv[3], "c\"d", "exec: \\\" inside \"...\"");
-		is_str(ck->argv[4], "e f", "exec: \\ outside quotes");
-		is_str(ck->argv[5], "", "exec: '' is an empty word");
-		ok(ck->argv[6] == NULL, "exec: argv ends with NULL");
+		is_str(ex->argv[0], want, "exec: argv[0] the program");
+		is_str(ex->argv[1], "-H", "exec: argv[1]");
+		is_str(ex->argv[2], "a b", "exec: '...' keeps blanks");
+		is_str(ex->argv[3], "c\"d", "exec: \\\" inside \"...\"");
+		is_str(ex->argv[4], "e f", "exec: \\ outside quotes");
+		is_str(ex->argv[5], "", "exec: '' is an empty word");
+		ok(ex->argv[6] == NULL, "exec: argv ends with NULL");
 	}
 	good_case_end(cfg, path, &dl);
 	free(text);
@@ -700,14 +720,15 @@ test_exec_dns_checks(void)
 	cfg = good_case("dns check", text, 0, &path, &dl);
 	if (cfg != NULL) {
 		const struct cfg_check *ck = &cfg->checks[1];
+		const struct cfg_check_dns *d = ck->conf;
 
-		is_int(ck->type, CHECK_TYPE_DNS, "dns: type");
-		is_str(ck->server, "2001:db8::53", "dns: bracketed server");
-		is_int(ck->port, 53, "dns: port defaults to 53");
-		is_int(ck->qtype, 28, "dns: qtype AAAA, any case");
-		is_str(ck->expect, "2001:db8::10", "dns: AAAA expect canonical");
+		is_str(check_type_str(ck->type), "dns", "dns: type");
+		is_str(d->server, "2001:db8::53", "dns: bracketed server");
+		is_int(d->port, 53, "dns: port defaults to 53");
+		is_int(d->qtype, 28, "dns: qtype AAAA, any case");
+		is_str(d->expect, "2001:db8::10", "dns: AAAA expect canonical");
 		is_int(ck->timeout_ms, 5000, "dns: timeout defaults to 5s");
-		is_str(check_qtype_str(ck->qtype), "AAAA", "dns: qtype name");
+		is_str(check_qtype_str(d->qtype), "AAAA", "dns: qtype name");
 	}
 	good_case_end(cfg, path, &dl);
 	free(text);
@@ -1261,8 +1282,8 @@ test_default_path(void)
 	unsetenv(CFG_ENV_PATH);
 	is_str(site_role_str(ROLE_SPARE), "spare", "role str");
 	is_str(dns_verify_str(DNS_VERIFY_ALL), "all", "verify str");
-	is_str(dns_method_str(DNS_METHOD_RFC2136), "rfc2136", "method str");
-	is_str(check_type_str(CHECK_TYPE_TCP), "tcp", "type str");
+	is_str(dns_method_str(cfg_method_find("rfc2136")), "rfc2136", "method str");
+	is_str(check_type_str(&check_tcp_type), "tcp", "type str");
 }
 
 /* GOOD with another [dns] method and its section appended (line 51 on). */
@@ -1317,15 +1338,15 @@ test_methods(void)
 	t = replace(text, "tsig_key_file = @DIR@/tsig.key\n", "");
 	cfg = good_case("powerdns", t, 0, &path, &dl);
 	if (cfg != NULL) {
-		is_int(cfg->dns.method, DNS_METHOD_POWERDNS, "method powerdns");
-		is_str(cfg->powerdns.url,
+		is_str(dns_method_str(cfg->dns.method), "powerdns", "method powerdns");
+		is_str(PDNS_CONF(cfg)->url,
 		    "http://127.0.0.1:8081/api/v1/servers/localhost",
 		    "powerdns url without the final /");
 		snprintf(want, sizeof(want), "%s/vote.key", tmpdir);
-		is_str(cfg->powerdns.api_key_file, want, "api_key_file");
-		ok(cfg->powerdns.ca_file == NULL, "no ca_file");
+		is_str(PDNS_CONF(cfg)->api_key_file, want, "api_key_file");
+		ok(PDNS_CONF(cfg)->ca_file == NULL, "no ca_file");
 		ok(cfg->dns.tsig_key_file == NULL, "no TSIG key needed");
-		is_int(cfg->powerdns.line, 50, "[powerdns] line (one line less)");
+		is_int(PDNS_CONF(cfg)->line, 50, "[powerdns] line (one line less)");
 	}
 	good_case_end(cfg, path, &dl);
 	free(t);
@@ -1339,13 +1360,13 @@ test_methods(void)
 	    "ca_file = @DIR@/hook\n");
 	cfg = good_case("virtualmin", text, 0, &path, &dl);
 	if (cfg != NULL) {
-		is_int(cfg->dns.method, DNS_METHOD_VIRTUALMIN,
+		is_str(dns_method_str(cfg->dns.method), "virtualmin",
 		    "method virtualmin");
-		is_str(cfg->virtualmin.url, "https://backup.example.com:10000/"
+		is_str(VM_CONF(cfg)->url, "https://backup.example.com:10000/"
 		    "virtual-server/remote.cgi", "virtualmin url");
-		is_str(cfg->virtualmin.user, "failover", "virtualmin user");
+		is_str(VM_CONF(cfg)->user, "failover", "virtualmin user");
 		snprintf(want, sizeof(want), "%s/hook", tmpdir);
-		is_str(cfg->virtualmin.ca_file, want, "virtualmin ca_file");
+		is_str(VM_CONF(cfg)->ca_file, want, "virtualmin ca_file");
 		is_str(dns_method_str(cfg->dns.method), "virtualmin",
 		    "method str virtualmin");
 	}
@@ -1357,8 +1378,8 @@ test_methods(void)
 	cfg = good_case("exec", text, 0, &path, &dl);
 	if (cfg != NULL) {
 		snprintf(want, sizeof(want), "%s/hook", tmpdir);
-		is_str(cfg->exec.program, want, "exec program");
-		is_int(cfg->exec.timeout_ms, 30000, "exec timeout 30s");
+		is_str(EXEC_CONF(cfg)->program, want, "exec program");
+		is_int(EXEC_CONF(cfg)->timeout_ms, 30000, "exec timeout 30s");
 		is_str(dns_method_str(cfg->dns.method), "exec",
 		    "method str exec");
 	}
@@ -1368,7 +1389,7 @@ test_methods(void)
 	    "timeout = 500ms\n");
 	cfg = good_case("exec timeout", text, 0, &path, &dl);
 	if (cfg != NULL)
-		is_int(cfg->exec.timeout_ms, 500, "exec timeout 500ms");
+		is_int(EXEC_CONF(cfg)->timeout_ms, 500, "exec timeout 500ms");
 	good_case_end(cfg, path, &dl);
 	free(text);
 
@@ -1518,16 +1539,16 @@ test_provider_methods(void)
 	t = replace(text, "tsig_key_file = @DIR@/tsig.key\n", "");
 	cfg = good_case("cloudflare", t, 0, &path, &dl);
 	if (cfg != NULL) {
-		is_int(cfg->dns.method, DNS_METHOD_CLOUDFLARE,
+		is_str(dns_method_str(cfg->dns.method), "cloudflare",
 		    "method cloudflare");
 		is_str(dns_method_str(cfg->dns.method), "cloudflare",
 		    "method str cloudflare");
-		is_str(cfg->cloudflare.api_url,
+		is_str(CF_CONF(cfg)->api_url,
 		    "https://api.cloudflare.com/client/v4", "default api_url");
 		snprintf(want, sizeof(want), "%s/vote.key", tmpdir);
-		is_str(cfg->cloudflare.api_token_file, want, "api_token_file");
-		ok(cfg->cloudflare.ca_file == NULL, "no ca_file");
-		is_int(cfg->cloudflare.line, 50, "[cloudflare] line");
+		is_str(CF_CONF(cfg)->api_token_file, want, "api_token_file");
+		ok(CF_CONF(cfg)->ca_file == NULL, "no ca_file");
+		is_int(CF_CONF(cfg)->line, 50, "[cloudflare] line");
 	}
 	good_case_end(cfg, path, &dl);
 	free(t);
@@ -1538,7 +1559,7 @@ test_provider_methods(void)
 	    "ca_file = @DIR@/hook\n");
 	cfg = good_case("cloudflare api_url", text, 0, &path, &dl);
 	if (cfg != NULL)
-		is_str(cfg->cloudflare.api_url, "http://127.0.0.1:8443/client/v4",
+		is_str(CF_CONF(cfg)->api_url, "http://127.0.0.1:8443/client/v4",
 		    "api_url (a test double) without the final /");
 	good_case_end(cfg, path, &dl);
 	free(text);
@@ -1592,12 +1613,12 @@ test_provider_methods(void)
 	    "consumer_key_file = @DIR@/vote.key\n");
 	cfg = good_case("ovh", text, 0, &path, &dl);
 	if (cfg != NULL) {
-		is_int(cfg->dns.method, DNS_METHOD_OVH, "method ovh");
+		is_str(dns_method_str(cfg->dns.method), "ovh", "method ovh");
 		is_str(dns_method_str(cfg->dns.method), "ovh", "method str ovh");
-		is_str(cfg->ovh.endpoint, "https://eu.api.ovh.com/1.0",
+		is_str(OVH_CONF(cfg)->endpoint, "https://eu.api.ovh.com/1.0",
 		    "default endpoint");
 		snprintf(want, sizeof(want), "%s/vote.key", tmpdir);
-		is_str(cfg->ovh.consumer_key_file, want, "consumer_key_file");
+		is_str(OVH_CONF(cfg)->consumer_key_file, want, "consumer_key_file");
 	}
 	good_case_end(cfg, path, &dl);
 	free(text);
@@ -1608,7 +1629,7 @@ test_provider_methods(void)
 	    "consumer_key_file = @DIR@/vote.key\n");
 	cfg = good_case("ovh endpoint", text, 0, &path, &dl);
 	if (cfg != NULL)
-		is_str(cfg->ovh.endpoint, "https://ca.api.ovh.com/1.0",
+		is_str(OVH_CONF(cfg)->endpoint, "https://ca.api.ovh.com/1.0",
 		    "endpoint without the final /");
 	good_case_end(cfg, path, &dl);
 	free(text);
@@ -1635,27 +1656,39 @@ test_provider_methods(void)
 	good_case_end(cfg, path, &dl);
 	free(text);
 
+	/* Checked against its own keys: [http] rate_limit is one of them. */
+	text = replace(GOOD, "[hooks]\n", "[http]\n"
+	    "rate_limit = 2/s\n[hooks]\n");
+	cfg = good_case("unused [http] with rate_limit", text, 1, &path, &dl);
+	ok(has_diag(&dl, path, 43, false, "[http] is not used: [dns] method is "
+	    "rfc2136"), "unused [http]: warning at its line");
+	good_case_end(cfg, path, &dl);
+	free(text);
+	bad_case("unused [ovh], unknown key", "[hooks]\n", "[ovh]\n"
+	    "consumer_key = x\n[hooks]\n", 44, "unknown key 'consumer_key' in"
+	    " [ovh]", false);
+
 	/* http, per record: a deSEC-style section. */
 	text = with_method("http", HTTP_DESEC);
 	cfg = good_case("http deSEC", text, 0, &path, &dl);
 	if (cfg != NULL) {
-		is_int(cfg->dns.method, DNS_METHOD_HTTP, "method http");
-		is_str(cfg->http.method, "PUT", "method upper-cased");
-		ok(!cfg->http.per_zone, "per = record by default");
-		is_int(cfg->http.nheaders, 2, "two header lines");
-		is_str(cfg->http.headers[0].name, "Authorization",
+		is_str(dns_method_str(cfg->dns.method), "http", "method http");
+		is_str(HTTP_CONF(cfg)->method, "PUT", "method upper-cased");
+		ok(!HTTP_CONF(cfg)->per_zone, "per = record by default");
+		is_int(HTTP_CONF(cfg)->nheaders, 2, "two header lines");
+		is_str(HTTP_CONF(cfg)->headers[0].name, "Authorization",
 		    "header 1 name");
-		is_str(cfg->http.headers[0].value, "Token {secret}",
+		is_str(HTTP_CONF(cfg)->headers[0].value, "Token {secret}",
 		    "header 1 value: the template");
-		is_int(cfg->http.headers[0].line, 54, "header 1 line");
-		is_str(cfg->http.headers[1].value, "failover",
+		is_int(HTTP_CONF(cfg)->headers[0].line, 54, "header 1 line");
+		is_str(HTTP_CONF(cfg)->headers[1].value, "failover",
 		    "header 2: the comment cut off");
-		is_int(cfg->http.nstatus, 3, "three statuses");
-		is_int(cfg->http.success_status[2], 204, "the third is 204");
-		is_str(cfg->http.success_json_pointer, "/type", "pointer");
-		is_str(cfg->http.success_json_value, "\"A\"", "value (JSON)");
-		ok(cfg->http.secret_file != NULL, "secret_file");
-		is_str(cfg->http.test_url,
+		is_int(HTTP_CONF(cfg)->nstatus, 3, "three statuses");
+		is_int(HTTP_CONF(cfg)->success_status[2], 204, "the third is 204");
+		is_str(HTTP_CONF(cfg)->success_json_pointer, "/type", "pointer");
+		is_str(HTTP_CONF(cfg)->success_json_value, "\"A\"", "value (JSON)");
+		ok(HTTP_CONF(cfg)->secret_file != NULL, "secret_file");
+		is_str(HTTP_CONF(cfg)->test_url,
 		    "https://desec.io/api/v1/auth/account/", "test_url");
 	}
 	good_case_end(cfg, path, &dl);
@@ -1673,8 +1706,8 @@ test_provider_methods(void)
 	    "secret_file = @DIR@/vote.key\n");
 	cfg = good_case("http per zone", text, 0, &path, &dl);
 	if (cfg != NULL) {
-		ok(cfg->http.per_zone, "per = zone");
-		is_int(cfg->http.nstatus, 0, "no success_status: any 2xx");
+		ok(HTTP_CONF(cfg)->per_zone, "per = zone");
+		is_int(HTTP_CONF(cfg)->nstatus, 0, "no success_status: any 2xx");
 	}
 	good_case_end(cfg, path, &dl);
 	free(text);
@@ -1978,7 +2011,7 @@ test_mysql(void)
 	dump_diags(&dl);
 	if (cfg != NULL) {
 		db = &cfg->checks[2];
-		is_int(db->type, CHECK_TYPE_MYSQL, "mysql: type");
+		is_str(check_type_str(db->type), "mysql", "mysql: type");
 		is_str(check_type_str(db->type), "mysql", "mysql: type name");
 		is_str(db->host, "192.0.2.10", "mysql: host");
 		is_int(db->port, 3306, "mysql: port defaults to 3306");

@@ -24,6 +24,7 @@
 
 #include <ldns/ldns.h>
 
+#include "agent/core/confdesc.h"
 #include "agent/core/config.h"
 #include "agent/lib/util.h"
 #include "dnsupdate/dnsupdate.h"
@@ -432,7 +433,7 @@ transport_tests(struct tsig_key *k)
 		c.path = "test.conf";
 		c.primary = set("192.0.2.10");
 		c.backup = set("198.51.100.20");
-		c.dns.method = DNS_METHOD_RFC2136;
+		c.dns.method = cfg_method_find("rfc2136");
 		c.dns.server = "127.0.0.1";
 		c.dns.port = port;
 		c.dns.ttl = 60;
@@ -501,7 +502,7 @@ transport_tests(struct tsig_key *k)
 		c.path = "test.conf";
 		c.primary = set("192.0.2.10");
 		c.backup = set("198.51.100.20");
-		c.dns.method = DNS_METHOD_RFC2136;
+		c.dns.method = cfg_method_find("rfc2136");
 		c.dns.server = "127.0.0.1";
 		c.dns.port = qport;
 		c.dns.timeout_ms = 400;
@@ -654,7 +655,7 @@ main(void)
 	cfg.path = "test.conf";
 	cfg.primary = set("192.0.2.10, 2001:db8::10");
 	cfg.backup = set("198.51.100.20, 2001:db8::10");	/* same AAAA */
-	cfg.dns.method = DNS_METHOD_RFC2136;
+	cfg.dns.method = cfg_method_find("rfc2136");
 	cfg.dns.server = "192.0.2.53";
 	cfg.dns.port = 53;
 	cfg.dns.ttl = 60;

@@ -30,6 +30,7 @@
 
 #include <sqlite3.h>
 
+#include "agent/check/check_impl.h"
 #include "t/unit/tap.h"
 #include "agent/lib/util.h"
 #include "state/state.h"
@@ -51,7 +52,7 @@ static char	 errbuf[512];
 		printf("#   error: %s\n", errbuf);			\
 } while (0)
 
-static struct cfg_check chk_web = { .name = "web", .type = CHECK_TYPE_HTTP };
+static struct cfg_check chk_web = { .name = "web", .type = &check_http_type };
 
 static int
 rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)

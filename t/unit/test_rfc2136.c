@@ -24,6 +24,7 @@
 
 #include <ldns/ldns.h>
 
+#include "agent/core/confdesc.h"
 #include "agent/core/config.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
@@ -179,7 +180,7 @@ cfg_new(const char *key, int nz, const char **zones)
 		exit(1);
 	}
 	c->dns.line = 30;
-	c->dns.method = DNS_METHOD_RFC2136;
+	c->dns.method = cfg_method_find("rfc2136");
 	c->dns.server = util_xstrdup("127.0.0.1");
 	c->dns.port = (uint16_t)atoi(port);
 	c->dns.tsig_key_file = util_xstrdup(key);

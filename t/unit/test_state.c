@@ -20,6 +20,7 @@
 
 #include <sqlite3.h>
 
+#include "agent/check/check_impl.h"
 #include "t/unit/tap.h"
 #include "state/state.h"
 #include "state/state_int.h"
@@ -36,8 +37,8 @@ static char	 errbuf[512];
 		printf("#   error: %s\n", errbuf);			\
 } while (0)
 
-static struct cfg_check chk_web = { .name = "web", .type = CHECK_TYPE_HTTP };
-static struct cfg_check chk_db = { .name = "db", .type = CHECK_TYPE_TCP };
+static struct cfg_check chk_web = { .name = "web", .type = &check_http_type };
+static struct cfg_check chk_db = { .name = "db", .type = &check_tcp_type };
 
 static void
 pathof(char *buf, size_t len, const char *name)
@@ -535,7 +536,7 @@ test_load_and_record(void)
 	o = json_array_get(a, 0);
 	ok(has_keys(o, check_keys), "check has every key");
 	is_str(jstr(o, "name"), "web", "check 0 in config order");
-	is_str(jstr(o, "type"), check_type_str(CHECK_TYPE_HTTP), "check type");
+	is_str(jstr(o, "type"), check_type_str(&check_http_type), "check type");
 	is_str(jstr(o, "outcome"), check_outcome_str(CHECK_BAD_STATUS),
 	    "check outcome");
 	is_str(jstr(o, "detail"), "HTTP 503", "check detail");
