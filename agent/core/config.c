@@ -1235,13 +1235,6 @@ check_type_get(struct cfg_ctx *c, const struct cfg_sec *s)
 	return NULL;
 }
 
-/* Where a check's type keeps its keys: its own struct, or the check. */
-static void *
-check_conf_base(struct cfg_check *ck)
-{
-	return ck->type->conf_size > 0 ? ck->conf : (void *)ck;
-}
-
 /* [check:NAME]: the common keys, then the type's (its own module's). */
 static void
 validate_check(struct cfg_ctx *c, const struct cfg_sec *s, const char *name)
@@ -1274,13 +1267,12 @@ validate_check(struct cfg_ctx *c, const struct cfg_sec *s, const char *name)
 	}
 	ck->type = t;
 	ck->timeout_ms = t->timeout_ms;
-	if (t->conf_size > 0)
-		ck->conf = util_xcalloc(1, t->conf_size);
-	desc_defaults(t->keys, check_conf_base(ck));
+	ck->conf = util_xcalloc(1, t->conf_size);
+	desc_defaults(t->keys, ck->conf);
 	cfg_get_duration(c, s, "timeout", 1, &ck->timeout_ms, NULL);
 	snprintf(what, sizeof(what), "type %s checks", t->name);
 	sec_check_keys(c, s, check_common_keys, t->keys, what);
-	desc_read(c, s, t->keys, check_conf_base(ck));
+	desc_read(c, s, t->keys, ck->conf);
 	if (t->validate != NULL)
 		t->validate(c, s, ck);
 }
@@ -1294,7 +1286,7 @@ check_conf_free(struct cfg_check *ck)
 		return;
 	if (ck->type->free != NULL)
 		ck->type->free(ck);
-	desc_free(ck->type->keys, check_conf_base(ck));
+	desc_free(ck->type->keys, ck->conf);
 	free(ck->conf);
 	ck->conf = NULL;
 }
