@@ -61,6 +61,7 @@ enum cfg_type {
 	CFG_T_NUM,		/* an integer field (1, 2, 4 or 8 bytes) */
 	CFG_T_DURATION,		/* int64_t milliseconds */
 	CFG_T_ENUM,		/* an integer field: the value of one of kws */
+	CFG_T_ADDRS,		/* struct addrset: "a, b, c" (addrset_parse) */
 	CFG_T_CUSTOM,		/* read by the section's validate hook */
 };
 

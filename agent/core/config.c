@@ -677,6 +677,7 @@ key_owns_str(const struct cfg_key *k)
 	case CFG_T_NUM:
 	case CFG_T_DURATION:
 	case CFG_T_ENUM:
+	case CFG_T_ADDRS:
 		break;
 	}
 	return false;
@@ -751,7 +752,7 @@ static void
 desc_defaults(const struct cfg_key *keys, void *conf)
 {
 	for (const struct cfg_key *k = keys; k->name != NULL; k++) {
-		if (key_owns_str(k) || k->size == 0)
+		if (key_owns_str(k) || k->size == 0 || k->type == CFG_T_ADDRS)
 			continue;
 		if (k->type != CFG_T_CUSTOM || k->def != 0)
 			field_store((char *)conf + k->off, k->size, k->def);
@@ -769,11 +770,12 @@ desc_read(struct cfg_ctx *c, const struct cfg_sec *s,
 {
 	const struct cfg_key	*k;
 	const char		*v;
+	const char		*errstr;
 	bool			 req, present;
 	void			*p;
 	long long		 n;
 	int64_t			 ms;
-	int			 e;
+	int			 e, line;
 
 	for (k = keys; k->name != NULL; k++) {
 		p = (char *)conf + k->off;
@@ -829,6 +831,12 @@ desc_read(struct cfg_ctx *c, const struct cfg_sec *s,
 		case CFG_T_ENUM:
 			if (get_enum(c, s, k->name, k->kws, k->nkws, &e))
 				field_store(p, k->size, e);
+			break;
+		case CFG_T_ADDRS:
+			if ((v = cfg_get_str(c, s, k->name, req, &line)) !=
+			    NULL && addrset_parse(v, p, &errstr) == -1)
+				cfg_error(c, line, "bad address list: %s",
+				    errstr);
 			break;
 		}
 	}
@@ -1056,8 +1064,10 @@ validate_agent(struct cfg_ctx *c, const struct cfg_sec *s)
 		a->history_keep_ms = n64;
 }
 
+/* [site:primary] and [site:backup]: the conf is a struct addrset. */
 static const struct cfg_key site_keys[] = {
-	{ .name = "address", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED,
+	{ .name = "address", .type = CFG_T_ADDRS, .flags = CFG_F_REQUIRED,
+	  .off = 0, .size = sizeof(struct addrset),
 	  .doc = "the site's addresses: IPv4 and IPv6, comma-separated" },
 	{ .name = NULL }
 };
@@ -1066,14 +1076,8 @@ static void
 validate_site(struct cfg_ctx *c, const struct cfg_sec *s,
     struct addrset *set)
 {
-	const char	*v, *errstr;
-	int		 line;
-
 	sec_check_keys(c, s, site_keys, NULL, NULL);
-	if ((v = cfg_get_str(c, s, "address", true, &line)) == NULL)
-		return;
-	if (addrset_parse(v, set, &errstr) == -1)
-		cfg_error(c, line, "bad address list: %s", errstr);
+	desc_read(c, s, site_keys, set);
 }
 
 /*
@@ -2698,7 +2702,8 @@ keys_print(FILE *f, const char *section, const struct cfg_key *keys)
 		[CFG_T_SECRET] = "secret-file", [CFG_T_FILE] = "file",
 		[CFG_T_PROGRAM] = "program", [CFG_T_API_URL] = "url",
 		[CFG_T_NUM] = "number", [CFG_T_DURATION] = "duration",
-		[CFG_T_ENUM] = "word", [CFG_T_CUSTOM] = "text",
+		[CFG_T_ENUM] = "word", [CFG_T_ADDRS] = "addresses",
+		[CFG_T_CUSTOM] = "text",
 	};
 
 	for (const struct cfg_key *k = keys; k->name != NULL; k++)

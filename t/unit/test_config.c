@@ -505,6 +505,11 @@ test_bad(void)
 	bad_case("bad address", "192.0.2.10, 2001", "192.0.2.300, 2001", 13,
 	    "bad address list: '192.0.2.300' is not an IPv4 or IPv6 address",
 	    true);
+	bad_case("no address", "address = 192.0.2.10, 2001:DB8:0::10",
+	    "; address = 192.0.2.10", 12,
+	    "missing key 'address' in [site:primary]", true);
+	bad_case("empty address", "address = 192.0.2.10, 2001:DB8:0::10",
+	    "address =", 13, "empty value for 'address'", true);
 	bad_case("empty address item", "2001:db8:1::20,198", "2001:db8:1::20,,198",
 	    15, "bad address list: empty item", true);
 	bad_case("address twice", "2001:db8:1::20,198.51.100.20",
