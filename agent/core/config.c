@@ -873,6 +873,40 @@ desc_conf_free(const struct cfg_section_desc *d, void *conf)
 	free(conf);
 }
 
+/*
+ * A section that may be given many times, [zone:NAME] or [spare:NAME]: an
+ * array of d->size structs.  Grow arr (*n elements) by one, zeroed and
+ * given the keys' defaults; returns the new array, whose last element is
+ * the new one.
+ */
+static void *
+desc_array_add(const struct cfg_section_desc *d, void *arr, size_t *n)
+{
+	void	*conf;
+
+	arr = util_xreallocarray(arr, *n + 1, d->size);
+	conf = (char *)arr + *n * d->size;
+	memset(conf, 0, d->size);
+	desc_defaults(d->keys, conf);
+	(*n)++;
+	return arr;
+}
+
+/* Free an array of n sections of d and what each owns. */
+static void
+desc_array_free(const struct cfg_section_desc *d, void *arr, size_t n)
+{
+	void	*conf;
+
+	for (size_t i = 0; i < n; i++) {
+		conf = (char *)arr + i * d->size;
+		if (d->free != NULL)
+			d->free(conf);
+		desc_free(d->keys, conf);
+	}
+	free(arr);
+}
+
 /* Read a module's section: unknown keys, the keys, the hook. */
 static void
 desc_section_read(struct cfg_ctx *c, const struct cfg_sec *s,
@@ -1435,6 +1469,30 @@ static const struct cfg_key zone_keys[] = {
 	{ .name = NULL }
 };
 
+/* What the keys of a zone do not free: its name, its list of records. */
+static void
+zone_free(void *conf)
+{
+	struct cfg_zone	*z = conf;
+
+	for (size_t i = 0; i < z->nrecords; i++)
+		free(z->records[i]);
+	free(z->records);
+	z->records = NULL;
+	z->nrecords = 0;
+	free(z->name);
+	z->name = NULL;
+}
+
+/* [zone:NAME], one element of cfg->zones each. */
+static const struct cfg_section_desc zone_section = {
+	.name = "zone:",
+	.doc = "a zone and the records to move in it",
+	.keys = zone_keys,
+	.size = sizeof(struct cfg_zone),
+	.free = zone_free,
+};
+
 /*
  * [zone:NAME] records: "@" is the apex, "www" is relative to the zone,
  * "www.example.com." is absolute and must be inside the zone.  Stored
@@ -1463,10 +1521,8 @@ validate_zone(struct cfg_ctx *c, const struct cfg_sec *s, const char *name)
 	}
 	sec_check_keys(c, s, zone_keys, NULL, NULL);
 
-	cfg->zones = util_xreallocarray(cfg->zones, cfg->nzones + 1,
-	    sizeof(*cfg->zones));
-	z = &cfg->zones[cfg->nzones++];
-	memset(z, 0, sizeof(*z));
+	cfg->zones = desc_array_add(&zone_section, cfg->zones, &cfg->nzones);
+	z = &cfg->zones[cfg->nzones - 1];
 	z->name = cfg_asprintf("%s.", zname);
 	z->line = s->line;
 	c->records_line = util_xreallocarray(c->records_line, cfg->nzones,
@@ -1752,9 +1808,29 @@ validate_quorum(struct cfg_ctx *c, const struct cfg_sec *s)
 }
 
 static const struct cfg_key spare_keys[] = {
-	{ .name = "url", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED,
+	{ .name = "url", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED |
+	  CFG_F_OWNED, CFG_AT(struct cfg_spare, url),
 	  .doc = "the spare's vote server: http(s)://HOST:PORT" },
 	{ .name = NULL }
+};
+
+/* What the keys of a spare do not free: its name. */
+static void
+spare_free(void *conf)
+{
+	struct cfg_spare	*sp = conf;
+
+	free(sp->name);
+	sp->name = NULL;
+}
+
+/* [spare:NAME], one element of cfg->spares each. */
+static const struct cfg_section_desc spare_section = {
+	.name = "spare:",
+	.doc = "a site that votes",
+	.keys = spare_keys,
+	.size = sizeof(struct cfg_spare),
+	.free = spare_free,
 };
 
 static void
@@ -1797,9 +1873,9 @@ validate_spare(struct cfg_ctx *c, const struct cfg_sec *s, const char *name)
 			return;
 		}
 	}
-	cfg->spares = util_xreallocarray(cfg->spares, cfg->nspares + 1,
-	    sizeof(*cfg->spares));
-	sp = &cfg->spares[cfg->nspares++];
+	cfg->spares = desc_array_add(&spare_section, cfg->spares,
+	    &cfg->nspares);
+	sp = &cfg->spares[cfg->nspares - 1];
 	sp->name = util_xstrdup(name);
 	sp->url = util_xstrdup(v);
 	sp->line = s->line;
@@ -2612,7 +2688,7 @@ cleanup:
 void
 config_free(struct config *cfg)
 {
-	size_t	i, j;
+	size_t	i;
 
 	if (cfg == NULL)
 		return;
@@ -2625,20 +2701,10 @@ config_free(struct config *cfg)
 	desc_free(dns_keys, &cfg->dns);
 	if (cfg->dns.method != NULL && cfg->dns.method->section != NULL)
 		desc_conf_free(cfg->dns.method->section, cfg->method_conf);
-	for (i = 0; i < cfg->nzones; i++) {
-		for (j = 0; j < cfg->zones[i].nrecords; j++)
-			free(cfg->zones[i].records[j]);
-		free(cfg->zones[i].records);
-		free(cfg->zones[i].name);
-	}
-	free(cfg->zones);
+	desc_array_free(&zone_section, cfg->zones, cfg->nzones);
 	desc_free(hooks_keys, &cfg->hooks);
 	desc_free(quorum_keys, &cfg->quorum);
-	for (i = 0; i < cfg->nspares; i++) {
-		free(cfg->spares[i].name);
-		free(cfg->spares[i].url);
-	}
-	free(cfg->spares);
+	desc_array_free(&spare_section, cfg->spares, cfg->nspares);
 	cfg_vote_section.free(&cfg->vote);
 	desc_free(cfg_vote_section.keys, &cfg->vote);
 	free(cfg);
