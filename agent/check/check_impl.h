@@ -80,6 +80,11 @@ extern const struct cfg_check_type check_mysql_type;
 extern const struct cfg_check_type check_exec_type;
 extern const struct cfg_check_type check_dns_type;
 
+/*
+ * Each type's keys, in its own struct held by cfg_check.conf (mysql's,
+ * struct cfg_check_mysql, is in check.h: config-test reads it too).
+ */
+
 /* [check:NAME] type = http: GET url (cfg_check.conf). */
 struct cfg_check_http {
 	char		*url;		/* http:// or https:// */

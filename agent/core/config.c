@@ -2211,10 +2211,10 @@ static const struct cfg_core_section {
 	{ "site:backup", read_site_backup, site_keys },
 	{ "check:", validate_check, check_common_keys },
 	{ "dns", read_dns, dns_keys },
-	{ "zone:", validate_zone, zone_keys },
+	{ "zone:", validate_zone, zone_keys },	/* zone_section */
 	{ "hooks", read_hooks, hooks_keys },
 	{ "quorum", read_quorum, quorum_keys },
-	{ "spare:", validate_spare, spare_keys },
+	{ "spare:", validate_spare, spare_keys },	/* spare_section */
 	{ "vote", read_vote, NULL },
 	{ "mysql", read_mysql, mysql_keys },
 };
