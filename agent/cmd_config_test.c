@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/check/check.h"
 #include "agent/cmd.h"
 #include "agent/mysql/mysql_local.h"
 #include "agent/lib/util.h"
@@ -187,15 +188,16 @@ config_test_mysql(const struct config *cfg, struct diag_list *diags)
 
 	for (i = 0; i < cfg->nchecks; i++) {
 		const struct cfg_check *c = &cfg->checks[i];
+		const struct cfg_check_mysql *mc;
 
-		if (strcmp(check_type_str(c->type), "mysql") != 0)
+		if ((mc = check_mysql_conf(c)) == NULL)
 			continue;
 		memset(&m, 0, sizeof(m));
-		m.host = c->host;
-		m.port = c->port;
-		m.socket = c->socket;
-		m.user = c->user;
-		m.password_file = c->password_file;
+		m.host = mc->host;
+		m.port = mc->port;
+		m.socket = mc->socket;
+		m.user = mc->user;
+		m.password_file = mc->password_file;
 		m.timeout_ms = c->timeout_ms;
 		snprintf(what, sizeof(what), "[check:%s]", c->name);
 		if (config_test_mysql_one(cfg, &m, what, c->line, false,

@@ -63,6 +63,8 @@ main(int argc, char *argv[])
 {
 	struct config		 cfg;
 	struct cfg_check	*checks;
+	struct cfg_check_http	*http;
+	struct cfg_check_tcp	*tcp;
 	struct check_result	*res;
 	struct sockaddr_in	 sin;
 	const char		*errstr;
@@ -100,20 +102,25 @@ main(int argc, char *argv[])
 
 	checks = calloc((size_t)n, sizeof(*checks));
 	res = calloc((size_t)n, sizeof(*res));
-	if (checks == NULL || res == NULL)
+	/* Each type keeps its keys in its own struct (cfg_check.conf). */
+	http = calloc(1, sizeof(*http));
+	tcp = calloc(1, sizeof(*tcp));
+	if (checks == NULL || res == NULL || http == NULL || tcp == NULL)
 		return 1;
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", (unsigned)silent_port);
+	http->url = url;
+	http->expect_status = 200;
+	tcp->host = (char *)(uintptr_t)"127.0.0.1";
+	tcp->port = full_port;
 	for (i = 0; i < (size_t)n; i++) {
 		checks[i].name = (char *)(uintptr_t)(i % 2 ? "tcp" : "http");
 		checks[i].timeout_ms = timeout_ms;
 		if (i % 2 == 0) {
 			checks[i].type = &check_http_type;
-			checks[i].url = url;
-			checks[i].expect_status = 200;
+			checks[i].conf = http;
 		} else {
 			checks[i].type = &check_tcp_type;
-			checks[i].host = (char *)(uintptr_t)"127.0.0.1";
-			checks[i].port = full_port;
+			checks[i].conf = tcp;
 		}
 	}
 	memset(&cfg, 0, sizeof(cfg));
@@ -138,6 +145,8 @@ main(int argc, char *argv[])
 	close(filler);
 	close(full_fd);
 	close(silent_fd);
+	free(tcp);
+	free(http);
 	free(res);
 	free(checks);
 	curl_global_cleanup();

@@ -70,16 +70,37 @@ struct check_result {
 	char			 gtid[2048];
 };
 
+/* A dns check's qtype by name ("AAAA"); "?" for a type it cannot have. */
+const char *check_qtype_str(uint16_t);
+
+/*
+ * [check:NAME] type = mysql (SPEC §6): its keys, public because
+ * config-test logs in with them too.  Part of the check's config
+ * (cfg_check.conf): freed by config_free().
+ */
+struct cfg_check_mysql {
+	char		*host;		/* host/port, or socket */
+	uint16_t	 port;		/* default 3306 */
+	char		*socket;
+	char		*user;
+	char		*password_file;	/* NULL: no password */
+	char		*query;		/* default "SELECT 1" */
+	int64_t		 max_lag_s;	/* -1: replication lag not judged */
+};
+
+/*
+ * The keys of a check of type mysql, borrowed from it; NULL for a check
+ * of another type.
+ */
+const struct cfg_check_mysql *check_mysql_conf(const struct cfg_check *);
+
 /*
  * Run every check of cfg in parallel.  results must have room for
  * cfg->nchecks entries and is filled in config order.  Returns the number of
  * checks that did not pass (check_outcome_passed(); 0 = primary looked
- * healthy).  Never
- * fails as a whole: an internal problem is a CHECK_INTERNAL_ERROR result.
+ * healthy).  Never fails as a whole: an internal problem is a
+ * CHECK_INTERNAL_ERROR result.
  */
-/* A dns check's qtype by name ("AAAA"); "?" for a type it cannot have. */
-const char *check_qtype_str(uint16_t);
-
 int	checks_run(const struct config *cfg, struct check_result *results);
 
 #endif

@@ -31,6 +31,13 @@
 #define CHECK_HTTP_BODY_MAX	(64 * 1024)
 #define HTTP_EXCERPT_MAX	40
 
+/* The keys of an http check, as its config part (below) read them. */
+static const struct cfg_check_http *
+http_conf(const struct cfg_check *ck)
+{
+	return ck->conf;
+}
+
 struct http_state {
 	CURL	*easy;
 	bool	 in_multi;
@@ -146,7 +153,7 @@ http_release(struct check_run *run)
 static void
 http_prepare(struct check_run *run)
 {
-	const struct cfg_check	*c = run->cfg;
+	const struct cfg_check_http *c = http_conf(run->cfg);
 	struct http_state	*st;
 	CURL			*e;
 	CURLcode		 rc = CURLE_OK;
@@ -209,7 +216,7 @@ http_start(struct check_run *run)
 static void
 http_curl_done(struct check_run *run, CURLcode code)
 {
-	const struct cfg_check	*c = run->cfg;
+	const struct cfg_check_http *c = http_conf(run->cfg);
 	struct http_state	*st = run->state;
 	long			 status = 0, os_errno = 0;
 	char			 excerpt[HTTP_EXCERPT_MAX + 1], *ip;
@@ -256,7 +263,7 @@ const struct check_ops check_http_ops = {
 
 /* ---- [check:NAME] type = http: its keys (agent/core/confdesc.h) ---- */
 
-#define K_AT(m)	CFG_AT(struct cfg_check, m)
+#define K_AT(m)	CFG_AT(struct cfg_check_http, m)
 static const struct cfg_key http_keys[] = {
 	{ .name = "url", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED |
 	  CFG_F_OWNED, K_AT(url), .doc = "the URL to GET: http(s)://HOST/..." },
@@ -274,9 +281,10 @@ static void
 http_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
     struct cfg_check *ck)
 {
-	const char	*v;
-	char		 err[256];
-	int		 line;
+	struct cfg_check_http	*h = ck->conf;
+	const char		*v;
+	char			 err[256];
+	int			 line;
 
 	if ((v = cfg_get_str(c, s, "url", false, &line)) == NULL)
 		return;
@@ -291,13 +299,14 @@ http_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
 	else if (cfg_url_host_check(v, err, sizeof(err)) == -1)
 		cfg_error(c, line, "bad url '%.64s': %s", v, err);
 	else
-		ck->url = util_xstrdup(v);
+		h->url = util_xstrdup(v);
 }
 
 const struct cfg_check_type check_http_type = {
 	.name = "http",
 	.ops = &check_http_ops,
 	.keys = http_keys,
+	.conf_size = sizeof(struct cfg_check_http),
 	.timeout_ms = 5000,
 	.validate = http_conf_validate,
 };

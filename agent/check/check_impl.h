@@ -80,6 +80,25 @@ extern const struct cfg_check_type check_mysql_type;
 extern const struct cfg_check_type check_exec_type;
 extern const struct cfg_check_type check_dns_type;
 
+/*
+ * Each type's keys, in its own struct held by cfg_check.conf (mysql's,
+ * struct cfg_check_mysql, is in check.h: config-test reads it too).
+ */
+
+/* [check:NAME] type = http: GET url (cfg_check.conf). */
+struct cfg_check_http {
+	char		*url;		/* http:// or https:// */
+	long		 expect_status;	/* default 200 */
+	char		*expect_body;	/* substring, NULL = any */
+	char		*ca_file;	/* extra CA bundle, NULL = system */
+};
+
+/* [check:NAME] type = tcp: connect to host:port (cfg_check.conf). */
+struct cfg_check_tcp {
+	char		*host;		/* a name or an address */
+	uint16_t	 port;
+};
+
 /* [check:NAME] type = exec: its keys (cfg_check.conf). */
 struct cfg_check_exec {
 	char		*command;	/* as written */

@@ -50,6 +50,18 @@
 #include "agent/mysql/mysql_conn.h"
 #include "agent/lib/util.h"
 
+/*
+ * The keys of a mysql check (check.h), as its config part (below) read
+ * them; NULL for a check of another type.
+ */
+const struct cfg_check_mysql *
+check_mysql_conf(const struct cfg_check *ck)
+{
+	if (ck == NULL || ck->type != &check_mysql_type)
+		return NULL;
+	return ck->conf;
+}
+
 enum mysql_phase {
 	PH_CONNECT,
 	PH_QUERY,		/* the configured query */
@@ -102,7 +114,7 @@ mysql_release(struct check_run *run)
 static void
 mysql_prepare(struct check_run *run)
 {
-	const struct cfg_check	*c = run->cfg;
+	const struct cfg_check_mysql *c = check_mysql_conf(run->cfg);
 	struct mysql_state	*st;
 	struct addrinfo		 hints, *res = NULL;
 	char			 port[8], err[512];
@@ -152,7 +164,7 @@ mysql_prepare(struct check_run *run)
 	}
 	/* One second past our deadline: the engine ends the check first. */
 	if (mysql_conn_options(st->mysql, c->host != NULL,
-	    c->timeout_ms + 1000, true, err, sizeof(err)) == -1)
+	    run->cfg->timeout_ms + 1000, true, err, sizeof(err)) == -1)
 		check_done(run, CHECK_INTERNAL_ERROR, "%s", err);
 }
 
@@ -164,7 +176,7 @@ static int
 mysql_call(struct check_run *run, int events)
 {
 	struct mysql_state	*st = run->state;
-	const struct cfg_check	*c = run->cfg;
+	const struct cfg_check_mysql *c = check_mysql_conf(run->cfg);
 
 	switch (st->phase) {
 	case PH_CONNECT:
@@ -234,7 +246,7 @@ static bool
 mysql_phase_done(struct check_run *run)
 {
 	struct mysql_state	*st = run->state;
-	const struct cfg_check	*c = run->cfg;
+	const struct cfg_check_mysql *c = check_mysql_conf(run->cfg);
 	char			 why[256], err[256];
 	enum mysql_repl_health	 h;
 
@@ -333,7 +345,7 @@ mysql_phase_done(struct check_run *run)
 		/* The server is up either way; failback safety will say. */
 		if (!run->res->gtid_read)
 			log_warnx("check %s: reading the GTIDs: %s",
-			    c->name, err);
+			    run->cfg->name, err);
 		check_done(run, CHECK_OK, "%s %s %lu.%lu.%lu: %s ok; %s%s",
 		    st->where, mysql_flavor_str(st->flavor),
 		    st->version / 10000, st->version / 100 % 100,
@@ -435,7 +447,7 @@ const struct check_ops check_mysql_ops = {
 
 /* ---- [check:NAME] type = mysql: its keys (agent/core/confdesc.h) ---- */
 
-#define K_AT(m)	CFG_AT(struct cfg_check, m)
+#define K_AT(m)	CFG_AT(struct cfg_check_mysql, m)
 static const struct cfg_key mysql_keys[] = {
 	{ .name = "host", .type = CFG_T_CUSTOM, .flags = CFG_F_OWNED,
 	  K_AT(host), .doc = "the server's host (or socket)" },
@@ -457,9 +469,10 @@ static const struct cfg_key mysql_keys[] = {
 /* The login and max_lag of [check:NAME] type = mysql (SPEC §6). */
 static void
 mysql_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
-    struct cfg_check *ck)
+    struct cfg_check *chk)
 {
-	int64_t		 ms;
+	struct cfg_check_mysql	*ck = chk->conf;
+	int64_t			 ms;
 
 	cfg_get_mysql_login(c, s, NULL, &ck->host, &ck->port, &ck->socket,
 	    &ck->user, &ck->password_file);
@@ -476,6 +489,7 @@ const struct cfg_check_type check_mysql_type = {
 	.name = "mysql",
 	.ops = &check_mysql_ops,
 	.keys = mysql_keys,
+	.conf_size = sizeof(struct cfg_check_mysql),
 	.timeout_ms = 5000,
 	.validate = mysql_conf_validate,
 };

@@ -35,6 +35,13 @@
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 
+/* The keys of a tcp check, as its config part (below) read them. */
+static const struct cfg_check_tcp *
+tcp_conf(const struct cfg_check *ck)
+{
+	return ck->conf;
+}
+
 struct tcp_conn {
 	int			 fd;		/* -1 once finished */
 	int			 err;		/* errno of a failed connect */
@@ -85,7 +92,7 @@ tcp_release(struct check_run *run)
 static void
 tcp_prepare(struct check_run *run)
 {
-	const struct cfg_check	*c = run->cfg;
+	const struct cfg_check_tcp *c = tcp_conf(run->cfg);
 	struct tcp_state	*st;
 	struct addrinfo		 hints, *res = NULL, *ai;
 	char			 port[8];
@@ -109,7 +116,8 @@ tcp_prepare(struct check_run *run)
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	gai = getaddrinfo(c->host, port, &hints, &res);
 	if (gai == EAI_NONAME) {
-		log_debug("check %s: resolving %s", c->name, c->host);
+		log_debug("check %s: resolving %s", run->cfg->name,
+		    c->host);
 		hints.ai_flags = AI_NUMERICSERV;
 		gai = getaddrinfo(c->host, port, &hints, &res);
 	}
@@ -302,7 +310,7 @@ const struct check_ops check_tcp_ops = {
 
 static const struct cfg_key tcp_keys[] = {
 	{ .name = "host", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED |
-	  CFG_F_OWNED, CFG_AT(struct cfg_check, host),
+	  CFG_F_OWNED, CFG_AT(struct cfg_check_tcp, host),
 	  .doc = "HOST or HOST:PORT to connect to" },
 	{ .name = "port", .type = CFG_T_CUSTOM,
 	  .doc = "the port, unless in host" },
@@ -311,8 +319,9 @@ static const struct cfg_key tcp_keys[] = {
 
 static void
 tcp_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
-    struct cfg_check *ck)
+    struct cfg_check *chk)
 {
+	struct cfg_check_tcp	*ck = chk->conf;
 	struct util_hostport	 hp;
 	const char		*v;
 	char			 err[256];
@@ -341,6 +350,7 @@ const struct cfg_check_type check_tcp_type = {
 	.name = "tcp",
 	.ops = &check_tcp_ops,
 	.keys = tcp_keys,
+	.conf_size = sizeof(struct cfg_check_tcp),
 	.timeout_ms = 5000,
 	.validate = tcp_conf_validate,
 };

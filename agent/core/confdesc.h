@@ -61,6 +61,7 @@ enum cfg_type {
 	CFG_T_NUM,		/* an integer field (1, 2, 4 or 8 bytes) */
 	CFG_T_DURATION,		/* int64_t milliseconds */
 	CFG_T_ENUM,		/* an integer field: the value of one of kws */
+	CFG_T_ADDRS,		/* struct addrset: "a, b, c" (addrset_parse) */
 	CFG_T_CUSTOM,		/* read by the section's validate hook */
 };
 
@@ -141,8 +142,9 @@ const struct cfg_method *cfg_method_find(const char *name);
 
 /*
  * A check type: [check:NAME] type = name.  Its keys are stored in its own
- * struct of conf_size bytes, which cfg_check.conf holds (exec, dns), or,
- * with conf_size 0, in fields of struct cfg_check (http, tcp, mysql).
+ * struct of conf_size bytes (more than 0), which cfg_check.conf holds:
+ * zeroed, given the keys' defaults, read, validated, and freed through
+ * keys and free.
  */
 struct check_ops;		/* agent/check/check_impl.h */
 struct cfg_check_type {
@@ -153,7 +155,7 @@ struct cfg_check_type {
 	int64_t			 timeout_ms;	/* the default timeout */
 	void	(*validate)(struct cfg_ctx *, const struct cfg_sec *,
 		    struct cfg_check *);
-	/* What the keys do not free.  May be NULL. */
+	/* What the keys do not free in cfg_check.conf.  May be NULL. */
 	void	(*free)(struct cfg_check *);
 };
 /* Every check type; ends with NULL. */

@@ -677,6 +677,7 @@ key_owns_str(const struct cfg_key *k)
 	case CFG_T_NUM:
 	case CFG_T_DURATION:
 	case CFG_T_ENUM:
+	case CFG_T_ADDRS:
 		break;
 	}
 	return false;
@@ -751,7 +752,7 @@ static void
 desc_defaults(const struct cfg_key *keys, void *conf)
 {
 	for (const struct cfg_key *k = keys; k->name != NULL; k++) {
-		if (key_owns_str(k) || k->size == 0)
+		if (key_owns_str(k) || k->size == 0 || k->type == CFG_T_ADDRS)
 			continue;
 		if (k->type != CFG_T_CUSTOM || k->def != 0)
 			field_store((char *)conf + k->off, k->size, k->def);
@@ -769,11 +770,12 @@ desc_read(struct cfg_ctx *c, const struct cfg_sec *s,
 {
 	const struct cfg_key	*k;
 	const char		*v;
+	const char		*errstr;
 	bool			 req, present;
 	void			*p;
 	long long		 n;
 	int64_t			 ms;
-	int			 e;
+	int			 e, line;
 
 	for (k = keys; k->name != NULL; k++) {
 		p = (char *)conf + k->off;
@@ -830,6 +832,12 @@ desc_read(struct cfg_ctx *c, const struct cfg_sec *s,
 			if (get_enum(c, s, k->name, k->kws, k->nkws, &e))
 				field_store(p, k->size, e);
 			break;
+		case CFG_T_ADDRS:
+			if ((v = cfg_get_str(c, s, k->name, req, &line)) !=
+			    NULL && addrset_parse(v, p, &errstr) == -1)
+				cfg_error(c, line, "bad address list: %s",
+				    errstr);
+			break;
 		}
 	}
 }
@@ -863,6 +871,40 @@ desc_conf_free(const struct cfg_section_desc *d, void *conf)
 		d->free(conf);
 	desc_free(d->keys, conf);
 	free(conf);
+}
+
+/*
+ * A section that may be given many times, [zone:NAME] or [spare:NAME]: an
+ * array of d->size structs.  Grow arr (*n elements) by one, zeroed and
+ * given the keys' defaults; returns the new array, whose last element is
+ * the new one.
+ */
+static void *
+desc_array_add(const struct cfg_section_desc *d, void *arr, size_t *n)
+{
+	void	*conf;
+
+	arr = util_xreallocarray(arr, *n + 1, d->size);
+	conf = (char *)arr + *n * d->size;
+	memset(conf, 0, d->size);
+	desc_defaults(d->keys, conf);
+	(*n)++;
+	return arr;
+}
+
+/* Free an array of n sections of d and what each owns. */
+static void
+desc_array_free(const struct cfg_section_desc *d, void *arr, size_t n)
+{
+	void	*conf;
+
+	for (size_t i = 0; i < n; i++) {
+		conf = (char *)arr + i * d->size;
+		if (d->free != NULL)
+			d->free(conf);
+		desc_free(d->keys, conf);
+	}
+	free(arr);
 }
 
 /* Read a module's section: unknown keys, the keys, the hook. */
@@ -1056,8 +1098,10 @@ validate_agent(struct cfg_ctx *c, const struct cfg_sec *s)
 		a->history_keep_ms = n64;
 }
 
+/* [site:primary] and [site:backup]: the conf is a struct addrset. */
 static const struct cfg_key site_keys[] = {
-	{ .name = "address", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED,
+	{ .name = "address", .type = CFG_T_ADDRS, .flags = CFG_F_REQUIRED,
+	  .off = 0, .size = sizeof(struct addrset),
 	  .doc = "the site's addresses: IPv4 and IPv6, comma-separated" },
 	{ .name = NULL }
 };
@@ -1066,14 +1110,8 @@ static void
 validate_site(struct cfg_ctx *c, const struct cfg_sec *s,
     struct addrset *set)
 {
-	const char	*v, *errstr;
-	int		 line;
-
 	sec_check_keys(c, s, site_keys, NULL, NULL);
-	if ((v = cfg_get_str(c, s, "address", true, &line)) == NULL)
-		return;
-	if (addrset_parse(v, set, &errstr) == -1)
-		cfg_error(c, line, "bad address list: %s", errstr);
+	desc_read(c, s, site_keys, set);
 }
 
 /*
@@ -1235,13 +1273,6 @@ check_type_get(struct cfg_ctx *c, const struct cfg_sec *s)
 	return NULL;
 }
 
-/* Where a check's type keeps its keys: its own struct, or the check. */
-static void *
-check_conf_base(struct cfg_check *ck)
-{
-	return ck->type->conf_size > 0 ? ck->conf : (void *)ck;
-}
-
 /* [check:NAME]: the common keys, then the type's (its own module's). */
 static void
 validate_check(struct cfg_ctx *c, const struct cfg_sec *s, const char *name)
@@ -1274,13 +1305,12 @@ validate_check(struct cfg_ctx *c, const struct cfg_sec *s, const char *name)
 	}
 	ck->type = t;
 	ck->timeout_ms = t->timeout_ms;
-	if (t->conf_size > 0)
-		ck->conf = util_xcalloc(1, t->conf_size);
-	desc_defaults(t->keys, check_conf_base(ck));
+	ck->conf = util_xcalloc(1, t->conf_size);
+	desc_defaults(t->keys, ck->conf);
 	cfg_get_duration(c, s, "timeout", 1, &ck->timeout_ms, NULL);
 	snprintf(what, sizeof(what), "type %s checks", t->name);
 	sec_check_keys(c, s, check_common_keys, t->keys, what);
-	desc_read(c, s, t->keys, check_conf_base(ck));
+	desc_read(c, s, t->keys, ck->conf);
 	if (t->validate != NULL)
 		t->validate(c, s, ck);
 }
@@ -1294,7 +1324,7 @@ check_conf_free(struct cfg_check *ck)
 		return;
 	if (ck->type->free != NULL)
 		ck->type->free(ck);
-	desc_free(ck->type->keys, check_conf_base(ck));
+	desc_free(ck->type->keys, ck->conf);
 	free(ck->conf);
 	ck->conf = NULL;
 }
@@ -1439,6 +1469,30 @@ static const struct cfg_key zone_keys[] = {
 	{ .name = NULL }
 };
 
+/* What the keys of a zone do not free: its name, its list of records. */
+static void
+zone_free(void *conf)
+{
+	struct cfg_zone	*z = conf;
+
+	for (size_t i = 0; i < z->nrecords; i++)
+		free(z->records[i]);
+	free(z->records);
+	z->records = NULL;
+	z->nrecords = 0;
+	free(z->name);
+	z->name = NULL;
+}
+
+/* [zone:NAME], one element of cfg->zones each. */
+static const struct cfg_section_desc zone_section = {
+	.name = "zone:",
+	.doc = "a zone and the records to move in it",
+	.keys = zone_keys,
+	.size = sizeof(struct cfg_zone),
+	.free = zone_free,
+};
+
 /*
  * [zone:NAME] records: "@" is the apex, "www" is relative to the zone,
  * "www.example.com." is absolute and must be inside the zone.  Stored
@@ -1467,10 +1521,8 @@ validate_zone(struct cfg_ctx *c, const struct cfg_sec *s, const char *name)
 	}
 	sec_check_keys(c, s, zone_keys, NULL, NULL);
 
-	cfg->zones = util_xreallocarray(cfg->zones, cfg->nzones + 1,
-	    sizeof(*cfg->zones));
-	z = &cfg->zones[cfg->nzones++];
-	memset(z, 0, sizeof(*z));
+	cfg->zones = desc_array_add(&zone_section, cfg->zones, &cfg->nzones);
+	z = &cfg->zones[cfg->nzones - 1];
 	z->name = cfg_asprintf("%s.", zname);
 	z->line = s->line;
 	c->records_line = util_xreallocarray(c->records_line, cfg->nzones,
@@ -1756,9 +1808,29 @@ validate_quorum(struct cfg_ctx *c, const struct cfg_sec *s)
 }
 
 static const struct cfg_key spare_keys[] = {
-	{ .name = "url", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED,
+	{ .name = "url", .type = CFG_T_CUSTOM, .flags = CFG_F_REQUIRED |
+	  CFG_F_OWNED, CFG_AT(struct cfg_spare, url),
 	  .doc = "the spare's vote server: http(s)://HOST:PORT" },
 	{ .name = NULL }
+};
+
+/* What the keys of a spare do not free: its name. */
+static void
+spare_free(void *conf)
+{
+	struct cfg_spare	*sp = conf;
+
+	free(sp->name);
+	sp->name = NULL;
+}
+
+/* [spare:NAME], one element of cfg->spares each. */
+static const struct cfg_section_desc spare_section = {
+	.name = "spare:",
+	.doc = "a site that votes",
+	.keys = spare_keys,
+	.size = sizeof(struct cfg_spare),
+	.free = spare_free,
 };
 
 static void
@@ -1801,9 +1873,9 @@ validate_spare(struct cfg_ctx *c, const struct cfg_sec *s, const char *name)
 			return;
 		}
 	}
-	cfg->spares = util_xreallocarray(cfg->spares, cfg->nspares + 1,
-	    sizeof(*cfg->spares));
-	sp = &cfg->spares[cfg->nspares++];
+	cfg->spares = desc_array_add(&spare_section, cfg->spares,
+	    &cfg->nspares);
+	sp = &cfg->spares[cfg->nspares - 1];
 	sp->name = util_xstrdup(name);
 	sp->url = util_xstrdup(v);
 	sp->line = s->line;
@@ -2139,10 +2211,10 @@ static const struct cfg_core_section {
 	{ "site:backup", read_site_backup, site_keys },
 	{ "check:", validate_check, check_common_keys },
 	{ "dns", read_dns, dns_keys },
-	{ "zone:", validate_zone, zone_keys },
+	{ "zone:", validate_zone, zone_keys },	/* zone_section */
 	{ "hooks", read_hooks, hooks_keys },
 	{ "quorum", read_quorum, quorum_keys },
-	{ "spare:", validate_spare, spare_keys },
+	{ "spare:", validate_spare, spare_keys },	/* spare_section */
 	{ "vote", read_vote, NULL },
 	{ "mysql", read_mysql, mysql_keys },
 };
@@ -2616,7 +2688,7 @@ cleanup:
 void
 config_free(struct config *cfg)
 {
-	size_t	i, j;
+	size_t	i;
 
 	if (cfg == NULL)
 		return;
@@ -2629,20 +2701,10 @@ config_free(struct config *cfg)
 	desc_free(dns_keys, &cfg->dns);
 	if (cfg->dns.method != NULL && cfg->dns.method->section != NULL)
 		desc_conf_free(cfg->dns.method->section, cfg->method_conf);
-	for (i = 0; i < cfg->nzones; i++) {
-		for (j = 0; j < cfg->zones[i].nrecords; j++)
-			free(cfg->zones[i].records[j]);
-		free(cfg->zones[i].records);
-		free(cfg->zones[i].name);
-	}
-	free(cfg->zones);
+	desc_array_free(&zone_section, cfg->zones, cfg->nzones);
 	desc_free(hooks_keys, &cfg->hooks);
 	desc_free(quorum_keys, &cfg->quorum);
-	for (i = 0; i < cfg->nspares; i++) {
-		free(cfg->spares[i].name);
-		free(cfg->spares[i].url);
-	}
-	free(cfg->spares);
+	desc_array_free(&spare_section, cfg->spares, cfg->nspares);
 	cfg_vote_section.free(&cfg->vote);
 	desc_free(cfg_vote_section.keys, &cfg->vote);
 	free(cfg);
@@ -2706,7 +2768,8 @@ keys_print(FILE *f, const char *section, const struct cfg_key *keys)
 		[CFG_T_SECRET] = "secret-file", [CFG_T_FILE] = "file",
 		[CFG_T_PROGRAM] = "program", [CFG_T_API_URL] = "url",
 		[CFG_T_NUM] = "number", [CFG_T_DURATION] = "duration",
-		[CFG_T_ENUM] = "word", [CFG_T_CUSTOM] = "text",
+		[CFG_T_ENUM] = "word", [CFG_T_ADDRS] = "addresses",
+		[CFG_T_CUSTOM] = "text",
 	};
 
 	for (const struct cfg_key *k = keys; k->name != NULL; k++)

@@ -29,32 +29,20 @@ struct cfg_check_type;		/* agent/core/confdesc.h */
 struct cfg_method;		/* agent/core/confdesc.h */
 
 /*
- * [check:NAME]: the keys of every type (each type's module describes and
- * checks its own: agent/check/check_TYPE.c).
+ * [check:NAME]: what every check has.  Its type's keys are in its type's
+ * own struct, described and checked by its module
+ * (agent/check/check_TYPE.c).
  */
 struct cfg_check {
 	char		*name;		/* the NAME of [check:NAME] */
 	int		 line;		/* line of the section header */
 	const struct cfg_check_type *type;	/* check_type_str() */
-	int64_t		 timeout_ms;	/* default 5s */
-	/* http */
-	char		*url;
-	long		 expect_status;	/* default 200 */
-	char		*expect_body;	/* substring, NULL = any */
-	char		*ca_file;	/* extra CA bundle, NULL = system */
-	/* tcp, mysql */
-	char		*host;
-	uint16_t	 port;		/* mysql: default 3306 */
-	/* mysql: host/port or socket */
-	char		*socket;
-	char		*user;
-	char		*password_file;	/* NULL: no password */
-	char		*query;		/* default "SELECT 1" */
-	int64_t		 max_lag_s;	/* -1: replication lag not judged */
+	int64_t		 timeout_ms;	/* default: the type's (5s, exec 10s) */
 	/*
-	 * A type's own struct, when it keeps its keys there (exec, dns:
-	 * agent/check/check_impl.h); NULL for the types whose keys are
-	 * fields above.
+	 * The type's own struct (struct cfg_check_http, ...:
+	 * agent/check/check_impl.h; a mysql check's through
+	 * check_mysql_conf(), agent/check/check.h), freed with the check
+	 * through its type's descriptors.  NULL without a type.
 	 */
 	void		*conf;
 };

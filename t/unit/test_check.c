@@ -72,43 +72,66 @@ static struct cfg_check
 http_check(const char *name, const char *url, long status, const char *body,
     int64_t timeout_ms)
 {
-	struct cfg_check	c;
+	struct cfg_check	 c;
+	struct cfg_check_http	*h;
 
 	memset(&c, 0, sizeof(c));
 	c.name = (char *)(uintptr_t)name;
 	c.type = &check_http_type;
 	c.timeout_ms = timeout_ms;
-	c.url = strdup(url);
-	c.expect_status = status;
-	c.expect_body = body != NULL ? strdup(body) : NULL;
+	h = calloc(1, sizeof(*h));
+	h->url = strdup(url);
+	h->expect_status = status;
+	h->expect_body = body != NULL ? strdup(body) : NULL;
+	c.conf = h;
 	return c;
+}
+
+/* The keys of an http check made by http_check(). */
+static struct cfg_check_http *
+http_of(struct cfg_check *c)
+{
+	return c->conf;
 }
 
 static struct cfg_check
 tcp_check(const char *name, const char *host, uint16_t port,
     int64_t timeout_ms)
 {
-	struct cfg_check	c;
+	struct cfg_check	 c;
+	struct cfg_check_tcp	*t;
 
 	memset(&c, 0, sizeof(c));
 	c.name = (char *)(uintptr_t)name;
 	c.type = &check_tcp_type;
 	c.timeout_ms = timeout_ms;
-	c.host = strdup(host);
-	c.port = port;
+	t = calloc(1, sizeof(*t));
+	t->host = strdup(host);
+	t->port = port;
+	c.conf = t;
 	return c;
 }
 
+/* Free the http and tcp checks made above. */
 static void
 checks_free(struct cfg_check *c, size_t n)
 {
-	size_t	i;
+	struct cfg_check_http	*h;
+	struct cfg_check_tcp	*t;
+	size_t			 i;
 
 	for (i = 0; i < n; i++) {
-		free(c[i].url);
-		free(c[i].expect_body);
-		free(c[i].ca_file);
-		free(c[i].host);
+		if (c[i].type == &check_http_type) {
+			h = c[i].conf;
+			free(h->url);
+			free(h->expect_body);
+			free(h->ca_file);
+		} else if (c[i].type == &check_tcp_type) {
+			t = c[i].conf;
+			free(t->host);
+		}
+		free(c[i].conf);
+		c[i].conf = NULL;
 	}
 }
 
@@ -360,7 +383,7 @@ test_tls_plain(void)
 	u = url("https", "127.0.0.1", plain.port, "/");
 	c[0] = http_check("tls-plain", u, 200, NULL, 5000);
 	c[1] = http_check("bad-ca", u, 200, NULL, 5000);
-	c[1].ca_file = strdup("/nonexistent/ca.pem");
+	http_of(&c[1])->ca_file = strdup("/nonexistent/ca.pem");
 	free(u);
 	run(c, 2, res);
 	OUTCOME(res[0], CHECK_TLS_FAILED, "https against a plain HTTP server");
@@ -483,11 +506,11 @@ test_tls_real(void)
 	u = url("https", "127.0.0.1", port, "/");
 	c[0] = http_check("tls-untrusted", u, 200, NULL, 5000);
 	c[1] = http_check("tls-trusted", u, 200, NULL, 5000);
-	c[1].ca_file = strdup(cert);
+	http_of(&c[1])->ca_file = strdup(cert);
 	free(u);
 	u = url("https", "localhost", port, "/");
 	c[2] = http_check("tls-wrong-name", u, 200, NULL, 5000);
-	c[2].ca_file = strdup(cert);
+	http_of(&c[2])->ca_file = strdup(cert);
 	free(u);
 
 	/* s_server serves one connection at a time: one check per cycle. */

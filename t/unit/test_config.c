@@ -209,6 +209,19 @@ bad_case(const char *name, const char *from, const char *to, int line,
 	free(path);
 }
 
+/* The keys of an http or a tcp check, as its type's module keeps them. */
+static const struct cfg_check_http *
+http_of(const struct cfg_check *ck)
+{
+	return ck->conf;
+}
+
+static const struct cfg_check_tcp *
+tcp_of(const struct cfg_check *ck)
+{
+	return ck->conf;
+}
+
 static void
 test_good(void)
 {
@@ -246,17 +259,18 @@ test_good(void)
 	is_str(cfg->checks[0].name, "web", "check web");
 	is_int(cfg->checks[0].line, 17, "check web line");
 	is_str(check_type_str(cfg->checks[0].type), "http", "web is http");
-	is_str(cfg->checks[0].url, "https://www.example.com/health;x=1",
+	is_str(http_of(&cfg->checks[0])->url,
+	    "https://www.example.com/health;x=1",
 	    "url keeps a ';' not after white space");
-	is_int(cfg->checks[0].expect_status, 204, "expect_status");
-	is_str(cfg->checks[0].expect_body, "OK", "expect_body");
-	ok(cfg->checks[0].ca_file == NULL, "no ca_file");
+	is_int(http_of(&cfg->checks[0])->expect_status, 204, "expect_status");
+	is_str(http_of(&cfg->checks[0])->expect_body, "OK", "expect_body");
+	ok(http_of(&cfg->checks[0])->ca_file == NULL, "no ca_file");
 	is_int(cfg->checks[0].timeout_ms, 2000, "web timeout");
 	is_str(cfg->checks[1].name, "ssh", "check ssh");
 	is_str(check_type_str(cfg->checks[1].type), "tcp",
 	    "ssh is tcp (indented key)");
-	is_str(cfg->checks[1].host, "192.0.2.10", "tcp host");
-	is_int(cfg->checks[1].port, 22, "tcp port");
+	is_str(tcp_of(&cfg->checks[1])->host, "192.0.2.10", "tcp host");
+	is_int(tcp_of(&cfg->checks[1])->port, 22, "tcp port");
 	is_int(cfg->checks[1].timeout_ms, 5000, "default check timeout");
 
 	ok(cfg->has_quorum, "[quorum] noted");
@@ -356,7 +370,8 @@ test_defaults(void)
 		is_int(cfg->dns.verify_timeout_ms, 30000, "verify 30s");
 		ok(cfg->hooks.before_failover == NULL, "no hooks");
 		is_int(cfg->hooks.timeout_ms, 30000, "hooks timeout 30s");
-		is_int(cfg->checks[0].expect_status, 200, "expect_status 200");
+		is_int(http_of(&cfg->checks[0])->expect_status, 200,
+		    "expect_status 200");
 		is_int(cfg->checks[0].timeout_ms, 5000, "check timeout 5s");
 	}
 	config_free(cfg);
@@ -490,6 +505,11 @@ test_bad(void)
 	bad_case("bad address", "192.0.2.10, 2001", "192.0.2.300, 2001", 13,
 	    "bad address list: '192.0.2.300' is not an IPv4 or IPv6 address",
 	    true);
+	bad_case("no address", "address = 192.0.2.10, 2001:DB8:0::10",
+	    "; address = 192.0.2.10", 12,
+	    "missing key 'address' in [site:primary]", true);
+	bad_case("empty address", "address = 192.0.2.10, 2001:DB8:0::10",
+	    "address =", 13, "empty value for 'address'", true);
 	bad_case("empty address item", "2001:db8:1::20,198", "2001:db8:1::20,,198",
 	    15, "bad address list: empty item", true);
 	bad_case("address twice", "2001:db8:1::20,198.51.100.20",
@@ -901,8 +921,10 @@ test_addresses(void)
 	    "host = [::1]:2222");
 	cfg = good_case("tcp host = [::1]:2222", text, 0, &path, &dl);
 	if (cfg != NULL) {
-		is_str(cfg->checks[1].host, "::1", "tcp host: no brackets");
-		is_int(cfg->checks[1].port, 2222, "tcp host: its port");
+		is_str(tcp_of(&cfg->checks[1])->host, "::1",
+		    "tcp host: no brackets");
+		is_int(tcp_of(&cfg->checks[1])->port, 2222,
+		    "tcp host: its port");
 	}
 	good_case_end(cfg, path, &dl);
 	free(text);
@@ -910,7 +932,8 @@ test_addresses(void)
 	    "url = http://[2001:db8::10]:8080/health");
 	cfg = good_case("http url with [IPV6]:PORT", text, 0, &path, &dl);
 	if (cfg != NULL)
-		is_str(cfg->checks[0].url, "http://[2001:db8::10]:8080/health",
+		is_str(http_of(&cfg->checks[0])->url,
+		    "http://[2001:db8::10]:8080/health",
 		    "http url kept as written");
 	good_case_end(cfg, path, &dl);
 	free(text);
@@ -2003,6 +2026,8 @@ test_mysql(void)
 	struct diag_list	 dl = { 0 };
 	char			*path, p[PATH_MAX + 16];
 	const struct cfg_check	*db;
+	const struct cfg_check_mysql *my;
+	static const struct cfg_check_mysql no_mysql;
 
 	write_file("mysql.pw", "secret\n", 0600);
 	write_file("mysql-loose.pw", "secret\n", 0644);
@@ -2013,14 +2038,20 @@ test_mysql(void)
 		db = &cfg->checks[2];
 		is_str(check_type_str(db->type), "mysql", "mysql: type");
 		is_str(check_type_str(db->type), "mysql", "mysql: type name");
-		is_str(db->host, "192.0.2.10", "mysql: host");
-		is_int(db->port, 3306, "mysql: port defaults to 3306");
-		is_str(db->socket, NULL, "mysql: no socket with a host");
-		is_str(db->user, "monitor", "mysql: user");
+		ok((my = check_mysql_conf(db)) != NULL &&
+		    check_mysql_conf(&cfg->checks[0]) == NULL,
+		    "mysql: its keys through check_mysql_conf(), only for it");
+		if (my == NULL)
+			my = &no_mysql;
+		is_str(my->host, "192.0.2.10", "mysql: host");
+		is_int(my->port, 3306, "mysql: port defaults to 3306");
+		is_str(my->socket, NULL, "mysql: no socket with a host");
+		is_str(my->user, "monitor", "mysql: user");
 		snprintf(p, sizeof(p), "%s/mysql.pw", tmpdir);
-		is_str(db->password_file, p, "mysql: password_file");
-		is_str(db->query, "SELECT 1", "mysql: query defaults to SELECT 1");
-		is_int(db->max_lag_s, 30, "mysql: max_lag");
+		is_str(my->password_file, p, "mysql: password_file");
+		is_str(my->query, "SELECT 1",
+		    "mysql: query defaults to SELECT 1");
+		is_int(my->max_lag_s, 30, "mysql: max_lag");
 		is_int(db->timeout_ms, 5000, "mysql: timeout defaults to 5s");
 		ok(cfg->has_mysql, "[mysql] present");
 		is_str(cfg->mysql.socket, "/run/mysqld/mysqld.sock",
