@@ -182,31 +182,98 @@ has_diag(const struct diag_list *dl, const char *path, int line, bool error,
 	return false;
 }
 
+/* GOOD with another [dns] method and its section appended (line 51 on). */
+static char *
+with_method(const char *method, const char *section)
+{
+	char	*a, *b, m[64];
+
+	snprintf(m, sizeof(m), "method = %s", method);
+	a = replace(GOOD, "method = rfc2136", m);
+	b = util_xcalloc(1, strlen(a) + strlen(section) + 1);
+	strcpy(b, a);
+	strcat(b, section);
+	free(a);
+	return b;
+}
+
+/* A fresh copy of s with every @DIR@ replaced by the temp dir. */
+static char *
+dir_expand(const char *s)
+{
+	char	*t = util_xstrdup(s), *n;
+
+	while (strstr(t, "@DIR@") != NULL) {
+		n = replace(t, "@DIR@", tmpdir);
+		free(t);
+		t = n;
+	}
+	return t;
+}
+
 /*
- * Load GOOD with one replacement; expect refusal with the diag
- * "PATH:LINE: ...want..." (and, when only, nothing else as error).
+ * Load text; expect refusal with the diag "PATH:LINE: ...want..." (line 0:
+ * "PATH: ...") and, when only, no other error.
  */
 static void
-bad_case(const char *name, const char *from, const char *to, int line,
-    const char *want, bool only)
+bad_text(const char *name, const char *text, int line, const char *want,
+    bool only)
 {
-	char			*text = replace(GOOD, from, to), *path;
+	char			*path = write_conf(text);
 	struct config		*cfg = (struct config *)1;
 	struct diag_list	 dl = { 0 };
-	int			 rc;
 
-	path = write_conf(text);
-	rc = config_load(path, &cfg, &dl);
-	ok(rc == -1 && cfg == NULL, "%s: refused", name);
-	if (!ok(has_diag(&dl, path, line, true, want), "%s: %s:%d: ...%s...",
-	    name, "FILE", line, want) || (only && dl.nerrors != 1))
+	ok(config_load(path, &cfg, &dl) == -1 && cfg == NULL, "%s: refused",
+	    name);
+	if (!ok(has_diag(&dl, path, line, true, want), "%s: FILE:%d: ...%s...",
+	    name, line, want) || (only && dl.nerrors != 1))
 		dump_diags(&dl);
 	if (only)
 		is_int(dl.nerrors, 1, "%s: exactly one error", name);
 	diag_clear(&dl);
-	free(text);
 	unlink(path);
 	free(path);
+}
+
+/*
+ * A refused case, one line of data. Without method: the table's good text
+ * with the first from replaced by to. With method: GOOD with that [dns]
+ * method and section appended, from replaced by to in the section first.
+ */
+struct bad_def {
+	const char	*name;
+	const char	*method;	/* NULL: the good text's own */
+	const char	*section;	/* with method; NULL: none */
+	const char	*from, *to;	/* NULL from: no change */
+	int		 line;		/* of the diag; 0: about the file */
+	const char	*msg;		/* @DIR@ is the temp dir */
+	bool		 many;		/* other errors may come too */
+};
+
+static void
+bad_run(const char *good, const struct bad_def *c)
+{
+	const char	*base = c->method == NULL ? good :
+			    c->section != NULL ? c->section : "";
+	char		*t, *text, *msg = dir_expand(c->msg);
+
+	t = c->from != NULL ? replace(base, c->from, c->to) :
+	    util_xstrdup(base);
+	if (c->method != NULL) {
+		text = with_method(c->method, t);
+		free(t);
+	} else
+		text = t;
+	bad_text(c->name, text, c->line, msg, !c->many);
+	free(text);
+	free(msg);
+}
+
+static void
+bad_table(const char *good, const struct bad_def *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		bad_run(good, &c[i]);
 }
 
 /* The keys of an http or a tcp check, as its type's module keeps them. */
@@ -428,252 +495,297 @@ test_ops_keys(void)
 	}
 }
 
+static const struct bad_def good_edit_bad[] = {
+	{ .name = "unknown section", .from = "[hooks]", .to = "[hookz]",
+	    .line = 43, .msg = "unknown section [hookz]" },
+	{ .name = "unknown key", .from = "expect_body = OK",
+	    .to = "expect_bodyy = OK", .line = 21, .msg = "unknown key "
+	    "'expect_bodyy' in [check:web]" },
+	{ .name = "bad canary", .from = "verify = all", .to = "canary = soon",
+	    .line = 36, .msg = "bad duration 'soon' for canary" },
+	{ .name = "resolver by name", .from = "verify = all",
+	    .to = "resolver = resolver.example", .line = 36, .msg = "bad "
+	    "resolver 'resolver.example': not an IP address" },
+	{ .name = "bad resolver port", .from = "verify = all",
+	    .to = "resolver = 127.0.0.1:0", .line = 36, .msg = "bad resolver "
+	    "'127.0.0.1:0': port '0' too small" },
+	{ .name = "missing key", .from = "url = "
+	    "https://www.example.com/health;x=1\n", .to = "", .line = 17,
+	    .msg = "missing key 'url' in [check:web]" },
+	{ .name = "missing name", .from = "name = backup-test   ; this site\n",
+	    .to = "", .line = 2, .msg = "missing key 'name' in [agent]" },
+	{ .name = "missing tsig key",
+	    .from = "tsig_key_file = @DIR@/tsig.key\n", .to = "", .line = 30,
+	    .msg = "missing key 'tsig_key_file' in [dns]" },
+	{ .name = "bad number", .from = "fail_after = 4",
+	    .to = "fail_after = 0", .line = 6,
+	    .msg = "bad value '0' for fail_after: too small" },
+	{ .name = "bad number text", .from = "port = 22", .to = "port = ssh",
+	    .line = 26, .msg = "bad value 'ssh' for port: invalid" },
+	{ .name = "bad status", .from = "expect_status = 204",
+	    .to = "expect_status = 600", .line = 20, .msg = "bad value '600' "
+	    "for expect_status: too large" },
+	{ .name = "bad ttl", .from = "ttl = 300", .to = "ttl = 0", .line = 35,
+	    .msg = "bad value '0' for ttl: too small" },
+	{ .name = "bad enum", .from = "failback = manual",
+	    .to = "failback = sometimes", .line = 8, .msg = "bad value "
+	    "'sometimes' for failback (expected auto or manual)" },
+	{ .name = "bad verify", .from = "verify = all", .to = "verify = most",
+	    .line = 36, .msg = "bad value 'most' for verify (expected all, "
+	    "server or none)" },
+	{ .name = "method without its section", .from = "method = rfc2136",
+	    .to = "method = powerdns", .line = 31, .msg = "method = powerdns "
+	    "needs a [powerdns] section (url, api_key_file)" },
+	{ .name = "bad check type", .from = "type = http", .to = "type = ping",
+	    .line = 18, .msg = "bad value 'ping' for type (expected http, tcp, "
+	    "mysql, exec or dns)" },
+	{ .name = "key of another type", .from = "port = 22",
+	    .to = "port = 22\nurl = http://x/", .line = 27, .msg = "key 'url' "
+	    "does not apply to type tcp checks" },
+	{ .name = "bad url", .from = "url = https://www.example.com/health;x=1",
+	    .to = "url = ftp://www.example.com/", .line = 19,
+	    .msg = "bad url 'ftp://" },
+	{ .name = "bad duration", .from = "timeout = 2s", .to = "timeout = 2x",
+	    .line = 22, .msg = "bad duration '2x' for timeout: unknown unit" },
+	{ .name = "negative duration", .from = "interval = 0.5",
+	    .to = "interval = -1", .line = 10, .msg = "bad duration '-1' for "
+	    "interval: must not be negative" },
+	{ .name = "bad hold_down, no echo against ttl",
+	    .from = "hold_down = 15m", .to = "hold_down = soon", .line = 9,
+	    .msg = "bad duration 'soon' for hold_down" },
+	{ .name = "zero interval", .from = "interval = 0.5",
+	    .to = "interval = 0", .line = 10,
+	    .msg = "interval must be more than 0" },
+	{ .name = "empty value", .from = "server = 127.0.0.1", .to = "server =",
+	    .line = 32, .msg = "empty value for 'server'" },
+	{ .name = "hold_down < ttl", .from = "hold_down = 15m",
+	    .to = "hold_down = 30s", .line = 9, .msg = "hold_down (30s) is "
+	    "shorter than [dns] ttl (300s): caches would still hold the old "
+	    "answer" },
+	{ .name = "hold_down 15m < ttl 3600", .from = "ttl = 300",
+	    .to = "ttl = 3600", .line = 9, .msg = "hold_down (15m) is shorter "
+	    "than [dns] ttl (3600s)" },
+
+	{ .name = "loose key file", .from = "@DIR@/tsig.key",
+	    .to = "@DIR@/loose.key", .line = 34, .msg = "tsig_key_file: "
+	    "@DIR@/loose.key is readable by group or others (mode 0644); run: "
+	    "chmod 600 @DIR@/loose.key" },
+	{ .name = "group-readable key file", .from = "@DIR@/tsig.key",
+	    .to = "@DIR@/group.key", .line = 34, .msg = "tsig_key_file: "
+	    "@DIR@/group.key is readable by group or others (mode 0640)" },
+	{ .name = "missing key file", .from = "@DIR@/tsig.key",
+	    .to = "@DIR@/nokey", .line = 34,
+	    .msg = "No such file or directory" },
+
+	{ .name = "bad address", .from = "192.0.2.10, 2001",
+	    .to = "192.0.2.300, 2001", .line = 13, .msg = "bad address list: "
+	    "'192.0.2.300' is not an IPv4 or IPv6 address" },
+	{ .name = "no address", .from = "address = 192.0.2.10, 2001:DB8:0::10",
+	    .to = "; address = 192.0.2.10", .line = 12,
+	    .msg = "missing key 'address' in [site:primary]" },
+	{ .name = "empty address",
+	    .from = "address = 192.0.2.10, 2001:DB8:0::10", .to = "address =",
+	    .line = 13, .msg = "empty value for 'address'" },
+	{ .name = "empty address item", .from = "2001:db8:1::20,198",
+	    .to = "2001:db8:1::20,,198", .line = 15,
+	    .msg = "bad address list: empty item" },
+	{ .name = "address twice", .from = "2001:db8:1::20,198.51.100.20",
+	    .to = "2001:db8:1::20,198.51.100.20, 2001:DB8:1:0::20", .line = 15,
+	    .msg = "address 2001:db8:1::20 is listed twice" },
+	{ .name = "overlapping sites", .from = "2001:db8:1::20,198.51.100.20",
+	    .to = "2001:db8:1::20,198.51.100.20, 192.0.2.10", .line = 15,
+	    .msg = "address 192.0.2.10 is in both [site:primary] and "
+	    "[site:backup]" },
+	{ .name = "missing site", .from = "[site:backup]\naddress = "
+	    "2001:db8:1::20,198.51.100.20\n", .to = "", .line = 0,
+	    .msg = "missing section [site:backup]" },
+	{ .name = "missing dns", .from = "[dns]\n", .to = "[hookx]\n",
+	    .line = 0, .msg = "missing section [dns]", .many = true },
+
+	{ .name = "record outside zone", .from = "Shop.example.com.",
+	    .to = "shop.example.net.", .line = 40, .msg = "record "
+	    "shop.example.net. is outside zone example.com." },
+	{ .name = "relative pitfall", .from = "@, www, Shop",
+	    .to = "@, www.example.com, Shop", .line = 40, .msg = "record "
+	    "'www.example.com' is relative, so it means "
+	    "www.example.com.example.com." },
+	{ .name = "bad record name", .from = "www, *.dev, *",
+	    .to = "www, bad name, *", .line = 42,
+	    .msg = "bad record name 'bad name'" },
+	{ .name = "record twice in a zone", .from = "www, *.dev, *",
+	    .to = "www, *.dev, *, WWW", .line = 42, .msg = "record "
+	    "www.example.org. is listed twice (also in [zone:example.org.] at "
+	    "line 41)" },
+	{ .name = "record in two zones", .from = "[hooks]",
+	    .to = "[zone:shop.example.com]\nrecords = @\n[hooks]", .line = 44,
+	    .msg = "record shop.example.com. is listed twice (also in "
+	    "[zone:example.com.] at line 39)" },
+	{ .name = "record of a sub-zone", .from = "[hooks]",
+	    .to = "[zone:www.example.com]\nrecords = mail\n[hooks]", .line = 40,
+	    .msg = "record www.example.com. belongs to "
+	    "[zone:www.example.com.]" },
+	{ .name = "zone without records", .from = "records = www, *.dev, *\n",
+	    .to = "", .line = 41, .msg = "missing key 'records' in "
+	    "[zone:example.org]" },
+
+	{ .name = "duplicate key", .from = "role = backup",
+	    .to = "name = other", .line = 4, .msg = "duplicate key 'name' in "
+	    "[agent] (first at line 3)" },
+	{ .name = "duplicate section", .from = "[zone:example.org]",
+	    .to = "[zone:EXAMPLE.org.]\nrecords=mail\n[zone:example.org]",
+	    .line = 43, .msg = "duplicate section [zone:example.org] (first at "
+	    "line 41)" },
+	{ .name = "syntax error", .from = "\n[site:primary]",
+	    .to = "\nthis line\n[site:primary]", .line = 12,
+	    .msg = "expected 'key = value' or '[section]'" },
+	{ .name = "bad section header", .from = "[hooks]", .to = "[hooks",
+	    .line = 43, .msg = "missing ']' in section header" },
+	{ .name = "key outside a section",
+	    .from = "# failover-agent test config", .to = "stray = 1",
+	    .line = 1, .msg = "key 'stray' is outside of any [section]" },
+	{ .name = "bad check name", .from = "[check:ssh]", .to = "[check:s s]",
+	    .line = 23, .msg = "bad check name 's s'" },
+	{ .name = "relative hook", .from = "before_failover = @DIR@/hook",
+	    .to = "before_failover = hook", .line = 44,
+	    .msg = "before_failover: 'hook' is not an absolute path" },
+	{ .name = "hook not executable", .from = "after_failback = @DIR@/hook",
+	    .to = "after_failback = @DIR@/noexec", .line = 45,
+	    .msg = "after_failback: @DIR@/noexec is not executable (mode "
+	    "0644); run: chmod +x @DIR@/noexec" },
+	{ .name = "notify over http elsewhere", .from = "timeout = 10s",
+	    .to = "notify = http://hooks.example.com/fa", .line = 46,
+	    .msg = "notify: use https:// (plain http is allowed only to a "
+	    "loopback address" },
+	{ .name = "notify with a password", .from = "timeout = 10s",
+	    .to = "notify = https://u:pw@hooks.example.com/fa", .line = 46,
+	    .msg = "notify must not hold a user name or password" },
+	{ .name = "notify not a URL", .from = "timeout = 10s",
+	    .to = "notify = ftp://x/", .line = 46, .msg = "bad notify URL "
+	    "(expected https://HOST[:PORT]/...)" },
+	{ .name = "history_keep in seconds", .from = "interval = 0.5",
+	    .to = "history_keep = 90", .line = 10, .msg = "history_keep must "
+	    "be at least 1d, or 0 to keep every cycle" },
+	{ .name = "history_keep not a duration", .from = "interval = 0.5",
+	    .to = "history_keep = forever", .line = 10,
+	    .msg = "bad duration 'forever' for history_keep" },
+	{ .name = "missing ca_file", .from = "expect_body = OK",
+	    .to = "ca_file = nofile.pem", .line = 21, .msg = "ca_file: " },
+	{ .name = "agent name not a vote name", .from = "name = backup-test",
+	    .to = "name = backup/test", .line = 3, .msg = "bad name "
+	    "'backup/test' (1 to 63 letters, digits, '.', '_' or '-')" },
+};
+
 static void
 test_bad(void)
 {
-	char	want[PATH_MAX * 3];
-
-	bad_case("unknown section", "[hooks]", "[hookz]", 43,
-	    "unknown section [hookz]", true);
-	bad_case("unknown key", "expect_body = OK", "expect_bodyy = OK", 21,
-	    "unknown key 'expect_bodyy' in [check:web]", true);
-	bad_case("bad canary", "verify = all", "canary = soon", 36,
-	    "bad duration 'soon' for canary", true);
-	bad_case("resolver by name", "verify = all", "resolver = "
-	    "resolver.example", 36, "bad resolver 'resolver.example': not an "
-	    "IP address", true);
-	bad_case("bad resolver port", "verify = all", "resolver = "
-	    "127.0.0.1:0", 36, "bad resolver '127.0.0.1:0': port '0' too "
-	    "small", true);
-	bad_case("missing key", "url = https://www.example.com/health;x=1\n",
-	    "", 17, "missing key 'url' in [check:web]", true);
-	bad_case("missing name", "name = backup-test   ; this site\n", "", 2,
-	    "missing key 'name' in [agent]", true);
-	bad_case("missing tsig key", "tsig_key_file = @DIR@/tsig.key\n", "",
-	    30, "missing key 'tsig_key_file' in [dns]", true);
-	bad_case("bad number", "fail_after = 4", "fail_after = 0", 6,
-	    "bad value '0' for fail_after: too small", true);
-	bad_case("bad number text", "port = 22", "port = ssh", 26,
-	    "bad value 'ssh' for port: invalid", true);
-	bad_case("bad status", "expect_status = 204", "expect_status = 600",
-	    20, "bad value '600' for expect_status: too large", true);
-	bad_case("bad ttl", "ttl = 300", "ttl = 0", 35,
-	    "bad value '0' for ttl: too small", true);
-	bad_case("bad enum", "failback = manual", "failback = sometimes", 8,
-	    "bad value 'sometimes' for failback (expected auto or manual)",
-	    true);
-	bad_case("bad verify", "verify = all", "verify = most", 36,
-	    "bad value 'most' for verify (expected all, server or none)", true);
-	bad_case("method without its section", "method = rfc2136",
-	    "method = powerdns", 31, "method = powerdns needs a [powerdns] "
-	    "section (url, api_key_file)", true);
-	bad_case("bad check type", "type = http", "type = ping", 18,
-	    "bad value 'ping' for type (expected http, tcp, mysql, exec or"
-	    " dns)", true);
-	bad_case("key of another type", "port = 22", "port = 22\nurl = http://x/", 27,
-	    "key 'url' does not apply to type tcp checks", true);
-	bad_case("bad url", "url = https://www.example.com/health;x=1",
-	    "url = ftp://www.example.com/", 19, "bad url 'ftp://", true);
-	bad_case("bad duration", "timeout = 2s", "timeout = 2x", 22,
-	    "bad duration '2x' for timeout: unknown unit", true);
-	bad_case("negative duration", "interval = 0.5", "interval = -1", 10,
-	    "bad duration '-1' for interval: must not be negative", true);
-	bad_case("bad hold_down, no echo against ttl", "hold_down = 15m",
-	    "hold_down = soon", 9, "bad duration 'soon' for hold_down", true);
-	bad_case("zero interval", "interval = 0.5", "interval = 0", 10,
-	    "interval must be more than 0", true);
-	bad_case("empty value", "server = 127.0.0.1", "server =", 32,
-	    "empty value for 'server'", true);
-	bad_case("hold_down < ttl", "hold_down = 15m", "hold_down = 30s", 9,
-	    "hold_down (30s) is shorter than [dns] ttl (300s): caches would"
-	    " still hold the old answer", true);
-	bad_case("hold_down 15m < ttl 3600", "ttl = 300", "ttl = 3600", 9,
-	    "hold_down (15m) is shorter than [dns] ttl (3600s)", true);
-
-	snprintf(want, sizeof(want), "tsig_key_file: %s/loose.key is readable"
-	    " by group or others (mode 0644); run: chmod 600 %s/loose.key",
-	    tmpdir, tmpdir);
-	bad_case("loose key file", "@DIR@/tsig.key", "@DIR@/loose.key", 34,
-	    want, true);
-	snprintf(want, sizeof(want), "tsig_key_file: %s/group.key is readable"
-	    " by group or others (mode 0640)", tmpdir);
-	bad_case("group-readable key file", "@DIR@/tsig.key", "@DIR@/group.key",
-	    34, want, true);
-	bad_case("missing key file", "@DIR@/tsig.key", "@DIR@/nokey", 34,
-	    "No such file or directory", true);
-
-	bad_case("bad address", "192.0.2.10, 2001", "192.0.2.300, 2001", 13,
-	    "bad address list: '192.0.2.300' is not an IPv4 or IPv6 address",
-	    true);
-	bad_case("no address", "address = 192.0.2.10, 2001:DB8:0::10",
-	    "; address = 192.0.2.10", 12,
-	    "missing key 'address' in [site:primary]", true);
-	bad_case("empty address", "address = 192.0.2.10, 2001:DB8:0::10",
-	    "address =", 13, "empty value for 'address'", true);
-	bad_case("empty address item", "2001:db8:1::20,198", "2001:db8:1::20,,198",
-	    15, "bad address list: empty item", true);
-	bad_case("address twice", "2001:db8:1::20,198.51.100.20",
-	    "2001:db8:1::20,198.51.100.20, 2001:DB8:1:0::20", 15,
-	    "address 2001:db8:1::20 is listed twice", true);
-	bad_case("overlapping sites", "2001:db8:1::20,198.51.100.20",
-	    "2001:db8:1::20,198.51.100.20, 192.0.2.10", 15,
-	    "address 192.0.2.10 is in both [site:primary] and [site:backup]",
-	    true);
-	bad_case("missing site", "[site:backup]\naddress = 2001:db8:1::20,"
-	    "198.51.100.20\n", "", 0, "missing section [site:backup]", true);
-	bad_case("missing dns", "[dns]\n", "[hookx]\n", 0,
-	    "missing section [dns]", false);
-
-	bad_case("record outside zone", "Shop.example.com.", "shop.example.net.",
-	    40, "record shop.example.net. is outside zone example.com.", true);
-	bad_case("relative pitfall", "@, www, Shop", "@, www.example.com, Shop",
-	    40, "record 'www.example.com' is relative, so it means"
-	    " www.example.com.example.com.", true);
-	bad_case("bad record name", "www, *.dev, *", "www, bad name, *", 42,
-	    "bad record name 'bad name'", true);
-	bad_case("record twice in a zone", "www, *.dev, *", "www, *.dev, *, WWW", 42,
-	    "record www.example.org. is listed twice (also in"
-	    " [zone:example.org.] at line 41)", true);
-	bad_case("record in two zones", "[hooks]",
-	    "[zone:shop.example.com]\nrecords = @\n[hooks]", 44,
-	    "record shop.example.com. is listed twice (also in"
-	    " [zone:example.com.] at line 39)", true);
-	bad_case("record of a sub-zone", "[hooks]",
-	    "[zone:www.example.com]\nrecords = mail\n[hooks]", 40,
-	    "record www.example.com. belongs to [zone:www.example.com.]", true);
-	bad_case("zone without records", "records = www, *.dev, *\n", "", 41,
-	    "missing key 'records' in [zone:example.org]", true);
-
-	bad_case("duplicate key", "role = backup", "name = other", 4,
-	    "duplicate key 'name' in [agent] (first at line 3)", true);
-	bad_case("duplicate section", "[zone:example.org]",
-	    "[zone:EXAMPLE.org.]\nrecords=mail\n[zone:example.org]", 43,
-	    "duplicate section [zone:example.org] (first at line 41)", true);
-	bad_case("syntax error", "\n[site:primary]", "\nthis line\n"
-	    "[site:primary]", 12, "expected 'key = value' or '[section]'", true);
-	bad_case("bad section header", "[hooks]", "[hooks", 43,
-	    "missing ']' in section header", true);
-	bad_case("key outside a section", "# failover-agent test config",
-	    "stray = 1", 1, "key 'stray' is outside of any [section]", true);
-	bad_case("bad check name", "[check:ssh]", "[check:s s]", 23,
-	    "bad check name 's s'", true);
-	bad_case("relative hook", "before_failover = @DIR@/hook",
-	    "before_failover = hook", 44,
-	    "before_failover: 'hook' is not an absolute path", true);
-	snprintf(want, sizeof(want), "after_failback: %s/noexec is not "
-	    "executable (mode 0644); run: chmod +x %s/noexec", tmpdir, tmpdir);
-	bad_case("hook not executable", "after_failback = @DIR@/hook",
-	    "after_failback = @DIR@/noexec", 45, want, true);
-	bad_case("notify over http elsewhere", "timeout = 10s",
-	    "notify = http://hooks.example.com/fa", 46, "notify: use https://"
-	    " (plain http is allowed only to a loopback address", true);
-	bad_case("notify with a password", "timeout = 10s",
-	    "notify = https://u:pw@hooks.example.com/fa", 46,
-	    "notify must not hold a user name or password", true);
-	bad_case("notify not a URL", "timeout = 10s", "notify = ftp://x/", 46,
-	    "bad notify URL (expected https://HOST[:PORT]/...)", true);
-	bad_case("history_keep in seconds", "interval = 0.5",
-	    "history_keep = 90", 10, "history_keep must be at least 1d, or 0"
-	    " to keep every cycle", true);
-	bad_case("history_keep not a duration", "interval = 0.5",
-	    "history_keep = forever", 10, "bad duration 'forever' for "
-	    "history_keep", true);
-	bad_case("missing ca_file", "expect_body = OK", "ca_file = nofile.pem",
-	    21, "ca_file: ", true);
-	bad_case("agent name not a vote name", "name = backup-test",
-	    "name = backup/test", 3, "bad name 'backup/test' (1 to 63"
-	    " letters, digits, '.', '_' or '-')", true);
+	bad_table(GOOD, good_edit_bad, FA_ARRAY_SIZE(good_edit_bad));
 }
 
 /* [quorum], [spare:*] and [vote] (issue 3); lines as in GOOD. */
 #define SECRET_LINE	"secret_file = @DIR@/vote.key\n"
 
+static const struct bad_def bad_quorum_bad[] = {
+	{ .name = "need above the spares", .from = SECRET_LINE,
+	    .to = SECRET_LINE "need = 3\n", .line = 30, .msg = "need = 3 but "
+	    "there are only 2 [spare:NAME] sections: it could never be met" },
+	{ .name = "need negative", .from = SECRET_LINE, .to = SECRET_LINE
+	    "need = -1\n", .line = 30,
+	    .msg = "bad value '-1' for need: too small" },
+	{ .name = "need not a number", .from = SECRET_LINE, .to = SECRET_LINE
+	    "need = two\n", .line = 30,
+	    .msg = "bad value 'two' for need: invalid" },
+	{ .name = "need_down 0", .from = SECRET_LINE, .to = SECRET_LINE
+	    "need_down = 0\n", .line = 30,
+	    .msg = "bad value '0' for need_down: too small" },
+	{ .name = "need_down above need", .from = SECRET_LINE, .to = SECRET_LINE
+	    "need_down = 2\n", .line = 30,
+	    .msg = "need_down = 2 is more than need = 1" },
+	{ .name = "max_up negative", .from = SECRET_LINE, .to = SECRET_LINE
+	    "max_up = -2\n", .line = 30,
+	    .msg = "bad value '-2' for max_up: too small" },
+	{ .name = "quorum timeout zero", .from = SECRET_LINE, .to = SECRET_LINE
+	    "timeout = 0\n", .line = 30, .msg = "timeout must be more than 0" },
+	{ .name = "quorum timeout bad", .from = SECRET_LINE, .to = SECRET_LINE
+	    "timeout = soon\n", .line = 30,
+	    .msg = "bad duration 'soon' for timeout" },
+	{ .name = "quorum unknown key", .from = SECRET_LINE, .to = SECRET_LINE
+	    "secret = abc\n", .line = 30,
+	    .msg = "unknown key 'secret' in [quorum]" },
+	{ .name = "missing secret_file", .from = SECRET_LINE, .to = "\n",
+	    .line = 28, .msg = "missing key 'secret_file' in [quorum]" },
+	{ .name = "loose secret file", .from = "@DIR@/vote.key",
+	    .to = "@DIR@/loose.key", .line = 29, .msg = "secret_file: "
+	    "@DIR@/loose.key is readable by group or others (mode 0644); run: "
+	    "chmod 600 @DIR@/loose.key" },
+	{ .name = "missing secret file", .from = "@DIR@/vote.key",
+	    .to = "@DIR@/novote.key", .line = 29, .msg = "secret_file: " },
+	{ .name = "quorum without spares", .from = "[spare:paris]\nurl = "
+	    "http://127.0.0.1:8053\n[spare:nyc]\nurl = "
+	    "https://spare2.example.org:8053/fa\n", .to = "", .line = 28,
+	    .msg = "[quorum] without any [spare:NAME] section: add the spares "
+	    "to ask" },
+	{ .name = "spares without quorum", .from = "[quorum]\n" SECRET_LINE,
+	    .to = "\n\n", .line = 47, .msg = "[spare:paris]: spares are asked "
+	    "only with a [quorum] section" },
+
+	{ .name = "bad spare name", .from = "[spare:nyc]", .to = "[spare:n y]",
+	    .line = 49, .msg = "bad spare name 'n y' in [spare:n y]" },
+	{ .name = "spare url scheme", .from = "url = https://spare2",
+	    .to = "url = ftp://spare2", .line = 50, .msg = "bad url "
+	    "'ftp://spare2.example.org:8053/fa': expected http://HOST:PORT or "
+	    "https://HOST:PORT" },
+	{ .name = "spare url without host",
+	    .from = "url = https://spare2.example.org:8053/fa",
+	    .to = "url = http:///v1", .line = 50,
+	    .msg = "bad url 'http:///v1': no host" },
+	{ .name = "spare url with a query", .from = "8053/fa\n",
+	    .to = "8053/fa?x=1\n", .line = 50,
+	    .msg = "no query or fragment allowed" },
+	{ .name = "spare without url", .from = "url = "
+	    "https://spare2.example.org:8053/fa\n", .to = "", .line = 49,
+	    .msg = "missing key 'url' in [spare:nyc]" },
+	{ .name = "spare url twice",
+	    .from = "url = https://spare2.example.org:8053/fa",
+	    .to = "url = HTTP://127.0.0.1:8053/", .line = 50, .msg = "url "
+	    "HTTP://127.0.0.1:8053/ is also the url of [spare:paris] (line "
+	    "47): one spare must not count twice" },
+	{ .name = "spare unknown key", .from = "8053/fa\n",
+	    .to = "8053/fa\nweight = 2\n", .line = 51,
+	    .msg = "unknown key 'weight' in [spare:nyc]" },
+
+	/* [vote] is checked even on a backup (which warns it is unused). */
+	{ .name = "listen without port", .from = "8053/fa\n",
+	    .to = "8053/fa\n[vote]\nlisten = 0.0.0.0\n", .line = 52,
+	    .msg = "bad listen address list: '0.0.0.0': no port (ADDRESS:PORT, "
+	    "or [IPV6]:PORT)" },
+	{ .name = "listen name", .from = "8053/fa\n",
+	    .to = "8053/fa\n[vote]\nlisten = localhost:8053\n", .line = 52,
+	    .msg = "'localhost:8053': not an IP address" },
+	{ .name = "listen IPv6 without brackets", .from = "8053/fa\n",
+	    .to = "8053/fa\n[vote]\nlisten = ::1:8053\n", .line = 52,
+	    .msg = "bad listen address list: '::1:8053'" },
+	{ .name = "listen twice", .from = "8053/fa\n",
+	    .to = "8053/fa\n[vote]\nlisten = 127.0.0.1:8053, [::1]:8053, "
+	    "127.0.0.1:8053\n", .line = 52,
+	    .msg = "127.0.0.1:8053 is listed twice" },
+	{ .name = "listen empty item", .from = "8053/fa\n",
+	    .to = "8053/fa\n[vote]\nlisten = 127.0.0.1:8053,,[::1]:8053\n",
+	    .line = 52, .msg = "empty item in the list" },
+	{ .name = "listen port 0", .from = "8053/fa\n",
+	    .to = "8053/fa\n[vote]\nlisten = 127.0.0.1:0\n", .line = 52,
+	    .msg = "'127.0.0.1:0': port '0' too small" },
+	{ .name = "vote cache", .from = "8053/fa\n",
+	    .to = "8053/fa\n[vote]\ncache = -1\n", .line = 52,
+	    .msg = "bad duration '-1' for cache" },
+	{ .name = "vote unknown key", .from = "8053/fa\n",
+	    .to = "8053/fa\n[vote]\nport = 8053\n", .line = 52,
+	    .msg = "unknown key 'port' in [vote]" },
+};
+
 static void
 test_bad_quorum(void)
 {
-	char	want[PATH_MAX * 3];
-
-	bad_case("need above the spares", SECRET_LINE, SECRET_LINE
-	    "need = 3\n", 30, "need = 3 but there are only 2 [spare:NAME]"
-	    " sections: it could never be met", true);
-	bad_case("need negative", SECRET_LINE, SECRET_LINE "need = -1\n", 30,
-	    "bad value '-1' for need: too small", true);
-	bad_case("need not a number", SECRET_LINE, SECRET_LINE "need = two\n",
-	    30, "bad value 'two' for need: invalid", true);
-	bad_case("need_down 0", SECRET_LINE, SECRET_LINE "need_down = 0\n",
-	    30, "bad value '0' for need_down: too small", true);
-	bad_case("need_down above need", SECRET_LINE, SECRET_LINE
-	    "need_down = 2\n", 30, "need_down = 2 is more than need = 1",
-	    true);
-	bad_case("max_up negative", SECRET_LINE, SECRET_LINE "max_up = -2\n",
-	    30, "bad value '-2' for max_up: too small", true);
-	bad_case("quorum timeout zero", SECRET_LINE, SECRET_LINE
-	    "timeout = 0\n", 30, "timeout must be more than 0", true);
-	bad_case("quorum timeout bad", SECRET_LINE, SECRET_LINE
-	    "timeout = soon\n", 30, "bad duration 'soon' for timeout", true);
-	bad_case("quorum unknown key", SECRET_LINE, SECRET_LINE
-	    "secret = abc\n", 30, "unknown key 'secret' in [quorum]", true);
-	bad_case("missing secret_file", SECRET_LINE, "\n", 28,
-	    "missing key 'secret_file' in [quorum]", true);
-	snprintf(want, sizeof(want), "secret_file: %s/loose.key is readable"
-	    " by group or others (mode 0644); run: chmod 600 %s/loose.key",
-	    tmpdir, tmpdir);
-	bad_case("loose secret file", "@DIR@/vote.key", "@DIR@/loose.key", 29,
-	    want, true);
-	bad_case("missing secret file", "@DIR@/vote.key", "@DIR@/novote.key",
-	    29, "secret_file: ", true);
-	bad_case("quorum without spares", "[spare:paris]\n"
-	    "url = http://127.0.0.1:8053\n[spare:nyc]\n"
-	    "url = https://spare2.example.org:8053/fa\n", "", 28,
-	    "[quorum] without any [spare:NAME] section: add the spares to ask",
-	    true);
-	bad_case("spares without quorum", "[quorum]\n" SECRET_LINE, "\n\n", 47,
-	    "[spare:paris]: spares are asked only with a [quorum] section",
-	    true);
-
-	bad_case("bad spare name", "[spare:nyc]", "[spare:n y]", 49,
-	    "bad spare name 'n y' in [spare:n y]", true);
-	bad_case("spare url scheme", "url = https://spare2", "url = ftp://spare2",
-	    50, "bad url 'ftp://spare2.example.org:8053/fa': expected"
-	    " http://HOST:PORT or https://HOST:PORT", true);
-	bad_case("spare url without host", "url = https://spare2.example.org:8053/fa",
-	    "url = http:///v1", 50, "bad url 'http:///v1': no host", true);
-	bad_case("spare url with a query", "8053/fa\n", "8053/fa?x=1\n", 50,
-	    "no query or fragment allowed", true);
-	bad_case("spare without url", "url = https://spare2.example.org:8053/fa\n",
-	    "", 49, "missing key 'url' in [spare:nyc]", true);
-	bad_case("spare url twice", "url = https://spare2.example.org:8053/fa",
-	    "url = HTTP://127.0.0.1:8053/", 50, "url HTTP://127.0.0.1:8053/ is"
-	    " also the url of [spare:paris] (line 47): one spare must not"
-	    " count twice", true);
-	bad_case("spare unknown key", "8053/fa\n", "8053/fa\nweight = 2\n", 51,
-	    "unknown key 'weight' in [spare:nyc]", true);
-
-	/* [vote] is checked even on a backup (which warns it is unused). */
-	bad_case("listen without port", "8053/fa\n",
-	    "8053/fa\n[vote]\nlisten = 0.0.0.0\n", 52,
-	    "bad listen address list: '0.0.0.0': no port (ADDRESS:PORT, or "
-	    "[IPV6]:PORT)", true);
-	bad_case("listen name", "8053/fa\n",
-	    "8053/fa\n[vote]\nlisten = localhost:8053\n", 52,
-	    "'localhost:8053': not an IP address", true);
-	bad_case("listen IPv6 without brackets", "8053/fa\n",
-	    "8053/fa\n[vote]\nlisten = ::1:8053\n", 52,
-	    "bad listen address list: '::1:8053'", true);
-	bad_case("listen twice", "8053/fa\n",
-	    "8053/fa\n[vote]\nlisten = 127.0.0.1:8053, [::1]:8053,"
-	    " 127.0.0.1:8053\n", 52, "127.0.0.1:8053 is listed twice", true);
-	bad_case("listen empty item", "8053/fa\n",
-	    "8053/fa\n[vote]\nlisten = 127.0.0.1:8053,,[::1]:8053\n", 52,
-	    "empty item in the list", true);
-	bad_case("listen port 0", "8053/fa\n",
-	    "8053/fa\n[vote]\nlisten = 127.0.0.1:0\n", 52,
-	    "'127.0.0.1:0': port '0' too small", true);
-	bad_case("vote cache", "8053/fa\n", "8053/fa\n[vote]\ncache = -1\n", 52,
-	    "bad duration '-1' for cache", true);
-	bad_case("vote unknown key", "8053/fa\n",
-	    "8053/fa\n[vote]\nport = 8053\n", 52,
-	    "unknown key 'port' in [vote]", true);
+	bad_table(GOOD, bad_quorum_bad, FA_ARRAY_SIZE(bad_quorum_bad));
 }
 
 /* Load text; expect success with exactly nwarn warnings, return the config. */
@@ -704,6 +816,55 @@ good_case_end(struct config *cfg, char *path, struct diag_list *dl)
 
 /* [dns] canary and resolver (SPEC §5; resolver is ours, for discovery). */
 #define SSH_CHECK	"\ttype = tcp\nhost = 192.0.2.10\nport = 22\n"	/* 24-26 */
+
+static const struct bad_def exec_dns_checks_bad[] = {
+	{ .name = "exec: relative command", .from = SSH_CHECK,
+	    .to = "type = exec\ncommand = check_tcp -H x\n", .line = 25,
+	    .msg = "command: 'check_tcp' is not an absolute path" },
+	{ .name = "exec: not executable", .from = SSH_CHECK,
+	    .to = "type = exec\ncommand = @DIR@/noexec\n", .line = 25,
+	    .msg = "noexec is not executable" },
+	{ .name = "exec: missing program", .from = SSH_CHECK, .to = "type = "
+	    "exec\ncommand = /nonexistent/check_x -v\n", .line = 25,
+	    .msg = "command: /nonexistent/check_x: No such file or directory" },
+	{ .name = "exec: unterminated quote", .from = SSH_CHECK,
+	    .to = "type = exec\ncommand = @DIR@/hook 'x\n", .line = 25,
+	    .msg = "bad command: unterminated ' quote" },
+	{ .name = "exec: shell operator", .from = SSH_CHECK, .to = "type = "
+	    "exec\ncommand = @DIR@/hook > /tmp/x\n", .line = 25, .msg = "bad "
+	    "command: '>' means something to a shell, and there is none" },
+	{ .name = "exec: $ in double quotes", .from = SSH_CHECK, .to = "type = "
+	    "exec\ncommand = @DIR@/hook \"$HOME\"\n", .line = 25,
+	    .msg = "bad command: '$' would be expanded" },
+	{ .name = "exec: no command", .from = SSH_CHECK, .to = "type = exec\n",
+	    .line = 23, .msg = "missing key 'command' in [check:ssh]" },
+	{ .name = "exec: key of another type", .from = SSH_CHECK, .to = "type "
+	    "= exec\ncommand = @DIR@/hook\nhost = x\n", .line = 26,
+	    .msg = "key 'host' does not apply to type exec checks" },
+	{ .name = "dns: missing name", .from = SSH_CHECK, .to = "type = "
+	    "dns\nserver = 192.0.2.10\nport = 5353\n", .line = 23,
+	    .msg = "missing key 'name' in [check:ssh]" },
+	{ .name = "dns: server a name", .from = SSH_CHECK, .to = "type = "
+	    "dns\nserver = ns1.example.com\nname = www.example.com\n",
+	    .line = 25, .msg = "bad server" },
+	{ .name = "dns: port twice", .from = SSH_CHECK, .to = "type = "
+	    "dns\nserver = 192.0.2.10:53\nport = 53\nname = www.example.com\n",
+	    .line = 26, .msg = "port given twice" },
+	{ .name = "dns: bad qtype", .from = SSH_CHECK, .to = "type = "
+	    "dns\nserver = 192.0.2.10\nname = www.example.com\nqtype = ANY\n",
+	    .line = 27, .msg = "bad qtype 'ANY'" },
+	{ .name = "dns: expect not an address", .from = SSH_CHECK, .to = "type "
+	    "= dns\nserver = 192.0.2.10\nname = www.example.com\nexpect = "
+	    "2001:db8::1\n", .line = 27, .msg = "bad expect '2001:db8::1' (an "
+	    "IPv4 address, for qtype A)" },
+	{ .name = "dns: key of another type", .from = SSH_CHECK, .to = "type = "
+	    "dns\nserver = 192.0.2.10\nname = www.example.com\ncommand = "
+	    "/bin/x\n", .line = 27, .msg = "key 'command' does not apply to "
+	    "type dns checks" },
+	{ .name = "tcp: a dns key", .from = SSH_CHECK, .to = SSH_CHECK
+	    "qtype = A\n", .line = 27, .msg = "key 'qtype' does not apply to "
+	    "type tcp checks" },
+};
 
 /* [check:NAME] type = exec and type = dns (SPEC §3). */
 static void
@@ -753,49 +914,7 @@ test_exec_dns_checks(void)
 	good_case_end(cfg, path, &dl);
 	free(text);
 
-	bad_case("exec: relative command", SSH_CHECK, "type = exec\n"
-	    "command = check_tcp -H x\n", 25, "command: 'check_tcp' is not"
-	    " an absolute path", true);
-	bad_case("exec: not executable", SSH_CHECK, "type = exec\n"
-	    "command = @DIR@/noexec\n", 25, "noexec is not executable", true);
-	bad_case("exec: missing program", SSH_CHECK, "type = exec\n"
-	    "command = /nonexistent/check_x -v\n", 25, "command: "
-	    "/nonexistent/check_x: No such file or directory", true);
-	bad_case("exec: unterminated quote", SSH_CHECK, "type = exec\n"
-	    "command = @DIR@/hook 'x\n", 25, "bad command: unterminated '"
-	    " quote", true);
-	bad_case("exec: shell operator", SSH_CHECK, "type = exec\n"
-	    "command = @DIR@/hook > /tmp/x\n", 25, "bad command: '>' means"
-	    " something to a shell, and there is none", true);
-	bad_case("exec: $ in double quotes", SSH_CHECK, "type = exec\n"
-	    "command = @DIR@/hook \"$HOME\"\n", 25, "bad command: '$' would"
-	    " be expanded", true);
-	bad_case("exec: no command", SSH_CHECK, "type = exec\n", 23,
-	    "missing key 'command' in [check:ssh]", true);
-	bad_case("exec: key of another type", SSH_CHECK, "type = exec\n"
-	    "command = @DIR@/hook\nhost = x\n", 26, "key 'host' does not apply"
-	    " to type exec checks", true);
-	bad_case("dns: missing name", SSH_CHECK, "type = dns\nserver = "
-	    "192.0.2.10\nport = 5353\n", 23, "missing key 'name' in"
-	    " [check:ssh]", true);
-	bad_case("dns: server a name", SSH_CHECK, "type = dns\nserver = "
-	    "ns1.example.com\nname = www.example.com\n", 25, "bad server",
-	    true);
-	bad_case("dns: port twice", SSH_CHECK, "type = dns\nserver = "
-	    "192.0.2.10:53\nport = 53\nname = www.example.com\n", 26,
-	    "port given twice", true);
-	bad_case("dns: bad qtype", SSH_CHECK, "type = dns\nserver = "
-	    "192.0.2.10\nname = www.example.com\nqtype = ANY\n", 27,
-	    "bad qtype 'ANY'", true);
-	bad_case("dns: expect not an address", SSH_CHECK, "type = dns\n"
-	    "server = 192.0.2.10\nname = www.example.com\nexpect = "
-	    "2001:db8::1\n", 27, "bad expect '2001:db8::1' (an IPv4 address,"
-	    " for qtype A)", true);
-	bad_case("dns: key of another type", SSH_CHECK, "type = dns\n"
-	    "server = 192.0.2.10\nname = www.example.com\ncommand = /bin/x\n",
-	    27, "key 'command' does not apply to type dns checks", true);
-	bad_case("tcp: a dns key", SSH_CHECK, SSH_CHECK "qtype = A\n", 27,
-	    "key 'qtype' does not apply to type tcp checks", true);
+	bad_table(GOOD, exec_dns_checks_bad, FA_ARRAY_SIZE(exec_dns_checks_bad));
 }
 
 static void
@@ -840,6 +959,46 @@ test_dns_discovery(void)
 
 #define GOOD_URL	"url = https://www.example.com/health;x=1"
 
+static const struct bad_def addresses_bad[] = {
+	{ .name = "server [nonsense", .from = "server = 127.0.0.1",
+	    .to = "server = [nonsense", .line = 32,
+	    .msg = "bad server '[nonsense': no closing ']'" },
+	{ .name = "server [::1", .from = "server = 127.0.0.1",
+	    .to = "server = [::1", .line = 32,
+	    .msg = "bad server '[::1': no closing ']'" },
+	{ .name = "server port 99999", .from = "server = 127.0.0.1",
+	    .to = "server = [fd77::1]:99999", .line = 32, .msg = "bad server "
+	    "'[fd77::1]:99999': port '99999' too large" },
+	{ .name = "server not v6 in brackets", .from = "server = 127.0.0.1",
+	    .to = "server = [nonsense]", .line = 32, .msg = "bad server "
+	    "'[nonsense]': not an IPv6 address in the brackets" },
+	{ .name = "server bare v6 with port", .from = "server = 127.0.0.1",
+	    .to = "server = fd77::1:99999:x", .line = 32, .msg = "not an IPv6 "
+	    "address (with a port, IPv6 goes in brackets" },
+	{ .name = "server bad IPv4", .from = "server = 127.0.0.1",
+	    .to = "server = 10.0.0.999", .line = 32, .msg = "bad server "
+	    "'10.0.0.999': not an IPv4 address nor a host name" },
+	{ .name = "resolver [::1", .from = "verify = all",
+	    .to = "resolver = [::1", .line = 36,
+	    .msg = "bad resolver '[::1': no closing ']'" },
+	{ .name = "tcp host [::1", .from = "host = 192.0.2.10\nport = 22",
+	    .to = "host = [::1\nport = 22", .line = 25,
+	    .msg = "bad host '[::1': no closing ']'" },
+	{ .name = "tcp port twice", .from = "host = 192.0.2.10\nport = 22",
+	    .to = "host = [::1]:22\nport = 22", .line = 26,
+	    .msg = "port given twice" },
+	{ .name = "http url [nonsense", .from = GOOD_URL,
+	    .to = "url = https://[nonsense/health", .line = 19, .msg = "bad "
+	    "url 'https://[nonsense/health': '[nonsense': no closing ']'" },
+	{ .name = "http url bare v6", .from = GOOD_URL,
+	    .to = "url = http://fd77::1/health", .line = 19, .msg = "an IPv6 "
+	    "address in a URL goes in brackets" },
+	{ .name = "spare url port", .from = "url = http://127.0.0.1:8053",
+	    .to = "url = http://[fd77::1]:99999", .line = 48, .msg = "bad url "
+	    "'http://[fd77::1]:99999': '[fd77::1]:99999': port '99999' too "
+	    "large" },
+};
+
 /*
  * Addresses are written one way everywhere (issue 16): [IPV6] and
  * [IPV6]:PORT wherever an address goes; a value that can never resolve is
@@ -858,46 +1017,6 @@ test_addresses(void)
 		{ "server = 2001:db8::53", "2001:db8::53", 5353 },
 		{ "server = 127.0.0.1:5301", "127.0.0.1", 5301 },
 		{ "server = ns1.example.com:5302", "ns1.example.com", 5302 },
-	};
-	static const struct {
-		const char	*name, *from, *to, *want;
-		int		 line;
-	} bad[] = {
-		{ "server [nonsense", "server = 127.0.0.1",
-		    "server = [nonsense", "bad server '[nonsense': no closing "
-		    "']'", 32 },
-		{ "server [::1", "server = 127.0.0.1", "server = [::1",
-		    "bad server '[::1': no closing ']'", 32 },
-		{ "server port 99999", "server = 127.0.0.1",
-		    "server = [fd77::1]:99999", "bad server '[fd77::1]:99999': "
-		    "port '99999' too large", 32 },
-		{ "server not v6 in brackets", "server = 127.0.0.1",
-		    "server = [nonsense]", "bad server '[nonsense]': not an "
-		    "IPv6 address in the brackets", 32 },
-		{ "server bare v6 with port", "server = 127.0.0.1",
-		    "server = fd77::1:99999:x", "not an IPv6 address (with a "
-		    "port, IPv6 goes in brackets", 32 },
-		{ "server bad IPv4", "server = 127.0.0.1",
-		    "server = 10.0.0.999", "bad server '10.0.0.999': not an "
-		    "IPv4 address nor a host name", 32 },
-		{ "resolver [::1", "verify = all", "resolver = [::1",
-		    "bad resolver '[::1': no closing ']'", 36 },
-		{ "tcp host [::1", "host = 192.0.2.10\nport = 22",
-		    "host = [::1\nport = 22", "bad host '[::1': no closing ']'",
-		    25 },
-		{ "tcp port twice", "host = 192.0.2.10\nport = 22",
-		    "host = [::1]:22\nport = 22", "port given twice", 26 },
-		{ "http url [nonsense", GOOD_URL,
-		    "url = https://[nonsense/health", "bad url "
-		    "'https://[nonsense/health': '[nonsense': no closing ']'",
-		    19 },
-		{ "http url bare v6", GOOD_URL, "url = http://fd77::1/health",
-		    "an IPv6 address in a URL "
-		    "goes in brackets", 19 },
-		{ "spare url port", "url = http://127.0.0.1:8053",
-		    "url = http://[fd77::1]:99999", "bad url "
-		    "'http://[fd77::1]:99999': '[fd77::1]:99999': port '99999' "
-		    "too large", 48 },
 	};
 	struct config		*cfg;
 	struct diag_list	 dl;
@@ -942,9 +1061,7 @@ test_addresses(void)
 	cfg = good_case("spare url [::1]:8053", text, 0, &path, &dl);
 	good_case_end(cfg, path, &dl);
 	free(text);
-	for (i = 0; i < FA_ARRAY_SIZE(bad); i++)
-		bad_case(bad[i].name, bad[i].from, bad[i].to, bad[i].line,
-		    bad[i].want, true);
+	bad_table(GOOD, addresses_bad, FA_ARRAY_SIZE(addresses_bad));
 }
 
 static void
@@ -1309,42 +1426,79 @@ test_default_path(void)
 	is_str(check_type_str(&check_tcp_type), "tcp", "type str");
 }
 
-/* GOOD with another [dns] method and its section appended (line 51 on). */
-static char *
-with_method(const char *method, const char *section)
-{
-	char	*a, *b, m[64];
+static const struct bad_def methods_bad[] = {
+	{ .name = "http to another host", .method = "powerdns",
+	    .section = "[powerdns]\nurl = "
+	    "http://pdns.example.net:8081/api/v1/servers/localhost\napi_key_file "
+	    "= @DIR@/vote.key\n", .line = 52, .msg = "url: http:// would send "
+	    "the credentials to pdns.example.net in clear text; use https://" },
+	{ .name = "http to ::1", .method = "powerdns",
+	    .section = "[powerdns]\nurl = "
+	    "http://[::2]:8081/api/v1/servers/localhost\napi_key_file = "
+	    "@DIR@/vote.key\n", .line = 52, .msg = "plain http is allowed only "
+	    "to a loopback address" },
+};
 
-	snprintf(m, sizeof(m), "method = %s", method);
-	a = replace(GOOD, "method = rfc2136", m);
-	b = util_xcalloc(1, strlen(a) + strlen(section) + 1);
-	strcpy(b, a);
-	strcat(b, section);
-	free(a);
-	return b;
-}
-
-/* Like bad_case, on GOOD with another method and its section. */
-static void
-bad_method(const char *name, const char *method, const char *section,
-    int line, const char *want)
-{
-	char			*text = with_method(method, section), *path;
-	struct config		*cfg = (struct config *)1;
-	struct diag_list	 dl = { 0 };
-
-	path = write_conf(text);
-	ok(config_load(path, &cfg, &dl) == -1 && cfg == NULL, "%s: refused",
-	    name);
-	if (!ok(has_diag(&dl, path, line, true, want), "%s: FILE:%d: ...%s...",
-	    name, line, want) || dl.nerrors != 1)
-		dump_diags(&dl);
-	is_int(dl.nerrors, 1, "%s: exactly one error", name);
-	diag_clear(&dl);
-	free(text);
-	unlink(path);
-	free(path);
-}
+static const struct bad_def methods_bad2[] = {
+	{ .name = "credentials in the url", .method = "virtualmin",
+	    .section = "[virtualmin]\nurl = "
+	    "https://root:secret@vm.example.com:10000/virtual-server/remote.cgi\nuser "
+	    "= u\npassword_file = @DIR@/vote.key\n", .line = 52, .msg = "url "
+	    "must not hold a user name or password" },
+	{ .name = "query in the url", .method = "virtualmin",
+	    .section = "[virtualmin]\nurl = "
+	    "https://vm.example.com/remote.cgi?program=x\nuser = "
+	    "u\npassword_file = @DIR@/vote.key\n", .line = 52,
+	    .msg = "url must not have a ?query" },
+	{ .name = "not an http url", .method = "powerdns",
+	    .section = "[powerdns]\nurl = "
+	    "ftp://pdns.example.net/\napi_key_file = @DIR@/vote.key\n",
+	    .line = 52, .msg = "bad url 'ftp://pdns.example.net/' (expected "
+	    "https://" },
+	{ .name = "missing api_key_file", .method = "powerdns",
+	    .section = "[powerdns]\nurl = "
+	    "https://pdns.example.net/api/v1/servers/localhost\n", .line = 51,
+	    .msg = "missing key 'api_key_file' in [powerdns]" },
+	{ .name = "loose api key", .method = "powerdns",
+	    .section = "[powerdns]\nurl = "
+	    "https://pdns.example.net/api/v1/servers/localhost\napi_key_file = "
+	    "@DIR@/loose.key\n", .line = 53, .msg = "api_key_file: "
+	    "@DIR@/loose.key is readable by group or others (mode 0644)" },
+	{ .name = "loose password", .method = "virtualmin",
+	    .section = "[virtualmin]\nurl = "
+	    "https://vm.example.com:10000/virtual-server/remote.cgi\nuser = "
+	    "u\npassword_file = @DIR@/group.key\n", .line = 54,
+	    .msg = "password_file: @DIR@/group.key is readable by group or "
+	    "others" },
+	{ .name = "missing user", .method = "virtualmin",
+	    .section = "[virtualmin]\nurl = "
+	    "https://vm.example.com:10000/virtual-server/remote.cgi\npassword_file "
+	    "= @DIR@/vote.key\n", .line = 51,
+	    .msg = "missing key 'user' in [virtualmin]" },
+	{ .name = "user with a colon", .method = "virtualmin",
+	    .section = "[virtualmin]\nurl = "
+	    "https://vm.example.com:10000/virtual-server/remote.cgi\nuser = "
+	    "a:b\npassword_file = @DIR@/vote.key\n", .line = 53,
+	    .msg = "bad user 'a:b': no ':' or white space" },
+	{ .name = "missing program", .method = "exec",
+	    .section = "[exec]\ntimeout = 5s\n", .line = 51,
+	    .msg = "missing key 'program' in [exec]" },
+	{ .name = "relative program", .method = "exec",
+	    .section = "[exec]\nprogram = hook\n", .line = 52,
+	    .msg = "program: 'hook' is not an absolute path" },
+	{ .name = "program not executable", .method = "exec",
+	    .section = "[exec]\nprogram = @DIR@/noexec\n", .line = 52,
+	    .msg = "program: @DIR@/noexec is not executable (mode 0644); run: "
+	    "chmod +x @DIR@/noexec" },
+	{ .name = "bad exec timeout", .method = "exec",
+	    .section = "[exec]\nprogram = @DIR@/hook\ntimeout = 0\n",
+	    .line = 53, .msg = "timeout must be more than 0" },
+	{ .name = "unknown key in [exec]", .method = "exec",
+	    .section = "[exec]\nprogram = @DIR@/hook\nargs = -v\n", .line = 53,
+	    .msg = "unknown key 'args' in [exec]" },
+	{ .name = "method = exec without [exec]", .method = "exec", .line = 31,
+	    .msg = "method = exec needs a [exec] section (program)" },
+};
 
 /* [dns] method = virtualmin | powerdns | exec and their sections. */
 static void
@@ -1426,14 +1580,7 @@ test_methods(void)
 	good_case_end(cfg, path, &dl);
 	free(text);
 
-	bad_method("http to another host", "powerdns", "[powerdns]\n"
-	    "url = http://pdns.example.net:8081/api/v1/servers/localhost\n"
-	    "api_key_file = @DIR@/vote.key\n", 52, "url: http:// would send "
-	    "the credentials to pdns.example.net in clear text; use https://");
-	bad_method("http to ::1", "powerdns", "[powerdns]\n"
-	    "url = http://[::2]:8081/api/v1/servers/localhost\n"
-	    "api_key_file = @DIR@/vote.key\n", 52, "plain http is allowed "
-	    "only to a loopback address");
+	bad_table(GOOD, methods_bad, FA_ARRAY_SIZE(methods_bad));
 	text = with_method("powerdns", "[powerdns]\n"
 	    "url = http://[::1]:8081/api/v1/servers/localhost\n"
 	    "api_key_file = @DIR@/vote.key\n");
@@ -1446,54 +1593,7 @@ test_methods(void)
 	cfg = good_case("http to localhost", text, 0, &path, &dl);
 	good_case_end(cfg, path, &dl);
 	free(text);
-	bad_method("credentials in the url", "virtualmin", "[virtualmin]\n"
-	    "url = https://root:secret@vm.example.com:10000/virtual-server/"
-	    "remote.cgi\nuser = u\npassword_file = @DIR@/vote.key\n", 52,
-	    "url must not hold a user name or password");
-	bad_method("query in the url", "virtualmin", "[virtualmin]\n"
-	    "url = https://vm.example.com/remote.cgi?program=x\n"
-	    "user = u\npassword_file = @DIR@/vote.key\n", 52,
-	    "url must not have a ?query");
-	bad_method("not an http url", "powerdns", "[powerdns]\n"
-	    "url = ftp://pdns.example.net/\napi_key_file = @DIR@/vote.key\n",
-	    52, "bad url 'ftp://pdns.example.net/' (expected https://");
-	bad_method("missing api_key_file", "powerdns", "[powerdns]\n"
-	    "url = https://pdns.example.net/api/v1/servers/localhost\n", 51,
-	    "missing key 'api_key_file' in [powerdns]");
-	snprintf(want, sizeof(want), "api_key_file: %s/loose.key is readable "
-	    "by group or others (mode 0644)", tmpdir);
-	bad_method("loose api key", "powerdns", "[powerdns]\n"
-	    "url = https://pdns.example.net/api/v1/servers/localhost\n"
-	    "api_key_file = @DIR@/loose.key\n", 53, want);
-	snprintf(want, sizeof(want), "password_file: %s/group.key is readable "
-	    "by group or others", tmpdir);
-	bad_method("loose password", "virtualmin", "[virtualmin]\n"
-	    "url = https://vm.example.com:10000/virtual-server/remote.cgi\n"
-	    "user = u\npassword_file = @DIR@/group.key\n", 54, want);
-	bad_method("missing user", "virtualmin", "[virtualmin]\n"
-	    "url = https://vm.example.com:10000/virtual-server/remote.cgi\n"
-	    "password_file = @DIR@/vote.key\n", 51,
-	    "missing key 'user' in [virtualmin]");
-	bad_method("user with a colon", "virtualmin", "[virtualmin]\n"
-	    "url = https://vm.example.com:10000/virtual-server/remote.cgi\n"
-	    "user = a:b\npassword_file = @DIR@/vote.key\n", 53,
-	    "bad user 'a:b': no ':' or white space");
-	bad_method("missing program", "exec", "[exec]\ntimeout = 5s\n", 51,
-	    "missing key 'program' in [exec]");
-	bad_method("relative program", "exec", "[exec]\nprogram = hook\n", 52,
-	    "program: 'hook' is not an absolute path");
-	snprintf(want, sizeof(want), "program: %s/noexec is not executable "
-	    "(mode 0644); run: chmod +x %s/noexec", tmpdir, tmpdir);
-	bad_method("program not executable", "exec",
-	    "[exec]\nprogram = @DIR@/noexec\n", 52, want);
-	bad_method("bad exec timeout", "exec",
-	    "[exec]\nprogram = @DIR@/hook\ntimeout = 0\n", 53,
-	    "timeout must be more than 0");
-	bad_method("unknown key in [exec]", "exec",
-	    "[exec]\nprogram = @DIR@/hook\nargs = -v\n", 53,
-	    "unknown key 'args' in [exec]");
-	bad_method("method = exec without [exec]", "exec", "", 31,
-	    "method = exec needs a [exec] section (program)");
+	bad_table(GOOD, methods_bad2, FA_ARRAY_SIZE(methods_bad2));
 	text = with_method("exec", "[exec]\nprogram = @DIR@/hook\n");
 	t = replace(text, "verify = all", "verify = none");
 	path = write_conf(t);
@@ -1512,26 +1612,6 @@ test_methods(void)
 	free(text);
 }
 
-/* Like bad_method, on any text (GOOD with changes). */
-static void
-bad_text(const char *name, const char *text, int line, const char *want)
-{
-	char			*path;
-	struct config		*cfg = (struct config *)1;
-	struct diag_list	 dl = { 0 };
-
-	path = write_conf(text);
-	ok(config_load(path, &cfg, &dl) == -1 && cfg == NULL, "%s: refused",
-	    name);
-	if (!ok(has_diag(&dl, path, line, true, want), "%s: FILE:%d: ...%s...",
-	    name, line, want) || dl.nerrors != 1)
-		dump_diags(&dl);
-	is_int(dl.nerrors, 1, "%s: exactly one error", name);
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
-}
-
 /* A deSEC-style [http] section (line 51 on), each key on its own line. */
 static const char HTTP_DESEC[] =
 	"[http]\n"						/* 51 */
@@ -1547,6 +1627,123 @@ static const char HTTP_DESEC[] =
 	"success_json_value = \"A\"\n"				/* 59 */
 	"secret_file = @DIR@/vote.key\n"			/* 60 */
 	"test_url = https://desec.io/api/v1/auth/account/\n";	/* 61 */
+
+static const struct bad_def provider_methods_bad[] = {
+	{ .name = "method = cloudflare without [cloudflare]",
+	    .method = "cloudflare", .line = 31, .msg = "method = cloudflare "
+	    "needs a [cloudflare] section (api_token_file)" },
+	{ .name = "missing api_token_file", .method = "cloudflare",
+	    .section = "[cloudflare]\nca_file = @DIR@/hook\n", .line = 51,
+	    .msg = "missing key 'api_token_file' in [cloudflare]" },
+	{ .name = "loose api token", .method = "cloudflare",
+	    .section = "[cloudflare]\napi_token_file = @DIR@/loose.key\n",
+	    .line = 52, .msg = "api_token_file: @DIR@/loose.key is readable by "
+	    "group or others (mode 0644)" },
+	{ .name = "cloudflare api_url over http elsewhere",
+	    .method = "cloudflare", .section = "[cloudflare]\napi_token_file = "
+	    "@DIR@/vote.key\napi_url = http://api.cloudflare.com/client/v4\n",
+	    .line = 53, .msg = "api_url: http:// would send the credentials to "
+	    "api.cloudflare.com in clear text" },
+	{ .name = "unknown key in [cloudflare]", .method = "cloudflare",
+	    .section = "[cloudflare]\napi_token_file = @DIR@/vote.key\nzone_id "
+	    "= 0123\n", .line = 53,
+	    .msg = "unknown key 'zone_id' in [cloudflare]" },
+};
+
+static const struct bad_def provider_methods_bad2[] = {
+	{ .name = "missing consumer_key_file", .method = "ovh",
+	    .section = "[ovh]\napplication_key_file = "
+	    "@DIR@/vote.key\napplication_secret_file = @DIR@/vote.key\n",
+	    .line = 51, .msg = "missing key 'consumer_key_file' in [ovh]" },
+	{ .name = "group-readable application secret", .method = "ovh",
+	    .section = "[ovh]\napplication_key_file = "
+	    "@DIR@/vote.key\napplication_secret_file = "
+	    "@DIR@/group.key\nconsumer_key_file = @DIR@/vote.key\n", .line = 53,
+	    .msg = "application_secret_file: @DIR@/group.key is readable by "
+	    "group or others" },
+	{ .name = "method = ovh without [ovh]", .method = "ovh", .line = 31,
+	    .msg = "method = ovh needs a [ovh] section (application_key_file, "
+	    "application_secret_file, consumer_key_file)" },
+};
+
+static const struct bad_def provider_methods_bad3[] = {
+	{ .name = "unused [ovh], unknown key", .from = "[hooks]\n",
+	    .to = "[ovh]\nconsumer_key = x\n[hooks]\n", .line = 44,
+	    .msg = "unknown key 'consumer_key' in [ovh]", .many = true },
+};
+
+static const struct bad_def provider_methods_bad4[] = {
+	{ .name = "method = http without [http]", .method = "http", .line = 31,
+	    .msg = "method = http needs a [http] section (method, url)" },
+	{ .name = "secret in the url", .method = "http", .section = HTTP_DESEC,
+	    .from = "{subname}.../{type}/", .to = "{type}/?k={secret}",
+	    .line = 53, .msg = "url: {secret} is allowed in a header only, not "
+	    "in the url (which shows in logs)" },
+	{ .name = "unknown placeholder", .method = "http",
+	    .section = HTTP_DESEC, .from = "{subname}...", .to = "{sub}",
+	    .line = 53, .msg = "url: unknown placeholder {sub}" },
+	{ .name = "body not JSON", .method = "http", .section = HTTP_DESEC,
+	    .from = "{addresses}}", .to = "{addresses}", .line = 56,
+	    .msg = "body is not JSON once expanded" },
+	{ .name = "bad header name", .method = "http", .section = HTTP_DESEC,
+	    .from = "header = X-Note: failover",
+	    .to = "header = X Note: failover", .line = 55, .msg = "bad header "
+	    "'X Note: failover' (expected 'header = Name: value')" },
+	{ .name = "secret_file without {secret}", .method = "http",
+	    .section = HTTP_DESEC, .from = "Token {secret}", .to = "Token abc",
+	    .line = 60, .msg = "secret_file is set but no header holds "
+	    "{secret}" },
+	{ .name = "{secret} without secret_file", .method = "http",
+	    .section = HTTP_DESEC, .from = "secret_file = @DIR@/vote.key\n",
+	    .to = "", .line = 51, .msg = "a header holds {secret} but [http] "
+	    "has no secret_file" },
+	{ .name = "bad http method", .method = "http", .section = HTTP_DESEC,
+	    .from = "method = put", .to = "method = fetch", .line = 52,
+	    .msg = "bad method 'fetch' (expected GET, POST, PUT, PATCH or "
+	    "DELETE)" },
+	{ .name = "bad success_status", .method = "http", .section = HTTP_DESEC,
+	    .from = "200, 201,204", .to = "200, 2000", .line = 57, .msg = "bad "
+	    "HTTP status '2000' in success_status: too large (100 to 599)" },
+	{ .name = "pointer without value", .method = "http",
+	    .section = HTTP_DESEC, .from = "success_json_value = \"A\"\n",
+	    .to = "", .line = 51, .msg = "success_json_pointer and "
+	    "success_json_value go together" },
+	{ .name = "value not JSON", .method = "http", .section = HTTP_DESEC,
+	    .from = "= \"A\"", .to = "= A", .line = 59,
+	    .msg = "success_json_value must be JSON (true, 1, \"ok\")" },
+	{ .name = "not a JSON pointer", .method = "http", .section = HTTP_DESEC,
+	    .from = "= /type", .to = "= type", .line = 58,
+	    .msg = "success_json_pointer 'type' is not a JSON pointer (RFC "
+	    "6901" },
+	{ .name = "http url to another host", .method = "http",
+	    .section = HTTP_DESEC, .from = "https://desec.io/api/v1/domains",
+	    .to = "http://desec.io/api/v1/domains", .line = 53, .msg = "url: "
+	    "http:// would send the secret to desec.io in clear text" },
+	{ .name = "placeholder in test_url", .method = "http",
+	    .section = HTTP_DESEC, .from = "test_url = "
+	    "https://desec.io/api/v1/auth/account/",
+	    .to = "test_url = https://desec.io/{zone}", .line = 61,
+	    .msg = "test_url: test_url takes no placeholder ({zone})" },
+};
+
+static const struct bad_def provider_methods_bad5[] = {
+	{ .name = "per zone without {records}", .method = "http",
+	    .section = "[http]\nmethod = PATCH\nper = zone\nurl = "
+	    "https://x.example/{zone}\nbody = []\nrecord = {}\n", .line = 55,
+	    .msg = "per = zone: the body must hold {records}" },
+	{ .name = "per zone with a record placeholder in the url",
+	    .method = "http", .section = "[http]\nmethod = PATCH\nper = "
+	    "zone\nurl = https://x.example/{zone}/{name}\nbody = "
+	    "{records}\nrecord = {}\n", .line = 54, .msg = "url: {name} is not "
+	    "known in the url of per = zone" },
+	{ .name = "record with per = record", .method = "http",
+	    .section = "[http]\nmethod = PUT\nurl = "
+	    "https://x.example/{fqdn}\nrecord = {}\n", .line = 54,
+	    .msg = "record applies to per = zone only" },
+	{ .name = "missing url", .method = "http",
+	    .section = "[http]\nmethod = PUT\n", .line = 51,
+	    .msg = "missing key 'url' in [http]" },
+};
 
 /* [dns] method = cloudflare | ovh | http and their sections. */
 static void
@@ -1592,7 +1789,7 @@ test_provider_methods(void)
 	    "api_token_file = @DIR@/vote.key\n");
 	t = replace(text, "ttl = 300", "ttl = 30");
 	bad_text("cloudflare ttl 30", t, 35, "ttl = 30 is not a Cloudflare "
-	    "TTL: 1 (automatic) or 60 to 86400");
+	    "TTL: 1 (automatic) or 60 to 86400", true);
 	free(t);
 	t = replace(text, "ttl = 300", "ttl = 60");
 	cfg = good_case("cloudflare ttl 60", t, 0, &path, &dl);
@@ -1610,24 +1807,7 @@ test_provider_methods(void)
 	free(u);
 	free(t);
 	free(text);
-	bad_method("method = cloudflare without [cloudflare]", "cloudflare", "",
-	    31, "method = cloudflare needs a [cloudflare] section "
-	    "(api_token_file)");
-	bad_method("missing api_token_file", "cloudflare", "[cloudflare]\n"
-	    "ca_file = @DIR@/hook\n", 51, "missing key 'api_token_file' in "
-	    "[cloudflare]");
-	snprintf(want, sizeof(want), "api_token_file: %s/loose.key is readable "
-	    "by group or others (mode 0644)", tmpdir);
-	bad_method("loose api token", "cloudflare", "[cloudflare]\n"
-	    "api_token_file = @DIR@/loose.key\n", 52, want);
-	bad_method("cloudflare api_url over http elsewhere", "cloudflare",
-	    "[cloudflare]\napi_token_file = @DIR@/vote.key\n"
-	    "api_url = http://api.cloudflare.com/client/v4\n", 53,
-	    "api_url: http:// would send the credentials to "
-	    "api.cloudflare.com in clear text");
-	bad_method("unknown key in [cloudflare]", "cloudflare", "[cloudflare]\n"
-	    "api_token_file = @DIR@/vote.key\nzone_id = 0123\n", 53,
-	    "unknown key 'zone_id' in [cloudflare]");
+	bad_table(GOOD, provider_methods_bad, FA_ARRAY_SIZE(provider_methods_bad));
 
 	/* ovh: the three key files, the default endpoint. */
 	text = with_method("ovh", "[ovh]\n"			/* 51 */
@@ -1656,19 +1836,7 @@ test_provider_methods(void)
 		    "endpoint without the final /");
 	good_case_end(cfg, path, &dl);
 	free(text);
-	bad_method("missing consumer_key_file", "ovh", "[ovh]\n"
-	    "application_key_file = @DIR@/vote.key\n"
-	    "application_secret_file = @DIR@/vote.key\n", 51,
-	    "missing key 'consumer_key_file' in [ovh]");
-	snprintf(want, sizeof(want), "application_secret_file: %s/group.key is "
-	    "readable by group or others", tmpdir);
-	bad_method("group-readable application secret", "ovh", "[ovh]\n"
-	    "application_key_file = @DIR@/vote.key\n"
-	    "application_secret_file = @DIR@/group.key\n"
-	    "consumer_key_file = @DIR@/vote.key\n", 53, want);
-	bad_method("method = ovh without [ovh]", "ovh", "", 31, "method = ovh "
-	    "needs a [ovh] section (application_key_file, "
-	    "application_secret_file, consumer_key_file)");
+	bad_table(GOOD, provider_methods_bad2, FA_ARRAY_SIZE(provider_methods_bad2));
 
 	/* An unused section of another method: a warning at its line. */
 	text = replace(GOOD, "[hooks]\n", "[ovh]\n"
@@ -1687,9 +1855,7 @@ test_provider_methods(void)
 	    "rfc2136"), "unused [http]: warning at its line");
 	good_case_end(cfg, path, &dl);
 	free(text);
-	bad_case("unused [ovh], unknown key", "[hooks]\n", "[ovh]\n"
-	    "consumer_key = x\n[hooks]\n", 44, "unknown key 'consumer_key' in"
-	    " [ovh]", false);
+	bad_table(GOOD, provider_methods_bad3, FA_ARRAY_SIZE(provider_methods_bad3));
 
 	/* http, per record: a deSEC-style section. */
 	text = with_method("http", HTTP_DESEC);
@@ -1735,88 +1901,7 @@ test_provider_methods(void)
 	good_case_end(cfg, path, &dl);
 	free(text);
 
-	bad_method("method = http without [http]", "http", "", 31,
-	    "method = http needs a [http] section (method, url)");
-	t = replace(HTTP_DESEC, "{subname}.../{type}/", "{type}/?k={secret}");
-	text = with_method("http", t);
-	bad_text("secret in the url", text, 53, "url: {secret} is allowed in a "
-	    "header only, not in the url (which shows in logs)");
-	free(text);
-	free(t);
-	t = replace(HTTP_DESEC, "{subname}...", "{sub}");
-	text = with_method("http", t);
-	bad_text("unknown placeholder", text, 53, "url: unknown placeholder "
-	    "{sub}");
-	free(text);
-	free(t);
-	t = replace(HTTP_DESEC, "{addresses}}", "{addresses}");
-	text = with_method("http", t);
-	bad_text("body not JSON", text, 56, "body is not JSON once expanded");
-	free(text);
-	free(t);
-	t = replace(HTTP_DESEC, "header = X-Note: failover", "header = "
-	    "X Note: failover");
-	text = with_method("http", t);
-	bad_text("bad header name", text, 55, "bad header 'X Note: failover' "
-	    "(expected 'header = Name: value')");
-	free(text);
-	free(t);
-	t = replace(HTTP_DESEC, "Token {secret}", "Token abc");
-	text = with_method("http", t);
-	bad_text("secret_file without {secret}", text, 60, "secret_file is set "
-	    "but no header holds {secret}");
-	free(text);
-	free(t);
-	t = replace(HTTP_DESEC, "secret_file = @DIR@/vote.key\n", "");
-	text = with_method("http", t);
-	bad_text("{secret} without secret_file", text, 51, "a header holds "
-	    "{secret} but [http] has no secret_file");
-	free(text);
-	free(t);
-	t = replace(HTTP_DESEC, "method = put", "method = fetch");
-	text = with_method("http", t);
-	bad_text("bad http method", text, 52, "bad method 'fetch' (expected "
-	    "GET, POST, PUT, PATCH or DELETE)");
-	free(text);
-	free(t);
-	t = replace(HTTP_DESEC, "200, 201,204", "200, 2000");
-	text = with_method("http", t);
-	bad_text("bad success_status", text, 57, "bad HTTP status '2000' in "
-	    "success_status: too large (100 to 599)");
-	free(text);
-	free(t);
-	t = replace(HTTP_DESEC, "success_json_value = \"A\"\n", "");
-	text = with_method("http", t);
-	bad_text("pointer without value", text, 51, "success_json_pointer and "
-	    "success_json_value go together");
-	free(text);
-	free(t);
-	t = replace(HTTP_DESEC, "= \"A\"", "= A");
-	text = with_method("http", t);
-	bad_text("value not JSON", text, 59, "success_json_value must be JSON "
-	    "(true, 1, \"ok\")");
-	free(text);
-	free(t);
-	t = replace(HTTP_DESEC, "= /type", "= type");
-	text = with_method("http", t);
-	bad_text("not a JSON pointer", text, 58, "success_json_pointer 'type' "
-	    "is not a JSON pointer (RFC 6901");
-	free(text);
-	free(t);
-	t = replace(HTTP_DESEC, "https://desec.io/api/v1/domains",
-	    "http://desec.io/api/v1/domains");
-	text = with_method("http", t);
-	bad_text("http url to another host", text, 53, "url: http:// would "
-	    "send the secret to desec.io in clear text");
-	free(text);
-	free(t);
-	t = replace(HTTP_DESEC, "test_url = https://desec.io/api/v1/auth/"
-	    "account/", "test_url = https://desec.io/{zone}");
-	text = with_method("http", t);
-	bad_text("placeholder in test_url", text, 61, "test_url: test_url "
-	    "takes no placeholder ({zone})");
-	free(text);
-	free(t);
+	bad_table(GOOD, provider_methods_bad4, FA_ARRAY_SIZE(provider_methods_bad4));
 	t = replace(HTTP_DESEC, "{addresses}}", "[\"{address}\"]}");
 	text = with_method("http", t);
 	cfg = good_case("{address}, one address of each type", text, 0, &path,
@@ -1826,24 +1911,11 @@ test_provider_methods(void)
 	    "address = 2001:db8:1::20,198.51.100.20, 198.51.100.21");
 	bad_text("{address} with two IPv4 at the backup", u, 51, "[http] uses "
 	    "{address}, which holds one address, but [site:primary] has 1 and "
-	    "[site:backup] 2 IPv4 addresses: use {addresses}");
+	    "[site:backup] 2 IPv4 addresses: use {addresses}", true);
 	free(u);
 	free(text);
 	free(t);
-	bad_method("per zone without {records}", "http", "[http]\n"
-	    "method = PATCH\nper = zone\nurl = https://x.example/{zone}\n"
-	    "body = []\nrecord = {}\n", 55, "per = zone: the body must hold "
-	    "{records}");
-	bad_method("per zone with a record placeholder in the url", "http",
-	    "[http]\nmethod = PATCH\nper = zone\n"
-	    "url = https://x.example/{zone}/{name}\nbody = {records}\n"
-	    "record = {}\n", 54, "url: {name} is not known in the url of per "
-	    "= zone");
-	bad_method("record with per = record", "http", "[http]\n"
-	    "method = PUT\nurl = https://x.example/{fqdn}\nrecord = {}\n", 54,
-	    "record applies to per = zone only");
-	bad_method("missing url", "http", "[http]\nmethod = PUT\n", 51,
-	    "missing key 'url' in [http]");
+	bad_table(GOOD, provider_methods_bad5, FA_ARRAY_SIZE(provider_methods_bad5));
 }
 
 /* The shipped example, its /etc and /var/lib paths moved to the temp dir. */
@@ -2000,31 +2072,61 @@ mysql_load(const char *from, const char *to, struct config **cfg,
 	return rc;
 }
 
-static void
-mysql_bad(const char *name, const char *from, const char *to, int line,
-    const char *want)
-{
-	struct config		*cfg = NULL;
-	struct diag_list	 dl = { 0 };
-	char			*path;
-
-	ok(mysql_load(from, to, &cfg, &dl, &path) == -1, "%s: refused", name);
-	if (!ok(has_diag(&dl, path, line, true, want), "%s: FILE:%d: ...%s...",
-	    name, line, want) || dl.nerrors != 1)
-		dump_diags(&dl);
-	is_int(dl.nerrors, 1, "%s: exactly one error", name);
-	config_free(cfg);
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
-}
+static const struct bad_def mysql_conf_bad[] = {
+	{ .name = "check without user", .from = "user = monitor\n", .to = "",
+	    .line = 51, .msg = "missing key 'user' in [check:db]" },
+	{ .name = "check without host or socket",
+	    .from = "host = 192.0.2.10\nuser", .to = "user", .line = 51,
+	    .msg = "missing key 'host' or 'socket' in [check:db]" },
+	{ .name = "relative socket",
+	    .from = "host = 192.0.2.10\nuser = monitor",
+	    .to = "socket = run/s\nuser = monitor", .line = 53,
+	    .msg = "socket: 'run/s' is not an absolute path" },
+	{ .name = "port with a socket",
+	    .from = "host = 192.0.2.10\nuser = monitor", .to = "socket = "
+	    "/run/s\nport = 3306\nuser = monitor", .line = 54,
+	    .msg = "port applies to host, not to a socket" },
+	{ .name = "loose password file", .from = "@DIR@/mysql.pw",
+	    .to = "@DIR@/mysql-loose.pw", .line = 55,
+	    .msg = "readable by group or others" },
+	{ .name = "fractional max_lag", .from = "max_lag = 30",
+	    .to = "max_lag = 1.5", .line = 56,
+	    .msg = "max_lag is in whole seconds" },
+	{ .name = "http key in a mysql check", .from = "max_lag = 30",
+	    .to = "url = http://x/", .line = 56, .msg = "key 'url' does not "
+	    "apply to type mysql checks" },
+	{ .name = "mysql key in a tcp check", .from = "port = 22",
+	    .to = "port = 22\nuser = x", .line = 27, .msg = "key 'user' does "
+	    "not apply to type tcp checks" },
+	{ .name = "bad promote", .from = "promote = read-only",
+	    .to = "promote = readonly", .line = 59, .msg = "bad value "
+	    "'readonly' for promote (expected writable, read-only or none)" },
+	{ .name = "bad wait_to_apply", .from = "wait_to_apply = -1",
+	    .to = "wait_to_apply = -2", .line = 60,
+	    .msg = "bad duration '-2' for wait_to_apply" },
+	{ .name = "unknown key", .from = "wait_to_apply = -1",
+	    .to = "wait_to_aply = 3", .line = 60,
+	    .msg = "unknown key 'wait_to_aply' in [mysql]" },
+	{ .name = "[mysql] without a mysql check", .from = "type = mysql\nhost "
+	    "= 192.0.2.10\nuser = monitor\npassword_file = "
+	    "@DIR@/mysql.pw\nmax_lag = 30\n", .to = "type = tcp\nhost = "
+	    "192.0.2.10\nport = 3306\n\n\n", .line = 57, .msg = "[mysql] needs "
+	    "a [check:NAME] of type mysql" },
+	{ .name = "primary_check names no mysql check",
+	    .from = "promote = read-only", .to = "primary_check = ssh",
+	    .line = 59, .msg = "primary_check: no [check:ssh] of type mysql" },
+	{ .name = "two mysql checks, no primary_check", .from = "[mysql]",
+	    .to = "[check:db2]\ntype = mysql\nsocket = /run/s\nuser = "
+	    "u\n[mysql]", .line = 61,
+	    .msg = "2 checks of type mysql; say which one" },
+};
 
 static void
 test_mysql(void)
 {
 	struct config		*cfg = NULL;
 	struct diag_list	 dl = { 0 };
-	char			*path, p[PATH_MAX + 16];
+	char			*path, *good, p[PATH_MAX + 16];
 	const struct cfg_check	*db;
 	const struct cfg_check_mysql *my;
 	static const struct cfg_check_mysql no_mysql;
@@ -2112,41 +2214,10 @@ test_mysql(void)
 	unlink(path);
 	free(path);
 
-	mysql_bad("check without user", "user = monitor\n", "", 51,
-	    "missing key 'user' in [check:db]");
-	mysql_bad("check without host or socket", "host = 192.0.2.10\nuser",
-	    "user", 51, "missing key 'host' or 'socket' in [check:db]");
-	mysql_bad("relative socket", "host = 192.0.2.10\nuser = monitor",
-	    "socket = run/s\nuser = monitor", 53,
-	    "socket: 'run/s' is not an absolute path");
-	mysql_bad("port with a socket", "host = 192.0.2.10\nuser = monitor",
-	    "socket = /run/s\nport = 3306\nuser = monitor", 54,
-	    "port applies to host, not to a socket");
-	mysql_bad("loose password file", "@DIR@/mysql.pw",
-	    "@DIR@/mysql-loose.pw", 55, "readable by group or others");
-	mysql_bad("fractional max_lag", "max_lag = 30", "max_lag = 1.5", 56,
-	    "max_lag is in whole seconds");
-	mysql_bad("http key in a mysql check", "max_lag = 30", "url = http://x/",
-	    56, "key 'url' does not apply to type mysql checks");
-	mysql_bad("mysql key in a tcp check", "port = 22", "port = 22\n"
-	    "user = x", 27, "key 'user' does not apply to type tcp checks");
-	mysql_bad("bad promote", "promote = read-only", "promote = readonly", 59,
-	    "bad value 'readonly' for promote (expected writable, read-only or"
-	    " none)");
-	mysql_bad("bad wait_to_apply", "wait_to_apply = -1", "wait_to_apply = -2",
-	    60, "bad duration '-2' for wait_to_apply");
-	mysql_bad("unknown key", "wait_to_apply = -1", "wait_to_aply = 3", 60,
-	    "unknown key 'wait_to_aply' in [mysql]");
-	mysql_bad("[mysql] without a mysql check", "type = mysql\nhost = "
-	    "192.0.2.10\nuser = monitor\npassword_file = @DIR@/mysql.pw\n"
-	    "max_lag = 30\n", "type = tcp\nhost = 192.0.2.10\nport = 3306\n"
-	    "\n\n", 57, "[mysql] needs a [check:NAME] of type mysql");
-	mysql_bad("primary_check names no mysql check", "promote = read-only",
-	    "primary_check = ssh", 59, "primary_check: no [check:ssh] of type"
-	    " mysql");
-	mysql_bad("two mysql checks, no primary_check", "[mysql]",
-	    "[check:db2]\ntype = mysql\nsocket = /run/s\nuser = u\n[mysql]",
-	    61, "2 checks of type mysql; say which one");
+	if (asprintf(&good, "%s%s", GOOD, MYSQL_TAIL) == -1)
+		fatal("asprintf");
+	bad_table(good, mysql_conf_bad, FA_ARRAY_SIZE(mysql_conf_bad));
+	free(good);
 
 	snprintf(p, sizeof(p), "%s/mysql.pw", tmpdir);
 	unlink(p);
