@@ -814,6 +814,74 @@ good_case_end(struct config *cfg, char *path, struct diag_list *dl)
 	free(path);
 }
 
+/* Load text; expect it to load with exactly nwarn warnings, and no more. */
+static void
+good_text(const char *name, const char *text, size_t nwarn)
+{
+	struct diag_list	 dl;
+	struct config		*cfg;
+	char			*path;
+
+	cfg = good_case(name, text, nwarn, &path, &dl);
+	good_case_end(cfg, path, &dl);
+}
+
+/*
+ * A case that loads with one warning: the good text (GOOD when NULL) with
+ * from replaced by to; the warning "PATH:LINE: ...msg...", asserted as what.
+ */
+struct warn_def {
+	const char	*name, *from, *to;
+	int		 line;
+	const char	*msg, *what;
+};
+
+static void
+warn_table(const char *good, const struct warn_def *c, size_t n)
+{
+	struct diag_list	 dl;
+	struct config		*cfg;
+	char			*text, *path;
+
+	for (size_t i = 0; i < n; i++) {
+		text = replace(good != NULL ? good : GOOD, c[i].from, c[i].to);
+		cfg = good_case(c[i].name, text, 1, &path, &dl);
+		ok(has_diag(&dl, path, c[i].line, false, c[i].msg), "%s",
+		    c[i].what);
+		good_case_end(cfg, path, &dl);
+		free(text);
+	}
+}
+
+/*
+ * A refused text, its assertions named by hand: refused, then the error
+ * "PATH:LINE: ...msg..." (line 0: "PATH: ...") as where, then, when one is
+ * set, exactly one error.
+ */
+struct refused_def {
+	const char	*text, *refused;
+	int		 line;
+	const char	*msg, *where, *one;
+};
+
+static void
+refused_table(const struct refused_def *c, size_t n)
+{
+	struct diag_list	 dl = { 0 };
+	struct config		*cfg = NULL;
+	char			*path;
+
+	for (size_t i = 0; i < n; i++) {
+		path = write_conf(c[i].text);
+		ok(config_load(path, &cfg, &dl) == -1, "%s", c[i].refused);
+		ok(has_diag(&dl, path, c[i].line, true, c[i].msg), "%s",
+		    c[i].where);
+		if (c[i].one != NULL)
+			is_int(dl.nerrors, 1, "%s", c[i].one);
+		good_case_end(NULL, path, &dl);
+	}
+}
+
 /* [dns] canary and resolver (SPEC §5; resolver is ours, for discovery). */
 #define SSH_CHECK	"\ttype = tcp\nhost = 192.0.2.10\nport = 22\n"	/* 24-26 */
 
@@ -1064,6 +1132,20 @@ test_addresses(void)
 	bad_table(GOOD, addresses_bad, FA_ARRAY_SIZE(addresses_bad));
 }
 
+static const struct warn_def quorum_warn[] = {
+	{ .name = "need 0", .from = SECRET_LINE, .to = SECRET_LINE "need = 0\n",
+	    .line = 30, .msg = "need = 0: a backup that no spare can reach "
+	    "fails over all the same", .what = "need 0: warning" },
+	{ .name = "max_up 2 of 2", .from = SECRET_LINE,
+	    .to = SECRET_LINE "max_up = 2\n", .line = 30, .msg = "max_up = 2 "
+	    "with 2 spares: no number of \"up\" votes can stop a failover",
+	    .what = "max_up 2: warning" },
+	{ .name = "[vote] on a backup", .from = "8053/fa\n",
+	    .to = "8053/fa\n[vote]\n", .line = 51,
+	    .msg = "[vote] is read only when role = spare",
+	    .what = "[vote] on a backup: warning" },
+};
+
 static void
 test_quorum(void)
 {
@@ -1082,26 +1164,7 @@ test_quorum(void)
 	good_case_end(cfg, path, &dl);
 	free(text);
 
-	text = replace(GOOD, SECRET_LINE, SECRET_LINE "need = 0\n");
-	cfg = good_case("need 0", text, 1, &path, &dl);
-	ok(has_diag(&dl, path, 30, false, "need = 0: a backup that no spare"
-	    " can reach fails over all the same"), "need 0: warning");
-	good_case_end(cfg, path, &dl);
-	free(text);
-
-	text = replace(GOOD, SECRET_LINE, SECRET_LINE "max_up = 2\n");
-	cfg = good_case("max_up 2 of 2", text, 1, &path, &dl);
-	ok(has_diag(&dl, path, 30, false, "max_up = 2 with 2 spares: no number"
-	    " of \"up\" votes can stop a failover"), "max_up 2: warning");
-	good_case_end(cfg, path, &dl);
-	free(text);
-
-	text = replace(GOOD, "8053/fa\n", "8053/fa\n[vote]\n");
-	cfg = good_case("[vote] on a backup", text, 1, &path, &dl);
-	ok(has_diag(&dl, path, 51, false, "[vote] is read only when role ="
-	    " spare"), "[vote] on a backup: warning");
-	good_case_end(cfg, path, &dl);
-	free(text);
+	warn_table(NULL, quorum_warn, FA_ARRAY_SIZE(quorum_warn));
 
 	/* The spares' section order is kept; names may hold . _ - */
 	text = replace(GOOD, "[spare:paris]", "[spare:par_is.1-a]");
@@ -1116,6 +1179,46 @@ test_quorum(void)
 	"[agent]\nname = spare-1\nrole = spare\n"			\
 	"[check:web]\ntype = tcp\nhost = 192.0.2.10\nport = 443\n"
 	/* lines 1-7 */
+
+static const struct refused_def spare_refused[] = {
+	{ .text = SPARE_HEAD "[quorum]\n" SECRET_LINE
+	    "[vote]\ninterval = 2s\ncache = 3s\n",
+	    .refused = "interval and cache refused", .line = 12,
+	    .msg = "old name of interval",
+	    .where = "interval and cache: FILE:12" },
+	{ .text = SPARE_HEAD "[quorum]\n" SECRET_LINE
+	    "[vote]\nallow = 10.0.0.1/8\n",
+	    .refused = "allow with host bits refused", .line = 11,
+	    .msg = "host bits", .where = "allow: FILE:11" },
+	{ .text = SPARE_HEAD "[quorum]\n" SECRET_LINE
+	    "[vote]\nallow = 10.0.0.0/33\n",
+	    .refused = "allow /33 refused", .line = 11,
+	    .msg = "prefix length", .where = "allow /33: line" },
+};
+
+static const struct refused_def spare_refused2[] = {
+	{ .text = SPARE_HEAD "[vote]\n",
+	    .refused = "spare without [quorum] refused", .line = 0,
+	    .msg = "missing section [quorum]: a spare needs [quorum] "
+	    "secret_file", .where = "spare: [quorum] required",
+	    .one = "spare without [quorum]: one error" },
+	{ .text = SPARE_HEAD "[quorum]\nneed = 1\n[vote]\n",
+	    .refused = "spare without secret refused", .line = 8,
+	    .msg = "missing key 'secret_file' in [quorum]",
+	    .where = "spare: secret_file required (FILE:8)",
+	    .one = "spare without secret_file: one error" },
+	{ .text = SPARE_HEAD "[quorum]\n" SECRET_LINE,
+	    .refused = "spare without [vote] refused", .line = 0,
+	    .msg = "missing section [vote]: a spare needs [vote]",
+	    .where = "spare: [vote] required",
+	    .one = "spare without [vote]: one error" },
+	{ .text = "[agent]\nname = spare 1\nrole = spare\n"
+	    "[check:web]\ntype = tcp\nhost = 192.0.2.10\nport = 443\n"
+	    "[quorum]\n" SECRET_LINE "[vote]\n",
+	    .refused = "spare with a bad name refused", .line = 2,
+	    .msg = "bad name 'spare 1'",
+	    .where = "spare: the name must be a vote name (FILE:2)" },
+};
 
 static void
 test_spare_role(void)
@@ -1183,72 +1286,14 @@ test_spare_role(void)
 		is_int(cfg->vote.interval_ms, 1000, "cache 0: probe every 1s");
 	good_case_end(cfg, path, &dl);
 
-	path = write_conf(SPARE_HEAD "[quorum]\n" SECRET_LINE
-	    "[vote]\ninterval = 2s\ncache = 3s\n");
-	memset(&dl, 0, sizeof(dl));
-	ok(config_load(path, &cfg, &dl) == -1, "interval and cache refused");
-	ok(has_diag(&dl, path, 12, true, "old name of interval"),
-	    "interval and cache: FILE:12");
-	good_case_end(NULL, path, &dl);
-
-	path = write_conf(SPARE_HEAD "[quorum]\n" SECRET_LINE
-	    "[vote]\nallow = 10.0.0.1/8\n");
-	memset(&dl, 0, sizeof(dl));
-	ok(config_load(path, &cfg, &dl) == -1, "allow with host bits refused");
-	ok(has_diag(&dl, path, 11, true, "host bits"), "allow: FILE:11");
-	good_case_end(NULL, path, &dl);
-
-	path = write_conf(SPARE_HEAD "[quorum]\n" SECRET_LINE
-	    "[vote]\nallow = 10.0.0.0/33\n");
-	memset(&dl, 0, sizeof(dl));
-	ok(config_load(path, &cfg, &dl) == -1, "allow /33 refused");
-	ok(has_diag(&dl, path, 11, true, "prefix length"), "allow /33: line");
-	good_case_end(NULL, path, &dl);
+	refused_table(spare_refused, FA_ARRAY_SIZE(spare_refused));
 
 	/* Other sections are allowed and unused: no need/spare rule. */
-	cfg = good_case("spare with a backup's sections", SPARE_HEAD
-	    "[quorum]\n" SECRET_LINE "need = 5\n[vote]\n[spare:x]\n"
-	    "url = http://127.0.0.1:1\n[hooks]\ntimeout = 1s\n", 0, &path,
-	    &dl);
-	good_case_end(cfg, path, &dl);
+	good_text("spare with a backup's sections", SPARE_HEAD "[quorum]\n"
+	    SECRET_LINE "need = 5\n[vote]\n[spare:x]\n"
+	    "url = http://127.0.0.1:1\n[hooks]\ntimeout = 1s\n", 0);
 
-	path = write_conf(SPARE_HEAD "[vote]\n");
-	memset(&dl, 0, sizeof(dl));
-	ok(config_load(path, &cfg, &dl) == -1, "spare without [quorum] refused");
-	ok(has_diag(&dl, path, 0, true, "missing section [quorum]: a spare"
-	    " needs [quorum] secret_file"), "spare: [quorum] required");
-	is_int(dl.nerrors, 1, "spare without [quorum]: one error");
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
-
-	path = write_conf(SPARE_HEAD "[quorum]\nneed = 1\n[vote]\n");
-	ok(config_load(path, &cfg, &dl) == -1, "spare without secret refused");
-	ok(has_diag(&dl, path, 8, true, "missing key 'secret_file' in"
-	    " [quorum]"), "spare: secret_file required (FILE:8)");
-	is_int(dl.nerrors, 1, "spare without secret_file: one error");
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
-
-	path = write_conf(SPARE_HEAD "[quorum]\n" SECRET_LINE);
-	ok(config_load(path, &cfg, &dl) == -1, "spare without [vote] refused");
-	ok(has_diag(&dl, path, 0, true, "missing section [vote]: a spare"
-	    " needs [vote]"), "spare: [vote] required");
-	is_int(dl.nerrors, 1, "spare without [vote]: one error");
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
-
-	path = write_conf("[agent]\nname = spare 1\nrole = spare\n"
-	    "[check:web]\ntype = tcp\nhost = 192.0.2.10\nport = 443\n"
-	    "[quorum]\n" SECRET_LINE "[vote]\n");
-	ok(config_load(path, &cfg, &dl) == -1, "spare with a bad name refused");
-	ok(has_diag(&dl, path, 2, true, "bad name 'spare 1'"),
-	    "spare: the name must be a vote name (FILE:2)");
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
+	refused_table(spare_refused2, FA_ARRAY_SIZE(spare_refused2));
 }
 
 /* Several problems are all reported, in file order. */
@@ -1285,6 +1330,13 @@ test_many(void)
 	    " open: No such file or directory") == 0, "missing file message");
 	diag_clear(&dl);
 }
+
+static const struct refused_def spare_no_check = {
+	.text = "[agent]\nname = spare-1\nrole = spare\n"
+	    "[quorum]\nsecret_file = @DIR@/vote.key\n[vote]\n",
+	.refused = "spare without checks refused", .line = 0,
+	.msg = "no [check:NAME] section", .where = "spare: checks required"
+};
 
 static void
 test_warnings(void)
@@ -1339,14 +1391,7 @@ test_warnings(void)
 	unlink(path);
 	free(path);
 
-	path = write_conf("[agent]\nname = spare-1\nrole = spare\n"
-	    "[quorum]\nsecret_file = @DIR@/vote.key\n[vote]\n");
-	ok(config_load(path, &cfg, &dl) == -1, "spare without checks refused");
-	ok(has_diag(&dl, path, 0, true, "no [check:NAME] section"),
-	    "spare: checks required");
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
+	refused_table(&spare_no_check, 1);
 }
 
 /* A value longer than inih's line buffer (200 bytes in Debian's build). */
