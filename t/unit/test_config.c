@@ -1126,8 +1126,7 @@ test_addresses(void)
 	free(text);
 	text = replace(GOOD, "url = http://127.0.0.1:8053",
 	    "url = http://[::1]:8053");
-	cfg = good_case("spare url [::1]:8053", text, 0, &path, &dl);
-	good_case_end(cfg, path, &dl);
+	good_text("spare url [::1]:8053", text, 0);
 	free(text);
 	bad_table(GOOD, addresses_bad, FA_ARRAY_SIZE(addresses_bad));
 }
@@ -1545,6 +1544,13 @@ static const struct bad_def methods_bad2[] = {
 	    .msg = "method = exec needs a [exec] section (program)" },
 };
 
+static const struct warn_def unused_pdns = {
+	.name = "unused section", .from = "[hooks]\n", .to = "[powerdns]\n"
+	    "url = https://pdns.example.net/api/v1/servers/localhost\n"
+	    "[hooks]\n", .line = 43, .msg = "[powerdns] is not used: [dns] "
+	    "method is rfc2136", .what = "unused [powerdns]: warning at its line"
+};
+
 /* [dns] method = virtualmin | powerdns | exec and their sections. */
 static void
 test_methods(void)
@@ -1616,27 +1622,18 @@ test_methods(void)
 	free(text);
 
 	/* The section of another method: a warning, not an error. */
-	text = replace(GOOD, "[hooks]\n", "[powerdns]\n"
-	    "url = https://pdns.example.net/api/v1/servers/localhost\n"
-	    "[hooks]\n");
-	cfg = good_case("unused section", text, 1, &path, &dl);
-	ok(has_diag(&dl, path, 43, false, "[powerdns] is not used: [dns] "
-	    "method is rfc2136"), "unused [powerdns]: warning at its line");
-	good_case_end(cfg, path, &dl);
-	free(text);
+	warn_table(NULL, &unused_pdns, 1);
 
 	bad_table(GOOD, methods_bad, FA_ARRAY_SIZE(methods_bad));
 	text = with_method("powerdns", "[powerdns]\n"
 	    "url = http://[::1]:8081/api/v1/servers/localhost\n"
 	    "api_key_file = @DIR@/vote.key\n");
-	cfg = good_case("http to [::1]", text, 0, &path, &dl);
-	good_case_end(cfg, path, &dl);
+	good_text("http to [::1]", text, 0);
 	free(text);
 	text = with_method("virtualmin", "[virtualmin]\n"
 	    "url = http://LocalHost:10000/virtual-server/remote.cgi\n"
 	    "user = u\npassword_file = @DIR@/vote.key\n");
-	cfg = good_case("http to localhost", text, 0, &path, &dl);
-	good_case_end(cfg, path, &dl);
+	good_text("http to localhost", text, 0);
 	free(text);
 	bad_table(GOOD, methods_bad2, FA_ARRAY_SIZE(methods_bad2));
 	text = with_method("exec", "[exec]\nprogram = @DIR@/hook\n");
@@ -1790,6 +1787,27 @@ static const struct bad_def provider_methods_bad5[] = {
 	    .msg = "missing key 'url' in [http]" },
 };
 
+static const struct warn_def cf_auto_ttl = {
+	.name = "cloudflare ttl 1, hold_down 2m", .from = "hold_down = 15m",
+	.to = "hold_down = 2m", .line = 35, .msg = "ttl = 1 is Cloudflare's "
+	    "automatic TTL (300s for a DNS-only record), longer than "
+	    "hold_down (2m)",
+	.what = "automatic TTL longer than hold_down: a warning at [dns] ttl"
+};
+
+static const struct warn_def unused_warn[] = {
+	/* An unused section of another method: a warning at its line. */
+	{ .name = "unused [ovh]", .from = "[hooks]\n",
+	    .to = "[ovh]\nconsumer_key_file = x\n[hooks]\n", .line = 43,
+	    .msg = "[ovh] is not used: [dns] method is rfc2136",
+	    .what = "unused [ovh]: warning at its line" },
+	/* Checked against its own keys: [http] rate_limit is one of them. */
+	{ .name = "unused [http] with rate_limit", .from = "[hooks]\n",
+	    .to = "[http]\nrate_limit = 2/s\n[hooks]\n", .line = 43,
+	    .msg = "[http] is not used: [dns] method is rfc2136",
+	    .what = "unused [http]: warning at its line" },
+};
+
 /* [dns] method = cloudflare | ovh | http and their sections. */
 static void
 test_provider_methods(void)
@@ -1837,19 +1855,11 @@ test_provider_methods(void)
 	    "TTL: 1 (automatic) or 60 to 86400", true);
 	free(t);
 	t = replace(text, "ttl = 300", "ttl = 60");
-	cfg = good_case("cloudflare ttl 60", t, 0, &path, &dl);
-	good_case_end(cfg, path, &dl);
+	good_text("cloudflare ttl 60", t, 0);
 	free(t);
 	t = replace(text, "ttl = 300", "ttl = 1");
-	cfg = good_case("cloudflare ttl 1, hold_down 15m", t, 0, &path, &dl);
-	good_case_end(cfg, path, &dl);
-	u = replace(t, "hold_down = 15m", "hold_down = 2m");
-	cfg = good_case("cloudflare ttl 1, hold_down 2m", u, 1, &path, &dl);
-	ok(has_diag(&dl, path, 35, false, "ttl = 1 is Cloudflare's automatic "
-	    "TTL (300s for a DNS-only record), longer than hold_down (2m)"),
-	    "automatic TTL longer than hold_down: a warning at [dns] ttl");
-	good_case_end(cfg, path, &dl);
-	free(u);
+	good_text("cloudflare ttl 1, hold_down 15m", t, 0);
+	warn_table(t, &cf_auto_ttl, 1);
 	free(t);
 	free(text);
 	bad_table(GOOD, provider_methods_bad, FA_ARRAY_SIZE(provider_methods_bad));
@@ -1883,23 +1893,8 @@ test_provider_methods(void)
 	free(text);
 	bad_table(GOOD, provider_methods_bad2, FA_ARRAY_SIZE(provider_methods_bad2));
 
-	/* An unused section of another method: a warning at its line. */
-	text = replace(GOOD, "[hooks]\n", "[ovh]\n"
-	    "consumer_key_file = x\n[hooks]\n");
-	cfg = good_case("unused [ovh]", text, 1, &path, &dl);
-	ok(has_diag(&dl, path, 43, false, "[ovh] is not used: [dns] method is "
-	    "rfc2136"), "unused [ovh]: warning at its line");
-	good_case_end(cfg, path, &dl);
-	free(text);
-
-	/* Checked against its own keys: [http] rate_limit is one of them. */
-	text = replace(GOOD, "[hooks]\n", "[http]\n"
-	    "rate_limit = 2/s\n[hooks]\n");
-	cfg = good_case("unused [http] with rate_limit", text, 1, &path, &dl);
-	ok(has_diag(&dl, path, 43, false, "[http] is not used: [dns] method is "
-	    "rfc2136"), "unused [http]: warning at its line");
-	good_case_end(cfg, path, &dl);
-	free(text);
+	/* Unused sections of other methods: a warning at their line. */
+	warn_table(NULL, unused_warn, FA_ARRAY_SIZE(unused_warn));
 	bad_table(GOOD, provider_methods_bad3, FA_ARRAY_SIZE(provider_methods_bad3));
 
 	/* http, per record: a deSEC-style section. */
@@ -1949,9 +1944,7 @@ test_provider_methods(void)
 	bad_table(GOOD, provider_methods_bad4, FA_ARRAY_SIZE(provider_methods_bad4));
 	t = replace(HTTP_DESEC, "{addresses}}", "[\"{address}\"]}");
 	text = with_method("http", t);
-	cfg = good_case("{address}, one address of each type", text, 0, &path,
-	    &dl);
-	good_case_end(cfg, path, &dl);
+	good_text("{address}, one address of each type", text, 0);
 	u = replace(text, "address = 2001:db8:1::20,198.51.100.20",
 	    "address = 2001:db8:1::20,198.51.100.20, 198.51.100.21");
 	bad_text("{address} with two IPv4 at the backup", u, 51, "[http] uses "
