@@ -197,6 +197,32 @@ with_method(const char *method, const char *section)
 	return b;
 }
 
+/* Load text; expect success with exactly nwarn warnings, return the config. */
+static struct config *
+good_case(const char *name, const char *text, size_t nwarn, char **pathp,
+    struct diag_list *dl)
+{
+	struct config	*cfg = NULL;
+
+	*pathp = write_conf(text);
+	memset(dl, 0, sizeof(*dl));
+	if (!ok(config_load(*pathp, &cfg, dl) == 0 && cfg != NULL,
+	    "%s: loads", name))
+		dump_diags(dl);
+	if (!ok(dl->n == nwarn, "%s: %zu warning(s)", name, nwarn))
+		dump_diags(dl);
+	return cfg;
+}
+
+static void
+good_case_end(struct config *cfg, char *path, struct diag_list *dl)
+{
+	config_free(cfg);
+	diag_clear(dl);
+	unlink(path);
+	free(path);
+}
+
 /* A fresh copy of s with every @DIR@ replaced by the temp dir. */
 static char *
 dir_expand(const char *s)
@@ -385,10 +411,7 @@ test_good(void)
 	is_str(cfg->hooks.after_failback, want, "after_failback");
 	is_int(cfg->hooks.timeout_ms, 10000, "hooks timeout");
 
-	config_free(cfg);
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
+	good_case_end(cfg, path, &dl);
 }
 
 static void
@@ -441,11 +464,8 @@ test_defaults(void)
 		    "expect_status 200");
 		is_int(cfg->checks[0].timeout_ms, 5000, "check timeout 5s");
 	}
-	config_free(cfg);
-	diag_clear(&dl);
 	free(text);
-	unlink(path);
-	free(path);
+	good_case_end(cfg, path, &dl);
 }
 
 /* [agent] history_keep and [hooks] notify (issue 6), accepted. */
@@ -786,32 +806,6 @@ static void
 test_bad_quorum(void)
 {
 	bad_table(GOOD, bad_quorum_bad, FA_ARRAY_SIZE(bad_quorum_bad));
-}
-
-/* Load text; expect success with exactly nwarn warnings, return the config. */
-static struct config *
-good_case(const char *name, const char *text, size_t nwarn, char **pathp,
-    struct diag_list *dl)
-{
-	struct config	*cfg = NULL;
-
-	*pathp = write_conf(text);
-	memset(dl, 0, sizeof(*dl));
-	if (!ok(config_load(*pathp, &cfg, dl) == 0 && cfg != NULL,
-	    "%s: loads", name))
-		dump_diags(dl);
-	if (!ok(dl->n == nwarn, "%s: %zu warning(s)", name, nwarn))
-		dump_diags(dl);
-	return cfg;
-}
-
-static void
-good_case_end(struct config *cfg, char *path, struct diag_list *dl)
-{
-	config_free(cfg);
-	diag_clear(dl);
-	unlink(path);
-	free(path);
 }
 
 /* Load text; expect it to load with exactly nwarn warnings, and no more. */
@@ -1358,11 +1352,8 @@ test_warnings(void)
 	ok(has_diag(&dl, path, 0, false, "no [quorum] section: the agent cannot"
 	    " tell its own network outage from the primary's; add spares"),
 	    "no [quorum]: warning");
-	config_free(cfg);
-	diag_clear(&dl);
 	free(text);
-	unlink(path);
-	free(path);
+	good_case_end(cfg, path, &dl);
 
 	text = replace(GOOD, "2001:db8:1::20,198", "198");
 	path = write_conf(text);
@@ -1370,11 +1361,8 @@ test_warnings(void)
 	ok(has_diag(&dl, path, 14, false, "[site:primary] has IPv6 addresses"
 	    " and [site:backup] none: a failover removes the AAAA records"),
 	    "family warning");
-	config_free(cfg);
-	diag_clear(&dl);
 	free(text);
-	unlink(path);
-	free(path);
+	good_case_end(cfg, path, &dl);
 
 	/* A spare needs [agent], its checks, [quorum] secret_file, [vote]. */
 	path = write_conf("[agent]\nname = spare-1\nrole = spare\n"
@@ -1385,10 +1373,7 @@ test_warnings(void)
 	dump_diags(&dl);
 	if (cfg != NULL)
 		is_int(cfg->agent.role, ROLE_SPARE, "role spare");
-	config_free(cfg);
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
+	good_case_end(cfg, path, &dl);
 
 	refused_table(&spare_no_check, 1);
 }
@@ -1419,11 +1404,8 @@ test_long_line(void)
 		/* The next line is still counted right. */
 		is_int(cfg->dns.line, 30, "dns line");
 	}
-	config_free(cfg);
-	diag_clear(&dl);
 	free(text);
-	unlink(path);
-	free(path);
+	good_case_end(cfg, path, &dl);
 }
 
 static void
@@ -2018,10 +2000,7 @@ test_example(void)
 		is_int(cfg->quorum.canary_ms, 3600000, "example quorum canary");
 		is_int(cfg->dns.ttl, 60, "example ttl");
 	}
-	config_free(cfg);
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
+	good_case_end(cfg, path, &dl);
 	free(text);
 	for (size_t i = 0; i < FA_ARRAY_SIZE(hooks); i++) {
 		snprintf(dir, sizeof(dir), "%s/hooks/%s", tmpdir, hooks[i]);
@@ -2072,10 +2051,7 @@ test_example_spare(void)
 		is_int(cfg->vote.interval_ms, 5000,
 		    "spare example: interval 5s");
 	}
-	config_free(cfg);
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
+	good_case_end(cfg, path, &dl);
 	free(text);
 }
 
