@@ -2259,6 +2259,34 @@ load_text(const char *text, mode_t mode, unsigned flags, char **pathp,
 	return rc;
 }
 
+/* What load_check() expects: rc, and each msg as an error at its line. */
+struct load_def {
+	mode_t		 mode;
+	unsigned	 flags;
+	int		 rc;
+	int		 line, line2;
+	const char	*msg, *msg2;	/* NULL: none */
+};
+
+/* Load text as load_text() does; true if it went as d says. */
+static bool
+load_check(const char *text, const struct load_def *d)
+{
+	struct diag_list	 dl = { 0 };
+	char			*path;
+	bool			 as_said;
+
+	as_said = load_text(text, d->mode, d->flags, &path, &dl) == d->rc &&
+	    (d->msg == NULL || has_diag(&dl, path, d->line, true, d->msg)) &&
+	    (d->msg2 == NULL || has_diag(&dl, path, d->line2, true, d->msg2));
+	if (!as_said)
+		dump_diags(&dl);
+	diag_clear(&dl);
+	unlink(path);
+	free(path);
+	return as_said;
+}
+
 static void
 test_harden(void)
 {
@@ -2275,32 +2303,21 @@ test_harden(void)
 
 	for (i = 0; i < FA_ARRAY_SIZE(tokens); i++) {
 		text = replace(GOOD, "timeout = 10s", tokens[i]);
-		ok(load_text(text, 0644, 0, &path, &dl) == -1 &&
-		    has_diag(&dl, path, 46, true, "notify holds a token, so") &&
-		    has_diag(&dl, path, 46, true, "(mode 0644); run: chmod 600"),
+		ok(load_check(text, &(const struct load_def){ .mode = 0644,
+		    .rc = -1, .line = 46, .msg = "notify holds a token, so",
+		    .line2 = 46, .msg2 = "(mode 0644); run: chmod 600" }),
 		    "%s in a 0644 file: refused at its line", tokens[i]);
-		diag_clear(&dl);
-		unlink(path);
-		free(path);
-		ok(load_text(text, 0600, 0, &path, &dl) == 0,
+		ok(load_check(text, &(const struct load_def){ .mode = 0600 }),
 		    "the same in a 0600 file: loads");
-		diag_clear(&dl);
-		unlink(path);
-		free(path);
-		ok(load_text(text, 0640, CONFIG_LOAD_NO_SECRETS, &path,
-		    &dl) == 0, "0640, for status (no secrets): loads");
-		diag_clear(&dl);
-		unlink(path);
-		free(path);
+		ok(load_check(text, &(const struct load_def){ .mode = 0640,
+		    .flags = CONFIG_LOAD_NO_SECRETS }),
+		    "0640, for status (no secrets): loads");
 		free(text);
 	}
 	text = replace(GOOD, "timeout = 10s",
 	    "notify = https://hooks.example.com/failover-agent/notify");
-	ok(load_text(text, 0644, 0, &path, &dl) == 0,
+	ok(load_check(text, &(const struct load_def){ .mode = 0644 }),
 	    "a notify URL without a token: 0644 is fine");
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
 	free(text);
 
 	text = replace(GOOD, "url = http://127.0.0.1:8053",
@@ -2325,33 +2342,22 @@ test_harden(void)
 	    "before_failover = @DIR@/gw/hook");
 	snprintf(want, sizeof(want), "before_failover: %s is writable by its"
 	    " group (mode 0770); run: chmod go-w %s", d, d);
-	ok(load_text(text, 0644, 0, &path, &dl) == -1 &&
-	    has_diag(&dl, path, 44, true, want),
+	ok(load_check(text, &(const struct load_def){ .mode = 0644, .rc = -1,
+	    .line = 44, .msg = want }),
 	    "hook in a group-writable directory: refused");
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
-	ok(load_text(text, 0644, CONFIG_LOAD_NO_SECRETS, &path, &dl) == 0,
+	ok(load_check(text, &(const struct load_def){ .mode = 0644,
+	    .flags = CONFIG_LOAD_NO_SECRETS }),
 	    "the same for status: the hook is not judged");
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
 	chmod(d, 0755);
-	ok(load_text(text, 0644, 0, &path, &dl) == 0,
+	ok(load_check(text, &(const struct load_def){ .mode = 0644 }),
 	    "chmod go-w the directory: loads");
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
 	/* Owned by another ordinary user (root can give it away). */
 	snprintf(want, sizeof(want), "%s/gw/hook", tmpdir);
 	if (geteuid() == 0 && chown(want, 65534, 65534) == 0) {
-		ok(load_text(text, 0644, 0, &path, &dl) == -1 &&
-		    has_diag(&dl, path, 44, true, "uid 65534), neither root"
-		    " nor the user the agent runs as"),
+		ok(load_check(text, &(const struct load_def){ .mode = 0644,
+		    .rc = -1, .line = 44, .msg = "uid 65534), neither root"
+		    " nor the user the agent runs as" }),
 		    "hook owned by uid 65534: refused");
-		diag_clear(&dl);
-		unlink(path);
-		free(path);
 	} else
 		printf("ok %d # skip not root: cannot chown\n", ++tap_n);
 	unlink(want);
@@ -2377,18 +2383,13 @@ test_harden(void)
 	text = replace(GOOD, "@DIR@/tsig.key", "@DIR@/loose.key");
 	t2 = replace(text, "after_failback = @DIR@/hook",
 	    "after_failback = @DIR@/no-such-hook");
-	ok(load_text(t2, 0644, 0, &path, &dl) == -1 &&
-	    has_diag(&dl, path, 34, true, "readable by group or others") &&
-	    has_diag(&dl, path, 45, true, "no-such-hook"),
+	ok(load_check(t2, &(const struct load_def){ .mode = 0644, .rc = -1,
+	    .line = 34, .msg = "readable by group or others",
+	    .line2 = 45, .msg2 = "no-such-hook" }),
 	    "a loose key and a missing hook: refused for check");
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
-	ok(load_text(t2, 0644, CONFIG_LOAD_NO_SECRETS, &path, &dl) == 0,
+	ok(load_check(t2, &(const struct load_def){ .mode = 0644,
+	    .flags = CONFIG_LOAD_NO_SECRETS }),
 	    "and loaded for status, which reads neither");
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
 	free(t2);
 	free(text);
 }
