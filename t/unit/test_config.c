@@ -1938,24 +1938,22 @@ test_provider_methods(void)
 	bad_table(GOOD, provider_methods_bad5, FA_ARRAY_SIZE(provider_methods_bad5));
 }
 
-/* The shipped example, its /etc and /var/lib paths moved to the temp dir. */
-static void
-test_example(void)
+/*
+ * The text of etc/FILE under $FA_SRCDIR (or .), its /etc/failover-agent/
+ * paths moved to @DIR@; NULL (the ok "WHAT at PATH" failed) if unreadable.
+ */
+static char *
+example_read(const char *file, const char *what)
 {
-	const char		*src = getenv("FA_SRCDIR");
-	char			 epath[PATH_MAX], dir[PATH_MAX + 8];
-	char			*text = NULL, *t, *path;
-	FILE			*f;
-	long			 len;
-	struct config		*cfg = NULL;
-	struct diag_list	 dl = { 0 };
-	static const char *hooks[] = { "before-failover", "after-failover",
-	    "before-failback", "after-failback" };
+	const char	*src = getenv("FA_SRCDIR");
+	char		 epath[PATH_MAX], *text, *t;
+	FILE		*f;
+	long		 len;
 
-	snprintf(epath, sizeof(epath), "%s/etc/failover-agent.conf.example",
-	    src != NULL ? src : ".");
-	if (!ok((f = fopen(epath, "r")) != NULL, "example at %s", epath))
-		return;
+	snprintf(epath, sizeof(epath), "%s/etc/%s", src != NULL ? src : ".",
+	    file);
+	if (!ok((f = fopen(epath, "r")) != NULL, "%s at %s", what, epath))
+		return NULL;
 	fseek(f, 0, SEEK_END);
 	len = ftell(f);
 	rewind(f);
@@ -1968,6 +1966,23 @@ test_example(void)
 		free(text);
 		text = t;
 	}
+	return text;
+}
+
+/* The shipped example, its /etc and /var/lib paths moved to the temp dir. */
+static void
+test_example(void)
+{
+	char			 dir[PATH_MAX + 8];
+	char			*text, *t, *path;
+	struct config		*cfg = NULL;
+	struct diag_list	 dl = { 0 };
+	static const char *hooks[] = { "before-failover", "after-failover",
+	    "before-failback", "after-failback" };
+
+	if ((text = example_read("failover-agent.conf.example",
+	    "example")) == NULL)
+		return;
 	t = replace(text, "/var/lib/failover-agent/", "@DIR@/");
 	free(text);
 	text = t;
@@ -2014,31 +2029,13 @@ test_example(void)
 static void
 test_example_spare(void)
 {
-	const char		*src = getenv("FA_SRCDIR");
-	char			 epath[PATH_MAX];
-	char			*text = NULL, *t, *path;
-	FILE			*f;
-	long			 len;
+	char			*text, *path;
 	struct config		*cfg = NULL;
 	struct diag_list	 dl = { 0 };
 
-	snprintf(epath, sizeof(epath),
-	    "%s/etc/failover-agent-spare.conf.example",
-	    src != NULL ? src : ".");
-	if (!ok((f = fopen(epath, "r")) != NULL, "spare example at %s", epath))
+	if ((text = example_read("failover-agent-spare.conf.example",
+	    "spare example")) == NULL)
 		return;
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	text = util_xcalloc(1, (size_t)len + 1);
-	if (fread(text, 1, (size_t)len, f) != (size_t)len)
-		fatal("fread");
-	fclose(f);
-	while (strstr(text, "/etc/failover-agent/") != NULL) {
-		t = replace(text, "/etc/failover-agent/", "@DIR@/");
-		free(text);
-		text = t;
-	}
 	path = write_conf(text);
 	ok(config_load(path, &cfg, &dl) == 0 && cfg != NULL,
 	    "the spare example loads");
