@@ -704,7 +704,7 @@ test_bad(void)
 /* [quorum], [spare:*] and [vote] (issue 3); lines as in GOOD. */
 #define SECRET_LINE	"secret_file = @DIR@/vote.key\n"
 
-static const struct bad_def bad_quorum_bad[] = {
+static const struct bad_def quorum_bad[] = {
 	{ .name = "need above the spares", .from = SECRET_LINE,
 	    .to = SECRET_LINE "need = 3\n", .line = 30, .msg = "need = 3 but "
 	    "there are only 2 [spare:NAME] sections: it could never be met" },
@@ -805,7 +805,7 @@ static const struct bad_def bad_quorum_bad[] = {
 static void
 test_bad_quorum(void)
 {
-	bad_table(GOOD, bad_quorum_bad, FA_ARRAY_SIZE(bad_quorum_bad));
+	bad_table(GOOD, quorum_bad, FA_ARRAY_SIZE(quorum_bad));
 }
 
 /* Load text; expect it to load with exactly nwarn warnings, and no more. */
@@ -879,7 +879,7 @@ refused_table(const struct refused_def *c, size_t n)
 /* [dns] canary and resolver (SPEC §5; resolver is ours, for discovery). */
 #define SSH_CHECK	"\ttype = tcp\nhost = 192.0.2.10\nport = 22\n"	/* 24-26 */
 
-static const struct bad_def exec_dns_checks_bad[] = {
+static const struct bad_def exec_dns_bad[] = {
 	{ .name = "exec: relative command", .from = SSH_CHECK,
 	    .to = "type = exec\ncommand = check_tcp -H x\n", .line = 25,
 	    .msg = "command: 'check_tcp' is not an absolute path" },
@@ -976,7 +976,7 @@ test_exec_dns_checks(void)
 	good_case_end(cfg, path, &dl);
 	free(text);
 
-	bad_table(GOOD, exec_dns_checks_bad, FA_ARRAY_SIZE(exec_dns_checks_bad));
+	bad_table(GOOD, exec_dns_bad, FA_ARRAY_SIZE(exec_dns_bad));
 }
 
 static void
@@ -1454,73 +1454,99 @@ test_default_path(void)
 
 static const struct bad_def methods_bad[] = {
 	{ .name = "http to another host", .method = "powerdns",
-	    .section = "[powerdns]\nurl = "
-	    "http://pdns.example.net:8081/api/v1/servers/localhost\napi_key_file "
-	    "= @DIR@/vote.key\n", .line = 52, .msg = "url: http:// would send "
+	    .section = "[powerdns]\n"
+	    "url = http://pdns.example.net:8081/api/v1/servers/localhost\n"
+	    "api_key_file = @DIR@/vote.key\n",
+	    .line = 52, .msg = "url: http:// would send "
 	    "the credentials to pdns.example.net in clear text; use https://" },
 	{ .name = "http to ::1", .method = "powerdns",
-	    .section = "[powerdns]\nurl = "
-	    "http://[::2]:8081/api/v1/servers/localhost\napi_key_file = "
-	    "@DIR@/vote.key\n", .line = 52, .msg = "plain http is allowed only "
+	    .section = "[powerdns]\n"
+	    "url = http://[::2]:8081/api/v1/servers/localhost\n"
+	    "api_key_file = @DIR@/vote.key\n",
+	    .line = 52, .msg = "plain http is allowed only "
 	    "to a loopback address" },
 };
 
 static const struct bad_def methods_bad2[] = {
 	{ .name = "credentials in the url", .method = "virtualmin",
-	    .section = "[virtualmin]\nurl = "
-	    "https://root:secret@vm.example.com:10000/virtual-server/remote.cgi\nuser "
-	    "= u\npassword_file = @DIR@/vote.key\n", .line = 52, .msg = "url "
+	    .section = "[virtualmin]\n"
+	    "url = https://root:secret@vm.example.com:10000/virtual-server/"
+	    "remote.cgi\n"
+	    "user = u\n"
+	    "password_file = @DIR@/vote.key\n",
+	    .line = 52, .msg = "url "
 	    "must not hold a user name or password" },
 	{ .name = "query in the url", .method = "virtualmin",
-	    .section = "[virtualmin]\nurl = "
-	    "https://vm.example.com/remote.cgi?program=x\nuser = "
-	    "u\npassword_file = @DIR@/vote.key\n", .line = 52,
+	    .section = "[virtualmin]\n"
+	    "url = https://vm.example.com/remote.cgi?program=x\n"
+	    "user = u\n"
+	    "password_file = @DIR@/vote.key\n",
+	    .line = 52,
 	    .msg = "url must not have a ?query" },
 	{ .name = "not an http url", .method = "powerdns",
-	    .section = "[powerdns]\nurl = "
-	    "ftp://pdns.example.net/\napi_key_file = @DIR@/vote.key\n",
+	    .section = "[powerdns]\n"
+	    "url = ftp://pdns.example.net/\n"
+	    "api_key_file = @DIR@/vote.key\n",
 	    .line = 52, .msg = "bad url 'ftp://pdns.example.net/' (expected "
 	    "https://" },
 	{ .name = "missing api_key_file", .method = "powerdns",
-	    .section = "[powerdns]\nurl = "
-	    "https://pdns.example.net/api/v1/servers/localhost\n", .line = 51,
+	    .section = "[powerdns]\n"
+	    "url = https://pdns.example.net/api/v1/servers/localhost\n",
+	    .line = 51,
 	    .msg = "missing key 'api_key_file' in [powerdns]" },
 	{ .name = "loose api key", .method = "powerdns",
-	    .section = "[powerdns]\nurl = "
-	    "https://pdns.example.net/api/v1/servers/localhost\napi_key_file = "
-	    "@DIR@/loose.key\n", .line = 53, .msg = "api_key_file: "
+	    .section = "[powerdns]\n"
+	    "url = https://pdns.example.net/api/v1/servers/localhost\n"
+	    "api_key_file = @DIR@/loose.key\n",
+	    .line = 53, .msg = "api_key_file: "
 	    "@DIR@/loose.key is readable by group or others (mode 0644)" },
 	{ .name = "loose password", .method = "virtualmin",
-	    .section = "[virtualmin]\nurl = "
-	    "https://vm.example.com:10000/virtual-server/remote.cgi\nuser = "
-	    "u\npassword_file = @DIR@/group.key\n", .line = 54,
+	    .section = "[virtualmin]\n"
+	    "url = https://vm.example.com:10000/virtual-server/remote.cgi\n"
+	    "user = u\n"
+	    "password_file = @DIR@/group.key\n",
+	    .line = 54,
 	    .msg = "password_file: @DIR@/group.key is readable by group or "
 	    "others" },
 	{ .name = "missing user", .method = "virtualmin",
-	    .section = "[virtualmin]\nurl = "
-	    "https://vm.example.com:10000/virtual-server/remote.cgi\npassword_file "
-	    "= @DIR@/vote.key\n", .line = 51,
+	    .section = "[virtualmin]\n"
+	    "url = https://vm.example.com:10000/virtual-server/remote.cgi\n"
+	    "password_file = @DIR@/vote.key\n",
+	    .line = 51,
 	    .msg = "missing key 'user' in [virtualmin]" },
 	{ .name = "user with a colon", .method = "virtualmin",
-	    .section = "[virtualmin]\nurl = "
-	    "https://vm.example.com:10000/virtual-server/remote.cgi\nuser = "
-	    "a:b\npassword_file = @DIR@/vote.key\n", .line = 53,
+	    .section = "[virtualmin]\n"
+	    "url = https://vm.example.com:10000/virtual-server/remote.cgi\n"
+	    "user = a:b\n"
+	    "password_file = @DIR@/vote.key\n",
+	    .line = 53,
 	    .msg = "bad user 'a:b': no ':' or white space" },
 	{ .name = "missing program", .method = "exec",
-	    .section = "[exec]\ntimeout = 5s\n", .line = 51,
+	    .section = "[exec]\n"
+	    "timeout = 5s\n",
+	    .line = 51,
 	    .msg = "missing key 'program' in [exec]" },
 	{ .name = "relative program", .method = "exec",
-	    .section = "[exec]\nprogram = hook\n", .line = 52,
+	    .section = "[exec]\n"
+	    "program = hook\n",
+	    .line = 52,
 	    .msg = "program: 'hook' is not an absolute path" },
 	{ .name = "program not executable", .method = "exec",
-	    .section = "[exec]\nprogram = @DIR@/noexec\n", .line = 52,
+	    .section = "[exec]\n"
+	    "program = @DIR@/noexec\n",
+	    .line = 52,
 	    .msg = "program: @DIR@/noexec is not executable (mode 0644); run: "
 	    "chmod +x @DIR@/noexec" },
 	{ .name = "bad exec timeout", .method = "exec",
-	    .section = "[exec]\nprogram = @DIR@/hook\ntimeout = 0\n",
+	    .section = "[exec]\n"
+	    "program = @DIR@/hook\n"
+	    "timeout = 0\n",
 	    .line = 53, .msg = "timeout must be more than 0" },
 	{ .name = "unknown key in [exec]", .method = "exec",
-	    .section = "[exec]\nprogram = @DIR@/hook\nargs = -v\n", .line = 53,
+	    .section = "[exec]\n"
+	    "program = @DIR@/hook\n"
+	    "args = -v\n",
+	    .line = 53,
 	    .msg = "unknown key 'args' in [exec]" },
 	{ .name = "method = exec without [exec]", .method = "exec", .line = 31,
 	    .msg = "method = exec needs a [exec] section (program)" },
@@ -1530,7 +1556,8 @@ static const struct warn_def unused_pdns = {
 	.name = "unused section", .from = "[hooks]\n", .to = "[powerdns]\n"
 	    "url = https://pdns.example.net/api/v1/servers/localhost\n"
 	    "[hooks]\n", .line = 43, .msg = "[powerdns] is not used: [dns] "
-	    "method is rfc2136", .what = "unused [powerdns]: warning at its line"
+	    "method is rfc2136",
+	.what = "unused [powerdns]: warning at its line"
 };
 
 /* [dns] method = virtualmin | powerdns | exec and their sections. */
@@ -1652,37 +1679,46 @@ static const char HTTP_DESEC[] =
 	"secret_file = @DIR@/vote.key\n"			/* 60 */
 	"test_url = https://desec.io/api/v1/auth/account/\n";	/* 61 */
 
-static const struct bad_def provider_methods_bad[] = {
+static const struct bad_def cloudflare_bad[] = {
 	{ .name = "method = cloudflare without [cloudflare]",
 	    .method = "cloudflare", .line = 31, .msg = "method = cloudflare "
 	    "needs a [cloudflare] section (api_token_file)" },
 	{ .name = "missing api_token_file", .method = "cloudflare",
-	    .section = "[cloudflare]\nca_file = @DIR@/hook\n", .line = 51,
+	    .section = "[cloudflare]\n"
+	    "ca_file = @DIR@/hook\n",
+	    .line = 51,
 	    .msg = "missing key 'api_token_file' in [cloudflare]" },
 	{ .name = "loose api token", .method = "cloudflare",
-	    .section = "[cloudflare]\napi_token_file = @DIR@/loose.key\n",
+	    .section = "[cloudflare]\n"
+	    "api_token_file = @DIR@/loose.key\n",
 	    .line = 52, .msg = "api_token_file: @DIR@/loose.key is readable by "
 	    "group or others (mode 0644)" },
 	{ .name = "cloudflare api_url over http elsewhere",
-	    .method = "cloudflare", .section = "[cloudflare]\napi_token_file = "
-	    "@DIR@/vote.key\napi_url = http://api.cloudflare.com/client/v4\n",
+	    .method = "cloudflare", .section = "[cloudflare]\n"
+	    "api_token_file = @DIR@/vote.key\n"
+	    "api_url = http://api.cloudflare.com/client/v4\n",
 	    .line = 53, .msg = "api_url: http:// would send the credentials to "
 	    "api.cloudflare.com in clear text" },
 	{ .name = "unknown key in [cloudflare]", .method = "cloudflare",
-	    .section = "[cloudflare]\napi_token_file = @DIR@/vote.key\nzone_id "
-	    "= 0123\n", .line = 53,
+	    .section = "[cloudflare]\n"
+	    "api_token_file = @DIR@/vote.key\n"
+	    "zone_id = 0123\n",
+	    .line = 53,
 	    .msg = "unknown key 'zone_id' in [cloudflare]" },
 };
 
-static const struct bad_def provider_methods_bad2[] = {
+static const struct bad_def ovh_bad[] = {
 	{ .name = "missing consumer_key_file", .method = "ovh",
-	    .section = "[ovh]\napplication_key_file = "
-	    "@DIR@/vote.key\napplication_secret_file = @DIR@/vote.key\n",
+	    .section = "[ovh]\n"
+	    "application_key_file = @DIR@/vote.key\n"
+	    "application_secret_file = @DIR@/vote.key\n",
 	    .line = 51, .msg = "missing key 'consumer_key_file' in [ovh]" },
 	{ .name = "group-readable application secret", .method = "ovh",
-	    .section = "[ovh]\napplication_key_file = "
-	    "@DIR@/vote.key\napplication_secret_file = "
-	    "@DIR@/group.key\nconsumer_key_file = @DIR@/vote.key\n", .line = 53,
+	    .section = "[ovh]\n"
+	    "application_key_file = @DIR@/vote.key\n"
+	    "application_secret_file = @DIR@/group.key\n"
+	    "consumer_key_file = @DIR@/vote.key\n",
+	    .line = 53,
 	    .msg = "application_secret_file: @DIR@/group.key is readable by "
 	    "group or others" },
 	{ .name = "method = ovh without [ovh]", .method = "ovh", .line = 31,
@@ -1690,13 +1726,13 @@ static const struct bad_def provider_methods_bad2[] = {
 	    "application_secret_file, consumer_key_file)" },
 };
 
-static const struct bad_def provider_methods_bad3[] = {
+static const struct bad_def unused_ovh_bad[] = {
 	{ .name = "unused [ovh], unknown key", .from = "[hooks]\n",
 	    .to = "[ovh]\nconsumer_key = x\n[hooks]\n", .line = 44,
 	    .msg = "unknown key 'consumer_key' in [ovh]", .many = true },
 };
 
-static const struct bad_def provider_methods_bad4[] = {
+static const struct bad_def http_bad[] = {
 	{ .name = "method = http without [http]", .method = "http", .line = 31,
 	    .msg = "method = http needs a [http] section (method, url)" },
 	{ .name = "secret in the url", .method = "http", .section = HTTP_DESEC,
@@ -1750,22 +1786,36 @@ static const struct bad_def provider_methods_bad4[] = {
 	    .msg = "test_url: test_url takes no placeholder ({zone})" },
 };
 
-static const struct bad_def provider_methods_bad5[] = {
+static const struct bad_def http_zone_bad[] = {
 	{ .name = "per zone without {records}", .method = "http",
-	    .section = "[http]\nmethod = PATCH\nper = zone\nurl = "
-	    "https://x.example/{zone}\nbody = []\nrecord = {}\n", .line = 55,
+	    .section = "[http]\n"
+	    "method = PATCH\n"
+	    "per = zone\n"
+	    "url = https://x.example/{zone}\n"
+	    "body = []\n"
+	    "record = {}\n",
+	    .line = 55,
 	    .msg = "per = zone: the body must hold {records}" },
 	{ .name = "per zone with a record placeholder in the url",
-	    .method = "http", .section = "[http]\nmethod = PATCH\nper = "
-	    "zone\nurl = https://x.example/{zone}/{name}\nbody = "
-	    "{records}\nrecord = {}\n", .line = 54, .msg = "url: {name} is not "
+	    .method = "http", .section = "[http]\n"
+	    "method = PATCH\n"
+	    "per = zone\n"
+	    "url = https://x.example/{zone}/{name}\n"
+	    "body = {records}\n"
+	    "record = {}\n",
+	    .line = 54, .msg = "url: {name} is not "
 	    "known in the url of per = zone" },
 	{ .name = "record with per = record", .method = "http",
-	    .section = "[http]\nmethod = PUT\nurl = "
-	    "https://x.example/{fqdn}\nrecord = {}\n", .line = 54,
+	    .section = "[http]\n"
+	    "method = PUT\n"
+	    "url = https://x.example/{fqdn}\n"
+	    "record = {}\n",
+	    .line = 54,
 	    .msg = "record applies to per = zone only" },
 	{ .name = "missing url", .method = "http",
-	    .section = "[http]\nmethod = PUT\n", .line = 51,
+	    .section = "[http]\n"
+	    "method = PUT\n",
+	    .line = 51,
 	    .msg = "missing key 'url' in [http]" },
 };
 
@@ -1844,7 +1894,7 @@ test_provider_methods(void)
 	warn_table(t, &cf_auto_ttl, 1);
 	free(t);
 	free(text);
-	bad_table(GOOD, provider_methods_bad, FA_ARRAY_SIZE(provider_methods_bad));
+	bad_table(GOOD, cloudflare_bad, FA_ARRAY_SIZE(cloudflare_bad));
 
 	/* ovh: the three key files, the default endpoint. */
 	text = with_method("ovh", "[ovh]\n"			/* 51 */
@@ -1873,11 +1923,11 @@ test_provider_methods(void)
 		    "endpoint without the final /");
 	good_case_end(cfg, path, &dl);
 	free(text);
-	bad_table(GOOD, provider_methods_bad2, FA_ARRAY_SIZE(provider_methods_bad2));
+	bad_table(GOOD, ovh_bad, FA_ARRAY_SIZE(ovh_bad));
 
 	/* Unused sections of other methods: a warning at their line. */
 	warn_table(NULL, unused_warn, FA_ARRAY_SIZE(unused_warn));
-	bad_table(GOOD, provider_methods_bad3, FA_ARRAY_SIZE(provider_methods_bad3));
+	bad_table(GOOD, unused_ovh_bad, FA_ARRAY_SIZE(unused_ovh_bad));
 
 	/* http, per record: a deSEC-style section. */
 	text = with_method("http", HTTP_DESEC);
@@ -1923,7 +1973,7 @@ test_provider_methods(void)
 	good_case_end(cfg, path, &dl);
 	free(text);
 
-	bad_table(GOOD, provider_methods_bad4, FA_ARRAY_SIZE(provider_methods_bad4));
+	bad_table(GOOD, http_bad, FA_ARRAY_SIZE(http_bad));
 	t = replace(HTTP_DESEC, "{addresses}}", "[\"{address}\"]}");
 	text = with_method("http", t);
 	good_text("{address}, one address of each type", text, 0);
@@ -1935,7 +1985,7 @@ test_provider_methods(void)
 	free(u);
 	free(text);
 	free(t);
-	bad_table(GOOD, provider_methods_bad5, FA_ARRAY_SIZE(provider_methods_bad5));
+	bad_table(GOOD, http_zone_bad, FA_ARRAY_SIZE(http_zone_bad));
 }
 
 /*
