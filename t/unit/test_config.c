@@ -115,18 +115,27 @@ replace(const char *s, const char *from, const char *to)
 	return r;
 }
 
-/* Write text (with @DIR@ replaced) to a new file; return its path. */
+/* A fresh copy of s with every @DIR@ replaced by the temp dir. */
 static char *
-write_conf(const char *text)
+dir_expand(const char *s)
 {
-	char	*path, *t = util_xstrdup(text), *n;
-	FILE	*f;
+	char	*t = util_xstrdup(s), *n;
 
 	while (strstr(t, "@DIR@") != NULL) {
 		n = replace(t, "@DIR@", tmpdir);
 		free(t);
 		t = n;
 	}
+	return t;
+}
+
+/* Write text (with @DIR@ replaced) to a new file; return its path. */
+static char *
+write_conf(const char *text)
+{
+	char	*path, *t = dir_expand(text);
+	FILE	*f;
+
 	if (asprintf(&path, "%s/conf%d.ini", tmpdir, ++nfiles) == -1)
 		fatal("asprintf");
 	if ((f = fopen(path, "w")) == NULL)
@@ -214,6 +223,7 @@ good_case(const char *name, const char *text, size_t nwarn, char **pathp,
 	return cfg;
 }
 
+/* Free what good_case() made (and the file); cfg may be NULL. */
 static void
 good_case_end(struct config *cfg, char *path, struct diag_list *dl)
 {
@@ -221,20 +231,6 @@ good_case_end(struct config *cfg, char *path, struct diag_list *dl)
 	diag_clear(dl);
 	unlink(path);
 	free(path);
-}
-
-/* A fresh copy of s with every @DIR@ replaced by the temp dir. */
-static char *
-dir_expand(const char *s)
-{
-	char	*t = util_xstrdup(s), *n;
-
-	while (strstr(t, "@DIR@") != NULL) {
-		n = replace(t, "@DIR@", tmpdir);
-		free(t);
-		t = n;
-	}
-	return t;
 }
 
 /*
