@@ -413,28 +413,26 @@ test_good(void)
 static void
 test_defaults(void)
 {
-	char			*text, *t2, *path;
+	/* Drop every optional key: the defaults of config.h apply. */
+	static const char *const optional[] = {
+		"fail_after = 4\nrecover_after = 2\nfailback = manual\n"
+		    "hold_down = 15m\ninterval = 0.5\n",
+		"method = rfc2136\nserver = 127.0.0.1\nport = 5353\n",
+		"ttl = 300\nverify = all\ntimeout = 3s\nverify_timeout = 1m\n",
+		"[hooks]\nbefore_failover = @DIR@/hook\n"
+		    "after_failback = @DIR@/hook\ntimeout = 10s\n",
+		"role = backup\n",
+		"expect_status = 204\nexpect_body = OK\ntimeout = 2s\n",
+	};
+	char			*text = util_xstrdup(GOOD), *t, *path;
 	struct config		*cfg = NULL;
 	struct diag_list	 dl = { 0 };
 
-	/* Drop every optional key: the defaults of config.h apply. */
-	text = replace(GOOD, "fail_after = 4\nrecover_after = 2\n"
-	    "failback = manual\nhold_down = 15m\ninterval = 0.5\n", "");
-	t2 = replace(text, "method = rfc2136\nserver = 127.0.0.1\n"
-	    "port = 5353\n", "");
-	free(text);
-	text = replace(t2, "ttl = 300\nverify = all\ntimeout = 3s\n"
-	    "verify_timeout = 1m\n", "");
-	free(t2);
-	t2 = replace(text, "[hooks]\nbefore_failover = @DIR@/hook\n"
-	    "after_failback = @DIR@/hook\ntimeout = 10s\n", "");
-	free(text);
-	text = replace(t2, "role = backup\n", "");
-	free(t2);
-	t2 = replace(text, "expect_status = 204\nexpect_body = OK\n"
-	    "timeout = 2s\n", "");
-	free(text);
-	text = t2;
+	for (size_t i = 0; i < FA_ARRAY_SIZE(optional); i++) {
+		t = replace(text, optional[i], "");
+		free(text);
+		text = t;
+	}
 	path = write_conf(text);
 	if (!ok(config_load(path, &cfg, &dl) == 0, "minimal config loads"))
 		dump_diags(&dl);
@@ -2228,22 +2226,16 @@ test_mysql(void)
 		is_int(cfg->mysql.primary_check_index, 2,
 		    "[mysql] the only mysql check reads the primary's GTIDs");
 	}
-	config_free(cfg);
+	good_case_end(cfg, path, &dl);
 	cfg = NULL;
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
 
 	ok(mysql_load("max_lag = 30\n", "max_lag = 30\nsocket = "
 	    "/run/mysqld/m.sock\nquery = DO 1\ntimeout = 2\n", &cfg, &dl,
 	    &path) == -1, "mysql: host and socket refused");
 	ok(has_diag(&dl, path, 57, true, "host and socket are both set"),
 	    "mysql: host and socket: FILE:57");
-	config_free(cfg);
+	good_case_end(cfg, path, &dl);
 	cfg = NULL;
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
 
 	ok(mysql_load("wait_to_apply = -1\n", "wait_to_apply = 0\n"
 	    "promote = none\n", &cfg, &dl, &path) == -1,
@@ -2265,11 +2257,8 @@ test_mysql(void)
 		is_int(cfg->mysql.wait_to_apply_ms, 120000, "[mysql] wait_to_apply 2m");
 		is_int(cfg->mysql.timeout_ms, 3000, "[mysql] timeout 3s");
 	}
-	config_free(cfg);
+	good_case_end(cfg, path, &dl);
 	cfg = NULL;
-	diag_clear(&dl);
-	unlink(path);
-	free(path);
 
 	if (asprintf(&good, "%s%s", GOOD, MYSQL_TAIL) == -1)
 		fatal("asprintf");
