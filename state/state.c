@@ -493,8 +493,8 @@ cycle_validate(const struct cycle_record *c, const struct decide_state *ns,
 	BAD((unsigned)c->quorum >= QUORUM_MAX, "bad quorum result %d",
 	    c->quorum);
 	for (i = 0; i < c->nchecks; i++) {
-		BAD(c->checks[i].check == NULL, "check result %zu has no "
-		    "check", i);
+		BAD(c->checks[i].name == NULL || c->checks[i].type == NULL,
+		    "check result %zu has no check", i);
 		BAD((unsigned)c->checks[i].outcome >= CHECK_OUTCOME_MAX,
 		    "check result %zu: bad outcome %d", i,
 		    c->checks[i].outcome);
@@ -570,7 +570,7 @@ state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
     const struct decide_state *ns, char *err, size_t errlen)
 {
 	sqlite3_stmt			*st = NULL, *nst = NULL;
-	const struct check_result	*cr;
+	const struct check_record	*cr;
 	const struct transition_record	*tr;
 	const struct action_record	*ar;
 	const struct record_seen	*rs;
@@ -618,12 +618,10 @@ state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
 		for (i = 0; i < c->nchecks; i++) {
 			cr = &c->checks[i];
 			sqlite3_bind_int64(st, 1, cycle_id);
-			bind_text(st, 2, cr->check->name);
-			bind_text(st, 3, check_type_str(cr->check->type));
+			bind_text(st, 2, cr->name);
+			bind_text(st, 3, cr->type);
 			bind_text(st, 4, check_outcome_str(cr->outcome));
-			sqlite3_bind_text(st, 5, cr->detail,
-			    (int)strnlen(cr->detail, sizeof(cr->detail)),
-			    SQLITE_STATIC);
+			bind_text(st, 5, cr->detail);
 			sqlite3_bind_int64(st, 6, cr->elapsed_ms);
 			if (step_done(sdb, st, "record checks", err,
 			    errlen) == -1)

@@ -15,8 +15,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "agent/core/decide.h"
-#include "agent/check/check.h"
+#include "agent/core/vocab.h"
 #include "quorum/quorum.h"
 
 struct state_db;
@@ -67,6 +66,15 @@ struct action_record {
 	const char		*target;	/* zone, hook path, ... (never a secret) */
 	enum action_result	 result;
 	const char		*detail;
+};
+
+/* One check's result as history keeps it (strings borrowed). */
+struct check_record {
+	const char		*name;		/* the config's [check:NAME] */
+	const char		*type;		/* "http", "tcp", ... */
+	enum check_outcome	 outcome;
+	const char		*detail;	/* "HTTP 503"; may be NULL */
+	int64_t			 elapsed_ms;
 };
 
 /* What each managed record was seen holding, for status. */
@@ -162,7 +170,7 @@ struct cycle_record {
 	const char			*message;
 	int				 exit_code;
 	size_t				 nchecks;
-	const struct check_result	*checks;
+	const struct check_record	*checks;
 	size_t				 ntransitions;
 	const struct transition_record	*transitions;
 	size_t				 nactions;
