@@ -1501,18 +1501,16 @@ cycle_message(struct cycle *c, enum cycle_outcome oc, const char *reason)
 static void
 cycle_metrics(const struct config *cfg, struct state_db *db)
 {
-	json_t	*st;
-	char	 err[512];
+	struct site_status	 st;
+	char			 err[512];
 
 	if (cfg->agent.metrics_file == NULL || db == NULL)
 		return;
-	if ((st = state_status_json(db, 0, err, sizeof(err))) == NULL) {
+	if (state_status_load(db, 0, &st, err, sizeof(err)) == -1)
 		log_warnx("metrics_file: %s", err);
-		return;
-	}
-	if (metrics_write(cfg, st, err, sizeof(err)) == -1)
+	else if (metrics_write(cfg, &st, err, sizeof(err)) == -1)
 		log_warnx("metrics_file: %s", err);
-	json_decref(st);
+	state_status_free(&st);
 }
 
 static void

@@ -340,6 +340,7 @@ struct site_status {
 	 * (target: zone); the newest failed move after it.
 	 */
 	bool			 has_verify;
+	int64_t			 verify_move_id;	/* its action row */
 	int64_t			 verify_cycle_id, verify_at;
 	char			*verify_direction;
 	size_t			 nlagging;
@@ -408,6 +409,8 @@ int	state_status_load(struct state_db *, int ntransitions,
 /* The status of a site without a database: UNKNOWN, nothing in it. */
 void	state_status_empty(struct site_status *out);
 void	state_status_free(struct site_status *);
+/* Free the records alone (nrecords 0), for a caller that reads them live. */
+void	state_status_records_free(struct site_status *);
 
 /*
  * The status as SPEC §2's object: keys "state", "state_since",

@@ -10,6 +10,7 @@
 #include <sys/file.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,6 +377,64 @@ col_word(sqlite3_stmt *st, int i, int (*from_str)(const char *), int max)
 }
 
 /*
+ * Where each column of a query goes in its struct: the query's columns in
+ * order, each as a kind and an offset, so that a row is read by one
+ * function and a query and its map are written side by side.
+ */
+struct col_map {
+	enum {
+		COL_TEXT,	/* char *, owned; NULL for SQL NULL */
+		COL_INT,	/* int64_t; STATUS_NULL for SQL NULL */
+		COL_BOOL,	/* bool: the integer is not 0 */
+		COL_STATE,	/* enum site_state */
+		COL_PRIMARY,	/* enum primary_status */
+		COL_OUTCOME,	/* enum cycle_outcome */
+	}	kind;
+	size_t	off;
+};
+#define COL(kind, type, field)	{ kind, offsetof(type, field) }
+#define NCOLS(map)		(sizeof(map) / sizeof((map)[0]))
+
+static void
+row_read(struct status_loader *L, sqlite3_stmt *st, const struct col_map *map,
+    size_t ncols, void *obj)
+{
+	char	*p = obj;
+	size_t	 i;
+	int	 c;
+
+	for (i = 0; i < ncols; i++) {
+		c = (int)i;
+		switch (map[i].kind) {
+		case COL_TEXT:
+			*(char **)(void *)(p + map[i].off) = col_text(L, st, c);
+			break;
+		case COL_INT:
+			*(int64_t *)(void *)(p + map[i].off) = col_int(st, c);
+			break;
+		case COL_BOOL:
+			*(bool *)(void *)(p + map[i].off) =
+			    sqlite3_column_int(st, c) != 0;
+			break;
+		case COL_STATE:
+			*(enum site_state *)(void *)(p + map[i].off) = col_word(
+			    st, c, site_state_from_str, SITE_STATE_MAX);
+			break;
+		case COL_PRIMARY:
+			*(enum primary_status *)(void *)(p + map[i].off) =
+			    col_word(st, c, primary_status_from_str,
+			    PRIMARY_STATUS_MAX);
+			break;
+		case COL_OUTCOME:
+			*(enum cycle_outcome *)(void *)(p + map[i].off) =
+			    col_word(st, c, cycle_outcome_from_str,
+			    OUTCOME_MAX);
+			break;
+		}
+	}
+}
+
+/*
  * Prepare sql, bind ?1 to id when id != STATUS_NULL.  NULL when the
  * loader has already failed or this fails.
  */
@@ -414,138 +473,131 @@ loader_row(struct status_loader *L, sqlite3_stmt *st)
 	return false;
 }
 
+/* The first row of sql (?1 = id unless STATUS_NULL) into obj: found? */
+static bool
+row_load(struct status_loader *L, const char *sql, int64_t id,
+    const struct col_map *map, size_t ncols, void *obj)
+{
+	sqlite3_stmt	*st = loader_query(L, sql, id);
+	bool		 found;
+
+	if ((found = loader_row(L, st)))
+		row_read(L, st, map, ncols, obj);
+	sqlite3_finalize(st);
+	return found;
+}
+
 /*
- * arr (of *n elements) grown by one zeroed element, *n counting it; arr
- * as it was when out of memory (then nomem is set).  Used through
- * LOADER_PUSH(), which gives the new element or NULL.
+ * Every row of sql as a fresh array of *n structs of size bytes (NULL
+ * when none); what was read before running out of memory is kept.
  */
 static void *
-loader_grow(struct status_loader *L, void *arr, size_t *n, size_t size)
+rows_load(struct status_loader *L, const char *sql, int64_t id,
+    const struct col_map *map, size_t ncols, size_t size, size_t *n)
 {
-	char	*p;
+	sqlite3_stmt	*st = loader_query(L, sql, id);
+	char		*arr = NULL, *p;
 
-	if ((p = reallocarray(arr, *n + 1, size)) == NULL) {
-		L->nomem = true;
-		return arr;
+	*n = 0;
+	while (loader_row(L, st)) {
+		if ((p = reallocarray(arr, *n + 1, size)) == NULL) {
+			L->nomem = true;
+			break;
+		}
+		arr = p;
+		memset(arr + *n * size, 0, size);
+		row_read(L, st, map, ncols, arr + (*n)++ * size);
 	}
-	memset(p + *n * size, 0, size);
-	(*n)++;
-	return p;
+	sqlite3_finalize(st);
+	return arr;
 }
 
-#define LOADER_PUSH(L, arr, n)						\
-	((arr) = loader_grow((L), (arr), &(n), sizeof(*(arr))),		\
-	(L)->nomem ? NULL : &(arr)[(n) - 1])
-
-/* The columns a status_note is read from: an action row. */
+/* A status_note is read from an action row. */
 #define NOTE_COLUMNS							\
 	"SELECT at, cycle_id, target, result = 'ok', detail FROM actions "
+static const struct col_map note_cols[] = {
+	COL(COL_INT, struct status_note, at),
+	COL(COL_INT, struct status_note, cycle_id),
+	COL(COL_TEXT, struct status_note, target),
+	COL(COL_BOOL, struct status_note, ok),
+	COL(COL_TEXT, struct status_note, detail),
+};
 
-static void
-note_read(struct status_loader *L, sqlite3_stmt *st, struct status_note *n)
-{
-	n->at = col_int(st, 0);
-	n->cycle_id = col_int(st, 1);
-	n->target = col_text(L, st, 2);
-	n->ok = sqlite3_column_int(st, 3) != 0;
-	n->detail = col_text(L, st, 4);
-}
-
-/* Every row of sql (NOTE_COLUMNS, ?1 = id unless STATUS_NULL) into *arr. */
+/* Every row of sql (NOTE_COLUMNS) into *arr. */
 static void
 notes_load(struct status_loader *L, const char *sql, int64_t id,
     struct status_note **arr, size_t *n)
 {
-	sqlite3_stmt		*st = loader_query(L, sql, id);
-	struct status_note	*note;
-
-	while (loader_row(L, st))
-		if ((note = LOADER_PUSH(L, *arr, *n)) != NULL)
-			note_read(L, st, note);
-	sqlite3_finalize(st);
+	*arr = rows_load(L, sql, id, note_cols, NCOLS(note_cols),
+	    sizeof(**arr), n);
 }
 
-/* The first row of sql into *note; false when there is none. */
 static bool
 note_load(struct status_loader *L, const char *sql, int64_t id,
     struct status_note *note)
 {
-	sqlite3_stmt	*st = loader_query(L, sql, id);
-	bool		 found = false;
-
-	if (loader_row(L, st)) {
-		note_read(L, st, note);
-		found = true;
-	}
-	sqlite3_finalize(st);
-	return found;
+	return row_load(L, sql, id, note_cols, NCOLS(note_cols), note);
 }
 
-/* The stored state row, or the initial state of state_load(). */
+/* The stored state row; the initial state of state_load() when none. */
 static void
 status_load_state(struct status_loader *L, struct site_status *s)
 {
-	sqlite3_stmt	*st = loader_query(L, "SELECT state, state_since, "
-			    "primary_status, fail_streak, ok_streak, recovering, "
-			    "last_action_at FROM agent_state WHERE id = 1",
-			    STATUS_NULL);
+	static const struct col_map cols[] = {
+		COL(COL_STATE, struct site_status, state),
+		COL(COL_INT, struct site_status, state_since),
+		COL(COL_PRIMARY, struct site_status, primary_status),
+		COL(COL_INT, struct site_status, fail_streak),
+		COL(COL_INT, struct site_status, ok_streak),
+		COL(COL_BOOL, struct site_status, recovering),
+		COL(COL_INT, struct site_status, last_action_at),
+	};
 
-	s->state = SITE_UNKNOWN;
 	s->state_since = 0;
-	s->primary_status = PRIMARY_OK;
-	if (loader_row(L, st)) {
-		s->state = col_word(st, 0, site_state_from_str,
-		    SITE_STATE_MAX);
-		s->state_since = col_int(st, 1);
-		s->primary_status = col_word(st, 2, primary_status_from_str,
-		    PRIMARY_STATUS_MAX);
-		s->fail_streak = col_int(st, 3);
-		s->ok_streak = col_int(st, 4);
-		s->recovering = sqlite3_column_int(st, 5) != 0;
-		s->last_action_at = col_int(st, 6);
-	}
-	sqlite3_finalize(st);
+	(void)row_load(L, "SELECT state, state_since, primary_status, "
+	    "fail_streak, ok_streak, recovering, last_action_at FROM "
+	    "agent_state WHERE id = 1", STATUS_NULL, cols, NCOLS(cols), s);
 }
 
-#define CYCLE_ROW_SQL	CYCLE_COLUMNS "WHERE id = "
-
-/* The cycle of sql (CYCLE_COLUMNS) into *c; false when there is none. */
+/* A cycle of sql (CYCLE_COLUMNS) into *c: found? */
 static bool
 status_load_cycle(struct status_loader *L, const char *sql,
     struct status_cycle *c)
 {
-	sqlite3_stmt	*st = loader_query(L, sql, STATUS_NULL);
-	bool		 found = false;
+	static const struct col_map cols[] = {
+		COL(COL_INT, struct status_cycle, id),
+		COL(COL_TEXT, struct status_cycle, kind),
+		COL(COL_INT, struct status_cycle, started_at),
+		COL(COL_INT, struct status_cycle, duration_ms),
+		COL(COL_OUTCOME, struct status_cycle, outcome),
+		COL(COL_PRIMARY, struct status_cycle, primary_status),
+		COL(COL_STATE, struct status_cycle, state_before),
+		COL(COL_STATE, struct status_cycle, state_after),
+		COL(COL_TEXT, struct status_cycle, message),
+		COL(COL_INT, struct status_cycle, exit_code),
+		COL(COL_TEXT, struct status_cycle, quorum),
+	};
 
-	if (loader_row(L, st)) {
-		found = true;
-		c->id = col_int(st, 0);
-		c->kind = col_text(L, st, 1);
-		c->started_at = col_int(st, 2);
-		c->duration_ms = col_int(st, 3);
-		c->outcome = col_word(st, 4, cycle_outcome_from_str,
-		    OUTCOME_MAX);
-		c->primary_status = col_word(st, 5, primary_status_from_str,
-		    PRIMARY_STATUS_MAX);
-		c->state_before = col_word(st, 6, site_state_from_str,
-		    SITE_STATE_MAX);
-		c->state_after = col_word(st, 7, site_state_from_str,
-		    SITE_STATE_MAX);
-		c->message = col_text(L, st, 8);
-		c->exit_code = col_int(st, 9);
-		c->quorum = col_text(L, st, 10);
-	}
-	sqlite3_finalize(st);
-	return found;
+	return row_load(L, sql, STATUS_NULL, cols, NCOLS(cols), c);
 }
+
+#define CYCLE_ROW_SQL	CYCLE_COLUMNS "WHERE id = "
 
 /* last_cycle: the cycle, its checks and the outcome of the one before. */
 static void
 status_load_last_cycle(struct status_loader *L, struct site_status *s)
 {
+	static const struct col_map check_cols[] = {	/* CHECKS_SQL */
+		COL(COL_TEXT, struct status_check, name),
+		COL(COL_TEXT, struct status_check, type),
+		COL(COL_TEXT, struct status_check, outcome),
+		COL(COL_TEXT, struct status_check, detail),
+		COL(COL_INT, struct status_check, elapsed_ms),
+	};
+	static const struct col_map prev_cols[] = {
+		COL(COL_OUTCOME, struct status_cycle, previous_outcome),
+	};
 	struct status_cycle	*c = &s->last_cycle;
-	struct status_check	*ck;
-	sqlite3_stmt		*st;
 
 	/*
 	 * max(id) is the last rowid, found at once (written so, rather than
@@ -554,43 +606,12 @@ status_load_last_cycle(struct status_loader *L, struct site_status *s)
 	if (!(s->has_last_cycle = status_load_cycle(L, CYCLE_ROW_SQL
 	    "(SELECT max(id) FROM cycles)", c)))
 		return;
-	st = loader_query(L, CHECKS_SQL, c->id);
-	while (loader_row(L, st))
-		if ((ck = LOADER_PUSH(L, c->checks, c->nchecks)) != NULL) {
-			ck->name = col_text(L, st, 0);
-			ck->type = col_text(L, st, 1);
-			ck->outcome = col_text(L, st, 2);
-			ck->detail = col_text(L, st, 3);
-			ck->elapsed_ms = col_int(st, 4);
-		}
-	sqlite3_finalize(st);
+	c->checks = rows_load(L, CHECKS_SQL, c->id, check_cols,
+	    NCOLS(check_cols), sizeof(*c->checks), &c->nchecks);
 	/* "ISOLATED for more than one cycle" needs two: a rowid search. */
-	st = loader_query(L, "SELECT outcome FROM cycles WHERE id < ?1 ORDER "
-	    "BY id DESC LIMIT 1", c->id);
-	if ((c->has_previous = loader_row(L, st)))
-		c->previous_outcome = col_word(st, 0, cycle_outcome_from_str,
-		    OUTCOME_MAX);
-	sqlite3_finalize(st);
-}
-
-/* records: what each managed record held when DNS was last read. */
-static void
-status_load_records(struct status_loader *L, struct site_status *s)
-{
-	struct status_record	*r;
-	sqlite3_stmt		*st = loader_query(L, "SELECT zone, owner, "
-				    "addrs, holds, seen_at FROM records_seen "
-				    "ORDER BY zone, owner", STATUS_NULL);
-
-	while (loader_row(L, st))
-		if ((r = LOADER_PUSH(L, s->records, s->nrecords)) != NULL) {
-			r->zone = col_text(L, st, 0);
-			r->owner = col_text(L, st, 1);
-			r->addrs = col_text(L, st, 2);
-			r->holds = col_text(L, st, 3);
-			r->seen_at = col_int(st, 4);
-		}
-	sqlite3_finalize(st);
+	c->has_previous = row_load(L, "SELECT outcome FROM cycles WHERE id < "
+	    "?1 ORDER BY id DESC LIMIT 1", c->id, prev_cols, NCOLS(prev_cols),
+	    c);
 }
 
 /*
@@ -600,33 +621,34 @@ status_load_records(struct status_loader *L, struct site_status *s)
 static void
 status_load_votes(struct status_loader *L, struct site_status *s)
 {
+	static const struct col_map cols[] = {		/* VOTES_SQL */
+		COL(COL_TEXT, struct status_vote, spare),
+		COL(COL_TEXT, struct status_vote, url),
+		COL(COL_TEXT, struct status_vote, voter),
+		COL(COL_TEXT, struct status_vote, verdict),
+		COL(COL_INT, struct status_vote, checked_at),
+		COL(COL_BOOL, struct status_vote, valid),
+		COL(COL_TEXT, struct status_vote, reason),
+		COL(COL_TEXT, struct status_vote, detail),
+		COL(COL_INT, struct status_vote, elapsed_ms),
+	};
 	struct status_cycle	*c = &s->votes_cycle;
-	struct status_vote	*v;
 	struct tally		 t;
-	sqlite3_stmt		*st;
 	const char		*word;
 	char			 buf[512];
+	size_t			 i;
 
 	if (!(s->has_votes_cycle = status_load_cycle(L, CYCLE_ROW_SQL
 	    "(SELECT max(cycle_id) FROM votes)", c)))
 		return;
+	s->votes = rows_load(L, VOTES_SQL, c->id, cols, NCOLS(cols),
+	    sizeof(*s->votes), &s->nvotes);
 	memset(&t, 0, sizeof(t));
-	st = loader_query(L, VOTES_SQL, c->id);
-	while (loader_row(L, st))
-		if ((v = LOADER_PUSH(L, s->votes, s->nvotes)) != NULL) {
-			v->spare = col_text(L, st, 0);
-			v->url = col_text(L, st, 1);
-			v->voter = col_text(L, st, 2);
-			v->verdict = col_text(L, st, 3);
-			v->checked_at = col_int(st, 4);
-			v->valid = sqlite3_column_int(st, 5) != 0;
-			v->reason = col_text(L, st, 6);
-			v->detail = col_text(L, st, 7);
-			v->elapsed_ms = col_int(st, 8);
-			v->cycle_id = c->id;
-			tally_add(&t, v->valid, v->verdict, v->spare);
-		}
-	sqlite3_finalize(st);
+	for (i = 0; i < s->nvotes; i++) {
+		s->votes[i].cycle_id = c->id;
+		tally_add(&t, s->votes[i].valid, s->votes[i].verdict,
+		    s->votes[i].spare);
+	}
 	if (c->quorum == NULL || s->nvotes == 0 || L->nomem)
 		return;
 	word = tally_words(&t, c->quorum, (c->kind != NULL &&
@@ -659,28 +681,24 @@ status_load_votes(struct status_loader *L, struct site_status *s)
 static void
 status_load_verify(struct status_loader *L, struct site_status *s)
 {
-	sqlite3_stmt	*st;
-	int64_t		 id = 0;
+	static const struct col_map cols[] = {
+		COL(COL_INT, struct site_status, verify_move_id),
+		COL(COL_INT, struct site_status, verify_cycle_id),
+		COL(COL_INT, struct site_status, verify_at),
+		COL(COL_TEXT, struct site_status, verify_direction),
+	};
 
-	s->verify_cycle_id = s->verify_at = STATUS_NULL;
-	st = loader_query(L, "SELECT id, cycle_id, at, substr(kind, 5) FROM "
-	    "actions WHERE id = (SELECT max(id) FROM actions WHERE "
-	    DNS_MOVE_KINDS " AND " DNS_CHANGED ")", STATUS_NULL);
-	if (loader_row(L, st)) {
-		s->has_verify = true;
-		id = col_int(st, 0);
-		s->verify_cycle_id = col_int(st, 1);
-		s->verify_at = col_int(st, 2);
-		s->verify_direction = col_text(L, st, 3);
-	}
-	sqlite3_finalize(st);
+	s->has_verify = row_load(L, "SELECT id, cycle_id, at, substr(kind, 5) "
+	    "FROM actions WHERE id = (SELECT max(id) FROM actions WHERE "
+	    DNS_MOVE_KINDS " AND " DNS_CHANGED ")", STATUS_NULL, cols,
+	    NCOLS(cols), s);
 	s->has_failed_since = note_load(L, NOTE_COLUMNS "WHERE id = (SELECT "
 	    "max(id) FROM actions WHERE " DNS_MOVE_KINDS " AND NOT "
-	    DNS_CHANGED " AND result = 'failed' AND id > ?1)", id,
-	    &s->failed_since);
+	    DNS_CHANGED " AND result = 'failed' AND id > ?1)",
+	    s->has_verify ? s->verify_move_id : 0, &s->failed_since);
 	if (s->has_failed_since)
 		s->has_verify = true;
-	if (s->verify_cycle_id != STATUS_NULL && s->verify_cycle_id > 0)
+	if (s->verify_cycle_id > 0)
 		notes_load(L, NOTE_COLUMNS "WHERE cycle_id = ?1 AND kind = "
 		    "'dns verify' ORDER BY id", s->verify_cycle_id,
 		    &s->lagging, &s->nlagging);
@@ -693,22 +711,19 @@ status_load_verify(struct status_loader *L, struct site_status *s)
 static void
 status_load_notify(struct status_loader *L, struct site_status *s)
 {
-	sqlite3_stmt	*st = loader_query(L, "SELECT count(*), "
-			    "min(created_at), (SELECT attempts FROM "
-			    "notify_pending ORDER BY id LIMIT 1), (SELECT "
-			    "last_error FROM notify_pending WHERE last_error IS "
-			    "NOT NULL ORDER BY last_attempt_at DESC, id DESC "
-			    "LIMIT 1) FROM notify_pending", STATUS_NULL);
+	static const struct col_map cols[] = {
+		COL(COL_INT, struct site_status, notify_pending),
+		COL(COL_INT, struct site_status, notify_oldest_at),
+		COL(COL_INT, struct site_status, notify_attempts),
+		COL(COL_TEXT, struct site_status, notify_last_error),
+	};
 
-	s->notify_oldest_at = s->notify_attempts = STATUS_NULL;
-	if (loader_row(L, st)) {
-		s->notify_pending = col_int(st, 0);
-		s->notify_oldest_at = col_int(st, 1);
-		s->notify_attempts = col_int(st, 2);
-		s->notify_last_error = col_text(L, st, 3);
-	} else if (!L->failed && !L->nomem)
+	if (!row_load(L, "SELECT count(*), min(created_at), (SELECT attempts "
+	    "FROM notify_pending ORDER BY id LIMIT 1), (SELECT last_error "
+	    "FROM notify_pending WHERE last_error IS NOT NULL ORDER BY "
+	    "last_attempt_at DESC, id DESC LIMIT 1) FROM notify_pending",
+	    STATUS_NULL, cols, NCOLS(cols), s) && !L->nomem)
 		loader_sqlerr(L);
-	sqlite3_finalize(st);
 }
 
 /*
@@ -719,9 +734,17 @@ status_load_notify(struct status_loader *L, struct site_status *s)
 static void
 status_load_intent(struct status_loader *L, struct site_status *s)
 {
-	struct status_intent	*in = &s->intent;
-	sqlite3_stmt		*st;
-	bool			 has;
+	static const struct col_map cols[] = {
+		COL(COL_INT, struct status_intent, id),
+		COL(COL_INT, struct status_intent, opened_at),
+		COL(COL_TEXT, struct status_intent, kind),
+		COL(COL_TEXT, struct status_intent, direction),
+		COL(COL_TEXT, struct status_intent, records),
+		COL(COL_TEXT, struct status_intent, reason),
+		COL(COL_INT, struct status_intent, cycle_id),
+	};
+	sqlite3_stmt	*st;
+	bool		 has;
 
 	st = loader_query(L, "SELECT 1 FROM sqlite_master WHERE type = "
 	    "'table' AND name = 'intents'", STATUS_NULL);
@@ -729,20 +752,11 @@ status_load_intent(struct status_loader *L, struct site_status *s)
 	sqlite3_finalize(st);
 	if (!has)
 		return;
-	st = loader_query(L, "SELECT id, opened_at, kind, direction, records, "
-	    "reason, cycle_id FROM intents WHERE closed_at IS NULL ORDER BY "
-	    "id DESC LIMIT 1", STATUS_NULL);
-	if ((s->has_intent = loader_row(L, st))) {
-		in->id = col_int(st, 0);
-		in->opened_at = col_int(st, 1);
-		in->kind = col_text(L, st, 2);
-		in->direction = col_text(L, st, 3);
-		in->records = col_text(L, st, 4);
-		in->reason = col_text(L, st, 5);
-		in->cycle_id = col_int(st, 6);
-		in->running = -1;
-	}
-	sqlite3_finalize(st);
+	s->has_intent = row_load(L, "SELECT id, opened_at, kind, direction, "
+	    "records, reason, cycle_id FROM intents WHERE closed_at IS NULL "
+	    "ORDER BY id DESC LIMIT 1", STATUS_NULL, cols, NCOLS(cols),
+	    &s->intent);
+	s->intent.running = -1;
 }
 
 /*
@@ -757,51 +771,61 @@ status_load_intent(struct status_loader *L, struct site_status *s)
 static void
 status_load_quorum_canary(struct status_loader *L, struct site_status *s)
 {
-	struct status_note	*all = NULL, *n;
+	struct status_note	*all = NULL, *keep;
 	size_t			 nall = 0, i, j;
 
 	notes_load(L, NOTE_COLUMNS "WHERE kind = 'quorum canary' ORDER BY id "
 	    "DESC LIMIT ?1", QUORUM_CANARY_ROWS, &all, &nall);
+	/* all is newest first: keep each spare's first, in place. */
+	keep = all;
 	for (i = 0; i < nall; i++) {
 		for (j = 0; j < s->nquorum_canary; j++)
-			if ((all[i].target == NULL) ==
-			    (s->quorum_canary[j].target == NULL) &&
-			    (all[i].target == NULL || strcmp(all[i].target,
-			    s->quorum_canary[j].target) == 0))
+			if ((all[i].target == NULL) == (keep[j].target ==
+			    NULL) && (all[i].target == NULL ||
+			    strcmp(all[i].target, keep[j].target) == 0))
 				break;
-		if (j < s->nquorum_canary || (n = LOADER_PUSH(L,
-		    s->quorum_canary, s->nquorum_canary)) == NULL) {
+		if (j < s->nquorum_canary) {
 			free(all[i].target);
 			free(all[i].detail);
-			continue;
-		}
-		*n = all[i];		/* the strings move */
+		} else
+			keep[s->nquorum_canary++] = all[i];
 	}
-	free(all);
+	s->quorum_canary = keep;
 }
 
 static void
 status_load_transitions(struct status_loader *L, struct site_status *s,
     int ntransitions)
 {
-	struct status_transition	*t;
-	sqlite3_stmt			*st;
+	static const struct col_map cols[] = {	/* TRANSITIONS_COLUMNS */
+		COL(COL_INT, struct status_transition, at),
+		COL(COL_STATE, struct status_transition, from),
+		COL(COL_STATE, struct status_transition, to),
+		COL(COL_TEXT, struct status_transition, reason),
+		COL(COL_INT, struct status_transition, cycle_id),
+	};
 
 	/* LIMIT -1: every transition. */
-	st = loader_query(L, TRANSITIONS_COLUMNS "ORDER BY at DESC, id DESC "
-	    "LIMIT ?1", ntransitions < 0 ? -1 : ntransitions);
-	while (loader_row(L, st))
-		if ((t = LOADER_PUSH(L, s->transitions,
-		    s->ntransitions)) != NULL) {
-			t->at = col_int(st, 0);
-			t->from = col_word(st, 1, site_state_from_str,
-			    SITE_STATE_MAX);
-			t->to = col_word(st, 2, site_state_from_str,
-			    SITE_STATE_MAX);
-			t->reason = col_text(L, st, 3);
-			t->cycle_id = col_int(st, 4);
-		}
-	sqlite3_finalize(st);
+	s->transitions = rows_load(L, TRANSITIONS_COLUMNS "ORDER BY at DESC, "
+	    "id DESC LIMIT ?1", ntransitions < 0 ? -1 : ntransitions, cols,
+	    NCOLS(cols), sizeof(*s->transitions), &s->ntransitions);
+}
+
+/* records: what each managed record held when DNS was last read. */
+static void
+status_load_records(struct status_loader *L, struct site_status *s)
+{
+	static const struct col_map cols[] = {
+		COL(COL_TEXT, struct status_record, zone),
+		COL(COL_TEXT, struct status_record, owner),
+		COL(COL_TEXT, struct status_record, addrs),
+		COL(COL_TEXT, struct status_record, holds),
+		COL(COL_INT, struct status_record, seen_at),
+	};
+
+	s->records = rows_load(L, "SELECT zone, owner, addrs, holds, seen_at "
+	    "FROM records_seen ORDER BY zone, owner", STATUS_NULL, cols,
+	    NCOLS(cols), sizeof(*s->records), &s->nrecords);
 }
 
 void
@@ -895,14 +919,10 @@ status_notes_free(struct status_note *n, size_t count)
 }
 
 void
-state_status_free(struct site_status *s)
+state_status_records_free(struct site_status *s)
 {
 	size_t	i;
 
-	if (s == NULL)
-		return;
-	status_cycle_free(&s->last_cycle);
-	status_cycle_free(&s->votes_cycle);
 	for (i = 0; i < s->nrecords; i++) {
 		free(s->records[i].zone);
 		free(s->records[i].owner);
@@ -911,6 +931,20 @@ state_status_free(struct site_status *s)
 		free(s->records[i].why);
 	}
 	free(s->records);
+	s->records = NULL;
+	s->nrecords = 0;
+}
+
+void
+state_status_free(struct site_status *s)
+{
+	size_t	i;
+
+	if (s == NULL)
+		return;
+	status_cycle_free(&s->last_cycle);
+	status_cycle_free(&s->votes_cycle);
+	state_status_records_free(s);
 	free(s->records_error);
 	for (i = 0; i < s->nvotes; i++) {
 		free(s->votes[i].spare);
