@@ -914,53 +914,29 @@ int
 state_notify_pending(struct state_db *sdb, int max, struct notify_item **out,
     size_t *n, char *err, size_t errlen)
 {
-	sqlite3_stmt		*st = NULL;
-	struct notify_item	*items = NULL;
-	size_t			 cnt = 0;
-	const char		*body;
-	int			 src, rc = -1;
+	static const struct state_col cols[] = {
+		STATE_COL(INT, struct notify_item, id),
+		STATE_COL(INT, struct notify_item, created_at),
+		STATE_COL(INT32, struct notify_item, attempts),
+		STATE_COL(TEXT, struct notify_item, body),	/* NOT NULL */
+	};
+	struct state_reader	r = { .sdb = sdb, .what = "notifications",
+				    .err = err, .errlen = errlen };
 
 	*out = NULL;
 	*n = 0;
 	if (max <= 0)
 		return 0;
-	items = calloc((size_t)max, sizeof(*items));
-	if (items == NULL) {
-		state_seterr(err, errlen, "state database %s: out of memory",
-		    sdb->path);
+	*out = state_rows_load(&r, "SELECT id, created_at, attempts, body "
+	    "FROM notify_pending ORDER BY id LIMIT ?1", max, cols,
+	    STATE_NCOLS(cols), sizeof(**out), n);
+	if (state_reader_end(&r) == -1) {
+		state_notify_free(*out, *n);
+		*out = NULL;
+		*n = 0;
 		return -1;
 	}
-	if (prepare(sdb, "SELECT id, created_at, attempts, body FROM "
-	    "notify_pending ORDER BY id LIMIT ?1", &st, "notifications", err,
-	    errlen) == -1)
-		goto done;
-	sqlite3_bind_int(st, 1, max);
-	while ((src = sqlite3_step(st)) == SQLITE_ROW && cnt < (size_t)max) {
-		body = (const char *)sqlite3_column_text(st, 3);
-		items[cnt].id = sqlite3_column_int64(st, 0);
-		items[cnt].created_at = sqlite3_column_int64(st, 1);
-		items[cnt].attempts = sqlite3_column_int(st, 2);
-		if ((items[cnt].body = strdup(body != NULL ? body : "")) ==
-		    NULL) {
-			state_seterr(err, errlen, "state database %s: out of "
-			    "memory", sdb->path);
-			goto done;
-		}
-		cnt++;
-	}
-	if (src != SQLITE_ROW && src != SQLITE_DONE) {
-		state_seterr(err, errlen, "state database %s: notifications: "
-		    "%s", sdb->path, sqlite3_errmsg(sdb->db));
-		goto done;
-	}
-	*out = items;
-	*n = cnt;
-	items = NULL;
-	rc = 0;
-done:
-	sqlite3_finalize(st);
-	state_notify_free(items, cnt);
-	return rc;
+	return 0;
 }
 
 void

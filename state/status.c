@@ -307,295 +307,90 @@ tally_json(json_t *cycle, const json_t *votes)
 	return 0;
 }
 
-/*
- * Reading the status: one loader context, so that each query below is a
- * few lines.  A query that fails sets err and failed; running out of
- * memory sets nomem (said once, at the end).
- */
-struct status_loader {
-	struct state_db	*sdb;
-	char		*err;
-	size_t		 errlen;
-	bool		 failed;
-	bool		 nomem;
-};
-
-static void
-loader_sqlerr(struct status_loader *L)
-{
-	if (!L->failed)
-		state_seterr(L->err, L->errlen, "state database %s: read: %s",
-		    L->sdb->path, sqlite3_errmsg(L->sdb->db));
-	L->failed = true;
-}
-
-/*
- * A text column as a string the struct owns (NULL for SQL NULL).  Stored
- * text is ours, but a check's detail may quote what the primary answered:
- * bytes of a text that is not UTF-8 become '?' (JSON could not carry them).
- */
-static char *
-col_text(struct status_loader *L, sqlite3_stmt *st, int i)
-{
-	const char	*s = (const char *)sqlite3_column_text(st, i);
-	size_t		 len = (size_t)sqlite3_column_bytes(st, i), k;
-	json_t		*valid;
-	char		*copy;
-
-	if (s == NULL)
-		return NULL;
-	if ((copy = malloc(len + 1)) == NULL) {
-		L->nomem = true;
-		return NULL;
-	}
-	memcpy(copy, s, len);
-	copy[len] = '\0';
-	if ((valid = json_stringn(s, len)) == NULL)
-		for (k = 0; k < len; k++)
-			if (!(copy[k] > 0 && copy[k] < 0x7f))
-				copy[k] = '?';
-	json_decref(valid);
-	return copy;
-}
-
-/* An integer column; STATUS_NULL for SQL NULL. */
-static int64_t
-col_int(sqlite3_stmt *st, int i)
-{
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		return STATUS_NULL;
-	return sqlite3_column_int64(st, i);
-}
-
-/* A vocabulary column: its enum, max (shown "invalid") for another word. */
-static int
-col_word(sqlite3_stmt *st, int i, int (*from_str)(const char *), int max)
-{
-	int	v = from_str((const char *)sqlite3_column_text(st, i));
-
-	return v == -1 ? max : v;
-}
-
-/*
- * Where each column of a query goes in its struct: the query's columns in
- * order, each as a kind and an offset, so that a row is read by one
- * function and a query and its map are written side by side.
- */
-struct col_map {
-	enum {
-		COL_TEXT,	/* char *, owned; NULL for SQL NULL */
-		COL_INT,	/* int64_t; STATUS_NULL for SQL NULL */
-		COL_BOOL,	/* bool: the integer is not 0 */
-		COL_STATE,	/* enum site_state */
-		COL_PRIMARY,	/* enum primary_status */
-		COL_OUTCOME,	/* enum cycle_outcome */
-	}	kind;
-	size_t	off;
-};
-#define COL(kind, type, field)	{ kind, offsetof(type, field) }
-#define NCOLS(map)		(sizeof(map) / sizeof((map)[0]))
-
-static void
-row_read(struct status_loader *L, sqlite3_stmt *st, const struct col_map *map,
-    size_t ncols, void *obj)
-{
-	char	*p = obj;
-	size_t	 i;
-	int	 c;
-
-	for (i = 0; i < ncols; i++) {
-		c = (int)i;
-		switch (map[i].kind) {
-		case COL_TEXT:
-			*(char **)(void *)(p + map[i].off) = col_text(L, st, c);
-			break;
-		case COL_INT:
-			*(int64_t *)(void *)(p + map[i].off) = col_int(st, c);
-			break;
-		case COL_BOOL:
-			*(bool *)(void *)(p + map[i].off) =
-			    sqlite3_column_int(st, c) != 0;
-			break;
-		case COL_STATE:
-			*(enum site_state *)(void *)(p + map[i].off) = col_word(
-			    st, c, site_state_from_str, SITE_STATE_MAX);
-			break;
-		case COL_PRIMARY:
-			*(enum primary_status *)(void *)(p + map[i].off) =
-			    col_word(st, c, primary_status_from_str,
-			    PRIMARY_STATUS_MAX);
-			break;
-		case COL_OUTCOME:
-			*(enum cycle_outcome *)(void *)(p + map[i].off) =
-			    col_word(st, c, cycle_outcome_from_str,
-			    OUTCOME_MAX);
-			break;
-		}
-	}
-}
-
-/*
- * Prepare sql, bind ?1 to id when id != STATUS_NULL.  NULL when the
- * loader has already failed or this fails.
- */
-static sqlite3_stmt *
-loader_query(struct status_loader *L, const char *sql, int64_t id)
-{
-	sqlite3_stmt	*st = NULL;
-
-	if (L->failed || L->nomem)
-		return NULL;
-	if (sqlite3_prepare_v2(L->sdb->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		loader_sqlerr(L);
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	if (id != STATUS_NULL)
-		sqlite3_bind_int64(st, 1, id);
-	return st;
-}
-
-/*
- * Step st: true with a row, false at the end or on an error (then the
- * loader has failed).
- */
-static bool
-loader_row(struct status_loader *L, sqlite3_stmt *st)
-{
-	int	src;
-
-	if (st == NULL || L->failed || L->nomem)
-		return false;
-	if ((src = sqlite3_step(st)) == SQLITE_ROW)
-		return true;
-	if (src != SQLITE_DONE)
-		loader_sqlerr(L);
-	return false;
-}
-
-/* The first row of sql (?1 = id unless STATUS_NULL) into obj: found? */
-static bool
-row_load(struct status_loader *L, const char *sql, int64_t id,
-    const struct col_map *map, size_t ncols, void *obj)
-{
-	sqlite3_stmt	*st = loader_query(L, sql, id);
-	bool		 found;
-
-	if ((found = loader_row(L, st)))
-		row_read(L, st, map, ncols, obj);
-	sqlite3_finalize(st);
-	return found;
-}
-
-/*
- * Every row of sql as a fresh array of *n structs of size bytes (NULL
- * when none); what was read before running out of memory is kept.
- */
-static void *
-rows_load(struct status_loader *L, const char *sql, int64_t id,
-    const struct col_map *map, size_t ncols, size_t size, size_t *n)
-{
-	sqlite3_stmt	*st = loader_query(L, sql, id);
-	char		*arr = NULL, *p;
-
-	*n = 0;
-	while (loader_row(L, st)) {
-		if ((p = reallocarray(arr, *n + 1, size)) == NULL) {
-			L->nomem = true;
-			break;
-		}
-		arr = p;
-		memset(arr + *n * size, 0, size);
-		row_read(L, st, map, ncols, arr + (*n)++ * size);
-	}
-	sqlite3_finalize(st);
-	return arr;
-}
-
 /* A status_note is read from an action row. */
 #define NOTE_COLUMNS							\
 	"SELECT at, cycle_id, target, result = 'ok', detail FROM actions "
-static const struct col_map note_cols[] = {
-	COL(COL_INT, struct status_note, at),
-	COL(COL_INT, struct status_note, cycle_id),
-	COL(COL_TEXT, struct status_note, target),
-	COL(COL_BOOL, struct status_note, ok),
-	COL(COL_TEXT, struct status_note, detail),
+static const struct state_col note_cols[] = {
+	STATE_COL(INT, struct status_note, at),
+	STATE_COL(INT, struct status_note, cycle_id),
+	STATE_COL(TEXT, struct status_note, target),
+	STATE_COL(BOOL, struct status_note, ok),
+	STATE_COL(TEXT, struct status_note, detail),
 };
 
 /* Every row of sql (NOTE_COLUMNS) into *arr. */
 static void
-notes_load(struct status_loader *L, const char *sql, int64_t id,
+notes_load(struct state_reader *L, const char *sql, int64_t id,
     struct status_note **arr, size_t *n)
 {
-	*arr = rows_load(L, sql, id, note_cols, NCOLS(note_cols),
+	*arr = state_rows_load(L, sql, id, note_cols, STATE_NCOLS(note_cols),
 	    sizeof(**arr), n);
 }
 
 static bool
-note_load(struct status_loader *L, const char *sql, int64_t id,
+note_load(struct state_reader *L, const char *sql, int64_t id,
     struct status_note *note)
 {
-	return row_load(L, sql, id, note_cols, NCOLS(note_cols), note);
+	return state_row_load(L, sql, id, note_cols, STATE_NCOLS(note_cols), note);
 }
 
 /* The stored state row; the initial state of state_load() when none. */
 static void
-status_load_state(struct status_loader *L, struct site_status *s)
+status_load_state(struct state_reader *L, struct site_status *s)
 {
-	static const struct col_map cols[] = {
-		COL(COL_STATE, struct site_status, state),
-		COL(COL_INT, struct site_status, state_since),
-		COL(COL_PRIMARY, struct site_status, primary_status),
-		COL(COL_INT, struct site_status, fail_streak),
-		COL(COL_INT, struct site_status, ok_streak),
-		COL(COL_BOOL, struct site_status, recovering),
-		COL(COL_INT, struct site_status, last_action_at),
+	static const struct state_col cols[] = {
+		STATE_COL(STATE, struct site_status, state),
+		STATE_COL(INT, struct site_status, state_since),
+		STATE_COL(PRIMARY, struct site_status, primary_status),
+		STATE_COL(INT, struct site_status, fail_streak),
+		STATE_COL(INT, struct site_status, ok_streak),
+		STATE_COL(BOOL, struct site_status, recovering),
+		STATE_COL(INT, struct site_status, last_action_at),
 	};
 
 	s->state_since = 0;
-	(void)row_load(L, "SELECT state, state_since, primary_status, "
+	(void)state_row_load(L, "SELECT state, state_since, primary_status, "
 	    "fail_streak, ok_streak, recovering, last_action_at FROM "
-	    "agent_state WHERE id = 1", STATUS_NULL, cols, NCOLS(cols), s);
+	    "agent_state WHERE id = 1", STATUS_NULL, cols, STATE_NCOLS(cols), s);
 }
 
 /* A cycle of sql (CYCLE_COLUMNS) into *c: found? */
 static bool
-status_load_cycle(struct status_loader *L, const char *sql,
+status_load_cycle(struct state_reader *L, const char *sql,
     struct status_cycle *c)
 {
-	static const struct col_map cols[] = {
-		COL(COL_INT, struct status_cycle, id),
-		COL(COL_TEXT, struct status_cycle, kind),
-		COL(COL_INT, struct status_cycle, started_at),
-		COL(COL_INT, struct status_cycle, duration_ms),
-		COL(COL_OUTCOME, struct status_cycle, outcome),
-		COL(COL_PRIMARY, struct status_cycle, primary_status),
-		COL(COL_STATE, struct status_cycle, state_before),
-		COL(COL_STATE, struct status_cycle, state_after),
-		COL(COL_TEXT, struct status_cycle, message),
-		COL(COL_INT, struct status_cycle, exit_code),
-		COL(COL_TEXT, struct status_cycle, quorum),
+	static const struct state_col cols[] = {
+		STATE_COL(INT, struct status_cycle, id),
+		STATE_COL(TEXT, struct status_cycle, kind),
+		STATE_COL(INT, struct status_cycle, started_at),
+		STATE_COL(INT, struct status_cycle, duration_ms),
+		STATE_COL(OUTCOME, struct status_cycle, outcome),
+		STATE_COL(PRIMARY, struct status_cycle, primary_status),
+		STATE_COL(STATE, struct status_cycle, state_before),
+		STATE_COL(STATE, struct status_cycle, state_after),
+		STATE_COL(TEXT, struct status_cycle, message),
+		STATE_COL(INT, struct status_cycle, exit_code),
+		STATE_COL(TEXT, struct status_cycle, quorum),
 	};
 
-	return row_load(L, sql, STATUS_NULL, cols, NCOLS(cols), c);
+	return state_row_load(L, sql, STATUS_NULL, cols, STATE_NCOLS(cols), c);
 }
 
 #define CYCLE_ROW_SQL	CYCLE_COLUMNS "WHERE id = "
 
 /* last_cycle: the cycle, its checks and the outcome of the one before. */
 static void
-status_load_last_cycle(struct status_loader *L, struct site_status *s)
+status_load_last_cycle(struct state_reader *L, struct site_status *s)
 {
-	static const struct col_map check_cols[] = {	/* CHECKS_SQL */
-		COL(COL_TEXT, struct status_check, name),
-		COL(COL_TEXT, struct status_check, type),
-		COL(COL_TEXT, struct status_check, outcome),
-		COL(COL_TEXT, struct status_check, detail),
-		COL(COL_INT, struct status_check, elapsed_ms),
+	static const struct state_col check_cols[] = {	/* CHECKS_SQL */
+		STATE_COL(TEXT, struct status_check, name),
+		STATE_COL(TEXT, struct status_check, type),
+		STATE_COL(TEXT, struct status_check, outcome),
+		STATE_COL(TEXT, struct status_check, detail),
+		STATE_COL(INT, struct status_check, elapsed_ms),
 	};
-	static const struct col_map prev_cols[] = {
-		COL(COL_OUTCOME, struct status_cycle, previous_outcome),
+	static const struct state_col prev_cols[] = {
+		STATE_COL(OUTCOME, struct status_cycle, previous_outcome),
 	};
 	struct status_cycle	*c = &s->last_cycle;
 
@@ -606,11 +401,11 @@ status_load_last_cycle(struct status_loader *L, struct site_status *s)
 	if (!(s->has_last_cycle = status_load_cycle(L, CYCLE_ROW_SQL
 	    "(SELECT max(id) FROM cycles)", c)))
 		return;
-	c->checks = rows_load(L, CHECKS_SQL, c->id, check_cols,
-	    NCOLS(check_cols), sizeof(*c->checks), &c->nchecks);
+	c->checks = state_rows_load(L, CHECKS_SQL, c->id, check_cols,
+	    STATE_NCOLS(check_cols), sizeof(*c->checks), &c->nchecks);
 	/* "ISOLATED for more than one cycle" needs two: a rowid search. */
-	c->has_previous = row_load(L, "SELECT outcome FROM cycles WHERE id < "
-	    "?1 ORDER BY id DESC LIMIT 1", c->id, prev_cols, NCOLS(prev_cols),
+	c->has_previous = state_row_load(L, "SELECT outcome FROM cycles WHERE id < "
+	    "?1 ORDER BY id DESC LIMIT 1", c->id, prev_cols, STATE_NCOLS(prev_cols),
 	    c);
 }
 
@@ -619,18 +414,18 @@ status_load_last_cycle(struct status_loader *L, struct site_status *s)
  * last cycle (most cycles ask nobody), and that cycle with its tally.
  */
 static void
-status_load_votes(struct status_loader *L, struct site_status *s)
+status_load_votes(struct state_reader *L, struct site_status *s)
 {
-	static const struct col_map cols[] = {		/* VOTES_SQL */
-		COL(COL_TEXT, struct status_vote, spare),
-		COL(COL_TEXT, struct status_vote, url),
-		COL(COL_TEXT, struct status_vote, voter),
-		COL(COL_TEXT, struct status_vote, verdict),
-		COL(COL_INT, struct status_vote, checked_at),
-		COL(COL_BOOL, struct status_vote, valid),
-		COL(COL_TEXT, struct status_vote, reason),
-		COL(COL_TEXT, struct status_vote, detail),
-		COL(COL_INT, struct status_vote, elapsed_ms),
+	static const struct state_col cols[] = {		/* VOTES_SQL */
+		STATE_COL(TEXT, struct status_vote, spare),
+		STATE_COL(TEXT, struct status_vote, url),
+		STATE_COL(TEXT, struct status_vote, voter),
+		STATE_COL(TEXT, struct status_vote, verdict),
+		STATE_COL(INT, struct status_vote, checked_at),
+		STATE_COL(BOOL, struct status_vote, valid),
+		STATE_COL(TEXT, struct status_vote, reason),
+		STATE_COL(TEXT, struct status_vote, detail),
+		STATE_COL(INT, struct status_vote, elapsed_ms),
 	};
 	struct status_cycle	*c = &s->votes_cycle;
 	struct tally		 t;
@@ -641,7 +436,7 @@ status_load_votes(struct status_loader *L, struct site_status *s)
 	if (!(s->has_votes_cycle = status_load_cycle(L, CYCLE_ROW_SQL
 	    "(SELECT max(cycle_id) FROM votes)", c)))
 		return;
-	s->votes = rows_load(L, VOTES_SQL, c->id, cols, NCOLS(cols),
+	s->votes = state_rows_load(L, VOTES_SQL, c->id, cols, STATE_NCOLS(cols),
 	    sizeof(*s->votes), &s->nvotes);
 	memset(&t, 0, sizeof(t));
 	for (i = 0; i < s->nvotes; i++) {
@@ -679,19 +474,19 @@ status_load_votes(struct status_loader *L, struct site_status *s)
  * the newest failed move after it.  Found through the actions_kind index.
  */
 static void
-status_load_verify(struct status_loader *L, struct site_status *s)
+status_load_verify(struct state_reader *L, struct site_status *s)
 {
-	static const struct col_map cols[] = {
-		COL(COL_INT, struct site_status, verify_move_id),
-		COL(COL_INT, struct site_status, verify_cycle_id),
-		COL(COL_INT, struct site_status, verify_at),
-		COL(COL_TEXT, struct site_status, verify_direction),
+	static const struct state_col cols[] = {
+		STATE_COL(INT, struct site_status, verify_move_id),
+		STATE_COL(INT, struct site_status, verify_cycle_id),
+		STATE_COL(INT, struct site_status, verify_at),
+		STATE_COL(TEXT, struct site_status, verify_direction),
 	};
 
-	s->has_verify = row_load(L, "SELECT id, cycle_id, at, substr(kind, 5) "
+	s->has_verify = state_row_load(L, "SELECT id, cycle_id, at, substr(kind, 5) "
 	    "FROM actions WHERE id = (SELECT max(id) FROM actions WHERE "
 	    DNS_MOVE_KINDS " AND " DNS_CHANGED ")", STATUS_NULL, cols,
-	    NCOLS(cols), s);
+	    STATE_NCOLS(cols), s);
 	s->has_failed_since = note_load(L, NOTE_COLUMNS "WHERE id = (SELECT "
 	    "max(id) FROM actions WHERE " DNS_MOVE_KINDS " AND NOT "
 	    DNS_CHANGED " AND result = 'failed' AND id > ?1)",
@@ -709,21 +504,21 @@ status_load_verify(struct status_loader *L, struct site_status *s)
  * trims the queue), the oldest's time, and the last failure.
  */
 static void
-status_load_notify(struct status_loader *L, struct site_status *s)
+status_load_notify(struct state_reader *L, struct site_status *s)
 {
-	static const struct col_map cols[] = {
-		COL(COL_INT, struct site_status, notify_pending),
-		COL(COL_INT, struct site_status, notify_oldest_at),
-		COL(COL_INT, struct site_status, notify_attempts),
-		COL(COL_TEXT, struct site_status, notify_last_error),
+	static const struct state_col cols[] = {
+		STATE_COL(INT, struct site_status, notify_pending),
+		STATE_COL(INT, struct site_status, notify_oldest_at),
+		STATE_COL(INT, struct site_status, notify_attempts),
+		STATE_COL(TEXT, struct site_status, notify_last_error),
 	};
 
-	if (!row_load(L, "SELECT count(*), min(created_at), (SELECT attempts "
+	if (!state_row_load(L, "SELECT count(*), min(created_at), (SELECT attempts "
 	    "FROM notify_pending ORDER BY id LIMIT 1), (SELECT last_error "
 	    "FROM notify_pending WHERE last_error IS NOT NULL ORDER BY "
 	    "last_attempt_at DESC, id DESC LIMIT 1) FROM notify_pending",
-	    STATUS_NULL, cols, NCOLS(cols), s) && !L->nomem)
-		loader_sqlerr(L);
+	    STATUS_NULL, cols, STATE_NCOLS(cols), s) && !L->nomem)
+		state_reader_sqlerr(L);
 }
 
 /*
@@ -732,29 +527,29 @@ status_load_notify(struct status_loader *L, struct site_status *s)
  * no intents.
  */
 static void
-status_load_intent(struct status_loader *L, struct site_status *s)
+status_load_intent(struct state_reader *L, struct site_status *s)
 {
-	static const struct col_map cols[] = {
-		COL(COL_INT, struct status_intent, id),
-		COL(COL_INT, struct status_intent, opened_at),
-		COL(COL_TEXT, struct status_intent, kind),
-		COL(COL_TEXT, struct status_intent, direction),
-		COL(COL_TEXT, struct status_intent, records),
-		COL(COL_TEXT, struct status_intent, reason),
-		COL(COL_INT, struct status_intent, cycle_id),
+	static const struct state_col cols[] = {
+		STATE_COL(INT, struct status_intent, id),
+		STATE_COL(INT, struct status_intent, opened_at),
+		STATE_COL(TEXT, struct status_intent, kind),
+		STATE_COL(TEXT, struct status_intent, direction),
+		STATE_COL(TEXT, struct status_intent, records),
+		STATE_COL(TEXT, struct status_intent, reason),
+		STATE_COL(INT, struct status_intent, cycle_id),
 	};
 	sqlite3_stmt	*st;
 	bool		 has;
 
-	st = loader_query(L, "SELECT 1 FROM sqlite_master WHERE type = "
+	st = state_reader_query(L, "SELECT 1 FROM sqlite_master WHERE type = "
 	    "'table' AND name = 'intents'", STATUS_NULL);
-	has = loader_row(L, st);
+	has = state_reader_row(L, st);
 	sqlite3_finalize(st);
 	if (!has)
 		return;
-	s->has_intent = row_load(L, "SELECT id, opened_at, kind, direction, "
+	s->has_intent = state_row_load(L, "SELECT id, opened_at, kind, direction, "
 	    "records, reason, cycle_id FROM intents WHERE closed_at IS NULL "
-	    "ORDER BY id DESC LIMIT 1", STATUS_NULL, cols, NCOLS(cols),
+	    "ORDER BY id DESC LIMIT 1", STATUS_NULL, cols, STATE_NCOLS(cols),
 	    &s->intent);
 	s->intent.running = -1;
 }
@@ -769,7 +564,7 @@ status_load_intent(struct status_loader *L, struct site_status *s)
 #define QUORUM_CANARY_ROWS	64
 
 static void
-status_load_quorum_canary(struct status_loader *L, struct site_status *s)
+status_load_quorum_canary(struct state_reader *L, struct site_status *s)
 {
 	struct status_note	*all = NULL, *keep;
 	size_t			 nall = 0, i, j;
@@ -794,38 +589,38 @@ status_load_quorum_canary(struct status_loader *L, struct site_status *s)
 }
 
 static void
-status_load_transitions(struct status_loader *L, struct site_status *s,
+status_load_transitions(struct state_reader *L, struct site_status *s,
     int ntransitions)
 {
-	static const struct col_map cols[] = {	/* TRANSITIONS_COLUMNS */
-		COL(COL_INT, struct status_transition, at),
-		COL(COL_STATE, struct status_transition, from),
-		COL(COL_STATE, struct status_transition, to),
-		COL(COL_TEXT, struct status_transition, reason),
-		COL(COL_INT, struct status_transition, cycle_id),
+	static const struct state_col cols[] = {	/* TRANSITIONS_COLUMNS */
+		STATE_COL(INT, struct status_transition, at),
+		STATE_COL(STATE, struct status_transition, from),
+		STATE_COL(STATE, struct status_transition, to),
+		STATE_COL(TEXT, struct status_transition, reason),
+		STATE_COL(INT, struct status_transition, cycle_id),
 	};
 
 	/* LIMIT -1: every transition. */
-	s->transitions = rows_load(L, TRANSITIONS_COLUMNS "ORDER BY at DESC, "
+	s->transitions = state_rows_load(L, TRANSITIONS_COLUMNS "ORDER BY at DESC, "
 	    "id DESC LIMIT ?1", ntransitions < 0 ? -1 : ntransitions, cols,
-	    NCOLS(cols), sizeof(*s->transitions), &s->ntransitions);
+	    STATE_NCOLS(cols), sizeof(*s->transitions), &s->ntransitions);
 }
 
 /* records: what each managed record held when DNS was last read. */
 static void
-status_load_records(struct status_loader *L, struct site_status *s)
+status_load_records(struct state_reader *L, struct site_status *s)
 {
-	static const struct col_map cols[] = {
-		COL(COL_TEXT, struct status_record, zone),
-		COL(COL_TEXT, struct status_record, owner),
-		COL(COL_TEXT, struct status_record, addrs),
-		COL(COL_TEXT, struct status_record, holds),
-		COL(COL_INT, struct status_record, seen_at),
+	static const struct state_col cols[] = {
+		STATE_COL(TEXT, struct status_record, zone),
+		STATE_COL(TEXT, struct status_record, owner),
+		STATE_COL(TEXT, struct status_record, addrs),
+		STATE_COL(TEXT, struct status_record, holds),
+		STATE_COL(INT, struct status_record, seen_at),
 	};
 
-	s->records = rows_load(L, "SELECT zone, owner, addrs, holds, seen_at "
+	s->records = state_rows_load(L, "SELECT zone, owner, addrs, holds, seen_at "
 	    "FROM records_seen ORDER BY zone, owner", STATUS_NULL, cols,
-	    NCOLS(cols), sizeof(*s->records), &s->nrecords);
+	    STATE_NCOLS(cols), sizeof(*s->records), &s->nrecords);
 }
 
 void
@@ -847,7 +642,8 @@ int
 state_status_load(struct state_db *sdb, int ntransitions,
     struct site_status *s, char *err, size_t errlen)
 {
-	struct status_loader	 L = { sdb, err, errlen, false, false };
+	struct state_reader	 L = { .sdb = sdb, .what = "read",
+				    .shown = true, .err = err, .errlen = errlen };
 
 	state_status_empty(s);
 	s->stored = true;
@@ -881,10 +677,7 @@ state_status_load(struct state_db *sdb, int ntransitions,
 	    &s->stale, &s->nstale);
 	status_load_transitions(&L, s, ntransitions);
 	read_end(sdb);
-	if (L.nomem && !L.failed)
-		state_seterr(err, errlen, "state database %s: out of memory",
-		    sdb->path);
-	return L.failed || L.nomem ? -1 : 0;
+	return state_reader_end(&L);
 }
 
 static void
