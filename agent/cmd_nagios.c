@@ -211,10 +211,12 @@ nagios_judge_state(const struct config *cfg, const struct site_status *st,
     const char *tally, struct nagios *n)
 {
 	const struct status_cycle	*lc = &st->last_cycle;
-	const char			*ps = primary_status_str(st->primary_status);
-	bool				 waiting = lc->outcome == OUTCOME_WAITING;
+	const char			*ps;
+	bool				 waiting;
 	char				 since[64];
 
+	ps = primary_status_str(st->primary_status);
+	waiting = lc->outcome == OUTCOME_WAITING;
 	util_time_format(st->state_since, since, sizeof(since));
 	if (st->state == SITE_ACTIVE)
 		nagios_add(n, NAGIOS_CRITICAL, "failed over: DNS points at the "

@@ -180,7 +180,8 @@ status_annotate_intent(const struct config *cfg, struct site_status *s,
 	age = now - in->opened_at;
 	in->running = held;
 	in->interrupted = held == 0 || (held == -1 &&
-	    age > STATUS_INTENT_MAX_S && age * 1000 > 3 * cfg->agent.interval_ms);
+	    age > STATUS_INTENT_MAX_S &&
+	    age * 1000 > 3 * cfg->agent.interval_ms);
 }
 
 /*
@@ -385,7 +386,8 @@ status_print_dns(const struct config *cfg, const struct site_status *s)
 		printf("last change: none in history\n");
 	if (s->has_failed_since) {
 		printf("WARNING: a DNS move failed since: cycle #%lld",
-		    fs->cycle_id == STATUS_NULL ? 0LL : (long long)fs->cycle_id);
+		    fs->cycle_id == STATUS_NULL ? 0LL :
+		    (long long)fs->cycle_id);
 		print_time(" at ", fs->at);
 		printf(": %s: %s (not verified)\n", S(fs->target),
 		    S(fs->detail));
@@ -525,7 +527,8 @@ status_print(const struct config *cfg, const struct site_status *s)
 	printf("\nrecords (%s):\n", s->records_source == STATUS_RECORDS_LIVE ?
 	    "live from DNS" : "as last seen");
 	if (s->records_source == STATUS_RECORDS_LIVE_FAILED)
-		printf("  DNS could not be read now: %s\n", S(s->records_error));
+		printf("  DNS could not be read now: %s\n",
+		    S(s->records_error));
 	for (i = 0; i < s->nrecords; i++) {
 		r = &s->records[i];
 		printf("  %-32s %-40s %s\n", S(r->owner), S(r->addrs)[0] ?

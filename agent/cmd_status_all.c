@@ -53,9 +53,9 @@ status_all_configs(const char *dir, size_t *n)
 
 /* One instance: its config, and its status or why there is none. */
 struct instance {
-	char			 name[256];	/* the file's name without .conf */
+	char			 name[256];	/* the file, less ".conf" */
 	char			 config[4096];
-	const char		*role;		/* NULL: the config did not load */
+	const char		*role;		/* NULL: config not loaded */
 	char			 error[512];	/* "": none */
 	bool			 has_status;	/* false: no state_db */
 	struct site_status	 st;

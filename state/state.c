@@ -654,8 +654,8 @@ bind_action(sqlite3_stmt *st, const struct cycle_record *c, size_t i,
 /* What each record holds now, one row per record (upserted). */
 #define RECORD_UPSERT							\
 	"INSERT INTO records_seen (zone, owner, addrs, holds, seen_at) "	\
-	"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (zone, owner) DO UPDATE "	\
-	"SET addrs = excluded.addrs, holds = excluded.holds, "		\
+	"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (zone, owner) DO "	\
+	"UPDATE SET addrs = excluded.addrs, holds = excluded.holds, "	\
 	"seen_at = excluded.seen_at"
 
 static void

@@ -4,8 +4,10 @@
  * killed at any point leaves the database as it was after the last complete
  * cycle.  A separate lock file (STATE_DB.lock, flock) keeps two runs apart.
  *
- * Read side: status and history come back as jansson objects with stable
- * keys (SPEC §2); the CLI renders them as text or prints them as JSON.
+ * Read side (SPEC §2): status comes back as one struct (struct
+ * site_status) that the CLI renders as text, JSON (state_status_to_json(),
+ * stable keys) or a Nagios line; history as a jansson object with stable
+ * keys, printed as JSON or rendered as text.
  */
 #ifndef FA_STATE_H
 #define FA_STATE_H

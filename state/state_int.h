@@ -78,7 +78,7 @@ int	state_query_int(sqlite3 *db, const char *path, const char *sql,
 struct state_reader {
 	struct state_db	*sdb;
 	const char	*what;		/* "read", "load conditions", ... */
-	bool		 shown;		/* text for a person: non-UTF-8 as '?' */
+	bool		 shown;		/* text shown: non-UTF-8 as '?' */
 	char		*err;
 	size_t		 errlen;
 	bool		 failed;

@@ -1,11 +1,11 @@
 /*
- * status.c: the read side of the state database, as jansson objects for
- * `status` and `history` (SPEC §2).
- *
- * Each query names its columns with the JSON keys they become (AS "from"),
- * and one function turns a row into an object, so the key set is written
- * once, in SQL, next to the query.  Every call reads inside one transaction:
- * in WAL mode that is one snapshot, even while a cycle is being recorded.
+ * status.c: the read side of the state database (SPEC §2): `status` as one
+ * struct (struct site_status, each query beside its column map, rows.c)
+ * and its JSON renderer; `history` as jansson objects, whose queries name
+ * their columns with the JSON keys they become (AS "from") so that one
+ * function turns a row into an object.  Every call reads inside one
+ * transaction: in WAL mode that is one snapshot, even while a cycle is
+ * being recorded.
  */
 #include <sys/file.h>
 
@@ -331,7 +331,8 @@ static bool
 note_load(struct state_reader *L, const char *sql, int64_t id,
     struct status_note *note)
 {
-	return state_row_load(L, sql, id, note_cols, STATE_NCOLS(note_cols), note);
+	return state_row_load(L, sql, id, note_cols, STATE_NCOLS(note_cols),
+	    note);
 }
 
 /* The stored state row; the initial state of state_load() when none. */
@@ -351,7 +352,8 @@ status_load_state(struct state_reader *L, struct site_status *s)
 	s->state_since = 0;
 	(void)state_row_load(L, "SELECT state, state_since, primary_status, "
 	    "fail_streak, ok_streak, recovering, last_action_at FROM "
-	    "agent_state WHERE id = 1", STATUS_NULL, cols, STATE_NCOLS(cols), s);
+	    "agent_state WHERE id = 1", STATUS_NULL, cols, STATE_NCOLS(cols),
+	    s);
 }
 
 /* A cycle of sql (CYCLE_COLUMNS) into *c: found? */
@@ -404,9 +406,9 @@ status_load_last_cycle(struct state_reader *L, struct site_status *s)
 	c->checks = state_rows_load(L, CHECKS_SQL, c->id, check_cols,
 	    STATE_NCOLS(check_cols), sizeof(*c->checks), &c->nchecks);
 	/* "ISOLATED for more than one cycle" needs two: a rowid search. */
-	c->has_previous = state_row_load(L, "SELECT outcome FROM cycles WHERE id < "
-	    "?1 ORDER BY id DESC LIMIT 1", c->id, prev_cols, STATE_NCOLS(prev_cols),
-	    c);
+	c->has_previous = state_row_load(L, "SELECT outcome FROM cycles WHERE "
+	    "id < ?1 ORDER BY id DESC LIMIT 1", c->id, prev_cols,
+	    STATE_NCOLS(prev_cols), c);
 }
 
 /*
@@ -483,10 +485,10 @@ status_load_verify(struct state_reader *L, struct site_status *s)
 		STATE_COL(TEXT, struct site_status, verify_direction),
 	};
 
-	s->has_verify = state_row_load(L, "SELECT id, cycle_id, at, substr(kind, 5) "
-	    "FROM actions WHERE id = (SELECT max(id) FROM actions WHERE "
-	    DNS_MOVE_KINDS " AND " DNS_CHANGED ")", STATUS_NULL, cols,
-	    STATE_NCOLS(cols), s);
+	s->has_verify = state_row_load(L, "SELECT id, cycle_id, at, "
+	    "substr(kind, 5) FROM actions WHERE id = (SELECT max(id) FROM "
+	    "actions WHERE " DNS_MOVE_KINDS " AND " DNS_CHANGED ")",
+	    STATUS_NULL, cols, STATE_NCOLS(cols), s);
 	s->has_failed_since = note_load(L, NOTE_COLUMNS "WHERE id = (SELECT "
 	    "max(id) FROM actions WHERE " DNS_MOVE_KINDS " AND NOT "
 	    DNS_CHANGED " AND result = 'failed' AND id > ?1)",
@@ -513,10 +515,11 @@ status_load_notify(struct state_reader *L, struct site_status *s)
 		STATE_COL(TEXT, struct site_status, notify_last_error),
 	};
 
-	if (!state_row_load(L, "SELECT count(*), min(created_at), (SELECT attempts "
-	    "FROM notify_pending ORDER BY id LIMIT 1), (SELECT last_error "
-	    "FROM notify_pending WHERE last_error IS NOT NULL ORDER BY "
-	    "last_attempt_at DESC, id DESC LIMIT 1) FROM notify_pending",
+	if (!state_row_load(L, "SELECT count(*), min(created_at), (SELECT "
+	    "attempts FROM notify_pending ORDER BY id LIMIT 1), (SELECT "
+	    "last_error FROM notify_pending WHERE last_error IS NOT NULL "
+	    "ORDER BY last_attempt_at DESC, id DESC LIMIT 1) FROM "
+	    "notify_pending",
 	    STATUS_NULL, cols, STATE_NCOLS(cols), s) && !L->nomem)
 		state_reader_sqlerr(L);
 }
@@ -547,10 +550,10 @@ status_load_intent(struct state_reader *L, struct site_status *s)
 	sqlite3_finalize(st);
 	if (!has)
 		return;
-	s->has_intent = state_row_load(L, "SELECT id, opened_at, kind, direction, "
-	    "records, reason, cycle_id FROM intents WHERE closed_at IS NULL "
-	    "ORDER BY id DESC LIMIT 1", STATUS_NULL, cols, STATE_NCOLS(cols),
-	    &s->intent);
+	s->has_intent = state_row_load(L, "SELECT id, opened_at, kind, "
+	    "direction, records, reason, cycle_id FROM intents WHERE "
+	    "closed_at IS NULL ORDER BY id DESC LIMIT 1", STATUS_NULL, cols,
+	    STATE_NCOLS(cols), &s->intent);
 	s->intent.running = -1;
 }
 
@@ -592,7 +595,8 @@ static void
 status_load_transitions(struct state_reader *L, struct site_status *s,
     int ntransitions)
 {
-	static const struct state_col cols[] = {	/* TRANSITIONS_COLUMNS */
+	/* TRANSITIONS_COLUMNS */
+	static const struct state_col cols[] = {
 		STATE_COL(INT, struct status_transition, at),
 		STATE_COL(STATE, struct status_transition, from),
 		STATE_COL(STATE, struct status_transition, to),
@@ -601,9 +605,10 @@ status_load_transitions(struct state_reader *L, struct site_status *s,
 	};
 
 	/* LIMIT -1: every transition. */
-	s->transitions = state_rows_load(L, TRANSITIONS_COLUMNS "ORDER BY at DESC, "
-	    "id DESC LIMIT ?1", ntransitions < 0 ? -1 : ntransitions, cols,
-	    STATE_NCOLS(cols), sizeof(*s->transitions), &s->ntransitions);
+	s->transitions = state_rows_load(L, TRANSITIONS_COLUMNS "ORDER BY at "
+	    "DESC, id DESC LIMIT ?1", ntransitions < 0 ? -1 : ntransitions,
+	    cols, STATE_NCOLS(cols), sizeof(*s->transitions),
+	    &s->ntransitions);
 }
 
 /* records: what each managed record held when DNS was last read. */
@@ -618,8 +623,8 @@ status_load_records(struct state_reader *L, struct site_status *s)
 		STATE_COL(INT, struct status_record, seen_at),
 	};
 
-	s->records = state_rows_load(L, "SELECT zone, owner, addrs, holds, seen_at "
-	    "FROM records_seen ORDER BY zone, owner", STATUS_NULL, cols,
+	s->records = state_rows_load(L, "SELECT zone, owner, addrs, holds, "
+	    "seen_at FROM records_seen ORDER BY zone, owner", STATUS_NULL, cols,
 	    STATE_NCOLS(cols), sizeof(*s->records), &s->nrecords);
 }
 
@@ -643,7 +648,8 @@ state_status_load(struct state_db *sdb, int ntransitions,
     struct site_status *s, char *err, size_t errlen)
 {
 	struct state_reader	 L = { .sdb = sdb, .what = "read",
-				    .shown = true, .err = err, .errlen = errlen };
+				    .shown = true, .err = err,
+				    .errlen = errlen };
 
 	state_status_empty(s);
 	s->stored = true;
