@@ -193,13 +193,7 @@ state_conditions_load(struct state_db *sdb, struct condition **out,
 	*out = state_rows_load(&r, "SELECT coalesce(name, ''), "
 	    "coalesce(detail, ''), since FROM conditions ORDER BY name",
 	    STATUS_NULL, cols, STATE_NCOLS(cols), sizeof(**out), n);
-	if (state_reader_end(&r) == -1) {
-		state_conditions_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
+	return state_reader_end(&r);
 }
 
 void

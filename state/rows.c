@@ -168,6 +168,20 @@ state_row_load(struct state_reader *r, const char *sql, int64_t id,
 	return found;
 }
 
+/* Free an array of state_rows_load() with the strings its map put in it. */
+static void
+rows_free(const struct state_col *cols, size_t ncols, char *arr, size_t n,
+    size_t size)
+{
+	size_t	i, k;
+
+	for (i = 0; arr != NULL && i < n; i++)
+		for (k = 0; k < ncols; k++)
+			if (cols[k].kind == STATE_COL_TEXT)
+				free(FIELD(char *, arr + i * size, &cols[k]));
+	free(arr);
+}
+
 void *
 state_rows_load(struct state_reader *r, const char *sql, int64_t id,
     const struct state_col *cols, size_t ncols, size_t size, size_t *n)
@@ -186,5 +200,10 @@ state_rows_load(struct state_reader *r, const char *sql, int64_t id,
 		state_row_read(r, st, cols, ncols, arr + (*n)++ * size);
 	}
 	sqlite3_finalize(st);
+	if (r->failed || r->nomem) {
+		rows_free(cols, ncols, arr, *n, size);
+		*n = 0;
+		return NULL;
+	}
 	return arr;
 }

@@ -930,13 +930,7 @@ state_notify_pending(struct state_db *sdb, int max, struct notify_item **out,
 	*out = state_rows_load(&r, "SELECT id, created_at, attempts, body "
 	    "FROM notify_pending ORDER BY id LIMIT ?1", max, cols,
 	    STATE_NCOLS(cols), sizeof(**out), n);
-	if (state_reader_end(&r) == -1) {
-		state_notify_free(*out, *n);
-		*out = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
+	return state_reader_end(&r);
 }
 
 void

@@ -117,9 +117,9 @@ void	state_row_read(struct state_reader *, sqlite3_stmt *st,
 bool	state_row_load(struct state_reader *, const char *sql, int64_t id,
 	    const struct state_col *cols, size_t ncols, void *obj);
 /*
- * Every row of sql as a fresh array of *n structs of size bytes (NULL when
- * none; what was read before memory ran out is kept): the caller frees it
- * and the strings in it.
+ * Every row of sql as a fresh array of *n structs of size bytes, the
+ * caller's to free with the strings in it: NULL with *n 0 when there is
+ * none, or on an error (then nothing is left to free).
  */
 void	*state_rows_load(struct state_reader *, const char *sql, int64_t id,
 	    const struct state_col *cols, size_t ncols, size_t size,
