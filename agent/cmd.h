@@ -13,6 +13,8 @@
 #include "agent/core/config.h"
 #include "agent/core/decide.h"
 
+struct site_status;
+
 struct cmd_ctx {
 	const char	*config_path;	/* resolved: -c, $FAILOVER_AGENT_CONF or default */
 	int		 verbosity;
@@ -39,19 +41,37 @@ int	cmd_status_nagios(const struct cmd_ctx *);
 /* status --all: every instance's config in the config file's directory. */
 int	cmd_status_all(const struct cmd_ctx *, bool as_json);
 /*
- * What status, --json and --nagios judge alike, added to a status object
- * (state_status_json()) from the config and the lock, at wall time now:
- *   intent.running      true while a run holds the lock, false when none
- *                       does, null when the lock file cannot be read
- *   intent.interrupted  true: nobody is finishing the move (CRITICAL)
- *   no_quorum           true: no [quorum] and not [agent] quorum = none
- *   quorum_check        {need, spares, failing: [{spare, at, detail}]}:
- *                       per configured spare its newest signed-vote
- *                       evidence (a [quorum] canary or a real round) that
- *                       failed; absent without [quorum]
- * Never fails; a key it cannot fill is left out.
+ * What status, --json and --nagios judge alike, added to the status
+ * (state_status_load()) of a backup from the config and the lock, at
+ * wall time now (nothing for another role):
+ *   intent.running      1 while a run holds the lock, 0 when none does,
+ *                       -1 when the lock file cannot be read
+ *   intent.interrupted  nobody is finishing the move (CRITICAL)
+ *   no_quorum           no [quorum] and not [agent] quorum = none
+ *   failing             with [quorum] and spares (has_quorum_check): per
+ *                       configured spare its newest signed-vote evidence
+ *                       (a [quorum] canary or a real round) that failed
+ * Never fails (out of memory is fatal).
  */
-void	cmd_status_annotate(const struct config *, json_t *st, int64_t now);
+void	cmd_status_annotate(const struct config *, struct site_status *,
+	    int64_t now);
+
+/* How much a finding of the status weighs; the values are Nagios's. */
+enum status_level {
+	STATUS_LEVEL_OK = 0,
+	STATUS_LEVEL_WARNING = 1,
+	STATUS_LEVEL_CRITICAL = 2,
+};
+/*
+ * A record that holds "other" (neither site's addresses) is CRITICAL,
+ * part of a site's set or anything else unknown WARNING; a site's whole
+ * set, or a record not read, OK.
+ */
+enum status_level cmd_status_record_level(const char *holds);
+/* Fewer spares pass the signed vote check than [quorum] need. */
+bool	cmd_status_spares_short(const struct site_status *);
+/* --json: j on stdout, indented, keys sorted, and a newline. */
+void	cmd_json_print(const json_t *j);
 /*
  * One spare's answer to a signed vote request in the words config-test
  * and the [quorum] canary use: "answers and agrees on the secret (up,

@@ -29,16 +29,15 @@
  *   UNKNOWN   no cycle recorded yet, or the database cannot be read
  *   OK        STANDBY, primary OK, none of the above
  *
- * Keys another module may add to the status object ("failback_refused",
- * "warnings") are honoured when present and ignored when absent.
+ * It judges the status struct (state.h) that status and status --json
+ * render too, with the same record and spare judgements as status
+ * (cmd_status_record_level(), cmd_status_spares_short()).
  */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <jansson.h>
 
 #include "agent/cmd.h"
 #include "agent/lib/log.h"
@@ -83,19 +82,8 @@ nagios_add(struct nagios *n, int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : "";
-}
-
-static long long
-jint(const json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
-}
+/* A text field of the status: "" for none. */
+#define S(s)	((s) != NULL ? (s) : "")
 
 /* A plugin line must stay one line: new lines and '|' would break it. */
 static void
@@ -128,26 +116,23 @@ nagios_unknown(const char *fmt, ...)
  * spares see the primary up, or the move only waits.
  */
 static bool
-nagios_cannot_fail_over(const json_t *lc)
+nagios_cannot_fail_over(const struct status_cycle *lc)
 {
-	const char	*oc = jstr(lc, "outcome");
-
-	return strcmp(oc, "ERROR") == 0 || strcmp(oc, "UNCONFIRMED") == 0 ||
-	    (strcmp(oc, "ISOLATED") == 0 &&
-	    strcmp(jstr(lc, "previous_outcome"), "ISOLATED") == 0);
+	return lc->outcome == OUTCOME_ERROR ||
+	    lc->outcome == OUTCOME_UNCONFIRMED ||
+	    (lc->outcome == OUTCOME_ISOLATED && lc->has_previous &&
+	    lc->previous_outcome == OUTCOME_ISOLATED);
 }
 
 /* An open move intent nobody finishes (issue 10); one under way is fine. */
 static void
-nagios_judge_intent(const json_t *st, struct nagios *n)
+nagios_judge_intent(const struct site_status *st, struct nagios *n)
 {
-	const json_t	*in = json_object_get(st, "intent");
-	char		 when[64];
+	char	when[64];
 
-	if (!json_is_object(in) ||
-	    !json_is_true(json_object_get(in, "interrupted")))
+	if (!st->has_intent || !st->intent.interrupted)
 		return;
-	util_time_format(jint(in, "opened_at"), when, sizeof(when));
+	util_time_format(st->intent.opened_at, when, sizeof(when));
 	nagios_add(n, NAGIOS_CRITICAL, "a failover/failback was interrupted "
 	    "(started %s): the next cycle reconciles from DNS", when);
 }
@@ -156,27 +141,31 @@ nagios_judge_intent(const json_t *st, struct nagios *n)
  * Records as last seen (issue 17): one that holds neither site's
  * addresses is CRITICAL while STANDBY too (a hand-made change waits there
  * for the next outage); one that holds part of a site's set, or anything
- * this plugin does not know, WARNING.
+ * this plugin does not know, WARNING (cmd_status_record_level()).
  */
 static void
-nagios_judge_records(const json_t *st, struct nagios *n)
+nagios_judge_records(const struct site_status *st, struct nagios *n)
 {
-	const json_t	*v;
-	const char	*h, *addrs;
-	size_t		 i;
+	const struct status_record	*r;
+	const char			*addrs;
+	size_t				 i;
 
-	json_array_foreach(json_object_get(st, "records"), i, v) {
-		h = jstr(v, "holds");
-		addrs = jstr(v, "addrs")[0] ? jstr(v, "addrs") : "nothing";
-		if (strcmp(h, "primary") == 0 || strcmp(h, "backup") == 0 ||
-		    strcmp(h, "not-read") == 0 || strcmp(h, "unreadable") == 0)
-			continue;
-		if (strcmp(h, "other") == 0)
+	for (i = 0; i < st->nrecords; i++) {
+		r = &st->records[i];
+		addrs = S(r->addrs)[0] ? r->addrs : "nothing";
+		switch (cmd_status_record_level(S(r->holds))) {
+		case STATUS_LEVEL_OK:
+			break;
+		case STATUS_LEVEL_CRITICAL:
 			nagios_add(n, NAGIOS_CRITICAL, "%s holds %s, neither "
-			    "site's addresses", jstr(v, "owner"), addrs);
-		else
+			    "site's addresses", S(r->owner), addrs);
+			break;
+		case STATUS_LEVEL_WARNING:
 			nagios_add(n, NAGIOS_WARNING, "%s holds %s (%s), not a "
-			    "site's whole set", jstr(v, "owner"), addrs, h);
+			    "site's whole set", S(r->owner), addrs,
+			    S(r->holds));
+			break;
+		}
 	}
 }
 
@@ -187,153 +176,166 @@ nagios_judge_records(const json_t *st, struct nagios *n)
  * [agent] quorum = none says it is on purpose (issue 10).
  */
 static void
-nagios_judge_spares(const json_t *st, struct nagios *n)
+nagios_judge_spares(const struct site_status *st, struct nagios *n)
 {
-	const json_t	*qc = json_object_get(st, "quorum_check");
-	const json_t	*fl = json_object_get(qc, "failing");
-	const json_t	*v;
-	char		 when[64];
-	size_t		 i;
+	char	when[64];
+	size_t	i;
 
-	if (json_is_true(json_object_get(st, "no_quorum")))
+	if (st->no_quorum)
 		nagios_add(n, NAGIOS_WARNING, "no spares: this agent cannot "
 		    "tell its own outage from the primary's");
-	if (!json_is_object(qc))
+	if (!st->has_quorum_check)
 		return;
-	if (jint(qc, "spares") - (long long)json_array_size(fl) <
-	    jint(qc, "need"))
-		nagios_add(n, NAGIOS_CRITICAL, "only %lld of %lld spares pass "
-		    "the signed vote check, need %lld: a failover cannot be "
-		    "confirmed", jint(qc, "spares") -
-		    (long long)json_array_size(fl), jint(qc, "spares"),
-		    jint(qc, "need"));
-	json_array_foreach(fl, i, v) {
-		util_time_format(jint(v, "at"), when, sizeof(when));
+	if (cmd_status_spares_short(st))
+		nagios_add(n, NAGIOS_CRITICAL, "only %lld of %d spares pass "
+		    "the signed vote check, need %d: a failover cannot be "
+		    "confirmed", (long long)st->quorum_spares -
+		    (long long)st->nfailing, st->quorum_spares,
+		    st->quorum_need);
+	for (i = 0; i < st->nfailing; i++) {
+		util_time_format(st->failing[i].at, when, sizeof(when));
 		nagios_add(n, NAGIOS_WARNING, "spare %s: signed vote failed at "
-		    "%s: %s", jstr(v, "spare"), when, jstr(v, "detail"));
+		    "%s: %s", S(st->failing[i].target), when,
+		    S(st->failing[i].detail));
 	}
 }
 
-/* Judge the status object; fills n.  now is wall seconds. */
+/*
+ * The site's state and the primary's status: CRITICAL failed over or
+ * FAILED; WARNING the primary not OK while STANDBY (CRITICAL at FAIL when
+ * this site cannot fail over).  tally: the spares' words when the last
+ * cycle is the one that asked, or "".
+ */
 static void
-nagios_judge(const struct config *cfg, const json_t *st, int64_t now,
-    struct nagios *n, long long *age)
+nagios_judge_state(const struct config *cfg, const struct site_status *st,
+    const char *tally, struct nagios *n)
 {
-	const json_t	*lc = json_object_get(st, "last_cycle");
-	const json_t	*tr0 = json_array_get(json_object_get(st,
-			    "transitions"), 0);
-	const json_t	*cy = json_object_get(st, "canary");
-	const json_t	*vf = json_object_get(st, "verify");
-	const json_t	*nt = json_object_get(st, "notify");
-	const json_t	*fr = json_object_get(st, "failback_refused");
-	const json_t	*vc = json_object_get(st, "votes_cycle");
-	const json_t	*v, *lag;
-	const char	*tally;
-	const char	*state = jstr(st, "state");
-	const char	*ps = jstr(st, "primary_status");
-	char		 since[64], when[64], stale[32];
-	long long	 end, ok_streak = jint(st, "ok_streak");
-	size_t		 i;
+	const struct status_cycle	*lc = &st->last_cycle;
+	const char			*ps;
+	bool				 waiting;
+	char				 since[64];
 
-	/* The spares' words, when the last cycle is the one that asked. */
-	tally = jint(vc, "id") == jint(lc, "id") ? jstr(vc, "tally") : "";
-	util_time_format(jint(st, "state_since"), since, sizeof(since));
-	end = jint(lc, "started_at") + (jint(lc, "duration_ms") + 999) / 1000;
-	*age = now > end ? now - end : 0;
-
-	if (strcmp(state, "ACTIVE") == 0)
+	ps = primary_status_str(st->primary_status);
+	waiting = lc->outcome == OUTCOME_WAITING;
+	util_time_format(st->state_since, since, sizeof(since));
+	if (st->state == SITE_ACTIVE)
 		nagios_add(n, NAGIOS_CRITICAL, "failed over: DNS points at the "
 		    "backup since %s (%s); primary %s%s%s", since,
-		    tr0 != NULL && strcmp(jstr(tr0, "to"), "ACTIVE") == 0 ?
-		    jstr(tr0, "reason") : jstr(lc, "message"), ps,
-		    strcmp(jstr(lc, "outcome"), "WAITING") == 0 ?
+		    st->ntransitions > 0 && st->transitions[0].to ==
+		    SITE_ACTIVE ? S(st->transitions[0].reason) :
+		    S(lc->message), ps, waiting ?
 		    ", waiting for `failover-agent failback`" : tally[0] ?
-		    "; " : "", strcmp(jstr(lc, "outcome"), "WAITING") == 0 ?
-		    "" : tally);
-	else if (strcmp(state, "FAILED") == 0)
+		    "; " : "", waiting ? "" : tally);
+	else if (st->state == SITE_FAILED)
 		nagios_add(n, NAGIOS_CRITICAL, "FAILED since %s: %s", since,
-		    jstr(lc, "message"));
+		    S(lc->message));
+	if (st->state != SITE_STANDBY)
+		return;
+	if (st->primary_status == PRIMARY_INFO)
+		nagios_add(n, NAGIOS_WARNING, "primary INFO: recovering (%lld "
+		    "of %d good cycles)", (long long)st->ok_streak,
+		    cfg->agent.recover_after);
+	else if (st->primary_status == PRIMARY_FAIL)
+		nagios_add(n, nagios_cannot_fail_over(lc) ? NAGIOS_CRITICAL :
+		    NAGIOS_WARNING, "primary FAIL (%lld failed cycles) %s: %s: "
+		    "%s%s%s", (long long)st->fail_streak,
+		    nagios_cannot_fail_over(lc) ?
+		    "and this site cannot fail over" : "but not failed over",
+		    cycle_outcome_str(lc->outcome), S(lc->message), tally[0] ?
+		    "; " : "", tally);
+	else if (st->primary_status != PRIMARY_OK)
+		nagios_add(n, NAGIOS_WARNING, "primary %s (%lld failed cycle%s, "
+		    "fail_after %d)", ps, (long long)st->fail_streak,
+		    st->fail_streak == 1 ? "" : "s", cfg->agent.fail_after);
+}
 
-	if (strcmp(state, "STANDBY") == 0) {
-		if (strcmp(ps, "INFO") == 0)
-			nagios_add(n, NAGIOS_WARNING, "primary INFO: "
-			    "recovering (%lld of %d good cycles)", ok_streak,
-			    cfg->agent.recover_after);
-		else if (strcmp(ps, "FAIL") == 0)
-			nagios_add(n, nagios_cannot_fail_over(lc) ?
-			    NAGIOS_CRITICAL : NAGIOS_WARNING, "primary FAIL "
-			    "(%lld failed cycles) %s: %s: %s%s%s",
-			    jint(st, "fail_streak"), nagios_cannot_fail_over(lc)
-			    ? "and this site cannot fail over" :
-			    "but not failed over", jstr(lc, "outcome"),
-			    jstr(lc, "message"), tally[0] ? "; " : "", tally);
-		else if (strcmp(ps, "OK") != 0)
-			nagios_add(n, NAGIOS_WARNING, "primary %s (%lld failed"
-			    " cycle%s, fail_after %d)", ps,
-			    jint(st, "fail_streak"), jint(st, "fail_streak") ==
-			    1 ? "" : "s", cfg->agent.fail_after);
-	}
-	if (strcmp(jstr(lc, "outcome"), "UNSAFE") == 0)
+/*
+ * What the DNS side says: a failback refused (UNSAFE), the last cycle in
+ * ERROR, the canary refused, nameservers that lagged on the last change,
+ * notifications undelivered.
+ */
+static void
+nagios_judge_dns(const struct site_status *st, struct nagios *n)
+{
+	const struct status_cycle	*lc = &st->last_cycle;
+	char				 when[64];
+
+	if (lc->outcome == OUTCOME_UNSAFE)
 		nagios_add(n, NAGIOS_WARNING, "failback refused: %s",
-		    jstr(lc, "message"));
-	else if (json_is_true(fr) || (json_is_object(fr) &&
-	    !json_is_false(json_object_get(fr, "refused"))))
-		nagios_add(n, NAGIOS_WARNING, "failback refused%s%s",
-		    json_is_object(fr) ? ": " : "", json_is_object(fr) ?
-		    jstr(fr, "message") : "");
-	if (strcmp(jstr(lc, "outcome"), "ERROR") == 0)
+		    S(lc->message));
+	if (lc->outcome == OUTCOME_ERROR)
 		nagios_add(n, NAGIOS_WARNING, "last cycle ERROR: %s",
-		    jstr(lc, "message"));
-	if (json_is_object(cy) && json_is_false(json_object_get(cy, "ok"))) {
-		util_time_format(jint(cy, "at"), when, sizeof(when));
+		    S(lc->message));
+	if (st->has_canary && !st->canary.ok) {
+		util_time_format(st->canary.at, when, sizeof(when));
 		nagios_add(n, NAGIOS_WARNING, "DNS canary failed at %s: %s "
-		    "(a failover would fail too)", when, jstr(cy, "message"));
+		    "(a failover would fail too)", when, S(st->canary.detail));
 	}
-	lag = json_object_get(vf, "lagging");
-	if (json_array_size(lag) > 0) {
-		v = json_array_get(lag, 0);
+	if (st->nlagging > 0)
 		nagios_add(n, NAGIOS_WARNING, "%zu nameserver%s did not serve "
-		    "the last change in time (%s %s%s)", json_array_size(lag),
-		    json_array_size(lag) == 1 ? "" : "s", jstr(v, "zone"),
-		    jstr(v, "detail"), json_array_size(lag) > 1 ? ", ..." :
-		    "");
-	}
-	if (jint(nt, "pending") > 0)
+		    "the last change in time (%s %s%s)", st->nlagging,
+		    st->nlagging == 1 ? "" : "s", S(st->lagging[0].target),
+		    S(st->lagging[0].detail), st->nlagging > 1 ? ", ..." : "");
+	if (st->notify_pending > 0)
 		nagios_add(n, NAGIOS_WARNING, "%lld notification%s not "
-		    "delivered%s%s", jint(nt, "pending"), jint(nt, "pending") ==
-		    1 ? "" : "s", jstr(nt, "last_error")[0] ? ": " : "",
-		    jstr(nt, "last_error"));
-	json_array_foreach(json_object_get(st, "warnings"), i, v) {
-		if (json_is_string(v))
-			nagios_add(n, NAGIOS_WARNING, "%s",
-			    json_string_value(v));
-		else if (json_is_object(v))
-			nagios_add(n, NAGIOS_WARNING, "%s", jstr(v, "message"));
-	}
+		    "delivered%s%s", (long long)st->notify_pending,
+		    st->notify_pending == 1 ? "" : "s",
+		    S(st->notify_last_error)[0] ? ": " : "",
+		    S(st->notify_last_error));
+}
+
+/*
+ * When the last cycle ended, from its start and duration: the agent
+ * stopped watching when that is older than NAGIOS_STALE_FACTOR x interval.
+ */
+static long long
+nagios_age(const struct site_status *st, int64_t now)
+{
+	const struct status_cycle	*lc = &st->last_cycle;
+	long long			 end;
+
+	end = lc->started_at + (lc->duration_ms + 999) / 1000;
+	return now > end ? now - end : 0;
+}
+
+/* Judge the status (of a site with a last cycle); fills n. */
+static void
+nagios_judge(const struct config *cfg, const struct site_status *st,
+    long long age, struct nagios *n)
+{
+	const char	*tally;
+	char		 stale[32];
+
+	/* The spares' words, when the last cycle is the one that asked. */
+	tally = st->has_votes_cycle && st->votes_cycle.id ==
+	    st->last_cycle.id ? S(st->votes_cycle.tally) : "";
+	nagios_judge_state(cfg, st, tally, n);
+	nagios_judge_dns(st, n);
 	nagios_judge_intent(st, n);
 	nagios_judge_records(st, n);
 	nagios_judge_spares(st, n);
-	if (*age * 1000 > NAGIOS_STALE_FACTOR * cfg->agent.interval_ms) {
+	if (age * 1000 > NAGIOS_STALE_FACTOR * cfg->agent.interval_ms) {
 		util_duration_format(cfg->agent.interval_ms, stale,
 		    sizeof(stale));
 		nagios_add(n, NAGIOS_WARNING, "stale: the last cycle ended %llds"
 		    " ago, more than %d x interval (%s): is cron or `run` still"
-		    " running?", *age, NAGIOS_STALE_FACTOR, stale);
+		    " running?", age, NAGIOS_STALE_FACTOR, stale);
 	}
 }
 
 static void
-nagios_print(const struct config *cfg, const json_t *st, const struct nagios
-    *n, long long age)
+nagios_print(const struct config *cfg, const struct site_status *st,
+    const struct nagios *n, long long age)
 {
-	const json_t	*lc = json_object_get(st, "last_cycle");
-	char		 since[64], warn_s[32];
+	const struct status_cycle	*lc = &st->last_cycle;
+	char				 since[64], warn_s[32];
 
 	printf("FAILOVER %s - ", nagios_words[n->level]);
 	if (n->level == NAGIOS_OK) {
-		util_time_format(jint(st, "state_since"), since, sizeof(since));
+		util_time_format(st->state_since, since, sizeof(since));
 		printf("STANDBY since %s, primary OK, last cycle #%lld %llds ago "
-		    "(%s)", since, jint(lc, "id"), age, jstr(lc, "outcome"));
+		    "(%s)", since, (long long)lc->id, age,
+		    cycle_outcome_str(lc->outcome));
 	} else {
 		nagios_print_clean(n->crit);
 		if (n->crit[0] != '\0' && n->warn[0] != '\0')
@@ -345,9 +347,9 @@ nagios_print(const struct config *cfg, const json_t *st, const struct nagios
 	    cfg->agent.interval_ms) / 1000.0);
 	printf(" | fail_streak=%lld;;;0 ok_streak=%lld;;;0 "
 	    "last_cycle_age=%llds;%s;;0 last_cycle_duration=%lldms;;;0 "
-	    "notify_pending=%lld;;;0\n", jint(st, "fail_streak"),
-	    jint(st, "ok_streak"), age, warn_s, jint(lc, "duration_ms"),
-	    jint(json_object_get(st, "notify"), "pending"));
+	    "notify_pending=%lld;;;0\n", (long long)st->fail_streak,
+	    (long long)st->ok_streak, age, warn_s,
+	    (long long)lc->duration_ms, (long long)st->notify_pending);
 }
 
 int
@@ -357,14 +359,16 @@ cmd_status_nagios(const struct cmd_ctx *ctx)
 	struct state_db		*db = NULL;
 	struct diag_list	 diags;
 	struct nagios		 n;
-	json_t			*st = NULL;
+	struct site_status	 st;
 	char			 err[512];
 	long long		 age = 0;
+	int64_t			 now;
 	size_t			 i;
 	int			 rc = NAGIOS_UNKNOWN;
 
 	memset(&diags, 0, sizeof(diags));
 	memset(&n, 0, sizeof(n));
+	state_status_empty(&st);
 	if (config_load_flags(ctx->config_path, CONFIG_LOAD_NO_SECRETS,
 	    &cfg, &diags) == -1) {
 		for (i = 0; i < diags.n; i++)
@@ -386,24 +390,25 @@ cmd_status_nagios(const struct cmd_ctx *ctx)
 		nagios_unknown("%s", err);
 		goto done;
 	}
-	if ((st = state_status_json(db, 1, err, sizeof(err))) == NULL) {
+	if (state_status_load(db, 1, &st, err, sizeof(err)) == -1) {
 		nagios_unknown("%s", err);
 		goto done;
 	}
-	if (!json_is_object(json_object_get(st, "last_cycle")) ||
-	    strcmp(jstr(st, "state"), "UNKNOWN") == 0) {
+	if (!st.has_last_cycle || st.state == SITE_UNKNOWN) {
 		nagios_unknown("no cycle recorded yet in %s (never ran: is "
 		    "cron or `failover-agent run` set up?)",
 		    cfg->agent.state_db);
 		goto done;
 	}
-	cmd_status_annotate(cfg, st, util_wall_ms() / 1000);
-	nagios_judge(cfg, st, util_wall_ms() / 1000, &n, &age);
-	nagios_print(cfg, st, &n, age);
+	now = util_wall_ms() / 1000;
+	cmd_status_annotate(cfg, &st, now);
+	age = nagios_age(&st, now);
+	nagios_judge(cfg, &st, age, &n);
+	nagios_print(cfg, &st, &n, age);
 	rc = n.level;
 done:
 	fflush(stdout);
-	json_decref(st);
+	state_status_free(&st);
 	if (db != NULL)
 		state_close(db);
 	config_free(cfg);

@@ -1,7 +1,9 @@
 /*
- * cmd_status.c: status and history (SPEC §2).  Both read the store as JSON
- * (state.h) and either print it or render it for a person, so the two views
- * can never disagree.
+ * cmd_status.c: status and history (SPEC §2).  status reads the store
+ * into one struct (state.h: struct site_status), adds what needs the
+ * config, the lock or DNS, and renders it as text here, as JSON
+ * (state_status_to_json()) or for Nagios (cmd_nagios.c): the views can
+ * never disagree.  history prints the store's JSON or renders it.
  */
 #include <ctype.h>
 #include <getopt.h>
@@ -15,6 +17,9 @@
 #include "agent/lib/util.h"
 #include "dnsupdate/dnsupdate.h"
 #include "state/state.h"
+
+/* A text field of the status or of history: "" for none. */
+#define S(s)	((s) != NULL ? (s) : "")
 
 static const char *
 jstr(const json_t *o, const char *key)
@@ -71,6 +76,89 @@ text_escape_tree(json_t *j)
 	}
 }
 
+/* The same for one string of the status struct (NULL stays NULL). */
+static void
+text_escape(char **s)
+{
+	char	*e;
+
+	if (*s == NULL)
+		return;
+	e = util_text_escape(*s);
+	free(*s);
+	*s = e;
+}
+
+static void
+text_escape_notes(struct status_note *n, size_t count)
+{
+	size_t	i;
+
+	for (i = 0; i < count; i++) {
+		text_escape(&n[i].target);
+		text_escape(&n[i].detail);
+	}
+}
+
+static void
+text_escape_cycle(struct status_cycle *c)
+{
+	size_t	i;
+
+	text_escape(&c->kind);
+	text_escape(&c->message);
+	text_escape(&c->quorum);
+	text_escape(&c->quorum_stored);
+	text_escape(&c->tally);
+	for (i = 0; i < c->nchecks; i++) {
+		text_escape(&c->checks[i].name);
+		text_escape(&c->checks[i].type);
+		text_escape(&c->checks[i].outcome);
+		text_escape(&c->checks[i].detail);
+	}
+}
+
+/* text_escape_tree() for the status struct: every string it holds. */
+static void
+text_escape_status(struct site_status *s)
+{
+	size_t	i;
+
+	text_escape_cycle(&s->last_cycle);
+	text_escape_cycle(&s->votes_cycle);
+	for (i = 0; i < s->nrecords; i++) {
+		text_escape(&s->records[i].zone);
+		text_escape(&s->records[i].owner);
+		text_escape(&s->records[i].addrs);
+		text_escape(&s->records[i].holds);
+		text_escape(&s->records[i].why);
+	}
+	text_escape(&s->records_error);
+	for (i = 0; i < s->nvotes; i++) {
+		text_escape(&s->votes[i].spare);
+		text_escape(&s->votes[i].url);
+		text_escape(&s->votes[i].voter);
+		text_escape(&s->votes[i].verdict);
+		text_escape(&s->votes[i].reason);
+		text_escape(&s->votes[i].detail);
+	}
+	text_escape_notes(&s->canary, 1);
+	text_escape(&s->verify_direction);
+	text_escape_notes(s->lagging, s->nlagging);
+	text_escape_notes(&s->failed_since, 1);
+	text_escape(&s->notify_last_error);
+	text_escape(&s->intent.kind);
+	text_escape(&s->intent.direction);
+	text_escape(&s->intent.records);
+	text_escape(&s->intent.reason);
+	text_escape_notes(s->quorum_canary, s->nquorum_canary);
+	text_escape_notes(s->layout_warnings, s->nlayout_warnings);
+	text_escape_notes(s->stale, s->nstale);
+	for (i = 0; i < s->ntransitions; i++)
+		text_escape(&s->transitions[i].reason);
+	text_escape_notes(s->failing, s->nfailing);
+}
+
 /*
  * An open intent whose lock nobody holds was interrupted.  When the lock
  * file cannot be read (it is the service user's, mode 600, and this is the
@@ -79,21 +167,21 @@ text_escape_tree(json_t *j)
 #define STATUS_INTENT_MAX_S	(15 * 60)
 
 static void
-status_annotate_intent(const struct config *cfg, json_t *st, int64_t now)
+status_annotate_intent(const struct config *cfg, struct site_status *s,
+    int64_t now)
 {
-	json_t		*in = json_object_get(st, "intent");
-	long long	 age;
-	int		 held;
+	struct status_intent	*in = &s->intent;
+	long long		 age;
+	int			 held;
 
-	if (!json_is_object(in))
+	if (!s->has_intent)
 		return;
 	held = state_lock_held(cfg->agent.state_db);
-	age = now - jint(in, "opened_at");
-	json_object_set_new(in, "running", held == -1 ? json_null() :
-	    json_boolean(held == 1));
-	json_object_set_new(in, "interrupted", json_boolean(held == 0 ||
-	    (held == -1 && age > STATUS_INTENT_MAX_S &&
-	    age * 1000 > 3 * cfg->agent.interval_ms)));
+	age = now - in->opened_at;
+	in->running = held;
+	in->interrupted = held == 0 || (held == -1 &&
+	    age > STATUS_INTENT_MAX_S &&
+	    age * 1000 > 3 * cfg->agent.interval_ms);
 }
 
 /*
@@ -103,148 +191,158 @@ status_annotate_intent(const struct config *cfg, json_t *st, int64_t now)
  * as neither passing nor failing.
  */
 static void
-status_annotate_spares(const struct config *cfg, json_t *st)
+status_annotate_spares(const struct config *cfg, struct site_status *s)
 {
-	const json_t	*vc = json_object_get(st, "votes_cycle");
-	const json_t	*v, *best;
-	json_t		*failing, *qc;
-	long long	 at, best_at;
-	bool		 ok;
-	size_t		 i, j;
-	char		 detail[400];
+	const struct status_note	*qc;
+	const struct status_vote	*v;
+	struct status_note		*f;
+	long long			 at, best_at;
+	bool				 found, ok;
+	size_t				 i, j;
+	char				 detail[400];
 
 	if (!cfg->has_quorum || cfg->nspares == 0)
 		return;
-	failing = json_array();
 	for (i = 0; i < cfg->nspares; i++) {
 		const char *name = cfg->spares[i].name;
 
-		best = NULL;
+		found = false;
 		best_at = -1;
 		ok = true;
-		json_array_foreach(json_object_get(st, "quorum_canary"), j, v)
-			if (strcmp(jstr(v, "spare"), name) == 0) {
-				best = v;
-				best_at = jint(v, "at");
-				ok = json_is_true(json_object_get(v, "ok"));
-				snprintf(detail, sizeof(detail), "%s",
-				    jstr(v, "detail"));
-			}
-		at = jint(vc, "started_at");
-		json_array_foreach(json_object_get(st, "votes"), j, v)
-			if (strcmp(jstr(v, "spare"), name) == 0 &&
-			    at >= best_at) {
-				best = v;
-				best_at = at;
-				ok = json_is_true(json_object_get(v, "valid"));
-				snprintf(detail, sizeof(detail), "%s%s%s",
-				    jstr(v, "reason"), jstr(v, "detail")[0] ?
-				    ": " : "", jstr(v, "detail"));
-			}
-		if (best == NULL || ok)
+		for (j = 0; j < s->nquorum_canary; j++) {
+			qc = &s->quorum_canary[j];
+			if (strcmp(S(qc->target), name) != 0)
+				continue;
+			found = true;
+			best_at = qc->at;
+			ok = qc->ok;
+			snprintf(detail, sizeof(detail), "%s", S(qc->detail));
+		}
+		at = s->has_votes_cycle ? s->votes_cycle.started_at : 0;
+		for (j = 0; j < s->nvotes; j++) {
+			v = &s->votes[j];
+			if (strcmp(S(v->spare), name) != 0 || at < best_at)
+				continue;
+			found = true;
+			best_at = at;
+			ok = v->valid;
+			snprintf(detail, sizeof(detail), "%s%s%s", S(v->reason),
+			    S(v->detail)[0] ? ": " : "", S(v->detail));
+		}
+		if (!found || ok)
 			continue;
-		json_array_append_new(failing, json_pack("{s:s, s:I, s:s}",
-		    "spare", name, "at", (json_int_t)best_at, "detail",
-		    detail));
+		s->failing = util_xreallocarray(s->failing, s->nfailing + 1,
+		    sizeof(*s->failing));
+		f = &s->failing[s->nfailing++];
+		memset(f, 0, sizeof(*f));
+		f->target = util_xstrdup(name);
+		f->at = best_at;
+		f->cycle_id = STATUS_NULL;
+		f->detail = util_xstrdup(detail);
 	}
-	qc = json_pack("{s:i, s:i, s:o}", "need", cfg->quorum.need, "spares",
-	    (int)cfg->nspares, "failing", failing);
-	json_object_set_new(st, "quorum_check", qc);
+	s->has_quorum_check = true;
+	s->quorum_need = cfg->quorum.need;
+	s->quorum_spares = (int)cfg->nspares;
 }
 
 void
-cmd_status_annotate(const struct config *cfg, json_t *st, int64_t now)
+cmd_status_annotate(const struct config *cfg, struct site_status *s,
+    int64_t now)
 {
 	if (cfg->agent.role != ROLE_BACKUP)
 		return;
-	status_annotate_intent(cfg, st, now);
-	json_object_set_new(st, "no_quorum", json_boolean(!cfg->has_quorum &&
-	    !cfg->agent.quorum_none));
-	status_annotate_spares(cfg, st);
+	s->annotated = true;
+	status_annotate_intent(cfg, s, now);
+	s->no_quorum = !cfg->has_quorum && !cfg->agent.quorum_none;
+	status_annotate_spares(cfg, s);
 }
 
 /*
- * Replace "records" with what DNS holds right now.  If DNS cannot be read,
- * the stored view stays and "records_live" says false with the error.
+ * Replace the records with what DNS holds right now.  If DNS cannot be
+ * read, the stored view stays, with the error.
  */
 static void
-status_records_live(const struct config *cfg, json_t *st)
+status_records_live(const struct config *cfg, struct site_status *s)
 {
-	struct dns_view	 view;
-	json_t		*arr;
-	char		 addrs[512];
-	size_t		 i;
+	struct dns_view		 view;
+	struct status_record	*r;
+	char			 addrs[512];
+	size_t			 i;
 
 	memset(&view, 0, sizeof(view));
 	if (dns_view_read(cfg, &view) == -1) {
-		json_object_set_new(st, "records_live", json_false());
-		json_object_set_new(st, "records_error",
-		    json_string(view.error));
+		s->records_source = STATUS_RECORDS_LIVE_FAILED;
+		s->records_error = util_xstrdup(view.error);
 		dns_view_free(&view);
 		return;
 	}
-	arr = json_array();
+	state_status_records_free(s);
+	s->records = util_xcalloc(view.n ? view.n : 1, sizeof(*s->records));
 	for (i = 0; i < view.n; i++) {
-		json_t	*r;
-
+		r = &s->records[s->nrecords++];
 		config_addrset_format(&view.rec[i].addrs, addrs, sizeof(addrs));
-		r = json_pack("{s:s,s:s,s:s,s:s,s:I}",
-		    "zone", view.rec[i].zone->name, "owner", view.rec[i].owner,
-		    "addrs", addrs, "holds", dns_record_holds_str(&view.rec[i]),
-		    "seen_at", (json_int_t)(util_wall_ms() / 1000));
+		r->zone = util_xstrdup(view.rec[i].zone->name);
+		r->owner = util_xstrdup(view.rec[i].owner);
+		r->addrs = util_xstrdup(addrs);
+		r->holds = util_xstrdup(dns_record_holds_str(&view.rec[i]));
+		r->seen_at = util_wall_ms() / 1000;
 		/* A conflict says what differs (issue 10). */
-		if (r != NULL && view.rec[i].why[0] != '\0')
-			json_object_set_new(r, "why",
-			    json_string(view.rec[i].why));
-		json_array_append_new(arr, r);
+		if (view.rec[i].why[0] != '\0')
+			r->why = util_xstrdup(view.rec[i].why);
 	}
-	json_object_set_new(st, "records", arr);
-	json_object_set_new(st, "records_live", json_true());
+	s->records_source = STATUS_RECORDS_LIVE;
 	dns_view_free(&view);
 }
 
 /* One vote: "down (checked ...)" or "abstained: no-answer: detail". */
 static void
-print_vote(const char *indent, const json_t *v)
+print_vote(const char *indent, const char *spare, bool valid,
+    const char *verdict, const char *voter, long long checked_at,
+    const char *reason, const char *detail)
 {
-	printf("%svote %s: ", indent, jstr(v, "spare"));
-	if (json_is_true(json_object_get(v, "valid"))) {
-		printf("%s", jstr(v, "verdict"));
-		if (strcmp(jstr(v, "voter"), jstr(v, "spare")) != 0)
-			printf(" (voter %s)", jstr(v, "voter"));
-		print_time(", checked ", jint(v, "checked_at"));
+	printf("%svote %s: ", indent, spare);
+	if (valid) {
+		printf("%s", verdict);
+		if (strcmp(voter, spare) != 0)
+			printf(" (voter %s)", voter);
+		print_time(", checked ", checked_at);
 	} else
-		printf("abstained: %s%s%s", jstr(v, "reason"),
-		    jstr(v, "detail")[0] ? ": " : "", jstr(v, "detail"));
+		printf("abstained: %s%s%s", reason, detail[0] ? ": " : "",
+		    detail);
 	printf("\n");
 }
 
 /* The last votes (SPEC §2) and the tally of the cycle that asked. */
 static void
-status_print_votes(const struct config *cfg, const json_t *st)
+status_print_votes(const struct config *cfg, const struct site_status *s)
 {
-	const json_t	*vc = json_object_get(st, "votes_cycle");
-	const json_t	*v;
-	size_t		 i;
+	const struct status_cycle	*vc = &s->votes_cycle;
+	const struct status_note	*qc;
+	const struct status_vote	*v;
+	size_t				 i;
 
 	/* Each spare's last [quorum] canary: does a signed vote go through? */
-	json_array_foreach(json_object_get(st, "quorum_canary"), i, v) {
-		printf("quorum canary %s: %s", jstr(v, "spare"),
-		    json_is_true(json_object_get(v, "ok")) ? "ok" : "FAILED");
-		print_time(" at ", jint(v, "at"));
-		printf(": %s\n", jstr(v, "detail"));
+	for (i = 0; i < s->nquorum_canary; i++) {
+		qc = &s->quorum_canary[i];
+		printf("quorum canary %s: %s", S(qc->target), qc->ok ? "ok" :
+		    "FAILED");
+		print_time(" at ", qc->at);
+		printf(": %s\n", S(qc->detail));
 	}
-	if (!json_is_object(vc)) {
+	if (!s->has_votes_cycle) {
 		printf("votes: none yet%s\n", cfg->has_quorum ? "" :
 		    " (no [quorum] configured)");
 		return;
 	}
-	printf("last votes: cycle #%lld", jint(vc, "id"));
-	print_time(" at ", jint(vc, "started_at"));
-	printf(" (%s): %s\n", jstr(vc, "outcome"), jstr(vc, "tally")[0] ?
-	    jstr(vc, "tally") : jstr(vc, "quorum"));
-	json_array_foreach(json_object_get(st, "votes"), i, v)
-		print_vote("  ", v);
+	printf("last votes: cycle #%lld", (long long)vc->id);
+	print_time(" at ", vc->started_at);
+	printf(" (%s): %s\n", cycle_outcome_str(vc->outcome), S(vc->tally)[0] ?
+	    S(vc->tally) : S(vc->quorum));
+	for (i = 0; i < s->nvotes; i++) {
+		v = &s->votes[i];
+		print_vote("  ", S(v->spare), v->valid, S(v->verdict),
+		    S(v->voter), v->checked_at, S(v->reason), S(v->detail));
+	}
 }
 
 /*
@@ -252,34 +350,28 @@ status_print_votes(const struct config *cfg, const json_t *st)
  * the last DNS move in time (verify = all).
  */
 static void
-status_print_dns(const struct config *cfg, const json_t *st)
+status_print_dns(const struct config *cfg, const struct site_status *s)
 {
-	const json_t	*cy = json_object_get(st, "canary");
-	const json_t	*vf = json_object_get(st, "verify");
-	const json_t	*lag, *v, *fs;
-	size_t		 i;
+	const struct status_note	*fs = &s->failed_since;
+	size_t				 i;
 
-	if (json_is_object(cy)) {
-		printf("canary: %s", json_is_true(json_object_get(cy, "ok")) ?
-		    "ok" : "FAILED");
-		print_time(" at ", jint(cy, "at"));
-		printf(": %s\n", jstr(cy, "message"));
+	if (s->has_canary) {
+		printf("canary: %s", s->canary.ok ? "ok" : "FAILED");
+		print_time(" at ", s->canary.at);
+		printf(": %s\n", S(s->canary.detail));
 	} else if (cfg->dns.canary_ms == 0)
 		printf("canary: off ([dns] canary = 0)\n");
 	else
 		printf("canary: none yet\n");
-	if (!json_is_object(vf))
+	if (!s->has_verify)
 		return;
-	lag = json_object_get(vf, "lagging");
-	fs = json_object_get(vf, "failed_since");
-	if (jint(vf, "cycle_id") > 0) {
-		printf("last change: cycle #%lld %s", jint(vf, "cycle_id"),
-		    jstr(vf, "direction"));
-		print_time(" at ", jint(vf, "at"));
-		if (json_array_size(lag) > 0)
+	if (s->verify_cycle_id > 0) {
+		printf("last change: cycle #%lld %s",
+		    (long long)s->verify_cycle_id, S(s->verify_direction));
+		print_time(" at ", s->verify_at);
+		if (s->nlagging > 0)
 			printf(": %zu nameserver%s did not serve it in time:\n",
-			    json_array_size(lag), json_array_size(lag) == 1 ?
-			    "" : "s");
+			    s->nlagging, s->nlagging == 1 ? "" : "s");
 		else if (cfg->dns.verify == DNS_VERIFY_ALL)
 			printf(": verified, every nameserver served it\n");
 		else if (cfg->dns.verify == DNS_VERIFY_SERVER)
@@ -287,17 +379,47 @@ status_print_dns(const struct config *cfg, const json_t *st)
 			    "it\n");
 		else
 			printf(": not verified (verify = none)\n");
-		json_array_foreach(lag, i, v)
-			printf("  %s %s\n", jstr(v, "zone"), jstr(v, "detail"));
+		for (i = 0; i < s->nlagging; i++)
+			printf("  %s %s\n", S(s->lagging[i].target),
+			    S(s->lagging[i].detail));
 	} else
 		printf("last change: none in history\n");
-	if (json_is_object(fs)) {
+	if (s->has_failed_since) {
 		printf("WARNING: a DNS move failed since: cycle #%lld",
-		    jint(fs, "cycle_id"));
-		print_time(" at ", jint(fs, "at"));
-		printf(": %s: %s (not verified)\n", jstr(fs, "zone"),
-		    jstr(fs, "detail"));
+		    fs->cycle_id == STATUS_NULL ? 0LL :
+		    (long long)fs->cycle_id);
+		print_time(" at ", fs->at);
+		printf(": %s: %s (not verified)\n", S(fs->target),
+		    S(fs->detail));
 	}
+}
+
+/*
+ * What a record holds, as a person must hear it: CRITICAL when it holds
+ * neither site's addresses ("other"), WARNING for part of a site's set or
+ * anything else this build does not know, OK for a site's whole set or a
+ * record not read.  The text status and Nagios judge alike.
+ */
+enum status_level
+cmd_status_record_level(const char *holds)
+{
+	if (strcmp(holds, "other") == 0)
+		return STATUS_LEVEL_CRITICAL;
+	if (strcmp(holds, "primary") == 0 || strcmp(holds, "backup") == 0 ||
+	    strcmp(holds, "not-read") == 0 || strcmp(holds, "unreadable") == 0)
+		return STATUS_LEVEL_OK;
+	return STATUS_LEVEL_WARNING;
+}
+
+/*
+ * Fewer spares pass the signed vote check than [quorum] need (needs
+ * cmd_status_annotate()).
+ */
+bool
+cmd_status_spares_short(const struct site_status *s)
+{
+	return s->has_quorum_check && (long long)s->quorum_spares -
+	    (long long)s->nfailing < s->quorum_need;
 }
 
 /*
@@ -306,130 +428,132 @@ status_print_dns(const struct config *cfg, const json_t *st)
  * set.  The same judgements as status --nagios (cmd_status_annotate()).
  */
 static void
-status_print_warnings(const json_t *st)
+status_print_warnings(const struct site_status *s)
 {
-	const json_t	*in = json_object_get(st, "intent");
-	const json_t	*qc = json_object_get(st, "quorum_check");
-	const json_t	*v;
-	const char	*h;
-	size_t		 i;
+	const struct status_intent	*in = &s->intent;
+	const struct status_record	*r;
+	size_t				 i;
 
-	if (json_is_object(in)) {
-		print_time(json_is_true(json_object_get(in, "interrupted")) ?
+	if (s->has_intent) {
+		print_time(in->interrupted ?
 		    "\nCRITICAL: a failover/failback was interrupted (started " :
-		    "\na move is under way (started ", jint(in, "opened_at"));
-		printf("; %s %s)%s", jstr(in, "kind"), jstr(in, "direction"),
-		    json_is_true(json_object_get(in, "interrupted")) ?
-		    ": the next cycle reconciles from DNS" : "");
+		    "\na move is under way (started ", in->opened_at);
+		printf("; %s %s)%s", S(in->kind), S(in->direction),
+		    in->interrupted ? ": the next cycle reconciles from DNS" :
+		    "");
 	}
-	if (json_is_true(json_object_get(st, "no_quorum")))
+	if (s->no_quorum)
 		printf("\nWARNING: no spares: this agent cannot tell its own "
 		    "outage from the primary's (add [quorum], or say [agent] "
 		    "quorum = none)");
-	json_array_foreach(json_object_get(qc, "failing"), i, v) {
-		printf("\nWARNING: spare %s: signed vote failed", jstr(v,
-		    "spare"));
-		print_time(" at ", jint(v, "at"));
-		printf(": %s", jstr(v, "detail"));
+	for (i = 0; i < s->nfailing; i++) {
+		printf("\nWARNING: spare %s: signed vote failed",
+		    S(s->failing[i].target));
+		print_time(" at ", s->failing[i].at);
+		printf(": %s", S(s->failing[i].detail));
 	}
-	if (json_is_object(qc) && jint(qc, "spares") - (long long)
-	    json_array_size(json_object_get(qc, "failing")) < jint(qc, "need"))
-		printf("\nCRITICAL: fewer spares than need = %lld pass: a "
-		    "failover could not be confirmed", jint(qc, "need"));
-	json_array_foreach(json_object_get(st, "records"), i, v) {
-		h = jstr(v, "holds");
-		if (strcmp(h, "other") == 0)
+	if (cmd_status_spares_short(s))
+		printf("\nCRITICAL: fewer spares than need = %d pass: a "
+		    "failover could not be confirmed", s->quorum_need);
+	for (i = 0; i < s->nrecords; i++) {
+		r = &s->records[i];
+		switch (cmd_status_record_level(S(r->holds))) {
+		case STATUS_LEVEL_OK:
+			break;
+		case STATUS_LEVEL_CRITICAL:
 			printf("\nCRITICAL: %s holds neither site's addresses: "
-			    "%s", jstr(v, "owner"), jstr(v, "addrs")[0] ?
-			    jstr(v, "addrs") : "(none)");
-		else if (strcmp(h, "primary") != 0 && strcmp(h, "backup") != 0
-		    && strcmp(h, "not-read") != 0 &&
-		    strcmp(h, "unreadable") != 0)
-			printf("\nWARNING: %s holds %s: %s", jstr(v, "owner"),
-			    h, jstr(v, "addrs")[0] ? jstr(v, "addrs") :
+			    "%s", S(r->owner), S(r->addrs)[0] ? r->addrs :
 			    "(none)");
+			break;
+		case STATUS_LEVEL_WARNING:
+			printf("\nWARNING: %s holds %s: %s", S(r->owner),
+			    S(r->holds), S(r->addrs)[0] ? r->addrs : "(none)");
+			break;
+		}
+	}
+}
+
+/* The last cycle and its checks. */
+static void
+status_print_cycle(const struct site_status *s)
+{
+	const struct status_cycle	*lc = &s->last_cycle;
+	const struct status_check	*ck;
+	size_t				 i;
+
+	if (!s->has_last_cycle) {
+		printf("last cycle: none yet\n");
+		return;
+	}
+	printf("last cycle: #%lld %s", (long long)lc->id, S(lc->kind));
+	print_time(" at ", lc->started_at);
+	printf(": %s, exit %lld: %s\n", cycle_outcome_str(lc->outcome),
+	    (long long)lc->exit_code, S(lc->message));
+	for (i = 0; i < lc->nchecks; i++) {
+		ck = &lc->checks[i];
+		printf("  check %s: %s%s%s (%lld ms)\n", S(ck->name),
+		    S(ck->outcome), S(ck->detail)[0] ? ": " : "",
+		    S(ck->detail), (long long)ck->elapsed_ms);
 	}
 }
 
 static void
-status_print(const struct config *cfg, const json_t *st)
+status_print(const struct config *cfg, const struct site_status *s)
 {
-	const json_t	*lc = json_object_get(st, "last_cycle");
-	const json_t	*v, *nt;
-	size_t		 i;
+	const struct status_record	*r;
+	size_t				 i;
 
-	printf("site %s: %s", cfg->agent.name, jstr(st, "state"));
-	print_time(" since ", jint(st, "state_since"));
-	printf("\nprimary: %s", jstr(st, "primary_status"));
-	if (jint(st, "fail_streak") > 0)
+	printf("site %s: %s", cfg->agent.name, site_state_str(s->state));
+	print_time(" since ", s->state_since);
+	printf("\nprimary: %s", primary_status_str(s->primary_status));
+	if (s->fail_streak > 0)
 		printf(" (%lld failed cycle%s in a row, fail_after %d)",
-		    jint(st, "fail_streak"), jint(st, "fail_streak") == 1 ?
-		    "" : "s", cfg->agent.fail_after);
+		    (long long)s->fail_streak, s->fail_streak == 1 ? "" : "s",
+		    cfg->agent.fail_after);
 	/* A failback waiting for a person must not hide below the fold. */
-	if (json_is_object(lc) && strcmp(jstr(lc, "outcome"), "UNSAFE") == 0)
-		printf("\nWARNING: failback refused: %s", jstr(lc, "message"));
-	json_array_foreach(json_object_get(st, "layout_warnings"), i, v)
+	if (s->has_last_cycle && s->last_cycle.outcome == OUTCOME_UNSAFE)
+		printf("\nWARNING: failback refused: %s",
+		    S(s->last_cycle.message));
+	for (i = 0; i < s->nlayout_warnings; i++)
 		printf("\nWARNING: this layout cannot fail over: %s",
-		    jstr(v, "detail"));
-	json_array_foreach(json_object_get(st, "stale_nameservers"), i, v)
+		    S(s->layout_warnings[i].detail));
+	for (i = 0; i < s->nstale; i++)
 		printf("\nWARNING: a nameserver serves stale data: %s",
-		    jstr(v, "detail"));
-	if (json_is_false(json_object_get(json_object_get(st, "canary"), "ok")))
+		    S(s->stale[i].detail));
+	if (s->has_canary && !s->canary.ok)
 		printf("\nWARNING: the DNS canary failed: a failover would fail "
 		    "too (see canary: below)");
-	status_print_warnings(st);
-	printf("\nrecords (%s):\n", json_is_true(json_object_get(st,
-	    "records_live")) ? "live from DNS" : "as last seen");
-	if (json_object_get(st, "records_error") != NULL)
+	status_print_warnings(s);
+	printf("\nrecords (%s):\n", s->records_source == STATUS_RECORDS_LIVE ?
+	    "live from DNS" : "as last seen");
+	if (s->records_source == STATUS_RECORDS_LIVE_FAILED)
 		printf("  DNS could not be read now: %s\n",
-		    jstr(st, "records_error"));
-	json_array_foreach(json_object_get(st, "records"), i, v) {
-		printf("  %-32s %-40s %s\n", jstr(v, "owner"),
-		    jstr(v, "addrs")[0] ? jstr(v, "addrs") : "(none)",
-		    jstr(v, "holds"));
-		if (jstr(v, "why")[0] != '\0')
-			printf("    %s\n", jstr(v, "why"));
+		    S(s->records_error));
+	for (i = 0; i < s->nrecords; i++) {
+		r = &s->records[i];
+		printf("  %-32s %-40s %s\n", S(r->owner), S(r->addrs)[0] ?
+		    r->addrs : "(none)", S(r->holds));
+		if (S(r->why)[0] != '\0')
+			printf("    %s\n", r->why);
 	}
-	if (json_is_object(lc)) {
-		printf("last cycle: #%lld %s", jint(lc, "id"), jstr(lc, "kind"));
-		print_time(" at ", jint(lc, "started_at"));
-		printf(": %s, exit %lld: %s\n", jstr(lc, "outcome"),
-		    jint(lc, "exit_code"), jstr(lc, "message"));
-		json_array_foreach(json_object_get(lc, "checks"), i, v)
-			printf("  check %s: %s%s%s (%lld ms)\n", jstr(v, "name"),
-			    jstr(v, "outcome"), jstr(v, "detail")[0] ? ": " : "",
-			    jstr(v, "detail"), jint(v, "elapsed_ms"));
-	} else
-		printf("last cycle: none yet\n");
-	status_print_votes(cfg, st);
-	status_print_dns(cfg, st);
-	nt = json_object_get(st, "notify");
-	if (jint(nt, "pending") > 0)
+	status_print_cycle(s);
+	status_print_votes(cfg, s);
+	status_print_dns(cfg, s);
+	if (s->notify_pending > 0)
 		printf("notify: %lld notification%s not delivered yet (%lld "
-		    "attempt%s for the oldest): %s\n", jint(nt, "pending"),
-		    jint(nt, "pending") == 1 ? "" : "s", jint(nt, "attempts"),
-		    jint(nt, "attempts") == 1 ? "" : "s",
-		    jstr(nt, "last_error")[0] ? jstr(nt, "last_error") :
-		    "not tried yet");
-	printf("transitions:%s\n", json_array_size(json_object_get(st,
-	    "transitions")) ? "" : " none yet");
-	json_array_foreach(json_object_get(st, "transitions"), i, v) {
-		print_time("  ", jint(v, "at"));
-		printf("  %s -> %s: %s\n", jstr(v, "from"), jstr(v, "to"),
-		    jstr(v, "reason"));
+		    "attempt%s for the oldest): %s\n",
+		    (long long)s->notify_pending, s->notify_pending == 1 ? "" :
+		    "s", s->notify_attempts == STATUS_NULL ? 0LL :
+		    (long long)s->notify_attempts, s->notify_attempts == 1 ?
+		    "" : "s", S(s->notify_last_error)[0] ?
+		    s->notify_last_error : "not tried yet");
+	printf("transitions:%s\n", s->ntransitions ? "" : " none yet");
+	for (i = 0; i < s->ntransitions; i++) {
+		print_time("  ", s->transitions[i].at);
+		printf("  %s -> %s: %s\n", site_state_str(
+		    s->transitions[i].from), site_state_str(
+		    s->transitions[i].to), S(s->transitions[i].reason));
 	}
-}
-
-/* The status of a site that never ran: same keys, nothing in them. */
-static json_t *
-status_empty(void)
-{
-	return json_pack("{s:s,s:n,s:s,s:n,s:[],s:[],s:n,s:[],s:i,s:i,s:n,"
-	    "s:n,s:n,s:[]}",
-	    "state", "UNKNOWN", "state_since", "primary_status", "OK",
-	    "last_cycle", "records", "votes", "votes_cycle", "transitions",
-	    "fail_streak", 0, "ok_streak", 0, "canary", "verify", "intent",
-	    "quorum_canary");
 }
 
 /*
@@ -463,10 +587,9 @@ status_spare(const struct config *cfg, bool as_json)
 	    json_is_null(pr) && err[0] != '\0' ? err : NULL);
 	if (st == NULL)
 		fatalx("out of memory");
-	if (as_json) {
-		json_dumpf(st, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-		printf("\n");
-	} else if (json_is_null(pr)) {
+	if (as_json)
+		cmd_json_print(st);
+	else if (json_is_null(pr)) {
 		printf("spare %s: no probe recorded yet%s%s\n", cfg->agent.name,
 		    err[0] != '\0' ? ": " : " (is vote-server running?)",
 		    err);
@@ -493,6 +616,75 @@ status_spare(const struct config *cfg, bool as_json)
 	return FA_EXIT_OK;
 }
 
+/* --json: the object as SPEC §2 shows it, keys sorted, one final newline. */
+void
+cmd_json_print(const json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	printf("\n");
+}
+
+/*
+ * What status and history begin with: the config (no secret), and for a
+ * spare its own view instead (status_spare()).  Returns 1 with *rc when
+ * the command is done, 0 to go on with *cfg (config_free() it).
+ */
+static int
+store_cmd_begin(const struct cmd_ctx *ctx, bool as_json, struct config **cfg,
+    int *rc)
+{
+	if ((*rc = cmd_config_load_public(ctx, cfg)) != 0)
+		return 1;
+	if ((*cfg)->agent.role != ROLE_SPARE)
+		return 0;
+	*rc = status_spare(*cfg, as_json);
+	config_free(*cfg);
+	*cfg = NULL;
+	return 1;
+}
+
+/*
+ * status of a backup or primary: the stored status (that of a site that
+ * never ran when there is no database yet), the records live from DNS on
+ * a backup, the judgements of cmd_status_annotate(); printed as JSON or
+ * text.  Returns an exit code.
+ */
+static int
+status_site(const struct config *cfg, bool as_json)
+{
+	struct state_db		*db = NULL;
+	struct site_status	 s;
+	json_t			*j;
+	char			 err[512];
+	int			 rc = FA_EXIT_RUNTIME;
+
+	if (state_open(cfg->agent.state_db, true, &db, err, sizeof(err)) == -1) {
+		log_debug("%s", err);
+		state_status_empty(&s);
+	} else if (state_status_load(db, 5, &s, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto done;
+	}
+	if (cfg->agent.role == ROLE_BACKUP)
+		status_records_live(cfg, &s);
+	cmd_status_annotate(cfg, &s, util_wall_ms() / 1000);
+	if (as_json) {
+		if ((j = state_status_to_json(&s)) == NULL)
+			fatalx("out of memory");
+		cmd_json_print(j);
+		json_decref(j);
+	} else {
+		text_escape_status(&s);
+		status_print(cfg, &s);
+	}
+	rc = FA_EXIT_OK;
+done:
+	state_status_free(&s);
+	if (db != NULL)
+		state_close(db);
+	return rc;
+}
+
 int
 cmd_status(const struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -503,9 +695,6 @@ cmd_status(const struct cmd_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct config	*cfg = NULL;
-	struct state_db	*db = NULL;
-	json_t		*st = NULL;
-	char		 err[512];
 	bool		 as_json = false, nagios = false, all = false;
 	int		 ch, rc;
 
@@ -526,35 +715,9 @@ cmd_status(const struct cmd_ctx *ctx, int argc, char **argv)
 	/* The plugin's own rules: every trouble is UNKNOWN (exit 3). */
 	if (nagios)
 		return cmd_status_nagios(ctx);
-	if ((rc = cmd_config_load_public(ctx, &cfg)) != 0)
+	if (store_cmd_begin(ctx, as_json, &cfg, &rc) == 1)
 		return rc;
-	if (cfg->agent.role == ROLE_SPARE) {
-		rc = status_spare(cfg, as_json);
-		goto done;
-	}
-	rc = FA_EXIT_RUNTIME;
-	if (state_open(cfg->agent.state_db, true, &db, err, sizeof(err)) == -1) {
-		log_debug("%s", err);
-		st = status_empty();
-	} else if ((st = state_status_json(db, 5, err, sizeof(err))) == NULL) {
-		log_warnx("%s", err);
-		goto done;
-	}
-	if (cfg->agent.role == ROLE_BACKUP)
-		status_records_live(cfg, st);
-	cmd_status_annotate(cfg, st, util_wall_ms() / 1000);
-	if (as_json) {
-		json_dumpf(st, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-		printf("\n");
-	} else {
-		text_escape_tree(st);
-		status_print(cfg, st);
-	}
-	rc = FA_EXIT_OK;
-done:
-	json_decref(st);
-	if (db != NULL)
-		state_close(db);
+	rc = status_site(cfg, as_json);
 	config_free(cfg);
 	return rc;
 usage:
@@ -585,7 +748,11 @@ history_print(const json_t *h)
 			printf("    %s\n", jstr(c, "tally")[0] ? jstr(c, "tally")
 			    : jstr(c, "quorum"));
 		json_array_foreach(json_object_get(c, "votes"), j, v)
-			print_vote("    ", v);
+			print_vote("    ", jstr(v, "spare"),
+			    json_is_true(json_object_get(v, "valid")),
+			    jstr(v, "verdict"), jstr(v, "voter"),
+			    jint(v, "checked_at"), jstr(v, "reason"),
+			    jstr(v, "detail"));
 		json_array_foreach(json_object_get(c, "actions"), j, v)
 			printf("    %s %s: %s: %s\n", jstr(v, "kind"),
 			    jstr(v, "target"), jstr(v, "result"),
@@ -703,12 +870,8 @@ cmd_history(const struct cmd_ctx *ctx, int argc, char **argv)
 	q.limit = n > 0 ? (int)n : q.since > 0 ? -1 : 20;
 	if (optind != argc)
 		goto usage;
-	if ((rc = cmd_config_load_public(ctx, &cfg)) != 0)
+	if (store_cmd_begin(ctx, as_json, &cfg, &rc) == 1)
 		return rc;
-	if (cfg->agent.role == ROLE_SPARE) {
-		rc = status_spare(cfg, as_json);
-		goto done;
-	}
 	rc = FA_EXIT_RUNTIME;
 	if (state_open(cfg->agent.state_db, true, &db, err, sizeof(err)) == -1) {
 		fprintf(stderr, "failover-agent: %s\n", err);
@@ -718,10 +881,9 @@ cmd_history(const struct cmd_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "failover-agent: %s\n", err);
 		goto done;
 	}
-	if (as_json) {
-		json_dumpf(h, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-		printf("\n");
-	} else {
+	if (as_json)
+		cmd_json_print(h);
+	else {
 		text_escape_tree(h);
 		history_print(h);
 	}

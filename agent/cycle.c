@@ -1075,6 +1075,7 @@ cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
 	struct transition_record	 tr[2];
 	char				*bodies[2] = { NULL, NULL };
 	struct action_record		*acts = NULL;
+	struct check_record		*checks = NULL;
 	struct vote_record		*votes = NULL;
 	struct record_seen		*seen;
 	struct zone_serial		*zs = NULL;
@@ -1113,6 +1114,17 @@ cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
 			acts[i].detail = c->actions[i].detail;
 		}
 	}
+	if (c->cfg->nchecks > 0) {
+		checks = util_xcalloc(c->cfg->nchecks, sizeof(*checks));
+		for (i = 0; i < c->cfg->nchecks; i++) {
+			checks[i].name = c->checks[i].check->name;
+			checks[i].type = check_type_str(
+			    c->checks[i].check->type);
+			checks[i].outcome = c->checks[i].outcome;
+			checks[i].detail = c->checks[i].detail;
+			checks[i].elapsed_ms = c->checks[i].elapsed_ms;
+		}
+	}
 	seen = cycle_records_seen(c, &addrbuf, &nseen);
 	if (c->nvotes > 0) {
 		votes = util_xcalloc(c->nvotes, sizeof(*votes));
@@ -1141,7 +1153,7 @@ cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
 	rec.message = reason;
 	rec.exit_code = exit_code;
 	rec.nchecks = c->cfg->nchecks;
-	rec.checks = c->checks;
+	rec.checks = checks;
 	rec.ntransitions = ntr;
 	rec.transitions = tr;
 	rec.nactions = c->nactions;
@@ -1165,6 +1177,7 @@ cycle_record(struct cycle *c, struct state_db *db, int64_t started_at,
 		cycle_write_failed(c, err);
 	free(zs);
 	free(acts);
+	free(checks);
 	free(seen);
 	free(addrbuf);
 	free(votes);
@@ -1488,18 +1501,16 @@ cycle_message(struct cycle *c, enum cycle_outcome oc, const char *reason)
 static void
 cycle_metrics(const struct config *cfg, struct state_db *db)
 {
-	json_t	*st;
-	char	 err[512];
+	struct site_status	 st;
+	char			 err[512];
 
 	if (cfg->agent.metrics_file == NULL || db == NULL)
 		return;
-	if ((st = state_status_json(db, 0, err, sizeof(err))) == NULL) {
+	if (state_status_load(db, 0, &st, err, sizeof(err)) == -1)
 		log_warnx("metrics_file: %s", err);
-		return;
-	}
-	if (metrics_write(cfg, st, err, sizeof(err)) == -1)
+	else if (metrics_write(cfg, &st, err, sizeof(err)) == -1)
 		log_warnx("metrics_file: %s", err);
-	json_decref(st);
+	state_status_free(&st);
 }
 
 static void

@@ -2,9 +2,9 @@
  * metrics.c: [agent] metrics_file (issue 14): after every cycle, what
  * `status --json` shows, in the text format node_exporter's textfile
  * collector reads (Prometheus exposition format 0.0.4).  Written from the
- * status object itself, so the two can never disagree, to a temporary file
- * in the same directory and renamed over the old one: the collector never
- * reads half a file.
+ * status struct that status --json renders, so the two can never
+ * disagree, to a temporary file in the same directory and renamed over the
+ * old one: the collector never reads half a file.
  *
  * Every metric is a gauge named failover_agent_*; times are Unix seconds
  * (*_timestamp_seconds), durations seconds; an enumerated value (the
@@ -24,6 +24,7 @@
 #include "agent/metrics.h"
 #include "agent/lib/util.h"
 #include "quorum/quorum.h"
+#include "state/state.h"
 
 /* A label value: backslash, double quote and newline escaped. */
 static void
@@ -52,39 +53,24 @@ metrics_value(FILE *fp, const char *name, double v)
 	fprintf(fp, "failover_agent_%s %.17g\n", name, v);
 }
 
+/* An integer of the status as a value: 0 for a NULL column. */
 static double
-jnum(const json_t *o, const char *key)
+num(int64_t v)
 {
-	json_t	*v = o != NULL ? json_object_get(o, key) : NULL;
-
-	if (json_is_integer(v))
-		return (double)json_integer_value(v);
-	if (json_is_real(v))
-		return json_real_value(v);
-	if (json_is_boolean(v))
-		return json_is_true(v) ? 1 : 0;
-	return 0;
+	return v == STATUS_NULL ? 0 : (double)v;
 }
 
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	json_t	*v = o != NULL ? json_object_get(o, key) : NULL;
-
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-
-/* One series per value of an enumeration, 1 for the current one. */
+/* One series per value of an enumeration, 1 for the current one (-1: none). */
 static void
 metrics_enum(FILE *fp, const char *name, const char *label, const char *help,
-    const char *(*str)(int), int max, const char *current)
+    const char *(*str)(int), int max, int current)
 {
 	int	i;
 
 	metrics_head(fp, name, help);
 	for (i = 0; i < max; i++)
 		fprintf(fp, "failover_agent_%s{%s=\"%s\"} %d\n", name, label,
-		    str(i), strcmp(str(i), current) == 0);
+		    str(i), i == current);
 }
 
 static const char *
@@ -106,18 +92,20 @@ outcome_name(int i)
 }
 
 static void
-metrics_votes(FILE *fp, const json_t *st)
+metrics_votes(FILE *fp, const struct site_status *st)
 {
-	const json_t	*votes = json_object_get(st, "votes"), *v;
-	size_t		 i;
-	int		 up = 0, down = 0, unknown = 0, abstained = 0;
+	const struct status_vote	*v;
+	size_t				 i;
+	int				 up = 0, down = 0, unknown = 0;
+	int				 abstained = 0;
 
-	json_array_foreach(votes, i, v) {
-		if (!json_is_true(json_object_get(v, "valid")))
+	for (i = 0; i < st->nvotes; i++) {
+		v = &st->votes[i];
+		if (!v->valid)
 			abstained++;
-		else if (strcmp(jstr(v, "verdict"), "up") == 0)
+		else if (v->verdict != NULL && strcmp(v->verdict, "up") == 0)
 			up++;
-		else if (strcmp(jstr(v, "verdict"), "down") == 0)
+		else if (v->verdict != NULL && strcmp(v->verdict, "down") == 0)
 			down++;
 		else
 			unknown++;
@@ -131,45 +119,41 @@ metrics_votes(FILE *fp, const json_t *st)
 	    unknown, abstained);
 	metrics_head(fp, "votes_timestamp_seconds", "When the spares were"
 	    " last asked (0: never).");
-	metrics_value(fp, "votes_timestamp_seconds",
-	    jnum(json_object_get(st, "votes_cycle"), "started_at"));
+	metrics_value(fp, "votes_timestamp_seconds", st->has_votes_cycle ?
+	    num(st->votes_cycle.started_at) : 0);
 }
 
 static void
-metrics_dns(FILE *fp, const json_t *st)
+metrics_dns(FILE *fp, const struct site_status *st)
 {
-	const json_t	*verify = json_object_get(st, "verify"), *lag, *l;
-	const json_t	*canary = json_object_get(st, "canary"), *r;
-	size_t		 i;
+	size_t	i;
 
 	metrics_head(fp, "dns_lagging", "A nameserver that did not serve the"
 	    " last change in time (verify = all), 1 per nameserver.");
-	lag = verify != NULL ? json_object_get(verify, "lagging") : NULL;
-	json_array_foreach(lag, i, l) {
+	for (i = 0; i < st->nlagging; i++) {
 		fputs("failover_agent_dns_lagging{zone=\"", fp);
-		metrics_label(fp, jstr(l, "zone"));
+		metrics_label(fp, st->lagging[i].target);
 		fputs("\",nameserver=\"", fp);
-		metrics_label(fp, jstr(l, "detail"));
+		metrics_label(fp, st->lagging[i].detail);
 		fputs("\"} 1\n", fp);
 	}
 	metrics_head(fp, "dns_lagging_nameservers", "How many nameservers"
 	    " lag behind the last change.");
-	metrics_value(fp, "dns_lagging_nameservers",
-	    (double)json_array_size(lag));
+	metrics_value(fp, "dns_lagging_nameservers", (double)st->nlagging);
 	metrics_head(fp, "canary_ok", "The last [dns] canary: 1 accepted, 0"
 	    " refused, -1 none yet.");
-	metrics_value(fp, "canary_ok", json_is_object(canary) ?
-	    jnum(canary, "ok") : -1);
+	metrics_value(fp, "canary_ok", st->has_canary ? st->canary.ok : -1);
 	metrics_head(fp, "canary_timestamp_seconds", "When the last canary"
 	    " was sent (0: never).");
-	metrics_value(fp, "canary_timestamp_seconds", jnum(canary, "at"));
+	metrics_value(fp, "canary_timestamp_seconds", st->has_canary ?
+	    num(st->canary.at) : 0);
 	metrics_head(fp, "record", "What each managed record held when last"
 	    " read (holds: primary, backup, mixed, other, ...).");
-	json_array_foreach(json_object_get(st, "records"), i, r) {
+	for (i = 0; i < st->nrecords; i++) {
 		fputs("failover_agent_record{owner=\"", fp);
-		metrics_label(fp, jstr(r, "owner"));
+		metrics_label(fp, st->records[i].owner);
 		fputs("\",holds=\"", fp);
-		metrics_label(fp, jstr(r, "holds"));
+		metrics_label(fp, st->records[i].holds);
 		fputs("\"} 1\n", fp);
 	}
 }
@@ -189,47 +173,48 @@ metrics_info(FILE *fp, const struct config *cfg)
 
 /* The body of the file. */
 static void
-metrics_print(FILE *fp, const struct config *cfg, const json_t *st)
+metrics_print(FILE *fp, const struct config *cfg, const struct site_status *st)
 {
-	const json_t	*last = json_object_get(st, "last_cycle");
+	const struct status_cycle	*last = &st->last_cycle;
+	bool				 has = st->has_last_cycle;
 
 	metrics_info(fp, cfg);
 	metrics_enum(fp, "state", "state", "This site's state (1 for the"
-	    " current one).", state_name, SITE_STATE_MAX, jstr(st, "state"));
+	    " current one).", state_name, SITE_STATE_MAX, st->state);
 	metrics_head(fp, "state_since_timestamp_seconds", "Since when the"
 	    " site is in its state.");
 	metrics_value(fp, "state_since_timestamp_seconds",
-	    jnum(st, "state_since"));
+	    num(st->state_since));
 	metrics_enum(fp, "primary_status", "status", "The primary's status"
 	    " (1 for the current one).", status_name, PRIMARY_STATUS_MAX,
-	    jstr(st, "primary_status"));
+	    st->primary_status);
 	metrics_head(fp, "primary_consecutive_failures", "Failed cycles in a"
 	    " row.");
 	metrics_value(fp, "primary_consecutive_failures",
-	    jnum(st, "fail_streak"));
+	    num(st->fail_streak));
 	metrics_head(fp, "last_cycle_timestamp_seconds", "When the last cycle"
 	    " started.");
-	metrics_value(fp, "last_cycle_timestamp_seconds",
-	    jnum(last, "started_at"));
+	metrics_value(fp, "last_cycle_timestamp_seconds", has ?
+	    num(last->started_at) : 0);
 	metrics_head(fp, "last_cycle_duration_seconds", "How long the last"
 	    " cycle took.");
-	metrics_value(fp, "last_cycle_duration_seconds",
-	    jnum(last, "duration_ms") / 1000.0);
+	metrics_value(fp, "last_cycle_duration_seconds", has ?
+	    num(last->duration_ms) / 1000.0 : 0);
 	metrics_head(fp, "last_cycle_exit_code", "The last cycle's exit code.");
-	metrics_value(fp, "last_cycle_exit_code", jnum(last, "exit_code"));
+	metrics_value(fp, "last_cycle_exit_code", has ? num(last->exit_code) :
+	    0);
 	metrics_enum(fp, "last_cycle_outcome", "outcome", "The last cycle's"
-	    " outcome (1 for it).", outcome_name, OUTCOME_MAX,
-	    jstr(last, "outcome"));
+	    " outcome (1 for it).", outcome_name, OUTCOME_MAX, has ?
+	    (int)last->outcome : -1);
 	metrics_head(fp, "last_move_timestamp_seconds", "When the last"
 	    " failover or failback started (0: never).");
 	metrics_value(fp, "last_move_timestamp_seconds",
-	    jnum(st, "last_action_at"));
+	    num(st->last_action_at));
 	metrics_votes(fp, st);
 	metrics_dns(fp, st);
 	metrics_head(fp, "notify_pending", "[hooks] notify POSTs not"
 	    " delivered yet.");
-	metrics_value(fp, "notify_pending",
-	    jnum(json_object_get(st, "notify"), "pending"));
+	metrics_value(fp, "notify_pending", num(st->notify_pending));
 }
 
 /* A metrics body printer, for metrics_file_write(). */
@@ -299,7 +284,8 @@ done:
 }
 
 int
-metrics_write(const struct config *cfg, const json_t *status, char *err,
+metrics_write(const struct config *cfg, const struct site_status *status,
+    char *err,
     size_t errlen)
 {
 	return metrics_file_write(cfg, metrics_print_status, status, err,

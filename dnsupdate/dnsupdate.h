@@ -23,7 +23,7 @@
 #include <stdio.h>
 
 #include "agent/core/config.h"
-#include "agent/core/decide.h"
+#include "agent/core/vocab.h"
 
 enum dns_status {
 	DNS_OK = 0,		/* changed (and verified if asked) */
@@ -87,7 +87,7 @@ struct dns_record_view {
 struct dns_view {
 	size_t			 n;
 	struct dns_record_view	*rec;		/* every record of every zone, config order */
-	enum dns_holds		 overall;	/* summary, see decide.h */
+	enum dns_holds		 overall;	/* summary, see vocab.h */
 	char			 error[256];	/* first read error, "" if none */
 	char			 conflict[512];	/* OTHER: the first record's why,
 						   "(and N more)"; "" if none */

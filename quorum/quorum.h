@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent/core/decide.h"	/* enum quorum_result */
+#include "agent/core/vocab.h"	/* enum quorum_result */
 
 #define VOTE_SECRET_MIN		32	/* characters, SPEC §4 */
 #define VOTE_SECRET_FILE_MAX	4096	/* a longer secret file is refused */

@@ -182,46 +182,18 @@ int
 state_conditions_load(struct state_db *sdb, struct condition **out,
     size_t *n, char *err, size_t errlen)
 {
-	sqlite3_stmt	*st = NULL;
-	struct condition *c = NULL;
-	size_t		 cap = 0, cnt = 0;
-	int		 src, rc = -1;
+	static const struct state_col cols[] = {
+		STATE_COL(TEXT, struct condition, name),	/* never NULL */
+		STATE_COL(TEXT, struct condition, detail),	/* never NULL */
+		STATE_COL(INT, struct condition, since),
+	};
+	struct state_reader	r = { .sdb = sdb, .what = "load conditions",
+				    .err = err, .errlen = errlen };
 
-	*out = NULL;
-	*n = 0;
-	if (sqlite3_prepare_v2(sdb->db, "SELECT name, detail, since FROM "
-	    "conditions ORDER BY name", -1, &st, NULL) != SQLITE_OK)
-		goto sqlerr;
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			struct condition *nc;
-
-			cap = cap ? cap * 2 : 8;
-			if ((nc = realloc(c, cap * sizeof(*c))) == NULL) {
-				state_seterr(err, errlen, "out of memory");
-				goto done;
-			}
-			c = nc;
-		}
-		c[cnt].name = col_strdup(st, 0);
-		c[cnt].detail = col_strdup(st, 1);
-		c[cnt].since = sqlite3_column_int64(st, 2);
-		cnt++;
-	}
-	if (src != SQLITE_DONE)
-		goto sqlerr;
-	*out = c;
-	*n = cnt;
-	c = NULL;
-	rc = 0;
-	goto done;
-sqlerr:
-	state_seterr(err, errlen, "state database %s: load conditions: %s",
-	    sdb->path, sqlite3_errmsg(sdb->db));
-done:
-	sqlite3_finalize(st);
-	state_conditions_free(c, cnt);
-	return rc;
+	*out = state_rows_load(&r, "SELECT coalesce(name, ''), "
+	    "coalesce(detail, ''), since FROM conditions ORDER BY name",
+	    STATUS_NULL, cols, STATE_NCOLS(cols), sizeof(**out), n);
+	return state_reader_end(&r);
 }
 
 void

@@ -493,8 +493,8 @@ cycle_validate(const struct cycle_record *c, const struct decide_state *ns,
 	BAD((unsigned)c->quorum >= QUORUM_MAX, "bad quorum result %d",
 	    c->quorum);
 	for (i = 0; i < c->nchecks; i++) {
-		BAD(c->checks[i].check == NULL, "check result %zu has no "
-		    "check", i);
+		BAD(c->checks[i].name == NULL || c->checks[i].type == NULL,
+		    "check result %zu has no check", i);
 		BAD((unsigned)c->checks[i].outcome >= CHECK_OUTCOME_MAX,
 		    "check result %zu: bad outcome %d", i,
 		    c->checks[i].outcome);
@@ -559,37 +559,174 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
 }
 
 /*
- * One transaction for the whole cycle: BEGIN IMMEDIATE takes the write lock
- * up front (a concurrent writer makes us wait busy_timeout, not fail half
- * way), and any error rolls everything back.  A process killed before
- * COMMIT leaves nothing of the cycle: SQLite discards the uncommitted WAL
- * frames on the next open.
+ * The rows of one cycle, a table at a time: each table's INSERT and a
+ * function that binds its row i, so that insert_rows() is the one loop.
  */
-int
-state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
-    const struct decide_state *ns, char *err, size_t errlen)
+typedef void (*row_bind_fn)(sqlite3_stmt *, const struct cycle_record *,
+    size_t i, sqlite3_int64 cycle_id);
+
+static int
+insert_rows(struct state_db *sdb, const char *sql, const char *what,
+    size_t n, row_bind_fn bind, const struct cycle_record *c,
+    sqlite3_int64 cycle_id, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	size_t		 i;
+	int		 rc = -1;
+
+	if (n == 0)
+		return 0;
+	if (prepare(sdb, sql, &st, what, err, errlen) == -1)
+		goto done;
+	for (i = 0; i < n; i++) {
+		bind(st, c, i, cycle_id);
+		if (step_done(sdb, st, what, err, errlen) == -1)
+			goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+#define CHECK_INSERT							\
+	"INSERT INTO check_results (cycle_id, name, type, outcome, detail, "\
+	"elapsed_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+
+static void
+bind_check(sqlite3_stmt *st, const struct cycle_record *c, size_t i,
+    sqlite3_int64 cycle_id)
+{
+	const struct check_record	*cr = &c->checks[i];
+
+	sqlite3_bind_int64(st, 1, cycle_id);
+	bind_text(st, 2, cr->name);
+	bind_text(st, 3, cr->type);
+	bind_text(st, 4, check_outcome_str(cr->outcome));
+	bind_text(st, 5, cr->detail);
+	sqlite3_bind_int64(st, 6, cr->elapsed_ms);
+}
+
+#define VOTE_INSERT							\
+	"INSERT INTO votes (cycle_id, spare, url, voter, verdict, "	\
+	"checked_at, valid, reason, detail, elapsed_ms) VALUES (?1, ?2, ?3, "\
+	"?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+
+static void
+bind_vote(sqlite3_stmt *st, const struct cycle_record *c, size_t i,
+    sqlite3_int64 cycle_id)
+{
+	const struct vote_record	*vr = &c->votes[i];
+
+	sqlite3_bind_int64(st, 1, cycle_id);
+	bind_text(st, 2, vr->spare);
+	bind_text(st, 3, vr->url);
+	/* Unbound parameters are NULL: an abstention. */
+	if (vr->reason == VOTE_VALID) {
+		bind_text(st, 4, vr->voter);
+		bind_text(st, 5, vote_verdict_str(vr->verdict));
+		sqlite3_bind_int64(st, 6, vr->checked_at);
+	}
+	sqlite3_bind_int(st, 7, vr->reason == VOTE_VALID);
+	bind_text(st, 8, vote_reason_str(vr->reason));
+	bind_text(st, 9, vr->detail);
+	sqlite3_bind_int64(st, 10, vr->elapsed_ms);
+}
+
+#define ACTION_INSERT							\
+	"INSERT INTO actions (cycle_id, at, kind, target, result, detail) "\
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+
+static void
+bind_action(sqlite3_stmt *st, const struct cycle_record *c, size_t i,
+    sqlite3_int64 cycle_id)
+{
+	const struct action_record	*ar = &c->actions[i];
+
+	sqlite3_bind_int64(st, 1, cycle_id);
+	sqlite3_bind_int64(st, 2, ar->at);
+	bind_text(st, 3, ar->kind);
+	bind_text(st, 4, ar->target);
+	bind_text(st, 5, action_result_str(ar->result));
+	bind_text(st, 6, ar->detail);
+}
+
+/* What each record holds now, one row per record (upserted). */
+#define RECORD_UPSERT							\
+	"INSERT INTO records_seen (zone, owner, addrs, holds, seen_at) "	\
+	"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (zone, owner) DO "	\
+	"UPDATE SET addrs = excluded.addrs, holds = excluded.holds, "	\
+	"seen_at = excluded.seen_at"
+
+static void
+bind_record(sqlite3_stmt *st, const struct cycle_record *c, size_t i,
+    sqlite3_int64 cycle_id)
+{
+	const struct record_seen	*rs = &c->records[i];
+
+	(void)cycle_id;
+	bind_text(st, 1, rs->zone);
+	bind_text(st, 2, rs->owner);
+	bind_text(st, 3, rs->addrs);
+	bind_text(st, 4, rs->holds);
+	sqlite3_bind_int64(st, 5, c->started_at);
+}
+
+/*
+ * The transitions, each with its [hooks] notify POST queued beside it:
+ * both or neither.
+ */
+static int
+record_transitions(struct state_db *sdb, const struct cycle_record *c,
+    sqlite3_int64 cycle_id, char *err, size_t errlen)
 {
 	sqlite3_stmt			*st = NULL, *nst = NULL;
-	const struct check_result	*cr;
 	const struct transition_record	*tr;
-	const struct action_record	*ar;
-	const struct record_seen	*rs;
-	const struct vote_record	*vr;
-	sqlite3_int64			 cycle_id;
-	int				 in_txn = 0, rc = -1;
 	size_t				 i;
+	int				 rc = -1;
 
-	if (sdb->read_only) {
-		state_seterr(err, errlen, "state database %s is open "
-		    "read-only", sdb->path);
-		return -1;
-	}
-	if (cycle_validate(c, ns, err, errlen) == -1)
-		return -1;
-	if (state_exec(sdb->db, sdb->path, "BEGIN IMMEDIATE", "record cycle",
-	    err, errlen) == -1)
+	if (c->ntransitions == 0)
+		return 0;
+	if (prepare(sdb, "INSERT INTO transitions (cycle_id, at, "
+	    "from_state, to_state, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+	    &st, "record transitions", err, errlen) == -1 ||
+	    prepare(sdb, "INSERT INTO notify_pending (transition_id, "
+	    "created_at, body) VALUES (?1, ?2, ?3)", &nst,
+	    "queue notifications", err, errlen) == -1)
 		goto done;
-	in_txn = 1;
+	for (i = 0; i < c->ntransitions; i++) {
+		tr = &c->transitions[i];
+		sqlite3_bind_int64(st, 1, cycle_id);
+		sqlite3_bind_int64(st, 2, tr->at);
+		bind_text(st, 3, site_state_str(tr->from));
+		bind_text(st, 4, site_state_str(tr->to));
+		bind_text(st, 5, tr->reason);
+		if (step_done(sdb, st, "record transitions", err,
+		    errlen) == -1)
+			goto done;
+		if (c->notify_bodies == NULL || c->notify_bodies[i] == NULL)
+			continue;
+		sqlite3_bind_int64(nst, 1, sqlite3_last_insert_rowid(sdb->db));
+		sqlite3_bind_int64(nst, 2, tr->at);
+		bind_text(nst, 3, c->notify_bodies[i]);
+		if (step_done(sdb, nst, "queue notifications", err,
+		    errlen) == -1)
+			goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	sqlite3_finalize(nst);
+	return rc;
+}
+
+/* The cycle's own row; *cycle_id its id. */
+static int
+record_cycle_row(struct state_db *sdb, const struct cycle_record *c,
+    sqlite3_int64 *cycle_id, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc = -1;
 
 	if (prepare(sdb, "INSERT INTO cycles (kind, started_at, duration_ms, "
 	    "outcome, primary_status, state_before, state_after, message, "
@@ -608,130 +745,20 @@ state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
 	bind_text(st, 10, quorum_result_str(c->quorum));
 	if (step_done(sdb, st, "record cycle", err, errlen) == -1)
 		goto done;
-	cycle_id = sqlite3_last_insert_rowid(sdb->db);
+	*cycle_id = sqlite3_last_insert_rowid(sdb->db);
+	rc = 0;
+done:
+	sqlite3_finalize(st);
+	return rc;
+}
 
-	if (c->nchecks > 0) {
-		if (prepare(sdb, "INSERT INTO check_results (cycle_id, name, "
-		    "type, outcome, detail, elapsed_ms) VALUES (?1, ?2, ?3, "
-		    "?4, ?5, ?6)", &st, "record checks", err, errlen) == -1)
-			goto done;
-		for (i = 0; i < c->nchecks; i++) {
-			cr = &c->checks[i];
-			sqlite3_bind_int64(st, 1, cycle_id);
-			bind_text(st, 2, cr->check->name);
-			bind_text(st, 3, check_type_str(cr->check->type));
-			bind_text(st, 4, check_outcome_str(cr->outcome));
-			sqlite3_bind_text(st, 5, cr->detail,
-			    (int)strnlen(cr->detail, sizeof(cr->detail)),
-			    SQLITE_STATIC);
-			sqlite3_bind_int64(st, 6, cr->elapsed_ms);
-			if (step_done(sdb, st, "record checks", err,
-			    errlen) == -1)
-				goto done;
-		}
-	}
-
-	if (c->ntransitions > 0) {
-		if (prepare(sdb, "INSERT INTO transitions (cycle_id, at, "
-		    "from_state, to_state, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
-		    &st, "record transitions", err, errlen) == -1 ||
-		    prepare(sdb, "INSERT INTO notify_pending (transition_id, "
-		    "created_at, body) VALUES (?1, ?2, ?3)", &nst,
-		    "queue notifications", err, errlen) == -1)
-			goto done;
-		for (i = 0; i < c->ntransitions; i++) {
-			tr = &c->transitions[i];
-			sqlite3_bind_int64(st, 1, cycle_id);
-			sqlite3_bind_int64(st, 2, tr->at);
-			bind_text(st, 3, site_state_str(tr->from));
-			bind_text(st, 4, site_state_str(tr->to));
-			bind_text(st, 5, tr->reason);
-			if (step_done(sdb, st, "record transitions", err,
-			    errlen) == -1)
-				goto done;
-			if (c->notify_bodies == NULL ||
-			    c->notify_bodies[i] == NULL)
-				continue;
-			/* Queued with the transition: both or neither. */
-			sqlite3_bind_int64(nst, 1,
-			    sqlite3_last_insert_rowid(sdb->db));
-			sqlite3_bind_int64(nst, 2, tr->at);
-			bind_text(nst, 3, c->notify_bodies[i]);
-			if (step_done(sdb, nst, "queue notifications", err,
-			    errlen) == -1)
-				goto done;
-		}
-	}
-
-	if (c->nvotes > 0) {
-		if (prepare(sdb, "INSERT INTO votes (cycle_id, spare, url, "
-		    "voter, verdict, checked_at, valid, reason, detail, "
-		    "elapsed_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-		    "?10)", &st, "record votes", err, errlen) == -1)
-			goto done;
-		for (i = 0; i < c->nvotes; i++) {
-			vr = &c->votes[i];
-			sqlite3_bind_int64(st, 1, cycle_id);
-			bind_text(st, 2, vr->spare);
-			bind_text(st, 3, vr->url);
-			/* Unbound parameters are NULL: an abstention. */
-			if (vr->reason == VOTE_VALID) {
-				bind_text(st, 4, vr->voter);
-				bind_text(st, 5, vote_verdict_str(vr->verdict));
-				sqlite3_bind_int64(st, 6, vr->checked_at);
-			}
-			sqlite3_bind_int(st, 7, vr->reason == VOTE_VALID);
-			bind_text(st, 8, vote_reason_str(vr->reason));
-			bind_text(st, 9, vr->detail);
-			sqlite3_bind_int64(st, 10, vr->elapsed_ms);
-			if (step_done(sdb, st, "record votes", err,
-			    errlen) == -1)
-				goto done;
-		}
-	}
-
-	if (c->nactions > 0) {
-		if (prepare(sdb, "INSERT INTO actions (cycle_id, at, kind, "
-		    "target, result, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-		    &st, "record actions", err, errlen) == -1)
-			goto done;
-		for (i = 0; i < c->nactions; i++) {
-			ar = &c->actions[i];
-			sqlite3_bind_int64(st, 1, cycle_id);
-			sqlite3_bind_int64(st, 2, ar->at);
-			bind_text(st, 3, ar->kind);
-			bind_text(st, 4, ar->target);
-			bind_text(st, 5, action_result_str(ar->result));
-			bind_text(st, 6, ar->detail);
-			if (step_done(sdb, st, "record actions", err,
-			    errlen) == -1)
-				goto done;
-		}
-	}
-
-	if (c->nrecords > 0) {
-		if (prepare(sdb, "INSERT INTO records_seen (zone, owner, "
-		    "addrs, holds, seen_at) VALUES (?1, ?2, ?3, ?4, ?5) "
-		    "ON CONFLICT (zone, owner) DO UPDATE SET "
-		    "addrs = excluded.addrs, holds = excluded.holds, "
-		    "seen_at = excluded.seen_at", &st, "record DNS records",
-		    err, errlen) == -1)
-			goto done;
-		for (i = 0; i < c->nrecords; i++) {
-			rs = &c->records[i];
-			bind_text(st, 1, rs->zone);
-			bind_text(st, 2, rs->owner);
-			bind_text(st, 3, rs->addrs);
-			bind_text(st, 4, rs->holds);
-			sqlite3_bind_int64(st, 5, c->started_at);
-			if (step_done(sdb, st, "record DNS records", err,
-			    errlen) == -1)
-				goto done;
-		}
-	}
-
-	if (state_record_extras(sdb, c, cycle_id, err, errlen) == -1)
-		goto done;
+/* The new state (the one row of agent_state), as of the cycle's end. */
+static int
+record_state(struct state_db *sdb, const struct cycle_record *c,
+    const struct decide_state *ns, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc = -1;
 
 	if (prepare(sdb, "INSERT INTO agent_state (id, state, state_since, "
 	    "primary_status, fail_streak, ok_streak, recovering, "
@@ -764,17 +791,56 @@ state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
 	sqlite3_bind_int64(st, 10, ns->last_action_boottime_ms);
 	if (step_done(sdb, st, "record state", err, errlen) == -1)
 		goto done;
+	rc = 0;
+done:
 	sqlite3_finalize(st);
-	st = NULL;
+	return rc;
+}
 
+/*
+ * One transaction for the whole cycle: BEGIN IMMEDIATE takes the write lock
+ * up front (a concurrent writer makes us wait busy_timeout, not fail half
+ * way), and any error rolls everything back.  A process killed before
+ * COMMIT leaves nothing of the cycle: SQLite discards the uncommitted WAL
+ * frames on the next open.
+ */
+int
+state_record_cycle(struct state_db *sdb, const struct cycle_record *c,
+    const struct decide_state *ns, char *err, size_t errlen)
+{
+	sqlite3_int64	 cycle_id = 0;
+	int		 in_txn = 0, rc = -1;
+
+	if (sdb->read_only) {
+		state_seterr(err, errlen, "state database %s is open "
+		    "read-only", sdb->path);
+		return -1;
+	}
+	if (cycle_validate(c, ns, err, errlen) == -1)
+		return -1;
+	if (state_exec(sdb->db, sdb->path, "BEGIN IMMEDIATE", "record cycle",
+	    err, errlen) == -1)
+		goto done;
+	in_txn = 1;
+	if (record_cycle_row(sdb, c, &cycle_id, err, errlen) == -1 ||
+	    insert_rows(sdb, CHECK_INSERT, "record checks", c->nchecks,
+	    bind_check, c, cycle_id, err, errlen) == -1 ||
+	    record_transitions(sdb, c, cycle_id, err, errlen) == -1 ||
+	    insert_rows(sdb, VOTE_INSERT, "record votes", c->nvotes,
+	    bind_vote, c, cycle_id, err, errlen) == -1 ||
+	    insert_rows(sdb, ACTION_INSERT, "record actions", c->nactions,
+	    bind_action, c, cycle_id, err, errlen) == -1 ||
+	    insert_rows(sdb, RECORD_UPSERT, "record DNS records", c->nrecords,
+	    bind_record, c, cycle_id, err, errlen) == -1 ||
+	    state_record_extras(sdb, c, cycle_id, err, errlen) == -1 ||
+	    record_state(sdb, c, ns, err, errlen) == -1)
+		goto done;
 	if (state_exec(sdb->db, sdb->path, "COMMIT", "record cycle", err,
 	    errlen) == -1)
 		goto done;
 	in_txn = 0;
 	rc = 0;
 done:
-	sqlite3_finalize(st);
-	sqlite3_finalize(nst);
 	/* Some errors (disk full, I/O) already rolled back on their own. */
 	if (in_txn && !sqlite3_get_autocommit(sdb->db))
 		(void)sqlite3_exec(sdb->db, "ROLLBACK", NULL, NULL, NULL);
@@ -848,53 +914,23 @@ int
 state_notify_pending(struct state_db *sdb, int max, struct notify_item **out,
     size_t *n, char *err, size_t errlen)
 {
-	sqlite3_stmt		*st = NULL;
-	struct notify_item	*items = NULL;
-	size_t			 cnt = 0;
-	const char		*body;
-	int			 src, rc = -1;
+	static const struct state_col cols[] = {
+		STATE_COL(INT, struct notify_item, id),
+		STATE_COL(INT, struct notify_item, created_at),
+		STATE_COL(INT32, struct notify_item, attempts),
+		STATE_COL(TEXT, struct notify_item, body),	/* NOT NULL */
+	};
+	struct state_reader	r = { .sdb = sdb, .what = "notifications",
+				    .err = err, .errlen = errlen };
 
 	*out = NULL;
 	*n = 0;
 	if (max <= 0)
 		return 0;
-	items = calloc((size_t)max, sizeof(*items));
-	if (items == NULL) {
-		state_seterr(err, errlen, "state database %s: out of memory",
-		    sdb->path);
-		return -1;
-	}
-	if (prepare(sdb, "SELECT id, created_at, attempts, body FROM "
-	    "notify_pending ORDER BY id LIMIT ?1", &st, "notifications", err,
-	    errlen) == -1)
-		goto done;
-	sqlite3_bind_int(st, 1, max);
-	while ((src = sqlite3_step(st)) == SQLITE_ROW && cnt < (size_t)max) {
-		body = (const char *)sqlite3_column_text(st, 3);
-		items[cnt].id = sqlite3_column_int64(st, 0);
-		items[cnt].created_at = sqlite3_column_int64(st, 1);
-		items[cnt].attempts = sqlite3_column_int(st, 2);
-		if ((items[cnt].body = strdup(body != NULL ? body : "")) ==
-		    NULL) {
-			state_seterr(err, errlen, "state database %s: out of "
-			    "memory", sdb->path);
-			goto done;
-		}
-		cnt++;
-	}
-	if (src != SQLITE_ROW && src != SQLITE_DONE) {
-		state_seterr(err, errlen, "state database %s: notifications: "
-		    "%s", sdb->path, sqlite3_errmsg(sdb->db));
-		goto done;
-	}
-	*out = items;
-	*n = cnt;
-	items = NULL;
-	rc = 0;
-done:
-	sqlite3_finalize(st);
-	state_notify_free(items, cnt);
-	return rc;
+	*out = state_rows_load(&r, "SELECT id, created_at, attempts, body "
+	    "FROM notify_pending ORDER BY id LIMIT ?1", max, cols,
+	    STATE_NCOLS(cols), sizeof(**out), n);
+	return state_reader_end(&r);
 }
 
 void

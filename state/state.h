@@ -4,8 +4,10 @@
  * killed at any point leaves the database as it was after the last complete
  * cycle.  A separate lock file (STATE_DB.lock, flock) keeps two runs apart.
  *
- * Read side: status and history come back as jansson objects with stable
- * keys (SPEC §2); the CLI renders them as text or prints them as JSON.
+ * Read side (SPEC §2): status comes back as one struct (struct
+ * site_status) that the CLI renders as text, JSON (state_status_to_json(),
+ * stable keys) or a Nagios line; history as a jansson object with stable
+ * keys, printed as JSON or rendered as text.
  */
 #ifndef FA_STATE_H
 #define FA_STATE_H
@@ -15,8 +17,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "agent/core/decide.h"
-#include "agent/check/check.h"
+#include "agent/core/vocab.h"
 #include "quorum/quorum.h"
 
 struct state_db;
@@ -67,6 +68,15 @@ struct action_record {
 	const char		*target;	/* zone, hook path, ... (never a secret) */
 	enum action_result	 result;
 	const char		*detail;
+};
+
+/* One check's result as history keeps it (strings borrowed). */
+struct check_record {
+	const char		*name;		/* the config's [check:NAME] */
+	const char		*type;		/* "http", "tcp", ... */
+	enum check_outcome	 outcome;
+	const char		*detail;	/* "HTTP 503"; may be NULL */
+	int64_t			 elapsed_ms;
 };
 
 /* What each managed record was seen holding, for status. */
@@ -162,7 +172,7 @@ struct cycle_record {
 	const char			*message;
 	int				 exit_code;
 	size_t				 nchecks;
-	const struct check_result	*checks;
+	const struct check_record	*checks;
 	size_t				 ntransitions;
 	const struct transition_record	*transitions;
 	size_t				 nactions;
@@ -219,29 +229,224 @@ int	state_spare_last_asked(struct state_db *, const char *spare,
 	    int64_t *at, char *err, size_t errlen);
 
 /*
- * Status object (SPEC §2): keys "state", "state_since", "primary_status",
- * "last_cycle" (object or null), "records" (array, as last seen), "votes"
- * (array: the votes of the most recent cycle that asked the spares, each
- * with spare, url, voter, verdict, checked_at, valid (boolean), reason,
- * detail, elapsed_ms and cycle_id), "votes_cycle" (that cycle, with its
- * "quorum" result in the direction asked and its "tally" in words, or
- * null), "canary" (the last [dns] canary: {at, ok, message}, or null),
- * "verify" (the last change that was made: {cycle_id, at, direction,
- * lagging: [{zone, detail}]: the nameservers that did not serve it in
- * time, failed_since: the newest failed move after it, {cycle_id, at,
- * zone, detail} or null}; cycle_id null when no change was ever made but
- * a move failed; null when neither), "notify" ({pending, oldest_at, attempts,
- * last_error}: the [hooks] notify POSTs not delivered yet; pending 0 and
- * nulls when none), "intent" (the open move intent {id, opened_at, kind,
- * direction, records, reason, cycle_id}, or null), "quorum_canary" (per
- * spare the last [quorum] canary: [{spare, at, cycle_id, ok, detail}]),
- * "layout_warnings" ([{detail, at}]: the DNS layouts
- * that cannot fail over found by the last "dns layout" check, [] when none),
- * "stale_nameservers" ([{zone, detail, at}]: the last cycle's "dns stale"
- * actions), "transitions" (the last ntransitions, newest first;
- * all if negative; a transition whose cycle was pruned has cycle_id
- * null).  New reference, or NULL with err set.
+ * What `status` shows (SPEC §2), read in one snapshot of the database and
+ * rendered three ways: text and Nagios (agent/cmd_status.c,
+ * agent/cmd_nagios.c) and JSON (state_status_to_json(), whose keys are
+ * SPEC §2's).  Everything is owned by the struct: state_status_free()
+ * frees it.  A text column that was NULL is a NULL pointer; an integer
+ * column that may be NULL uses STATUS_NULL.  The loader fills what the
+ * database holds; the command adds what needs the config, the lock or the
+ * network (the live records, the judgements of intent and spares).
  */
+#define STATUS_NULL	INT64_MIN
+
+/* A row of cycles: last_cycle, or the one whose votes are shown. */
+struct status_cycle {
+	int64_t			 id;
+	char			*kind;		/* "check", "failover", "failback" */
+	int64_t			 started_at;
+	int64_t			 duration_ms;
+	enum cycle_outcome	 outcome;
+	enum primary_status	 primary_status;
+	enum site_state		 state_before, state_after;
+	char			*message;
+	int64_t			 exit_code;
+	/*
+	 * The spares' verdict in the direction asked (issue 16; NULL for a
+	 * cycle recorded before votes were stored); quorum_stored the word
+	 * stored when it differs, tally what a person reads (votes_cycle
+	 * only; NULL when none).
+	 */
+	char			*quorum;
+	char			*quorum_stored;
+	char			*tally;
+	/* last_cycle only: its checks, and the outcome of the cycle before. */
+	size_t			 nchecks;
+	struct status_check {
+		char		*name, *type, *outcome, *detail;
+		int64_t		 elapsed_ms;
+	}			*checks;
+	bool			 has_previous;
+	enum cycle_outcome	 previous_outcome;
+};
+
+/* What a managed record holds: as last seen, or live from DNS. */
+struct status_record {
+	char		*zone, *owner;
+	char		*addrs;		/* "192.0.2.10, 2001:db8::10" or "" */
+	char		*holds;		/* dns_holds_str(), "primary-partial", ... */
+	int64_t		 seen_at;
+	char		*why;		/* live only: what differs; NULL */
+};
+
+/* One vote of the most recent cycle that asked the spares. */
+struct status_vote {
+	char		*spare, *url;
+	char		*voter;		/* NULL: abstained */
+	char		*verdict;	/* "up", "down", ...; NULL: abstained */
+	int64_t		 checked_at;	/* STATUS_NULL: abstained */
+	bool		 valid;
+	char		*reason;	/* vote_reason_str() */
+	char		*detail;
+	int64_t		 elapsed_ms;
+	int64_t		 cycle_id;
+};
+
+/* An action row shown on its own: a canary, a lagging nameserver, ... */
+struct status_note {
+	int64_t		 at;
+	int64_t		 cycle_id;	/* STATUS_NULL when not read */
+	char		*target;	/* zone or spare; NULL when not read */
+	bool		 ok;
+	char		*detail;
+};
+
+struct site_status {
+	/*
+	 * false: there is no database (a site that never ran): the JSON
+	 * then has the smaller key set of that case.
+	 */
+	bool			 stored;
+	enum site_state		 state;
+	int64_t			 state_since;	/* STATUS_NULL: not stored */
+	enum primary_status	 primary_status;
+	int64_t			 fail_streak, ok_streak;
+	bool			 recovering;
+	int64_t			 last_action_at;
+
+	bool			 has_last_cycle;
+	struct status_cycle	 last_cycle;
+
+	size_t			 nrecords;
+	struct status_record	*records;
+	enum {
+		STATUS_RECORDS_STORED,	/* as the last cycle saw them */
+		STATUS_RECORDS_LIVE,	/* read from DNS now */
+		STATUS_RECORDS_LIVE_FAILED /* DNS could not be read now */
+	}			 records_source;
+	char			*records_error;	/* LIVE_FAILED: why */
+
+	bool			 has_votes_cycle;
+	struct status_cycle	 votes_cycle;
+	size_t			 nvotes;
+	struct status_vote	*votes;
+
+	/* The last [dns] canary: at, ok, detail (JSON "message"). */
+	bool			 has_canary;
+	struct status_note	 canary;
+
+	/*
+	 * The last change that was made (issue 18): cycle_id, at and
+	 * direction (NULL, STATUS_NULL when no change was ever made but a
+	 * move failed); the nameservers that did not serve it in time
+	 * (target: zone); the newest failed move after it.
+	 */
+	bool			 has_verify;
+	int64_t			 verify_move_id;	/* its action row */
+	int64_t			 verify_cycle_id, verify_at;
+	char			*verify_direction;
+	size_t			 nlagging;
+	struct status_note	*lagging;
+	bool			 has_failed_since;
+	struct status_note	 failed_since;
+
+	/* [hooks] notify POSTs not delivered yet. */
+	int64_t			 notify_pending;
+	int64_t			 notify_oldest_at;	/* STATUS_NULL: none */
+	int64_t			 notify_attempts;	/* STATUS_NULL: none */
+	char			*notify_last_error;
+
+	/* The open move intent (issue 10). */
+	bool			 has_intent;
+	struct status_intent {
+		int64_t		 id, opened_at;
+		char		*kind, *direction, *records, *reason;
+		int64_t		 cycle_id;	/* STATUS_NULL: none */
+		/* Judged by the command (annotated): */
+		int		 running;	/* 1, 0, -1: cannot tell */
+		bool		 interrupted;
+	}			 intent;
+
+	/* Per spare, its last [quorum] canary (target: spare), newest first. */
+	size_t			 nquorum_canary;
+	struct status_note	*quorum_canary;
+	/* The last layout check's findings (detail, at). */
+	size_t			 nlayout_warnings;
+	struct status_note	*layout_warnings;
+	/* The last cycle's "dns stale" actions (target: zone). */
+	size_t			 nstale;
+	struct status_note	*stale;
+
+	/* The last ntransitions, newest first. */
+	size_t			 ntransitions;
+	struct status_transition {
+		int64_t		 at;
+		enum site_state	 from, to;
+		char		*reason;
+		int64_t		 cycle_id;	/* STATUS_NULL: its cycle was pruned */
+	}			*transitions;
+
+	/*
+	 * Judged by the command from the config (cmd_status_annotate()),
+	 * for a backup: annotated says these and intent.running/interrupted
+	 * are filled.  no_quorum: no [quorum] and not [agent] quorum = none.
+	 * has_quorum_check: [quorum] with spares; failing: per configured
+	 * spare its newest signed-vote evidence that failed (target: spare).
+	 */
+	bool			 annotated;
+	bool			 no_quorum;
+	bool			 has_quorum_check;
+	int			 quorum_need, quorum_spares;
+	size_t			 nfailing;
+	struct status_note	*failing;
+};
+
+/*
+ * Read the status into *out (state_status_free() it, also after an
+ * error), with the last ntransitions transitions (all if negative).
+ * Returns 0, or -1 with err set.
+ */
+int	state_status_load(struct state_db *, int ntransitions,
+	    struct site_status *out, char *err, size_t errlen);
+/* The status of a site without a database: UNKNOWN, nothing in it. */
+void	state_status_empty(struct site_status *out);
+void	state_status_free(struct site_status *);
+/* Free the records alone (nrecords 0), for a caller that reads them live. */
+void	state_status_records_free(struct site_status *);
+
+/*
+ * The status as SPEC §2's object: keys "state", "state_since",
+ * "primary_status", "fail_streak", "ok_streak", "recovering",
+ * "last_action_at", "last_cycle" (object with its "checks" and
+ * "previous_outcome", or null), "records" (array, as last seen; live:
+ * "records_live" true, each with "why" when it differs; DNS unreadable:
+ * "records_live" false and "records_error"), "votes" (array: the votes of
+ * the most recent cycle that asked the spares, each with spare, url,
+ * voter, verdict, checked_at, valid (boolean), reason, detail, elapsed_ms
+ * and cycle_id), "votes_cycle" (that cycle, with its "quorum" result in
+ * the direction asked and its "tally" in words, or null), "canary" (the
+ * last [dns] canary: {at, ok, message}, or null), "verify" (the last
+ * change that was made: {cycle_id, at, direction, lagging: [{zone,
+ * detail}]: the nameservers that did not serve it in time, failed_since:
+ * the newest failed move after it, {cycle_id, at, zone, detail} or null};
+ * cycle_id null when no change was ever made but a move failed; null when
+ * neither), "notify" ({pending, oldest_at, attempts, last_error}: the
+ * [hooks] notify POSTs not delivered yet; pending 0 and nulls when none),
+ * "intent" (the open move intent {id, opened_at, kind, direction,
+ * records, reason, cycle_id}, and when annotated "running" (null: cannot
+ * tell) and "interrupted", or null), "quorum_canary" (per spare the last
+ * [quorum] canary: [{spare, at, cycle_id, ok, detail}]),
+ * "layout_warnings" ([{detail, at}]: the DNS layouts that cannot fail
+ * over found by the last "dns layout" check, [] when none),
+ * "stale_nameservers" ([{zone, detail, at}]: the last cycle's "dns
+ * stale" actions), "transitions" (newest first; a transition whose cycle
+ * was pruned has cycle_id null); when annotated "no_quorum" and
+ * "quorum_check" ({need, spares, failing: [{spare, at, detail}]}).  Bytes
+ * that are not UTF-8 read as '?'.  New reference, or NULL (out of memory).
+ */
+json_t	*state_status_to_json(const struct site_status *);
+
+/* state_status_load() + state_status_to_json(). */
 json_t	*state_status_json(struct state_db *, int ntransitions, char *err,
 	    size_t errlen);
 

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sqlite3.h>
 
 /* PRAGMA application_id of our databases: "FaAg", so we never migrate into another program's file. */
@@ -66,5 +67,62 @@ int	state_exec(sqlite3 *db, const char *path, const char *sql,
 /* One integer out of a one-row query such as "PRAGMA user_version". */
 int	state_query_int(sqlite3 *db, const char *path, const char *sql,
 	    long long *out, char *err, size_t errlen);
+
+/*
+ * Reading rows into structs (rows.c).  A reader carries one read's
+ * context: the first error wins (err: "state database PATH: WHAT: sqlite
+ * message"), and once a query failed or memory ran out every later call
+ * does nothing, so a read is a list of calls checked once, at
+ * state_reader_end() (0, or -1 with err set).
+ */
+struct state_reader {
+	struct state_db	*sdb;
+	const char	*what;		/* "read", "load conditions", ... */
+	bool		 shown;		/* text shown: non-UTF-8 as '?' */
+	char		*err;
+	size_t		 errlen;
+	bool		 failed;
+	bool		 nomem;
+};
+
+/* Where one column of a query goes: its kind, and the field's offset. */
+struct state_col {
+	enum {
+		STATE_COL_TEXT,		/* char *, allocated; NULL for NULL */
+		STATE_COL_INT,		/* int64_t; STATUS_NULL for NULL */
+		STATE_COL_INT32,	/* int; 0 for NULL */
+		STATE_COL_BOOL,		/* bool: the integer is not 0 */
+		STATE_COL_STATE,	/* enum site_state (word) */
+		STATE_COL_PRIMARY,	/* enum primary_status (word) */
+		STATE_COL_OUTCOME,	/* enum cycle_outcome (word); another
+					   word reads as the enum's _MAX */
+	}	kind;
+	size_t	off;
+};
+#define STATE_COL(kind, type, field)					\
+	{ STATE_COL_##kind, offsetof(type, field) }
+#define STATE_NCOLS(cols)	(sizeof(cols) / sizeof((cols)[0]))
+
+void	state_reader_sqlerr(struct state_reader *);
+int	state_reader_end(struct state_reader *);
+/* sql prepared, ?1 bound to id unless STATUS_NULL; NULL on error. */
+sqlite3_stmt *state_reader_query(struct state_reader *, const char *sql,
+	    int64_t id);
+/* Step st: true with a row; false at the end or on an error. */
+bool	state_reader_row(struct state_reader *, sqlite3_stmt *st);
+/* The current row of st into obj, column i to cols[i]. */
+void	state_row_read(struct state_reader *, sqlite3_stmt *st,
+	    const struct state_col *cols, size_t ncols, void *obj);
+/* The first row of sql into obj: was there one? */
+bool	state_row_load(struct state_reader *, const char *sql, int64_t id,
+	    const struct state_col *cols, size_t ncols, void *obj);
+/*
+ * Every row of sql as a fresh array of *n structs of size bytes, the
+ * caller's to free with the strings in it: NULL with *n 0 when there is
+ * none, or on an error (then nothing is left to free).
+ */
+void	*state_rows_load(struct state_reader *, const char *sql, int64_t id,
+	    const struct state_col *cols, size_t ncols, size_t size,
+	    size_t *n);
 
 #endif

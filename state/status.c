@@ -1,15 +1,16 @@
 /*
- * status.c: the read side of the state database, as jansson objects for
- * `status` and `history` (SPEC §2).
- *
- * Each query names its columns with the JSON keys they become (AS "from"),
- * and one function turns a row into an object, so the key set is written
- * once, in SQL, next to the query.  Every call reads inside one transaction:
- * in WAL mode that is one snapshot, even while a cycle is being recorded.
+ * status.c: the read side of the state database (SPEC §2): `status` as one
+ * struct (struct site_status, each query beside its column map, rows.c)
+ * and its JSON renderer; `history` as jansson objects, whose queries name
+ * their columns with the JSON keys they become (AS "from") so that one
+ * function turns a row into an object.  Every call reads inside one
+ * transaction: in WAL mode that is one snapshot, even while a cycle is
+ * being recorded.
  */
 #include <sys/file.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,14 +33,6 @@
 #define VOTES_SQL							\
 	"SELECT spare, url, voter, verdict, checked_at, valid, reason, "	\
 	"detail, elapsed_ms FROM votes WHERE cycle_id = ?1 ORDER BY id"
-/* status: the same with the cycle, for a reader of one vote. */
-#define STATUS_VOTES_SQL						\
-	"SELECT spare, url, voter, verdict, checked_at, valid, reason, "	\
-	"detail, elapsed_ms, cycle_id FROM votes WHERE cycle_id = ?1 "	\
-	"ORDER BY id"
-/* The most recent cycle that asked the spares. */
-#define VOTES_CYCLE_SQL							\
-	CYCLE_COLUMNS "WHERE id = (SELECT max(cycle_id) FROM votes)"
 #define TRANSITIONS_COLUMNS						\
 	"SELECT at, from_state AS \"from\", to_state AS \"to\", reason, "\
 	"cycle_id FROM transitions "
@@ -201,48 +194,270 @@ read_end(struct state_db *sdb)
 		(void)sqlite3_exec(sdb->db, "COMMIT", NULL, NULL, NULL);
 }
 
-/* obj's state keys: the stored row, or the initial state of state_load(). */
-static int
-state_row_json(struct state_db *sdb, json_t *obj, char *err, size_t errlen)
-{
-	sqlite3_stmt	*st = NULL;
-	json_t		*row = NULL;
-	int		 src, rc = -1;
+/*
+ * The spares' tally in the direction the cycle asked about (issue 16): a
+ * cycle that started ACTIVE, or a manual failback, asked whether the
+ * primary may have the traffic back.  Rows stored before the failback
+ * words existed ("confirmed", "partition", ... on a failback) are read
+ * again from their votes: a valid "down" vote vetoes.  One count, fed a
+ * vote at a time by status (typed) and history (JSON rows).
+ */
+struct tally {
+	size_t	n;			/* votes, valid or not */
+	int	up, down, valid;
+	char	names[400];		/* the spares that saw it down */
+	size_t	used;
+};
 
-	if (prepare(sdb, "SELECT state, state_since, primary_status, "
-	    "fail_streak, ok_streak, recovering, last_action_at "
-	    "FROM agent_state WHERE id = 1", &st, err, errlen) == -1)
-		goto done;
-	src = sqlite3_step(st);
-	if (src == SQLITE_ROW) {
-		row = row_json(st);
-		if (row != NULL && json_object_set_new(row, "recovering",
-		    json_boolean(sqlite3_column_int(st, 5))) == -1) {
-			json_decref(row);
-			row = NULL;
-		}
-	} else if (src == SQLITE_DONE) {
-		row = json_pack("{s:s, s:I, s:s, s:i, s:i, s:b, s:I}",
-		    "state", site_state_str(SITE_UNKNOWN),
-		    "state_since", (json_int_t)0,
-		    "primary_status", primary_status_str(PRIMARY_OK),
-		    "fail_streak", 0, "ok_streak", 0, "recovering", 0,
-		    "last_action_at", (json_int_t)0);
-	} else {
-		state_seterr(err, errlen, "state database %s: read: %s",
-		    sdb->path, sqlite3_errmsg(sdb->db));
-		goto done;
+static void
+tally_add(struct tally *t, bool valid, const char *verdict, const char *spare)
+{
+	t->n++;
+	if (!valid)
+		return;
+	t->valid++;
+	if (verdict != NULL && strcmp(verdict, "up") == 0)
+		t->up++;
+	else if (verdict != NULL && strcmp(verdict, "down") == 0) {
+		t->down++;
+		if (t->used < sizeof(t->names))
+			t->used += (size_t)snprintf(t->names + t->used,
+			    sizeof(t->names) - t->used, "%s%s", t->used ?
+			    ", " : "", spare != NULL ? spare : "");
 	}
-	if (row == NULL || json_object_update(obj, row) == -1) {
-		state_seterr(err, errlen, "state database %s: out of memory",
-		    sdb->path);
-		goto done;
+}
+
+/*
+ * The word in the direction asked (q, or the failback word that replaces
+ * it), and into buf what a person reads: "failback allowed: 2 of 2
+ * spares see the primary up", "failback vetoed: spare1 sees the primary
+ * down", "quorum confirmed: 2 of 2 spares see the primary down", ...
+ */
+static const char *
+tally_words(const struct tally *t, const char *q, bool failback, char *buf,
+    size_t buflen)
+{
+	const char	*word = q;
+	size_t		 n = t->n;
+	int		 up = t->up, down = t->down;
+
+	if (failback && (strcmp(q, "confirmed") == 0 ||
+	    strcmp(q, "partition") == 0 || strcmp(q, "unconfirmed") == 0))
+		word = down > 0 ? "failback-vetoed" : "failback-allowed";
+	if (strcmp(word, "failback-allowed") == 0)
+		snprintf(buf, buflen, "failback allowed: %d of %zu "
+		    "spare%s see%s the primary up", up, n, n == 1 ? "" : "s",
+		    up == 1 && n == 1 ? "s" : "");
+	else if (strcmp(word, "failback-vetoed") == 0)
+		snprintf(buf, buflen, "failback vetoed: %s see%s the "
+		    "primary down", down > 0 ? t->names : "a spare", down > 1 ?
+		    "" : "s");
+	else if (strcmp(word, "confirmed") == 0 ||
+	    strcmp(word, "unconfirmed") == 0)
+		snprintf(buf, buflen, "quorum %s: %d of %zu spare%s "
+		    "see%s the primary down", word, down, n, n == 1 ? "" : "s",
+		    down == 1 && n == 1 ? "s" : "");
+	else if (strcmp(word, "partition") == 0)
+		snprintf(buf, buflen, "quorum partition: %d of %zu "
+		    "spare%s see%s the primary up", up, n, n == 1 ? "" : "s",
+		    up == 1 && n == 1 ? "s" : "");
+	else
+		snprintf(buf, buflen, "quorum %s: %d of %zu spare%s "
+		    "answered", word, t->valid, n, n == 1 ? "" : "s");
+	return word;
+}
+
+/*
+ * history: tally_words() on a JSON cycle row and its votes.  Sets
+ * cycle["quorum"] to the word in the direction asked (the stored one in
+ * cycle["quorum_stored"] when it differs) and cycle["tally"].
+ */
+static int
+tally_json(json_t *cycle, const json_t *votes)
+{
+	const char	*q = json_string_value(json_object_get(cycle,
+			    "quorum"));
+	const char	*kind = json_string_value(json_object_get(cycle,
+			    "kind"));
+	const char	*before = json_string_value(json_object_get(cycle,
+			    "state_before"));
+	const char	*word;
+	const json_t	*v;
+	struct tally	 t;
+	char		 buf[512];
+	size_t		 i;
+
+	if (q == NULL || json_array_size(votes) == 0)
+		return 0;
+	memset(&t, 0, sizeof(t));
+	json_array_foreach(votes, i, v)
+		tally_add(&t, json_is_true(json_object_get(v, "valid")),
+		    json_string_value(json_object_get(v, "verdict")),
+		    json_string_value(json_object_get(v, "spare")));
+	word = tally_words(&t, q, (kind != NULL && strcmp(kind,
+	    "failback") == 0) || (before != NULL && strcmp(before,
+	    "ACTIVE") == 0), buf, sizeof(buf));
+	if (word != q && json_object_set_new(cycle, "quorum_stored",
+	    json_string(q)) == -1)
+		return -1;
+	/* q belongs to cycle["quorum"]: replace it last. */
+	if (json_object_set_new(cycle, "tally", json_string(buf)) == -1 ||
+	    json_object_set_new(cycle, "quorum", json_string(word)) == -1)
+		return -1;
+	return 0;
+}
+
+/* A status_note is read from an action row. */
+#define NOTE_COLUMNS							\
+	"SELECT at, cycle_id, target, result = 'ok', detail FROM actions "
+static const struct state_col note_cols[] = {
+	STATE_COL(INT, struct status_note, at),
+	STATE_COL(INT, struct status_note, cycle_id),
+	STATE_COL(TEXT, struct status_note, target),
+	STATE_COL(BOOL, struct status_note, ok),
+	STATE_COL(TEXT, struct status_note, detail),
+};
+
+/* Every row of sql (NOTE_COLUMNS) into *arr. */
+static void
+notes_load(struct state_reader *L, const char *sql, int64_t id,
+    struct status_note **arr, size_t *n)
+{
+	*arr = state_rows_load(L, sql, id, note_cols, STATE_NCOLS(note_cols),
+	    sizeof(**arr), n);
+}
+
+static bool
+note_load(struct state_reader *L, const char *sql, int64_t id,
+    struct status_note *note)
+{
+	return state_row_load(L, sql, id, note_cols, STATE_NCOLS(note_cols),
+	    note);
+}
+
+/* The stored state row; the initial state of state_load() when none. */
+static void
+status_load_state(struct state_reader *L, struct site_status *s)
+{
+	static const struct state_col cols[] = {
+		STATE_COL(STATE, struct site_status, state),
+		STATE_COL(INT, struct site_status, state_since),
+		STATE_COL(PRIMARY, struct site_status, primary_status),
+		STATE_COL(INT, struct site_status, fail_streak),
+		STATE_COL(INT, struct site_status, ok_streak),
+		STATE_COL(BOOL, struct site_status, recovering),
+		STATE_COL(INT, struct site_status, last_action_at),
+	};
+
+	s->state_since = 0;
+	(void)state_row_load(L, "SELECT state, state_since, primary_status, "
+	    "fail_streak, ok_streak, recovering, last_action_at FROM "
+	    "agent_state WHERE id = 1", STATUS_NULL, cols, STATE_NCOLS(cols),
+	    s);
+}
+
+/* A cycle of sql (CYCLE_COLUMNS) into *c: found? */
+static bool
+status_load_cycle(struct state_reader *L, const char *sql,
+    struct status_cycle *c)
+{
+	static const struct state_col cols[] = {
+		STATE_COL(INT, struct status_cycle, id),
+		STATE_COL(TEXT, struct status_cycle, kind),
+		STATE_COL(INT, struct status_cycle, started_at),
+		STATE_COL(INT, struct status_cycle, duration_ms),
+		STATE_COL(OUTCOME, struct status_cycle, outcome),
+		STATE_COL(PRIMARY, struct status_cycle, primary_status),
+		STATE_COL(STATE, struct status_cycle, state_before),
+		STATE_COL(STATE, struct status_cycle, state_after),
+		STATE_COL(TEXT, struct status_cycle, message),
+		STATE_COL(INT, struct status_cycle, exit_code),
+		STATE_COL(TEXT, struct status_cycle, quorum),
+	};
+
+	return state_row_load(L, sql, STATUS_NULL, cols, STATE_NCOLS(cols), c);
+}
+
+#define CYCLE_ROW_SQL	CYCLE_COLUMNS "WHERE id = "
+
+/* last_cycle: the cycle, its checks and the outcome of the one before. */
+static void
+status_load_last_cycle(struct state_reader *L, struct site_status *s)
+{
+	static const struct state_col check_cols[] = {	/* CHECKS_SQL */
+		STATE_COL(TEXT, struct status_check, name),
+		STATE_COL(TEXT, struct status_check, type),
+		STATE_COL(TEXT, struct status_check, outcome),
+		STATE_COL(TEXT, struct status_check, detail),
+		STATE_COL(INT, struct status_check, elapsed_ms),
+	};
+	static const struct state_col prev_cols[] = {
+		STATE_COL(OUTCOME, struct status_cycle, previous_outcome),
+	};
+	struct status_cycle	*c = &s->last_cycle;
+
+	/*
+	 * max(id) is the last rowid, found at once (written so, rather than
+	 * ORDER BY id DESC LIMIT 1, the plan says so too).
+	 */
+	if (!(s->has_last_cycle = status_load_cycle(L, CYCLE_ROW_SQL
+	    "(SELECT max(id) FROM cycles)", c)))
+		return;
+	c->checks = state_rows_load(L, CHECKS_SQL, c->id, check_cols,
+	    STATE_NCOLS(check_cols), sizeof(*c->checks), &c->nchecks);
+	/* "ISOLATED for more than one cycle" needs two: a rowid search. */
+	c->has_previous = state_row_load(L, "SELECT outcome FROM cycles WHERE "
+	    "id < ?1 ORDER BY id DESC LIMIT 1", c->id, prev_cols,
+	    STATE_NCOLS(prev_cols), c);
+}
+
+/*
+ * votes: those of the most recent cycle that asked, which need not be the
+ * last cycle (most cycles ask nobody), and that cycle with its tally.
+ */
+static void
+status_load_votes(struct state_reader *L, struct site_status *s)
+{
+	static const struct state_col cols[] = {		/* VOTES_SQL */
+		STATE_COL(TEXT, struct status_vote, spare),
+		STATE_COL(TEXT, struct status_vote, url),
+		STATE_COL(TEXT, struct status_vote, voter),
+		STATE_COL(TEXT, struct status_vote, verdict),
+		STATE_COL(INT, struct status_vote, checked_at),
+		STATE_COL(BOOL, struct status_vote, valid),
+		STATE_COL(TEXT, struct status_vote, reason),
+		STATE_COL(TEXT, struct status_vote, detail),
+		STATE_COL(INT, struct status_vote, elapsed_ms),
+	};
+	struct status_cycle	*c = &s->votes_cycle;
+	struct tally		 t;
+	const char		*word;
+	char			 buf[512];
+	size_t			 i;
+
+	if (!(s->has_votes_cycle = status_load_cycle(L, CYCLE_ROW_SQL
+	    "(SELECT max(cycle_id) FROM votes)", c)))
+		return;
+	s->votes = state_rows_load(L, VOTES_SQL, c->id, cols, STATE_NCOLS(cols),
+	    sizeof(*s->votes), &s->nvotes);
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < s->nvotes; i++) {
+		s->votes[i].cycle_id = c->id;
+		tally_add(&t, s->votes[i].valid, s->votes[i].verdict,
+		    s->votes[i].spare);
 	}
-	rc = 0;
-done:
-	json_decref(row);
-	sqlite3_finalize(st);
-	return rc;
+	if (c->quorum == NULL || s->nvotes == 0 || L->nomem)
+		return;
+	word = tally_words(&t, c->quorum, (c->kind != NULL &&
+	    strcmp(c->kind, "failback") == 0) || c->state_before ==
+	    SITE_ACTIVE, buf, sizeof(buf));
+	if ((c->tally = strdup(buf)) == NULL)
+		L->nomem = true;
+	if (word != c->quorum) {
+		c->quorum_stored = c->quorum;
+		if ((c->quorum = strdup(word)) == NULL)
+			L->nomem = true;
+	}
 }
 
 /* A DNS move's action rows (one per zone, and "could not read DNS"). */
@@ -254,548 +469,601 @@ done:
 #define DNS_CHANGED	"(result = 'ok' OR detail LIKE 'lagging:%')"
 
 /*
- * *out: the first row of sql (?1 bound to id when id >= 0) as an object,
- * or NULL when there is none.  Returns 0, or -1 with err set.
- */
-static int
-one_row_json(struct state_db *sdb, const char *sql, sqlite3_int64 id,
-    json_t **out, char *err, size_t errlen)
-{
-	sqlite3_stmt	*st = NULL;
-	int		 src, rc = -1;
-
-	*out = NULL;
-	if (prepare(sdb, sql, &st, err, errlen) == -1)
-		return -1;
-	if (id >= 0)
-		sqlite3_bind_int64(st, 1, id);
-	if ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((*out = row_json(st)) == NULL) {
-			state_seterr(err, errlen, "state database %s: out of "
-			    "memory", sdb->path);
-			goto done;
-		}
-	} else if (src != SQLITE_DONE) {
-		state_seterr(err, errlen, "state database %s: read: %s",
-		    sdb->path, sqlite3_errmsg(sdb->db));
-		goto done;
-	}
-	rc = 0;
-done:
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/*
  * The verification of the last change that was made (issue 18): the
  * newest DNS move action that changed a record, never merely the newest
  * DNS action (a cycle that failed before sending anything changed
- * nothing).  *out is {cycle_id, at, direction, lagging: [{zone, detail}],
- * failed_since: {cycle_id, at, zone, detail} or null}: failed_since is
- * the newest failed move after it, shown as such.  cycle_id and at are
- * null when no change was ever made but an attempt failed; *out is NULL
- * when neither exists.
+ * nothing); its cycle's "dns verify" rows (the nameservers that lagged);
+ * the newest failed move after it.  Found through the actions_kind index.
  */
-static int
-verify_json(struct state_db *sdb, json_t **out, char *err, size_t errlen)
+static void
+status_load_verify(struct state_reader *L, struct site_status *s)
 {
-	sqlite3_stmt	*st = NULL;
-	json_t		*v = NULL, *f = NULL, *arr;
-	json_int_t	 id = 0, cycle_id;
-	int		 rc = -1;
+	static const struct state_col cols[] = {
+		STATE_COL(INT, struct site_status, verify_move_id),
+		STATE_COL(INT, struct site_status, verify_cycle_id),
+		STATE_COL(INT, struct site_status, verify_at),
+		STATE_COL(TEXT, struct site_status, verify_direction),
+	};
 
-	*out = NULL;
-	if (one_row_json(sdb, "SELECT id, cycle_id, at, substr(kind, 5) AS "
-	    "direction FROM actions WHERE id = (SELECT max(id) FROM actions "
-	    "WHERE " DNS_MOVE_KINDS " AND " DNS_CHANGED ")", -1, &v, err,
-	    errlen) == -1)
-		goto done;
-	if (v != NULL)
-		id = json_integer_value(json_object_get(v, "id"));
-	if (one_row_json(sdb, "SELECT cycle_id, at, target AS zone, detail "
-	    "FROM actions WHERE id = (SELECT max(id) FROM actions WHERE "
-	    DNS_MOVE_KINDS " AND NOT " DNS_CHANGED " AND result = 'failed' "
-	    "AND id > ?1)", id, &f, err, errlen) == -1)
-		goto done;
-	if (v == NULL && f == NULL) {
-		rc = 0;
-		goto done;
-	}
-	if (v == NULL && (v = json_pack("{s:n, s:n, s:n}", "cycle_id", "at",
-	    "direction")) == NULL)
-		goto nomem;
-	json_object_del(v, "id");
-	if (json_object_set_new(v, "failed_since", f != NULL ? f :
-	    json_null()) == -1) {
-		f = NULL;
-		goto nomem;
-	}
-	f = NULL;
-	if ((arr = json_array()) == NULL ||
-	    json_object_set_new(v, "lagging", arr) == -1)
-		goto nomem;
-	cycle_id = json_integer_value(json_object_get(v, "cycle_id"));
-	if (cycle_id > 0) {
-		if (prepare(sdb, "SELECT target AS zone, detail FROM actions "
-		    "WHERE cycle_id = ?1 AND kind = 'dns verify' ORDER BY id",
-		    &st, err, errlen) == -1)
-			goto done;
-		sqlite3_bind_int64(st, 1, cycle_id);
-		if (rows_json(sdb, st, arr, err, errlen) == -1)
-			goto done;
-	}
-	*out = v;
-	v = NULL;
-	rc = 0;
-	goto done;
-nomem:
-	state_seterr(err, errlen, "state database %s: out of memory",
-	    sdb->path);
-done:
-	json_decref(v);
-	json_decref(f);
+	s->has_verify = state_row_load(L, "SELECT id, cycle_id, at, "
+	    "substr(kind, 5) FROM actions WHERE id = (SELECT max(id) FROM "
+	    "actions WHERE " DNS_MOVE_KINDS " AND " DNS_CHANGED ")",
+	    STATUS_NULL, cols, STATE_NCOLS(cols), s);
+	s->has_failed_since = note_load(L, NOTE_COLUMNS "WHERE id = (SELECT "
+	    "max(id) FROM actions WHERE " DNS_MOVE_KINDS " AND NOT "
+	    DNS_CHANGED " AND result = 'failed' AND id > ?1)",
+	    s->has_verify ? s->verify_move_id : 0, &s->failed_since);
+	if (s->has_failed_since)
+		s->has_verify = true;
+	if (s->verify_cycle_id > 0)
+		notes_load(L, NOTE_COLUMNS "WHERE cycle_id = ?1 AND kind = "
+		    "'dns verify' ORDER BY id", s->verify_cycle_id,
+		    &s->lagging, &s->nlagging);
+}
+
+/*
+ * The [hooks] notify POSTs still queued (at most a hundred: the cycle
+ * trims the queue), the oldest's time, and the last failure.
+ */
+static void
+status_load_notify(struct state_reader *L, struct site_status *s)
+{
+	static const struct state_col cols[] = {
+		STATE_COL(INT, struct site_status, notify_pending),
+		STATE_COL(INT, struct site_status, notify_oldest_at),
+		STATE_COL(INT, struct site_status, notify_attempts),
+		STATE_COL(TEXT, struct site_status, notify_last_error),
+	};
+
+	if (!state_row_load(L, "SELECT count(*), min(created_at), (SELECT "
+	    "attempts FROM notify_pending ORDER BY id LIMIT 1), (SELECT "
+	    "last_error FROM notify_pending WHERE last_error IS NOT NULL "
+	    "ORDER BY last_attempt_at DESC, id DESC LIMIT 1) FROM "
+	    "notify_pending",
+	    STATUS_NULL, cols, STATE_NCOLS(cols), s) && !L->nomem)
+		state_reader_sqlerr(L);
+}
+
+/*
+ * The open move intent (issue 10: a failover or failback that committed
+ * its intent and has not closed it).  A database from before schema 5 has
+ * no intents.
+ */
+static void
+status_load_intent(struct state_reader *L, struct site_status *s)
+{
+	static const struct state_col cols[] = {
+		STATE_COL(INT, struct status_intent, id),
+		STATE_COL(INT, struct status_intent, opened_at),
+		STATE_COL(TEXT, struct status_intent, kind),
+		STATE_COL(TEXT, struct status_intent, direction),
+		STATE_COL(TEXT, struct status_intent, records),
+		STATE_COL(TEXT, struct status_intent, reason),
+		STATE_COL(INT, struct status_intent, cycle_id),
+	};
+	sqlite3_stmt	*st;
+	bool		 has;
+
+	st = state_reader_query(L, "SELECT 1 FROM sqlite_master WHERE type = "
+	    "'table' AND name = 'intents'", STATUS_NULL);
+	has = state_reader_row(L, st);
 	sqlite3_finalize(st);
-	return rc;
-}
-
-/*
- * obj["intent"]: the open move intent (issue 10: a failover or failback
- * that committed its intent and has not closed it), as {id, opened_at,
- * kind, direction, records, reason, cycle_id}, or null.  A database from
- * before schema 5 has no intents: null.
- */
-static int
-intent_json(struct state_db *sdb, json_t *obj, char *err, size_t errlen)
-{
-	json_t	*v = NULL, *has = NULL;
-
-	if (one_row_json(sdb, "SELECT 1 AS yes FROM sqlite_master WHERE "
-	    "type = 'table' AND name = 'intents'", -1, &has, err,
-	    errlen) == -1)
-		return -1;
-	if (has != NULL && one_row_json(sdb, "SELECT id, opened_at, kind, "
+	if (!has)
+		return;
+	s->has_intent = state_row_load(L, "SELECT id, opened_at, kind, "
 	    "direction, records, reason, cycle_id FROM intents WHERE "
-	    "closed_at IS NULL ORDER BY id DESC LIMIT 1", -1, &v, err,
-	    errlen) == -1) {
-		json_decref(has);
-		return -1;
-	}
-	json_decref(has);
-	if (json_object_set_new(obj, "intent", v != NULL ? v :
-	    json_null()) == -1) {
-		state_seterr(err, errlen, "state database %s: out of memory",
-		    sdb->path);
-		return -1;
-	}
-	return 0;
+	    "closed_at IS NULL ORDER BY id DESC LIMIT 1", STATUS_NULL, cols,
+	    STATE_NCOLS(cols), &s->intent);
+	s->intent.running = -1;
 }
 
 /*
- * obj["quorum_canary"]: per spare, the last "quorum canary" action (issue
- * 17: a signed vote asked outside an outage, so a wrong vote.key shows
- * before it is needed), as [{spare, at, cycle_id, ok, detail}], newest
- * first.  Read from the newest QUORUM_CANARY_ROWS canaries through the
- * actions_kind index (a canary asks one spare at a time, in rotation, so
- * every spare of any sane config is among them).
+ * Per spare, the last "quorum canary" action (issue 17: a signed vote
+ * asked outside an outage, so a wrong vote.key shows before it is
+ * needed), newest first.  Read from the newest QUORUM_CANARY_ROWS
+ * canaries through the actions_kind index (a canary asks one spare at a
+ * time, in rotation, so every spare of any sane config is among them).
  */
 #define QUORUM_CANARY_ROWS	64
 
-static int
-quorum_canary_json(struct state_db *sdb, json_t *obj, char *err,
-    size_t errlen)
+static void
+status_load_quorum_canary(struct state_reader *L, struct site_status *s)
 {
-	sqlite3_stmt	*st = NULL;
-	json_t		*arr, *all = NULL, *v, *w;
-	size_t		 i, j;
-	bool		 seen;
-	int		 rc = -1;
+	struct status_note	*all = NULL, *keep;
+	size_t			 nall = 0, i, j;
 
-	if ((arr = json_array()) == NULL ||
-	    json_object_set_new(obj, "quorum_canary", arr) == -1 ||
-	    (all = json_array()) == NULL) {
-		state_seterr(err, errlen, "state database %s: out of memory",
-		    sdb->path);
-		return -1;
+	notes_load(L, NOTE_COLUMNS "WHERE kind = 'quorum canary' ORDER BY id "
+	    "DESC LIMIT ?1", QUORUM_CANARY_ROWS, &all, &nall);
+	/* all is newest first: keep each spare's first, in place. */
+	keep = all;
+	for (i = 0; i < nall; i++) {
+		for (j = 0; j < s->nquorum_canary; j++)
+			if ((all[i].target == NULL) == (keep[j].target ==
+			    NULL) && (all[i].target == NULL ||
+			    strcmp(all[i].target, keep[j].target) == 0))
+				break;
+		if (j < s->nquorum_canary) {
+			free(all[i].target);
+			free(all[i].detail);
+		} else
+			keep[s->nquorum_canary++] = all[i];
 	}
-	if (prepare(sdb, "SELECT target AS spare, at, cycle_id, result = 'ok' "
-	    "AS ok, detail FROM actions WHERE kind = 'quorum canary' ORDER BY "
-	    "id DESC LIMIT ?1", &st, err, errlen) == -1)
-		goto done;
-	sqlite3_bind_int(st, 1, QUORUM_CANARY_ROWS);
-	if (rows_json(sdb, st, all, err, errlen) == -1)
-		goto done;
-	json_array_foreach(all, i, v) {
-		seen = false;
-		json_array_foreach(arr, j, w)
-			if (json_equal(json_object_get(v, "spare"),
-			    json_object_get(w, "spare")))
-				seen = true;
-		if (seen)
-			continue;
-		json_object_set_new(v, "ok", json_boolean(json_integer_value(
-		    json_object_get(v, "ok")) != 0));
-		json_array_append(arr, v);
-	}
-	rc = 0;
-done:
-	json_decref(all);
-	sqlite3_finalize(st);
-	return rc;
+	s->quorum_canary = keep;
+}
+
+static void
+status_load_transitions(struct state_reader *L, struct site_status *s,
+    int ntransitions)
+{
+	/* TRANSITIONS_COLUMNS */
+	static const struct state_col cols[] = {
+		STATE_COL(INT, struct status_transition, at),
+		STATE_COL(STATE, struct status_transition, from),
+		STATE_COL(STATE, struct status_transition, to),
+		STATE_COL(TEXT, struct status_transition, reason),
+		STATE_COL(INT, struct status_transition, cycle_id),
+	};
+
+	/* LIMIT -1: every transition. */
+	s->transitions = state_rows_load(L, TRANSITIONS_COLUMNS "ORDER BY at "
+	    "DESC, id DESC LIMIT ?1", ntransitions < 0 ? -1 : ntransitions,
+	    cols, STATE_NCOLS(cols), sizeof(*s->transitions),
+	    &s->ntransitions);
+}
+
+/* records: what each managed record held when DNS was last read. */
+static void
+status_load_records(struct state_reader *L, struct site_status *s)
+{
+	static const struct state_col cols[] = {
+		STATE_COL(TEXT, struct status_record, zone),
+		STATE_COL(TEXT, struct status_record, owner),
+		STATE_COL(TEXT, struct status_record, addrs),
+		STATE_COL(TEXT, struct status_record, holds),
+		STATE_COL(INT, struct status_record, seen_at),
+	};
+
+	s->records = state_rows_load(L, "SELECT zone, owner, addrs, holds, "
+	    "seen_at FROM records_seen ORDER BY zone, owner", STATUS_NULL, cols,
+	    STATE_NCOLS(cols), sizeof(*s->records), &s->nrecords);
+}
+
+void
+state_status_empty(struct site_status *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->state = SITE_UNKNOWN;
+	s->state_since = STATUS_NULL;
+	s->primary_status = PRIMARY_OK;
+	s->verify_cycle_id = s->verify_at = STATUS_NULL;
+	s->notify_oldest_at = s->notify_attempts = STATUS_NULL;
 }
 
 /*
- * The spares' tally in the direction the cycle asked about (issue 16): a
- * cycle that started ACTIVE, or a manual failback, asked whether the
- * primary may have the traffic back.  Rows stored before the failback
- * words existed ("confirmed", "partition", ... on a failback) are read
- * again from their votes: a valid "down" vote vetoes.  Sets
- * cycle["quorum"] to the word in that direction (the stored one in
- * cycle["quorum_stored"] when it differs) and cycle["tally"] to what a
- * person reads: "failback allowed: 2 of 2 spares see the primary up",
- * "failback vetoed: spare1 sees the primary down", "quorum confirmed:
- * 2 of 2 spares see the primary down", ...  Votes are the cycle's.
+ * Every query inside one read transaction: in WAL mode that is one
+ * snapshot, even while a cycle is being recorded.
  */
-static int
-tally_json(json_t *cycle, const json_t *votes)
+int
+state_status_load(struct state_db *sdb, int ntransitions,
+    struct site_status *s, char *err, size_t errlen)
 {
-	const char	*q = json_string_value(json_object_get(cycle,
-			    "quorum"));
-	const char	*kind = json_string_value(json_object_get(cycle,
-			    "kind"));
-	const char	*before = json_string_value(json_object_get(cycle,
-			    "state_before"));
-	const char	*word, *verdict;
-	const json_t	*v;
-	char		 tally[512], names[400];
-	size_t		 i, n = json_array_size(votes), used = 0;
-	int		 up = 0, down = 0, valid = 0;
-	bool		 failback;
+	struct state_reader	 L = { .sdb = sdb, .what = "read",
+				    .shown = true, .err = err,
+				    .errlen = errlen };
 
-	if (q == NULL || n == 0)
-		return 0;
-	names[0] = '\0';
-	json_array_foreach(votes, i, v) {
-		if (!json_is_true(json_object_get(v, "valid")))
-			continue;
-		valid++;
-		verdict = json_string_value(json_object_get(v, "verdict"));
-		if (verdict != NULL && strcmp(verdict, "up") == 0)
-			up++;
-		else if (verdict != NULL && strcmp(verdict, "down") == 0) {
-			down++;
-			if (used < sizeof(names))
-				used += (size_t)snprintf(names + used,
-				    sizeof(names) - used, "%s%s", used ?
-				    ", " : "", json_string_value(
-				    json_object_get(v, "spare")));
+	state_status_empty(s);
+	s->stored = true;
+	if (read_begin(sdb, err, errlen) == -1)
+		return -1;
+	status_load_state(&L, s);
+	status_load_last_cycle(&L, s);
+	status_load_records(&L, s);
+	status_load_votes(&L, s);
+	s->has_canary = note_load(&L, NOTE_COLUMNS "WHERE kind = 'canary' "
+	    "ORDER BY id DESC LIMIT 1", STATUS_NULL, &s->canary);
+	status_load_verify(&L, s);
+	status_load_notify(&L, s);
+	status_load_intent(&L, s);
+	status_load_quorum_canary(&L, s);
+	/*
+	 * The failed "dns layout" actions of the last cycle that checked the
+	 * layout (hourly, issue 18): none when it found nothing.
+	 */
+	notes_load(&L, NOTE_COLUMNS "WHERE cycle_id = (SELECT cycle_id FROM "
+	    "actions WHERE id = (SELECT max(id) FROM actions WHERE kind = "
+	    "'dns layout')) AND kind = 'dns layout' AND result = 'failed' "
+	    "ORDER BY id", STATUS_NULL, &s->layout_warnings,
+	    &s->nlayout_warnings);
+	/*
+	 * The "dns stale" actions of the last cycle (verify = all between
+	 * moves, issue 18): none when it found none or did not look.
+	 */
+	notes_load(&L, NOTE_COLUMNS "WHERE cycle_id = (SELECT max(id) FROM "
+	    "cycles) AND kind = 'dns stale' ORDER BY id", STATUS_NULL,
+	    &s->stale, &s->nstale);
+	status_load_transitions(&L, s, ntransitions);
+	read_end(sdb);
+	return state_reader_end(&L);
+}
+
+static void
+status_cycle_free(struct status_cycle *c)
+{
+	size_t	i;
+
+	free(c->kind);
+	free(c->message);
+	free(c->quorum);
+	free(c->quorum_stored);
+	free(c->tally);
+	for (i = 0; i < c->nchecks; i++) {
+		free(c->checks[i].name);
+		free(c->checks[i].type);
+		free(c->checks[i].outcome);
+		free(c->checks[i].detail);
+	}
+	free(c->checks);
+}
+
+static void
+status_notes_free(struct status_note *n, size_t count)
+{
+	size_t	i;
+
+	for (i = 0; i < count; i++) {
+		free(n[i].target);
+		free(n[i].detail);
+	}
+	free(n);
+}
+
+void
+state_status_records_free(struct site_status *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nrecords; i++) {
+		free(s->records[i].zone);
+		free(s->records[i].owner);
+		free(s->records[i].addrs);
+		free(s->records[i].holds);
+		free(s->records[i].why);
+	}
+	free(s->records);
+	s->records = NULL;
+	s->nrecords = 0;
+}
+
+void
+state_status_free(struct site_status *s)
+{
+	size_t	i;
+
+	if (s == NULL)
+		return;
+	status_cycle_free(&s->last_cycle);
+	status_cycle_free(&s->votes_cycle);
+	state_status_records_free(s);
+	free(s->records_error);
+	for (i = 0; i < s->nvotes; i++) {
+		free(s->votes[i].spare);
+		free(s->votes[i].url);
+		free(s->votes[i].voter);
+		free(s->votes[i].verdict);
+		free(s->votes[i].reason);
+		free(s->votes[i].detail);
+	}
+	free(s->votes);
+	free(s->canary.target);
+	free(s->canary.detail);
+	free(s->verify_direction);
+	status_notes_free(s->lagging, s->nlagging);
+	free(s->failed_since.target);
+	free(s->failed_since.detail);
+	free(s->notify_last_error);
+	free(s->intent.kind);
+	free(s->intent.direction);
+	free(s->intent.records);
+	free(s->intent.reason);
+	status_notes_free(s->quorum_canary, s->nquorum_canary);
+	status_notes_free(s->layout_warnings, s->nlayout_warnings);
+	status_notes_free(s->stale, s->nstale);
+	for (i = 0; i < s->ntransitions; i++)
+		free(s->transitions[i].reason);
+	free(s->transitions);
+	status_notes_free(s->failing, s->nfailing);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * The JSON renderer.  Builders that take NULL for "out of memory" so that
+ * each object is one json_pack(); the caller checks the whole once.
+ */
+static json_t *
+jtext(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static json_t *
+jint(int64_t v)
+{
+	return v != STATUS_NULL ? json_integer(v) : json_null();
+}
+
+/* Which of a note's fields an object shows. */
+#define NOTE_AT		0x1
+#define NOTE_CYCLE	0x2
+#define NOTE_OK		0x4
+
+/*
+ * A note as an object: target under target_key (none if NULL), detail
+ * under detail_key, and the fields of flags.
+ */
+static json_t *
+note_json(const struct status_note *n, const char *target_key,
+    const char *detail_key, unsigned flags)
+{
+	json_t	*o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	if ((target_key != NULL && json_object_set_new(o, target_key,
+	    jtext(n->target)) == -1) ||
+	    json_object_set_new(o, detail_key, jtext(n->detail)) == -1 ||
+	    ((flags & NOTE_AT) && json_object_set_new(o, "at",
+	    jint(n->at)) == -1) ||
+	    ((flags & NOTE_CYCLE) && json_object_set_new(o, "cycle_id",
+	    jint(n->cycle_id)) == -1) ||
+	    ((flags & NOTE_OK) && json_object_set_new(o, "ok",
+	    json_boolean(n->ok)) == -1)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *
+notes_json(const struct status_note *n, size_t count, const char *target_key,
+    const char *detail_key, unsigned flags)
+{
+	json_t	*arr = json_array();
+	size_t	 i;
+
+	for (i = 0; arr != NULL && i < count; i++)
+		if (json_array_append_new(arr, note_json(&n[i], target_key,
+		    detail_key, flags)) == -1) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	return arr;
+}
+
+/* A cycle row; last: with its checks and previous_outcome. */
+static json_t *
+cycle_json(const struct status_cycle *c, bool last)
+{
+	json_t	*o, *checks;
+	size_t	 i;
+
+	o = json_pack("{s:o, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:o, s:o, "
+	    "s:o}", "id", jint(c->id), "kind", jtext(c->kind), "started_at",
+	    jint(c->started_at), "duration_ms", jint(c->duration_ms),
+	    "outcome", cycle_outcome_str(c->outcome), "primary_status",
+	    primary_status_str(c->primary_status), "state_before",
+	    site_state_str(c->state_before), "state_after",
+	    site_state_str(c->state_after), "message", jtext(c->message),
+	    "exit_code", jint(c->exit_code), "quorum", jtext(c->quorum));
+	if (o == NULL)
+		return NULL;
+	if ((c->tally != NULL && json_object_set_new(o, "tally",
+	    json_string(c->tally)) == -1) ||
+	    (c->quorum_stored != NULL && json_object_set_new(o,
+	    "quorum_stored", json_string(c->quorum_stored)) == -1))
+		goto fail;
+	if (!last)
+		return o;
+	if ((checks = json_array()) == NULL ||
+	    json_object_set_new(o, "checks", checks) == -1 ||
+	    json_object_set_new(o, "previous_outcome", c->has_previous ?
+	    json_string(cycle_outcome_str(c->previous_outcome)) :
+	    json_null()) == -1)
+		goto fail;
+	for (i = 0; i < c->nchecks; i++)
+		if (json_array_append_new(checks, json_pack("{s:o, s:o, s:o, "
+		    "s:o, s:o}", "name", jtext(c->checks[i].name), "type",
+		    jtext(c->checks[i].type), "outcome",
+		    jtext(c->checks[i].outcome), "detail",
+		    jtext(c->checks[i].detail), "elapsed_ms",
+		    jint(c->checks[i].elapsed_ms))) == -1)
+			goto fail;
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *
+records_json(const struct site_status *s)
+{
+	const struct status_record	*r;
+	json_t				*arr = json_array(), *o;
+	size_t				 i;
+
+	for (i = 0; arr != NULL && i < s->nrecords; i++) {
+		r = &s->records[i];
+		o = json_pack("{s:o, s:o, s:o, s:o, s:o}", "zone",
+		    jtext(r->zone), "owner", jtext(r->owner), "addrs",
+		    jtext(r->addrs), "holds", jtext(r->holds), "seen_at",
+		    jint(r->seen_at));
+		/* A conflict says what differs (issue 10). */
+		if (o != NULL && r->why != NULL && r->why[0] != '\0' &&
+		    json_object_set_new(o, "why", json_string(r->why)) == -1) {
+			json_decref(o);
+			o = NULL;
+		}
+		if (json_array_append_new(arr, o) == -1) {
+			json_decref(arr);
+			arr = NULL;
 		}
 	}
-	failback = (kind != NULL && strcmp(kind, "failback") == 0) ||
-	    (before != NULL && strcmp(before, "ACTIVE") == 0);
-	word = q;
-	if (failback && (strcmp(q, "confirmed") == 0 ||
-	    strcmp(q, "partition") == 0 || strcmp(q, "unconfirmed") == 0))
-		word = down > 0 ? "failback-vetoed" : "failback-allowed";
-	if (strcmp(word, "failback-allowed") == 0)
-		snprintf(tally, sizeof(tally), "failback allowed: %d of %zu "
-		    "spare%s see%s the primary up", up, n, n == 1 ? "" : "s",
-		    up == 1 && n == 1 ? "s" : "");
-	else if (strcmp(word, "failback-vetoed") == 0)
-		snprintf(tally, sizeof(tally), "failback vetoed: %s see%s the "
-		    "primary down", down > 0 ? names : "a spare", down > 1 ?
-		    "" : "s");
-	else if (strcmp(word, "confirmed") == 0 ||
-	    strcmp(word, "unconfirmed") == 0)
-		snprintf(tally, sizeof(tally), "quorum %s: %d of %zu spare%s "
-		    "see%s the primary down", word, down, n, n == 1 ? "" : "s",
-		    down == 1 && n == 1 ? "s" : "");
-	else if (strcmp(word, "partition") == 0)
-		snprintf(tally, sizeof(tally), "quorum partition: %d of %zu "
-		    "spare%s see%s the primary up", up, n, n == 1 ? "" : "s",
-		    up == 1 && n == 1 ? "s" : "");
-	else
-		snprintf(tally, sizeof(tally), "quorum %s: %d of %zu spare%s "
-		    "answered", word, valid, n, n == 1 ? "" : "s");
-	if (word != q && json_object_set_new(cycle, "quorum_stored",
-	    json_string(q)) == -1)
-		return -1;
-	/* q belongs to cycle["quorum"]: replace it last. */
-	if (json_object_set_new(cycle, "tally", json_string(tally)) == -1 ||
-	    json_object_set_new(cycle, "quorum", json_string(word)) == -1)
-		return -1;
-	return 0;
+	return arr;
 }
 
-/*
- * obj["canary"]: the last "canary" action as {at, ok, message}, or
- * null.  obj["verify"]: verify_json(), or null.  Both found through the
- * actions_kind index.
- */
-static int
-dns_health_json(struct state_db *sdb, json_t *obj, char *err, size_t errlen)
+static json_t *
+votes_status_json(const struct site_status *s)
 {
-	sqlite3_stmt	*st = NULL;
-	json_t		*v = NULL;
-	int		 src, rc = -1;
+	const struct status_vote	*v;
+	json_t				*arr = json_array();
+	size_t				 i;
 
-	if (prepare(sdb, "SELECT at, result = 'ok' AS ok, detail AS message "
-	    "FROM actions WHERE kind = 'canary' ORDER BY id DESC LIMIT 1",
-	    &st, err, errlen) == -1)
-		goto done;
-	if ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((v = row_json(st)) == NULL || json_object_set_new(v, "ok",
-		    json_boolean(sqlite3_column_int(st, 1))) == -1)
-			goto nomem;
-	} else if (src == SQLITE_DONE)
-		v = json_null();
-	else
-		goto sqlerr;
-	if (json_object_set_new(obj, "canary", v) == -1) {
-		v = NULL;
-		goto nomem;
+	for (i = 0; arr != NULL && i < s->nvotes; i++) {
+		v = &s->votes[i];
+		if (json_array_append_new(arr, json_pack("{s:o, s:o, s:o, s:o, "
+		    "s:o, s:b, s:o, s:o, s:o, s:o}", "spare", jtext(v->spare),
+		    "url", jtext(v->url), "voter", jtext(v->voter), "verdict",
+		    jtext(v->verdict), "checked_at", jint(v->checked_at),
+		    "valid", v->valid, "reason", jtext(v->reason), "detail",
+		    jtext(v->detail), "elapsed_ms", jint(v->elapsed_ms),
+		    "cycle_id", jint(v->cycle_id))) == -1) {
+			json_decref(arr);
+			arr = NULL;
+		}
 	}
-	v = NULL;
-	sqlite3_finalize(st);
-	st = NULL;
-
-	if (verify_json(sdb, &v, err, errlen) == -1)
-		goto done;
-	if (json_object_set_new(obj, "verify", v != NULL ? v :
-	    json_null()) == -1) {
-		v = NULL;
-		goto nomem;
-	}
-	v = NULL;
-	rc = 0;
-	goto done;
-sqlerr:
-	state_seterr(err, errlen, "state database %s: read: %s", sdb->path,
-	    sqlite3_errmsg(sdb->db));
-	goto done;
-nomem:
-	state_seterr(err, errlen, "state database %s: out of memory",
-	    sdb->path);
-done:
-	json_decref(v);
-	sqlite3_finalize(st);
-	return rc;
+	return arr;
 }
 
-/*
- * obj["notify"]: the [hooks] notify POSTs still queued (at most a hundred:
- * the cycle trims the queue), the oldest's time, and the last failure.
- */
-static int
-notify_json(struct state_db *sdb, json_t *obj, char *err, size_t errlen)
+static json_t *
+verify_status_json(const struct site_status *s)
 {
-	sqlite3_stmt	*st = NULL;
-	json_t		*v = NULL;
-	int		 rc = -1;
+	json_t	*o;
 
-	if (prepare(sdb, "SELECT count(*) AS pending, min(created_at) AS "
-	    "oldest_at, (SELECT attempts FROM notify_pending ORDER BY id "
-	    "LIMIT 1) AS attempts, (SELECT last_error FROM notify_pending "
-	    "WHERE last_error IS NOT NULL ORDER BY last_attempt_at DESC, id "
-	    "DESC LIMIT 1) AS last_error FROM notify_pending", &st, err,
-	    errlen) == -1)
-		goto done;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		state_seterr(err, errlen, "state database %s: read: %s",
-		    sdb->path, sqlite3_errmsg(sdb->db));
-		goto done;
-	}
-	if ((v = row_json(st)) == NULL ||
-	    json_object_set_new(obj, "notify", v) == -1) {
-		v = NULL;
-		state_seterr(err, errlen, "state database %s: out of memory",
-		    sdb->path);
-		goto done;
-	}
-	rc = 0;
-done:
-	sqlite3_finalize(st);
-	return rc;
+	if (!s->has_verify)
+		return json_null();
+	o = json_pack("{s:o, s:o, s:o, s:o, s:o}", "cycle_id",
+	    jint(s->verify_cycle_id), "at", jint(s->verify_at), "direction",
+	    jtext(s->verify_direction), "lagging", notes_json(s->lagging,
+	    s->nlagging, "zone", "detail", 0), "failed_since",
+	    s->has_failed_since ? note_json(&s->failed_since, "zone",
+	    "detail", NOTE_AT | NOTE_CYCLE) : json_null());
+	return o;
 }
 
-/*
- * cycle["previous_outcome"]: the outcome of the cycle before id (a rowid
- * search), or null: "ISOLATED for more than one cycle" needs two.
- */
-static int
-previous_outcome_json(struct state_db *sdb, json_t *cycle, sqlite3_int64 id,
-    char *err, size_t errlen)
+static json_t *
+intent_status_json(const struct site_status *s)
 {
-	json_t	*v = NULL;
+	const struct status_intent	*in = &s->intent;
+	json_t				*o;
 
-	if (one_row_json(sdb, "SELECT outcome FROM cycles WHERE id < ?1 ORDER "
-	    "BY id DESC LIMIT 1", id, &v, err, errlen) == -1)
-		return -1;
-	if (json_object_set(cycle, "previous_outcome", v != NULL ?
-	    json_object_get(v, "outcome") : json_null()) == -1) {
-		json_decref(v);
-		state_seterr(err, errlen, "state database %s: out of memory",
-		    sdb->path);
-		return -1;
+	if (!s->has_intent)
+		return json_null();
+	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+	    jint(in->id), "opened_at", jint(in->opened_at), "kind",
+	    jtext(in->kind), "direction", jtext(in->direction), "records",
+	    jtext(in->records), "reason", jtext(in->reason), "cycle_id",
+	    jint(in->cycle_id));
+	if (o != NULL && s->annotated && (json_object_set_new(o, "running",
+	    in->running == -1 ? json_null() : json_boolean(in->running)) ==
+	    -1 || json_object_set_new(o, "interrupted",
+	    json_boolean(in->interrupted)) == -1)) {
+		json_decref(o);
+		return NULL;
 	}
-	json_decref(v);
-	return 0;
+	return o;
+}
+
+/* What only a stored status has (a site without a database has not). */
+static int
+status_stored_json(const struct site_status *s, json_t *o)
+{
+	return json_object_update_new(o, json_pack("{s:b, s:o, s:{s:o, s:o, "
+	    "s:o, s:o}, s:o, s:o}", "recovering", s->recovering,
+	    "last_action_at", jint(s->last_action_at), "notify", "pending",
+	    jint(s->notify_pending), "oldest_at", jint(s->notify_oldest_at),
+	    "attempts", jint(s->notify_attempts), "last_error",
+	    jtext(s->notify_last_error), "layout_warnings",
+	    notes_json(s->layout_warnings, s->nlayout_warnings, NULL,
+	    "detail", NOTE_AT), "stale_nameservers", notes_json(s->stale,
+	    s->nstale, "zone", "detail", NOTE_AT)));
+}
+
+/* What the command judged from the config (cmd_status_annotate()). */
+static int
+status_annotated_json(const struct site_status *s, json_t *o)
+{
+	if (json_object_set_new(o, "no_quorum", json_boolean(s->no_quorum)) ==
+	    -1)
+		return -1;
+	if (!s->has_quorum_check)
+		return 0;
+	return json_object_set_new(o, "quorum_check", json_pack("{s:i, s:i, "
+	    "s:o}", "need", s->quorum_need, "spares", s->quorum_spares,
+	    "failing", notes_json(s->failing, s->nfailing, "spare", "detail",
+	    NOTE_AT)));
+}
+
+json_t *
+state_status_to_json(const struct site_status *s)
+{
+	json_t				*o, *tr;
+	const struct status_transition	*t;
+	size_t				 i;
+
+	o = json_pack("{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+	    "s:o, s:o, s:o, s:o}", "state", site_state_str(s->state),
+	    "state_since", jint(s->state_since), "primary_status",
+	    primary_status_str(s->primary_status), "fail_streak",
+	    jint(s->fail_streak), "ok_streak", jint(s->ok_streak),
+	    "last_cycle", s->has_last_cycle ? cycle_json(&s->last_cycle,
+	    true) : json_null(), "records", records_json(s), "votes",
+	    votes_status_json(s), "votes_cycle", s->has_votes_cycle ?
+	    cycle_json(&s->votes_cycle, false) : json_null(), "canary",
+	    s->has_canary ? note_json(&s->canary, NULL, "message", NOTE_AT |
+	    NOTE_OK) : json_null(), "verify", verify_status_json(s),
+	    "intent", intent_status_json(s), "quorum_canary",
+	    notes_json(s->quorum_canary, s->nquorum_canary, "spare",
+	    "detail", NOTE_AT | NOTE_CYCLE | NOTE_OK), "transitions",
+	    tr = json_array());
+	if (o == NULL)
+		return NULL;
+	for (i = 0; i < s->ntransitions; i++) {
+		t = &s->transitions[i];
+		if (json_array_append_new(tr, json_pack("{s:o, s:s, s:s, s:o, "
+		    "s:o}", "at", jint(t->at), "from", site_state_str(t->from),
+		    "to", site_state_str(t->to), "reason", jtext(t->reason),
+		    "cycle_id", jint(t->cycle_id))) == -1)
+			goto fail;
+	}
+	if (s->records_source != STATUS_RECORDS_STORED &&
+	    json_object_set_new(o, "records_live", json_boolean(
+	    s->records_source == STATUS_RECORDS_LIVE)) == -1)
+		goto fail;
+	if (s->records_source == STATUS_RECORDS_LIVE_FAILED &&
+	    json_object_set_new(o, "records_error",
+	    jtext(s->records_error)) == -1)
+		goto fail;
+	if ((s->stored && status_stored_json(s, o) == -1) ||
+	    (s->annotated && status_annotated_json(s, o) == -1))
+		goto fail;
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
 }
 
 json_t *
 state_status_json(struct state_db *sdb, int ntransitions, char *err,
     size_t errlen)
 {
-	sqlite3_stmt	*st = NULL, *checks = NULL, *votes = NULL;
-	json_t		*obj = NULL, *arr, *cycle = NULL;
-	int		 src;
+	struct site_status	 s;
+	json_t			*o = NULL;
 
-	if (read_begin(sdb, err, errlen) == -1)
-		return NULL;
-	if ((obj = json_object()) == NULL)
-		goto nomem;
-	if (state_row_json(sdb, obj, err, errlen) == -1)
-		goto fail;
-
-	/*
-	 * last_cycle: max(id) is the last rowid, found at once (written so,
-	 * rather than ORDER BY id DESC LIMIT 1, the plan says so too).
-	 */
-	if (prepare(sdb, CYCLE_COLUMNS "WHERE id = (SELECT max(id) FROM "
-	    "cycles)", &st, err, errlen) == -1 ||
-	    prepare(sdb, CHECKS_SQL, &checks, err, errlen) == -1)
-		goto fail;
-	src = sqlite3_step(st);
-	if (src == SQLITE_ROW) {
-		if ((cycle = row_json(st)) == NULL)
-			goto nomem;
-		if (cycle_rows_json(sdb, checks, sqlite3_column_int64(st, 0),
-		    cycle, "checks", err, errlen) == -1 ||
-		    previous_outcome_json(sdb, cycle, sqlite3_column_int64(st,
-		    0), err, errlen) == -1)
-			goto fail;
-	} else if (src == SQLITE_DONE)
-		cycle = json_null();
-	else
-		goto sqlerr;
-	if (json_object_set_new(obj, "last_cycle", cycle) == -1) {
-		cycle = NULL;
-		goto nomem;
-	}
-	cycle = NULL;
-	sqlite3_finalize(st);
-	st = NULL;
-
-	if ((arr = json_array()) == NULL ||
-	    json_object_set_new(obj, "records", arr) == -1)
-		goto nomem;
-	if (prepare(sdb, "SELECT zone, owner, addrs, holds, seen_at "
-	    "FROM records_seen ORDER BY zone, owner", &st, err, errlen) == -1 ||
-	    rows_json(sdb, st, arr, err, errlen) == -1)
-		goto fail;
-	sqlite3_finalize(st);
-	st = NULL;
-
-	/*
-	 * votes: those of the most recent cycle that asked, which need not
-	 * be the last cycle (most cycles ask nobody).
-	 */
-	if (prepare(sdb, VOTES_CYCLE_SQL, &st, err, errlen) == -1 ||
-	    prepare(sdb, STATUS_VOTES_SQL, &votes, err, errlen) == -1)
-		goto fail;
-	src = sqlite3_step(st);
-	if (src == SQLITE_ROW) {
-		if ((cycle = row_json(st)) == NULL)
-			goto nomem;
-		if (votes_json(sdb, votes, sqlite3_column_int64(st, 0), obj,
-		    "votes", err, errlen) == -1)
-			goto fail;
-		if (tally_json(cycle, json_object_get(obj, "votes")) == -1)
-			goto nomem;
-	} else if (src == SQLITE_DONE) {
-		cycle = json_null();
-		if ((arr = json_array()) == NULL ||
-		    json_object_set_new(obj, "votes", arr) == -1)
-			goto nomem;
-	} else
-		goto sqlerr;
-	if (json_object_set_new(obj, "votes_cycle", cycle) == -1) {
-		cycle = NULL;
-		goto nomem;
-	}
-	cycle = NULL;
-	sqlite3_finalize(st);
-	st = NULL;
-
-	if (dns_health_json(sdb, obj, err, errlen) == -1 ||
-	    notify_json(sdb, obj, err, errlen) == -1 ||
-	    intent_json(sdb, obj, err, errlen) == -1 ||
-	    quorum_canary_json(sdb, obj, err, errlen) == -1)
-		goto fail;
-
-	/*
-	 * layout_warnings: the failed "dns layout" actions of the last
-	 * cycle that checked the layout (hourly, issue 18): [] when it found
-	 * nothing or none checked yet.
-	 */
-	if ((arr = json_array()) == NULL ||
-	    json_object_set_new(obj, "layout_warnings", arr) == -1)
-		goto nomem;
-	if (prepare(sdb, "SELECT detail, at FROM actions WHERE cycle_id = "
-	    "(SELECT cycle_id FROM actions WHERE id = (SELECT max(id) FROM "
-	    "actions WHERE kind = 'dns layout')) AND kind = 'dns layout' AND "
-	    "result = 'failed' ORDER BY id", &st, err, errlen) == -1 ||
-	    rows_json(sdb, st, arr, err, errlen) == -1)
-		goto fail;
-	sqlite3_finalize(st);
-	st = NULL;
-
-	/*
-	 * stale_nameservers: the "dns stale" actions of the last cycle
-	 * (verify = all between moves, issue 18): [] when it found none or
-	 * did not look.
-	 */
-	if ((arr = json_array()) == NULL ||
-	    json_object_set_new(obj, "stale_nameservers", arr) == -1)
-		goto nomem;
-	if (prepare(sdb, "SELECT target AS zone, detail, at FROM actions "
-	    "WHERE cycle_id = (SELECT max(id) FROM cycles) AND kind = "
-	    "'dns stale' ORDER BY id", &st, err, errlen) == -1 ||
-	    rows_json(sdb, st, arr, err, errlen) == -1)
-		goto fail;
-	sqlite3_finalize(st);
-	st = NULL;
-
-	/* LIMIT -1: every transition. */
-	if ((arr = json_array()) == NULL ||
-	    json_object_set_new(obj, "transitions", arr) == -1)
-		goto nomem;
-	if (prepare(sdb, TRANSITIONS_COLUMNS "ORDER BY at DESC, id DESC "
-	    "LIMIT ?1", &st, err, errlen) == -1)
-		goto fail;
-	sqlite3_bind_int(st, 1, ntransitions < 0 ? -1 : ntransitions);
-	if (rows_json(sdb, st, arr, err, errlen) == -1)
-		goto fail;
-
-	sqlite3_finalize(st);
-	sqlite3_finalize(checks);
-	sqlite3_finalize(votes);
-	read_end(sdb);
-	return obj;
-sqlerr:
-	state_seterr(err, errlen, "state database %s: read: %s", sdb->path,
-	    sqlite3_errmsg(sdb->db));
-	goto fail;
-nomem:
-	state_seterr(err, errlen, "state database %s: out of memory",
-	    sdb->path);
-fail:
-	json_decref(cycle);
-	json_decref(obj);
-	sqlite3_finalize(st);
-	sqlite3_finalize(checks);
-	sqlite3_finalize(votes);
-	read_end(sdb);
-	return NULL;
+	if (state_status_load(sdb, ntransitions, &s, err, errlen) == 0 &&
+	    (o = state_status_to_json(&s)) == NULL)
+		state_seterr(err, errlen, "state database %s: out of memory",
+		    sdb->path);
+	state_status_free(&s);
+	return o;
 }
 
 /*

@@ -40,65 +40,6 @@ struct check_loop {
 	struct check_run	**wfd_run;	/* the run of each wfds[i] */
 };
 
-static const char *const check_outcome_names[CHECK_OUTCOME_MAX] = {
-	[CHECK_OK] = "ok",
-	[CHECK_TIMEOUT] = "timeout",
-	[CHECK_REFUSED] = "refused",
-	[CHECK_UNREACHABLE] = "unreachable",
-	[CHECK_RESOLVE_FAILED] = "resolve-failed",
-	[CHECK_TLS_FAILED] = "tls-failed",
-	[CHECK_BAD_STATUS] = "bad-status",
-	[CHECK_BODY_MISMATCH] = "body-mismatch",
-	[CHECK_PROTOCOL_ERROR] = "protocol-error",
-	[CHECK_INTERNAL_ERROR] = "internal-error",
-	[CHECK_MYSQL_CONNECT_FAILED] = "mysql-connect-failed",
-	[CHECK_ACCESS_DENIED] = "access-denied",
-	[CHECK_QUERY_FAILED] = "query-failed",
-	[CHECK_IO_STOPPED] = "io-thread-stopped",
-	[CHECK_SQL_STOPPED] = "sql-thread-stopped",
-	[CHECK_LAGGING] = "lagging",
-	[CHECK_WARNING] = "warning",
-	[CHECK_CRITICAL] = "critical",
-	[CHECK_UNKNOWN] = "unknown",
-	[CHECK_DNS_RCODE] = "dns-rcode",
-	[CHECK_DNS_MISMATCH] = "dns-mismatch",
-};
-
-/* The stable lower-case name of an outcome; "unknown" for a bad value. */
-const char *
-check_outcome_str(enum check_outcome o)
-{
-	if ((unsigned)o >= CHECK_OUTCOME_MAX || check_outcome_names[o] == NULL)
-		return "unknown";
-	return check_outcome_names[o];
-}
-
-bool
-check_outcome_passed(enum check_outcome o)
-{
-	return o == CHECK_OK || o == CHECK_WARNING;
-}
-
-bool
-check_outcome_cannot_tell(enum check_outcome o)
-{
-	return o == CHECK_INTERNAL_ERROR || o == CHECK_UNKNOWN;
-}
-
-int
-check_outcome_from_str(const char *s)
-{
-	int	i;
-
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < CHECK_OUTCOME_MAX; i++)
-		if (check_outcome_names[i] != NULL &&
-		    strcmp(s, check_outcome_names[i]) == 0)
-			return i;
-	return -1;
-}
-
 /*
  * What a failed connect(), send() or recv() says about the primary.  Only
  * running out of our own resources is our fault; a local firewall refusing

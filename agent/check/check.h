@@ -15,46 +15,7 @@
 #include <stdint.h>
 
 #include "agent/core/config.h"
-
-/* Outcomes are stored in history and logged by their string form. */
-enum check_outcome {
-	CHECK_OK = 0,
-	CHECK_TIMEOUT,		/* no answer before the deadline */
-	CHECK_REFUSED,		/* connection refused */
-	CHECK_UNREACHABLE,	/* network/host unreachable, reset */
-	CHECK_RESOLVE_FAILED,	/* name did not resolve */
-	CHECK_TLS_FAILED,	/* handshake or certificate verification */
-	CHECK_BAD_STATUS,	/* HTTP status other than expect_status */
-	CHECK_BODY_MISMATCH,	/* expect_body not in the body */
-	CHECK_PROTOCOL_ERROR,	/* malformed answer */
-	CHECK_INTERNAL_ERROR,	/* our side: out of memory, socket(), ... */
-	CHECK_MYSQL_CONNECT_FAILED, /* the client library could not connect */
-	CHECK_ACCESS_DENIED,	/* login refused, or a statement not granted */
-	CHECK_QUERY_FAILED,	/* the configured query returned an error */
-	CHECK_IO_STOPPED,	/* replica: IO thread not running */
-	CHECK_SQL_STOPPED,	/* replica: SQL thread not running */
-	CHECK_LAGGING,		/* replica: more than max_lag behind */
-	CHECK_WARNING,		/* exec: plugin exit 1; passed (up), kept as such */
-	CHECK_CRITICAL,		/* exec: plugin exit 2 */
-	CHECK_UNKNOWN,		/* exec: exit 3, timeout, cannot run: cannot tell */
-	CHECK_DNS_RCODE,	/* dns: REFUSED, SERVFAIL, NXDOMAIN, ... */
-	CHECK_DNS_MISMATCH,	/* dns: no answer, or none holding expect */
-	CHECK_OUTCOME_MAX
-};
-
-const char *check_outcome_str(enum check_outcome);
-/*
- * Did the check pass (the primary is up as far as it can tell)?  CHECK_OK
- * and CHECK_WARNING (a Nagios plugin's WARNING: up, but worth a look).
- */
-bool	check_outcome_passed(enum check_outcome);
-/*
- * Is the failure our side's, saying nothing about the primary
- * (CHECK_INTERNAL_ERROR, CHECK_UNKNOWN)?  A spare votes "unknown" on it.
- */
-bool	check_outcome_cannot_tell(enum check_outcome);
-/* Inverse of check_outcome_str, for reading history; -1 if unknown. */
-int	check_outcome_from_str(const char *);
+#include "agent/core/vocab.h"	/* enum check_outcome */
 
 struct check_result {
 	const struct cfg_check	*check;		/* borrowed from the config */

@@ -10,56 +10,6 @@
 
 #include "agent/core/decide.h"
 
-static const char *const site_state_names[SITE_STATE_MAX] = {
-	[SITE_UNKNOWN] = "UNKNOWN",
-	[SITE_STANDBY] = "STANDBY",
-	[SITE_ACTIVE] = "ACTIVE",
-	[SITE_FAILED] = "FAILED",
-};
-
-static const char *const primary_status_names[PRIMARY_STATUS_MAX] = {
-	[PRIMARY_OK] = "OK",
-	[PRIMARY_INFO] = "INFO",
-	[PRIMARY_WARN] = "WARN",
-	[PRIMARY_CRITICAL] = "CRITICAL",
-	[PRIMARY_FAIL] = "FAIL",
-};
-
-static const char *const cycle_outcome_names[OUTCOME_MAX] = {
-	[OUTCOME_NOOP] = "NOOP",
-	[OUTCOME_ISOLATED] = "ISOLATED",
-	[OUTCOME_PARTITION] = "PARTITION",
-	[OUTCOME_FAILOVER] = "FAILOVER",
-	[OUTCOME_FAILBACK] = "FAILBACK",
-	[OUTCOME_HELD] = "HELD",
-	[OUTCOME_WAITING] = "WAITING",
-	[OUTCOME_REFUSED] = "REFUSED",
-	[OUTCOME_CONFLICT] = "CONFLICT",
-	[OUTCOME_ERROR] = "ERROR",
-	[OUTCOME_UNSAFE] = "UNSAFE",
-	[OUTCOME_UNCONFIRMED] = "UNCONFIRMED",
-};
-
-static const char *const dns_holds_names[DNS_HOLDS_MAX] = {
-	[DNS_HOLDS_NOT_READ] = "not-read",
-	[DNS_HOLDS_PRIMARY] = "primary",
-	[DNS_HOLDS_BACKUP] = "backup",
-	[DNS_HOLDS_MIXED] = "mixed",
-	[DNS_HOLDS_OTHER] = "other",
-	[DNS_HOLDS_UNREADABLE] = "unreadable",
-};
-
-static const char *const quorum_result_names[QUORUM_MAX] = {
-	[QUORUM_NOT_ASKED] = "not-asked",
-	[QUORUM_NOT_CONFIGURED] = "not-configured",
-	[QUORUM_ISOLATED] = "isolated",
-	[QUORUM_PARTITION] = "partition",
-	[QUORUM_CONFIRMED] = "confirmed",
-	[QUORUM_UNCONFIRMED] = "unconfirmed",
-	[QUORUM_FAILBACK_ALLOWED] = "failback-allowed",
-	[QUORUM_FAILBACK_VETOED] = "failback-vetoed",
-};
-
 static const char *const action_kind_names[ACTION_KIND_MAX] = {
 	[ACTION_HOOK_BEFORE_FAILOVER] = "hook before_failover",
 	[ACTION_DNS_TO_BACKUP] = "dns to_backup",
@@ -71,92 +21,12 @@ static const char *const action_kind_names[ACTION_KIND_MAX] = {
 	[ACTION_MYSQL_DEMOTE] = "mysql demote",
 };
 
-static const char *const failback_safety_names[FAILBACK_SAFETY_MAX] = {
-	[FAILBACK_SAFETY_NOT_CHECKED] = "not-checked",
-	[FAILBACK_SAFETY_SAFE] = "safe",
-	[FAILBACK_SAFETY_UNSAFE] = "unsafe",
-	[FAILBACK_SAFETY_UNKNOWN] = "unknown",
-};
-
-static const char *
-name_of(const char *const *names, int max, int v)
-{
-	if (v < 0 || v >= max || names[v] == NULL)
-		return "invalid";
-	return names[v];
-}
-
-static int
-value_of(const char *const *names, int max, const char *s)
-{
-	int	 i;
-
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < max; i++)
-		if (names[i] != NULL && strcmp(names[i], s) == 0)
-			return i;
-	return -1;
-}
-
-const char *
-site_state_str(enum site_state v)
-{
-	return name_of(site_state_names, SITE_STATE_MAX, v);
-}
-
-const char *
-primary_status_str(enum primary_status v)
-{
-	return name_of(primary_status_names, PRIMARY_STATUS_MAX, v);
-}
-
-const char *
-cycle_outcome_str(enum cycle_outcome v)
-{
-	return name_of(cycle_outcome_names, OUTCOME_MAX, v);
-}
-
-const char *
-dns_holds_str(enum dns_holds v)
-{
-	return name_of(dns_holds_names, DNS_HOLDS_MAX, v);
-}
-
-const char *
-quorum_result_str(enum quorum_result v)
-{
-	return name_of(quorum_result_names, QUORUM_MAX, v);
-}
-
 const char *
 action_kind_str(enum action_kind v)
 {
-	return name_of(action_kind_names, ACTION_KIND_MAX, v);
-}
-
-const char *
-failback_safety_str(enum failback_safety v)
-{
-	return name_of(failback_safety_names, FAILBACK_SAFETY_MAX, v);
-}
-
-int
-site_state_from_str(const char *s)
-{
-	return value_of(site_state_names, SITE_STATE_MAX, s);
-}
-
-int
-primary_status_from_str(const char *s)
-{
-	return value_of(primary_status_names, PRIMARY_STATUS_MAX, s);
-}
-
-int
-cycle_outcome_from_str(const char *s)
-{
-	return value_of(cycle_outcome_names, OUTCOME_MAX, s);
+	if ((unsigned)v >= ACTION_KIND_MAX || action_kind_names[v] == NULL)
+		return "invalid";
+	return action_kind_names[v];
 }
 
 /*

@@ -52,7 +52,6 @@ static char	 errbuf[512];
 		printf("#   error: %s\n", errbuf);			\
 } while (0)
 
-static struct cfg_check chk_web = { .name = "web", .type = &check_http_type };
 
 static int
 rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -304,7 +303,7 @@ test_notify_queue(void)
 	char			 path[300];
 	struct state_db		*sdb = NULL;
 	struct cycle_record	 c;
-	struct check_result	 cr;
+	struct check_record	 cr;
 	struct decide_state	 ns;
 	struct transition_record tr[2];
 	const char		*bodies[2] = { "{\"n\":1}", "{\"n\":2}" };
@@ -325,7 +324,9 @@ test_notify_queue(void)
 	memset(&c, 0, sizeof(c));
 	memset(&cr, 0, sizeof(cr));
 	memset(&ns, 0, sizeof(ns));
-	cr.check = &chk_web;
+	cr.name = "web";
+	cr.type = "http";
+	cr.detail = "";
 	c.kind = "check";
 	c.started_at = 1000;
 	c.outcome = OUTCOME_FAILOVER;

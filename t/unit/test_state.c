@@ -22,6 +22,7 @@
 
 #include "agent/check/check_impl.h"
 #include "t/unit/tap.h"
+#include "agent/core/config.h"	/* check_type_str() */
 #include "state/state.h"
 #include "state/state_int.h"
 
@@ -37,8 +38,6 @@ static char	 errbuf[512];
 		printf("#   error: %s\n", errbuf);			\
 } while (0)
 
-static struct cfg_check chk_web = { .name = "web", .type = &check_http_type };
-static struct cfg_check chk_db = { .name = "db", .type = &check_tcp_type };
 
 static void
 pathof(char *buf, size_t len, const char *name)
@@ -160,21 +159,21 @@ contains(const char *hay, const char *needle)
 
 /* A cycle of kind "check" with the two checks, nothing else. */
 static void
-cycle_basic(struct cycle_record *c, struct check_result *cr, int64_t t,
+cycle_basic(struct cycle_record *c, struct check_record *cr, int64_t t,
     enum site_state before, enum site_state after, enum primary_status ps,
     enum cycle_outcome oc)
 {
 	memset(c, 0, sizeof(*c));
 	memset(cr, 0, 2 * sizeof(*cr));
-	cr[0].check = &chk_web;
+	cr[0].name = "web";
+	cr[0].type = "http";
 	cr[0].outcome = ps == PRIMARY_OK ? CHECK_OK : CHECK_BAD_STATUS;
-	snprintf(cr[0].detail, sizeof(cr[0].detail), "%s",
-	    ps == PRIMARY_OK ? "HTTP 200" : "HTTP 503");
+	cr[0].detail = ps == PRIMARY_OK ? "HTTP 200" : "HTTP 503";
 	cr[0].elapsed_ms = 12;
-	cr[1].check = &chk_db;
+	cr[1].name = "db";
+	cr[1].type = "tcp";
 	cr[1].outcome = ps == PRIMARY_OK ? CHECK_OK : CHECK_TIMEOUT;
-	snprintf(cr[1].detail, sizeof(cr[1].detail), "%s",
-	    ps == PRIMARY_OK ? "connected" : "no answer in 5s");
+	cr[1].detail = ps == PRIMARY_OK ? "connected" : "no answer in 5s";
 	cr[1].elapsed_ms = ps == PRIMARY_OK ? 3 : 5000;
 	c->kind = "check";
 	c->started_at = t;
@@ -349,7 +348,7 @@ test_modes(void)
 	struct state_db	*sdb;
 	struct decide_state ns;
 	struct cycle_record c;
-	struct check_result cr[2];
+	struct check_record cr[2];
 	mode_t		 old;
 	int		 fd;
 
@@ -384,7 +383,7 @@ test_load_and_record(void)
 	struct state_db	*sdb, *ro;
 	struct decide_state st, ns;
 	struct cycle_record c;
-	struct check_result cr[2];
+	struct check_record cr[2];
 	struct transition_record tr[1];
 	struct action_record ar[3];
 	struct record_seen rs[3];
@@ -666,10 +665,10 @@ test_load_and_record(void)
 	    "an out-of-range outcome is refused");
 	ok(contains(errbuf, "bad outcome"), "saying so: %s", errbuf);
 	c.outcome = OUTCOME_FAILBACK;
-	cr[1].check = NULL;
+	cr[1].name = NULL;
 	is_int(state_record_cycle(sdb, &c, &ns, EB, sizeof(errbuf)), -1,
 	    "a check result without its check is refused");
-	cr[1].check = &chk_db;
+	cr[1].name = "db";
 	is_int(sql_int(path, "SELECT count(*) FROM cycles"), 4,
 	    "still four cycles");
 
@@ -735,7 +734,7 @@ test_votes(void)
 	struct state_db	*sdb;
 	struct decide_state ns;
 	struct cycle_record c;
-	struct check_result cr[2];
+	struct check_record cr[2];
 	struct vote_record vr[3];
 	json_t		*j, *a, *o, *h, *cy;
 	static const char *const vote_keys[] = { "spare", "url", "voter",
@@ -918,7 +917,7 @@ test_migration_from_v1(void)
 	sqlite3		*db;
 	struct decide_state st, ns;
 	struct cycle_record c;
-	struct check_result cr[2];
+	struct check_record cr[2];
 	struct vote_record vr[1];
 	json_t		*h, *cy, *j;
 	int		 applied;
@@ -1055,7 +1054,7 @@ test_dns_health(void)
 	struct state_db	*sdb;
 	struct decide_state ns;
 	struct cycle_record c;
-	struct check_result cr[2];
+	struct check_record cr[2];
 	struct action_record ar[3];
 	json_t		*j, *v, *l;
 	int64_t		 at = -1;
@@ -1309,7 +1308,7 @@ test_crash_while_recording(void)
 	ok(pipe(p) == 0, "pipe");
 	if ((pid = fork()) == 0) {
 		struct cycle_record cy;
-		struct check_result cr[2];
+		struct check_record cr[2];
 		struct transition_record tr;
 		struct decide_state ns;
 		char	 e[512];
@@ -1373,7 +1372,7 @@ test_reader_other_user(void)
 	struct state_db	*sdb;
 	struct decide_state ns;
 	struct cycle_record c;
-	struct check_result cr[2];
+	struct check_record cr[2];
 	pid_t		 pid;
 	int		 status;
 
