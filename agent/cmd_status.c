@@ -1,5 +1,6 @@
 /*
- * cmd_status.c: status and history (SPEC §2).  status reads the store
+ * cmd_status.c: status and history (failover-agent(8), COMMANDS).  status reads
+ * the store
  * into one struct (state.h: struct site_status), adds what needs the
  * config, the lock or DNS, and renders it as text here, as JSON
  * (state_status_to_json()) or for Nagios (cmd_nagios.c): the views can
@@ -280,7 +281,7 @@ status_records_live(const struct config *cfg, struct site_status *s)
 	s->records = util_xcalloc(view.n ? view.n : 1, sizeof(*s->records));
 	for (i = 0; i < view.n; i++) {
 		r = &s->records[s->nrecords++];
-		config_addrset_format(&view.rec[i].addrs, addrs, sizeof(addrs));
+		addrset_format(&view.rec[i].addrs, addrs, sizeof(addrs), "");
 		r->zone = util_xstrdup(view.rec[i].zone->name);
 		r->owner = util_xstrdup(view.rec[i].owner);
 		r->addrs = util_xstrdup(addrs);
@@ -312,7 +313,10 @@ print_vote(const char *indent, const char *spare, bool valid,
 	printf("\n");
 }
 
-/* The last votes (SPEC §2) and the tally of the cycle that asked. */
+/*
+ * The last votes (failover-agent(8), COMMANDS) and the tally of the cycle that
+ * asked.
+ */
 static void
 status_print_votes(const struct config *cfg, const struct site_status *s)
 {
@@ -616,7 +620,10 @@ status_spare(const struct config *cfg, bool as_json)
 	return FA_EXIT_OK;
 }
 
-/* --json: the object as SPEC §2 shows it, keys sorted, one final newline. */
+/*
+ * --json: the object as failover-agent(8), COMMANDS shows it, keys sorted, one
+ * final newline.
+ */
 void
 cmd_json_print(const json_t *j)
 {

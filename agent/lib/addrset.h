@@ -70,11 +70,4 @@ int	addrset_add(struct addrset *, int family, const void *addr);
  */
 int	addrset_add_text(struct addrset *, int family, const char *text);
 
-/*
- * The old name, for agent/cmd_status.c only: it is being rewritten (issue
- * 12, status as one struct) and is left alone here; drop this with it.
- */
-#define config_addrset_format(set, buf, len) \
-	addrset_format((set), (buf), (len), "")
-
 #endif
