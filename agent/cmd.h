@@ -1,5 +1,6 @@
 /*
- * cmd.h: the subcommands of failover-agent (SPEC §2).  main.c holds the
+ * cmd.h: the subcommands of failover-agent (failover-agent(8), COMMANDS). 
+ * main.c holds the
  * table; each command parses its own options and returns an exit code
  * (FA_EXIT_* of util.h).
  */

@@ -1,5 +1,6 @@
 /*
- * cmd_config_test.c: config-test (SPEC §2): parse the config, check the
+ * cmd_config_test.c: config-test (failover-agent(8), COMMANDS): parse the
+ * config, check the
  * files, keys and permissions, prove the DNS server takes our key, load the
  * vote secret, ask each spare for a real signed vote, and log in to every
  * MySQL server of the config to check the user's grants, compare what every

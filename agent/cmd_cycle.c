@@ -14,7 +14,8 @@
 #include "agent/lib/util.h"
 
 /*
- * SPEC §1: check, failover and failback hold SIGTERM, SIGINT and SIGHUP
+ * failover-agent(8), SIGNALS: check, failover and failback hold SIGTERM, SIGINT
+ * and SIGHUP
  * until the cycle under way has finished and been recorded (every step of
  * it is bounded), then exit as usual: a stop or a reboot never leaves a move
  * half done and unrecorded.  The signals are blocked in every thread and

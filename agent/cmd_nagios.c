@@ -1,5 +1,6 @@
 /*
- * cmd_nagios.c: `status --nagios` (SPEC §2), a Nagios/Icinga plugin: one
+ * cmd_nagios.c: `status --nagios` (failover-agent(8), MONITORING), a
+ * Nagios/Icinga plugin: one
  * line "FAILOVER OK - ..." with performance data, exit 0 OK, 1 WARNING,
  * 2 CRITICAL, 3 UNKNOWN (Nagios plugin guidelines: any trouble of the
  * plugin itself, a config it cannot read included, is UNKNOWN).

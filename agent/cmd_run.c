@@ -1,5 +1,6 @@
 /*
- * cmd_run.c: `run` (SPEC §2), the agent as a service: one cycle every
+ * cmd_run.c: `run` (failover-agent(8), COMMANDS), the agent as a service: one
+ * cycle every
  * [agent] interval until SIGTERM or SIGINT.
  *
  * Each cycle is the very cycle of `check` (cycle_execute_locked()), on a

@@ -1,5 +1,6 @@
 /*
- * cmd_vote.c: vote-server (SPEC §2, §4), the vote-only mode of a spare.
+ * cmd_vote.c: vote-server (failover-agent(8), COMMANDS; quorum/PROTOCOL.md),
+ * the vote-only mode of a spare.
  *
  * A spare answers GET /v1/vote from the backup with how it sees the
  * primary, probed with its own [check:*] sections only: nothing in a

@@ -1,5 +1,6 @@
 /*
- * cycle.c: one cycle, end to end (SPEC §1): lock, load state, probe, decide,
+ * cycle.c: one cycle, end to end (failover-agent(8), THE CYCLE): lock, load
+ * state, probe, decide,
  * act, record.  This is the only place where the pure engine (decide.c)
  * meets the world: it reads DNS or asks the spares when the engine needs to
  * know, runs the actions the engine planned, in order, stopping at the first
@@ -264,7 +265,8 @@ cycle_read_dns(struct cycle *c)
 }
 
 /*
- * Repoint every record (SPEC §1 step 5): read what DNS holds now, plan per
+ * Repoint every record (failover-agent(8), THE CYCLE): read what DNS holds now,
+ * plan per
  * record, send one conditional change per zone, verify.  One action row per
  * zone, plus one "dns verify" row per nameserver that did not serve the
  * change in time (verify = all).  *changed tells whether any server took a
@@ -381,7 +383,8 @@ cycle_run_mysql(struct cycle *c, enum action_kind k)
 }
 
 /*
- * Failback safety (SPEC §6): the backup's GTIDs against the primary's, as
+ * Failback safety (failover-agent(8), MYSQL): the backup's GTIDs against the
+ * primary's, as
  * read by the [mysql] primary_check this cycle.  One history row; the
  * message also goes into the cycle's message when the failback is refused.
  */
@@ -642,7 +645,8 @@ cycle_failback_tally(struct cycle *c, const struct quorum_count *qc)
 }
 
 /*
- * Ask every spare at once (SPEC §1 step 4) and give decide() the tally and
+ * Ask every spare at once (failover-agent(8), THE QUORUM) and give decide() the
+ * tally and
  * the "down" votes.  The secret is read now, used, and wiped.  A secret
  * that cannot be read makes every spare abstain, with that reason, so the
  * cycle ends ISOLATED (with need >= 1) and says why: never a crash, never
@@ -751,7 +755,8 @@ cycle_log_checks(struct cycle *c)
 }
 
 /*
- * [dns] canary (SPEC §5): at most once per canary interval, in a cycle
+ * [dns] canary (failover-agent(8), DNS UPDATES, The canary): at most once per
+ * canary interval, in a cycle
  * that moves no record (a move proves more than a canary), a signed
  * UPDATE that changes nothing, recorded as a "canary" action: status
  * shows the last one, history each.  A refused canary makes the cycle exit
@@ -936,7 +941,8 @@ static int
 cycle_exit_code(const struct cycle *c, enum cycle_outcome oc)
 {
 	/*
-	 * A failed probe makes a cycle exit 1 (SPEC §2), but not a manual
+	 * A failed probe makes a cycle exit 1 (failover-agent(8), EXIT STATUS),
+	 * but not a manual
 	 * failover/failback that did what was asked: failing over by hand
 	 * during an outage is the usual case, and must read as success.
 	 */
@@ -1361,7 +1367,8 @@ cycle_drift(struct cycle *c)
 }
 
 /*
- * SPEC §1: before the first action that changes anything outside the
+ * failover-agent(8), Moves that survive interruption: before the first action
+ * that changes anything outside the
  * agent, commit the intent in its own transaction.  If it cannot be
  * stored, nothing is done: a move the store cannot know about is the one
  * that would be lost.

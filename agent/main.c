@@ -1,5 +1,6 @@
 /*
- * main.c: global options and the table of subcommands (SPEC §2).
+ * main.c: global options and the table of subcommands (failover-agent(8),
+ * COMMANDS).
  */
 #include <sys/prctl.h>
 

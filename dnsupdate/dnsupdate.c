@@ -194,7 +194,8 @@ moved_away(const struct config *cfg, const struct addrset *a,
 }
 
 /*
- * Classify one record's A+AAAA set a, family by family (SPEC §1 is silent
+ * Classify one record's A+AAAA set a, family by family (failover-agent.conf(5),
+ * [site:primary]; the original design is silent
  * on records that publish part of a site's set; see dns_record_view):
  *   - exactly the primary's (backup's) whole set: PRIMARY (BACKUP);
  *   - every family it publishes exactly the primary's (backup's) set of
@@ -1113,7 +1114,9 @@ apply_zone(void *ctx, size_t i)
 	}
 
 	if (zp->nchange == 0) {
-		/* Nothing sent: no serial churn (SPEC §5). */
+		/*
+		 * Nothing sent: no serial churn (failover-agent(8), THE CYCLE).
+		 */
 		if (nbad == 0) {
 			zp->result = DNS_UNCHANGED;
 			util_msg(zp->message, sizeof(zp->message), "%s: "

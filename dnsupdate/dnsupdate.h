@@ -213,7 +213,8 @@ struct dns_zone_serial {
 size_t	dns_serials_read(const struct config *, struct dns_zone_serial *out);
 
 /*
- * The canary (SPEC §5): for every zone, at once, a signed UPDATE that holds
+ * The canary (failover-agent(8), DNS UPDATES, The canary): for every zone, at
+ * once, a signed UPDATE that holds
  * only a prerequisite (the zone's SOA exists) and no change, so a broken key,
  * clock or permission shows before the day a failover needs them.  The serial
  * does not move.  msg gets one line: what was checked, or every zone that

@@ -58,7 +58,8 @@ struct dnsupdate_method {
 	int		(*probe)(const struct config *, struct diag_list *);
 
 	/*
-	 * Optional (NULL: the method has none): the canary of SPEC §5, a
+	 * Optional (NULL: the method has none): the canary of
+	 * failover-agent(8), DNS UPDATES, The canary, a
 	 * signed change that changes nothing, sent to srv for zone.  DNS_OK
 	 * when the server accepted it; else the error with a plain message
 	 * in msg.
@@ -215,7 +216,8 @@ void	dns_server_from_addr(const struct addrset_addr *, uint16_t port,
 /* ---- verify.c: verify = all ---- */
 
 /*
- * Verify = all (SPEC §5): find the NS set of zp's zone by asking upd, the
+ * Verify = all (failover-agent(8), DNS UPDATES, Verifying a change): find the
+ * NS set of zp's zone by asking upd, the
  * server that took the update, and each nameserver's addresses (glue, then
  * upd, then the discovery resolvers); then ask every address, all at once,
  * without recursion, until each answers authoritatively with a SOA serial

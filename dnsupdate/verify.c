@@ -1,5 +1,6 @@
 /*
- * verify.c: verify = all (SPEC §5): after the server that took the update
+ * verify.c: verify = all (failover-agent(8), DNS UPDATES, Verifying a change):
+ * after the server that took the update
  * serves the change, ask every authoritative nameserver of the zone until
  * each serves it too, or the verify deadline passes.
  *

@@ -1,6 +1,7 @@
 /*
- * quorum.h: the vote protocol between a backup and its spares (SPEC §4) and
- * the quorum rule (SPEC §1 step 4).
+ * quorum.h: the vote protocol between a backup and its spares
+ * (quorum/PROTOCOL.md) and
+ * the quorum rule (failover-agent(8), THE QUORUM).
  *
  * Three parts, usable without struct config (the caller copies what it needs
  * out of its configuration):
@@ -11,7 +12,7 @@
  *   - the server (vote_server.c): answer GET /v1/vote and GET /v1/health on
  *     a spare until told to stop.
  *
- * Wire format (SPEC §4):
+ * Wire format (quorum/PROTOCOL.md):
  *   GET /v1/vote?target=primary&from=NAME&ts=UNIX&nonce=32HEX
  *   Authorization: FA-HMAC-SHA256 HEX
  * where HEX = lowercase hex HMAC-SHA256(secret, "GET\n/v1/vote\n" + the query
@@ -34,7 +35,7 @@
 
 #include "agent/core/vocab.h"	/* enum quorum_result */
 
-#define VOTE_SECRET_MIN		32	/* characters, SPEC §4 */
+#define VOTE_SECRET_MIN		32	/* characters, quorum/PROTOCOL.md §1 */
 #define VOTE_SECRET_FILE_MAX	4096	/* a longer secret file is refused */
 #define VOTE_MAC_LEN		32	/* HMAC-SHA256, bytes */
 #define VOTE_MAC_HEX_LEN	64
@@ -42,7 +43,8 @@
 #define VOTE_NONCE_HEX_LEN	32
 #define VOTE_NAME_MAX		63
 #define VOTE_QUERY_MAX		256	/* fits every valid query string */
-#define VOTE_TS_WINDOW		30	/* seconds either side, SPEC §4 */
+/* Seconds either side (quorum/PROTOCOL.md §4). */
+#define VOTE_TS_WINDOW		30
 #define VOTE_BODY_MAX		4096	/* a longer answer is refused */
 #define VOTE_REQUEST_MAX	4096	/* a longer request is refused (431/413) */
 #define VOTE_TARGET		"primary"	/* the only target there is */
@@ -141,7 +143,7 @@ enum vote_reason {
 	 * the detail quotes the spare's reason).
 	 */
 	VOTE_BAD_SIGNATURE,
-	VOTE_MALFORMED,		/* "malformed": not the JSON object of SPEC §4 */
+	VOTE_MALFORMED,		/* "malformed": not the object of PROTOCOL.md §5 */
 	VOTE_NONCE_MISMATCH,	/* "nonce-mismatch": not the answer to our request */
 	VOTE_TARGET_MISMATCH,	/* "target-mismatch" */
 	VOTE_DUPLICATE_VOTER,	/* "duplicate-voter": a voter already counted */
@@ -205,7 +207,8 @@ struct vote {
 
 /*
  * Build the signed answer to a request (server side, and tests): the compact
- * JSON body of SPEC §4 in a fresh buffer (*body, *bodylen; the caller
+ * JSON body of quorum/PROTOCOL.md §5 in a fresh buffer (*body, *bodylen; the
+ * caller
  * free()s it) and its signature in sig.  Returns 0, or -1 (out of memory,
  * HMAC failure, an invalid voter name) with *body NULL.
  */
@@ -306,7 +309,8 @@ void	quorum_count(const struct vote_result *results, size_t n,
 	    struct quorum_count *out);
 
 /*
- * SPEC §1 step 4, pure: fewer than need valid answers -> QUORUM_ISOLATED;
+ * failover-agent(8), THE QUORUM, pure: fewer than need valid answers ->
+ * QUORUM_ISOLATED;
  * else more than max_up "up" votes -> QUORUM_PARTITION; else fewer than
  * need_down "down" votes -> QUORUM_UNCONFIRMED (the others said unknown:
  * nobody independent saw the outage); else QUORUM_CONFIRMED.  An "unknown"
@@ -424,7 +428,8 @@ struct vote_server_params {
 /*
  * max_age for an interval and the largest check timeout T, in seconds:
  * max(interval, T) + T, rounded up, plus 2 (whole-second timestamps, a
- * check a little over its timeout).  SPEC §4 says interval + T: that holds
+ * check a little over its timeout).  The original design said interval + T
+ * (failover-agent.conf(5), [vote] interval): that holds
  * only while T <= interval, since a probe that lasts T delays the next.
  */
 int64_t	vote_max_age(int64_t interval_ms, int64_t max_check_timeout_ms);

@@ -1,6 +1,7 @@
 /*
- * vote_client.c: ask the spares for their votes (SPEC §4) and tally them
- * (SPEC §1 step 4).  See quorum.h.
+ * vote_client.c: ask the spares for their votes (quorum/PROTOCOL.md) and tally
+ * them
+ * (failover-agent(8), THE QUORUM).  See quorum.h.
  *
  * All spares are asked at once, one easy handle each in one libcurl multi
  * handle, under one CLOCK_MONOTONIC deadline: the whole ask lasts at most

@@ -15,7 +15,8 @@
 #include "agent/lib/util.h"
 #include "quorum/quorum.h"
 
-#define VOTE_LISTEN_DEFAULT	"0.0.0.0:8053, [::]:8053"	/* SPEC §3 */
+/* The default listen of failover-agent.conf(5), [vote]. */
+#define VOTE_LISTEN_DEFAULT	"0.0.0.0:8053, [::]:8053"
 
 /*
  * Split a listen list "a, b" into cfg->vote.listen, each address checked
@@ -153,7 +154,10 @@ vote_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s, void *conf)
 		cfg_error(c, line, "bad allow list: %s", err);
 }
 
-/* [vote] listen when absent: the SPEC's default.  Run for every load. */
+/*
+ * [vote] listen when absent: the default of failover-agent.conf(5), [vote]. 
+ * Run for every load.
+ */
 static void
 vote_conf_defaults(struct cfg_ctx *c, void *conf)
 {

@@ -1,5 +1,6 @@
 /*
- * vote_proto.c: the vote protocol core of SPEC §4 (see quorum.h): the
+ * vote_proto.c: the vote protocol core of quorum/PROTOCOL.md (see quorum.h):
+ * the
  * shared secret, HMAC-SHA256 (RFC 2104) with OpenSSL, the signed request,
  * the signed response and its verification.  No I/O besides reading the
  * secret file; no clock reads (callers pass the time).
@@ -353,7 +354,9 @@ cleanup:
 
 /* ---------------------------------------------------------------------- */
 
-/* The body of SPEC §4, compact, in this key order (PROTOCOL.md §5). */
+/*
+ * The body of quorum/PROTOCOL.md, compact, in this key order (PROTOCOL.md §5).
+ */
 #define VOTE_BODY_FMT	"{\"voter\":\"%s\",\"target\":\"%s\",\"verdict\":\"%s\","\
 	"\"checked_at\":%lld,\"max_age\":%lld,\"ts\":%lld,\"nonce\":\"%s\"}"
 

@@ -1,5 +1,5 @@
 /*
- * vote_server.c: a spare's side of the vote protocol (SPEC §4), on
+ * vote_server.c: a spare's side of the vote protocol (quorum/PROTOCOL.md), on
  * libmicrohttpd.  See quorum.h for the contract.
  *
  * Mode.  One MHD daemon per listen address (MHD binds one socket per
@@ -14,7 +14,8 @@
  *
  * Probes.  One prober thread runs the caller's probe every interval, on its
  * own clock: nobody waits for it.  A vote is answered at once from the
- * latest finished probe (SPEC §4), so a primary that has gone silent costs
+ * latest finished probe (quorum/PROTOCOL.md), so a primary that has gone silent
+ * costs
  * the spare its check timeout, never the asker.
  *
  * Slow clients.  MHD's connection timeout is re-armed by every byte, so a
@@ -44,7 +45,8 @@
  * nonces still inside their window, new requests get 503 instead of evicting
  * the oldest nonce: evicting would silently reopen the replay window for
  * that nonce, while a 503 is an honest, logged abstention that the backup
- * counts neither way (SPEC §1 step 4).  Only holders of the secret can fill
+ * counts neither way (failover-agent(8), THE QUORUM).  Only holders of the
+ * secret can fill
  * it, and a legitimate load (a few backups, one request per cycle) uses a
  * handful of entries; the default holds 65536, about a thousand requests a
  * second sustained.
@@ -636,7 +638,7 @@ vsrv_auth_mac(const char *auth)
 
 /*
  * An authenticated request gets the latest finished probe's verdict, at
- * once (SPEC §4): never a wait for the primary.
+ * once (quorum/PROTOCOL.md): never a wait for the primary.
  */
 static enum MHD_Result
 vsrv_verdict(struct vsrv *srv, struct vsrv_req *r)

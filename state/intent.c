@@ -1,5 +1,6 @@
 /*
- * intent.c: what makes a move survive interruption (SPEC §1, issue 10):
+ * intent.c: what makes a move survive interruption (failover-agent(8), Moves
+ * that survive interruption; issue 10):
  * the intent a cycle commits before its first outside action, the zones'
  * SOA serials (drift), and the conditions that need a person.  The cycle's
  * own transaction (state_record_cycle) closes intents, stores serials and

@@ -4,7 +4,8 @@
  * killed at any point leaves the database as it was after the last complete
  * cycle.  A separate lock file (STATE_DB.lock, flock) keeps two runs apart.
  *
- * Read side (SPEC §2): status comes back as one struct (struct
+ * Read side (failover-agent(8), COMMANDS): status comes back as one struct
+ * (struct
  * site_status) that the CLI renders as text, JSON (state_status_to_json(),
  * stable keys) or a Nagios line; history as a jansson object with stable
  * keys, printed as JSON or rendered as text.
@@ -88,8 +89,9 @@ struct record_seen {
 };
 
 /*
- * One spare's answer to this cycle's question, or why it abstained (SPEC
- * §1 step 4).  voter, verdict and checked_at mean something only when
+ * One spare's answer to this cycle's question, or why it abstained
+ * (failover-agent(8),
+ * THE QUORUM).  voter, verdict and checked_at mean something only when
  * reason is VOTE_VALID (they are stored as NULL otherwise).
  */
 struct vote_record {
@@ -104,7 +106,8 @@ struct vote_record {
 };
 
 /*
- * A move a cycle committed to before its first outside action (SPEC §1,
+ * A move a cycle committed to before its first outside action
+ * (failover-agent(8), Moves that survive interruption,
  * "Moves survive interruption").  Loaded ones own records and reason;
  * state_intent_clear() frees them.
  */
@@ -229,10 +232,12 @@ int	state_spare_last_asked(struct state_db *, const char *spare,
 	    int64_t *at, char *err, size_t errlen);
 
 /*
- * What `status` shows (SPEC §2), read in one snapshot of the database and
+ * What `status` shows (failover-agent(8), COMMANDS), read in one snapshot of
+ * the database and
  * rendered three ways: text and Nagios (agent/cmd_status.c,
  * agent/cmd_nagios.c) and JSON (state_status_to_json(), whose keys are
- * SPEC §2's).  Everything is owned by the struct: state_status_free()
+ * failover-agent(8), COMMANDS's).  Everything is owned by the struct:
+ * state_status_free()
  * frees it.  A text column that was NULL is a NULL pointer; an integer
  * column that may be NULL uses STATUS_NULL.  The loader fills what the
  * database holds; the command adds what needs the config, the lock or the
@@ -415,7 +420,8 @@ void	state_status_free(struct site_status *);
 void	state_status_records_free(struct site_status *);
 
 /*
- * The status as SPEC §2's object: keys "state", "state_since",
+ * The status as failover-agent(8), COMMANDS's object: keys "state",
+ * "state_since",
  * "primary_status", "fail_streak", "ok_streak", "recovering",
  * "last_action_at", "last_cycle" (object with its "checks" and
  * "previous_outcome", or null), "records" (array, as last seen; live:

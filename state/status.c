@@ -1,5 +1,6 @@
 /*
- * status.c: the read side of the state database (SPEC §2): `status` as one
+ * status.c: the read side of the state database (failover-agent(8), COMMANDS):
+ * `status` as one
  * struct (struct site_status, each query beside its column map, rows.c)
  * and its JSON renderer; `history` as jansson objects, whose queries name
  * their columns with the JSON keys they become (AS "from") so that one

@@ -1,6 +1,6 @@
 #!/bin/sh
 # 33-knot.t: the rfc2136 method against Knot DNS (knotd), with every TSIG
-# algorithm of SPEC §5 (hmac-md5, sha1, sha224, sha256, sha384, sha512),
+# algorithm of failover-agent.conf(5), [dns] tsig_key_file (hmac-md5, sha1, sha224, sha256, sha384, sha512),
 # through the real binary: config-test's signed query, a failover and a
 # failback (UPDATEs signed with that key, replies verified), and the canary
 # (accepted, serial unchanged).  ldns 1.8.3 cannot sign hmac-sha224 or

@@ -1,10 +1,10 @@
 #!/bin/sh
-# 60-vote.t: the vote protocol of SPEC §4 on loopback.
+# 60-vote.t: the vote protocol of quorum/PROTOCOL.md on loopback.
 #
 # Real vote servers (build/t/test_vote_server serve: vote_server_run() with a
 # probe whose verdict and probe count the test controls through files) are
 # asked by curl, with requests signed here by the openssl CLI, not by our
-# code: every rejection of SPEC §4, /v1/health, probes on the spare's own
+# code: every rejection of quorum/PROTOCOL.md §4, /v1/health, probes on the spare's own
 # clock (a vote is answered at once while a probe is under way, "unknown"
 # before the first; a burst costs no probe), max_age, then by our client
 # (test_vote_server ask: vote_client_ask() + quorum_tally()) against good,
@@ -197,7 +197,7 @@ get() {
 	    "http://127.0.0.1:$_p/v1/vote?$_q"
 }
 # signed PORT KEYFILE QUERY [CURL ARGS...]: get with the Authorization of
-# SPEC §4.
+# quorum/PROTOCOL.md.
 signed() {
 	_sp=$1
 	_sk=$2
@@ -258,7 +258,7 @@ ok "$(jq -e '(.ts|type) == "number" and (.checked_at|type) == "number"' "$T/body
     "vote: ts and checked_at are numbers"
 is "$(jq -r 'keys_unsorted|join(",")' "$T/body")" \
     "voter,target,verdict,checked_at,max_age,ts,nonce" \
-    "vote: exactly the fields of SPEC §4"
+    "vote: exactly the fields of quorum/PROTOCOL.md §5"
 is "$(jq -r .max_age "$T/body")" 63 "vote: max_age: interval 60 s + probe 0.1 s, rounded up, + 2"
 is "$(jq -r .checked_at "$T/body")" \
     "$(sed -n 's/.* checked_at \([0-9]*\) .*/\1/p' "$T/paris.count.report")" \

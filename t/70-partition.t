@@ -1,5 +1,5 @@
 #!/bin/sh
-# 70-partition.t: the quorum (SPEC §1 step 4) on a simulated network of five
+# 70-partition.t: the quorum (failover-agent(8), THE QUORUM) on a simulated network of five
 # hosts, each in its own network namespace made here (t/lib/netns.sh):
 #
 #     primary 198.18.0.10   stand-in web server (t/lib/primary.py) on :80

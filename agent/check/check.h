@@ -35,7 +35,8 @@ struct check_result {
 const char *check_qtype_str(uint16_t);
 
 /*
- * [check:NAME] type = mysql (SPEC §6): its keys, public because
+ * [check:NAME] type = mysql (failover-agent(8), MYSQL): its keys, public
+ * because
  * config-test logs in with them too.  Part of the check's config
  * (cfg_check.conf): freed by config_free().
  */

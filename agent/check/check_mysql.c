@@ -1,5 +1,6 @@
 /*
- * check_mysql.c: the mysql check (type = mysql, SPEC §6).
+ * check_mysql.c: the mysql check (type = mysql, failover-agent.conf(5),
+ * [check:NAME]).
  *
  * Log in, run the configured query (default SELECT 1), read the replication
  * status (SHOW SLAVE STATUS, or SHOW REPLICA STATUS on MySQL 8.0.22 and
@@ -466,7 +467,10 @@ static const struct cfg_key mysql_keys[] = {
 };
 #undef K_AT
 
-/* The login and max_lag of [check:NAME] type = mysql (SPEC §6). */
+/*
+ * The login and max_lag of [check:NAME] type = mysql (failover-agent(8),
+ * MYSQL).
+ */
 static void
 mysql_conf_validate(struct cfg_ctx *c, const struct cfg_sec *s,
     struct cfg_check *chk)

@@ -1,5 +1,6 @@
 /*
- * config.c: load and validate the INI configuration of SPEC §3 (see config.h).
+ * config.c: load and validate the INI configuration of failover-agent.conf(5)
+ * (see config.h).
  *
  * Two passes.  The first reads the file with libinih and collects sections
  * and "key = value" entries, each with its line number.  The second checks
@@ -47,7 +48,8 @@
 #define CFG_NAME_MAX	63	/* agent and check names */
 #define CFG_DNAME_MAX	253	/* a name in text, without the final dot */
 #define CFG_KEY_MAX	64
-#define CFG_VOTE_LISTEN	"0.0.0.0:8053, [::]:8053"	/* SPEC §3 */
+/* The default [vote] listen of failover-agent.conf(5). */
+#define CFG_VOTE_LISTEN	"0.0.0.0:8053, [::]:8053"
 #define CFG_NUM_MAX	1000	/* need, max_up: far above any real count */
 #define CFG_HISTORY_KEEP_DEFAULT_MS	(90LL * 86400 * 1000)
 #define CFG_HISTORY_KEEP_MIN_MS		(86400LL * 1000)
@@ -2060,7 +2062,8 @@ cfg_get_secret_file(struct cfg_ctx *c, const struct cfg_sec *s,
 }
 
 /*
- * [mysql]: the backup's own replica (SPEC §6).  wait_to_apply is -1
+ * [mysql]: the backup's own replica (failover-agent(8), MYSQL).  wait_to_apply
+ * is -1
  * (forever), 0 (do not wait) or a duration.
  */
 static const struct cfg_kw mysql_promotes[] = {
@@ -2146,7 +2149,7 @@ validate_mysql_primary(struct cfg_ctx *c)
 	} else if (n == 0)
 		cfg_error(c, s->line, "[mysql] needs a [check:NAME] of type"
 		    " mysql on the primary's database: failback compares its"
-		    " GTIDs with this replica's (SPEC §6)");
+		    " GTIDs with this replica's (failover-agent(8), MYSQL)");
 	else if (n > 1)
 		cfg_error(c, s->line, "[mysql]: %zu checks of type mysql; say"
 		    " which one reads the primary's database with primary_check"
@@ -2382,7 +2385,8 @@ validate_records(struct cfg_ctx *c)
 }
 
 /*
- * role = spare (SPEC §3): its checks, [quorum] secret_file and [vote]; any
+ * role = spare (failover-agent.conf(5), DESCRIPTION): its checks, [quorum]
+ * secret_file and [vote]; any
  * other section is allowed and unused.
  */
 static void
@@ -2538,7 +2542,10 @@ validate_all(struct cfg_ctx *c)
 	validate_records(c);
 	validate_dns_method(c);
 
-	/* Caches keep the old answer for ttl seconds (SPEC §3). */
+	/*
+	 * Caches keep the old answer for ttl seconds (failover-agent.conf(5),
+	 * [agent] hold_down).
+	 */
 	if (c->agent != NULL && c->dns != NULL && c->dns_ttl_ok &&
 	    c->hold_down_ok &&
 	    cfg->agent.hold_down_ms < (int64_t)cfg->dns.ttl * 1000) {
@@ -2665,7 +2672,9 @@ config_load_flags(const char *path, unsigned flags, struct config **out,
 		cfg_error(&c, r, "syntax error");
 
 	validate_all(&c);
-	/* A token in the file makes the file a secret (failover-agent.conf(5)). */
+	/*
+	 * A token in the file makes the file a secret (failover-agent.conf(5)).
+	 */
 	if (c.notify_secret_line > 0 && CFG_JUDGE_FILES(&c) &&
 	    (c.file_mode & (S_IRGRP | S_IWGRP | S_IROTH | S_IWOTH)) != 0)
 		cfg_error(&c, c.notify_secret_line, "notify holds a token, so"

@@ -1,5 +1,5 @@
 /*
- * config.h: the parsed configuration (SPEC §3) and its loader.
+ * config.h: the parsed configuration (failover-agent.conf(5)) and its loader.
  *
  * config_load() parses an INI file with libinih into a struct config that the
  * caller frees with config_free().  Every problem is reported as
@@ -47,7 +47,7 @@ struct cfg_check {
 	void		*conf;
 };
 
-/* [mysql]: the backup site's own replica (SPEC §6). */
+/* [mysql]: the backup site's own replica (failover-agent(8), MYSQL). */
 enum mysql_promote {
 	MYSQL_PROMOTE_WRITABLE,		/* STOP SLAVE, read_only = OFF */
 	MYSQL_PROMOTE_READ_ONLY,	/* keep read_only = ON; hooks get FA_READ_ONLY=1 */
@@ -106,7 +106,10 @@ struct cfg_hooks {
 /* A [hooks] notify POST waits at most this long (never blocks DNS). */
 #define CFG_NOTIFY_TIMEOUT_MS	5000
 
-/* [quorum]: asking the spares before a failover (SPEC §1 step 4). */
+/*
+ * [quorum]: asking the spares before a failover (failover-agent(8), THE
+ * QUORUM).
+ */
 struct cfg_quorum {
 	int		 line;		/* of [quorum]; 0 when absent */
 	char		*secret_file;	/* absolute; contents read when used */
@@ -117,7 +120,10 @@ struct cfg_quorum {
 	int64_t		 canary_ms;	/* one spare asked per canary: default 1h, 0 off */
 };
 
-/* [spare:NAME]: a site that votes (SPEC §4). */
+/*
+ * [spare:NAME]: a site that votes (failover-agent.conf(5), [spare:NAME];
+ * quorum/PROTOCOL.md).
+ */
 struct cfg_spare {
 	char	*name;			/* vote_name_valid() */
 	char	*url;			/* http(s)://host[:port][/prefix] */

@@ -1,5 +1,6 @@
 /*
- * decide.c: the decision engine (SPEC §1).  Pure: see decide.h.
+ * decide.c: the decision engine (failover-agent(8), THE CYCLE).  Pure: see
+ * decide.h.
  *
  * The order of questions is the order of the users' fears: first never act
  * on a DNS state we do not understand (conflict, unreadable), then never act
@@ -30,7 +31,8 @@ action_kind_str(enum action_kind v)
 }
 
 /*
- * Hysteresis (SPEC §1 step 3, MPP/Nagios style): one failed cycle is WARN,
+ * Hysteresis (failover-agent(8), THE CYCLE, MPP/Nagios style): one failed cycle
+ * is WARN,
  * fail_after - 1 consecutive failed cycles CRITICAL, fail_after FAIL; a good
  * cycle after failures is INFO until recover_after good cycles make it OK.
  * With fail_after = 2 the single failed cycle is CRITICAL: the closer
@@ -116,7 +118,8 @@ decide_mark_action(struct decide_state *next, const struct decide_input *in)
 }
 
 /*
- * SPEC §1 step 5: before_failover hook, local MySQL promotion (with
+ * failover-agent(8), THE CYCLE: before_failover hook, local MySQL promotion
+ * (with
  * [mysql]), DNS, after_failover hook.  The database is promoted before DNS
  * moves, so the first client sent to the backup finds it writable.
  */
@@ -160,7 +163,8 @@ plan_failback(struct decide_result *out, const struct decide_params *p,
 }
 
 /*
- * The quorum gate before any failover that is not forced (SPEC §1 step 4).
+ * The quorum gate before any failover that is not forced (failover-agent(8),
+ * THE QUORUM).
  * Returns true when the failover may go ahead; otherwise out says why not
  * (or that votes are needed first).
  */
@@ -227,7 +231,8 @@ decide_failback_allowed(const struct decide_params *p,
 
 /*
  * Before any failback that is not forced, with [mysql]: the backup's
- * database must not hold transactions the primary lacks (SPEC §6), or the
+ * database must not hold transactions the primary lacks (failover-agent(8),
+ * MYSQL), or the
  * failback would throw them away.  A comparison that could not be made
  * counts as unsafe: a person decides (failback --force).  Returns true when
  * the failback may go ahead.

@@ -58,7 +58,10 @@ struct decide_params {
 	bool			mysql_demote;		/* [mysql] promote = writable */
 };
 
-/* A move that a cycle committed to and did not close (SPEC §1). */
+/*
+ * A move that a cycle committed to and did not close (failover-agent(8), Moves
+ * that survive interruption).
+ */
 struct decide_intent {
 	bool			open;
 	enum decide_request	kind;		/* what asked for it */

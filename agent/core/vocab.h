@@ -46,7 +46,7 @@ enum cycle_outcome {
 	OUTCOME_CONFLICT,	/* DNS holds addresses we do not manage */
 	OUTCOME_ERROR,		/* an action or a DNS read failed */
 	OUTCOME_UNSAFE,		/* failback refused: the backup's database holds
-				   transactions the primary lacks (SPEC §6) */
+				   transactions the primary lacks (failover-agent(8)) */
 	OUTCOME_UNCONFIRMED,	/* spares answered, fewer than need_down saw the
 				   primary down: nobody independent confirms it */
 	OUTCOME_MAX
@@ -63,7 +63,7 @@ enum dns_holds {
 	DNS_HOLDS_MAX
 };
 
-/* The spares' verdict, from quorum/ (SPEC §1 step 4). */
+/* The spares' verdict, from quorum/ (failover-agent(8), THE QUORUM). */
 enum quorum_result {
 	QUORUM_NOT_ASKED = 0,
 	QUORUM_NOT_CONFIGURED,	/* no [quorum]: we cannot tell our outage from the primary's */
@@ -77,7 +77,10 @@ enum quorum_result {
 	QUORUM_MAX
 };
 
-/* Failback safety (SPEC §6): the backup's GTIDs against the primary's. */
+/*
+ * Failback safety (failover-agent(8), MYSQL): the backup's GTIDs against the
+ * primary's.
+ */
 enum failback_safety {
 	FAILBACK_SAFETY_NOT_CHECKED = 0,	/* the engine did not ask */
 	FAILBACK_SAFETY_SAFE,		/* the primary holds all the backup has */

@@ -11,7 +11,7 @@
 
 #define FA_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* Exit codes of SPEC §2. */
+/* Exit codes of failover-agent(8), EXIT STATUS. */
 #define FA_EXIT_OK		0
 #define FA_EXIT_RUNTIME		1
 #define FA_EXIT_CONFIG		2

@@ -1,6 +1,7 @@
 /*
  * gtid.h: GTID sets of MariaDB and MySQL, parsed, compared and printed, for
- * the failback safety check (SPEC §6).  Pure: no I/O, no database.
+ * the failback safety check (failover-agent(8), MYSQL).  Pure: no I/O, no
+ * database.
  *
  * Two notations, told apart by their shape:
  *

@@ -1,5 +1,6 @@
 /*
- * mysql_local.h: the backup site's own replica, [mysql] (SPEC §6).  Blocking
+ * mysql_local.h: the backup site's own replica, [mysql]
+ * (failover-agent.conf(5), [mysql]).  Blocking
  * calls, each bounded by [mysql] timeout; used by the cycle's actions (wait
  * for the relay log, promote, demote), the failback safety check and
  * config-test, never inside the checks' event loop.
@@ -116,7 +117,8 @@ int	mysql_local_failback(const struct cfg_mysql *, const char *primary_gtid,
 	    struct mysql_step *steps, size_t *nsteps);
 
 /*
- * Failback safety (SPEC §6): does the backup's database hold transactions
+ * Failback safety (failover-agent(8), MYSQL): does the backup's database hold
+ * transactions
  * that primary_gtid (NULL: could not be read, why_not says why) lacks?
  * Returns 1 safe, 0 unsafe, -1 unknown (counts as unsafe); msg says which
  * transactions, or why it could not be told.

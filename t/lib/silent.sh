@@ -72,7 +72,7 @@ silent_setup() {
 	IP_PRIMARY=$(netns_addr primary)
 	IP_DNS=$(netns_addr dns)
 	# How the address is written in a URL or [dns] server: in brackets
-	# when it is IPv6 (SPEC: one way everywhere).
+	# when it is IPv6 (failover-agent.conf(5), DESCRIPTION: an address is written one way everywhere).
 	case $IP_DNS in
 	*:*)	DNS_SERVER="[$IP_DNS]" ;;
 	*)	DNS_SERVER=$IP_DNS ;;

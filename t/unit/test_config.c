@@ -870,7 +870,10 @@ refused_table(const struct refused_def *c, size_t n)
 	}
 }
 
-/* [dns] canary and resolver (SPEC §5; resolver is ours, for discovery). */
+/*
+ * [dns] canary and resolver (failover-agent.conf(5), [dns]; resolver is ours,
+ * for discovery).
+ */
 #define SSH_CHECK	"\ttype = tcp\nhost = 192.0.2.10\nport = 22\n"	/* 24-26 */
 
 static const struct bad_def exec_dns_bad[] = {
@@ -922,7 +925,10 @@ static const struct bad_def exec_dns_bad[] = {
 	    "type tcp checks" },
 };
 
-/* [check:NAME] type = exec and type = dns (SPEC §3). */
+/*
+ * [check:NAME] type = exec and type = dns (failover-agent.conf(5),
+ * [check:NAME]).
+ */
 static void
 test_exec_dns_checks(void)
 {

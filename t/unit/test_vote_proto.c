@@ -1,6 +1,8 @@
 /*
- * test_vote_proto.c: the vote protocol core (SPEC §4) and the quorum rule
- * (SPEC §1 step 4): HMAC-SHA256 against RFC 4231, the canonical string, the
+ * test_vote_proto.c: the vote protocol core (quorum/PROTOCOL.md) and the quorum
+ * rule
+ * (failover-agent(8), THE QUORUM): HMAC-SHA256 against RFC 4231, the canonical
+ * string, the
  * signed request, the shared secret file, response verification with each
  * field tampered, the tally as a table, listen addresses.
  *
@@ -299,7 +301,7 @@ test_response(void)
 	is_str(body, "{\"voter\":\"paris\",\"target\":\"primary\","
 	    "\"verdict\":\"down\",\"checked_at\":1699999990,"
 	    "\"max_age\":15,\"ts\":1700000001,\"nonce\":\"" NONCE "\"}",
-	    "response: the body of SPEC §4");
+	    "response: the body of quorum/PROTOCOL.md §5");
 	vote_hmac_hex(KEY64, 64, body, len, sig2);
 	is_str(sig, sig2, "response: signature is the HMAC of the body");
 
@@ -568,7 +570,7 @@ test_tally(void)
 	    "veto: a duplicate's down does not veto");
 }
 
-/* Who signed, and how old the verdict is (SPEC §4). */
+/* Who signed, and how old the verdict is (quorum/PROTOCOL.md §6). */
 static void
 test_judge(void)
 {
