@@ -20,7 +20,8 @@
  *   WARNING   STANDBY, but: the primary is WARN, CRITICAL or FAIL (not
  *             failed over: PARTITION, HELD, one ISOLATED, ...) or INFO
  *             (recovering); the [dns] canary failed; a nameserver lagged
- *             on the last DNS move; a failback was refused (UNSAFE); the
+ *             on the last DNS move, or serves stale data; the DNS layout
+ *             cannot fail over; a failback was refused (UNSAFE); the
  *             last cycle ended in ERROR; notifications wait undelivered;
  *             or the last cycle is older than 3 x interval (cron or `run`
  *             stopped: the agent is not watching); a record that holds
@@ -252,8 +253,9 @@ nagios_judge_state(const struct config *cfg, const struct site_status *st,
 
 /*
  * What the DNS side says: a failback refused (UNSAFE), the last cycle in
- * ERROR, the canary refused, nameservers that lagged on the last change,
- * notifications undelivered.
+ * ERROR, the canary refused, nameservers that lagged on the last change
+ * or serve stale data, a layout that cannot fail over, notifications
+ * undelivered.
  */
 static void
 nagios_judge_dns(const struct site_status *st, struct nagios *n)
@@ -277,6 +279,15 @@ nagios_judge_dns(const struct site_status *st, struct nagios *n)
 		    "the last change in time (%s %s%s)", st->nlagging,
 		    st->nlagging == 1 ? "" : "s", S(st->lagging[0].target),
 		    S(st->lagging[0].detail), st->nlagging > 1 ? ", ..." : "");
+	/* What text status shows as WARNING: the failover itself at risk. */
+	if (st->nlayout_warnings > 0)
+		nagios_add(n, NAGIOS_WARNING, "this layout cannot fail over: "
+		    "%s%s", S(st->layout_warnings[0].detail),
+		    st->nlayout_warnings > 1 ? " (and more: see status)" : "");
+	if (st->nstale > 0)
+		nagios_add(n, NAGIOS_WARNING, "%zu nameserver%s serve%s stale "
+		    "data: %s", st->nstale, st->nstale == 1 ? "" : "s",
+		    st->nstale == 1 ? "s" : "", S(st->stale[0].detail));
 	if (st->notify_pending > 0)
 		nagios_add(n, NAGIOS_WARNING, "%lld notification%s not "
 		    "delivered%s%s", (long long)st->notify_pending,

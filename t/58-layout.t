@@ -38,6 +38,10 @@ like "$(status_field 'd["layout_warnings"][0]["detail"]')" \
 run_fa status
 like "$FA_OUT" "WARNING: this layout cannot fail over: \\[dns\\] server 127\\.0\\.0\\.1 is one of" \
     "status (text): a WARNING line"
+run_fa status --nagios
+is "$FA_RC" 1 "status --nagios: WARNING (exit 1)"
+like "$FA_OUT" "this layout cannot fail over: \\[dns\\] server 127\\.0\\.0\\.1 is one of" \
+    "status --nagios: names the layout that cannot fail over"
 is "$(history_field '[a["result"] for a in d["cycles"][0]["actions"]
     if a["kind"] == "dns layout"]')" '["failed", "failed", "failed"]' \
     "history: one failed \"dns layout\" row per warning"
@@ -72,6 +76,8 @@ unlike "$FA_ERR" "site:primary\\]'s addresses" "the usual layout: no layout warn
 run_fa check
 is "$(status_field 'd["layout_warnings"]')" "[]" \
     "the usual layout: status --json layout_warnings is []"
+run_fa status --nagios
+unlike "$FA_OUT" "layout" "the usual layout: status --nagios says nothing of it"
 is "$(history_field '[a["result"] for a in d["cycles"][0]["actions"]
     if a["kind"] == "dns layout"]')" '["ok"]' \
     "the usual layout: history: one ok \"dns layout\" row"

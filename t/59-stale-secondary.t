@@ -80,6 +80,10 @@ is "$(history_field '[a["result"] for a in d["cycles"][0]["actions"]
 run_fa status
 like "$FA_OUT" "WARNING: a nameserver serves stale data: ns2\\.example\\.com" \
     "status (text): a WARNING line names ns2"
+run_fa status --nagios
+is "$FA_RC" 1 "status --nagios: WARNING (exit 1)"
+like "$FA_OUT" "nameservers? serves? stale data: ns2\\.example\\.com" \
+    "status --nagios: names the stale nameserver"
 is "$(status_field 'd["state"]')" STANDBY "the state stays STANDBY"
 is "$(dig2 127.0.0.1 www.example.com A)" "$PRIMARY_A" \
     "nothing sent: ns1 unchanged"
@@ -92,5 +96,7 @@ run_fa check
 is "$FA_RC" 0 "ns2 current again: exit 0"
 is "$(status_field 'd["stale_nameservers"]')" "[]" \
     "status --json: the report cleared"
+run_fa status --nagios
+unlike "$FA_OUT" "stale data" "status --nagios: the warning cleared"
 
 done_testing
