@@ -34,10 +34,7 @@ vote_listen_list(struct cfg_vote *vt, const char *list, char *err,
 	int			 rc = -1;
 
 	copy = util_xstrdup(list);
-	for (item = copy; item != NULL; item = next) {
-		if ((next = strchr(item, ',')) != NULL)
-			*next++ = '\0';
-		util_trim(item);
+	for (next = copy; (item = util_list_next(&next)) != NULL;) {
 		if (*item == '\0') {
 			snprintf(err, errlen, "empty item in the list");
 			goto cleanup;
@@ -85,10 +82,7 @@ vote_allow_list(struct cfg_vote *vt, const char *list, char *err,
 	int	 rc = -1;
 
 	copy = util_xstrdup(list);
-	for (item = copy; item != NULL; item = next) {
-		if ((next = strchr(item, ',')) != NULL)
-			*next++ = '\0';
-		util_trim(item);
+	for (next = copy; (item = util_list_next(&next)) != NULL;) {
 		if (*item == '\0') {
 			snprintf(err, errlen, "empty item in the list");
 			goto cleanup;

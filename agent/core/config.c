@@ -1535,10 +1535,7 @@ validate_zone(struct cfg_ctx *c, const struct cfg_sec *s, const char *name)
 		goto cleanup;
 	c->records_line[cfg->nzones - 1] = line;
 	copy = util_xstrdup(v);
-	for (item = copy; item != NULL; item = next) {
-		if ((next = strchr(item, ',')) != NULL)
-			*next++ = '\0';
-		util_trim(item);
+	for (next = copy; (item = util_list_next(&next)) != NULL;) {
 		str_lower(item);
 		if (*item == '\0') {
 			cfg_error(c, line, "empty name in records");

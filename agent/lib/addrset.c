@@ -49,10 +49,7 @@ addrset_parse(const char *s, struct addrset *out, const char **errstr)
 		snprintf(err, sizeof(err), "no address");
 		goto cleanup;
 	}
-	for (item = copy; item != NULL; item = next) {
-		if ((next = strchr(item, ',')) != NULL)
-			*next++ = '\0';
-		util_trim(item);
+	for (next = copy; (item = util_list_next(&next)) != NULL;) {
 		if (*item == '\0') {
 			snprintf(err, sizeof(err), "empty item in address "
 			    "list");

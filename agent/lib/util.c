@@ -704,6 +704,21 @@ util_trim(char *s)
 	return s;
 }
 
+char *
+util_list_next(char **cur)
+{
+	char	*item = *cur, *comma;
+
+	if (item == NULL)
+		return NULL;
+	if ((comma = strchr(item, ',')) != NULL) {
+		*comma = '\0';
+		*cur = comma + 1;
+	} else
+		*cur = NULL;
+	return util_trim(item);
+}
+
 void
 util_time_format(int64_t unix_s, char *buf, size_t buflen)
 {

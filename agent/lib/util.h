@@ -139,6 +139,14 @@ void	*util_xreallocarray(void *p, size_t n, size_t size);
 
 /* Trim leading/trailing white space in place; returns s. */
 char	*util_trim(char *s);
+/*
+ * The next item of a comma-separated list in a writable buffer: *cur points
+ * at the rest of the list (set it to the buffer first; NULL after the last
+ * item).  The item is cut at its comma and trimmed in place; an empty item
+ * comes back as "" for the caller to refuse.  Returns NULL when the list is
+ * done.
+ */
+char	*util_list_next(char **cur);
 
 /* Format a UNIX time (seconds) as "2026-11-22 03:01:26" local time. */
 void	util_time_format(int64_t unix_s, char *buf, size_t buflen);

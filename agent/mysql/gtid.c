@@ -390,10 +390,7 @@ gtid_set_parse(const char *text, struct gtid_set **out, char *err,
 		rc = 0;		/* the empty set */
 		goto done;
 	}
-	for (item = copy; item != NULL; item = next) {
-		if ((next = strchr(item, ',')) != NULL)
-			*next++ = '\0';
-		util_trim(item);
+	for (next = copy; (item = util_list_next(&next)) != NULL;) {
 		if (*item == '\0') {
 			util_msg(err, errlen, "empty item in GTID list");
 			goto done;

@@ -265,6 +265,30 @@ test_wipe_trim(void)
 	is_str(util_trim(s), "x", "trim nothing");
 }
 
+/* util_list_next: "a, b,,c ," as the config lists are written. */
+static void
+test_list_next(void)
+{
+	char	 s[32], *cur, *item;
+	char	 got[64] = "";
+	int	 n = 0;
+
+	strcpy(s, " a, b ,,c ,");
+	for (cur = s; (item = util_list_next(&cur)) != NULL; n++) {
+		strcat(got, "[");
+		strcat(got, item);
+		strcat(got, "]");
+	}
+	is_str(got, "[a][b][][c][]", "list: items trimmed, empty ones kept "
+	    "for the caller to refuse");
+	ok(n == 5, "list: five items");
+	strcpy(s, "one");
+	cur = s;
+	is_str(util_list_next(&cur), "one", "list of one: the item");
+	ok(cur == NULL && util_list_next(&cur) == NULL, "list of one: then "
+	    "done");
+}
+
 static void
 test_misc(void)
 {
@@ -550,6 +574,7 @@ main(void)
 	test_program_check();
 	test_text_escape();
 	test_wipe_trim();
+	test_list_next();
 	test_misc();
 	test_hostport();
 
