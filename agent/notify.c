@@ -89,23 +89,14 @@ done:
 void
 notify_url_redact(const char *url, char *out, size_t outlen)
 {
-	CURLU	*u;
-	char	*scheme = NULL, *host = NULL, *port = NULL;
+	struct http_url	pu;
 
-	snprintf(out, outlen, "(webhook)");
-	if ((u = curl_url()) == NULL)
-		return;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		(void)curl_url_get(u, CURLUPART_PORT, &port, 0);
-		snprintf(out, outlen, "%s://%s%s%s/...", scheme, host,
-		    port != NULL ? ":" : "", port != NULL ? port : "");
-	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
+	if (http_url_split(url, &pu) == -1)
+		snprintf(out, outlen, "(webhook)");
+	else
+		snprintf(out, outlen, "%s://%s%s%s/...",
+		    pu.https ? "https" : "http", pu.host,
+		    pu.port[0] != '\0' ? ":" : "", pu.port);
 }
 
 /*

@@ -37,11 +37,11 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <ini.h>
 
 #include "agent/core/config.h"
 #include "agent/core/confdesc.h"
+#include "agent/lib/http.h"
 #include "agent/lib/log.h"
 #include "agent/lib/util.h"
 
@@ -1916,62 +1916,44 @@ get_api_url(struct cfg_ctx *c, const struct cfg_sec *s, const char *key,
     bool required)
 {
 	const char	*v;
-	char		*scheme = NULL, *host = NULL, *user = NULL,
-			*pass = NULL, *query = NULL, *frag = NULL, *out = NULL;
-	CURLU		*u;
+	char		*out;
+	struct http_url	 pu;
 	size_t		 n;
 	int		 line = s->line;
 
 	if ((v = cfg_get_str(c, s, key, required, &line)) == NULL)
 		return NULL;
-	if ((u = curl_url()) == NULL)
-		fatalx("curl_url: out of memory");
 	if (v[strcspn(v, " \t")] != '\0') {
 		cfg_error(c, line, "bad %s '%.64s': white space", key, v);
-		goto done;
+		return NULL;
 	}
-	if (curl_url_set(u, CURLUPART_URL, v, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+	if (http_url_split(v, &pu) == -1) {
 		cfg_error(c, line, "bad %s '%.64s' (expected"
 		    " https://HOST[:PORT]/...)", key, v);
-		goto done;
+		return NULL;
 	}
-	(void)curl_url_get(u, CURLUPART_USER, &user, 0);
-	(void)curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
-	(void)curl_url_get(u, CURLUPART_QUERY, &query, 0);
-	(void)curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0);
-	if (user != NULL || pass != NULL) {
+	if (pu.userinfo) {
 		cfg_error(c, line, "%s must not hold a user name or password"
 		    " (they would show in logs); use the section's own keys",
 		    key);
-		goto done;
+		return NULL;
 	}
-	if (query != NULL || frag != NULL) {
+	if (pu.query || pu.fragment) {
 		cfg_error(c, line, "%s must not have a ?query or #fragment",
 		    key);
-		goto done;
+		return NULL;
 	}
-	if (strcmp(scheme, "http") == 0 && !cfg_host_is_loopback(host)) {
+	if (!pu.https && !cfg_host_is_loopback(pu.host)) {
 		cfg_error(c, line, "%s: http:// would send the credentials to"
 		    " %s in clear text; use https:// (plain http is allowed"
 		    " only to a loopback address: 127.0.0.1, ::1, localhost)",
-		    key, host);
-		goto done;
+		    key, pu.host);
+		return NULL;
 	}
 	out = util_xstrdup(v);
 	n = strlen(out);
 	while (n > 0 && out[n - 1] == '/')
 		out[--n] = '\0';
-done:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(user);
-	curl_free(pass);
-	curl_free(query);
-	curl_free(frag);
-	curl_url_cleanup(u);
 	return out;
 }
 
@@ -1988,46 +1970,29 @@ static char *
 get_notify_url(struct cfg_ctx *c, const struct cfg_sec *s)
 {
 	const char	*v;
-	char		*scheme = NULL, *host = NULL, *user = NULL,
-			*pass = NULL, *out = NULL;
-	CURLU		*u;
+	struct http_url	 pu;
 	int		 line = s->line;
 
 	if ((v = cfg_get_str(c, s, "notify", true, &line)) == NULL)
 		return NULL;
-	if ((u = curl_url()) == NULL)
-		fatalx("curl_url: out of memory");
-	if (v[strcspn(v, " \t")] != '\0' ||
-	    curl_url_set(u, CURLUPART_URL, v, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+	if (http_url_split(v, &pu) == -1) {
 		cfg_error(c, line, "bad notify URL (expected "
 		    "https://HOST[:PORT]/...)");
-		goto done;
+		return NULL;
 	}
-	(void)curl_url_get(u, CURLUPART_USER, &user, 0);
-	(void)curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
-	if (user != NULL || pass != NULL) {
+	if (pu.userinfo) {
 		cfg_error(c, line, "notify must not hold a user name or"
 		    " password");
-		goto done;
+		return NULL;
 	}
-	if (strcmp(scheme, "http") == 0 && !cfg_host_is_loopback(host)) {
+	if (!pu.https && !cfg_host_is_loopback(pu.host)) {
 		cfg_error(c, line, "notify: use https:// (plain http is allowed"
 		    " only to a loopback address: 127.0.0.1, ::1, localhost)");
-		goto done;
+		return NULL;
 	}
 	if (notify_url_has_token(v))
 		c->notify_secret_line = line;
-	out = util_xstrdup(v);
-done:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(user);
-	curl_free(pass);
-	curl_url_cleanup(u);
-	return out;
+	return util_xstrdup(v);
 }
 
 /* A secret file: absolute (or relative to the config), mode 600 or less. */

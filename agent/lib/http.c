@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include "agent/lib/log.h"
 #include "agent/lib/util.h"
 #include "agent/lib/http.h"
 
@@ -496,4 +497,48 @@ http_first_line(const char *text, char *out, size_t outlen)
 	for (i = 0; i < n; i++)
 		out[i] = iscntrl((unsigned char)p[i]) ? '?' : p[i];
 	out[n] = '\0';
+}
+
+int
+http_url_split(const char *url, struct http_url *out)
+{
+	CURLU	*u;
+	char	*scheme = NULL, *host = NULL, *port = NULL, *user = NULL;
+	char	*pass = NULL, *query = NULL, *frag = NULL;
+	int	 rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (url[strcspn(url, " \t")] != '\0')
+		return -1;
+	if ((u = curl_url()) == NULL)
+		fatalx("curl_url: out of memory");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) ||
+	    strlen(host) >= sizeof(out->host))
+		goto done;
+	(void)curl_url_get(u, CURLUPART_PORT, &port, 0);
+	(void)curl_url_get(u, CURLUPART_USER, &user, 0);
+	(void)curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
+	(void)curl_url_get(u, CURLUPART_QUERY, &query, 0);
+	(void)curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0);
+	out->https = strcmp(scheme, "https") == 0;
+	snprintf(out->host, sizeof(out->host), "%s", host);
+	if (port != NULL && strlen(port) < sizeof(out->port))
+		snprintf(out->port, sizeof(out->port), "%s", port);
+	out->userinfo = user != NULL || pass != NULL;
+	out->query = query != NULL;
+	out->fragment = frag != NULL;
+	rc = 0;
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(user);
+	curl_free(pass);
+	curl_free(query);
+	curl_free(frag);
+	curl_url_cleanup(u);
+	return rc;
 }

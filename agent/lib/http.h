@@ -152,6 +152,25 @@ void	http_headers_free(struct curl_slist *list);
 char	*http_escape(const char *s);
 
 /*
+ * The parts of an http:// or https:// URL that the config judges, split by
+ * curl's own parser (so what is judged is what curl will send to).
+ */
+struct http_url {
+	bool	 https;			/* else plain http */
+	char	 host[256];		/* as curl read it: [::1] bracketed */
+	char	 port[8];		/* "" when the scheme's default */
+	bool	 userinfo;		/* a user name or a password in it */
+	bool	 query;			/* a ?query */
+	bool	 fragment;		/* a #fragment */
+};
+/*
+ * Split url into *out.  Returns 0, or -1 (out zeroed) when it holds white
+ * space, curl cannot parse it, it has no host, its scheme is neither http
+ * nor https, or its host does not fit.
+ */
+int	http_url_split(const char *url, struct http_url *out);
+
+/*
  * The first line of text that is not blank, made printable (control
  * characters become '?') and cut to fit out: for messages quoting an API.
  */

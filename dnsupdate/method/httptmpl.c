@@ -908,36 +908,20 @@ const struct dnsupdate_method dnsupdate_http = {
 static void
 http_url_check(struct cfg_ctx *c, int line, const char *key, const char *url)
 {
-	char	*scheme = NULL, *host = NULL, *user = NULL, *pass = NULL;
-	CURLU	*u;
+	struct http_url	pu;
 
-	if ((u = curl_url()) == NULL)
-		fatalx("curl_url: out of memory");
-	if (url[strcspn(url, " \t")] != '\0' ||
-	    curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+	if (http_url_split(url, &pu) == -1)
 		cfg_error(c, line, "bad %s '%.80s' (expected"
 		    " https://HOST[:PORT]/...)", key, url);
-		goto done;
-	}
-	(void)curl_url_get(u, CURLUPART_USER, &user, 0);
-	(void)curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
-	if (user != NULL || pass != NULL)
+	else if (pu.userinfo)
 		cfg_error(c, line, "%s must not hold a user name or password"
 		    " (they would show in logs); put the secret in a header"
 		    " with {secret}", key);
-	else if (strcmp(scheme, "http") == 0 && !cfg_host_is_loopback(host))
+	else if (!pu.https && !cfg_host_is_loopback(pu.host))
 		cfg_error(c, line, "%s: http:// would send the secret to %s in"
 		    " clear text; use https:// (plain http is allowed only to a"
-		    " loopback address: 127.0.0.1, ::1, localhost)", key, host);
-done:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(user);
-	curl_free(pass);
-	curl_url_cleanup(u);
+		    " loopback address: 127.0.0.1, ::1, localhost)", key,
+		    pu.host);
 }
 
 /*

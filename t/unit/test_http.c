@@ -281,6 +281,28 @@ test_virtualmin_answers(void)
 	    "an empty answer: neither");
 }
 
+/* http_url_split: what the config judges of a URL, as curl reads it. */
+static void
+test_url_split(void)
+{
+	struct http_url	pu;
+
+	ok(http_url_split("https://api.example.net:8443/v1?x=1#f", &pu) == 0 &&
+	    pu.https && strcmp(pu.host, "api.example.net") == 0 &&
+	    strcmp(pu.port, "8443") == 0 && pu.query && pu.fragment &&
+	    !pu.userinfo, "url: https, host, port, query, fragment");
+	ok(http_url_split("http://[::1]/x", &pu) == 0 && !pu.https &&
+	    strcmp(pu.host, "[::1]") == 0 && pu.port[0] == '\0' &&
+	    !pu.query, "url: http to [::1], no port");
+	ok(http_url_split("https://u:p@example.net/", &pu) == 0 &&
+	    pu.userinfo, "url: user and password seen");
+	ok(http_url_split("ftp://example.net/", &pu) == -1,
+	    "url: ftp refused");
+	ok(http_url_split("https://exa mple.net/", &pu) == -1,
+	    "url: white space refused");
+	ok(http_url_split("https://", &pu) == -1, "url: no host refused");
+}
+
 int
 main(void)
 {
@@ -298,6 +320,7 @@ main(void)
 		fatal("mkdtemp");
 	test_secret();
 	test_helpers();
+	test_url_split();
 	test_requests();
 	test_virtualmin_answers();
 	for (int i = 1; i <= 6; i++) {
