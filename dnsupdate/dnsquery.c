@@ -549,3 +549,14 @@ done:
 	return st;
 }
 
+
+void
+dns_name_label(const char *name, char *buf, size_t len)
+{
+	size_t	n;
+
+	util_msg(buf, len, "%s", name);
+	n = strlen(buf);
+	if (n > 1 && buf[n - 1] == '.')
+		buf[n - 1] = '\0';
+}

@@ -82,17 +82,6 @@ dns_zone_server(const struct config *cfg, const struct cfg_zone *z,
 	return method_of(cfg)->server(cfg, z, deadline_ms, out, err, errlen);
 }
 
-static void
-zone_label(const struct cfg_zone *z, char *buf, size_t len)
-{
-	size_t n;
-
-	snprintf(buf, len, "%s", z->name);
-	n = strlen(buf);
-	if (n > 1 && buf[n - 1] == '.')
-		buf[n - 1] = '\0';
-}
-
 static const struct {
 	int		 family;
 	const char	*type;		/* "A" */
@@ -775,7 +764,7 @@ recheck_after_prereq(const struct config *cfg, const struct dns_server *srv,
 	size_t i;
 	bool all = true;
 
-	zone_label(zp->zone, label, sizeof(label));
+	dns_name_label(zp->zone->name, label, sizeof(label));
 	for (i = 0; i < zp->n; i++) {
 		rc = &zp->rec[i];
 		if (rc->status != DNS_OK)
@@ -924,7 +913,7 @@ after_lost_answer(const struct config *cfg, const struct dnsupdate_method *m,
 	bool master = m == &dnsupdate_rfc2136;
 	enum readback rb;
 
-	zone_label(zp->zone, label, sizeof(label));
+	dns_name_label(zp->zone->name, label, sizeof(label));
 	rb = read_back(cfg, srv, zp, !master, deadline_ms, what, sizeof(what));
 	if (!master && (rb == READBACK_OLD || rb == READBACK_PART)) {
 		util_msg(what, sizeof(what), "%s still serves the old "
@@ -1094,7 +1083,7 @@ apply_zone(void *ctx, size_t i)
 	size_t j, nbad;
 
 	job->ret[i] = 0;
-	zone_label(zp->zone, label, sizeof(label));
+	dns_name_label(zp->zone->name, label, sizeof(label));
 	zp->serial = 0;
 	zp->changed = false;
 	zp->maybe_changed = false;
@@ -1218,7 +1207,7 @@ canary_zone(void *ctx, size_t i)
 	struct dns_server srv;
 	char label[256], err[512];
 
-	zone_label(z, label, sizeof(label));
+	dns_name_label(z->name, label, sizeof(label));
 	job->st[i] = job->m->server(cfg, z, util_mono_ms() +
 	    cfg->dns.timeout_ms, &srv, err, sizeof(err));
 	if (job->st[i] != DNS_OK) {

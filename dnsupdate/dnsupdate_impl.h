@@ -296,4 +296,7 @@ ldns_pkt	*rfc2136_update_build_part(const struct dns_zone_plan *zp,
  */
 ldns_pkt	*rfc2136_canary_build(const char *zone);
 
+/* A name without its final dot, for messages ("." stays "."). */
+void	dns_name_label(const char *name, char *buf, size_t len);
+
 #endif

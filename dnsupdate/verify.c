@@ -68,18 +68,6 @@ sleep_ms(int64_t ms)
 		;
 }
 
-/* "ns2.example.com." -> "ns2.example.com" */
-static void
-name_label(const char *name, char *buf, size_t len)
-{
-	size_t n;
-
-	util_msg(buf, len, "%s", name);
-	n = strlen(buf);
-	if (n > 1 && buf[n - 1] == '.')
-		buf[n - 1] = '\0';
-}
-
 static int
 ns_name_cmp(const void *a, const void *b)
 {
@@ -211,7 +199,7 @@ ns_addrs_find(const struct config *cfg, const struct dns_server *upd,
 	    cfg->dns.timeout_ms, &ns->addrs, err, errlen);
 	if (st == DNS_OK && ns->addrs.n > 0)
 		return DNS_OK;
-	name_label(ns->name, label, sizeof(label));
+	dns_name_label(ns->name, label, sizeof(label));
 	if (cfg->dns.resolver == NULL)
 		return system_addrs(label, &ns->addrs, err, errlen);
 	st = dns_discovery_servers(cfg, res, FA_ARRAY_SIZE(res), &nres, err,
@@ -377,7 +365,7 @@ ns_targets(const struct config *cfg, const struct dns_server *upd,
 	if (st != DNS_OK)
 		return st;
 	for (i = 0; i < nnames && nt < VERIFY_NS_MAX; i++) {
-		name_label(names[i].name, label, sizeof(label));
+		dns_name_label(names[i].name, label, sizeof(label));
 		if (names[i].addrs.n == 0 &&
 		    ns_addrs_find(cfg, upd, &names[i], aerr, sizeof(aerr)) !=
 		    DNS_OK) {
@@ -553,7 +541,7 @@ dnsupdate_layout_check(const struct config *cfg, struct dns_layout *out)
 	for (z = 0; z < cfg->nzones; z++) {
 		const struct cfg_zone *zone = &cfg->zones[z];
 
-		name_label(zone->name, label, sizeof(label));
+		dns_name_label(zone->name, label, sizeof(label));
 		if (dns_zone_server(cfg, zone, util_mono_ms() +
 		    cfg->dns.timeout_ms, &srv, err, sizeof(err)) != DNS_OK)
 			continue;	/* config-test's probe says why */
@@ -719,7 +707,7 @@ secondaries_zone(const struct config *cfg, const struct cfg_zone *zone,
 	size_t nt = 0, i;
 	int rc = -1;
 
-	name_label(zone->name, label, sizeof(label));
+	dns_name_label(zone->name, label, sizeof(label));
 	res = util_xcalloc(VERIFY_NS_MAX, sizeof(*res));
 	if (dns_zone_server(cfg, zone, util_mono_ms() + cfg->dns.timeout_ms,
 	    &master, err, sizeof(err)) != DNS_OK ||

@@ -267,7 +267,7 @@ api_owner_names(const char *owner, const char *zone, char *fqdn, char *name,
 {
 	size_t	ol, zl;
 
-	method_zone_label(owner, fqdn, len);
+	dns_name_label(owner, fqdn, len);
 	ol = strlen(fqdn);
 	zl = strlen(zone);
 	if (zl > 0 && zone[zl - 1] == '.')

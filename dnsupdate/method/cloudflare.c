@@ -547,7 +547,7 @@ cf_update(const struct config *cfg, const struct dns_server *srv,
 	enum dns_status		 st;
 
 	(void)srv;
-	method_zone_label(zp->zone->name, label, sizeof(label));
+	dns_name_label(zp->zone->name, label, sizeof(label));
 	n = method_changes(zp, &mcs);
 	batch = json_pack("{s:[], s:[], s:[]}", "deletes", "patches", "posts");
 	if (batch == NULL) {
@@ -723,7 +723,7 @@ cf_probe(const struct config *cfg, struct diag_list *diags)
 	res = NULL;
 	for (i = 0; i < cfg->nzones; i++) {
 		z = &cfg->zones[i];
-		method_zone_label(z->name, label, sizeof(label));
+		dns_name_label(z->name, label, sizeof(label));
 		acct[0] = '\0';
 		st = cf_zone_lookup(cfg, label, util_mono_ms() +
 		    cfg->dns.timeout_ms, zid, sizeof(zid), acct, sizeof(acct),

@@ -125,7 +125,7 @@ exec_update(const struct config *cfg, const struct dns_server *srv,
 	enum dns_status		 st;
 
 	(void)deadline_ms;	/* the program has [exec] timeout */
-	method_zone_label(zp->zone->name, label, sizeof(label));
+	dns_name_label(zp->zone->name, label, sizeof(label));
 	st = method_recheck(cfg, srv, zp, zp->message, sizeof(zp->message));
 	if (st != DNS_OK)
 		return st;
@@ -206,7 +206,7 @@ exec_probe(const struct config *cfg, struct diag_list *diags)
 	}
 	for (i = 0; i < cfg->nzones; i++) {
 		z = &cfg->zones[i];
-		method_zone_label(z->name, label, sizeof(label));
+		dns_name_label(z->name, label, sizeof(label));
 		if (method_probe_dns(cfg, z, err, sizeof(err)) != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s: reading the zone "
 			    "through DNS failed (the change of %s is confirmed "

@@ -631,7 +631,7 @@ ht_vars(struct httptmpl_vars *v, const struct config *cfg,
     char *zone, char *fqdn, char *name, char *subname, size_t len)
 {
 	memset(v, 0, sizeof(*v));
-	method_zone_label(zp->zone->name, zone, len);
+	dns_name_label(zp->zone->name, zone, len);
 	v->zone = zone;
 	v->ttl = cfg->dns.ttl;
 	if (mc == NULL)
@@ -701,7 +701,7 @@ ht_update(const struct config *cfg, const struct dns_server *srv,
 	bool			 unknown = false, local = false;
 	enum dns_status		 st;
 
-	method_zone_label(zp->zone->name, label, sizeof(label));
+	dns_name_label(zp->zone->name, label, sizeof(label));
 	st = method_recheck(cfg, srv, zp, zp->message, sizeof(zp->message));
 	if (st != DNS_OK)
 		return st;
@@ -875,7 +875,7 @@ ht_probe(const struct config *cfg, struct diag_list *diags)
 	}
 	for (i = 0; i < cfg->nzones; i++) {
 		z = &cfg->zones[i];
-		method_zone_label(z->name, label, sizeof(label));
+		dns_name_label(z->name, label, sizeof(label));
 		if (method_probe_dns(cfg, z, err, sizeof(err)) != DNS_OK) {
 			diag_add(diags, true, "%s:%d: %s: reading the zone "
 			    "through DNS failed (set [dns] server and port to "

@@ -54,7 +54,7 @@ method_recheck(const struct config *cfg, const struct dns_server *srv,
 	size_t				 i;
 	enum dns_status			 st;
 
-	method_zone_label(zp->zone->name, label, sizeof(label));
+	dns_name_label(zp->zone->name, label, sizeof(label));
 	for (i = 0; i < zp->n; i++) {
 		rc = &zp->rec[i];
 		if (rc->status != DNS_OK)
@@ -78,17 +78,6 @@ method_recheck(const struct config *cfg, const struct dns_server *srv,
 		}
 	}
 	return DNS_OK;
-}
-
-void
-method_zone_label(const char *zone, char *buf, size_t len)
-{
-	size_t	n;
-
-	util_msg(buf, len, "%s", zone);
-	n = strlen(buf);
-	if (n > 1 && buf[n - 1] == '.')
-		buf[n - 1] = '\0';
 }
 
 bool

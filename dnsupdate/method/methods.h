@@ -61,8 +61,6 @@ enum dns_status	method_recheck(const struct config *,
 		    const struct dns_server *srv, const struct dns_zone_plan *zp,
 		    char *msg, size_t msglen);
 
-/* "example.com" (no final dot) for messages; "." stays ".". */
-void	method_zone_label(const char *zone, char *buf, size_t len);
 
 /* strcasecmp for owner names, ignoring one final dot on either side. */
 bool	method_name_eq(const char *a, const char *b);

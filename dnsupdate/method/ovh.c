@@ -636,7 +636,7 @@ ovh_update(const struct config *cfg, const struct dns_server *srv,
 	enum dns_status		 st, rst = DNS_OK;
 
 	(void)srv;
-	method_zone_label(zp->zone->name, label, sizeof(label));
+	dns_name_label(zp->zone->name, label, sizeof(label));
 	n = method_changes(zp, &mcs);
 	maxops = n * OVH_RECORDS_MAX + 1;
 	ops = util_xcalloc(maxops, sizeof(*ops));
@@ -784,7 +784,7 @@ ovh_probe(const struct config *cfg, struct diag_list *diags)
 	rules = json_object_get(cred, "rules");
 	for (i = 0; i < cfg->nzones; i++) {
 		z = &cfg->zones[i];
-		method_zone_label(z->name, label, sizeof(label));
+		dns_name_label(z->name, label, sizeof(label));
 		ez = http_escape(label);
 		missing[0] = '\0';
 		for (k = 0; json_is_array(rules) && k < FA_ARRAY_SIZE(need);

@@ -136,7 +136,7 @@ pdns_call(const struct config *cfg, const char *method, const char *zone,
 	const char			*zarg = zone;
 	size_t				 ulen;
 
-	method_zone_label(zone, label, sizeof(label));
+	dns_name_label(zone, label, sizeof(label));
 	/* The zone id is the name with its final dot ("example.com."). */
 	zid = http_escape(zone);
 	ulen = strlen(pd->url) + strlen(zid) + sizeof("/zones/");
@@ -329,7 +329,7 @@ pdns_update(const struct config *cfg, const struct dns_server *srv,
 
 	(void)srv;
 	memset(&resp, 0, sizeof(resp));
-	method_zone_label(zp->zone->name, label, sizeof(label));
+	dns_name_label(zp->zone->name, label, sizeof(label));
 	n = method_changes(zp, &mcs);
 
 	/* What the server holds now, from the API itself. */
@@ -417,7 +417,7 @@ pdns_probe_soa_edit(const struct config *cfg, const struct cfg_zone *z,
 	json_error_t	 jerr;
 	char		 label[256];
 
-	method_zone_label(z->name, label, sizeof(label));
+	dns_name_label(z->name, label, sizeof(label));
 	if ((j = json_loadb(resp->body, resp->len, 0, &jerr)) == NULL)
 		return;			/* the update says it, with context */
 	if (pdns_soa_plan(j, z->name, &soa) == -1)
@@ -452,7 +452,7 @@ pdns_probe(const struct config *cfg, struct diag_list *diags)
 
 	for (i = 0; i < cfg->nzones; i++) {
 		z = &cfg->zones[i];
-		method_zone_label(z->name, label, sizeof(label));
+		dns_name_label(z->name, label, sizeof(label));
 		st = pdns_call(cfg, "GET", z->name, NULL,
 		    util_mono_ms() + cfg->dns.timeout_ms, &resp, msg,
 		    sizeof(msg));

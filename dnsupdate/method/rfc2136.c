@@ -26,18 +26,6 @@
 #include "dnsupdate/dnsupdate_impl.h"
 #include "dnsupdate/tsigkey.h"
 
-/* "example.com." -> "example.com" for messages. */
-static void
-label_of(const char *name, char *buf, size_t len)
-{
-	size_t n;
-
-	util_msg(buf, len, "%s", name);
-	n = strlen(buf);
-	if (n > 1 && buf[n - 1] == '.')
-		buf[n - 1] = '\0';
-}
-
 /*
  * [dns] server and port; without a server, the zone's SOA MNAME found
  * through the discovery resolver ([dns] resolver, else /etc/resolv.conf),
@@ -231,7 +219,7 @@ done:
 static void
 key_label(const struct tsig_key *key, char *buf, size_t len)
 {
-	label_of(key->name, buf, len);
+	dns_name_label(key->name, buf, len);
 }
 
 enum dns_status
@@ -602,7 +590,7 @@ rfc2136_update(const struct config *cfg, const struct dns_server *srv,
 	int nsent;
 	enum dns_status st = DNS_ERR_INTERNAL;
 
-	label_of(zp->zone->name, label, sizeof(label));
+	dns_name_label(zp->zone->name, label, sizeof(label));
 	if (tsig_key_load(cfg->dns.tsig_key_file, &key, err, sizeof(err)) ==
 	    -1) {
 		util_msg(zp->message, sizeof(zp->message), "%s: cannot use the "
@@ -716,7 +704,7 @@ rfc2136_canary(const struct config *cfg, const struct dns_server *srv,
 	int nsent;
 	enum dns_status st;
 
-	label_of(zone->name, label, sizeof(label));
+	dns_name_label(zone->name, label, sizeof(label));
 	if (tsig_key_load(cfg->dns.tsig_key_file, &key, err, sizeof(err)) ==
 	    -1) {
 		util_msg(msg, msglen, "%s: cannot use the TSIG key: %s", label,
@@ -770,7 +758,7 @@ rfc2136_probe(const struct config *cfg, struct diag_list *diags)
 	}
 	for (i = 0; i < cfg->nzones; i++) {
 		z = &cfg->zones[i];
-		label_of(z->name, label, sizeof(label));
+		dns_name_label(z->name, label, sizeof(label));
 		deadline = util_mono_ms() + cfg->dns.timeout_ms;
 		st = rfc2136_server(cfg, z, deadline, &srv, err, sizeof(err));
 		if (st != DNS_OK) {

@@ -419,7 +419,7 @@ vm_update(const struct config *cfg, const struct dns_server *srv,
 	enum dns_status		 st;
 
 	memset(&resp, 0, sizeof(resp));
-	method_zone_label(zp->zone->name, label, sizeof(label));
+	dns_name_label(zp->zone->name, label, sizeof(label));
 	st = method_recheck(cfg, srv, zp, zp->message, sizeof(zp->message));
 	if (st != DNS_OK)
 		return st;
@@ -514,7 +514,7 @@ vm_probe(const struct config *cfg, struct diag_list *diags)
 	}
 	for (i = 0; i < cfg->nzones; i++) {
 		z = &cfg->zones[i];
-		method_zone_label(z->name, label, sizeof(label));
+		dns_name_label(z->name, label, sizeof(label));
 		found = false;
 		json_array_foreach(data, k, d)
 			if (json_is_string(d) &&
