@@ -1,6 +1,8 @@
 /*
  * tap.h: the few TAP helpers our C unit tests need (Test Anything Protocol,
- * read by prove).  Header-only so every test stays one file.
+ * read by prove).  Header-only so every test stays one file.  As with Perl's
+ * Test::More, what explains a failure also goes to stderr, so that a plain
+ * `prove` (CI) shows which test failed and why, not only a count.
  */
 #ifndef FA_TAP_H
 #define FA_TAP_H
@@ -15,32 +17,51 @@ static int tap_n, tap_failed;
 #define is_int(got, want, ...) do {					\
 	long long g_ = (got), w_ = (want);				\
 	if (!ok(g_ == w_, __VA_ARGS__))					\
-		printf("#   got %lld, want %lld\n", g_, w_);	\
+		tap_diag("#   got %lld, want %lld", g_, w_);	\
 } while (0)
 #define is_str(got, want, ...) do {					\
 	const char *g_ = (got), *w_ = (want);				\
 	int same_ = (g_ && w_) ? strcmp(g_, w_) == 0 : g_ == w_;	\
 	if (!ok(same_, __VA_ARGS__))					\
-		printf("#   got '%s', want '%s'\n", g_ ? g_ : "(null)",	\
+		tap_diag("#   got '%s', want '%s'", g_ ? g_ : "(null)",	\
 		    w_ ? w_ : "(null)");				\
 } while (0)
+
+/* A line about a failure: in the TAP stream and on stderr. */
+static void tap_diag(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), unused));
+static void
+tap_diag(const char *fmt, ...)
+{
+	char	buf[2048];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printf("%s\n", buf);
+	fflush(stdout);
+	fprintf(stderr, "%s\n", buf);
+}
 
 static int tap_ok(int cond, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5), unused));
 static int
 tap_ok(int cond, const char *file, int line, const char *fmt, ...)
 {
-	va_list ap;
+	char	name[2048];
+	va_list	ap;
 
 	tap_n++;
-	printf("%sok %d - ", cond ? "" : "not ", tap_n);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(name, sizeof(name), fmt, ap);
 	va_end(ap);
-	printf("\n");
+	printf("%sok %d - %s\n", cond ? "" : "not ", tap_n, name);
 	if (!cond) {
 		tap_failed++;
-		printf("#   failed at %s:%d\n", file, line);
+		fflush(stdout);
+		fprintf(stderr, "#   Failed test %d - %s\n", tap_n, name);
+		tap_diag("#   failed at %s:%d", file, line);
 	}
 	return cond;
 }
