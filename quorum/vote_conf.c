@@ -15,9 +15,6 @@
 #include "agent/lib/util.h"
 #include "quorum/quorum.h"
 
-/* The default listen of failover-agent.conf(5), [vote]. */
-#define VOTE_LISTEN_DEFAULT	"0.0.0.0:8053, [::]:8053"
-
 /*
  * Split a listen list "a, b" into cfg->vote.listen, each address checked
  * with vote_listen_parse() (numeric, with a port) and listed once.
@@ -160,7 +157,8 @@ vote_conf_defaults(struct cfg_ctx *c, void *conf)
 
 	(void)c;
 	if (vt->nlisten == 0 &&
-	    vote_listen_list(vt, VOTE_LISTEN_DEFAULT, err, sizeof(err)) == -1)
+	    vote_listen_list(vt, CFG_VOTE_LISTEN_DEFAULT, err,
+	    sizeof(err)) == -1)
 		fatalx("internal: default listen list: %s", err);
 }
 
@@ -181,7 +179,7 @@ vote_conf_free(void *conf)
 #define V_AT(m)	CFG_AT(struct cfg_vote, m)
 static const struct cfg_key vote_keys[] = {
 	{ .name = "listen", .type = CFG_T_CUSTOM,
-	  .doc = "addresses to listen on (default " VOTE_LISTEN_DEFAULT ")" },
+	  .doc = "addresses to listen on (default " CFG_VOTE_LISTEN_DEFAULT ")" },
 	{ .name = "interval", .type = CFG_T_CUSTOM, V_AT(interval_ms),
 	  .def = VOTE_INTERVAL_DEFAULT_MS, .doc = "probe every" },
 	{ .name = "cache", .type = CFG_T_CUSTOM,

@@ -127,12 +127,6 @@ const struct cfg_check_type *const cfg_check_types[] = {
 	NULL
 };
 
-static const struct check_ops *
-check_ops_for(const struct cfg_check_type *type)
-{
-	return type != NULL ? type->ops : NULL;
-}
-
 /* End every running check: the loop itself cannot go on. */
 static void
 check_loop_abort(struct check_loop *loop, const char *why)
@@ -327,7 +321,7 @@ checks_run(const struct config *cfg, struct check_result *results)
 		run->cfg = &cfg->checks[i];
 		run->res = &results[i];
 		run->loop = &loop;
-		run->ops = check_ops_for(run->cfg->type);
+		run->ops = run->cfg->type != NULL ? run->cfg->type->ops : NULL;
 		run->start_ms = now;
 		if (run->ops == NULL)
 			check_done(run, CHECK_INTERNAL_ERROR,

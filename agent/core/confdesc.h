@@ -163,6 +163,8 @@ extern const struct cfg_check_type *const cfg_check_types[];
 
 /* [vote], the vote server's section (quorum/vote_conf.c): cfg->vote. */
 extern const struct cfg_section_desc cfg_vote_section;
+/* [vote] listen when the key is absent (failover-agent.conf(5), [vote]). */
+#define CFG_VOTE_LISTEN_DEFAULT	"0.0.0.0:8053, [::]:8053"
 
 /* ---- for the validate hooks ---- */
 
@@ -176,8 +178,6 @@ const struct cfg_entry *cfg_sec_get(const struct cfg_sec *, const char *key);
 const struct cfg_sec *cfg_section(struct cfg_ctx *, const char *name);
 /* The config being filled. */
 struct config *cfg_config(struct cfg_ctx *);
-/* Are secret files and programs judged (not CONFIG_LOAD_NO_SECRETS)? */
-bool	cfg_judge_files(struct cfg_ctx *);
 /* Were [dns] ttl and [agent] hold_down read without an error? */
 bool	cfg_ttl_ok(struct cfg_ctx *);
 bool	cfg_hold_down_ok(struct cfg_ctx *);

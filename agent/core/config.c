@@ -48,8 +48,6 @@
 #define CFG_NAME_MAX	63	/* agent and check names */
 #define CFG_DNAME_MAX	253	/* a name in text, without the final dot */
 #define CFG_KEY_MAX	64
-/* The default [vote] listen of failover-agent.conf(5). */
-#define CFG_VOTE_LISTEN	"0.0.0.0:8053, [::]:8053"
 #define CFG_NUM_MAX	1000	/* need, max_up: far above any real count */
 #define CFG_HISTORY_KEEP_DEFAULT_MS	(90LL * 86400 * 1000)
 #define CFG_HISTORY_KEEP_MIN_MS		(86400LL * 1000)
@@ -924,12 +922,6 @@ struct config *
 cfg_config(struct cfg_ctx *c)
 {
 	return c->cfg;
-}
-
-bool
-cfg_judge_files(struct cfg_ctx *c)
-{
-	return CFG_JUDGE_FILES(c);
 }
 
 bool
@@ -2365,7 +2357,8 @@ validate_spare_role(struct cfg_ctx *c)
 	if (!cfg->has_vote)
 		cfg_error(c, 0, "missing section [vote]: a spare needs [vote],"
 		    " where vote-server listens (an empty [vote] takes the"
-		    " defaults: listen = %s, interval = 5s)", CFG_VOTE_LISTEN);
+		    " defaults: listen = %s, interval = 5s)",
+		    CFG_VOTE_LISTEN_DEFAULT);
 }
 
 /*
