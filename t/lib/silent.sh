@@ -12,7 +12,8 @@
 # drops the primary's packets (netns_silence), nobody refuses or answers.
 #
 # Source it with FA_TOP set and NETNS_FAMILY chosen (it sources tap.sh,
-# named.sh, primary.sh and netns.sh, and sets FA, the binary of FA_BUILD),
+# named.sh, primary.sh, netns.sh and nsview.sh, and sets FA, the binary of
+# FA_BUILD),
 # then call silent_setup and silent_spares_start; silent_teardown at the
 # end.
 # Knobs, read when a config is written (empty: the key is left out, so the
@@ -37,6 +38,7 @@
 . "$FA_TOP/t/lib/named.sh"
 . "$FA_TOP/t/lib/primary.sh"
 . "$FA_TOP/t/lib/netns.sh"
+. "$FA_TOP/t/lib/nsview.sh"
 
 FA=${FA_BUILD:-build}/failover-agent
 case $FA in
@@ -225,38 +227,6 @@ silent_teardown() {
 	netns_teardown
 	is "$(ip netns list | grep -c "^$_st_prefix")" 0 \
 	    "teardown: no namespace left"
-}
-
-# json_eval EXPR: evaluate a Python expression on d, the JSON document on
-# stdin, and c, its newest cycle (history); strings print as they are, the
-# rest as JSON.  votes(x): "spare:verdict" for a valid vote, "spare:reason"
-# for an abstention, sorted.
-json_eval() {
-	python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-c = d["cycles"][0] if d.get("cycles") else {}
-def votes(x):
-    return " ".join("%s:%s" % (v["spare"], v["verdict"] if v["valid"] else v["reason"])
-                    for v in sorted(x.get("votes") or [], key=lambda v: v["spare"]))
-v = eval(sys.argv[1])
-print(v if isinstance(v, str) else json.dumps(v))
-' "$1"
-}
-hist() {	# on history -n 1000 --json (newest cycle first)
-	"$FA" -c "$CONF" history -n 1000 --json 2> /dev/null | json_eval "$1"
-}
-fa_status() {	# on status --json
-	"$FA" -c "$CONF" status --json 2> /dev/null | json_eval "$1"
-}
-
-# dig_at ARGS: DNS as the world sees it, asked at the master from the dns
-# host itself (it is never cut off).
-dig_at() {
-	netns_exec dns dig +norec +time=1 +tries=2 @"$IP_DNS" "$@"
-}
-answer() {	# answer NAME TYPE: sorted, one line
-	dig_at +short "$1" "$2" | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
 # dns_points_at LABEL A AAAA: every managed record holds exactly A and AAAA.
